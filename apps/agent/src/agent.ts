@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { createCaddyProxy, createDockerApiEngine, createUpstreamTableFile } from '@berth/engine';
+import type { AgentToServer } from '@berth/protocol';
+import type { Logger } from 'pino';
+import { createMemoryFile } from './cache.js';
+import type { AgentConfig } from './config.js';
+import { loadOrCreateIdentity } from './identity.js';
+import { Link } from './link.js';
+import { Reconciler } from './reconciler.js';
+import { RpcHandler } from './rpc.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** Events raised while berthd is unreachable are kept (up to a bound) and sent on reconnect. */
+const MAX_BUFFERED_EVENTS = 1000;
+
+export interface RunningAgent {
+  id: string;
+  stop(): Promise<void>;
+}
+
+/** Wires the agent: identity, engine, proxy, reconciler, and the link to berthd. */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const identity = await loadOrCreateIdentity(config.dataDir);
+  const engine = createDockerApiEngine({ socketPath: config.engineSocket });
+  const proxy = createCaddyProxy({
+    adminSocket: config.caddyAdminSocket,
+    settings: { httpListen: config.httpListen, dnsSocket: config.dnsSocket, upstreamRefreshMs: config.upstreamRefreshMs },
+  });
+  const buffered: AgentToServer[] = [];
+  let link: Link | null = null;
+  const send = (m: AgentToServer): void => {
+    if (link?.send(m)) return;
+    if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
+  };
+  const reconciler = new Reconciler({
+    engine,
+    proxy,
+    tableStore: createUpstreamTableFile(join(config.dataDir, 'upstreams.json')),
+    memoryFile: createMemoryFile(join(config.dataDir, 'state.json')),
+    agentId: identity.id,
+    publishHost: config.publishHost,
+    upstreamRefreshMs: config.upstreamRefreshMs,
+    log,
+    emit: (event) => send({ type: 'event', event }),
+    report: (report) => send({ type: 'report', report }),
+  });
+  const rpc = new RpcHandler(engine, identity.id, send);
+  link = new Link(
+    config.serverUrl,
+    identity,
+    config.name,
+    AGENT_VERSION,
+    {
+      onConnected: () => {
+        for (const m of buffered.splice(0)) link?.send(m);
+        reconciler.forceReport();
+      },
+      onDesired: (state, fresh) => {
+        reconciler.setDesired(state, fresh).catch((err: unknown) => log.error({ err }, 'could not store desired state'));
+      },
+      onRpc: (id, request) => rpc.handle(id, request),
+      onRpcCancel: (id) => rpc.cancel(id),
+    },
+    log,
+  );
+  await reconciler.start();
+  link.start();
+  log.info({ agentId: identity.id }, 'agent started');
+  return {
+    id: identity.id,
+    async stop() {
+      link?.stop();
+      await reconciler.stop();
+    },
+  };
+}
+

@@ -1,0 +1,149 @@
+import { parseReplicaLabels, toReplicaLabels, toUpstreamSetName, type Action, type UpstreamTable } from '@berth/core';
+import type { ContainerDetails, ContainerEngine, UpstreamTableStore } from '@berth/engine';
+import { BerthError, type DesiredApp, type RolloutFailure } from '@berth/protocol';
+import type { HealthMonitor } from './health.js';
+
+export interface ApplyDeps {
+  engine: ContainerEngine;
+  tableStore: UpstreamTableStore;
+  health: HealthMonitor;
+  agentId: string;
+  publishHost: string;
+  clock: () => number;
+}
+
+export interface ApplyState {
+  table: UpstreamTable;
+  unroutedAt: Map<string, number>;
+  /** This tick's view of the containers, by id. */
+  containers: ReadonlyMap<string, ContainerDetails>;
+}
+
+export type Effect =
+  | { kind: 'event'; level: 'info' | 'warn' | 'error'; message: string }
+  | { kind: 'outcome'; revision: string; outcome: 'converged' }
+  | { kind: 'outcome'; revision: string; outcome: 'failed'; failure: RolloutFailure }
+  | { kind: 'crashed' };
+
+/** How many of a failed container's last log lines explain the failure. */
+const FAILURE_LOG_LINES = 20;
+
+/**
+ * Carries out one planned action. Returns what happened, for the reconciler to record and
+ * report; throws when the action could not be done (the next tick plans again).
+ */
+export async function applyAction(action: Action, app: DesiredApp | undefined, deps: ApplyDeps, state: ApplyState): Promise<Effect[]> {
+  switch (action.kind) {
+    case 'start':
+      return start(action, app, deps);
+    case 'route':
+    case 'unroute':
+      return route(action, app, deps, state);
+    case 'stop': {
+      await deps.engine.stopAndRemove(action.containerId, Math.ceil((app?.stopTimeoutMs ?? 10_000) / 1000));
+      state.unroutedAt.delete(action.containerId);
+      const effects: Effect[] = [{ kind: 'event', level: 'info', message: `Removed ${action.name}: ${action.reason}` }];
+      return action.crashed ? [...effects, { kind: 'crashed' }] : effects;
+    }
+    case 'fail': {
+      const logs = await lastLines(deps.engine, action.containerId);
+      const detail = deps.health.lastError(action.containerId);
+      const message = detail ? `${action.message}; last probe: ${detail}` : action.message;
+      return [
+        { kind: 'event', level: 'error', message },
+        ...logs.map((line): Effect => ({ kind: 'event', level: 'error', message: `  │ ${line}` })),
+        { kind: 'outcome', revision: action.revision, outcome: 'failed', failure: { code: action.code, message, logs } },
+      ];
+    }
+    case 'converge':
+      return [
+        { kind: 'event', level: 'info', message: `All ${app?.replicas ?? 0} replica(s) of v${app?.release.version ?? '?'} are serving` },
+        { kind: 'outcome', revision: action.revision, outcome: 'converged' },
+      ];
+  }
+}
+
+async function start(action: Extract<Action, { kind: 'start' }>, app: DesiredApp | undefined, deps: ApplyDeps): Promise<Effect[]> {
+  if (!app) return [];
+  const { release } = action;
+  const started = deps.clock();
+  try {
+    await deps.engine.createAndStart({
+      name: action.name,
+      imageId: release.imageId,
+      // PORT follows the Heroku/Dokku convention; an explicit PORT in the env wins.
+      env: { PORT: String(release.port), ...release.env },
+      command: release.command,
+      labels: toReplicaLabels({
+        agentId: deps.agentId,
+        appId: app.appId,
+        appName: app.appName,
+        releaseId: release.id,
+        releaseVersion: release.version,
+        deploymentId: app.deploymentId,
+        slot: action.slot,
+      }),
+      port: release.port,
+      publishHost: deps.publishHost,
+    });
+  } catch (err) {
+    if (err instanceof BerthError && err.code === 'DEPLOY_START_FAILED') {
+      return [
+        { kind: 'event', level: 'error', message: `Could not start ${action.name}: ${err.message}` },
+        {
+          kind: 'outcome',
+          revision: app.revision,
+          outcome: 'failed',
+          failure: { code: err.code, message: `Could not start ${action.name}: ${err.message}`, logs: err.logs },
+        },
+      ];
+    }
+    throw err;
+  }
+  const ms = deps.clock() - started;
+  return [
+    {
+      kind: 'event',
+      level: 'info',
+      message: `Started ${action.name} (v${release.version}, replica ${action.slot} of ${app.replicas}) in ${ms} ms; waiting for its health check`,
+    },
+  ];
+}
+
+async function route(
+  action: Extract<Action, { kind: 'route' | 'unroute' }>,
+  app: DesiredApp | undefined,
+  deps: ApplyDeps,
+  state: ApplyState,
+): Promise<Effect[]> {
+  const c = state.containers.get(action.containerId);
+  const appName = (c && parseReplicaLabels(c.labels)?.appName) ?? app?.appName;
+  if (!appName) return [];
+  const setName = toUpstreamSetName(appName);
+  const current = state.table.sets[setName] ?? [];
+  let next = current.filter((u) => u.name !== action.name);
+  if (action.kind === 'route') {
+    if (!c?.published) throw new BerthError('INTERNAL', `${action.name} has no published port to route to`);
+    next = [...next, { name: action.name, host: c.published.host, port: c.published.port }];
+  }
+  const sets = { ...state.table.sets, [setName]: next };
+  if (next.length === 0) delete sets[setName];
+  const table = { sets };
+  await deps.tableStore.write(table);
+  state.table = table;
+  if (action.kind === 'unroute') {
+    state.unroutedAt.set(action.containerId, deps.clock());
+    return [{ kind: 'event', level: 'info', message: `${action.name} left the rotation (${action.reason}); draining` }];
+  }
+  return [{ kind: 'event', level: 'info', message: `${action.name} is healthy and now serves traffic` }];
+}
+
+async function lastLines(engine: ContainerEngine, containerId: string): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    for await (const l of engine.logs(containerId, { tail: FAILURE_LOG_LINES, follow: false })) lines.push(l.line);
+  } catch {
+    // The container may already be gone; the failure stands without its logs.
+  }
+  return lines.slice(-FAILURE_LOG_LINES);
+}

@@ -1,0 +1,55 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DesiredState, RolloutFailure } from '@berth/protocol';
+import type { RolloutOutcome } from '@berth/core';
+import { z } from 'zod';
+
+/**
+ * What the agent must not forget across restarts: the last desired state (so it keeps its
+ * server right while berthd is away) and each rollout's outcome (so a failed one is not retried).
+ */
+const AgentMemory = z.object({
+  desired: DesiredState.nullable(),
+  outcomes: z.record(z.string(), z.enum(['converged', 'failed'])),
+  failures: z.record(z.string(), RolloutFailure),
+});
+export type AgentMemory = z.infer<typeof AgentMemory>;
+
+export interface MemoryFile {
+  read(): Promise<AgentMemory>;
+  write(memory: AgentMemory): Promise<void>;
+}
+
+const EMPTY: AgentMemory = { desired: null, outcomes: {}, failures: {} };
+
+/** Outcomes of revisions no longer desired are dropped, so the file stays small. */
+export function pruneMemory(memory: AgentMemory): AgentMemory {
+  const live = new Set((memory.desired?.apps ?? []).map((a) => a.revision));
+  const keep = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).filter(([k]) => live.has(k)));
+  return { desired: memory.desired, outcomes: keep<RolloutOutcome>(memory.outcomes), failures: keep(memory.failures) };
+}
+
+export function createMemoryFile(path: string): MemoryFile {
+  return {
+    async read() {
+      try {
+        const parsed = AgentMemory.safeParse(JSON.parse(await readFile(path, 'utf8')));
+        return parsed.success ? parsed.data : EMPTY;
+      } catch {
+        return EMPTY;
+      }
+    },
+    async write(memory) {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const tmp = `${path}.tmp`;
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(JSON.stringify(memory));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { BerthError } from '@berth/protocol';
+
+/** berth-agent's configuration, parsed once from its environment into a frozen object. */
+export interface AgentConfig {
+  /** The agent's own directory: identity key, desired-state cache, upstream table. */
+  dataDir: string;
+  name: string;
+  /** berthd's agent link, e.g. ws://127.0.0.1:7070/api/v1/agent/connect */
+  serverUrl: string;
+  engineSocket: string;
+  caddyAdminSocket: string;
+  /** Where the upstream DNS service listens; Caddy resolves upstreams through it. */
+  dnsSocket: string;
+  httpListen: string;
+  /** Host address container ports are published on; the proxy dials it. */
+  publishHost: string;
+  upstreamRefreshMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export function parseAgentConfig(env: Readonly<Record<string, string | undefined>>): Readonly<AgentConfig> {
+  const get = (key: string): string | undefined => (env[key] === '' ? undefined : env[key]);
+  const required = (key: string): string => {
+    const v = get(key);
+    if (v === undefined) throw new BerthError('VALIDATION_FAILED', `Configuration ${key} is required`);
+    return v;
+  };
+  const refresh = Number(get('BERTH_AGENT_UPSTREAM_REFRESH_MS') ?? '250');
+  if (!Number.isInteger(refresh) || refresh < 50 || refresh > 60_000) {
+    throw new BerthError('VALIDATION_FAILED', 'Configuration BERTH_AGENT_UPSTREAM_REFRESH_MS must be 50-60000');
+  }
+  return Object.freeze({
+    dataDir: required('BERTH_AGENT_DATA_DIR'),
+    name: get('BERTH_AGENT_NAME') ?? 'local',
+    serverUrl: required('BERTH_AGENT_SERVER_URL'),
+    engineSocket: required('BERTH_AGENT_ENGINE_SOCKET'),
+    caddyAdminSocket: required('BERTH_AGENT_CADDY_ADMIN'),
+    dnsSocket: required('BERTH_AGENT_DNS_SOCKET'),
+    httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
+    publishHost: get('BERTH_AGENT_PUBLISH_HOST') ?? '127.0.0.1',
+    upstreamRefreshMs: refresh,
+    logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
+  });
+}

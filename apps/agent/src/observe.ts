@@ -1,0 +1,79 @@
+import {
+  parseReplicaLabels,
+  toReplicaHostname,
+  toUpstreamSetName,
+  type ObservedReplica,
+  type UpstreamTable,
+} from '@berth/core';
+import type { ContainerDetails, UpstreamStatus } from '@berth/engine';
+import type { DesiredApp } from '@berth/protocol';
+import type { HealthMonitor } from './health.js';
+
+export interface ObserveInput {
+  containers: readonly ContainerDetails[];
+  desired: readonly DesiredApp[];
+  table: UpstreamTable;
+  health: HealthMonitor;
+  /** When this agent knows a replica left the upstream set. */
+  unroutedAt: Map<string, number>;
+  /** In-flight requests per upstream address; null when the proxy could not be asked. */
+  upstreams: readonly UpstreamStatus[] | null;
+  agentStartedAtMs: number;
+}
+
+/**
+ * Turns what the engine, the upstream table, the health prober and the proxy say into the
+ * observed state plan() reads. Also starts probing new replicas of each target release.
+ */
+export function observeReplicas(input: ObserveInput): ObservedReplica[] {
+  const desiredById = new Map(input.desired.map((d) => [d.appId, d]));
+  const out: ObservedReplica[] = [];
+  for (const c of input.containers) {
+    const labels = parseReplicaLabels(c.labels);
+    if (!labels) continue;
+    const app = desiredById.get(labels.appId);
+    const upstream = input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
+    const routed = upstream !== null;
+    const isTarget = app !== undefined && labels.releaseId === app.release.id;
+    if (c.status === 'running' && c.published && isTarget) {
+      input.health.track(c.id, c.published, app.release.health, !routed);
+    }
+    out.push({
+      containerId: c.id,
+      name: c.name,
+      appId: labels.appId,
+      releaseId: labels.releaseId,
+      slot: labels.slot,
+      status: c.status,
+      startedAtMs: c.startedAtMs,
+      exitCode: c.exitCode,
+      health: isTarget ? input.health.status(c.id) : 'unknown',
+      routed,
+      unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget),
+      inflight: inflightOf(input.upstreams, c),
+    });
+  }
+  return out;
+}
+
+/**
+ * A replica this agent took out keeps its time. One found out of the upstream set after a
+ * restart may have been serving a moment ago, so it drains as if it left when the agent started;
+ * a target replica found unrouted is taken as not yet serving.
+ */
+function unroutedAt(input: ObserveInput, c: ContainerDetails, isTarget: boolean): number | null {
+  const known = input.unroutedAt.get(c.id);
+  if (known !== undefined) return known;
+  if (isTarget || c.status !== 'running') return null;
+  input.unroutedAt.set(c.id, input.agentStartedAtMs);
+  return input.agentStartedAtMs;
+}
+
+function inflightOf(upstreams: readonly UpstreamStatus[] | null, c: ContainerDetails): number {
+  // Unknown counts as busy: without the proxy's word a replica drains until its timeout.
+  if (upstreams === null) return 1;
+  const host = toReplicaHostname(c.name);
+  return upstreams
+    .filter((u) => u.address.startsWith(`${host}.:`) || u.address.startsWith(`${host}:`))
+    .reduce((n, u) => n + u.inflight, 0);
+}

@@ -1,0 +1,206 @@
+import { LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
+import type { ContainerDetails, ContainerEngine, Proxy, UpstreamStatus, UpstreamTableStore } from '@berth/engine';
+import type { AgentEvent, AgentReport, AppReport, DesiredApp, DesiredState } from '@berth/protocol';
+import type { Logger } from 'pino';
+import { applyAction, type ApplyState, type Effect } from './apply.js';
+import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
+import { HealthMonitor } from './health.js';
+import { observeReplicas } from './observe.js';
+
+export interface ReconcilerDeps {
+  engine: ContainerEngine;
+  proxy: Proxy;
+  tableStore: UpstreamTableStore;
+  memoryFile: MemoryFile;
+  agentId: string;
+  publishHost: string;
+  upstreamRefreshMs: number;
+  log: Logger;
+  emit(event: AgentEvent): void;
+  report(report: AgentReport): void;
+}
+
+const BUSY_TICK_MS = 100;
+const IDLE_TICK_MS = 1000;
+const REPORT_EVERY_MS = 5000;
+const ROUTES_CHECK_EVERY_MS = 10_000;
+
+/**
+ * The agent's loop: observe the server, plan() against the desired state, apply the actions in
+ * order, report. Every tick starts from fresh observations, so a crash anywhere just resumes.
+ */
+export class Reconciler {
+  private memory: AgentMemory = { desired: null, outcomes: {}, failures: {} };
+  private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
+  private readonly health = new HealthMonitor(() => this.wake());
+  private readonly backoff = new Map<string, { count: number; until: number }>();
+  private readonly startedAt = Date.now();
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private lastReport = '';
+  private lastReportAt = 0;
+  private routesKey = '';
+  private routesCheckedAt = 0;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  async start(): Promise<void> {
+    this.memory = await this.deps.memoryFile.read();
+    this.state.table = await this.deps.tableStore.read();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loop;
+    this.health.stop();
+  }
+
+  /** A push from berthd. A reconnect may resend an older version (berthd restarted); that is fine. */
+  async setDesired(state: DesiredState, fresh: boolean): Promise<void> {
+    const held = this.memory.desired;
+    if (held && !fresh && state.version < held.version) return;
+    this.memory = pruneMemory({ ...this.memory, desired: state });
+    await this.deps.memoryFile.write(this.memory);
+    this.wake();
+  }
+
+  forceReport(): void {
+    this.lastReport = '';
+    this.wake();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let busy = false;
+      try {
+        busy = await this.tick();
+      } catch (err) {
+        this.deps.log.warn({ err: err instanceof Error ? err.message : err }, 'reconcile tick failed');
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, busy ? BUSY_TICK_MS : IDLE_TICK_MS);
+        this.wakeUp = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  /** One pass; true when more work is under way (so the next pass comes soon). */
+  private async tick(): Promise<boolean> {
+    const desiredState = this.memory.desired;
+    // Without any desired state (first start, berthd not reached yet) nothing is an orphan yet.
+    if (!desiredState) return false;
+    const desired = desiredState.apps;
+    await this.syncRoutes(desired);
+    const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId });
+    this.state.containers = new Map(containers.map((c) => [c.id, c]));
+    const upstreams = await this.upstreamsIfDraining(containers);
+    const now = Date.now();
+    const replicas = observeReplicas({
+      containers,
+      desired,
+      table: this.state.table,
+      health: this.health,
+      unroutedAt: this.state.unroutedAt,
+      upstreams,
+      agentStartedAtMs: this.startedAt,
+    });
+    this.health.retain(new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)));
+    const actions = plan(
+      desired,
+      { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
+      { unrouteSettleMs: this.deps.upstreamRefreshMs + 250 },
+    );
+    const byId = new Map(desired.map((d) => [d.appId, d]));
+    for (const action of actions) {
+      const app = byId.get(action.appId);
+      const effects = await applyAction(action, app, { ...this.deps, health: this.health, clock: Date.now }, this.state);
+      await this.record(action.appId, app, effects);
+    }
+    this.sendReport(desiredState, replicas);
+    return actions.length > 0 || replicas.some((r) => !r.routed && r.status === 'running');
+  }
+
+  /** Routes change only with the set of apps; a periodic check repairs a proxy that lost them. */
+  private async syncRoutes(desired: readonly DesiredApp[]): Promise<void> {
+    const routes = toAppRoutes(desired);
+    const key = JSON.stringify(routes);
+    if (key === this.routesKey && Date.now() - this.routesCheckedAt < ROUTES_CHECK_EVERY_MS) return;
+    await this.deps.proxy.applyRoutes(routes);
+    this.routesKey = key;
+    this.routesCheckedAt = Date.now();
+    const wanted = new Set(routes.map((r) => r.upstreamSet));
+    const stale = Object.keys(this.state.table.sets).filter((s) => !wanted.has(s));
+    if (stale.length > 0) {
+      const sets = { ...this.state.table.sets };
+      for (const s of stale) delete sets[s];
+      this.state.table = { sets };
+      await this.deps.tableStore.write(this.state.table);
+    }
+  }
+
+  private async upstreamsIfDraining(containers: readonly ContainerDetails[]): Promise<UpstreamStatus[] | null> {
+    const routedNames = new Set(Object.values(this.state.table.sets).flatMap((s) => s.map((u) => u.name)));
+    if (!containers.some((c) => c.status === 'running' && !routedNames.has(c.name))) return [];
+    return this.deps.proxy.upstreams().catch(() => null);
+  }
+
+  private blockedUntil(): Record<string, number> {
+    return Object.fromEntries([...this.backoff].map(([appId, b]) => [appId, b.until]));
+  }
+
+  private async record(appId: string, app: DesiredApp | undefined, effects: Effect[]): Promise<void> {
+    let changed = false;
+    for (const e of effects) {
+      if (e.kind === 'event') {
+        this.deps.log[e.level === 'error' ? 'error' : e.level === 'warn' ? 'warn' : 'info']({ app: app?.appName }, e.message);
+        if (app) {
+          this.deps.emit({ appId, revision: app.revision, deploymentId: app.deploymentId, at: new Date().toISOString(), level: e.level, message: e.message });
+        }
+      } else if (e.kind === 'outcome') {
+        this.memory.outcomes[e.revision] = e.outcome;
+        if (e.outcome === 'failed') this.memory.failures[e.revision] = e.failure;
+        if (e.outcome === 'converged') this.backoff.delete(appId);
+        changed = true;
+      } else {
+        const b = this.backoff.get(appId) ?? { count: 0, until: 0 };
+        b.count += 1;
+        b.until = Date.now() + Math.min(60_000, 500 * 2 ** (b.count - 1));
+        this.backoff.set(appId, b);
+      }
+    }
+    if (changed) await this.deps.memoryFile.write(this.memory);
+  }
+
+  private sendReport(desired: DesiredState, replicas: readonly ObservedReplica[]): void {
+    const apps: AppReport[] = desired.apps.map((d) => {
+      const outcome = this.memory.outcomes[d.revision];
+      return {
+        appId: d.appId,
+        revision: d.revision,
+        phase: outcome ?? 'rolling',
+        failure: outcome === 'failed' ? (this.memory.failures[d.revision] ?? null) : null,
+        replicas: replicas
+          .filter((r) => r.appId === d.appId)
+          .map((r) => ({ name: r.name, containerId: r.containerId, releaseId: r.releaseId, slot: r.slot, state: toReplicaState(r, d.release.id) })),
+      };
+    });
+    const report: AgentReport = { desiredVersion: desired.version, apps };
+    const key = JSON.stringify(report);
+    if (key === this.lastReport && Date.now() - this.lastReportAt < REPORT_EVERY_MS) return;
+    this.lastReport = key;
+    this.lastReportAt = Date.now();
+    this.deps.report(report);
+  }
+}
+

@@ -1,0 +1,92 @@
+import { LABELS } from '@berth/core';
+import type { ContainerEngine } from '@berth/engine';
+import { BerthError, type AgentToServer, type LogLine, type LogsParams, type RpcRequest } from '@berth/protocol';
+
+/** Calls berthd makes on this agent: resolve an image, stream an app's logs. */
+export class RpcHandler {
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(
+    private readonly engine: ContainerEngine,
+    private readonly agentId: string,
+    private readonly send: (m: AgentToServer) => void,
+  ) {}
+
+  handle(id: number, request: RpcRequest): void {
+    const abort = new AbortController();
+    this.running.set(id, abort);
+    this.dispatch(id, request, abort.signal)
+      .catch((err: unknown) => {
+        const e = err instanceof BerthError ? err : new BerthError('INTERNAL', err instanceof Error ? err.message : String(err));
+        if (!abort.signal.aborted) this.send({ type: 'rpc.error', id, error: { code: e.code, message: e.message, logs: e.logs } });
+      })
+      .finally(() => this.running.delete(id));
+  }
+
+  cancel(id: number): void {
+    this.running.get(id)?.abort();
+  }
+
+  private async dispatch(id: number, request: RpcRequest, signal: AbortSignal): Promise<void> {
+    switch (request.method) {
+      case 'image.resolve': {
+        const result = await this.engine.resolveImage(request.params.ref);
+        this.send({ type: 'rpc.result', id, result });
+        return;
+      }
+      case 'logs':
+        await this.streamLogs(id, request.params, signal);
+        if (!signal.aborted) this.send({ type: 'rpc.end', id });
+        return;
+    }
+  }
+
+  /**
+   * The last `tail` lines of each replica, merged by time; with follow, then live lines, picking
+   * up replicas that start later (a deploy during `logs --follow` shows the new ones too).
+   */
+  private async streamLogs(id: number, params: LogsParams, signal: AbortSignal): Promise<void> {
+    const labels = { [LABELS.agent]: this.agentId, [LABELS.app]: params.appId };
+    const containers = await this.engine.list(labels);
+    const history = await Promise.all(
+      containers.map(async (c) => {
+        const lines: LogLine[] = [];
+        for await (const l of this.engine.logs(c.id, { tail: params.tail, follow: false, signal })) {
+          lines.push({ at: l.at, replica: c.name, stream: l.stream, line: l.line });
+        }
+        return lines;
+      }),
+    );
+    const merged = history.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    for (let i = 0; i < merged.length; i += 500) this.send({ type: 'rpc.chunk', id, lines: merged.slice(i, i + 500) });
+    if (!params.follow) return;
+    await this.follow(id, labels, new Set(containers.map((c) => c.id)), signal, new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)));
+  }
+
+  private async follow(id: number, labels: Record<string, string>, known: Set<string>, signal: AbortSignal, attachNow: Set<string>): Promise<void> {
+    const attached = new Set<string>();
+    const streams: Promise<void>[] = [];
+    const attach = (containerId: string, name: string, tail: number): void => {
+      attached.add(containerId);
+      streams.push(
+        (async () => {
+          // tail 0 would replay nothing; a replica that started after we listed it has all its lines new.
+          for await (const l of this.engine.logs(containerId, { tail, follow: true, signal })) {
+            this.send({ type: 'rpc.chunk', id, lines: [{ at: l.at, replica: name, stream: l.stream, line: l.line }] });
+          }
+        })().catch(() => undefined),
+      );
+    };
+    const all = await this.engine.list(labels);
+    for (const c of all) if (attachNow.has(c.id)) attach(c.id, c.name, 0);
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const c of await this.engine.list(labels).catch(() => [])) {
+        if (attached.has(c.id) || c.status !== 'running') continue;
+        attach(c.id, c.name, known.has(c.id) ? 0 : 10_000);
+        known.add(c.id);
+      }
+    }
+    await Promise.allSettled(streams);
+  }
+}

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where berthd is and which token to use: --url/--token or BERTH_URL/BERTH_TOKEN win; otherwise
+ * a local data dir (--data-dir, BERTH_DATA_DIR, or the default) tells, as `berth up` wrote it.
+ */
+export interface Connection {
+  url: string;
+  token: string | null;
+}
+
+export interface ConnectionFlags {
+  url?: string;
+  token?: string;
+  dataDir?: string;
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv, isRoot: boolean): string {
+  if (isRoot) return '/var/lib/berth';
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'berth');
+}
+
+export function resolveDataDir(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
+  return flags.dataDir ?? env.BERTH_DATA_DIR ?? defaultDataDir(env, process.getuid?.() === 0);
+}
+
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connection {
+  const dataDir = resolveDataDir(flags, env);
+  const url = flags.url ?? env.BERTH_URL ?? readTrimmed(join(dataDir, 'run', 'berthd.url')) ?? 'http://127.0.0.1:7070';
+  const token = flags.token ?? env.BERTH_TOKEN ?? readTrimmed(join(dataDir, 'admin.token'));
+  return { url, token };
+}
+
+function readTrimmed(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}

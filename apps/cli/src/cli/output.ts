@@ -1,0 +1,56 @@
+import { ApiError } from '@berth/client';
+import { BerthError } from '@berth/protocol';
+import { EXIT } from './exit-codes.js';
+
+/** Output for people (aligned text) or scripts (`--json`: one JSON document on stdout). */
+
+export const isTty = (): boolean => process.stdout.isTTY === true;
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printTable(rows: readonly (readonly string[])[], header: readonly string[]): void {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  for (const r of all) {
+    process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}\n`);
+  }
+}
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly hint?: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ApiError) {
+    const details = err.issues.map((i) => `${i.path}: ${i.message}`);
+    if (err.code === 'UNREACHABLE') return new CliError(err.message, EXIT.unreachable, err.hint);
+    const exitCode = err.status >= 500 ? EXIT.internal : EXIT.userError;
+    const suffix = err.status >= 500 && err.requestId ? ` (request ${err.requestId})` : '';
+    return new CliError(`${err.message}${suffix}`, exitCode, err.hint, details);
+  }
+  if (err instanceof BerthError) return new CliError(err.message, EXIT.userError, err.hint);
+  return new CliError(err instanceof Error ? err.message : String(err), EXIT.internal);
+}
+
+/** Prints the error the way the output mode wants and returns the exit code. */
+export function reportError(err: unknown, json: boolean): number {
+  const e = toCliError(err);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ error: { message: e.message, hint: e.hint ?? null, details: e.details, exitCode: e.exitCode } })}\n`);
+  } else {
+    process.stderr.write(`error: ${e.message}\n`);
+    for (const d of e.details) process.stderr.write(`  ${d}\n`);
+    if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+  }
+  return e.exitCode;
+}

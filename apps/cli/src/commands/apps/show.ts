@@ -1,0 +1,41 @@
+import type { App } from '@berth/protocol';
+import type { Command } from 'commander';
+import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
+import { printJson, printTable } from '../../cli/output.js';
+
+export function registerAppsShow(apps: Command): void {
+  withCommon(apps.command('show <name>'))
+    .description("show an app: its spec, current release and replicas")
+    .action(
+      action(async (name: string, opts: CommonOptions) => {
+        const app = await clientFor(opts).getApp(name);
+        if (opts.json) return printJson(app);
+        printApp(app);
+      }),
+    );
+}
+
+function printApp(app: App): void {
+  const r = app.currentRelease;
+  const h = app.health;
+  const lines = [
+    ['name', app.name],
+    ['status', app.status],
+    ['url', app.url],
+    ['image', app.image],
+    ['release', r ? `v${r.version} (${r.image}, ${r.imageId?.slice(0, 19) ?? 'unresolved'})` : 'none yet'],
+    ['port', String(app.port)],
+    ['replicas', String(app.replicas)],
+    ['health', h.type === 'http' ? `GET ${h.path} every ${h.intervalMs} ms, ${h.timeoutMs} ms to become healthy` : `tcp every ${h.intervalMs} ms`],
+    ['command', app.command ? app.command.join(' ') : '(image default)'],
+    ['env', Object.keys(app.env).join(', ') || '(none)'],
+  ];
+  for (const [k, v] of lines) process.stdout.write(`${(k ?? '').padEnd(9)} ${v ?? ''}\n`);
+  if (app.replicaStatus.length > 0) {
+    process.stdout.write('\n');
+    printTable(
+      app.replicaStatus.map((x) => [x.name, x.state, x.releaseVersion === null ? '?' : `v${x.releaseVersion}`, x.server]),
+      ['REPLICA', 'STATE', 'RELEASE', 'SERVER'],
+    );
+  }
+}

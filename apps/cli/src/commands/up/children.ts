@@ -1,0 +1,79 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { caddyRunCommand, renderCaddyBootConfig } from '@berth/engine';
+import { which } from './engine.js';
+import { formatCaddy, formatPino } from './log-format.js';
+import type { UpPaths } from './paths.js';
+import type { ChildSpec } from './supervisor.js';
+
+export interface UpSettings {
+  apiPort: number;
+  httpPort: number;
+  httpHost: string;
+  domain: string;
+  logLevel: string;
+  engineSocket: string;
+  /** How long the proxy caches an app's upstream set (see the upstream DNS service). */
+  upstreamRefreshMs: number;
+}
+
+const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
+
+export async function caddyChild(paths: UpPaths, env: NodeJS.ProcessEnv): Promise<ChildSpec> {
+  const bin = await which('caddy', env);
+  if (!bin) throw new Error('Caddy is not installed: install it (sudo apt-get install caddy) and run berth up again');
+  await writeFile(paths.caddyBootConfig, JSON.stringify(renderCaddyBootConfig(paths.caddyAdminSocket)), { mode: 0o600 });
+  // A socket file left by a killed Caddy would make the new one fail to listen.
+  await rm(paths.caddyAdminSocket, { force: true });
+  const cmd = caddyRunCommand({ caddyBin: bin, bootConfigPath: paths.caddyBootConfig, stateDir: paths.caddyDir });
+  return { name: 'caddy', file: cmd.file, args: cmd.args, env: cmd.env, replaceEnv: true, format: formatCaddy };
+}
+
+export function dnsChild(paths: UpPaths): ChildSpec {
+  return {
+    name: 'dns',
+    file: process.execPath,
+    args: [script('@berth/agent/dns-main')],
+    env: { BERTH_DNS_SOCKET: paths.dnsSocket, BERTH_DNS_TABLE: `${paths.agentDir}/upstreams.json` },
+    format: formatPino('dns'),
+  };
+}
+
+export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
+  return {
+    name: 'berthd',
+    file: process.execPath,
+    args: [script('@berth/server/main')],
+    env: {
+      BERTHD_DATA_DIR: paths.dataDir,
+      BERTHD_HOST: '127.0.0.1',
+      BERTHD_PORT: String(s.apiPort),
+      BERTHD_HTTP_PORT: String(s.httpPort),
+      BERTHD_DOMAIN: s.domain,
+      BERTHD_LOCAL_AGENT_KEY: paths.agentPublicKey,
+      BERTHD_LOG_LEVEL: s.logLevel,
+    },
+    format: formatPino('berthd'),
+  };
+}
+
+export function agentChild(paths: UpPaths, s: UpSettings): ChildSpec {
+  return {
+    name: 'agent',
+    file: process.execPath,
+    args: [script('@berth/agent/main')],
+    env: {
+      BERTH_AGENT_DATA_DIR: paths.agentDir,
+      BERTH_AGENT_NAME: 'local',
+      BERTH_AGENT_SERVER_URL: `ws://127.0.0.1:${s.apiPort}/api/v1/agent/connect`,
+      BERTH_AGENT_ENGINE_SOCKET: s.engineSocket,
+      BERTH_AGENT_CADDY_ADMIN: paths.caddyAdminSocket,
+      BERTH_AGENT_DNS_SOCKET: paths.dnsSocket,
+      BERTH_AGENT_HTTP_LISTEN: `${s.httpHost}:${s.httpPort}`,
+      BERTH_AGENT_PUBLISH_HOST: '127.0.0.1',
+      BERTH_AGENT_UPSTREAM_REFRESH_MS: String(s.upstreamRefreshMs),
+      BERTH_AGENT_LOG_LEVEL: s.logLevel,
+    },
+    format: formatPino('agent'),
+  };
+}

@@ -1,0 +1,172 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '@berth/client';
+import { DOMAIN_PATTERN } from '@berth/protocol';
+import type { Command } from 'commander';
+import { action } from '../../cli/command.js';
+import { resolveDataDir } from '../../cli/connection.js';
+import { EXIT } from '../../cli/exit-codes.js';
+import { CliError } from '../../cli/output.js';
+import { parseIntArg } from '../../cli/parse.js';
+import { agentChild, berthdChild, caddyChild, dnsChild, type UpSettings } from './children.js';
+import { chooseEngine } from './engine.js';
+import { toUpPaths, type UpPaths } from './paths.js';
+import { Supervisor } from './supervisor.js';
+
+interface UpOptions {
+  dataDir?: string;
+  apiPort: number;
+  httpPort?: number;
+  httpHost: string;
+  domain: string;
+  engineSocket?: string;
+  logLevel: string;
+}
+
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run Berth on this machine: berthd, the local agent, Caddy (and Podman\'s API service when needed), in the foreground')
+    .option('--data-dir <dir>', 'where Berth keeps its state (default /var/lib/berth as root, else ~/.local/share/berth)')
+    .option('--api-port <n>', 'API port on 127.0.0.1', parseIntArg(0, 65535), 7070)
+    .option('--http-port <n>', 'port apps are served on (default 80 as root, else 8080)', parseIntArg(1, 65535))
+    .option('--http-host <addr>', 'address apps are served on (default: all)', '')
+    .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
+    .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
+    .option('--log-level <level>', 'info, debug, warn, error', 'info')
+    .action(action(async (opts: UpOptions) => runUp(opts)));
+}
+
+async function runUp(opts: UpOptions): Promise<number> {
+  if (!DOMAIN_PATTERN.test(opts.domain)) throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, process.env));
+  for (const dir of [paths.dataDir, paths.runDir, paths.logDir, paths.caddyDir, paths.agentDir, paths.podmanDir]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+  await takeLock(paths);
+  const httpPort = opts.httpPort ?? (isRoot() ? 80 : 8080);
+  await assertPortFree(opts.apiPort, '127.0.0.1', '--api-port');
+  await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
+
+  const firstStart = !existsSync(paths.adminTokenFile);
+  const engine = await chooseEngine(opts, paths, process.env, say);
+  const settings: UpSettings = {
+    apiPort: opts.apiPort,
+    httpPort,
+    httpHost: opts.httpHost,
+    domain: opts.domain,
+    logLevel: opts.logLevel,
+    engineSocket: engine.socket,
+    upstreamRefreshMs: 250,
+  };
+  const supervisor = new Supervisor(paths.runDir, paths.logDir, say);
+  const stop = stopOnSignal(supervisor, paths);
+  if (engine.child) supervisor.start(engine.child);
+  supervisor.start(await caddyChild(paths, process.env));
+  supervisor.start(dnsChild(paths));
+  supervisor.start(berthdChild(paths, settings));
+  supervisor.start(agentChild(paths, settings));
+
+  const url = `http://127.0.0.1:${opts.apiPort}`;
+  await waitForBerthd(url, supervisor);
+  await writeFile(paths.berthdUrlFile, `${url}\n`, { mode: 0o600 });
+  printBanner({ url, paths, settings, engine: engine.description, token: firstStart ? await readToken(paths) : null });
+  return stop;
+}
+
+async function takeLock(paths: UpPaths): Promise<void> {
+  const holder = Number((await readFile(paths.lockFile, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+    throw new CliError(`Berth is already running from ${paths.dataDir} (pid ${holder})`, EXIT.userError, 'Stop it first, or use another --data-dir');
+  }
+  await writeFile(paths.lockFile, `${process.pid}\n`, { mode: 0o600 });
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function assertPortFree(port: number, host: string, flag: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new CliError(`Port ${port} on ${host} is not available (${err.code ?? err.message})`, EXIT.userError, `Choose another with ${flag}`)),
+    );
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
+
+/** Resolves with the exit code once a signal has stopped everything. */
+function stopOnSignal(supervisor: Supervisor, paths: UpPaths): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`\n${signal}: stopping Berth (app containers keep running and are served again by the next berth up)\n`);
+      void supervisor
+        .stopAll()
+        .then(() => rm(paths.lockFile, { force: true }))
+        .then(() => resolve(EXIT.ok));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function waitForBerthd(url: string, supervisor: Supervisor): Promise<void> {
+  const client = createClient({ url, token: null, timeoutMs: 1000 });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await client.health().then(() => true, () => false)) return;
+    for (const name of ['berthd', 'caddy', 'podman', 'agent', 'dns']) {
+      if (supervisor.restarts(name) >= 3) {
+        const lines = supervisor.lastLines(name).slice(-8);
+        await supervisor.stopAll();
+        throw new CliError(`${name} keeps failing to start`, EXIT.internal, 'See its last lines above, or the log in <data-dir>/logs', lines);
+      }
+    }
+    await sleep(100);
+  }
+  await supervisor.stopAll();
+  throw new CliError('berthd did not become ready within 60 s', EXIT.internal, 'See <data-dir>/logs/berthd.log');
+}
+
+const readToken = async (paths: UpPaths): Promise<string | null> =>
+  (await readFile(paths.adminTokenFile, 'utf8').catch(() => '')).trim() || null;
+
+function printBanner(b: { url: string; paths: UpPaths; settings: UpSettings; engine: string; token: string | null }): void {
+  const port = b.settings.httpPort === 80 ? '' : `:${b.settings.httpPort}`;
+  const lines = [
+    '',
+    'Berth is up.',
+    `  API      ${b.url}`,
+    `  Apps     http://<app>.${b.settings.domain}${port}/`,
+    `  Data     ${b.paths.dataDir}`,
+    `  Engine   ${b.engine}`,
+  ];
+  if (b.token) {
+    lines.push('', `Admin API token (shown once; also saved to ${b.paths.adminTokenFile}, mode 0600):`, `  ${b.token}`);
+  }
+  lines.push(
+    '',
+    'In another terminal:',
+    `  npx berth apps create web --image localhost/hello:1 --port 8080 --health-path / --replicas 2`,
+    `  npx berth deploy web`,
+    '',
+    'Ctrl-C stops Berth.',
+    '',
+  );
+  process.stdout.write(lines.join('\n'));
+}

@@ -1,0 +1,48 @@
+/**
+ * Turns the children's JSON log lines into short lines for the terminal of `berth up`.
+ * Everything still goes, unabridged, to <data-dir>/logs/<child>.log.
+ */
+
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+const time = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+/** berthd and the agent log with pino: show info and above. */
+export function formatPino(name: string): (line: string) => string | null {
+  return (line) => {
+    const entry = parse(line);
+    if (!entry) return `${name.padEnd(6)} ${line}`;
+    const level = typeof entry.level === 'number' ? entry.level : 30;
+    if (level < 30) return null;
+    const when = typeof entry.time === 'number' ? time(entry.time) : '';
+    const tag = level >= 40 ? ` ${PINO_LEVELS[level] ?? 'warn'}:` : '';
+    const app = typeof entry.app === 'string' ? ` [${entry.app}]` : '';
+    const err = typeof entry.err === 'string' ? ` (${entry.err})` : errMessage(entry.err);
+    return `${when} ${name.padEnd(6)}${tag}${app} ${String(entry.msg ?? '')}${err}`;
+  };
+}
+
+/** Caddy logs JSON too; only its errors are worth a terminal line. */
+export function formatCaddy(line: string): string | null {
+  const entry = parse(line);
+  if (!entry) return null;
+  if (entry.level !== 'error' && entry.level !== 'fatal') return null;
+  const when = typeof entry.ts === 'number' ? time(entry.ts * 1000) : '';
+  return `${when} caddy  error: ${String(entry.msg ?? '')}${typeof entry.error === 'string' ? ` (${entry.error})` : ''}`;
+}
+
+function parse(line: string): Record<string, unknown> | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function errMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+    return ` (${(err as { message: string }).message})`;
+  }
+  return '';
+}

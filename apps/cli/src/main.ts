@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './cli/exit-codes.js';
+import { registerApps } from './commands/apps/index.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerDeployments } from './commands/deployments.js';
+import { registerEnv } from './commands/env/index.js';
+import { registerLogs } from './commands/logs.js';
+import { registerReleases } from './commands/releases.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerScale } from './commands/scale.js';
+import { registerUp } from './commands/up/index.js';
+
+const program = new Command()
+  .name('berth')
+  .description('Deploy and run applications on servers you own.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerUp(program);
+registerApps(program);
+registerDeploy(program);
+registerDeployments(program);
+registerReleases(program);
+registerRollback(program);
+registerLogs(program);
+registerEnv(program);
+registerScale(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Usage errors (unknown flag, missing argument, bad value) are the user's: exit 1.
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.userError;
+    return;
+  }
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = EXIT.internal;
+});

@@ -1,0 +1,91 @@
+import { BerthError, type AgentReport, type LogLine, type RpcRequest, type ServerToAgent } from '@berth/protocol';
+import type { WebSocket } from 'ws';
+
+/** One connected agent: its socket, its latest report, and the RPCs in flight to it. */
+
+interface PendingRpc {
+  resolve: (value: unknown) => void;
+  reject: (error: BerthError) => void;
+  onLines?: (lines: LogLine[]) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+export class AgentSession {
+  report: AgentReport | null = null;
+  private nextRpcId = 1;
+  private readonly pending = new Map<number, PendingRpc>();
+
+  constructor(
+    readonly serverId: string,
+    readonly serverName: string,
+    private readonly socket: WebSocket,
+  ) {}
+
+  send(message: ServerToAgent): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  /** A request/response call; rejects with AGENT_TIMEOUT if no answer comes in time. */
+  call(request: RpcRequest, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextRpcId++;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.send({ type: 'rpc.cancel', id });
+        reject(new BerthError('AGENT_TIMEOUT', `The agent on ${this.serverName} did not answer ${request.method} in time`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send({ type: 'rpc', id, request });
+    });
+  }
+
+  /** A streaming call: lines arrive through onLines until the agent ends it or the signal aborts. */
+  stream(request: RpcRequest, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextRpcId++;
+      const onAbort = (): void => {
+        this.pending.delete(id);
+        this.send({ type: 'rpc.cancel', id });
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = (f: () => void): void => {
+        signal.removeEventListener('abort', onAbort);
+        f();
+      };
+      this.pending.set(id, {
+        resolve: () => done(resolve),
+        reject: (e) => done(() => reject(e)),
+        onLines,
+        timer: null,
+      });
+      this.send({ type: 'rpc', id, request });
+    });
+  }
+
+  settle(id: number, outcome: { result: unknown } | { error: BerthError }): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (p.timer) clearTimeout(p.timer);
+    if ('error' in outcome) p.reject(outcome.error);
+    else p.resolve(outcome.result);
+  }
+
+  lines(id: number, lines: LogLine[]): void {
+    this.pending.get(id)?.onLines?.(lines);
+  }
+
+  /** The link dropped: everything in flight fails with a retryable error. */
+  abandon(): void {
+    for (const [id, p] of this.pending) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new BerthError('AGENT_UNAVAILABLE', `The agent on ${this.serverName} disconnected`));
+      this.pending.delete(id);
+    }
+  }
+}

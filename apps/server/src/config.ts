@@ -1,0 +1,57 @@
+import { DOMAIN_PATTERN } from '@berth/protocol';
+import { BerthError } from '@berth/protocol';
+
+/** berthd's configuration, parsed once from its environment into a frozen object. */
+export interface ServerConfig {
+  dataDir: string;
+  listenHost: string;
+  listenPort: number;
+  /** Base domain apps are served under: `<app>.<domain>`. */
+  domain: string;
+  /** The public HTTP port of the proxy, for app URLs. */
+  httpPort: number;
+  /** File holding the public key of the agent `berth up` runs beside berthd; trusted on first contact. */
+  localAgentKeyFile: string | null;
+  drainTimeoutMs: number;
+  stopTimeoutMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function parseServerConfig(env: Readonly<Record<string, string | undefined>>): Readonly<ServerConfig> {
+  const get = (key: string): string | undefined => {
+    const v = env[key];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const required = (key: string): string => {
+    const v = get(key);
+    if (v === undefined) throw configError(key, 'is required');
+    return v;
+  };
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = get(key);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw configError(key, `must be an integer from ${min} to ${max}, got "${raw}"`);
+    return n;
+  };
+  const domain = get('BERTHD_DOMAIN') ?? 'localhost';
+  if (!DOMAIN_PATTERN.test(domain)) throw configError('BERTHD_DOMAIN', `must be a lowercase DNS name, got "${domain}"`);
+  const level = get('BERTHD_LOG_LEVEL') ?? 'info';
+  if (!(LEVELS as readonly string[]).includes(level)) throw configError('BERTHD_LOG_LEVEL', `must be one of ${LEVELS.join(', ')}`);
+  return Object.freeze({
+    dataDir: required('BERTHD_DATA_DIR'),
+    listenHost: get('BERTHD_HOST') ?? '127.0.0.1',
+    listenPort: int('BERTHD_PORT', 7070, 0, 65535),
+    domain,
+    httpPort: int('BERTHD_HTTP_PORT', 80, 1, 65535),
+    localAgentKeyFile: get('BERTHD_LOCAL_AGENT_KEY') ?? null,
+    drainTimeoutMs: int('BERTHD_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    stopTimeoutMs: int('BERTHD_STOP_TIMEOUT_MS', 10_000, 0, 600_000),
+    logLevel: level as ServerConfig['logLevel'],
+  });
+}
+
+const configError = (key: string, what: string): BerthError =>
+  new BerthError('VALIDATION_FAILED', `Configuration ${key} ${what}`, { issues: [{ path: key, message: what }] });

@@ -1,0 +1,158 @@
+import { formatDuration, toAppUrl } from '@berth/core';
+import { BerthError, type DeploymentError } from '@berth/protocol';
+import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
+import type { AgentGateway } from '../agents/gateway.js';
+
+export interface DeployJobDeps {
+  store: Store;
+  clock: () => number;
+  agents: AgentGateway;
+  domain: string;
+  httpPort: number;
+  drainTimeoutMs: number;
+}
+
+/**
+ * Runs one deployment to its end. Every step checks what is already done, so a job re-claimed
+ * after berthd died resumes where it was: it never resolves twice, never creates a second
+ * rollout, and a rollout that finished while berthd was down is simply recognised.
+ */
+export function createDeployJob(deps: DeployJobDeps) {
+  const { store, clock, agents } = deps;
+  const note = (d: DeploymentRow, message: string, level: 'info' | 'warn' | 'error' = 'info') =>
+    store.events.append(d.id, { at: clock(), level, message });
+
+  return async function runDeployJob(payload: unknown, signal: AbortSignal): Promise<void> {
+    const deploymentId = (payload as { deploymentId?: unknown } | null)?.deploymentId;
+    if (typeof deploymentId !== 'string') throw new BerthError('INTERNAL', 'deploy job without a deployment id');
+    let d = await store.deployments.get(deploymentId);
+    if (!d || d.status === 'succeeded' || d.status === 'failed') return;
+    const app = await store.apps.getById(d.appId);
+    const release = await store.releases.get(d.releaseId);
+    if (!app || !release) return;
+
+    if (d.status === 'queued') {
+      d = await store.deployments.update(d.id, { status: 'preparing', startedAt: clock() });
+      await note(d, describeStart(d, release));
+    }
+    if (d.status === 'preparing') {
+      const imageId = release.imageId ?? (await resolveImage(d, release));
+      if (imageId === null) return;
+      d = await activate(d, app, imageId);
+      await agents.pushDesired();
+    }
+    await awaitRollout(d, app, release, signal);
+  };
+
+  /** Null when the image cannot be had: the deployment has failed and nothing was rolled out. */
+  async function resolveImage(d: DeploymentRow, release: ReleaseRow): Promise<string | null> {
+    await note(d, `Resolving image ${release.image}`);
+    try {
+      const started = clock();
+      const { imageId, pulled } = await agents.resolveImage(release.image);
+      await store.releases.setImageId(release.id, imageId);
+      const how = pulled ? `pulled in ${formatDuration(clock() - started)}` : 'found on the server';
+      await note(d, `Image ${release.image} is ${imageId.slice(0, 19)} (${how})`);
+      return imageId;
+    } catch (err) {
+      if (err instanceof BerthError && (err.code === 'DEPLOY_IMAGE_NOT_FOUND' || err.code === 'DEPLOY_IMAGE_PULL_FAILED')) {
+        await finish(d, { code: err.code, message: err.message, logs: err.logs });
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  /** Makes the release current and the rollout wanted, in one transaction. */
+  async function activate(d: DeploymentRow, app: AppRow, _imageId: string): Promise<DeploymentRow> {
+    return store.transaction(async (tx) => {
+      const fresh = (await tx.apps.getById(app.id)) ?? app;
+      const replicas = d.kind === 'scale' ? d.replicas : fresh.replicas;
+      await tx.apps.update(
+        app.id,
+        { currentReleaseId: d.releaseId, currentDeploymentId: d.id, revision: d.id, replicas },
+        clock(),
+      );
+      await tx.meta.increment('desired_version');
+      await tx.events.append(d.id, {
+        at: clock(),
+        level: 'info',
+        message: `Rolling out ${replicas} replica(s), one at a time`,
+      });
+      return tx.deployments.update(d.id, {
+        status: 'rolling_out',
+        replicas,
+        previousReleaseId: fresh.currentReleaseId,
+        previousReplicas: fresh.replicas,
+      });
+    });
+  }
+
+  async function awaitRollout(d: DeploymentRow, app: AppRow, release: ReleaseRow, signal: AbortSignal): Promise<void> {
+    const current = await store.apps.getById(app.id);
+    if (current?.revision !== d.id) {
+      await finish(d, { code: 'DEPLOY_SUPERSEDED', message: 'Another change replaced this rollout', logs: [] });
+      return;
+    }
+    const budget = release.health.timeoutMs * (d.replicas + 1) + deps.drainTimeoutMs * d.replicas + 60_000;
+    const timeout = AbortSignal.timeout(budget);
+    const result = await agents
+      .waitForRollout(app.id, d.id, AbortSignal.any([signal, timeout]))
+      .catch((err: unknown) => {
+        if (timeout.aborted) return { phase: 'timeout' as const };
+        throw err;
+      });
+    if (result.phase === 'converged') {
+      const url = toAppUrl(app.name, deps.domain, deps.httpPort);
+      await note(d, `v${release.version} is live at ${url}`);
+      await store.deployments.update(d.id, { status: 'succeeded', finishedAt: clock() });
+      return;
+    }
+    const error: DeploymentError =
+      result.phase === 'timeout'
+        ? { code: 'DEPLOY_TIMEOUT', message: `The rollout did not finish within ${formatDuration(budget)}`, logs: [] }
+        : result.failure;
+    await finish(d, error);
+    await revert(d);
+  }
+
+  async function finish(d: DeploymentRow, error: DeploymentError): Promise<void> {
+    await note(d, `Deployment failed: ${error.message}`, 'error');
+    await store.deployments.update(d.id, { status: 'failed', error, finishedAt: clock() });
+  }
+
+  /** Puts the previous release (and replica count) back; with none, the app stops running. */
+  async function revert(d: DeploymentRow): Promise<void> {
+    const previous = d.previousReleaseId ? await store.releases.get(d.previousReleaseId) : null;
+    await store.transaction(async (tx) => {
+      await tx.apps.update(
+        d.appId,
+        {
+          currentReleaseId: previous?.id ?? null,
+          revision: `${d.id}:revert`,
+          replicas: d.previousReplicas ?? d.replicas,
+        },
+        clock(),
+      );
+      await tx.meta.increment('desired_version');
+      const message = previous
+        ? `v${previous.version} keeps serving; the failed release's replicas are removed`
+        : 'Nothing was serving before; the failed replicas are removed';
+      await tx.events.append(d.id, { at: clock(), level: 'warn', message });
+    });
+    await agents.pushDesired();
+  }
+}
+
+function describeStart(d: DeploymentRow, release: ReleaseRow): string {
+  switch (d.kind) {
+    case 'deploy':
+      return `Deploying v${release.version} (${release.image})`;
+    case 'rollback':
+      return `Rolling back to v${release.version} (${release.image})`;
+    case 'env':
+      return `Deploying v${release.version} with changed environment`;
+    case 'scale':
+      return `Scaling to ${d.replicas} replica(s)`;
+  }
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
+import { BerthError } from '@berth/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerAuth } from './auth.js';
+import { createRouteContext, type RouteContext } from './context.js';
+import { sendProblem } from './problem.js';
+import { appConfigRoutes } from './routes/app-config.js';
+import { appRoutes } from './routes/apps.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { systemRoutes, VERSION } from './routes/system.js';
+
+export const API_PREFIX = '/api/v1';
+export const AGENT_LINK_PATH = `${API_PREFIX}/agent/connect`;
+const BODY_LIMIT = 1024 * 1024;
+
+export type HttpDeps = Omit<RouteContext, 'appView' | 'deploymentView'>;
+
+/** The HTTP API: one Fastify instance, every route under /api/v1, every error problem+json. */
+export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Berth API',
+        version: VERSION,
+        description:
+          'Deploy and run applications on servers you own. Errors are application/problem+json (RFC 9457) with a stable `code`.',
+      },
+      servers: [{ url: 'http://127.0.0.1:7070' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4 * 1024 * 1024 } });
+
+  const ctx = createRouteContext(deps);
+  registerAuth(app, deps.store, deps.clock);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      new BerthError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`, {
+        hint: `The API lives under ${API_PREFIX}; see openapi.yaml`,
+      }),
+    ),
+  );
+
+  await app.register(
+    async (api) => {
+      await api.register(systemRoutes(ctx));
+      await api.register(appRoutes(ctx));
+      await api.register(deploymentRoutes(ctx));
+      await api.register(appConfigRoutes(ctx));
+      api.get('/agent/connect', { websocket: true, config: { permission: 'public' }, schema: { hide: true } }, (socket) => {
+        deps.agents.accept(socket).catch((err: unknown) => api.log.error({ err }, 'agent link failed'));
+      });
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

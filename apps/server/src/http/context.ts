@@ -1,0 +1,49 @@
+import type { App, Deployment, ReplicaStatus } from '@berth/protocol';
+import type { AppRow, DeploymentRow, Store } from '@berth/store';
+import type { AgentGateway } from '../agents/gateway.js';
+import type { ServerConfig } from '../config.js';
+import type { DeployService } from '../deploy/service.js';
+import { toAppView, toDeploymentView } from './views.js';
+
+/** What route handlers need, built once in createHttpApp. */
+export interface RouteContext {
+  store: Store;
+  service: DeployService;
+  agents: AgentGateway;
+  config: ServerConfig;
+  clock: () => number;
+  defaults: { teamId: string; projectId: string };
+  appView(app: AppRow): Promise<App>;
+  deploymentView(d: DeploymentRow): Promise<Deployment>;
+}
+
+export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploymentView'>): RouteContext {
+  const { store, agents, config } = base;
+  const replicaStatus = async (app: AppRow): Promise<ReplicaStatus[]> => {
+    const releases = new Map((await store.releases.list(app.id)).map((r) => [r.id, r.version]));
+    return agents.reportFor(app.id).flatMap(({ serverName, app: report }) =>
+      report.replicas.map((r) => ({
+        name: r.name,
+        releaseId: r.releaseId,
+        releaseVersion: releases.get(r.releaseId) ?? null,
+        slot: r.slot,
+        state: r.state,
+        server: serverName,
+      })),
+    );
+  };
+  return {
+    ...base,
+    async appView(app) {
+      const current = app.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
+      const [latest] = await store.deployments.list(app.id, 1);
+      return toAppView(app, { current, latest: latest ?? null, replicas: await replicaStatus(app) }, config);
+    },
+    async deploymentView(d) {
+      const app = await store.apps.getById(d.appId);
+      const release = await store.releases.get(d.releaseId);
+      return toDeploymentView(d, { name: app?.name ?? '?' }, { version: release?.version ?? 0 });
+    },
+  };
+}
+

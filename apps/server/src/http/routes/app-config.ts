@@ -1,0 +1,104 @@
+import { AppParams, EnvList, EnvPatch, ScaleRequest, Deployment, LogsQuery, ReleaseList } from '@berth/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RouteContext } from '../context.js';
+import { hashRequest } from '../../deploy/service.js';
+import { IdempotencyHeaders, problemResponses } from '../schemas.js';
+import { streamLogs } from '../streams.js';
+import { toReleaseView } from '../views.js';
+
+const EnvChange = z.object({ env: z.record(z.string(), z.string()), deployment: Deployment.nullable() });
+const ScaleChange = z.object({ replicas: z.number().int(), deployment: Deployment.nullable() });
+
+/** Env, scale, releases and logs: everything about an app's running configuration. */
+export const appConfigRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/apps/:app/env',
+      {
+        config: { permission: 'app:read' },
+        schema: { operationId: 'getEnv', tags: ['env'], params: AppParams, response: { 200: EnvList, ...problemResponses } },
+      },
+      async (request) => ({ env: (await ctx.service.getApp(request.params.app)).env }),
+    );
+
+    app.patch(
+      '/apps/:app/env',
+      {
+        config: { permission: 'app:deploy' },
+        schema: {
+          operationId: 'patchEnv',
+          tags: ['env'],
+          summary: 'Set and unset variables; a deployed app gets a new release, rolled out like a deploy',
+          params: AppParams,
+          headers: IdempotencyHeaders,
+          body: EnvPatch,
+          response: { 200: EnvChange, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('env', request.body) };
+        const { app: row, deployment } = await ctx.service.patchEnv(request.params.app, request.body, idem);
+        return { env: row.env, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+      },
+    );
+
+    app.post(
+      '/apps/:app/scale',
+      {
+        config: { permission: 'app:deploy' },
+        schema: {
+          operationId: 'scaleApp',
+          tags: ['env'],
+          summary: 'Change the number of replicas of the current release',
+          params: AppParams,
+          headers: IdempotencyHeaders,
+          body: ScaleRequest,
+          response: { 200: ScaleChange, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('scale', request.body) };
+        const { deployment } = await ctx.service.scale(request.params.app, request.body.replicas, idem);
+        return { replicas: request.body.replicas, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+      },
+    );
+
+    app.get(
+      '/apps/:app/releases',
+      {
+        config: { permission: 'app:read' },
+        schema: {
+          operationId: 'listReleases',
+          tags: ['releases'],
+          params: AppParams,
+          response: { 200: ReleaseList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const row = await ctx.service.getApp(request.params.app);
+        const releases = await ctx.store.releases.list(row.id);
+        return { releases: releases.map((r) => toReleaseView(r, row.currentReleaseId)) };
+      },
+    );
+
+    app.get(
+      '/apps/:app/logs',
+      {
+        config: { permission: 'app:logs' },
+        schema: {
+          operationId: 'streamLogs',
+          tags: ['logs'],
+          summary: 'NDJSON stream of log lines ({at, replica, stream, line}) of every replica',
+          params: AppParams,
+          querystring: LogsQuery,
+        },
+      },
+      async (request, reply) => {
+        const row = await ctx.service.getApp(request.params.app);
+        const follow = request.query.follow === 'true' || request.query.follow === '1';
+        return streamLogs(ctx, { appId: row.id, tail: request.query.tail ?? 100, follow }, request, reply);
+      },
+    );
+  };

@@ -1,0 +1,128 @@
+import {
+  AppParams,
+  DeployRequest,
+  Deployment,
+  DeploymentList,
+  DeploymentParams,
+  DeploymentWithEvents,
+  EventsQuery,
+  RollbackRequest,
+  BerthError,
+} from '@berth/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { RouteContext } from '../context.js';
+import { hashRequest } from '../../deploy/service.js';
+import { IdempotencyHeaders, problemResponses } from '../schemas.js';
+import { streamDeploymentEvents } from '../streams.js';
+
+export const deploymentRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/apps/:app/deployments',
+      {
+        config: { permission: 'app:deploy' },
+        schema: {
+          operationId: 'deployApp',
+          tags: ['deployments'],
+          summary: 'Deploy: a new release from the app spec (optionally a new image), rolled out one replica at a time',
+          params: AppParams,
+          headers: IdempotencyHeaders,
+          body: DeployRequest.optional(),
+          response: { 202: Deployment, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('deploy', body) };
+        const d = await ctx.service.deploy(request.params.app, body.image, idem);
+        return reply.status(202).send(await ctx.deploymentView(d));
+      },
+    );
+
+    app.get(
+      '/apps/:app/deployments',
+      {
+        config: { permission: 'app:read' },
+        schema: {
+          operationId: 'listDeployments',
+          tags: ['deployments'],
+          params: AppParams,
+          response: { 200: DeploymentList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const appRow = await ctx.service.getApp(request.params.app);
+        const rows = await ctx.store.deployments.list(appRow.id, 100);
+        return { deployments: await Promise.all(rows.map((d) => ctx.deploymentView(d))) };
+      },
+    );
+
+    app.post(
+      '/apps/:app/rollback',
+      {
+        config: { permission: 'app:deploy' },
+        schema: {
+          operationId: 'rollbackApp',
+          tags: ['deployments'],
+          summary: 'Make the previous (or the given) release current again, rolled out like a deploy',
+          params: AppParams,
+          headers: IdempotencyHeaders,
+          body: RollbackRequest.optional(),
+          response: { 202: Deployment, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('rollback', body) };
+        const d = await ctx.service.rollback(request.params.app, body.toVersion, idem);
+        return reply.status(202).send(await ctx.deploymentView(d));
+      },
+    );
+
+    app.get(
+      '/deployments/:id',
+      {
+        config: { permission: 'app:read' },
+        schema: {
+          operationId: 'getDeployment',
+          tags: ['deployments'],
+          params: DeploymentParams,
+          response: { 200: DeploymentWithEvents, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const d = await requireDeployment(ctx, request.params.id);
+        const events = await ctx.store.events.list(d.id, 0);
+        return {
+          ...(await ctx.deploymentView(d)),
+          events: events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message })),
+        };
+      },
+    );
+
+    app.get(
+      '/deployments/:id/events',
+      {
+        config: { permission: 'app:read' },
+        schema: {
+          operationId: 'streamDeploymentEvents',
+          tags: ['deployments'],
+          summary: 'NDJSON stream: {"type":"event",…} lines, then one {"type":"end","deployment":…} line',
+          params: DeploymentParams,
+          querystring: EventsQuery,
+        },
+      },
+      async (request, reply) => {
+        const d = await requireDeployment(ctx, request.params.id);
+        const follow = request.query.follow === 'true' || request.query.follow === '1';
+        return streamDeploymentEvents(ctx, d.id, follow, request, reply);
+      },
+    );
+  };
+
+async function requireDeployment(ctx: RouteContext, id: string) {
+  const d = await ctx.store.deployments.get(id);
+  if (!d) throw new BerthError('DEPLOYMENT_NOT_FOUND', `There is no deployment ${id}`);
+  return d;
+}

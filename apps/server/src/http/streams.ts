@@ -1,0 +1,76 @@
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeploymentStreamLine, LogLine } from '@berth/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteContext } from './context.js';
+
+/**
+ * Long-lived NDJSON responses. The stream ends when the work does, or when the client goes
+ * away (then every upstream resource, such as an agent log stream, is released).
+ */
+
+function ndjson(request: FastifyRequest, reply: FastifyReply): { out: PassThrough; gone: AbortSignal } {
+  const out = new PassThrough();
+  const gone = new AbortController();
+  request.raw.on('close', () => gone.abort());
+  void reply
+    .header('content-type', 'application/x-ndjson; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-accel-buffering', 'no')
+    .send(out);
+  return { out, gone: gone.signal };
+}
+
+const POLL_MS = 150;
+
+export async function streamDeploymentEvents(
+  ctx: RouteContext,
+  deploymentId: string,
+  follow: boolean,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { out, gone } = ndjson(request, reply);
+  const write = (line: DeploymentStreamLine): boolean => out.write(`${JSON.stringify(line)}\n`);
+  let seq = 0;
+  try {
+    while (!gone.aborted) {
+      const d = await ctx.store.deployments.get(deploymentId);
+      for (const e of await ctx.store.events.list(deploymentId, seq)) {
+        seq = e.seq;
+        write({ type: 'event', event: { seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message } });
+      }
+      const done = !d || d.status === 'succeeded' || d.status === 'failed';
+      if (d && (done || !follow)) {
+        // Events written in the same transaction as the final status are already flushed above.
+        write({ type: 'end', deployment: await ctx.deploymentView(d) });
+        break;
+      }
+      if (!d) break;
+      await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);
+    }
+  } finally {
+    out.end();
+  }
+  return reply;
+}
+
+export async function streamLogs(
+  ctx: RouteContext,
+  params: { appId: string; tail: number; follow: boolean },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { out, gone } = ndjson(request, reply);
+  const write = (lines: LogLine[]): void => {
+    out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  };
+  try {
+    await ctx.agents.streamLogs(params, write, gone);
+  } catch (err) {
+    request.log.warn({ err }, 'log stream ended with an error');
+  } finally {
+    out.end();
+  }
+  return reply;
+}

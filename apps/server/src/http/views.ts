@@ -1,0 +1,78 @@
+import { toAppUrl } from '@berth/core';
+import type { App, AppStatus, Deployment, Release, ReleaseSummary, ReplicaStatus } from '@berth/protocol';
+import type { AppRow, DeploymentRow, ReleaseRow } from '@berth/store';
+
+/** Store rows → API shapes. One place, so every route answers the same way. */
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export interface UrlSettings {
+  domain: string;
+  httpPort: number;
+}
+
+export function toReleaseSummary(r: ReleaseRow): ReleaseSummary {
+  return { id: r.id, version: r.version, image: r.image, imageId: r.imageId, createdAt: iso(r.createdAt) };
+}
+
+export function toReleaseView(r: ReleaseRow, currentReleaseId: string | null): Release {
+  return {
+    ...toReleaseSummary(r),
+    appId: r.appId,
+    env: r.env,
+    port: r.port,
+    command: r.command,
+    health: r.health,
+    replicas: r.replicas,
+    current: r.id === currentReleaseId,
+  };
+}
+
+export function toAppStatus(app: AppRow, latest: DeploymentRow | null): AppStatus {
+  if (latest && (latest.status === 'queued' || latest.status === 'preparing' || latest.status === 'rolling_out')) {
+    return 'deploying';
+  }
+  if (app.currentReleaseId) return app.replicas > 0 ? 'running' : 'stopped';
+  return latest?.status === 'failed' ? 'failed' : 'new';
+}
+
+export function toAppView(
+  app: AppRow,
+  extra: { current: ReleaseRow | null; latest: DeploymentRow | null; replicas: ReplicaStatus[] },
+  urls: UrlSettings,
+): App {
+  return {
+    id: app.id,
+    name: app.name,
+    url: toAppUrl(app.name, urls.domain, urls.httpPort),
+    image: app.image,
+    port: app.port,
+    command: app.command,
+    env: app.env,
+    health: app.health,
+    replicas: app.replicas,
+    status: toAppStatus(app, extra.latest),
+    currentRelease: extra.current ? toReleaseSummary(extra.current) : null,
+    replicaStatus: extra.replicas,
+    createdAt: iso(app.createdAt),
+    updatedAt: iso(app.updatedAt),
+  };
+}
+
+export function toDeploymentView(d: DeploymentRow, app: { name: string }, release: { version: number }): Deployment {
+  return {
+    id: d.id,
+    appId: d.appId,
+    appName: app.name,
+    releaseId: d.releaseId,
+    releaseVersion: release.version,
+    kind: d.kind,
+    status: d.status,
+    replicas: d.replicas,
+    error: d.error,
+    createdAt: iso(d.createdAt),
+    startedAt: isoOrNull(d.startedAt),
+    finishedAt: isoOrNull(d.finishedAt),
+  };
+}

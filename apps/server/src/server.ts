@@ -1,0 +1,77 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openSqliteStore, type Store } from '@berth/store';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { createAgentGateway } from './agents/gateway.js';
+import { bootstrap } from './bootstrap.js';
+import type { ServerConfig } from './config.js';
+import { createDeployJob } from './deploy/deploy-job.js';
+import { createDeployService } from './deploy/service.js';
+import { createHttpApp } from './http/app.js';
+import { createId } from './ids.js';
+import { startWorker } from './jobs/worker.js';
+
+export interface Berthd {
+  app: FastifyInstance;
+  store: Store;
+  /** Where it listens, once listening. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Wires berthd: store, agent gateway, deploy service, job worker and the HTTP API. */
+export async function startBerthd(
+  config: ServerConfig,
+  options: { logger?: Logger; listen?: boolean; clock?: () => number } = {},
+): Promise<Berthd> {
+  const clock = options.clock ?? Date.now;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openSqliteStore({ file: join(config.dataDir, 'berth.db') });
+  const defaults = await bootstrap(store, config.dataDir, clock());
+
+  const log = options.logger ?? pino({ level: 'silent' });
+  let wakeWorker = (): void => undefined;
+  const agents = createAgentGateway({ store, clock, log, settings: config });
+  const service = createDeployService({
+    store,
+    clock,
+    onChange: () => {
+      void agents.pushDesired();
+      wakeWorker();
+    },
+  });
+  const app = await createHttpApp({ store, service, agents, config, clock, defaults }, log);
+  const worker = startWorker({
+    store,
+    clock,
+    log,
+    owner: createId('job').replace('job_', 'berthd_'),
+    handlers: { deploy: createDeployJob({ store, clock, agents, ...config }) },
+    onGaveUp: async (job, error) => {
+      const id = (job.payload as { deploymentId?: string }).deploymentId;
+      const d = id ? await store.deployments.get(id) : null;
+      if (!d || d.status === 'succeeded' || d.status === 'failed') return;
+      await store.events.append(d.id, { at: clock(), level: 'error', message: `Deployment failed: ${error}` });
+      await store.deployments.update(d.id, {
+        status: 'failed',
+        finishedAt: clock(),
+        error: { code: 'AGENT_UNAVAILABLE', message: error, logs: [] },
+      });
+    },
+  });
+  wakeWorker = worker.wake;
+
+  const url = options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
+  return {
+    app,
+    store,
+    url,
+    async close() {
+      agents.close();
+      await worker.stop();
+      await app.close();
+      await store.close();
+    },
+  };
+}

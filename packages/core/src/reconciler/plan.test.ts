@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { DesiredApp } from '@berth/protocol';
+import { plan } from './plan.js';
+import { NOW, R1, R2, desiredApp, replica } from './test-support/fixtures.js';
+import type { Action, ObservedReplica, ObservedState } from './types.js';
+
+const SETTINGS = { unrouteSettleMs: 500 };
+
+const observed = (replicas: ObservedReplica[], over: Partial<ObservedState> = {}): ObservedState => ({
+  nowMs: NOW,
+  replicas,
+  outcomes: {},
+  startBlockedUntilMs: {},
+  ...over,
+});
+
+/** A compact view of actions: `start:2`, `route:c-bbb-1`, `unroute:c-aaa-2`, `stop:c-aaa-1`, `fail:CODE`, `converge`. */
+const brief = (actions: Action[]): string[] =>
+  actions.map((a) => {
+    switch (a.kind) {
+      case 'start':
+        return `start:${a.slot}`;
+      case 'route':
+      case 'unroute':
+      case 'stop':
+        return `${a.kind}:${a.name}`;
+      case 'fail':
+        return `fail:${a.code}`;
+      case 'converge':
+        return 'converge';
+    }
+  });
+
+describe('plan()', () => {
+  const cases: { name: string; desired: DesiredApp[]; observed: ObservedState; expect: string[] }[] = [
+    {
+      name: 'fresh deploy starts the first replica only',
+      desired: [desiredApp()],
+      observed: observed([]),
+      expect: ['start:1'],
+    },
+    {
+      name: 'a replica still starting is waited for (no second start)',
+      desired: [desiredApp()],
+      observed: observed([replica({ releaseId: R2, slot: 1, routed: false, health: 'unknown' })]),
+      expect: [],
+    },
+    {
+      name: 'a healthy new replica is routed and the next one starts',
+      desired: [desiredApp()],
+      observed: observed([replica({ releaseId: R2, slot: 1, routed: false })]),
+      expect: ['route:c-bbb-1', 'start:2'],
+    },
+    {
+      name: 'rolling step: new replica joins, one old leaves, the next new starts',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R1, slot: 2 }),
+        replica({ releaseId: R2, slot: 1, routed: false }),
+      ]),
+      expect: ['route:c-bbb-1', 'unroute:c-aaa-2', 'start:2'],
+    },
+    {
+      name: 'an unrouted old replica waits out the settle time before its in-flight count is trusted',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 100 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2, routed: false, health: 'unknown' }),
+      ]),
+      expect: [],
+    },
+    {
+      name: 'a drained old replica is stopped',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 600 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2, routed: false, health: 'unknown' }),
+      ]),
+      expect: ['stop:c-aaa-2'],
+    },
+    {
+      name: 'an old replica with requests in flight keeps draining',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 5000, inflight: 3 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: [],
+    },
+    {
+      name: 'the drain timeout stops a replica that never drains',
+      desired: [desiredApp({ drainTimeoutMs: 4000 })],
+      observed: observed([
+        replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 5000, inflight: 3 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['stop:c-aaa-2'],
+    },
+    {
+      name: 'last new replica joins and the last old one leaves',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2, routed: false }),
+      ]),
+      expect: ['route:c-bbb-2', 'unroute:c-aaa-1'],
+    },
+    {
+      name: 'converged when exactly the wanted replicas of the target serve',
+      desired: [desiredApp()],
+      observed: observed([replica({ releaseId: R2, slot: 1 }), replica({ releaseId: R2, slot: 2 })]),
+      expect: ['converge'],
+    },
+    {
+      name: 'nothing to do once converged',
+      desired: [desiredApp()],
+      observed: observed([replica({ releaseId: R2, slot: 1 }), replica({ releaseId: R2, slot: 2 })], {
+        outcomes: { [`rev-${R2}`]: 'converged' },
+      }),
+      expect: [],
+    },
+    {
+      name: 'scale up starts one replica at a time',
+      desired: [desiredApp({ replicas: 3 })],
+      observed: observed([replica({ releaseId: R2, slot: 1 }), replica({ releaseId: R2, slot: 2 })]),
+      expect: ['start:3'],
+    },
+    {
+      name: 'scale down unroutes the highest slots, keeping the wanted count serving',
+      desired: [desiredApp({ replicas: 1 })],
+      observed: observed([
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+        replica({ releaseId: R2, slot: 3 }),
+      ]),
+      expect: ['unroute:c-bbb-2', 'unroute:c-bbb-3'],
+    },
+    {
+      name: 'scale to zero takes every replica out',
+      desired: [desiredApp({ replicas: 0 })],
+      observed: observed([replica({ releaseId: R2, slot: 1 })]),
+      expect: ['unroute:c-bbb-1'],
+    },
+    {
+      name: 'failed health: past the health timeout the rollout fails and the new replica goes, the old keeps serving',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R1, slot: 2 }),
+        replica({ releaseId: R2, slot: 1, routed: false, health: 'unhealthy', startedAtMs: NOW - 10_001 }),
+      ]),
+      expect: ['fail:DEPLOY_HEALTHCHECK_FAILED', 'stop:c-bbb-1'],
+    },
+    {
+      name: 'a new replica that exits fails the rollout at once',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R2, slot: 1, routed: false, status: 'exited', exitCode: 3, health: 'unknown' }),
+      ]),
+      expect: ['fail:DEPLOY_CONTAINER_EXITED', 'stop:c-bbb-1'],
+    },
+    {
+      name: 'a failed revision holds: nothing starts, old replicas keep serving',
+      desired: [desiredApp()],
+      observed: observed([replica({ releaseId: R1, slot: 1 }), replica({ releaseId: R1, slot: 2 })], {
+        outcomes: { [`rev-${R2}`]: 'failed' },
+      }),
+      expect: [],
+    },
+    {
+      name: 'rollback: the previous release is the target again and replaces the failed one',
+      desired: [desiredApp({ releaseId: R1, version: 1 })],
+      observed: observed([
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+        replica({ releaseId: R1, slot: 1, routed: false }),
+      ]),
+      expect: ['route:c-aaa-1', 'unroute:c-bbb-2', 'start:2'],
+    },
+    {
+      name: 'a crashed replica of a converged app is replaced',
+      desired: [desiredApp()],
+      observed: observed(
+        [replica({ releaseId: R2, slot: 1 }), replica({ releaseId: R2, slot: 2, status: 'exited', exitCode: 137 })],
+        { outcomes: { [`rev-${R2}`]: 'converged' } },
+      ),
+      expect: ['unroute:c-bbb-2', 'stop:c-bbb-2', 'start:2'],
+    },
+    {
+      name: 'crash-loop backoff delays the replacement',
+      desired: [desiredApp()],
+      observed: observed([replica({ releaseId: R2, slot: 1 })], {
+        outcomes: { [`rev-${R2}`]: 'converged' },
+        startBlockedUntilMs: { app_wwwwwwwwwwwwwwwwwwww: NOW + 1000 },
+      }),
+      expect: [],
+    },
+    {
+      name: 'orphan cleanup: containers of an app nobody wants are removed',
+      desired: [],
+      observed: observed([replica({ releaseId: R1, slot: 1 }), replica({ releaseId: R1, slot: 2, routed: false })]),
+      expect: ['unroute:c-aaa-1', 'stop:c-aaa-1', 'stop:c-aaa-2'],
+    },
+    {
+      name: 'a container created but never started (agent killed mid-start) is removed and recreated',
+      desired: [desiredApp({ replicas: 1 })],
+      observed: observed([replica({ releaseId: R2, slot: 1, status: 'created', startedAtMs: null, routed: false })]),
+      expect: ['stop:c-bbb-1', 'start:1'],
+    },
+    {
+      name: 'a superseded rollout: the previous target still starting is stopped without draining',
+      desired: [desiredApp({ releaseId: 'rel_cccccccccccccccccccc', version: 3, replicas: 1 })],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R2, slot: 1, routed: false, health: 'unknown' }),
+      ]),
+      expect: ['start:1', 'stop:c-bbb-1'],
+    },
+  ];
+
+  for (const c of cases) {
+    test(c.name, () => {
+      assert.deepEqual(brief(plan(c.desired, c.observed, SETTINGS)), c.expect);
+    });
+  }
+
+  test('start actions carry the release and a container name with version, release id and slot', () => {
+    const [start] = plan([desiredApp()], observed([]), SETTINGS);
+    assert.equal(start?.kind, 'start');
+    assert.equal(start.kind === 'start' ? start.name : '', 'berth-web-v2-bbbbbb-1');
+  });
+});

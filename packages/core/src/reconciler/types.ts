@@ -1,0 +1,77 @@
+import type { DesiredApp, ReleaseSpec, ReplicaState } from '@berth/protocol';
+
+/** One container carrying this installation's labels, as the agent sees it right now. */
+export interface ObservedReplica {
+  containerId: string;
+  name: string;
+  appId: string;
+  releaseId: string;
+  slot: number;
+  status: 'created' | 'running' | 'exited';
+  /** When the container started running (engine clock), null if it never did. */
+  startedAtMs: number | null;
+  exitCode: number | null;
+  /** Latest probe result since it started; `unknown` until a probe has answered. */
+  health: 'unknown' | 'healthy' | 'unhealthy';
+  /** In the app's upstream set, i.e. the proxy may send it requests. */
+  routed: boolean;
+  /**
+   * When it left the upstream set. Null when it was never routed as far as the agent knows;
+   * an agent that restarts finds unrouted replicas and uses its own start time here.
+   */
+  unroutedAtMs: number | null;
+  /** Requests the proxy still has in flight to it (0 when the proxy no longer tracks it). */
+  inflight: number;
+}
+
+/** What the agent remembers of a rollout: its outcome, so a failed revision is not retried. */
+export type RolloutOutcome = 'converged' | 'failed';
+
+export interface ObservedState {
+  nowMs: number;
+  replicas: readonly ObservedReplica[];
+  /** Outcomes by revision. */
+  outcomes: Readonly<Record<string, RolloutOutcome>>;
+  /** Per app, no new replica may start before this time (crash-loop backoff). */
+  startBlockedUntilMs: Readonly<Record<string, number>>;
+}
+
+export interface PlanSettings {
+  /**
+   * How long after leaving the upstream set a replica may still be handed new requests (the
+   * proxy's upstream refresh interval plus a margin). Its in-flight count is trusted only after.
+   */
+  unrouteSettleMs: number;
+}
+
+export type Action =
+  | { kind: 'start'; appId: string; release: ReleaseSpec; slot: number; name: string }
+  | { kind: 'route'; appId: string; containerId: string; name: string }
+  | { kind: 'unroute'; appId: string; containerId: string; name: string; reason: string }
+  | { kind: 'stop'; appId: string; containerId: string; name: string; reason: string; crashed: boolean }
+  | {
+      kind: 'fail';
+      appId: string;
+      revision: string;
+      code: 'DEPLOY_HEALTHCHECK_FAILED' | 'DEPLOY_CONTAINER_EXITED';
+      message: string;
+      /** Whose last log lines explain the failure. */
+      containerId: string;
+    }
+  | { kind: 'converge'; appId: string; revision: string };
+
+export type ActionKind = Action['kind'];
+
+export interface AppPlanInput {
+  desired: DesiredApp;
+  replicas: readonly ObservedReplica[];
+}
+
+/** How a replica is described to people and to berthd. */
+export function toReplicaState(r: ObservedReplica, targetReleaseId: string | null): ReplicaState {
+  if (r.status === 'created') return 'created';
+  if (r.status === 'exited') return 'exited';
+  if (r.routed) return 'serving';
+  if (r.unroutedAtMs !== null || r.releaseId !== targetReleaseId) return 'draining';
+  return r.health === 'healthy' ? 'healthy' : 'starting';
+}

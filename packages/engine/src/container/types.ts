@@ -1,0 +1,76 @@
+/**
+ * The container engine port: what Berth needs from Docker or Podman. The adapter speaks the
+ * Docker Engine API over a unix socket, which both provide (Podman through `podman system service`).
+ */
+
+export interface EngineInfo {
+  /** `podman` or `docker`, from the engine's version report. */
+  kind: 'podman' | 'docker';
+  version: string;
+  apiVersion: string;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+
+export interface ContainerDetails {
+  id: string;
+  /** Without the leading slash Docker adds. */
+  name: string;
+  labels: Record<string, string>;
+  /** Engine states other than created/running (paused, dead, removing, …) are reported as `exited`. */
+  status: ContainerStatus;
+  startedAtMs: number | null;
+  exitCode: number | null;
+  /** Where the container's app port is published on the host, if it is. */
+  published: { host: string; port: number } | null;
+}
+
+export interface ReplicaContainerSpec {
+  name: string;
+  /** Image id (`sha256:…`), never a tag, so the container runs exactly the release's image. */
+  imageId: string;
+  env: Record<string, string>;
+  /** argv; null keeps the image's own command. */
+  command: string[] | null;
+  labels: Record<string, string>;
+  /** The port the app listens on inside the container. */
+  port: number;
+  /** Host address the port is published on (an ephemeral host port is chosen by the engine). */
+  publishHost: string;
+}
+
+export interface ResolvedImage {
+  imageId: string;
+  /** True when the image was not in the engine's store and was pulled. */
+  pulled: boolean;
+}
+
+export interface ContainerLogLine {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 timestamp from the engine. */
+  at: string;
+  line: string;
+}
+
+export interface LogOptions {
+  tail: number;
+  follow: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ContainerEngine {
+  info(): Promise<EngineInfo>;
+  /**
+   * Finds the image in the engine's store, pulling it when missing. Throws BerthError
+   * DEPLOY_IMAGE_NOT_FOUND (nothing by that name anywhere) or DEPLOY_IMAGE_PULL_FAILED.
+   */
+  resolveImage(ref: string): Promise<ResolvedImage>;
+  /** Creates and starts a container. Throws BerthError DEPLOY_START_FAILED with the engine's reason. */
+  createAndStart(spec: ReplicaContainerSpec): Promise<ContainerDetails>;
+  /** All containers (running or not) carrying every one of these labels. */
+  list(labels: Record<string, string>): Promise<ContainerDetails[]>;
+  /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes. A container already gone is not an error. */
+  stopAndRemove(id: string, timeoutSec: number): Promise<void>;
+  /** The last lines, or a live stream of them when follow is set; ends when the container does or the signal aborts. */
+  logs(id: string, options: LogOptions): AsyncIterable<ContainerLogLine>;
+}

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { HealthCheck, LogLine, ReplicaState } from './api.js';
+import { AppName, Id, ImageRef, Port, Replicas } from './names.js';
+
+/**
+ * The link between berthd and an agent: a WebSocket the agent dials out. berthd pushes the
+ * desired state; the agent reconciles its server towards it and reports what it sees.
+ */
+
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** What the agent must run for one release: everything is resolved, nothing is looked up. */
+export const ReleaseSpec = z.object({
+  id: Id,
+  version: z.number().int(),
+  image: ImageRef,
+  /** The engine's image id (`sha256:…`): containers are created from it, so a moved tag never leaks in. */
+  imageId: z.string().min(1),
+  env: z.record(z.string(), z.string()),
+  port: Port,
+  command: z.array(z.string()).nullable(),
+  health: HealthCheck,
+});
+export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
+
+export const DesiredApp = z.object({
+  appId: Id,
+  appName: AppName,
+  /**
+   * Changes whenever berthd wants a new rollout (a deploy, a scale, or the revert after a failure).
+   * The agent keys a rollout's outcome on it, so a failed revision is not retried in a loop.
+   */
+  revision: z.string().min(1).max(100),
+  deploymentId: Id,
+  release: ReleaseSpec,
+  replicas: Replicas,
+  hostnames: z.array(z.string()).max(32),
+  drainTimeoutMs: z.number().int().min(0),
+  stopTimeoutMs: z.number().int().min(0),
+});
+export type DesiredApp = z.infer<typeof DesiredApp>;
+
+export const DesiredState = z.object({
+  /** Monotonic; the agent ignores a push older than the one it holds. */
+  version: z.number().int().min(0),
+  apps: z.array(DesiredApp),
+});
+export type DesiredState = z.infer<typeof DesiredState>;
+
+export const ReplicaReport = z.object({
+  name: z.string(),
+  containerId: z.string(),
+  releaseId: Id,
+  slot: z.number().int(),
+  state: ReplicaState,
+});
+export type ReplicaReport = z.infer<typeof ReplicaReport>;
+
+export const RolloutFailure = z.object({
+  code: z.string(),
+  message: z.string(),
+  logs: z.array(z.string()),
+});
+export type RolloutFailure = z.infer<typeof RolloutFailure>;
+
+export const RolloutPhase = z.enum(['rolling', 'converged', 'failed']);
+export type RolloutPhase = z.infer<typeof RolloutPhase>;
+
+export const AppReport = z.object({
+  appId: Id,
+  revision: z.string(),
+  phase: RolloutPhase,
+  failure: RolloutFailure.nullable(),
+  replicas: z.array(ReplicaReport),
+});
+export type AppReport = z.infer<typeof AppReport>;
+
+export const AgentReport = z.object({
+  desiredVersion: z.number().int(),
+  apps: z.array(AppReport),
+});
+export type AgentReport = z.infer<typeof AgentReport>;
+
+export const ImageResolveParams = z.object({ ref: ImageRef });
+export const ImageResolveResult = z.object({ imageId: z.string(), pulled: z.boolean() });
+export type ImageResolveResult = z.infer<typeof ImageResolveResult>;
+
+export const LogsParams = z.object({
+  appId: Id,
+  tail: z.number().int().min(0).max(10_000),
+  follow: z.boolean(),
+});
+export type LogsParams = z.infer<typeof LogsParams>;
+
+export const RpcRequest = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('image.resolve'), params: ImageResolveParams }),
+  z.object({ method: z.literal('logs'), params: LogsParams }),
+]);
+export type RpcRequest = z.infer<typeof RpcRequest>;
+export type RpcMethod = RpcRequest['method'];
+
+const RpcId = z.number().int().min(0);
+
+export const ServerToAgent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('challenge'), nonce: z.string(), protocol: z.number().int() }),
+  z.object({ type: z.literal('welcome'), serverId: Id, serverName: z.string() }),
+  z.object({ type: z.literal('desired'), state: DesiredState }),
+  z.object({ type: z.literal('rpc'), id: RpcId, request: RpcRequest }),
+  z.object({ type: z.literal('rpc.cancel'), id: RpcId }),
+]);
+export type ServerToAgent = z.infer<typeof ServerToAgent>;
+
+export const AgentEvent = z.object({
+  appId: Id,
+  revision: z.string(),
+  deploymentId: Id,
+  at: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+});
+export type AgentEvent = z.infer<typeof AgentEvent>;
+
+export const AgentToServer = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    name: z.string().min(1).max(64),
+    /** Ed25519 public key, SPKI DER, base64. */
+    publicKey: z.string().min(1).max(200),
+    /** Signature of `berth-agent-hello:<nonce>` with the agent's key, base64. */
+    signature: z.string().min(1).max(200),
+    agentVersion: z.string(),
+    protocol: z.number().int(),
+  }),
+  z.object({ type: z.literal('report'), report: AgentReport }),
+  z.object({ type: z.literal('event'), event: AgentEvent }),
+  z.object({ type: z.literal('rpc.result'), id: RpcId, result: z.unknown() }),
+  z.object({
+    type: z.literal('rpc.error'),
+    id: RpcId,
+    error: z.object({ code: z.string(), message: z.string(), logs: z.array(z.string()).optional() }),
+  }),
+  z.object({ type: z.literal('rpc.chunk'), id: RpcId, lines: z.array(LogLine) }),
+  z.object({ type: z.literal('rpc.end'), id: RpcId }),
+]);
+export type AgentToServer = z.infer<typeof AgentToServer>;
+
+export const agentHelloPayload = (nonce: string): string => `berth-agent-hello:${nonce}`;

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { AppName, Command, Env, EnvKey, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
+
+/** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
+
+export const HEALTH_DEFAULTS = {
+  type: 'http',
+  path: '/',
+  intervalMs: 1000,
+  timeoutMs: 60_000,
+  probeTimeoutMs: 2000,
+} as const;
+
+export const HealthCheck = z
+  .object({
+    /** `http` probes `path` and wants a 2xx/3xx; `tcp` only wants the port to accept a connection. */
+    type: z.enum(['http', 'tcp']),
+    path: HttpPath,
+    /** How often a serving replica is probed. */
+    intervalMs: z.number().int().min(100).max(600_000),
+    /** How long a new release has to become healthy before the deployment fails. */
+    timeoutMs: z.number().int().min(1000).max(3_600_000),
+    /** How long one probe may take. */
+    probeTimeoutMs: z.number().int().min(100).max(60_000),
+  })
+  .strict();
+export type HealthCheck = z.infer<typeof HealthCheck>;
+export const HealthCheckInput = HealthCheck.partial().strict();
+export type HealthCheckInput = z.infer<typeof HealthCheckInput>;
+
+export const AppCreate = z
+  .object({
+    name: AppName,
+    image: ImageRef,
+    port: Port.optional(),
+    command: Command.optional(),
+    env: Env.optional(),
+    health: HealthCheckInput.optional(),
+    replicas: Replicas.optional(),
+  })
+  .strict();
+export type AppCreate = z.infer<typeof AppCreate>;
+
+/** Changes to the app's spec take effect with the next deploy. */
+export const AppUpdate = z
+  .object({
+    image: ImageRef.optional(),
+    port: Port.optional(),
+    command: Command.nullable().optional(),
+    health: HealthCheckInput.optional(),
+  })
+  .strict();
+export type AppUpdate = z.infer<typeof AppUpdate>;
+
+export const DeployRequest = z.object({ image: ImageRef.optional() }).strict();
+export type DeployRequest = z.infer<typeof DeployRequest>;
+
+export const RollbackRequest = z.object({ toVersion: z.number().int().min(1).optional() }).strict();
+export type RollbackRequest = z.infer<typeof RollbackRequest>;
+
+export const EnvPatch = z
+  .object({ set: Env.optional(), unset: z.array(EnvKey).max(256).optional() })
+  .strict()
+  .refine((p) => Object.keys(p.set ?? {}).length + (p.unset ?? []).length > 0, {
+    message: 'set or unset at least one variable',
+  });
+export type EnvPatch = z.infer<typeof EnvPatch>;
+
+export const ScaleRequest = z.object({ replicas: Replicas }).strict();
+export type ScaleRequest = z.infer<typeof ScaleRequest>;
+
+export const AppParams = z.object({ app: AppName }).strict();
+export const DeploymentParams = z.object({ id: Id }).strict();
+
+export const LogsQuery = z
+  .object({
+    follow: z.enum(['true', 'false', '1', '0']).optional(),
+    tail: z.coerce.number().int().min(0).max(10_000).optional(),
+  })
+  .strict();
+
+export const EventsQuery = z.object({ follow: z.enum(['true', 'false', '1', '0']).optional() }).strict();
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+const Timestamp = z.string().describe('RFC 3339 timestamp');
+
+export const ReleaseSummary = z.object({
+  id: Id,
+  version: z.number().int(),
+  image: ImageRef,
+  imageId: z.string().nullable(),
+  createdAt: Timestamp,
+});
+export type ReleaseSummary = z.infer<typeof ReleaseSummary>;
+
+export const Release = ReleaseSummary.extend({
+  appId: Id,
+  env: z.record(z.string(), z.string()),
+  port: Port,
+  command: z.array(z.string()).nullable(),
+  health: HealthCheck,
+  replicas: Replicas,
+  current: z.boolean(),
+});
+export type Release = z.infer<typeof Release>;
+
+export const ReplicaState = z.enum(['created', 'starting', 'healthy', 'serving', 'draining', 'exited']);
+export type ReplicaState = z.infer<typeof ReplicaState>;
+
+export const ReplicaStatus = z.object({
+  name: z.string(),
+  releaseId: Id,
+  releaseVersion: z.number().int().nullable(),
+  slot: z.number().int(),
+  state: ReplicaState,
+  server: z.string(),
+});
+export type ReplicaStatus = z.infer<typeof ReplicaStatus>;
+
+export const AppStatus = z.enum(['new', 'deploying', 'running', 'failed', 'stopped']);
+export type AppStatus = z.infer<typeof AppStatus>;
+
+export const App = z.object({
+  id: Id,
+  name: AppName,
+  url: z.string(),
+  image: ImageRef,
+  port: Port,
+  command: z.array(z.string()).nullable(),
+  env: z.record(z.string(), z.string()),
+  health: HealthCheck,
+  replicas: Replicas,
+  status: AppStatus,
+  currentRelease: ReleaseSummary.nullable(),
+  replicaStatus: z.array(ReplicaStatus),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type App = z.infer<typeof App>;
+
+export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'scale']);
+export type DeploymentKind = z.infer<typeof DeploymentKind>;
+
+export const DeploymentStatus = z.enum(['queued', 'preparing', 'rolling_out', 'succeeded', 'failed']);
+export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
+
+export const TERMINAL_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed'];
+
+export const DeploymentError = z.object({
+  code: z.string(),
+  message: z.string(),
+  logs: z.array(z.string()),
+});
+export type DeploymentError = z.infer<typeof DeploymentError>;
+
+export const Deployment = z.object({
+  id: Id,
+  appId: Id,
+  appName: AppName,
+  releaseId: Id,
+  releaseVersion: z.number().int(),
+  kind: DeploymentKind,
+  status: DeploymentStatus,
+  replicas: Replicas,
+  error: DeploymentError.nullable(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const DeploymentEvent = z.object({
+  seq: z.number().int(),
+  at: Timestamp,
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+});
+export type DeploymentEvent = z.infer<typeof DeploymentEvent>;
+
+/** The NDJSON stream of `GET /deployments/{id}/events`: events, then one final `end` line. */
+export const DeploymentStreamLine = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), event: DeploymentEvent }),
+  z.object({ type: z.literal('end'), deployment: Deployment }),
+]);
+export type DeploymentStreamLine = z.infer<typeof DeploymentStreamLine>;
+
+export const LogLine = z.object({
+  at: Timestamp,
+  replica: z.string(),
+  stream: z.enum(['stdout', 'stderr']),
+  line: z.string(),
+});
+export type LogLine = z.infer<typeof LogLine>;
+
+export const EnvList = z.object({ env: z.record(z.string(), z.string()) });
+
+export const ServerInfo = z.object({
+  id: Id,
+  name: z.string(),
+  status: z.enum(['online', 'offline']),
+  lastSeenAt: Timestamp.nullable(),
+});
+export type ServerInfo = z.infer<typeof ServerInfo>;
+
+export const Health = z.object({ status: z.literal('ok'), version: z.string() });
+
+export const AppList = z.object({ apps: z.array(App) });
+export const ReleaseList = z.object({ releases: z.array(Release) });
+export const DeploymentList = z.object({ deployments: z.array(Deployment) });
+export const ServerList = z.object({ servers: z.array(ServerInfo) });
+export const DeploymentWithEvents = Deployment.extend({ events: z.array(DeploymentEvent) });
+export type DeploymentWithEvents = z.infer<typeof DeploymentWithEvents>;

@@ -1,0 +1,102 @@
+/**
+ * One error hierarchy for every part of Berth. Codes are stable: clients, tests and docs key on
+ * them. Domain and store code throw these; exactly one place (the HTTP layer) maps codes to
+ * statuses, and the CLI maps them to exit codes.
+ */
+
+export const ERROR_CODES = {
+  // Request shape
+  VALIDATION_FAILED: { status: 400, retryable: false },
+  BODY_MALFORMED: { status: 400, retryable: false },
+  BODY_TOO_LARGE: { status: 413, retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false },
+  // Auth
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  // Resources
+  APP_NOT_FOUND: { status: 404, retryable: false },
+  APP_EXISTS: { status: 409, retryable: false },
+  RELEASE_NOT_FOUND: { status: 404, retryable: false },
+  DEPLOYMENT_NOT_FOUND: { status: 404, retryable: false },
+  NO_RELEASE: { status: 409, retryable: false },
+  NOTHING_TO_ROLL_BACK: { status: 409, retryable: false },
+  IDEMPOTENCY_CONFLICT: { status: 422, retryable: false },
+  // Runtime
+  AGENT_UNAVAILABLE: { status: 503, retryable: true },
+  AGENT_TIMEOUT: { status: 504, retryable: true },
+  ENGINE_UNAVAILABLE: { status: 503, retryable: true },
+  PROXY_UNAVAILABLE: { status: 503, retryable: true },
+  // Deployment outcomes (reported on the deployment, not as HTTP errors of the request)
+  DEPLOY_IMAGE_NOT_FOUND: { status: 422, retryable: false },
+  DEPLOY_IMAGE_PULL_FAILED: { status: 502, retryable: true },
+  DEPLOY_START_FAILED: { status: 422, retryable: false },
+  DEPLOY_CONTAINER_EXITED: { status: 422, retryable: false },
+  DEPLOY_HEALTHCHECK_FAILED: { status: 422, retryable: false },
+  DEPLOY_TIMEOUT: { status: 504, retryable: false },
+  DEPLOY_SUPERSEDED: { status: 409, retryable: false },
+  // Anything else
+  INTERNAL: { status: 500, retryable: true },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const isErrorCode = (v: unknown): v is ErrorCode => typeof v === 'string' && v in ERROR_CODES;
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `health.path` or `env.FOO`. */
+  path: string;
+  message: string;
+}
+
+export interface BerthErrorOptions {
+  /** The next thing a person can do about it, e.g. a command to run. */
+  hint?: string;
+  /** Field-level problems for validation errors. */
+  issues?: FieldIssue[];
+  /** Extra lines of context, such as a failed container's last log lines. */
+  logs?: string[];
+  cause?: unknown;
+}
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly issues: FieldIssue[];
+  readonly logs: string[];
+
+  constructor(code: ErrorCode, message: string, options: BerthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.hint = options.hint;
+    this.issues = options.issues ?? [];
+    this.logs = options.logs ?? [];
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+}
+
+export const isBerthError = (e: unknown): e is BerthError => e instanceof BerthError;
+
+/** RFC 9457 problem details, as every HTTP error of the API is shaped. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  hint?: string;
+  errors?: FieldIssue[];
+  logs?: string[];
+}
+
+export const problemType = (code: ErrorCode): string => `https://berth.dev/problems/${code.toLowerCase()}`;

@@ -1,0 +1,247 @@
+import type { AppSpec } from '@berth/core';
+import type { DeploymentError, DeploymentKind, DeploymentStatus, HealthCheck } from '@berth/protocol';
+
+/**
+ * The store's port. Callers see these types and nothing of SQL; SQLite (default) and PostgreSQL
+ * (later) implement the same repositories through Kysely. Timestamps are epoch milliseconds.
+ */
+
+export type Role = 'owner' | 'admin' | 'operator' | 'viewer';
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  /** sha256 of the token, hex. The token itself is never stored. */
+  hash: string;
+  role: Role;
+  teamId: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ServerRow {
+  id: string;
+  name: string;
+  /** Ed25519 SPKI DER, base64. */
+  publicKey: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+export interface AppRow extends AppSpec {
+  id: string;
+  projectId: string;
+  name: string;
+  currentReleaseId: string | null;
+  currentDeploymentId: string | null;
+  /** See DesiredApp.revision: changes whenever a new rollout is wanted. */
+  revision: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type AppPatch = Partial<
+  Pick<
+    AppRow,
+    | 'image'
+    | 'port'
+    | 'command'
+    | 'env'
+    | 'health'
+    | 'replicas'
+    | 'currentReleaseId'
+    | 'currentDeploymentId'
+    | 'revision'
+  >
+>;
+
+export interface ReleaseRow {
+  id: string;
+  appId: string;
+  version: number;
+  image: string;
+  /** Set once, when the deploy job resolves the image; null until then. */
+  imageId: string | null;
+  env: Record<string, string>;
+  port: number;
+  command: string[] | null;
+  health: HealthCheck;
+  replicas: number;
+  createdAt: number;
+}
+
+export interface DeploymentRow {
+  id: string;
+  appId: string;
+  releaseId: string;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  replicas: number;
+  /** What was current before, so a failure can put it back. */
+  previousReleaseId: string | null;
+  previousReplicas: number | null;
+  idempotencyKey: string | null;
+  /** sha256 of the request that created it, to tell a retry from a conflicting reuse of the key. */
+  requestHash: string | null;
+  error: DeploymentError | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type DeploymentPatch = Partial<
+  Pick<
+    DeploymentRow,
+    'status' | 'error' | 'startedAt' | 'finishedAt' | 'replicas' | 'previousReleaseId' | 'previousReplicas'
+  >
+>;
+
+export interface DeploymentEventRow {
+  deploymentId: string;
+  seq: number;
+  at: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  payload: unknown;
+  idempotencyKey: string | null;
+  /** At most one job per concurrency key runs at a time (e.g. one deploy per app). */
+  concurrencyKey: string | null;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  nextRunAt: number;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewJob {
+  id: string;
+  kind: string;
+  payload: unknown;
+  idempotencyKey?: string | null;
+  concurrencyKey?: string | null;
+  maxAttempts?: number;
+  runAt?: number;
+}
+
+export interface MetaRepo {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  /** Atomically increments and returns a named counter (e.g. the desired-state version). */
+  increment(key: string): Promise<number>;
+}
+
+export interface TenancyRepo {
+  /** Creates the default team and project on first use; returns their ids. */
+  ensureDefaults(
+    ids: { teamId: string; projectId: string },
+    now: number,
+  ): Promise<{ teamId: string; projectId: string }>;
+}
+
+export interface TokenRepo {
+  create(row: TokenRow): Promise<void>;
+  findByHash(hash: string): Promise<TokenRow | null>;
+  touch(id: string, at: number): Promise<void>;
+  list(): Promise<TokenRow[]>;
+}
+
+export interface ServerRepo {
+  findByPublicKey(publicKey: string): Promise<ServerRow | null>;
+  create(row: ServerRow): Promise<void>;
+  setLastSeen(id: string, at: number): Promise<void>;
+  list(): Promise<ServerRow[]>;
+}
+
+export interface AppRepo {
+  /** Throws BerthError APP_EXISTS when the name is taken. */
+  create(row: AppRow): Promise<void>;
+  getByName(name: string): Promise<AppRow | null>;
+  getById(id: string): Promise<AppRow | null>;
+  list(): Promise<AppRow[]>;
+  update(id: string, patch: AppPatch, now: number): Promise<AppRow>;
+  /** Deletes the app with its releases, deployments, events and jobs. */
+  delete(id: string): Promise<void>;
+}
+
+export interface ReleaseRepo {
+  create(row: ReleaseRow): Promise<void>;
+  get(id: string): Promise<ReleaseRow | null>;
+  getByVersion(appId: string, version: number): Promise<ReleaseRow | null>;
+  /** Newest first. */
+  list(appId: string): Promise<ReleaseRow[]>;
+  latestVersion(appId: string): Promise<number>;
+  /** Only from null: a release's image id is written once. */
+  setImageId(id: string, imageId: string): Promise<void>;
+}
+
+export interface DeploymentRepo {
+  create(row: DeploymentRow): Promise<void>;
+  get(id: string): Promise<DeploymentRow | null>;
+  /** Newest first. */
+  list(appId: string, limit: number): Promise<DeploymentRow[]>;
+  findByIdempotencyKey(appId: string, key: string): Promise<DeploymentRow | null>;
+  update(id: string, patch: DeploymentPatch): Promise<DeploymentRow>;
+  /** The newest succeeded deployment of the app whose release differs from `releaseId`. */
+  lastSucceededOtherThan(appId: string, releaseId: string): Promise<DeploymentRow | null>;
+}
+
+export interface EventRepo {
+  /** Appends with the next seq for that deployment and returns it. */
+  append(
+    deploymentId: string,
+    event: Omit<DeploymentEventRow, 'deploymentId' | 'seq'>,
+  ): Promise<DeploymentEventRow>;
+  list(deploymentId: string, afterSeq: number): Promise<DeploymentEventRow[]>;
+}
+
+export interface JobRepo {
+  /** Returns the existing job when one with the same idempotency key exists. */
+  enqueue(job: NewJob, now: number): Promise<JobRow>;
+  /**
+   * Claims the oldest due job (`queued`, or `running` with a lapsed lease) whose concurrency key
+   * has no other job under a live lease; increments attempts; sets the lease. Null when none.
+   */
+  claim(owner: string, now: number, leaseMs: number, kinds?: readonly string[]): Promise<JobRow | null>;
+  /** Extends the lease; false when the job is no longer held by this owner (another worker took it). */
+  renew(id: string, owner: string, leaseUntil: number): Promise<boolean>;
+  complete(id: string, owner: string, now: number): Promise<void>;
+  /** Retry later (`retryAt`), or fail for good (`retryAt` null, or attempts exhausted). */
+  fail(id: string, owner: string, error: string, retryAt: number | null, now: number): Promise<JobRow>;
+  get(id: string): Promise<JobRow | null>;
+}
+
+export interface Repos {
+  meta: MetaRepo;
+  tenancy: TenancyRepo;
+  tokens: TokenRepo;
+  servers: ServerRepo;
+  apps: AppRepo;
+  releases: ReleaseRepo;
+  deployments: DeploymentRepo;
+  events: EventRepo;
+  jobs: JobRepo;
+}
+
+export interface Store extends Repos {
+  /** Runs fn in one transaction: all of its writes land, or none do. */
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface SqliteOptions {
+  /** Path of the database file; `:memory:` for tests that need no file. */
+  file: string;
+}
