@@ -16,11 +16,21 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       'import-x/no-cycle': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@berth/*/src/*', '@berth/*/dist/*'], message: 'Import packages through their exports.' }] },
+        {
+          patterns: [
+            {
+              group: ['@berth/*/src/*', '@berth/*/dist/*'],
+              message: 'Import packages through their exports.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -30,15 +40,38 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'http', 'net', 'os'], message: 'core does no I/O.' }] },
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'net', 'os'], message: 'core does no I/O.' },
+          ],
+        },
       ],
       'no-restricted-globals': ['error', 'Date', 'process', 'setTimeout', 'setInterval', 'fetch'],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'core gets randomness passed in.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'core gets randomness passed in.' },
+      ],
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    // Tests are outside the packages' tsconfigs (they are not shipped); lint them through tsconfig.test.json.
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.test.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

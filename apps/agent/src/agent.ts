@@ -25,7 +25,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const engine = createDockerApiEngine({ socketPath: config.engineSocket });
   const proxy = createCaddyProxy({
     adminSocket: config.caddyAdminSocket,
-    settings: { httpListen: config.httpListen, dnsSocket: config.dnsSocket, upstreamRefreshMs: config.upstreamRefreshMs },
+    settings: {
+      httpListen: config.httpListen,
+      dnsSocket: config.dnsSocket,
+      upstreamRefreshMs: config.upstreamRefreshMs,
+    },
   });
   const buffered: AgentToServer[] = [];
   let link: Link | null = null;
@@ -57,7 +61,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         reconciler.forceReport();
       },
       onDesired: (state, fresh) => {
-        reconciler.setDesired(state, fresh).catch((err: unknown) => log.error({ err }, 'could not store desired state'));
+        reconciler
+          .setDesired(state, fresh)
+          .catch((err: unknown) => log.error({ err }, 'could not store desired state'));
       },
       onRpc: (id, request) => rpc.handle(id, request),
       onRpcCancel: (id) => rpc.cancel(id),
@@ -75,4 +81,3 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     },
   };
 }
-

@@ -1,4 +1,10 @@
-import { parseReplicaLabels, toReplicaLabels, toUpstreamSetName, type Action, type UpstreamTable } from '@berth/core';
+import {
+  parseReplicaLabels,
+  toReplicaLabels,
+  toUpstreamSetName,
+  type Action,
+  type UpstreamTable,
+} from '@berth/core';
 import type { ContainerDetails, ContainerEngine, UpstreamTableStore } from '@berth/engine';
 import { BerthError, type DesiredApp, type RolloutFailure } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
@@ -32,7 +38,12 @@ const FAILURE_LOG_LINES = 20;
  * Carries out one planned action. Returns what happened, for the reconciler to record and
  * report; throws when the action could not be done (the next tick plans again).
  */
-export async function applyAction(action: Action, app: DesiredApp | undefined, deps: ApplyDeps, state: ApplyState): Promise<Effect[]> {
+export async function applyAction(
+  action: Action,
+  app: DesiredApp | undefined,
+  deps: ApplyDeps,
+  state: ApplyState,
+): Promise<Effect[]> {
   switch (action.kind) {
     case 'start':
       return start(action, app, deps);
@@ -42,7 +53,9 @@ export async function applyAction(action: Action, app: DesiredApp | undefined, d
     case 'stop': {
       await deps.engine.stopAndRemove(action.containerId, Math.ceil((app?.stopTimeoutMs ?? 10_000) / 1000));
       state.unroutedAt.delete(action.containerId);
-      const effects: Effect[] = [{ kind: 'event', level: 'info', message: `Removed ${action.name}: ${action.reason}` }];
+      const effects: Effect[] = [
+        { kind: 'event', level: 'info', message: `Removed ${action.name}: ${action.reason}` },
+      ];
       return action.crashed ? [...effects, { kind: 'crashed' }] : effects;
     }
     case 'fail': {
@@ -52,18 +65,31 @@ export async function applyAction(action: Action, app: DesiredApp | undefined, d
       return [
         { kind: 'event', level: 'error', message },
         ...logs.map((line): Effect => ({ kind: 'event', level: 'error', message: `  │ ${line}` })),
-        { kind: 'outcome', revision: action.revision, outcome: 'failed', failure: { code: action.code, message, logs } },
+        {
+          kind: 'outcome',
+          revision: action.revision,
+          outcome: 'failed',
+          failure: { code: action.code, message, logs },
+        },
       ];
     }
     case 'converge':
       return [
-        { kind: 'event', level: 'info', message: `All ${app?.replicas ?? 0} replica(s) of v${app?.release.version ?? '?'} are serving` },
+        {
+          kind: 'event',
+          level: 'info',
+          message: `All ${app?.replicas ?? 0} replica(s) of v${app?.release.version ?? '?'} are serving`,
+        },
         { kind: 'outcome', revision: action.revision, outcome: 'converged' },
       ];
   }
 }
 
-async function start(action: Extract<Action, { kind: 'start' }>, app: DesiredApp | undefined, deps: ApplyDeps): Promise<Effect[]> {
+async function start(
+  action: Extract<Action, { kind: 'start' }>,
+  app: DesiredApp | undefined,
+  deps: ApplyDeps,
+): Promise<Effect[]> {
   if (!app) return [];
   const { release } = action;
   const started = deps.clock();
@@ -94,7 +120,11 @@ async function start(action: Extract<Action, { kind: 'start' }>, app: DesiredApp
           kind: 'outcome',
           revision: app.revision,
           outcome: 'failed',
-          failure: { code: err.code, message: `Could not start ${action.name}: ${err.message}`, logs: err.logs },
+          failure: {
+            code: err.code,
+            message: `Could not start ${action.name}: ${err.message}`,
+            logs: err.logs,
+          },
         },
       ];
     }
@@ -133,7 +163,13 @@ async function route(
   state.table = table;
   if (action.kind === 'unroute') {
     state.unroutedAt.set(action.containerId, deps.clock());
-    return [{ kind: 'event', level: 'info', message: `${action.name} left the rotation (${action.reason}); draining` }];
+    return [
+      {
+        kind: 'event',
+        level: 'info',
+        message: `${action.name} left the rotation (${action.reason}); draining`,
+      },
+    ];
   }
   return [{ kind: 'event', level: 'info', message: `${action.name} is healthy and now serves traffic` }];
 }
@@ -141,7 +177,8 @@ async function route(
 async function lastLines(engine: ContainerEngine, containerId: string): Promise<string[]> {
   const lines: string[] = [];
   try {
-    for await (const l of engine.logs(containerId, { tail: FAILURE_LOG_LINES, follow: false })) lines.push(l.line);
+    for await (const l of engine.logs(containerId, { tail: FAILURE_LOG_LINES, follow: false }))
+      lines.push(l.line);
   } catch {
     // The container may already be gone; the failure stands without its logs.
   }

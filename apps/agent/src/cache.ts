@@ -25,8 +25,13 @@ const EMPTY: AgentMemory = { desired: null, outcomes: {}, failures: {} };
 /** Outcomes of revisions no longer desired are dropped, so the file stays small. */
 export function pruneMemory(memory: AgentMemory): AgentMemory {
   const live = new Set((memory.desired?.apps ?? []).map((a) => a.revision));
-  const keep = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).filter(([k]) => live.has(k)));
-  return { desired: memory.desired, outcomes: keep<RolloutOutcome>(memory.outcomes), failures: keep(memory.failures) };
+  const keep = <T>(r: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => live.has(k)));
+  return {
+    desired: memory.desired,
+    outcomes: keep<RolloutOutcome>(memory.outcomes),
+    failures: keep(memory.failures),
+  };
 }
 
 export function createMemoryFile(path: string): MemoryFile {

@@ -27,7 +27,10 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
   };
   const refresh = Number(get('BERTH_AGENT_UPSTREAM_REFRESH_MS') ?? '250');
   if (!Number.isInteger(refresh) || refresh < 50 || refresh > 60_000) {
-    throw new BerthError('VALIDATION_FAILED', 'Configuration BERTH_AGENT_UPSTREAM_REFRESH_MS must be 50-60000');
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_UPSTREAM_REFRESH_MS must be 50-60000',
+    );
   }
   return Object.freeze({
     dataDir: required('BERTH_AGENT_DATA_DIR'),

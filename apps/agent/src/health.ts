@@ -28,7 +28,12 @@ export class HealthMonitor {
   constructor(private readonly onChange: () => void) {}
 
   /** Starts or updates probing of a container; `eager` while it is not serving yet. */
-  track(containerId: string, endpoint: { host: string; port: number }, check: HealthCheck, eager: boolean): void {
+  track(
+    containerId: string,
+    endpoint: { host: string; port: number },
+    check: HealthCheck,
+    eager: boolean,
+  ): void {
     const t = this.tracked.get(containerId);
     if (t) {
       if (t.eager !== eager) {
@@ -37,7 +42,15 @@ export class HealthMonitor {
       }
       return;
     }
-    const fresh: Tracked = { endpoint, check, eager, status: 'unknown', lastError: null, timer: null, probing: false };
+    const fresh: Tracked = {
+      endpoint,
+      check,
+      eager,
+      status: 'unknown',
+      lastError: null,
+      timer: null,
+      probing: false,
+    };
     this.tracked.set(containerId, fresh);
     this.schedule(containerId, fresh, 0);
   }

@@ -32,7 +32,8 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
     const labels = parseReplicaLabels(c.labels);
     if (!labels) continue;
     const app = desiredById.get(labels.appId);
-    const upstream = input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
+    const upstream =
+      input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
     const routed = upstream !== null;
     const isTarget = app !== undefined && labels.releaseId === app.release.id;
     if (c.status === 'running' && c.published && isTarget) {

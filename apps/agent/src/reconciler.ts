@@ -1,5 +1,11 @@
 import { LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
-import type { ContainerDetails, ContainerEngine, Proxy, UpstreamStatus, UpstreamTableStore } from '@berth/engine';
+import type {
+  ContainerDetails,
+  ContainerEngine,
+  Proxy,
+  UpstreamStatus,
+  UpstreamTableStore,
+} from '@berth/engine';
 import type { AgentEvent, AgentReport, AppReport, DesiredApp, DesiredState } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { applyAction, type ApplyState, type Effect } from './apply.js';
@@ -124,7 +130,12 @@ export class Reconciler {
     const byId = new Map(desired.map((d) => [d.appId, d]));
     for (const action of actions) {
       const app = byId.get(action.appId);
-      const effects = await applyAction(action, app, { ...this.deps, health: this.health, clock: Date.now }, this.state);
+      const effects = await applyAction(
+        action,
+        app,
+        { ...this.deps, health: this.health, clock: Date.now },
+        this.state,
+      );
       await this.record(action.appId, app, effects);
     }
     this.sendReport(desiredState, replicas);
@@ -149,7 +160,9 @@ export class Reconciler {
     }
   }
 
-  private async upstreamsIfDraining(containers: readonly ContainerDetails[]): Promise<UpstreamStatus[] | null> {
+  private async upstreamsIfDraining(
+    containers: readonly ContainerDetails[],
+  ): Promise<UpstreamStatus[] | null> {
     const routedNames = new Set(Object.values(this.state.table.sets).flatMap((s) => s.map((u) => u.name)));
     if (!containers.some((c) => c.status === 'running' && !routedNames.has(c.name))) return [];
     return this.deps.proxy.upstreams().catch(() => null);
@@ -163,9 +176,19 @@ export class Reconciler {
     let changed = false;
     for (const e of effects) {
       if (e.kind === 'event') {
-        this.deps.log[e.level === 'error' ? 'error' : e.level === 'warn' ? 'warn' : 'info']({ app: app?.appName }, e.message);
+        this.deps.log[e.level === 'error' ? 'error' : e.level === 'warn' ? 'warn' : 'info'](
+          { app: app?.appName },
+          e.message,
+        );
         if (app) {
-          this.deps.emit({ appId, revision: app.revision, deploymentId: app.deploymentId, at: new Date().toISOString(), level: e.level, message: e.message });
+          this.deps.emit({
+            appId,
+            revision: app.revision,
+            deploymentId: app.deploymentId,
+            at: new Date().toISOString(),
+            level: e.level,
+            message: e.message,
+          });
         }
       } else if (e.kind === 'outcome') {
         this.memory.outcomes[e.revision] = e.outcome;
@@ -192,7 +215,13 @@ export class Reconciler {
         failure: outcome === 'failed' ? (this.memory.failures[d.revision] ?? null) : null,
         replicas: replicas
           .filter((r) => r.appId === d.appId)
-          .map((r) => ({ name: r.name, containerId: r.containerId, releaseId: r.releaseId, slot: r.slot, state: toReplicaState(r, d.release.id) })),
+          .map((r) => ({
+            name: r.name,
+            containerId: r.containerId,
+            releaseId: r.releaseId,
+            slot: r.slot,
+            state: toReplicaState(r, d.release.id),
+          })),
       };
     });
     const report: AgentReport = { desiredVersion: desired.version, apps };
@@ -203,4 +232,3 @@ export class Reconciler {
     this.deps.report(report);
   }
 }
-

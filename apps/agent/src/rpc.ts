@@ -1,6 +1,12 @@
 import { LABELS } from '@berth/core';
 import type { ContainerEngine } from '@berth/engine';
-import { BerthError, type AgentToServer, type LogLine, type LogsParams, type RpcRequest } from '@berth/protocol';
+import {
+  BerthError,
+  type AgentToServer,
+  type LogLine,
+  type LogsParams,
+  type RpcRequest,
+} from '@berth/protocol';
 
 /** Calls berthd makes on this agent: resolve an image, stream an app's logs. */
 export class RpcHandler {
@@ -17,8 +23,12 @@ export class RpcHandler {
     this.running.set(id, abort);
     this.dispatch(id, request, abort.signal)
       .catch((err: unknown) => {
-        const e = err instanceof BerthError ? err : new BerthError('INTERNAL', err instanceof Error ? err.message : String(err));
-        if (!abort.signal.aborted) this.send({ type: 'rpc.error', id, error: { code: e.code, message: e.message, logs: e.logs } });
+        const e =
+          err instanceof BerthError
+            ? err
+            : new BerthError('INTERNAL', err instanceof Error ? err.message : String(err));
+        if (!abort.signal.aborted)
+          this.send({ type: 'rpc.error', id, error: { code: e.code, message: e.message, logs: e.logs } });
       })
       .finally(() => this.running.delete(id));
   }
@@ -58,12 +68,25 @@ export class RpcHandler {
       }),
     );
     const merged = history.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-    for (let i = 0; i < merged.length; i += 500) this.send({ type: 'rpc.chunk', id, lines: merged.slice(i, i + 500) });
+    for (let i = 0; i < merged.length; i += 500)
+      this.send({ type: 'rpc.chunk', id, lines: merged.slice(i, i + 500) });
     if (!params.follow) return;
-    await this.follow(id, labels, new Set(containers.map((c) => c.id)), signal, new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)));
+    await this.follow(
+      id,
+      labels,
+      new Set(containers.map((c) => c.id)),
+      signal,
+      new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)),
+    );
   }
 
-  private async follow(id: number, labels: Record<string, string>, known: Set<string>, signal: AbortSignal, attachNow: Set<string>): Promise<void> {
+  private async follow(
+    id: number,
+    labels: Record<string, string>,
+    known: Set<string>,
+    signal: AbortSignal,
+    attachNow: Set<string>,
+  ): Promise<void> {
     const attached = new Set<string>();
     const streams: Promise<void>[] = [];
     const attach = (containerId: string, name: string, tail: number): void => {
@@ -72,7 +95,11 @@ export class RpcHandler {
         (async () => {
           // tail 0 would replay nothing; a replica that started after we listed it has all its lines new.
           for await (const l of this.engine.logs(containerId, { tail, follow: true, signal })) {
-            this.send({ type: 'rpc.chunk', id, lines: [{ at: l.at, replica: name, stream: l.stream, line: l.line }] });
+            this.send({
+              type: 'rpc.chunk',
+              id,
+              lines: [{ at: l.at, replica: name, stream: l.stream, line: l.line }],
+            });
           }
         })().catch(() => undefined),
       );

@@ -13,7 +13,10 @@ export async function bootstrap(
   dataDir: string,
   now: number,
 ): Promise<{ teamId: string; projectId: string; createdAdminToken: boolean }> {
-  const defaults = await store.tenancy.ensureDefaults({ teamId: createId('tm'), projectId: createId('prj') }, now);
+  const defaults = await store.tenancy.ensureDefaults(
+    { teamId: createId('tm'), projectId: createId('prj') },
+    now,
+  );
   if ((await store.tokens.list()).length > 0) return { ...defaults, createdAdminToken: false };
   const token = generateToken();
   await store.tokens.create({

@@ -33,13 +33,16 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     const raw = get(key);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw configError(key, `must be an integer from ${min} to ${max}, got "${raw}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw configError(key, `must be an integer from ${min} to ${max}, got "${raw}"`);
     return n;
   };
   const domain = get('BERTHD_DOMAIN') ?? 'localhost';
-  if (!DOMAIN_PATTERN.test(domain)) throw configError('BERTHD_DOMAIN', `must be a lowercase DNS name, got "${domain}"`);
+  if (!DOMAIN_PATTERN.test(domain))
+    throw configError('BERTHD_DOMAIN', `must be a lowercase DNS name, got "${domain}"`);
   const level = get('BERTHD_LOG_LEVEL') ?? 'info';
-  if (!(LEVELS as readonly string[]).includes(level)) throw configError('BERTHD_LOG_LEVEL', `must be one of ${LEVELS.join(', ')}`);
+  if (!(LEVELS as readonly string[]).includes(level))
+    throw configError('BERTHD_LOG_LEVEL', `must be one of ${LEVELS.join(', ')}`);
   return Object.freeze({
     dataDir: required('BERTHD_DATA_DIR'),
     listenHost: get('BERTHD_HOST') ?? '127.0.0.1',
@@ -54,4 +57,6 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
 }
 
 const configError = (key: string, what: string): BerthError =>
-  new BerthError('VALIDATION_FAILED', `Configuration ${key} ${what}`, { issues: [{ path: key, message: what }] });
+  new BerthError('VALIDATION_FAILED', `Configuration ${key} ${what}`, {
+    issues: [{ path: key, message: what }],
+  });

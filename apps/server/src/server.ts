@@ -52,7 +52,11 @@ export async function startBerthd(
       const id = (job.payload as { deploymentId?: string }).deploymentId;
       const d = id ? await store.deployments.get(id) : null;
       if (!d || d.status === 'succeeded' || d.status === 'failed') return;
-      await store.events.append(d.id, { at: clock(), level: 'error', message: `Deployment failed: ${error}` });
+      await store.events.append(d.id, {
+        at: clock(),
+        level: 'error',
+        message: `Deployment failed: ${error}`,
+      });
       await store.deployments.update(d.id, {
         status: 'failed',
         finishedAt: clock(),
@@ -60,9 +64,10 @@ export async function startBerthd(
       });
     },
   });
-  wakeWorker = worker.wake;
+  wakeWorker = () => worker.wake();
 
-  const url = options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
+  const url =
+    options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
   return {
     app,
     store,

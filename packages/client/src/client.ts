@@ -54,7 +54,13 @@ export type BerthClient = ReturnType<typeof createClient>;
 export function createClient({ url, token, timeoutMs = 30_000 }: ClientOptions) {
   const base = url.replace(/\/+$/, '');
 
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, stream = false): Promise<Response> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    stream: { signal?: AbortSignal | undefined } | null = null,
+  ): Promise<Response> {
     const init: RequestInit = {
       method,
       headers: {
@@ -64,20 +70,34 @@ export function createClient({ url, token, timeoutMs = 30_000 }: ClientOptions) 
         ...headers,
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      ...(stream ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
+      signal: stream ? (stream.signal ?? null) : AbortSignal.timeout(timeoutMs),
     };
     let res: Response;
     try {
       res = await fetch(`${base}/api/v1${path}`, init);
     } catch (err) {
+      if (stream?.signal?.aborted) throw err;
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new ApiError(0, 'UNREACHABLE', `Cannot reach berthd at ${base} (${cause})`, 'Is `berth up` running? Check BERTH_URL or --url', [], undefined);
+      throw new ApiError(
+        0,
+        'UNREACHABLE',
+        `Cannot reach berthd at ${base} (${cause})`,
+        'Is `berth up` running? Check BERTH_URL or --url',
+        [],
+        undefined,
+      );
     }
     if (!res.ok) throw await toApiError(res);
     return res;
   }
 
-  async function json<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<z.infer<S>> {
+  async function json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<z.infer<S>> {
     const res = await call(method, path, body, headers);
     return schema.parse(await res.json());
   }
@@ -98,22 +118,41 @@ export function createClient({ url, token, timeoutMs = 30_000 }: ClientOptions) 
       json(Deployment, 'POST', `${app(name)}/deployments`, image ? { image } : {}, idem(key)),
     rollback: (name: string, toVersion?: number, key?: string) =>
       json(Deployment, 'POST', `${app(name)}/rollback`, toVersion ? { toVersion } : {}, idem(key)),
-    listDeployments: async (name: string) => (await json(DeploymentList, 'GET', `${app(name)}/deployments`)).deployments,
-    getDeployment: (id: string) => json(DeploymentWithEvents, 'GET', `/deployments/${encodeURIComponent(id)}`),
+    listDeployments: async (name: string) =>
+      (await json(DeploymentList, 'GET', `${app(name)}/deployments`)).deployments,
+    getDeployment: (id: string) =>
+      json(DeploymentWithEvents, 'GET', `/deployments/${encodeURIComponent(id)}`),
     listReleases: async (name: string) => (await json(ReleaseList, 'GET', `${app(name)}/releases`)).releases,
     getEnv: async (name: string) => (await json(EnvList, 'GET', `${app(name)}/env`)).env,
-    patchEnv: (name: string, patch: EnvPatch, key?: string) => json(EnvChange, 'PATCH', `${app(name)}/env`, patch, idem(key)),
-    scale: (name: string, replicas: number, key?: string) => json(ScaleChange, 'POST', `${app(name)}/scale`, { replicas }, idem(key)),
+    patchEnv: (name: string, patch: EnvPatch, key?: string) =>
+      json(EnvChange, 'PATCH', `${app(name)}/env`, patch, idem(key)),
+    scale: (name: string, replicas: number, key?: string) =>
+      json(ScaleChange, 'POST', `${app(name)}/scale`, { replicas }, idem(key)),
     listServers: async () => (await json(ServerList, 'GET', '/servers')).servers,
 
     async *deploymentEvents(id: string, follow = true): AsyncGenerator<DeploymentStreamLine> {
-      const res = await call('GET', `/deployments/${encodeURIComponent(id)}/events?follow=${follow}`, undefined, {}, true);
+      const res = await call(
+        'GET',
+        `/deployments/${encodeURIComponent(id)}/events?follow=${follow}`,
+        undefined,
+        {},
+        {},
+      );
       if (!res.body) return;
       for await (const line of readNdjson(res.body)) yield DeploymentStreamLine.parse(line);
     },
 
-    async *logs(name: string, opts: { follow: boolean; tail: number; signal?: AbortSignal }): AsyncGenerator<LogLine> {
-      const res = await call('GET', `${app(name)}/logs?follow=${opts.follow}&tail=${opts.tail}`, undefined, {}, true);
+    async *logs(
+      name: string,
+      opts: { follow: boolean; tail: number; signal?: AbortSignal },
+    ): AsyncGenerator<LogLine> {
+      const res = await call(
+        'GET',
+        `${app(name)}/logs?follow=${opts.follow}&tail=${opts.tail}`,
+        undefined,
+        {},
+        { signal: opts.signal },
+      );
       if (!res.body) return;
       for await (const line of readNdjson(res.body)) yield LogLine.parse(line);
     },

@@ -13,7 +13,10 @@ export interface AppSpec {
   replicas: number;
 }
 
-export function toHealthCheck(input: HealthCheckInput | undefined, base: HealthCheck = HEALTH_DEFAULTS): HealthCheck {
+export function toHealthCheck(
+  input: HealthCheckInput | undefined,
+  base: HealthCheck = HEALTH_DEFAULTS,
+): HealthCheck {
   return {
     type: input?.type ?? base.type,
     path: input?.path ?? base.path,

@@ -22,7 +22,11 @@ const idTail = (id: string): string => id.slice(id.indexOf('_') + 1);
  * `berth-<app>-v<version>-<6 chars of the release id>-<slot>`, e.g. `berth-web-v3-k2x9m4-1`.
  * The release id part keeps two Berth installations sharing one engine from colliding.
  */
-export function toContainerName(appName: string, release: { id: string; version: number }, slot: number): string {
+export function toContainerName(
+  appName: string,
+  release: { id: string; version: number },
+  slot: number,
+): string {
   return `berth-${appName}-v${release.version}-${idTail(release.id).slice(0, 6)}-${slot}`;
 }
 
@@ -82,7 +86,12 @@ export function parseReplicaLabels(labels: Record<string, string | undefined>): 
 /** The hostname an app is served at under the base domain. */
 export const toAppHostname = (appName: string, domain: string): string => `${appName}.${domain}`;
 
-export function toAppUrl(appName: string, domain: string, httpPort: number, scheme: 'http' | 'https' = 'http'): string {
+export function toAppUrl(
+  appName: string,
+  domain: string,
+  httpPort: number,
+  scheme: 'http' | 'https' = 'http',
+): string {
   const defaultPort = scheme === 'http' ? 80 : 443;
   const port = httpPort === defaultPort ? '' : `:${httpPort}`;
   return `${scheme}://${toAppHostname(appName, domain)}${port}/`;

@@ -11,7 +11,8 @@ export const UPSTREAM_ZONE = 'berth.internal';
 export const toUpstreamSetName = (appName: string): string => `${appName}.apps.${UPSTREAM_ZONE}`;
 
 /** A name for one replica; its A record is the address the proxy dials. */
-export const toReplicaHostname = (containerName: string): string => `${containerName}.replicas.${UPSTREAM_ZONE}`;
+export const toReplicaHostname = (containerName: string): string =>
+  `${containerName}.replicas.${UPSTREAM_ZONE}`;
 
 export interface Upstream {
   /** The replica's container name. */
@@ -28,7 +29,9 @@ export interface AppRoute {
 }
 
 /** What the proxy serves: the routes change only when apps or hostnames change. */
-export function toAppRoutes(apps: readonly { appId: string; appName: string; hostnames: string[] }[]): AppRoute[] {
+export function toAppRoutes(
+  apps: readonly { appId: string; appName: string; hostnames: string[] }[],
+): AppRoute[] {
   return [...apps]
     .sort((a, b) => (a.appName < b.appName ? -1 : a.appName > b.appName ? 1 : 0))
     .map((a) => ({
@@ -50,11 +53,17 @@ export interface DnsAnswer {
 }
 
 /** Answers a DNS question from the table; null means the name does not exist (NXDOMAIN). */
-export function answerUpstreamQuery(table: UpstreamTable, name: string, type: 'SRV' | 'A' | 'OTHER'): DnsAnswer | null {
+export function answerUpstreamQuery(
+  table: UpstreamTable,
+  name: string,
+  type: 'SRV' | 'A' | 'OTHER',
+): DnsAnswer | null {
   const q = name.toLowerCase().replace(/\.$/, '');
   const set = table.sets[q];
   if (set) {
-    return type === 'SRV' ? { srv: set.map((u) => ({ target: toReplicaHostname(u.name), port: u.port })) } : {};
+    return type === 'SRV'
+      ? { srv: set.map((u) => ({ target: toReplicaHostname(u.name), port: u.port })) }
+      : {};
   }
   for (const ups of Object.values(table.sets)) {
     const hit = ups.find((u) => toReplicaHostname(u.name) === q);

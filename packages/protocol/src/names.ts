@@ -44,7 +44,8 @@ export const ImageRef = z
   .string()
   .max(255, { message: 'must be at most 255 characters' })
   .regex(IMAGE_REF_PATTERN, {
-    message: 'must be an image reference like "nginx:1.27", "localhost/hello:1" or "ghcr.io/acme/api@sha256:…"',
+    message:
+      'must be an image reference like "nginx:1.27", "localhost/hello:1" or "ghcr.io/acme/api@sha256:…"',
   });
 
 /** A health-check path: an absolute URL path with an optional simple query. */
@@ -53,7 +54,8 @@ export const HttpPath = z
   .string()
   .max(256, { message: 'must be at most 256 characters' })
   .regex(HTTP_PATH_PATTERN, {
-    message: 'must be an absolute path like "/" or "/healthz" (letters, digits, - . _ ~ / % and a simple query)',
+    message:
+      'must be an absolute path like "/" or "/healthz" (letters, digits, - . _ ~ / % and a simple query)',
   });
 
 export const Port = z.number().int().min(1).max(65535);
@@ -81,5 +83,6 @@ export const IdempotencyKey = z.string().regex(IDEMPOTENCY_KEY_PATTERN, {
 });
 
 /** The base domain apps are served under: lowercase DNS labels. */
-export const DOMAIN_PATTERN = /^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+export const DOMAIN_PATTERN =
+  /^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 export const DomainName = z.string().regex(DOMAIN_PATTERN, { message: 'must be a lowercase DNS name' });

@@ -1,5 +1,5 @@
 import { createClient, type BerthClient } from '@berth/client';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { resolveConnection, type ConnectionFlags } from './connection.js';
 import { reportError } from './output.js';
 
@@ -14,19 +14,25 @@ export function withCommon(cmd: Command): Command {
     .option('--json', 'print machine-readable JSON')
     .option('--url <url>', 'berthd URL (default: BERTH_URL, or the local data dir)')
     .option('--token <token>', 'API token (default: BERTH_TOKEN, or <data-dir>/admin.token)')
-    .option('--data-dir <dir>', 'local Berth data dir to read the URL and token from (default: BERTH_DATA_DIR)');
+    .option(
+      '--data-dir <dir>',
+      'local Berth data dir to read the URL and token from (default: BERTH_DATA_DIR)',
+    );
 }
 
-export const clientFor = (opts: CommonOptions): BerthClient => createClient(resolveConnection(opts, process.env));
+export const clientFor = (opts: CommonOptions): BerthClient =>
+  createClient(resolveConnection(opts, process.env));
 
 /**
  * Runs a command body and turns its outcome into an exit code, so every command reports
  * errors the same way (problem details → message, hint, exit code).
  */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const cmd = args[args.length - 1] as Command;
-    const json = (cmd.opts() as CommonOptions).json === true;
+    const json = cmd.opts<CommonOptions>().json === true;
     try {
       process.exitCode = (await fn(...args)) ?? 0;
     } catch (err) {

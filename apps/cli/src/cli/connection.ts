@@ -28,7 +28,8 @@ export function resolveDataDir(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
 
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connection {
   const dataDir = resolveDataDir(flags, env);
-  const url = flags.url ?? env.BERTH_URL ?? readTrimmed(join(dataDir, 'run', 'berthd.url')) ?? 'http://127.0.0.1:7070';
+  const url =
+    flags.url ?? env.BERTH_URL ?? readTrimmed(join(dataDir, 'run', 'berthd.url')) ?? 'http://127.0.0.1:7070';
   const token = flags.token ?? env.BERTH_TOKEN ?? readTrimmed(join(dataDir, 'admin.token'));
   return { url, token };
 }

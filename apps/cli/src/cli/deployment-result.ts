@@ -15,7 +15,10 @@ export async function finishDeployment(
 ): Promise<number> {
   if (!opts.wait) {
     if (opts.json) printJson(deployment);
-    else process.stdout.write(`Deployment ${deployment.id} queued (v${deployment.releaseVersion}); follow it with: berth deployments show ${deployment.id}\n`);
+    else
+      process.stdout.write(
+        `Deployment ${deployment.id} queued (v${deployment.releaseVersion}); follow it with: berth deployments show ${deployment.id}\n`,
+      );
     return EXIT.ok;
   }
   const final = await followDeployment(client, deployment, opts.json);

@@ -14,7 +14,9 @@ export function printTable(rows: readonly (readonly string[])[], header: readonl
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   for (const r of all) {
-    process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}\n`);
+    process.stdout.write(
+      `${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}\n`,
+    );
   }
 }
 
@@ -46,7 +48,9 @@ export function toCliError(err: unknown): CliError {
 export function reportError(err: unknown, json: boolean): number {
   const e = toCliError(err);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ error: { message: e.message, hint: e.hint ?? null, details: e.details, exitCode: e.exitCode } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ error: { message: e.message, hint: e.hint ?? null, details: e.details, exitCode: e.exitCode } })}\n`,
+    );
   } else {
     process.stderr.write(`error: ${e.message}\n`);
     for (const d of e.details) process.stderr.write(`  ${d}\n`);

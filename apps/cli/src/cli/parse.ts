@@ -7,7 +7,8 @@ import { InvalidArgumentError } from 'commander';
 export function parseIntArg(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -25,7 +26,9 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq) : '';
     if (!ENV_KEY_PATTERN.test(key)) {
-      throw new InvalidArgumentError(`"${pair}" is not KEY=VALUE with a key of letters, digits and underscores`);
+      throw new InvalidArgumentError(
+        `"${pair}" is not KEY=VALUE with a key of letters, digits and underscores`,
+      );
     }
     env[key] = pair.slice(eq + 1);
   }

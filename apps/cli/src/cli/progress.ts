@@ -8,7 +8,11 @@ import { isTty } from './output.js';
  * Shows a deployment as it happens: each step on its own line with the time since the start,
  * and on a terminal a spinner on the step under way. Returns the deployment once it is over.
  */
-export async function followDeployment(client: BerthClient, deployment: Deployment, quiet: boolean): Promise<Deployment> {
+export async function followDeployment(
+  client: BerthClient,
+  deployment: Deployment,
+  quiet: boolean,
+): Promise<Deployment> {
   const started = Date.now();
   const show = quiet ? null : createStepPrinter(started);
   let final: Deployment = deployment;

@@ -30,7 +30,8 @@ export function registerDeployments(program: Command): void {
         if (opts.follow) return finishDeployment(client, d, { wait: true, json: opts.json === true });
         if (opts.json) return printJson(d);
         process.stdout.write(`${d.id}  ${d.kind} v${d.releaseVersion} of ${d.appName}: ${d.status}\n`);
-        for (const e of d.events) process.stdout.write(`  ${e.at}  ${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
+        for (const e of d.events)
+          process.stdout.write(`  ${e.at}  ${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
       }),
     );
 }

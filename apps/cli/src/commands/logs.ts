@@ -11,9 +11,19 @@ export function registerLogs(program: Command): void {
       action(async (name: string, opts: CommonOptions & { follow?: boolean; tail: number }) => {
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());
-        for await (const l of clientFor(opts).logs(name, { follow: opts.follow === true, tail: opts.tail, signal: stop.signal })) {
-          if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);
-          else process.stdout.write(`${l.replica} | ${l.at} ${l.stream === 'stderr' ? '!' : ' '} ${l.line}\n`);
+        try {
+          for await (const l of clientFor(opts).logs(name, {
+            follow: opts.follow === true,
+            tail: opts.tail,
+            signal: stop.signal,
+          })) {
+            if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);
+            else
+              process.stdout.write(`${l.replica} | ${l.at} ${l.stream === 'stderr' ? '!' : ' '} ${l.line}\n`);
+          }
+        } catch (err) {
+          // Ctrl-C ends a follow: that is success, not an error.
+          if (!stop.signal.aborted) throw err;
         }
       }),
     );

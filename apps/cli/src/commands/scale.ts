@@ -13,7 +13,8 @@ export function registerScale(program: Command): void {
       action(async (name: string, opts: CommonOptions & { replicas: number; wait: boolean }) => {
         const client = clientFor(opts);
         const { deployment } = await client.scale(name, opts.replicas);
-        if (deployment) return finishDeployment(client, deployment, { wait: opts.wait, json: opts.json === true });
+        if (deployment)
+          return finishDeployment(client, deployment, { wait: opts.wait, json: opts.json === true });
         if (opts.json) printJson({ replicas: opts.replicas, deployment: null });
         else process.stdout.write(`${name} will run ${opts.replicas} replica(s) from its first deploy\n`);
       }),

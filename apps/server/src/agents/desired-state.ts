@@ -25,7 +25,12 @@ export async function buildDesiredState(store: Store, settings: DesiredStateSett
   return { version, apps };
 }
 
-function toDesiredApp(app: AppRow, release: ReleaseRow, imageId: string, s: DesiredStateSettings): DesiredApp {
+function toDesiredApp(
+  app: AppRow,
+  release: ReleaseRow,
+  imageId: string,
+  s: DesiredStateSettings,
+): DesiredApp {
   const spec: ReleaseSpec = {
     id: release.id,
     version: release.version,

@@ -56,7 +56,8 @@ export function createAgentGateway({ store, clock, log, settings }: AgentGateway
     for (const w of waiters) {
       if (w.appId !== report.appId || w.revision !== report.revision) continue;
       if (report.phase === 'converged') w.resolve({ phase: 'converged' });
-      else if (report.phase === 'failed' && report.failure) w.resolve({ phase: 'failed', failure: report.failure });
+      else if (report.phase === 'failed' && report.failure)
+        w.resolve({ phase: 'failed', failure: report.failure });
       else continue;
       waiters.delete(w);
     }
@@ -78,7 +79,11 @@ export function createAgentGateway({ store, clock, log, settings }: AgentGateway
       case 'event': {
         const e = msg.event;
         if (await store.deployments.get(e.deploymentId)) {
-          await store.events.append(e.deploymentId, { at: Date.parse(e.at) || clock(), level: e.level, message: e.message });
+          await store.events.append(e.deploymentId, {
+            at: Date.parse(e.at) || clock(),
+            level: e.level,
+            message: e.message,
+          });
         }
         return;
       }
@@ -109,7 +114,9 @@ export function createAgentGateway({ store, clock, log, settings }: AgentGateway
       sessions.set(identity.serverId, session);
       log.info({ server: identity.serverName }, 'agent connected');
       socket.on('message', (data: Buffer) => {
-        onMessage(session, data.toString('utf8')).catch((err: unknown) => log.error({ err }, 'agent message failed'));
+        onMessage(session, data.toString('utf8')).catch((err: unknown) =>
+          log.error({ err }, 'agent message failed'),
+        );
       });
       socket.on('close', () => {
         session.abandon();
@@ -150,7 +157,9 @@ export function createAgentGateway({ store, clock, log, settings }: AgentGateway
 
     reportFor(appId: string): { serverName: string; app: AppReport }[] {
       return [...sessions.values()].flatMap((s) =>
-        (s.report?.apps ?? []).filter((a) => a.appId === appId).map((app) => ({ serverName: s.serverName, app })),
+        (s.report?.apps ?? [])
+          .filter((a) => a.appId === appId)
+          .map((app) => ({ serverName: s.serverName, app })),
       );
     },
 

@@ -1,4 +1,10 @@
-import { BerthError, type AgentReport, type LogLine, type RpcRequest, type ServerToAgent } from '@berth/protocol';
+import {
+  BerthError,
+  type AgentReport,
+  type LogLine,
+  type RpcRequest,
+  type ServerToAgent,
+} from '@berth/protocol';
 import type { WebSocket } from 'ws';
 
 /** One connected agent: its socket, its latest report, and the RPCs in flight to it. */
@@ -36,7 +42,12 @@ export class AgentSession {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.send({ type: 'rpc.cancel', id });
-        reject(new BerthError('AGENT_TIMEOUT', `The agent on ${this.serverName} did not answer ${request.method} in time`));
+        reject(
+          new BerthError(
+            'AGENT_TIMEOUT',
+            `The agent on ${this.serverName} did not answer ${request.method} in time`,
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.send({ type: 'rpc', id, request });

@@ -24,7 +24,8 @@ export function createDeployJob(deps: DeployJobDeps) {
 
   return async function runDeployJob(payload: unknown, signal: AbortSignal): Promise<void> {
     const deploymentId = (payload as { deploymentId?: unknown } | null)?.deploymentId;
-    if (typeof deploymentId !== 'string') throw new BerthError('INTERNAL', 'deploy job without a deployment id');
+    if (typeof deploymentId !== 'string')
+      throw new BerthError('INTERNAL', 'deploy job without a deployment id');
     let d = await store.deployments.get(deploymentId);
     if (!d || d.status === 'succeeded' || d.status === 'failed') return;
     const app = await store.apps.getById(d.appId);
@@ -55,7 +56,10 @@ export function createDeployJob(deps: DeployJobDeps) {
       await note(d, `Image ${release.image} is ${imageId.slice(0, 19)} (${how})`);
       return imageId;
     } catch (err) {
-      if (err instanceof BerthError && (err.code === 'DEPLOY_IMAGE_NOT_FOUND' || err.code === 'DEPLOY_IMAGE_PULL_FAILED')) {
+      if (
+        err instanceof BerthError &&
+        (err.code === 'DEPLOY_IMAGE_NOT_FOUND' || err.code === 'DEPLOY_IMAGE_PULL_FAILED')
+      ) {
         await finish(d, { code: err.code, message: err.message, logs: err.logs });
         return null;
       }
@@ -88,10 +92,19 @@ export function createDeployJob(deps: DeployJobDeps) {
     });
   }
 
-  async function awaitRollout(d: DeploymentRow, app: AppRow, release: ReleaseRow, signal: AbortSignal): Promise<void> {
+  async function awaitRollout(
+    d: DeploymentRow,
+    app: AppRow,
+    release: ReleaseRow,
+    signal: AbortSignal,
+  ): Promise<void> {
     const current = await store.apps.getById(app.id);
     if (current?.revision !== d.id) {
-      await finish(d, { code: 'DEPLOY_SUPERSEDED', message: 'Another change replaced this rollout', logs: [] });
+      await finish(d, {
+        code: 'DEPLOY_SUPERSEDED',
+        message: 'Another change replaced this rollout',
+        logs: [],
+      });
       return;
     }
     const budget = release.health.timeoutMs * (d.replicas + 1) + deps.drainTimeoutMs * d.replicas + 60_000;
@@ -110,7 +123,11 @@ export function createDeployJob(deps: DeployJobDeps) {
     }
     const error: DeploymentError =
       result.phase === 'timeout'
-        ? { code: 'DEPLOY_TIMEOUT', message: `The rollout did not finish within ${formatDuration(budget)}`, logs: [] }
+        ? {
+            code: 'DEPLOY_TIMEOUT',
+            message: `The rollout did not finish within ${formatDuration(budget)}`,
+            logs: [],
+          }
         : result.failure;
     await finish(d, error);
     await revert(d);

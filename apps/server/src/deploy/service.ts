@@ -29,7 +29,9 @@ export interface Idempotency {
 }
 
 export const hashRequest = (kind: string, body: unknown): string =>
-  createHash('sha256').update(JSON.stringify([kind, body ?? null])).digest('hex');
+  createHash('sha256')
+    .update(JSON.stringify([kind, body ?? null]))
+    .digest('hex');
 
 export type DeployService = ReturnType<typeof createDeployService>;
 
@@ -112,7 +114,10 @@ export function createDeployService({ store, clock, onChange }: DeployServiceDep
         const release = await newRelease(tx, { ...updated, ...pickRuntime(current), env }, now, {
           imageId: current.imageId,
         });
-        return { app: updated, deployment: await begin(tx, updated, release, 'env', updated.replicas, idem, now) };
+        return {
+          app: updated,
+          deployment: await begin(tx, updated, release, 'env', updated.replicas, idem, now),
+        };
       }),
 
     scale: (name: string, replicas: number, idem: Idempotency) =>
@@ -151,9 +156,13 @@ async function findReplay(tx: Repos, app: AppRow, idem: Idempotency): Promise<De
   const existing = await tx.deployments.findByIdempotencyKey(app.id, idem.key);
   if (!existing) return null;
   if (existing.requestHash !== idem.requestHash) {
-    throw new BerthError('IDEMPOTENCY_CONFLICT', `Idempotency key "${idem.key}" was already used for a different request`, {
-      hint: 'Use a new key for a new request',
-    });
+    throw new BerthError(
+      'IDEMPOTENCY_CONFLICT',
+      `Idempotency key "${idem.key}" was already used for a different request`,
+      {
+        hint: 'Use a new key for a new request',
+      },
+    );
   }
   return existing;
 }
@@ -197,14 +206,22 @@ async function rollbackTarget(tx: Repos, app: AppRow, toVersion: number | undefi
       });
     }
     if (release.id === app.currentReleaseId) {
-      throw new BerthError('NOTHING_TO_ROLL_BACK', `v${toVersion} is already the current release of ${app.name}`);
+      throw new BerthError(
+        'NOTHING_TO_ROLL_BACK',
+        `v${toVersion} is already the current release of ${app.name}`,
+      );
     }
     if (!release.imageId) {
-      throw new BerthError('NOTHING_TO_ROLL_BACK', `v${toVersion} of ${app.name} was never rolled out (its image was never resolved)`);
+      throw new BerthError(
+        'NOTHING_TO_ROLL_BACK',
+        `v${toVersion} of ${app.name} was never rolled out (its image was never resolved)`,
+      );
     }
     return release;
   }
-  const previous = app.currentReleaseId ? await tx.deployments.lastSucceededOtherThan(app.id, app.currentReleaseId) : null;
+  const previous = app.currentReleaseId
+    ? await tx.deployments.lastSucceededOtherThan(app.id, app.currentReleaseId)
+    : null;
   const release = previous ? await tx.releases.get(previous.releaseId) : null;
   if (!release) {
     throw new BerthError('NOTHING_TO_ROLL_BACK', `${app.name} has no earlier release that was live`, {

@@ -3,7 +3,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import { BerthError } from '@berth/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
 import { createRouteContext, type RouteContext } from './context.js';
 import { sendProblem } from './problem.js';
@@ -72,9 +77,13 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(appRoutes(ctx));
       await api.register(deploymentRoutes(ctx));
       await api.register(appConfigRoutes(ctx));
-      api.get('/agent/connect', { websocket: true, config: { permission: 'public' }, schema: { hide: true } }, (socket) => {
-        deps.agents.accept(socket).catch((err: unknown) => api.log.error({ err }, 'agent link failed'));
-      });
+      api.get(
+        '/agent/connect',
+        { websocket: true, config: { permission: 'public' }, schema: { hide: true } },
+        (socket) => {
+          deps.agents.accept(socket).catch((err: unknown) => api.log.error({ err }, 'agent link failed'));
+        },
+      );
     },
     { prefix: API_PREFIX },
   );

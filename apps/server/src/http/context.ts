@@ -46,4 +46,3 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
     },
   };
 }
-

@@ -1,4 +1,11 @@
-import { BerthError, ERROR_CODES, problemType, type ErrorCode, type FieldIssue, type Problem } from '@berth/protocol';
+import {
+  BerthError,
+  ERROR_CODES,
+  problemType,
+  type ErrorCode,
+  type FieldIssue,
+  type Problem,
+} from '@berth/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -36,18 +43,28 @@ function toBerthError(error: unknown): BerthError {
       message: unknownKeysMessage(v.params) ?? v.message ?? 'is invalid',
     }));
     const first = issues[0];
-    return new BerthError('VALIDATION_FAILED', first ? `Invalid ${first.path}: ${first.message}` : 'Invalid request', { issues });
+    return new BerthError(
+      'VALIDATION_FAILED',
+      first ? `Invalid ${first.path}: ${first.message}` : 'Invalid request',
+      { issues },
+    );
   }
   if (isFastifyError(error)) return fromFastifyError(error);
-  return new BerthError('INTERNAL', 'Something went wrong inside berthd; the request id identifies it in the log', {
-    cause: error,
-  });
+  return new BerthError(
+    'INTERNAL',
+    'Something went wrong inside berthd; the request id identifies it in the log',
+    {
+      cause: error,
+    },
+  );
 }
 
 function unknownKeysMessage(params: unknown): string | null {
   if (typeof params !== 'object' || params === null) return null;
   const issue = (params as { issue?: { code?: string; keys?: string[] } }).issue;
-  return issue?.code === 'unrecognized_keys' && issue.keys ? `unknown field(s): ${issue.keys.join(', ')}` : null;
+  return issue?.code === 'unrecognized_keys' && issue.keys
+    ? `unknown field(s): ${issue.keys.join(', ')}`
+    : null;
 }
 
 const isFastifyError = (e: unknown): e is FastifyError =>
@@ -72,9 +89,13 @@ function fromFastifyError(e: FastifyError): BerthError {
   }
   const status = e.statusCode ?? 500;
   if (status >= 400 && status < 500) return new BerthError(codeForStatus(status), e.message);
-  return new BerthError('INTERNAL', 'Something went wrong inside berthd; the request id identifies it in the log', {
-    cause: e,
-  });
+  return new BerthError(
+    'INTERNAL',
+    'Something went wrong inside berthd; the request id identifies it in the log',
+    {
+      cause: e,
+    },
+  );
 }
 
 function codeForStatus(status: number): ErrorCode {

@@ -38,7 +38,10 @@ export async function streamDeploymentEvents(
       const d = await ctx.store.deployments.get(deploymentId);
       for (const e of await ctx.store.events.list(deploymentId, seq)) {
         seq = e.seq;
-        write({ type: 'event', event: { seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message } });
+        write({
+          type: 'event',
+          event: { seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message },
+        });
       }
       const done = !d || d.status === 'succeeded' || d.status === 'failed';
       if (d && (done || !follow)) {

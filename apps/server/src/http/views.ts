@@ -30,7 +30,10 @@ export function toReleaseView(r: ReleaseRow, currentReleaseId: string | null): R
 }
 
 export function toAppStatus(app: AppRow, latest: DeploymentRow | null): AppStatus {
-  if (latest && (latest.status === 'queued' || latest.status === 'preparing' || latest.status === 'rolling_out')) {
+  if (
+    latest &&
+    (latest.status === 'queued' || latest.status === 'preparing' || latest.status === 'rolling_out')
+  ) {
     return 'deploying';
   }
   if (app.currentReleaseId) return app.replicas > 0 ? 'running' : 'stopped';
@@ -60,7 +63,11 @@ export function toAppView(
   };
 }
 
-export function toDeploymentView(d: DeploymentRow, app: { name: string }, release: { version: number }): Deployment {
+export function toDeploymentView(
+  d: DeploymentRow,
+  app: { name: string },
+  release: { version: number },
+): Deployment {
   return {
     id: d.id,
     appId: d.appId,

@@ -53,7 +53,10 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
       const retryAt = retryable ? clock() + backoffMs(job.attempts) : null;
       const message = err instanceof Error ? err.message : String(err);
       const after = await store.jobs.fail(job.id, owner, message, retryAt, clock());
-      log.warn({ job: job.id, kind: job.kind, attempts: after.attempts, status: after.status, err }, 'job failed');
+      log.warn(
+        { job: job.id, kind: job.kind, attempts: after.attempts, status: after.status, err },
+        'job failed',
+      );
       if (after.status === 'failed') await opts.onGaveUp?.(after, message);
     } finally {
       clearInterval(renew);
@@ -62,7 +65,8 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
-      const job = running.size < concurrency ? await store.jobs.claim(owner, clock(), leaseMs).catch(() => null) : null;
+      const job =
+        running.size < concurrency ? await store.jobs.claim(owner, clock(), leaseMs).catch(() => null) : null;
       if (job) {
         const p = run(job).finally(() => running.delete(p));
         running.add(p);

@@ -6,7 +6,11 @@ import type { Action, ObservedReplica, ObservedState, RolloutOutcome } from './t
 import { desiredApp, replica } from './test-support/fixtures.js';
 
 const NOW = 1_000_000;
-const RELEASES = ['rel_aaaaaaaaaaaaaaaaaaaa', 'rel_bbbbbbbbbbbbbbbbbbbb', 'rel_cccccccccccccccccccc'] as const;
+const RELEASES = [
+  'rel_aaaaaaaaaaaaaaaaaaaa',
+  'rel_bbbbbbbbbbbbbbbbbbbb',
+  'rel_cccccccccccccccccccc',
+] as const;
 
 const arbReplica = fc
   .record({
@@ -19,18 +23,17 @@ const arbReplica = fc
     startedAgo: fc.integer({ min: 0, max: 120_000 }),
     inflight: fc.integer({ min: 0, max: 3 }),
   })
-  .map(
-    (r): ObservedReplica =>
-      replica({
-        releaseId: r.releaseId,
-        slot: r.slot,
-        status: r.status,
-        health: r.status === 'running' ? r.health : 'unknown',
-        routed: r.routed,
-        unroutedAtMs: r.routed || r.unroutedAgo === null ? null : NOW - r.unroutedAgo,
-        startedAtMs: r.status === 'created' ? null : NOW - r.startedAgo,
-        inflight: r.inflight,
-      }),
+  .map((r): ObservedReplica =>
+    replica({
+      releaseId: r.releaseId,
+      slot: r.slot,
+      status: r.status,
+      health: r.status === 'running' ? r.health : 'unknown',
+      routed: r.routed,
+      unroutedAtMs: r.routed || r.unroutedAgo === null ? null : NOW - r.unroutedAgo,
+      startedAtMs: r.status === 'created' ? null : NOW - r.startedAgo,
+      inflight: r.inflight,
+    }),
   );
 
 /** Replicas of one app with distinct (release, slot), as the engine's unique names guarantee. */
@@ -44,13 +47,15 @@ const arbScenario = fc.record({
   blocked: fc.boolean(),
 });
 
-function run(s: fc.RecordValue<{
+interface Scenario {
   replicas: ObservedReplica[];
   target: string;
   wanted: number;
   outcome: RolloutOutcome | undefined;
   blocked: boolean;
-}>): { actions: Action[]; observed: ObservedState } {
+}
+
+function run(s: Scenario): { actions: Action[]; observed: ObservedState } {
   const app = desiredApp({ releaseId: s.target, replicas: s.wanted });
   const observed: ObservedState = {
     nowMs: NOW,
@@ -61,18 +66,22 @@ function run(s: fc.RecordValue<{
   return { actions: plan([app], observed, { unrouteSettleMs: 500 }), observed };
 }
 
-const servingHealthy = (r: ObservedReplica): boolean => r.status === 'running' && r.routed && r.health !== 'unhealthy';
+const servingHealthy = (r: ObservedReplica): boolean =>
+  r.status === 'running' && r.routed && r.health !== 'unhealthy';
 
 test('a plan never removes the last healthy serving replica of an app that wants replicas', () => {
   fc.assert(
     fc.property(arbScenario, (s) => {
       const { actions } = run(s);
       const before = s.replicas.filter(servingHealthy);
-      const removed = new Set(actions.flatMap((a) => (a.kind === 'unroute' || a.kind === 'stop' ? [a.containerId] : [])));
+      const removed = new Set(
+        actions.flatMap((a) => (a.kind === 'unroute' || a.kind === 'stop' ? [a.containerId] : [])),
+      );
       const routedNow = new Set(actions.flatMap((a) => (a.kind === 'route' ? [a.containerId] : [])));
       const joined = s.replicas.filter((r) => routedNow.has(r.containerId));
       const after = [...before, ...joined].filter((r) => !removed.has(r.containerId));
-      if (before.length > 0) assert.ok(after.length > 0, `removed every serving replica: ${JSON.stringify(actions)}`);
+      if (before.length > 0)
+        assert.ok(after.length > 0, `removed every serving replica: ${JSON.stringify(actions)}`);
     }),
     { numRuns: 3000 },
   );

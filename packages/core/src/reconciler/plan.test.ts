@@ -191,7 +191,10 @@ describe('plan()', () => {
       name: 'a crashed replica of a converged app is replaced',
       desired: [desiredApp()],
       observed: observed(
-        [replica({ releaseId: R2, slot: 1 }), replica({ releaseId: R2, slot: 2, status: 'exited', exitCode: 137 })],
+        [
+          replica({ releaseId: R2, slot: 1 }),
+          replica({ releaseId: R2, slot: 2, status: 'exited', exitCode: 137 }),
+        ],
         { outcomes: { [`rev-${R2}`]: 'converged' } },
       ),
       expect: ['unroute:c-bbb-2', 'stop:c-bbb-2', 'start:2'],
@@ -208,13 +211,18 @@ describe('plan()', () => {
     {
       name: 'orphan cleanup: containers of an app nobody wants are removed',
       desired: [],
-      observed: observed([replica({ releaseId: R1, slot: 1 }), replica({ releaseId: R1, slot: 2, routed: false })]),
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R1, slot: 2, routed: false }),
+      ]),
       expect: ['unroute:c-aaa-1', 'stop:c-aaa-1', 'stop:c-aaa-2'],
     },
     {
       name: 'a container created but never started (agent killed mid-start) is removed and recreated',
       desired: [desiredApp({ replicas: 1 })],
-      observed: observed([replica({ releaseId: R2, slot: 1, status: 'created', startedAtMs: null, routed: false })]),
+      observed: observed([
+        replica({ releaseId: R2, slot: 1, status: 'created', startedAtMs: null, routed: false }),
+      ]),
       expect: ['stop:c-bbb-1', 'start:1'],
     },
     {

@@ -10,7 +10,11 @@ import type { Action, ObservedReplica, ObservedState, PlanSettings, RolloutOutco
  * Rolling, one replica at a time, never below the replicas already serving:
  * start new → healthy → route → unroute one old → drain → stop.
  */
-export function plan(desired: readonly DesiredApp[], observed: ObservedState, settings: PlanSettings): Action[] {
+export function plan(
+  desired: readonly DesiredApp[],
+  observed: ObservedState,
+  settings: PlanSettings,
+): Action[] {
   const byApp = new Map<string, ObservedReplica[]>();
   for (const r of observed.replicas) {
     const list = byApp.get(r.appId) ?? [];
@@ -48,7 +52,13 @@ function planApp(
   observed: ObservedState,
   settings: PlanSettings,
 ): Action[] {
-  const ctx: AppContext = { app, nowMs: observed.nowMs, settings, actions: [], outcome: observed.outcomes[app.revision] };
+  const ctx: AppContext = {
+    app,
+    nowMs: observed.nowMs,
+    settings,
+    actions: [],
+    outcome: observed.outcomes[app.revision],
+  };
   const live = removeDead(ctx, replicas);
   const isTarget = (r: ObservedReplica): boolean => r.releaseId === app.release.id;
   const pending = bySlot(live.filter((r) => isTarget(r) && !r.routed && r.unroutedAtMs === null));
@@ -64,7 +74,9 @@ function planApp(
   }
   drain(ctx, retiring);
 
-  const settled = replicas.length === app.replicas && replicas.every((r) => isTarget(r) && r.status === 'running' && r.routed);
+  const settled =
+    replicas.length === app.replicas &&
+    replicas.every((r) => isTarget(r) && r.status === 'running' && r.routed);
   if (ctx.outcome === undefined && settled) {
     ctx.actions.push({ kind: 'converge', appId: app.appId, revision: app.revision });
   }
@@ -84,11 +96,18 @@ function removeDead(ctx: AppContext, replicas: readonly ObservedReplica[]): Obse
     if (isTarget && r.status === 'exited' && ctx.outcome === undefined) {
       ctx.outcome = 'failed';
       ctx.actions.push(
-        fail(ctx, 'DEPLOY_CONTAINER_EXITED', `${r.name} exited with code ${r.exitCode ?? '?'} before it was healthy`, r),
+        fail(
+          ctx,
+          'DEPLOY_CONTAINER_EXITED',
+          `${r.name} exited with code ${r.exitCode ?? '?'} before it was healthy`,
+          r,
+        ),
       );
     }
     const crashed = r.status === 'exited' && ctx.outcome === 'converged';
-    ctx.actions.push(stop(r, r.status === 'exited' ? `it exited (code ${r.exitCode ?? '?'})` : 'it never started', crashed));
+    ctx.actions.push(
+      stop(r, r.status === 'exited' ? `it exited (code ${r.exitCode ?? '?'})` : 'it never started', crashed),
+    );
   }
   return live;
 }
@@ -114,9 +133,17 @@ function advancePending(
       }
     } else if (r.startedAtMs !== null && ctx.nowMs - r.startedAtMs > health.timeoutMs) {
       ctx.outcome = 'failed';
-      const what = health.type === 'http' ? `GET ${health.path} on port ${ctx.app.release.port}` : `port ${ctx.app.release.port}`;
+      const what =
+        health.type === 'http'
+          ? `GET ${health.path} on port ${ctx.app.release.port}`
+          : `port ${ctx.app.release.port}`;
       ctx.actions.push(
-        fail(ctx, 'DEPLOY_HEALTHCHECK_FAILED', `${r.name} did not pass its health check (${what}) within ${health.timeoutMs} ms`, r),
+        fail(
+          ctx,
+          'DEPLOY_HEALTHCHECK_FAILED',
+          `${r.name} did not pass its health check (${what}) within ${health.timeoutMs} ms`,
+          r,
+        ),
       );
       ctx.actions.push(stop(r, 'it never became healthy'));
     } else {
@@ -131,7 +158,11 @@ function advancePending(
  * target replicas above the wanted count. Keeps min(wanted, serving) routed, so a serving app
  * never loses its last healthy replica unless it is scaled to zero.
  */
-function retire(ctx: AppContext, serving: readonly ObservedReplica[], routedOld: readonly ObservedReplica[]): void {
+function retire(
+  ctx: AppContext,
+  serving: readonly ObservedReplica[],
+  routedOld: readonly ObservedReplica[],
+): void {
   const wanted = ctx.app.replicas;
   const okServing = serving.filter(notUnhealthy).length;
   const keepOld = Math.min(routedOld.length, Math.max(0, wanted - okServing));
@@ -208,4 +239,11 @@ const fail = (
   code: 'DEPLOY_HEALTHCHECK_FAILED' | 'DEPLOY_CONTAINER_EXITED',
   message: string,
   r: ObservedReplica,
-): Action => ({ kind: 'fail', appId: ctx.app.appId, revision: ctx.app.revision, code, message, containerId: r.containerId });
+): Action => ({
+  kind: 'fail',
+  appId: ctx.app.appId,
+  revision: ctx.app.revision,
+  code,
+  message,
+  containerId: r.containerId,
+});

@@ -18,15 +18,29 @@ interface CreateOptions extends CommonOptions {
 
 export function registerAppsCreate(apps: Command): void {
   withCommon(apps.command('create <name> [command...]'))
-    .description('create an app from an image (nothing runs until `berth deploy`); a command after -- replaces the image\'s')
+    .description(
+      "create an app from an image (nothing runs until `berth deploy`); a command after -- replaces the image's",
+    )
     .requiredOption('--image <ref>', 'image reference, e.g. localhost/hello:1 or nginx:1.27')
-    .option('--port <n>', 'port the app listens on inside the container (default 8080)', parseIntArg(1, 65535))
+    .option(
+      '--port <n>',
+      'port the app listens on inside the container (default 8080)',
+      parseIntArg(1, 65535),
+    )
     .option('--replicas <n>', 'number of replicas (default 1)', parseIntArg(0, 64))
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
     .option('--health-type <type>', 'http (default) or tcp')
     .option('--health-path <path>', 'HTTP path that answers 2xx/3xx when healthy (default /)')
-    .option('--health-interval <duration>', 'how often a serving replica is probed (default 1s)', parseDurationArg)
-    .option('--health-timeout <duration>', 'how long a new release has to become healthy (default 60s)', parseDurationArg)
+    .option(
+      '--health-interval <duration>',
+      'how often a serving replica is probed (default 1s)',
+      parseDurationArg,
+    )
+    .option(
+      '--health-timeout <duration>',
+      'how long a new release has to become healthy (default 60s)',
+      parseDurationArg,
+    )
     .option('--health-probe-timeout <duration>', 'how long one probe may take (default 2s)', parseDurationArg)
     .action(
       action(async (name: string, command: string[], opts: CreateOptions) => {
@@ -42,7 +56,10 @@ export function registerAppsCreate(apps: Command): void {
         if (health) input.health = health;
         const app = await clientFor(opts).createApp(input);
         if (opts.json) printJson(app);
-        else process.stdout.write(`Created ${app.name}; deploy it with: berth deploy ${app.name}\nIt will be served at ${app.url}\n`);
+        else
+          process.stdout.write(
+            `Created ${app.name}; deploy it with: berth deploy ${app.name}\nIt will be served at ${app.url}\n`,
+          );
       }),
     );
 }

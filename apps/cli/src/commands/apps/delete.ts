@@ -11,7 +11,11 @@ export function registerAppsDelete(apps: Command): void {
     .action(
       action(async (name: string, opts: CommonOptions & { yes?: boolean }) => {
         if (!opts.yes) {
-          throw new CliError(`Deleting ${name} removes its replicas and history`, EXIT.userError, `Run again with --yes: berth apps delete ${name} --yes`);
+          throw new CliError(
+            `Deleting ${name} removes its replicas and history`,
+            EXIT.userError,
+            `Run again with --yes: berth apps delete ${name} --yes`,
+          );
         }
         await clientFor(opts).deleteApp(name);
         if (opts.json) printJson({ deleted: name });

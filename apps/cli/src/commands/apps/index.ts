@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { registerAppsCreate } from './create.js';
 import { registerAppsDelete } from './delete.js';
 import { registerAppsList } from './list.js';

@@ -15,7 +15,13 @@ export function registerAppsList(apps: Command): void {
           return;
         }
         printTable(
-          list.map((a) => [a.name, a.status, a.currentRelease ? `v${a.currentRelease.version}` : '-', String(a.replicas), a.url]),
+          list.map((a) => [
+            a.name,
+            a.status,
+            a.currentRelease ? `v${a.currentRelease.version}` : '-',
+            String(a.replicas),
+            a.url,
+          ]),
           ['NAME', 'STATUS', 'RELEASE', 'REPLICAS', 'URL'],
         );
       }),

@@ -5,7 +5,7 @@ import { printJson, printTable } from '../../cli/output.js';
 
 export function registerAppsShow(apps: Command): void {
   withCommon(apps.command('show <name>'))
-    .description("show an app: its spec, current release and replicas")
+    .description('show an app: its spec, current release and replicas')
     .action(
       action(async (name: string, opts: CommonOptions) => {
         const app = await clientFor(opts).getApp(name);
@@ -26,7 +26,12 @@ function printApp(app: App): void {
     ['release', r ? `v${r.version} (${r.image}, ${r.imageId?.slice(0, 19) ?? 'unresolved'})` : 'none yet'],
     ['port', String(app.port)],
     ['replicas', String(app.replicas)],
-    ['health', h.type === 'http' ? `GET ${h.path} every ${h.intervalMs} ms, ${h.timeoutMs} ms to become healthy` : `tcp every ${h.intervalMs} ms`],
+    [
+      'health',
+      h.type === 'http'
+        ? `GET ${h.path} every ${h.intervalMs} ms, ${h.timeoutMs} ms to become healthy`
+        : `tcp every ${h.intervalMs} ms`,
+    ],
     ['command', app.command ? app.command.join(' ') : '(image default)'],
     ['env', Object.keys(app.env).join(', ') || '(none)'],
   ];
@@ -34,7 +39,12 @@ function printApp(app: App): void {
   if (app.replicaStatus.length > 0) {
     process.stdout.write('\n');
     printTable(
-      app.replicaStatus.map((x) => [x.name, x.state, x.releaseVersion === null ? '?' : `v${x.releaseVersion}`, x.server]),
+      app.replicaStatus.map((x) => [
+        x.name,
+        x.state,
+        x.releaseVersion === null ? '?' : `v${x.releaseVersion}`,
+        x.server,
+      ]),
       ['REPLICA', 'STATE', 'RELEASE', 'SERVER'],
     );
   }

@@ -8,7 +8,9 @@ import { parseEnvPairs } from '../../cli/parse.js';
 type WaitOptions = CommonOptions & { wait: boolean };
 
 export function registerEnv(program: Command): void {
-  const env = program.command('env').description("an app's environment variables; a change is a new release, rolled out");
+  const env = program
+    .command('env')
+    .description("an app's environment variables; a change is a new release, rolled out");
 
   withCommon(env.command('list <app>'))
     .alias('ls')
@@ -17,19 +19,28 @@ export function registerEnv(program: Command): void {
       action(async (name: string, opts: CommonOptions) => {
         const vars = await clientFor(opts).getEnv(name);
         if (opts.json) return printJson(vars);
-        printTable(Object.entries(vars).map(([k, v]) => [k, v]), ['KEY', 'VALUE']);
+        printTable(
+          Object.entries(vars).map(([k, v]) => [k, v]),
+          ['KEY', 'VALUE'],
+        );
       }),
     );
 
   withCommon(env.command('set <app> <pairs...>'))
     .description('set KEY=VALUE pairs')
     .option('--no-wait', 'return once the new release is queued')
-    .action(action(async (name: string, pairs: string[], opts: WaitOptions) => change(name, { set: parseEnvPairs(pairs) }, opts)));
+    .action(
+      action(async (name: string, pairs: string[], opts: WaitOptions) =>
+        change(name, { set: parseEnvPairs(pairs) }, opts),
+      ),
+    );
 
   withCommon(env.command('unset <app> <keys...>'))
     .description('remove variables')
     .option('--no-wait', 'return once the new release is queued')
-    .action(action(async (name: string, keys: string[], opts: WaitOptions) => change(name, { unset: keys }, opts)));
+    .action(
+      action(async (name: string, keys: string[], opts: WaitOptions) => change(name, { unset: keys }, opts)),
+    );
 }
 
 async function change(name: string, patch: EnvPatch, opts: WaitOptions): Promise<number | void> {
@@ -37,5 +48,8 @@ async function change(name: string, patch: EnvPatch, opts: WaitOptions): Promise
   const { env, deployment } = await client.patchEnv(name, patch);
   if (deployment) return finishDeployment(client, deployment, { wait: opts.wait, json: opts.json === true });
   if (opts.json) printJson({ env, deployment: null });
-  else process.stdout.write(`Saved; ${name} gets it with its next deploy (nothing changed, or nothing is deployed yet)\n`);
+  else
+    process.stdout.write(
+      `Saved; ${name} gets it with its next deploy (nothing changed, or nothing is deployed yet)\n`,
+    );
 }

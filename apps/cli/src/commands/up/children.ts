@@ -21,12 +21,26 @@ const script = (specifier: string): string => fileURLToPath(import.meta.resolve(
 
 export async function caddyChild(paths: UpPaths, env: NodeJS.ProcessEnv): Promise<ChildSpec> {
   const bin = await which('caddy', env);
-  if (!bin) throw new Error('Caddy is not installed: install it (sudo apt-get install caddy) and run berth up again');
-  await writeFile(paths.caddyBootConfig, JSON.stringify(renderCaddyBootConfig(paths.caddyAdminSocket)), { mode: 0o600 });
+  if (!bin)
+    throw new Error('Caddy is not installed: install it (sudo apt-get install caddy) and run berth up again');
+  await writeFile(paths.caddyBootConfig, JSON.stringify(renderCaddyBootConfig(paths.caddyAdminSocket)), {
+    mode: 0o600,
+  });
   // A socket file left by a killed Caddy would make the new one fail to listen.
   await rm(paths.caddyAdminSocket, { force: true });
-  const cmd = caddyRunCommand({ caddyBin: bin, bootConfigPath: paths.caddyBootConfig, stateDir: paths.caddyDir });
-  return { name: 'caddy', file: cmd.file, args: cmd.args, env: cmd.env, replaceEnv: true, format: formatCaddy };
+  const cmd = caddyRunCommand({
+    caddyBin: bin,
+    bootConfigPath: paths.caddyBootConfig,
+    stateDir: paths.caddyDir,
+  });
+  return {
+    name: 'caddy',
+    file: cmd.file,
+    args: cmd.args,
+    env: cmd.env,
+    replaceEnv: true,
+    format: formatCaddy,
+  };
 }
 
 export function dnsChild(paths: UpPaths): ChildSpec {

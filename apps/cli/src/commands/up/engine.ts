@@ -30,7 +30,9 @@ export async function chooseEngine(
 ): Promise<EngineChoice> {
   if (opts.engineSocket) {
     if (!(await findEngineSocket([opts.engineSocket]))) {
-      throw new Error(`No container engine answers at ${opts.engineSocket}; check the path, or leave --engine-socket out to let Berth run Podman`);
+      throw new Error(
+        `No container engine answers at ${opts.engineSocket}; check the path, or leave --engine-socket out to let Berth run Podman`,
+      );
     }
     return { socket: opts.engineSocket, child: null, description: `engine at ${opts.engineSocket}` };
   }
@@ -46,7 +48,11 @@ export async function chooseEngine(
   const plan = planPodmanHostConfig(await readPodmanHostFacts());
   await writeFile(paths.podmanConf, renderContainersConf(plan), { mode: 0o644 });
   for (const note of plan.notes) say(`podman: ${note}`);
-  const cmd = podmanServiceCommand({ socketPath: paths.podmanSocket, containersConfPath: paths.podmanConf, podmanBin: podman });
+  const cmd = podmanServiceCommand({
+    socketPath: paths.podmanSocket,
+    containersConfPath: paths.podmanConf,
+    podmanBin: podman,
+  });
   return {
     socket: paths.podmanSocket,
     child: { name: 'podman', file: cmd.file, args: cmd.args, env: cmd.env },

@@ -30,10 +30,19 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('run Berth on this machine: berthd, the local agent, Caddy (and Podman\'s API service when needed), in the foreground')
-    .option('--data-dir <dir>', 'where Berth keeps its state (default /var/lib/berth as root, else ~/.local/share/berth)')
+    .description(
+      "run Berth on this machine: berthd, the local agent, Caddy (and Podman's API service when needed), in the foreground",
+    )
+    .option(
+      '--data-dir <dir>',
+      'where Berth keeps its state (default /var/lib/berth as root, else ~/.local/share/berth)',
+    )
     .option('--api-port <n>', 'API port on 127.0.0.1', parseIntArg(0, 65535), 7070)
-    .option('--http-port <n>', 'port apps are served on (default 80 as root, else 8080)', parseIntArg(1, 65535))
+    .option(
+      '--http-port <n>',
+      'port apps are served on (default 80 as root, else 8080)',
+      parseIntArg(1, 65535),
+    )
     .option('--http-host <addr>', 'address apps are served on (default: all)', '')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
@@ -42,10 +51,18 @@ export function registerUp(program: Command): void {
 }
 
 async function runUp(opts: UpOptions): Promise<number> {
-  if (!DOMAIN_PATTERN.test(opts.domain)) throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
+  if (!DOMAIN_PATTERN.test(opts.domain))
+    throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, process.env));
-  for (const dir of [paths.dataDir, paths.runDir, paths.logDir, paths.caddyDir, paths.agentDir, paths.podmanDir]) {
+  for (const dir of [
+    paths.dataDir,
+    paths.runDir,
+    paths.logDir,
+    paths.caddyDir,
+    paths.agentDir,
+    paths.podmanDir,
+  ]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   await takeLock(paths);
@@ -75,14 +92,24 @@ async function runUp(opts: UpOptions): Promise<number> {
   const url = `http://127.0.0.1:${opts.apiPort}`;
   await waitForBerthd(url, supervisor);
   await writeFile(paths.berthdUrlFile, `${url}\n`, { mode: 0o600 });
-  printBanner({ url, paths, settings, engine: engine.description, token: firstStart ? await readToken(paths) : null });
+  printBanner({
+    url,
+    paths,
+    settings,
+    engine: engine.description,
+    token: firstStart ? await readToken(paths) : null,
+  });
   return stop;
 }
 
 async function takeLock(paths: UpPaths): Promise<void> {
   const holder = Number((await readFile(paths.lockFile, 'utf8').catch(() => '')).trim());
   if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-    throw new CliError(`Berth is already running from ${paths.dataDir} (pid ${holder})`, EXIT.userError, 'Stop it first, or use another --data-dir');
+    throw new CliError(
+      `Berth is already running from ${paths.dataDir} (pid ${holder})`,
+      EXIT.userError,
+      'Stop it first, or use another --data-dir',
+    );
   }
   await writeFile(paths.lockFile, `${process.pid}\n`, { mode: 0o600 });
 }
@@ -101,7 +128,13 @@ function assertPortFree(port: number, host: string, flag: string): Promise<void>
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new CliError(`Port ${port} on ${host} is not available (${err.code ?? err.message})`, EXIT.userError, `Choose another with ${flag}`)),
+      reject(
+        new CliError(
+          `Port ${port} on ${host} is not available (${err.code ?? err.message})`,
+          EXIT.userError,
+          `Choose another with ${flag}`,
+        ),
+      ),
     );
     server.listen(port, host, () => server.close(() => resolve()));
   });
@@ -114,7 +147,9 @@ function stopOnSignal(supervisor: Supervisor, paths: UpPaths): Promise<number> {
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
-      process.stdout.write(`\n${signal}: stopping Berth (app containers keep running and are served again by the next berth up)\n`);
+      process.stdout.write(
+        `\n${signal}: stopping Berth (app containers keep running and are served again by the next berth up)\n`,
+      );
       void supervisor
         .stopAll()
         .then(() => rm(paths.lockFile, { force: true }))
@@ -129,24 +164,45 @@ async function waitForBerthd(url: string, supervisor: Supervisor): Promise<void>
   const client = createClient({ url, token: null, timeoutMs: 1000 });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await client.health().then(() => true, () => false)) return;
+    if (
+      await client.health().then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     for (const name of ['berthd', 'caddy', 'podman', 'agent', 'dns']) {
       if (supervisor.restarts(name) >= 3) {
         const lines = supervisor.lastLines(name).slice(-8);
         await supervisor.stopAll();
-        throw new CliError(`${name} keeps failing to start`, EXIT.internal, 'See its last lines above, or the log in <data-dir>/logs', lines);
+        throw new CliError(
+          `${name} keeps failing to start`,
+          EXIT.internal,
+          'See its last lines above, or the log in <data-dir>/logs',
+          lines,
+        );
       }
     }
     await sleep(100);
   }
   await supervisor.stopAll();
-  throw new CliError('berthd did not become ready within 60 s', EXIT.internal, 'See <data-dir>/logs/berthd.log');
+  throw new CliError(
+    'berthd did not become ready within 60 s',
+    EXIT.internal,
+    'See <data-dir>/logs/berthd.log',
+  );
 }
 
 const readToken = async (paths: UpPaths): Promise<string | null> =>
   (await readFile(paths.adminTokenFile, 'utf8').catch(() => '')).trim() || null;
 
-function printBanner(b: { url: string; paths: UpPaths; settings: UpSettings; engine: string; token: string | null }): void {
+function printBanner(b: {
+  url: string;
+  paths: UpPaths;
+  settings: UpSettings;
+  engine: string;
+  token: string | null;
+}): void {
   const port = b.settings.httpPort === 80 ? '' : `:${b.settings.httpPort}`;
   const lines = [
     '',
@@ -157,7 +213,11 @@ function printBanner(b: { url: string; paths: UpPaths; settings: UpSettings; eng
     `  Engine   ${b.engine}`,
   ];
   if (b.token) {
-    lines.push('', `Admin API token (shown once; also saved to ${b.paths.adminTokenFile}, mode 0600):`, `  ${b.token}`);
+    lines.push(
+      '',
+      `Admin API token (shown once; also saved to ${b.paths.adminTokenFile}, mode 0600):`,
+      `  ${b.token}`,
+    );
   }
   lines.push(
     '',

@@ -3,7 +3,14 @@
  * Everything still goes, unabridged, to <data-dir>/logs/<child>.log.
  */
 
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 const time = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
@@ -18,7 +25,7 @@ export function formatPino(name: string): (line: string) => string | null {
     const tag = level >= 40 ? ` ${PINO_LEVELS[level] ?? 'warn'}:` : '';
     const app = typeof entry.app === 'string' ? ` [${entry.app}]` : '';
     const err = typeof entry.err === 'string' ? ` (${entry.err})` : errMessage(entry.err);
-    return `${when} ${name.padEnd(6)}${tag}${app} ${String(entry.msg ?? '')}${err}`;
+    return `${when} ${name.padEnd(6)}${tag}${app} ${typeof entry.msg === 'string' ? entry.msg : ''}${err}`;
   };
 }
 
@@ -28,7 +35,7 @@ export function formatCaddy(line: string): string | null {
   if (!entry) return null;
   if (entry.level !== 'error' && entry.level !== 'fatal') return null;
   const when = typeof entry.ts === 'number' ? time(entry.ts * 1000) : '';
-  return `${when} caddy  error: ${String(entry.msg ?? '')}${typeof entry.error === 'string' ? ` (${entry.error})` : ''}`;
+  return `${when} caddy  error: ${typeof entry.msg === 'string' ? entry.msg : ''}${typeof entry.error === 'string' ? ` (${entry.error})` : ''}`;
 }
 
 function parse(line: string): Record<string, unknown> | null {

@@ -41,7 +41,9 @@ export function toUpPaths(dataDir: string): UpPaths {
     lockFile: join(runDir, 'up.pid'),
     agentPublicKey: join(dataDir, 'agent', 'identity.pub'),
   };
-  const long = [paths.caddyAdminSocket, paths.dnsSocket, paths.podmanSocket].find((p) => p.length > MAX_SOCKET_PATH);
+  const long = [paths.caddyAdminSocket, paths.dnsSocket, paths.podmanSocket].find(
+    (p) => p.length > MAX_SOCKET_PATH,
+  );
   if (long) {
     throw new Error(`The data dir path is too long for a unix socket (${long}); use a shorter --data-dir`);
   }

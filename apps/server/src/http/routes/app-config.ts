@@ -1,5 +1,13 @@
-import { AppParams, EnvList, EnvPatch, ScaleRequest, Deployment, LogsQuery, ReleaseList } from '@berth/protocol';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AppParams,
+  EnvList,
+  EnvPatch,
+  ScaleRequest,
+  Deployment,
+  LogsQuery,
+  ReleaseList,
+} from '@berth/protocol';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../context.js';
 import { hashRequest } from '../../deploy/service.js';
@@ -12,13 +20,18 @@ const ScaleChange = z.object({ replicas: z.number().int(), deployment: Deploymen
 
 /** Env, scale, releases and logs: everything about an app's running configuration. */
 export const appConfigRoutes =
-  (ctx: RouteContext): FastifyPluginAsyncZod =>
-  async (app) => {
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
     app.get(
       '/apps/:app/env',
       {
         config: { permission: 'app:read' },
-        schema: { operationId: 'getEnv', tags: ['env'], params: AppParams, response: { 200: EnvList, ...problemResponses } },
+        schema: {
+          operationId: 'getEnv',
+          tags: ['env'],
+          params: AppParams,
+          response: { 200: EnvList, ...problemResponses },
+        },
       },
       async (request) => ({ env: (await ctx.service.getApp(request.params.app)).env }),
     );
@@ -38,7 +51,10 @@ export const appConfigRoutes =
         },
       },
       async (request) => {
-        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('env', request.body) };
+        const idem = {
+          key: request.headers['idempotency-key'] ?? null,
+          requestHash: hashRequest('env', request.body),
+        };
         const { app: row, deployment } = await ctx.service.patchEnv(request.params.app, request.body, idem);
         return { env: row.env, deployment: deployment ? await ctx.deploymentView(deployment) : null };
       },
@@ -59,9 +75,15 @@ export const appConfigRoutes =
         },
       },
       async (request) => {
-        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('scale', request.body) };
+        const idem = {
+          key: request.headers['idempotency-key'] ?? null,
+          requestHash: hashRequest('scale', request.body),
+        };
         const { deployment } = await ctx.service.scale(request.params.app, request.body.replicas, idem);
-        return { replicas: request.body.replicas, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+        return {
+          replicas: request.body.replicas,
+          deployment: deployment ? await ctx.deploymentView(deployment) : null,
+        };
       },
     );
 
@@ -101,4 +123,5 @@ export const appConfigRoutes =
         return streamLogs(ctx, { appId: row.id, tail: request.query.tail ?? 100, follow }, request, reply);
       },
     );
+    done();
   };

@@ -1,12 +1,12 @@
 import { App, AppCreate, AppList, AppParams, AppUpdate } from '@berth/protocol';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../context.js';
 import { problemResponses } from '../schemas.js';
 
 export const appRoutes =
-  (ctx: RouteContext): FastifyPluginAsyncZod =>
-  async (app) => {
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
     app.get(
       '/apps',
       {
@@ -38,7 +38,12 @@ export const appRoutes =
       '/apps/:app',
       {
         config: { permission: 'app:read' },
-        schema: { operationId: 'getApp', tags: ['apps'], params: AppParams, response: { 200: App, ...problemResponses } },
+        schema: {
+          operationId: 'getApp',
+          tags: ['apps'],
+          params: AppParams,
+          response: { 200: App, ...problemResponses },
+        },
       },
       async (request) => ctx.appView(await ctx.service.getApp(request.params.app)),
     );
@@ -76,4 +81,5 @@ export const appRoutes =
         return reply.status(204).send(null);
       },
     );
+    done();
   };

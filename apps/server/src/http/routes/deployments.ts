@@ -9,15 +9,15 @@ import {
   RollbackRequest,
   BerthError,
 } from '@berth/protocol';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../context.js';
 import { hashRequest } from '../../deploy/service.js';
 import { IdempotencyHeaders, problemResponses } from '../schemas.js';
 import { streamDeploymentEvents } from '../streams.js';
 
 export const deploymentRoutes =
-  (ctx: RouteContext): FastifyPluginAsyncZod =>
-  async (app) => {
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
     app.post(
       '/apps/:app/deployments',
       {
@@ -25,7 +25,8 @@ export const deploymentRoutes =
         schema: {
           operationId: 'deployApp',
           tags: ['deployments'],
-          summary: 'Deploy: a new release from the app spec (optionally a new image), rolled out one replica at a time',
+          summary:
+            'Deploy: a new release from the app spec (optionally a new image), rolled out one replica at a time',
           params: AppParams,
           headers: IdempotencyHeaders,
           body: DeployRequest.optional(),
@@ -34,7 +35,10 @@ export const deploymentRoutes =
       },
       async (request, reply) => {
         const body = request.body ?? {};
-        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('deploy', body) };
+        const idem = {
+          key: request.headers['idempotency-key'] ?? null,
+          requestHash: hashRequest('deploy', body),
+        };
         const d = await ctx.service.deploy(request.params.app, body.image, idem);
         return reply.status(202).send(await ctx.deploymentView(d));
       },
@@ -74,7 +78,10 @@ export const deploymentRoutes =
       },
       async (request, reply) => {
         const body = request.body ?? {};
-        const idem = { key: request.headers['idempotency-key'] ?? null, requestHash: hashRequest('rollback', body) };
+        const idem = {
+          key: request.headers['idempotency-key'] ?? null,
+          requestHash: hashRequest('rollback', body),
+        };
         const d = await ctx.service.rollback(request.params.app, body.toVersion, idem);
         return reply.status(202).send(await ctx.deploymentView(d));
       },
@@ -96,7 +103,12 @@ export const deploymentRoutes =
         const events = await ctx.store.events.list(d.id, 0);
         return {
           ...(await ctx.deploymentView(d)),
-          events: events.map((e) => ({ seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message })),
+          events: events.map((e) => ({
+            seq: e.seq,
+            at: new Date(e.at).toISOString(),
+            level: e.level,
+            message: e.message,
+          })),
         };
       },
     );
@@ -119,6 +131,7 @@ export const deploymentRoutes =
         return streamDeploymentEvents(ctx, d.id, follow, request, reply);
       },
     );
+    done();
   };
 
 async function requireDeployment(ctx: RouteContext, id: string) {

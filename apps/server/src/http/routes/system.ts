@@ -1,27 +1,31 @@
 import { Health, ServerList } from '@berth/protocol';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../context.js';
 import { problemResponses } from '../schemas.js';
 
 export const VERSION = '0.1.0';
 
 export const systemRoutes =
-  (ctx: RouteContext): FastifyPluginAsyncZod =>
-  async (app) => {
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
     app.get(
       '/health',
       {
         config: { permission: 'public' },
         schema: { operationId: 'health', tags: ['system'], security: [], response: { 200: Health } },
       },
-      async () => ({ status: 'ok' as const, version: VERSION }),
+      () => ({ status: 'ok' as const, version: VERSION }),
     );
 
     app.get(
       '/servers',
       {
         config: { permission: 'server:read' },
-        schema: { operationId: 'listServers', tags: ['system'], response: { 200: ServerList, ...problemResponses } },
+        schema: {
+          operationId: 'listServers',
+          tags: ['system'],
+          response: { 200: ServerList, ...problemResponses },
+        },
       },
       async () => ({
         servers: (await ctx.store.servers.list()).map((s) => ({
@@ -32,4 +36,5 @@ export const systemRoutes =
         })),
       }),
     );
+    done();
   };

@@ -7,7 +7,9 @@ export const NOW = 1_000_000;
 export const R1 = 'rel_aaaaaaaaaaaaaaaaaaaa';
 export const R2 = 'rel_bbbbbbbbbbbbbbbbbbbb';
 
-export function desiredApp(over: Partial<DesiredApp> & { releaseId?: string; version?: number } = {}): DesiredApp {
+export function desiredApp(
+  over: Partial<DesiredApp> & { releaseId?: string; version?: number } = {},
+): DesiredApp {
   const { releaseId = R2, version = 2, ...rest } = over;
   return {
     appId: 'app_wwwwwwwwwwwwwwwwwwww',
@@ -32,7 +34,9 @@ export function desiredApp(over: Partial<DesiredApp> & { releaseId?: string; ver
   };
 }
 
-export function replica(over: Partial<ObservedReplica> & { slot: number; releaseId: string }): ObservedReplica {
+export function replica(
+  over: Partial<ObservedReplica> & { slot: number; releaseId: string },
+): ObservedReplica {
   const name = `c-${over.releaseId.slice(4, 7)}-${over.slot}`;
   return {
     containerId: name,
@@ -48,4 +52,3 @@ export function replica(over: Partial<ObservedReplica> & { slot: number; release
     ...over,
   };
 }
-

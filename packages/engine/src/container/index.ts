@@ -1,0 +1,3 @@
+export * from './types.js';
+export { createDockerApiEngine } from './docker-api-engine.js';
+export type { DockerApiEngineOptions } from './docker-api-engine.js';

@@ -1,0 +1,3 @@
+export * from './proxy/index.js';
+export * from './container/index.js';
+export * from './podman/index.js';

@@ -1,0 +1,271 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { answerUpstreamQuery, toAppRoutes, toReplicaHostname, toUpstreamSetName } from '@berth/core';
+import type { Upstream } from '@berth/core';
+import { startTestCaddy } from '../../../../../test/support/caddy.js';
+import type { TestCaddy } from '../../../../../test/support/caddy.js';
+import { startUpstreamDns } from '../upstream-dns/dns-server.js';
+import type { UpstreamDnsServer } from '../upstream-dns/dns-server.js';
+import { buildQuery } from '../upstream-dns/dns-message.js';
+import { parseDnsResponse } from '../upstream-dns/dns-response.js';
+import { createUpstreamTableFile, createUpstreamTableReader } from '../upstream-dns/table-file.js';
+import { createCaddyProxy } from './caddy-proxy.js';
+import type { Proxy, UpstreamTableStore } from '../types.js';
+
+const HOST = 'web.test';
+const SET = toUpstreamSetName('web');
+const routes = toAppRoutes([{ appId: 'app_web', appName: 'web', hostnames: [HOST] }]);
+
+let dir: string;
+let caddy: TestCaddy;
+let dns: UpstreamDnsServer;
+let proxy: Proxy;
+let table: UpstreamTableStore;
+let httpPort: number;
+const backends: http.Server[] = [];
+const replicas: Record<'a' | 'b', Upstream> = {
+  a: { name: 'berth-web-r1-1', host: '127.0.0.1', port: 0 },
+  b: { name: 'berth-web-r2-1', host: '127.0.0.1', port: 0 },
+};
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A backend answering its own name; `/slow?ms=N` answers after N ms. */
+async function startBackend(name: string): Promise<number> {
+  const srv = http.createServer((req, res) => {
+    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 0);
+    setTimeout(() => res.end(name), ms);
+  });
+  backends.push(srv);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return (srv.address() as net.AddressInfo).port;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function get(path: string, host: string, agent?: http.Agent, close = false): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host };
+    if (close) headers.connection = 'close';
+    const req = http.get({ host: '127.0.0.1', port: httpPort, path, headers, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+const publish = (...ups: Upstream[]): Promise<void> => table.write({ sets: { [SET]: ups } });
+
+/** Waits past the proxy's SRV refresh so the next request sees the new table. */
+const settle = (): Promise<unknown> => sleep(caddy.settings.upstreamRefreshMs * 3);
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-caddy-'));
+  httpPort = await freePort();
+  replicas.a.port = await startBackend('a');
+  replicas.b.port = await startBackend('b');
+  caddy = await startTestCaddy(dir, { httpPort, upstreamRefreshMs: 100 });
+  const tablePath = join(dir, 'upstreams.json');
+  table = createUpstreamTableFile(tablePath);
+  const reader = createUpstreamTableReader(tablePath);
+  dns = await startUpstreamDns({
+    socketPath: caddy.settings.dnsSocket,
+    lookup: (name, type) => answerUpstreamQuery(reader.current(), name, type),
+  });
+  proxy = createCaddyProxy({ adminSocket: caddy.adminSocket, settings: caddy.settings });
+  await proxy.ready();
+});
+
+after(async () => {
+  await caddy?.stop();
+  await dns?.close();
+  for (const b of backends) b.closeAllConnections();
+  await Promise.all(backends.map((b) => new Promise((r) => b.close(r))));
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('an app is served through its route and the upstream DNS table', async () => {
+  assert.equal(await proxy.applyRoutes(routes), true);
+  await publish(replicas.a, replicas.b);
+  const seen = new Set<string>();
+  for (let i = 0; i < 40 && seen.size < 2; i++) {
+    const r = await get('/', HOST);
+    assert.equal(r.status, 200);
+    seen.add(r.body);
+  }
+  assert.deepEqual([...seen].sort(), ['a', 'b']);
+});
+
+test('applying the same routes again does not reload Caddy', async () => {
+  assert.equal(await proxy.applyRoutes(routes), false);
+  assert.equal(
+    await proxy.applyRoutes(toAppRoutes([{ appId: 'app_web', appName: 'web', hostnames: [HOST] }])),
+    false,
+  );
+});
+
+test('an unknown host gets the 404 catch-all', async () => {
+  const r = await get('/', 'nothing-here.test');
+  assert.equal(r.status, 404);
+  assert.equal(r.body.trim(), 'No app is served at nothing-here.test');
+});
+
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: Record<string, number>;
+  bodies: Record<string, number>;
+}
+
+async function runLoad(
+  agent: http.Agent,
+  close: boolean,
+  total: number,
+  concurrency: number,
+): Promise<LoadResult> {
+  const result: LoadResult = { ok: 0, non2xx: 0, errors: {}, bodies: {} };
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < total) {
+      started++;
+      try {
+        const r = await get('/', HOST, agent, close);
+        if (r.status >= 200 && r.status < 300) result.ok++;
+        else result.non2xx++;
+        result.bodies[r.body] = (result.bodies[r.body] ?? 0) + 1;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? String(e);
+        result.errors[code] = (result.errors[code] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return result;
+}
+
+for (const keepAlive of [true, false]) {
+  test(`switching upstreams under load fails no request (keep-alive: ${keepAlive})`, async () => {
+    await publish(replicas.a);
+    await settle();
+    const agent = new http.Agent({ keepAlive, maxSockets: 8 });
+    let done = false;
+    let switches = 0;
+    const switcher = (async () => {
+      const steps = [[replicas.a, replicas.b], [replicas.b], [replicas.a, replicas.b], [replicas.a]];
+      while (!done) {
+        await sleep(60);
+        await publish(...(steps[switches % steps.length] ?? []));
+        switches++;
+      }
+    })();
+    const result = await runLoad(agent, !keepAlive, 3000, 8);
+    done = true;
+    await switcher;
+    agent.destroy();
+    assert.deepEqual(result.errors, {});
+    assert.equal(result.non2xx, 0);
+    assert.equal(result.ok, 3000);
+    assert.ok(switches >= 4, `only ${switches} switches happened during the load`);
+    assert.ok((result.bodies.a ?? 0) > 0 && (result.bodies.b ?? 0) > 0, JSON.stringify(result.bodies));
+  });
+}
+
+test('a slow request to a removed upstream is reported in flight and completes', async () => {
+  await publish(replicas.a);
+  await settle();
+  const address = `${toReplicaHostname(replicas.a.name)}.:${replicas.a.port}`;
+  const slow = get('/slow?ms=1200', HOST);
+  let inflight = 0;
+  for (let i = 0; i < 50 && inflight === 0; i++) {
+    await sleep(20);
+    inflight = (await proxy.upstreams()).find((u) => u.address === address)?.inflight ?? 0;
+  }
+  assert.equal(inflight, 1, 'the slow request shows up against replica a');
+  await publish(replicas.b);
+  await settle();
+  assert.equal((await get('/', HOST)).body, 'b', 'new requests go to replica b');
+  const during = (await proxy.upstreams()).find((u) => u.address === address);
+  assert.equal(during?.inflight, 1, 'replica a still has the slow request in flight');
+  assert.deepEqual(await slow, { status: 200, body: 'a' });
+  const drained = (await proxy.upstreams()).find((u) => u.address === address);
+  assert.ok(drained === undefined || drained.inflight === 0, JSON.stringify(drained));
+});
+
+test('the DNS service survives garbage and answers both framings', async () => {
+  const exchange = (payload: Buffer, expectReply: boolean): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const c = net.connect(dns.socketPath);
+      const chunks: Buffer[] = [];
+      c.on('data', (d: Buffer) => {
+        chunks.push(d);
+        c.end();
+      });
+      c.on('error', reject);
+      c.on('close', () => resolve(Buffer.concat(chunks)));
+      c.write(payload);
+      if (!expectReply) setTimeout(() => c.end(), 50);
+    });
+  const garbage = [
+    Buffer.alloc(0),
+    Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+    Buffer.from([0xff, 0xff, 1, 2, 3]),
+    Buffer.concat([Buffer.from([0, 40]), Buffer.alloc(40, 0xc0)]),
+    Buffer.alloc(70_000, 0x41),
+    Buffer.concat([Buffer.from([0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from([0xc0, 12, 0, 33, 0, 1])]),
+  ];
+  for (const g of garbage) await exchange(g, false);
+  const query = buildQuery(77, SET, 33, true);
+  const raw = parseDnsResponse(await exchange(query, true));
+  assert.equal(raw?.id, 77);
+  assert.deepEqual(
+    raw?.srv.map((s) => s.port),
+    [replicas.b.port],
+  );
+  const prefix = Buffer.alloc(2);
+  prefix.writeUInt16BE(query.length);
+  const framed = await exchange(Buffer.concat([prefix, query]), true);
+  assert.equal(framed.readUInt16BE(0), framed.length - 2);
+  assert.deepEqual(
+    parseDnsResponse(framed.subarray(2))?.srv.map((s) => s.port),
+    [replicas.b.port],
+  );
+  assert.equal((await get('/', HOST)).body, 'b', 'the proxy still resolves through the service');
+});
+
+test('an upstream set too large for one DNS packet is still served', async () => {
+  // Go's resolver reads at most 1232 bytes from the unix socket and fails on TC; 40 SRV records
+  // would need about 2.6 KB, so the service answers with a subset that fits.
+  const many = Array.from({ length: 40 }, (_, i) => ({ ...replicas.b, name: `berth-web-r2-${i + 1}` }));
+  await publish(...many);
+  await settle();
+  for (let i = 0; i < 5; i++) assert.deepEqual(await get('/', HOST), { status: 200, body: 'b' });
+  await publish(replicas.b);
+  await settle();
+});
+
+test('a restarted Caddy serves the routes again without applyRoutes', async () => {
+  await caddy.kill();
+  caddy = await startTestCaddy(dir, { httpPort, upstreamRefreshMs: 100 });
+  const r = await get('/', HOST);
+  assert.deepEqual(r, { status: 200, body: 'b' }, await caddy.log());
+  assert.equal(await proxy.applyRoutes(routes), false);
+});

@@ -1,0 +1,95 @@
+/**
+ * The Proxy port on Caddy. Routes live in Caddy's config and are loaded only when they differ
+ * from what runs, because every Caddy 2.6 reload opens a new listener and resets a few client
+ * connections under load. Upstream changes never come through here: they go to the DNS service.
+ */
+
+import { isDeepStrictEqual } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError } from '@berth/protocol';
+import type { Proxy, ProxySettings } from '../types.js';
+import { createCaddyAdmin } from './admin-client.js';
+import type { CaddyAdmin } from './admin-client.js';
+import { renderCaddyConfig } from './config.js';
+
+export interface CaddyProxyOptions {
+  adminSocket: string;
+  settings: ProxySettings;
+  /** How long ready() waits for the admin API. */
+  readyTimeoutMs?: number;
+  /** Per admin request. */
+  requestTimeoutMs?: number;
+}
+
+/** JSON as Caddy hands it back: key order and `undefined` members do not count as differences. */
+function normalize(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(normalize);
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) {
+      const value = (v as Record<string, unknown>)[key];
+      if (value !== undefined) out[key] = normalize(value);
+    }
+    return out;
+  }
+  return v;
+}
+
+export const isSameCaddyConfig = (a: unknown, b: unknown): boolean =>
+  isDeepStrictEqual(
+    normalize(JSON.parse(JSON.stringify(a ?? null))),
+    normalize(JSON.parse(JSON.stringify(b ?? null))),
+  );
+
+async function waitForAdmin(admin: CaddyAdmin, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      await admin.ping();
+      return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(50);
+  }
+  const detail = last instanceof Error ? last.message : String(last);
+  throw new BerthError(
+    'PROXY_UNAVAILABLE',
+    `Caddy did not answer on ${admin.socketPath} within ${timeoutMs} ms: ${detail}`,
+    {
+      hint: 'Check that Caddy started (its log says why not) and that no other Caddy holds the socket.',
+      cause: last,
+    },
+  );
+}
+
+export function createCaddyProxy(options: CaddyProxyOptions): Proxy {
+  const { adminSocket, settings } = options;
+  const admin = createCaddyAdmin(
+    adminSocket,
+    options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs },
+  );
+  // Two overlapping applyRoutes calls could each compare against the same old config and load in
+  // the wrong order; one at a time keeps the last call's routes the ones that run.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    applyRoutes(routes) {
+      return serialized(async () => {
+        const desired = renderCaddyConfig({ adminSocket, settings, routes });
+        const running = await admin.getConfig();
+        if (isSameCaddyConfig(running, desired)) return false;
+        await admin.load(desired);
+        return true;
+      });
+    },
+    upstreams: () => admin.upstreams(),
+    ready: () => waitForAdmin(admin, options.readyTimeoutMs ?? 10_000),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Caddy JSON config, rendered from the proxy's route model. Pure: the same routes always render
+ * the same config, which is what lets applyRoutes skip a reload (a reload resets connections).
+ */
+
+import type { AppRoute } from '@berth/core';
+import { BerthError, DOMAIN_PATTERN } from '@berth/protocol';
+import type { ProxySettings } from '../types.js';
+
+export const CADDY_SERVER_NAME = 'berth';
+
+/** Retry window for dial failures: a replica that vanished mid-rollout is retried on another. */
+const TRY_DURATION = '5s';
+const TRY_INTERVAL = '50ms';
+
+export type CaddyJson = Record<string, unknown>;
+
+export const toUnixAddress = (socketPath: string): string => `unix/${socketPath}`;
+
+/** Caddy's duration strings are Go's: `250ms`. Whole milliseconds; never below 1 ms. */
+export const toCaddyDuration = (ms: number): string => `${Math.max(1, Math.round(ms))}ms`;
+
+function adminSection(adminSocket: string): CaddyJson {
+  // Identical in the boot config and every later one: Caddy restarts its admin endpoint when
+  // this section changes, which would drop the very request that is loading the config.
+  return { listen: toUnixAddress(adminSocket) };
+}
+
+/** What Caddy starts with before Berth has told it anything: the admin API and nothing else. */
+export function renderCaddyBootConfig(adminSocket: string): CaddyJson {
+  return { admin: adminSection(adminSocket) };
+}
+
+function appRoute(route: AppRoute, settings: ProxySettings): CaddyJson {
+  const resolver = { addresses: [toUnixAddress(settings.dnsSocket)] };
+  return {
+    match: [{ host: [...route.hostnames] }],
+    handle: [
+      {
+        handler: 'reverse_proxy',
+        // SRV upstreams from Berth's DNS service: a rollout step changes the answer, never this config.
+        dynamic_upstreams: {
+          source: 'srv',
+          name: route.upstreamSet,
+          refresh: toCaddyDuration(settings.upstreamRefreshMs),
+          resolver,
+        },
+        // SRV targets are hostnames (Go rejects IP literals there); the same service answers their A records.
+        transport: { protocol: 'http', resolver },
+        load_balancing: { try_duration: TRY_DURATION, try_interval: TRY_INTERVAL },
+      },
+    ],
+    terminal: true,
+  };
+}
+
+const notFoundRoute: CaddyJson = {
+  handle: [
+    {
+      handler: 'static_response',
+      status_code: 404,
+      headers: {
+        'Content-Type': ['text/plain; charset=utf-8'],
+        'X-Content-Type-Options': ['nosniff'],
+      },
+      body: 'No app is served at {http.request.host}\n',
+    },
+  ],
+  terminal: true,
+};
+
+export interface CaddyConfigInput {
+  adminSocket: string;
+  settings: ProxySettings;
+  routes: readonly AppRoute[];
+}
+
+/**
+ * Caddy expands placeholders such as `{env.X}` inside host matchers, so a name that slipped past
+ * validation elsewhere must not reach the config. Throwing here is a bug report, not user error.
+ */
+function assertRenderable(route: AppRoute): void {
+  for (const name of [route.upstreamSet, ...route.hostnames]) {
+    if (!DOMAIN_PATTERN.test(name)) {
+      throw new BerthError(
+        'INTERNAL',
+        `App ${route.appName} has a name the proxy cannot serve: ${JSON.stringify(name)}`,
+      );
+    }
+  }
+}
+
+export function renderCaddyConfig({ adminSocket, settings, routes }: CaddyConfigInput): CaddyJson {
+  routes.forEach(assertRenderable);
+  // An empty host matcher would match every request, so an app without hostnames gets no route.
+  const served = routes.filter((r) => r.hostnames.length > 0);
+  return {
+    admin: adminSection(adminSocket),
+    apps: {
+      http: {
+        servers: {
+          [CADDY_SERVER_NAME]: {
+            listen: [settings.httpListen],
+            // TLS comes later; until then Caddy must not try to obtain certificates on its own.
+            automatic_https: { disable: true },
+            routes: [...served.map((r) => appRoute(r, settings)), notFoundRoute],
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The upstream table on disk. The agent writes it; the DNS service reads it on every query, so the
+ * proxy keeps resolving the last published upstreams while the agent restarts. Writes replace the
+ * file atomically, so a reader sees the old table or the new one, never half of either.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { statSync, readFileSync } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { BerthError } from '@berth/protocol';
+import type { Upstream, UpstreamTable } from '@berth/core';
+import type { UpstreamTableStore } from '../types.js';
+
+const emptyTable = (): UpstreamTable => ({ sets: {} });
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseUpstream(v: unknown, where: string): Upstream {
+  if (!isRecord(v)) throw new Error(`${where} is not an object`);
+  const { name, host, port } = v;
+  if (typeof name !== 'string' || name.length === 0) throw new Error(`${where}.name is not a name`);
+  if (typeof host !== 'string' || host.length === 0) throw new Error(`${where}.host is not a host`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${where}.port is not a port`);
+  }
+  return { name, host, port };
+}
+
+/** unknown → UpstreamTable; throws an Error naming the path of the first bad value. */
+export function parseUpstreamTable(v: unknown): UpstreamTable {
+  if (!isRecord(v) || !isRecord(v.sets)) throw new Error('sets is not an object');
+  const sets: Record<string, Upstream[]> = {};
+  for (const [setName, ups] of Object.entries(v.sets)) {
+    if (!Array.isArray(ups)) throw new Error(`sets.${setName} is not a list`);
+    sets[setName] = ups.map((u, i) => parseUpstream(u, `sets.${setName}[${i}]`));
+  }
+  return { sets };
+}
+
+function toStoreError(path: string, e: unknown): BerthError {
+  const detail = e instanceof Error ? e.message : String(e);
+  return new BerthError('INTERNAL', `The upstream table ${path} is unreadable: ${detail}`, {
+    hint: 'It is rewritten on the next rollout step; removing it makes the proxy serve no upstreams until then.',
+    cause: e,
+  });
+}
+
+async function writeAtomically(path: string, data: string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  // The rename itself is durable only once the directory entry is on disk.
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+export function createUpstreamTableFile(path: string): UpstreamTableStore {
+  return {
+    async read() {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyTable();
+        throw toStoreError(path, e);
+      }
+      try {
+        return parseUpstreamTable(JSON.parse(text));
+      } catch (e) {
+        throw toStoreError(path, e);
+      }
+    },
+    async write(table) {
+      await writeAtomically(path, `${JSON.stringify({ sets: table.sets }, null, 2)}\n`);
+    },
+  };
+}
+
+export interface UpstreamTableReader {
+  /** The table as the file holds it now; re-parsed only when the file changed. */
+  current(): UpstreamTable;
+}
+
+/**
+ * Called on every DNS query, so it is synchronous and cheap: one stat, and a read only when the
+ * inode, size or mtime moved. A file that does not parse keeps the last good table (an editor
+ * saving in place can be caught half-written); a missing file means no upstreams at all.
+ */
+export function createUpstreamTableReader(
+  path: string,
+  onError: (e: BerthError) => void = () => undefined,
+): UpstreamTableReader {
+  let table = emptyTable();
+  let seen = '';
+  return {
+    current() {
+      let key: string;
+      try {
+        const st = statSync(path, { bigint: true });
+        key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+          onError(toStoreError(path, e));
+          return table;
+        }
+        seen = '';
+        table = emptyTable();
+        return table;
+      }
+      if (key === seen) return table;
+      try {
+        table = parseUpstreamTable(JSON.parse(readFileSync(path, 'utf8')));
+        seen = key;
+      } catch (e) {
+        // Not remembering the key means the next query tries again, so a fixed file is seen at once.
+        onError(toStoreError(path, e));
+      }
+      return table;
+    },
+  };
+}

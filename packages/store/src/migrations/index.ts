@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+export interface Migration {
+  name: string;
+  up(db: Kysely<unknown>): Promise<void>;
+}
+
+/**
+ * Every migration this Berth knows, in the order they apply. Forward-only: never edit or remove
+ * one that has shipped; add the next file and list it here.
+ */
+export const MIGRATIONS: readonly Migration[] = [{ name: '0001_initial', up: m0001.up }];

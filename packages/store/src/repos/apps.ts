@@ -1,0 +1,118 @@
+import { BerthError } from '@berth/protocol';
+import type { Updateable } from 'kysely';
+import { isUniqueViolation } from '../db-errors.js';
+import { parseCommand, parseEnv, parseHealth, toJson } from '../json.js';
+import type { AppsRecord, AppsTable } from '../schema.js';
+import type { AppPatch, AppRepo, AppRow } from '../types.js';
+import { atomically, type Db } from './db.js';
+
+export function createAppRepo(db: Db): AppRepo {
+  return {
+    async create(row) {
+      try {
+        await db.insertInto('apps').values(toAppsRecord(row)).execute();
+      } catch (err) {
+        // The unique constraint decides, not a prior lookup: two creates racing both pass a check.
+        if (isUniqueViolation(err, 'apps', ['name'])) throw appExists(row.name, err);
+        throw err;
+      }
+    },
+
+    async getByName(name) {
+      const r = await db.selectFrom('apps').selectAll().where('name', '=', name).executeTakeFirst();
+      return r ? toAppRow(r) : null;
+    },
+
+    async getById(id) {
+      const r = await db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toAppRow(r) : null;
+    },
+
+    async list() {
+      const rows = await db.selectFrom('apps').selectAll().orderBy('name').execute();
+      return rows.map(toAppRow);
+    },
+
+    async update(id, patch, now) {
+      const r = await db
+        .updateTable('apps')
+        .set({ ...toAppsUpdate(patch), updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!r)
+        throw new BerthError('APP_NOT_FOUND', `No app with id "${id}"`, {
+          hint: 'List apps with: berth apps',
+        });
+      return toAppRow(r);
+    },
+
+    delete(id) {
+      return atomically(db, async (trx) => {
+        // Jobs are not tied to the app by a foreign key (their payload is opaque); the app's own
+        // jobs are the ones serialised on its id.
+        await trx.deleteFrom('jobs').where('concurrency_key', '=', id).execute();
+        // Releases, deployments and their events go by ON DELETE CASCADE.
+        await trx.deleteFrom('apps').where('id', '=', id).execute();
+      });
+    },
+  };
+}
+
+function appExists(name: string, cause: unknown): BerthError {
+  return new BerthError('APP_EXISTS', `An app named "${name}" already exists`, {
+    hint: `Pick another name, or deploy the existing app with: berth deploy ${name}`,
+    cause,
+  });
+}
+
+const toAppsRecord = (row: AppRow): AppsRecord => ({
+  id: row.id,
+  project_id: row.projectId,
+  name: row.name,
+  image: row.image,
+  port: row.port,
+  command: row.command === null ? null : toJson(row.command),
+  env: toJson(row.env),
+  health: toJson(row.health),
+  replicas: row.replicas,
+  current_release_id: row.currentReleaseId,
+  current_deployment_id: row.currentDeploymentId,
+  revision: row.revision,
+  created_at: row.createdAt,
+  updated_at: row.updatedAt,
+});
+
+function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
+  const u: Updateable<AppsTable> = {};
+  if (patch.image !== undefined) u.image = patch.image;
+  if (patch.port !== undefined) u.port = patch.port;
+  if (patch.command !== undefined) u.command = patch.command === null ? null : toJson(patch.command);
+  if (patch.env !== undefined) u.env = toJson(patch.env);
+  if (patch.health !== undefined) u.health = toJson(patch.health);
+  if (patch.replicas !== undefined) u.replicas = patch.replicas;
+  if (patch.currentReleaseId !== undefined) u.current_release_id = patch.currentReleaseId;
+  if (patch.currentDeploymentId !== undefined) u.current_deployment_id = patch.currentDeploymentId;
+  if (patch.revision !== undefined) u.revision = patch.revision;
+  return u;
+}
+
+function toAppRow(r: AppsRecord): AppRow {
+  const at = (column: string) => ({ table: 'apps', id: r.id, column });
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    name: r.name,
+    image: r.image,
+    port: r.port,
+    command: parseCommand(r.command, at('command')),
+    env: parseEnv(r.env, at('env')),
+    health: parseHealth(r.health, at('health')),
+    replicas: r.replicas,
+    currentReleaseId: r.current_release_id,
+    currentDeploymentId: r.current_deployment_id,
+    revision: r.revision,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BerthError } from '@berth/protocol';
+import {
+  appRow,
+  deploymentRow,
+  newId,
+  NOW,
+  openTempStore,
+  releaseRow,
+  type Env,
+} from '../test-support/fixtures.js';
+
+/** A deployment's records: the deployment and its events. */
+
+const isCode =
+  (code: string) =>
+  (err: unknown): err is BerthError =>
+    err instanceof BerthError && err.code === code;
+
+describe('DeploymentRepo', () => {
+  it('creates, reads, lists newest first with a limit, finds by idempotency key', async () => {
+    const env = await openTempStore();
+    try {
+      const app = appRow(env.projectId);
+      await env.store.apps.create(app);
+      const rel = releaseRow(app.id, 1);
+      await env.store.releases.create(rel);
+      const deps = [0, 1, 2].map((i) =>
+        deploymentRow(app.id, rel.id, { createdAt: NOW + i, idempotencyKey: `k${i}`, requestHash: 'h' }),
+      );
+      for (const d of deps) await env.store.deployments.create(d);
+      assert.deepEqual(await env.store.deployments.get(deps[0]!.id), deps[0]);
+      assert.deepEqual(
+        (await env.store.deployments.list(app.id, 2)).map((d) => d.id),
+        [deps[2]!.id, deps[1]!.id],
+      );
+      assert.deepEqual(await env.store.deployments.findByIdempotencyKey(app.id, 'k1'), deps[1]);
+      assert.equal(await env.store.deployments.findByIdempotencyKey(app.id, 'k9'), null);
+      await assert.rejects(
+        env.store.deployments.create(deploymentRow(app.id, rel.id, { idempotencyKey: 'k1' })),
+        isCode('IDEMPOTENCY_CONFLICT'),
+      );
+      // Many deployments without a key are fine: the unique index ignores nulls.
+      await env.store.deployments.create(deploymentRow(app.id, rel.id));
+      await env.store.deployments.create(deploymentRow(app.id, rel.id));
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('updates status, error, times, replicas and the previous release; DEPLOYMENT_NOT_FOUND for an unknown id', async () => {
+    const env = await openTempStore();
+    try {
+      const app = appRow(env.projectId);
+      await env.store.apps.create(app);
+      const rel = releaseRow(app.id, 1);
+      await env.store.releases.create(rel);
+      const dep = deploymentRow(app.id, rel.id);
+      await env.store.deployments.create(dep);
+      const error = { code: 'DEPLOY_HEALTHCHECK_FAILED', message: 'unhealthy', logs: ['l1', 'l2'] };
+      const patch = {
+        status: 'failed',
+        error,
+        startedAt: NOW + 1,
+        finishedAt: NOW + 2,
+        replicas: 3,
+        previousReleaseId: 'rel_previous',
+        previousReplicas: 2,
+      } as const;
+      const updated = await env.store.deployments.update(dep.id, patch);
+      assert.deepEqual(updated, { ...dep, ...patch });
+      assert.deepEqual(await env.store.deployments.get(dep.id), updated);
+      assert.deepEqual(await env.store.deployments.update(dep.id, {}), updated);
+      await assert.rejects(
+        env.store.deployments.update(newId('dep'), { status: 'failed' }),
+        isCode('DEPLOYMENT_NOT_FOUND'),
+      );
+      await assert.rejects(env.store.deployments.update(newId('dep'), {}), isCode('DEPLOYMENT_NOT_FOUND'));
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('finds the newest succeeded deployment of another release', async () => {
+    const env = await openTempStore();
+    try {
+      const app = appRow(env.projectId);
+      await env.store.apps.create(app);
+      const [r1, r2, r3] = [1, 2, 3].map((v) => releaseRow(app.id, v)) as [
+        ReturnType<typeof releaseRow>,
+        ReturnType<typeof releaseRow>,
+        ReturnType<typeof releaseRow>,
+      ];
+      for (const r of [r1, r2, r3]) await env.store.releases.create(r);
+      const d1 = deploymentRow(app.id, r1.id, { status: 'succeeded', createdAt: NOW + 1 });
+      const d2 = deploymentRow(app.id, r2.id, { status: 'succeeded', createdAt: NOW + 2 });
+      const d3 = deploymentRow(app.id, r3.id, { status: 'failed', createdAt: NOW + 3 });
+      for (const d of [d1, d2, d3]) await env.store.deployments.create(d);
+      assert.equal((await env.store.deployments.lastSucceededOtherThan(app.id, r3.id))?.id, d2.id);
+      assert.equal((await env.store.deployments.lastSucceededOtherThan(app.id, r2.id))?.id, d1.id);
+      assert.equal(await env.store.deployments.lastSucceededOtherThan(newId('app'), r2.id), null);
+    } finally {
+      await env.done();
+    }
+  });
+});
+
+async function deployment(env: Env, name = 'web'): Promise<string> {
+  const app = appRow(env.projectId, { name });
+  await env.store.apps.create(app);
+  const rel = releaseRow(app.id, 1);
+  await env.store.releases.create(rel);
+  const dep = deploymentRow(app.id, rel.id);
+  await env.store.deployments.create(dep);
+  return dep.id;
+}
+
+describe('EventRepo', () => {
+  it('numbers events 1, 2, 3 per deployment and lists them after a seq', async () => {
+    const env = await openTempStore();
+    try {
+      const a = await deployment(env);
+      const b = await deployment(env, 'api');
+      const first = await env.store.events.append(a, { at: NOW, level: 'info', message: 'one' });
+      assert.deepEqual(first, { deploymentId: a, seq: 1, at: NOW, level: 'info', message: 'one' });
+      await env.store.events.append(a, { at: NOW + 1, level: 'warn', message: 'two' });
+      assert.equal((await env.store.events.append(b, { at: NOW, level: 'info', message: 'b1' })).seq, 1);
+      await env.store.events.append(a, { at: NOW + 2, level: 'error', message: 'three' });
+      assert.deepEqual(
+        (await env.store.events.list(a, 0)).map((e) => [e.seq, e.message]),
+        [
+          [1, 'one'],
+          [2, 'two'],
+          [3, 'three'],
+        ],
+      );
+      assert.deepEqual(
+        (await env.store.events.list(a, 2)).map((e) => e.seq),
+        [3],
+      );
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('gives concurrent appends from two connections distinct, gapless seqs', async () => {
+    const env = await openTempStore();
+    try {
+      const dep = await deployment(env);
+      const other = await env.reopen();
+      const all = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 ? env.store : other).events.append(dep, { at: NOW + i, level: 'info', message: `m${i}` }),
+        ),
+      );
+      const seqs = all.map((e) => e.seq).sort((p, q) => p - q);
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(
+        (await env.store.events.list(dep, 0)).map((e) => e.seq),
+        seqs,
+      );
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('appends inside a transaction, interleaved with appends outside it', async () => {
+    const env = await openTempStore();
+    try {
+      const dep = await deployment(env);
+      const outside = Array.from({ length: 10 }, (_, i) =>
+        env.store.events.append(dep, { at: NOW, level: 'info', message: `out${i}` }),
+      );
+      const inside = env.store.transaction(async (tx) => [
+        await tx.events.append(dep, { at: NOW, level: 'info', message: 'in1' }),
+        await tx.events.append(dep, { at: NOW, level: 'info', message: 'in2' }),
+      ]);
+      const [inTx, outTx] = await Promise.all([inside, Promise.all(outside)]);
+      assert.equal(inTx[1]!.seq, inTx[0]!.seq + 1, 'a transaction sees its own appends');
+      assert.deepEqual(
+        [...inTx, ...outTx].map((e) => e.seq).sort((p, q) => p - q),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+    } finally {
+      await env.done();
+    }
+  });
+});

@@ -1,0 +1,100 @@
+import { BerthError } from '@berth/protocol';
+import { parseCommand, parseEnv, parseHealth, toJson } from '../json.js';
+import type { ReleasesRecord } from '../schema.js';
+import type { ReleaseRepo, ReleaseRow } from '../types.js';
+import type { Db } from './db.js';
+
+export function createReleaseRepo(db: Db): ReleaseRepo {
+  const get = async (id: string): Promise<ReleaseRow | null> => {
+    const r = await db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toReleaseRow(r) : null;
+  };
+
+  return {
+    async create(row) {
+      await db
+        .insertInto('releases')
+        .values({
+          id: row.id,
+          app_id: row.appId,
+          version: row.version,
+          image: row.image,
+          image_id: row.imageId,
+          env: toJson(row.env),
+          port: row.port,
+          command: row.command === null ? null : toJson(row.command),
+          health: toJson(row.health),
+          replicas: row.replicas,
+          created_at: row.createdAt,
+        })
+        .execute();
+    },
+
+    get,
+
+    async getByVersion(appId, version) {
+      const r = await db
+        .selectFrom('releases')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return r ? toReleaseRow(r) : null;
+    },
+
+    async list(appId) {
+      const rows = await db
+        .selectFrom('releases')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .orderBy('version', 'desc')
+        .execute();
+      return rows.map(toReleaseRow);
+    },
+
+    async latestVersion(appId) {
+      const r = await db
+        .selectFrom('releases')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .where('app_id', '=', appId)
+        .executeTakeFirst();
+      return r?.v == null ? 0 : Number(r.v);
+    },
+
+    async setImageId(id, imageId) {
+      // The condition makes "write once" hold against a concurrent writer, not just a prior read.
+      const res = await db
+        .updateTable('releases')
+        .set({ image_id: imageId })
+        .where('id', '=', id)
+        .where('image_id', 'is', null)
+        .executeTakeFirst();
+      if (res.numUpdatedRows > 0n) return;
+      const current = await get(id);
+      if (!current) throw new BerthError('RELEASE_NOT_FOUND', `No release with id "${id}"`);
+      // The same id again is a retried job finishing twice: harmless.
+      if (current.imageId === imageId) return;
+      throw new BerthError(
+        'INTERNAL',
+        `Release ${id} already resolved to image ${current.imageId ?? '?'}; refusing to change it to ${imageId}: releases are immutable`,
+      );
+    },
+  };
+}
+
+function toReleaseRow(r: ReleasesRecord): ReleaseRow {
+  const at = (column: string) => ({ table: 'releases', id: r.id, column });
+  return {
+    id: r.id,
+    appId: r.app_id,
+    version: r.version,
+    image: r.image,
+    imageId: r.image_id,
+    env: parseEnv(r.env, at('env')),
+    port: r.port,
+    command: parseCommand(r.command, at('command')),
+    health: parseHealth(r.health, at('health')),
+    replicas: r.replicas,
+    createdAt: r.created_at,
+  };
+}

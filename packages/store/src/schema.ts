@@ -1,0 +1,151 @@
+import type { DeploymentKind, DeploymentStatus } from '@berth/protocol';
+import type { Generated, Insertable, Selectable } from 'kysely';
+import type { DeploymentEventRow, JobStatus, Role } from './types.js';
+
+/**
+ * Kysely's view of the tables. Dialect-neutral on purpose, so PostgreSQL can sit beside SQLite:
+ * text ids, epoch-ms integers (bigint) for time, JSON as text parsed in the repositories, and no
+ * booleans (integers if one is ever needed). Columns holding JSON are named in `JsonText`.
+ */
+
+/** A column that holds JSON as text; the repository parses and checks it. */
+export type JsonText = string;
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  team_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  hash: string;
+  role: Role;
+  team_id: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ServersTable {
+  id: string;
+  name: string;
+  public_key: string;
+  created_at: number;
+  last_seen_at: number | null;
+}
+
+export interface AppsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  image: string;
+  port: number;
+  command: JsonText | null;
+  env: JsonText;
+  health: JsonText;
+  replicas: number;
+  current_release_id: string | null;
+  current_deployment_id: string | null;
+  revision: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReleasesTable {
+  id: string;
+  app_id: string;
+  version: number;
+  image: string;
+  image_id: string | null;
+  env: JsonText;
+  port: number;
+  command: JsonText | null;
+  health: JsonText;
+  replicas: number;
+  created_at: number;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  app_id: string;
+  release_id: string;
+  kind: DeploymentKind;
+  status: DeploymentStatus;
+  replicas: number;
+  previous_release_id: string | null;
+  previous_replicas: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  error: JsonText | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface DeploymentEventsTable {
+  deployment_id: string;
+  seq: number;
+  at: number;
+  level: DeploymentEventRow['level'];
+  message: string;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: JsonText;
+  idempotency_key: string | null;
+  concurrency_key: string | null;
+  status: Generated<JobStatus>;
+  attempts: Generated<number>;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  next_run_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  meta: MetaTable;
+  teams: TeamsTable;
+  projects: ProjectsTable;
+  tokens: TokensTable;
+  servers: ServersTable;
+  apps: AppsTable;
+  releases: ReleasesTable;
+  deployments: DeploymentsTable;
+  deployment_events: DeploymentEventsTable;
+  jobs: JobsTable;
+  berth_migrations: MigrationsTable;
+}
+
+export type AppsRecord = Selectable<AppsTable>;
+export type ReleasesRecord = Selectable<ReleasesTable>;
+export type DeploymentsRecord = Selectable<DeploymentsTable>;
+export type TokensRecord = Selectable<TokensTable>;
+export type ServersRecord = Selectable<ServersTable>;
+export type EventsRecord = Selectable<DeploymentEventsTable>;
+export type JobsRecord = Selectable<JobsTable>;
+export type NewJobRecord = Insertable<JobsTable>;

@@ -1,0 +1,73 @@
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
+import type { Database } from './schema.js';
+import { createStore } from './store.js';
+import type { SqliteOptions, Store } from './types.js';
+
+/**
+ * Everything SQLite-specific lives here: the file, the pragmas and the dialect. A `postgres.ts`
+ * beside it builds a Kysely<Database> over pg and hands it to the same createStore.
+ */
+export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
+  const native = openDatabase(options.file);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(native) });
+  return createStore(db);
+}
+
+function openDatabase(file: string): BetterSqlite3.Database {
+  if (file !== ':memory:') prepareFile(file);
+  const native = new BetterSqlite3(file);
+  try {
+    // WAL: readers never block the writer. FULL: a committed deploy survives a power cut; the
+    // control plane writes little, so the extra fsync per commit costs nothing that matters.
+    native.pragma('journal_mode = WAL');
+    native.pragma('synchronous = FULL');
+    native.pragma('foreign_keys = ON');
+    // Another process (a second berthd, the CLI) may hold the write lock for a moment.
+    native.pragma('busy_timeout = 5000');
+  } catch (err) {
+    native.close();
+    throw err;
+  }
+  return native;
+}
+
+/** The database holds token hashes and secrets' ciphertexts: owner-only, from the first byte. */
+function prepareFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}
+
+/**
+ * Kysely's SQLite driver begins transactions DEFERRED. A deferred transaction that reads and then
+ * writes fails at once with SQLITE_BUSY if another connection wrote in between (busy_timeout does
+ * not help there). IMMEDIATE takes the write lock up front, so transactions queue instead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #native: BetterSqlite3.Database;
+
+  constructor(native: BetterSqlite3.Database) {
+    super({ database: native });
+    this.#native = native;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.#native });
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}

@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import { migrate } from './migrate.js';
+import { createAppRepo } from './repos/apps.js';
+import { createDeploymentRepo } from './repos/deployments.js';
+import { createEventRepo } from './repos/events.js';
+import { createJobRepo } from './repos/jobs.js';
+import { createMetaRepo } from './repos/meta.js';
+import { createReleaseRepo } from './repos/releases.js';
+import { createServerRepo } from './repos/servers.js';
+import { createTenancyRepo } from './repos/tenancy.js';
+import { createTokenRepo } from './repos/tokens.js';
+import type { Db } from './repos/db.js';
+import type { Database } from './schema.js';
+import type { Repos, Store } from './types.js';
+
+/** The repositories over a Kysely instance or one of its transactions. Dialect-free. */
+export function createRepos(db: Db): Repos {
+  return {
+    meta: createMetaRepo(db),
+    tenancy: createTenancyRepo(db),
+    tokens: createTokenRepo(db),
+    servers: createServerRepo(db),
+    apps: createAppRepo(db),
+    releases: createReleaseRepo(db),
+    deployments: createDeploymentRepo(db),
+    events: createEventRepo(db),
+    jobs: createJobRepo(db),
+  };
+}
+
+/**
+ * Migrates the database and wraps it as a Store; every dialect's `open…Store` ends here. On a
+ * failed migration (or a newer Berth's database) the connection is closed before rethrowing.
+ */
+export async function createStore(db: Kysely<Database>): Promise<Store> {
+  try {
+    // Migrations are typed against no schema: the schema is what they create.
+    await migrate(db as unknown as Kysely<unknown>);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    ...createRepos(db),
+    transaction: (fn) => db.transaction().execute((trx) => fn(createRepos(trx))),
+    close: () => db.destroy(),
+  };
+}

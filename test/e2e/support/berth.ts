@@ -1,0 +1,199 @@
+/**
+ * Runs `berth up` the way a person does — a real process on a temp data dir with free ports —
+ * and drives the CLI against it. Cleans up exactly what it started: its processes (by pid) and
+ * the containers its agent labelled.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export class BerthUnderTest {
+  private up: ChildProcess | null = null;
+  output = '';
+
+  private constructor(
+    readonly dataDir: string,
+    readonly apiPort: number,
+    readonly httpPort: number,
+  ) {}
+
+  static async create(): Promise<BerthUnderTest> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-e2e-'));
+    return new BerthUnderTest(join(dir, 'data'), await freePort(), await freePort());
+  }
+
+  /** Starts `berth up` and resolves once it says it is up. */
+  async start(): Promise<void> {
+    const up = spawn(
+      process.execPath,
+      [
+        CLI,
+        'up',
+        '--data-dir',
+        this.dataDir,
+        '--api-port',
+        String(this.apiPort),
+        '--http-port',
+        String(this.httpPort),
+        '--http-host',
+        '127.0.0.1',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.up = up;
+    const ready = new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer): void => {
+        this.output += d.toString();
+        if (this.output.includes('Berth is up.')) resolve();
+      };
+      up.stdout?.on('data', onData);
+      up.stderr?.on('data', onData);
+      up.once('exit', (code) => reject(new Error(`berth up exited with ${code}:\n${this.output}`)));
+    });
+    await Promise.race([
+      ready,
+      sleep(60_000).then(() => Promise.reject(new Error(`berth up did not come up:\n${this.output}`))),
+    ]);
+  }
+
+  /** Stops `berth up` the way Ctrl-C does. */
+  async stop(): Promise<void> {
+    const up = this.up;
+    this.up = null;
+    if (!up || up.exitCode !== null) return;
+    const exited = new Promise((r) => up.once('exit', r));
+    up.kill('SIGINT');
+    await Promise.race([exited, sleep(30_000)]);
+  }
+
+  /** Runs the CLI against this instance, as `berth ARGS`. */
+  cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        {
+          env: { ...process.env, BERTH_DATA_DIR: this.dataDir, ...env },
+          timeout: 300_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (err, stdout, stderr) => {
+          const code =
+            err && typeof (err as { code?: unknown }).code === 'number'
+              ? (err as { code: number }).code
+              : err
+                ? 1
+                : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  /** Runs the CLI with --json and parses stdout; fails the test with the output otherwise. */
+  async json<T = unknown>(args: readonly string[]): Promise<T> {
+    const r = await this.cli([...args, '--json']);
+    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  async pid(child: 'berthd' | 'agent' | 'caddy' | 'dns' | 'podman'): Promise<number> {
+    return Number((await readFile(join(this.dataDir, 'run', `${child}.pid`), 'utf8')).trim());
+  }
+
+  /** Waits until the supervisor has started a new process for the child after `oldPid` died. */
+  async waitForRestart(child: 'berthd' | 'agent', oldPid: number): Promise<number> {
+    for (let i = 0; i < 200; i++) {
+      const pid = await this.pid(child).catch(() => oldPid);
+      if (pid !== oldPid) return pid;
+      await sleep(100);
+    }
+    throw new Error(`${child} was not restarted`);
+  }
+
+  /** The label value of the containers this instance's agent owns. */
+  async agentId(): Promise<string> {
+    const pub = (await readFile(join(this.dataDir, 'agent', 'identity.pub'), 'utf8')).trim();
+    return createHash('sha256').update(pub).digest('hex').slice(0, 16);
+  }
+
+  /** Names and states of the containers this instance's agent owns, straight from Podman. */
+  async containers(): Promise<{ name: string; state: string }[]> {
+    const { stdout } = await podman([
+      'ps',
+      '-a',
+      '--filter',
+      `label=berth.agent=${await this.agentId()}`,
+      '--format',
+      'json',
+    ]);
+    const list = JSON.parse(stdout || '[]') as { Names: string[]; State: string }[];
+    return list.map((c) => ({ name: c.Names[0] ?? '', state: c.State }));
+  }
+
+  /** GET through the proxy with the app's Host header. */
+  get(app: string, path = '/'): Promise<{ status: number; body: string }> {
+    // node:http, not fetch: fetch does not let a caller set the Host header.
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: this.httpPort, path, headers: { host: `${app}.localhost` } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** Stops everything and removes this instance's containers and data. */
+  async destroy(): Promise<void> {
+    const id = await this.agentId().catch(() => null);
+    await this.stop();
+    if (id) {
+      const { stdout } = await podman(['ps', '-aq', '--filter', `label=berth.agent=${id}`]).catch(() => ({
+        stdout: '',
+      }));
+      const ids = stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
+    }
+    await rm(join(this.dataDir, '..'), { recursive: true, force: true });
+  }
+}
+
+/** The podman CLI with the same host configuration `berth up` wrote for its service. */
+export function podman(args: readonly string[]): Promise<{ stdout: string }> {
+  return promisify(execFile)('podman', ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs', ...args], {
+    timeout: 60_000,
+  });
+}
