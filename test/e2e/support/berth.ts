@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
+const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
 
 export interface CliResult {
   code: number;
@@ -36,7 +37,9 @@ export async function freePort(): Promise<number> {
 
 export class BerthUnderTest {
   private up: ChildProcess | null = null;
+  /** What the current `berth up` printed; allOutput keeps every run's. */
   output = '';
+  allOutput = '';
 
   private constructor(
     readonly dataDir: string,
@@ -68,9 +71,11 @@ export class BerthUnderTest {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.up = up;
+    this.output = '';
     const ready = new Promise<void>((resolve, reject) => {
       const onData = (d: Buffer): void => {
         this.output += d.toString();
+        this.allOutput += d.toString();
         if (this.output.includes('Berth is up.')) resolve();
       };
       up.stdout?.on('data', onData);
@@ -187,6 +192,10 @@ export class BerthUnderTest {
       const ids = stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
     }
+    // Keep the processes' logs where a failed run can be read (.berth-test/ is git-ignored).
+    const keep = join(KEPT_LOGS, `${new Date().toISOString().replace(/[:.]/g, '-')}-${this.apiPort}`);
+    await cp(join(this.dataDir, 'logs'), keep, { recursive: true }).catch(() => undefined);
+    await writeFile(join(keep, 'up.log'), this.allOutput).catch(() => undefined);
     await rm(join(this.dataDir, '..'), { recursive: true, force: true });
   }
 }

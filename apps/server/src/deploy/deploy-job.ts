@@ -60,7 +60,7 @@ export function createDeployJob(deps: DeployJobDeps) {
         err instanceof BerthError &&
         (err.code === 'DEPLOY_IMAGE_NOT_FOUND' || err.code === 'DEPLOY_IMAGE_PULL_FAILED')
       ) {
-        await finish(d, { code: err.code, message: err.message, logs: err.logs });
+        await finish(d, { code: err.code, message: err.message, logs: err.logs }, 'spec');
         return null;
       }
       throw err;
@@ -100,11 +100,11 @@ export function createDeployJob(deps: DeployJobDeps) {
   ): Promise<void> {
     const current = await store.apps.getById(app.id);
     if (current?.revision !== d.id) {
-      await finish(d, {
-        code: 'DEPLOY_SUPERSEDED',
-        message: 'Another change replaced this rollout',
-        logs: [],
-      });
+      await finish(
+        d,
+        { code: 'DEPLOY_SUPERSEDED', message: 'Another change replaced this rollout', logs: [] },
+        'none',
+      );
       return;
     }
     const budget = release.health.timeoutMs * (d.replicas + 1) + deps.drainTimeoutMs * d.replicas + 60_000;
@@ -129,35 +129,53 @@ export function createDeployJob(deps: DeployJobDeps) {
             logs: [],
           }
         : result.failure;
-    await finish(d, error);
-    await revert(d);
+    await finish(d, error, 'rollout');
   }
 
-  async function finish(d: DeploymentRow, error: DeploymentError): Promise<void> {
-    await note(d, `Deployment failed: ${error.message}`, 'error');
-    await store.deployments.update(d.id, { status: 'failed', error, finishedAt: clock() });
-  }
-
-  /** Puts the previous release (and replica count) back; with none, the app stops running. */
-  async function revert(d: DeploymentRow): Promise<void> {
+  /**
+   * Ends a deployment as failed, in one transaction with putting things back, so nobody sees a
+   * failed deployment whose app still points at the failed release:
+   * - `spec`: nothing was rolled out; the app's image and env return to those of the release that serves.
+   * - `rollout`: the previous release (and replica count) becomes current again; with none, the app
+   *   stops running. Its image and env go back too, so the spec always describes what serves.
+   */
+  async function finish(
+    d: DeploymentRow,
+    error: DeploymentError,
+    undo: 'none' | 'spec' | 'rollout',
+  ): Promise<void> {
+    const app = await store.apps.getById(d.appId);
+    const serving = app?.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
     const previous = d.previousReleaseId ? await store.releases.get(d.previousReleaseId) : null;
     await store.transaction(async (tx) => {
-      await tx.apps.update(
-        d.appId,
-        {
-          currentReleaseId: previous?.id ?? null,
-          revision: `${d.id}:revert`,
-          replicas: d.previousReplicas ?? d.replicas,
-        },
-        clock(),
-      );
-      await tx.meta.increment('desired_version');
-      const message = previous
-        ? `v${previous.version} keeps serving; the failed release's replicas are removed`
-        : 'Nothing was serving before; the failed replicas are removed';
-      await tx.events.append(d.id, { at: clock(), level: 'warn', message });
+      await tx.events.append(d.id, {
+        at: clock(),
+        level: 'error',
+        message: `Deployment failed: ${error.message}`,
+      });
+      if (app && undo === 'spec' && serving) {
+        await tx.apps.update(app.id, { image: serving.image, env: serving.env }, clock());
+      }
+      if (app && undo === 'rollout') {
+        await tx.apps.update(
+          app.id,
+          {
+            currentReleaseId: previous?.id ?? null,
+            revision: `${d.id}:revert`,
+            replicas: d.previousReplicas ?? d.replicas,
+            ...(previous && { image: previous.image, env: previous.env }),
+          },
+          clock(),
+        );
+        await tx.meta.increment('desired_version');
+        const message = previous
+          ? `v${previous.version} keeps serving; the failed release's replicas are removed`
+          : 'Nothing was serving before; the failed replicas are removed';
+        await tx.events.append(d.id, { at: clock(), level: 'warn', message });
+      }
+      await tx.deployments.update(d.id, { status: 'failed', error, finishedAt: clock() });
     });
-    await agents.pushDesired();
+    if (undo === 'rollout') await agents.pushDesired();
   }
 }
 

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import { BerthError } from '@berth/protocol';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -32,9 +37,15 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
     onConstructorPoisoning: 'error',
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // Per-request lines would drown the terminal of berth up; errors are still logged by sendProblem.
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router meets before any route (a bad %-escape, an over-long parameter) are problems too.
+    frameworkErrors: (error, request, reply) => void sendProblem(reply, request, error),
   }).withTypeProvider<ZodTypeProvider>();
+  // JSON only: Fastify's default text/plain parser would hand a string to the body schema (a 400
+  // "expected object") where the answer is 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -57,6 +68,7 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
 
   const ctx = createRouteContext(deps);
   registerAuth(app, deps.store, deps.clock);
+  app.addHook('preValidation', (request, _reply, done) => done(unknownQueryError(request)));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -88,4 +100,17 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
     { prefix: API_PREFIX },
   );
   return app;
+}
+
+/**
+ * A route without a querystring schema takes no query. An unknown parameter is a 400 naming it,
+ * like an unknown body field: `GET /apps?name=web` must not quietly answer with every app.
+ */
+function unknownQueryError(request: FastifyRequest): BerthError | undefined {
+  if (request.is404 || request.routeOptions.schema?.querystring !== undefined) return undefined;
+  const keys = Object.keys(request.query as Record<string, unknown>);
+  if (keys.length === 0) return undefined;
+  return new BerthError('VALIDATION_FAILED', `Unknown query parameter(s): ${keys.join(', ')}`, {
+    issues: keys.map((key) => ({ path: `querystring.${key}`, message: 'is not a parameter of this route' })),
+  });
 }

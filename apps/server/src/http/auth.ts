@@ -44,6 +44,9 @@ const TOUCH_EVERY_MS = 60_000;
 export function registerAuth(app: FastifyInstance, store: Store, clock: () => number): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
+    // No route matched: the not-found handler answers 404 to anyone. Guarding it would turn every
+    // typo in a path or method into a 403, since no permission is declared for "no route".
+    if (request.is404) return;
     const permission = request.routeOptions.config.permission;
     if (permission === 'public') return;
     const principal = await authenticate(request, store, clock);
@@ -57,8 +60,9 @@ export function registerAuth(app: FastifyInstance, store: Store, clock: () => nu
 }
 
 async function authenticate(request: FastifyRequest, store: Store, clock: () => number): Promise<Principal> {
-  const header = request.headers.authorization;
-  const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
+  // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
+  const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '');
+  const token = match?.[1] ?? null;
   if (!token) {
     throw new BerthError('UNAUTHENTICATED', 'This request needs an API token', {
       hint: 'Send "Authorization: Bearer <token>"; the CLI reads BERTH_TOKEN or <data-dir>/admin.token',

@@ -32,7 +32,12 @@ export function toProblem(error: unknown, requestId: string): Problem {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
   const problem = toProblem(error, request.id);
   if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-  return reply.status(problem.status).type('application/problem+json').send(problem);
+  // Set here as well as in the onSend hook: router errors (frameworkErrors) are sent outside the hooks.
+  return reply
+    .status(problem.status)
+    .header('x-request-id', request.id)
+    .type('application/problem+json')
+    .send(problem);
 }
 
 function toBerthError(error: unknown): BerthError {
@@ -81,6 +86,12 @@ function fromFastifyError(e: FastifyError): BerthError {
       return new BerthError('BODY_MALFORMED', 'The request body is not valid JSON');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new BerthError('BODY_MALFORMED', 'The Content-Length does not match the body');
+    case 'FST_ERR_BAD_URL':
+      return new BerthError('VALIDATION_FAILED', 'The URL is not valid (a malformed %-escape?)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new BerthError('VALIDATION_FAILED', 'A path parameter of the URL is too long', {
+        hint: 'App names are at most 32 characters',
+      });
     default:
       break;
   }

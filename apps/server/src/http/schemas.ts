@@ -16,14 +16,22 @@ export const ProblemSchema = z
   })
   .describe('application/problem+json');
 
+/** A problem response as the spec documents it: errors are sent as application/problem+json, not JSON. */
+export const problemResponse = (description: string) =>
+  ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } }) as const;
+
+/** A streamed response: newline-delimited JSON, each line matching `line`. Streams are not serialized. */
+export const ndjsonResponse = <T extends z.ZodType>(description: string, line: T) =>
+  ({ description, content: { 'application/x-ndjson': { schema: line } } }) as const;
+
 /** Declared on every route so the spec documents the error shape; errors are sent by the error handler. */
 export const problemResponses = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  422: ProblemSchema,
+  400: problemResponse('The request is malformed or invalid (VALIDATION_FAILED names each bad field)'),
+  401: problemResponse('No valid API token'),
+  403: problemResponse("The token's role does not allow this"),
+  404: problemResponse('Not found'),
+  409: problemResponse('Conflicts with the current state'),
+  422: problemResponse('An Idempotency-Key reused for a different request'),
 } as const;
 
 /** Retrying a mutation with the same Idempotency-Key returns the first result instead of doing it twice. */

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeploymentStreamLine, LogLine } from '@berth/protocol';
+import { BerthError, type DeploymentStreamLine, type LogLine } from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteContext } from './context.js';
 
@@ -64,6 +64,13 @@ export async function streamLogs(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  // Checked before the 200 goes out: without an agent the stream could only be empty, and the
+  // client would never learn why.
+  if (!(await ctx.store.servers.list()).some((s) => ctx.agents.isOnline(s.id))) {
+    throw new BerthError('AGENT_UNAVAILABLE', 'No agent is connected, so there are no logs to stream', {
+      hint: 'Check that berth up is running; its agent reconnects on its own',
+    });
+  }
   const { out, gone } = ndjson(request, reply);
   const write = (lines: LogLine[]): void => {
     out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));

@@ -68,7 +68,11 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
       const job =
         running.size < concurrency ? await store.jobs.claim(owner, clock(), leaseMs).catch(() => null) : null;
       if (job) {
-        const p = run(job).finally(() => running.delete(p));
+        const p = run(job)
+          .catch((err: unknown) =>
+            log.error({ err, job: job.id }, 'job bookkeeping failed; its lease will lapse and it runs again'),
+          )
+          .finally(() => running.delete(p));
         running.add(p);
         continue;
       }

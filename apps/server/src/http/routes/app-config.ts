@@ -4,6 +4,7 @@ import {
   EnvPatch,
   ScaleRequest,
   Deployment,
+  LogLine,
   LogsQuery,
   ReleaseList,
 } from '@berth/protocol';
@@ -11,7 +12,7 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../context.js';
 import { hashRequest } from '../../deploy/service.js';
-import { IdempotencyHeaders, problemResponses } from '../schemas.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponse, problemResponses } from '../schemas.js';
 import { streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
 
@@ -115,6 +116,11 @@ export const appConfigRoutes =
           summary: 'NDJSON stream of log lines ({at, replica, stream, line}) of every replica',
           params: AppParams,
           querystring: LogsQuery,
+          response: {
+            200: ndjsonResponse('One log line per line, oldest first', LogLine),
+            ...problemResponses,
+            503: problemResponse('No agent is connected to stream logs from'),
+          },
         },
       },
       async (request, reply) => {

@@ -4,6 +4,7 @@ import {
   Deployment,
   DeploymentList,
   DeploymentParams,
+  DeploymentStreamLine,
   DeploymentWithEvents,
   EventsQuery,
   RollbackRequest,
@@ -12,7 +13,7 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../context.js';
 import { hashRequest } from '../../deploy/service.js';
-import { IdempotencyHeaders, problemResponses } from '../schemas.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
 import { streamDeploymentEvents } from '../streams.js';
 
 export const deploymentRoutes =
@@ -123,6 +124,10 @@ export const deploymentRoutes =
           summary: 'NDJSON stream: {"type":"event",…} lines, then one {"type":"end","deployment":…} line',
           params: DeploymentParams,
           querystring: EventsQuery,
+          response: {
+            200: ndjsonResponse('Event lines, then one end line with the deployment', DeploymentStreamLine),
+            ...problemResponses,
+          },
         },
       },
       async (request, reply) => {

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestApi, type TestApi } from './test-support/api.js';
+import { liveApp, UNKNOWN_DEPLOYMENT } from './test-support/fixtures.js';
+import { createRejecter, show, type Rejecter, type Rejection } from './test-support/hostile.js';
+import { API, type Method } from './test-support/http.js';
+import { listOperations, toUrl } from './test-support/openapi.js';
+
+/**
+ * Hostile requests as a whole: broken JSON, wrong media types, huge bodies, prototype pollution,
+ * stray query parameters, bad path parameters, unknown routes and methods. Each is a 4xx problem
+ * (never a 5xx), and nothing is written.
+ */
+
+let api: TestApi;
+let h: Rejecter;
+let deploymentId: string;
+before(async () => {
+  api = await startTestApi();
+  h = createRejecter(api);
+  deploymentId = (await liveApp(h.client, api.store, 'web', 2))[1]?.id ?? '';
+});
+after(() => api.close());
+
+const operations = listOperations();
+const withBody = operations.filter((op) => op.hasBody);
+const PARAMS = { app: 'web', id: UNKNOWN_DEPLOYMENT };
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** One rejection per operation that takes a body, per raw body text. */
+const everyBody = (
+  texts: readonly string[],
+  headers: Record<string, string>,
+  expected: Pick<Rejection, 'status' | 'code' | 'field'>,
+  label: (text: string) => string = show,
+): Rejection[] =>
+  withBody.flatMap((op) =>
+    texts.map((text) => ({
+      name: `${op.operationId} ${label(text)}`,
+      method: op.method,
+      url: toUrl(op, PARAMS),
+      raw: text,
+      headers,
+      ...expected,
+    })),
+  );
+
+test('malformed JSON is 400 BODY_MALFORMED on every route that takes a body', (t) => {
+  const texts = [
+    '',
+    '{',
+    '{"name":',
+    "{'a':1}",
+    '{"a":1,}',
+    'nul',
+    '{"a":1}}',
+    '{"a":01}',
+    '{"a":"\u0000"',
+    '\u0000',
+    '{"a":NaN}',
+  ];
+  return h.rejectAll(t, everyBody(texts, JSON_TYPE, { status: 400, code: 'BODY_MALFORMED' }));
+});
+
+test('JSON that is not an object is 400 VALIDATION_FAILED', (t) => {
+  const texts = ['[]', '"x"', '1', 'null', 'true', '[{"name":"a","image":"nginx"}]'];
+  return h.rejectAll(
+    t,
+    everyBody(texts, JSON_TYPE, { status: 400, code: 'VALIDATION_FAILED', field: 'body' }),
+  );
+});
+
+test('anything but JSON is 415 UNSUPPORTED_MEDIA_TYPE', (t) => {
+  const types = [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+    'text/html',
+    'application/jsonp',
+    'application/octet-stream',
+    '',
+  ];
+  const body = ['{"name":"fresh","image":"nginx"}'];
+  const expected = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } as const;
+  return h.rejectAll(
+    t,
+    types.flatMap((type) =>
+      everyBody(body, type ? { 'content-type': type } : {}, expected, () => `as ${type || 'nothing'}`),
+    ),
+  );
+});
+
+test('a body over 1 MiB is 413 BODY_TOO_LARGE', (t) => {
+  const huge = [2 * 1024 * 1024, 1024 * 1024].map(
+    (size) => `{"name":"fresh","image":"nginx","env":{"A":"${'x'.repeat(size)}"}}`,
+  );
+  const expected = { status: 413, code: 'BODY_TOO_LARGE' } as const;
+  return h.rejectAll(
+    t,
+    everyBody(huge, JSON_TYPE, expected, (text) => `with ${text.length} bytes`),
+  );
+});
+
+test('prototype pollution is 400 and Object.prototype stays clean', async (t) => {
+  const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+  const payloads = [
+    '{"__proto__":{"x":1}}',
+    '{"name":"fresh","image":"nginx","__proto__":{"polluted":true}}',
+    '{"name":"fresh","image":"nginx","env":{"__proto__":{"x":"1"}}}',
+    '{"name":"fresh","image":"nginx","env":{"__proto__":"x"}}',
+    '{"\\u005f\\u005fproto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '{"name":"fresh","image":"nginx","health":{"constructor":{"prototype":{"polluted":true}}}}',
+  ];
+  const cases = everyBody(payloads, JSON_TYPE, { status: 400, code: 'BODY_MALFORMED' }, (text) => text);
+  await h.rejectAll(t, cases);
+  const probe: Record<string, unknown> = {};
+  assert.equal(probe.x, undefined);
+  assert.equal(probe.polluted, undefined);
+  assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), prototypeKeys);
+});
+
+test('unknown and bad query parameters are 400 naming the parameter', (t) => {
+  const query = (url: string, q: string, field: string, method: Method = 'GET'): Rejection => ({
+    name: `${method} ${url}?${q}`,
+    method,
+    url: `${API}${url}?${q}`,
+    ...(method !== 'GET' && method !== 'DELETE' && { body: {} }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    field,
+  });
+  const everyRoute = operations.map((op) => ({
+    ...query('', 'debug=1', 'debug', op.method),
+    name: `${op.operationId}?debug=1`,
+    url: toUrl(op, { ...PARAMS, id: deploymentId }, 'debug=1'),
+    ...(op.operationId === 'createApp' && { body: { name: 'fresh', image: 'nginx' } }),
+  }));
+  return h.rejectAll(t, [
+    ...everyRoute,
+    query('/apps', 'name=web', 'name'),
+    query('/apps/web/logs', 'tail=-1', 'tail'),
+    query('/apps/web/logs', 'tail=abc', 'tail'),
+    query('/apps/web/logs', 'tail=10001', 'tail'),
+    query('/apps/web/logs', 'tail=1.5', 'tail'),
+    query('/apps/web/logs', 'tail=1&tail=2', 'tail'),
+    query('/apps/web/logs', 'follow=yes', 'follow'),
+    query('/apps/web/logs', 'tail=1&since=1h', 'since'),
+    query(`/deployments/${UNKNOWN_DEPLOYMENT}/events`, 'follow=2', 'follow'),
+    query(`/deployments/${UNKNOWN_DEPLOYMENT}/events`, 'after=3', 'after'),
+  ]);
+});
+
+test('path parameters that are not names or ids are 400; well-formed unknown ones 404', (t) => {
+  const appRoutes = operations.filter((op) => op.pathParams.includes('app'));
+  const idRoutes = operations.filter((op) => op.pathParams.includes('id'));
+  const bodyOf = (operationId: string) =>
+    ({ patchEnv: { set: { A: '2' } }, scaleApp: { replicas: 2 } })[operationId] ?? {};
+  const badName = ['../x', 'A', 'a b', 'a;b', '$(id)', 'wеb', 'a\nb', '{a}', 'a'.repeat(33)];
+  const badId = [
+    'not-an-id',
+    'DEP_AAAAAAAAAAAAAAAAAAAA',
+    'dep_aaaa',
+    'dep_aaaaaaaaaaaaaaaaaaa1',
+    '../x',
+    'dep_aaaaaaaaaaaaaaaaaaaa;',
+  ];
+  return h.rejectAll(t, [
+    ...appRoutes.flatMap((op) =>
+      badName.map((app): Rejection => ({
+        name: `${op.operationId} app=${show(app)}`,
+        method: op.method,
+        url: toUrl(op, { app }),
+        ...(op.hasBody && { body: bodyOf(op.operationId) }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        field: 'app',
+      })),
+    ),
+    ...appRoutes.map((op): Rejection => ({
+      name: `${op.operationId} of an unknown app`,
+      method: op.method,
+      url: toUrl(op, { app: 'ghost' }),
+      ...(op.hasBody && { body: bodyOf(op.operationId) }),
+      status: 404,
+      code: 'APP_NOT_FOUND',
+    })),
+    ...idRoutes.flatMap((op) => [
+      ...badId.map((id): Rejection => ({
+        name: `${op.operationId} id=${show(id)}`,
+        method: op.method,
+        url: toUrl(op, { id }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        field: 'id',
+      })),
+      {
+        name: `${op.operationId} of an unknown id`,
+        method: op.method,
+        url: toUrl(op, { id: UNKNOWN_DEPLOYMENT }),
+        status: 404,
+        code: 'DEPLOYMENT_NOT_FOUND',
+      } satisfies Rejection,
+    ]),
+    ...[`/apps/${'a'.repeat(200)}`, '/apps/%zz', '/deployments/%E0%A4%A'].map((path): Rejection => ({
+      name: `GET ${show(path)}`,
+      method: 'GET',
+      url: `${API}${path}`,
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    })),
+  ]);
+});
+
+test('unknown routes and wrong methods are 404 ROUTE_NOT_FOUND problems, with or without a token', (t) => {
+  const paths = [
+    '/',
+    '/api',
+    '/api/v1',
+    '/api/v2/apps',
+    '/api/v1/nope',
+    '/api/v1/apps/web/nope',
+    '/api/v1/apps/web/deployments/x',
+    '/.env',
+    '/api/v1/../../etc/passwd',
+    '/api/v1/agent',
+  ];
+  const wrongMethods: [Method, string][] = [
+    ['PUT', '/apps'],
+    ['DELETE', '/apps'],
+    ['POST', '/apps/web'],
+    ['PUT', '/apps/web'],
+    ['GET', '/apps/web/scale'],
+    ['GET', '/apps/web/rollback'],
+    ['DELETE', '/apps/web/env'],
+    ['POST', '/health'],
+    ['DELETE', '/health'],
+    ['PATCH', `/deployments/${UNKNOWN_DEPLOYMENT}`],
+    ['OPTIONS', '/apps'],
+  ];
+  const cases: Rejection[] = [
+    ...paths.map((url): Rejection => ({
+      name: `GET ${url}`,
+      method: 'GET',
+      url,
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+    })),
+    ...wrongMethods.map(([method, url]): Rejection => ({
+      name: `${method} ${url}`,
+      method,
+      url: `${API}${url}`,
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+    })),
+  ];
+  return h.rejectAll(t, [
+    ...cases,
+    ...cases.map((c) => ({ ...c, name: `${c.name} without a token`, token: null })),
+  ]);
+});
+
+test('a bad Idempotency-Key header is 400 naming it', (t) => {
+  const keyed = operations.filter((op) =>
+    ['deployApp', 'rollbackApp', 'patchEnv', 'scaleApp'].includes(op.operationId),
+  );
+  const bodyOf: Record<string, unknown> = { patchEnv: { set: { A: '9' } }, scaleApp: { replicas: 2 } };
+  return h.rejectAll(
+    t,
+    keyed.flatMap((op) =>
+      ['a b', 'x'.repeat(129), 'ключ', 'a;b', 'a/b', ''].map((key): Rejection => ({
+        name: `${op.operationId} idempotency-key=${show(key)}`,
+        method: op.method,
+        url: toUrl(op, PARAMS),
+        body: bodyOf[op.operationId] ?? {},
+        headers: { 'idempotency-key': key },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        field: 'idempotency-key',
+      })),
+    ),
+  );
+});
+
+test('request count', (t) => t.diagnostic(`the request suite sent ${h.client.sent} requests`));

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the system packages Berth needs that are missing, from Debian/Ubuntu's archive.
+#   scripts/install-system-deps.sh           what `berth up` needs: podman (+ runc), caddy
+#   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static
+# Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
+set -euo pipefail
+
+want=(podman runc caddy)
+[ "${1:-}" = "--test" ] && want+=(busybox-static)
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "System packages present: ${want[*]}"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null; then
+  echo "error: missing ${missing[*]}, and this is not a Debian/Ubuntu system: install them with your package manager" >&2
+  exit 1
+fi
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "error: run as root (or install sudo) to install ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+
+echo "Installing ${missing[*]} ..."
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Debian's caddy package starts its own Caddy on :80 under systemd; Berth runs its own instance.
+if [[ " ${missing[*]} " == *" caddy "* ]] && [ -d /run/systemd/system ] && systemctl is-active --quiet caddy 2>/dev/null; then
+  echo "Stopping the packaged caddy.service so Berth's Caddy can listen on :80"
+  "${sudo[@]}" systemctl disable --now caddy >/dev/null 2>&1 || true
+fi
+echo "Installed ${missing[*]}"
