@@ -143,6 +143,10 @@ export class BerthUnderTest {
     throw new Error(`${child} was not restarted`);
   }
 
+  async token(): Promise<string> {
+    return (await readFile(join(this.dataDir, 'admin.token'), 'utf8')).trim();
+  }
+
   /** The label value of the containers this instance's agent owns. */
   async agentId(): Promise<string> {
     const pub = (await readFile(join(this.dataDir, 'agent', 'identity.pub'), 'utf8')).trim();

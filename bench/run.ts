@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: deploy latency against the floor measured in the same run, and a rolling
+ * deploy under load. Starts its own `berth up` on a temp dir and free ports (like the e2e tests)
+ * and prints a Markdown block for BENCHMARKS.md; the raw figures go to bench/results/.
+ *
+ *   BENCH_DEPLOYS=12 npm run bench
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@berth/client';
+import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../test/support/images.js';
+import { BerthUnderTest } from '../test/e2e/support/berth.js';
+import { runLoad } from '../test/e2e/support/load.js';
+import { measureFloor } from './floor.js';
+import { percentile, waitForBody } from './measure.js';
+
+const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
+
+async function main(): Promise<void> {
+  await ensureExampleImages();
+  const berth = await BerthUnderTest.create();
+  await berth.start();
+  try {
+    const client = createClient({ url: `http://127.0.0.1:${berth.apiPort}`, token: await berth.token() });
+    const floor = await measureFloor(berth, 5);
+    const deploys = await measureDeploys(berth, client);
+    const load = await measureRollingUnderLoad(berth, client);
+    await report({ floor, deploys, load });
+  } finally {
+    await berth.destroy();
+  }
+}
+
+type Client = ReturnType<typeof createClient>;
+
+/** API call → the new release answers through the proxy, over DEPLOYS deploys of one replica. */
+async function measureDeploys(berth: BerthUnderTest, client: Client): Promise<{ serving: number[]; succeeded: number[] }> {
+  await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
+  await followToEnd(client, (await client.deploy('bench')).id);
+  const serving: number[] = [];
+  const succeeded: number[] = [];
+  for (let i = 0; i < DEPLOYS; i++) {
+    const image = i % 2 === 0 ? HELLO_V2 : HELLO_V1;
+    const expect = image === HELLO_V2 ? 'hello v2' : 'hello v1';
+    const started = performance.now();
+    const d = await client.deploy('bench', image);
+    const live = waitForBody(berth.httpPort, 'bench.localhost', expect).then(() => performance.now() - started);
+    const status = await followToEnd(client, d.id);
+    succeeded.push(performance.now() - started);
+    if (status !== 'succeeded') throw new Error(`deploy ${i} ${status}`);
+    serving.push(await live);
+  }
+  return { serving, succeeded };
+}
+
+async function measureRollingUnderLoad(berth: BerthUnderTest, client: Client) {
+  await client.createApp({ name: 'loaded', image: HELLO_V1, replicas: 2 });
+  await followToEnd(client, (await client.deploy('loaded')).id);
+  const started = performance.now();
+  const deploy = client.deploy('loaded', HELLO_V2).then((d) => followToEnd(client, d.id));
+  const result = await runLoad({
+    port: berth.httpPort,
+    host: 'loaded.localhost',
+    concurrency: 8,
+    until: deploy,
+    minRequests: 2000,
+    maxMs: 120_000,
+    keepAlive: true,
+  });
+  const status = await deploy;
+  return { status, ms: performance.now() - started, ...result };
+}
+
+async function followToEnd(client: Client, id: string): Promise<string> {
+  let status = 'unknown';
+  for await (const line of client.deploymentEvents(id, true)) if (line.type === 'end') status = line.deployment.status;
+  return status;
+}
+
+async function report(r: {
+  floor: Awaited<ReturnType<typeof measureFloor>>;
+  deploys: { serving: number[]; succeeded: number[] };
+  load: Awaited<ReturnType<typeof measureRollingUnderLoad>>;
+}): Promise<void> {
+  const p = (xs: number[], q: number): string => `${Math.round(percentile(xs, q))} ms`;
+  const floorP50 = percentile(r.floor.total, 50);
+  const ratio = percentile(r.deploys.serving, 50) / floorP50;
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    `### ${date} — \`npm run bench\` (${DEPLOYS} deploys, 1 replica, localhost/hello)`,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0]?.toFixed(1)} at the end; Node ${process.version}.`,
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---|---|',
+    `| API call → new release serving through the proxy | ${p(r.deploys.serving, 50)} | ${p(r.deploys.serving, 95)} |`,
+    `| API call → deployment succeeded (old replica drained and removed) | ${p(r.deploys.succeeded, 50)} | ${p(r.deploys.succeeded, 95)} |`,
+    `| floor: engine create + start | ${p(r.floor.createStart, 50)} | ${p(r.floor.createStart, 95)} |`,
+    `| floor: create → first healthy reply | ${p(r.floor.firstReply, 50)} | ${p(r.floor.firstReply, 95)} |`,
+    `| floor: one Caddy route load | ${p(r.floor.routeLoad, 50)} | ${p(r.floor.routeLoad, 95)} |`,
+    `| floor total (first healthy reply + route load) | ${p(r.floor.total, 50)} | ${p(r.floor.total, 95)} |`,
+    '',
+    `Serving p50 is ${ratio.toFixed(2)}× the floor (target ≤ 1.5×, and ≤ 1.5 s).`,
+    '',
+    `Rolling deploy of 2 replicas under load (8 concurrent keep-alive clients): ${r.load.status} in ${Math.round(r.load.ms)} ms; ` +
+      `${r.load.ok} requests served, ${r.load.non2xx} non-2xx, ${r.load.errors} connection errors.`,
+  ];
+  const text = lines.join('\n');
+  process.stdout.write(`\n${text}\n`);
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(r, null, 2));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
