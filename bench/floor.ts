@@ -50,12 +50,18 @@ export async function measureFloor(berth: BerthUnderTest, samples: number): Prom
 
 /** One POST /load of the running config with one extra route, then the original back. */
 async function timeRouteLoad(caddy: ReturnType<typeof createCaddyAdmin>): Promise<number> {
-  const original = (await caddy.getConfig()) as { apps?: { http?: { servers?: Record<string, { routes?: unknown[] }> } } };
+  const original = (await caddy.getConfig()) as {
+    apps?: { http?: { servers?: Record<string, { routes?: unknown[] }> } };
+  };
   const changed = structuredClone(original);
   const server = Object.values(changed.apps?.http?.servers ?? {})[0];
   if (!server) throw new Error('Caddy has no HTTP server to change');
   server.routes = [
-    { match: [{ host: ['bench-floor.localhost'] }], handle: [{ handler: 'static_response', body: 'floor' }], terminal: true },
+    {
+      match: [{ host: ['bench-floor.localhost'] }],
+      handle: [{ handler: 'static_response', body: 'floor' }],
+      terminal: true,
+    },
     ...(server.routes ?? []),
   ];
   const t0 = performance.now();

@@ -9,10 +9,21 @@ export function percentile(xs: readonly number[], q: number): number {
 }
 
 /** One GET on a fresh connection; null on a connection error. */
-export function getOnce(port: number, host: string, hostHeader?: string): Promise<{ status: number; body: string } | null> {
+export function getOnce(
+  port: number,
+  host: string,
+  hostHeader?: string,
+): Promise<{ status: number; body: string } | null> {
   return new Promise((resolve) => {
     const req = request(
-      { host, port, path: '/', agent: false, headers: { host: hostHeader ?? `${host}:${port}` }, timeout: 2000 },
+      {
+        host,
+        port,
+        path: '/',
+        agent: false,
+        headers: { host: hostHeader ?? `${host}:${port}` },
+        timeout: 2000,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -27,7 +38,12 @@ export function getOnce(port: number, host: string, hostHeader?: string): Promis
 }
 
 /** Polls through the proxy every 5 ms until the body contains `expect`. */
-export async function waitForBody(port: number, hostHeader: string, expect: string, timeoutMs = 120_000): Promise<void> {
+export async function waitForBody(
+  port: number,
+  hostHeader: string,
+  expect: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const r = await getOnce(port, '127.0.0.1', hostHeader);

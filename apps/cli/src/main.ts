@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import type { CliEnvironment } from './cli/environment.js';
 import { EXIT } from './cli/exit-codes.js';
 import { registerApps } from './commands/apps/index.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -11,6 +12,12 @@ import { registerRollback } from './commands/rollback.js';
 import { registerScale } from './commands/scale.js';
 import { registerUp } from './commands/up/index.js';
 
+// The one place the CLI reads its process's environment.
+const environment: CliEnvironment = Object.freeze({
+  env: Object.freeze({ ...process.env }),
+  isRoot: process.getuid?.() === 0,
+});
+
 const program = new Command()
   .name('berth')
   .description('Deploy and run applications on servers you own.')
@@ -18,15 +25,15 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerUp(program);
-registerApps(program);
-registerDeploy(program);
-registerDeployments(program);
-registerReleases(program);
-registerRollback(program);
-registerLogs(program);
-registerEnv(program);
-registerScale(program);
+registerUp(program, environment);
+registerApps(program, environment);
+registerDeploy(program, environment);
+registerDeployments(program, environment);
+registerReleases(program, environment);
+registerRollback(program, environment);
+registerLogs(program, environment);
+registerEnv(program, environment);
+registerScale(program, environment);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Usage errors (unknown flag, missing argument, bad value) are the user's: exit 1.

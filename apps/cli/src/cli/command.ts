@@ -1,6 +1,7 @@
 import { createClient, type BerthClient } from '@berth/client';
 import type { Command } from 'commander';
 import { resolveConnection, type ConnectionFlags } from './connection.js';
+import type { CliEnvironment } from './environment.js';
 import { reportError } from './output.js';
 
 /** Options every client command takes. */
@@ -20,8 +21,8 @@ export function withCommon(cmd: Command): Command {
     );
 }
 
-export const clientFor = (opts: CommonOptions): BerthClient =>
-  createClient(resolveConnection(opts, process.env));
+export const clientFor = (environment: CliEnvironment, opts: CommonOptions): BerthClient =>
+  createClient(resolveConnection(opts, environment));
 
 /**
  * Runs a command body and turns its outcome into an exit code, so every command reports

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { CliEnvironment } from './environment.js';
 
 /**
  * Where berthd is and which token to use: --url/--token or BERTH_URL/BERTH_TOKEN win; otherwise
@@ -17,17 +18,18 @@ export interface ConnectionFlags {
   dataDir?: string;
 }
 
-export function defaultDataDir(env: NodeJS.ProcessEnv, isRoot: boolean): string {
+export function defaultDataDir(env: CliEnvironment['env'], isRoot: boolean): string {
   if (isRoot) return '/var/lib/berth';
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'berth');
 }
 
-export function resolveDataDir(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
-  return flags.dataDir ?? env.BERTH_DATA_DIR ?? defaultDataDir(env, process.getuid?.() === 0);
+export function resolveDataDir(flags: ConnectionFlags, { env, isRoot }: CliEnvironment): string {
+  return flags.dataDir ?? env.BERTH_DATA_DIR ?? defaultDataDir(env, isRoot);
 }
 
-export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connection {
-  const dataDir = resolveDataDir(flags, env);
+export function resolveConnection(flags: ConnectionFlags, environment: CliEnvironment): Connection {
+  const { env } = environment;
+  const dataDir = resolveDataDir(flags, environment);
   const url =
     flags.url ?? env.BERTH_URL ?? readTrimmed(join(dataDir, 'run', 'berthd.url')) ?? 'http://127.0.0.1:7070';
   const token = flags.token ?? env.BERTH_TOKEN ?? readTrimmed(join(dataDir, 'admin.token'));

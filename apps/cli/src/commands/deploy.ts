@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import { finishDeployment } from '../cli/deployment-result.js';
+import type { CliEnvironment } from '../cli/environment.js';
 
 interface DeployOptions extends CommonOptions {
   image?: string;
@@ -8,7 +9,7 @@ interface DeployOptions extends CommonOptions {
   idempotencyKey?: string;
 }
 
-export function registerDeploy(program: Command): void {
+export function registerDeploy(program: Command, environment: CliEnvironment): void {
   withCommon(program.command('deploy <app>'))
     .description(
       'make a new release and roll it out, one replica at a time; exits 0 once it is live, 2 if it failed',
@@ -21,7 +22,7 @@ export function registerDeploy(program: Command): void {
     )
     .action(
       action(async (name: string, opts: DeployOptions) => {
-        const client = clientFor(opts);
+        const client = clientFor(environment, opts);
         const d = await client.deploy(name, opts.image, opts.idempotencyKey);
         const app = opts.json || !opts.wait ? null : await client.getApp(name);
         return finishDeployment(client, d, {

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import { finishDeployment } from '../cli/deployment-result.js';
 import { printJson, printTable } from '../cli/output.js';
+import type { CliEnvironment } from '../cli/environment.js';
 
-export function registerDeployments(program: Command): void {
+export function registerDeployments(program: Command, environment: CliEnvironment): void {
   const deployments = program.command('deployments').description('deployment history and progress');
 
   withCommon(deployments.command('list <app>'))
@@ -11,7 +12,7 @@ export function registerDeployments(program: Command): void {
     .description("an app's deployments, newest first")
     .action(
       action(async (name: string, opts: CommonOptions) => {
-        const list = await clientFor(opts).listDeployments(name);
+        const list = await clientFor(environment, opts).listDeployments(name);
         if (opts.json) return printJson(list);
         printTable(
           list.map((d) => [d.id, d.kind, `v${d.releaseVersion}`, d.status, d.createdAt, d.error?.code ?? '']),
@@ -25,7 +26,7 @@ export function registerDeployments(program: Command): void {
     .option('-f, --follow', 'follow it live until it ends (exit 2 if it fails)')
     .action(
       action(async (id: string, opts: CommonOptions & { follow?: boolean }) => {
-        const client = clientFor(opts);
+        const client = clientFor(environment, opts);
         const d = await client.getDeployment(id);
         if (opts.follow) return finishDeployment(client, d, { wait: true, json: opts.json === true });
         if (opts.json) return printJson(d);

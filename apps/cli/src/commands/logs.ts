@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import { parseIntArg } from '../cli/parse.js';
+import type { CliEnvironment } from '../cli/environment.js';
 
-export function registerLogs(program: Command): void {
+export function registerLogs(program: Command, environment: CliEnvironment): void {
   withCommon(program.command('logs <app>'))
     .description('stdout/stderr of every replica, prefixed with the replica and a timestamp')
     .option('-f, --follow', 'keep streaming new lines (including replicas that start later)')
@@ -12,7 +13,7 @@ export function registerLogs(program: Command): void {
         const stop = new AbortController();
         process.once('SIGINT', () => stop.abort());
         try {
-          for await (const l of clientFor(opts).logs(name, {
+          for await (const l of clientFor(environment, opts).logs(name, {
             follow: opts.follow === true,
             tail: opts.tail,
             signal: stop.signal,

@@ -28,10 +28,17 @@ export interface Idempotency {
   requestHash: string;
 }
 
-export const hashRequest = (kind: string, body: unknown): string =>
+const hashRequest = (kind: string, body: unknown): string =>
   createHash('sha256')
     .update(JSON.stringify([kind, body ?? null]))
     .digest('hex');
+
+/** The Idempotency-Key header of a request, with the hash of what the request asked. */
+export const idempotencyOf = (
+  headers: { 'idempotency-key'?: string | undefined },
+  kind: string,
+  body: unknown,
+): Idempotency => ({ key: headers['idempotency-key'] ?? null, requestHash: hashRequest(kind, body) });
 
 export type DeployService = ReturnType<typeof createDeployService>;
 

@@ -163,3 +163,19 @@ test('an unknown deployment is 404 DEPLOYMENT_NOT_FOUND', async () => {
     expectProblem(await client.send({ method: 'GET', url: `${API}${path}` }), 404, 'DEPLOYMENT_NOT_FOUND');
   }
 });
+
+test('a deploy or rollback with no body at all (curl -X POST) means no options; a JSON null body is refused', async () => {
+  await createApp(client, 'd-bare');
+  const bare = await client.send({ method: 'POST', url: `${API}/apps/d-bare/deployments` });
+  assert.equal(bare.status, 202, bare.text);
+  await refused(
+    {
+      method: 'POST',
+      url: `${API}/apps/d-bare/deployments`,
+      raw: 'null',
+      headers: { 'content-type': 'application/json' },
+    },
+    400,
+    'VALIDATION_FAILED',
+  );
+});

@@ -68,7 +68,19 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
 
   const ctx = createRouteContext(deps);
   registerAuth(app, deps.store, deps.clock);
-  app.addHook('preValidation', (request, _reply, done) => done(unknownQueryError(request)));
+  app.addHook('preValidation', (request, _reply, done) => {
+    // Fastify hands validators null for "no body", so optional bodies accept null; a body that
+    // is literally JSON null is still not an object.
+    if (request.body === null && hasBody(request)) {
+      done(
+        new BerthError('VALIDATION_FAILED', 'Invalid body: expected an object', {
+          issues: [{ path: 'body', message: 'expected an object' }],
+        }),
+      );
+      return;
+    }
+    done(unknownQueryError(request));
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -114,3 +126,6 @@ function unknownQueryError(request: FastifyRequest): BerthError | undefined {
     issues: keys.map((key) => ({ path: `querystring.${key}`, message: 'is not a parameter of this route' })),
   });
 }
+
+const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? '0') > 0;

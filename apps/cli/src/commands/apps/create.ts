@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson } from '../../cli/output.js';
 import { collect, parseDurationArg, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 
 interface CreateOptions extends CommonOptions {
   image: string;
@@ -16,7 +17,7 @@ interface CreateOptions extends CommonOptions {
   healthProbeTimeout?: number;
 }
 
-export function registerAppsCreate(apps: Command): void {
+export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
   withCommon(apps.command('create <name> [command...]'))
     .description(
       "create an app from an image (nothing runs until `berth deploy`); a command after -- replaces the image's",
@@ -54,7 +55,7 @@ export function registerAppsCreate(apps: Command): void {
         };
         const health = healthInput(opts);
         if (health) input.health = health;
-        const app = await clientFor(opts).createApp(input);
+        const app = await clientFor(environment, opts).createApp(input);
         if (opts.json) printJson(app);
         else
           process.stdout.write(

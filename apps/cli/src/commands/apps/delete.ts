@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError, printJson } from '../../cli/output.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 
-export function registerAppsDelete(apps: Command): void {
+export function registerAppsDelete(apps: Command, environment: CliEnvironment): void {
   withCommon(apps.command('delete <name>'))
     .alias('rm')
     .description('delete an app: its replicas stop, its route goes away, its history is removed')
@@ -17,7 +18,7 @@ export function registerAppsDelete(apps: Command): void {
             `Run again with --yes: berth apps delete ${name} --yes`,
           );
         }
-        await clientFor(opts).deleteApp(name);
+        await clientFor(environment, opts).deleteApp(name);
         if (opts.json) printJson({ deleted: name });
         else process.stdout.write(`Deleted ${name}\n`);
       }),

@@ -3,11 +3,12 @@ import { registerAppsCreate } from './create.js';
 import { registerAppsDelete } from './delete.js';
 import { registerAppsList } from './list.js';
 import { registerAppsShow } from './show.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 
-export function registerApps(program: Command): void {
+export function registerApps(program: Command, environment: CliEnvironment): void {
   const apps = program.command('apps').description('create, list, show and delete apps');
-  registerAppsCreate(apps);
-  registerAppsList(apps);
-  registerAppsShow(apps);
-  registerAppsDelete(apps);
+  registerAppsCreate(apps, environment);
+  registerAppsList(apps, environment);
+  registerAppsShow(apps, environment);
+  registerAppsDelete(apps, environment);
 }

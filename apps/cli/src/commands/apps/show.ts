@@ -2,13 +2,14 @@ import type { App } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson, printTable } from '../../cli/output.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 
-export function registerAppsShow(apps: Command): void {
+export function registerAppsShow(apps: Command, environment: CliEnvironment): void {
   withCommon(apps.command('show <name>'))
     .description('show an app: its spec, current release and replicas')
     .action(
       action(async (name: string, opts: CommonOptions) => {
-        const app = await clientFor(opts).getApp(name);
+        const app = await clientFor(environment, opts).getApp(name);
         if (opts.json) return printJson(app);
         printApp(app);
       }),

@@ -4,10 +4,11 @@ import { action, clientFor, withCommon, type CommonOptions } from '../../cli/com
 import { finishDeployment } from '../../cli/deployment-result.js';
 import { printJson, printTable } from '../../cli/output.js';
 import { parseEnvPairs } from '../../cli/parse.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 
 type WaitOptions = CommonOptions & { wait: boolean };
 
-export function registerEnv(program: Command): void {
+export function registerEnv(program: Command, environment: CliEnvironment): void {
   const env = program
     .command('env')
     .description("an app's environment variables; a change is a new release, rolled out");
@@ -17,7 +18,7 @@ export function registerEnv(program: Command): void {
     .description('list variables')
     .action(
       action(async (name: string, opts: CommonOptions) => {
-        const vars = await clientFor(opts).getEnv(name);
+        const vars = await clientFor(environment, opts).getEnv(name);
         if (opts.json) return printJson(vars);
         printTable(
           Object.entries(vars).map(([k, v]) => [k, v]),
@@ -31,7 +32,7 @@ export function registerEnv(program: Command): void {
     .option('--no-wait', 'return once the new release is queued')
     .action(
       action(async (name: string, pairs: string[], opts: WaitOptions) =>
-        change(name, { set: parseEnvPairs(pairs) }, opts),
+        change(environment, name, { set: parseEnvPairs(pairs) }, opts),
       ),
     );
 
@@ -39,12 +40,19 @@ export function registerEnv(program: Command): void {
     .description('remove variables')
     .option('--no-wait', 'return once the new release is queued')
     .action(
-      action(async (name: string, keys: string[], opts: WaitOptions) => change(name, { unset: keys }, opts)),
+      action(async (name: string, keys: string[], opts: WaitOptions) =>
+        change(environment, name, { unset: keys }, opts),
+      ),
     );
 }
 
-async function change(name: string, patch: EnvPatch, opts: WaitOptions): Promise<number | void> {
-  const client = clientFor(opts);
+async function change(
+  environment: CliEnvironment,
+  name: string,
+  patch: EnvPatch,
+  opts: WaitOptions,
+): Promise<number | void> {
+  const client = clientFor(environment, opts);
   const { env, deployment } = await client.patchEnv(name, patch);
   if (deployment) return finishDeployment(client, deployment, { wait: opts.wait, json: opts.json === true });
   if (opts.json) printJson({ env, deployment: null });

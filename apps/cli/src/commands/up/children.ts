@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { caddyRunCommand, renderCaddyBootConfig } from '@berth/engine';
 import { which } from './engine.js';
 import { formatCaddy, formatPino } from './log-format.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 import type { UpPaths } from './paths.js';
 import type { ChildSpec } from './supervisor.js';
 
@@ -19,7 +20,7 @@ export interface UpSettings {
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
 
-export async function caddyChild(paths: UpPaths, env: NodeJS.ProcessEnv): Promise<ChildSpec> {
+export async function caddyChild(paths: UpPaths, env: CliEnvironment['env']): Promise<ChildSpec> {
   const bin = await which('caddy', env);
   if (!bin)
     throw new Error('Caddy is not installed: install it (sudo apt-get install caddy) and run berth up again');

@@ -7,6 +7,7 @@ import {
   readPodmanHostFacts,
   renderContainersConf,
 } from '@berth/engine';
+import type { CliEnvironment } from '../../cli/environment.js';
 import type { UpPaths } from './paths.js';
 import type { ChildSpec } from './supervisor.js';
 
@@ -25,7 +26,7 @@ export interface EngineChoice {
 export async function chooseEngine(
   opts: { engineSocket?: string },
   paths: UpPaths,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment['env'],
   say: (line: string) => void,
 ): Promise<EngineChoice> {
   if (opts.engineSocket) {
@@ -60,7 +61,7 @@ export async function chooseEngine(
   };
 }
 
-function candidateSockets(env: NodeJS.ProcessEnv): string[] {
+function candidateSockets(env: CliEnvironment['env']): string[] {
   const out: string[] = [];
   const dockerHost = env.DOCKER_HOST;
   if (dockerHost?.startsWith('unix://')) out.push(dockerHost.slice('unix://'.length));
@@ -70,7 +71,7 @@ function candidateSockets(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** The path of an executable on PATH, or null. */
-export async function which(name: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+export async function which(name: string, env: CliEnvironment['env']): Promise<string | null> {
   for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
     const file = join(dir, name);
     try {

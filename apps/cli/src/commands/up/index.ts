@@ -14,6 +14,7 @@ import { agentChild, berthdChild, caddyChild, dnsChild, type UpSettings } from '
 import { chooseEngine } from './engine.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { Supervisor } from './supervisor.js';
+import type { CliEnvironment } from '../../cli/environment.js';
 
 interface UpOptions {
   dataDir?: string;
@@ -25,9 +26,7 @@ interface UpOptions {
   logLevel: string;
 }
 
-const isRoot = (): boolean => process.getuid?.() === 0;
-
-export function registerUp(program: Command): void {
+export function registerUp(program: Command, environment: CliEnvironment): void {
   program
     .command('up')
     .description(
@@ -47,14 +46,15 @@ export function registerUp(program: Command): void {
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
     .option('--log-level <level>', 'info, debug, warn, error', 'info')
-    .action(action(async (opts: UpOptions) => runUp(opts)));
+    .action(action(async (opts: UpOptions) => runUp(opts, environment)));
 }
 
-async function runUp(opts: UpOptions): Promise<number> {
+async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<number> {
+  const { env } = environment;
   if (!DOMAIN_PATTERN.test(opts.domain))
     throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
-  const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, process.env));
+  const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, environment));
   for (const dir of [
     paths.dataDir,
     paths.runDir,
@@ -66,12 +66,12 @@ async function runUp(opts: UpOptions): Promise<number> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   await takeLock(paths);
-  const httpPort = opts.httpPort ?? (isRoot() ? 80 : 8080);
+  const httpPort = opts.httpPort ?? (environment.isRoot ? 80 : 8080);
   await assertPortFree(opts.apiPort, '127.0.0.1', '--api-port');
   await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
 
   const firstStart = !existsSync(paths.adminTokenFile);
-  const engine = await chooseEngine(opts, paths, process.env, say);
+  const engine = await chooseEngine(opts, paths, env, say);
   const settings: UpSettings = {
     apiPort: opts.apiPort,
     httpPort,
@@ -81,10 +81,10 @@ async function runUp(opts: UpOptions): Promise<number> {
     engineSocket: engine.socket,
     upstreamRefreshMs: 250,
   };
-  const supervisor = new Supervisor(paths.runDir, paths.logDir, say);
+  const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(supervisor, paths);
   if (engine.child) supervisor.start(engine.child);
-  supervisor.start(await caddyChild(paths, process.env));
+  supervisor.start(await caddyChild(paths, env));
   supervisor.start(dnsChild(paths));
   supervisor.start(berthdChild(paths, settings));
   supervisor.start(agentChild(paths, settings));

@@ -44,6 +44,8 @@ export class Supervisor {
   constructor(
     private readonly runDir: string,
     private readonly logDir: string,
+    /** The environment children inherit (plus their own variables). */
+    private readonly baseEnv: Readonly<Record<string, string | undefined>>,
     private readonly say: (line: string) => void,
   ) {}
 
@@ -88,7 +90,7 @@ export class Supervisor {
   private spawn(r: Running): void {
     const { spec } = r;
     const child = spawn(spec.file, spec.args, {
-      env: spec.replaceEnv ? spec.env : { ...process.env, ...spec.env },
+      env: spec.replaceEnv ? spec.env : { ...this.baseEnv, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     r.child = child;

@@ -11,7 +11,7 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../context.js';
-import { hashRequest } from '../../deploy/service.js';
+import { idempotencyOf } from '../../deploy/service.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponse, problemResponses } from '../schemas.js';
 import { streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
@@ -52,10 +52,7 @@ export const appConfigRoutes =
         },
       },
       async (request) => {
-        const idem = {
-          key: request.headers['idempotency-key'] ?? null,
-          requestHash: hashRequest('env', request.body),
-        };
+        const idem = idempotencyOf(request.headers, 'env', request.body);
         const { app: row, deployment } = await ctx.service.patchEnv(request.params.app, request.body, idem);
         return { env: row.env, deployment: deployment ? await ctx.deploymentView(deployment) : null };
       },
@@ -76,10 +73,7 @@ export const appConfigRoutes =
         },
       },
       async (request) => {
-        const idem = {
-          key: request.headers['idempotency-key'] ?? null,
-          requestHash: hashRequest('scale', request.body),
-        };
+        const idem = idempotencyOf(request.headers, 'scale', request.body);
         const { deployment } = await ctx.service.scale(request.params.app, request.body.replicas, idem);
         return {
           replicas: request.body.replicas,

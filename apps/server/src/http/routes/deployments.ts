@@ -12,7 +12,7 @@ import {
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../context.js';
-import { hashRequest } from '../../deploy/service.js';
+import { idempotencyOf } from '../../deploy/service.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
 import { streamDeploymentEvents } from '../streams.js';
 
@@ -30,16 +30,13 @@ export const deploymentRoutes =
             'Deploy: a new release from the app spec (optionally a new image), rolled out one replica at a time',
           params: AppParams,
           headers: IdempotencyHeaders,
-          body: DeployRequest.optional(),
+          body: DeployRequest.nullish(),
           response: { 202: Deployment, ...problemResponses },
         },
       },
       async (request, reply) => {
         const body = request.body ?? {};
-        const idem = {
-          key: request.headers['idempotency-key'] ?? null,
-          requestHash: hashRequest('deploy', body),
-        };
+        const idem = idempotencyOf(request.headers, 'deploy', body);
         const d = await ctx.service.deploy(request.params.app, body.image, idem);
         return reply.status(202).send(await ctx.deploymentView(d));
       },
@@ -73,16 +70,13 @@ export const deploymentRoutes =
           summary: 'Make the previous (or the given) release current again, rolled out like a deploy',
           params: AppParams,
           headers: IdempotencyHeaders,
-          body: RollbackRequest.optional(),
+          body: RollbackRequest.nullish(),
           response: { 202: Deployment, ...problemResponses },
         },
       },
       async (request, reply) => {
         const body = request.body ?? {};
-        const idem = {
-          key: request.headers['idempotency-key'] ?? null,
-          requestHash: hashRequest('rollback', body),
-        };
+        const idem = idempotencyOf(request.headers, 'rollback', body);
         const d = await ctx.service.rollback(request.params.app, body.toVersion, idem);
         return reply.status(202).send(await ctx.deploymentView(d));
       },

@@ -36,7 +36,10 @@ async function main(): Promise<void> {
 type Client = ReturnType<typeof createClient>;
 
 /** API call → the new release answers through the proxy, over DEPLOYS deploys of one replica. */
-async function measureDeploys(berth: BerthUnderTest, client: Client): Promise<{ serving: number[]; succeeded: number[] }> {
+async function measureDeploys(
+  berth: BerthUnderTest,
+  client: Client,
+): Promise<{ serving: number[]; succeeded: number[] }> {
   await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
   await followToEnd(client, (await client.deploy('bench')).id);
   const serving: number[] = [];
@@ -46,7 +49,9 @@ async function measureDeploys(berth: BerthUnderTest, client: Client): Promise<{ 
     const expect = image === HELLO_V2 ? 'hello v2' : 'hello v1';
     const started = performance.now();
     const d = await client.deploy('bench', image);
-    const live = waitForBody(berth.httpPort, 'bench.localhost', expect).then(() => performance.now() - started);
+    const live = waitForBody(berth.httpPort, 'bench.localhost', expect).then(
+      () => performance.now() - started,
+    );
     const status = await followToEnd(client, d.id);
     succeeded.push(performance.now() - started);
     if (status !== 'succeeded') throw new Error(`deploy ${i} ${status}`);
@@ -75,7 +80,8 @@ async function measureRollingUnderLoad(berth: BerthUnderTest, client: Client) {
 
 async function followToEnd(client: Client, id: string): Promise<string> {
   let status = 'unknown';
-  for await (const line of client.deploymentEvents(id, true)) if (line.type === 'end') status = line.deployment.status;
+  for await (const line of client.deploymentEvents(id, true))
+    if (line.type === 'end') status = line.deployment.status;
   return status;
 }
 
@@ -111,7 +117,10 @@ async function report(r: {
   process.stdout.write(`\n${text}\n`);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(r, null, 2));
+  await writeFile(
+    join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    JSON.stringify(r, null, 2),
+  );
 }
 
 main().catch((err: unknown) => {
