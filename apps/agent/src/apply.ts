@@ -93,8 +93,9 @@ async function start(
   if (!app) return [];
   const { release } = action;
   const started = deps.clock();
+  let container: ContainerDetails;
   try {
-    await deps.engine.createAndStart({
+    container = await deps.engine.createAndStart({
       name: action.name,
       imageId: release.imageId,
       // PORT follows the Heroku/Dokku convention; an explicit PORT in the env wins.
@@ -131,6 +132,8 @@ async function start(
     throw err;
   }
   const ms = deps.clock() - started;
+  // Probing starts now rather than at the next observation: the sooner it answers, the sooner it serves.
+  if (container.published) deps.health.track(container.id, container.published, release.health, true);
   return [
     {
       kind: 'event',

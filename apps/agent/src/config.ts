@@ -25,7 +25,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     if (v === undefined) throw new BerthError('VALIDATION_FAILED', `Configuration ${key} is required`);
     return v;
   };
-  const refresh = Number(get('BERTH_AGENT_UPSTREAM_REFRESH_MS') ?? '250');
+  const refresh = Number(get('BERTH_AGENT_UPSTREAM_REFRESH_MS') ?? '50');
   if (!Number.isInteger(refresh) || refresh < 50 || refresh > 60_000) {
     throw new BerthError(
       'VALIDATION_FAILED',

@@ -16,7 +16,7 @@ interface Tracked {
 }
 
 /** How often a replica that is not serving yet is probed. */
-const EAGER_INTERVAL_MS = 100;
+const EAGER_INTERVAL_MS = 10;
 
 /**
  * Probes replicas in the background and keeps the latest result per container, so the

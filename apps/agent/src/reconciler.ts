@@ -30,6 +30,8 @@ const BUSY_TICK_MS = 100;
 const IDLE_TICK_MS = 1000;
 const REPORT_EVERY_MS = 5000;
 const ROUTES_CHECK_EVERY_MS = 10_000;
+/** After the proxy's refresh interval, how much longer a replica that left may still get a request picked earlier. */
+const UNROUTE_MARGIN_MS = 150;
 
 /**
  * The agent's loop: observe the server, plan() against the desired state, apply the actions in
@@ -43,6 +45,8 @@ export class Reconciler {
   private readonly startedAt = Date.now();
   private stopped = false;
   private wakeUp: (() => void) | null = null;
+  /** A wake that came while a tick ran: the loop must not then sleep. */
+  private wakePending = false;
   private lastReport = '';
   private lastReportAt = 0;
   private routesKey = '';
@@ -79,17 +83,20 @@ export class Reconciler {
   }
 
   wake(): void {
+    this.wakePending = true;
     this.wakeUp?.();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       let busy = false;
+      this.wakePending = false;
       try {
         busy = await this.tick();
       } catch (err) {
         this.deps.log.warn({ err: err instanceof Error ? err.message : err }, 'reconcile tick failed');
       }
+      if (this.wakePending) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, busy ? BUSY_TICK_MS : IDLE_TICK_MS);
         this.wakeUp = () => {
@@ -125,7 +132,7 @@ export class Reconciler {
     const actions = plan(
       desired,
       { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
-      { unrouteSettleMs: this.deps.upstreamRefreshMs + 250 },
+      { unrouteSettleMs: this.deps.upstreamRefreshMs + UNROUTE_MARGIN_MS },
     );
     const byId = new Map(desired.map((d) => [d.appId, d]));
     for (const action of actions) {

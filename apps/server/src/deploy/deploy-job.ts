@@ -19,8 +19,6 @@ export interface DeployJobDeps {
  */
 export function createDeployJob(deps: DeployJobDeps) {
   const { store, clock, agents } = deps;
-  const note = (d: DeploymentRow, message: string, level: 'info' | 'warn' | 'error' = 'info') =>
-    store.events.append(d.id, { at: clock(), level, message });
 
   return async function runDeployJob(payload: unknown, signal: AbortSignal): Promise<void> {
     const deploymentId = (payload as { deploymentId?: unknown } | null)?.deploymentId;
@@ -32,29 +30,44 @@ export function createDeployJob(deps: DeployJobDeps) {
     const release = await store.releases.get(d.releaseId);
     if (!app || !release) return;
 
-    if (d.status === 'queued') {
-      d = await store.deployments.update(d.id, { status: 'preparing', startedAt: clock() });
-      await note(d, describeStart(d, release));
-    }
+    if (d.status === 'queued') d = await begin(d, release);
     if (d.status === 'preparing') {
-      const imageId = release.imageId ?? (await resolveImage(d, release));
-      if (imageId === null) return;
-      d = await activate(d, app, imageId);
+      const resolved = release.imageId
+        ? { imageId: release.imageId, note: null }
+        : await resolveImage(d, release);
+      if (resolved === null) return;
+      d = await activate(d, app, release, resolved);
       await agents.pushDesired();
     }
     await awaitRollout(d, app, release, signal);
   };
 
+  /** The deployment starts: its status and first steps land in one transaction. */
+  async function begin(d: DeploymentRow, release: ReleaseRow): Promise<DeploymentRow> {
+    return store.transaction(async (tx) => {
+      const started = await tx.deployments.update(d.id, { status: 'preparing', startedAt: clock() });
+      await tx.events.append(d.id, { at: clock(), level: 'info', message: describeStart(d, release) });
+      if (!release.imageId) {
+        await tx.events.append(d.id, {
+          at: clock(),
+          level: 'info',
+          message: `Resolving image ${release.image}`,
+        });
+      }
+      return started;
+    });
+  }
+
   /** Null when the image cannot be had: the deployment has failed and nothing was rolled out. */
-  async function resolveImage(d: DeploymentRow, release: ReleaseRow): Promise<string | null> {
-    await note(d, `Resolving image ${release.image}`);
+  async function resolveImage(
+    d: DeploymentRow,
+    release: ReleaseRow,
+  ): Promise<{ imageId: string; note: string } | null> {
     try {
       const started = clock();
       const { imageId, pulled } = await agents.resolveImage(release.image);
-      await store.releases.setImageId(release.id, imageId);
       const how = pulled ? `pulled in ${formatDuration(clock() - started)}` : 'found on the server';
-      await note(d, `Image ${release.image} is ${imageId.slice(0, 19)} (${how})`);
-      return imageId;
+      return { imageId, note: `Image ${release.image} is ${imageId.slice(0, 19)} (${how})` };
     } catch (err) {
       if (
         err instanceof BerthError &&
@@ -67,9 +80,16 @@ export function createDeployJob(deps: DeployJobDeps) {
     }
   }
 
-  /** Makes the release current and the rollout wanted, in one transaction. */
-  async function activate(d: DeploymentRow, app: AppRow, _imageId: string): Promise<DeploymentRow> {
+  /** Records the image, makes the release current and the rollout wanted, in one transaction. */
+  async function activate(
+    d: DeploymentRow,
+    app: AppRow,
+    release: ReleaseRow,
+    resolved: { imageId: string; note: string | null },
+  ): Promise<DeploymentRow> {
     return store.transaction(async (tx) => {
+      if (!release.imageId) await tx.releases.setImageId(release.id, resolved.imageId);
+      if (resolved.note) await tx.events.append(d.id, { at: clock(), level: 'info', message: resolved.note });
       const fresh = (await tx.apps.getById(app.id)) ?? app;
       const replicas = d.kind === 'scale' ? d.replicas : fresh.replicas;
       await tx.apps.update(
@@ -117,8 +137,14 @@ export function createDeployJob(deps: DeployJobDeps) {
       });
     if (result.phase === 'converged') {
       const url = toAppUrl(app.name, deps.domain, deps.httpPort);
-      await note(d, `v${release.version} is live at ${url}`);
-      await store.deployments.update(d.id, { status: 'succeeded', finishedAt: clock() });
+      await store.transaction(async (tx) => {
+        await tx.events.append(d.id, {
+          at: clock(),
+          level: 'info',
+          message: `v${release.version} is live at ${url}`,
+        });
+        await tx.deployments.update(d.id, { status: 'succeeded', finishedAt: clock() });
+      });
       return;
     }
     const error: DeploymentError =

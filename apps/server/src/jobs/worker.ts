@@ -31,6 +31,8 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
   let wakeUp: (() => void) | null = null;
+  // A wake while claiming (not sleeping) must not be lost: the next claim then runs at once.
+  let wakePending = false;
 
   const run = async (job: JobRow): Promise<void> => {
     const handler = handlers[job.kind];
@@ -65,6 +67,7 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
+      wakePending = false;
       const job =
         running.size < concurrency ? await store.jobs.claim(owner, clock(), leaseMs).catch(() => null) : null;
       if (job) {
@@ -76,6 +79,7 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
         running.add(p);
         continue;
       }
+      if (wakePending) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pollMs);
         wakeUp = () => {
@@ -89,7 +93,10 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
   const looping = loop();
 
   return {
-    wake: () => wakeUp?.(),
+    wake: () => {
+      wakePending = true;
+      wakeUp?.();
+    },
     async stop() {
       stopping.abort();
       wakeUp?.();

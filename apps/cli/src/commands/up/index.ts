@@ -79,7 +79,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     domain: opts.domain,
     logLevel: opts.logLevel,
     engineSocket: engine.socket,
-    upstreamRefreshMs: 250,
+    upstreamRefreshMs: 50,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(supervisor, paths);
