@@ -133,14 +133,32 @@ export class BerthUnderTest {
     return Number((await readFile(join(this.dataDir, 'run', `${child}.pid`), 'utf8')).trim());
   }
 
-  /** Waits until the supervisor has started a new process for the child after `oldPid` died. */
+  /**
+   * Waits until the supervisor has started a new process for the child after `oldPid` died; for
+   * berthd, also until it answers (a new pid alone does not mean it listens yet).
+   */
   async waitForRestart(child: 'berthd' | 'agent', oldPid: number): Promise<number> {
     for (let i = 0; i < 200; i++) {
       const pid = await this.pid(child).catch(() => oldPid);
-      if (pid !== oldPid) return pid;
+      if (pid !== oldPid) {
+        if (child === 'berthd') await this.waitForApi();
+        return pid;
+      }
       await sleep(100);
     }
     throw new Error(`${child} was not restarted`);
+  }
+
+  async waitForApi(): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const ok = await fetch(`http://127.0.0.1:${this.apiPort}/api/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(100);
+    }
+    throw new Error('berthd did not answer within 30 s');
   }
 
   async token(): Promise<string> {
