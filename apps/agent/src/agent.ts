@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createCaddyProxy, createDockerApiEngine, createUpstreamTableFile } from '@berth/engine';
-import type { AgentToServer } from '@berth/protocol';
+import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import type { AgentConfig } from './config.js';
@@ -47,6 +47,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     upstreamRefreshMs: config.upstreamRefreshMs,
     log,
     emit: (event) => send({ type: 'event', event }),
+    openSecrets: (release) =>
+      Object.fromEntries(
+        Object.entries(release.secrets).map(([key, sealed]) => [
+          key,
+          identity.openSecret(sealed, agentSecretAad(release.id, key)),
+        ]),
+      ),
     report: (report) => send({ type: 'report', report }),
   });
   const rpc = new RpcHandler(engine, identity.id, send);

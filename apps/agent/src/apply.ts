@@ -6,7 +6,7 @@ import {
   type UpstreamTable,
 } from '@berth/core';
 import type { ContainerDetails, ContainerEngine, UpstreamTableStore } from '@berth/engine';
-import { BerthError, type DesiredApp, type RolloutFailure } from '@berth/protocol';
+import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
 
 export interface ApplyDeps {
@@ -16,6 +16,7 @@ export interface ApplyDeps {
   agentId: string;
   publishHost: string;
   clock: () => number;
+  openSecrets(release: ReleaseSpec): Record<string, string>;
 }
 
 export interface ApplyState {
@@ -98,8 +99,9 @@ async function start(
     container = await deps.engine.createAndStart({
       name: action.name,
       imageId: release.imageId,
-      // PORT follows the Heroku/Dokku convention; an explicit PORT in the env wins.
-      env: { PORT: String(release.port), ...release.env },
+      // PORT follows the Heroku/Dokku convention; an explicit PORT in the env wins, and a secret
+      // wins over both. Secrets are opened here, for the engine call, and kept nowhere.
+      env: { PORT: String(release.port), ...release.env, ...deps.openSecrets(release) },
       command: release.command,
       labels: toReplicaLabels({
         agentId: deps.agentId,

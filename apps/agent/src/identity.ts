@@ -7,6 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { generateSealingKeyPair, openSealed } from '@berth/crypto';
 import { dirname, join } from 'node:path';
 
 /**
@@ -19,6 +20,10 @@ export interface AgentIdentity {
   /** Short fingerprint of the public key; labels the containers this agent owns. */
   id: string;
   sign(payload: string): string;
+  /** X25519 public key (SPKI DER, base64): berthd seals secrets to it. */
+  sealingKey: string;
+  /** Opens a secret berthd sealed for this agent. */
+  openSecret(sealed: string, aad: string): string;
 }
 
 export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdentity> {
@@ -36,9 +41,29 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdenti
   const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
   // berthd trusts the local agent through this file; written every start so it always matches the key.
   await writeFile(join(dataDir, 'identity.pub'), `${publicKey}\n`, { mode: 0o644 });
+  const sealing = await loadOrCreateSealingKey(join(dataDir, 'sealing.key'));
   return {
     publicKey,
     id: createHash('sha256').update(publicKey).digest('hex').slice(0, 16),
     sign: (payload) => sign(null, Buffer.from(payload), privateKey).toString('base64'),
+    sealingKey: sealing.publicKey,
+    openSecret: (sealed, aad) => openSealed(sealing.privateKeyPem, sealed, aad),
   };
+}
+
+/** The X25519 key secrets are sealed to; made on first start, kept 0600 beside the identity key. */
+async function loadOrCreateSealingKey(file: string): Promise<{ publicKey: string; privateKeyPem: string }> {
+  try {
+    const privateKeyPem = await readFile(file, 'utf8');
+    const publicKey = createPublicKey(privateKeyPem)
+      .export({ type: 'spki', format: 'der' })
+      .toString('base64');
+    return { publicKey, privateKeyPem };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const pair = generateSealingKeyPair();
+  await writeFile(`${file}.tmp`, pair.privateKeyPem, { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+  return pair;
 }

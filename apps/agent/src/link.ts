@@ -78,6 +78,7 @@ export class Link {
               name: this.name,
               publicKey: this.identity.publicKey,
               signature: this.identity.sign(agentHelloPayload(msg.nonce)),
+              sealingKey: this.identity.sealingKey,
               agentVersion: this.version,
               protocol: AGENT_PROTOCOL_VERSION,
             } satisfies AgentToServer),

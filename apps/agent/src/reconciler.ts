@@ -6,7 +6,14 @@ import type {
   UpstreamStatus,
   UpstreamTableStore,
 } from '@berth/engine';
-import type { AgentEvent, AgentReport, AppReport, DesiredApp, DesiredState } from '@berth/protocol';
+import type {
+  AgentEvent,
+  AgentReport,
+  AppReport,
+  DesiredApp,
+  DesiredState,
+  ReleaseSpec,
+} from '@berth/protocol';
 import type { Logger } from 'pino';
 import { applyAction, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
@@ -24,6 +31,8 @@ export interface ReconcilerDeps {
   log: Logger;
   emit(event: AgentEvent): void;
   report(report: AgentReport): void;
+  /** Opens a release's sealed secrets for a container start. */
+  openSecrets(release: ReleaseSpec): Record<string, string>;
 }
 
 const BUSY_TICK_MS = 100;

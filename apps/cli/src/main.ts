@@ -3,6 +3,13 @@ import { Command, CommanderError } from 'commander';
 import type { CliEnvironment } from './cli/environment.js';
 import { EXIT } from './cli/exit-codes.js';
 import { registerApps } from './commands/apps/index.js';
+import { registerAudit } from './commands/audit.js';
+import { registerKeys } from './commands/keys.js';
+import { registerSecrets } from './commands/secrets.js';
+import { registerSession } from './commands/session.js';
+import { registerTeams } from './commands/teams.js';
+import { registerTokens } from './commands/tokens.js';
+import { registerUsers } from './commands/users.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDeployments } from './commands/deployments.js';
 import { registerEnv } from './commands/env/index.js';
@@ -34,6 +41,13 @@ registerRollback(program, environment);
 registerLogs(program, environment);
 registerEnv(program, environment);
 registerScale(program, environment);
+registerSecrets(program, environment);
+registerSession(program, environment);
+registerUsers(program, environment);
+registerTokens(program, environment);
+registerTeams(program, environment);
+registerKeys(program, environment);
+registerAudit(program, environment);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Usage errors (unknown flag, missing argument, bad value) are the user's: exit 1.

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '@berth/store';
-import { generateToken, hashToken } from './http/auth.js';
+import { generateToken, hashToken } from '@berth/crypto';
 import { createId } from './ids.js';
 
 /**
@@ -18,17 +18,31 @@ export async function bootstrap(
     now,
   );
   if ((await store.tokens.list()).length > 0) return { ...defaults, createdAdminToken: false };
-  const token = generateToken();
-  await store.tokens.create({
-    id: createId('tok'),
-    name: 'admin',
-    hash: hashToken(token),
-    role: 'owner',
-    teamId: defaults.teamId,
-    createdAt: now,
-    lastUsedAt: null,
-    expiresAt: null,
-    revokedAt: null,
+  const token = generateToken('berth');
+  await store.transaction(async (tx) => {
+    await tx.tokens.create({
+      id: createId('tok'),
+      name: 'admin',
+      hash: hashToken(token),
+      role: 'owner',
+      teamId: defaults.teamId,
+      createdAt: now,
+      lastUsedAt: null,
+      expiresAt: null,
+      revokedAt: null,
+    });
+    await tx.audit.append({
+      at: now,
+      actorKind: 'system',
+      actorId: null,
+      actorName: 'berthd',
+      teamId: defaults.teamId,
+      requestId: null,
+      action: 'token.create',
+      target: 'token:admin',
+      outcome: 'ok',
+      detail: { role: 'owner', reason: 'first start' },
+    });
   });
   // Written after the row commits; if we die in between, the next start sees a token row and no
   // file — the README tells how to mint a new one (a later issue adds `berth tokens`).

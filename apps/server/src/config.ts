@@ -15,6 +15,8 @@ export interface ServerConfig {
   drainTimeoutMs: number;
   stopTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** BERTH_MASTER_KEY: when set, the only master key (base64 of 32 bytes); else <data-dir>/master.key. */
+  masterKey: string | undefined;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -53,6 +55,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     drainTimeoutMs: int('BERTHD_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     stopTimeoutMs: int('BERTHD_STOP_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: level as ServerConfig['logLevel'],
+    masterKey: get('BERTH_MASTER_KEY'),
   });
 }
 

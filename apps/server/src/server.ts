@@ -11,6 +11,8 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { openKeys } from './secrets/keys.js';
+import { createSecretsService } from './secrets/service.js';
 
 export interface Berthd {
   app: FastifyInstance;
@@ -20,51 +22,63 @@ export interface Berthd {
   close(): Promise<void>;
 }
 
-/** Wires berthd: store, agent gateway, deploy service, job worker and the HTTP API. */
-export async function startBerthd(
-  config: ServerConfig,
-  options: { logger?: Logger; listen?: boolean; clock?: () => number } = {},
-): Promise<Berthd> {
+export interface BerthdOptions {
+  logger?: Logger;
+  /** false: wire everything but do not listen (in-process tests use app.inject). */
+  listen?: boolean;
+  /** false: no job worker, so nothing changes rows behind a test's back. */
+  worker?: boolean;
+  clock?: () => number;
+}
+
+/** Wires berthd: store, master keys, agent gateway, services, job worker and the HTTP API. */
+export async function startBerthd(config: ServerConfig, options: BerthdOptions = {}): Promise<Berthd> {
   const clock = options.clock ?? Date.now;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openSqliteStore({ file: join(config.dataDir, 'berth.db') });
+  // The master key is checked against the database before anything else can touch a secret.
+  const keys = await openKeys(store, config.dataDir, config.masterKey).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const defaults = await bootstrap(store, config.dataDir, clock());
 
   const log = options.logger ?? pino({ level: 'silent' });
   let wakeWorker = (): void => undefined;
-  const agents = createAgentGateway({ store, clock, log, settings: config });
-  const service = createDeployService({
-    store,
-    clock,
-    onChange: () => {
-      void agents.pushDesired();
-      wakeWorker();
-    },
-  });
-  const app = await createHttpApp({ store, service, agents, config, clock, defaults }, log);
-  const worker = startWorker({
-    store,
-    clock,
-    log,
-    owner: createId('job').replace('job_', 'berthd_'),
-    handlers: { deploy: createDeployJob({ store, clock, agents, ...config }) },
-    onGaveUp: async (job, error) => {
-      const id = (job.payload as { deploymentId?: string }).deploymentId;
-      const d = id ? await store.deployments.get(id) : null;
-      if (!d || d.status === 'succeeded' || d.status === 'failed') return;
-      await store.events.append(d.id, {
-        at: clock(),
-        level: 'error',
-        message: `Deployment failed: ${error}`,
-      });
-      await store.deployments.update(d.id, {
-        status: 'failed',
-        finishedAt: clock(),
-        error: { code: 'AGENT_UNAVAILABLE', message: error, logs: [] },
-      });
-    },
-  });
-  wakeWorker = () => worker.wake();
+  const agents = createAgentGateway({ store, clock, log, settings: config, keys });
+  const onChange = (): void => {
+    void agents.pushDesired();
+    wakeWorker();
+  };
+  const service = createDeployService({ store, clock, onChange });
+  const secrets = createSecretsService({ store, clock, keys, onChange });
+  const app = await createHttpApp({ store, service, secrets, keys, agents, config, clock, defaults }, log);
+  const worker =
+    options.worker === false
+      ? null
+      : startWorker({
+          store,
+          clock,
+          log,
+          owner: createId('job').replace('job_', 'berthd_'),
+          handlers: { deploy: createDeployJob({ store, clock, agents, ...config }) },
+          onGaveUp: async (job, error) => {
+            const id = (job.payload as { deploymentId?: string }).deploymentId;
+            const d = id ? await store.deployments.get(id) : null;
+            if (!d || d.status === 'succeeded' || d.status === 'failed') return;
+            await store.events.append(d.id, {
+              at: clock(),
+              level: 'error',
+              message: `Deployment failed: ${error}`,
+            });
+            await store.deployments.update(d.id, {
+              status: 'failed',
+              finishedAt: clock(),
+              error: { code: 'AGENT_UNAVAILABLE', message: error, logs: [] },
+            });
+          },
+        });
+  wakeWorker = () => worker?.wake();
 
   const url =
     options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
@@ -74,7 +88,7 @@ export async function startBerthd(
     url,
     async close() {
       agents.close();
-      await worker.stop();
+      await worker?.stop();
       await app.close();
       await store.close();
     },

@@ -1,2 +1,3 @@
 export * from './client.js';
+export * from './transport.js';
 export * from './ndjson.js';

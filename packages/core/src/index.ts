@@ -5,3 +5,4 @@ export * from './app-spec.js';
 export * from './proxy-routes.js';
 export * from './reconciler/types.js';
 export * from './reconciler/plan.js';
+export * from './audit.js';

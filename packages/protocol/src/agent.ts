@@ -20,6 +20,11 @@ export const ReleaseSpec = z.object({
   port: Port,
   command: z.array(z.string()).nullable(),
   health: HealthCheck,
+  /**
+   * Secret env, each value sealed to this agent's X25519 key (never plaintext on the wire or in
+   * the agent's cache); opened only to start a container. Wins over `env` for the same key.
+   */
+  secrets: z.record(z.string(), z.string()),
 });
 export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
 
@@ -128,6 +133,8 @@ export const AgentToServer = z.discriminatedUnion('type', [
     publicKey: z.string().min(1).max(200),
     /** Signature of `berth-agent-hello:<nonce>` with the agent's key, base64. */
     signature: z.string().min(1).max(200),
+    /** X25519 public key, SPKI DER, base64: secrets for this agent are sealed to it. */
+    sealingKey: z.string().min(1).max(200),
     agentVersion: z.string(),
     protocol: z.number().int(),
   }),
@@ -145,3 +152,6 @@ export const AgentToServer = z.discriminatedUnion('type', [
 export type AgentToServer = z.infer<typeof AgentToServer>;
 
 export const agentHelloPayload = (nonce: string): string => `berth-agent-hello:${nonce}`;
+
+/** Where a secret sealed for an agent belongs: it opens only as that key of that release. */
+export const agentSecretAad = (releaseId: string, key: string): string => `release:${releaseId}:${key}`;

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { AppName, Command, Env, EnvKey, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
+import {
+  AppName,
+  Command,
+  Env,
+  EnvKey,
+  HttpPath,
+  Id,
+  ImageRef,
+  Port,
+  ProjectName,
+  Replicas,
+  TeamName,
+} from './names.js';
 
 /** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
 
@@ -37,6 +49,10 @@ export const AppCreate = z
     env: Env.optional(),
     health: HealthCheckInput.optional(),
     replicas: Replicas.optional(),
+    /** Defaults to the caller's team when it has one, else the default team. */
+    team: TeamName.optional(),
+    /** A project of that team; defaults to its `default` project. */
+    project: ProjectName.optional(),
   })
   .strict();
 export type AppCreate = z.infer<typeof AppCreate>;
@@ -125,6 +141,10 @@ export type AppStatus = z.infer<typeof AppStatus>;
 export const App = z.object({
   id: Id,
   name: AppName,
+  team: TeamName,
+  project: ProjectName,
+  /** Names of the app's secrets; their values are never returned. */
+  secrets: z.array(EnvKey),
   url: z.string(),
   image: ImageRef,
   port: Port,
@@ -140,7 +160,7 @@ export const App = z.object({
 });
 export type App = z.infer<typeof App>;
 
-export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'scale']);
+export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale']);
 export type DeploymentKind = z.infer<typeof DeploymentKind>;
 
 export const DeploymentStatus = z.enum(['queued', 'preparing', 'rolling_out', 'succeeded', 'failed']);

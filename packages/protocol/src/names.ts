@@ -86,3 +86,36 @@ export const IdempotencyKey = z.string().regex(IDEMPOTENCY_KEY_PATTERN, {
 export const DOMAIN_PATTERN =
   /^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 export const DomainName = z.string().regex(DOMAIN_PATTERN, { message: 'must be a lowercase DNS name' });
+
+/** Team and project names are labels like app names (they may appear in hostnames later). */
+export const TeamName = AppName;
+export const ProjectName = AppName;
+
+export const TOKEN_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+export const TokenName = z.string().regex(TOKEN_NAME_PATTERN, {
+  message:
+    'must be 1-64 characters of lowercase letters, digits and . _ -, starting and ending with a letter or digit',
+});
+
+/** Deliberately plain: local part and domain of printable ASCII, no quotes, comments or IP literals. */
+/** Case-insensitive; Berth stores and compares emails lowercased. */
+export const EMAIL_PATTERN =
+  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+export const Email = z
+  .string()
+  .max(254, { message: 'must be at most 254 characters' })
+  .regex(EMAIL_PATTERN, { message: 'must be an email address like ada@example.com' });
+
+export const Password = z
+  .string()
+  .min(10, { message: 'must be at least 10 characters' })
+  .max(1024, { message: 'must be at most 1024 characters' });
+
+export const ROLES = ['owner', 'admin', 'operator', 'viewer'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+/** A master key id, as the keyring names them. */
+export const KeyId = z
+  .string()
+  .regex(/^mk_[0-9a-f]{12}$/, { message: 'is not a key id (mk_ and 12 hex digits)' });

@@ -1,3 +1,5 @@
+import { BerthError } from '@berth/protocol';
+
 /**
  * Recognises a unique-constraint violation from either driver without importing one:
  * better-sqlite3 reports SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY with "table.column" in the message;
@@ -19,4 +21,15 @@ export function isUniqueViolation(
     return 'constraint' in err && err.constraint === constraint;
   }
   return false;
+}
+
+/**
+ * A name (or email) already taken, as a validation failure on the field: the person can fix it by
+ * choosing another value, so it reads like any other invalid input.
+ */
+export function alreadyTaken(message: string, path: string, cause: unknown): BerthError {
+  return new BerthError('VALIDATION_FAILED', message, {
+    issues: [{ path, message: 'is already taken' }],
+    cause,
+  });
 }

@@ -1,5 +1,10 @@
 export type * from './types.js';
+export type * from './types-identity.js';
+export type * from './types-secrets.js';
+export type * from './types-audit.js';
 export { openSqliteStore } from './sqlite.js';
 export { createStore } from './store.js';
 export { DEFAULT_MAX_ATTEMPTS } from './repos/jobs.js';
+/** The meta key holding the audit chain's newest hash, for a verifier to compare the rows against. */
+export { AUDIT_HEAD_KEY } from './repos/audit.js';
 export type { Database } from './schema.js';

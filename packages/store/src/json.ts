@@ -65,6 +65,17 @@ export function parseDeploymentError(text: string | null, at: RowRef): Deploymen
   return { code, message, logs };
 }
 
+export type AuditDetail = Record<string, string | number | boolean | null>;
+
+export function parseAuditDetail(text: string, at: RowRef): AuditDetail {
+  const v = parseJson(text, at);
+  if (!isRecord(v) || !Object.values(v).every(isScalar)) throw corrupt(at, 'is not an object of scalars');
+  return v as AuditDetail;
+}
+
+const isScalar = (x: unknown): boolean =>
+  x === null || typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string');
 

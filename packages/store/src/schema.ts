@@ -1,5 +1,7 @@
+import type { AuditActorKind, AuditOutcome } from '@berth/core';
 import type { DeploymentKind, DeploymentStatus } from '@berth/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { OneTimePurpose, SessionKind } from './types-identity.js';
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 
 /**
@@ -45,6 +47,8 @@ export interface ServersTable {
   id: string;
   name: string;
   public_key: string;
+  /** Added by 0002. */
+  sealing_key: string | null;
   created_at: number;
   last_seen_at: number | null;
 }
@@ -122,6 +126,80 @@ export interface JobsTable {
   updated_at: number;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string | null;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  team_id: string;
+  role: Role;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  kind: SessionKind;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface OneTimeTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  purpose: OneTimePurpose;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  at: number;
+}
+
+export interface SecretsTable {
+  app_id: string;
+  key: string;
+  value: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ReleaseSecretsTable {
+  release_id: string;
+  key: string;
+  value: string;
+  key_id: string;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor_kind: AuditActorKind;
+  actor_id: string | null;
+  actor_name: string | null;
+  team_id: string | null;
+  request_id: string | null;
+  action: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  detail: JsonText;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: number;
@@ -138,6 +216,14 @@ export interface Database {
   deployments: DeploymentsTable;
   deployment_events: DeploymentEventsTable;
   jobs: JobsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  one_time_tokens: OneTimeTokensTable;
+  login_failures: LoginFailuresTable;
+  secrets: SecretsTable;
+  release_secrets: ReleaseSecretsTable;
+  audit_log: AuditLogTable;
   berth_migrations: MigrationsTable;
 }
 
@@ -149,3 +235,12 @@ export type ServersRecord = Selectable<ServersTable>;
 export type EventsRecord = Selectable<DeploymentEventsTable>;
 export type JobsRecord = Selectable<JobsTable>;
 export type NewJobRecord = Insertable<JobsTable>;
+export type TeamsRecord = Selectable<TeamsTable>;
+export type ProjectsRecord = Selectable<ProjectsTable>;
+export type UsersRecord = Selectable<UsersTable>;
+export type MembershipsRecord = Selectable<MembershipsTable>;
+export type SessionsRecord = Selectable<SessionsTable>;
+export type OneTimeTokensRecord = Selectable<OneTimeTokensTable>;
+export type SecretsRecord = Selectable<SecretsTable>;
+export type ReleaseSecretsRecord = Selectable<ReleaseSecretsTable>;
+export type AuditLogRecord = Selectable<AuditLogTable>;

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { BerthError } from '@berth/protocol';
 import BetterSqlite3 from 'better-sqlite3';
+import { MIGRATIONS } from './migrations/index.js';
 import { openSqliteStore } from './sqlite.js';
 import { appRow, newId, NOW, openTempStore, tempDir } from './test-support/fixtures.js';
 
@@ -40,7 +41,7 @@ describe('openSqliteStore', () => {
         const rows = raw.prepare('select name, applied_at from berth_migrations').all() as { name: string }[];
         assert.deepEqual(
           rows.map((r) => r.name),
-          ['0001_initial'],
+          MIGRATIONS.map((m) => m.name),
         );
       } finally {
         raw.close();
@@ -75,7 +76,10 @@ describe('openSqliteStore', () => {
   it('has foreign keys on: a row pointing nowhere is refused', async () => {
     const env = await openTempStore();
     try {
-      await assert.rejects(env.store.apps.create(appRow('prj_nonexistentnonexistent')), /FOREIGN KEY/);
+      await assert.rejects(
+        env.store.apps.create(appRow({ projectId: 'prj_nonexistentnonexistent', teamId: 'team_none' })),
+        /FOREIGN KEY/,
+      );
     } finally {
       await env.done();
     }
@@ -92,7 +96,7 @@ describe('Store.transaction', () => {
   it('lands nothing when the function throws', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await assert.rejects(
         env.store.transaction(async (tx) => {
           await tx.apps.create(app);
@@ -112,7 +116,7 @@ describe('Store.transaction', () => {
   it('lands everything and returns the value when the function succeeds', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       const got = await env.store.transaction(async (tx) => {
         await tx.apps.create(app);
         await tx.apps.delete(app.id); // nested atomic work joins the outer transaction

@@ -1,14 +1,19 @@
 import type { Kysely } from 'kysely';
 import { migrate } from './migrate.js';
 import { createAppRepo } from './repos/apps.js';
+import { createAuditRepo } from './repos/audit.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createEventRepo } from './repos/events.js';
 import { createJobRepo } from './repos/jobs.js';
 import { createMetaRepo } from './repos/meta.js';
 import { createReleaseRepo } from './repos/releases.js';
+import { createReleaseSecretRepo, createSecretRepo } from './repos/secrets.js';
 import { createServerRepo } from './repos/servers.js';
+import { createLoginFailureRepo, createOneTimeTokenRepo, createSessionRepo } from './repos/sessions.js';
+import { createProjectRepo, createTeamRepo } from './repos/teams.js';
 import { createTenancyRepo } from './repos/tenancy.js';
 import { createTokenRepo } from './repos/tokens.js';
+import { createMembershipRepo, createUserRepo } from './repos/users.js';
 import type { Db } from './repos/db.js';
 import type { Database } from './schema.js';
 import type { Repos, Store } from './types.js';
@@ -18,6 +23,16 @@ export function createRepos(db: Db): Repos {
   return {
     meta: createMetaRepo(db),
     tenancy: createTenancyRepo(db),
+    teams: createTeamRepo(db),
+    projects: createProjectRepo(db),
+    users: createUserRepo(db),
+    memberships: createMembershipRepo(db),
+    sessions: createSessionRepo(db),
+    oneTimeTokens: createOneTimeTokenRepo(db),
+    loginFailures: createLoginFailureRepo(db),
+    secrets: createSecretRepo(db),
+    releaseSecrets: createReleaseSecretRepo(db),
+    audit: createAuditRepo(db),
     tokens: createTokenRepo(db),
     servers: createServerRepo(db),
     apps: createAppRepo(db),

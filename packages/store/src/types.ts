@@ -1,4 +1,15 @@
 import type { AppSpec } from '@berth/core';
+import type { AuditRepo } from './types-audit.js';
+import type {
+  LoginFailureRepo,
+  MembershipRepo,
+  OneTimeTokenRepo,
+  ProjectRepo,
+  SessionRepo,
+  TeamRepo,
+  UserRepo,
+} from './types-identity.js';
+import type { ReleaseSecretRepo, SecretRepo } from './types-secrets.js';
 import type { DeploymentError, DeploymentKind, DeploymentStatus, HealthCheck } from '@berth/protocol';
 
 /**
@@ -10,6 +21,7 @@ export type Role = 'owner' | 'admin' | 'operator' | 'viewer';
 
 export interface TokenRow {
   id: string;
+  /** Unique per team. */
   name: string;
   /** sha256 of the token, hex. The token itself is never stored. */
   hash: string;
@@ -26,6 +38,8 @@ export interface ServerRow {
   name: string;
   /** Ed25519 SPKI DER, base64. */
   publicKey: string;
+  /** X25519 SPKI DER, base64: secrets are sealed to it on their way to this server's agent. */
+  sealingKey: string | null;
   createdAt: number;
   lastSeenAt: number | null;
 }
@@ -33,6 +47,8 @@ export interface ServerRow {
 export interface AppRow extends AppSpec {
   id: string;
   projectId: string;
+  /** The project's team (read through the project; not written by create/update). */
+  teamId: string;
   name: string;
   currentReleaseId: string | null;
   currentDeploymentId: string | null;
@@ -152,16 +168,21 @@ export interface TenancyRepo {
 }
 
 export interface TokenRepo {
+  /** Throws BerthError VALIDATION_FAILED (path `name`) when the team already has a token of that name. */
   create(row: TokenRow): Promise<void>;
   findByHash(hash: string): Promise<TokenRow | null>;
+  findByName(teamId: string, name: string): Promise<TokenRow | null>;
   touch(id: string, at: number): Promise<void>;
-  list(): Promise<TokenRow[]>;
+  revoke(id: string, at: number): Promise<void>;
+  /** All tokens, or those of the given teams. */
+  list(teamIds?: readonly string[]): Promise<TokenRow[]>;
 }
 
 export interface ServerRepo {
   findByPublicKey(publicKey: string): Promise<ServerRow | null>;
   create(row: ServerRow): Promise<void>;
   setLastSeen(id: string, at: number): Promise<void>;
+  setSealingKey(id: string, sealingKey: string): Promise<void>;
   list(): Promise<ServerRow[]>;
 }
 
@@ -226,6 +247,16 @@ export interface JobRepo {
 export interface Repos {
   meta: MetaRepo;
   tenancy: TenancyRepo;
+  teams: TeamRepo;
+  projects: ProjectRepo;
+  users: UserRepo;
+  memberships: MembershipRepo;
+  sessions: SessionRepo;
+  oneTimeTokens: OneTimeTokenRepo;
+  loginFailures: LoginFailureRepo;
+  secrets: SecretRepo;
+  releaseSecrets: ReleaseSecretRepo;
+  audit: AuditRepo;
   tokens: TokenRepo;
   servers: ServerRepo;
   apps: AppRepo;

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { storedSession } from './credentials.js';
 import type { CliEnvironment } from './environment.js';
 
 /**
- * Where berthd is and which token to use: --url/--token or BERTH_URL/BERTH_TOKEN win; otherwise
- * a local data dir (--data-dir, BERTH_DATA_DIR, or the default) tells, as `berth up` wrote it.
+ * Where berthd is and which token to use: --url/--token or BERTH_URL/BERTH_TOKEN win; then a
+ * session from `berth login` for that URL; otherwise a local data dir (--data-dir,
+ * BERTH_DATA_DIR, or the default) tells, as `berth up` wrote it.
  */
 export interface Connection {
   url: string;
@@ -32,7 +34,11 @@ export function resolveConnection(flags: ConnectionFlags, environment: CliEnviro
   const dataDir = resolveDataDir(flags, environment);
   const url =
     flags.url ?? env.BERTH_URL ?? readTrimmed(join(dataDir, 'run', 'berthd.url')) ?? 'http://127.0.0.1:7070';
-  const token = flags.token ?? env.BERTH_TOKEN ?? readTrimmed(join(dataDir, 'admin.token'));
+  const token =
+    flags.token ??
+    env.BERTH_TOKEN ??
+    storedSession(environment, url, Date.now())?.token ??
+    readTrimmed(join(dataDir, 'admin.token'));
   return { url, token };
 }
 

@@ -9,4 +9,6 @@ export const EXIT = {
   unreachable: 3,
   /** Something broke inside Berth; the message carries a request id for the logs. */
   internal: 4,
+  /** `berth audit verify` found a row that was edited, deleted or reordered. */
+  auditBroken: 5,
 } as const;

@@ -1,6 +1,14 @@
 import { toAppHostname } from '@berth/core';
-import type { DesiredApp, DesiredState, ReleaseSpec } from '@berth/protocol';
-import type { AppRow, ReleaseRow, Store } from '@berth/store';
+import { sealFor } from '@berth/crypto';
+import {
+  BerthError,
+  agentSecretAad,
+  type DesiredApp,
+  type DesiredState,
+  type ReleaseSpec,
+} from '@berth/protocol';
+import type { AppRow, ReleaseRow, ReleaseSecretRow, Store } from '@berth/store';
+import { secretAad, type KeyHolder } from '../secrets/keys.js';
 
 export interface DesiredStateSettings {
   domain: string;
@@ -13,22 +21,52 @@ export interface DesiredStateSettings {
  * deployment has made one of its releases current. One server for now, so it gets every app;
  * placement across servers comes with the fleet.
  */
-export async function buildDesiredState(store: Store, settings: DesiredStateSettings): Promise<DesiredState> {
+export async function buildDesiredState(
+  store: Store,
+  settings: DesiredStateSettings,
+  sealSecrets: SecretSealer,
+): Promise<DesiredState> {
   const version = Number((await store.meta.get('desired_version')) ?? '0');
   const apps: DesiredApp[] = [];
   for (const app of await store.apps.list()) {
     if (!app.currentReleaseId || !app.currentDeploymentId || !app.revision) continue;
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;
-    apps.push(toDesiredApp(app, release, release.imageId, settings));
+    const secrets = sealSecrets(release, await store.releaseSecrets.list(release.id));
+    apps.push(toDesiredApp(app, release, release.imageId, secrets, settings));
   }
   return { version, apps };
+}
+
+/** Opens a release's secrets and seals each for one agent: the agent can open them, no one else. */
+export type SecretSealer = (
+  release: ReleaseRow,
+  secrets: readonly ReleaseSecretRow[],
+) => Record<string, string>;
+
+export function sealerFor(keys: KeyHolder, agentSealingKey: string | null): SecretSealer {
+  return (release, secrets) => {
+    if (secrets.length === 0) return {};
+    if (!agentSealingKey)
+      throw new BerthError('INTERNAL', 'this agent has no sealing key, so it cannot be sent secrets');
+    const out: Record<string, string> = {};
+    for (const s of secrets) {
+      const plain = keys.box.open(
+        'app-secret',
+        { keyId: s.keyId, value: s.value },
+        secretAad(release.appId, s.key),
+      );
+      out[s.key] = sealFor(agentSealingKey, plain, agentSecretAad(release.id, s.key));
+    }
+    return out;
+  };
 }
 
 function toDesiredApp(
   app: AppRow,
   release: ReleaseRow,
   imageId: string,
+  secrets: Record<string, string>,
   s: DesiredStateSettings,
 ): DesiredApp {
   const spec: ReleaseSpec = {
@@ -40,6 +78,7 @@ function toDesiredApp(
     port: release.port,
     command: release.command,
     health: release.health,
+    secrets,
   };
   return {
     appId: app.id,

@@ -12,7 +12,8 @@ import {
 import type { Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import { buildDesiredState, type DesiredStateSettings } from './desired-state.js';
+import type { KeyHolder } from '../secrets/keys.js';
+import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
 import { AgentSession } from './session.js';
 
@@ -29,6 +30,7 @@ export interface AgentGatewayDeps {
   clock: () => number;
   log: FastifyBaseLogger;
   settings: DesiredStateSettings & TrustSettings;
+  keys: KeyHolder;
 }
 
 export type AgentGateway = ReturnType<typeof createAgentGateway>;
@@ -37,8 +39,9 @@ export type AgentGateway = ReturnType<typeof createAgentGateway>;
  * berthd's side of the agent link: authenticates agents, pushes desired state, relays RPCs and
  * collects reports. It never touches a container; agents do.
  */
-export function createAgentGateway({ store, clock, log, settings }: AgentGatewayDeps) {
+export function createAgentGateway({ store, clock, log, settings, keys }: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
+  const desiredFor = (s: AgentSession) => buildDesiredState(store, settings, sealerFor(keys, s.sealingKey));
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
 
@@ -109,7 +112,7 @@ export function createAgentGateway({ store, clock, log, settings }: AgentGateway
     async accept(socket: WebSocket): Promise<void> {
       const identity = await handshake(socket, store, clock, settings, log);
       if (!identity) return;
-      const session = new AgentSession(identity.serverId, identity.serverName, socket);
+      const session = new AgentSession(identity.serverId, identity.serverName, identity.sealingKey, socket);
       sessions.get(identity.serverId)?.close(4000, 'replaced by a newer connection');
       sessions.set(identity.serverId, session);
       log.info({ server: identity.serverName }, 'agent connected');
@@ -124,15 +127,14 @@ export function createAgentGateway({ store, clock, log, settings }: AgentGateway
         log.info({ server: identity.serverName }, 'agent disconnected');
       });
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
-      session.send({ type: 'desired', state: await buildDesiredState(store, settings) });
+      session.send({ type: 'desired', state: await desiredFor(session) });
     },
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
       pushing = pushing.then(async () => {
         if (sessions.size === 0) return;
-        const state = await buildDesiredState(store, settings);
-        for (const s of sessions.values()) s.send({ type: 'desired', state });
+        for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s) });
       });
       return pushing.catch((err: unknown) => log.error({ err }, 'pushing desired state failed'));
     },

@@ -24,7 +24,7 @@ export async function handshake(
   clock: () => number,
   trust: TrustSettings,
   log: FastifyBaseLogger,
-): Promise<{ serverId: string; serverName: string } | null> {
+): Promise<{ serverId: string; serverName: string; sealingKey: string } | null> {
   const nonce = randomBytes(32).toString('base64url');
   socket.send(JSON.stringify({ type: 'challenge', nonce, protocol: AGENT_PROTOCOL_VERSION }));
   const hello = await nextMessage(socket, HELLO_TIMEOUT_MS);
@@ -33,19 +33,23 @@ export async function handshake(
     socket.close(4400, 'expected hello');
     return null;
   }
-  const { publicKey, signature, name } = parsed.data;
+  const { publicKey, signature, name, sealingKey } = parsed.data;
   if (!verifySignature(publicKey, agentHelloPayload(nonce), signature)) {
     log.warn({ name }, 'agent signature did not verify');
     socket.close(4401, 'bad signature');
     return null;
   }
   const known = await store.servers.findByPublicKey(publicKey);
-  if (known) return { serverId: known.id, serverName: known.name };
+  if (known) {
+    // The sealing key may change (the agent's key file was replaced); the identity key may not.
+    if (known.sealingKey !== sealingKey) await store.servers.setSealingKey(known.id, sealingKey);
+    return { serverId: known.id, serverName: known.name, sealingKey };
+  }
   if (trust.localAgentKeyFile && (await readKey(trust.localAgentKeyFile)) === publicKey) {
-    const row = { id: createId('srv'), name, publicKey, createdAt: clock(), lastSeenAt: clock() };
+    const row = { id: createId('srv'), name, publicKey, sealingKey, createdAt: clock(), lastSeenAt: clock() };
     await store.servers.create(row);
     log.info({ name }, 'registered the local agent');
-    return { serverId: row.id, serverName: row.name };
+    return { serverId: row.id, serverName: row.name, sealingKey };
   }
   log.warn({ name }, 'refused an agent with an unknown key');
   socket.close(4403, 'unknown agent key');

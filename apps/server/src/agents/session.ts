@@ -24,6 +24,8 @@ export class AgentSession {
   constructor(
     readonly serverId: string,
     readonly serverName: string,
+    /** The agent's X25519 key: secrets in its desired state are sealed to it. */
+    readonly sealingKey: string,
     private readonly socket: WebSocket,
   ) {}
 

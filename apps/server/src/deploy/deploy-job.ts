@@ -213,6 +213,8 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
       return `Rolling back to v${release.version} (${release.image})`;
     case 'env':
       return `Deploying v${release.version} with changed environment`;
+    case 'secrets':
+      return `Deploying v${release.version} with changed secrets`;
     case 'scale':
       return `Scaling to ${d.replicas} replica(s)`;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '@berth/store';
-import { generateToken, hashToken } from './auth.js';
+import { generateToken, hashToken } from '@berth/crypto';
 import { startTestApi, type TestApi } from './test-support/api.js';
 import { assertSameDb } from './test-support/db-snapshot.js';
 import { liveApp, UNKNOWN_DEPLOYMENT, VALID_REQUESTS } from './test-support/fixtures.js';
@@ -33,7 +33,7 @@ function anonymous(): Record<string, Pick<Req, 'token' | 'headers'>> {
   const owner = api.token;
   return {
     'no Authorization header': { token: null },
-    'an unknown token': { token: generateToken() },
+    'an unknown token': { token: generateToken('berth') },
     'the owner token with one character changed': {
       token: owner.slice(0, -1) + (owner.endsWith('A') ? 'B' : 'A'),
     },
@@ -85,7 +85,7 @@ test('the scheme is case-insensitive and spaces around the token do not matter',
 });
 
 async function addToken(role: Role, over: { revokedAt?: number; expiresAt?: number } = {}): Promise<string> {
-  const token = generateToken();
+  const token = generateToken('berth');
   const teamId = (await api.store.tokens.list())[0]?.teamId ?? '';
   await api.store.tokens.create({
     id: `tok_${'a'.repeat(19)}${role.length}`,

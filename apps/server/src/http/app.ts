@@ -14,10 +14,15 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { registerAuth } from './auth.js';
+import { registerAccess } from '../access/authorize.js';
+import { registerAuditHook } from '../audit/hook.js';
 import { createRouteContext, type RouteContext } from './context.js';
 import { sendProblem } from './problem.js';
 import { appConfigRoutes } from './routes/app-config.js';
+import { identityRoutes } from './routes/identity.js';
+import { secretAndAuditRoutes } from './routes/secrets-audit.js';
+import { tokenAndTeamRoutes } from './routes/tokens-teams.js';
+import { userRoutes } from './routes/users.js';
 import { appRoutes } from './routes/apps.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
@@ -67,7 +72,8 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
   await app.register(fastifyWebsocket, { options: { maxPayload: 4 * 1024 * 1024 } });
 
   const ctx = createRouteContext(deps);
-  registerAuth(app, deps.store, deps.clock);
+  registerAccess(app, { store: deps.store, clock: deps.clock, defaultTeamId: deps.defaults.teamId });
+  registerAuditHook(app, { store: deps.store, clock: deps.clock });
   app.addHook('preValidation', (request, _reply, done) => {
     // Fastify hands validators null for "no body", so optional bodies accept null; a body that
     // is literally JSON null is still not an object.
@@ -101,9 +107,13 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(appRoutes(ctx));
       await api.register(deploymentRoutes(ctx));
       await api.register(appConfigRoutes(ctx));
+      await api.register(identityRoutes(ctx));
+      await api.register(userRoutes(ctx));
+      await api.register(tokenAndTeamRoutes(ctx));
+      await api.register(secretAndAuditRoutes(ctx));
       api.get(
         '/agent/connect',
-        { websocket: true, config: { permission: 'public' }, schema: { hide: true } },
+        { websocket: true, config: { access: { kind: 'public' } }, schema: { hide: true } },
         (socket) => {
           deps.agents.accept(socket).catch((err: unknown) => api.log.error({ err }, 'agent link failed'));
         },

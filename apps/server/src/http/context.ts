@@ -3,12 +3,16 @@ import type { AppRow, DeploymentRow, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
+import type { KeyHolder } from '../secrets/keys.js';
+import type { SecretsService } from '../secrets/service.js';
 import { toAppView, toDeploymentView } from './views.js';
 
 /** What route handlers need, built once in createHttpApp. */
 export interface RouteContext {
   store: Store;
   service: DeployService;
+  secrets: SecretsService;
+  keys: KeyHolder;
   agents: AgentGateway;
   config: ServerConfig;
   clock: () => number;
@@ -37,7 +41,21 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
     async appView(app) {
       const current = app.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
       const [latest] = await store.deployments.list(app.id, 1);
-      return toAppView(app, { current, latest: latest ?? null, replicas: await replicaStatus(app) }, config);
+      const team = await store.teams.get(app.teamId);
+      const project = await store.projects.get(app.projectId);
+      const secrets = (await store.secrets.list(app.id)).map((s) => s.key);
+      return toAppView(
+        app,
+        {
+          current,
+          latest: latest ?? null,
+          replicas: await replicaStatus(app),
+          team: team?.name ?? '?',
+          project: project?.name ?? '?',
+          secrets,
+        },
+        config,
+      );
     },
     async deploymentView(d) {
       const app = await store.apps.getById(d.appId);

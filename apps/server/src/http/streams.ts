@@ -84,3 +84,24 @@ export async function streamLogs(
   }
   return reply;
 }
+
+/** Every audit row, oldest first, read in pages so a long log never sits in memory at once. */
+export async function streamAuditExport(
+  ctx: RouteContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { out, gone } = ndjson(request, reply);
+  try {
+    let after = 0;
+    while (!gone.aborted) {
+      const rows = await ctx.store.audit.list({ afterSeq: after, limit: 1000 });
+      if (rows.length === 0) break;
+      out.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      after = rows[rows.length - 1]?.seq ?? after;
+    }
+  } finally {
+    out.end();
+  }
+  return reply;
+}

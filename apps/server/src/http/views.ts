@@ -42,12 +42,22 @@ export function toAppStatus(app: AppRow, latest: DeploymentRow | null): AppStatu
 
 export function toAppView(
   app: AppRow,
-  extra: { current: ReleaseRow | null; latest: DeploymentRow | null; replicas: ReplicaStatus[] },
+  extra: {
+    current: ReleaseRow | null;
+    latest: DeploymentRow | null;
+    replicas: ReplicaStatus[];
+    team: string;
+    project: string;
+    secrets: string[];
+  },
   urls: UrlSettings,
 ): App {
   return {
     id: app.id,
     name: app.name,
+    team: extra.team,
+    project: extra.project,
+    secrets: extra.secrets,
     url: toAppUrl(app.name, urls.domain, urls.httpPort),
     image: app.image,
     port: app.port,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_trust.js';
 
 export interface Migration {
   name: string;
@@ -10,4 +11,7 @@ export interface Migration {
  * Every migration this Berth knows, in the order they apply. Forward-only: never edit or remove
  * one that has shipped; add the next file and list it here.
  */
-export const MIGRATIONS: readonly Migration[] = [{ name: '0001_initial', up: m0001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '0001_initial', up: m0001.up },
+  { name: '0002_trust', up: m0002.up },
+];

@@ -13,8 +13,8 @@ describe('AppRepo', () => {
   it('creates, reads by id and name, lists by name', async () => {
     const env = await openTempStore();
     try {
-      const web = appRow(env.projectId, { name: 'web', command: ['a', 'b'] });
-      const api = appRow(env.projectId, { name: 'api' });
+      const web = appRow(env, { name: 'web', command: ['a', 'b'] });
+      const api = appRow(env, { name: 'api' });
       await env.store.apps.create(web);
       await env.store.apps.create(api);
       assert.deepEqual(await env.store.apps.getById(web.id), web);
@@ -32,9 +32,9 @@ describe('AppRepo', () => {
   it('throws APP_EXISTS with a hint on a duplicate name, even from another connection', async () => {
     const env = await openTempStore();
     try {
-      await env.store.apps.create(appRow(env.projectId, { name: 'web' }));
+      await env.store.apps.create(appRow(env, { name: 'web' }));
       const other = await env.reopen();
-      await assert.rejects(other.apps.create(appRow(env.projectId, { name: 'web' })), (err: unknown) => {
+      await assert.rejects(other.apps.create(appRow(env, { name: 'web' })), (err: unknown) => {
         assert.ok(isCode('APP_EXISTS')(err));
         assert.equal(err.message, 'An app named "web" already exists');
         assert.equal(err.hint, 'Pick another name, or deploy the existing app with: berth deploy web');
@@ -48,7 +48,7 @@ describe('AppRepo', () => {
   it('updates the patched fields and updatedAt, and returns the row', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       const patch = {
         env: { B: '2' },
@@ -75,7 +75,7 @@ describe('AppRepo', () => {
       const { store } = env;
       const ids = [];
       for (const name of ['gone', 'kept']) {
-        const app = appRow(env.projectId, { name });
+        const app = appRow(env, { name });
         await store.apps.create(app);
         const rel = releaseRow(app.id, 1);
         await store.releases.create(rel);
@@ -108,7 +108,7 @@ describe('AppRepo', () => {
   it('reports a corrupt JSON column as INTERNAL naming table, row and column', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       const raw = new BetterSqlite3(env.tmp.file);
       raw.prepare('update apps set health = ? where id = ?').run('{"type":', app.id);
@@ -128,7 +128,7 @@ describe('ReleaseRepo', () => {
   it('creates, reads by id and version, lists newest first, knows the latest version', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       assert.equal(await env.store.releases.latestVersion(app.id), 0);
       const rels = [1, 2, 3].map((v) => releaseRow(app.id, v));
@@ -150,7 +150,7 @@ describe('ReleaseRepo', () => {
   it('writes the image id once; the same id again is fine, a different one is an error', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       const rel = releaseRow(app.id, 1);
       await env.store.releases.create(rel);

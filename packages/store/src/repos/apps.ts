@@ -1,10 +1,31 @@
 import { BerthError } from '@berth/protocol';
-import type { Updateable } from 'kysely';
+import type { ExpressionBuilder, Updateable } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
 import { parseCommand, parseEnv, parseHealth, toJson } from '../json.js';
-import type { AppsRecord, AppsTable } from '../schema.js';
+import type { AppsRecord, AppsTable, Database } from '../schema.js';
 import type { AppPatch, AppRepo, AppRow } from '../types.js';
 import { atomically, type Db } from './db.js';
+
+/** An app as read: its own columns plus its project's team. */
+type AppWithTeam = AppsRecord & { team_id: string };
+
+/** Every read joins the project, so an AppRow always carries its team (apps.project_id is NOT NULL). */
+const selectApps = (db: Db) =>
+  db
+    .selectFrom('apps')
+    .innerJoin('projects', 'projects.id', 'apps.project_id')
+    .selectAll('apps')
+    .select('projects.team_id');
+
+/** The same team for UPDATE … RETURNING, which cannot join: a correlated subquery. */
+const teamOfProject = (eb: ExpressionBuilder<Database, 'apps'>) =>
+  eb
+    .selectFrom('projects')
+    .select('projects.team_id')
+    .whereRef('projects.id', '=', 'apps.project_id')
+    .$asScalar()
+    .$notNull()
+    .as('team_id');
 
 export function createAppRepo(db: Db): AppRepo {
   return {
@@ -19,17 +40,17 @@ export function createAppRepo(db: Db): AppRepo {
     },
 
     async getByName(name) {
-      const r = await db.selectFrom('apps').selectAll().where('name', '=', name).executeTakeFirst();
+      const r = await selectApps(db).where('apps.name', '=', name).executeTakeFirst();
       return r ? toAppRow(r) : null;
     },
 
     async getById(id) {
-      const r = await db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = await selectApps(db).where('apps.id', '=', id).executeTakeFirst();
       return r ? toAppRow(r) : null;
     },
 
     async list() {
-      const rows = await db.selectFrom('apps').selectAll().orderBy('name').execute();
+      const rows = await selectApps(db).orderBy('apps.name').execute();
       return rows.map(toAppRow);
     },
 
@@ -39,6 +60,7 @@ export function createAppRepo(db: Db): AppRepo {
         .set({ ...toAppsUpdate(patch), updated_at: now })
         .where('id', '=', id)
         .returningAll()
+        .returning(teamOfProject)
         .executeTakeFirst();
       if (!r)
         throw new BerthError('APP_NOT_FOUND', `No app with id "${id}"`, {
@@ -66,6 +88,7 @@ function appExists(name: string, cause: unknown): BerthError {
   });
 }
 
+/** teamId is not written: it belongs to the project, and an app follows its project. */
 const toAppsRecord = (row: AppRow): AppsRecord => ({
   id: row.id,
   project_id: row.projectId,
@@ -97,11 +120,12 @@ function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
   return u;
 }
 
-function toAppRow(r: AppsRecord): AppRow {
+function toAppRow(r: AppWithTeam): AppRow {
   const at = (column: string) => ({ table: 'apps', id: r.id, column });
   return {
     id: r.id,
     projectId: r.project_id,
+    teamId: r.team_id,
     name: r.name,
     image: r.image,
     port: r.port,

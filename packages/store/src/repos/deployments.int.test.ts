@@ -22,7 +22,7 @@ describe('DeploymentRepo', () => {
   it('creates, reads, lists newest first with a limit, finds by idempotency key', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       const rel = releaseRow(app.id, 1);
       await env.store.releases.create(rel);
@@ -52,7 +52,7 @@ describe('DeploymentRepo', () => {
   it('updates status, error, times, replicas and the previous release; DEPLOYMENT_NOT_FOUND for an unknown id', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       const rel = releaseRow(app.id, 1);
       await env.store.releases.create(rel);
@@ -85,7 +85,7 @@ describe('DeploymentRepo', () => {
   it('finds the newest succeeded deployment of another release', async () => {
     const env = await openTempStore();
     try {
-      const app = appRow(env.projectId);
+      const app = appRow(env);
       await env.store.apps.create(app);
       const [r1, r2, r3] = [1, 2, 3].map((v) => releaseRow(app.id, v)) as [
         ReturnType<typeof releaseRow>,
@@ -107,7 +107,7 @@ describe('DeploymentRepo', () => {
 });
 
 async function deployment(env: Env, name = 'web'): Promise<string> {
-  const app = appRow(env.projectId, { name });
+  const app = appRow(env, { name });
   await env.store.apps.create(app);
   const rel = releaseRow(app.id, 1);
   await env.store.releases.create(rel);

@@ -20,6 +20,7 @@ export function createServerRepo(db: Db): ServerRepo {
           id: row.id,
           name: row.name,
           public_key: row.publicKey,
+          sealing_key: row.sealingKey,
           created_at: row.createdAt,
           last_seen_at: row.lastSeenAt,
         })
@@ -28,6 +29,10 @@ export function createServerRepo(db: Db): ServerRepo {
 
     async setLastSeen(id, at) {
       await db.updateTable('servers').set({ last_seen_at: at }).where('id', '=', id).execute();
+    },
+
+    async setSealingKey(id, sealingKey) {
+      await db.updateTable('servers').set({ sealing_key: sealingKey }).where('id', '=', id).execute();
     },
 
     async list() {
@@ -41,6 +46,7 @@ const toServerRow = (r: ServersRecord): ServerRow => ({
   id: r.id,
   name: r.name,
   publicKey: r.public_key,
+  sealingKey: r.sealing_key,
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
 });

@@ -75,7 +75,8 @@ describe('TokenRepo', () => {
       assert.equal(await env.store.tokens.findByHash('b'.repeat(64)), null);
       await env.store.tokens.touch(token.id, NOW + 5);
       assert.deepEqual(await env.store.tokens.list(), [{ ...token, lastUsedAt: NOW + 5 }]);
-      await assert.rejects(env.store.tokens.create({ ...token, id: newId('tok') }), /UNIQUE/);
+      // The same hash under another name: a raw constraint error, not a naming problem.
+      await assert.rejects(env.store.tokens.create({ ...token, id: newId('tok'), name: 'other' }), /UNIQUE/);
     } finally {
       await env.done();
     }
@@ -90,6 +91,7 @@ describe('ServerRepo', () => {
         id: newId('srv'),
         name: 'a',
         publicKey: 'MCowBQYDK2VwAyEA',
+        sealingKey: null,
         createdAt: NOW,
         lastSeenAt: null,
       };
@@ -97,7 +99,10 @@ describe('ServerRepo', () => {
       assert.deepEqual(await env.store.servers.findByPublicKey(server.publicKey), server);
       assert.equal(await env.store.servers.findByPublicKey('nope'), null);
       await env.store.servers.setLastSeen(server.id, NOW + 9);
-      assert.deepEqual(await env.store.servers.list(), [{ ...server, lastSeenAt: NOW + 9 }]);
+      await env.store.servers.setSealingKey(server.id, 'MCowBQYDK2VuAyEA');
+      assert.deepEqual(await env.store.servers.list(), [
+        { ...server, lastSeenAt: NOW + 9, sealingKey: 'MCowBQYDK2VuAyEA' },
+      ]);
       await assert.rejects(env.store.servers.create({ ...server, id: newId('srv') }), /UNIQUE/);
     } finally {
       await env.done();

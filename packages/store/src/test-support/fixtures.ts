@@ -97,10 +97,12 @@ export const HEALTH = {
   probeTimeoutMs: 1000,
 } as const;
 
-export function appRow(projectId: string, over: Partial<AppRow> = {}): AppRow {
+/** An app in the given project; teamId must be that project's team, as reads return it. */
+export function appRow(at: { projectId: string; teamId: string }, over: Partial<AppRow> = {}): AppRow {
   return {
     id: newId('app'),
-    projectId,
+    projectId: at.projectId,
+    teamId: at.teamId,
     name: 'web',
     image: 'localhost/hello:1',
     port: 8080,

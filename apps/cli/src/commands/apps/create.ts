@@ -15,6 +15,8 @@ interface CreateOptions extends CommonOptions {
   healthInterval?: number;
   healthTimeout?: number;
   healthProbeTimeout?: number;
+  team?: string;
+  project?: string;
 }
 
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
@@ -30,6 +32,8 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
     )
     .option('--replicas <n>', 'number of replicas (default 1)', parseIntArg(0, 64))
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
+    .option('--team <team>', 'the team that owns it (default: yours)')
+    .option('--project <project>', "a project of that team (default: the team's default project)")
     .option('--health-type <type>', 'http (default) or tcp')
     .option('--health-path <path>', 'HTTP path that answers 2xx/3xx when healthy (default /)')
     .option(
@@ -52,6 +56,8 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
           ...(opts.replicas !== undefined && { replicas: opts.replicas }),
           ...(opts.env && { env: parseEnvPairs(opts.env) }),
           ...(command.length > 0 && { command }),
+          ...(opts.team && { team: opts.team }),
+          ...(opts.project && { project: opts.project }),
         };
         const health = healthInput(opts);
         if (health) input.health = health;

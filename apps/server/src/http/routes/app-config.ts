@@ -10,6 +10,8 @@ import {
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { scopeApp } from '../../access/authorize.js';
+import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponse, problemResponses } from '../schemas.js';
@@ -26,7 +28,7 @@ export const appConfigRoutes =
     app.get(
       '/apps/:app/env',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'app', permission: 'app:read' } },
         schema: {
           operationId: 'getEnv',
           tags: ['env'],
@@ -34,13 +36,13 @@ export const appConfigRoutes =
           response: { 200: EnvList, ...problemResponses },
         },
       },
-      async (request) => ({ env: (await ctx.service.getApp(request.params.app)).env }),
+      (request) => ({ env: scopeApp(request).env }),
     );
 
     app.patch(
       '/apps/:app/env',
       {
-        config: { permission: 'app:deploy' },
+        config: { access: { kind: 'app', permission: 'app:deploy' }, audit: 'env.change' },
         schema: {
           operationId: 'patchEnv',
           tags: ['env'],
@@ -53,7 +55,14 @@ export const appConfigRoutes =
       },
       async (request) => {
         const idem = idempotencyOf(request.headers, 'env', request.body);
-        const { app: row, deployment } = await ctx.service.patchEnv(request.params.app, request.body, idem);
+        const keys = [...Object.keys(request.body.set ?? {}), ...(request.body.unset ?? [])].join(',');
+        const { app: row, deployment } = await ctx.service.patchEnv(
+          request.params.app,
+          request.body,
+          idem,
+          intentOf(request, `app:${request.params.app}`, { keys }),
+        );
+        request.audited = true;
         return { env: row.env, deployment: deployment ? await ctx.deploymentView(deployment) : null };
       },
     );
@@ -61,7 +70,7 @@ export const appConfigRoutes =
     app.post(
       '/apps/:app/scale',
       {
-        config: { permission: 'app:deploy' },
+        config: { access: { kind: 'app', permission: 'app:deploy' }, audit: 'scale' },
         schema: {
           operationId: 'scaleApp',
           tags: ['env'],
@@ -74,7 +83,13 @@ export const appConfigRoutes =
       },
       async (request) => {
         const idem = idempotencyOf(request.headers, 'scale', request.body);
-        const { deployment } = await ctx.service.scale(request.params.app, request.body.replicas, idem);
+        const { deployment } = await ctx.service.scale(
+          request.params.app,
+          request.body.replicas,
+          idem,
+          intentOf(request, `app:${request.params.app}`, { replicas: request.body.replicas }),
+        );
+        request.audited = true;
         return {
           replicas: request.body.replicas,
           deployment: deployment ? await ctx.deploymentView(deployment) : null,
@@ -85,7 +100,7 @@ export const appConfigRoutes =
     app.get(
       '/apps/:app/releases',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'app', permission: 'app:read' } },
         schema: {
           operationId: 'listReleases',
           tags: ['releases'],
@@ -94,7 +109,7 @@ export const appConfigRoutes =
         },
       },
       async (request) => {
-        const row = await ctx.service.getApp(request.params.app);
+        const row = scopeApp(request);
         const releases = await ctx.store.releases.list(row.id);
         return { releases: releases.map((r) => toReleaseView(r, row.currentReleaseId)) };
       },
@@ -103,7 +118,7 @@ export const appConfigRoutes =
     app.get(
       '/apps/:app/logs',
       {
-        config: { permission: 'app:logs' },
+        config: { access: { kind: 'app', permission: 'app:logs' } },
         schema: {
           operationId: 'streamLogs',
           tags: ['logs'],
@@ -118,7 +133,7 @@ export const appConfigRoutes =
         },
       },
       async (request, reply) => {
-        const row = await ctx.service.getApp(request.params.app);
+        const row = scopeApp(request);
         const follow = request.query.follow === 'true' || request.query.follow === '1';
         return streamLogs(ctx, { appId: row.id, tail: request.query.tail ?? 100, follow }, request, reply);
       },

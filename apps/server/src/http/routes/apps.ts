@@ -1,6 +1,10 @@
 import { App, AppCreate, AppList, AppParams, AppUpdate } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { scopeApp, scopeTeam, scopeOf } from '../../access/authorize.js';
+import { teamsWith } from '../../access/policy.js';
+import { intentOf } from '../../audit/intent.js';
+import { projectFor } from '../../identity/teams.js';
 import type { RouteContext } from '../context.js';
 import { problemResponses } from '../schemas.js';
 
@@ -10,16 +14,21 @@ export const appRoutes =
     app.get(
       '/apps',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'authenticated' } },
         schema: { operationId: 'listApps', tags: ['apps'], response: { 200: AppList, ...problemResponses } },
       },
-      async () => ({ apps: await Promise.all((await ctx.store.apps.list()).map((a) => ctx.appView(a))) }),
+      async (request) => {
+        // Only the apps of teams the caller can read: others are not there for it.
+        const teams = new Set(teamsWith(scopeOf(request).principal, 'app:read'));
+        const apps = (await ctx.store.apps.list()).filter((a) => teams.has(a.teamId));
+        return { apps: await Promise.all(apps.map((a) => ctx.appView(a))) };
+      },
     );
 
     app.post(
       '/apps',
       {
-        config: { permission: 'app:write' },
+        config: { access: { kind: 'team', permission: 'app:write', source: 'body' }, audit: 'app.create' },
         schema: {
           operationId: 'createApp',
           tags: ['apps'],
@@ -29,7 +38,14 @@ export const appRoutes =
         },
       },
       async (request, reply) => {
-        const row = await ctx.service.createApp(request.body, { projectId: ctx.defaults.projectId });
+        const team = scopeTeam(request);
+        const project = await projectFor(ctx.store, team, request.body.project);
+        const row = await ctx.service.createApp(
+          request.body,
+          { projectId: project.id, teamId: team.id },
+          intentOf(request, `app:${request.body.name}`),
+        );
+        request.audited = true;
         return reply.status(201).send(await ctx.appView(row));
       },
     );
@@ -37,7 +53,7 @@ export const appRoutes =
     app.get(
       '/apps/:app',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'app', permission: 'app:read' } },
         schema: {
           operationId: 'getApp',
           tags: ['apps'],
@@ -45,13 +61,13 @@ export const appRoutes =
           response: { 200: App, ...problemResponses },
         },
       },
-      async (request) => ctx.appView(await ctx.service.getApp(request.params.app)),
+      async (request) => ctx.appView(scopeApp(request)),
     );
 
     app.patch(
       '/apps/:app',
       {
-        config: { permission: 'app:write' },
+        config: { access: { kind: 'app', permission: 'app:write' }, audit: 'app.update' },
         schema: {
           operationId: 'updateApp',
           tags: ['apps'],
@@ -61,13 +77,21 @@ export const appRoutes =
           response: { 200: App, ...problemResponses },
         },
       },
-      async (request) => ctx.appView(await ctx.service.updateApp(request.params.app, request.body)),
+      async (request) => {
+        const row = await ctx.service.updateApp(
+          request.params.app,
+          request.body,
+          intentOf(request, `app:${request.params.app}`),
+        );
+        request.audited = true;
+        return ctx.appView(row);
+      },
     );
 
     app.delete(
       '/apps/:app',
       {
-        config: { permission: 'app:write' },
+        config: { access: { kind: 'app', permission: 'app:write' }, audit: 'app.delete' },
         schema: {
           operationId: 'deleteApp',
           tags: ['apps'],
@@ -77,7 +101,8 @@ export const appRoutes =
         },
       },
       async (request, reply) => {
-        await ctx.service.deleteApp(request.params.app);
+        await ctx.service.deleteApp(request.params.app, intentOf(request, `app:${request.params.app}`));
+        request.audited = true;
         return reply.status(204).send(null);
       },
     );

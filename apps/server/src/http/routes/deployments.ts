@@ -11,6 +11,8 @@ import {
   BerthError,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { scopeApp } from '../../access/authorize.js';
+import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
@@ -22,7 +24,7 @@ export const deploymentRoutes =
     app.post(
       '/apps/:app/deployments',
       {
-        config: { permission: 'app:deploy' },
+        config: { access: { kind: 'app', permission: 'app:deploy' }, audit: 'deploy' },
         schema: {
           operationId: 'deployApp',
           tags: ['deployments'],
@@ -37,7 +39,13 @@ export const deploymentRoutes =
       async (request, reply) => {
         const body = request.body ?? {};
         const idem = idempotencyOf(request.headers, 'deploy', body);
-        const d = await ctx.service.deploy(request.params.app, body.image, idem);
+        const d = await ctx.service.deploy(
+          request.params.app,
+          body.image,
+          idem,
+          intentOf(request, `app:${request.params.app}`, { image: body.image ?? null }),
+        );
+        request.audited = true;
         return reply.status(202).send(await ctx.deploymentView(d));
       },
     );
@@ -45,7 +53,7 @@ export const deploymentRoutes =
     app.get(
       '/apps/:app/deployments',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'app', permission: 'app:read' } },
         schema: {
           operationId: 'listDeployments',
           tags: ['deployments'],
@@ -54,7 +62,7 @@ export const deploymentRoutes =
         },
       },
       async (request) => {
-        const appRow = await ctx.service.getApp(request.params.app);
+        const appRow = scopeApp(request);
         const rows = await ctx.store.deployments.list(appRow.id, 100);
         return { deployments: await Promise.all(rows.map((d) => ctx.deploymentView(d))) };
       },
@@ -63,7 +71,7 @@ export const deploymentRoutes =
     app.post(
       '/apps/:app/rollback',
       {
-        config: { permission: 'app:deploy' },
+        config: { access: { kind: 'app', permission: 'app:deploy' }, audit: 'rollback' },
         schema: {
           operationId: 'rollbackApp',
           tags: ['deployments'],
@@ -77,7 +85,13 @@ export const deploymentRoutes =
       async (request, reply) => {
         const body = request.body ?? {};
         const idem = idempotencyOf(request.headers, 'rollback', body);
-        const d = await ctx.service.rollback(request.params.app, body.toVersion, idem);
+        const d = await ctx.service.rollback(
+          request.params.app,
+          body.toVersion,
+          idem,
+          intentOf(request, `app:${request.params.app}`, { toVersion: body.toVersion ?? null }),
+        );
+        request.audited = true;
         return reply.status(202).send(await ctx.deploymentView(d));
       },
     );
@@ -85,7 +99,7 @@ export const deploymentRoutes =
     app.get(
       '/deployments/:id',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'deployment', permission: 'app:read' } },
         schema: {
           operationId: 'getDeployment',
           tags: ['deployments'],
@@ -111,7 +125,7 @@ export const deploymentRoutes =
     app.get(
       '/deployments/:id/events',
       {
-        config: { permission: 'app:read' },
+        config: { access: { kind: 'deployment', permission: 'app:read' } },
         schema: {
           operationId: 'streamDeploymentEvents',
           tags: ['deployments'],

@@ -11,7 +11,7 @@ export const systemRoutes =
     app.get(
       '/health',
       {
-        config: { permission: 'public' },
+        config: { access: { kind: 'public' } },
         schema: { operationId: 'health', tags: ['system'], security: [], response: { 200: Health } },
       },
       () => ({ status: 'ok' as const, version: VERSION }),
@@ -20,7 +20,7 @@ export const systemRoutes =
     app.get(
       '/servers',
       {
-        config: { permission: 'server:read' },
+        config: { access: { kind: 'authenticated' } },
         schema: {
           operationId: 'listServers',
           tags: ['system'],

@@ -25,6 +25,7 @@ export function desiredApp(
       port: 8080,
       command: null,
       health: { type: 'http', path: '/', intervalMs: 1000, timeoutMs: 10_000, probeTimeoutMs: 1000 },
+      secrets: {},
     },
     replicas: 2,
     hostnames: ['web.localhost'],

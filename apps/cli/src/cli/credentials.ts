@@ -1,0 +1,64 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { CliEnvironment } from './environment.js';
+
+/**
+ * Login sessions of the CLI, one per berthd URL, in ~/.config/berth/credentials.json (0600).
+ * A stored session wins over the data dir's admin token, so `berth login` as another user
+ * changes who the CLI acts as until `berth logout`.
+ */
+export interface StoredSession {
+  token: string;
+  email: string;
+  expiresAt: string;
+}
+
+interface CredentialsFile {
+  sessions: Record<string, StoredSession>;
+}
+
+export function credentialsPath({ env }: CliEnvironment): string {
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'credentials.json');
+}
+
+function read(file: string): CredentialsFile {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<CredentialsFile>;
+    return {
+      sessions: typeof parsed.sessions === 'object' && parsed.sessions !== null ? parsed.sessions : {},
+    };
+  } catch {
+    return { sessions: {} };
+  }
+}
+
+function write(file: string, content: CredentialsFile): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+const key = (url: string): string => url.replace(/\/+$/, '');
+
+export function storedSession(environment: CliEnvironment, url: string, now: number): StoredSession | null {
+  const s = read(credentialsPath(environment)).sessions[key(url)];
+  return s && Date.parse(s.expiresAt) > now ? s : null;
+}
+
+export function saveSession(environment: CliEnvironment, url: string, session: StoredSession): void {
+  const file = credentialsPath(environment);
+  const content = read(file);
+  content.sessions[key(url)] = session;
+  write(file, content);
+}
+
+export function forgetSession(environment: CliEnvironment, url: string): boolean {
+  const file = credentialsPath(environment);
+  const content = read(file);
+  if (!content.sessions[key(url)]) return false;
+  delete content.sessions[key(url)];
+  write(file, content);
+  return true;
+}

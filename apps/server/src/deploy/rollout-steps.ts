@@ -1,0 +1,156 @@
+import type { DeploymentKind } from '@berth/protocol';
+import { BerthError } from '@berth/protocol';
+import type { AppRow, DeploymentRow, ReleaseRow, Repos } from '@berth/store';
+import { createId } from '../ids.js';
+
+/**
+ * The steps every change that rolls something out shares: find the app, replay an idempotent
+ * retry, freeze a release (with a copy of the app's sealed secrets), queue its deployment.
+ * All of them run inside the caller's transaction.
+ */
+
+export interface Idempotency {
+  key: string | null;
+  /** Hash of what the request asked, to tell a retry from a different request reusing the key. */
+  requestHash: string;
+}
+
+export async function requireApp(repos: Repos, name: string): Promise<AppRow> {
+  const app = await repos.apps.getByName(name);
+  if (!app) {
+    throw new BerthError('APP_NOT_FOUND', `There is no app named "${name}"`, {
+      hint: 'List apps with: berth apps list',
+    });
+  }
+  return app;
+}
+
+export async function findReplay(tx: Repos, app: AppRow, idem: Idempotency): Promise<DeploymentRow | null> {
+  if (!idem.key) return null;
+  const existing = await tx.deployments.findByIdempotencyKey(app.id, idem.key);
+  if (!existing) return null;
+  if (existing.requestHash !== idem.requestHash) {
+    throw new BerthError(
+      'IDEMPOTENCY_CONFLICT',
+      `Idempotency key "${idem.key}" was already used for a different request`,
+      {
+        hint: 'Use a new key for a new request',
+      },
+    );
+  }
+  return existing;
+}
+
+export const pickRuntime = (r: ReleaseRow): Pick<AppRow, 'image' | 'port' | 'command' | 'health'> => ({
+  image: r.image,
+  port: r.port,
+  command: r.command,
+  health: r.health,
+});
+
+export async function newRelease(
+  tx: Repos,
+  spec: Pick<AppRow, 'id' | 'image' | 'port' | 'command' | 'env' | 'health' | 'replicas'>,
+  now: number,
+  { imageId }: { imageId: string | null },
+): Promise<ReleaseRow> {
+  const release: ReleaseRow = {
+    id: createId('rel'),
+    appId: spec.id,
+    version: (await tx.releases.latestVersion(spec.id)) + 1,
+    image: spec.image,
+    imageId,
+    env: spec.env,
+    port: spec.port,
+    command: spec.command,
+    health: spec.health,
+    replicas: spec.replicas,
+    createdAt: now,
+  };
+  await tx.releases.create(release);
+  // The release keeps the secrets it was made with (still sealed): a rollback brings them back.
+  const secrets = await tx.secrets.list(spec.id);
+  await tx.releaseSecrets.createMany(
+    secrets.map((s) => ({ releaseId: release.id, key: s.key, value: s.value, keyId: s.keyId })),
+  );
+  return release;
+}
+
+export async function rollbackTarget(
+  tx: Repos,
+  app: AppRow,
+  toVersion: number | undefined,
+): Promise<ReleaseRow> {
+  if (toVersion !== undefined) {
+    const release = await tx.releases.getByVersion(app.id, toVersion);
+    if (!release) {
+      throw new BerthError('RELEASE_NOT_FOUND', `${app.name} has no release v${toVersion}`, {
+        hint: `List releases with: berth releases ${app.name}`,
+      });
+    }
+    if (release.id === app.currentReleaseId) {
+      throw new BerthError(
+        'NOTHING_TO_ROLL_BACK',
+        `v${toVersion} is already the current release of ${app.name}`,
+      );
+    }
+    if (!release.imageId) {
+      throw new BerthError(
+        'NOTHING_TO_ROLL_BACK',
+        `v${toVersion} of ${app.name} was never rolled out (its image was never resolved)`,
+      );
+    }
+    return release;
+  }
+  const previous = app.currentReleaseId
+    ? await tx.deployments.lastSucceededOtherThan(app.id, app.currentReleaseId)
+    : null;
+  const release = previous ? await tx.releases.get(previous.releaseId) : null;
+  if (!release) {
+    throw new BerthError('NOTHING_TO_ROLL_BACK', `${app.name} has no earlier release that was live`, {
+      hint: `Deploy a new release with: berth deploy ${app.name} --image IMAGE`,
+    });
+  }
+  return release;
+}
+
+export async function begin(
+  tx: Repos,
+  app: AppRow,
+  release: ReleaseRow,
+  kind: DeploymentKind,
+  replicas: number,
+  idem: Idempotency,
+  now: number,
+): Promise<DeploymentRow> {
+  const deployment: DeploymentRow = {
+    id: createId('dep'),
+    appId: app.id,
+    releaseId: release.id,
+    kind,
+    status: 'queued',
+    replicas,
+    previousReleaseId: app.currentReleaseId,
+    previousReplicas: app.replicas,
+    idempotencyKey: idem.key,
+    requestHash: idem.requestHash,
+    error: null,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+  };
+  await tx.deployments.create(deployment);
+  await tx.jobs.enqueue(
+    {
+      id: createId('job'),
+      kind: 'deploy',
+      payload: { deploymentId: deployment.id },
+      idempotencyKey: `deploy:${deployment.id}`,
+      concurrencyKey: app.id,
+    },
+    now,
+  );
+  const what = kind === 'scale' ? `scale to ${replicas} replica(s)` : `${kind} of v${release.version}`;
+  await tx.events.append(deployment.id, { at: now, level: 'info', message: `Queued ${what}` });
+  return deployment;
+}

@@ -1,0 +1,171 @@
+import {
+  AppParams,
+  AuditList,
+  AuditQuery,
+  Deployment,
+  KeyList,
+  KeyParams,
+  KeyRotated,
+  SecretList,
+  SecretsPatch,
+} from '@berth/protocol';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { scopeApp, scopeOf } from '../../access/authorize.js';
+import { isInstallationOwner, teamsWith } from '../../access/policy.js';
+import { intentOf } from '../../audit/intent.js';
+import { idempotencyOf } from '../../deploy/service.js';
+import type { RouteContext } from '../context.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
+import { streamAuditExport } from '../streams.js';
+
+const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** App secrets (names only, ever), the master keys, and the audit log. */
+export const secretAndAuditRoutes =
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
+    app.get(
+      '/apps/:app/secrets',
+      {
+        config: { access: { kind: 'app', permission: 'app:read' } },
+        schema: {
+          operationId: 'listSecrets',
+          tags: ['secrets'],
+          params: AppParams,
+          response: { 200: SecretList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const row = scopeApp(request);
+        const secrets = await ctx.secrets.list(row);
+        return { app: row.name, secrets: secrets.map((s) => ({ key: s.key, updatedAt: iso(s.updatedAt) })) };
+      },
+    );
+
+    app.patch(
+      '/apps/:app/secrets',
+      {
+        config: { access: { kind: 'app', permission: 'secret:write' }, audit: 'secret.change' },
+        schema: {
+          operationId: 'patchSecrets',
+          tags: ['secrets'],
+          summary:
+            'Set and unset secrets (encrypted at once, never returned); a deployed app gets a new release',
+          params: AppParams,
+          headers: IdempotencyHeaders,
+          body: SecretsPatch,
+          response: { 200: SecretChange, ...problemResponses },
+        },
+      },
+      async (request) => {
+        // The audit row names the keys, never the values; the idempotency hash covers values only as a digest.
+        const keys = [...Object.keys(request.body.set ?? {}), ...(request.body.unset ?? [])].join(',');
+        const idem = idempotencyOf(request.headers, 'secrets', request.body);
+        const { app: row, deployment } = await ctx.secrets.patch(
+          request.params.app,
+          request.body,
+          idem,
+          intentOf(request, `app:${request.params.app}`, { keys }),
+        );
+        request.audited = true;
+        const secrets = (await ctx.secrets.list(row)).map((s) => ({
+          key: s.key,
+          updatedAt: iso(s.updatedAt),
+        }));
+        return { secrets, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+      },
+    );
+
+    app.get(
+      '/keys',
+      {
+        config: { access: { kind: 'installation' } },
+        schema: { operationId: 'listKeys', tags: ['keys'], response: { 200: KeyList, ...problemResponses } },
+      },
+      async () => ({
+        keys: (await ctx.secrets.listKeys()).map((k) => ({ ...k, createdAt: null })),
+        fromEnvironment: ctx.keys.keyring.source === 'env',
+      }),
+    );
+
+    app.post(
+      '/keys/rotate',
+      {
+        config: { access: { kind: 'installation' }, audit: 'key.rotate' },
+        schema: {
+          operationId: 'rotateKeys',
+          tags: ['keys'],
+          summary: 'A new current master key; every secret re-encrypted under it',
+          response: { 200: KeyRotated, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const result = await ctx.secrets.rotate(intentOf(request, null));
+        request.audited = true;
+        return result;
+      },
+    );
+
+    app.delete(
+      '/keys/:id',
+      {
+        config: { access: { kind: 'installation' }, audit: 'key.retire' },
+        schema: {
+          operationId: 'retireKey',
+          tags: ['keys'],
+          params: KeyParams,
+          response: { 204: z.null().describe('Retired: removed from the key file'), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        await ctx.secrets.retire(request.params.id, intentOf(request, `key:${request.params.id}`));
+        request.audited = true;
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/audit',
+      {
+        config: { access: { kind: 'authenticated' } },
+        schema: {
+          operationId: 'listAudit',
+          tags: ['audit'],
+          querystring: AuditQuery,
+          response: { 200: AuditList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const { principal } = scopeOf(request);
+        // Owners of the default team see every row; team owners and admins see their teams' rows.
+        const all = isInstallationOwner(principal, ctx.defaults.teamId);
+        const rows = await ctx.store.audit.list({
+          afterSeq: request.query.after ?? 0,
+          limit: request.query.limit ?? 100,
+          ...(all ? {} : { teamIds: teamsWith(principal, 'audit:read') }),
+        });
+        return { rows };
+      },
+    );
+
+    app.get(
+      '/audit/export',
+      {
+        config: { access: { kind: 'installation' } },
+        schema: {
+          operationId: 'exportAudit',
+          tags: ['audit'],
+          summary:
+            'NDJSON stream of every audit row with its hashes, oldest first, to verify the chain elsewhere',
+          response: {
+            200: ndjsonResponse('One audit row per line', AuditList.shape.rows.element),
+            ...problemResponses,
+          },
+        },
+      },
+      async (request, reply) => streamAuditExport(ctx, request, reply),
+    );
+    done();
+  };

@@ -1,0 +1,122 @@
+import { rotateKeyring, retireKey, createSecretBox, loadKeyring } from '@berth/crypto';
+import { BerthError, type SecretsPatch } from '@berth/protocol';
+import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
+import { recordDone, type AuditIntent } from '../audit/intent.js';
+import { createMutator, rereleaseCurrent } from '../deploy/service.js';
+import { findReplay, requireApp, type Idempotency } from '../deploy/rollout-steps.js';
+import { readChecks, saveChecks, secretAad, type KeyHolder } from './keys.js';
+
+export type SecretsService = ReturnType<typeof createSecretsService>;
+
+/**
+ * App secrets and the master keys that seal them. A value is sealed the moment it arrives and
+ * opened only to be sealed again for an agent; no plaintext is ever stored, logged or returned.
+ */
+export function createSecretsService(deps: {
+  store: Store;
+  clock: () => number;
+  keys: KeyHolder;
+  onChange: () => void;
+}) {
+  const { store, clock, keys } = deps;
+  const mutate = createMutator(store, clock, deps.onChange);
+
+  return {
+    list: async (app: AppRow): Promise<SecretRow[]> => store.secrets.list(app.id),
+
+    /** Sets and unsets secrets; a deployed app gets a new release with them, rolled out. */
+    patch: (appName: string, patch: SecretsPatch, idem: Idempotency, intent: AuditIntent) =>
+      mutate(
+        intent,
+        async (tx, now): Promise<{ app: AppRow; deployment: DeploymentRow | null; changed: boolean }> => {
+          const app = await requireApp(tx, appName);
+          const replay = await findReplay(tx, app, idem);
+          if (replay) return { app, deployment: replay, changed: true };
+          let changed = false;
+          for (const [key, value] of Object.entries(patch.set ?? {})) {
+            const sealed = keys.box.seal('app-secret', value, secretAad(app.id, key));
+            await tx.secrets.put({
+              appId: app.id,
+              key,
+              value: sealed.value,
+              keyId: sealed.keyId,
+              createdAt: now,
+              updatedAt: now,
+            });
+            changed = true;
+          }
+          for (const key of patch.unset ?? []) changed = (await tx.secrets.delete(app.id, key)) || changed;
+          if (!changed) return { app, deployment: null, changed };
+          return { app, deployment: await rereleaseCurrent(tx, app, 'secrets', idem, now), changed };
+        },
+      ),
+
+    /** The keys, which one is current, and how many values each still seals. */
+    async listKeys() {
+      const inUse = await store.secrets.countByKeyId();
+      return keys.keyring
+        .ids()
+        .map((id) => ({ id, current: id === keys.keyring.currentId, inUse: inUse[id] ?? 0 }));
+    },
+
+    /**
+     * A new current key, then every sealed value (app and release secrets) re-sealed under it in
+     * one transaction. If that transaction fails, the old key is still in the file and opens
+     * everything; a retry re-seals what is left.
+     */
+    async rotate(intent: AuditIntent): Promise<{ current: string; previous: string; resealed: number }> {
+      const previous = keys.keyring.currentId;
+      const { newId } = await rotateKeyring(keys.file, { envKey: keys.envKey });
+      const keyring = await loadKeyring({ file: keys.file, envKey: keys.envKey });
+      const box = createSecretBox(keyring);
+      const resealed = await store.transaction(async (tx) => {
+        let n = 0;
+        for (const s of await tx.secrets.listAll()) {
+          const plain = keys.box.open(
+            'app-secret',
+            { keyId: s.keyId, value: s.value },
+            secretAad(s.appId, s.key),
+          );
+          const sealed = box.seal('app-secret', plain, secretAad(s.appId, s.key));
+          await tx.secrets.reseal(s.appId, s.key, sealed.value, sealed.keyId);
+          n++;
+        }
+        for (const s of await tx.releaseSecrets.listAll()) {
+          const release = await tx.releases.get(s.releaseId);
+          if (!release) continue;
+          const aad = secretAad(release.appId, s.key);
+          const sealed = box.seal(
+            'app-secret',
+            keys.box.open('app-secret', { keyId: s.keyId, value: s.value }, aad),
+            aad,
+          );
+          await tx.releaseSecrets.reseal(s.releaseId, s.key, sealed.value, sealed.keyId);
+          n++;
+        }
+        await saveChecks(tx, keyring, await readChecks(tx));
+        await recordDone(tx, { ...intent, detail: { previous, current: newId, resealed: n } }, clock());
+        return n;
+      });
+      keys.keyring = keyring;
+      keys.box = box;
+      return { current: newId, previous, resealed };
+    },
+
+    async retire(id: string, intent: AuditIntent): Promise<void> {
+      if (!keys.keyring.has(id))
+        throw new BerthError('KEY_NOT_FOUND', `There is no master key ${id}`, {
+          hint: 'List them with: berth keys list',
+        });
+      const inUse = (await store.secrets.countByKeyId())[id] ?? 0;
+      if (inUse > 0) {
+        throw new BerthError('KEY_IN_USE', `Master key ${id} still seals ${inUse} value(s)`, {
+          hint: 'Rotate first: berth keys rotate',
+        });
+      }
+      await retireKey(keys.file, id, inUse, { envKey: keys.envKey });
+      keys.keyring = await loadKeyring({ file: keys.file, envKey: keys.envKey });
+      keys.box = createSecretBox(keys.keyring);
+      await store.transaction((tx) => recordDone(tx, intent, clock()));
+    },
+  };
+}

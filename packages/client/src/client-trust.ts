@@ -1,0 +1,88 @@
+import {
+  AuditList,
+  AuditRow,
+  KeyList,
+  KeyRotated,
+  ProjectList,
+  Project,
+  SecretList,
+  SessionCreated,
+  Team,
+  TeamList,
+  TokenCreated,
+  TokenList,
+  UserCreated,
+  UserList,
+  User,
+  Whoami,
+  OneTimeToken,
+  Deployment,
+  type Role,
+  type SecretsPatch,
+  type TokenCreate,
+  type UserCreate,
+} from '@berth/protocol';
+import { z } from 'zod';
+import { readNdjson } from './ndjson.js';
+import type { Transport } from './transport.js';
+
+const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
+
+const enc = encodeURIComponent;
+const teamQuery = (team: string | undefined): string => (team ? `?team=${enc(team)}` : '');
+
+/** Identity, tenancy, tokens, secrets, master keys and the audit log. */
+export function trustApi({ call, json }: Transport) {
+  return {
+    login: (email: string, password: string) =>
+      json(SessionCreated, 'POST', '/sessions', { email, password, mode: 'cli' }),
+    logout: async () => {
+      await call('DELETE', '/sessions/current');
+    },
+    whoami: () => json(Whoami, 'GET', '/me'),
+    setPassword: async (token: string, password: string) => {
+      await call('POST', '/password', { token, password });
+    },
+
+    createUser: (input: UserCreate) => json(UserCreated, 'POST', '/users', input),
+    listUsers: async () => (await json(UserList, 'GET', '/users')).users,
+    grant: (email: string, team: string, role: Role) =>
+      json(User, 'PUT', `/users/${enc(email)}/memberships/${enc(team)}`, { role }),
+    revokeMembership: async (email: string, team: string) => {
+      await call('DELETE', `/users/${enc(email)}/memberships/${enc(team)}`);
+    },
+    issuePasswordReset: (email: string) =>
+      json(OneTimeToken, 'POST', `/users/${enc(email)}/password-reset`, {}),
+
+    createToken: (input: TokenCreate) => json(TokenCreated, 'POST', '/tokens', input),
+    listTokens: async (team?: string) => (await json(TokenList, 'GET', `/tokens${teamQuery(team)}`)).tokens,
+    revokeToken: async (name: string, team?: string) => {
+      await call('DELETE', `/tokens/${enc(name)}${teamQuery(team)}`);
+    },
+
+    createTeam: (name: string) => json(Team, 'POST', '/teams', { name }),
+    listTeams: async () => (await json(TeamList, 'GET', '/teams')).teams,
+    createProject: (name: string, team?: string) =>
+      json(Project, 'POST', '/projects', { name, ...(team && { team }) }),
+    listProjects: async (team?: string) =>
+      (await json(ProjectList, 'GET', `/projects${teamQuery(team)}`)).projects,
+
+    listSecrets: (app: string) => json(SecretList, 'GET', `/apps/${enc(app)}/secrets`),
+    patchSecrets: (app: string, patch: SecretsPatch) =>
+      json(SecretChange, 'PATCH', `/apps/${enc(app)}/secrets`, patch),
+
+    listKeys: () => json(KeyList, 'GET', '/keys'),
+    rotateKeys: () => json(KeyRotated, 'POST', '/keys/rotate', {}),
+    retireKey: async (id: string) => {
+      await call('DELETE', `/keys/${enc(id)}`);
+    },
+
+    listAudit: async (after = 0, limit = 100) =>
+      (await json(AuditList, 'GET', `/audit?after=${after}&limit=${limit}`)).rows,
+    async *exportAudit(): AsyncGenerator<AuditRow> {
+      const res = await call('GET', '/audit/export', undefined, {}, {});
+      if (!res.body) return;
+      for await (const line of readNdjson(res.body)) yield AuditRow.parse(line);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { isErrorCode, type ErrorCode, type FieldIssue } from '@berth/protocol';
+import type { z } from 'zod';
+
+/** The HTTP transport under the typed client: auth header, timeouts, problem+json → ApiError. */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'UNREACHABLE',
+    message: string,
+    readonly hint: string | undefined,
+    readonly issues: FieldIssue[],
+    readonly requestId: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  token: string | null;
+  /** Per-request timeout for non-streaming calls. */
+  timeoutMs?: number;
+}
+
+/** Function properties, not methods: callers destructure them. */
+export interface Transport {
+  call: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+    stream?: { signal?: AbortSignal | undefined } | null,
+  ) => Promise<Response>;
+  json: <S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<z.infer<S>>;
+}
+
+export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOptions): Transport {
+  const base = url.replace(/\/+$/, '');
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    stream: { signal?: AbortSignal | undefined } | null = null,
+  ): Promise<Response> {
+    const init: RequestInit = {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: stream ? (stream.signal ?? null) : AbortSignal.timeout(timeoutMs),
+    };
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/v1${path}`, init);
+    } catch (err) {
+      if (stream?.signal?.aborted) throw err;
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      throw new ApiError(
+        0,
+        'UNREACHABLE',
+        `Cannot reach berthd at ${base} (${cause})`,
+        'Is `berth up` running? Check BERTH_URL or --url',
+        [],
+        undefined,
+      );
+    }
+    if (!res.ok) throw await toApiError(res);
+    return res;
+  }
+
+  async function json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<z.infer<S>> {
+    const res = await call(method, path, body, headers);
+    return schema.parse(await res.json());
+  }
+
+  return { call, json };
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text();
+  let body: { code?: unknown; detail?: unknown; hint?: unknown; errors?: unknown; requestId?: unknown } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // Not problem+json: something other than berthd answered.
+  }
+  const code = isErrorCode(body.code) ? body.code : 'INTERNAL';
+  const message = typeof body.detail === 'string' ? body.detail : `HTTP ${res.status}: ${text.slice(0, 200)}`;
+  return new ApiError(
+    res.status,
+    code,
+    message,
+    typeof body.hint === 'string' ? body.hint : undefined,
+    Array.isArray(body.errors) ? (body.errors as FieldIssue[]) : [],
+    typeof body.requestId === 'string' ? body.requestId : undefined,
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * @berth/crypto: the one place Berth does cryptography. Everything else calls these functions
+ * and never touches node:crypto for secrets, passwords or tokens, so there is exactly one
+ * implementation to review.
+ */
+export { HKDF_SALT, SECRET_PURPOSES } from './kdf.js';
+export type { SecretPurpose } from './kdf.js';
+export { loadKeyring, parseEnvMasterKey, retireKey, rotateKeyring } from './keyring.js';
+export type { Keyring, KeyringSource, LoadKeyringOptions } from './keyring.js';
+export type { KeyringFile, KeyringFileKey } from './keyring-file.js';
+export { assertKeyringMatches, keyCheck, verifyKeyCheck } from './key-check.js';
+export type { StoredKeyCheck } from './key-check.js';
+export { createSecretBox } from './aead.js';
+export type { SealedValue, SecretBox } from './aead.js';
+export { generateSealingKeyPair, openSealed, parseSealingPublicKey, sealFor } from './sealing.js';
+export type { SealingKeyPair } from './sealing.js';
+export {
+  PASSWORD_HASH_PARAMS,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  checkPasswordRules,
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from './passwords.js';
+export {
+  csrfTokenFor,
+  generateToken,
+  hashToken,
+  hmacSha256Hex,
+  sha3_256Hex,
+  timingSafeEqualStrings,
+  verifyCsrfToken,
+} from './tokens.js';

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import {
+  AppName,
+  Email,
+  Env,
+  EnvKey,
+  Id,
+  KeyId,
+  Password,
+  ProjectName,
+  Role,
+  TeamName,
+  TokenName,
+} from './names.js';
+
+/** Identity, tenancy, tokens, secrets, keys and audit: request and response shapes. */
+
+const Timestamp = z.string().describe('RFC 3339 timestamp');
+
+// --- sessions --------------------------------------------------------------------------------
+
+export const SessionCreate = z
+  .object({
+    email: Email,
+    /** Not checked against the password rules: a login only compares. */
+    password: z.string().min(1).max(1024),
+    /** `browser` sets an HttpOnly session cookie and returns a CSRF token instead of a bearer token. */
+    mode: z.enum(['cli', 'browser']).optional(),
+  })
+  .strict();
+export type SessionCreate = z.infer<typeof SessionCreate>;
+
+export const Membership = z.object({ team: TeamName, role: Role });
+export type Membership = z.infer<typeof Membership>;
+
+export const User = z.object({
+  id: Id,
+  email: z.string(),
+  hasPassword: z.boolean(),
+  memberships: z.array(Membership),
+  createdAt: Timestamp,
+});
+export type User = z.infer<typeof User>;
+
+export const SessionCreated = z.object({
+  /** The bearer token (cli mode) or null (browser mode: it is in the cookie). */
+  token: z.string().nullable(),
+  /** Browser mode: send it as X-CSRF-Token with every change. */
+  csrfToken: z.string().nullable(),
+  expiresAt: Timestamp,
+  user: User,
+});
+
+export const Whoami = z.object({
+  kind: z.enum(['user', 'token']),
+  name: z.string(),
+  memberships: z.array(Membership),
+});
+export type Whoami = z.infer<typeof Whoami>;
+
+export const PasswordSet = z.object({ token: z.string().min(1).max(200), password: Password }).strict();
+export type PasswordSet = z.infer<typeof PasswordSet>;
+
+// --- users -------------------------------------------------------------------------------------
+
+export const UserCreate = z
+  .object({
+    email: Email,
+    role: Role,
+    team: TeamName.optional(),
+    /** Set now; without it the answer carries a one-time setup token for the user. */
+    password: Password.optional(),
+  })
+  .strict();
+export type UserCreate = z.infer<typeof UserCreate>;
+
+export const OneTimeToken = z.object({
+  token: z.string(),
+  purpose: z.enum(['setup', 'reset']),
+  expiresAt: Timestamp,
+});
+export type OneTimeToken = z.infer<typeof OneTimeToken>;
+
+export const UserCreated = z.object({ user: User, setup: OneTimeToken.nullable() });
+export const UserList = z.object({ users: z.array(User) });
+export const UserParams = z.object({ user: Email }).strict();
+export const MembershipParams = z.object({ user: Email, team: TeamName }).strict();
+export const MembershipPut = z.object({ role: Role }).strict();
+
+// --- tokens ------------------------------------------------------------------------------------
+
+export const TokenCreate = z
+  .object({
+    name: TokenName,
+    role: Role,
+    team: TeamName.optional(),
+    /** Lifetime in days; none means it does not expire. */
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+export type TokenCreate = z.infer<typeof TokenCreate>;
+
+export const ApiToken = z.object({
+  id: Id,
+  name: z.string(),
+  role: Role,
+  team: TeamName,
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+  expiresAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const TokenCreated = ApiToken.extend({ token: z.string() });
+export const TokenList = z.object({ tokens: z.array(ApiToken) });
+export const TokenParams = z.object({ name: TokenName }).strict();
+export const TeamQuery = z.object({ team: TeamName.optional() }).strict();
+
+// --- teams and projects ------------------------------------------------------------------------
+
+export const TeamCreate = z.object({ name: TeamName }).strict();
+export const Team = z.object({ id: Id, name: TeamName, role: Role.nullable(), createdAt: Timestamp });
+export type Team = z.infer<typeof Team>;
+export const TeamList = z.object({ teams: z.array(Team) });
+export const TeamParams = z.object({ team: TeamName }).strict();
+
+export const ProjectCreate = z.object({ name: ProjectName, team: TeamName.optional() }).strict();
+export const Project = z.object({ id: Id, name: ProjectName, team: TeamName, createdAt: Timestamp });
+export type Project = z.infer<typeof Project>;
+export const ProjectList = z.object({ projects: z.array(Project) });
+
+// --- secrets -----------------------------------------------------------------------------------
+
+export const SecretsPatch = z
+  .object({ set: Env.optional(), unset: z.array(EnvKey).max(256).optional() })
+  .strict()
+  .refine((p) => Object.keys(p.set ?? {}).length + (p.unset ?? []).length > 0, {
+    message: 'set or unset at least one secret',
+  });
+export type SecretsPatch = z.infer<typeof SecretsPatch>;
+
+/** A secret as anyone sees it: its name and when it changed. Values never leave berthd. */
+export const SecretInfo = z.object({ key: EnvKey, updatedAt: Timestamp });
+export const SecretList = z.object({ app: AppName, secrets: z.array(SecretInfo) });
+
+// --- keys --------------------------------------------------------------------------------------
+
+export const MasterKey = z.object({
+  id: KeyId,
+  current: z.boolean(),
+  /** How many sealed values still use it. */
+  inUse: z.number().int(),
+  createdAt: Timestamp.nullable(),
+});
+export const KeyList = z.object({ keys: z.array(MasterKey), fromEnvironment: z.boolean() });
+export const KeyRotated = z.object({ current: KeyId, previous: KeyId, resealed: z.number().int() });
+export const KeyParams = z.object({ id: KeyId }).strict();
+
+// --- audit -------------------------------------------------------------------------------------
+
+export const AuditRow = z.object({
+  seq: z.number().int(),
+  at: z.number().int().describe('epoch milliseconds, as hashed'),
+  actorKind: z.enum(['user', 'token', 'agent', 'system', 'anonymous']),
+  actorId: z.string().nullable(),
+  actorName: z.string().nullable(),
+  teamId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: z.enum(['ok', 'denied', 'failed']),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditRow = z.infer<typeof AuditRow>;
+export const AuditList = z.object({ rows: z.array(AuditRow) });
+export const AuditQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();

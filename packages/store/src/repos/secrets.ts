@@ -1,0 +1,151 @@
+import type { ReleaseSecretsRecord, SecretsRecord } from '../schema.js';
+import type { ReleaseSecretRepo, ReleaseSecretRow, SecretRepo, SecretRow } from '../types-secrets.js';
+import { atomically, type Db } from './db.js';
+
+/**
+ * Sealed values only: the store moves ciphertext and key ids, and never sees a plaintext.
+ * An app's secrets go with the app, a release's frozen copy with the release (ON DELETE CASCADE).
+ */
+
+/** Rows per INSERT: well below SQLite's bound-parameter limit, however many secrets a release has. */
+const INSERT_CHUNK = 200;
+
+export function createSecretRepo(db: Db): SecretRepo {
+  return {
+    async put(row) {
+      // One upsert, so two concurrent puts of a new key cannot fail on the primary key; the
+      // existing created_at is kept because the conflict branch does not set it.
+      await db
+        .insertInto('secrets')
+        .values({
+          app_id: row.appId,
+          key: row.key,
+          value: row.value,
+          key_id: row.keyId,
+          created_at: row.createdAt,
+          updated_at: row.updatedAt,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['app_id', 'key'])
+            .doUpdateSet({ value: row.value, key_id: row.keyId, updated_at: row.updatedAt }),
+        )
+        .execute();
+    },
+
+    async delete(appId, key) {
+      const res = await db
+        .deleteFrom('secrets')
+        .where('app_id', '=', appId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      return res.numDeletedRows > 0n;
+    },
+
+    async list(appId) {
+      const rows = await db
+        .selectFrom('secrets')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .orderBy('key')
+        .execute();
+      return rows.map(toSecretRow);
+    },
+
+    async listAll() {
+      const rows = await db.selectFrom('secrets').selectAll().orderBy('app_id').orderBy('key').execute();
+      return rows.map(toSecretRow);
+    },
+
+    async reseal(appId, key, value, keyId) {
+      await db
+        .updateTable('secrets')
+        .set({ value, key_id: keyId })
+        .where('app_id', '=', appId)
+        .where('key', '=', key)
+        .execute();
+    },
+
+    async countByKeyId() {
+      // One statement over both tables, so the counts are of one moment: a rotation checks that
+      // an old key seals nothing before it is retired.
+      const rows = await db
+        .selectFrom(
+          db
+            .selectFrom('secrets')
+            .select('key_id')
+            .unionAll(db.selectFrom('release_secrets').select('key_id'))
+            .as('sealed'),
+        )
+        .select(['sealed.key_id', (eb) => eb.fn.countAll().as('n')])
+        .groupBy('sealed.key_id')
+        .orderBy('sealed.key_id')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.key_id, Number(r.n)]));
+    },
+  };
+}
+
+export function createReleaseSecretRepo(db: Db): ReleaseSecretRepo {
+  return {
+    async createMany(rows) {
+      if (rows.length === 0) return;
+      await atomically(db, async (trx) => {
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          const chunk = rows.slice(i, i + INSERT_CHUNK).map((r) => ({
+            release_id: r.releaseId,
+            key: r.key,
+            value: r.value,
+            key_id: r.keyId,
+          }));
+          await trx.insertInto('release_secrets').values(chunk).execute();
+        }
+      });
+    },
+
+    async list(releaseId) {
+      const rows = await db
+        .selectFrom('release_secrets')
+        .selectAll()
+        .where('release_id', '=', releaseId)
+        .orderBy('key')
+        .execute();
+      return rows.map(toReleaseSecretRow);
+    },
+
+    async listAll() {
+      const rows = await db
+        .selectFrom('release_secrets')
+        .selectAll()
+        .orderBy('release_id')
+        .orderBy('key')
+        .execute();
+      return rows.map(toReleaseSecretRow);
+    },
+
+    async reseal(releaseId, key, value, keyId) {
+      await db
+        .updateTable('release_secrets')
+        .set({ value, key_id: keyId })
+        .where('release_id', '=', releaseId)
+        .where('key', '=', key)
+        .execute();
+    },
+  };
+}
+
+const toSecretRow = (r: SecretsRecord): SecretRow => ({
+  appId: r.app_id,
+  key: r.key,
+  value: r.value,
+  keyId: r.key_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toReleaseSecretRow = (r: ReleaseSecretsRecord): ReleaseSecretRow => ({
+  releaseId: r.release_id,
+  key: r.key,
+  value: r.value,
+  keyId: r.key_id,
+});

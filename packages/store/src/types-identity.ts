@@ -1,0 +1,126 @@
+import type { Role } from './types.js';
+
+/** Who can act: teams and projects, users with memberships, sessions and one-time tokens. */
+
+export interface TeamRow {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface ProjectRow {
+  id: string;
+  teamId: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface UserRow {
+  id: string;
+  /** Lowercased; unique. */
+  email: string;
+  /** argon2id PHC string; null until the user has set a password (setup link pending). */
+  passwordHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+  disabledAt: number | null;
+}
+
+export interface MembershipRow {
+  userId: string;
+  teamId: string;
+  role: Role;
+  createdAt: number;
+}
+
+export type SessionKind = 'cli' | 'browser';
+
+export interface SessionRow {
+  id: string;
+  /** sha256 of the session token, hex. */
+  tokenHash: string;
+  userId: string;
+  kind: SessionKind;
+  createdAt: number;
+  expiresAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Single-use tokens an admin hands a user: to set a first password, or to reset one. */
+export type OneTimePurpose = 'setup' | 'reset';
+
+export interface OneTimeTokenRow {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  purpose: OneTimePurpose;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export interface TeamRepo {
+  /** Throws BerthError VALIDATION_FAILED (path `name`) when the name is taken. */
+  create(row: TeamRow): Promise<void>;
+  get(id: string): Promise<TeamRow | null>;
+  getByName(name: string): Promise<TeamRow | null>;
+  list(): Promise<TeamRow[]>;
+}
+
+export interface ProjectRepo {
+  /** Throws BerthError VALIDATION_FAILED (path `name`) when the team already has a project of that name. */
+  create(row: ProjectRow): Promise<void>;
+  get(id: string): Promise<ProjectRow | null>;
+  getByName(teamId: string, name: string): Promise<ProjectRow | null>;
+  /** All projects, or those of the given teams. */
+  list(teamIds?: readonly string[]): Promise<ProjectRow[]>;
+}
+
+export interface UserRepo {
+  /** Throws BerthError VALIDATION_FAILED (path `email`) when the email is taken. */
+  create(row: UserRow): Promise<void>;
+  get(id: string): Promise<UserRow | null>;
+  /** Case-insensitive. */
+  getByEmail(email: string): Promise<UserRow | null>;
+  list(): Promise<UserRow[]>;
+  setPassword(id: string, passwordHash: string, now: number): Promise<void>;
+}
+
+export interface MembershipRepo {
+  /** Adds the user to the team, or changes their role there. */
+  put(row: MembershipRow): Promise<void>;
+  remove(userId: string, teamId: string): Promise<boolean>;
+  listForUser(userId: string): Promise<MembershipRow[]>;
+  listForTeam(teamId: string): Promise<MembershipRow[]>;
+}
+
+export interface SessionRepo {
+  create(row: SessionRow): Promise<void>;
+  findByHash(tokenHash: string): Promise<SessionRow | null>;
+  touch(id: string, at: number): Promise<void>;
+  revoke(id: string, at: number): Promise<void>;
+  /** Ends every session of the user (after a password reset). */
+  revokeAllForUser(userId: string, at: number): Promise<void>;
+}
+
+export interface OneTimeTokenRepo {
+  create(row: OneTimeTokenRow): Promise<void>;
+  findByHash(tokenHash: string): Promise<OneTimeTokenRow | null>;
+  /**
+   * Marks it used if it is unused and unexpired at `now`, atomically (one UPDATE with those
+   * conditions): true for exactly one caller, however many race.
+   */
+  consume(id: string, now: number): Promise<boolean>;
+}
+
+/** Failed logins, counted per account and per address to throttle guessing. */
+export interface LoginFailureRepo {
+  record(key: string, at: number): Promise<void>;
+  countSince(key: string, since: number): Promise<number>;
+  /** The oldest failure of the key at or after `since` (when the window will let it try again). */
+  oldestSince(key: string, since: number): Promise<number | null>;
+  clear(key: string): Promise<void>;
+  /** Drops failures older than `before`, so the table stays small. */
+  prune(before: number): Promise<void>;
+}
