@@ -33,3 +33,4 @@ export {
   timingSafeEqualStrings,
   verifyCsrfToken,
 } from './tokens.js';
+export { requestDigest } from './request-digest.js';

@@ -20,8 +20,8 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'webhook-secret',
 ];
 
-/** Every purpose a key is derived for: the sealing ones plus the startup key check. */
-export type KeyPurpose = SecretPurpose | 'key-check';
+/** Every purpose a key is derived for: the sealing ones, the startup key check, request digests. */
+export type KeyPurpose = SecretPurpose | 'key-check' | 'request-digest';
 
 /**
  * The HKDF salt: one constant for every Berth installation. Master keys are 32 uniformly random

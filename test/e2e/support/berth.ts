@@ -98,10 +98,10 @@ export class BerthUnderTest {
     await Promise.race([exited, sleep(30_000)]);
   }
 
-  /** Runs the CLI against this instance, as `berth ARGS`. */
-  cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  /** Runs the CLI against this instance, as `berth ARGS`, with `input` on its stdin (closed either way). */
+  cli(args: readonly string[], env: Record<string, string> = {}, input = ''): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         [CLI, ...args],
         {
@@ -119,6 +119,7 @@ export class BerthUnderTest {
           resolve({ code, stdout, stderr });
         },
       );
+      child.stdin?.end(input);
     });
   }
 

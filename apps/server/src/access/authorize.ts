@@ -129,6 +129,12 @@ async function resolveScope(
   }
 }
 
+const NOT_FOUND_HINTS: Partial<Record<ErrorCode, string>> = {
+  APP_NOT_FOUND: 'List apps with: berth apps list',
+  TEAM_NOT_FOUND: 'List your teams with: berth teams list',
+  DEPLOYMENT_NOT_FOUND: 'List deployments with: berth deployments list APP',
+};
+
 function inTeam(
   scope: Scope,
   team: TeamRow | null,
@@ -138,7 +144,7 @@ function inTeam(
   found: Partial<Pick<Scope, 'app' | 'deployment'>>,
 ): Scope {
   const role = team ? roleIn(scope.principal, team.id) : null;
-  if (!team || !role) throw new BerthError(notFound, message);
+  if (!team || !role) throw new BerthError(notFound, message, { hint: NOT_FOUND_HINTS[notFound] });
   if (!can(role, permission)) {
     throw new BerthError('FORBIDDEN', `Your role in team ${team.name} (${role}) does not allow this`, {
       hint: 'Ask an owner or admin of the team for a role that does',

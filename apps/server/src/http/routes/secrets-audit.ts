@@ -9,12 +9,12 @@ import {
   SecretList,
   SecretsPatch,
 } from '@berth/protocol';
+import { requestDigest } from '@berth/crypto';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeApp, scopeOf } from '../../access/authorize.js';
 import { isInstallationOwner, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
-import { idempotencyOf } from '../../deploy/service.js';
 import type { RouteContext } from '../context.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
 import { streamAuditExport } from '../streams.js';
@@ -60,9 +60,13 @@ export const secretAndAuditRoutes =
         },
       },
       async (request) => {
-        // The audit row names the keys, never the values; the idempotency hash covers values only as a digest.
+        // The audit row names the keys, never the values; the idempotency check keeps only a keyed
+        // digest of the request, so no hash of a secret that could be guessed offline is stored.
         const keys = [...Object.keys(request.body.set ?? {}), ...(request.body.unset ?? [])].join(',');
-        const idem = idempotencyOf(request.headers, 'secrets', request.body);
+        const idem = {
+          key: request.headers['idempotency-key'] ?? null,
+          requestHash: requestDigest(ctx.keys.keyring, JSON.stringify(['secrets', request.body])),
+        };
         const { app: row, deployment } = await ctx.secrets.patch(
           request.params.app,
           request.body,

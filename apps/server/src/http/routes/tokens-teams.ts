@@ -15,7 +15,7 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeOf, scopeRole, scopeTeam } from '../../access/authorize.js';
-import { teamsWith } from '../../access/policy.js';
+import { roleIn, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
 import { createProject, createTeam, toProjectView, toTeamView } from '../../identity/teams.js';
 import { createToken, revokeToken, toTokenView } from '../../identity/tokens.js';
@@ -67,10 +67,19 @@ export const tokenAndTeamRoutes =
         },
       },
       async (request) => {
-        const managed = teamsWith(scopeOf(request).principal, 'team:manage');
+        const { principal } = scopeOf(request);
+        const managed = teamsWith(principal, 'team:manage');
         const only = request.query.team ? await ctx.store.teams.getByName(request.query.team) : null;
-        if (request.query.team && (!only || !managed.includes(only.id))) {
+        const role = only ? roleIn(principal, only.id) : null;
+        // A team the caller is not in is not there for it (404); its own team, which it can see
+        // but does not manage, is refused (403), as the access check answers everywhere else.
+        if (request.query.team && (!only || !role)) {
           throw new BerthError('TEAM_NOT_FOUND', `There is no team named "${request.query.team}"`);
+        }
+        if (only && role && !managed.includes(only.id)) {
+          throw new BerthError('FORBIDDEN', `Your role in team ${only.name} (${role}) does not allow this`, {
+            hint: 'Ask an owner or admin of the team for a role that does',
+          });
         }
         const rows = await ctx.store.tokens.list(only ? [only.id] : managed);
         return { tokens: await Promise.all(rows.map((t) => toTokenView(ctx.store, t))) };

@@ -153,20 +153,24 @@ export const userRoutes =
       async (request, reply) => {
         const { principal } = scopeOf(request);
         const user = await requireUser(ctx.store, request.params.user).catch(() => null);
-        // Only someone who manages a team of the user, holding at least the user's role there.
-        const allowed = user
-          ? (await ctx.store.memberships.listForUser(user.id)).some((m) => {
-              const mine = roleIn(principal, m.teamId);
-              return (
-                mine !== null &&
-                teamsWith(principal, 'team:manage').includes(m.teamId) &&
-                mayGrant(mine, m.role)
-              );
-            })
-          : false;
-        if (!user || !allowed) {
+        // The user is visible to whoever manages one of its teams (as GET /users shows it); of
+        // those, only one holding at least the user's role there may reset its password.
+        const managed = teamsWith(principal, 'team:manage');
+        const visible = user
+          ? (await ctx.store.memberships.listForUser(user.id)).filter((m) => managed.includes(m.teamId))
+          : [];
+        if (!user || visible.length === 0) {
           request.denied = user !== null;
           throw new BerthError('USER_NOT_FOUND', `There is no user ${request.params.user}`);
+        }
+        if (!visible.some((m) => mayGrant(roleIn(principal, m.teamId) ?? 'viewer', m.role))) {
+          throw new BerthError(
+            'FORBIDDEN',
+            `Your role does not allow resetting the password of ${user.email}`,
+            {
+              hint: 'Ask an owner of the team',
+            },
+          );
         }
         const token = await issueReset(ctx.store, ctx.clock(), user, intentOf(request, `user:${user.email}`));
         request.audited = true;
