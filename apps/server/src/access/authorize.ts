@@ -79,6 +79,8 @@ async function resolveScope(
   deps: AccessDeps,
 ): Promise<Scope> {
   const scope: Scope = { principal, team: null, role: null, app: null, deployment: null };
+  // Set before the checks: a refusal in a team the principal can see is audited in that team.
+  request.scope = scope;
   switch (access?.kind) {
     case undefined:
       throw new BerthError('FORBIDDEN', 'This route declares no access rule, so it is refused');
@@ -145,6 +147,10 @@ function inTeam(
 ): Scope {
   const role = team ? roleIn(scope.principal, team.id) : null;
   if (!team || !role) throw new BerthError(notFound, message, { hint: NOT_FOUND_HINTS[notFound] });
+  // Visible to the principal: the team's admins may read that it was refused here. (A team it
+  // cannot see is never recorded: that would tell the other team who probed it.)
+  scope.team = team;
+  scope.role = role;
   if (!can(role, permission)) {
     throw new BerthError('FORBIDDEN', `Your role in team ${team.name} (${role}) does not allow this`, {
       hint: 'Ask an owner or admin of the team for a role that does',

@@ -48,6 +48,7 @@ test('a deploy is accepted (202) as a queued deployment with one release, one ev
     ['queued', 'deploy', 1, 'd-one', null],
   );
   assert.deepEqual(diff(before, api.db.counts()), {
+    audit_log: 1,
     deployment_events: 1,
     deployments: 1,
     jobs: 1,
@@ -150,7 +151,7 @@ test('rollback to an earlier live release is accepted as a new deployment of tha
   );
   assert.deepEqual(
     diff(before, api.db.counts()),
-    { deployment_events: 1, deployments: 1, jobs: 1 },
+    { audit_log: 1, deployment_events: 1, deployments: 1, jobs: 1 },
     'no new release',
   );
 });

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { App, Deployment, DeploymentWithEvents, Release } from '@berth/protocol';
 import { startTestApi, type TestApi } from './test-support/api.js';
-import { createApp, deploy, liveApp } from './test-support/fixtures.js';
-import { API, createClient, expectProblem, type Client, type Res } from './test-support/http.js';
+import { createApp, deploy } from './test-support/fixtures.js';
+import { API, createClient, expectProblem, type Client } from './test-support/http.js';
 import { listOperations, responseSchema, toUrl } from './test-support/openapi.js';
 import { validateJson } from './test-support/json-schema.js';
+import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-support/route-cases.js';
+import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
 /**
  * Every operation in openapi.yaml, driven from the file: each gets a valid request, and its
@@ -13,36 +15,7 @@ import { validateJson } from './test-support/json-schema.js';
  * without a case here fails the suite.
  */
 
-interface Ctx {
-  api: TestApi;
-  client: Client;
-  /** A fresh app name for this case. */
-  name: string;
-}
-
-interface RouteCase {
-  /** Creates what the request needs; returns the path parameters. */
-  arrange?: (c: Ctx) => Promise<Record<string, string>>;
-  body?: unknown;
-  query?: string;
-  headers?: Record<string, string>;
-  status: number;
-  /** What the response must show beyond its schema. */
-  check?: (res: Res, c: Ctx) => Promise<void> | void;
-}
-
-const named = async (c: Ctx, extra?: Record<string, unknown>) => {
-  await createApp(c.client, c.name, extra);
-  return { app: c.name };
-};
-const live = async (c: Ctx, releases = 1) => {
-  await liveApp(c.client, c.api.store, c.name, releases);
-  return { app: c.name };
-};
-const get = async (c: Ctx, path: string): Promise<unknown> =>
-  (await c.client.send({ method: 'GET', url: `${API}${path}` })).json;
-
-const CASES: Record<string, RouteCase> = {
+const APP_CASES: Record<string, RouteCase> = {
   health: { status: 200, check: (res) => assert.equal((res.json as { status: string }).status, 'ok') },
   listServers: { status: 200, check: (res) => assert.deepEqual(res.json, { servers: [] }) },
   listApps: {
@@ -194,13 +167,7 @@ const CASES: Record<string, RouteCase> = {
   },
 };
 
-function ndjsonLines(res: Res): { type?: string }[] {
-  assert.ok(res.text.endsWith('\n'), 'NDJSON ends with a newline');
-  return res.text
-    .trimEnd()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { type?: string });
-}
+const CASES: Record<string, RouteCase> = { ...APP_CASES, ...TRUST_CASES };
 
 let api: TestApi;
 let client: Client;
@@ -240,14 +207,20 @@ for (const op of operations) {
   test(`${op.operationId}: ${op.method} ${op.path}`, async () => {
     const c = CASES[op.operationId];
     assert.ok(c, `no case for ${op.operationId}`);
-    const ctx: Ctx = { api, client, name: `r-${op.operationId.toLowerCase()}` };
+    const ctx: Ctx = {
+      api,
+      client,
+      name: `r-${op.operationId.toLowerCase()}`,
+      token: op.isPublic ? null : api.token,
+      vars: {},
+    };
     const params = (await c.arrange?.(ctx)) ?? {};
     const res = await client.send({
       method: op.method,
       url: toUrl(op, params, c.query),
-      body: c.body,
+      body: c.bodyOf ? c.bodyOf(ctx) : c.body,
       ...(c.headers && { headers: c.headers }),
-      token: op.isPublic ? null : api.token,
+      token: ctx.token,
     });
     assert.equal(res.status, c.status, res.text.slice(0, 500));
     assert.ok(op.responses[String(res.status)], `${res.status} is not documented for ${op.operationId}`);

@@ -13,6 +13,8 @@ export interface DbSnapshots {
   counts(): Record<string, number>;
   /** The rows of `table` whose `column` is `value`, as SQLite returns them. */
   rowsWhere(table: string, column: string, value: string): Record<string, unknown>[];
+  /** Every row of `table`. */
+  rowsOf(table: string): Record<string, unknown>[];
   close(): void;
 }
 
@@ -64,6 +66,7 @@ export function openDbSnapshots(file: string): DbSnapshots {
         .prepare<[string], Record<string, unknown>>(`SELECT * FROM "${table}" WHERE "${column}" = ?`)
         .all(value);
     },
+    rowsOf: (table) => rows(table),
     close: () => db.close(),
   };
 }

@@ -5,22 +5,30 @@ import { API, type Client } from './http.js';
 
 /** Setting up apps and deployments through the API, as a client would. */
 
+/** `as` is the token to make the request with (the bootstrap owner's by default). */
 export async function createApp(
   client: Client,
   name: string,
   extra: Record<string, unknown> = {},
+  as?: string,
 ): Promise<App> {
   const res = await client.send({
     method: 'POST',
     url: `${API}/apps`,
     body: { name, image: 'nginx:1.27', ...extra },
+    token: as,
   });
   assert.equal(res.status, 201, res.text);
   return res.json as App;
 }
 
-export async function deploy(client: Client, name: string, body: unknown = {}): Promise<Deployment> {
-  const res = await client.send({ method: 'POST', url: `${API}/apps/${name}/deployments`, body });
+export async function deploy(
+  client: Client,
+  name: string,
+  body: unknown = {},
+  as?: string,
+): Promise<Deployment> {
+  const res = await client.send({ method: 'POST', url: `${API}/apps/${name}/deployments`, body, token: as });
   assert.equal(res.status, 202, res.text);
   return res.json as Deployment;
 }
@@ -53,19 +61,44 @@ export async function liveApp(
   store: Store,
   name: string,
   releases = 1,
+  options: { as?: string; extra?: Record<string, unknown> } = {},
 ): Promise<Deployment[]> {
-  await createApp(client, name);
+  await createApp(client, name, options.extra, options.as);
   const out: Deployment[] = [];
   for (let i = 1; i <= releases; i += 1) {
-    const d = await deploy(client, name, { image: `nginx:1.${i}` });
+    const d = await deploy(client, name, { image: `nginx:1.${i}` }, options.as);
     await markLive(store, d.id);
     out.push(d);
   }
   return out;
 }
 
-/** A request each operation accepts, given an app named by its path (bodies and queries only). */
-export const VALID_REQUESTS: Record<string, { body?: unknown; query?: string }> = {
+/** A well-formed id that names nothing. */
+export const UNKNOWN_DEPLOYMENT = 'dep_aaaaaaaaaaaaaaaaaaaa';
+/** A well-formed master key id that names nothing. */
+export const UNKNOWN_KEY = 'mk_000000000000';
+
+/** Path parameters that pass validation: the app `web`, the default team, nothing else that exists. */
+export const VALID_PARAMS: Readonly<Record<string, string>> = {
+  app: 'web',
+  id: UNKNOWN_DEPLOYMENT,
+  user: 'nobody@example.com',
+  team: 'default',
+  name: 'nobody',
+};
+
+export interface ValidRequest {
+  body?: unknown;
+  query?: string;
+  /** Path parameters other than VALID_PARAMS. */
+  params?: Record<string, string>;
+}
+
+/**
+ * A request each operation accepts as well-formed (it passes validation), given VALID_PARAMS:
+ * what it then finds (or not) is up to the test.
+ */
+export const VALID_REQUESTS: Record<string, ValidRequest> = {
   health: {},
   listServers: {},
   listApps: {},
@@ -83,7 +116,34 @@ export const VALID_REQUESTS: Record<string, { body?: unknown; query?: string }> 
   scaleApp: { body: { replicas: 2 } },
   listReleases: {},
   streamLogs: { query: 'tail=10' },
+  login: { body: { email: 'nobody@example.com', password: 'not the password' } },
+  logout: {},
+  whoami: {},
+  setPassword: { body: { token: 'bot_unknown', password: 'a long enough password' } },
+  listUsers: {},
+  createUser: { body: { email: 'valid@example.com', role: 'viewer' } },
+  grantMembership: { body: { role: 'viewer' } },
+  revokeMembership: {},
+  issuePasswordReset: {},
+  createToken: { body: { name: 'valid', role: 'viewer' } },
+  listTokens: { query: 'team=default' },
+  revokeToken: { query: 'team=default' },
+  createTeam: { body: { name: 'valid' } },
+  listTeams: {},
+  createProject: { body: { name: 'valid' } },
+  listProjects: { query: 'team=default' },
+  listSecrets: {},
+  patchSecrets: { body: { set: { TOKEN: 'not-a-real-secret' } } },
+  listKeys: {},
+  rotateKeys: {},
+  retireKey: { params: { id: UNKNOWN_KEY } },
+  listAudit: { query: 'limit=10' },
+  exportAudit: {},
 };
 
-/** A well-formed id that names nothing. */
-export const UNKNOWN_DEPLOYMENT = 'dep_aaaaaaaaaaaaaaaaaaaa';
+/** The valid request of an operation, or a failure naming the operation that has none. */
+export function validRequestOf(operationId: string): ValidRequest & { params: Record<string, string> } {
+  const valid = VALID_REQUESTS[operationId];
+  assert.ok(valid, `VALID_REQUESTS has no ${operationId}: add one to test-support/fixtures.ts`);
+  return { ...valid, params: { ...VALID_PARAMS, ...valid.params } };
+}

@@ -14,6 +14,8 @@ export interface Req {
   headers?: Record<string, string>;
   /** The owner token by default; null sends no Authorization header. */
   token?: string | null;
+  /** The client's address as berthd sees it (127.0.0.1 by default). */
+  remoteAddress?: string;
 }
 
 export interface Res {
@@ -51,6 +53,7 @@ export function createClient(api: TestApi): Client {
         url: req.url,
         headers: { ...headers, ...req.headers },
         ...(payload !== undefined && { payload }),
+        ...(req.remoteAddress !== undefined && { remoteAddress: req.remoteAddress }),
       });
       return { status: res.statusCode, headers: res.headers, text: res.body, json: parseJson(res.body) };
     },

@@ -14,8 +14,19 @@ export interface Operation {
   /** No token needed (`security: []`). */
   isPublic: boolean;
   pathParams: string[];
+  /** Every parameter the spec declares: path, query and header. */
+  parameters: Parameter[];
   hasBody: boolean;
+  /** The JSON schema of the request body, or null when it takes none. */
+  bodySchema: Json | null;
   responses: JsonObject;
+}
+
+export interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required: boolean;
+  schema: Json;
 }
 
 export const readCommittedSpec = (): JsonObject => {
@@ -42,12 +53,24 @@ export function listOperations(spec: JsonObject = readCommittedSpec()): Operatio
           pathParams: parameters.flatMap((p) =>
             p.in === 'path' && typeof p.name === 'string' ? [p.name] : [],
           ),
+          parameters: parameters.flatMap((p): Parameter[] =>
+            typeof p.name === 'string' && (p.in === 'path' || p.in === 'query' || p.in === 'header')
+              ? [{ name: p.name, in: p.in, required: p.required === true, schema: p.schema ?? true }]
+              : [],
+          ),
           hasBody: op.requestBody !== undefined,
+          bodySchema: bodySchemaOf(op.requestBody),
           responses: isObject(op.responses) ? op.responses : {},
         },
       ];
     }),
   );
+}
+
+function bodySchemaOf(body: Json | undefined): Json | null {
+  if (!isObject(body) || !isObject(body.content)) return null;
+  const media = body.content['application/json'];
+  return isObject(media) && media.schema !== undefined ? media.schema : null;
 }
 
 /** The URL of an operation with its path parameters filled in (URL-encoded). */

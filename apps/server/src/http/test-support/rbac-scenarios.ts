@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { createApp, UNKNOWN_DEPLOYMENT } from './fixtures.js';
+import { API, type Res } from './http.js';
+import { createTokenVia, createUserVia, loginAs, PASSWORD } from './principals.js';
+import type { Actor, World } from './rbac-world.js';
+
+/**
+ * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
+ * fresh for each cell when the call destroys it), the same on team B's target, and the same
+ * naming something that does not exist (B's answer must not differ from it). Setup is done by
+ * the bootstrap owner token of A, so a refused actor meets exactly the state an allowed one would.
+ */
+
+export interface Call {
+  params?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+  /** Instead of the actor's token (null: none). */
+  token?: string | null;
+}
+
+export interface Cell {
+  /** Unique per cell, for fresh names. */
+  n: number;
+  actor: Actor;
+}
+
+export interface OtherCall {
+  call: Call;
+  /** The same request naming nothing that exists. */
+  ghost: Call;
+  /** What `call` names of team B, and what `ghost` names instead. */
+  swap: [string, string];
+}
+
+export interface Scenario {
+  own(w: World, cell: Cell): Promise<Call> | Call;
+  /** Absent: no target in a team. `same`: a list, asked the same way. */
+  other?: 'same' | ((w: World) => OtherCall);
+  /** What an allowed call's answer must show beyond its status. */
+  check?(res: Res, w: World, cell: Cell): Promise<void> | void;
+}
+
+const GHOST_TEAM = 'ghost-team';
+const appCall = (extra: Omit<Call, 'params'> = {}): Scenario => ({
+  own: (w) => ({ params: { app: w.appA.name }, ...extra }),
+  other: (w) => ({
+    call: { params: { app: w.appB.name }, ...extra },
+    ghost: { params: { app: 'ghost-app' }, ...extra },
+    swap: [w.appB.name, 'ghost-app'],
+  }),
+});
+const deploymentCall = (query?: string): Scenario => ({
+  own: (w) => ({ params: { id: w.appA.deployments[1] ?? '' }, ...(query && { query }) }),
+  other: (w) => {
+    const id = w.appB.deployments[1] ?? '';
+    return {
+      call: { params: { id }, ...(query && { query }) },
+      ghost: { params: { id: UNKNOWN_DEPLOYMENT }, ...(query && { query }) },
+      swap: [id, UNKNOWN_DEPLOYMENT],
+    };
+  },
+});
+/** A create whose body names the team. */
+const teamBody = (body: (n: number) => Record<string, unknown>): Scenario => ({
+  own: (_w, { n }) => ({ body: { ...body(n), team: 'default' } }),
+  other: (w) => ({
+    call: { body: { ...body(0), team: w.teamB.name } },
+    ghost: { body: { ...body(0), team: GHOST_TEAM } },
+    swap: [w.teamB.name, GHOST_TEAM],
+  }),
+});
+const teamQuery = (own: Scenario['own'], params: (w: World) => Record<string, string> = () => ({})) => ({
+  own,
+  other: (w: World): OtherCall => ({
+    call: { params: params(w), query: `team=${w.teamB.name}` },
+    ghost: { params: params(w), query: `team=${GHOST_TEAM}` },
+    swap: [w.teamB.name, GHOST_TEAM],
+  }),
+});
+const membership = (body?: unknown): Scenario => ({
+  async own(w, { n }) {
+    const user = await createUserVia(w.client, { email: `member-${n}@a.example`, role: 'viewer' });
+    return { params: { user: user.email, team: 'default' }, ...(body !== undefined && { body }) };
+  },
+  other: (w) => ({
+    call: { params: { user: w.bUser.email, team: w.teamB.name }, ...(body !== undefined && { body }) },
+    ghost: { params: { user: w.bUser.email, team: GHOST_TEAM }, ...(body !== undefined && { body }) },
+    swap: [w.teamB.name, GHOST_TEAM],
+  }),
+});
+
+async function send(w: World, method: 'GET' | 'POST', path: string, token?: string): Promise<Res> {
+  return w.client.send({ method, url: `${API}${path}`, ...(token !== undefined && { token }) });
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  health: { own: () => ({}) },
+  login: { own: (w) => ({ body: { email: w.loginEmail, password: PASSWORD } }) },
+  setPassword: {
+    async own(w, { n }) {
+      const user = await createUserVia(w.client, { email: `setup-${n}@a.example`, role: 'viewer' });
+      assert.ok(user.setup, 'a user without a password gets a setup token');
+      return { body: { token: user.setup, password: PASSWORD } };
+    },
+  },
+  logout: {
+    async own(w, { actor }) {
+      // A user logs out of a session of its own, so its main session serves the later cells.
+      return actor.email === null ? {} : { token: (await loginAs(w.client, actor.email)).token };
+    },
+    async check(_res, w, { actor }) {
+      const me = await send(w, 'GET', '/me', actor.token);
+      assert.equal(me.status, 200, 'the session used for the other cells still works');
+    },
+  },
+  whoami: {
+    own: () => ({}),
+    check(res, _w, { actor }) {
+      const me = res.json as { kind: string; memberships: unknown[] };
+      assert.equal(me.kind, actor.kind);
+      assert.deepEqual(me.memberships, [{ team: 'default', role: actor.role }]);
+    },
+  },
+  listServers: { own: () => ({}) },
+  listApps: {
+    own: () => ({}),
+    other: 'same',
+    check: (res, w) =>
+      assert.deepEqual(
+        (res.json as { apps: { name: string }[] }).apps.map((a) => a.name).filter((n) => n === w.appA.name),
+        [w.appA.name],
+      ),
+  },
+  createApp: teamBody((n) => ({ name: `new-${n}`, image: 'nginx:1.27' })),
+  getApp: appCall(),
+  updateApp: appCall({ body: { port: 8081 } }),
+  deleteApp: {
+    ...appCall(),
+    own: async (w, { n }) => ({ params: { app: (await createApp(w.client, `del-${n}`)).name } }),
+  },
+  listDeployments: appCall(),
+  deployApp: appCall({ body: {} }),
+  rollbackApp: appCall({ body: {} }),
+  getDeployment: deploymentCall(),
+  streamDeploymentEvents: deploymentCall('follow=false'),
+  getEnv: appCall(),
+  patchEnv: appCall({ body: { set: { A_ENV: 'changed' } } }),
+  scaleApp: appCall({ body: { replicas: 2 } }),
+  listReleases: appCall(),
+  streamLogs: appCall({ query: 'tail=1' }),
+  listSecrets: appCall(),
+  patchSecrets: appCall({ body: { set: { ROLE_SECRET: 'role-secret-value' } } }),
+  listAudit: {
+    own: (w) => ({ query: `after=${w.bFirstAuditSeq - 1}&limit=1000` }),
+    other: 'same',
+    check(res, w, { actor }) {
+      const teams = new Set((res.json as { rows: { teamId: string | null }[] }).rows.map((r) => r.teamId));
+      if (actor.role === 'owner') assert.ok(teams.has(w.teamB.id), 'the installation owner reads every row');
+      else if (actor.role === 'admin') assert.deepEqual([...teams], [w.api.defaultTeamId], 'its team only');
+      else assert.equal(teams.size, 0, 'no audit:read, no rows');
+    },
+  },
+  exportAudit: { own: () => ({}) },
+  listKeys: { own: () => ({}) },
+  rotateKeys: { own: () => ({}) },
+  retireKey: {
+    async own(w) {
+      const res = await send(w, 'POST', '/keys/rotate');
+      assert.equal(res.status, 200, res.text);
+      return { params: { id: (res.json as { previous: string }).previous } };
+    },
+  },
+  createTeam: { own: (_w, { n }) => ({ body: { name: `team-${n}` } }) },
+  listTeams: {
+    own: () => ({}),
+    other: 'same',
+    check: (res) =>
+      assert.deepEqual(
+        (res.json as { teams: { name: string }[] }).teams.map((t) => t.name),
+        ['default'],
+      ),
+  },
+  createProject: teamBody((n) => ({ name: `prj-${n}` })),
+  listProjects: teamQuery(() => ({ query: 'team=default' })),
+  listTokens: teamQuery(() => ({ query: 'team=default' })),
+  createToken: teamBody((n) => ({ name: `tok-${n}`, role: 'viewer' })),
+  revokeToken: teamQuery(
+    async (w, { n }) => {
+      const victim = await createTokenVia(w.client, { name: `victim-${n}`, role: 'viewer' });
+      return { params: { name: victim.name }, query: 'team=default' };
+    },
+    (w) => ({ name: w.bOwner.name }),
+  ),
+  listUsers: { own: () => ({}), other: 'same' },
+  createUser: teamBody((n) => ({ email: `new-${n}@a.example`, role: 'viewer' })),
+  grantMembership: membership({ role: 'operator' }),
+  revokeMembership: membership(),
+  issuePasswordReset: {
+    async own(w, { n }) {
+      const user = await createUserVia(w.client, { email: `reset-${n}@a.example`, role: 'viewer' });
+      return { params: { user: user.email } };
+    },
+    other: (w) => ({
+      call: { params: { user: w.bUser.email } },
+      ghost: { params: { user: 'ghost@b.example' } },
+      swap: [w.bUser.email, 'ghost@b.example'],
+    }),
+  },
+};

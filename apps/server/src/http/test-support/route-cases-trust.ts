@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { verifyAuditChain, type ChainedAuditRecord } from '@berth/core';
+import { sha3_256Hex } from '@berth/crypto';
+import type { ApiToken, User } from '@berth/protocol';
+import { API } from './http.js';
+import { createTokenVia, createUserVia, loginAs, PASSWORD } from './principals.js';
+import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './route-cases.js';
+
+/** Cases for identity, tenancy, secrets, keys and audit: see route-cases.ts. */
+
+const email = (c: Ctx): string => `${c.name}@example.com`;
+const status = async (c: Ctx, token: string): Promise<number> =>
+  (await c.client.send({ method: 'GET', url: `${API}/me`, token })).status;
+const userIn = async (c: Ctx): Promise<User | undefined> =>
+  ((await get(c, '/users')) as { users: User[] }).users.find((u) => u.email === email(c));
+const keys = async (c: Ctx) =>
+  ((await get(c, '/keys')) as { keys: { id: string; current: boolean; inUse: number }[] }).keys;
+const withSecret = async (c: Ctx): Promise<Record<string, string>> => {
+  const params = await live(c);
+  const res = await c.client.send({
+    method: 'PATCH',
+    url: `${API}/apps/${c.name}/secrets`,
+    body: { set: { API_KEY: `${c.name}-plaintext` } },
+  });
+  assert.equal(res.status, 200, res.text);
+  return params;
+};
+
+export const TRUST_CASES: Record<string, RouteCase> = {
+  login: {
+    arrange: async (c) => (
+      await createUserVia(c.client, { email: email(c), role: 'viewer', password: PASSWORD }),
+      {}
+    ),
+    bodyOf: (c) => ({ email: email(c).toUpperCase(), password: PASSWORD }),
+    status: 201,
+    check: async (res, c) => {
+      const body = res.json as { token: string; csrfToken: null; user: User };
+      assert.match(body.token, /^bs_/);
+      assert.deepEqual(
+        [body.csrfToken, body.user.email, res.headers['set-cookie']],
+        [null, email(c), undefined],
+      );
+      assert.equal(await status(c, body.token), 200, 'the session token works');
+    },
+  },
+  logout: {
+    arrange: async (c) => {
+      await createUserVia(c.client, { email: email(c), role: 'viewer', password: PASSWORD });
+      c.token = (await loginAs(c.client, email(c))).token;
+      return {};
+    },
+    status: 204,
+    check: async (_res, c) => assert.equal(await status(c, c.token ?? ''), 401, 'the session has ended'),
+  },
+  whoami: {
+    status: 200,
+    check: (res) =>
+      assert.deepEqual(res.json, {
+        kind: 'token',
+        name: 'admin',
+        memberships: [{ team: 'default', role: 'owner' }],
+      }),
+  },
+  setPassword: {
+    arrange: async (c) => {
+      c.vars.setup = (await createUserVia(c.client, { email: email(c), role: 'viewer' })).setup ?? '';
+      return {};
+    },
+    bodyOf: (c) => ({ token: c.vars.setup, password: PASSWORD }),
+    status: 204,
+    check: async (_res, c) => void (await loginAs(c.client, email(c))),
+  },
+  listUsers: {
+    arrange: async (c) => (await createUserVia(c.client, { email: email(c), role: 'operator' }), {}),
+    status: 200,
+    check: async (_res, c) => {
+      const user = await userIn(c);
+      assert.deepEqual(
+        [user?.hasPassword, user?.memberships],
+        [false, [{ team: 'default', role: 'operator' }]],
+      );
+    },
+  },
+  createUser: {
+    bodyOf: (c) => ({ email: email(c), role: 'operator' }),
+    status: 201,
+    check: (res, c) => {
+      const { user, setup } = res.json as { user: User; setup: { purpose: string; token: string } };
+      assert.deepEqual([user.email, user.hasPassword, setup.purpose], [email(c), false, 'setup']);
+      assert.match(setup.token, /^bot_/);
+    },
+  },
+  grantMembership: {
+    arrange: async (c) => {
+      await createUserVia(c.client, { email: email(c), role: 'viewer' });
+      return { user: email(c), team: 'default' };
+    },
+    body: { role: 'admin' },
+    status: 200,
+    check: (res) => assert.deepEqual((res.json as User).memberships, [{ team: 'default', role: 'admin' }]),
+  },
+  revokeMembership: {
+    arrange: async (c) => {
+      await createUserVia(c.client, { email: email(c), role: 'viewer' });
+      return { user: email(c), team: 'default' };
+    },
+    status: 204,
+    check: async (_res, c) => assert.equal(await userIn(c), undefined, 'in no team of the owner any more'),
+  },
+  issuePasswordReset: {
+    arrange: async (c) => (
+      await createUserVia(c.client, { email: email(c), role: 'viewer' }),
+      { user: email(c) }
+    ),
+    status: 201,
+    check: async (res, c) => {
+      const reset = res.json as { token: string; purpose: string; expiresAt: string };
+      assert.equal(reset.purpose, 'reset');
+      const set = await c.client.send({
+        method: 'POST',
+        url: `${API}/password`,
+        body: { token: reset.token, password: PASSWORD },
+        token: null,
+      });
+      assert.equal(set.status, 204, set.text);
+    },
+  },
+  createToken: {
+    bodyOf: (c) => ({ name: c.name, role: 'operator', expiresInDays: 30 }),
+    status: 201,
+    check: async (res, c) => {
+      const created = res.json as ApiToken & { token: string };
+      assert.deepEqual(
+        [created.name, created.role, created.team, created.lastUsedAt],
+        [c.name, 'operator', 'default', null],
+      );
+      assert.match(created.token, /^berth_/);
+      assert.ok(Date.parse(created.expiresAt ?? '') > Date.now() + 29 * 86_400_000);
+      const me = await get(c, '/me', created.token);
+      assert.deepEqual(me, {
+        kind: 'token',
+        name: c.name,
+        memberships: [{ team: 'default', role: 'operator' }],
+      });
+    },
+  },
+  listTokens: {
+    query: 'team=default',
+    status: 200,
+    check: (res) => {
+      const tokens = (res.json as { tokens: Record<string, unknown>[] }).tokens;
+      assert.ok(tokens.some((t) => t.name === 'admin' && t.role === 'owner'));
+      for (const t of tokens)
+        assert.deepEqual(
+          ['token', 'hash'].filter((k) => k in t),
+          [],
+          'never a value',
+        );
+    },
+  },
+  revokeToken: {
+    arrange: async (c) => {
+      c.vars.token = (await createTokenVia(c.client, { name: c.name, role: 'viewer' })).token;
+      return { name: c.name };
+    },
+    query: 'team=default',
+    status: 204,
+    check: async (_res, c) => assert.equal(await status(c, c.vars.token ?? ''), 401),
+  },
+  createTeam: {
+    bodyOf: (c) => ({ name: c.name }),
+    status: 201,
+    // A token belongs to its team: it creates the team but holds no role in it.
+    check: (res, c) =>
+      assert.deepEqual(
+        [(res.json as { name: string }).name, (res.json as { role: null }).role],
+        [c.name, null],
+      ),
+  },
+  listTeams: {
+    status: 200,
+    check: (res) =>
+      assert.deepEqual(
+        (res.json as { teams: { name: string; role: string }[] }).teams.map((t) => [t.name, t.role]),
+        [['default', 'owner']],
+      ),
+  },
+  createProject: {
+    bodyOf: (c) => ({ name: c.name }),
+    status: 201,
+    check: (res, c) =>
+      assert.deepEqual(
+        [(res.json as { name: string; team: string }).name, (res.json as { team: string }).team],
+        [c.name, 'default'],
+      ),
+  },
+  listProjects: {
+    query: 'team=default',
+    status: 200,
+    check: (res) =>
+      assert.ok((res.json as { projects: { name: string }[] }).projects.some((p) => p.name === 'default')),
+  },
+  listSecrets: {
+    arrange: withSecret,
+    status: 200,
+    check: (res, c) => {
+      assert.deepEqual(
+        (res.json as { secrets: { key: string }[] }).secrets.map((s) => s.key),
+        ['API_KEY'],
+      );
+      assert.ok(!res.text.includes(`${c.name}-plaintext`), 'never a value');
+    },
+  },
+  patchSecrets: {
+    arrange: live,
+    bodyOf: (c) => ({ set: { DB_PASSWORD: `${c.name}-plaintext` } }),
+    status: 200,
+    check: (res, c) => {
+      const body = res.json as { secrets: { key: string }[]; deployment: { kind: string } };
+      assert.deepEqual([body.secrets.map((s) => s.key), body.deployment.kind], [['DB_PASSWORD'], 'secrets']);
+      assert.ok(!res.text.includes(`${c.name}-plaintext`), 'never a value');
+    },
+  },
+  listKeys: {
+    status: 200,
+    check: (res) => {
+      const list = res.json as { keys: { current: boolean }[]; fromEnvironment: boolean };
+      assert.deepEqual([list.keys.filter((k) => k.current).length, list.fromEnvironment], [1, false]);
+    },
+  },
+  rotateKeys: {
+    arrange: withSecret,
+    status: 200,
+    check: async (res, c) => {
+      const rotated = res.json as { current: string; previous: string; resealed: number };
+      assert.notEqual(rotated.current, rotated.previous);
+      assert.ok(rotated.resealed >= 1, 'the secret was re-sealed');
+      const now = await keys(c);
+      assert.deepEqual(now.find((k) => k.current)?.id, rotated.current);
+      assert.equal(now.find((k) => k.id === rotated.previous)?.inUse, 0, 'nothing sealed with the old key');
+    },
+  },
+  retireKey: {
+    arrange: async (c) => {
+      const res = await c.client.send({ method: 'POST', url: `${API}/keys/rotate` });
+      assert.equal(res.status, 200, res.text);
+      c.vars.id = (res.json as { previous: string }).previous;
+      return { id: c.vars.id };
+    },
+    status: 204,
+    check: async (_res, c) =>
+      assert.ok(!(await keys(c)).some((k) => k.id === c.vars.id), 'gone from the key file'),
+  },
+  listAudit: {
+    arrange: (c) => named(c),
+    query: 'limit=5',
+    status: 200,
+    check: (res) => {
+      const rows = (res.json as { rows: { seq: number }[] }).rows;
+      assert.deepEqual(
+        rows.map((r) => r.seq),
+        [1, 2, 3, 4, 5],
+        'oldest first, as many as asked',
+      );
+    },
+  },
+  exportAudit: {
+    arrange: (c) => named(c),
+    status: 200,
+    check: (res) => {
+      const rows = ndjsonLines(res) as unknown as ChainedAuditRecord[];
+      const verdict = verifyAuditChain(rows, sha3_256Hex);
+      assert.ok(verdict.ok && verdict.checked === rows.length && rows.length > 1, JSON.stringify(verdict));
+    },
+  },
+};
