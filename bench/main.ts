@@ -15,6 +15,7 @@ import { BerthUnderTest } from '../test/e2e/support/berth.js';
 import { runLoad } from '../test/e2e/support/load.js';
 import { measureFloor } from './floor.js';
 import { percentile, waitForBody, withPolling } from './measure.js';
+import { measureTrust, trustRows, type TrustFigures } from './trust.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
     const floor = await withPolling(berth.httpPort, 'bench.localhost', () => measureFloor(berth, 6));
     const deploys = await measureDeploys(berth, client);
     const load = await measureRollingUnderLoad(berth, client);
-    await report({ floor, quietFloor, deploys, load });
+    const trust = await measureTrust(`http://127.0.0.1:${berth.apiPort}`, client);
+    await report({ floor, quietFloor, deploys, load, trust });
   } finally {
     await berth.destroy();
   }
@@ -91,6 +93,7 @@ async function followToEnd(client: Client, id: string): Promise<string> {
 async function report(r: {
   floor: Awaited<ReturnType<typeof measureFloor>>;
   quietFloor: Awaited<ReturnType<typeof measureFloor>>;
+  trust: TrustFigures;
   deploys: { serving: number[]; succeeded: number[] };
   load: Awaited<ReturnType<typeof measureRollingUnderLoad>>;
 }): Promise<void> {
@@ -112,6 +115,7 @@ async function report(r: {
     `| floor: one Caddy route load | ${p(r.floor.routeLoad, 50)} | ${p(r.floor.routeLoad, 95)} |`,
     `| floor total (first healthy reply + route load) | ${p(r.floor.total, 50)} | ${p(r.floor.total, 95)} |`,
     `| floor total with nothing polling the proxy | ${p(r.quietFloor.total, 50)} | ${p(r.quietFloor.total, 95)} |`,
+    ...trustRows(r.trust),
     '',
     `Serving p50 is ${ratio.toFixed(2)}× the floor (target ≤ 1.5×, and ≤ 1.5 s).`,
     '',

@@ -97,10 +97,13 @@ export const TokenName = z.string().regex(TOKEN_NAME_PATTERN, {
     'must be 1-64 characters of lowercase letters, digits and . _ -, starting and ending with a letter or digit',
 });
 
-/** Deliberately plain: local part and domain of printable ASCII, no quotes, comments or IP literals. */
-/** Case-insensitive; Berth stores and compares emails lowercased. */
+/**
+ * Deliberately plain: local part and domain of printable ASCII, no quotes, comments or IP
+ * literals. Any case is accepted (spelled out, not with a flag, so the JSON schema in openapi.yaml says the
+ * same); Berth stores and compares emails lowercased.
+ */
 export const EMAIL_PATTERN =
-  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 export const Email = z
   .string()
   .max(254, { message: 'must be at most 254 characters' })

@@ -29,14 +29,37 @@ export function registerAuditHook(app: FastifyInstance, deps: { store: Store; cl
   });
 }
 
-/** The thing a request named: its app, user, team, token or deployment. */
+/** What kind of thing an action is about: `token.revoke` → token, `deploy` → app. */
+const KIND_OF: Record<string, string> = {
+  login: 'user',
+  logout: 'user',
+  password: 'user',
+  deploy: 'app',
+  rollback: 'app',
+  scale: 'app',
+  env: 'app',
+  secret: 'app',
+};
+
+/**
+ * The thing a refused or failed request named, spelled as a successful one spells it
+ * (`app:web`, `user:ada@example.com`, `token:ci`), so one filter finds both.
+ */
 function targetOf(request: FastifyRequest): string | null {
+  const action = request.routeOptions.config.audit ?? '';
+  const head = action.split('.')[0] ?? '';
+  const kind = KIND_OF[head] ?? head;
   const params = (request.params ?? {}) as Record<string, unknown>;
-  for (const key of ['app', 'user', 'team', 'name', 'id'] as const) {
-    const v = params[key];
-    if (typeof v === 'string') return `${key}:${v.slice(0, 200)}`;
-  }
-  const body = request.body as Record<string, unknown> | null | undefined;
-  const named = body && typeof body === 'object' ? (body.name ?? body.email) : undefined;
-  return typeof named === 'string' ? `name:${named.slice(0, 200)}` : null;
+  const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+  const named: [string, unknown][] = [
+    ['app', params.app],
+    ['user', params.user],
+    [kind, params.name],
+    [kind, params.id],
+    ['team', params.team],
+    ['user', body.email],
+    [kind, body.name],
+  ];
+  for (const [k, v] of named) if (typeof v === 'string') return `${k}:${v.slice(0, 200)}`;
+  return null;
 }

@@ -222,7 +222,7 @@ test('what happened is there: actor, action, target and outcome of successes, re
   const login = rows.findLast((r) => r.action === 'login');
   assert.deepEqual(
     [login?.actorKind, login?.outcome, login?.target],
-    ['anonymous', 'denied', 'name:root@example.com'],
+    ['anonymous', 'denied', 'user:root@example.com'],
   );
 });
 
