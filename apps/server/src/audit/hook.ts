@@ -50,7 +50,8 @@ function targetOf(request: FastifyRequest): string | null {
   const head = action.split('.')[0] ?? '';
   const kind = KIND_OF[head] ?? head;
   const params = (request.params ?? {}) as Record<string, unknown>;
-  const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+  const body =
+    request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
   const named: [string, unknown][] = [
     ['app', params.app],
     ['user', params.user],
