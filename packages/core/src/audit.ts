@@ -15,9 +15,12 @@ export interface AuditRecord {
   actorName: string | null;
   teamId: string | null;
   requestId: string | null;
+  /** e.g. `app.create`, `deploy`, `secret.change`, `login` */
   action: string;
+  /** What it was done to, e.g. `app:web`, `user:ada@example.com` */
   target: string | null;
   outcome: AuditOutcome;
+  /** Non-secret context (never a secret value). */
   detail: Record<string, string | number | boolean | null>;
 }
 

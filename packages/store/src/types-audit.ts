@@ -1,31 +1,15 @@
-import type { AuditOutcome, AuditActorKind } from '@berth/core';
+import type { AuditRecord, ChainedAuditRecord } from '@berth/core';
 
 /**
  * The audit log: append-only, each row chained to the one before by
- * hash = sha3-256(previous hash || canonical row) (see @berth/core's audit chain).
+ * hash = sha3-256(previous hash || canonical row) (see @berth/core's audit chain, whose record
+ * types these are: what is stored is exactly what is hashed).
  */
 
-export interface AuditEntry {
-  at: number;
-  actorKind: AuditActorKind;
-  actorId: string | null;
-  actorName: string | null;
-  teamId: string | null;
-  requestId: string | null;
-  /** e.g. `app.create`, `deploy`, `secret.set`, `login` */
-  action: string;
-  /** What it was done to, e.g. `app:web` */
-  target: string | null;
-  outcome: AuditOutcome;
-  /** Non-secret context (never a secret value). */
-  detail: Record<string, string | number | boolean | null>;
-}
+/** A row to append; the repository assigns seq and the hashes. */
+export type AuditEntry = Omit<AuditRecord, 'seq'>;
 
-export interface AuditRow extends AuditEntry {
-  seq: number;
-  prevHash: string;
-  hash: string;
-}
+export type AuditRow = ChainedAuditRecord;
 
 export interface AuditRepo {
   /**
