@@ -15,6 +15,7 @@ import { BerthUnderTest } from '../test/e2e/support/berth.js';
 import { runLoad } from '../test/e2e/support/load.js';
 import { measureFloor } from './floor.js';
 import { percentile, waitForBody, withPolling } from './measure.js';
+import { buildRows, measureBuilds, type BuildFigures } from './builds.js';
 import { measureTrust, trustRows, type TrustFigures } from './trust.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
     const deploys = await measureDeploys(berth, client);
     const load = await measureRollingUnderLoad(berth, client);
     const trust = await measureTrust(`http://127.0.0.1:${berth.apiPort}`, client);
-    await report({ floor, quietFloor, deploys, load, trust });
+    const builds = await measureBuilds(berth, client);
+    await report({ floor, quietFloor, deploys, load, trust, builds });
   } finally {
     await berth.destroy();
   }
@@ -94,6 +96,7 @@ async function report(r: {
   floor: Awaited<ReturnType<typeof measureFloor>>;
   quietFloor: Awaited<ReturnType<typeof measureFloor>>;
   trust: TrustFigures;
+  builds: BuildFigures;
   deploys: { serving: number[]; succeeded: number[] };
   load: Awaited<ReturnType<typeof measureRollingUnderLoad>>;
 }): Promise<void> {
@@ -116,6 +119,9 @@ async function report(r: {
     `| floor total (first healthy reply + route load) | ${p(r.floor.total, 50)} | ${p(r.floor.total, 95)} |`,
     `| floor total with nothing polling the proxy | ${p(r.quietFloor.total, 50)} | ${p(r.quietFloor.total, 95)} |`,
     ...trustRows(r.trust),
+    ...buildRows(r.builds),
+    '',
+    `Base image bootstrap (node, up to date or built): ${r.builds.bootstrapSeconds.toFixed(1)} s. Warm build + deploy target: ≤ 10 s.`,
     '',
     `Serving p50 is ${ratio.toFixed(2)}× the floor (target ≤ 1.5×, and ≤ 1.5 s).`,
     '',

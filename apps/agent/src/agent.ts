@@ -1,10 +1,17 @@
 import { join } from 'node:path';
-import { createCaddyProxy, createDockerApiEngine, createUpstreamTableFile } from '@berth/engine';
+import {
+  bootstrapBaseImages,
+  createCaddyProxy,
+  createDockerApiEngine,
+  createEngineApiClient,
+  createUpstreamTableFile,
+} from '@berth/engine';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import type { AgentConfig } from './config.js';
 import { loadOrCreateIdentity } from './identity.js';
+import { BuildExecutor } from './build/executor.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';
 import { RpcHandler } from './rpc.js';
@@ -56,7 +63,23 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       ),
     report: (report) => send({ type: 'report', report }),
   });
-  const rpc = new RpcHandler(engine, identity.id, send);
+  const engineApi = createEngineApiClient({ socketPath: config.engineSocket });
+  const builds = new BuildExecutor({
+    http: engineApi,
+    workDir: join(config.dataDir, 'builds'),
+    serverHttpBase: httpBaseOf(config.serverUrl),
+    openSealed: (sealed, aad) => identity.openSecret(sealed, aad),
+  });
+  const rpc = new RpcHandler(engine, identity.id, send, builds, (request, onLine, signal) =>
+    bootstrapBaseImages({
+      http: engineApi,
+      ...(request.only && { only: request.only }),
+      ...(request.force && { force: true }),
+      workDir: join(config.dataDir, 'bootstrap'),
+      signal,
+      onLine,
+    }),
+  );
   link = new Link(
     config.serverUrl,
     identity,
@@ -87,4 +110,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       await reconciler.stop();
     },
   };
+}
+
+/** berthd's HTTP base from the agent link's URL: ws://h:p/api/v1/agent/connect → http://h:p. */
+export function httpBaseOf(serverUrl: string): string {
+  const u = new URL(serverUrl);
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+  return u.origin;
 }

@@ -1,14 +1,24 @@
 import { LABELS } from '@berth/core';
 import type { ContainerEngine } from '@berth/engine';
+import type { BuildExecutor } from './build/executor.js';
 import {
   BerthError,
   type AgentToServer,
+  type ImagesBootstrapRequest,
+  type ImagesBootstrapResult,
   type LogLine,
   type LogsParams,
   type RpcRequest,
 } from '@berth/protocol';
 
-/** Calls berthd makes on this agent: resolve an image, stream an app's logs. */
+/** Base images on this server (`berth images bootstrap`), progress to onLine. */
+export type BaseImageBootstrapper = (
+  request: ImagesBootstrapRequest,
+  onLine: (line: string) => void,
+  signal: AbortSignal,
+) => Promise<ImagesBootstrapResult>;
+
+/** Calls berthd makes on this agent: resolve an image, stream an app's logs, build, bootstrap. */
 export class RpcHandler {
   private readonly running = new Map<number, AbortController>();
 
@@ -16,7 +26,19 @@ export class RpcHandler {
     private readonly engine: ContainerEngine,
     private readonly agentId: string,
     private readonly send: (m: AgentToServer) => void,
+    private readonly builds: BuildExecutor,
+    private readonly bootstrap: BaseImageBootstrapper,
   ) {}
+
+  /** Streams progress lines of a long call as rpc.chunk messages. */
+  private lineSender(id: number, replica: string): (line: string) => void {
+    return (line) =>
+      this.send({
+        type: 'rpc.chunk',
+        id,
+        lines: [{ at: new Date().toISOString(), replica, stream: 'stdout', line }],
+      });
+  }
 
   handle(id: number, request: RpcRequest): void {
     const abort = new AbortController();
@@ -48,6 +70,16 @@ export class RpcHandler {
         await this.streamLogs(id, request.params, signal);
         if (!signal.aborted) this.send({ type: 'rpc.end', id });
         return;
+      case 'build': {
+        const result = await this.builds.run(request.params, this.lineSender(id, 'build'), signal);
+        this.send({ type: 'rpc.result', id, result });
+        return;
+      }
+      case 'images.bootstrap': {
+        const result = await this.bootstrap(request.params, this.lineSender(id, 'bootstrap'), signal);
+        this.send({ type: 'rpc.result', id, result });
+        return;
+      }
     }
   }
 

@@ -17,6 +17,12 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** BERTH_MASTER_KEY: when set, the only master key (base64 of 32 bytes); else <data-dir>/master.key. */
   masterKey: string | undefined;
+  /** A build running longer fails with BUILD_TIMEOUT. */
+  buildTimeoutMs: number;
+  /** The largest directory upload (`berth deploy --from-dir`) accepted, as a tar. */
+  maxUploadBytes: number;
+  /** How webhooks and agents reach this API, for the URLs it hands out (`berth webhooks show`). */
+  publicUrl: string | null;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -56,7 +62,20 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     stopTimeoutMs: int('BERTHD_STOP_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: level as ServerConfig['logLevel'],
     masterKey: get('BERTH_MASTER_KEY'),
+    buildTimeoutMs: int('BERTHD_BUILD_TIMEOUT_MS', 30 * 60_000, 1000, 24 * 3_600_000),
+    maxUploadBytes: int('BERTHD_MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+    publicUrl: publicUrl(get('BERTHD_PUBLIC_URL')),
   });
+}
+
+function publicUrl(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  if (!/^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*\/?$/.test(raw))
+    throw configError(
+      'BERTHD_PUBLIC_URL',
+      `must be an http(s) URL like https://berth.example.com, got "${raw}"`,
+    );
+  return raw.replace(/\/$/, '');
 }
 
 const configError = (key: string, what: string): BerthError =>

@@ -6,6 +6,8 @@ import { pino, type Logger } from 'pino';
 import { createAgentGateway } from './agents/gateway.js';
 import { bootstrap } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
+import { createArchiveStore } from './builds/archives.js';
+import { createBuildRunner } from './builds/runner.js';
 import { createDeployJob } from './deploy/deploy-job.js';
 import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
@@ -50,9 +52,21 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     void agents.pushDesired();
     wakeWorker();
   };
-  const service = createDeployService({ store, clock, onChange });
+  const service = createDeployService({ store, clock, keys, onChange });
   const secrets = createSecretsService({ store, clock, keys, onChange });
-  const app = await createHttpApp({ store, service, secrets, keys, agents, config, clock, defaults }, log);
+  const archives = createArchiveStore(config.dataDir);
+  const builds = createBuildRunner({
+    store,
+    clock,
+    agents,
+    keys,
+    archives,
+    buildTimeoutMs: config.buildTimeoutMs,
+  });
+  const app = await createHttpApp(
+    { store, service, secrets, keys, agents, archives, builds, config, clock, defaults },
+    log,
+  );
   const worker =
     options.worker === false
       ? null
@@ -61,7 +75,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           clock,
           log,
           owner: createId('job').replace('job_', 'berthd_'),
-          handlers: { deploy: createDeployJob({ store, clock, agents, ...config }) },
+          handlers: { deploy: createDeployJob({ store, clock, agents, builds, ...config }) },
           onGaveUp: async (job, error) => {
             const id = (job.payload as { deploymentId?: string }).deploymentId;
             const d = id ? await store.deployments.get(id) : null;

@@ -15,6 +15,7 @@ import {
   type EnvPatch,
 } from '@berth/protocol';
 import { z } from 'zod';
+import { buildsApi } from './client-builds.js';
 import { trustApi } from './client-trust.js';
 import { readNdjson } from './ndjson.js';
 import { createTransport, type ClientOptions } from './transport.js';
@@ -38,6 +39,7 @@ export function createClient(options: ClientOptions) {
 
   return {
     ...trustApi(transport),
+    ...buildsApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),

@@ -51,15 +51,17 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
     headers: Record<string, string> = {},
     stream: { signal?: AbortSignal | undefined } | null = null,
   ): Promise<Response> {
+    // Bytes go as they are (an upload, typed by the caller's content-type); anything else as JSON.
+    const raw = body instanceof Uint8Array;
     const init: RequestInit = {
       method,
       headers: {
         accept: 'application/json',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined || raw ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
       signal: stream ? (stream.signal ?? null) : AbortSignal.timeout(timeoutMs),
     };
     let res: Response;

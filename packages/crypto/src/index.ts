@@ -34,3 +34,4 @@ export {
   verifyCsrfToken,
 } from './tokens.js';
 export { requestDigest } from './request-digest.js';
+export { verifyWebhookSignature, webhookSignature } from './webhook-signature.js';

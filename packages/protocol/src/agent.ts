@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { HealthCheck, LogLine, ReplicaState } from './api.js';
-import { AppName, Id, ImageRef, Port, Replicas } from './names.js';
+import { ImagesBootstrapRequest } from './api-builds.js';
+import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
+import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
 
 /**
  * The link between berthd and an agent: a WebSocket the agent dials out. berthd pushes the
@@ -97,9 +99,64 @@ export const LogsParams = z.object({
 });
 export type LogsParams = z.infer<typeof LogsParams>;
 
+/** Where a build's source comes from, as the agent fetches it. */
+export const AgentBuildSource = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('git'),
+    url: GitUrl,
+    ref: GitRef,
+    /** The exact commit to build (a webhook's), else the ref's tip. */
+    commit: CommitSha.nullable(),
+    /** Credentials sealed to this agent's X25519 key (aad: agentBuildAad), or null. */
+    token: z.string().nullable(),
+    sshKey: z.string().nullable(),
+  }),
+  z.object({
+    type: z.literal('archive'),
+    /** Path on berthd's HTTP API (with a short-lived capability token) to download the tar from. */
+    path: z.string().regex(/^\/api\/v1\/agent\/archives\/[a-z]{2,4}_[a-z2-7]{20}\?token=[A-Za-z0-9_-]+$/),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().min(0),
+  }),
+]);
+export type AgentBuildSource = z.infer<typeof AgentBuildSource>;
+
+export const AgentBuildParams = z.object({
+  buildId: Id,
+  appId: Id,
+  appName: AppName,
+  source: AgentBuildSource,
+  timeoutMs: z.number().int().min(1000),
+  /**
+   * How many log lines berthd already has: re-attaching to a build still running on the agent
+   * (after berthd restarted) replays only what berthd missed.
+   */
+  fromLine: z.number().int().min(0),
+});
+export type AgentBuildParams = z.infer<typeof AgentBuildParams>;
+
+/** What a finished build decided: berthd writes it into the waiting release. */
+export const AgentBuildResult = z.object({
+  image: ImageRef,
+  imageId: z.string().min(1),
+  commit: z.string().min(1),
+  subject: z.string().nullable(),
+  builder: BuilderName,
+  port: Port.nullable(),
+  healthPath: HttpPath.nullable(),
+  env: Env,
+  replicas: Replicas.nullable(),
+});
+export type AgentBuildResult = z.infer<typeof AgentBuildResult>;
+
+export const agentBuildAad = (buildId: string, what: 'token' | 'ssh-key'): string =>
+  `build:${buildId}:${what}`;
+
 export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('image.resolve'), params: ImageResolveParams }),
   z.object({ method: z.literal('logs'), params: LogsParams }),
+  z.object({ method: z.literal('build'), params: AgentBuildParams }),
+  z.object({ method: z.literal('images.bootstrap'), params: ImagesBootstrapRequest }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];

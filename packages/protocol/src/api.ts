@@ -12,6 +12,7 @@ import {
   Replicas,
   TeamName,
 } from './names.js';
+import { GitRef, GitUrl } from './source.js';
 
 /** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
 
@@ -40,10 +41,42 @@ export type HealthCheck = z.infer<typeof HealthCheck>;
 export const HealthCheckInput = HealthCheck.partial().strict();
 export type HealthCheckInput = z.infer<typeof HealthCheckInput>;
 
+/**
+ * A git source as a person gives it: the ref defaults to the branch `main`. The token (https) or
+ * deploy key (ssh) is write-only: kept encrypted, given to the agent for a build, never returned.
+ */
+export const GitSourceInput = z
+  .object({
+    url: GitUrl,
+    ref: GitRef.optional(),
+    token: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^[\x21-\x7e]+$/, {
+        message: 'must be printable ASCII without spaces',
+      })
+      .optional(),
+    sshKey: z
+      .string()
+      .max(16 * 1024)
+      .regex(
+        /^-----BEGIN [A-Z ]*PRIVATE KEY-----\n[A-Za-z0-9+/=\n\r -]+-----END [A-Z ]*PRIVATE KEY-----\s*$/,
+        {
+          message: 'must be a PEM or OpenSSH private key',
+        },
+      )
+      .optional(),
+  })
+  .strict();
+export type GitSourceInput = z.infer<typeof GitSourceInput>;
+
 export const AppCreate = z
   .object({
     name: AppName,
-    image: ImageRef,
+    /** One of image and git, or neither for an app deployed only from uploaded directories. */
+    image: ImageRef.optional(),
+    git: GitSourceInput.optional(),
     port: Port.optional(),
     command: Command.optional(),
     env: Env.optional(),
@@ -54,7 +87,11 @@ export const AppCreate = z
     /** A project of that team; defaults to its `default` project. */
     project: ProjectName.optional(),
   })
-  .strict();
+  .strict()
+  .refine((a) => !(a.image && a.git), {
+    message: 'give either image or git, not both',
+    path: ['git'],
+  });
 export type AppCreate = z.infer<typeof AppCreate>;
 
 /** Changes to the app's spec take effect with the next deploy. */
@@ -68,7 +105,14 @@ export const AppUpdate = z
   .strict();
 export type AppUpdate = z.infer<typeof AppUpdate>;
 
-export const DeployRequest = z.object({ image: ImageRef.optional() }).strict();
+export const DeployRequest = z
+  .object({
+    image: ImageRef.optional(),
+    /** For apps with a git source: build this branch, tag or commit instead of the app's ref. */
+    ref: GitRef.optional(),
+  })
+  .strict()
+  .refine((d) => !(d.image && d.ref), { message: 'give either image or ref, not both', path: ['ref'] });
 export type DeployRequest = z.infer<typeof DeployRequest>;
 
 export const RollbackRequest = z.object({ toVersion: z.number().int().min(1).optional() }).strict();
@@ -118,6 +162,8 @@ export const Release = ReleaseSummary.extend({
   command: z.array(z.string()).nullable(),
   health: HealthCheck,
   replicas: Replicas,
+  /** The commit it was built from, for releases built from source. */
+  commit: z.string().nullable(),
   current: z.boolean(),
 });
 export type Release = z.infer<typeof Release>;
@@ -147,6 +193,15 @@ export const App = z.object({
   secrets: z.array(EnvKey),
   url: z.string(),
   image: ImageRef,
+  /** The git source it is built from; null for apps that run a given image. */
+  source: z
+    .object({
+      type: z.literal('git'),
+      url: z.string(),
+      ref: GitRef,
+      credentials: z.enum(['none', 'token', 'ssh-key']),
+    })
+    .nullable(),
   port: Port,
   command: z.array(z.string()).nullable(),
   env: z.record(z.string(), z.string()),
@@ -184,6 +239,8 @@ export const Deployment = z.object({
   kind: DeploymentKind,
   status: DeploymentStatus,
   replicas: Replicas,
+  /** The build this deployment runs first, when it deploys from source. */
+  build: z.object({ id: Id, number: z.number().int() }).nullable(),
   error: DeploymentError.nullable(),
   createdAt: Timestamp,
   startedAt: Timestamp.nullable(),

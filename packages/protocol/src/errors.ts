@@ -46,6 +46,18 @@ export const ERROR_CODES = {
   DEPLOY_HEALTHCHECK_FAILED: { status: 422, retryable: false },
   DEPLOY_TIMEOUT: { status: 504, retryable: false },
   DEPLOY_SUPERSEDED: { status: 409, retryable: false },
+  // Builds from source
+  BUILD_NOT_FOUND: { status: 404, retryable: false },
+  BUILD_SOURCE_MISSING: { status: 409, retryable: false },
+  BUILD_NOT_RUNNING: { status: 409, retryable: false },
+  BUILD_DETECTION_FAILED: { status: 422, retryable: false },
+  BUILD_MANIFEST_INVALID: { status: 422, retryable: false },
+  BUILD_BASE_IMAGE_MISSING: { status: 422, retryable: false },
+  BUILD_FAILED: { status: 422, retryable: false },
+  BUILD_CANCELLED: { status: 409, retryable: false },
+  BUILD_TIMEOUT: { status: 504, retryable: false },
+  GIT_FAILED: { status: 422, retryable: false },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

@@ -1,4 +1,7 @@
-import { BerthError, type DeploymentError, type HealthCheck } from '@berth/protocol';
+import { BerthError, GitRef, GitSource, type DeploymentError, type HealthCheck } from '@berth/protocol';
+import { z } from 'zod';
+import type { BuildSettings } from '@berth/core';
+import type { BuildSource } from './types-builds.js';
 
 /**
  * JSON columns are parsed here, checked for shape, and a bad one becomes a BerthError that names
@@ -91,4 +94,36 @@ function corrupt(at: RowRef, what: string, cause?: unknown): BerthError {
       cause,
     },
   );
+}
+
+export function parseGitSource(text: string | null, at: RowRef): GitSource | null {
+  if (text === null) return null;
+  const parsed = GitSource.safeParse(parseJson(text, at));
+  if (!parsed.success) throw corrupt(at, 'is not a git source');
+  return parsed.data;
+}
+
+const BuildSourceShape = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('git'), url: z.string(), ref: GitRef, commit: z.string().nullable() }),
+  z.object({ type: z.literal('archive'), sha256: z.string(), bytes: z.number() }),
+]);
+
+export function parseBuildSource(text: string, at: RowRef): BuildSource {
+  const parsed = BuildSourceShape.safeParse(parseJson(text, at));
+  if (!parsed.success) throw corrupt(at, 'is not a build source');
+  return parsed.data;
+}
+
+const BuildSettingsShape = z.object({
+  port: z.number().int().nullable(),
+  healthPath: z.string().nullable(),
+  env: z.record(z.string(), z.string()),
+  replicas: z.number().int().nullable(),
+});
+
+export function parseBuildSettings(text: string | null, at: RowRef): BuildSettings | null {
+  if (text === null) return null;
+  const parsed = BuildSettingsShape.safeParse(parseJson(text, at));
+  if (!parsed.success) throw corrupt(at, 'is not a build plan');
+  return parsed.data;
 }

@@ -2,6 +2,7 @@ import type { AuditActorKind, AuditOutcome } from '@berth/core';
 import type { DeploymentKind, DeploymentStatus } from '@berth/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { OneTimePurpose, SessionKind } from './types-identity.js';
+import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js';
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 
 /**
@@ -68,6 +69,10 @@ export interface AppsTable {
   revision: string | null;
   created_at: number;
   updated_at: number;
+  /** Added by 0003: the app's git source (GitSource JSON), null for image apps. */
+  source: JsonText | null;
+  /** Added by 0003: 1 when a person set the port; berth.yaml's port then does not override it. */
+  port_set: Generated<number>;
 }
 
 export interface ReleasesTable {
@@ -82,6 +87,9 @@ export interface ReleasesTable {
   health: JsonText;
   replicas: number;
   created_at: number;
+  /** Added by 0003. */
+  build_id: string | null;
+  commit_sha: string | null;
 }
 
 export interface DeploymentsTable {
@@ -99,6 +107,8 @@ export interface DeploymentsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** Added by 0003: the build this deployment waits for, if it deploys from source. */
+  build_id: string | null;
 }
 
 export interface DeploymentEventsTable {
@@ -200,6 +210,43 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface BuildsTable {
+  id: string;
+  app_id: string;
+  number: number;
+  status: BuildStatus;
+  trigger: BuildTrigger;
+  source: JsonText;
+  commit_sha: string | null;
+  subject: string | null;
+  builder: string | null;
+  plan: JsonText | null;
+  image: string | null;
+  image_id: string | null;
+  error: JsonText | null;
+  deployment_id: string | null;
+  cancel_requested_at: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface BuildLogsTable {
+  build_id: string;
+  seq: number;
+  at: number;
+  line: string;
+}
+
+export interface AppSealedTable {
+  app_id: string;
+  purpose: SealedPurpose;
+  value: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: number;
@@ -224,6 +271,9 @@ export interface Database {
   secrets: SecretsTable;
   release_secrets: ReleaseSecretsTable;
   audit_log: AuditLogTable;
+  builds: BuildsTable;
+  build_logs: BuildLogsTable;
+  app_sealed: AppSealedTable;
   berth_migrations: MigrationsTable;
 }
 
@@ -244,3 +294,5 @@ export type OneTimeTokensRecord = Selectable<OneTimeTokensTable>;
 export type SecretsRecord = Selectable<SecretsTable>;
 export type ReleaseSecretsRecord = Selectable<ReleaseSecretsTable>;
 export type AuditLogRecord = Selectable<AuditLogTable>;
+export type BuildsRecord = Selectable<BuildsTable>;
+export type AppSealedRecord = Selectable<AppSealedTable>;

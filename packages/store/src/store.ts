@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { migrate } from './migrate.js';
+import { createAppSealedRepo } from './repos/app-sealed.js';
 import { createAppRepo } from './repos/apps.js';
 import { createAuditRepo } from './repos/audit.js';
+import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createEventRepo } from './repos/events.js';
 import { createJobRepo } from './repos/jobs.js';
@@ -40,6 +42,8 @@ export function createRepos(db: Db): Repos {
     deployments: createDeploymentRepo(db),
     events: createEventRepo(db),
     jobs: createJobRepo(db),
+    builds: createBuildRepo(db),
+    appSealed: createAppSealedRepo(db),
   };
 }
 

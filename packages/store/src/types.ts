@@ -1,5 +1,6 @@
 import type { AppSpec } from '@berth/core';
 import type { AuditRepo } from './types-audit.js';
+import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type {
   LoginFailureRepo,
   MembershipRepo,
@@ -10,7 +11,13 @@ import type {
   UserRepo,
 } from './types-identity.js';
 import type { ReleaseSecretRepo, SecretRepo } from './types-secrets.js';
-import type { DeploymentError, DeploymentKind, DeploymentStatus, HealthCheck } from '@berth/protocol';
+import type {
+  DeploymentError,
+  DeploymentKind,
+  DeploymentStatus,
+  GitSource,
+  HealthCheck,
+} from '@berth/protocol';
 
 /**
  * The store's port. Callers see these types and nothing of SQL; SQLite (default) and PostgreSQL
@@ -54,6 +61,10 @@ export interface AppRow extends AppSpec {
   currentDeploymentId: string | null;
   /** See DesiredApp.revision: changes whenever a new rollout is wanted. */
   revision: string | null;
+  /** Where the app's code comes from, when it is built by Berth; null for image apps. */
+  source: GitSource | null;
+  /** The port was given by a person; berth.yaml's port does not override it. */
+  portSet: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -70,6 +81,8 @@ export type AppPatch = Partial<
     | 'currentReleaseId'
     | 'currentDeploymentId'
     | 'revision'
+    | 'source'
+    | 'portSet'
   >
 >;
 
@@ -85,6 +98,9 @@ export interface ReleaseRow {
   command: string[] | null;
   health: HealthCheck;
   replicas: number;
+  /** The build that made its image, for releases built from source. */
+  buildId: string | null;
+  commit: string | null;
   createdAt: number;
 }
 
@@ -102,6 +118,8 @@ export interface DeploymentRow {
   /** sha256 of the request that created it, to tell a retry from a conflicting reuse of the key. */
   requestHash: string | null;
   error: DeploymentError | null;
+  /** The build this deployment waits for before it rolls out; null when the image is given. */
+  buildId: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -206,6 +224,16 @@ export interface ReleaseRepo {
   latestVersion(appId: string): Promise<number>;
   /** Only from null: a release's image id is written once. */
   setImageId(id: string, imageId: string): Promise<void>;
+  /**
+   * A release waiting for its build gets what the build decided (image, and port/env/health from
+   * berth.yaml), once: only while its image id is still null.
+   */
+  completeBuild(
+    id: string,
+    built: Pick<ReleaseRow, 'image' | 'imageId' | 'commit' | 'port' | 'env' | 'health' | 'replicas'> & {
+      imageId: string;
+    },
+  ): Promise<void>;
 }
 
 export interface DeploymentRepo {
@@ -264,6 +292,8 @@ export interface Repos {
   deployments: DeploymentRepo;
   events: EventRepo;
   jobs: JobRepo;
+  builds: BuildRepo;
+  appSealed: AppSealedRepo;
 }
 
 export interface Store extends Repos {

@@ -1,5 +1,7 @@
 import { parseDuration } from '@berth/core';
-import { ENV_KEY_PATTERN } from '@berth/protocol';
+import { ENV_KEY_PATTERN, GitRef } from '@berth/protocol';
+import { CliError } from './output.js';
+import { EXIT } from './exit-codes.js';
 import { InvalidArgumentError } from 'commander';
 
 /** Argument parsers that fail with a message naming the flag and the expected form. */
@@ -37,4 +39,24 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--branch`, `--tag` or `--commit` as a GitRef: at most one of them; undefined for none. */
+export function gitRefOf(opts: { branch?: string; tag?: string; commit?: string }): GitRef | undefined {
+  const given = (['branch', 'tag', 'commit'] as const).filter((k) => opts[k] !== undefined);
+  if (given.length > 1)
+    throw new CliError(
+      `give one of --branch, --tag and --commit, not ${given.join(' and ')}`,
+      EXIT.userError,
+    );
+  const kind = given[0];
+  if (!kind) return undefined;
+  const name = opts[kind] ?? '';
+  const parsed = GitRef.safeParse({ kind, name });
+  if (!parsed.success)
+    throw new CliError(
+      `--${kind} ${JSON.stringify(name)} ${parsed.error.issues[0]?.message ?? 'is not valid'}`,
+      EXIT.userError,
+    );
+  return parsed.data;
 }

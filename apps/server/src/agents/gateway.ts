@@ -1,7 +1,12 @@
+import { sealFor } from '@berth/crypto';
 import {
+  AgentBuildResult,
   AgentToServer,
   BerthError,
   ImageResolveResult,
+  ImagesBootstrapResult,
+  type AgentBuildParams,
+  type ImagesBootstrapRequest,
   isErrorCode,
   type AgentReport,
   type AppReport,
@@ -169,8 +174,47 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       return new Map([...sessions.values()].map((s) => [s.serverId, s.report]));
     },
 
-    streamLogs(params: LogsParams, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void> {
-      return anySession().stream({ method: 'logs', params }, onLines, signal);
+    async streamLogs(
+      params: LogsParams,
+      onLines: (lines: LogLine[]) => void,
+      signal: AbortSignal,
+    ): Promise<void> {
+      await anySession().stream({ method: 'logs', params }, onLines, signal);
+    },
+
+    /**
+     * Runs a build on an agent, its log lines streaming through onLines. `params` gets a sealer
+     * for that agent, so credentials travel sealed to the one agent that builds. Aborting the
+     * signal cancels the build on the agent and rejects with the signal's reason.
+     */
+    async build(
+      params: (seal: (plain: string, aad: string) => string) => AgentBuildParams,
+      onLines: (lines: LogLine[]) => void,
+      signal: AbortSignal,
+    ): Promise<AgentBuildResult> {
+      const session = anySession();
+      const seal = (plain: string, aad: string): string => {
+        if (!session.sealingKey) throw new BerthError('INTERNAL', 'this agent has no sealing key');
+        return sealFor(session.sealingKey, plain, aad);
+      };
+      const result = await session.stream({ method: 'build', params: params(seal) }, onLines, signal);
+      signal.throwIfAborted();
+      return AgentBuildResult.parse(result);
+    },
+
+    /** Builds the base images on an agent (`berth images bootstrap`), streaming its progress. */
+    async bootstrapImages(
+      request: ImagesBootstrapRequest,
+      onLines: (lines: LogLine[]) => void,
+      signal: AbortSignal,
+    ): Promise<ImagesBootstrapResult> {
+      const result = await anySession().stream(
+        { method: 'images.bootstrap', params: request },
+        onLines,
+        signal,
+      );
+      signal.throwIfAborted();
+      return ImagesBootstrapResult.parse(result);
     },
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),

@@ -56,14 +56,17 @@ export class AgentSession {
     });
   }
 
-  /** A streaming call: lines arrive through onLines until the agent ends it or the signal aborts. */
-  stream(request: RpcRequest, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void> {
+  /**
+   * A streaming call: lines arrive through onLines until the agent ends it (resolving with its
+   * result, if it sends one) or the signal aborts (resolving with undefined).
+   */
+  stream(request: RpcRequest, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const id = this.nextRpcId++;
       const onAbort = (): void => {
         this.pending.delete(id);
         this.send({ type: 'rpc.cancel', id });
-        resolve();
+        resolve(undefined);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = (f: () => void): void => {
@@ -71,7 +74,7 @@ export class AgentSession {
         f();
       };
       this.pending.set(id, {
-        resolve: () => done(resolve),
+        resolve: (value) => done(() => resolve(value)),
         reject: (e) => done(() => reject(e)),
         onLines,
         timer: null,

@@ -2,11 +2,13 @@ import { formatDuration, toAppUrl } from '@berth/core';
 import { BerthError, type DeploymentError } from '@berth/protocol';
 import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
+import type { BuildRunner } from '../builds/runner.js';
 
 export interface DeployJobDeps {
   store: Store;
   clock: () => number;
   agents: AgentGateway;
+  builds: BuildRunner;
   domain: string;
   httpPort: number;
   drainTimeoutMs: number;
@@ -27,10 +29,18 @@ export function createDeployJob(deps: DeployJobDeps) {
     let d = await store.deployments.get(deploymentId);
     if (!d || d.status === 'succeeded' || d.status === 'failed') return;
     const app = await store.apps.getById(d.appId);
-    const release = await store.releases.get(d.releaseId);
+    let release = await store.releases.get(d.releaseId);
     if (!app || !release) return;
 
     if (d.status === 'queued') d = await begin(d, release);
+    if (d.status === 'preparing' && d.buildId && !release.imageId) {
+      const failure = await deps.builds.run(d, release, signal);
+      if (failure) {
+        await finish(d, failure, 'spec');
+        return;
+      }
+      release = (await store.releases.get(release.id)) ?? release;
+    }
     if (d.status === 'preparing') {
       const resolved = release.imageId
         ? { imageId: release.imageId, note: null }
@@ -47,7 +57,7 @@ export function createDeployJob(deps: DeployJobDeps) {
     return store.transaction(async (tx) => {
       const started = await tx.deployments.update(d.id, { status: 'preparing', startedAt: clock() });
       await tx.events.append(d.id, { at: clock(), level: 'info', message: describeStart(d, release) });
-      if (!release.imageId) {
+      if (!release.imageId && !d.buildId) {
         await tx.events.append(d.id, {
           at: clock(),
           level: 'info',
@@ -208,7 +218,9 @@ export function createDeployJob(deps: DeployJobDeps) {
 function describeStart(d: DeploymentRow, release: ReleaseRow): string {
   switch (d.kind) {
     case 'deploy':
-      return `Deploying v${release.version} (${release.image})`;
+      return d.buildId
+        ? `Deploying v${release.version}, built from source`
+        : `Deploying v${release.version} (${release.image})`;
     case 'rollback':
       return `Rolling back to v${release.version} (${release.image})`;
     case 'env':

@@ -52,7 +52,11 @@ export async function newRelease(
   tx: Repos,
   spec: Pick<AppRow, 'id' | 'image' | 'port' | 'command' | 'env' | 'health' | 'replicas'>,
   now: number,
-  { imageId }: { imageId: string | null },
+  {
+    imageId,
+    buildId = null,
+    commit = null,
+  }: { imageId: string | null; buildId?: string | null; commit?: string | null },
 ): Promise<ReleaseRow> {
   const release: ReleaseRow = {
     id: createId('rel'),
@@ -65,6 +69,8 @@ export async function newRelease(
     command: spec.command,
     health: spec.health,
     replicas: spec.replicas,
+    buildId,
+    commit,
     createdAt: now,
   };
   await tx.releases.create(release);
@@ -122,6 +128,7 @@ export async function begin(
   replicas: number,
   idem: Idempotency,
   now: number,
+  buildId: string | null = null,
 ): Promise<DeploymentRow> {
   const deployment: DeploymentRow = {
     id: createId('dep'),
@@ -135,6 +142,7 @@ export async function begin(
     idempotencyKey: idem.key,
     requestHash: idem.requestHash,
     error: null,
+    buildId,
     createdAt: now,
     startedAt: null,
     finishedAt: null,

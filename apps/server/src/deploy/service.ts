@@ -1,7 +1,23 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_PORT, DEFAULT_REPLICAS, applyEnvPatch, sortedEnv, toHealthCheck } from '@berth/core';
-import type { AppCreate, AppUpdate, EnvPatch } from '@berth/protocol';
+import {
+  DEFAULT_PORT,
+  DEFAULT_REPLICAS,
+  applyEnvPatch,
+  releaseSettings,
+  sortedEnv,
+  toHealthCheck,
+  unbuiltImage,
+} from '@berth/core';
+import type { AppCreate, AppUpdate, EnvPatch, GitRef } from '@berth/protocol';
 import type { AppRow, DeploymentRow, Repos, Store } from '@berth/store';
+import {
+  gitSourceFor,
+  newBuild,
+  requireImage,
+  storeGitCredentials,
+  type NewBuildSource,
+} from '../builds/steps.js';
+import type { KeyHolder } from '../secrets/keys.js';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 import {
@@ -25,6 +41,7 @@ export type { Idempotency } from './rollout-steps.js';
 export interface DeployServiceDeps {
   store: Store;
   clock: () => number;
+  keys: KeyHolder;
   /** Called after a change the agents must see (desired state) or the worker should pick up. */
   onChange: () => void;
 }
@@ -59,7 +76,14 @@ export type DeployService = ReturnType<typeof createDeployService>;
 
 type Changed = { app: AppRow; deployment: DeploymentRow | null };
 
-export function createDeployService({ store, clock, onChange }: DeployServiceDeps) {
+/** How a deployment from source was asked for: by a person (or script), a webhook, or an upload. */
+export interface SourceTrigger {
+  trigger: 'deploy' | 'webhook' | 'upload';
+  /** A webhook's pushed commit: built exactly, not the branch's tip at build time. */
+  commit?: string;
+}
+
+export function createDeployService({ store, clock, keys, onChange }: DeployServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
 
   return {
@@ -72,7 +96,11 @@ export function createDeployService({ store, clock, onChange }: DeployServiceDep
           projectId: where.projectId,
           teamId: where.teamId,
           name: input.name,
-          image: input.image,
+          image: input.image ?? unbuiltImage(input.name),
+          source: input.git
+            ? { type: 'git', url: input.git.url, ref: input.git.ref ?? { kind: 'branch', name: 'main' } }
+            : null,
+          portSet: input.port !== undefined,
           port: input.port ?? DEFAULT_PORT,
           command: input.command ?? null,
           env: sortedEnv(input.env ?? {}),
@@ -85,6 +113,7 @@ export function createDeployService({ store, clock, onChange }: DeployServiceDep
           updatedAt: now,
         };
         await tx.apps.create(app);
+        if (input.git) await storeGitCredentials(tx, keys.box, app.id, input.git, now);
         return app;
       }),
 
@@ -95,7 +124,7 @@ export function createDeployService({ store, clock, onChange }: DeployServiceDep
           app.id,
           {
             ...(patch.image !== undefined && { image: patch.image }),
-            ...(patch.port !== undefined && { port: patch.port }),
+            ...(patch.port !== undefined && { port: patch.port, portSet: true }),
             ...(patch.command !== undefined && { command: patch.command }),
             ...(patch.health !== undefined && { health: toHealthCheck(patch.health, app.health) }),
           },
@@ -110,15 +139,52 @@ export function createDeployService({ store, clock, onChange }: DeployServiceDep
         await tx.meta.increment('desired_version');
       }),
 
-    /** A new release from the app's spec (optionally a new image), rolled out. */
-    deploy: (name: string, image: string | undefined, idem: Idempotency, intent: AuditIntent) =>
+    /**
+     * A new release from the app's spec, rolled out: of a new image when one is given, else built
+     * from the app's git source (at `ref`, or the app's own ref) when it has one.
+     */
+    deploy: (
+      name: string,
+      request: { image?: string | undefined; ref?: GitRef | undefined },
+      idem: Idempotency,
+      intent: AuditIntent,
+      how: SourceTrigger = { trigger: 'deploy' },
+    ) =>
       mutate(intent, async (tx, now) => {
         const app = await requireApp(tx, name);
         const replay = await findReplay(tx, app, idem);
         if (replay) return replay;
+        if (request.image === undefined && (app.source || request.ref)) {
+          const source = gitSourceFor(app, request.ref);
+          return deployFromSource(tx, app, { ...source, commit: how.commit ?? null }, how.trigger, idem, now);
+        }
+        if (request.image === undefined) requireImage(app);
+        const image = request.image;
         const current = image === undefined ? app : await tx.apps.update(app.id, { image }, now);
         const release = await newRelease(tx, current, now, { imageId: null });
         return begin(tx, current, release, 'deploy', current.replicas, idem, now);
+      }),
+
+    /** A deployment built from an uploaded directory (`berth deploy --from-dir`), already stored by id. */
+    deployArchive: (
+      name: string,
+      archive: { buildId: string; sha256: string; bytes: number },
+      idem: Idempotency,
+      intent: AuditIntent,
+    ) =>
+      mutate(intent, async (tx, now) => {
+        const app = await requireApp(tx, name);
+        const replay = await findReplay(tx, app, idem);
+        if (replay) return replay;
+        return deployFromSource(
+          tx,
+          app,
+          { type: 'archive', sha256: archive.sha256, bytes: archive.bytes },
+          'upload',
+          idem,
+          now,
+          archive.buildId,
+        );
       }),
 
     /** A new release with changed env and the current image; null when the app has no release yet. */
@@ -154,6 +220,22 @@ export function createDeployService({ store, clock, onChange }: DeployServiceDep
   };
 }
 
+/** A build, the release that waits for its image, and the deployment that runs both. */
+async function deployFromSource(
+  tx: Repos,
+  app: AppRow,
+  source: NewBuildSource,
+  trigger: SourceTrigger['trigger'],
+  idem: Idempotency,
+  now: number,
+  buildId: string = createId('bld'),
+): Promise<DeploymentRow> {
+  const release = await newRelease(tx, app, now, { imageId: null, buildId });
+  const deployment = await begin(tx, app, release, 'deploy', app.replicas, idem, now, buildId);
+  await newBuild(tx, { id: buildId, app, source, trigger, deploymentId: deployment.id }, now);
+  return deployment;
+}
+
 /**
  * After a change of env or secrets: a new release of the running image with the app's current
  * env and secrets, rolled out; null when nothing is deployed yet (the next deploy picks it up).
@@ -167,8 +249,13 @@ export async function rereleaseCurrent(
 ): Promise<DeploymentRow | null> {
   const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
   if (!current) return null;
-  const release = await newRelease(tx, { ...app, ...pickRuntime(current) }, now, {
+  // A release built from source keeps its berth.yaml env defaults under the app's env.
+  const build = current.buildId ? await tx.builds.get(current.buildId) : null;
+  const env = build?.plan ? releaseSettings(app, build.plan, false).env : app.env;
+  const release = await newRelease(tx, { ...app, ...pickRuntime(current), env }, now, {
     imageId: current.imageId,
+    buildId: current.buildId,
+    commit: current.commit,
   });
   return begin(tx, app, release, kind, app.replicas, idem, now);
 }

@@ -264,7 +264,40 @@ test('required fields and empty changes', (t) => {
   });
   return h.rejectAll(t, [
     missing({ image: 'nginx' }, 'name'),
-    missing({ name: 'fresh' }, 'image'),
+    // Image and git are both optional (an app may deploy from uploads only), but not both given.
+    {
+      ...missing({ name: 'fresh', image: 'nginx', git: { url: 'https://git.example.com/a.git' } }, 'git'),
+      name: 'POST /apps with image and git',
+    },
+    {
+      ...missing(
+        {
+          name: 'fresh',
+          git: {
+            url: 'https://git.example.com/a.git',
+            ref: { kind: 'branch', name: '--upload-pack=touch /tmp/x' },
+          },
+        },
+        'git.ref.name',
+      ),
+      name: 'POST /apps with a branch that is an option',
+    },
+    {
+      ...missing({ name: 'fresh', git: { url: 'file:///srv/a;touch /tmp/x' } }, 'git.url'),
+      name: 'POST /apps with ; in the URL',
+    },
+    {
+      ...missing({ name: 'fresh', git: { url: 'ext::sh -c touch% /tmp/x' } }, 'git.url'),
+      name: 'POST /apps with the ext:: transport',
+    },
+    {
+      ...missing({ name: 'fresh', git: { url: 'https://user:tok@git.example.com/a.git' } }, 'git.url'),
+      name: 'POST /apps with a token in the URL',
+    },
+    {
+      ...missing({ name: 'fresh', git: { url: '-uhttps://x/a.git' } }, 'git.url'),
+      name: 'POST /apps with a URL that is an option',
+    },
     empty({}),
     empty({ set: {} }),
     empty({ unset: [] }),

@@ -46,6 +46,7 @@ const BAD_DEPLOYMENT_IDS = [
   '../x',
   'dep_aaaaaaaaaaaaaaaaaaaa;',
 ];
+const BAD_BUILD_NUMBERS = ['0', '-1', 'x', '1.5', '1e3', '0x10', ' 1', '../1', '1;2', '9999999999'];
 const BAD_KEY_IDS = [
   'not-an-id',
   'MK_000000000000',
@@ -72,6 +73,8 @@ function kindOf(op: Operation, param: string): ParamKind {
       return { bad: BAD_EMAILS, unknown: 'ghost@example.com', code: 'USER_NOT_FOUND' };
     case 'name':
       return { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'TOKEN_NOT_FOUND' };
+    case 'number':
+      return { bad: BAD_BUILD_NUMBERS, unknown: '999', code: 'BUILD_NOT_FOUND' };
     case 'id':
       return op.path.startsWith(`${API}/keys/`)
         ? { bad: BAD_KEY_IDS, unknown: UNKNOWN_KEY, code: 'KEY_NOT_FOUND' }

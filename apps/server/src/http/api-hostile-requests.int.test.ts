@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestApi, type TestApi } from './test-support/api.js';
-import { liveApp, UNKNOWN_DEPLOYMENT, validRequestOf } from './test-support/fixtures.js';
+import { liveApp, tarOf, UNKNOWN_DEPLOYMENT, validRequestOf } from './test-support/fixtures.js';
 import { createRejecter, show, type Rejecter, type Rejection } from './test-support/hostile.js';
 import { API, type Method } from './test-support/http.js';
 import { listOperations, toUrl, type Operation } from './test-support/openapi.js';
@@ -23,7 +23,10 @@ before(async () => {
 after(() => api.close());
 
 const operations = listOperations();
-const withBody = operations.filter((op) => op.hasBody);
+/** Routes that parse a JSON body as it comes; signed webhooks and tar uploads have tests of their own below. */
+const withBody = operations.filter((op) => op.bodyKind === 'json');
+const signed = operations.filter((op) => op.bodyKind === 'signed-json');
+const uploads = operations.filter((op) => op.bodyKind === 'tar');
 /** Path parameters that pass validation; deployments are the live one, so a route gets past its lookup. */
 const paramsOf = (op: Operation): Record<string, string> => ({
   ...validRequestOf(op.operationId).params,
@@ -91,6 +94,60 @@ test('anything but JSON is 415 UNSUPPORTED_MEDIA_TYPE', (t) => {
     t,
     types.flatMap((type) =>
       everyBody(body, type ? { 'content-type': type } : {}, expected, () => `as ${type || 'nothing'}`),
+    ),
+  );
+});
+
+test('a webhook delivery without a valid signature is 401, whatever its body: it is never parsed', (t) => {
+  const bodies = ['', '{', '{"__proto__":{"x":1}}', '[]', '{"ref":"refs/heads/main"}', 'x'.repeat(100_000)];
+  const signatures = [
+    undefined,
+    '',
+    'sha256=',
+    `sha256=${'0'.repeat(64)}`,
+    'sha1=abc',
+    `sha256=${'g'.repeat(64)}`,
+  ];
+  assert.ok(signed.length >= 2, 'the webhooks are in the spec as signed routes');
+  return h.rejectAll(
+    t,
+    signed.flatMap((op) =>
+      bodies.flatMap((body) =>
+        signatures.map((sig): Rejection => ({
+          name: `${op.operationId} ${show(body.slice(0, 30))} signed ${show(sig ?? 'not at all')}`,
+          method: op.method,
+          url: toUrl(op, { app: 'web' }),
+          raw: body,
+          headers: { ...JSON_TYPE, ...(sig !== undefined && { 'x-hub-signature-256': sig }) },
+          token: null,
+          status: 401,
+          code: 'WEBHOOK_SIGNATURE_INVALID',
+        })),
+      ),
+    ),
+  );
+});
+
+test('an upload that is not a tar archive is 415', (t) => {
+  assert.ok(uploads.length >= 1, 'the upload route is in the spec with a tar body');
+  const types = [
+    'application/json',
+    'text/plain',
+    'application/octet-stream',
+    'multipart/form-data; boundary=x',
+  ];
+  return h.rejectAll(
+    t,
+    uploads.flatMap((op) =>
+      types.map((type): Rejection => ({
+        name: `${op.operationId} as ${type}`,
+        method: op.method,
+        url: toUrl(op, paramsOf(op)),
+        raw: '{"name":"x"}',
+        headers: { 'content-type': type },
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      })),
     ),
   );
 });
@@ -208,6 +265,7 @@ test('a bad Idempotency-Key header is 400 naming it', (t) => {
   const keyed = operations.filter((op) => op.parameters.some((p) => p.name === 'idempotency-key'));
   assert.deepEqual(keyed.map((op) => op.operationId).sort(), [
     'deployApp',
+    'deployUpload',
     'patchEnv',
     'patchSecrets',
     'rollbackApp',
@@ -225,8 +283,12 @@ test('a bad Idempotency-Key header is 400 naming it', (t) => {
         name: `${op.operationId} idempotency-key=${show(key)}`,
         method: op.method,
         url: toUrl(op, paramsOf(op)),
-        body: bodyOf[op.operationId] ?? {},
-        headers: { 'idempotency-key': key },
+        ...(op.bodyKind === 'tar'
+          ? {
+              raw: tarOf({ 'index.html': 'x' }),
+              headers: { 'idempotency-key': key, 'content-type': 'application/x-tar' },
+            }
+          : { body: bodyOf[op.operationId] ?? {}, headers: { 'idempotency-key': key } }),
         status: 400,
         code: 'VALIDATION_FAILED',
         field: 'idempotency-key',

@@ -106,6 +106,8 @@ function toReq(op: Operation, actor: Actor, call: Call): Req {
     method: op.method,
     url: toUrl(op, call.params ?? {}, call.query),
     ...(call.body !== undefined && { body: call.body }),
+    ...(call.raw !== undefined && { raw: call.raw }),
+    ...(call.headers !== undefined && { headers: call.headers }),
     token: call.token === undefined ? actor.token : call.token,
   };
 }

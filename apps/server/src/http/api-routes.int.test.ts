@@ -7,6 +7,7 @@ import { API, createClient, expectProblem, type Client } from './test-support/ht
 import { listOperations, responseSchema, toUrl } from './test-support/openapi.js';
 import { validateJson } from './test-support/json-schema.js';
 import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-support/route-cases.js';
+import { BUILD_CASES } from './test-support/route-cases-builds.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
 /**
@@ -167,7 +168,7 @@ const APP_CASES: Record<string, RouteCase> = {
   },
 };
 
-const CASES: Record<string, RouteCase> = { ...APP_CASES, ...TRUST_CASES };
+const CASES: Record<string, RouteCase> = { ...APP_CASES, ...TRUST_CASES, ...BUILD_CASES };
 
 let api: TestApi;
 let client: Client;
@@ -219,7 +220,8 @@ for (const op of operations) {
       method: op.method,
       url: toUrl(op, params, c.query),
       body: c.bodyOf ? c.bodyOf(ctx) : c.body,
-      ...(c.headers && { headers: c.headers }),
+      ...(c.rawOf && { raw: c.rawOf(ctx) }),
+      ...((c.headers ?? c.headersOf) && { headers: { ...c.headers, ...c.headersOf?.(ctx) } }),
       token: ctx.token,
     });
     assert.equal(res.status, c.status, res.text.slice(0, 500));

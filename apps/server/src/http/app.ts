@@ -26,9 +26,12 @@ import { userRoutes } from './routes/users.js';
 import { appRoutes } from './routes/apps.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { buildRoutes } from './routes/builds.js';
+import { imageRoutes } from './routes/images.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { API_PREFIX } from './paths.js';
 
-export const API_PREFIX = '/api/v1';
-export const AGENT_LINK_PATH = `${API_PREFIX}/agent/connect`;
+export { API_PREFIX, AGENT_LINK_PATH } from './paths.js';
 const BODY_LIMIT = 1024 * 1024;
 
 export type HttpDeps = Omit<RouteContext, 'appView' | 'deploymentView'>;
@@ -111,6 +114,9 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(userRoutes(ctx));
       await api.register(tokenAndTeamRoutes(ctx));
       await api.register(secretAndAuditRoutes(ctx));
+      await api.register(buildRoutes(ctx));
+      await api.register(webhookRoutes(ctx));
+      await api.register(imageRoutes(ctx));
       api.get(
         '/agent/connect',
         { websocket: true, config: { access: { kind: 'public' } }, schema: { hide: true } },

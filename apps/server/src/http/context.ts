@@ -1,6 +1,8 @@
 import type { App, Deployment, ReplicaStatus } from '@berth/protocol';
 import type { AppRow, DeploymentRow, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
+import type { ArchiveStore } from '../builds/archives.js';
+import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
@@ -14,6 +16,8 @@ export interface RouteContext {
   secrets: SecretsService;
   keys: KeyHolder;
   agents: AgentGateway;
+  archives: ArchiveStore;
+  builds: BuildRunner;
   config: ServerConfig;
   clock: () => number;
   defaults: { teamId: string; projectId: string };
@@ -44,6 +48,11 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
       const team = await store.teams.get(app.teamId);
       const project = await store.projects.get(app.projectId);
       const secrets = (await store.secrets.list(app.id)).map((s) => s.key);
+      const credentials = (await store.appSealed.get(app.id, 'git-token'))
+        ? 'token'
+        : (await store.appSealed.get(app.id, 'git-ssh-key'))
+          ? 'ssh-key'
+          : 'none';
       return toAppView(
         app,
         {
@@ -53,6 +62,7 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
           team: team?.name ?? '?',
           project: project?.name ?? '?',
           secrets,
+          credentials,
         },
         config,
       );
@@ -60,7 +70,13 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
     async deploymentView(d) {
       const app = await store.apps.getById(d.appId);
       const release = await store.releases.get(d.releaseId);
-      return toDeploymentView(d, { name: app?.name ?? '?' }, { version: release?.version ?? 0 });
+      const build = d.buildId ? await store.builds.get(d.buildId) : null;
+      return toDeploymentView(
+        d,
+        { name: app?.name ?? '?' },
+        { version: release?.version ?? 0 },
+        build && { id: build.id, number: build.number },
+      );
     },
   };
 }

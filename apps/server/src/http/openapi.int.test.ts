@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { generateSpec, isObject, REGENERATE, SPEC_FILE, type Json } from '../openapi/spec.js';
 import { AGENT_LINK_PATH } from './app.js';
+import { AGENT_ARCHIVE_PATH } from './paths.js';
 import { startTestApi, type TestApi } from './test-support/api.js';
 import { listOperations, readCommittedSpec } from './test-support/openapi.js';
 
@@ -47,6 +48,8 @@ test('every route Fastify serves is in openapi.yaml, and every operation there i
   }
   // The agent link is a WebSocket authenticated by its own handshake: hidden from the spec on purpose.
   served.delete(`GET ${AGENT_LINK_PATH}`);
+  // So is the agent's download of an upload: its capability token is minted for the agent only.
+  served.delete(`GET ${AGENT_ARCHIVE_PATH}`);
   const documented = new Set(listOperations().map((op) => `${op.method} ${op.path}`));
   assert.deepEqual(
     [...served].filter((r) => !documented.has(r)).sort(),

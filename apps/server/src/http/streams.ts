@@ -9,7 +9,10 @@ import type { RouteContext } from './context.js';
  * away (then every upstream resource, such as an agent log stream, is released).
  */
 
-function ndjson(request: FastifyRequest, reply: FastifyReply): { out: PassThrough; gone: AbortSignal } {
+export function ndjson(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): { out: PassThrough; gone: AbortSignal } {
   const out = new PassThrough();
   const gone = new AbortController();
   request.raw.on('close', () => gone.abort());

@@ -1,6 +1,15 @@
 import { toAppUrl } from '@berth/core';
-import type { App, AppStatus, Deployment, Release, ReleaseSummary, ReplicaStatus } from '@berth/protocol';
-import type { AppRow, DeploymentRow, ReleaseRow } from '@berth/store';
+import type {
+  App,
+  AppStatus,
+  Build,
+  BuilderName,
+  Deployment,
+  Release,
+  ReleaseSummary,
+  ReplicaStatus,
+} from '@berth/protocol';
+import type { AppRow, BuildRow, DeploymentRow, ReleaseRow } from '@berth/store';
 
 /** Store rows → API shapes. One place, so every route answers the same way. */
 
@@ -25,6 +34,7 @@ export function toReleaseView(r: ReleaseRow, currentReleaseId: string | null): R
     command: r.command,
     health: r.health,
     replicas: r.replicas,
+    commit: r.commit,
     current: r.id === currentReleaseId,
   };
 }
@@ -49,6 +59,7 @@ export function toAppView(
     team: string;
     project: string;
     secrets: string[];
+    credentials: 'none' | 'token' | 'ssh-key';
   },
   urls: UrlSettings,
 ): App {
@@ -60,6 +71,7 @@ export function toAppView(
     secrets: extra.secrets,
     url: toAppUrl(app.name, urls.domain, urls.httpPort),
     image: app.image,
+    source: app.source ? { ...app.source, credentials: extra.credentials } : null,
     port: app.port,
     command: app.command,
     env: app.env,
@@ -77,6 +89,7 @@ export function toDeploymentView(
   d: DeploymentRow,
   app: { name: string },
   release: { version: number },
+  build: { id: string; number: number } | null,
 ): Deployment {
   return {
     id: d.id,
@@ -87,9 +100,35 @@ export function toDeploymentView(
     kind: d.kind,
     status: d.status,
     replicas: d.replicas,
+    build,
     error: d.error,
     createdAt: iso(d.createdAt),
     startedAt: isoOrNull(d.startedAt),
     finishedAt: isoOrNull(d.finishedAt),
+  };
+}
+
+export function toBuildView(b: BuildRow, app: { name: string }): Build {
+  return {
+    id: b.id,
+    appName: app.name,
+    number: b.number,
+    status: b.status,
+    trigger: b.trigger,
+    source:
+      b.source.type === 'git'
+        ? { type: 'git', url: b.source.url, ref: b.source.ref }
+        : { type: 'archive', sha256: b.source.sha256, bytes: b.source.bytes },
+    commit: b.commit,
+    subject: b.subject,
+    builder: b.builder as BuilderName | null,
+    image: b.image,
+    imageId: b.imageId,
+    error: b.error,
+    deploymentId: b.deploymentId,
+    createdAt: iso(b.createdAt),
+    startedAt: isoOrNull(b.startedAt),
+    finishedAt: isoOrNull(b.finishedAt),
+    durationMs: b.startedAt !== null && b.finishedAt !== null ? b.finishedAt - b.startedAt : null,
   };
 }

@@ -4,6 +4,7 @@ import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createMutator, rereleaseCurrent } from '../deploy/service.js';
 import { findReplay, requireApp, type Idempotency } from '../deploy/rollout-steps.js';
+import { resealAppValue } from '../builds/sealed.js';
 import { readChecks, saveChecks, secretAad, type KeyHolder } from './keys.js';
 
 export type SecretsService = ReturnType<typeof createSecretsService>;
@@ -60,7 +61,7 @@ export function createSecretsService(deps: {
     },
 
     /**
-     * A new current key, then every sealed value (app and release secrets) re-sealed under it in
+     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets) re-sealed under it in
      * one transaction. If that transaction fails, the old key is still in the file and opens
      * everything; a retry re-seals what is left.
      */
@@ -91,6 +92,11 @@ export function createSecretsService(deps: {
             aad,
           );
           await tx.releaseSecrets.reseal(s.releaseId, s.key, sealed.value, sealed.keyId);
+          n++;
+        }
+        for (const row of await tx.appSealed.listAll()) {
+          const sealed = resealAppValue(keys.box, box, row);
+          await tx.appSealed.reseal(row.appId, row.purpose, sealed.value, sealed.keyId);
           n++;
         }
         await saveChecks(tx, keyring, await readChecks(tx));

@@ -41,7 +41,11 @@ const INSPECT_CONCURRENCY = 8;
 /** Docker's own rule for container names. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$/;
 
-export function createDockerApiEngine(options: DockerApiEngineOptions): ContainerEngine {
+/**
+ * The API client the engine adapter uses, speaking the engine's API version; other adapters on
+ * the same socket (image builds) take one of their own.
+ */
+export function createEngineApiClient(options: { socketPath: string; timeoutMs?: number }): EngineHttpClient {
   const { socketPath } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const unversioned = createEngineHttpClient({
@@ -60,7 +64,12 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     );
     return prefix;
   };
-  const api = createEngineHttpClient({ socketPath, timeoutMs, versionPrefix });
+  return createEngineHttpClient({ socketPath, timeoutMs, versionPrefix });
+}
+
+export function createDockerApiEngine(options: DockerApiEngineOptions): ContainerEngine {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const api = createEngineApiClient({ socketPath: options.socketPath, timeoutMs });
   const pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
 
   return {

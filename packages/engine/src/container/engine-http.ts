@@ -8,13 +8,15 @@
  */
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { BerthError } from '@berth/protocol';
 
 export interface EngineRequest {
   method: 'GET' | 'POST' | 'DELETE';
   /** Path below the API version prefix, e.g. `/containers/json`. */
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** An array repeats the parameter (`changes=…&changes=…`), as the engine expects for lists. */
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
   /** Whole-request deadline; defaults to the client's. */
   timeoutMs?: number;
@@ -28,6 +30,8 @@ export interface EngineResponse {
 
 export interface EngineStreamRequest extends EngineRequest {
   signal?: AbortSignal;
+  /** A body streamed as it is read (a tar archive for /build), sent instead of a JSON `body`. */
+  upload?: { stream: Readable; contentType: string };
 }
 
 export interface EngineHttpClient {
@@ -62,7 +66,8 @@ export function createEngineHttpClient(options: EngineHttpClientOptions): Engine
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { Host: 'engine' };
-      if (payload !== undefined) {
+      if (req.upload) headers['Content-Type'] = req.upload.contentType;
+      else if (payload !== undefined) {
         headers['Content-Type'] = 'application/json';
         headers['Content-Length'] = String(Buffer.byteLength(payload));
       }
@@ -84,7 +89,12 @@ export function createEngineHttpClient(options: EngineHttpClientOptions): Engine
           resolve({ res, body });
         }, fail);
       });
-      request.end(payload);
+      if (req.upload) {
+        req.upload.stream.once('error', (err) => request.destroy(err));
+        req.upload.stream.pipe(request);
+      } else {
+        request.end(payload);
+      }
     });
   }
 
@@ -105,7 +115,8 @@ function toQueryString(query: EngineRequest['query']): string {
   if (!query) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
+    if (typeof value === 'object') value.forEach((item) => params.append(key, item));
+    else if (value !== undefined) params.set(key, String(value));
   }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_trust.js';
+import * as m0003 from './0003_builds.js';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_initial', up: m0001.up },
   { name: '0002_trust', up: m0002.up },
+  { name: '0003_builds', up: m0003.up },
 ];

@@ -1,7 +1,7 @@
 import { BerthError } from '@berth/protocol';
 import type { ExpressionBuilder, Updateable } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
-import { parseCommand, parseEnv, parseHealth, toJson } from '../json.js';
+import { parseCommand, parseEnv, parseGitSource, parseHealth, toJson } from '../json.js';
 import type { AppsRecord, AppsTable, Database } from '../schema.js';
 import type { AppPatch, AppRepo, AppRow } from '../types.js';
 import { atomically, type Db } from './db.js';
@@ -104,6 +104,8 @@ const toAppsRecord = (row: AppRow): AppsRecord => ({
   revision: row.revision,
   created_at: row.createdAt,
   updated_at: row.updatedAt,
+  source: row.source === null ? null : toJson(row.source),
+  port_set: row.portSet ? 1 : 0,
 });
 
 function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
@@ -117,6 +119,8 @@ function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
   if (patch.currentReleaseId !== undefined) u.current_release_id = patch.currentReleaseId;
   if (patch.currentDeploymentId !== undefined) u.current_deployment_id = patch.currentDeploymentId;
   if (patch.revision !== undefined) u.revision = patch.revision;
+  if (patch.source !== undefined) u.source = patch.source === null ? null : toJson(patch.source);
+  if (patch.portSet !== undefined) u.port_set = patch.portSet ? 1 : 0;
   return u;
 }
 
@@ -136,6 +140,8 @@ function toAppRow(r: AppWithTeam): AppRow {
     currentReleaseId: r.current_release_id,
     currentDeploymentId: r.current_deployment_id,
     revision: r.revision,
+    source: parseGitSource(r.source, at('source')),
+    portSet: r.port_set === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

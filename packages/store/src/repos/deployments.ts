@@ -99,6 +99,7 @@ const toDeploymentsRecord = (row: DeploymentRow): DeploymentsRecord => ({
   created_at: row.createdAt,
   started_at: row.startedAt,
   finished_at: row.finishedAt,
+  build_id: row.buildId,
 });
 
 function toDeploymentsUpdate(patch: DeploymentPatch): Updateable<DeploymentsTable> {
@@ -125,6 +126,7 @@ const toDeploymentRow = (r: DeploymentsRecord): DeploymentRow => ({
   idempotencyKey: r.idempotency_key,
   requestHash: r.request_hash,
   error: parseDeploymentError(r.error, { table: 'deployments', id: r.id, column: 'error' }),
+  buildId: r.build_id,
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,

@@ -26,6 +26,8 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
           health: toJson(row.health),
           replicas: row.replicas,
           created_at: row.createdAt,
+          build_id: row.buildId,
+          commit_sha: row.commit,
         })
         .execute();
     },
@@ -79,6 +81,31 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
         `Release ${id} already resolved to image ${current.imageId ?? '?'}; refusing to change it to ${imageId}: releases are immutable`,
       );
     },
+
+    async completeBuild(id, built) {
+      const res = await db
+        .updateTable('releases')
+        .set({
+          image: built.image,
+          image_id: built.imageId,
+          commit_sha: built.commit,
+          port: built.port,
+          env: toJson(built.env),
+          health: toJson(built.health),
+          replicas: built.replicas,
+        })
+        .where('id', '=', id)
+        .where('image_id', 'is', null)
+        .executeTakeFirst();
+      if (res.numUpdatedRows > 0n) return;
+      const current = await get(id);
+      if (!current) throw new BerthError('RELEASE_NOT_FOUND', `No release with id "${id}"`);
+      if (current.imageId === built.imageId) return;
+      throw new BerthError(
+        'INTERNAL',
+        `Release ${id} already has image ${current.imageId ?? '?'}; refusing to change it: releases are immutable`,
+      );
+    },
   };
 }
 
@@ -95,6 +122,8 @@ function toReleaseRow(r: ReleasesRecord): ReleaseRow {
     command: parseCommand(r.command, at('command')),
     health: parseHealth(r.health, at('health')),
     replicas: r.replicas,
+    buildId: r.build_id,
+    commit: r.commit_sha,
     createdAt: r.created_at,
   };
 }

@@ -67,7 +67,7 @@ export function createSecretRepo(db: Db): SecretRepo {
     },
 
     async countByKeyId() {
-      // One statement over both tables, so the counts are of one moment: a rotation checks that
+      // One statement over every table of sealed values, so the counts are of one moment: a rotation checks that
       // an old key seals nothing before it is retired.
       const rows = await db
         .selectFrom(
@@ -75,6 +75,7 @@ export function createSecretRepo(db: Db): SecretRepo {
             .selectFrom('secrets')
             .select('key_id')
             .unionAll(db.selectFrom('release_secrets').select('key_id'))
+            .unionAll(db.selectFrom('app_sealed').select('key_id'))
             .as('sealed'),
         )
         .select(['sealed.key_id', (eb) => eb.fn.countAll().as('n')])

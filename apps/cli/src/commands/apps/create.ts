@@ -1,12 +1,20 @@
-import type { AppCreate, HealthCheckInput } from '@berth/protocol';
+import { readFile } from 'node:fs/promises';
+import type { AppCreate, GitSourceInput, HealthCheckInput } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson } from '../../cli/output.js';
-import { collect, parseDurationArg, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
+import { collect, gitRefOf, parseDurationArg, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
+import { readStdin } from '../../cli/prompt.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 
 interface CreateOptions extends CommonOptions {
-  image: string;
+  image?: string;
+  git?: string;
+  branch?: string;
+  tag?: string;
+  commit?: string;
+  gitTokenStdin?: boolean;
+  gitSshKey?: string;
   port?: number;
   replicas?: number;
   env?: string[];
@@ -22,9 +30,18 @@ interface CreateOptions extends CommonOptions {
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
   withCommon(apps.command('create <name> [command...]'))
     .description(
-      "create an app from an image (nothing runs until `berth deploy`); a command after -- replaces the image's",
+      "create an app from an image, a git repository, or neither (then deploy it with --from-dir); nothing runs until `berth deploy`. A command after -- replaces the image's",
     )
-    .requiredOption('--image <ref>', 'image reference, e.g. localhost/hello:1 or nginx:1.27')
+    .option('--image <ref>', 'image reference, e.g. localhost/hello:1 or nginx:1.27')
+    .option(
+      '--git <url>',
+      'git repository to build from: https://, ssh://, git@host:path, file:// or a local path',
+    )
+    .option('--branch <name>', 'branch to build and to deploy on push (default main)')
+    .option('--tag <name>', 'tag to build instead of a branch')
+    .option('--commit <sha>', 'exact commit to build (full SHA)')
+    .option('--git-token-stdin', 'read an https access token for the repository from stdin (kept encrypted)')
+    .option('--git-ssh-key <file>', 'private deploy key for an ssh repository (kept encrypted)')
     .option(
       '--port <n>',
       'port the app listens on inside the container (default 8080)',
@@ -51,7 +68,8 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
       action(async (name: string, command: string[], opts: CreateOptions) => {
         const input: AppCreate = {
           name,
-          image: opts.image,
+          ...(opts.image && { image: opts.image }),
+          ...(opts.git && { git: await gitInput(opts.git, opts) }),
           ...(opts.port !== undefined && { port: opts.port }),
           ...(opts.replicas !== undefined && { replicas: opts.replicas }),
           ...(opts.env && { env: parseEnvPairs(opts.env) }),
@@ -63,12 +81,22 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
         if (health) input.health = health;
         const app = await clientFor(environment, opts).createApp(input);
         if (opts.json) printJson(app);
-        else
+        else {
+          const deploy =
+            opts.image || opts.git ? `berth deploy ${app.name}` : `berth deploy ${app.name} --from-dir DIR`;
           process.stdout.write(
-            `Created ${app.name}; deploy it with: berth deploy ${app.name}\nIt will be served at ${app.url}\n`,
+            `Created ${app.name}; deploy it with: ${deploy}\nIt will be served at ${app.url}\n`,
           );
+        }
       }),
     );
+}
+
+async function gitInput(url: string, opts: CreateOptions): Promise<GitSourceInput> {
+  const ref = gitRefOf(opts);
+  const token = opts.gitTokenStdin ? (await readStdin()).trim() : undefined;
+  const sshKey = opts.gitSshKey ? await readFile(opts.gitSshKey, 'utf8') : undefined;
+  return { url, ...(ref && { ref }), ...(token && { token }), ...(sshKey && { sshKey }) };
 }
 
 function healthInput(opts: CreateOptions): HealthCheckInput | null {

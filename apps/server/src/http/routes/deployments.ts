@@ -41,9 +41,12 @@ export const deploymentRoutes =
         const idem = idempotencyOf(request.headers, 'deploy', body);
         const d = await ctx.service.deploy(
           request.params.app,
-          body.image,
+          { image: body.image, ref: body.ref },
           idem,
-          intentOf(request, `app:${request.params.app}`, { image: body.image ?? null }),
+          intentOf(request, `app:${request.params.app}`, {
+            image: body.image ?? null,
+            ref: body.ref ? `${body.ref.kind}:${body.ref.name}` : null,
+          }),
         );
         request.audited = true;
         return reply.status(202).send(await ctx.deploymentView(d));

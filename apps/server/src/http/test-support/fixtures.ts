@@ -139,6 +139,17 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   retireKey: { params: { id: UNKNOWN_KEY } },
   listAudit: { query: 'limit=10' },
   exportAudit: {},
+  listBuilds: {},
+  getBuild: { params: { number: '1' } },
+  streamBuildLog: { params: { number: '1' }, query: 'follow=false' },
+  cancelBuild: { params: { number: '1' } },
+  // Its body is a tar; as JSON it is well-formed HTTP that the route refuses with 415.
+  deployUpload: { body: {} },
+  getWebhook: {},
+  rotateWebhookSecret: {},
+  githubWebhook: { body: { ref: 'refs/heads/main' } },
+  genericWebhook: { body: { ref: 'main' } },
+  bootstrapImages: { body: { only: ['static'] } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */
@@ -146,4 +157,49 @@ export function validRequestOf(operationId: string): ValidRequest & { params: Re
   const valid = VALID_REQUESTS[operationId];
   assert.ok(valid, `VALID_REQUESTS has no ${operationId}: add one to test-support/fixtures.ts`);
   return { ...valid, params: { ...VALID_PARAMS, ...valid.params } };
+}
+
+/** An app built from a git source, deployed once: its build #1 stays queued (no worker runs here). */
+export async function sourceAppWithBuild(
+  client: Client,
+  name: string,
+  as?: string,
+  extra: Record<string, unknown> = {},
+): Promise<Deployment> {
+  const res = await client.send({
+    method: 'POST',
+    url: `${API}/apps`,
+    body: {
+      name,
+      git: { url: `https://git.example.com/acme/${name}.git`, token: 'ghp_secret-token' },
+      ...extra,
+    },
+    token: as,
+  });
+  assert.equal(res.status, 201, res.text);
+  return deploy(client, name, {}, as);
+}
+
+/** A tar archive of the given files (ustar, no compression), as `berth deploy --from-dir` sends. */
+export function tarOf(files: Record<string, string>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const body = Buffer.from(content);
+    const header = Buffer.alloc(512);
+    header.write(name, 0, 100, 'utf8');
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
+    header.write('00000000000\0', 136);
+    header.write('        ', 148);
+    header.write('0', 156);
+    header.write('ustar\0' + '00', 257, 'binary');
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
 }

@@ -17,6 +17,11 @@ export interface Operation {
   /** Every parameter the spec declares: path, query and header. */
   parameters: Parameter[];
   hasBody: boolean;
+  /**
+   * What the body is: JSON; JSON that the route reads only after its HMAC signature checks out
+   * (webhooks: an unsigned body is 401, never parsed); a tar archive (uploads); or none.
+   */
+  bodyKind: 'json' | 'signed-json' | 'tar' | null;
   /** The JSON schema of the request body, or null when it takes none. */
   bodySchema: Json | null;
   responses: JsonObject;
@@ -59,12 +64,19 @@ export function listOperations(spec: JsonObject = readCommittedSpec()): Operatio
               : [],
           ),
           hasBody: op.requestBody !== undefined,
+          bodyKind: bodyKindOf(op.requestBody, parameters),
           bodySchema: bodySchemaOf(op.requestBody),
           responses: isObject(op.responses) ? op.responses : {},
         },
       ];
     }),
   );
+}
+
+function bodyKindOf(body: Json | undefined, parameters: JsonObject[]): Operation['bodyKind'] {
+  if (!isObject(body) || !isObject(body.content)) return null;
+  if (body.content['application/x-tar'] !== undefined) return 'tar';
+  return parameters.some((p) => p.name === 'x-hub-signature-256') ? 'signed-json' : 'json';
 }
 
 function bodySchemaOf(body: Json | undefined): Json | null {

@@ -59,6 +59,16 @@ const TABLE = `
   grantMembership         team:param   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
   revokeMembership        team:param   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
   issuePasswordReset      user         | ok    ok    404      404    | 404   404   404      404    | USER_NOT_FOUND
+  listBuilds              app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
+  getBuild                app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
+  streamBuildLog          app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
+  cancelBuild             app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
+  deployUpload            app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
+  getWebhook              app          | ok    ok    403      403    | 404   404   404      404    | APP_NOT_FOUND
+  rotateWebhookSecret     app          | ok    ok    403      403    | 404   404   404      404    | APP_NOT_FOUND
+  githubWebhook           public       | ok    ok    ok       ok     | -     -     -        -      | -
+  genericWebhook          public       | ok    ok    ok       ok     | -     -     -        -      | -
+  bootstrapImages         installation | ok    403   403      403    | -     -     -        -      | -
 `;
 
 export type Cell = 'ok' | '403' | '404' | 'hide' | 'all' | '-';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createApp, UNKNOWN_DEPLOYMENT } from './fixtures.js';
+import { webhookSignature } from '@berth/crypto';
+import { createApp, tarOf, UNKNOWN_DEPLOYMENT } from './fixtures.js';
 import { API, type Res } from './http.js';
 import { createTokenVia, createUserVia, loginAs, PASSWORD } from './principals.js';
 import type { Actor, World } from './rbac-world.js';
@@ -15,6 +16,9 @@ export interface Call {
   params?: Record<string, string>;
   query?: string;
   body?: unknown;
+  /** Bytes sent as they are, typed by `headers`. */
+  raw?: Buffer;
+  headers?: Record<string, string>;
   /** Instead of the actor's token (null: none). */
   token?: string | null;
 }
@@ -50,6 +54,18 @@ const appCall = (extra: Omit<Call, 'params'> = {}): Scenario => ({
     swap: [w.appB.name, 'ghost-app'],
   }),
 });
+/** A call on A's or B's app built from git (build #1 exists in both). */
+const srcCall = (extra: Omit<Call, 'params'> = {}, number = true): Scenario => {
+  const params = (app: string): Record<string, string> => ({ app, ...(number && { number: '1' }) });
+  return {
+    own: (w) => ({ params: params(w.srcA), ...extra }),
+    other: (w) => ({
+      call: { params: params(w.srcB), ...extra },
+      ghost: { params: params('ghost-app'), ...extra },
+      swap: [w.srcB, 'ghost-app'],
+    }),
+  };
+};
 const deploymentCall = (query?: string): Scenario => ({
   own: (w) => ({ params: { id: w.appA.deployments[1] ?? '' }, ...(query && { query }) }),
   other: (w) => {
@@ -207,4 +223,38 @@ export const SCENARIOS: Record<string, Scenario> = {
       swap: [w.bUser.email, 'ghost@b.example'],
     }),
   },
+  listBuilds: srcCall({}, false),
+  getBuild: srcCall(),
+  streamBuildLog: srcCall({ query: 'follow=false' }),
+  cancelBuild: srcCall(),
+  deployUpload: srcCall(
+    { raw: tarOf({ 'index.html': 'hi\n' }), headers: { 'content-type': 'application/x-tar' } },
+    false,
+  ),
+  getWebhook: srcCall({}, false),
+  rotateWebhookSecret: srcCall({}, false),
+  githubWebhook: webhookCall('github', { 'x-github-event': 'ping' }),
+  genericWebhook: webhookCall('generic', {}),
+  bootstrapImages: { own: () => ({ body: { only: ['static'] } }) },
 };
+
+/** A delivery to A's source app, signed with its current secret (read as A's owner). */
+function webhookCall(kind: 'github' | 'generic', headers: Record<string, string>): Scenario {
+  return {
+    async own(w) {
+      const info = await send(w, 'GET', `/apps/${w.srcA}/webhook`);
+      assert.equal(info.status, 200, info.text);
+      const raw = Buffer.from(JSON.stringify({ ref: 'refs/heads/elsewhere' }));
+      return {
+        params: { app: w.srcA },
+        raw,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': webhookSignature((info.json as { secret: string }).secret, raw),
+          ...headers,
+        },
+        token: null,
+      };
+    },
+  };
+}

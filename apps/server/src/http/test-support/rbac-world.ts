@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ROLES, type Role } from '@berth/protocol';
 import { startTestApi, type TestApi } from './api.js';
-import { createApp, deploy, liveApp, markLive } from './fixtures.js';
+import { createApp, deploy, liveApp, markLive, sourceAppWithBuild } from './fixtures.js';
 import { API, createClient, type Client } from './http.js';
 import {
   createTokenVia,
@@ -42,6 +42,9 @@ export interface World {
   bUser: CreatedUser;
   appA: { id: string; name: string; deployments: string[] };
   appB: { id: string; name: string; deployments: string[] };
+  /** Apps of A and B built from git, each with a queued build #1. */
+  srcA: string;
+  srcB: string;
   /** A user of A with a password, to log in as. */
   loginEmail: string;
   actors: Actor[];
@@ -54,6 +57,8 @@ export interface World {
 export const TEAM_B = 'bravo';
 export const APP_A = 'alpha';
 export const APP_B = 'bravo-app';
+export const SRC_A = 'alpha-src';
+export const SRC_B = 'bravo-src';
 export const B_IMAGE = 'registry.bravo.example/secret-image:9';
 export const B_ENV_VALUE = 'bravo-env-value-7f3a';
 export const B_SECRET_VALUE = 'bravo-secret-plaintext-91c2';
@@ -73,6 +78,8 @@ export async function createWorld(options: { users: boolean; inMemory?: boolean 
   const bFirstAuditSeq = (await api.store.audit.last())?.seq ?? 0;
   const bOwner = await createTokenVia(client, { name: 'b-owner', role: 'owner', team: TEAM_B }, root.token);
   const appB = await bravoApp(api, client, bOwner.token);
+  await sourceAppWithBuild(client, SRC_B, bOwner.token, { team: TEAM_B });
+  await sourceAppWithBuild(client, SRC_A);
   const bUser = await createUserVia(
     client,
     { email: 'bravo-only@b.example', role: 'viewer', team: TEAM_B },
@@ -105,11 +112,14 @@ export async function createWorld(options: { users: boolean; inMemory?: boolean 
     bUser,
     appA: { id: aDeployments[0]?.appId ?? '', name: APP_A, deployments: aDeployments.map((d) => d.id) },
     appB,
+    srcA: SRC_A,
+    srcB: SRC_B,
     loginEmail,
     actors,
     bMarkers: [
       teamB.id,
       appB.id,
+      SRC_B,
       ...appB.deployments,
       B_IMAGE,
       B_ENV_VALUE,

@@ -22,8 +22,12 @@ export interface RouteCase {
   body?: unknown;
   /** The body, when it depends on what arrange made. */
   bodyOf?: (c: Ctx) => unknown;
+  /** Bytes sent as they are (with a content-type in headers), instead of a JSON body. */
+  rawOf?: (c: Ctx) => Buffer;
   query?: string;
   headers?: Record<string, string>;
+  /** Headers that depend on what arrange made (a webhook's signature). */
+  headersOf?: (c: Ctx) => Record<string, string>;
   status: number;
   /** What the response must show beyond its schema. */
   check?: (res: Res, c: Ctx) => Promise<void> | void;

@@ -1,0 +1,218 @@
+import { formatDuration, releaseSettings } from '@berth/core';
+import {
+  BerthError,
+  agentBuildAad,
+  type AgentBuildParams,
+  type AgentBuildResult,
+  type DeploymentError,
+  type ErrorCode,
+} from '@berth/protocol';
+import type { AppRow, BuildRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
+import type { AgentGateway } from '../agents/gateway.js';
+import type { KeyHolder } from '../secrets/keys.js';
+import type { ArchiveStore } from './archives.js';
+import { createBuildLogWriter } from './log-writer.js';
+import { openAppValue } from './sealed.js';
+
+export interface BuildRunnerDeps {
+  store: Store;
+  clock: () => number;
+  agents: AgentGateway;
+  keys: KeyHolder;
+  archives: ArchiveStore;
+  buildTimeoutMs: number;
+}
+
+/** Errors that are the build's own outcome (the source or the build failed), not Berth's trouble. */
+const BUILD_OUTCOMES: readonly ErrorCode[] = [
+  'GIT_FAILED',
+  'BUILD_FAILED',
+  'BUILD_DETECTION_FAILED',
+  'BUILD_MANIFEST_INVALID',
+  'BUILD_BASE_IMAGE_MISSING',
+  'BUILD_CANCELLED',
+  'BUILD_TIMEOUT',
+  'VALIDATION_FAILED',
+];
+
+export type BuildRunner = ReturnType<typeof createBuildRunner>;
+
+/**
+ * Runs the build a deployment waits for, on an agent, and writes its outcome into the waiting
+ * release in the same transaction as the build's status, so a build is never "succeeded" with a
+ * release that lacks its image. A job re-run after berthd died finds the build done, or running
+ * on the agent still (and re-attaches, skipping the log lines it already has), or starts it again.
+ */
+export function createBuildRunner(deps: BuildRunnerDeps) {
+  const { store, clock, agents, keys, archives } = deps;
+  const cancellers = new Map<string, AbortController>();
+
+  /** The app's git credentials, opened here only to be sealed again for the building agent. */
+  async function credentials(app: AppRow) {
+    const token = await store.appSealed.get(app.id, 'git-token');
+    const sshKey = await store.appSealed.get(app.id, 'git-ssh-key');
+    return {
+      token: token ? openAppValue(keys.box, token) : null,
+      sshKey: sshKey ? openAppValue(keys.box, sshKey) : null,
+    };
+  }
+
+  async function paramsFor(build: BuildRow, app: AppRow, fromLine: number) {
+    const creds = build.source.type === 'git' ? await credentials(app) : null;
+    return (seal: (plain: string, aad: string) => string): AgentBuildParams => ({
+      buildId: build.id,
+      appId: app.id,
+      appName: app.name,
+      timeoutMs: deps.buildTimeoutMs,
+      fromLine,
+      source:
+        build.source.type === 'git'
+          ? {
+              type: 'git',
+              url: build.source.url,
+              ref: build.source.ref,
+              commit: build.source.commit,
+              token: creds?.token ? seal(creds.token, agentBuildAad(build.id, 'token')) : null,
+              sshKey: creds?.sshKey ? seal(creds.sshKey, agentBuildAad(build.id, 'ssh-key')) : null,
+            }
+          : {
+              type: 'archive',
+              path: archives.downloadPath(build.id, clock()),
+              sha256: build.source.sha256,
+              bytes: build.source.bytes,
+            },
+    });
+  }
+
+  async function end(build: BuildRow, status: 'failed' | 'cancelled', error: DeploymentError) {
+    await store.builds.update(build.id, { status, error, finishedAt: clock() });
+    await archives.remove(build.id);
+    return error;
+  }
+
+  async function succeed(d: DeploymentRow, build: BuildRow, release: ReleaseRow, r: AgentBuildResult) {
+    const now = clock();
+    const took = formatDuration(now - (build.startedAt ?? now));
+    await store.transaction(async (tx) => {
+      const app = await tx.apps.getById(d.appId);
+      if (!app) return;
+      const plan = { port: r.port, healthPath: r.healthPath, env: r.env, replicas: r.replicas };
+      const first = app.currentReleaseId === null;
+      const settings = releaseSettings(app, plan, first);
+      await tx.releases.completeBuild(release.id, {
+        image: r.image,
+        imageId: r.imageId,
+        commit: r.commit,
+        port: settings.port,
+        env: settings.env,
+        health: settings.health,
+        replicas: settings.replicas,
+      });
+      await tx.builds.update(build.id, {
+        status: 'succeeded',
+        commit: r.commit,
+        subject: r.subject,
+        builder: r.builder,
+        plan,
+        image: r.image,
+        imageId: r.imageId,
+        finishedAt: now,
+      });
+      await tx.apps.update(
+        app.id,
+        {
+          image: r.image,
+          ...(first && settings.replicas !== app.replicas && { replicas: settings.replicas }),
+        },
+        now,
+      );
+      await tx.events.append(d.id, {
+        at: now,
+        level: 'info',
+        message: `Built ${r.image} from ${r.commit.slice(0, 12)} (${r.builder}) in ${took}`,
+      });
+    });
+    await archives.remove(build.id);
+  }
+
+  return {
+    /** Cancels a build running in this process; false when it is not running here. */
+    cancel(buildId: string): boolean {
+      const c = cancellers.get(buildId);
+      c?.abort();
+      return c !== undefined;
+    },
+
+    /** Null when the build succeeded and the release has its image; else why it did not. */
+    async run(d: DeploymentRow, release: ReleaseRow, signal: AbortSignal): Promise<DeploymentError | null> {
+      let build = d.buildId ? await store.builds.get(d.buildId) : null;
+      const app = await store.apps.getById(d.appId);
+      if (!build || !app)
+        return { code: 'BUILD_NOT_FOUND', message: 'The build of this deployment is gone', logs: [] };
+      if (build.status === 'succeeded') return null;
+      if (build.error && (build.status === 'failed' || build.status === 'cancelled')) return build.error;
+      if (build.cancelRequestedAt !== null) {
+        return end(build, 'cancelled', {
+          code: 'BUILD_CANCELLED',
+          message: `Build #${build.number} was cancelled`,
+          logs: [],
+        });
+      }
+      if (build.status === 'queued') {
+        build = await store.builds.update(build.id, { status: 'running', startedAt: clock() });
+        await store.events.append(d.id, {
+          at: clock(),
+          level: 'info',
+          message: `Building #${build.number} from ${describeSource(build)}`,
+        });
+      }
+
+      const cancelled = new AbortController();
+      cancellers.set(build.id, cancelled);
+      const timeout = AbortSignal.timeout(deps.buildTimeoutMs);
+      const log = createBuildLogWriter(store, build.id, clock);
+      try {
+        const params = await paramsFor(build, app, await store.builds.logCount(build.id));
+        const result = await agents.build(
+          params,
+          (lines) => log.push(lines),
+          AbortSignal.any([signal, cancelled.signal, timeout]),
+        );
+        await log.flush();
+        await succeed(d, build, release, result);
+        return null;
+      } catch (err) {
+        await log.flush();
+        if (cancelled.signal.aborted) {
+          return end(build, 'cancelled', {
+            code: 'BUILD_CANCELLED',
+            message: `Build #${build.number} was cancelled`,
+            logs: [],
+          });
+        }
+        if (timeout.aborted) {
+          return end(build, 'failed', {
+            code: 'BUILD_TIMEOUT',
+            message: `Build #${build.number} did not finish within ${formatDuration(deps.buildTimeoutMs)}`,
+            logs: log.tail().slice(-20),
+          });
+        }
+        // berthd stopping, or the agent gone: the job runs again and picks the build up.
+        if (signal.aborted || !(err instanceof BerthError) || !BUILD_OUTCOMES.includes(err.code)) throw err;
+        return end(build, 'failed', {
+          code: err.code,
+          message: `Build #${build.number} failed: ${err.message}`,
+          logs: err.logs.length > 0 ? err.logs : log.tail().slice(-20),
+        });
+      } finally {
+        cancellers.delete(build.id);
+      }
+    },
+  };
+}
+
+function describeSource(b: BuildRow): string {
+  if (b.source.type === 'archive') return `an uploaded directory (${Math.ceil(b.source.bytes / 1024)} KiB)`;
+  const at = b.source.commit ? b.source.commit.slice(0, 12) : `${b.source.ref.kind} ${b.source.ref.name}`;
+  return `${b.source.url} at ${at}`;
+}

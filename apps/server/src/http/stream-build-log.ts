@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TERMINAL_BUILD_STATUSES, type BuildLogStreamLine } from '@berth/protocol';
+import type { BuildRow } from '@berth/store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteContext } from './context.js';
+import { ndjson } from './streams.js';
+import { toBuildView } from './views.js';
+
+const POLL_MS = 150;
+const PAGE = 1000;
+
+/**
+ * A build's log as NDJSON, read from the database: a follower sees what the build runner wrote,
+ * whichever berthd process ran it, and a reconnecting client resumes with `after`.
+ */
+export async function streamBuildLog(
+  ctx: RouteContext,
+  o: { build: BuildRow; appName: string; after: number; follow: boolean },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { out, gone } = ndjson(request, reply);
+  const write = (line: BuildLogStreamLine): boolean => out.write(`${JSON.stringify(line)}\n`);
+  let seq = o.after;
+  try {
+    while (!gone.aborted) {
+      // Read the status first: lines written before a final status are then all read below.
+      const build = (await ctx.store.builds.get(o.build.id)) ?? o.build;
+      let page;
+      do {
+        page = await ctx.store.builds.logs(build.id, seq, PAGE);
+        for (const l of page) {
+          seq = l.seq;
+          write({ type: 'line', line: { seq: l.seq, at: new Date(l.at).toISOString(), line: l.line } });
+        }
+      } while (page.length === PAGE);
+      if (!o.follow || TERMINAL_BUILD_STATUSES.includes(build.status)) {
+        write({ type: 'end', build: toBuildView(build, { name: o.appName }) });
+        break;
+      }
+      await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);
+    }
+  } finally {
+    out.end();
+  }
+  return reply;
+}

@@ -1,0 +1,105 @@
+/**
+ * Bootstraps the static and node base images (and debian, which they start from) into the
+ * host's image store, where they stay: the first run on a machine takes minutes (debootstrap,
+ * apt, npm), every later one finds them up to date by their recipe label in seconds. The e2e
+ * tests build apps on these images.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_BASE_IMAGES } from '@berth/core';
+import {
+  bootstrapBaseImages,
+  buildImage,
+  createEngineApiClient,
+  imageLabels,
+  packDirectory,
+  RECIPE_LABEL,
+} from '@berth/engine';
+import type { BootstrapResult, EngineHttpClient } from '@berth/engine';
+import { startTestPodman } from '../../../../test/support/podman.js';
+import type { TestPodman } from '../../../../test/support/podman.js';
+
+let dir: string;
+let podman: TestPodman;
+let http: EngineHttpClient;
+/** Shared by every test process on the machine, so their bootstraps wait for each other. */
+const workDir = join(tmpdir(), 'berth-base-images-test');
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-bootstrap-test-'));
+  podman = await startTestPodman(join(dir, 'podman'));
+  http = createEngineApiClient({ socketPath: podman.socketPath, timeoutMs: 30_000 });
+});
+
+after(async () => {
+  await podman?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const summary = (r: BootstrapResult): string =>
+  r.images.map((i) => `${i.kind} ${i.status} ${i.seconds} s`).join(', ');
+
+test(
+  'bootstrapping static and node builds them once, then finds them up to date',
+  { timeout: 15 * 60_000 },
+  async () => {
+    const lines: string[] = [];
+    const first = await bootstrapBaseImages({
+      http,
+      only: ['static', 'node'],
+      workDir,
+      onLine: (l) => lines.push(l),
+    });
+    console.log(`first bootstrap: ${summary(first)}`);
+    assert.deepEqual(
+      first.images.map((i) => i.kind),
+      ['debian', 'node', 'static'],
+    );
+    for (const image of first.images) {
+      assert.equal(image.ref, DEFAULT_BASE_IMAGES[image.kind]);
+      assert.match(image.imageId, /^sha256:[0-9a-f]{64}$/);
+      assert.match((await imageLabels(http, image.ref))?.[RECIPE_LABEL] ?? '', /^sha256:[0-9a-f]{64}$/);
+    }
+    assert.ok(
+      lines.every((l) => /^\[(debian|node|static)\] /.test(l)),
+      'every line names its image',
+    );
+
+    const started = Date.now();
+    const second = await bootstrapBaseImages({ http, only: ['node', 'static'], workDir });
+    console.log(`second bootstrap: ${summary(second)} (${Date.now() - started} ms)`);
+    assert.deepEqual(
+      second.images.map((i) => [i.kind, i.status, i.imageId]),
+      first.images.map((i) => [i.kind, 'up-to-date', i.imageId]),
+    );
+    assert.ok(Date.now() - started < 5_000);
+  },
+);
+
+// Checks run inside the build, so a cached layer (built on the same base image) is a pass too.
+test('the images work: node and npm run, static has sh, httpd and /srv/www', async () => {
+  const ctxDir = await mkdtemp(join(dir, 'ctx-'));
+  const dockerfile = [
+    `FROM ${DEFAULT_BASE_IMAGES.node} AS build`,
+    'RUN node --version | grep -q "^v18\\." && test "$(npm --version)" = 10.9.2 && npx --version',
+    "RUN mkdir /out && node -e \"require('fs').writeFileSync('/out/index.html', 'hello')\"",
+    `FROM ${DEFAULT_BASE_IMAGES.static}`,
+    'COPY --from=build /out /srv/www',
+    'RUN test "$(which sh)" = /bin/sh && test "$(which httpd)" = /bin/httpd && test -f /srv/www/index.html && test -d /tmp',
+    '',
+  ].join('\n');
+  const tag = `localhost/berth/enginetest-bases:${process.pid}`;
+  try {
+    const { imageId } = await buildImage(http, {
+      context: packDirectory(ctxDir, { ignoreFiles: [], extraFiles: { Dockerfile: dockerfile } }).stream,
+      dockerfile: 'Dockerfile',
+      tag,
+    });
+    assert.match(imageId, /^sha256:/);
+  } finally {
+    await http.request({ method: 'DELETE', path: `/images/${tag}`, query: { force: true } });
+  }
+});

@@ -1,0 +1,2 @@
+export { fetchSource } from './fetch-source.js';
+export type { FetchSourceOptions, FetchedSource, GitCredentials } from './fetch-source.js';
