@@ -223,6 +223,48 @@ describe('builds from source, end to end', () => {
     );
   });
 
+  test('builds cancel stops a running build: the deployment fails at once, the old release keeps serving', async () => {
+    const repo = await createTestRepo(join(root, 'slow'));
+    await repo.commit({ Dockerfile: 'FROM localhost/hello:1\nRUN echo started && sleep 60\n' }, 'slow');
+    assert.equal((await berth.cli(['apps', 'create', 'slow', '--git', repo.path])).code, 0);
+    const queued = await berth.json<Deployment>(['deploy', 'slow', '--no-wait']);
+    await waitForBuild(berth, 'slow', (b) => b.status === 'running');
+    const started = Date.now();
+    const cancel = await berth.cli(['builds', 'cancel', 'slow']);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const d = await waitForDeployment(berth, queued.id);
+    assert.equal(d.status, 'failed');
+    assert.equal(d.error?.code, 'BUILD_CANCELLED');
+    assert.ok(Date.now() - started < 20_000, 'cancelled well before the 60 s step would end');
+    const [build] = await berth.json<Build[]>(['builds', 'slow']);
+    assert.equal(build?.status, 'cancelled');
+  });
+
+  test('kill -9 of berthd mid-build: the build goes on, and the deployment finishes once', async () => {
+    const repo = repos.node;
+    assert.ok(repo);
+    const sha = await repo.commit(
+      {
+        Dockerfile:
+          'FROM localhost/hello:1\nRUN echo building && sleep 6 && echo built\nCOPY message.txt /etc/page.txt\nENTRYPOINT ["/bin/sh", "-c", "mkdir -p /www && cp /etc/page.txt /www/index.html && exec httpd -f -p \\"$PORT\\" -h /www"]\n',
+        'message.txt': 'node v3\n',
+      },
+      'v3 as a Dockerfile build',
+    );
+    const queued = await berth.json<Deployment>(['deploy', 'node', '--no-wait']);
+    await waitForBuild(berth, 'node', (b) => b.status === 'running' && b.number === queued.build?.number);
+    const pid = await berth.pid('berthd');
+    process.kill(pid, 'SIGKILL');
+    await berth.waitForRestart('berthd', pid);
+    const d = await waitForDeployment(berth, queued.id);
+    assert.equal(d.status, 'succeeded', JSON.stringify(d.error));
+    assert.match((await berth.get('node')).body, /node v3/);
+    const [build] = await berth.json<Build[]>(['builds', 'node']);
+    assert.deepEqual([build?.status, build?.commit], ['succeeded', sha]);
+    const log = await berth.cli(['logs', 'node', '--build']);
+    assert.equal(log.stdout.match(/==> Fetching/g)?.length, 1, `the build ran once:\n${log.stdout}`);
+  });
+
   test('deploy --from-dir uploads a directory, honouring .gitignore and .dockerignore', async () => {
     const dir = join(root, 'upload');
     await cp(join(FIXTURES, 'static'), dir, { recursive: true });
@@ -239,3 +281,21 @@ describe('builds from source, end to end', () => {
     assert.equal(builds[0]?.source.type, 'archive');
   });
 });
+
+async function waitForBuild(berth: BerthUnderTest, app: string, ok: (b: Build) => boolean): Promise<Build> {
+  for (let i = 0; i < 600; i++) {
+    const [b] = await berth.json<Build[]>(['builds', app]);
+    if (b && ok(b)) return b;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no build of ${app} got there`);
+}
+
+async function waitForDeployment(berth: BerthUnderTest, id: string): Promise<Deployment> {
+  for (let i = 0; i < 1200; i++) {
+    const d = await berth.json<Deployment>(['deployments', 'show', id]);
+    if (d.status === 'succeeded' || d.status === 'failed') return d;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`deployment ${id} did not end`);
+}

@@ -87,6 +87,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     AGENT_VERSION,
     {
       onConnected: () => {
+        rpc.detachAll();
         for (const m of buffered.splice(0)) link?.send(m);
         reconciler.forceReport();
       },

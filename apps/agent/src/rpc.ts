@@ -19,21 +19,33 @@ export type BaseImageBootstrapper = (
 ) => Promise<ImagesBootstrapResult>;
 
 /** Calls berthd makes on this agent: resolve an image, stream an app's logs, build, bootstrap. */
+/**
+ * One call in flight. `cancel` is berthd asking to stop it; `detach` is its connection gone (a
+ * new one replaced it, with RPC ids of its own): a detached call sends nothing more, and a build
+ * it was watching keeps running for berthd to re-attach to.
+ */
+type Send = (m: AgentToServer) => void;
+
+interface RunningCall {
+  cancel: AbortController;
+  detach: AbortController;
+}
+
 export class RpcHandler {
-  private readonly running = new Map<number, AbortController>();
+  private readonly running = new Map<number, RunningCall>();
 
   constructor(
     private readonly engine: ContainerEngine,
     private readonly agentId: string,
-    private readonly send: (m: AgentToServer) => void,
+    private readonly out: (m: AgentToServer) => void,
     private readonly builds: BuildExecutor,
     private readonly bootstrap: BaseImageBootstrapper,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
-  private lineSender(id: number, replica: string): (line: string) => void {
+  private lineSender(send: Send, id: number, replica: string): (line: string) => void {
     return (line) =>
-      this.send({
+      send({
         type: 'rpc.chunk',
         id,
         lines: [{ at: new Date().toISOString(), replica, stream: 'stdout', line }],
@@ -41,43 +53,70 @@ export class RpcHandler {
   }
 
   handle(id: number, request: RpcRequest): void {
-    const abort = new AbortController();
-    this.running.set(id, abort);
-    this.dispatch(id, request, abort.signal)
+    const call: RunningCall = { cancel: new AbortController(), detach: new AbortController() };
+    this.running.set(id, call);
+    const send = (m: AgentToServer): void => {
+      if (!call.detach.signal.aborted) this.out(m);
+    };
+    const stopped = AbortSignal.any([call.cancel.signal, call.detach.signal]);
+    this.dispatch(id, request, { send, stopped, cancel: call.cancel.signal })
       .catch((err: unknown) => {
         const e =
           err instanceof BerthError
             ? err
             : new BerthError('INTERNAL', err instanceof Error ? err.message : String(err));
-        if (!abort.signal.aborted)
-          this.send({ type: 'rpc.error', id, error: { code: e.code, message: e.message, logs: e.logs } });
+        if (!stopped.aborted)
+          send({ type: 'rpc.error', id, error: { code: e.code, message: e.message, logs: e.logs } });
       })
-      .finally(() => this.running.delete(id));
+      .finally(() => {
+        if (this.running.get(id) === call) this.running.delete(id);
+      });
   }
 
   cancel(id: number): void {
-    this.running.get(id)?.abort();
+    this.running.get(id)?.cancel.abort();
   }
 
-  private async dispatch(id: number, request: RpcRequest, signal: AbortSignal): Promise<void> {
+  /** The link to berthd was replaced: calls of the old one stop sending (builds keep building). */
+  detachAll(): void {
+    for (const call of this.running.values()) call.detach.abort();
+    this.running.clear();
+  }
+
+  private async dispatch(
+    id: number,
+    request: RpcRequest,
+    {
+      send,
+      stopped,
+      cancel,
+    }: { send: (m: AgentToServer) => void; stopped: AbortSignal; cancel: AbortSignal },
+  ): Promise<void> {
+    const signal = stopped;
     switch (request.method) {
       case 'image.resolve': {
         const result = await this.engine.resolveImage(request.params.ref);
-        this.send({ type: 'rpc.result', id, result });
+        send({ type: 'rpc.result', id, result });
         return;
       }
       case 'logs':
-        await this.streamLogs(id, request.params, signal);
-        if (!signal.aborted) this.send({ type: 'rpc.end', id });
+        await this.streamLogs(send, id, request.params, signal);
+        if (!signal.aborted) send({ type: 'rpc.end', id });
         return;
       case 'build': {
-        const result = await this.builds.run(request.params, this.lineSender(id, 'build'), signal);
-        this.send({ type: 'rpc.result', id, result });
+        // Only berthd's cancel stops a build; a lost connection just stops this call watching it.
+        const result = await this.builds.run(
+          request.params,
+          this.lineSender(send, id, 'build'),
+          cancel,
+          signal,
+        );
+        send({ type: 'rpc.result', id, result });
         return;
       }
       case 'images.bootstrap': {
-        const result = await this.bootstrap(request.params, this.lineSender(id, 'bootstrap'), signal);
-        this.send({ type: 'rpc.result', id, result });
+        const result = await this.bootstrap(request.params, this.lineSender(send, id, 'bootstrap'), signal);
+        send({ type: 'rpc.result', id, result });
         return;
       }
     }
@@ -87,7 +126,7 @@ export class RpcHandler {
    * The last `tail` lines of each replica, merged by time; with follow, then live lines, picking
    * up replicas that start later (a deploy during `logs --follow` shows the new ones too).
    */
-  private async streamLogs(id: number, params: LogsParams, signal: AbortSignal): Promise<void> {
+  private async streamLogs(send: Send, id: number, params: LogsParams, signal: AbortSignal): Promise<void> {
     const labels = { [LABELS.agent]: this.agentId, [LABELS.app]: params.appId };
     const containers = await this.engine.list(labels);
     const history = await Promise.all(
@@ -101,9 +140,10 @@ export class RpcHandler {
     );
     const merged = history.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     for (let i = 0; i < merged.length; i += 500)
-      this.send({ type: 'rpc.chunk', id, lines: merged.slice(i, i + 500) });
+      send({ type: 'rpc.chunk', id, lines: merged.slice(i, i + 500) });
     if (!params.follow) return;
     await this.follow(
+      send,
       id,
       labels,
       new Set(containers.map((c) => c.id)),
@@ -113,6 +153,7 @@ export class RpcHandler {
   }
 
   private async follow(
+    send: Send,
     id: number,
     labels: Record<string, string>,
     known: Set<string>,
@@ -127,7 +168,7 @@ export class RpcHandler {
         (async () => {
           // tail 0 would replay nothing; a replica that started after we listed it has all its lines new.
           for await (const l of this.engine.logs(containerId, { tail, follow: true, signal })) {
-            this.send({
+            send({
               type: 'rpc.chunk',
               id,
               lines: [{ at: l.at, replica: name, stream: l.stream, line: l.line }],

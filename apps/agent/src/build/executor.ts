@@ -34,6 +34,8 @@ export class BuildExecutor {
     params: AgentBuildParams,
     onLine: (line: string) => void,
     cancel: AbortSignal,
+    /** The caller stops watching (the build goes on). */
+    stopWatching: AbortSignal = cancel,
   ): Promise<AgentBuildResult> {
     let build = this.builds.get(params.buildId);
     if (build) {
@@ -45,8 +47,14 @@ export class BuildExecutor {
     b.listeners.add(onLine);
     const onCancel = (): void => b.abort.abort(new BerthError('BUILD_CANCELLED', 'The build was cancelled'));
     cancel.addEventListener('abort', onCancel, { once: true });
+    const unwatched = new Promise<never>((_resolve, reject) => {
+      const stop = (): void => reject(new BerthError('AGENT_UNAVAILABLE', 'The build is no longer watched'));
+      if (stopWatching.aborted) stop();
+      else stopWatching.addEventListener('abort', stop, { once: true });
+    });
+    unwatched.catch(() => undefined);
     try {
-      return await b.outcome;
+      return await Promise.race([b.outcome, unwatched]);
     } finally {
       b.listeners.delete(onLine);
       cancel.removeEventListener('abort', onCancel);

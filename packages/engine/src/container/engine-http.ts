@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BerthError } from '@berth/protocol';
 
 export interface EngineRequest {
@@ -90,8 +91,8 @@ export function createEngineHttpClient(options: EngineHttpClientOptions): Engine
         }, fail);
       });
       if (req.upload) {
-        req.upload.stream.once('error', (err) => request.destroy(err));
-        req.upload.stream.pipe(request);
+        // pipeline, not pipe: it also sees a body stream that failed before we got here.
+        pipeline(req.upload.stream, request).catch((err: unknown) => request.destroy(toError(err)));
       } else {
         request.end(payload);
       }
@@ -178,6 +179,8 @@ function toTransportError(err: unknown, socketPath: string, req: EngineRequest):
     },
   );
 }
+
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
