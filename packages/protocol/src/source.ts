@@ -13,7 +13,7 @@ const HOST =
 const PORT = '(?::[0-9]{1,5})?';
 const SEGMENT = '[A-Za-z0-9._~+%@=-]+';
 const PATH = `(?:/${SEGMENT})+/?`;
-const USER = '[A-Za-z0-9._-]+';
+const USER = '[A-Za-z0-9_][A-Za-z0-9._-]*';
 
 const FORMS = {
   https: `https?://${HOST}${PORT}${PATH}`,

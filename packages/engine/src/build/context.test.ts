@@ -1,7 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -267,4 +278,28 @@ test('unpackArchive refuses what is not a tar, and a truncated tar', async () =>
   }
   const truncated = Buffer.concat(whole).subarray(0, 2048);
   await refused(unpackArchive(Readable.from([truncated]), fresh(), limits), /could not be read/);
+});
+
+test('a file that changes size while it is packed fails the pack, not the process', async () => {
+  const src2 = join(dir, 'changing');
+  await mkdir(src2);
+  await writeFile(join(src2, 'shrinks.bin'), Buffer.alloc(8 * 1024 * 1024));
+  const { stream, done } = packDirectory(src2, { ignoreFiles: [] });
+  const failed = new Promise<unknown>((resolve) => stream.on('error', resolve));
+  // Nobody reads yet: the packer stalls inside the file; then the file shrinks under it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await truncate(join(src2, 'shrinks.bin'), 0);
+  stream.resume();
+  await assert.rejects(done, (err) => err instanceof BerthError && /changed while/.test(err.message));
+  assert.ok((await failed) instanceof BerthError);
+});
+
+test('destroying the stream stops the packing', async () => {
+  const src3 = join(dir, 'big');
+  await mkdir(src3);
+  await writeFile(join(src3, 'big.bin'), Buffer.alloc(8 * 1024 * 1024));
+  const { stream, done } = packDirectory(src3, { ignoreFiles: [] });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  stream.destroy();
+  await assert.rejects(done);
 });

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { BerthError, REL_PATH_PATTERN } from '@berth/protocol';
 import { walkContext } from './context-walk.js';
@@ -49,19 +50,41 @@ export function packDirectory(dir: string, o: PackOptions): { stream: Readable; 
     }
   }
   const pack = createTarPack();
-  const done = fill(pack, dir, o, extra).then(
+  // tar-stream's streams are readable-stream 3 objects, whose failure Node's stream.pipeline
+  // does not notice once it happened; a core stream in front of it keeps its error (`errored`).
+  const stream = new PassThrough();
+  pack.pipe(stream);
+  // A reader that gives up (a refused or cancelled build) stops the packing and its open files.
+  stream.once('close', () => pack.destroy());
+  // tar-stream fails the whole pack, not only the entry, when a file changes size while read.
+  const packFailed = new Promise<never>((_, reject) => pack.once('error', reject));
+  const done = Promise.race([fill(pack, dir, o, extra), packFailed]).then(
     (stats) => {
       pack.finalize();
       return stats;
     },
     (err: unknown) => {
-      pack.destroy(err instanceof Error ? err : new Error(String(err)));
-      throw err;
+      const error = toPackError(err);
+      pack.unpipe(stream);
+      stream.destroy(error);
+      pack.destroy();
+      throw error;
     },
   );
   // The stream reports the failure to its reader; `done` must not also be an unhandled rejection.
   done.catch(() => undefined);
-  return { stream: pack, done };
+  return { stream, done };
+}
+
+function toPackError(err: unknown): Error {
+  if (err instanceof BerthError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/size mismatch/.test(message)) {
+    return new BerthError('INTERNAL', 'A file changed while the build context was packed; try again', {
+      cause: err,
+    });
+  }
+  return err instanceof Error ? err : new Error(message);
 }
 
 async function fill(

@@ -25,6 +25,7 @@ let dir: string;
 let podman: TestPodman;
 let http: EngineHttpClient;
 const tags: string[] = [];
+let contexts = 0;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-build-test-'));
@@ -43,12 +44,8 @@ after(async () => {
 });
 
 async function context(files: Record<string, string>): Promise<string> {
-  const ctx = join(
-    dir,
-    `ctx-${Object.keys(files)
-      .join('-')
-      .replace(/[^a-z]/gi, '')}-${tags.length}`,
-  );
+  // A fresh dir each time: a pack nobody reads (a refused build) may still be reading an old one.
+  const ctx = join(dir, `ctx-${++contexts}`);
   await mkdir(ctx, { recursive: true });
   for (const [name, content] of Object.entries(files)) await writeFile(join(ctx, name), content);
   return ctx;

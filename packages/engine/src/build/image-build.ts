@@ -35,7 +35,12 @@ const NO_DEADLINE_MS = 2_147_483_647;
 const LOG_LINES = 30;
 
 export async function buildImage(http: EngineHttpClient, o: BuildImageOptions): Promise<{ imageId: string }> {
-  validate(o);
+  try {
+    validate(o);
+  } catch (err) {
+    o.context.destroy();
+    throw err;
+  }
   const signal = o.signal ?? new AbortController().signal;
   // The packer fails the stream (e.g. the context is too large); that is the error to report.
   const failed: { context: Error | null } = { context: null };
