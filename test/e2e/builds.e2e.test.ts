@@ -225,10 +225,11 @@ describe('builds from source, end to end', () => {
 
   test('builds cancel stops a running build: the deployment fails at once, the old release keeps serving', async () => {
     const repo = await createTestRepo(join(root, 'slow'));
-    await repo.commit({ Dockerfile: 'FROM localhost/hello:1\nRUN echo started && sleep 60\n' }, 'slow');
+    // A step of its own each run: a layer cached by an earlier run would make it instant.
+    await repo.commit({ Dockerfile: `FROM localhost/hello:1\nRUN echo ${unique()} && sleep 60\n` }, 'slow');
     assert.equal((await berth.cli(['apps', 'create', 'slow', '--git', repo.path])).code, 0);
     const queued = await berth.json<Deployment>(['deploy', 'slow', '--no-wait']);
-    await waitForBuild(berth, 'slow', (b) => b.status === 'running');
+    await waitForRunning(berth, 'slow', queued.build?.number ?? 0);
     const started = Date.now();
     const cancel = await berth.cli(['builds', 'cancel', 'slow']);
     assert.equal(cancel.code, 0, cancel.stderr);
@@ -246,13 +247,14 @@ describe('builds from source, end to end', () => {
     const sha = await repo.commit(
       {
         Dockerfile:
-          'FROM localhost/hello:1\nRUN echo building && sleep 6 && echo built\nCOPY message.txt /etc/page.txt\nENTRYPOINT ["/bin/sh", "-c", "mkdir -p /www && cp /etc/page.txt /www/index.html && exec httpd -f -p \\"$PORT\\" -h /www"]\n',
+          `FROM localhost/hello:1\nRUN echo building ${unique()} && sleep 6 && echo built\n` +
+          'COPY message.txt /etc/page.txt\nENTRYPOINT ["/bin/sh", "-c", "mkdir -p /www && cp /etc/page.txt /www/index.html && exec httpd -f -p \\"$PORT\\" -h /www"]\n',
         'message.txt': 'node v3\n',
       },
       'v3 as a Dockerfile build',
     );
     const queued = await berth.json<Deployment>(['deploy', 'node', '--no-wait']);
-    await waitForBuild(berth, 'node', (b) => b.status === 'running' && b.number === queued.build?.number);
+    await waitForRunning(berth, 'node', queued.build?.number ?? 0);
     const pid = await berth.pid('berthd');
     process.kill(pid, 'SIGKILL');
     await berth.waitForRestart('berthd', pid);
@@ -282,20 +284,25 @@ describe('builds from source, end to end', () => {
   });
 });
 
-async function waitForBuild(berth: BerthUnderTest, app: string, ok: (b: Build) => boolean): Promise<Build> {
-  for (let i = 0; i < 600; i++) {
-    const [b] = await berth.json<Build[]>(['builds', app]);
-    if (b && ok(b)) return b;
+const unique = (): string => `${process.pid}-${Date.now().toString(36)}`;
+
+/** The newest build once it is running; fails at once if it ended without being seen running. */
+async function waitForRunning(berth: BerthUnderTest, app: string, number: number): Promise<Build> {
+  for (let i = 0; i < 300; i++) {
+    const b = (await berth.json<Build[]>(['builds', app])).find((x) => x.number === number);
+    if (b?.status === 'running') return b;
+    if (b && b.status !== 'queued')
+      throw new Error(`build #${number} of ${app} ${b.status} before it was seen running`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`no build of ${app} got there`);
+  throw new Error(`build #${number} of ${app} did not start`);
 }
 
 async function waitForDeployment(berth: BerthUnderTest, id: string): Promise<Deployment> {
-  for (let i = 0; i < 1200; i++) {
+  for (let i = 0; i < 240; i++) {
     const d = await berth.json<Deployment>(['deployments', 'show', id]);
     if (d.status === 'succeeded' || d.status === 'failed') return d;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`deployment ${id} did not end`);
 }
