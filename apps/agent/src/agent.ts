@@ -66,6 +66,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const engineApi = createEngineApiClient({ socketPath: config.engineSocket });
   const builds = new BuildExecutor({
     http: engineApi,
+    baseImages: config.baseImages,
     workDir: join(config.dataDir, 'builds'),
     serverHttpBase: httpBaseOf(config.serverUrl),
     openSealed: (sealed, aad) => identity.openSecret(sealed, aad),
@@ -76,6 +77,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       ...(request.only && { only: request.only }),
       ...(request.force && { force: true }),
       workDir: join(config.dataDir, 'bootstrap'),
+      images: config.baseImages,
       signal,
       onLine,
     }),

@@ -1,4 +1,5 @@
-import { BerthError } from '@berth/protocol';
+import { BASE_IMAGE_KINDS, DEFAULT_BASE_IMAGES, type BaseImages } from '@berth/core';
+import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
 
 /** berth-agent's configuration, parsed once from its environment into a frozen object. */
 export interface AgentConfig {
@@ -15,6 +16,8 @@ export interface AgentConfig {
   /** Host address container ports are published on; the proxy dials it. */
   publishHost: string;
   upstreamRefreshMs: number;
+  /** The images detected builds start from, per builder (BERTH_AGENT_BASE_IMAGE_NODE, …). */
+  baseImages: BaseImages;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -42,6 +45,24 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
     publishHost: get('BERTH_AGENT_PUBLISH_HOST') ?? '127.0.0.1',
     upstreamRefreshMs: refresh,
+    baseImages: baseImages(get),
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
   });
+}
+
+/** Berth's base images unless BERTH_AGENT_BASE_IMAGE_<KIND> names another (an image reference). */
+function baseImages(get: (key: string) => string | undefined): BaseImages {
+  const images: BaseImages = { ...DEFAULT_BASE_IMAGES };
+  for (const kind of BASE_IMAGE_KINDS) {
+    const key = `BERTH_AGENT_BASE_IMAGE_${kind.toUpperCase()}`;
+    const value = get(key);
+    if (value === undefined) continue;
+    if (!IMAGE_REF_PATTERN.test(value))
+      throw new BerthError(
+        'VALIDATION_FAILED',
+        `Configuration ${key} must be an image reference, got "${value}"`,
+      );
+    images[kind] = value;
+  }
+  return images;
 }

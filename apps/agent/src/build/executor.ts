@@ -1,4 +1,4 @@
-import { GENERATED_DOCKERFILE_PATH, appImageTag, formatDuration } from '@berth/core';
+import { GENERATED_DOCKERFILE_PATH, appImageTag, formatDuration, type BaseImages } from '@berth/core';
 import { buildImage, imageLabels, packDirectory, type EngineHttpClient } from '@berth/engine';
 import { BerthError, type AgentBuildParams, type AgentBuildResult } from '@berth/protocol';
 import { baseImagesOf, planSourceBuild } from './plan.js';
@@ -16,6 +16,7 @@ interface RunningBuild {
 
 export interface BuildExecutorDeps extends SourceDeps {
   http: EngineHttpClient;
+  baseImages: BaseImages;
   clock?: () => number;
 }
 
@@ -102,7 +103,7 @@ export class BuildExecutor {
     const started = clock();
     const source = await fetchBuildSource(this.deps, params, emit, signal);
     try {
-      const plan = await planSourceBuild(source.dir, emit);
+      const plan = await planSourceBuild(source.dir, this.deps.baseImages, emit);
       const dockerfile = 'generated' in plan.dockerfile ? GENERATED_DOCKERFILE_PATH : plan.dockerfile.path;
       if ('generated' in plan.dockerfile)
         await this.requireBaseImages(baseImagesOf(plan.dockerfile.generated));

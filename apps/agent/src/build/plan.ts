@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DEFAULT_BASE_IMAGES,
   DEFAULT_PORT,
   DETECTION_FILES,
   parseManifest,
   planBuild,
+  type BaseImages,
   type BuildPlan,
 } from '@berth/core';
 import { listFiles } from '@berth/engine';
@@ -14,7 +14,11 @@ const MAX_FILES = 50_000;
 const MAX_DETECTION_FILE_BYTES = 1024 * 1024;
 
 /** Reads what detection needs from a checked-out source and decides how to build it. */
-export async function planSourceBuild(dir: string, onLine: (line: string) => void): Promise<BuildPlan> {
+export async function planSourceBuild(
+  dir: string,
+  baseImages: BaseImages,
+  onLine: (line: string) => void,
+): Promise<BuildPlan> {
   const files = new Set(await listFiles(dir, { ignoreFiles: ['.dockerignore'], max: MAX_FILES }));
   const contents = new Map<string, string>();
   for (const name of DETECTION_FILES) {
@@ -26,10 +30,7 @@ export async function planSourceBuild(dir: string, onLine: (line: string) => voi
   }
   const yaml = contents.get('berth.yaml');
   const manifest = yaml === undefined ? null : parseManifest(yaml);
-  const plan = planBuild(
-    { files, contents },
-    { manifest, baseImages: DEFAULT_BASE_IMAGES, defaultPort: DEFAULT_PORT },
-  );
+  const plan = planBuild({ files, contents }, { manifest, baseImages, defaultPort: DEFAULT_PORT });
   for (const line of plan.summary) onLine(`==> ${line}`);
   if ('generated' in plan.dockerfile) {
     onLine('==> Generated Dockerfile:');

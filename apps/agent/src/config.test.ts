@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_BASE_IMAGES } from '@berth/core';
+import { parseAgentConfig } from './config.js';
+
+const base = {
+  BERTH_AGENT_DATA_DIR: '/tmp/a',
+  BERTH_AGENT_SERVER_URL: 'ws://127.0.0.1:7070/api/v1/agent/connect',
+  BERTH_AGENT_ENGINE_SOCKET: '/run/podman.sock',
+  BERTH_AGENT_CADDY_ADMIN: '/run/caddy.sock',
+  BERTH_AGENT_DNS_SOCKET: '/run/dns.sock',
+};
+
+test("base images are Berth's unless configured per builder", () => {
+  assert.deepEqual(parseAgentConfig(base).baseImages, DEFAULT_BASE_IMAGES);
+  const custom = parseAgentConfig({ ...base, BERTH_AGENT_BASE_IMAGE_NODE: 'registry.example.com/node:22' });
+  assert.deepEqual(custom.baseImages, { ...DEFAULT_BASE_IMAGES, node: 'registry.example.com/node:22' });
+});
+
+test('a base image that is not an image reference is a configuration error naming the variable', () => {
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_BASE_IMAGE_PYTHON: 'python:3; rm -rf /' }),
+    /BERTH_AGENT_BASE_IMAGE_PYTHON must be an image reference/,
+  );
+});
