@@ -101,7 +101,7 @@ export const webhookRoutes =
       // App names are no secret (each is a host name); an unknown one is 404 like anywhere else.
       const appRow = await ctx.store.apps.getByName(delivery.app);
       if (!appRow) throw new BerthError('APP_NOT_FOUND', `There is no app named "${delivery.app}"`);
-      const row = appRow ? await ctx.store.appSealed.get(appRow.id, 'webhook-secret') : null;
+      const row = await ctx.store.appSealed.get(appRow.id, 'webhook-secret');
       const secret = row ? openAppValue(ctx.keys.box, row) : null;
       const header = headers['x-hub-signature-256'] ?? headers['x-berth-signature-256'];
       if (!secret || !verifyWebhookSignature(secret, raw, header)) {
