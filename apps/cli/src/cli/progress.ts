@@ -13,7 +13,9 @@ export async function followDeployment(
   deployment: Deployment,
   quiet: boolean,
 ): Promise<Deployment> {
-  const started = Date.now();
+  // Elapsed times are the server's, from the deployment's creation: steps that happened while the
+  // CLI was showing a build log (or before it connected) keep their real times.
+  const started = Date.parse(deployment.createdAt) || Date.now();
   const show = quiet ? null : createStepPrinter(started);
   let final: Deployment = deployment;
   for await (const line of client.deploymentEvents(deployment.id, true)) {
@@ -27,7 +29,8 @@ export async function followDeployment(
 function createStepPrinter(started: number) {
   const tty = isTty();
   let spinner: Ora | null = null;
-  const stamp = (): string => `[${formatDuration(Date.now() - started).padStart(6)}]`;
+  const stamp = (at: string): string =>
+    `[${formatDuration(Math.max(0, (Date.parse(at) || Date.now()) - started)).padStart(6)}]`;
   const settle = (ok: boolean): void => {
     if (!spinner) return;
     if (ok) spinner.succeed();
@@ -36,7 +39,7 @@ function createStepPrinter(started: number) {
   };
   return {
     event(e: DeploymentEvent) {
-      const text = `${stamp()} ${e.message}`;
+      const text = `${stamp(e.at)} ${e.message}`;
       if (!tty) {
         process.stdout.write(`${text}\n`);
         return;
@@ -50,7 +53,7 @@ function createStepPrinter(started: number) {
     },
     done(d: Deployment) {
       settle(d.status === 'succeeded');
-      const total = formatDuration(Date.now() - started);
+      const total = formatDuration(Math.max(0, (Date.parse(d.finishedAt ?? '') || Date.now()) - started));
       const line =
         d.status === 'succeeded'
           ? `Deployment ${d.id} succeeded in ${total}: v${d.releaseVersion} is live`
