@@ -12,7 +12,7 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeApp } from '../../access/authorize.js';
-import { intentOf } from '../../audit/intent.js';
+import { intentOf, recordDone } from '../../audit/intent.js';
 import { createId } from '../../ids.js';
 import { idempotencyOf } from '../../deploy/service.js';
 import type { RouteContext } from '../context.js';
@@ -121,11 +121,7 @@ export const buildRoutes =
         }
         const updated = await ctx.store.transaction(async (tx) => {
           const row = await tx.builds.update(build.id, { cancelRequestedAt: ctx.clock() });
-          await tx.audit.append({
-            ...intentOf(request, `app:${appRow.name}`, { build: build.number }),
-            at: ctx.clock(),
-            outcome: 'ok',
-          });
+          await recordDone(tx, intentOf(request, `app:${appRow.name}`, { build: build.number }), ctx.clock());
           return row;
         });
         request.audited = true;

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeApp } from '../../access/authorize.js';
-import { intentOf, type AuditIntent } from '../../audit/intent.js';
+import { intentOf, recordDone, type AuditIntent } from '../../audit/intent.js';
 import { openAppValue } from '../../builds/sealed.js';
 import { rotateWebhookSecret, webhookSecret } from '../../builds/steps.js';
 import { API_PREFIX } from '../paths.js';
@@ -78,11 +78,7 @@ export const webhookRoutes =
         const appRow = scopeApp(request);
         const secret = await ctx.store.transaction(async (tx) => {
           const s = await rotateWebhookSecret(tx, ctx.keys.box, appRow.id, ctx.clock());
-          await tx.audit.append({
-            ...intentOf(request, `app:${appRow.name}`),
-            at: ctx.clock(),
-            outcome: 'ok',
-          });
+          await recordDone(tx, intentOf(request, `app:${appRow.name}`), ctx.clock());
           return s;
         });
         request.audited = true;
