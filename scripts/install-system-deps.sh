@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages Berth needs that are missing, from Debian/Ubuntu's archive.
-#   scripts/install-system-deps.sh           what `berth up` needs: podman (+ runc), caddy, git and
-#                                            debootstrap (builds from source, base images)
+#   scripts/install-system-deps.sh           what `berth up` needs: podman (+ runc), caddy, git,
+#                                            debootstrap (base images), and the build sandbox's
+#                                            tools: bubblewrap, uidmap, slirp4netns, skopeo
 #   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
-want=(podman runc caddy git debootstrap)
+want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo)
 [ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3)
 
 missing=()

@@ -180,7 +180,10 @@ describe('builds from source, end to end', () => {
     assert.ok(dockerfileRepo);
     await dockerfileRepo.git(['checkout', '--quiet', '-b', 'broken']);
     await dockerfileRepo.commit(
-      { Dockerfile: 'FROM localhost/hello:1\nRUN echo "error: broken on purpose" >&2 && exit 7\n' },
+      {
+        Dockerfile:
+          'FROM localhost/berth/base-static:bookworm\nRUN echo "error: broken on purpose" >&2 && exit 7\n',
+      },
       'break it',
     );
     const failed = await berth.cli(['deploy', 'fragile', '--branch', 'broken']);
@@ -226,7 +229,10 @@ describe('builds from source, end to end', () => {
   test('builds cancel stops a running build: the deployment fails at once, the old release keeps serving', async () => {
     const repo = await createTestRepo(join(root, 'slow'));
     // A step of its own each run: a layer cached by an earlier run would make it instant.
-    await repo.commit({ Dockerfile: `FROM localhost/hello:1\nRUN echo ${unique()} && sleep 60\n` }, 'slow');
+    await repo.commit(
+      { Dockerfile: `FROM localhost/berth/base-static:bookworm\nRUN echo ${unique()} && sleep 60\n` },
+      'slow',
+    );
     assert.equal((await berth.cli(['apps', 'create', 'slow', '--git', repo.path])).code, 0);
     const queued = await berth.json<Deployment>(['deploy', 'slow', '--no-wait']);
     await waitForRunning(berth, 'slow', queued.build?.number ?? 0);
@@ -247,7 +253,7 @@ describe('builds from source, end to end', () => {
     const sha = await repo.commit(
       {
         Dockerfile:
-          `FROM localhost/hello:1\nRUN echo building ${unique()} && sleep 6 && echo built\n` +
+          `FROM localhost/berth/base-static:bookworm\nRUN echo building ${unique()} && sleep 6 && echo built\n` +
           'COPY message.txt /etc/page.txt\nENTRYPOINT ["/bin/sh", "-c", "mkdir -p /www && cp /etc/page.txt /www/index.html && exec httpd -f -p \\"$PORT\\" -h /www"]\n',
         'message.txt': 'node v3\n',
       },

@@ -1,11 +1,19 @@
 import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import {
   bootstrapBaseImages,
+  checkBuilderDir,
+  checkBuilderHost,
   createCaddyProxy,
   createDockerApiEngine,
   createEngineApiClient,
   createUpstreamTableFile,
+  planPodmanHostConfig,
+  readPodmanHostFacts,
+  sandboxUnavailable,
+  SandboxedBuilder,
 } from '@berth/engine';
+import { BerthError } from '@berth/protocol';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
@@ -64,24 +72,30 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     report: (report) => send({ type: 'report', report }),
   });
   const engineApi = createEngineApiClient({ socketPath: config.engineSocket });
+  const builder = await createBuilder(config, log);
   const builds = new BuildExecutor({
-    http: engineApi,
+    engine: engineApi,
+    builder,
     baseImages: config.baseImages,
     workDir: join(config.dataDir, 'builds'),
     serverHttpBase: httpBaseOf(config.serverUrl),
     openSealed: (sealed, aad) => identity.openSecret(sealed, aad),
   });
-  const rpc = new RpcHandler(engine, identity.id, send, builds, (request, onLine, signal) =>
-    bootstrapBaseImages({
-      http: engineApi,
-      ...(request.only && { only: request.only }),
-      ...(request.force && { force: true }),
-      workDir: join(config.dataDir, 'bootstrap'),
-      images: config.baseImages,
-      signal,
-      onLine,
-    }),
-  );
+  // Base images live in the build sandbox's base store: only builds use them.
+  const rpc = new RpcHandler(engine, identity.id, send, builds, async (request, onLine, signal) => {
+    if (builder instanceof BerthError) throw builder;
+    return builder.base(signal, ({ http }) =>
+      bootstrapBaseImages({
+        http,
+        ...(request.only && { only: request.only }),
+        ...(request.force && { force: true }),
+        workDir: join(config.dataDir, 'bootstrap'),
+        images: config.baseImages,
+        signal,
+        onLine,
+      }),
+    );
+  });
   link = new Link(
     config.serverUrl,
     identity,
@@ -113,6 +127,28 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       await reconciler.stop();
     },
   };
+}
+
+/**
+ * The build sandbox, or the reason it cannot run here: then builds fail with that reason (they
+ * never fall back to the engine that runs apps), and everything else works.
+ */
+async function createBuilder(config: AgentConfig, log: Logger): Promise<SandboxedBuilder | BerthError> {
+  const check = await checkBuilderHost(config.buildUser, config.toolPath);
+  const dirProblems = await checkBuilderDir(config.builderDir);
+  if (!check.ok || dirProblems.length > 0) {
+    const problems = [...(check.ok ? [] : check.problems), ...dirProblems];
+    log.warn({ problems }, 'builds are off: the build sandbox cannot run on this host');
+    return sandboxUnavailable(problems);
+  }
+  if (!check.host.tun) log.warn('/dev/net/tun is not open to the build user: build steps get no network');
+  await mkdir(config.builderDir, { recursive: true, mode: 0o711 });
+  return new SandboxedBuilder({
+    host: check.host,
+    dir: config.builderDir,
+    podmanPlan: planPodmanHostConfig(await readPodmanHostFacts()),
+    log: (line) => log.debug({ svc: 'builder' }, line),
+  });
 }
 
 /** berthd's HTTP base from the agent link's URL: ws://h:p/api/v1/agent/connect → http://h:p. */

@@ -1,4 +1,5 @@
 import { BASE_IMAGE_KINDS, DEFAULT_BASE_IMAGES, type BaseImages } from '@berth/core';
+import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR } from '@berth/engine';
 import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
 
 /** berth-agent's configuration, parsed once from its environment into a frozen object. */
@@ -18,6 +19,12 @@ export interface AgentConfig {
   upstreamRefreshMs: number;
   /** The images detected builds start from, per builder (BERTH_AGENT_BASE_IMAGE_NODE, …). */
   baseImages: BaseImages;
+  /** The unprivileged user builds run as (BERTH_AGENT_BUILD_USER, default berth-build). */
+  buildUser: string;
+  /** The build sandbox's state: base images, each team's storage (BERTH_AGENT_BUILDER_DIR). */
+  builderDir: string;
+  /** Where the sandbox's tools are looked for (the agent's PATH). */
+  toolPath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -35,8 +42,16 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
       'Configuration BERTH_AGENT_UPSTREAM_REFRESH_MS must be 50-60000',
     );
   }
+  const dataDir = required('BERTH_AGENT_DATA_DIR');
+  // Not under the data dir: the build user must pass through its parents (see @berth/engine's sandbox).
+  const builderDir = get('BERTH_AGENT_BUILDER_DIR') ?? DEFAULT_BUILDER_DIR;
+  if (!builderDir.startsWith('/'))
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_BUILDER_DIR must be an absolute path',
+    );
   return Object.freeze({
-    dataDir: required('BERTH_AGENT_DATA_DIR'),
+    dataDir,
     name: get('BERTH_AGENT_NAME') ?? 'local',
     serverUrl: required('BERTH_AGENT_SERVER_URL'),
     engineSocket: required('BERTH_AGENT_ENGINE_SOCKET'),
@@ -46,6 +61,9 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     publishHost: get('BERTH_AGENT_PUBLISH_HOST') ?? '127.0.0.1',
     upstreamRefreshMs: refresh,
     baseImages: baseImages(get),
+    buildUser: get('BERTH_AGENT_BUILD_USER') ?? DEFAULT_BUILD_USER,
+    builderDir,
+    toolPath: get('PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
   });
 }

@@ -121,10 +121,17 @@ export const AgentBuildSource = z.discriminatedUnion('type', [
 ]);
 export type AgentBuildSource = z.infer<typeof AgentBuildSource>;
 
+export const BuildNetwork = z.enum(['egress', 'none']);
+export type BuildNetwork = z.infer<typeof BuildNetwork>;
+
 export const AgentBuildParams = z.object({
   buildId: Id,
   appId: Id,
   appName: AppName,
+  /** Builds of a team share a storage (and its layer cache) that no other team's build sees. */
+  teamId: Id,
+  /** `none`: the build's steps reach no network at all (a team setting). */
+  network: BuildNetwork.default('egress'),
   source: AgentBuildSource,
   timeoutMs: z.number().int().min(1000),
   /**

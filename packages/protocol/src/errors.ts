@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   BUILD_TIMEOUT: { status: 504, retryable: false },
   GIT_FAILED: { status: 422, retryable: false },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, retryable: false },
+  /** Builds need their sandbox (docs/security.md); they never fall back to running on the host. */
+  BUILD_SANDBOX_UNAVAILABLE: { status: 503, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

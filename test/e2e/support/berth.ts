@@ -14,6 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { testBuilderDir } from '../../support/builder.js';
+
 const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
 
@@ -67,6 +69,9 @@ export class BerthUnderTest {
         String(this.httpPort),
         '--http-host',
         '127.0.0.1',
+        // Shared by the test run, so base images are bootstrapped once (see test/support/builder.ts).
+        '--builder-dir',
+        testBuilderDir(process.env),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

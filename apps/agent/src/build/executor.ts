@@ -1,5 +1,12 @@
 import { GENERATED_DOCKERFILE_PATH, appImageTag, formatDuration, type BaseImages } from '@berth/core';
-import { buildImage, imageLabels, packDirectory, type EngineHttpClient } from '@berth/engine';
+import {
+  buildImage,
+  imageLabels,
+  packDirectory,
+  readFileBeneath,
+  type EngineHttpClient,
+  type SandboxedBuilder,
+} from '@berth/engine';
 import { BerthError, type AgentBuildParams, type AgentBuildResult } from '@berth/protocol';
 import { baseImagesOf, planSourceBuild } from './plan.js';
 import { fetchBuildSource, type SourceDeps } from './source.js';
@@ -14,16 +21,23 @@ interface RunningBuild {
   abort: AbortController;
 }
 
+/** A Dockerfile larger than this is not one. */
+const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+
 export interface BuildExecutorDeps extends SourceDeps {
-  http: EngineHttpClient;
+  /** The engine that runs apps: the built image is handed to it. Builds never run on it. */
+  engine: EngineHttpClient;
+  /** Where builds run; an error when the sandbox cannot run on this host (builds are then off). */
+  builder: SandboxedBuilder | BerthError;
   baseImages: BaseImages;
   clock?: () => number;
 }
 
 /**
- * Builds on this server: fetch the source, decide how to build it, build the image through the
- * engine. A build keeps running when berthd goes away; berthd re-attaching (same build id) gets
- * the lines it missed and the outcome. Only an explicit cancel (or the timeout) stops it.
+ * Builds on this server: fetch the source, decide how to build it, build the image in the build
+ * sandbox (on the team's own storage), hand it to the engine. A build keeps running when berthd
+ * goes away; berthd re-attaching (same build id) gets the lines it missed and the outcome. Only
+ * an explicit cancel (or the timeout) stops it, and stopping kills the sandbox.
  */
 export class BuildExecutor {
   private readonly builds = new Map<string, RunningBuild>();
@@ -99,29 +113,44 @@ export class BuildExecutor {
     emit: (line: string) => void,
     signal: AbortSignal,
   ): Promise<AgentBuildResult> {
+    const { builder } = this.deps;
+    if (builder instanceof BerthError) throw builder;
     const clock = this.deps.clock ?? Date.now;
     const started = clock();
     const source = await fetchBuildSource(this.deps, params, emit, signal);
     try {
       const plan = await planSourceBuild(source.dir, this.deps.baseImages, emit);
-      const dockerfile = 'generated' in plan.dockerfile ? GENERATED_DOCKERFILE_PATH : plan.dockerfile.path;
-      if ('generated' in plan.dockerfile)
-        await this.requireBaseImages(baseImagesOf(plan.dockerfile.generated));
+      const dockerfile =
+        'generated' in plan.dockerfile
+          ? plan.dockerfile.generated
+          : await readDockerfile(source.dir, plan.dockerfile.path);
       const tag = appImageTag(params.appName, source.commit);
-      emit(`==> Building ${tag} with the ${plan.builder} builder`);
-      const context = packDirectory(source.dir, {
-        ignoreFiles: ['.dockerignore'],
-        ...('generated' in plan.dockerfile && {
-          extraFiles: { [GENERATED_DOCKERFILE_PATH]: plan.dockerfile.generated },
-        }),
+      const offline = params.network === 'none' ? ', without network' : '';
+      emit(`==> Building ${tag} with the ${plan.builder} builder (in the build sandbox${offline})`);
+      await builder.team(params.teamId, params.network, signal, async ({ http }) => {
+        if ('generated' in plan.dockerfile) await this.requireBaseImages(http, baseImagesOf(dockerfile));
+        // The Dockerfile always reaches the builder under one fixed name: no name of the user's
+        // choosing (`*.in` would be run through cpp) and no path that could lead elsewhere.
+        const context = packDirectory(source.dir, {
+          ignoreFiles: ['.dockerignore'],
+          extraFiles: { [GENERATED_DOCKERFILE_PATH]: dockerfile },
+        });
+        await buildImage(http, {
+          context: context.stream,
+          dockerfile: GENERATED_DOCKERFILE_PATH,
+          tag,
+          labels: { 'berth.app': params.appId, 'berth.build': params.buildId, 'berth.commit': source.commit },
+          ...(params.network === 'none' && { networkMode: 'none' as const }),
+          signal,
+          onLine: (l) => emit(l),
+        });
       });
-      const { imageId } = await buildImage(this.deps.http, {
-        context: context.stream,
-        dockerfile,
-        tag,
-        labels: { 'berth.app': params.appId, 'berth.build': params.buildId, 'berth.commit': source.commit },
+      emit(`==> Handing ${tag} to the engine`);
+      const imageId = await builder.exportToEngine(params.teamId, {
+        image: tag,
+        engineRef: tag,
+        engine: this.deps.engine,
         signal,
-        onLine: (l) => emit(l),
       });
       emit(`==> Built ${tag} (${imageId.slice(7, 19)}) in ${formatDuration(clock() - started)}`);
       return {
@@ -140,12 +169,23 @@ export class BuildExecutor {
     }
   }
 
-  private async requireBaseImages(images: string[]): Promise<void> {
+  private async requireBaseImages(http: EngineHttpClient, images: string[]): Promise<void> {
     for (const image of images) {
-      if ((await imageLabels(this.deps.http, image)) !== null) continue;
+      if ((await imageLabels(http, image)) !== null) continue;
       throw new BerthError('BUILD_BASE_IMAGE_MISSING', `The base image ${image} is not on this server`, {
         hint: 'Build the base images with: berth images bootstrap (or set base_image in berth.yaml)',
       });
     }
   }
+}
+
+/** The Dockerfile's text, read beneath the source's root (a link out of it is not followed). */
+async function readDockerfile(dir: string, path: string): Promise<string> {
+  const text = await readFileBeneath(dir, path, MAX_DOCKERFILE_BYTES);
+  if (text === null) {
+    throw new BerthError('BUILD_FAILED', `${path} is not a file of the source (or is larger than 1 MiB)`, {
+      hint: 'A Dockerfile must be a regular file inside the repository or directory; links may not lead out of it',
+    });
+  }
+  return text;
 }

@@ -1,5 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   DEFAULT_PORT,
   DETECTION_FILES,
@@ -8,7 +6,7 @@ import {
   type BaseImages,
   type BuildPlan,
 } from '@berth/core';
-import { listFiles } from '@berth/engine';
+import { listFiles, readFileBeneath } from '@berth/engine';
 
 const MAX_FILES = 50_000;
 const MAX_DETECTION_FILE_BYTES = 1024 * 1024;
@@ -23,10 +21,10 @@ export async function planSourceBuild(
   const contents = new Map<string, string>();
   for (const name of DETECTION_FILES) {
     if (!files.has(name)) continue;
-    const path = join(dir, name);
-    const s = await stat(path);
-    if (s.size > MAX_DETECTION_FILE_BYTES) continue;
-    contents.set(name, await readFile(path, 'utf8'));
+    // Beneath the root: a berth.yaml linked to /etc/shadow, or through a chain of links out of
+    // the tree, is not read (and so never printed in an error or a build log).
+    const text = await readFileBeneath(dir, name, MAX_DETECTION_FILE_BYTES);
+    if (text !== null) contents.set(name, text);
   }
   const yaml = contents.get('berth.yaml');
   const manifest = yaml === undefined ? null : parseManifest(yaml);

@@ -63,6 +63,8 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
       buildId: build.id,
       appId: app.id,
       appName: app.name,
+      teamId: app.teamId,
+      network: 'egress',
       timeoutMs: deps.buildTimeoutMs,
       fromLine,
       source:

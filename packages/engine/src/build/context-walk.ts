@@ -1,13 +1,15 @@
 /**
  * Walking a source tree the way a build context sees it: ignore files with gitignore semantics
  * (the `ignore` package), never `.git/`, only regular files, directories and symlinks that stay
- * inside the tree. Breadth first, each directory sorted, so the top-level files a detector looks
+ * inside the tree, followed to the end of their chain (./beneath.ts): a link that is fine on
+ * its own but leads out through another link is left out. Breadth first, each directory sorted, so the top-level files a detector looks
  * for come first and the order is the same every time.
  */
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import ignoreModule from 'ignore';
+import { leavesRoot } from './beneath.js';
 import type { Ignore } from 'ignore';
 
 export type WalkEntry =
@@ -40,7 +42,8 @@ export async function* walkContext(root: string, o: WalkOptions): AsyncGenerator
         yield { kind: 'file', rel, stats };
       } else if (stats.isSymbolicLink()) {
         const target = await readlink(posix.join(root, rel));
-        if (isContainedLink(rel, target)) yield { kind: 'symlink', rel, stats, target };
+        if (isContainedLink(rel, target) && !(await leavesRoot(root, rel)))
+          yield { kind: 'symlink', rel, stats, target };
       }
       // Sockets, fifos and devices have no place in a build context.
     }
@@ -61,9 +64,10 @@ async function loadIgnoreRules(root: string, files: readonly string[]): Promise<
 }
 
 /**
- * A symlink at `rel` pointing to `target` stays inside the tree: the target is relative and,
- * resolved from the link's directory without following other links, does not climb out. Links
- * are never followed while walking or unpacking, so checking each one lexically is enough.
+ * A symlink at `rel` pointing to `target` is contained on its own: the target is relative and,
+ * resolved from the link's directory without following other links, does not climb out. Only a
+ * first filter (the unpacker writes links before their targets exist): a chain of such links
+ * can still lead out, which ./beneath.ts catches when a link is followed.
  */
 export function isContainedLink(rel: string, target: string): boolean {
   if (target === '' || target.startsWith('/') || target.includes('\0')) return false;

@@ -142,6 +142,25 @@ test('packDirectory honours ignore files, keeps modes and inside symlinks, adds 
   assert.ok(stats.bytes > 0);
 });
 
+test('a chain of links, each contained on its own, is left out of the pack; so is a Dockerfile reached through one', async () => {
+  const tree = join(dir, `chain-${++seq}`);
+  const deep = Array.from({ length: 25 }, (_, i) => `d${i}`).join('/');
+  await mkdir(join(tree, deep), { recursive: true });
+  await writeFile(join(dir, 'outside-secret'), 'secret\n');
+  await symlink(Array(25).fill('..').join('/'), join(tree, deep, 'up'));
+  await symlink(`${deep}/up/../outside-secret`, join(tree, 'chain'));
+  await symlink(`${deep}/up/..`, join(tree, 'parentdir'));
+  await writeFile(join(tree, 'ok.txt'), 'ok\n');
+  const names = (
+    await entriesOf(
+      packDirectory(tree, { ignoreFiles: [], alwaysInclude: ['parentdir/outside-secret', 'chain'] }).stream,
+    )
+  ).map((h) => h.name);
+  assert.ok(names.includes(`${deep}/up`), 'the link to the root itself is fine');
+  assert.ok(names.includes('ok.txt'));
+  for (const bad of ['chain', 'parentdir', 'parentdir/outside-secret']) assert.ok(!names.includes(bad), bad);
+});
+
 test('a packed directory unpacks to the same tree', async () => {
   const { stream } = packDirectory(src, {
     ignoreFiles: ['.gitignore'],

@@ -3,12 +3,13 @@
  * Dockerfile) for POST /build, and the CLI packs a local dir for `berth deploy --from-dir`,
  * which the server unpacks with ./context-unpack.ts.
  */
-import { createReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { BerthError, REL_PATH_PATTERN } from '@berth/protocol';
+import { resolveBeneath } from './beneath.js';
 import { walkContext } from './context-walk.js';
 import type { WalkEntry } from './context-walk.js';
 import { createTarPack } from './tar.js';
@@ -115,9 +116,11 @@ async function fill(
     missing.delete(entry.rel);
     await addEntry(pack, dir, entry);
   }
-  for (const rel of missing) {
-    const stats = REL_PATH_PATTERN.test(rel) ? await lstat(`${dir}/${rel}`).catch(() => null) : null;
-    if (!stats?.isFile()) continue;
+  for (const wanted of missing) {
+    // Resolved beneath the root: a path through links leads to the file they name inside, never out.
+    const rel = REL_PATH_PATTERN.test(wanted) ? await resolveBeneath(dir, wanted) : null;
+    const stats = rel === null ? null : await lstat(`${dir}/${rel}`).catch(() => null);
+    if (rel === null || !stats?.isFile()) continue;
     count(stats.size, rel);
     await addEntry(pack, dir, { kind: 'file', rel, stats });
   }
@@ -142,7 +145,10 @@ async function addEntry(pack: TarPack, dir: string, entry: WalkEntry): Promise<v
         const sink = pack.entry({ ...base, type: 'file', size: entry.stats.size }, (err) =>
           err ? reject(err) : resolve(),
         );
-        pipeline(createReadStream(`${dir}/${entry.rel}`), sink).catch(reject);
+        // O_NOFOLLOW: the walk saw a file here; whatever replaced it since is not followed.
+        open(`${dir}/${entry.rel}`, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+          .then((handle) => pipeline(handle.createReadStream(), sink))
+          .catch(reject);
       });
   }
 }

@@ -2,7 +2,8 @@
  * Building an image from a tar context through the engine's POST /build (Docker's classic
  * builder; Podman runs buildah behind it). Layer caching is the engine's: a rebuild with one
  * changed file reuses the layers before the step that copies it. No overall deadline here: the
- * caller's signal bounds the build.
+ * caller's signal bounds the build. Berth calls it on the build sandbox's Podman, never on the
+ * engine that runs apps (see ./sandbox/).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -11,7 +12,6 @@ import { engineMessage, parseMaybeJson, readAll } from '../container/engine-http
 import type { EngineHttpClient } from '../container/engine-http.js';
 import { asRecord, asString } from '../container/engine-json.js';
 import { splitImageRef } from '../container/image-pull.js';
-import { killCgroupProcesses, newBuildCgroup, supportsBuildCgroup } from './build-cgroup.js';
 import { createBuildOutputParser } from './build-output.js';
 import type { BuildOutcome } from './build-output.js';
 
@@ -26,6 +26,8 @@ export interface BuildImageOptions {
   buildArgs?: Record<string, string>;
   /** Build every step again instead of reusing cached layers. */
   noCache?: boolean;
+  /** `none`: RUN steps get only a loopback interface. Default: the engine's (a network). */
+  networkMode?: 'none';
   signal?: AbortSignal;
   onLine?: (line: string) => void;
 }
@@ -45,7 +47,6 @@ export async function buildImage(http: EngineHttpClient, o: BuildImageOptions): 
   // The packer fails the stream (e.g. the context is too large); that is the error to report.
   const failed: { context: Error | null } = { context: null };
   o.context.once('error', (err) => (failed.context = err));
-  const cgroup = (await supportsBuildCgroup(http)) ? newBuildCgroup() : undefined;
   const parser = createBuildOutputParser(o.onLine ?? (() => undefined));
   let res: IncomingMessage | null = null;
   try {
@@ -60,7 +61,7 @@ export async function buildImage(http: EngineHttpClient, o: BuildImageOptions): 
         nocache: o.noCache ? 1 : undefined,
         labels: o.labels ? JSON.stringify(o.labels) : undefined,
         buildargs: o.buildArgs ? JSON.stringify(o.buildArgs) : undefined,
-        cgroupparent: cgroup,
+        networkmode: o.networkMode,
       },
       upload: { stream: o.context, contentType: 'application/x-tar' },
       signal,
@@ -73,7 +74,7 @@ export async function buildImage(http: EngineHttpClient, o: BuildImageOptions): 
     res.setEncoding('utf8');
     for await (const chunk of res as AsyncIterable<string>) parser.push(chunk);
   } catch (err) {
-    if (signal.aborted) throw await cancelled(signal, cgroup, o.onLine);
+    if (signal.aborted) throw cancelled(signal);
     if (failed.context !== null) throw failed.context;
     throw err;
   } finally {
@@ -128,16 +129,12 @@ function withoutStep(error: string): string {
   return end === -1 ? error : error.slice(end + 3);
 }
 
-/** The caller's reason when it is a BerthError (e.g. BUILD_TIMEOUT), else BUILD_CANCELLED. */
-async function cancelled(
-  signal: AbortSignal,
-  cgroup: string | undefined,
-  onLine: ((line: string) => void) | undefined,
-): Promise<BerthError> {
-  if (cgroup !== undefined) {
-    const killed = await killCgroupProcesses(cgroup);
-    if (killed > 0) onLine?.(`Stopped the running build step (${killed} process${killed === 1 ? '' : 'es'})`);
-  }
+/**
+ * The caller's reason when it is a BerthError (e.g. BUILD_TIMEOUT), else BUILD_CANCELLED.
+ * Stopping what runs is the caller's part: Podman keeps a RUN step running after its client
+ * went away, so builds run in a sandbox that the caller kills (./sandbox/sandboxed-builder.ts).
+ */
+function cancelled(signal: AbortSignal): BerthError {
   if (signal.reason instanceof BerthError) return signal.reason;
   return new BerthError('BUILD_CANCELLED', 'The build was cancelled');
 }

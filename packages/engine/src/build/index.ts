@@ -7,3 +7,5 @@ export type { ImportRootfsOptions } from './import-rootfs.js';
 export { bootstrapBaseImages } from './base-images.js';
 export type { BootstrapOptions, BootstrapResult } from './base-images.js';
 export { DEFAULT_NPM_TARBALL_URL, RECIPE_LABEL } from './base-image-recipes.js';
+export * from './sandbox/index.js';
+export { readFileBeneath, resolveBeneath } from './beneath.js';

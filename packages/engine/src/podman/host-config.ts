@@ -84,8 +84,14 @@ function lowered(hard: number | null, cap: number): number | null {
 
 const tomlString = (s: string): string => JSON.stringify(s);
 
-/** containers.conf text for the plan; the service reads it through CONTAINERS_CONF. */
-export function renderContainersConf(plan: PodmanHostPlan): string {
+/**
+ * containers.conf text for the plan; the service reads it through CONTAINERS_CONF. `engine`
+ * adds string settings to the [engine] table (the build sandbox's own paths).
+ */
+export function renderContainersConf(
+  plan: PodmanHostPlan,
+  engine: Readonly<Record<string, string | readonly string[]>> = {},
+): string {
   const lines = ['# Written by Berth for the Podman API service it runs. Regenerated at every start.'];
   for (const note of plan.notes) lines.push(`# ${note.replace(/[\r\n]+/g, ' ')}`);
   lines.push('', '[containers]');
@@ -97,6 +103,11 @@ export function renderContainersConf(plan: PodmanHostPlan): string {
   lines.push('', '[engine]');
   lines.push(`cgroup_manager = ${tomlString(plan.cgroupManager)}`);
   if (plan.runtime !== null) lines.push(`runtime = ${tomlString(plan.runtime)}`);
+  for (const [key, value] of Object.entries(engine)) {
+    lines.push(
+      `${key} = ${typeof value === 'string' ? tomlString(value) : `[${value.map(tomlString).join(', ')}]`}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -14,6 +14,7 @@ export interface UpSettings {
   domain: string;
   logLevel: string;
   engineSocket: string;
+  builderDir: string;
   /** How long the proxy caches an app's upstream set (see the upstream DNS service). */
   upstreamRefreshMs: number;
 }
@@ -82,6 +83,7 @@ export function agentChild(paths: UpPaths, s: UpSettings): ChildSpec {
       BERTH_AGENT_NAME: 'local',
       BERTH_AGENT_SERVER_URL: `ws://127.0.0.1:${s.apiPort}/api/v1/agent/connect`,
       BERTH_AGENT_ENGINE_SOCKET: s.engineSocket,
+      BERTH_AGENT_BUILDER_DIR: s.builderDir,
       BERTH_AGENT_CADDY_ADMIN: paths.caddyAdminSocket,
       BERTH_AGENT_DNS_SOCKET: paths.dnsSocket,
       BERTH_AGENT_HTTP_LISTEN: `${s.httpHost}:${s.httpPort}`,

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@berth/client';
+import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR, prepareBuildHost } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action } from '../../cli/command.js';
@@ -23,6 +24,7 @@ interface UpOptions {
   httpHost: string;
   domain: string;
   engineSocket?: string;
+  builderDir: string;
   logLevel: string;
 }
 
@@ -45,6 +47,11 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option('--http-host <addr>', 'address apps are served on (default: all)', '')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
+    .option(
+      '--builder-dir <dir>',
+      'where the build sandbox keeps base images and each team’s build storage (outside the data dir)',
+      DEFAULT_BUILDER_DIR,
+    )
     .option('--log-level <level>', 'info, debug, warn, error', 'info')
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
 }
@@ -72,6 +79,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
 
   const firstStart = !existsSync(paths.adminTokenFile);
   const engine = await chooseEngine(opts, paths, env, say);
+  if (environment.isRoot) await prepareBuilds(say);
   const settings: UpSettings = {
     apiPort: opts.apiPort,
     httpPort,
@@ -79,6 +87,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     domain: opts.domain,
     logLevel: opts.logLevel,
     engineSocket: engine.socket,
+    builderDir: opts.builderDir,
     upstreamRefreshMs: 50,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
@@ -100,6 +109,20 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     token: firstStart ? await readToken(paths) : null,
   });
   return stop;
+}
+
+/**
+ * Builds run in a sandbox as an unprivileged user (docs/security.md); as root, make sure it
+ * exists. A failure here turns builds off (the agent says why), not Berth.
+ */
+async function prepareBuilds(say: (line: string) => void): Promise<void> {
+  try {
+    for (const change of await prepareBuildHost(DEFAULT_BUILD_USER)) say(`builds: ${change}`);
+  } catch (err) {
+    say(
+      `builds: cannot prepare the build sandbox (${err instanceof Error ? err.message : String(err)}); builds are off`,
+    );
+  }
 }
 
 async function takeLock(paths: UpPaths): Promise<void> {
