@@ -143,12 +143,14 @@ async function createBuilder(config: AgentConfig, log: Logger): Promise<Sandboxe
   }
   if (!check.host.tun) log.warn('/dev/net/tun is not open to the build user: build steps get no network');
   await mkdir(config.builderDir, { recursive: true, mode: 0o711 });
-  return new SandboxedBuilder({
+  const builder = new SandboxedBuilder({
     host: check.host,
     dir: config.builderDir,
     podmanPlan: planPodmanHostConfig(await readPodmanHostFacts()),
     log: (line) => log.debug({ svc: 'builder' }, line),
   });
+  await builder.sweep();
+  return builder;
 }
 
 /** berthd's HTTP base from the agent link's URL: ws://h:p/api/v1/agent/connect → http://h:p. */

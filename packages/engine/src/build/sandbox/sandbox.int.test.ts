@@ -14,7 +14,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BerthError } from '@berth/protocol';
 import { buildImage, createEngineApiClient, packDirectory, type SandboxedBuilder } from '@berth/engine';
-import { startTestBuilder, TEST_BASE_IMAGE, testTeamId } from '../../../../../test/support/builder.js';
+import {
+  startTestBuilder,
+  TEST_BASE_IMAGE,
+  testBuilderDir,
+  testTeamId,
+} from '../../../../../test/support/builder.js';
 import { startTestPodman, type TestPodman } from '../../../../../test/support/podman.js';
 
 let builder: SandboxedBuilder;
@@ -166,6 +171,9 @@ test('cancelling kills the RUN step at once, and the next build of the team work
   assert.equal(await buildProcesses(step), false, 'the RUN step outlived the cancel');
   const next = await build(team, [`FROM ${TEST_BASE_IMAGE}`, 'RUN echo again', ''].join('\n'));
   assert.equal(next.error, null, String(next.error));
+  // The killed build's working container was swept when the next session started.
+  const containers = join(testBuilderDir(process.env), 'teams', team, 'storage', 'overlay-containers');
+  assert.deepEqual(JSON.parse(await readFile(join(containers, 'containers.json'), 'utf8')), []);
 });
 
 test("another team's image is not there to build FROM; the own team's is", async () => {

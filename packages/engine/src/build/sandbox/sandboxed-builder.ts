@@ -10,14 +10,16 @@
  * cancelled or timed out, whatever its RUN step does.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, ID_PATTERN } from '@berth/protocol';
+import { BerthError } from '@berth/protocol';
 import { createEngineApiClient } from '../../container/docker-api-engine.js';
 import type { EngineHttpClient } from '../../container/engine-http.js';
+import { asRecord, asString } from '../../container/engine-json.js';
 import type { PodmanHostPlan } from '../../podman/host-config.js';
 import { pingEngineSocket } from '../../podman/find-socket.js';
+import { BuilderDirs } from './builder-dirs.js';
 import type { BuilderHost } from './builder-host.js';
 import {
   SANDBOX_API_DIR,
@@ -63,8 +65,16 @@ const LAYOUT = 'layout';
 
 export class SandboxedBuilder {
   private readonly locks = new ScopeLock();
+  private readonly dirs: BuilderDirs;
 
-  constructor(private readonly o: SandboxedBuilderOptions) {}
+  constructor(private readonly o: SandboxedBuilderOptions) {
+    this.dirs = new BuilderDirs(o.dir, o.host.identity);
+  }
+
+  /** Removes what sandboxes of an earlier agent left (see BuilderDirs.sweep). */
+  sweep(now: number = Date.now()): Promise<void> {
+    return this.dirs.sweep(now);
+  }
 
   /** Runs fn against a sandboxed Podman on the team's storage, one session per team at a time. */
   team<T>(
@@ -73,12 +83,11 @@ export class SandboxedBuilder {
     signal: AbortSignal,
     fn: (session: BuilderSession) => Promise<T>,
   ): Promise<T> {
-    checkId(teamId);
     return this.locks.team(teamId, signal, async () => {
-      const dirs = await this.teamDirs(teamId);
-      const withBase = await this.baseStoreReady();
+      const dirs = await this.dirs.team(teamId);
+      const withBase = await this.dirs.baseStoreReady();
       const mounts: SandboxMount[] = [{ dest: SANDBOX_STORAGE, hostDir: dirs.storage, writable: true }];
-      if (withBase) mounts.push({ dest: SANDBOX_BASE_STORE, hostDir: this.baseDir(), writable: false });
+      if (withBase) mounts.push({ dest: SANDBOX_BASE_STORE, hostDir: this.dirs.base, writable: false });
       return this.session(mounts, withBase, network, signal, fn);
     });
   }
@@ -86,8 +95,7 @@ export class SandboxedBuilder {
   /** Runs fn against a sandboxed Podman on the base images' store (`berth images bootstrap`). */
   base<T>(signal: AbortSignal, fn: (session: BuilderSession) => Promise<T>): Promise<T> {
     return this.locks.base(signal, async () => {
-      await this.owned(this.baseDir());
-      const mounts = [{ dest: SANDBOX_STORAGE, hostDir: this.baseDir(), writable: true }];
+      const mounts = [{ dest: SANDBOX_STORAGE, hostDir: await this.dirs.ensureBase(), writable: true }];
       return this.session(mounts, false, 'egress', signal, fn);
     });
   }
@@ -101,16 +109,15 @@ export class SandboxedBuilder {
     teamId: string,
     o: { image: string; engineRef: string; engine: EngineHttpClient; signal: AbortSignal },
   ): Promise<string> {
-    checkId(teamId);
     return this.locks.team(teamId, o.signal, async () => {
-      const dirs = await this.teamDirs(teamId);
-      const withBase = await this.baseStoreReady();
+      const dirs = await this.dirs.team(teamId);
+      const withBase = await this.dirs.baseStoreReady();
       const tag = `t${randomBytes(8).toString('hex')}`;
       const mounts: SandboxMount[] = [
         { dest: SANDBOX_STORAGE, hostDir: dirs.storage, writable: true },
         { dest: SANDBOX_EXPORT, hostDir: dirs.export, writable: true },
       ];
-      if (withBase) mounts.push({ dest: SANDBOX_BASE_STORE, hostDir: this.baseDir(), writable: false });
+      if (withBase) mounts.push({ dest: SANDBOX_BASE_STORE, hostDir: this.dirs.base, writable: false });
       const command = [
         this.o.host.binaries.skopeo,
         '--insecure-policy',
@@ -143,9 +150,7 @@ export class SandboxedBuilder {
     signal: AbortSignal,
     fn: (session: BuilderSession) => Promise<T>,
   ): Promise<T> {
-    const run = await this.runDir();
-    const api = join(run.dir, 'api');
-    await this.owned(api);
+    const run = await this.dirs.run();
     const command = [
       this.o.host.binaries.podman,
       ...storageArgs(withBase),
@@ -155,17 +160,18 @@ export class SandboxedBuilder {
       `unix://${SANDBOX_API_SOCKET}`,
     ];
     const sandbox = await this.spawn(
-      [...mounts, ...run.mounts, { dest: SANDBOX_API_DIR, hostDir: api, writable: true }],
+      [...mounts, ...run.mounts, { dest: SANDBOX_API_DIR, hostDir: run.api, writable: true }],
       command,
       network,
     );
     const onAbort = (): void => sandbox.kill();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const socketPath = join(api, 'podman.sock');
+      const socketPath = join(run.api, 'podman.sock');
       await waitForService(socketPath, sandbox, signal);
       // No deadline per request: the caller's signal bounds the session, and kills it.
       const http = createEngineApiClient({ socketPath, timeoutMs: 2_147_483_647 });
+      await removeWorkingContainers(http);
       return await fn({ http, network });
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -182,7 +188,7 @@ export class SandboxedBuilder {
     signal: AbortSignal,
     what: string,
   ): Promise<void> {
-    const run = await this.runDir();
+    const run = await this.dirs.run();
     const sandbox = await this.spawn([...mounts, ...run.mounts], command, network);
     const onAbort = (): void => sandbox.kill();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -238,70 +244,24 @@ export class SandboxedBuilder {
     void sandbox.exited.then(() => attached.stop());
     return sandbox;
   }
-
-  private baseDir(): string {
-    return join(this.o.dir, 'base');
-  }
-
-  /** Whether a bootstrap has initialised the base store (an empty one cannot be mounted as one). */
-  private async baseStoreReady(): Promise<boolean> {
-    const images = await lstat(join(this.baseDir(), 'overlay-images')).catch(() => null);
-    return images?.isDirectory() === true;
-  }
-
-  private async teamDirs(teamId: string): Promise<{ storage: string; export: string }> {
-    const team = join(this.o.dir, 'teams', teamId);
-    await traversable(this.o.dir, join(this.o.dir, 'teams'), team);
-    const dirs = { storage: join(team, 'storage'), export: join(team, 'export') };
-    await this.owned(dirs.storage);
-    await this.owned(dirs.export);
-    return dirs;
-  }
-
-  /** A per-sandbox scratch dir on disk for /tmp and /var/tmp (build contexts are uploaded there). */
-  private async runDir(): Promise<{ dir: string; mounts: SandboxMount[] }> {
-    const dir = join(this.o.dir, 'runs', randomBytes(8).toString('hex'));
-    await traversable(this.o.dir, join(this.o.dir, 'runs'), dir);
-    const tmp = join(dir, 'tmp');
-    const varTmp = join(dir, 'var-tmp');
-    await this.owned(tmp);
-    await this.owned(varTmp);
-    return {
-      dir,
-      mounts: [
-        { dest: '/tmp', hostDir: tmp, writable: true },
-        { dest: '/var/tmp', hostDir: varTmp, writable: true },
-      ],
-    };
-  }
-
-  /** A directory owned by the build user (root inside the sandbox), 0700. */
-  private async owned(path: string): Promise<void> {
-    await traversable(this.o.dir);
-    await mkdir(path, { recursive: true, mode: 0o700 });
-    const s = await lstat(path);
-    if (!s.isDirectory()) throw new BerthError('BUILD_SANDBOX_UNAVAILABLE', `${path} is not a directory`);
-    const { uid, gid } = this.o.host.identity;
-    if (s.uid !== uid || s.gid !== gid) await chown(path, uid, gid);
-    if ((s.mode & 0o777) !== 0o700) await chmod(path, 0o700);
-  }
 }
 
-/** Root-owned directories the build user may pass through but not list (0711). */
-async function traversable(...paths: string[]): Promise<void> {
-  for (const path of paths) {
-    await mkdir(path, { recursive: true, mode: 0o711 });
-    const s = await lstat(path);
-    if (!s.isDirectory() || s.uid !== 0) {
-      throw new BerthError('BUILD_SANDBOX_UNAVAILABLE', `${path} must be a directory owned by root`);
-    }
-    if ((s.mode & 0o777) !== 0o711) await chmod(path, 0o711);
+/**
+ * Buildah's working containers left in the storage by a build that was killed (cancelled, timed
+ * out, the agent gone): nothing else uses this storage now, so every one of them is stale.
+ */
+async function removeWorkingContainers(http: EngineHttpClient): Promise<void> {
+  const list = await http.request({
+    method: 'GET',
+    path: '/libpod/containers/json',
+    query: { all: true, external: true },
+  });
+  if (list.status !== 200 || !Array.isArray(list.body)) return;
+  for (const c of list.body as unknown[]) {
+    const id = asString(asRecord(c).Id);
+    if (/^[a-f0-9]{64}$/.test(id))
+      await http.request({ method: 'DELETE', path: `/libpod/containers/${id}`, query: { force: true } });
   }
-}
-
-function checkId(teamId: string): void {
-  if (!ID_PATTERN.test(teamId))
-    throw new BerthError('VALIDATION_FAILED', `Invalid team id ${JSON.stringify(teamId)}`);
 }
 
 async function waitForService(
