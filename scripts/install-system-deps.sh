@@ -3,12 +3,13 @@
 #   scripts/install-system-deps.sh           what `berth up` needs: podman (+ runc), caddy, git,
 #                                            debootstrap (base images), and the build sandbox's
 #                                            tools: bubblewrap, uidmap, slirp4netns, skopeo
-#   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3
+#   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3,
+#                                            systemd (systemd-analyze), zsh and fish (completions)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish)
 
 missing=()
 for pkg in "${want[@]}"; do

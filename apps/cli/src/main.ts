@@ -5,6 +5,7 @@ import { EXIT } from './cli/exit-codes.js';
 import { registerApps } from './commands/apps/index.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBuilds } from './commands/builds.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerImages } from './commands/images.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerKeys } from './commands/keys.js';
@@ -54,6 +55,7 @@ registerTokens(program, environment);
 registerTeams(program, environment);
 registerKeys(program, environment);
 registerAudit(program, environment);
+registerCompletion(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Usage errors (unknown flag, missing argument, bad value) are the user's: exit 1.

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@berth/client';
 import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR, prepareBuildHost } from '@berth/engine';
@@ -13,6 +14,7 @@ import { CliError } from '../../cli/output.js';
 import { parseIntArg } from '../../cli/parse.js';
 import { agentChild, berthdChild, caddyChild, dnsChild, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
+import { installService } from './install-service.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { Supervisor } from './supervisor.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -26,6 +28,8 @@ interface UpOptions {
   engineSocket?: string;
   builderDir: string;
   logLevel: string;
+  installService?: boolean;
+  serviceDir: string;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -53,6 +57,11 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       DEFAULT_BUILDER_DIR,
     )
     .option('--log-level <level>', 'info, debug, warn, error', 'info')
+    .option(
+      '--install-service',
+      'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
+    )
+    .option('--service-dir <dir>', 'where --install-service writes berth.service', '/etc/systemd/system')
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
 }
 
@@ -62,6 +71,9 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, environment));
+  if (opts.installService) {
+    return installService({ dir: resolve(opts.serviceDir), args: serviceArgs(opts, paths.dataDir) }, say);
+  }
   for (const dir of [
     paths.dataDir,
     paths.runDir,
@@ -109,6 +121,25 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     token: firstStart ? await readToken(paths) : null,
   });
   return stop;
+}
+
+/** The flags the service runs `berth up` with: these, made absolute, without the install's own. */
+function serviceArgs(opts: UpOptions, dataDir: string): string[] {
+  return [
+    '--data-dir',
+    resolve(dataDir),
+    '--api-port',
+    String(opts.apiPort),
+    ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
+    ...(opts.httpHost ? ['--http-host', opts.httpHost] : []),
+    '--domain',
+    opts.domain,
+    ...(opts.engineSocket ? ['--engine-socket', resolve(opts.engineSocket)] : []),
+    '--builder-dir',
+    resolve(opts.builderDir),
+    '--log-level',
+    opts.logLevel,
+  ];
 }
 
 /**
