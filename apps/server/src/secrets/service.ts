@@ -136,10 +136,14 @@ function requireDistinctPaths(secrets: readonly SecretRow[]): void {
     if (s.filePath === null) continue;
     const other = byPath.get(s.filePath);
     if (other !== undefined) {
-      throw new BerthError('VALIDATION_FAILED', `${other} and ${s.key} would both be mounted at ${s.filePath}`, {
-        issues: [{ path: `files.${s.key}`, message: `${s.filePath} is already the file of ${other}` }],
-        hint: `Pick another path, or unset ${other} first: berth secrets unset APP ${other}`,
-      });
+      throw new BerthError(
+        'VALIDATION_FAILED',
+        `${other} and ${s.key} would both be mounted at ${s.filePath}`,
+        {
+          issues: [{ path: `body.files.${s.key}`, message: `${s.filePath} is already the file of ${other}` }],
+          hint: `Pick another path, or unset ${other} first: berth secrets unset APP ${other}`,
+        },
+      );
     }
     byPath.set(s.filePath, s.key);
   }
