@@ -37,7 +37,10 @@ export class AppFirewall {
   async start(): Promise<void> {
     const probe = await probeNft(this.deps.nft);
     if (probe.ok) {
-      this.deps.log.info({ table: this.deps.tableName, nft: probe.version }, 'host firewall for apps: nftables');
+      this.deps.log.info(
+        { table: this.deps.tableName, nft: probe.version },
+        'host firewall for apps: nftables',
+      );
       return;
     }
     this.unavailable = probe.reason;
@@ -95,8 +98,6 @@ export class AppFirewall {
   private async otherSubnets(ours: readonly TeamNetwork[]): Promise<string[]> {
     const mine = new Set(ours.map((n) => n.subnet));
     const all = await this.deps.engine.listNetworks();
-    return all
-      .flatMap((n) => n.subnets.map((s) => s.subnet))
-      .filter((s) => !mine.has(s) && isIpv4Cidr(s));
+    return all.flatMap((n) => n.subnets.map((s) => s.subnet)).filter((s) => !mine.has(s) && isIpv4Cidr(s));
   }
 }

@@ -72,7 +72,8 @@ export class SecretFiles {
   async sweep(liveNames: ReadonlySet<string>): Promise<void> {
     if (!this.ready) return;
     const entries = await readdir(this.dir).catch(() => []);
-    for (const name of entries) if (!liveNames.has(name) && CONTAINER_NAME.test(name)) await this.remove(name);
+    for (const name of entries)
+      if (!liveNames.has(name) && CONTAINER_NAME.test(name)) await this.remove(name);
   }
 
   /** Unmounts the tmpfs (lazily: running containers keep their own bind mounts of their files). */
@@ -83,7 +84,8 @@ export class SecretFiles {
   }
 
   private containerDir(name: string): string {
-    if (!CONTAINER_NAME.test(name)) throw new BerthError('INTERNAL', `Invalid container name ${JSON.stringify(name)}`);
+    if (!CONTAINER_NAME.test(name))
+      throw new BerthError('INTERNAL', `Invalid container name ${JSON.stringify(name)}`);
     return join(this.dir, name);
   }
 

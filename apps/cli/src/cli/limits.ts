@@ -1,4 +1,10 @@
-import { CpuLimit, PidsLimit, parseMemoryMiB, MemoryLimitMiB, type ResourceLimitsInput } from '@berth/protocol';
+import {
+  CpuLimit,
+  PidsLimit,
+  parseMemoryMiB,
+  MemoryLimitMiB,
+  type ResourceLimitsInput,
+} from '@berth/protocol';
 import { InvalidArgumentError, type Command } from 'commander';
 
 /** `--cpu 0.5 --memory 256M --pids 256`: the same flags on `apps create` and `scale`. */

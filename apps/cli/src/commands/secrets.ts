@@ -28,11 +28,13 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
     )
     .option('--no-wait', 'return once the new release is queued')
     .action(
-      action(async (app: string, pairs: string[], opts: WaitOptions & { stdin?: boolean; asFile?: string }) => {
-        const lines = opts.stdin ? (await readStdin()).split('\n').filter((l) => l.trim() !== '') : [];
-        const set = parseEnvPairs([...pairs, ...lines]);
-        return change(environment, app, { set, ...filesOf(set, opts.asFile) }, opts);
-      }),
+      action(
+        async (app: string, pairs: string[], opts: WaitOptions & { stdin?: boolean; asFile?: string }) => {
+          const lines = opts.stdin ? (await readStdin()).split('\n').filter((l) => l.trim() !== '') : [];
+          const set = parseEnvPairs([...pairs, ...lines]);
+          return change(environment, app, { set, ...filesOf(set, opts.asFile) }, opts);
+        },
+      ),
     );
 
   withCommon(secrets.command('unset <app> <keys...>'))
@@ -60,7 +62,10 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
 }
 
 /** `--as-file PATH` names where one secret is mounted; with several pairs it would be ambiguous. */
-function filesOf(set: Record<string, string>, asFile: string | undefined): { files?: Record<string, string> } {
+function filesOf(
+  set: Record<string, string>,
+  asFile: string | undefined,
+): { files?: Record<string, string> } {
   if (asFile === undefined) return {};
   const keys = Object.keys(set);
   if (keys.length !== 1 || keys[0] === undefined)

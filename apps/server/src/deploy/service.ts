@@ -214,7 +214,8 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         const replicas = request.replicas ?? app.replicas;
         const limits = toLimits(request.limits, app.limits);
         const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
-        if (!current) return { app: await tx.apps.update(app.id, { replicas, limits }, now), deployment: null };
+        if (!current)
+          return { app: await tx.apps.update(app.id, { replicas, limits }, now), deployment: null };
         if (sameLimits(limits, current.limits)) {
           const kept = sameLimits(limits, app.limits) ? app : await tx.apps.update(app.id, { limits }, now);
           return { app: kept, deployment: await begin(tx, kept, current, 'scale', replicas, idem, now) };

@@ -78,7 +78,11 @@ test('new limits on a deployed app are a new release of the running one, rolled 
   assert.equal(change.deployment.releaseVersion, 2);
   const [v2, v1] = await releasesOf('sized');
   assert.deepEqual(v2?.limits, { ...LIMIT_DEFAULTS, memoryMiB: 128 });
-  assert.deepEqual([v2?.image, v2?.env, v2?.imageId], [v1?.image, v1?.env, v1?.imageId], 'same image and env');
+  assert.deepEqual(
+    [v2?.image, v2?.env, v2?.imageId],
+    [v1?.image, v1?.env, v1?.imageId],
+    'same image and env',
+  );
   assert.deepEqual(v1?.limits, LIMIT_DEFAULTS, 'the old release keeps what it ran with');
   assert.ok(first);
   await markLive(api.store, change.deployment.id);

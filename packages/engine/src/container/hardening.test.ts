@@ -13,7 +13,9 @@ const spec: ReplicaContainerSpec = {
   publishHost: '127.0.0.1',
   network: 'berth-t-tm_aaaaaaaaaaaaaaaaaaaa',
   limits: { cpu: 0.5, memoryMiB: 256, pids: 300 },
-  files: [{ source: '/var/lib/berth/agent/secrets/berth-web-v1-abcdef-1/TOKEN', target: '/run/secrets/token' }],
+  files: [
+    { source: '/var/lib/berth/agent/secrets/berth-web-v1-abcdef-1/TOKEN', target: '/run/secrets/token' },
+  ],
 };
 
 test('limits, the team network, hardening and read-only secret files, as the engine API takes them', () => {
@@ -40,7 +42,15 @@ test('limits, the team network, hardening and read-only secret files, as the eng
 });
 
 test('no capability that reaches past the container is kept', () => {
-  for (const cap of ['NET_RAW', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE', 'MKNOD', 'SYS_MODULE', 'DAC_READ_SEARCH'])
+  for (const cap of [
+    'NET_RAW',
+    'NET_ADMIN',
+    'SYS_ADMIN',
+    'SYS_PTRACE',
+    'MKNOD',
+    'SYS_MODULE',
+    'DAC_READ_SEARCH',
+  ])
     assert.ok(!(KEPT_CAPABILITIES as readonly string[]).includes(cap), cap);
 });
 

@@ -102,7 +102,8 @@ test('ensureNetwork makes a labelled bridge once; a same-named network of someon
   assert.ok((await engine.listNetworks()).some((n) => n.name === NETWORK));
   await assert.rejects(
     engine.ensureNetwork({ ...networkSpec, labels: { [RUN_LABEL]: 'another-agent' } }),
-    (err: unknown) => isBerthError(err) && err.code === 'INTERNAL' && /not made by this agent/.test(err.message),
+    (err: unknown) =>
+      isBerthError(err) && err.code === 'INTERNAL' && /not made by this agent/.test(err.message),
   );
   await assert.rejects(
     engine.ensureNetwork({ ...networkSpec, bridge: 'x"; rm -rf /' }),
@@ -124,7 +125,10 @@ test('a replica runs on its network only, with its limits, hardened, its secret 
   assert.equal(host.PidsLimit, 100);
   assert.ok((host.SecurityOpt as string[]).includes('no-new-privileges'), JSON.stringify(host.SecurityOpt));
   // Podman reports CapDrop as what differs from its defaults; the effective set is the test.
-  assert.ok((host.CapDrop as string[]).some((cap) => /NET_RAW/.test(cap)), JSON.stringify(host.CapDrop));
+  assert.ok(
+    (host.CapDrop as string[]).some((cap) => /NET_RAW/.test(cap)),
+    JSON.stringify(host.CapDrop),
+  );
   const networks = Object.keys((c.NetworkSettings as { Networks: Record<string, unknown> }).Networks);
   assert.deepEqual(networks, [NETWORK]);
   assert.ok(!JSON.stringify(c).includes(SECRET), 'the secret value is nowhere in inspect');

@@ -63,7 +63,8 @@ export async function ensureNetwork(api: EngineHttpClient, spec: NetworkSpec): P
   });
   // Another creator may have won the race (Docker: 409; Podman: 500 "…already exists").
   const raced = created.status === 409 || /already (exists|used)/i.test(engineMessage(created.body));
-  if (created.status !== 201 && created.status !== 200 && !raced) throw failed(`Creating network ${spec.name}`, created);
+  if (created.status !== 201 && created.status !== 200 && !raced)
+    throw failed(`Creating network ${spec.name}`, created);
   const details = await inspectNetwork(api, spec.name);
   if (!details) throw new BerthError('INTERNAL', `Network ${spec.name} was created but cannot be found`);
   return requireOurs(details, spec);
@@ -101,7 +102,11 @@ export async function removeNetwork(
   if (res.status === 204 || res.status === 200) return 'removed';
   if (res.status === 404) return 'absent';
   // Docker: 403 "has active endpoints"; Podman: 500 "…is being used".
-  if (res.status === 403 || res.status === 409 || /in use|being used|active endpoints/i.test(engineMessage(res.body)))
+  if (
+    res.status === 403 ||
+    res.status === 409 ||
+    /in use|being used|active endpoints/i.test(engineMessage(res.body))
+  )
     return 'in-use';
   throw failed(`Removing network ${name}`, res);
 }

@@ -30,7 +30,10 @@ export function planBuildFirewall(input: BuildFirewallInput): NftTable {
   const first = checkUid(input.uids.first);
   const last = checkUid(input.uids.last);
   if (last < first)
-    throw new BerthError('VALIDATION_FAILED', `The uid range ${first}-${last} of the build firewall is empty`);
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `The uid range ${first}-${last} of the build firewall is empty`,
+    );
   const who = first === last ? String(first) : `${first}-${last}`;
   const body = [
     ...renderSubnetSet('container_subnets', input.containerSubnets),
@@ -50,7 +53,6 @@ export function planBuildFirewall(input: BuildFirewallInput): NftTable {
     `\t\ttcp dport ${SMTP_PORTS} counter drop comment "outbound SMTP"`,
     '\t}',
   ];
-  const header =
-    'Berth: what builds may reach. Rendered by planBuildFirewall; replaced whole, never edited.';
+  const header = 'Berth: what builds may reach. Rendered by planBuildFirewall; replaced whole, never edited.';
   return { family: 'inet', name: input.tableName, text: renderReplacedTable(input.tableName, header, body) };
 }

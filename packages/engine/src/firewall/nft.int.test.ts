@@ -39,7 +39,10 @@ test('the container ruleset loads, is replaced whole by the next one, and is rem
   assert.match(first ?? '', /iifname "bt-nft1test" jump from_apps/);
   assert.match(first ?? '', /fib daddr type local counter packets \d+ bytes \d+ drop/);
 
-  const two = [...networks, { bridge: 'bt-nft2test', subnet: '10.250.2.0/24', gateway: null, dnsOnGateway: false }];
+  const two = [
+    ...networks,
+    { bridge: 'bt-nft2test', subnet: '10.250.2.0/24', gateway: null, dnsOnGateway: false },
+  ];
   await applyNftTable(planContainerFirewall({ tableName: APPS, networks: two, otherSubnets: [] }));
   const second = await listNftTable(APPS);
   assert.match(second ?? '', /iifname \{ "bt-nft1test", "bt-nft2test" \} jump from_apps/);

@@ -56,7 +56,8 @@ function failure(what: string, run: NftRun): BerthError {
       : run.spawnError.message
     : run.stderr.trim() || `exit code ${run.code}`;
   return new BerthError('INTERNAL', `${what} failed: ${detail}`, {
-    hint: run.spawnError?.code === 'ENOENT' ? 'Install nftables (Debian: apt-get install nftables).' : undefined,
+    hint:
+      run.spawnError?.code === 'ENOENT' ? 'Install nftables (Debian: apt-get install nftables).' : undefined,
   });
 }
 
@@ -88,10 +89,14 @@ export async function probeNft(options: NftOptions = {}): Promise<NftProbe> {
   if (version.spawnError || version.code !== 0) {
     return {
       ok: false,
-      reason: version.spawnError?.code === 'ENOENT' ? 'nft is not installed' : failure('nft --version', version).message,
+      reason:
+        version.spawnError?.code === 'ENOENT'
+          ? 'nft is not installed'
+          : failure('nft --version', version).message,
     };
   }
   const list = await runNft(['list', 'tables'], '', options);
-  if (list.code !== 0 || list.spawnError) return { ok: false, reason: failure('nft list tables', list).message };
+  if (list.code !== 0 || list.spawnError)
+    return { ok: false, reason: failure('nft list tables', list).message };
   return { ok: true, version: version.stdout.trim() };
 }
