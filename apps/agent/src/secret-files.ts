@@ -30,6 +30,8 @@ export type FileOwner = { uid: number; gid: number } | null;
  */
 export class SecretFiles {
   private ready: Promise<void> | null = null;
+  /** Whether a tmpfs left mounted by an agent that was killed has been looked for. */
+  private adopted = false;
 
   constructor(
     private readonly dir: string,
@@ -70,6 +72,11 @@ export class SecretFiles {
 
   /** Removes the files of containers that are gone (removed while the agent was down, or by hand). */
   async sweep(liveNames: ReadonlySet<string>): Promise<void> {
+    if (!this.adopted) {
+      this.adopted = true;
+      // An agent killed with -9 left its tmpfs mounted: take it over, so its leftovers are swept.
+      if (await this.isOwnMount().catch(() => false)) this.ready = Promise.resolve();
+    }
     if (!this.ready) return;
     const entries = await readdir(this.dir).catch(() => []);
     for (const name of entries)
