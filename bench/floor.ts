@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createCaddyAdmin, createDockerApiEngine } from '@berth/engine';
+import { LIMIT_DEFAULTS } from '@berth/protocol';
 import { HELLO_V1 } from '../test/support/images.js';
 import type { BerthUnderTest } from '../test/e2e/support/berth.js';
 import { getOnce } from './measure.js';
@@ -20,6 +21,12 @@ export async function measureFloor(berth: BerthUnderTest, samples: number): Prom
   const engine = createDockerApiEngine({ socketPath: join(berth.dataDir, 'run', 'podman.sock') });
   const caddy = createCaddyAdmin(join(berth.dataDir, 'run', 'caddy-admin.sock'));
   const { imageId } = await engine.resolveImage(HELLO_V1);
+  // On a network of its own and with the default limits, as Berth runs every replica.
+  const network = await engine.ensureNetwork({
+    name: `berth-bench-floor-${process.pid}`,
+    bridge: `bt-bench${process.pid % 100_000}`,
+    labels: { 'berth.bench': 'floor' },
+  });
   const floor: Floor = { createStart: [], firstReply: [], routeLoad: [], total: [] };
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
@@ -31,6 +38,9 @@ export async function measureFloor(berth: BerthUnderTest, samples: number): Prom
       labels: { 'berth.bench': 'floor' },
       port: 8080,
       publishHost: '127.0.0.1',
+      network: network.name,
+      limits: LIMIT_DEFAULTS,
+      files: [],
     });
     const t1 = performance.now();
     const port = c.published?.port ?? 0;
@@ -45,6 +55,7 @@ export async function measureFloor(berth: BerthUnderTest, samples: number): Prom
     floor.routeLoad.push(routeLoad);
     floor.total.push(t2 - t0 + routeLoad);
   }
+  await engine.removeNetwork(network.name);
   return floor;
 }
 

@@ -6,6 +6,7 @@
  * (conmon outlives it): remove yours first, e.g. with removeContainersByLabel.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -110,3 +111,7 @@ export async function removeContainersByLabel(socketPath: string, label: string)
   const engine = createDockerApiEngine({ socketPath });
   await Promise.all(ids.map((id) => engine.stopAndRemove(id, 0)));
 }
+
+/** A bridge interface name (at most 15 characters) of a test's own network, unique per `seed`. */
+export const testBridgeName = (seed: string): string =>
+  `bt-${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`;

@@ -18,6 +18,9 @@ import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import type { AgentConfig } from './config.js';
+import { AppFirewall } from './firewall.js';
+import { TeamNetworks } from './networks.js';
+import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { BuildExecutor } from './build/executor.js';
 import { Link } from './link.js';
@@ -52,8 +55,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     if (link?.send(m)) return;
     if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
   };
+  const firewall = new AppFirewall({
+    // One table per installation: several Berths (tests) share a host, each with its own agent id.
+    tableName: `berth_apps_${identity.id}`,
+    engine,
+    log,
+    clock: Date.now,
+  });
+  await firewall.start();
+  const secretFiles = new SecretFiles(join(config.dataDir, 'secrets'), log, process.getuid?.() === 0);
   const reconciler = new Reconciler({
     engine,
+    networks: new TeamNetworks({ engine, agentId: identity.id, log, clock: Date.now }),
+    firewall,
+    secretFiles,
     proxy,
     tableStore: createUpstreamTableFile(join(config.dataDir, 'upstreams.json')),
     memoryFile: createMemoryFile(join(config.dataDir, 'state.json')),
@@ -125,6 +140,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     async stop() {
       link?.stop();
       await reconciler.stop();
+      await secretFiles.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import {
 import type { ContainerDetails, ContainerEngine, UpstreamTableStore } from '@berth/engine';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
+import { toFileOwner, type SecretFile, type SecretFiles } from './secret-files.js';
 
 export interface ApplyDeps {
   engine: ContainerEngine;
@@ -17,6 +18,9 @@ export interface ApplyDeps {
   publishHost: string;
   clock: () => number;
   openSecrets(release: ReleaseSpec): Record<string, string>;
+  /** The network of the team (made by TeamNetworks before any replica needs it). */
+  networkFor(teamId: string): string;
+  secretFiles: SecretFiles;
 }
 
 export interface ApplyState {
@@ -53,6 +57,7 @@ export async function applyAction(
       return route(action, app, deps, state);
     case 'stop': {
       await deps.engine.stopAndRemove(action.containerId, Math.ceil((app?.stopTimeoutMs ?? 10_000) / 1000));
+      await deps.secretFiles.remove(action.name);
       state.unroutedAt.delete(action.containerId);
       const effects: Effect[] = [
         { kind: 'event', level: 'info', message: `Removed ${action.name}: ${action.reason}` },
@@ -96,25 +101,38 @@ async function start(
   const started = deps.clock();
   let container: ContainerDetails;
   try {
-    container = await deps.engine.createAndStart({
-      name: action.name,
-      imageId: release.imageId,
-      // PORT follows the Heroku/Dokku convention; an explicit PORT in the env wins, and a secret
-      // wins over both. Secrets are opened here, for the engine call, and kept nowhere.
-      env: { PORT: String(release.port), ...release.env, ...deps.openSecrets(release) },
-      command: release.command,
-      labels: toReplicaLabels({
-        agentId: deps.agentId,
-        appId: app.appId,
-        appName: app.appName,
-        releaseId: release.id,
-        releaseVersion: release.version,
-        deploymentId: app.deploymentId,
-        slot: action.slot,
-      }),
-      port: release.port,
-      publishHost: deps.publishHost,
-    });
+    // Secrets are opened here, for the engine call (or the files), and kept nowhere else.
+    const secrets = splitSecrets(deps.openSecrets(release), release.secretFiles);
+    const owner = secrets.files.length > 0 ? toFileOwner(await deps.engine.imageUser(release.imageId)) : null;
+    const files = await deps.secretFiles.write(action.name, secrets.files, owner);
+    container = await deps.engine
+      .createAndStart({
+        name: action.name,
+        imageId: release.imageId,
+        // PORT follows the Heroku/Dokku convention; an explicit PORT in the env wins, and a secret
+        // wins over both.
+        env: { PORT: String(release.port), ...release.env, ...secrets.env },
+        command: release.command,
+        labels: toReplicaLabels({
+          agentId: deps.agentId,
+          appId: app.appId,
+          appName: app.appName,
+          releaseId: release.id,
+          releaseVersion: release.version,
+          deploymentId: app.deploymentId,
+          slot: action.slot,
+          teamId: app.teamId,
+        }),
+        port: release.port,
+        publishHost: deps.publishHost,
+        network: deps.networkFor(app.teamId),
+        limits: release.limits,
+        files,
+      })
+      .catch(async (err: unknown) => {
+        await deps.secretFiles.remove(action.name);
+        throw err;
+      });
   } catch (err) {
     if (err instanceof BerthError && err.code === 'DEPLOY_START_FAILED') {
       return [
@@ -188,4 +206,19 @@ async function lastLines(engine: ContainerEngine, containerId: string): Promise<
     // The container may already be gone; the failure stands without its logs.
   }
   return lines.slice(-FAILURE_LOG_LINES);
+}
+
+/** A release's opened secrets: those given as files (never in env) apart from the env ones. */
+function splitSecrets(
+  opened: Record<string, string>,
+  paths: Record<string, string>,
+): { env: Record<string, string>; files: SecretFile[] } {
+  const env: Record<string, string> = {};
+  const files: SecretFile[] = [];
+  for (const [key, value] of Object.entries(opened)) {
+    const target = paths[key];
+    if (target === undefined) env[key] = value;
+    else files.push({ key, target, value });
+  }
+  return { env, files };
 }

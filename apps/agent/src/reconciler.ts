@@ -17,8 +17,11 @@ import type {
 import type { Logger } from 'pino';
 import { applyAction, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
+import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
+import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
+import type { SecretFiles } from './secret-files.js';
 
 export interface ReconcilerDeps {
   engine: ContainerEngine;
@@ -33,6 +36,9 @@ export interface ReconcilerDeps {
   report(report: AgentReport): void;
   /** Opens a release's sealed secrets for a container start. */
   openSecrets(release: ReleaseSpec): Record<string, string>;
+  networks: TeamNetworks;
+  firewall: AppFirewall;
+  secretFiles: SecretFiles;
 }
 
 const BUSY_TICK_MS = 100;
@@ -126,6 +132,10 @@ export class Reconciler {
     await this.syncRoutes(desired);
     const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId });
     this.state.containers = new Map(containers.map((c) => [c.id, c]));
+    // Networks (and the firewall that names them) come before any replica that joins them.
+    const networksChanged = await this.deps.networks.sync(desired, containers);
+    await this.deps.firewall.sync(this.deps.networks.list(), networksChanged);
+    await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
     const upstreams = await this.upstreamsIfDraining(containers);
     const now = Date.now();
     const replicas = observeReplicas({
@@ -149,7 +159,12 @@ export class Reconciler {
       const effects = await applyAction(
         action,
         app,
-        { ...this.deps, health: this.health, clock: Date.now },
+        {
+          ...this.deps,
+          health: this.health,
+          clock: Date.now,
+          networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+        },
         this.state,
       );
       await this.record(action.appId, app, effects);

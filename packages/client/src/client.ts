@@ -10,9 +10,11 @@ import {
   ReleaseList,
   ServerList,
   Health,
+  ResourceLimits,
   type AppCreate,
   type AppUpdate,
   type EnvPatch,
+  type ScaleRequest,
 } from '@berth/protocol';
 import { z } from 'zod';
 import { buildsApi } from './client-builds.js';
@@ -26,7 +28,11 @@ import { createTransport, type ClientOptions } from './transport.js';
  */
 
 const EnvChange = z.object({ env: z.record(z.string(), z.string()), deployment: Deployment.nullable() });
-const ScaleChange = z.object({ replicas: z.number().int(), deployment: Deployment.nullable() });
+const ScaleChange = z.object({
+  replicas: z.number().int(),
+  limits: ResourceLimits,
+  deployment: Deployment.nullable(),
+});
 
 export type BerthClient = ReturnType<typeof createClient>;
 
@@ -60,8 +66,8 @@ export function createClient(options: ClientOptions) {
     getEnv: async (name: string) => (await json(EnvList, 'GET', `${app(name)}/env`)).env,
     patchEnv: (name: string, patch: EnvPatch, key?: string) =>
       json(EnvChange, 'PATCH', `${app(name)}/env`, patch, idem(key)),
-    scale: (name: string, replicas: number, key?: string) =>
-      json(ScaleChange, 'POST', `${app(name)}/scale`, { replicas }, idem(key)),
+    scale: (name: string, request: ScaleRequest, key?: string) =>
+      json(ScaleChange, 'POST', `${app(name)}/scale`, request, idem(key)),
     listServers: async () => (await json(ServerList, 'GET', '/servers')).servers,
 
     async *deploymentEvents(id: string, follow = true): AsyncGenerator<DeploymentStreamLine> {

@@ -1,4 +1,11 @@
-import { HEALTH_DEFAULTS, type EnvPatch, type HealthCheck, type HealthCheckInput } from '@berth/protocol';
+import {
+  HEALTH_DEFAULTS,
+  LIMIT_DEFAULTS,
+  type EnvPatch,
+  type HealthCheck,
+  type HealthCheckInput,
+  type ResourceLimits,
+} from '@berth/protocol';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_REPLICAS = 1;
@@ -11,6 +18,8 @@ export interface AppSpec {
   env: Record<string, string>;
   health: HealthCheck;
   replicas: number;
+  /** What each replica may use: effective values (defaults filled in when the app was made). */
+  limits: ResourceLimits;
 }
 
 export function toHealthCheck(
@@ -25,6 +34,21 @@ export function toHealthCheck(
     probeTimeoutMs: input?.probeTimeoutMs ?? base.probeTimeoutMs,
   };
 }
+
+/** Limits with what is not given taken from `base` (the defaults, or the app's current limits). */
+export function toLimits(
+  input: Partial<ResourceLimits> | undefined,
+  base: ResourceLimits = LIMIT_DEFAULTS,
+): ResourceLimits {
+  return {
+    cpu: input?.cpu ?? base.cpu,
+    memoryMiB: input?.memoryMiB ?? base.memoryMiB,
+    pids: input?.pids ?? base.pids,
+  };
+}
+
+export const sameLimits = (a: ResourceLimits, b: ResourceLimits): boolean =>
+  a.cpu === b.cpu && a.memoryMiB === b.memoryMiB && a.pids === b.pids;
 
 /** Applies `env set/unset`; returns null when nothing would change, so no empty release is made. */
 export function applyEnvPatch(env: Record<string, string>, patch: EnvPatch): Record<string, string> | null {

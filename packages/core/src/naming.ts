@@ -13,6 +13,8 @@ export const LABELS = {
   releaseVersion: 'berth.release.version',
   deployment: 'berth.deployment',
   slot: 'berth.slot',
+  /** On replicas and on team networks: the team whose network it is on. */
+  team: 'berth.team',
 } as const;
 
 /** The random part of an id (`rel_k2x9m4…` → `k2x9m4…`). */
@@ -30,6 +32,19 @@ export function toContainerName(
   return `berth-${appName}-v${release.version}-${idTail(release.id).slice(0, 6)}-${slot}`;
 }
 
+/**
+ * One network per team on each server: `berth-t-<team id>`. Team ids are random, so two Berth
+ * installations on one engine never share a network.
+ */
+export const toTeamNetworkName = (teamId: string): string => `berth-t-${teamId}`;
+
+/**
+ * The host-side bridge of a team network, named by Berth (not left to the engine) so the host
+ * firewall can name it: `bt-` and 12 characters of the team id's random part. Linux interface
+ * names have at most 15 characters.
+ */
+export const toTeamBridgeName = (teamId: string): string => `bt-${idTail(teamId).slice(0, 12)}`;
+
 export interface ReplicaLabelsInput {
   /** The agent that made it: only that agent ever collects it as an orphan. */
   agentId: string;
@@ -39,10 +54,12 @@ export interface ReplicaLabelsInput {
   releaseVersion: number;
   deploymentId: string;
   slot: number;
+  teamId: string;
 }
 
 export function toReplicaLabels(input: ReplicaLabelsInput): Record<string, string> {
   return {
+    [LABELS.team]: input.teamId,
     [LABELS.managed]: 'true',
     [LABELS.agent]: input.agentId,
     [LABELS.app]: input.appId,

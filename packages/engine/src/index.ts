@@ -5,3 +5,4 @@ export * from './git/index.js';
 export * from './build/index.js';
 export { createEngineApiClient } from './container/docker-api-engine.js';
 export type { EngineHttpClient } from './container/engine-http.js';
+export * from './firewall/index.js';

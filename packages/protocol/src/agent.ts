@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HealthCheck, LogLine, ReplicaState } from './api.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
+import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
 
 /**
@@ -27,12 +28,17 @@ export const ReleaseSpec = z.object({
    * the agent's cache); opened only to start a container. Wins over `env` for the same key.
    */
   secrets: z.record(z.string(), z.string()),
+  /** Secrets (keys of `secrets`) given as read-only files at these paths, never as env. */
+  secretFiles: z.record(z.string(), SecretFilePath),
+  limits: ResourceLimits,
 });
 export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
 
 export const DesiredApp = z.object({
   appId: Id,
   appName: AppName,
+  /** The owning team: its apps share one network, which other teams' apps cannot reach. */
+  teamId: Id,
   /**
    * Changes whenever berthd wants a new rollout (a deploy, a scale, or the revert after a failure).
    * The agent keys a rollout's outcome on it, so a failed revision is not retried in a loop.

@@ -12,6 +12,7 @@ import {
   TeamName,
   TokenName,
 } from './names.js';
+import { SecretFilePath } from './runtime.js';
 
 /** Identity, tenancy, tokens, secrets, keys and audit: request and response shapes. */
 
@@ -132,16 +133,33 @@ export const ProjectList = z.object({ projects: z.array(Project) });
 
 // --- secrets -----------------------------------------------------------------------------------
 
+/**
+ * `files` names, for keys being set, the path their value is mounted at as a read-only file
+ * instead of an environment variable (kept out of the container's env and `podman inspect`).
+ * A key set without a path is an environment variable, even if it was a file before.
+ */
 export const SecretsPatch = z
-  .object({ set: Env.optional(), unset: z.array(EnvKey).max(256).optional() })
+  .object({
+    set: Env.optional(),
+    unset: z.array(EnvKey).max(256).optional(),
+    files: z.record(EnvKey, SecretFilePath).optional(),
+  })
   .strict()
   .refine((p) => Object.keys(p.set ?? {}).length + (p.unset ?? []).length > 0, {
     message: 'set or unset at least one secret',
+  })
+  .refine((p) => Object.keys(p.files ?? {}).every((k) => Object.hasOwn(p.set ?? {}, k)), {
+    message: 'every key in files must also be in set',
+    path: ['files'],
+  })
+  .refine((p) => new Set(Object.values(p.files ?? {})).size === Object.keys(p.files ?? {}).length, {
+    message: 'two secrets cannot be mounted at the same path',
+    path: ['files'],
   });
 export type SecretsPatch = z.infer<typeof SecretsPatch>;
 
-/** A secret as anyone sees it: its name and when it changed. Values never leave berthd. */
-export const SecretInfo = z.object({ key: EnvKey, updatedAt: Timestamp });
+/** A secret as anyone sees it: its name, where it is mounted if it is a file, when it changed. Values never leave berthd. */
+export const SecretInfo = z.object({ key: EnvKey, file: SecretFilePath.nullable(), updatedAt: Timestamp });
 export const SecretList = z.object({ app: AppName, secrets: z.array(SecretInfo) });
 
 // --- keys --------------------------------------------------------------------------------------

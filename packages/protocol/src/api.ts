@@ -12,6 +12,7 @@ import {
   Replicas,
   TeamName,
 } from './names.js';
+import { ResourceLimits, ResourceLimitsInput } from './runtime.js';
 import { GitRef, GitUrl } from './source.js';
 
 /** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
@@ -82,6 +83,8 @@ export const AppCreate = z
     env: Env.optional(),
     health: HealthCheckInput.optional(),
     replicas: Replicas.optional(),
+    /** CPU, memory and pids of each replica; what is not given takes LIMIT_DEFAULTS. */
+    limits: ResourceLimitsInput.optional(),
     /** Defaults to the caller's team when it has one, else the default team. */
     team: TeamName.optional(),
     /** A project of that team; defaults to its `default` project. */
@@ -126,7 +129,16 @@ export const EnvPatch = z
   });
 export type EnvPatch = z.infer<typeof EnvPatch>;
 
-export const ScaleRequest = z.object({ replicas: Replicas }).strict();
+/**
+ * Horizontal (replicas) and vertical (limits) scale. New limits make a new release of the
+ * running one, rolled out like an env change; replicas alone reuse the current release.
+ */
+export const ScaleRequest = z
+  .object({ replicas: Replicas.optional(), limits: ResourceLimitsInput.optional() })
+  .strict()
+  .refine((s) => s.replicas !== undefined || s.limits !== undefined, {
+    message: 'give replicas, limits or both',
+  });
 export type ScaleRequest = z.infer<typeof ScaleRequest>;
 
 export const AppParams = z.object({ app: AppName }).strict();
@@ -162,6 +174,8 @@ export const Release = ReleaseSummary.extend({
   command: z.array(z.string()).nullable(),
   health: HealthCheck,
   replicas: Replicas,
+  /** What each replica may use, frozen with the release. */
+  limits: ResourceLimits,
   /** The commit it was built from, for releases built from source. */
   commit: z.string().nullable(),
   current: z.boolean(),
@@ -207,6 +221,8 @@ export const App = z.object({
   env: z.record(z.string(), z.string()),
   health: HealthCheck,
   replicas: Replicas,
+  /** What each replica may use (the defaults unless set); changed with `scale`. */
+  limits: ResourceLimits,
   status: AppStatus,
   currentRelease: ReleaseSummary.nullable(),
   replicaStatus: z.array(ReplicaStatus),
@@ -215,7 +231,7 @@ export const App = z.object({
 });
 export type App = z.infer<typeof App>;
 
-export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale']);
+export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits']);
 export type DeploymentKind = z.infer<typeof DeploymentKind>;
 
 export const DeploymentStatus = z.enum(['queued', 'preparing', 'rolling_out', 'succeeded', 'failed']);

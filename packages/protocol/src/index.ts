@@ -6,3 +6,4 @@ export * from './agent.js';
 export * from './validation.js';
 export * from './source.js';
 export * from './api-builds.js';
+export * from './runtime.js';

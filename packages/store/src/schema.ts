@@ -73,6 +73,10 @@ export interface AppsTable {
   source: JsonText | null;
   /** Added by 0003: 1 when a person set the port; berth.yaml's port then does not override it. */
   port_set: Generated<number>;
+  /** Added by 0006: limits; NULL (rows made before) reads as the defaults. */
+  cpu_millis: number | null;
+  memory_mib: number | null;
+  pids_limit: number | null;
 }
 
 export interface ReleasesTable {
@@ -90,6 +94,10 @@ export interface ReleasesTable {
   /** Added by 0003. */
   build_id: string | null;
   commit_sha: string | null;
+  /** Added by 0006, as on apps. */
+  cpu_millis: number | null;
+  memory_mib: number | null;
+  pids_limit: number | null;
 }
 
 export interface DeploymentsTable {
@@ -185,6 +193,8 @@ export interface SecretsTable {
   key_id: string;
   created_at: number;
   updated_at: number;
+  /** Added by 0006: mounted as a file at this path; NULL: an environment variable. */
+  file_path: string | null;
 }
 
 export interface ReleaseSecretsTable {
@@ -192,6 +202,8 @@ export interface ReleaseSecretsTable {
   key: string;
   value: string;
   key_id: string;
+  /** Added by 0006, as on secrets. */
+  file_path: string | null;
 }
 
 export interface AuditLogTable {

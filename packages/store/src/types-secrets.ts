@@ -10,6 +10,8 @@ export interface SecretRow {
   value: string;
   /** Which master key sealed it. */
   keyId: string;
+  /** Mounted as a read-only file at this path instead of an environment variable; null: env. */
+  filePath: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -20,10 +22,11 @@ export interface ReleaseSecretRow {
   key: string;
   value: string;
   keyId: string;
+  filePath: string | null;
 }
 
 export interface SecretRepo {
-  /** Inserts or replaces the secret (keeps createdAt of an existing one). */
+  /** Inserts or replaces the secret, file path included (keeps createdAt of an existing one). */
   put(row: SecretRow): Promise<void>;
   /** False when there was no such secret. */
   delete(appId: string, key: string): Promise<boolean>;

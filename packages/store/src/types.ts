@@ -17,6 +17,7 @@ import type {
   DeploymentStatus,
   GitSource,
   HealthCheck,
+  ResourceLimits,
 } from '@berth/protocol';
 
 /**
@@ -83,6 +84,7 @@ export type AppPatch = Partial<
     | 'revision'
     | 'source'
     | 'portSet'
+    | 'limits'
   >
 >;
 
@@ -98,6 +100,8 @@ export interface ReleaseRow {
   command: string[] | null;
   health: HealthCheck;
   replicas: number;
+  /** What each replica may use; releases made before limits existed read as the defaults. */
+  limits: ResourceLimits;
   /** The build that made its image, for releases built from source. */
   buildId: string | null;
   commit: string | null;

@@ -209,7 +209,7 @@ export class BerthUnderTest {
     });
   }
 
-  /** Stops everything and removes this instance's containers and data. */
+  /** Stops everything and removes this instance's containers, networks, firewall table and data. */
   async destroy(): Promise<void> {
     const id = await this.agentId().catch(() => null);
     await this.stop();
@@ -219,7 +219,15 @@ export class BerthUnderTest {
       }));
       const ids = stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
+      const nets = await podman(['network', 'ls', '-q', '--filter', `label=berth.agent=${id}`]).catch(() => ({
+        stdout: '',
+      }));
+      for (const net of nets.stdout.split('\n').filter(Boolean))
+        await podman(['network', 'rm', net]).catch(() => undefined);
+      await run('nft', ['delete', 'table', 'inet', `berth_apps_${id}`]).catch(() => undefined);
     }
+    // The agent unmounts its tmpfs of secret files when it stops; not when it was killed.
+    await run('umount', ['-l', join(this.dataDir, 'agent', 'secrets')]).catch(() => undefined);
     // Keep the processes' logs where a failed run can be read (.berth-test/ is git-ignored).
     const keep = join(KEPT_LOGS, `${new Date().toISOString().replace(/[:.]/g, '-')}-${this.apiPort}`);
     await cp(join(this.dataDir, 'logs'), keep, { recursive: true }).catch(() => undefined);
@@ -227,6 +235,9 @@ export class BerthUnderTest {
     await rm(join(this.dataDir, '..'), { recursive: true, force: true });
   }
 }
+
+const run = (file: string, args: readonly string[]): Promise<unknown> =>
+  promisify(execFile)(file, args, { timeout: 30_000 });
 
 /** The podman CLI with the same host configuration `berth up` wrote for its service. */
 export function podman(args: readonly string[]): Promise<{ stdout: string }> {

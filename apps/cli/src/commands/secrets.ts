@@ -1,8 +1,10 @@
+import type { SecretsPatch } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import { finishDeployment } from '../cli/deployment-result.js';
 import type { CliEnvironment } from '../cli/environment.js';
-import { printJson, printTable } from '../cli/output.js';
+import { CliError, printJson, printTable } from '../cli/output.js';
+import { EXIT } from '../cli/exit-codes.js';
 import { parseEnvPairs } from '../cli/parse.js';
 import { readStdin } from '../cli/prompt.js';
 
@@ -20,12 +22,19 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
       'set KEY=VALUE pairs (or, with --stdin, one KEY=VALUE per line from stdin, so values stay out of shell history)',
     )
     .option('--stdin', 'read KEY=VALUE lines from stdin')
+    .option(
+      '--as-file <path>',
+      'give the one secret to the app as a read-only file at this path (/run/secrets/NAME) instead of an environment variable',
+    )
     .option('--no-wait', 'return once the new release is queued')
     .action(
-      action(async (app: string, pairs: string[], opts: WaitOptions & { stdin?: boolean }) => {
-        const lines = opts.stdin ? (await readStdin()).split('\n').filter((l) => l.trim() !== '') : [];
-        return change(environment, app, { set: parseEnvPairs([...pairs, ...lines]) }, opts);
-      }),
+      action(
+        async (app: string, pairs: string[], opts: WaitOptions & { stdin?: boolean; asFile?: string }) => {
+          const lines = opts.stdin ? (await readStdin()).split('\n').filter((l) => l.trim() !== '') : [];
+          const set = parseEnvPairs([...pairs, ...lines]);
+          return change(environment, app, { set, ...filesOf(set, opts.asFile) }, opts);
+        },
+      ),
     );
 
   withCommon(secrets.command('unset <app> <keys...>'))
@@ -45,17 +54,33 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
         const list = await clientFor(environment, opts).listSecrets(app);
         if (opts.json) return printJson(list);
         printTable(
-          list.secrets.map((s) => [s.key, '********', s.updatedAt]),
-          ['KEY', 'VALUE', 'UPDATED'],
+          list.secrets.map((s) => [s.key, '********', s.file ?? '(env)', s.updatedAt]),
+          ['KEY', 'VALUE', 'FILE', 'UPDATED'],
         );
       }),
     );
 }
 
+/** `--as-file PATH` names where one secret is mounted; with several pairs it would be ambiguous. */
+function filesOf(
+  set: Record<string, string>,
+  asFile: string | undefined,
+): { files?: Record<string, string> } {
+  if (asFile === undefined) return {};
+  const keys = Object.keys(set);
+  if (keys.length !== 1 || keys[0] === undefined)
+    throw new CliError(
+      `--as-file takes exactly one KEY=VALUE pair (got ${keys.length})`,
+      EXIT.userError,
+      'Set each file secret with its own command: berth secrets set APP KEY=VALUE --as-file /run/secrets/KEY',
+    );
+  return { files: { [keys[0]]: asFile } };
+}
+
 async function change(
   environment: CliEnvironment,
   app: string,
-  patch: { set?: Record<string, string>; unset?: string[] },
+  patch: SecretsPatch,
   opts: WaitOptions,
 ): Promise<number | void> {
   const client = clientFor(environment, opts);

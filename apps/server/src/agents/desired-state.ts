@@ -32,8 +32,9 @@ export async function buildDesiredState(
     if (!app.currentReleaseId || !app.currentDeploymentId || !app.revision) continue;
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;
-    const secrets = sealSecrets(release, await store.releaseSecrets.list(release.id));
-    apps.push(toDesiredApp(app, release, release.imageId, secrets, settings));
+    const rows = await store.releaseSecrets.list(release.id);
+    const sealed = { values: sealSecrets(release, rows), files: toSecretFiles(rows) };
+    apps.push(toDesiredApp(app, release, release.imageId, sealed, settings));
   }
   return { version, apps };
 }
@@ -62,11 +63,15 @@ export function sealerFor(keys: KeyHolder, agentSealingKey: string | null): Secr
   };
 }
 
+/** Which of a release's secrets are files, and where they are mounted. */
+const toSecretFiles = (rows: readonly ReleaseSecretRow[]): Record<string, string> =>
+  Object.fromEntries(rows.flatMap((r) => (r.filePath === null ? [] : [[r.key, r.filePath]])));
+
 function toDesiredApp(
   app: AppRow,
   release: ReleaseRow,
   imageId: string,
-  secrets: Record<string, string>,
+  secrets: { values: Record<string, string>; files: Record<string, string> },
   s: DesiredStateSettings,
 ): DesiredApp {
   const spec: ReleaseSpec = {
@@ -78,11 +83,14 @@ function toDesiredApp(
     port: release.port,
     command: release.command,
     health: release.health,
-    secrets,
+    secrets: secrets.values,
+    secretFiles: secrets.files,
+    limits: release.limits,
   };
   return {
     appId: app.id,
     appName: app.name,
+    teamId: app.teamId,
     revision: app.revision ?? '',
     deploymentId: app.currentDeploymentId ?? '',
     release: spec,

@@ -1,5 +1,5 @@
 import { formatDuration, toAppUrl } from '@berth/core';
-import { BerthError, type DeploymentError } from '@berth/protocol';
+import { BerthError, formatLimits, type DeploymentError } from '@berth/protocol';
 import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { BuildRunner } from '../builds/runner.js';
@@ -101,7 +101,7 @@ export function createDeployJob(deps: DeployJobDeps) {
       if (!release.imageId) await tx.releases.setImageId(release.id, resolved.imageId);
       if (resolved.note) await tx.events.append(d.id, { at: clock(), level: 'info', message: resolved.note });
       const fresh = (await tx.apps.getById(app.id)) ?? app;
-      const replicas = d.kind === 'scale' ? d.replicas : fresh.replicas;
+      const replicas = d.kind === 'scale' || d.kind === 'limits' ? d.replicas : fresh.replicas;
       await tx.apps.update(
         app.id,
         { currentReleaseId: d.releaseId, currentDeploymentId: d.id, revision: d.id, replicas },
@@ -171,9 +171,9 @@ export function createDeployJob(deps: DeployJobDeps) {
   /**
    * Ends a deployment as failed, in one transaction with putting things back, so nobody sees a
    * failed deployment whose app still points at the failed release:
-   * - `spec`: nothing was rolled out; the app's image and env return to those of the release that serves.
+   * - `spec`: nothing was rolled out; the app's image, env and limits return to those of the release that serves.
    * - `rollout`: the previous release (and replica count) becomes current again; with none, the app
-   *   stops running. Its image and env go back too, so the spec always describes what serves.
+   *   stops running. Its image, env and limits go back too, so the spec always describes what serves.
    */
   async function finish(
     d: DeploymentRow,
@@ -190,7 +190,11 @@ export function createDeployJob(deps: DeployJobDeps) {
         message: `Deployment failed: ${error.message}`,
       });
       if (app && undo === 'spec' && serving) {
-        await tx.apps.update(app.id, { image: serving.image, env: serving.env }, clock());
+        await tx.apps.update(
+          app.id,
+          { image: serving.image, env: serving.env, limits: serving.limits },
+          clock(),
+        );
       }
       if (app && undo === 'rollout') {
         await tx.apps.update(
@@ -199,7 +203,7 @@ export function createDeployJob(deps: DeployJobDeps) {
             currentReleaseId: previous?.id ?? null,
             revision: `${d.id}:revert`,
             replicas: d.previousReplicas ?? d.replicas,
-            ...(previous && { image: previous.image, env: previous.env }),
+            ...(previous && { image: previous.image, env: previous.env, limits: previous.limits }),
           },
           clock(),
         );
@@ -229,5 +233,7 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
       return `Deploying v${release.version} with changed secrets`;
     case 'scale':
       return `Scaling to ${d.replicas} replica(s)`;
+    case 'limits':
+      return `Deploying v${release.version} with ${formatLimits(release.limits)}`;
   }
 }

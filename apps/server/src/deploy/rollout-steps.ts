@@ -1,5 +1,5 @@
 import type { DeploymentKind } from '@berth/protocol';
-import { BerthError } from '@berth/protocol';
+import { BerthError, formatLimits } from '@berth/protocol';
 import type { AppRow, DeploymentRow, ReleaseRow, Repos } from '@berth/store';
 import { createId } from '../ids.js';
 
@@ -50,7 +50,7 @@ export const pickRuntime = (r: ReleaseRow): Pick<AppRow, 'image' | 'port' | 'com
 
 export async function newRelease(
   tx: Repos,
-  spec: Pick<AppRow, 'id' | 'image' | 'port' | 'command' | 'env' | 'health' | 'replicas'>,
+  spec: Pick<AppRow, 'id' | 'image' | 'port' | 'command' | 'env' | 'health' | 'replicas' | 'limits'>,
   now: number,
   {
     imageId,
@@ -69,6 +69,7 @@ export async function newRelease(
     command: spec.command,
     health: spec.health,
     replicas: spec.replicas,
+    limits: spec.limits,
     buildId,
     commit,
     createdAt: now,
@@ -77,7 +78,13 @@ export async function newRelease(
   // The release keeps the secrets it was made with (still sealed): a rollback brings them back.
   const secrets = await tx.secrets.list(spec.id);
   await tx.releaseSecrets.createMany(
-    secrets.map((s) => ({ releaseId: release.id, key: s.key, value: s.value, keyId: s.keyId })),
+    secrets.map((s) => ({
+      releaseId: release.id,
+      key: s.key,
+      value: s.value,
+      keyId: s.keyId,
+      filePath: s.filePath,
+    })),
   );
   return release;
 }
@@ -158,7 +165,12 @@ export async function begin(
     },
     now,
   );
-  const what = kind === 'scale' ? `scale to ${replicas} replica(s)` : `${kind} of v${release.version}`;
+  const what =
+    kind === 'scale'
+      ? `scale to ${replicas} replica(s)`
+      : kind === 'limits'
+        ? `v${release.version} with ${formatLimits(release.limits)}`
+        : `${kind} of v${release.version}`;
   await tx.events.append(deployment.id, { at: now, level: 'info', message: `Queued ${what}` });
   return deployment;
 }

@@ -4,11 +4,13 @@ import {
   DEFAULT_REPLICAS,
   applyEnvPatch,
   releaseSettings,
+  sameLimits,
   sortedEnv,
   toHealthCheck,
+  toLimits,
   unbuiltImage,
 } from '@berth/core';
-import type { AppCreate, AppUpdate, EnvPatch, GitRef } from '@berth/protocol';
+import type { AppCreate, AppUpdate, EnvPatch, GitRef, ScaleRequest } from '@berth/protocol';
 import type { AppRow, DeploymentRow, Repos, Store } from '@berth/store';
 import {
   gitSourceFor,
@@ -106,6 +108,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
           env: sortedEnv(input.env ?? {}),
           health: toHealthCheck(input.health),
           replicas: input.replicas ?? DEFAULT_REPLICAS,
+          limits: toLimits(input.limits),
           currentReleaseId: null,
           currentDeploymentId: null,
           revision: null,
@@ -199,14 +202,29 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         return { app: updated, deployment: await rereleaseCurrent(tx, updated, 'env', idem, now) };
       }),
 
-    scale: (name: string, replicas: number, idem: Idempotency, intent: AuditIntent) =>
+    /**
+     * Replicas and/or limits. New limits need new containers: a new release of the running one,
+     * rolled out like an env change. Replicas alone scale the current release.
+     */
+    scale: (name: string, request: ScaleRequest, idem: Idempotency, intent: AuditIntent) =>
       mutate(intent, async (tx, now): Promise<Changed> => {
         const app = await requireApp(tx, name);
         const replay = await findReplay(tx, app, idem);
         if (replay) return { app, deployment: replay };
+        const replicas = request.replicas ?? app.replicas;
+        const limits = toLimits(request.limits, app.limits);
         const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
-        if (!current) return { app: await tx.apps.update(app.id, { replicas }, now), deployment: null };
-        return { app, deployment: await begin(tx, app, current, 'scale', replicas, idem, now) };
+        if (!current)
+          return { app: await tx.apps.update(app.id, { replicas, limits }, now), deployment: null };
+        if (sameLimits(limits, current.limits)) {
+          const kept = sameLimits(limits, app.limits) ? app : await tx.apps.update(app.id, { limits }, now);
+          return { app: kept, deployment: await begin(tx, kept, current, 'scale', replicas, idem, now) };
+        }
+        const updated = await tx.apps.update(app.id, { limits }, now);
+        return {
+          app: updated,
+          deployment: await rereleaseCurrent(tx, updated, 'limits', idem, now, replicas),
+        };
       }),
 
     rollback: (name: string, toVersion: number | undefined, idem: Idempotency, intent: AuditIntent) =>
@@ -237,15 +255,16 @@ async function deployFromSource(
 }
 
 /**
- * After a change of env or secrets: a new release of the running image with the app's current
+ * After a change of env, secrets or limits: a new release of the running image with the app's current
  * env and secrets, rolled out; null when nothing is deployed yet (the next deploy picks it up).
  */
 export async function rereleaseCurrent(
   tx: Repos,
   app: AppRow,
-  kind: 'env' | 'secrets',
+  kind: 'env' | 'secrets' | 'limits',
   idem: Idempotency,
   now: number,
+  replicas: number = app.replicas,
 ): Promise<DeploymentRow | null> {
   const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
   if (!current) return null;
@@ -257,5 +276,5 @@ export async function rereleaseCurrent(
     buildId: current.buildId,
     commit: current.commit,
   });
-  return begin(tx, app, release, kind, app.replicas, idem, now);
+  return begin(tx, app, release, kind, replicas, idem, now);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { App, Deployment } from '@berth/protocol';
+import { LIMIT_DEFAULTS, type App, type Deployment } from '@berth/protocol';
 import { startTestApi, type TestApi } from './test-support/api.js';
 import { assertSameDb } from './test-support/db-snapshot.js';
 import { createApp, deploy, liveApp } from './test-support/fixtures.js';
@@ -49,7 +49,7 @@ test('scale and env on an app never deployed answer 200 with no deployment, and 
   const before = api.db.counts();
   const scaled = await client.send({ method: 'POST', url: `${API}/apps/fresh/scale`, body: { replicas: 4 } });
   assert.equal(scaled.status, 200, scaled.text);
-  assert.deepEqual(scaled.json, { replicas: 4, deployment: null });
+  assert.deepEqual(scaled.json, { replicas: 4, limits: LIMIT_DEFAULTS, deployment: null });
   const env = await client.send({
     method: 'PATCH',
     url: `${API}/apps/fresh/env`,

@@ -87,8 +87,8 @@ test('setting secrets answers with their names only; listing them too; the app s
   assert.deepEqual(
     (list.json as { secrets: Record<string, unknown>[] }).secrets.map((s) => Object.keys(s).sort()),
     [
-      ['key', 'updatedAt'],
-      ['key', 'updatedAt'],
+      ['file', 'key', 'updatedAt'],
+      ['file', 'key', 'updatedAt'],
     ],
   );
   const app = await send({ method: 'GET', url: `${API}/apps/vault` });

@@ -34,6 +34,7 @@ export function toReleaseView(r: ReleaseRow, currentReleaseId: string | null): R
     command: r.command,
     health: r.health,
     replicas: r.replicas,
+    limits: r.limits,
     commit: r.commit,
     current: r.id === currentReleaseId,
   };
@@ -77,6 +78,7 @@ export function toAppView(
     env: app.env,
     health: app.health,
     replicas: app.replicas,
+    limits: app.limits,
     status: toAppStatus(app, extra.latest),
     currentRelease: extra.current ? toReleaseSummary(extra.current) : null,
     replicaStatus: extra.replicas,

@@ -41,6 +41,7 @@ export function createSecretsService(deps: {
               key,
               value: sealed.value,
               keyId: sealed.keyId,
+              filePath: patch.files?.[key] ?? null,
               createdAt: now,
               updatedAt: now,
             });
@@ -48,6 +49,7 @@ export function createSecretsService(deps: {
           }
           for (const key of patch.unset ?? []) changed = (await tx.secrets.delete(app.id, key)) || changed;
           if (!changed) return { app, deployment: null, changed };
+          requireDistinctPaths(await tx.secrets.list(app.id));
           return { app, deployment: await rereleaseCurrent(tx, app, 'secrets', idem, now), changed };
         },
       ),
@@ -125,4 +127,24 @@ export function createSecretsService(deps: {
       await store.transaction((tx) => recordDone(tx, intent, clock()));
     },
   };
+}
+
+/** Two secrets mounted at one path would hide one of them: refused (the transaction rolls back). */
+function requireDistinctPaths(secrets: readonly SecretRow[]): void {
+  const byPath = new Map<string, string>();
+  for (const s of secrets) {
+    if (s.filePath === null) continue;
+    const other = byPath.get(s.filePath);
+    if (other !== undefined) {
+      throw new BerthError(
+        'VALIDATION_FAILED',
+        `${other} and ${s.key} would both be mounted at ${s.filePath}`,
+        {
+          issues: [{ path: `body.files.${s.key}`, message: `${s.filePath} is already the file of ${other}` }],
+          hint: `Pick another path, or unset ${other} first: berth secrets unset APP ${other}`,
+        },
+      );
+    }
+    byPath.set(s.filePath, s.key);
+  }
 }

@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isBerthError } from '@berth/protocol';
+import { LIMIT_DEFAULTS, isBerthError } from '@berth/protocol';
 import type { ErrorCode } from '@berth/protocol';
 import { createDockerApiEngine } from '@berth/engine';
 import type {
@@ -14,7 +14,7 @@ import type {
   ReplicaContainerSpec,
 } from '@berth/engine';
 import { ensureExampleImages, HELLO_PORT, HELLO_V1 } from '../../../../test/support/images.js';
-import { removeContainersByLabel, startTestPodman } from '../../../../test/support/podman.js';
+import { removeContainersByLabel, startTestPodman, testBridgeName } from '../../../../test/support/podman.js';
 import type { TestPodman } from '../../../../test/support/podman.js';
 
 const RUN = `t${process.pid}x${Date.now().toString(36)}`;
@@ -25,6 +25,7 @@ let dir: string;
 let podman: TestPodman;
 let engine: ContainerEngine;
 let helloId: string;
+const NETWORK = `berth-enginetest-${RUN}`;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-engine-'));
@@ -32,11 +33,13 @@ before(async () => {
   podman = started;
   engine = createDockerApiEngine({ socketPath: podman.socketPath, timeoutMs: 10_000 });
   helloId = (await engine.resolveImage(HELLO_V1)).imageId;
+  await engine.ensureNetwork({ name: NETWORK, bridge: testBridgeName(RUN), labels: { [RUN_LABEL]: RUN } });
 });
 
 after(async () => {
   if (podman) {
     await removeContainersByLabel(podman.socketPath, `${RUN_LABEL}=${RUN}`);
+    await engine.removeNetwork(NETWORK);
     await podman.stop();
   }
   await rm(dir, { recursive: true, force: true });
@@ -56,6 +59,9 @@ function spec(
     labels: { [RUN_LABEL]: RUN, 'berth.test.name': name },
     port: HELLO_PORT,
     publishHost: '127.0.0.1',
+    network: NETWORK,
+    limits: LIMIT_DEFAULTS,
+    files: [],
     ...overrides,
   };
 }

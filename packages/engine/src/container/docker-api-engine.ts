@@ -15,8 +15,10 @@ import {
   toContainerIds,
   toEngineInfo,
 } from './engine-json.js';
+import { toHostConfig } from './hardening.js';
 import { resolveImage } from './image-resolve.js';
 import { toLogLines } from './log-stream.js';
+import { ensureNetwork, listNetworks, removeNetwork } from './networks.js';
 import type {
   ContainerDetails,
   ContainerEngine,
@@ -40,6 +42,7 @@ const DEFAULT_PULL_TIMEOUT_MS = 15 * 60_000;
 const INSPECT_CONCURRENCY = 8;
 /** Docker's own rule for container names. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$/;
+const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{12,64}$/;
 
 /**
  * The API client the engine adapter uses, speaking the engine's API version; other adapters on
@@ -83,6 +86,10 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     list: (labels) => list(api, labels),
     stopAndRemove: (id, timeoutSec) => stopAndRemove(api, id, timeoutSec, timeoutMs),
     logs: (id, logOptions) => logs(api, id, logOptions),
+    imageUser: (imageId) => imageUser(api, imageId),
+    ensureNetwork: (spec) => ensureNetwork(api, spec),
+    listNetworks: (labels) => listNetworks(api, labels),
+    removeNetwork: (name) => removeNetwork(api, name),
   };
 }
 
@@ -115,11 +122,7 @@ async function createAndStart(api: EngineHttpClient, spec: ReplicaContainerSpec)
       ...(spec.command === null ? {} : { Cmd: spec.command }),
       Labels: spec.labels,
       ExposedPorts: { [portKey]: {} },
-      HostConfig: {
-        PortBindings: { [portKey]: [{ HostIp: spec.publishHost, HostPort: '' }] },
-        // The agent decides about restarts; an engine restarting on its own would fight it.
-        RestartPolicy: { Name: 'no' },
-      },
+      HostConfig: toHostConfig(spec),
     },
   });
   if (created.status !== 201) throw createFailure(spec, created);
@@ -266,6 +269,14 @@ async function* logs(
   } finally {
     res.destroy();
   }
+}
+
+async function imageUser(api: EngineHttpClient, imageId: string): Promise<string> {
+  if (!IMAGE_ID.test(imageId))
+    throw new BerthError('VALIDATION_FAILED', `Invalid image id: ${JSON.stringify(imageId)}`);
+  const res = await api.request({ method: 'GET', path: `/images/${imageId}/json` });
+  expectStatus(res, [200], `Inspecting image ${imageId}`);
+  return asString(asRecord(asRecord(res.body).Config).User);
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

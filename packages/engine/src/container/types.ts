@@ -1,3 +1,5 @@
+import type { ResourceLimits } from '@berth/protocol';
+
 /**
  * The container engine port: what Berth needs from Docker or Podman. The adapter speaks the
  * Docker Engine API over a unix socket, which both provide (Podman through `podman system service`).
@@ -37,6 +39,27 @@ export interface ReplicaContainerSpec {
   port: number;
   /** Host address the port is published on (an ephemeral host port is chosen by the engine). */
   publishHost: string;
+  /** The network the replica joins, and no other (its team's, never the engine's default). */
+  network: string;
+  /** CPU, memory (no swap beyond it) and pids; every container also runs hardened (./hardening.ts). */
+  limits: ResourceLimits;
+  /** Host files bind-mounted read-only (secrets given as files). */
+  files: readonly { source: string; target: string }[];
+}
+
+export interface NetworkSpec {
+  name: string;
+  /** The host-side bridge interface, at most 15 characters: the host firewall names it. */
+  bridge: string;
+  labels: Record<string, string>;
+}
+
+export interface NetworkDetails {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  /** IPv4 subnets (CIDR) and their gateways. */
+  subnets: { subnet: string; gateway: string | null }[];
 }
 
 export interface ResolvedImage {
@@ -73,4 +96,15 @@ export interface ContainerEngine {
   stopAndRemove(id: string, timeoutSec: number): Promise<void>;
   /** The last lines, or a live stream of them when follow is set; ends when the container does or the signal aborts. */
   logs(id: string, options: LogOptions): AsyncIterable<ContainerLogLine>;
+  /** The user an image runs as (`Config.User`: '' for root, `1000`, `1000:1000`, `app`, …). */
+  imageUser(imageId: string): Promise<string>;
+  /**
+   * Creates the bridge network unless one of that name exists; either way returns it. Throws
+   * INTERNAL when a network of that name exists without every one of `labels` (not ours).
+   */
+  ensureNetwork(spec: NetworkSpec): Promise<NetworkDetails>;
+  /** Every network the engine has, or those carrying every one of `labels`. */
+  listNetworks(labels?: Record<string, string>): Promise<NetworkDetails[]>;
+  /** Removes a network; a network still in use is kept (`in-use`), one already gone is `absent`. */
+  removeNetwork(name: string): Promise<'removed' | 'in-use' | 'absent'>;
 }

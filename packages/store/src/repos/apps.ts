@@ -5,6 +5,7 @@ import { parseCommand, parseEnv, parseGitSource, parseHealth, toJson } from '../
 import type { AppsRecord, AppsTable, Database } from '../schema.js';
 import type { AppPatch, AppRepo, AppRow } from '../types.js';
 import { atomically, type Db } from './db.js';
+import { fromLimitColumns, toLimitColumns } from './limits.js';
 
 /** An app as read: its own columns plus its project's team. */
 type AppWithTeam = AppsRecord & { team_id: string };
@@ -106,6 +107,7 @@ const toAppsRecord = (row: AppRow): AppsRecord => ({
   updated_at: row.updatedAt,
   source: row.source === null ? null : toJson(row.source),
   port_set: row.portSet ? 1 : 0,
+  ...toLimitColumns(row.limits),
 });
 
 function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
@@ -121,6 +123,7 @@ function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
   if (patch.revision !== undefined) u.revision = patch.revision;
   if (patch.source !== undefined) u.source = patch.source === null ? null : toJson(patch.source);
   if (patch.portSet !== undefined) u.port_set = patch.portSet ? 1 : 0;
+  if (patch.limits !== undefined) Object.assign(u, toLimitColumns(patch.limits));
   return u;
 }
 
@@ -142,6 +145,7 @@ function toAppRow(r: AppWithTeam): AppRow {
     revision: r.revision,
     source: parseGitSource(r.source, at('source')),
     portSet: r.port_set === 1,
+    limits: fromLimitColumns(r),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

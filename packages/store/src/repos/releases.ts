@@ -3,6 +3,7 @@ import { parseCommand, parseEnv, parseHealth, toJson } from '../json.js';
 import type { ReleasesRecord } from '../schema.js';
 import type { ReleaseRepo, ReleaseRow } from '../types.js';
 import type { Db } from './db.js';
+import { fromLimitColumns, toLimitColumns } from './limits.js';
 
 export function createReleaseRepo(db: Db): ReleaseRepo {
   const get = async (id: string): Promise<ReleaseRow | null> => {
@@ -28,6 +29,7 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
           created_at: row.createdAt,
           build_id: row.buildId,
           commit_sha: row.commit,
+          ...toLimitColumns(row.limits),
         })
         .execute();
     },
@@ -122,6 +124,7 @@ function toReleaseRow(r: ReleasesRecord): ReleaseRow {
     command: parseCommand(r.command, at('command')),
     health: parseHealth(r.health, at('health')),
     replicas: r.replicas,
+    limits: fromLimitColumns(r),
     buildId: r.build_id,
     commit: r.commit_sha,
     createdAt: r.created_at,

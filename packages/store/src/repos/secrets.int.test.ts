@@ -8,6 +8,7 @@ const secret = (appId: string, key: string, over: Partial<SecretRow> = {}): Secr
   key,
   value: `sealed(${key})`,
   keyId: 'k1',
+  filePath: null,
   createdAt: NOW,
   updatedAt: NOW,
   ...over,
@@ -43,6 +44,21 @@ describe('SecretRepo', () => {
     }
   });
 
+  it('keeps the file path of a secret; a put without one makes it an env secret again; reseal keeps it', async () => {
+    const env = await openTempStore();
+    try {
+      const app = appRow(env);
+      await env.store.apps.create(app);
+      await env.store.secrets.put(secret(app.id, 'DB_PASSWORD', { filePath: '/run/secrets/db' }));
+      await env.store.secrets.reseal(app.id, 'DB_PASSWORD', 'resealed', 'k2');
+      assert.equal((await env.store.secrets.list(app.id))[0]?.filePath, '/run/secrets/db');
+      await env.store.secrets.put(secret(app.id, 'DB_PASSWORD', { updatedAt: NOW + 1 }));
+      assert.equal((await env.store.secrets.list(app.id))[0]?.filePath, null);
+    } finally {
+      await env.done();
+    }
+  });
+
   it('counts sealed values per key id over secrets and release secrets', async () => {
     const env = await openTempStore();
     try {
@@ -54,9 +70,9 @@ describe('SecretRepo', () => {
       await env.store.secrets.put(secret(app.id, 'A', { keyId: 'k1' }));
       await env.store.secrets.put(secret(app.id, 'B', { keyId: 'k2' }));
       await env.store.releaseSecrets.createMany([
-        { releaseId: rel.id, key: 'A', value: 'x', keyId: 'k1' },
-        { releaseId: rel.id, key: 'B', value: 'y', keyId: 'k1' },
-        { releaseId: rel.id, key: 'C', value: 'z', keyId: 'k3' },
+        { releaseId: rel.id, key: 'A', value: 'x', keyId: 'k1', filePath: null },
+        { releaseId: rel.id, key: 'B', value: 'y', keyId: 'k1', filePath: null },
+        { releaseId: rel.id, key: 'C', value: 'z', keyId: 'k3', filePath: null },
       ]);
       assert.deepEqual(await env.store.secrets.countByKeyId(), { k1: 3, k2: 1, k3: 1 });
     } finally {
@@ -79,6 +95,7 @@ describe('ReleaseSecretRepo', () => {
         key: `K${String(i).padStart(3, '0')}`,
         value: `v${i}`,
         keyId: 'k1',
+        filePath: i % 2 === 0 ? null : `/run/secrets/k${i}`,
       }));
       await env.store.releaseSecrets.createMany(rows);
       assert.deepEqual(await env.store.releaseSecrets.list(rel.id), rows);
@@ -92,7 +109,13 @@ describe('ReleaseSecretRepo', () => {
       await env.store.releaseSecrets.reseal(rel.id, 'K001', 'new', 'k2');
       const all = await env.store.releaseSecrets.listAll();
       assert.equal(all.length, 450);
-      assert.deepEqual(all[1], { releaseId: rel.id, key: 'K001', value: 'new', keyId: 'k2' });
+      assert.deepEqual(all[1], {
+        releaseId: rel.id,
+        key: 'K001',
+        value: 'new',
+        keyId: 'k2',
+        filePath: '/run/secrets/k1',
+      });
     } finally {
       await env.done();
     }
@@ -108,7 +131,9 @@ describe('ReleaseSecretRepo', () => {
         const rel = releaseRow(app.id, 1);
         await env.store.releases.create(rel);
         await env.store.secrets.put(secret(app.id, 'A'));
-        await env.store.releaseSecrets.createMany([{ releaseId: rel.id, key: 'A', value: 'x', keyId: 'k1' }]);
+        await env.store.releaseSecrets.createMany([
+          { releaseId: rel.id, key: 'A', value: 'x', keyId: 'k1', filePath: null },
+        ]);
         ids.push(app.id, rel.id);
       }
       const [webId, webRel, apiId, apiRel] = ids as [string, string, string, string];

@@ -22,13 +22,17 @@ export function createSecretRepo(db: Db): SecretRepo {
           key: row.key,
           value: row.value,
           key_id: row.keyId,
+          file_path: row.filePath,
           created_at: row.createdAt,
           updated_at: row.updatedAt,
         })
         .onConflict((oc) =>
-          oc
-            .columns(['app_id', 'key'])
-            .doUpdateSet({ value: row.value, key_id: row.keyId, updated_at: row.updatedAt }),
+          oc.columns(['app_id', 'key']).doUpdateSet({
+            value: row.value,
+            key_id: row.keyId,
+            file_path: row.filePath,
+            updated_at: row.updatedAt,
+          }),
         )
         .execute();
     },
@@ -98,6 +102,7 @@ export function createReleaseSecretRepo(db: Db): ReleaseSecretRepo {
             key: r.key,
             value: r.value,
             key_id: r.keyId,
+            file_path: r.filePath,
           }));
           await trx.insertInto('release_secrets').values(chunk).execute();
         }
@@ -140,6 +145,7 @@ const toSecretRow = (r: SecretsRecord): SecretRow => ({
   key: r.key,
   value: r.value,
   keyId: r.key_id,
+  filePath: r.file_path,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -149,4 +155,5 @@ const toReleaseSecretRow = (r: ReleaseSecretsRecord): ReleaseSecretRow => ({
   key: r.key,
   value: r.value,
   keyId: r.key_id,
+  filePath: r.file_path,
 });

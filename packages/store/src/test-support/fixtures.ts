@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { LIMIT_DEFAULTS } from '@berth/protocol';
 import { openSqliteStore } from '../sqlite.js';
 import type { AppRow, DeploymentRow, ReleaseRow, Store } from '../types.js';
 
@@ -115,6 +116,7 @@ export function appRow(at: { projectId: string; teamId: string }, over: Partial<
     revision: null,
     source: null,
     portSet: true,
+    limits: { ...LIMIT_DEFAULTS },
     createdAt: NOW,
     updatedAt: NOW,
     ...over,
@@ -133,6 +135,7 @@ export function releaseRow(appId: string, version: number, over: Partial<Release
     command: ['node', 'server.js'],
     health: { ...HEALTH },
     replicas: 1,
+    limits: { ...LIMIT_DEFAULTS },
     buildId: null,
     commit: null,
     createdAt: NOW + version,

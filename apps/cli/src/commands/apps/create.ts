@@ -6,8 +6,9 @@ import { printJson } from '../../cli/output.js';
 import { collect, gitRefOf, parseDurationArg, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
 import { readStdin } from '../../cli/prompt.js';
 import type { CliEnvironment } from '../../cli/environment.js';
+import { limitsInput, withLimitOptions, type LimitOptions } from '../../cli/limits.js';
 
-interface CreateOptions extends CommonOptions {
+interface CreateOptions extends CommonOptions, LimitOptions {
   image?: string;
   git?: string;
   branch?: string;
@@ -28,7 +29,8 @@ interface CreateOptions extends CommonOptions {
 }
 
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
-  withCommon(apps.command('create <name> [command...]'))
+  const create = withCommon(apps.command('create <name> [command...]'));
+  withLimitOptions(create, '(default 1 CPU, 512M, 512 pids)')
     .description(
       "create an app from an image, a git repository, or neither (then deploy it with --from-dir); nothing runs until `berth deploy`. A command after -- replaces the image's",
     )
@@ -79,6 +81,8 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
         };
         const health = healthInput(opts);
         if (health) input.health = health;
+        const limits = limitsInput(opts);
+        if (limits) input.limits = limits;
         const app = await clientFor(environment, opts).createApp(input);
         if (opts.json) printJson(app);
         else {

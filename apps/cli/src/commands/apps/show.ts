@@ -1,4 +1,4 @@
-import type { App } from '@berth/protocol';
+import { formatLimits, type App } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson, printTable } from '../../cli/output.js';
@@ -27,6 +27,7 @@ function printApp(app: App): void {
     ['release', r ? `v${r.version} (${r.image}, ${r.imageId?.slice(0, 19) ?? 'unresolved'})` : 'none yet'],
     ['port', String(app.port)],
     ['replicas', String(app.replicas)],
+    ['limits', `${formatLimits(app.limits)} per replica`],
     [
       'health',
       h.type === 'http'

@@ -7,6 +7,7 @@ import {
   LogLine,
   LogsQuery,
   ReleaseList,
+  ResourceLimits,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,7 +20,11 @@ import { streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
 
 const EnvChange = z.object({ env: z.record(z.string(), z.string()), deployment: Deployment.nullable() });
-const ScaleChange = z.object({ replicas: z.number().int(), deployment: Deployment.nullable() });
+const ScaleChange = z.object({
+  replicas: z.number().int(),
+  limits: ResourceLimits,
+  deployment: Deployment.nullable(),
+});
 
 /** Env, scale, releases and logs: everything about an app's running configuration. */
 export const appConfigRoutes =
@@ -74,7 +79,8 @@ export const appConfigRoutes =
         schema: {
           operationId: 'scaleApp',
           tags: ['env'],
-          summary: 'Change the number of replicas of the current release',
+          summary:
+            'Change the number of replicas and/or their CPU, memory and pids limits; new limits roll out as a new release',
           params: AppParams,
           headers: IdempotencyHeaders,
           body: ScaleRequest,
@@ -83,15 +89,22 @@ export const appConfigRoutes =
       },
       async (request) => {
         const idem = idempotencyOf(request.headers, 'scale', request.body);
-        const { deployment } = await ctx.service.scale(
+        const { replicas, limits } = request.body;
+        const { app: row, deployment } = await ctx.service.scale(
           request.params.app,
-          request.body.replicas,
+          request.body,
           idem,
-          intentOf(request, `app:${request.params.app}`, { replicas: request.body.replicas }),
+          intentOf(request, `app:${request.params.app}`, {
+            ...(replicas !== undefined && { replicas }),
+            ...(limits?.cpu !== undefined && { cpu: limits.cpu }),
+            ...(limits?.memoryMiB !== undefined && { memoryMiB: limits.memoryMiB }),
+            ...(limits?.pids !== undefined && { pids: limits.pids }),
+          }),
         );
         request.audited = true;
         return {
-          replicas: request.body.replicas,
+          replicas: deployment ? deployment.replicas : row.replicas,
+          limits: row.limits,
           deployment: deployment ? await ctx.deploymentView(deployment) : null,
         };
       },

@@ -10,6 +10,7 @@ import {
   SecretsPatch,
 } from '@berth/protocol';
 import { requestDigest } from '@berth/crypto';
+import type { SecretRow } from '@berth/store';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeApp, scopeOf } from '../../access/authorize.js';
@@ -21,6 +22,7 @@ import { streamAuditExport } from '../streams.js';
 
 const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
 const iso = (ms: number): string => new Date(ms).toISOString();
+const toSecretInfo = (s: SecretRow) => ({ key: s.key, file: s.filePath, updatedAt: iso(s.updatedAt) });
 
 /** App secrets (names only, ever), the master keys, and the audit log. */
 export const secretAndAuditRoutes =
@@ -40,7 +42,7 @@ export const secretAndAuditRoutes =
       async (request) => {
         const row = scopeApp(request);
         const secrets = await ctx.secrets.list(row);
-        return { app: row.name, secrets: secrets.map((s) => ({ key: s.key, updatedAt: iso(s.updatedAt) })) };
+        return { app: row.name, secrets: secrets.map(toSecretInfo) };
       },
     );
 
@@ -63,6 +65,9 @@ export const secretAndAuditRoutes =
         // The audit row names the keys, never the values; the idempotency check keeps only a keyed
         // digest of the request, so no hash of a secret that could be guessed offline is stored.
         const keys = [...Object.keys(request.body.set ?? {}), ...(request.body.unset ?? [])].join(',');
+        const files = Object.entries(request.body.files ?? {})
+          .map(([k, path]) => `${k}=${path}`)
+          .join(',');
         const idem = {
           key: request.headers['idempotency-key'] ?? null,
           requestHash: requestDigest(ctx.keys.keyring, JSON.stringify(['secrets', request.body])),
@@ -71,13 +76,10 @@ export const secretAndAuditRoutes =
           request.params.app,
           request.body,
           idem,
-          intentOf(request, `app:${request.params.app}`, { keys }),
+          intentOf(request, `app:${request.params.app}`, { keys, ...(files && { files }) }),
         );
         request.audited = true;
-        const secrets = (await ctx.secrets.list(row)).map((s) => ({
-          key: s.key,
-          updatedAt: iso(s.updatedAt),
-        }));
+        const secrets = (await ctx.secrets.list(row)).map(toSecretInfo);
         return { secrets, deployment: deployment ? await ctx.deploymentView(deployment) : null };
       },
     );

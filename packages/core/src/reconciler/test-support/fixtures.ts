@@ -1,4 +1,4 @@
-import type { DesiredApp } from '@berth/protocol';
+import { LIMIT_DEFAULTS, type DesiredApp } from '@berth/protocol';
 import type { ObservedReplica } from '../types.js';
 
 /** Fixtures shared by the plan tests. */
@@ -14,6 +14,7 @@ export function desiredApp(
   return {
     appId: 'app_wwwwwwwwwwwwwwwwwwww',
     appName: 'web',
+    teamId: 'tm_tttttttttttttttttttt',
     revision: `rev-${releaseId}`,
     deploymentId: 'dep_dddddddddddddddddddd',
     release: {
@@ -26,6 +27,8 @@ export function desiredApp(
       command: null,
       health: { type: 'http', path: '/', intervalMs: 1000, timeoutMs: 10_000, probeTimeoutMs: 1000 },
       secrets: {},
+      secretFiles: {},
+      limits: LIMIT_DEFAULTS,
     },
     replicas: 2,
     hostnames: ['web.localhost'],

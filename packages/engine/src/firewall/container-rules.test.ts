@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isBerthError } from '@berth/protocol';
+import {
+  planContainerFirewall,
+  type AppNetworkFacts,
+  type ContainerFirewallInput,
+} from './container-rules.js';
+
+const twoTeams: ContainerFirewallInput = {
+  tableName: 'berth_apps_0123456789abcdef',
+  networks: [
+    { bridge: 'bt-aaaaaaaaaaaa', subnet: '10.89.0.0/24', gateway: '10.89.0.1', dnsOnGateway: true },
+    { bridge: 'bt-bbbbbbbbbbbb', subnet: '10.89.1.0/24', gateway: '10.89.1.1', dnsOnGateway: false },
+  ],
+  otherSubnets: ['10.88.0.0/16', '10.89.0.0/24', '10.89.7.0/24'],
+};
+
+test('two teams: the whole ruleset, in the order that makes each rule mean what it says', () => {
+  const { family, name, text } = planContainerFirewall(twoTeams);
+  assert.equal(family, 'inet');
+  assert.equal(name, 'berth_apps_0123456789abcdef');
+  assert.equal(
+    text,
+    `# Berth: what app containers may reach. Rendered by planContainerFirewall; replaced whole, never edited.
+table inet berth_apps_0123456789abcdef
+delete table inet berth_apps_0123456789abcdef
+table inet berth_apps_0123456789abcdef {
+\tset container_subnets {
+\t\ttype ipv4_addr
+\t\tflags interval
+\t\tauto-merge
+\t\telements = { 10.88.0.0/16, 10.89.0.0/24, 10.89.1.0/24, 10.89.7.0/24 }
+\t}
+
+\tchain prerouting {
+\t\ttype filter hook prerouting priority mangle; policy accept;
+\t\tiifname { "bt-aaaaaaaaaaaa", "bt-bbbbbbbbbbbb" } jump from_apps
+\t}
+
+\tchain from_apps {
+\t\tmeta nfproto ipv6 counter drop comment "no IPv6 from app networks"
+\t\tct state established,related accept
+\t\tiifname "bt-aaaaaaaaaaaa" ip daddr 10.89.0.1 meta l4proto { tcp, udp } th dport 53 accept comment "DNS of the engine on the network's gateway"
+\t\tfib daddr type local counter drop comment "the host itself: berthd, the agent, the engine, any local port"
+\t\tip daddr 169.254.0.0/16 counter drop comment "cloud metadata and link-local"
+\t\tiifname "bt-aaaaaaaaaaaa" ip daddr 10.89.0.0/24 accept comment "the team's own apps"
+\t\tiifname "bt-bbbbbbbbbbbb" ip daddr 10.89.1.0/24 accept comment "the team's own apps"
+\t\ttcp dport { 25, 465, 587 } counter drop comment "outbound SMTP"
+\t\tip daddr @container_subnets counter drop comment "other teams and other containers"
+\t}
+}
+`,
+  );
+});
+
+test('the host is dropped before a team reaches its own subnet: its gateway is a host address', () => {
+  const lines = planContainerFirewall(twoTeams).text.split('\n');
+  const host = lines.findIndex((l) => l.includes('fib daddr type local counter drop'));
+  const own = lines.findIndex((l) => l.includes("the team's own apps"));
+  const dns = lines.findIndex((l) => l.includes('th dport 53 accept'));
+  assert.ok(dns < host && host < own, lines.join('\n'));
+});
+
+test('without networks nothing jumps into the rules (an empty nft set would not parse)', () => {
+  const { text } = planContainerFirewall({ tableName: 'berth_apps_x', networks: [], otherSubnets: [] });
+  assert.doesNotMatch(text, /jump from_apps/);
+  assert.doesNotMatch(text, /elements/);
+  assert.match(
+    text,
+    /chain prerouting \{\n\t\ttype filter hook prerouting priority mangle; policy accept;\n\t\}/,
+  );
+});
+
+const withNetwork = (change: Partial<AppNetworkFacts>): ContainerFirewallInput => ({
+  ...twoTeams,
+  networks: [{ ...twoTeams.networks[0]!, ...change }],
+});
+
+test('values that could change the ruleset are refused, not quoted', () => {
+  const hostile: [string, ContainerFirewallInput][] = [
+    ['bridge with a quote', withNetwork({ bridge: 'x" accept #' })],
+    ['bridge too long for Linux', withNetwork({ bridge: 'bt-0123456789abc' })],
+    ['subnet with a rule', withNetwork({ subnet: '10.0.0.0/8 } accept {' })],
+    ['subnet with host bits', withNetwork({ subnet: '10.89.0.1/24' })],
+    ['subnet out of range', withNetwork({ subnet: '300.1.1.0/24' })],
+    ['gateway with text', withNetwork({ gateway: '10.89.0.1; drop' })],
+    ['table with a space', { ...twoTeams, tableName: 'berth apps' }],
+    ['an IPv6 subnet among the others', { ...twoTeams, otherSubnets: ['::/0'] }],
+  ];
+  for (const [what, input] of hostile) {
+    assert.throws(
+      () => planContainerFirewall(input),
+      (err: unknown) => isBerthError(err) && err.code === 'VALIDATION_FAILED',
+      what,
+    );
+  }
+});

@@ -1,0 +1,88 @@
+/**
+ * The host firewall for app containers: what traffic entering the host from a team network may
+ * do. Pure: facts about the networks in, nft text out (./nft.ts applies it).
+ *
+ * Why a prerouting chain at priority mangle (-150): it sees every packet from a container before
+ * the engine's NAT (CNI portmap and Docker DNAT at dstnat, -100) rewrites its destination, and
+ * before routing decides between the host (input) and another network (forward); so one chain
+ * judges both, by the address the container actually asked for. It runs after conntrack (-200),
+ * so replies to connections the host opened (Caddy → a published port) are told apart. A drop
+ * in any base chain is final, whatever accepts iptables-nft's or iptables-legacy's own chains
+ * (CNI-FORWARD, DOCKER-USER) make, and with br_netfilter (bridge-nf-call-iptables=1) bridged
+ * traffic between two containers on one bridge passes this hook as well.
+ */
+import {
+  METADATA_V4,
+  SMTP_PORTS,
+  checkInterface,
+  checkIpv4,
+  checkIpv4Cidr,
+  renderReplacedTable,
+  renderSubnetSet,
+} from './nft-values.js';
+import type { NftTable } from './nft.js';
+
+export interface AppNetworkFacts {
+  /** The host-side bridge of the network: traffic entering on it comes from its containers. */
+  bridge: string;
+  subnet: string;
+  gateway: string | null;
+  /**
+   * The engine answers DNS on the gateway (Podman with netavark's aardvark-dns or CNI's dnsname
+   * plugin; the container's resolv.conf then names the gateway): DNS to it stays allowed.
+   */
+  dnsOnGateway: boolean;
+}
+
+export interface ContainerFirewallInput {
+  /** Unique per Berth installation (several run side by side on one host in tests). */
+  tableName: string;
+  /** One per team: its containers may reach each other and nothing else of the host. */
+  networks: readonly AppNetworkFacts[];
+  /** Every other container subnet on the host (other teams, other engines' networks). */
+  otherSubnets: readonly string[];
+}
+
+export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
+  const nets = input.networks.map((n) => ({
+    bridge: checkInterface(n.bridge),
+    subnet: checkIpv4Cidr(n.subnet),
+    gateway: n.gateway === null ? null : checkIpv4(n.gateway),
+    dnsOnGateway: n.dnsOnGateway,
+  }));
+  const bridges = [...new Set(nets.map((n) => `"${n.bridge}"`))].sort();
+  const allSubnets = [...nets.map((n) => n.subnet), ...input.otherSubnets];
+  const dns = nets.flatMap((n) =>
+    n.dnsOnGateway && n.gateway
+      ? [
+          `\t\tiifname "${n.bridge}" ip daddr ${n.gateway} meta l4proto { tcp, udp } th dport 53 accept comment "DNS of the engine on the network's gateway"`,
+        ]
+      : [],
+  );
+  const ownTeam = nets.map(
+    (n) => `\t\tiifname "${n.bridge}" ip daddr ${n.subnet} accept comment "the team's own apps"`,
+  );
+  const body = [
+    ...renderSubnetSet('container_subnets', allSubnets),
+    '',
+    '\tchain prerouting {',
+    '\t\ttype filter hook prerouting priority mangle; policy accept;',
+    ...(bridges.length > 0 ? [`\t\tiifname { ${bridges.join(', ')} } jump from_apps`] : []),
+    '\t}',
+    '',
+    '\tchain from_apps {',
+    // Team networks are IPv4-only; IPv6 link-local would otherwise reach the host's services.
+    '\t\tmeta nfproto ipv6 counter drop comment "no IPv6 from app networks"',
+    '\t\tct state established,related accept',
+    ...dns,
+    '\t\tfib daddr type local counter drop comment "the host itself: berthd, the agent, the engine, any local port"',
+    `\t\tip daddr ${METADATA_V4} counter drop comment "cloud metadata and link-local"`,
+    ...ownTeam,
+    `\t\ttcp dport ${SMTP_PORTS} counter drop comment "outbound SMTP"`,
+    '\t\tip daddr @container_subnets counter drop comment "other teams and other containers"',
+    '\t}',
+  ];
+  const header =
+    'Berth: what app containers may reach. Rendered by planContainerFirewall; replaced whole, never edited.';
+  return { family: 'inet', name: input.tableName, text: renderReplacedTable(input.tableName, header, body) };
+}
