@@ -2,13 +2,14 @@
 # Installs the system packages Berth needs that are missing, from Debian/Ubuntu's archive.
 #   scripts/install-system-deps.sh           what `berth up` needs: podman (+ runc), caddy, git,
 #                                            debootstrap (base images), and the build sandbox's
-#                                            tools: bubblewrap, uidmap, slirp4netns, skopeo
+#                                            tools: bubblewrap, uidmap, slirp4netns, skopeo; nftables
+#                                            (the host firewall for apps and builds)
 #   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3,
 #                                            systemd (systemd-analyze), zsh and fish (completions)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
-want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo)
+want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables)
 [ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish)
 
 missing=()

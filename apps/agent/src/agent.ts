@@ -23,6 +23,7 @@ import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { BuildExecutor } from './build/executor.js';
+import { BuildFirewall } from './build/build-firewall.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';
 import { RpcHandler } from './rpc.js';
@@ -91,6 +92,14 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const builds = new BuildExecutor({
     engine: engineApi,
     builder,
+    ...(!(builder instanceof BerthError) && {
+      firewall: new BuildFirewall({
+        tableName: `berth_build_${identity.id}`,
+        identity: builder.identity,
+        engine,
+        log,
+      }),
+    }),
     baseImages: config.baseImages,
     workDir: join(config.dataDir, 'builds'),
     serverHttpBase: httpBaseOf(config.serverUrl),

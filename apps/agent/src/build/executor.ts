@@ -29,6 +29,8 @@ export interface BuildExecutorDeps extends SourceDeps {
   engine: EngineHttpClient;
   /** Where builds run; an error when the sandbox cannot run on this host (builds are then off). */
   builder: SandboxedBuilder | BerthError;
+  /** Brings the host firewall for builds up to date; a warning when it is not in force. */
+  firewall?: { ensure(): Promise<string | null> };
   baseImages: BaseImages;
   clock?: () => number;
 }
@@ -127,6 +129,10 @@ export class BuildExecutor {
       const tag = appImageTag(params.appName, source.commit);
       const offline = params.network === 'none' ? ', without network' : '';
       emit(`==> Building ${tag} with the ${plan.builder} builder (in the build sandbox${offline})`);
+      if (params.network === 'egress') {
+        const warning = (await this.deps.firewall?.ensure()) ?? null;
+        if (warning !== null) emit(`==> ${warning}`);
+      }
       await builder.team(params.teamId, params.network, signal, async ({ http }) => {
         if ('generated' in plan.dockerfile) await this.requireBaseImages(http, baseImagesOf(dockerfile));
         // The Dockerfile always reaches the builder under one fixed name: no name of the user's

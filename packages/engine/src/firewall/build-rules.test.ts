@@ -6,7 +6,7 @@ import { planBuildFirewall } from './build-rules.js';
 test('a uid range: output of its sockets reaches neither the host (but DNS), apps, metadata nor SMTP', () => {
   const { text } = planBuildFirewall({
     tableName: 'berth_build_0123456789abcdef',
-    uids: { first: 100_000, last: 165_535 },
+    uids: [{ first: 100_000, last: 165_535 }],
     containerSubnets: ['10.89.1.0/24', '10.88.0.0/16'],
   });
   assert.equal(
@@ -42,8 +42,18 @@ table inet berth_build_0123456789abcdef {
 });
 
 test('one uid is matched alone; an empty or impossible range is refused', () => {
-  const one = planBuildFirewall({ tableName: 'b', uids: { first: 998, last: 998 }, containerSubnets: [] });
+  const one = planBuildFirewall({ tableName: 'b', uids: [{ first: 998, last: 998 }], containerSubnets: [] });
   assert.match(one.text, /\tmeta skuid 998 jump from_builds\n/);
+  const two = planBuildFirewall({
+    tableName: 'b',
+    uids: [
+      { first: 995, last: 995 },
+      { first: 100_000, last: 165_535 },
+    ],
+    containerSubnets: [],
+  });
+  assert.match(two.text, /\tmeta skuid \{ 995, 100000-165535 \} jump from_builds\n/);
+  assert.throws(() => planBuildFirewall({ tableName: 'b', uids: [], containerSubnets: [] }));
   for (const uids of [
     { first: 10, last: 9 },
     { first: -1, last: 5 },
@@ -51,7 +61,7 @@ test('one uid is matched alone; an empty or impossible range is refused', () => 
     { first: 0, last: 2 ** 32 },
   ]) {
     assert.throws(
-      () => planBuildFirewall({ tableName: 'b', uids, containerSubnets: [] }),
+      () => planBuildFirewall({ tableName: 'b', uids: [uids], containerSubnets: [] }),
       (err: unknown) => isBerthError(err) && err.code === 'VALIDATION_FAILED',
       JSON.stringify(uids),
     );

@@ -20,21 +20,25 @@ import type { NftTable } from './nft.js';
 
 export interface BuildFirewallInput {
   tableName: string;
-  /** Inclusive range of socket owner uids: the build user, and its subordinate uids if wanted. */
-  uids: { first: number; last: number };
+  /**
+   * Inclusive ranges of socket owner uids: the build user (its slirp4netns carries every
+   * connection of a sandbox), and its subordinate uids.
+   */
+  uids: readonly { first: number; last: number }[];
   /** Container subnets of the host: builds reach no app. */
   containerSubnets: readonly string[];
 }
 
 export function planBuildFirewall(input: BuildFirewallInput): NftTable {
-  const first = checkUid(input.uids.first);
-  const last = checkUid(input.uids.last);
-  if (last < first)
-    throw new BerthError(
-      'VALIDATION_FAILED',
-      `The uid range ${first}-${last} of the build firewall is empty`,
-    );
-  const who = first === last ? String(first) : `${first}-${last}`;
+  const ranges = input.uids.map(({ first, last }) => {
+    const [a, b] = [checkUid(first), checkUid(last)];
+    if (b < a)
+      throw new BerthError('VALIDATION_FAILED', `The uid range ${a}-${b} of the build firewall is empty`);
+    return a === b ? String(a) : `${a}-${b}`;
+  });
+  if (ranges.length === 0)
+    throw new BerthError('VALIDATION_FAILED', 'The build firewall needs the uids of the build user');
+  const who = ranges.length === 1 ? ranges[0] : `{ ${ranges.join(', ')} }`;
   const body = [
     ...renderSubnetSet('container_subnets', input.containerSubnets),
     '',

@@ -59,11 +59,17 @@ test('the build ruleset loads in the output hook (fib and skuid there are accept
     planBuildFirewall({
       tableName: BUILDS,
       // Far above any uid in use: nothing of this host is matched.
-      uids: { first: 4_000_000_000, last: 4_000_065_535 },
+      uids: [
+        { first: 3_999_000_000, last: 3_999_000_000 },
+        { first: 4_000_000_000, last: 4_000_065_535 },
+      ],
       containerSubnets: ['10.250.1.0/24'],
     }),
   );
-  assert.match((await listNftTable(BUILDS)) ?? '', /meta skuid 4000000000-4000065535 jump from_builds/);
+  assert.match(
+    (await listNftTable(BUILDS)) ?? '',
+    /meta skuid \{ 3999000000, 4000000000-4000065535 \} jump from_builds/,
+  );
   await removeNftTable(BUILDS);
   assert.equal(await listNftTable(BUILDS), null);
 });

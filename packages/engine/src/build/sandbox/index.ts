@@ -4,3 +4,4 @@ export { checkBuilderDir, checkBuilderHost, prepareBuildHost, sandboxUnavailable
 export type { BuilderHost, BuilderHostCheck } from './builder-host.js';
 export { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR } from './build-user.js';
 export { importLayoutIntoEngine } from './engine-import.js';
+export type { SandboxIdentity } from './sandbox-plan.js';

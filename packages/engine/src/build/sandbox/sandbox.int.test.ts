@@ -9,11 +9,19 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BerthError } from '@berth/protocol';
-import { buildImage, createEngineApiClient, packDirectory, type SandboxedBuilder } from '@berth/engine';
+import {
+  applyNftTable,
+  buildImage,
+  createEngineApiClient,
+  packDirectory,
+  planBuildFirewall,
+  removeNftTable,
+  type SandboxedBuilder,
+} from '@berth/engine';
 import {
   startTestBuilder,
   TEST_BASE_IMAGE,
@@ -122,6 +130,42 @@ test('a build step reaches neither the host loopback nor its unix sockets', asyn
     assert.ok(lines.includes('done'), lines.join('\n'));
     assert.ok(!lines.join('\n').includes('HOST-LOOPBACK'), 'a build step reached the host loopback');
   } finally {
+    server.close();
+  }
+});
+
+test("the host firewall for builds keeps build steps from the host's other addresses", async () => {
+  const hostAddress = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+  assert.ok(hostAddress, 'this host has a non-loopback IPv4 address');
+  const server: Server = createServer((s) => s.end('HOST-ADDRESS\n'));
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const port = (server.address() as { port: number }).port;
+  const table = `berth_test_build_${process.pid}`;
+  const step = [`FROM ${TEST_BASE_IMAGE}`, `RUN nc -w 2 ${hostAddress} ${port} </dev/null; echo tried`, ''];
+  try {
+    // Without the firewall the sandbox's own network still leads to the host's address: the
+    // rule is what stops it (and this test can tell).
+    const open = await build(testTeamId(), step.join('\n'));
+    assert.ok(open.lines.includes('HOST-ADDRESS'), open.lines.join('\n'));
+    const { uid, subuids } = builder.identity;
+    await applyNftTable(
+      planBuildFirewall({
+        tableName: table,
+        uids: [
+          { first: uid, last: uid },
+          { first: subuids.start, last: subuids.start + subuids.count - 1 },
+        ],
+        containerSubnets: [],
+      }),
+    );
+    const closed = await build(testTeamId(), step.join('\n'));
+    assert.equal(closed.error, null, String(closed.error));
+    assert.ok(closed.lines.includes('tried'), closed.lines.join('\n'));
+    assert.ok(!closed.lines.includes('HOST-ADDRESS'), closed.lines.join('\n'));
+  } finally {
+    await removeNftTable(table);
     server.close();
   }
 });

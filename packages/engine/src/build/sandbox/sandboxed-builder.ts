@@ -35,7 +35,7 @@ import {
 import { importLayoutIntoEngine } from './engine-import.js';
 import { checkLayoutFiles, pruneLayout } from './oci-layout.js';
 import { attachEgress, SLIRP_DNS, type SandboxEgress } from './sandbox-network.js';
-import { planSandboxCommand, type SandboxMount } from './sandbox-plan.js';
+import { planSandboxCommand, type SandboxIdentity, type SandboxMount } from './sandbox-plan.js';
 import { spawnSandbox, type SandboxProcess } from './sandbox-process.js';
 import { ScopeLock } from './scope-lock.js';
 
@@ -69,6 +69,11 @@ export class SandboxedBuilder {
 
   constructor(private readonly o: SandboxedBuilderOptions) {
     this.dirs = new BuilderDirs(o.dir, o.host.identity);
+  }
+
+  /** Who builds run as on the host (for the host firewall's rules). */
+  get identity(): SandboxIdentity {
+    return this.o.host.identity;
   }
 
   /** Removes what sandboxes of an earlier agent left (see BuilderDirs.sweep). */
