@@ -54,7 +54,7 @@ export function registerAccess(app: FastifyInstance, deps: AccessDeps): void {
     if (request.is404) return;
     const access = request.routeOptions.config.access;
     if (access?.kind === 'public') return;
-    request.principal = await authenticate(request, deps.store, deps.clock());
+    request.principal = await authenticate(request, deps.store, deps.clock(), deps.defaultTeamId);
   });
   app.addHook('preHandler', async (request) => {
     if (request.is404) return;
@@ -161,7 +161,7 @@ function inTeam(
 
 /** The team a request means when it names none: the token's team, or the user's default/first. */
 async function homeTeam(principal: Principal, deps: AccessDeps): Promise<TeamRow | null> {
-  const ids = [...principal.roles.keys()];
+  const ids = [...principal.memberships.keys()];
   const id = ids.includes(deps.defaultTeamId) ? deps.defaultTeamId : ids.sort()[0];
   return id ? deps.store.teams.get(id) : null;
 }
@@ -194,4 +194,13 @@ export function scopeRole(request: FastifyRequest): Role {
   const role = scopeOf(request).role;
   if (!role) throw new BerthError('INTERNAL', 'this route has no role in scope');
   return role;
+}
+
+/**
+ * Whether the request's principal may read log output in its scope: the one rule for the log
+ * routes and for the log lines a deployment's or build's error carries.
+ */
+export function mayReadLogs(request: FastifyRequest): { logs: boolean } {
+  const role = scopeOf(request).role;
+  return { logs: role !== null && can(role, 'app:logs') };
 }

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, type DeploymentStreamLine, type LogLine } from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mayReadLogs } from '../access/authorize.js';
 import type { RouteContext } from './context.js';
 
 /**
@@ -49,7 +50,7 @@ export async function streamDeploymentEvents(
       const done = !d || d.status === 'succeeded' || d.status === 'failed';
       if (d && (done || !follow)) {
         // Events written in the same transaction as the final status are already flushed above.
-        write({ type: 'end', deployment: await ctx.deploymentView(d) });
+        write({ type: 'end', deployment: await ctx.deploymentView(d, mayReadLogs(request)) });
         break;
       }
       if (!d) break;

@@ -10,7 +10,7 @@ import {
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopeApp } from '../../access/authorize.js';
+import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
@@ -63,7 +63,10 @@ export const appConfigRoutes =
           intentOf(request, `app:${request.params.app}`, { keys }),
         );
         request.audited = true;
-        return { env: row.env, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+        return {
+          env: row.env,
+          deployment: deployment ? await ctx.deploymentView(deployment, mayReadLogs(request)) : null,
+        };
       },
     );
 
@@ -92,7 +95,7 @@ export const appConfigRoutes =
         request.audited = true;
         return {
           replicas: request.body.replicas,
-          deployment: deployment ? await ctx.deploymentView(deployment) : null,
+          deployment: deployment ? await ctx.deploymentView(deployment, mayReadLogs(request)) : null,
         };
       },
     );

@@ -12,7 +12,7 @@ import {
 import { requestDigest } from '@berth/crypto';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopeApp, scopeOf } from '../../access/authorize.js';
+import { scopeApp, scopeOf, mayReadLogs } from '../../access/authorize.js';
 import { isInstallationOwner, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
@@ -78,7 +78,10 @@ export const secretAndAuditRoutes =
           key: s.key,
           updatedAt: iso(s.updatedAt),
         }));
-        return { secrets, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+        return {
+          secrets,
+          deployment: deployment ? await ctx.deploymentView(deployment, mayReadLogs(request)) : null,
+        };
       },
     );
 
