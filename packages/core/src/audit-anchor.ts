@@ -55,6 +55,10 @@ export type AuditLogVerdict =
       reason: string;
     };
 
+/** Why a log without a head does not verify. */
+export const NO_HEAD =
+  'there is no signed head to compare the end of the log with, so rows cut from its end would go unseen';
+
 const describe = (a: AuditAnchorEvidence): string =>
   a.kind === 'head' ? 'the signed head kept beside the master key' : `the signed checkpoint of row ${a.seq}`;
 
@@ -82,22 +86,24 @@ export function verifyAuditLog(
   const bySeq = new Map<number, AuditAnchorEvidence[]>();
   for (const a of usable) bySeq.set(a.seq, [...(bySeq.get(a.seq) ?? []), a]);
 
-  let differs: { seq: number; reason: string } | null = null;
+  let differs: { checked: number; seq: number; reason: string } | null = null;
   let lastSeq = 0;
+  let seen = 0;
   function* watched(): Generator<ChainedAuditRecord> {
     for (const r of rows) {
       const wrong = (bySeq.get(r.seq) ?? []).find((a) => a.hash !== r.hash);
       if (wrong && !differs) {
-        differs = { seq: r.seq, reason: `it differs from ${describe(wrong)} (the log was rewritten)` };
+        const reason = `it differs from ${describe(wrong)} (the log was rewritten)`;
+        differs = { checked: seen, seq: r.seq, reason };
       }
       lastSeq = r.seq;
+      seen++;
       yield r;
     }
   }
   const chain = verifyAuditChain(watched(), hash);
-  const firstDiff = differs as { seq: number; reason: string } | null;
-  if (firstDiff && (chain.ok || firstDiff.seq <= chain.seq))
-    return { ok: false, checked: chain.checked, ...firstDiff };
+  const firstDiff = differs as { checked: number; seq: number; reason: string } | null;
+  if (firstDiff && (chain.ok || firstDiff.seq <= chain.seq)) return { ok: false, ...firstDiff };
   if (!chain.ok) return chain;
 
   const furthest = usable.reduce<AuditAnchorEvidence | null>((a, b) => (a && a.seq >= b.seq ? a : b), null);
@@ -125,8 +131,7 @@ function headVerdict(
       ok: false,
       checked: chain.checked,
       seq: null,
-      reason:
-        'there is no signed head to compare the end of the log with, so rows cut from its end would go unseen',
+      reason: NO_HEAD,
     };
   }
   if (head.signed === 'unknown-key') {
@@ -177,4 +182,32 @@ export function toAuditAnchorEvidence(
       ? 'valid'
       : 'invalid';
   return { kind, seq: anchor.seq, hash: anchor.hash, at: anchor.at, keyId: anchor.keyId, signed };
+}
+
+/** A whole exported log: the keys that verify anchors, the anchors, and the rows. */
+export interface AuditExport {
+  keys: readonly AuditSigningKeyInfo[];
+  head: AuditAnchor | null;
+  checkpoints: readonly AuditAnchor[];
+  rows: readonly ChainedAuditRecord[];
+}
+
+/** verifyAuditLog of an export, its anchors checked against its keys. */
+export function verifyAuditExport(
+  e: AuditExport,
+  crypto: {
+    hash: (input: string) => string;
+    verify: (publicKey: string, statement: string, signature: string) => boolean;
+  },
+): AuditLogVerdict {
+  const evidence = (kind: AuditAnchorKind, a: AuditAnchor): AuditAnchorEvidence =>
+    toAuditAnchorEvidence(kind, a, e.keys, crypto.verify);
+  return verifyAuditLog(
+    e.rows,
+    {
+      head: e.head ? evidence('head', e.head) : null,
+      checkpoints: e.checkpoints.map((c) => evidence('checkpoint', c)),
+    },
+    crypto.hash,
+  );
 }

@@ -82,3 +82,23 @@ export function toEffectiveRoles(
   if (!installationOwner) return { roles: held, installationOwner };
   return { roles: new Map(teamIds.map((id) => [id, 'owner' as const])), installationOwner };
 }
+
+/**
+ * Whether p may issue a password reset for an account with these memberships. A reset is a
+ * takeover of the whole account, so a team's say over it ends where the account's other teams
+ * begin: p must manage a team the account is in (else the account is `hidden`, as if it did not
+ * exist), hold at least the account's role there, and, when the account is in more than one
+ * team, be an owner of every one of them. Installation owners are owners of every team, and may
+ * reset an account that is in no team.
+ */
+export function resetRight(
+  p: Principal,
+  memberships: readonly { teamId: string; role: Role }[],
+): 'allowed' | 'forbidden' | 'hidden' {
+  if (p.installationOwner) return 'allowed';
+  const held = memberships.map((m) => ({ ...m, mine: roleIn(p, m.teamId) }));
+  if (!held.some((m) => m.mine !== null && can(m.mine, 'team:manage'))) return 'hidden';
+  const [only] = held;
+  if (held.length === 1 && only?.mine) return mayGrant(only.mine, only.role) ? 'allowed' : 'forbidden';
+  return held.every((m) => m.mine === 'owner') ? 'allowed' : 'forbidden';
+}

@@ -181,7 +181,7 @@ export function createAuditAnchors(deps: AuditAnchorDeps) {
     return { head, checkpoints: await store.auditCheckpoints.list(), keys: auditSigningKeys(keys.keyring) };
   }
 
-  return { start, advance, resign, evidence, file };
+  return { start, advance, resign, evidence, file, currentKeyId: () => keys.keyring.currentId };
 }
 
 function headProblem(found: HeadFile, ours: (head: AuditAnchor) => boolean): string | null {

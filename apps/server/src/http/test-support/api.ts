@@ -23,6 +23,8 @@ export interface TestApi {
   db: DbSnapshots;
   /** The id of the default team bootstrap created (the installation owners' team). */
   defaultTeamId: string;
+  /** berthd's clock. */
+  clock: () => number;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   if (!defaultTeam) throw new Error('bootstrap created no default team');
   return {
     defaultTeamId: defaultTeam.id,
+    clock: options.clock ?? Date.now,
     app: berthd.app,
     store: berthd.store,
     token,
