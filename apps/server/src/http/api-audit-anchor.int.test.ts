@@ -157,7 +157,7 @@ test('a log rewritten with every hash recomputed differs from the signed head', 
     const db = new Database(join(api.dataDir, 'berth.db'));
     try {
       db.prepare("UPDATE audit_log SET target = 'project:innocent' WHERE seq = 2").run();
-      const rows = (await api.store.audit.list({ afterSeq: 0, limit: 1000 })) as ChainedAuditRecord[];
+      const rows = await api.store.audit.list({ afterSeq: 0, limit: 1000 });
       let prev = AUDIT_GENESIS_HASH;
       for (const r of rows) {
         const hash = sha3_256Hex(toAuditHashInput(prev, r));
