@@ -66,6 +66,9 @@ export const roleIn = (p: Principal, teamId: string): Role | null =>
 export const teamsWith = (p: Principal, permission: Permission): string[] =>
   [...p.roles].filter(([, role]) => can(role, permission)).map(([teamId]) => teamId);
 
+/** The teams whose memberships (and pending invitations) a principal may see: those it manages. */
+export const teamsManagedBy = (p: Principal): ReadonlySet<string> => new Set(teamsWith(p, 'team:manage'));
+
 export const isInstallationOwner = (p: Principal, defaultTeamId: string): boolean =>
   p.installationOwner || p.memberships.get(defaultTeamId) === 'owner';
 

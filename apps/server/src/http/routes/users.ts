@@ -13,14 +13,11 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeOf, scopeRole, scopeTeam } from '../../access/authorize.js';
-import { resetRight, teamsWith, type Principal } from '../../access/policy.js';
+import { resetRight, teamsManagedBy } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
 import { createUser, grant, issueReset, revokeMembership, toUserView } from '../../identity/users.js';
 import type { RouteContext } from '../context.js';
 import { problemResponses } from '../schemas.js';
-
-/** The teams whose memberships a caller may see: those it manages. */
-const visibleTeams = (p: Principal): ReadonlySet<string> => new Set(teamsWith(p, 'team:manage'));
 
 /** Users and their memberships, managed by owners and admins of each team. */
 export const userRoutes =
@@ -65,7 +62,7 @@ export const userRoutes =
       },
       async (request) => {
         const { principal } = scopeOf(request);
-        const managed = visibleTeams(principal);
+        const managed = teamsManagedBy(principal);
         const users = [];
         for (const user of await ctx.store.users.list()) {
           const view = await toUserView(ctx.store, user, managed);
@@ -102,7 +99,7 @@ export const userRoutes =
           request.params.user,
           scopeTeam(request),
           request.body.role,
-          { role: scopeRole(request), name: principal.name, visibleTeams: visibleTeams(principal) },
+          { role: scopeRole(request), name: principal.name, visibleTeams: teamsManagedBy(principal) },
           intentOf(request, `user:${request.params.user.toLowerCase()}`),
         );
         request.audited = true;
