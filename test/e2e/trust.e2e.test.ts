@@ -1,8 +1,9 @@
 /**
  * Trust, as a person meets it through the CLI against a real `berth up`: a viewer can read but
  * not deploy; secrets reach the app and nowhere else (database file, logs, agent files, API
- * answers); `berth audit verify` catches a row edited with the sqlite3 tool; tokens revoke at
- * once; master keys rotate; a wrong master key is a clear startup error.
+ * answers); an existing account joins another team only by accepting the invitation; `berth
+ * audit verify` catches a row edited, or the newest rows deleted, with the sqlite3 tool; tokens
+ * revoke at once; master keys rotate; a wrong master key is a clear startup error.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -120,6 +121,46 @@ describe('trust: users and roles, secrets, audit', () => {
     );
   });
 
+  test('an existing account joins another team only by accepting the invitation', async () => {
+    assert.equal((await as(null, ['teams', 'create', 'qa'])).code, 0);
+    const granted = await as(null, [
+      'users',
+      'grant',
+      'vic@example.com',
+      '--team',
+      'qa',
+      '--role',
+      'operator',
+      '--json',
+    ]);
+    assert.equal(granted.code, 0, granted.stderr);
+    const invitation = JSON.parse(granted.stdout) as Record<string, unknown>;
+    assert.deepEqual(
+      [invitation.team, invitation.role, 'memberships' in invitation],
+      ['qa', 'operator', false],
+    );
+    const pending = JSON.parse((await as(viewerHome, ['invitations', 'list', '--json'])).stdout) as {
+      team: string;
+    }[];
+    assert.deepEqual(
+      pending.map((i) => i.team),
+      ['qa'],
+    );
+    const accepted = await as(viewerHome, ['invitations', 'accept', 'qa', '--json']);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.deepEqual(JSON.parse(accepted.stdout), { team: 'qa', role: 'operator' });
+    const me = JSON.parse((await as(viewerHome, ['whoami', '--json'])).stdout) as {
+      memberships: { team: string; role: string }[];
+    };
+    assert.deepEqual(me.memberships.map((m) => `${m.team}:${m.role}`).sort(), [
+      'default:viewer',
+      'qa:operator',
+    ]);
+    const again = await as(viewerHome, ['invitations', 'accept', 'qa']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /no invitation to team "qa"/);
+  });
+
   test('an API token works until it is revoked, then the next request is refused', async () => {
     const created = JSON.parse(
       (await as(null, ['tokens', 'create', 'ci', '--role', 'operator', '--json'])).stdout,
@@ -168,6 +209,43 @@ describe('trust: users and roles, secrets, audit', () => {
       assert.equal(bytes.includes(secret), false, `${file} contains the secret`);
     }
     assert.equal(seen.filter((out) => out.includes(secret)).length, 0, 'a CLI answer contained the secret');
+  });
+
+  test('berth audit verify catches the newest rows deleted with the sqlite3 tool: the last one, the last N', async () => {
+    const db = join(berth.dataDir, 'berth.db');
+    const sqlite = (statement: string) => promisify(execFile)('sqlite3', [db, statement]);
+    const ok = await as(null, ['audit', 'verify']);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const n = Number(/anchored at row (\d+)/.exec(ok.stdout)?.[1]);
+    assert.ok(n > 3, ok.stdout);
+    const exported = join(berth.dataDir, 'audit-export.ndjson');
+    assert.equal((await as(null, ['audit', 'export', '-o', exported])).code, 0);
+    // Kept aside, to put back afterwards: the tests after this one need an intact log.
+    await sqlite(`CREATE TABLE kept AS SELECT * FROM audit_log WHERE seq > ${n - 3}`);
+
+    await sqlite('DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)');
+    const one = await as(null, ['audit', 'verify']);
+    assert.equal(one.code, 5, one.stdout + one.stderr);
+    assert.match(one.stderr, new RegExp(`row ${n} is missing at the end: the signed head`));
+    await sqlite(`DELETE FROM audit_log WHERE seq > ${n - 3}`);
+    const many = await as(null, ['audit', 'verify', '--json']);
+    assert.equal(many.code, 5, many.stdout + many.stderr);
+    assert.deepEqual(
+      (JSON.parse(many.stdout) as { ok: boolean; seq: number }).seq,
+      n - 2,
+      'names the first missing row',
+    );
+
+    // An export verifies on its own, and a copy of it cut short does not.
+    assert.equal((await as(null, ['audit', 'verify', '--file', exported])).code, 0);
+    const lines = (await readFile(exported, 'utf8')).trimEnd().split('\n');
+    await writeFile(exported, `${lines.slice(0, -2).join('\n')}\n`);
+    const cut = await as(null, ['audit', 'verify', '--file', exported]);
+    assert.equal(cut.code, 5, cut.stdout + cut.stderr);
+
+    await sqlite('INSERT INTO audit_log SELECT * FROM kept; DROP TABLE kept');
+    const restored = await as(null, ['audit', 'verify']);
+    assert.equal(restored.code, 0, restored.stdout + restored.stderr);
   });
 
   test('berth audit verify catches a row edited with the sqlite3 tool', async () => {

@@ -4,6 +4,7 @@ import { openSqliteStore, type Store } from '@berth/store';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createAgentGateway } from './agents/gateway.js';
+import { createAuditAnchors } from './audit/anchor.js';
 import { bootstrap } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { createArchiveStore } from './builds/archives.js';
@@ -43,9 +44,15 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     await store.close();
     throw err;
   });
+  const log = options.logger ?? pino({ level: 'silent' });
+  // Before the first append of this run, so every row is anchored as it commits.
+  const anchors = createAuditAnchors({ store, keys, dataDir: config.dataDir, clock, log });
+  await anchors.start().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const defaults = await bootstrap(store, config.dataDir, clock());
 
-  const log = options.logger ?? pino({ level: 'silent' });
   let wakeWorker = (): void => undefined;
   const agents = createAgentGateway({ store, clock, log, settings: config, keys });
   const onChange = (): void => {
@@ -64,7 +71,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     buildTimeoutMs: config.buildTimeoutMs,
   });
   const app = await createHttpApp(
-    { store, service, secrets, keys, agents, archives, builds, config, clock, defaults },
+    { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
     log,
   );
   const worker =

@@ -1,6 +1,10 @@
 import {
+  AuditExportLine,
   AuditList,
-  AuditRow,
+  AuditVerification,
+  Invitation,
+  InvitationList,
+  Membership,
   KeyList,
   KeyRotated,
   ProjectList,
@@ -46,13 +50,22 @@ export function trustApi({ call, json }: Transport) {
 
     createUser: (input: UserCreate) => json(UserCreated, 'POST', '/users', input),
     listUsers: async () => (await json(UserList, 'GET', '/users')).users,
+    /** A member's new role (a User), or the invitation of anyone else into the team. */
     grant: (email: string, team: string, role: Role) =>
-      json(User, 'PUT', `/users/${enc(email)}/memberships/${enc(team)}`, { role }),
+      json(z.union([User, Invitation]), 'PUT', `/users/${enc(email)}/memberships/${enc(team)}`, { role }),
     revokeMembership: async (email: string, team: string) => {
       await call('DELETE', `/users/${enc(email)}/memberships/${enc(team)}`);
     },
     issuePasswordReset: (email: string) =>
       json(OneTimeToken, 'POST', `/users/${enc(email)}/password-reset`, {}),
+
+    listInvitations: async () => (await json(InvitationList, 'GET', '/invitations')).invitations,
+    listTeamInvitations: async (team: string) =>
+      (await json(InvitationList, 'GET', `/teams/${enc(team)}/invitations`)).invitations,
+    acceptInvitation: (team: string) => json(Membership, 'POST', `/invitations/${enc(team)}/accept`, {}),
+    declineInvitation: async (team: string) => {
+      await call('POST', `/invitations/${enc(team)}/decline`, {});
+    },
 
     createToken: (input: TokenCreate) => json(TokenCreated, 'POST', '/tokens', input),
     listTokens: async (team?: string) => (await json(TokenList, 'GET', `/tokens${teamQuery(team)}`)).tokens,
@@ -79,10 +92,12 @@ export function trustApi({ call, json }: Transport) {
 
     listAudit: async (after = 0, limit = 100) =>
       (await json(AuditList, 'GET', `/audit?after=${after}&limit=${limit}`)).rows,
-    async *exportAudit(): AsyncGenerator<AuditRow> {
+    /** The public keys, the signed head and checkpoints, then every row. */
+    async *exportAudit(): AsyncGenerator<AuditExportLine> {
       const res = await call('GET', '/audit/export', undefined, {}, {});
       if (!res.body) return;
-      for await (const line of readNdjson(res.body)) yield AuditRow.parse(line);
+      for await (const line of readNdjson(res.body)) yield AuditExportLine.parse(line);
     },
+    verifyAudit: () => json(AuditVerification, 'GET', '/audit/verify'),
   };
 }

@@ -6,6 +6,7 @@ export * from './proxy-routes.js';
 export * from './reconciler/types.js';
 export * from './reconciler/plan.js';
 export * from './audit.js';
+export * from './audit-anchor.js';
 export * from './build/base-images.js';
 export * from './build/release-settings.js';
 export * from './build/detect.js';

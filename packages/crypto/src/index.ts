@@ -34,4 +34,6 @@ export {
   verifyCsrfToken,
 } from './tokens.js';
 export { requestDigest } from './request-digest.js';
+export { auditSigningKeys, createAuditSigner, verifyAuditSignature } from './audit-signing.js';
+export type { AuditSigner, AuditSigningKey } from './audit-signing.js';
 export { verifyWebhookSignature, webhookSignature } from './webhook-signature.js';

@@ -20,8 +20,11 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'webhook-secret',
 ];
 
-/** Every purpose a key is derived for: the sealing ones, the startup key check, request digests. */
-export type KeyPurpose = SecretPurpose | 'key-check' | 'request-digest';
+/**
+ * Every purpose a key is derived for: the sealing ones, the startup key check, request digests,
+ * and the seed of the Ed25519 key that signs the audit chain's head and checkpoints.
+ */
+export type KeyPurpose = SecretPurpose | 'key-check' | 'request-digest' | 'audit-signing';
 
 /**
  * The HKDF salt: one constant for every Berth installation. Master keys are 32 uniformly random

@@ -55,7 +55,10 @@ export const SessionCreated = z.object({
 export const Whoami = z.object({
   kind: z.enum(['user', 'token']),
   name: z.string(),
+  /** The roles it holds (a user's teams, a token's one team). */
   memberships: z.array(Membership),
+  /** An owner of the default team: it manages every team, as their owner. */
+  installationOwner: z.boolean(),
 });
 export type Whoami = z.infer<typeof Whoami>;
 
@@ -82,7 +85,28 @@ export const OneTimeToken = z.object({
 });
 export type OneTimeToken = z.infer<typeof OneTimeToken>;
 
-export const UserCreated = z.object({ user: User, setup: OneTimeToken.nullable() });
+/**
+ * A pending invitation of an email into a team. It says nothing of the account behind the
+ * email (whether there is one, or where else it is): it reads the same for any email.
+ */
+export const Invitation = z.object({
+  team: TeamName,
+  email: z.string(),
+  role: Role,
+  /** Who invited: an email, or an API token's name. */
+  invitedBy: z.string().nullable(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+});
+export type Invitation = z.infer<typeof Invitation>;
+export const InvitationList = z.object({ invitations: z.array(Invitation) });
+export const InvitationParams = z.object({ team: TeamName }).strict();
+
+/**
+ * Every new membership is an invitation the account accepts; an account this request created
+ * accepts it by setting its password (with `setup`) or by logging in the first time.
+ */
+export const UserCreated = z.object({ invitation: Invitation, setup: OneTimeToken.nullable() });
 export const UserList = z.object({ users: z.array(User) });
 export const UserParams = z.object({ user: Email }).strict();
 export const MembershipParams = z.object({ user: Email, team: TeamName }).strict();
@@ -200,3 +224,42 @@ export const AuditQuery = z
     limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
+
+/** A signed anchor of the chain: the head (kept beside the master key) or a checkpoint. */
+export const AuditAnchorLine = z.object({
+  type: z.enum(['head', 'checkpoint']),
+  seq: z.number().int().describe('the row it anchors (0: the empty log)'),
+  hash: z.string(),
+  at: z.number().int().describe('epoch milliseconds, as signed'),
+  keyId: KeyId.describe('the master key whose derived Ed25519 key signed it'),
+  signature: z.string().describe('Ed25519, base64'),
+});
+export type AuditAnchorLine = z.infer<typeof AuditAnchorLine>;
+/** A public key that verifies anchors, derived from one master key. */
+export const AuditKeyLine = z.object({
+  type: z.literal('key'),
+  keyId: KeyId,
+  publicKey: z.string().describe('Ed25519, SPKI DER, base64'),
+});
+export type AuditKeyLine = z.infer<typeof AuditKeyLine>;
+/** One line of `GET /audit/export`: keys, then the head and the checkpoints, then every row. */
+export const AuditExportLine = z.union([AuditKeyLine, AuditAnchorLine, AuditRow]);
+export type AuditExportLine = z.infer<typeof AuditExportLine>;
+
+export const AuditVerification = z.object({
+  ok: z.boolean(),
+  /** Rows that verify before the first fault (every row when ok). */
+  checked: z.number().int(),
+  /** The first row at fault, when one is. */
+  seq: z.number().int().nullable(),
+  reason: z.string().nullable(),
+  /** The newest row's hash, when ok. */
+  head: z.string().nullable(),
+  /** The row the signed head records, when ok. */
+  anchoredSeq: z.number().int().nullable(),
+  checkpoints: z.number().int(),
+  notes: z.array(z.string()),
+  /** What signs the anchors now: compare it with an exported copy's key. */
+  signingKey: AuditKeyLine.omit({ type: true }),
+});
+export type AuditVerification = z.infer<typeof AuditVerification>;

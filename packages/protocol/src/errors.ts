@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   TEAM_NOT_FOUND: { status: 404, retryable: false },
   PROJECT_NOT_FOUND: { status: 404, retryable: false },
   USER_NOT_FOUND: { status: 404, retryable: false },
+  USER_EXISTS: { status: 409, retryable: false },
+  INVITATION_NOT_FOUND: { status: 404, retryable: false },
   TOKEN_NOT_FOUND: { status: 404, retryable: false },
   KEY_NOT_FOUND: { status: 404, retryable: false },
   KEY_IN_USE: { status: 409, retryable: false },

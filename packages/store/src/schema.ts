@@ -259,6 +259,25 @@ export interface AppSealedTable {
   updated_at: number;
 }
 
+export interface InvitationsTable {
+  id: string;
+  team_id: string;
+  email: string;
+  role: Role;
+  created_account: number;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuditCheckpointsTable {
+  seq: number;
+  hash: string;
+  at: number;
+  key_id: string;
+  signature: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: number;
@@ -286,6 +305,8 @@ export interface Database {
   builds: BuildsTable;
   build_logs: BuildLogsTable;
   app_sealed: AppSealedTable;
+  invitations: InvitationsTable;
+  audit_checkpoints: AuditCheckpointsTable;
   berth_migrations: MigrationsTable;
 }
 
@@ -308,3 +329,5 @@ export type ReleaseSecretsRecord = Selectable<ReleaseSecretsTable>;
 export type AuditLogRecord = Selectable<AuditLogTable>;
 export type BuildsRecord = Selectable<BuildsTable>;
 export type AppSealedRecord = Selectable<AppSealedTable>;
+export type InvitationsRecord = Selectable<InvitationsTable>;
+export type AuditCheckpointsRecord = Selectable<AuditCheckpointsTable>;

@@ -3,6 +3,8 @@ import { migrate } from './migrate.js';
 import { createAppSealedRepo } from './repos/app-sealed.js';
 import { createAppRepo } from './repos/apps.js';
 import { createAuditRepo } from './repos/audit.js';
+import { createAuditCheckpointRepo } from './repos/audit-checkpoints.js';
+import { createInvitationRepo } from './repos/invitations.js';
 import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createEventRepo } from './repos/events.js';
@@ -18,10 +20,14 @@ import { createTokenRepo } from './repos/tokens.js';
 import { createMembershipRepo, createUserRepo } from './repos/users.js';
 import type { Db } from './repos/db.js';
 import type { Database } from './schema.js';
-import type { Repos, Store } from './types.js';
+import type { AuditRow } from './types-audit.js';
+import type { AuditCommitListener, Repos, Store } from './types.js';
 
-/** The repositories over a Kysely instance or one of its transactions. Dialect-free. */
-export function createRepos(db: Db): Repos {
+/**
+ * The repositories over a Kysely instance or one of its transactions. Dialect-free.
+ * `onAppended` sees every audit row this set of repositories appends.
+ */
+export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void> | void): Repos {
   return {
     meta: createMetaRepo(db),
     tenancy: createTenancyRepo(db),
@@ -29,12 +35,14 @@ export function createRepos(db: Db): Repos {
     projects: createProjectRepo(db),
     users: createUserRepo(db),
     memberships: createMembershipRepo(db),
+    invitations: createInvitationRepo(db),
     sessions: createSessionRepo(db),
     oneTimeTokens: createOneTimeTokenRepo(db),
     loginFailures: createLoginFailureRepo(db),
     secrets: createSecretRepo(db),
     releaseSecrets: createReleaseSecretRepo(db),
-    audit: createAuditRepo(db),
+    audit: createAuditRepo(db, onAppended),
+    auditCheckpoints: createAuditCheckpointRepo(db),
     tokens: createTokenRepo(db),
     servers: createServerRepo(db),
     apps: createAppRepo(db),
@@ -59,9 +67,25 @@ export async function createStore(db: Kysely<Database>): Promise<Store> {
     await db.destroy();
     throw err;
   }
+  const listeners: AuditCommitListener[] = [];
+  const committed = async (rows: readonly AuditRow[]): Promise<void> => {
+    const newest = rows.reduce<AuditRow | null>((a, r) => (a && a.seq > r.seq ? a : r), null);
+    if (newest) for (const listener of listeners) await listener(newest);
+  };
   return {
-    ...createRepos(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(createRepos(trx))),
+    // A lone append outside a transaction commits in its own, before onAppended runs.
+    ...createRepos(db, (row) => committed([row])),
+    async transaction(fn) {
+      const appended: AuditRow[] = [];
+      const result = await db
+        .transaction()
+        .execute((trx) => fn(createRepos(trx, (row) => void appended.push(row))));
+      await committed(appended);
+      return result;
+    },
     close: () => db.destroy(),
+    onAuditCommitted(listener) {
+      listeners.push(listener);
+    },
   };
 }

@@ -22,3 +22,23 @@ export interface AuditRepo {
   /** The newest row, or null for an empty log. */
   last(): Promise<AuditRow | null>;
 }
+
+/**
+ * A signed statement that row `seq` of the chain had `hash` (see @berth/core's audit anchors).
+ * Signed outside the store with a key derived from the master key; the store only keeps them.
+ */
+export interface AuditCheckpointRow {
+  seq: number;
+  hash: string;
+  at: number;
+  keyId: string;
+  signature: string;
+}
+
+export interface AuditCheckpointRepo {
+  /** Adds a checkpoint, or replaces the one of its seq (re-signed under a new key). */
+  put(row: AuditCheckpointRow): Promise<void>;
+  /** All of them, oldest first. */
+  list(): Promise<AuditCheckpointRow[]>;
+  latest(): Promise<AuditCheckpointRow | null>;
+}

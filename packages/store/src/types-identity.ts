@@ -124,3 +124,38 @@ export interface LoginFailureRepo {
   /** Drops failures older than `before`, so the table stays small. */
   prune(before: number): Promise<void>;
 }
+
+/**
+ * An invitation of an email into a team with a role. A membership starts as one: the account
+ * with that email accepts it while logged in as itself (or, for an account the invitation
+ * created, by first setting its password or logging in). One per team and email.
+ */
+export interface InvitationRow {
+  id: string;
+  teamId: string;
+  /** Lowercased. */
+  email: string;
+  role: Role;
+  /** The request that invited also created the account. */
+  createdAccount: boolean;
+  /** Who invited, as the audit log names actors (an email or a token's name). */
+  invitedBy: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface InvitationRepo {
+  /**
+   * Invites, or renews the team's invitation of that email (new role, inviter and expiry). A
+   * renewal keeps `createdAccount` when it was set: the account is still the one it created.
+   */
+  put(row: InvitationRow): Promise<InvitationRow>;
+  /** The team's invitation of the email, if unexpired at `now`. */
+  get(teamId: string, email: string, now: number): Promise<InvitationRow | null>;
+  /** Unexpired invitations of an email, oldest first. */
+  listForEmail(email: string, now: number): Promise<InvitationRow[]>;
+  /** Unexpired invitations into a team, oldest first. */
+  listForTeam(teamId: string, now: number): Promise<InvitationRow[]>;
+  /** Removes it (accepted, declined or withdrawn); false when there was none. */
+  remove(teamId: string, email: string): Promise<boolean>;
+}

@@ -1,7 +1,8 @@
 import type { AppSpec } from '@berth/core';
-import type { AuditRepo } from './types-audit.js';
+import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js';
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type {
+  InvitationRepo,
   LoginFailureRepo,
   MembershipRepo,
   OneTimeTokenRepo,
@@ -283,12 +284,14 @@ export interface Repos {
   projects: ProjectRepo;
   users: UserRepo;
   memberships: MembershipRepo;
+  invitations: InvitationRepo;
   sessions: SessionRepo;
   oneTimeTokens: OneTimeTokenRepo;
   loginFailures: LoginFailureRepo;
   secrets: SecretRepo;
   releaseSecrets: ReleaseSecretRepo;
   audit: AuditRepo;
+  auditCheckpoints: AuditCheckpointRepo;
   tokens: TokenRepo;
   servers: ServerRepo;
   apps: AppRepo;
@@ -304,7 +307,15 @@ export interface Store extends Repos {
   /** Runs fn in one transaction: all of its writes land, or none do. */
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Calls `listener` after each commit that appended audit rows, with the newest of them, and
+   * awaits it before that transaction's promise (or the lone append's) resolves: what the
+   * listener does about a row is done before its caller goes on.
+   */
+  onAuditCommitted(listener: AuditCommitListener): void;
 }
+
+export type AuditCommitListener = (row: AuditRow) => Promise<void>;
 
 export interface SqliteOptions {
   /** Path of the database file; `:memory:` for tests that need no file. */

@@ -1,7 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
-import { verifyAuditChain, type ChainedAuditRecord } from '@berth/core';
-import { sha3_256Hex } from '@berth/crypto';
+import { verifyAuditExport, type AuditAnchor, type AuditExport, type ChainedAuditRecord } from '@berth/core';
+import { sha3_256Hex, verifyAuditSignature } from '@berth/crypto';
+import { AuditExportLine } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import type { CliEnvironment } from '../cli/environment.js';
@@ -37,41 +39,99 @@ export function registerAudit(program: Command, environment: CliEnvironment): vo
 
   withCommon(audit.command('verify'))
     .description(
-      `recompute the hash chain here; exit 0 when intact, ${EXIT.auditBroken} naming the first broken row`,
+      `recompute the hash chain here and compare it with the signed head and checkpoints; exit 0 when intact, ${EXIT.auditBroken} naming the first row edited, deleted (at the end too) or reordered`,
     )
+    .option('--file <file>', 'verify an export written by `berth audit export` instead of asking berthd')
     .action(
-      action(async (opts: CommonOptions) => {
-        const rows: ChainedAuditRecord[] = [];
-        for await (const r of clientFor(environment, opts).exportAudit()) rows.push(r);
-        const verdict = verifyAuditChain(rows, sha3_256Hex);
+      action(async (opts: CommonOptions & { file?: string }) => {
+        const lines = opts.file ? readExportFile(opts.file) : clientFor(environment, opts).exportAudit();
+        const exported = await collectExport(lines);
+        const verdict = verifyAuditExport(exported, { hash: sha3_256Hex, verify: verifyAuditSignature });
+        const keys = exported.keys.map((k) => k.keyId);
         if (opts.json) {
-          printJson(verdict);
+          printJson({ ...verdict, keys });
           return verdict.ok ? EXIT.ok : EXIT.auditBroken;
         }
         if (!verdict.ok) {
+          const where = verdict.seq === null ? '' : ` at row ${verdict.seq}`;
           throw new CliError(
-            `The audit chain is broken at row ${verdict.seq}: ${verdict.reason}`,
+            `The audit log is broken${where}: ${verdict.reason}`,
             EXIT.auditBroken,
             `${verdict.checked} row(s) before it verify`,
           );
         }
         process.stdout.write(
-          `The audit chain is intact: ${verdict.checked} row(s), head ${verdict.head.slice(0, 16)}…\n`,
+          `The audit chain is intact: ${verdict.checked} row(s), head ${verdict.head.slice(0, 16)}…, ` +
+            `anchored at row ${verdict.anchoredSeq} by the signed head, ${verdict.checkpoints} checkpoint(s); ` +
+            `signed with ${keys.join(', ')}\n`,
         );
+        for (const note of verdict.notes) process.stdout.write(`note: ${note}\n`);
       }),
     );
 
   withCommon(audit.command('export'))
-    .description('every row with its hashes as JSON lines, to check the chain elsewhere')
+    .description(
+      'the public keys, the signed head and checkpoints, and every row with its hashes, as JSON lines (check it later with: berth audit verify --file FILE)',
+    )
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(
       action(async (opts: CommonOptions & { output?: string }) => {
         const out = opts.output ? createWriteStream(opts.output, { mode: 0o600 }) : process.stdout;
-        for await (const r of clientFor(environment, opts).exportAudit()) out.write(`${JSON.stringify(r)}\n`);
+        for await (const line of clientFor(environment, opts).exportAudit())
+          out.write(`${JSON.stringify(line)}\n`);
         if (out !== process.stdout) {
           out.end();
           await finished(out);
         }
       }),
     );
+}
+
+/** Sorts the lines of an export into its parts. */
+async function collectExport(lines: AsyncIterable<AuditExportLine>): Promise<AuditExport> {
+  const out = { keys: [] as AuditExport['keys'][number][], head: null as AuditAnchor | null };
+  const checkpoints: AuditAnchor[] = [];
+  const rows: ChainedAuditRecord[] = [];
+  for await (const line of lines) {
+    if (!('type' in line)) rows.push(line);
+    else if (line.type === 'key') out.keys.push({ keyId: line.keyId, publicKey: line.publicKey });
+    else if (line.type === 'head') out.head = anchorOf(line);
+    else checkpoints.push(anchorOf(line));
+  }
+  return { ...out, checkpoints, rows };
+}
+
+const anchorOf = (l: AuditAnchor): AuditAnchor => ({
+  seq: l.seq,
+  hash: l.hash,
+  at: l.at,
+  keyId: l.keyId,
+  signature: l.signature,
+});
+
+async function* readExportFile(file: string): AsyncGenerator<AuditExportLine> {
+  let n = 0;
+  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    n += 1;
+    if (text.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new CliError(
+        `Line ${n} of ${file} is not JSON`,
+        EXIT.userError,
+        'Write an export with: berth audit export -o FILE',
+      );
+    }
+    const line = AuditExportLine.safeParse(parsed);
+    if (!line.success) {
+      throw new CliError(
+        `Line ${n} of ${file} is not a line of an audit export`,
+        EXIT.userError,
+        'Write an export with: berth audit export -o FILE',
+      );
+    }
+    yield line.data;
+  }
 }

@@ -34,6 +34,15 @@ export function registerSession(program: Command, environment: CliEnvironment): 
             memberships: session.user.memberships,
           });
         process.stdout.write(`Logged in to ${url} as ${session.user.email} until ${session.expiresAt}\n`);
+        const pending = await clientFor(environment, { ...opts, token: session.token ?? '' })
+          .listInvitations()
+          .catch(() => []);
+        if (pending.length > 0) {
+          const teams = pending.map((i) => i.team).join(', ');
+          process.stdout.write(
+            `You are invited into ${teams}: berth invitations list, then berth invitations accept TEAM\n`,
+          );
+        }
       }),
     );
 
@@ -57,7 +66,8 @@ export function registerSession(program: Command, environment: CliEnvironment): 
       action(async (opts: CommonOptions) => {
         const me = await clientFor(environment, opts).whoami();
         if (opts.json) return printJson(me);
-        process.stdout.write(`${me.kind === 'user' ? 'user' : 'token'} ${me.name}\n`);
+        const owner = me.installationOwner ? ' (installation owner: manages every team)' : '';
+        process.stdout.write(`${me.kind === 'user' ? 'user' : 'token'} ${me.name}${owner}\n`);
         printTable(
           me.memberships.map((m) => [m.team, m.role]),
           ['TEAM', 'ROLE'],

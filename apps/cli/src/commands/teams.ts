@@ -6,7 +6,9 @@ import { printJson, printTable } from '../cli/output.js';
 export function registerTeams(program: Command, environment: CliEnvironment): void {
   const teams = program.command('teams').description('teams: who owns which apps');
   withCommon(teams.command('create <name>'))
-    .description('create a team (owners of the default team); you become its owner')
+    .description(
+      'create a team (installation owners, who manage every team; a user who creates it is also its owner)',
+    )
     .action(
       action(async (name: string, opts: CommonOptions) => {
         const team = await clientFor(environment, opts).createTeam(name);
@@ -16,7 +18,7 @@ export function registerTeams(program: Command, environment: CliEnvironment): vo
     );
   withCommon(teams.command('list'))
     .alias('ls')
-    .description('the teams you belong to, with your role')
+    .description('the teams you belong to, with your role (an installation owner: every team)')
     .action(
       action(async (opts: CommonOptions) => {
         const list = await clientFor(environment, opts).listTeams();

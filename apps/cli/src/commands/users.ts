@@ -15,7 +15,9 @@ export function registerUsers(program: Command, environment: CliEnvironment): vo
   const users = program.command('users').description('people who can log in, and their roles per team');
 
   withCommon(users.command('create <email>'))
-    .description('create a user with a role in a team; prints a one-time setup token unless --password-stdin')
+    .description(
+      'invite an email into a team, creating its account if it has none; prints a one-time setup token unless --password-stdin',
+    )
     .requiredOption('--role <role>', `${ROLES.join(', ')}`, parseRole)
     .option('--team <team>', 'the team (default: yours)')
     .option('--password-stdin', 'set the password now, read from stdin')
@@ -33,13 +35,19 @@ export function registerUsers(program: Command, environment: CliEnvironment): vo
             ...(password !== undefined && { password }),
           });
           if (opts.json) return printJson(created);
-          const m = created.user.memberships.map((x) => `${x.role} in ${x.team}`).join(', ');
-          process.stdout.write(`Created ${created.user.email} (${m})\n`);
-          if (created.setup) {
-            process.stdout.write(
-              `Give them this one-time setup token (valid until ${created.setup.expiresAt}); they set a password with:\n  berth password set ${created.setup.token}\n`,
-            );
-          }
+          const { invitation: inv, setup } = created;
+          process.stdout.write(
+            `Invited ${inv.email} into ${inv.team} as ${inv.role} (until ${inv.expiresAt})\n`,
+          );
+          // The same words whether or not the email has an account: the answer does not say.
+          process.stdout.write(
+            setup
+              ? `A new account sets its password with this one-time token (valid until ${setup.expiresAt}), which also joins the team:\n  berth password set ${setup.token}\n`
+              : 'A new account joins the team when it first logs in.\n',
+          );
+          process.stdout.write(
+            `An existing account joins by logging in and running: berth invitations accept ${inv.team}\n`,
+          );
         },
       ),
     );
@@ -63,19 +71,23 @@ export function registerUsers(program: Command, environment: CliEnvironment): vo
     );
 
   withCommon(users.command('grant <email>'))
-    .description('add a user to a team, or change their role there')
+    .description("change a member's role in a team, or invite anyone else into it (they accept)")
     .requiredOption('--team <team>', 'the team')
     .requiredOption('--role <role>', `${ROLES.join(', ')}`, parseRole)
     .action(
       action(async (email: string, opts: CommonOptions & { team: string; role: Role }) => {
-        const user = await clientFor(environment, opts).grant(email, opts.team, opts.role);
-        if (opts.json) return printJson(user);
-        process.stdout.write(`${user.email} is ${opts.role} in ${opts.team}\n`);
+        const granted = await clientFor(environment, opts).grant(email, opts.team, opts.role);
+        if (opts.json) return printJson(granted);
+        process.stdout.write(
+          'memberships' in granted
+            ? `${granted.email} is ${opts.role} in ${opts.team}\n`
+            : `Invited ${granted.email} into ${granted.team} as ${granted.role}; they accept with: berth invitations accept ${granted.team}\n`,
+        );
       }),
     );
 
   withCommon(users.command('revoke <email>'))
-    .description('remove a user from a team')
+    .description('remove a user from a team, or withdraw their invitation to it')
     .requiredOption('--team <team>', 'the team')
     .action(
       action(async (email: string, opts: CommonOptions & { team: string }) => {

@@ -2,7 +2,7 @@ import { hashToken, verifyCsrfToken } from '@berth/crypto';
 import { BerthError, type Role } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from './policy.js';
+import { toEffectiveRoles, type Principal, type Roles } from './policy.js';
 
 export const SESSION_COOKIE = 'berth_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -17,7 +17,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * cookie. Cookie-authenticated changes must carry the CSRF token, so another site cannot make
  * a logged-in browser act.
  */
-export async function authenticate(request: FastifyRequest, store: Store, now: number): Promise<Principal> {
+export async function authenticate(
+  request: FastifyRequest,
+  store: Store,
+  now: number,
+  defaultTeamId: string,
+): Promise<Principal> {
   const bearer = bearerToken(request.headers.authorization);
   const cookie = bearer === null ? cookieToken(request.headers.cookie) : null;
   const token = bearer ?? cookie;
@@ -48,10 +53,19 @@ export async function authenticate(request: FastifyRequest, store: Store, now: n
       });
     }
   }
-  return principal;
+  return withEffectiveRoles(store, principal, defaultTeamId);
 }
 
-async function fromApiToken(store: Store, hash: string, now: number): Promise<Principal | null> {
+type Held = Omit<Principal, 'roles' | 'installationOwner'>;
+
+/** Every team is read only for an installation owner, who acts as the owner of each. */
+async function withEffectiveRoles(store: Store, held: Held, defaultTeamId: string): Promise<Principal> {
+  const owner = held.memberships.get(defaultTeamId) === 'owner';
+  const teamIds = owner ? (await store.teams.list()).map((t) => t.id) : [];
+  return { ...held, ...toEffectiveRoles(held.memberships, defaultTeamId, teamIds) };
+}
+
+async function fromApiToken(store: Store, hash: string, now: number): Promise<Held | null> {
   const row = await store.tokens.findByHash(hash);
   if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   if (row.lastUsedAt === null || now - row.lastUsedAt > TOUCH_EVERY_MS) await store.tokens.touch(row.id, now);
@@ -59,7 +73,7 @@ async function fromApiToken(store: Store, hash: string, now: number): Promise<Pr
     kind: 'token',
     id: row.id,
     name: row.name,
-    roles: new Map([[row.teamId, row.role]]),
+    memberships: new Map([[row.teamId, row.role]]),
     sessionId: null,
     viaCookie: false,
   };
@@ -70,17 +84,17 @@ async function fromSession(
   hash: string,
   now: number,
   viaCookie: boolean,
-): Promise<Principal | null> {
+): Promise<Held | null> {
   const session = await store.sessions.findByHash(hash);
   if (!session || session.revokedAt !== null || session.expiresAt <= now) return null;
   const user = await store.users.get(session.userId);
   if (!user || user.disabledAt !== null) return null;
   if (session.lastUsedAt === null || now - session.lastUsedAt > TOUCH_EVERY_MS)
     await store.sessions.touch(session.id, now);
-  const roles = new Map<string, Role>(
+  const memberships: Roles = new Map<string, Role>(
     (await store.memberships.listForUser(user.id)).map((m) => [m.teamId, m.role]),
   );
-  return { kind: 'user', id: user.id, name: user.email, roles, sessionId: session.id, viaCookie };
+  return { kind: 'user', id: user.id, name: user.email, memberships, sessionId: session.id, viaCookie };
 }
 
 function bearerToken(header: string | undefined): string | null {

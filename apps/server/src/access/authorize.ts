@@ -1,5 +1,5 @@
 import { BerthError, type ErrorCode, type Role } from '@berth/protocol';
-import type { AppRow, DeploymentRow, Store, TeamRow } from '@berth/store';
+import type { AppRow, DeploymentRow, InvitationRow, Store, TeamRow } from '@berth/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from './authenticate.js';
 import { can, isInstallationOwner, roleIn, type Permission, type Principal } from './policy.js';
@@ -16,7 +16,9 @@ export type Access =
   | { kind: 'installation' }
   | { kind: 'app'; permission: Permission }
   | { kind: 'deployment'; permission: Permission }
-  | { kind: 'team'; permission: Permission; source: 'body' | 'query' | 'param' };
+  | { kind: 'team'; permission: Permission; source: 'body' | 'query' | 'param' }
+  /** The caller's own invitation into the team of the `team` path parameter (users only). */
+  | { kind: 'invitation' };
 
 /** What the access check found, for the handler to use instead of looking it up again. */
 export interface Scope {
@@ -25,6 +27,7 @@ export interface Scope {
   role: Role | null;
   app: AppRow | null;
   deployment: DeploymentRow | null;
+  invitation: InvitationRow | null;
 }
 
 declare module 'fastify' {
@@ -54,7 +57,7 @@ export function registerAccess(app: FastifyInstance, deps: AccessDeps): void {
     if (request.is404) return;
     const access = request.routeOptions.config.access;
     if (access?.kind === 'public') return;
-    request.principal = await authenticate(request, deps.store, deps.clock());
+    request.principal = await authenticate(request, deps.store, deps.clock(), deps.defaultTeamId);
   });
   app.addHook('preHandler', async (request) => {
     if (request.is404) return;
@@ -78,7 +81,7 @@ async function resolveScope(
   access: Access | undefined,
   deps: AccessDeps,
 ): Promise<Scope> {
-  const scope: Scope = { principal, team: null, role: null, app: null, deployment: null };
+  const scope: Scope = { principal, team: null, role: null, app: null, deployment: null, invitation: null };
   // Set before the checks: a refusal in a team the principal can see is audited in that team.
   request.scope = scope;
   switch (access?.kind) {
@@ -128,7 +131,27 @@ async function resolveScope(
         {},
       );
     }
+    case 'invitation':
+      return ownInvitation(scope, field(request.params, 'team') ?? '', deps);
   }
+}
+
+/**
+ * An invitation is the invited account's alone: anyone else, and a token, finds none (404), as
+ * for a team that does not exist. Accepting or declining is recorded in the inviting team.
+ */
+async function ownInvitation(scope: Scope, teamName: string, deps: AccessDeps): Promise<Scope> {
+  const team = await deps.store.teams.getByName(teamName);
+  const invitation =
+    team && scope.principal.kind === 'user'
+      ? await deps.store.invitations.get(team.id, scope.principal.name, deps.clock())
+      : null;
+  if (!team || !invitation) {
+    throw new BerthError('INVITATION_NOT_FOUND', `You have no invitation to team "${teamName}"`, {
+      hint: 'List yours with: berth invitations list',
+    });
+  }
+  return { ...scope, team, invitation };
 }
 
 const NOT_FOUND_HINTS: Partial<Record<ErrorCode, string>> = {
@@ -156,12 +179,19 @@ function inTeam(
       hint: 'Ask an owner or admin of the team for a role that does',
     });
   }
-  return { ...scope, team, role, app: found.app ?? null, deployment: found.deployment ?? null };
+  return {
+    ...scope,
+    team,
+    role,
+    app: found.app ?? null,
+    deployment: found.deployment ?? null,
+    invitation: null,
+  };
 }
 
 /** The team a request means when it names none: the token's team, or the user's default/first. */
 async function homeTeam(principal: Principal, deps: AccessDeps): Promise<TeamRow | null> {
-  const ids = [...principal.roles.keys()];
+  const ids = [...principal.memberships.keys()];
   const id = ids.includes(deps.defaultTeamId) ? deps.defaultTeamId : ids.sort()[0];
   return id ? deps.store.teams.get(id) : null;
 }
@@ -194,4 +224,13 @@ export function scopeRole(request: FastifyRequest): Role {
   const role = scopeOf(request).role;
   if (!role) throw new BerthError('INTERNAL', 'this route has no role in scope');
   return role;
+}
+
+/**
+ * Whether the request's principal may read log output in its scope: the one rule for the log
+ * routes and for the log lines a deployment's or build's error carries.
+ */
+export function mayReadLogs(request: FastifyRequest): { logs: boolean } {
+  const role = scopeOf(request).role;
+  return { logs: role !== null && can(role, 'app:logs') };
 }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { ErrorCode, Role } from '@berth/protocol';
+import type { ErrorCode } from '@berth/protocol';
 import { assertSameDb } from './test-support/db-snapshot.js';
 import { validRequestOf } from './test-support/fixtures.js';
 import { hostileRequests, PWNED, type Base, type HostileRequest } from './test-support/hostile-walk.js';
 import { API, expectProblem, type Res } from './test-support/http.js';
 import { listOperations, type Operation } from './test-support/openapi.js';
-import { expectationOf, isAllowed } from './test-support/rbac-matrix.js';
+import { cellFor, expectationOf, isAllowed } from './test-support/rbac-matrix.js';
 import { APP_A, createWorld, type Actor, type World } from './test-support/rbac-world.js';
 
 /**
@@ -52,7 +52,7 @@ interface Want {
   own: boolean;
 }
 
-function wantOf(op: Operation, role: Role | null, h: HostileRequest): Want {
+function wantOf(op: Operation, actor: Actor | null, h: HostileRequest): Want {
   const o = h.outcome;
   switch (o.kind) {
     case 'too-large':
@@ -68,7 +68,7 @@ function wantOf(op: Operation, role: Role | null, h: HostileRequest): Want {
         : { statuses: [404], code: 'ROUTE_NOT_FOUND', own: false };
     case 'valid': {
       const e = expectationOf(op.operationId);
-      const cell = role === null ? 'ok' : e.own[role];
+      const cell = actor === null ? 'ok' : cellFor(e.own[actor.role], actor.kind);
       if (o.retarget || cell === '404')
         return { statuses: [404], ...(e.notFound && { code: e.notFound }), own: false };
       if (cell === '403') return { statuses: [403], code: 'FORBIDDEN', own: false };
@@ -113,7 +113,7 @@ async function walk(op: Operation, requests: HostileRequest[], actor: Actor | nu
     if (wrong) failures.push(`${h.label}: ${wrong}`);
     return res;
   };
-  const wants = requests.map((h) => [h, wantOf(op, actor?.role ?? null, h)] as const);
+  const wants = requests.map((h) => [h, wantOf(op, actor, h)] as const);
   // Everything that must be refused, against one snapshot; then each that may succeed on its own.
   const before = w.api.db.take();
   for (const [h, want] of wants.filter(([, x]) => !x.own)) await send(h, want);

@@ -67,6 +67,7 @@ test('browser login: an HttpOnly, SameSite=Lax cookie, not Secure over plain htt
     kind: 'user',
     name: 'web@example.com',
     memberships: [{ team: 'default', role: 'admin' }],
+    installationOwner: false,
   });
 });
 

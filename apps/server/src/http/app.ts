@@ -23,6 +23,7 @@ import { identityRoutes } from './routes/identity.js';
 import { secretAndAuditRoutes } from './routes/secrets-audit.js';
 import { tokenAndTeamRoutes } from './routes/tokens-teams.js';
 import { userRoutes } from './routes/users.js';
+import { invitationRoutes } from './routes/invitations.js';
 import { appRoutes } from './routes/apps.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
@@ -112,6 +113,7 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(appConfigRoutes(ctx));
       await api.register(identityRoutes(ctx));
       await api.register(userRoutes(ctx));
+      await api.register(invitationRoutes(ctx));
       await api.register(tokenAndTeamRoutes(ctx));
       await api.register(secretAndAuditRoutes(ctx));
       await api.register(buildRoutes(ctx));

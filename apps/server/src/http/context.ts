@@ -1,6 +1,7 @@
 import type { App, Deployment, ReplicaStatus } from '@berth/protocol';
 import type { AppRow, DeploymentRow, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
+import type { AuditAnchors } from '../audit/anchor.js';
 import type { ArchiveStore } from '../builds/archives.js';
 import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
@@ -21,8 +22,10 @@ export interface RouteContext {
   config: ServerConfig;
   clock: () => number;
   defaults: { teamId: string; projectId: string };
+  anchors: AuditAnchors;
   appView(app: AppRow): Promise<App>;
-  deploymentView(d: DeploymentRow): Promise<Deployment>;
+  /** `logs`: whether the reader may see log output (see mayReadLogs); without, error.logs is empty. */
+  deploymentView(d: DeploymentRow, reader: { logs: boolean }): Promise<Deployment>;
 }
 
 export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploymentView'>): RouteContext {
@@ -67,7 +70,7 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
         config,
       );
     },
-    async deploymentView(d) {
+    async deploymentView(d, reader) {
       const app = await store.apps.getById(d.appId);
       const release = await store.releases.get(d.releaseId);
       const build = d.buildId ? await store.builds.get(d.buildId) : null;
@@ -76,6 +79,7 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
         { name: app?.name ?? '?' },
         { version: release?.version ?? 0 },
         build && { id: build.id, number: build.number },
+        reader,
       );
     },
   };

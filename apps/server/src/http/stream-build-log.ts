@@ -35,7 +35,7 @@ export async function streamBuildLog(
         }
       } while (page.length === PAGE);
       if (!o.follow || TERMINAL_BUILD_STATUSES.includes(build.status)) {
-        write({ type: 'end', build: toBuildView(build, { name: o.appName }) });
+        write({ type: 'end', build: toBuildView(build, { name: o.appName }, { logs: true }) });
         break;
       }
       await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);

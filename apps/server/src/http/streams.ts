@@ -2,6 +2,8 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, type DeploymentStreamLine, type LogLine } from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mayReadLogs } from '../access/authorize.js';
+import { auditExportLines } from '../audit/verify.js';
 import type { RouteContext } from './context.js';
 
 /**
@@ -49,7 +51,7 @@ export async function streamDeploymentEvents(
       const done = !d || d.status === 'succeeded' || d.status === 'failed';
       if (d && (done || !follow)) {
         // Events written in the same transaction as the final status are already flushed above.
-        write({ type: 'end', deployment: await ctx.deploymentView(d) });
+        write({ type: 'end', deployment: await ctx.deploymentView(d, mayReadLogs(request)) });
         break;
       }
       if (!d) break;
@@ -88,7 +90,10 @@ export async function streamLogs(
   return reply;
 }
 
-/** Every audit row, oldest first, read in pages so a long log never sits in memory at once. */
+/**
+ * The audit log to verify elsewhere: the keys that verify its anchors, the signed head and
+ * checkpoints, then every row, oldest first, read in pages so a long log never sits in memory.
+ */
 export async function streamAuditExport(
   ctx: RouteContext,
   request: FastifyRequest,
@@ -96,12 +101,9 @@ export async function streamAuditExport(
 ): Promise<FastifyReply> {
   const { out, gone } = ndjson(request, reply);
   try {
-    let after = 0;
-    while (!gone.aborted) {
-      const rows = await ctx.store.audit.list({ afterSeq: after, limit: 1000 });
-      if (rows.length === 0) break;
-      out.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-      after = rows[rows.length - 1]?.seq ?? after;
+    for await (const lines of auditExportLines(ctx.store, ctx.anchors)) {
+      if (gone.aborted) break;
+      out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
     }
   } finally {
     out.end();

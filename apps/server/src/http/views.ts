@@ -5,6 +5,7 @@ import type {
   Build,
   BuilderName,
   Deployment,
+  DeploymentError,
   Release,
   ReleaseSummary,
   ReplicaStatus,
@@ -87,11 +88,22 @@ export function toAppView(
   };
 }
 
+/**
+ * Log output (an app's containers, a build's steps) is for those who may read logs: the error of
+ * a deployment or a build carries its last lines, so without that permission they are left out,
+ * and the log routes and these records follow one rule.
+ */
+export const toErrorView = (
+  error: DeploymentError | null,
+  reader: { logs: boolean },
+): DeploymentError | null => (error && !reader.logs ? { ...error, logs: [] } : error);
+
 export function toDeploymentView(
   d: DeploymentRow,
   app: { name: string },
   release: { version: number },
   build: { id: string; number: number } | null,
+  reader: { logs: boolean },
 ): Deployment {
   return {
     id: d.id,
@@ -103,14 +115,14 @@ export function toDeploymentView(
     status: d.status,
     replicas: d.replicas,
     build,
-    error: d.error,
+    error: toErrorView(d.error, reader),
     createdAt: iso(d.createdAt),
     startedAt: isoOrNull(d.startedAt),
     finishedAt: isoOrNull(d.finishedAt),
   };
 }
 
-export function toBuildView(b: BuildRow, app: { name: string }): Build {
+export function toBuildView(b: BuildRow, app: { name: string }, reader: { logs: boolean }): Build {
   return {
     id: b.id,
     appName: app.name,
@@ -126,7 +138,7 @@ export function toBuildView(b: BuildRow, app: { name: string }): Build {
     builder: b.builder as BuilderName | null,
     image: b.image,
     imageId: b.imageId,
-    error: b.error,
+    error: toErrorView(b.error, reader),
     deploymentId: b.deploymentId,
     createdAt: iso(b.createdAt),
     startedAt: isoOrNull(b.startedAt),

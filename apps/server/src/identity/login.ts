@@ -3,6 +3,7 @@ import { BerthError, type SessionCreate } from '@berth/protocol';
 import type { SessionRow, Store, UserRow } from '@berth/store';
 import type { AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
+import { acceptOwnCreation } from './invitations.js';
 
 /**
  * Logging in. Failures are counted per account and per address; past the limit the answer is
@@ -22,6 +23,8 @@ export interface LoginResult {
   /** The bearer (cli) or cookie (browser) value; shown once. */
   token: string;
   csrfToken: string | null;
+  /** The teams the user is in after logging in. */
+  teams: ReadonlySet<string>;
 }
 
 export async function login(
@@ -56,18 +59,14 @@ export async function login(
     lastUsedAt: now,
     revokedAt: null,
   };
-  await store.transaction(async (tx) => {
+  const self = { ...intent, actorKind: 'user' as const, actorId: user.id, actorName: user.email };
+  const teams = await store.transaction(async (tx) => {
     await tx.loginFailures.clear(keys[0] ?? '');
     await tx.sessions.create(session);
-    await tx.audit.append({
-      ...intent,
-      actorKind: 'user',
-      actorId: user.id,
-      actorName: user.email,
-      at: now,
-      outcome: 'ok',
-      detail: { mode },
-    });
+    await tx.audit.append({ ...self, at: now, outcome: 'ok', detail: { mode } });
+    // The first login of an account made with a password accepts the invitation it came with.
+    await acceptOwnCreation(tx, now, user, self);
+    return new Set((await tx.memberships.listForUser(user.id)).map((m) => m.teamId));
   });
   await store.loginFailures.prune(now - LOGIN_WINDOW_MS);
   return {
@@ -75,6 +74,7 @@ export async function login(
     session,
     token,
     csrfToken: mode === 'browser' ? csrfTokenFor(Buffer.from(token), session.id) : null,
+    teams,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_trust.js';
 import * as m0003 from './0003_builds.js';
+import * as m0004 from './0004_accounts.js';
 import * as m0006 from './0006_runtime_limits.js';
 
 export interface Migration {
@@ -17,5 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_initial', up: m0001.up },
   { name: '0002_trust', up: m0002.up },
   { name: '0003_builds', up: m0003.up },
+  { name: '0004_accounts', up: m0004.up },
   { name: '0006_runtime_limits', up: m0006.up },
 ];

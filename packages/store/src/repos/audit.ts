@@ -13,11 +13,15 @@ const NO_HEAD = '';
 
 const sha3 = (input: string): string => createHash('sha3-256').update(input).digest('hex');
 
-export function createAuditRepo(db: Db): AuditRepo {
+export function createAuditRepo(db: Db, onAppended?: (row: AuditRow) => Promise<void> | void): AuditRepo {
   return {
     // In its own transaction when the caller has none: reading the last row and writing the
     // next must not interleave with another appender, or two rows would share a previous hash.
-    append: (entry) => atomically(db, (trx) => appendIn(trx, entry)),
+    async append(entry) {
+      const row = await atomically(db, (trx) => appendIn(trx, entry));
+      await onAppended?.(row);
+      return row;
+    },
 
     async list({ afterSeq, limit, teamIds }) {
       if (teamIds?.length === 0) return [];

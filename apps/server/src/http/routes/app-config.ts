@@ -11,7 +11,7 @@ import {
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopeApp } from '../../access/authorize.js';
+import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
@@ -68,7 +68,10 @@ export const appConfigRoutes =
           intentOf(request, `app:${request.params.app}`, { keys }),
         );
         request.audited = true;
-        return { env: row.env, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+        return {
+          env: row.env,
+          deployment: deployment ? await ctx.deploymentView(deployment, mayReadLogs(request)) : null,
+        };
       },
     );
 
@@ -105,7 +108,7 @@ export const appConfigRoutes =
         return {
           replicas: deployment ? deployment.replicas : row.replicas,
           limits: row.limits,
-          deployment: deployment ? await ctx.deploymentView(deployment) : null,
+          deployment: deployment ? await ctx.deploymentView(deployment, mayReadLogs(request)) : null,
         };
       },
     );

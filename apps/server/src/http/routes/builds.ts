@@ -11,7 +11,7 @@ import {
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopeApp } from '../../access/authorize.js';
+import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf, recordDone } from '../../audit/intent.js';
 import { createId } from '../../ids.js';
 import { idempotencyOf } from '../../deploy/service.js';
@@ -43,7 +43,7 @@ export const buildRoutes =
       async (request) => {
         const appRow = scopeApp(request);
         const rows = await ctx.store.builds.list(appRow.id, 100);
-        return { builds: rows.map((b) => toBuildView(b, appRow)) };
+        return { builds: rows.map((b) => toBuildView(b, appRow, mayReadLogs(request))) };
       },
     );
 
@@ -63,6 +63,7 @@ export const buildRoutes =
         return toBuildView(
           await requireBuild(ctx, appRow.id, appRow.name, Number(request.params.number)),
           appRow,
+          mayReadLogs(request),
         );
       },
     );
@@ -126,7 +127,7 @@ export const buildRoutes =
         });
         request.audited = true;
         ctx.builds.cancel(build.id);
-        return reply.status(202).send(toBuildView(updated, appRow));
+        return reply.status(202).send(toBuildView(updated, appRow, mayReadLogs(request)));
       },
     );
 
@@ -169,7 +170,7 @@ export const buildRoutes =
           request.audited = true;
           // A replayed upload keeps the first one's archive; this copy is not needed.
           if (d.buildId !== buildId) await ctx.archives.remove(buildId);
-          return reply.status(202).send(await ctx.deploymentView(d));
+          return reply.status(202).send(await ctx.deploymentView(d, mayReadLogs(request)));
         } catch (err) {
           await ctx.archives.remove(buildId);
           throw err;

@@ -11,7 +11,7 @@ import {
   BerthError,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
-import { scopeApp } from '../../access/authorize.js';
+import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
@@ -49,7 +49,7 @@ export const deploymentRoutes =
           }),
         );
         request.audited = true;
-        return reply.status(202).send(await ctx.deploymentView(d));
+        return reply.status(202).send(await ctx.deploymentView(d, mayReadLogs(request)));
       },
     );
 
@@ -67,7 +67,9 @@ export const deploymentRoutes =
       async (request) => {
         const appRow = scopeApp(request);
         const rows = await ctx.store.deployments.list(appRow.id, 100);
-        return { deployments: await Promise.all(rows.map((d) => ctx.deploymentView(d))) };
+        return {
+          deployments: await Promise.all(rows.map((d) => ctx.deploymentView(d, mayReadLogs(request)))),
+        };
       },
     );
 
@@ -95,7 +97,7 @@ export const deploymentRoutes =
           intentOf(request, `app:${request.params.app}`, { toVersion: body.toVersion ?? null }),
         );
         request.audited = true;
-        return reply.status(202).send(await ctx.deploymentView(d));
+        return reply.status(202).send(await ctx.deploymentView(d, mayReadLogs(request)));
       },
     );
 
@@ -114,7 +116,7 @@ export const deploymentRoutes =
         const d = await requireDeployment(ctx, request.params.id);
         const events = await ctx.store.events.list(d.id, 0);
         return {
-          ...(await ctx.deploymentView(d)),
+          ...(await ctx.deploymentView(d, mayReadLogs(request))),
           events: events.map((e) => ({
             seq: e.seq,
             at: new Date(e.at).toISOString(),

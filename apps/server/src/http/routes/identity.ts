@@ -52,7 +52,8 @@ export const identityRoutes =
           token: result.session.kind === 'cli' ? result.token : null,
           csrfToken: result.csrfToken,
           expiresAt: new Date(result.session.expiresAt).toISOString(),
-          user: await toUserView(ctx.store, result.user),
+          // Its own account: every team it is in.
+          user: await toUserView(ctx.store, result.user, result.teams),
         });
       },
     );
@@ -86,11 +87,16 @@ export const identityRoutes =
       async (request) => {
         const { principal } = scopeOf(request);
         const memberships = [];
-        for (const [teamId, role] of principal.roles) {
+        for (const [teamId, role] of principal.memberships) {
           const team = await ctx.store.teams.get(teamId);
           if (team) memberships.push({ team: team.name, role });
         }
-        return { kind: principal.kind, name: principal.name, memberships };
+        return {
+          kind: principal.kind,
+          name: principal.name,
+          memberships,
+          installationOwner: principal.installationOwner,
+        };
       },
     );
 

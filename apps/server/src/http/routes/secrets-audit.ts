@@ -1,7 +1,9 @@
 import {
   AppParams,
+  AuditExportLine,
   AuditList,
   AuditQuery,
+  AuditVerification,
   Deployment,
   KeyList,
   KeyParams,
@@ -13,9 +15,10 @@ import { requestDigest } from '@berth/crypto';
 import type { SecretRow } from '@berth/store';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopeApp, scopeOf } from '../../access/authorize.js';
+import { scopeApp, scopeOf, mayReadLogs } from '../../access/authorize.js';
 import { isInstallationOwner, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
+import { verifyAudit } from '../../audit/verify.js';
 import type { RouteContext } from '../context.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
 import { streamAuditExport } from '../streams.js';
@@ -80,7 +83,10 @@ export const secretAndAuditRoutes =
         );
         request.audited = true;
         const secrets = (await ctx.secrets.list(row)).map(toSecretInfo);
-        return { secrets, deployment: deployment ? await ctx.deploymentView(deployment) : null };
+        return {
+          secrets,
+          deployment: deployment ? await ctx.deploymentView(deployment, mayReadLogs(request)) : null,
+        };
       },
     );
 
@@ -110,6 +116,8 @@ export const secretAndAuditRoutes =
       async (request) => {
         const result = await ctx.secrets.rotate(intentOf(request, null));
         request.audited = true;
+        // The audit anchors follow the keys: signed again under the new one, so the old one can retire.
+        await ctx.anchors.resign();
         return result;
       },
     );
@@ -164,14 +172,29 @@ export const secretAndAuditRoutes =
           operationId: 'exportAudit',
           tags: ['audit'],
           summary:
-            'NDJSON stream of every audit row with its hashes, oldest first, to verify the chain elsewhere',
+            'NDJSON stream to verify the log elsewhere: the public keys, the signed head and checkpoints, then every row with its hashes, oldest first',
           response: {
-            200: ndjsonResponse('One audit row per line', AuditList.shape.rows.element),
+            200: ndjsonResponse('A key, an anchor or a row per line', AuditExportLine),
             ...problemResponses,
           },
         },
       },
       async (request, reply) => streamAuditExport(ctx, request, reply),
+    );
+
+    app.get(
+      '/audit/verify',
+      {
+        config: { access: { kind: 'installation' } },
+        schema: {
+          operationId: 'verifyAudit',
+          tags: ['audit'],
+          summary:
+            'Recompute the chain and compare it with the signed head kept beside the master key and the signed checkpoints: an edited, deleted (also at the end) or reordered row is named',
+          response: { 200: AuditVerification, ...problemResponses },
+        },
+      },
+      async () => verifyAudit(ctx.store, ctx.anchors),
     );
     done();
   };

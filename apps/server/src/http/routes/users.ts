@@ -1,5 +1,6 @@
 import {
   BerthError,
+  Invitation,
   MembershipParams,
   MembershipPut,
   OneTimeToken,
@@ -12,16 +13,9 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeOf, scopeRole, scopeTeam } from '../../access/authorize.js';
-import { mayGrant, roleIn, teamsWith } from '../../access/policy.js';
+import { resetRight, teamsManagedBy } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
-import {
-  createUser,
-  grant,
-  issueReset,
-  requireUser,
-  revokeMembership,
-  toUserView,
-} from '../../identity/users.js';
+import { createUser, grant, issueReset, revokeMembership, toUserView } from '../../identity/users.js';
 import type { RouteContext } from '../context.js';
 import { problemResponses } from '../schemas.js';
 
@@ -37,7 +31,7 @@ export const userRoutes =
           operationId: 'createUser',
           tags: ['users'],
           summary:
-            'Create a user with a role in a team; without a password, a one-time setup token comes back',
+            'Invite an email into a team, creating its account when it has none; without a password, a one-time setup token comes back. The answer is the same whether or not the email has an account elsewhere',
           body: UserCreate,
           response: { 201: UserCreated, ...problemResponses },
         },
@@ -48,7 +42,7 @@ export const userRoutes =
           ctx.clock(),
           request.body,
           scopeTeam(request),
-          scopeRole(request),
+          { role: scopeRole(request), name: scopeOf(request).principal.name },
           intentOf(request, null),
         );
         request.audited = true;
@@ -67,11 +61,13 @@ export const userRoutes =
         },
       },
       async (request) => {
-        const managed = new Set(teamsWith(scopeOf(request).principal, 'team:manage'));
+        const { principal } = scopeOf(request);
+        const managed = teamsManagedBy(principal);
         const users = [];
         for (const user of await ctx.store.users.list()) {
           const view = await toUserView(ctx.store, user, managed);
-          if (view.memberships.length > 0) users.push(view);
+          // Installation owners also see accounts that are in no team (yet).
+          if (view.memberships.length > 0 || principal.installationOwner) users.push(view);
         }
         return { users };
       },
@@ -84,25 +80,32 @@ export const userRoutes =
         schema: {
           operationId: 'grantMembership',
           tags: ['users'],
-          summary: "Add a user to a team or change their role there (never above the caller's own role)",
+          summary:
+            "Change a member's role in the team (200), or invite the email into it (202: the account accepts); never above the caller's own role",
           params: MembershipParams,
           body: MembershipPut,
-          response: { 200: User, ...problemResponses },
+          response: {
+            200: User.describe('A member of the team, with its new role'),
+            202: Invitation.describe('Invited: the same answer whether or not the email has an account'),
+            ...problemResponses,
+          },
         },
       },
-      async (request) => {
-        const team = scopeTeam(request);
-        const user = await grant(
+      async (request, reply) => {
+        const { principal } = scopeOf(request);
+        const granted = await grant(
           ctx.store,
           ctx.clock(),
           request.params.user,
-          team,
+          scopeTeam(request),
           request.body.role,
-          scopeRole(request),
-          intentOf(request, `user:${request.params.user}`),
+          { role: scopeRole(request), name: principal.name, visibleTeams: teamsManagedBy(principal) },
+          intentOf(request, `user:${request.params.user.toLowerCase()}`),
         );
         request.audited = true;
-        return user;
+        return granted.kind === 'member'
+          ? reply.status(200).send(granted.user)
+          : reply.status(202).send(granted.invitation);
       },
     );
 
@@ -117,8 +120,9 @@ export const userRoutes =
           operationId: 'revokeMembership',
           tags: ['users'],
           params: MembershipParams,
+          summary: "Remove a member from the team, or withdraw the team's invitation of the email",
           response: {
-            204: z.null().describe('Removed from the team; their sessions ended'),
+            204: z.null().describe('Removed (or the invitation withdrawn)'),
             ...problemResponses,
           },
         },
@@ -130,7 +134,7 @@ export const userRoutes =
           request.params.user,
           scopeTeam(request),
           scopeRole(request),
-          intentOf(request, `user:${request.params.user}`),
+          intentOf(request, `user:${request.params.user.toLowerCase()}`),
         );
         request.audited = true;
         return reply.status(204).send(null);
@@ -145,31 +149,29 @@ export const userRoutes =
           operationId: 'issuePasswordReset',
           tags: ['users'],
           summary:
-            'A single-use, expiring reset token for a user of a team you manage (there is no mail yet)',
+            'A single-use, expiring reset token for a user of a team you manage; an account that is in other teams too needs an owner of each (there is no mail yet)',
           params: UserParams,
           response: { 201: OneTimeToken, ...problemResponses },
         },
       },
       async (request, reply) => {
         const { principal } = scopeOf(request);
-        const user = await requireUser(ctx.store, request.params.user).catch(() => null);
-        // The user is visible to whoever manages one of its teams (as GET /users shows it); of
-        // those, only one holding at least the user's role there may reset its password.
-        const managed = teamsWith(principal, 'team:manage');
-        const visible = user
-          ? (await ctx.store.memberships.listForUser(user.id)).filter((m) => managed.includes(m.teamId))
-          : [];
-        if (!user || visible.length === 0) {
+        const user = await ctx.store.users.getByEmail(request.params.user);
+        const right = user
+          ? resetRight(principal, await ctx.store.memberships.listForUser(user.id))
+          : 'hidden';
+        // An account in none of the caller's teams answers as one that does not exist.
+        if (!user || right === 'hidden') {
           request.denied = user !== null;
-          throw new BerthError('USER_NOT_FOUND', `There is no user ${request.params.user}`);
+          throw new BerthError('USER_NOT_FOUND', `There is no user ${request.params.user}`, {
+            hint: 'List users with: berth users list',
+          });
         }
-        if (!visible.some((m) => mayGrant(roleIn(principal, m.teamId) ?? 'viewer', m.role))) {
+        if (right === 'forbidden') {
           throw new BerthError(
             'FORBIDDEN',
-            `Your role does not allow resetting the password of ${user.email}`,
-            {
-              hint: 'Ask an owner of the team',
-            },
+            `Only an owner of every team ${user.email} is in (or of the default team) may reset its password`,
+            { hint: 'Ask an owner of the default team: berth users reset-password EMAIL' },
           );
         }
         const token = await issueReset(ctx.store, ctx.clock(), user, intentOf(request, `user:${user.email}`));

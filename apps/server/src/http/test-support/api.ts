@@ -23,6 +23,8 @@ export interface TestApi {
   db: DbSnapshots;
   /** The id of the default team bootstrap created (the installation owners' team). */
   defaultTeamId: string;
+  /** berthd's clock. */
+  clock: () => number;
   close(): Promise<void>;
 }
 
@@ -34,11 +36,13 @@ export interface TestApiOptions {
    * synchronous=FULL, and for thousands of requests the fsyncs are most of the time.
    */
   inMemory?: boolean;
+  /** Start on this data dir (a restart of an earlier berthd); it is left in place on close. */
+  dataDir?: string;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const parent = options.inMemory && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-  const dataDir = await mkdtemp(join(parent, 'berth-api-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(parent, 'berth-api-')));
   const config = parseServerConfig({ BERTHD_DATA_DIR: dataDir });
   const berthd = await startBerthd(config, {
     listen: false,
@@ -52,6 +56,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   if (!defaultTeam) throw new Error('bootstrap created no default team');
   return {
     defaultTeamId: defaultTeam.id,
+    clock: options.clock ?? Date.now,
     app: berthd.app,
     store: berthd.store,
     token,
@@ -60,7 +65,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     async close() {
       db.close();
       await berthd.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -22,10 +22,11 @@ export interface DbSnapshots {
 const VOLATILE: Record<string, readonly string[]> = { tokens: ['last_used_at'], sessions: ['last_used_at'] };
 
 /**
- * Not state but the record of requests: every refused or failed change is audited on purpose,
+ * Not state but the record of requests: every refused or failed change is audited on purpose
+ * (and the audit chain is checkpointed every so many rows),
  * and failed logins are counted. "Nothing written" means nothing else changed.
  */
-const RECORDS = new Set(['audit_log', 'login_failures']);
+const RECORDS = new Set(['audit_log', 'audit_checkpoints', 'login_failures']);
 const isRecordRow = (table: string, row: Record<string, unknown>): boolean =>
   table === 'meta' && row.key === 'audit_head';
 

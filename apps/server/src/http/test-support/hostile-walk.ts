@@ -102,6 +102,7 @@ const SCOPE_INPUT: Partial<Record<Scope, string>> = {
   'team:param': 'path:team',
   'team:query': 'query:team',
   'team:body': 'body:team',
+  invitation: 'path:team',
 };
 
 type Make = (

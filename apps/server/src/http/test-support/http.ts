@@ -27,6 +27,8 @@ export interface Res {
 }
 
 export interface Client {
+  /** The API it sends to (its store, for fixtures that arrange state directly). */
+  readonly api: TestApi;
   send(req: Req): Promise<Res>;
   /** How many requests this client has sent. */
   readonly sent: number;
@@ -35,6 +37,7 @@ export interface Client {
 export function createClient(api: TestApi): Client {
   let sent = 0;
   return {
+    api,
     get sent() {
       return sent;
     },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { OneTimeToken, Role, User } from '@berth/protocol';
+import type { Invitation, OneTimeToken, Role } from '@berth/protocol';
+import { acceptOwnCreation } from '../../identity/invitations.js';
 import { API, type Client, type Res } from './http.js';
 
 /**
@@ -45,15 +46,37 @@ export async function createTokenVia(
   return { id: body.id, name: input.name, role: input.role, token: body.token };
 }
 
+/**
+ * A new account in the team. POST /users invites it; unless `pending`, the account then joins as
+ * its first password or login would make it (the same server function, called directly, so a
+ * test that needs a member neither hashes a password nor uses up the setup token).
+ */
 export async function createUserVia(
   client: Client,
   input: { email: string; role: Role; team?: string; password?: string },
   as?: string,
+  options: { pending?: boolean } = {},
 ): Promise<CreatedUser> {
   const res = await client.send({ method: 'POST', url: `${API}/users`, body: input, token: as });
   assert.equal(res.status, 201, `create user ${input.email}: ${res.text}`);
-  const body = res.json as { user: User; setup: OneTimeToken | null };
-  return { id: body.user.id, email: body.user.email, setup: body.setup?.token ?? null };
+  const body = res.json as { invitation: Invitation; setup: OneTimeToken | null };
+  const { store, clock } = client.api;
+  const user = await store.users.getByEmail(input.email);
+  assert.ok(user, `no account for ${input.email}`);
+  if (!options.pending) {
+    const intent = {
+      actorKind: 'user' as const,
+      actorId: user.id,
+      actorName: user.email,
+      requestId: null,
+      action: 'invitation.accept',
+      target: null,
+      teamId: null,
+      detail: {},
+    };
+    await store.transaction((tx) => acceptOwnCreation(tx, clock(), user, intent));
+  }
+  return { id: user.id, email: body.invitation.email, setup: body.setup?.token ?? null };
 }
 
 export async function loginAs(

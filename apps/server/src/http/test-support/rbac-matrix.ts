@@ -4,18 +4,21 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
 /**
  * Who may do what, per operation, as the policy (access/policy.ts) says, written out so a change
  * of policy is a visible change of this table. Team A is the default team (its owners own the
- * installation); team B is another team. Columns: the role a principal holds in A, acting on a
- * target in A ("own") and on the same kind of target in B ("other").
+ * installation, and so of every team: they act on B's targets as on A's); team B is another team.
+ * Columns: the role a principal holds in A, acting on a target in A ("own") and on the same kind
+ * of target in B ("other").
  *
  *   ok    allowed: the operation's own answer (2xx; streamLogs: 503, no agent runs here)
  *   403   FORBIDDEN: the target is visible to the role, the role may not do this
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
- *   all   200, with team B's rows too (the installation owner reads the whole log)
+ *   all   200, with team B's rows too (the installation owner sees every team)
+ *   self  a user: allowed (its own invitation); a token: 404 (tokens are never invited)
  *   -     the operation has no target in a team
  *
  * The scope column names what the access check looks at: a value of it that names nothing is
- * 404 for every role. `user` is the path parameter of a user a manager can see.
+ * 404 for every role. `user` is the path parameter of a user a manager can see; `invitation`
+ * the team of the caller's own invitation.
  */
 const TABLE = `
   operation               scope        | owner admin operator viewer | owner admin operator viewer | not found as
@@ -25,53 +28,58 @@ const TABLE = `
   logout                  none         | ok    ok    ok       ok     | -     -     -        -      | -
   whoami                  none         | ok    ok    ok       ok     | -     -     -        -      | -
   listServers             none         | ok    ok    ok       ok     | -     -     -        -      | -
-  listApps                none         | ok    ok    ok       ok     | hide  hide  hide     hide   | -
-  createApp               team:body    | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  getApp                  app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  updateApp               app          | ok    ok    403      403    | 404   404   404      404    | APP_NOT_FOUND
-  deleteApp               app          | ok    ok    403      403    | 404   404   404      404    | APP_NOT_FOUND
-  listDeployments         app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  deployApp               app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  rollbackApp             app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  getDeployment           deployment   | ok    ok    ok       ok     | 404   404   404      404    | DEPLOYMENT_NOT_FOUND
-  streamDeploymentEvents  deployment   | ok    ok    ok       ok     | 404   404   404      404    | DEPLOYMENT_NOT_FOUND
-  getEnv                  app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  patchEnv                app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  scaleApp                app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  listReleases            app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  streamLogs              app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  listSecrets             app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  patchSecrets            app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
+  listApps                none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
+  createApp               team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  getApp                  app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  updateApp               app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
+  deleteApp               app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
+  listDeployments         app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  deployApp               app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  rollbackApp             app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  getDeployment           deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
+  streamDeploymentEvents  deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
+  getEnv                  app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  patchEnv                app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  scaleApp                app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  listReleases            app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  streamLogs              app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  listSecrets             app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  patchSecrets            app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   listAudit               none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   exportAudit             installation | ok    403   403      403    | -     -     -        -      | -
+  verifyAudit             installation | ok    403   403      403    | -     -     -        -      | -
   listKeys                installation | ok    403   403      403    | -     -     -        -      | -
   rotateKeys              installation | ok    403   403      403    | -     -     -        -      | -
   retireKey               installation | ok    403   403      403    | -     -     -        -      | -
   createTeam              installation | ok    403   403      403    | -     -     -        -      | -
-  listTeams               none         | ok    ok    ok       ok     | hide  hide  hide     hide   | -
-  createProject           team:body    | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  listProjects            team:query   | ok    ok    ok       ok     | 404   404   404      404    | TEAM_NOT_FOUND
-  listTokens              team:query   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  createToken             team:body    | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  revokeToken             team:query   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  listUsers               none         | ok    ok    ok       ok     | hide  hide  hide     hide   | -
-  createUser              team:body    | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  grantMembership         team:param   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  revokeMembership        team:param   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
-  issuePasswordReset      user         | ok    ok    404      404    | 404   404   404      404    | USER_NOT_FOUND
-  listBuilds              app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  getBuild                app          | ok    ok    ok       ok     | 404   404   404      404    | APP_NOT_FOUND
-  streamBuildLog          app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  cancelBuild             app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  deployUpload            app          | ok    ok    ok       403    | 404   404   404      404    | APP_NOT_FOUND
-  getWebhook              app          | ok    ok    403      403    | 404   404   404      404    | APP_NOT_FOUND
-  rotateWebhookSecret     app          | ok    ok    403      403    | 404   404   404      404    | APP_NOT_FOUND
+  listTeams               none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
+  createProject           team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  listProjects            team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
+  listTokens              team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  createToken             team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  revokeToken             team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  listUsers               none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
+  createUser              team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  grantMembership         team:param   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  revokeMembership        team:param   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  issuePasswordReset      user         | ok    ok    404      404    | ok    404   404      404    | USER_NOT_FOUND
+  listInvitations         none         | ok    ok    ok       ok     | -     -     -        -      | -
+  acceptInvitation        invitation   | self  self  self     self   | 404   404   404      404    | INVITATION_NOT_FOUND
+  declineInvitation       invitation   | self  self  self     self   | 404   404   404      404    | INVITATION_NOT_FOUND
+  listTeamInvitations     team:param   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  listBuilds              app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  getBuild                app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
+  streamBuildLog          app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  cancelBuild             app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  deployUpload            app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  getWebhook              app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
+  rotateWebhookSecret     app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
   githubWebhook           public       | ok    ok    ok       ok     | -     -     -        -      | -
   genericWebhook          public       | ok    ok    ok       ok     | -     -     -        -      | -
   bootstrapImages         installation | ok    403   403      403    | -     -     -        -      | -
 `;
 
-export type Cell = 'ok' | '403' | '404' | 'hide' | 'all' | '-';
+export type Cell = 'ok' | '403' | '404' | 'hide' | 'all' | 'self' | '-';
 export type Target = 'own' | 'other';
 export type Scope =
   | 'public'
@@ -82,7 +90,8 @@ export type Scope =
   | 'team:body'
   | 'team:query'
   | 'team:param'
-  | 'user';
+  | 'user'
+  | 'invitation';
 
 export interface Expectation {
   scope: Scope;
@@ -91,7 +100,7 @@ export interface Expectation {
   notFound: ErrorCode | null;
 }
 
-const CELLS: readonly string[] = ['ok', '403', '404', 'hide', 'all', '-'];
+const CELLS: readonly string[] = ['ok', '403', '404', 'hide', 'all', 'self', '-'];
 const SCOPES: readonly string[] = [
   'public',
   'none',
@@ -102,6 +111,7 @@ const SCOPES: readonly string[] = [
   'team:query',
   'team:param',
   'user',
+  'invitation',
 ];
 
 function parseTable(text: string): Record<string, Expectation> {
@@ -141,3 +151,7 @@ export function expectationOf(operationId: string): Expectation {
 
 /** Allowed on its own team's target: it gets the operation's own answer. */
 export const isAllowed = (cell: Cell): boolean => cell === 'ok' || cell === 'hide' || cell === 'all';
+
+/** The cell for this kind of principal: `self` is allowed for a user and 404 for a token. */
+export const cellFor = (cell: Cell, kind: 'user' | 'token'): Cell =>
+  cell === 'self' ? (kind === 'user' ? 'ok' : '404') : cell;

@@ -41,6 +41,11 @@ export interface Scenario {
   own(w: World, cell: Cell): Promise<Call> | Call;
   /** Absent: no target in a team. `same`: a list, asked the same way. */
   other?: 'same' | ((w: World) => OtherCall);
+  /**
+   * A fresh target in B for a cell allowed there (an installation owner), when the call uses up
+   * or clashes with its target (a delete, a create of a name); `other` serves the refused cells.
+   */
+  otherFresh?(w: World, cell: Cell): Promise<Call> | Call;
   /** What an allowed call's answer must show beyond its status. */
   check?(res: Res, w: World, cell: Cell): Promise<void> | void;
 }
@@ -80,6 +85,7 @@ const deploymentCall = (query?: string): Scenario => ({
 /** A create whose body names the team. */
 const teamBody = (body: (n: number) => Record<string, unknown>): Scenario => ({
   own: (_w, { n }) => ({ body: { ...body(n), team: 'default' } }),
+  otherFresh: (w, { n }) => ({ body: { ...body(n), team: w.teamB.name } }),
   other: (w) => ({
     call: { body: { ...body(0), team: w.teamB.name } },
     ghost: { body: { ...body(0), team: GHOST_TEAM } },
@@ -98,6 +104,11 @@ const membership = (body?: unknown): Scenario => ({
   async own(w, { n }) {
     const user = await createUserVia(w.client, { email: `member-${n}@a.example`, role: 'viewer' });
     return { params: { user: user.email, team: 'default' }, ...(body !== undefined && { body }) };
+  },
+  async otherFresh(w, { n }) {
+    const input = { email: `member-${n}@b.example`, role: 'viewer' as const, team: w.teamB.name };
+    const user = await createUserVia(w.client, input, w.bOwner.token);
+    return { params: { user: user.email, team: w.teamB.name }, ...(body !== undefined && { body }) };
   },
   other: (w) => ({
     call: { params: { user: w.bUser.email, team: w.teamB.name }, ...(body !== undefined && { body }) },
@@ -133,9 +144,15 @@ export const SCENARIOS: Record<string, Scenario> = {
   whoami: {
     own: () => ({}),
     check(res, _w, { actor }) {
-      const me = res.json as { kind: string; memberships: unknown[] };
+      const me = res.json as { kind: string; memberships: { team: string }[]; installationOwner: boolean };
       assert.equal(me.kind, actor.kind);
-      assert.deepEqual(me.memberships, [{ team: 'default', role: actor.role }]);
+      // What it holds in A (a user may also have joined a team of an invitation cell: inv-N).
+      assert.deepEqual(
+        me.memberships.filter((m) => !m.team.startsWith('inv-')),
+        [{ team: 'default', role: actor.role }],
+        'what it holds',
+      );
+      assert.equal(me.installationOwner, actor.role === 'owner');
     },
   },
   listServers: { own: () => ({}) },
@@ -154,6 +171,9 @@ export const SCENARIOS: Record<string, Scenario> = {
   deleteApp: {
     ...appCall(),
     own: async (w, { n }) => ({ params: { app: (await createApp(w.client, `del-${n}`)).name } }),
+    otherFresh: async (w, { n }) => ({
+      params: { app: (await createApp(w.client, `del-${n}`, { team: w.teamB.name }, w.bOwner.token)).name },
+    }),
   },
   listDeployments: appCall(),
   deployApp: appCall({ body: {} }),
@@ -191,23 +211,32 @@ export const SCENARIOS: Record<string, Scenario> = {
   listTeams: {
     own: () => ({}),
     other: 'same',
-    check: (res) =>
-      assert.deepEqual(
-        (res.json as { teams: { name: string }[] }).teams.map((t) => t.name),
-        ['default'],
-      ),
+    check(res, w, { actor }) {
+      const teams = (res.json as { teams: { name: string; role: string }[] }).teams;
+      assert.ok(teams.some((t) => t.name === 'default' && t.role === actor.role));
+      // An installation owner manages every team, as its owner.
+      if (actor.role === 'owner') assert.ok(teams.some((t) => t.name === w.teamB.name && t.role === 'owner'));
+      else assert.ok(!teams.some((t) => t.name === w.teamB.name));
+    },
   },
   createProject: teamBody((n) => ({ name: `prj-${n}` })),
   listProjects: teamQuery(() => ({ query: 'team=default' })),
   listTokens: teamQuery(() => ({ query: 'team=default' })),
   createToken: teamBody((n) => ({ name: `tok-${n}`, role: 'viewer' })),
-  revokeToken: teamQuery(
-    async (w, { n }) => {
-      const victim = await createTokenVia(w.client, { name: `victim-${n}`, role: 'viewer' });
-      return { params: { name: victim.name }, query: 'team=default' };
+  revokeToken: {
+    ...teamQuery(
+      async (w, { n }) => {
+        const victim = await createTokenVia(w.client, { name: `victim-${n}`, role: 'viewer' });
+        return { params: { name: victim.name }, query: 'team=default' };
+      },
+      (w) => ({ name: w.bOwner.name }),
+    ),
+    async otherFresh(w, { n }) {
+      const input = { name: `victim-${n}`, role: 'viewer' as const, team: w.teamB.name };
+      const victim = await createTokenVia(w.client, input, w.bOwner.token);
+      return { params: { name: victim.name }, query: `team=${w.teamB.name}` };
     },
-    (w) => ({ name: w.bOwner.name }),
-  ),
+  },
   listUsers: { own: () => ({}), other: 'same' },
   createUser: teamBody((n) => ({ email: `new-${n}@a.example`, role: 'viewer' })),
   grantMembership: membership({ role: 'operator' }),
@@ -223,6 +252,21 @@ export const SCENARIOS: Record<string, Scenario> = {
       swap: [w.bUser.email, 'ghost@b.example'],
     }),
   },
+  listInvitations: { own: () => ({}) },
+  acceptInvitation: invitationCall(),
+  declineInvitation: invitationCall(),
+  listTeamInvitations: {
+    own: () => ({ params: { team: 'default' } }),
+    other: (w) => ({
+      call: { params: { team: w.teamB.name } },
+      ghost: { params: { team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  verifyAudit: {
+    own: () => ({}),
+    check: (res) => assert.equal((res.json as { ok: boolean }).ok, true, res.text),
+  },
   listBuilds: srcCall({}, false),
   getBuild: srcCall(),
   streamBuildLog: srcCall({ query: 'follow=false' }),
@@ -237,6 +281,40 @@ export const SCENARIOS: Record<string, Scenario> = {
   genericWebhook: webhookCall('generic', {}),
   bootstrapImages: { own: () => ({ body: { only: ['static'] } }) },
 };
+
+/**
+ * The caller's own invitation: a user is invited into a fresh team by root (an installation
+ * owner); a token has none, so it names team B. Team B has a pending invitation of someone else,
+ * which no actor can accept: B answers as a team that does not exist.
+ */
+function invitationCall(): Scenario {
+  return {
+    async own(w, { n, actor }) {
+      if (actor.email === null) return { params: { team: w.teamB.name } };
+      const team = `inv-${n}`;
+      const created = await w.client.send({
+        method: 'POST',
+        url: `${API}/teams`,
+        body: { name: team },
+        token: w.root.token,
+      });
+      assert.equal(created.status, 201, created.text);
+      const invited = await w.client.send({
+        method: 'PUT',
+        url: `${API}/users/${actor.email}/memberships/${team}`,
+        body: { role: 'viewer' },
+        token: w.root.token,
+      });
+      assert.equal(invited.status, 202, invited.text);
+      return { params: { team } };
+    },
+    other: (w) => ({
+      call: { params: { team: w.teamB.name } },
+      ghost: { params: { team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  };
+}
 
 /** A delivery to A's source app, signed with its current secret (read as A's owner). */
 function webhookCall(kind: 'github' | 'generic', headers: Record<string, string>): Scenario {

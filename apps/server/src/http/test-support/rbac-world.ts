@@ -62,6 +62,8 @@ export const SRC_B = 'bravo-src';
 export const B_IMAGE = 'registry.bravo.example/secret-image:9';
 export const B_ENV_VALUE = 'bravo-env-value-7f3a';
 export const B_SECRET_VALUE = 'bravo-secret-plaintext-91c2';
+/** An email with a pending invitation into team B only. */
+export const B_INVITED = 'invited-to-bravo@b.example';
 
 export async function createWorld(options: { users: boolean; inMemory?: boolean }): Promise<World> {
   const api = await startTestApi({ inMemory: options.inMemory ?? false });
@@ -85,6 +87,13 @@ export async function createWorld(options: { users: boolean; inMemory?: boolean 
     { email: 'bravo-only@b.example', role: 'viewer', team: TEAM_B },
     bOwner.token,
   );
+  const invited = await client.send({
+    method: 'PUT',
+    url: `${API}/users/${B_INVITED}/memberships/${TEAM_B}`,
+    body: { role: 'operator' },
+    token: bOwner.token,
+  });
+  assert.equal(invited.status, 202, invited.text);
 
   const aDeployments = await liveApp(client, api.store, APP_A, 2, { extra: { env: { A_ENV: 'a' } } });
   await patchSecret(client, APP_A, { A_SECRET: 'alpha-secret-value' });
@@ -127,6 +136,7 @@ export async function createWorld(options: { users: boolean; inMemory?: boolean 
       bOwner.id,
       bUser.id,
       bUser.email,
+      B_INVITED,
     ],
     bFirstAuditSeq,
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { verifyAuditChain, type ChainedAuditRecord } from '@berth/core';
 import { sha3_256Hex } from '@berth/crypto';
-import type { ApiToken, User } from '@berth/protocol';
+import type { ApiToken, Invitation, User } from '@berth/protocol';
 import { API } from './http.js';
 import { createTokenVia, createUserVia, loginAs, PASSWORD } from './principals.js';
 import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './route-cases.js';
@@ -25,6 +25,20 @@ const withSecret = async (c: Ctx): Promise<Record<string, string>> => {
   assert.equal(res.status, 200, res.text);
   return params;
 };
+
+/** A fresh team (made by the admin token) that invites `address`; its name goes to c.vars.team. */
+async function invite(c: Ctx, address: string, role: string): Promise<void> {
+  const team = `${c.name.slice(0, 20)}-team`;
+  const made = await c.client.send({ method: 'POST', url: `${API}/teams`, body: { name: team } });
+  assert.equal(made.status, 201, made.text);
+  const res = await c.client.send({
+    method: 'PUT',
+    url: `${API}/users/${address}/memberships/${team}`,
+    body: { role },
+  });
+  assert.equal(res.status, 202, res.text);
+  c.vars.team = team;
+}
 
 export const TRUST_CASES: Record<string, RouteCase> = {
   login: {
@@ -60,6 +74,7 @@ export const TRUST_CASES: Record<string, RouteCase> = {
         kind: 'token',
         name: 'admin',
         memberships: [{ team: 'default', role: 'owner' }],
+        installationOwner: true,
       }),
   },
   setPassword: {
@@ -85,10 +100,29 @@ export const TRUST_CASES: Record<string, RouteCase> = {
   createUser: {
     bodyOf: (c) => ({ email: email(c), role: 'operator' }),
     status: 201,
-    check: (res, c) => {
-      const { user, setup } = res.json as { user: User; setup: { purpose: string; token: string } };
-      assert.deepEqual([user.email, user.hasPassword, setup.purpose], [email(c), false, 'setup']);
+    check: async (res, c) => {
+      const { invitation, setup } = res.json as {
+        invitation: Invitation;
+        setup: { purpose: string; token: string };
+      };
+      assert.deepEqual(
+        [invitation.email, invitation.team, invitation.role, invitation.invitedBy, setup.purpose],
+        [email(c), 'default', 'operator', 'admin', 'setup'],
+      );
       assert.match(setup.token, /^bot_/);
+      assert.deepEqual(
+        (await userIn(c))?.memberships,
+        [],
+        'a member only once the account sets its password',
+      );
+      const set = await c.client.send({
+        method: 'POST',
+        url: `${API}/password`,
+        body: { token: setup.token, password: PASSWORD },
+        token: null,
+      });
+      assert.equal(set.status, 204, set.text);
+      assert.deepEqual((await userIn(c))?.memberships, [{ team: 'default', role: 'operator' }]);
     },
   },
   grantMembership: {
@@ -100,13 +134,74 @@ export const TRUST_CASES: Record<string, RouteCase> = {
     status: 200,
     check: (res) => assert.deepEqual((res.json as User).memberships, [{ team: 'default', role: 'admin' }]),
   },
+  listInvitations: {
+    arrange: async (c) => {
+      await createUserVia(c.client, { email: email(c), role: 'viewer', password: PASSWORD });
+      c.token = (await loginAs(c.client, email(c))).token;
+      await invite(c, email(c), 'operator');
+      return {};
+    },
+    status: 200,
+    check: (res, c) =>
+      assert.deepEqual(
+        (res.json as { invitations: Invitation[] }).invitations.map((i) => [
+          i.team,
+          i.email,
+          i.role,
+          i.invitedBy,
+        ]),
+        [[c.vars.team, email(c), 'operator', 'admin']],
+      ),
+  },
+  acceptInvitation: {
+    arrange: async (c) => {
+      await createUserVia(c.client, { email: email(c), role: 'viewer', password: PASSWORD });
+      c.token = (await loginAs(c.client, email(c))).token;
+      await invite(c, email(c), 'operator');
+      return { team: c.vars.team ?? '' };
+    },
+    status: 200,
+    check: async (res, c) => {
+      assert.deepEqual(res.json, { team: c.vars.team, role: 'operator' });
+      const me = (await get(c, '/me', c.token ?? '')) as { memberships: { team: string }[] };
+      assert.ok(
+        me.memberships.some((m) => m.team === c.vars.team),
+        'a member now',
+      );
+    },
+  },
+  declineInvitation: {
+    arrange: async (c) => {
+      await createUserVia(c.client, { email: email(c), role: 'viewer', password: PASSWORD });
+      c.token = (await loginAs(c.client, email(c))).token;
+      await invite(c, email(c), 'operator');
+      return { team: c.vars.team ?? '' };
+    },
+    status: 204,
+    check: async (_res, c) => {
+      const mine = (await get(c, '/invitations', c.token ?? '')) as { invitations: unknown[] };
+      assert.deepEqual(mine.invitations, [], 'gone');
+    },
+  },
+  listTeamInvitations: {
+    arrange: async (c) => {
+      await invite(c, email(c), 'viewer');
+      return { team: c.vars.team ?? '' };
+    },
+    status: 200,
+    check: (res, c) =>
+      assert.deepEqual(
+        (res.json as { invitations: Invitation[] }).invitations.map((i) => i.email),
+        [email(c)],
+      ),
+  },
   revokeMembership: {
     arrange: async (c) => {
       await createUserVia(c.client, { email: email(c), role: 'viewer' });
       return { user: email(c), team: 'default' };
     },
     status: 204,
-    check: async (_res, c) => assert.equal(await userIn(c), undefined, 'in no team of the owner any more'),
+    check: async (_res, c) => assert.deepEqual((await userIn(c))?.memberships, [], 'in no team any more'),
   },
   issuePasswordReset: {
     arrange: async (c) => (
@@ -142,6 +237,7 @@ export const TRUST_CASES: Record<string, RouteCase> = {
         kind: 'token',
         name: c.name,
         memberships: [{ team: 'default', role: 'operator' }],
+        installationOwner: false,
       });
     },
   },
@@ -171,20 +267,24 @@ export const TRUST_CASES: Record<string, RouteCase> = {
   createTeam: {
     bodyOf: (c) => ({ name: c.name }),
     status: 201,
-    // A token belongs to its team: it creates the team but holds no role in it.
-    check: (res, c) =>
+    // The admin token holds no role in the new team, but as an installation owner it is its owner.
+    check: async (res, c) => {
       assert.deepEqual(
-        [(res.json as { name: string }).name, (res.json as { role: null }).role],
-        [c.name, null],
-      ),
+        [(res.json as { name: string }).name, (res.json as { role: string }).role],
+        [c.name, 'owner'],
+      );
+      const tokens = await get(c, `/tokens?team=${c.name}`);
+      assert.deepEqual(tokens, { tokens: [] }, 'it manages the team it made');
+    },
   },
   listTeams: {
     status: 200,
-    check: (res) =>
-      assert.deepEqual(
-        (res.json as { teams: { name: string; role: string }[] }).teams.map((t) => [t.name, t.role]),
-        [['default', 'owner']],
-      ),
+    check: (res) => {
+      const teams = (res.json as { teams: { name: string; role: string }[] }).teams;
+      assert.ok(teams.some((t) => t.name === 'default'));
+      // The admin token is an installation owner: every team, as its owner.
+      assert.deepEqual([...new Set(teams.map((t) => t.role))], ['owner']);
+    },
   },
   createProject: {
     bodyOf: (c) => ({ name: c.name }),
@@ -269,9 +369,23 @@ export const TRUST_CASES: Record<string, RouteCase> = {
     arrange: (c) => named(c),
     status: 200,
     check: (res) => {
-      const rows = ndjsonLines(res) as unknown as ChainedAuditRecord[];
+      const lines = ndjsonLines(res);
+      assert.deepEqual(
+        lines.slice(0, 2).map((l) => l.type),
+        ['key', 'head'],
+        'the public key, then the signed head',
+      );
+      const rows = lines.filter((l) => !('type' in l)) as unknown as ChainedAuditRecord[];
       const verdict = verifyAuditChain(rows, sha3_256Hex);
       assert.ok(verdict.ok && verdict.checked === rows.length && rows.length > 1, JSON.stringify(verdict));
+    },
+  },
+  verifyAudit: {
+    arrange: (c) => named(c),
+    status: 200,
+    check: (res) => {
+      const v = res.json as { ok: boolean; checked: number; anchoredSeq: number; notes: string[] };
+      assert.deepEqual([v.ok, v.anchoredSeq, v.notes], [true, v.checked, []], res.text);
     },
   },
 };
