@@ -212,7 +212,14 @@ export class BerthUnderTest {
   /** Stops everything and removes this instance's containers, networks, firewall table and data. */
   async destroy(): Promise<void> {
     const id = await this.agentId().catch(() => null);
+    // The build storages of this instance's teams, in the builder dir the test run shares.
+    const teams = await this.json<{ teams: { id: string }[] }>(['teams', 'list']).catch(() => ({
+      teams: [],
+    }));
     await this.stop();
+    for (const team of teams.teams) {
+      await rm(join(testBuilderDir(process.env), 'teams', team.id), { recursive: true, force: true });
+    }
     if (id) {
       const { stdout } = await podman(['ps', '-aq', '--filter', `label=berth.agent=${id}`]).catch(() => ({
         stdout: '',
@@ -225,6 +232,7 @@ export class BerthUnderTest {
       for (const net of nets.stdout.split('\n').filter(Boolean))
         await podman(['network', 'rm', net]).catch(() => undefined);
       await run('nft', ['delete', 'table', 'inet', `berth_apps_${id}`]).catch(() => undefined);
+      await run('nft', ['delete', 'table', 'inet', `berth_build_${id}`]).catch(() => undefined);
     }
     // The agent unmounts its tmpfs of secret files when it stops; not when it was killed.
     await run('umount', ['-l', join(this.dataDir, 'agent', 'secrets')]).catch(() => undefined);
