@@ -14,12 +14,20 @@ import { loadOrCreateIdentity } from './identity.js';
 import { BuildExecutor } from './build/executor.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';
-import { RpcHandler } from './rpc.js';
+import { ContainerWatch } from './logs/container-watch.js';
+import { LogHub } from './logs/log-hub.js';
+import { RpcHandler, type SendToServer } from './rpc.js';
 
 export const AGENT_VERSION = '0.1.0';
 
 /** Events raised while berthd is unreachable are kept (up to a bound) and sent on reconnect. */
 const MAX_BUFFERED_EVENTS = 1000;
+/** Reads of past log lines in flight at once; like the engine adapter's inspect concurrency. */
+const LOG_HISTORY_READS = 8;
+/** How far (bytes of lines) a log follower may lag before it is dropped: ~10,000 typical lines. */
+const LOG_FOLLOWER_QUEUE_BYTES = 1024 * 1024;
+/** How often followed apps are checked for replicas that started since. */
+const LOG_WATCH_INTERVAL_MS = 1000;
 
 export interface RunningAgent {
   id: string;
@@ -40,8 +48,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   const buffered: AgentToServer[] = [];
   let link: Link | null = null;
-  const send = (m: AgentToServer): void => {
-    if (link?.send(m)) return;
+  const send: SendToServer = (m, written) => {
+    if (link?.send(m, written)) return;
+    written?.();
     if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
   };
   const reconciler = new Reconciler({
@@ -71,16 +80,31 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     serverHttpBase: httpBaseOf(config.serverUrl),
     openSealed: (sealed, aad) => identity.openSecret(sealed, aad),
   });
-  const rpc = new RpcHandler(engine, identity.id, send, builds, (request, onLine, signal) =>
-    bootstrapBaseImages({
-      http: engineApi,
-      ...(request.only && { only: request.only }),
-      ...(request.force && { force: true }),
-      workDir: join(config.dataDir, 'bootstrap'),
-      images: config.baseImages,
-      signal,
-      onLine,
+  const logs = {
+    engine,
+    agentId: identity.id,
+    hub: new LogHub(engine, {
+      maxLiveStreams: config.maxLogStreams,
+      maxHistoryReads: LOG_HISTORY_READS,
+      maxQueuedBytes: LOG_FOLLOWER_QUEUE_BYTES,
     }),
+    watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
+  };
+  const rpc = new RpcHandler(
+    engine,
+    send,
+    builds,
+    (request, onLine, signal) =>
+      bootstrapBaseImages({
+        http: engineApi,
+        ...(request.only && { only: request.only }),
+        ...(request.force && { force: true }),
+        workDir: join(config.dataDir, 'bootstrap'),
+        images: config.baseImages,
+        signal,
+        onLine,
+      }),
+    logs,
   );
   link = new Link(
     config.serverUrl,

@@ -19,6 +19,8 @@ export interface AgentConfig {
   /** The images detected builds start from, per builder (BERTH_AGENT_BASE_IMAGE_NODE, …). */
   baseImages: BaseImages;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Containers whose logs the agent streams from the engine at once (each shared by its followers). */
+  maxLogStreams: number;
 }
 
 export function parseAgentConfig(env: Readonly<Record<string, string | undefined>>): Readonly<AgentConfig> {
@@ -35,6 +37,13 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
       'Configuration BERTH_AGENT_UPSTREAM_REFRESH_MS must be 50-60000',
     );
   }
+  const maxLogStreams = Number(get('BERTH_AGENT_MAX_LOG_STREAMS') ?? '128');
+  if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1 || maxLogStreams > 10_000) {
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_MAX_LOG_STREAMS must be an integer from 1 to 10000',
+    );
+  }
   return Object.freeze({
     dataDir: required('BERTH_AGENT_DATA_DIR'),
     name: get('BERTH_AGENT_NAME') ?? 'local',
@@ -47,6 +56,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     upstreamRefreshMs: refresh,
     baseImages: baseImages(get),
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
+    maxLogStreams,
   });
 }
 
