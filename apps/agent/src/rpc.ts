@@ -87,11 +87,7 @@ export class RpcHandler {
   private async dispatch(
     id: number,
     request: RpcRequest,
-    {
-      send,
-      stopped,
-      cancel,
-    }: { send: Send; stopped: AbortSignal; cancel: AbortSignal },
+    { send, stopped, cancel }: { send: Send; stopped: AbortSignal; cancel: AbortSignal },
   ): Promise<void> {
     const signal = stopped;
     switch (request.method) {

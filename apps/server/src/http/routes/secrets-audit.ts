@@ -16,7 +16,7 @@ import { scopeApp, scopeOf } from '../../access/authorize.js';
 import { isInstallationOwner, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
-import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponses, streamLimitResponse } from '../schemas.js';
 import { streamAuditExport } from '../streams.js';
 
 const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
@@ -157,7 +157,7 @@ export const secretAndAuditRoutes =
     app.get(
       '/audit/export',
       {
-        config: { access: { kind: 'installation' } },
+        config: { access: { kind: 'installation' }, stream: 'audit-export' },
         schema: {
           operationId: 'exportAudit',
           tags: ['audit'],
@@ -166,6 +166,7 @@ export const secretAndAuditRoutes =
           response: {
             200: ndjsonResponse('One audit row per line', AuditList.shape.rows.element),
             ...problemResponses,
+            ...streamLimitResponse,
           },
         },
       },
