@@ -64,20 +64,27 @@ export class Subscription<T> implements AsyncIterable<T[]> {
     this.notify();
   }
 
-  /** Yields everything queued at once (a batch), waiting while the queue is empty. */
+  /**
+   * Yields everything queued at once (a batch), waiting while the queue is empty. Leaving the
+   * loop early closes the subscription: a reader that stopped must not hold the source open.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<T[]> {
-    for (;;) {
-      if (this.end?.kind === 'dropped') throw this.end.error;
-      if (this.end?.kind === 'closed') return;
-      if (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        this.queued = 0;
-        yield batch;
-        continue;
+    try {
+      for (;;) {
+        if (this.end?.kind === 'dropped') throw this.end.error;
+        if (this.end?.kind === 'closed') return;
+        if (this.queue.length > 0) {
+          const batch = this.queue;
+          this.queue = [];
+          this.queued = 0;
+          yield batch;
+          continue;
+        }
+        if (this.end) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
       }
-      if (this.end) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+    } finally {
+      this.close();
     }
   }
 
