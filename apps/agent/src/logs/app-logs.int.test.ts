@@ -84,8 +84,9 @@ function follow(deps: AppLogsDeps, appId: string, tail: number) {
   const done = streamAppLogs(
     deps,
     { appId, tail, follow: true },
-    async (lines: LogLine[]) => {
+    (lines: LogLine[]) => {
       for (const l of lines) numbers.push(Number(/^line (\d+)$/.exec(l.line)?.[1] ?? Number.NaN));
+      return Promise.resolve();
     },
     stop.signal,
   );
@@ -155,7 +156,10 @@ test('without follow: the last lines, once, and no live stream', async () => {
   await streamAppLogs(
     deps,
     { appId: 'shared', tail: 3, follow: false },
-    async (lines) => void got.push(...lines),
+    (lines) => {
+      got.push(...lines);
+      return Promise.resolve();
+    },
     new AbortController().signal,
   );
   assert.equal(got.length, 3);
