@@ -106,33 +106,53 @@ function hold(req: ClientRequest, res: IncomingMessage): HeldStream {
   return held;
 }
 
-/** Times `GET path` back to back on one keep-alive connection until `until` settles. */
-export async function sampleLatency(o: {
+export interface LatencySampler {
+  /** Milliseconds per request, in the order they were made. */
+  samples: number[];
+  /** Stops after the request in flight; rejects if a request failed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Times `GET path` back to back, with a pause between, on one keep-alive connection opened
+ * before it resolves: a client that was already connected, as a dashboard or a CLI in a loop is.
+ */
+export async function startLatencySampler(o: {
   port: number;
   path: string;
   token: string;
-  until: Promise<unknown>;
-  maxMs: number;
-  /** Pause between samples, so the sampler itself is not a load. */
   gapMs: number;
-}): Promise<number[]> {
+  maxMs: number;
+}): Promise<LatencySampler> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
-  let done = false;
-  void o.until.finally(() => (done = true));
+  let stopped = false;
   const started = Date.now();
-  try {
-    while (!done && Date.now() - started < o.maxMs) {
-      const t0 = performance.now();
-      const status = await get(o.port, o.path, o.token, agent);
-      if (status !== 200) throw new Error(`GET ${o.path} answered ${status}`);
-      samples.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, o.gapMs));
+  const one = async (): Promise<void> => {
+    const t0 = performance.now();
+    const status = await get(o.port, o.path, o.token, agent);
+    if (status !== 200) throw new Error(`GET ${o.path} answered ${status}`);
+    samples.push(performance.now() - t0);
+  };
+  await one(); // connected and warm
+  samples.length = 0;
+  const loop = (async () => {
+    try {
+      while (!stopped && Date.now() - started < o.maxMs) {
+        await one();
+        await new Promise((r) => setTimeout(r, o.gapMs));
+      }
+    } finally {
+      agent.destroy();
     }
-  } finally {
-    agent.destroy();
-  }
-  return samples;
+  })();
+  return {
+    samples,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
 }
 
 function get(port: number, path: string, token: string, agent: Agent): Promise<number> {
