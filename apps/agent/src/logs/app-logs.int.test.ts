@@ -107,6 +107,8 @@ function assertConsecutive(numbers: number[], who: string): void {
 }
 
 test('followers share one engine stream; a late joiner gets its tail, then every live line once', async () => {
+  // Lines every 2 ms, in seconds-precise timestamps: a late joiner's tail and live lines must
+  // meet exactly without help from the clock.
   await startCounter('shared', 1);
   const deps = createDeps(4);
   const first = follow(deps, 'shared', 0);

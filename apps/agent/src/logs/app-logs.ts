@@ -4,7 +4,7 @@ import { BerthError, type LogLine, type LogsParams } from '@berth/protocol';
 import type { ContainerWatch } from './container-watch.js';
 import { SubscriberDropped, type Subscription } from './fan-out.js';
 import type { LogHub } from './log-hub.js';
-import { afterHistory, byTime } from './seam.js';
+import { byTime } from './log-time.js';
 
 /** Sends lines to berthd; resolves once they are written to the link, so a slow link slows us. */
 export type EmitLines = (lines: LogLine[]) => Promise<void>;
@@ -23,6 +23,8 @@ const NEW_REPLICA_TAIL = 10_000;
 /**
  * `berth logs`: the last `tail` lines of each replica, merged by time; with follow, then live
  * lines, picking up replicas that start later. Live lines come from the hub's shared streams.
+ * (A replica whose stream this follower opens sends its tail through the live stream, after the
+ * merged lines of the others.)
  */
 export async function streamAppLogs(
   deps: AppLogsDeps,
@@ -81,17 +83,24 @@ class Follower {
       this.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     ended.catch(() => undefined); // awaited below; a drop before then must not go unhandled
-    // Live first, history second: a line written in between is in both, and the seam drops it.
+    // A running replica's tail comes with its live stream; a stopped one has only its tail.
     const running = containers.filter((c) => c.status === 'running');
-    for (const c of running) this.subs.set(c.id, await this.deps.hub.join(c.id));
-    const histories = await Promise.all(
-      containers.map(async (c) => ({ c, lines: await this.deps.hub.history(c.id, tail, this.signal) })),
-    );
-    await emitInChunks(this.emit, histories.flatMap(({ c, lines }) => named(c, lines)).sort(byTime));
-    for (const { c, lines } of histories) {
-      this.known.add(c.id);
+    const backlogs: LogLine[][] = [];
+    for (const c of running) {
+      const joined = await this.deps.hub.join(c.id, tail);
+      this.subs.set(c.id, joined.live);
+      backlogs.push(named(c, joined.backlog));
+    }
+    const stopped = containers.filter((c) => c.status !== 'running');
+    for (const lines of await Promise.all(
+      stopped.map(async (c) => named(c, await this.deps.hub.history(c.id, tail, this.signal))),
+    ))
+      backlogs.push(lines);
+    await emitInChunks(this.emit, backlogs.flat().sort(byTime));
+    for (const c of containers) this.known.add(c.id);
+    for (const c of running) {
       const sub = this.subs.get(c.id);
-      if (sub) this.pump(c, sub, afterHistory(lines));
+      if (sub) this.pump(c, sub);
     }
     this.unwatch = this.deps.watch.watch(this.appId, this.labels, (list) => this.discover(list));
     await ended;
@@ -114,13 +123,12 @@ class Follower {
   private async attach(c: ContainerDetails, tail: number): Promise<void> {
     this.attaching.add(c.id);
     try {
-      const sub = await this.deps.hub.join(c.id);
-      if (this.closed) return sub.close();
-      this.subs.set(c.id, sub);
-      const lines = await this.deps.hub.history(c.id, tail, this.signal);
-      await this.emit(named(c, lines));
+      const joined = await this.deps.hub.join(c.id, tail);
+      if (this.closed) return joined.live.close();
+      this.subs.set(c.id, joined.live);
+      await this.emit(named(c, joined.backlog));
       this.known.add(c.id);
-      this.pump(c, sub, afterHistory(lines));
+      this.pump(c, joined.live);
     } catch {
       // At the hub's limit, or the container went away: the next poll tries again.
       this.subs.get(c.id)?.close();
@@ -130,15 +138,11 @@ class Follower {
     }
   }
 
-  private pump(
-    c: ContainerDetails,
-    sub: Subscription<ContainerLogLine>,
-    isNew: (l: ContainerLogLine) => boolean,
-  ): void {
+  private pump(c: ContainerDetails, sub: Subscription<ContainerLogLine>): void {
     void (async () => {
       try {
         for await (const batch of sub) {
-          const lines = named(c, batch.filter(isNew));
+          const lines = named(c, batch);
           if (lines.length > 0 && !this.closed) await this.emit(lines);
         }
       } catch (err) {

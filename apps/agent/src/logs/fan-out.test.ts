@@ -43,6 +43,8 @@ function createFan(source: ReturnType<typeof createSource>, maxQueued = 100) {
     open: (signal, onOpen) => source.open(signal, onOpen),
     maxQueued,
     sizeOf: (item) => item.length,
+    ringItems: 3,
+    ringSize: 100,
     onClosed: () => closedCalls++,
   });
   return { fan, closedCalls: () => closedCalls };
@@ -71,11 +73,34 @@ describe('one shared source, many followers', () => {
     source.push('b');
     await settle();
     const late = fan.subscribe();
+    assert.deepEqual(fan.recent(1, false), ['b'], "the late joiner's tail: what came just before it");
     source.push('c');
     assert.deepEqual(await take(early, 3), ['a', 'b', 'c']);
     assert.equal(fan.size, 1, 'leaving the loop closed the early subscription');
     assert.deepEqual(await take(late, 1), ['c']);
     assert.equal(source.state.opened, 1);
+  });
+
+  test('the ring serves a tail only when it holds all of it', async () => {
+    const source = createSource();
+    const { fan } = createFan(source);
+    const sub = fan.subscribe();
+    fan.subscribe(); // keeps the source open after `sub` has read its fill
+    await fan.ready;
+    source.push('a');
+    source.push('b');
+    assert.deepEqual(await take(sub, 2), ['a', 'b']);
+    assert.deepEqual(
+      fan.recent(5, true),
+      ['a', 'b'],
+      'the source began with all it had: nothing older exists',
+    );
+    assert.equal(fan.recent(5, false), null, 'older lines may exist that the ring never saw');
+    for (const item of ['c', 'd', 'e']) source.push(item);
+    await settle();
+    assert.deepEqual(fan.recent(3, false), ['c', 'd', 'e']);
+    assert.equal(fan.recent(4, true), null, 'the ring dropped its oldest: it cannot serve 4');
+    assert.deepEqual(fan.recent(0, false), []);
   });
 
   test('a follower that falls behind is dropped; the source and the others go on', async () => {

@@ -3,6 +3,10 @@
  * The source opens with the first subscriber and is aborted when the last one leaves. Each
  * subscriber has a bounded queue: one that falls behind by more than its bound is dropped (its
  * iteration ends with SubscriberDropped); the source and the other subscribers go on.
+ *
+ * The fan-out also keeps the last items it delivered (a bounded ring), so a late subscriber's
+ * history is cut from the very sequence its live items continue: no gap and no duplicate, which
+ * timestamps cannot promise (Podman's are whole seconds).
  */
 
 export interface FanOutOptions<T> {
@@ -11,6 +15,9 @@ export interface FanOutOptions<T> {
   /** The most a subscriber may have waiting, in `sizeOf` units (bytes for log lines). */
   maxQueued: number;
   sizeOf: (item: T) => number;
+  /** The most recent items kept for late subscribers, by count and by `sizeOf` total. */
+  ringItems: number;
+  ringSize: number;
   /** The fan-out is finished (source ended, failed, or its last subscriber left). */
   onClosed: () => void;
 }
@@ -107,6 +114,9 @@ export class Subscription<T> implements AsyncIterable<T[]> {
 
 export class FanOut<T> {
   private readonly subscribers = new Set<Subscription<T>>();
+  private ring: T[] = [];
+  private ringBytes = 0;
+  private evicted = false;
   private readonly stop = new AbortController();
   private closed = false;
   /** Settles when the source is live (or has already ended): lines from then on reach subscribers. */
@@ -123,6 +133,16 @@ export class FanOut<T> {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * The last `count` items delivered, if the ring holds them all: it does when it has that many,
+   * or when it never dropped one and `complete` says the source began with at least that many.
+   */
+  recent(count: number, complete: boolean): T[] | null {
+    if (count <= 0) return [];
+    if (this.ring.length >= count) return this.ring.slice(-count);
+    return !this.evicted && complete ? [...this.ring] : null;
   }
 
   /** A new subscriber; the first one opens the source. Throws once the fan-out is closed. */
@@ -144,10 +164,22 @@ export class FanOut<T> {
   private async pump(): Promise<void> {
     try {
       for await (const item of this.options.open(this.stop.signal, this.markReady)) {
+        this.remember(item);
         for (const sub of this.subscribers) sub.push(item);
       }
     } catch {
       // A failed source ends its subscribers like an ended one; the owner may open it again.
+    }
+  }
+
+  private remember(item: T): void {
+    this.ring.push(item);
+    this.ringBytes += this.options.sizeOf(item);
+    while (this.ring.length > this.options.ringItems || this.ringBytes > this.options.ringSize) {
+      const oldest = this.ring.shift();
+      if (oldest === undefined) break;
+      this.ringBytes -= this.options.sizeOf(oldest);
+      this.evicted = true;
     }
   }
 
