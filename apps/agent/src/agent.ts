@@ -1,19 +1,10 @@
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import {
-  bootstrapBaseImages,
-  checkBuilderDir,
-  checkBuilderHost,
   createCaddyProxy,
   createDockerApiEngine,
   createEngineApiClient,
   createUpstreamTableFile,
-  planPodmanHostConfig,
-  readPodmanHostFacts,
-  sandboxUnavailable,
-  SandboxedBuilder,
 } from '@berth/engine';
-import { BerthError } from '@berth/protocol';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
@@ -22,16 +13,23 @@ import { AppFirewall } from './firewall.js';
 import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from './identity.js';
-import { BuildExecutor } from './build/executor.js';
-import { BuildFirewall } from './build/build-firewall.js';
+import { createBuilds } from './build/wiring.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';
-import { RpcHandler } from './rpc.js';
+import { ContainerWatch } from './logs/container-watch.js';
+import { LogHub } from './logs/log-hub.js';
+import { RpcHandler, type SendToServer } from './rpc.js';
 
 export const AGENT_VERSION = '0.1.0';
 
 /** Events raised while berthd is unreachable are kept (up to a bound) and sent on reconnect. */
 const MAX_BUFFERED_EVENTS = 1000;
+/** Reads of past log lines in flight at once; like the engine adapter's inspect concurrency. */
+const LOG_HISTORY_READS = 8;
+/** How far (bytes of lines) a log follower may lag before it is dropped: ~10,000 typical lines. */
+const LOG_FOLLOWER_QUEUE_BYTES = 1024 * 1024;
+/** How often followed apps are checked for replicas that started since. */
+const LOG_WATCH_INTERVAL_MS = 1000;
 
 export interface RunningAgent {
   id: string;
@@ -52,8 +50,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   const buffered: AgentToServer[] = [];
   let link: Link | null = null;
-  const send = (m: AgentToServer): void => {
-    if (link?.send(m)) return;
+  const send: SendToServer = (m, written) => {
+    if (link?.send(m, written)) return;
+    written?.();
     if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
   };
   const firewall = new AppFirewall({
@@ -88,38 +87,25 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     report: (report) => send({ type: 'report', report }),
   });
   const engineApi = createEngineApiClient({ socketPath: config.engineSocket });
-  const builder = await createBuilder(config, log);
-  const builds = new BuildExecutor({
-    engine: engineApi,
-    builder,
-    ...(!(builder instanceof BerthError) && {
-      firewall: new BuildFirewall({
-        tableName: `berth_build_${identity.id}`,
-        identity: builder.identity,
-        engine,
-        log,
-      }),
-    }),
-    baseImages: config.baseImages,
-    workDir: join(config.dataDir, 'builds'),
+  const { builds, bootstrap } = await createBuilds({
+    config,
+    identity,
+    engine,
+    engineApi,
     serverHttpBase: httpBaseOf(config.serverUrl),
-    openSealed: (sealed, aad) => identity.openSecret(sealed, aad),
+    log,
   });
-  // Base images live in the build sandbox's base store: only builds use them.
-  const rpc = new RpcHandler(engine, identity.id, send, builds, async (request, onLine, signal) => {
-    if (builder instanceof BerthError) throw builder;
-    return builder.base(signal, ({ http }) =>
-      bootstrapBaseImages({
-        http,
-        ...(request.only && { only: request.only }),
-        ...(request.force && { force: true }),
-        workDir: join(config.dataDir, 'bootstrap'),
-        images: config.baseImages,
-        signal,
-        onLine,
-      }),
-    );
-  });
+  const logs = {
+    engine,
+    agentId: identity.id,
+    hub: new LogHub(engine, {
+      maxLiveStreams: config.maxLogStreams,
+      maxHistoryReads: LOG_HISTORY_READS,
+      maxQueuedBytes: LOG_FOLLOWER_QUEUE_BYTES,
+    }),
+    watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
+  };
+  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs);
   link = new Link(
     config.serverUrl,
     identity,
@@ -152,30 +138,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       await secretFiles.close();
     },
   };
-}
-
-/**
- * The build sandbox, or the reason it cannot run here: then builds fail with that reason (they
- * never fall back to the engine that runs apps), and everything else works.
- */
-async function createBuilder(config: AgentConfig, log: Logger): Promise<SandboxedBuilder | BerthError> {
-  const check = await checkBuilderHost(config.buildUser, config.toolPath);
-  const dirProblems = await checkBuilderDir(config.builderDir);
-  if (!check.ok || dirProblems.length > 0) {
-    const problems = [...(check.ok ? [] : check.problems), ...dirProblems];
-    log.warn({ problems }, 'builds are off: the build sandbox cannot run on this host');
-    return sandboxUnavailable(problems);
-  }
-  if (!check.host.tun) log.warn('/dev/net/tun is not open to the build user: build steps get no network');
-  await mkdir(config.builderDir, { recursive: true, mode: 0o711 });
-  const builder = new SandboxedBuilder({
-    host: check.host,
-    dir: config.builderDir,
-    podmanPlan: planPodmanHostConfig(await readPodmanHostFacts()),
-    log: (line) => log.debug({ svc: 'builder' }, line),
-  });
-  await builder.sweep();
-  return builder;
 }
 
 /** berthd's HTTP base from the agent link's URL: ws://h:p/api/v1/agent/connect → http://h:p. */

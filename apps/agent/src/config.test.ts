@@ -23,3 +23,13 @@ test('a base image that is not an image reference is a configuration error namin
     /BERTH_AGENT_BASE_IMAGE_PYTHON must be an image reference/,
   );
 });
+
+test('the log stream limit defaults to 128 and must be a whole number in range', () => {
+  assert.equal(parseAgentConfig(base).maxLogStreams, 128);
+  assert.equal(parseAgentConfig({ ...base, BERTH_AGENT_MAX_LOG_STREAMS: '512' }).maxLogStreams, 512);
+  for (const bad of ['0', '1.5', 'many', '20000'])
+    assert.throws(
+      () => parseAgentConfig({ ...base, BERTH_AGENT_MAX_LOG_STREAMS: bad }),
+      /BERTH_AGENT_MAX_LOG_STREAMS must be an integer from 1 to 10000/,
+    );
+});

@@ -26,6 +26,8 @@ export interface AgentConfig {
   /** Where the sandbox's tools are looked for (the agent's PATH). */
   toolPath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Containers whose logs the agent streams from the engine at once (each shared by its followers). */
+  maxLogStreams: number;
 }
 
 export function parseAgentConfig(env: Readonly<Record<string, string | undefined>>): Readonly<AgentConfig> {
@@ -50,6 +52,13 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
       'VALIDATION_FAILED',
       'Configuration BERTH_AGENT_BUILDER_DIR must be an absolute path',
     );
+  const maxLogStreams = Number(get('BERTH_AGENT_MAX_LOG_STREAMS') ?? '128');
+  if (!Number.isInteger(maxLogStreams) || maxLogStreams < 1 || maxLogStreams > 10_000) {
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_MAX_LOG_STREAMS must be an integer from 1 to 10000',
+    );
+  }
   return Object.freeze({
     dataDir,
     name: get('BERTH_AGENT_NAME') ?? 'local',
@@ -65,6 +74,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     builderDir,
     toolPath: get('PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
+    maxLogStreams,
   });
 }
 

@@ -45,9 +45,10 @@ export class Link {
     return this.welcomed && this.socket?.readyState === WebSocket.OPEN;
   }
 
-  send(message: AgentToServer): boolean {
+  /** `written` runs once the message is handed to the network (not when it is dropped: false). */
+  send(message: AgentToServer, written?: () => void): boolean {
     if (!this.connected || !this.socket) return false;
-    this.socket.send(JSON.stringify(message));
+    this.socket.send(JSON.stringify(message), () => written?.());
     return true;
   }
 

@@ -1,13 +1,11 @@
-import { LABELS } from '@berth/core';
 import type { ContainerEngine } from '@berth/engine';
 import type { BuildExecutor } from './build/executor.js';
+import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import {
   BerthError,
   type AgentToServer,
   type ImagesBootstrapRequest,
   type ImagesBootstrapResult,
-  type LogLine,
-  type LogsParams,
   type RpcRequest,
 } from '@berth/protocol';
 
@@ -24,7 +22,9 @@ export type BaseImageBootstrapper = (
  * new one replaced it, with RPC ids of its own): a detached call sends nothing more, and a build
  * it was watching keeps running for berthd to re-attach to.
  */
-type Send = (m: AgentToServer) => void;
+/** Sends a message to berthd; `written` is called once it is on the wire (or the link is gone). */
+export type SendToServer = (m: AgentToServer, written?: () => void) => void;
+type Send = SendToServer;
 
 interface RunningCall {
   cancel: AbortController;
@@ -36,10 +36,10 @@ export class RpcHandler {
 
   constructor(
     private readonly engine: ContainerEngine,
-    private readonly agentId: string,
-    private readonly out: (m: AgentToServer) => void,
+    private readonly out: SendToServer,
     private readonly builds: BuildExecutor,
     private readonly bootstrap: BaseImageBootstrapper,
+    private readonly logs: AppLogsDeps,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -55,8 +55,9 @@ export class RpcHandler {
   handle(id: number, request: RpcRequest): void {
     const call: RunningCall = { cancel: new AbortController(), detach: new AbortController() };
     this.running.set(id, call);
-    const send = (m: AgentToServer): void => {
-      if (!call.detach.signal.aborted) this.out(m);
+    const send: Send = (m, written) => {
+      if (!call.detach.signal.aborted) this.out(m, written);
+      else written?.();
     };
     const stopped = AbortSignal.any([call.cancel.signal, call.detach.signal]);
     this.dispatch(id, request, { send, stopped, cancel: call.cancel.signal })
@@ -86,11 +87,7 @@ export class RpcHandler {
   private async dispatch(
     id: number,
     request: RpcRequest,
-    {
-      send,
-      stopped,
-      cancel,
-    }: { send: (m: AgentToServer) => void; stopped: AbortSignal; cancel: AbortSignal },
+    { send, stopped, cancel }: { send: Send; stopped: AbortSignal; cancel: AbortSignal },
   ): Promise<void> {
     const signal = stopped;
     switch (request.method) {
@@ -100,7 +97,12 @@ export class RpcHandler {
         return;
       }
       case 'logs':
-        await this.streamLogs(send, id, request.params, signal);
+        await streamAppLogs(
+          this.logs,
+          request.params,
+          (lines) => new Promise((resolve) => send({ type: 'rpc.chunk', id, lines }, resolve)),
+          signal,
+        );
         if (!signal.aborted) send({ type: 'rpc.end', id });
         return;
       case 'build': {
@@ -120,73 +122,5 @@ export class RpcHandler {
         return;
       }
     }
-  }
-
-  /**
-   * The last `tail` lines of each replica, merged by time; with follow, then live lines, picking
-   * up replicas that start later (a deploy during `logs --follow` shows the new ones too).
-   */
-  private async streamLogs(send: Send, id: number, params: LogsParams, signal: AbortSignal): Promise<void> {
-    const labels = { [LABELS.agent]: this.agentId, [LABELS.app]: params.appId };
-    const containers = await this.engine.list(labels);
-    const history = await Promise.all(
-      containers.map(async (c) => {
-        const lines: LogLine[] = [];
-        for await (const l of this.engine.logs(c.id, { tail: params.tail, follow: false, signal })) {
-          lines.push({ at: l.at, replica: c.name, stream: l.stream, line: l.line });
-        }
-        return lines;
-      }),
-    );
-    const merged = history.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-    for (let i = 0; i < merged.length; i += 500)
-      send({ type: 'rpc.chunk', id, lines: merged.slice(i, i + 500) });
-    if (!params.follow) return;
-    await this.follow(
-      send,
-      id,
-      labels,
-      new Set(containers.map((c) => c.id)),
-      signal,
-      new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)),
-    );
-  }
-
-  private async follow(
-    send: Send,
-    id: number,
-    labels: Record<string, string>,
-    known: Set<string>,
-    signal: AbortSignal,
-    attachNow: Set<string>,
-  ): Promise<void> {
-    const attached = new Set<string>();
-    const streams: Promise<void>[] = [];
-    const attach = (containerId: string, name: string, tail: number): void => {
-      attached.add(containerId);
-      streams.push(
-        (async () => {
-          // tail 0 would replay nothing; a replica that started after we listed it has all its lines new.
-          for await (const l of this.engine.logs(containerId, { tail, follow: true, signal })) {
-            send({
-              type: 'rpc.chunk',
-              id,
-              lines: [{ at: l.at, replica: name, stream: l.stream, line: l.line }],
-            });
-          }
-        })().catch(() => undefined),
-      );
-    };
-    const all = await this.engine.list(labels);
-    for (const c of all) if (attachNow.has(c.id)) attach(c.id, c.name, 0);
-    while (!signal.aborted) {
-      await new Promise((r) => setTimeout(r, 1000));
-      for (const c of await this.engine.list(labels).catch(() => [])) {
-        if (attached.has(c.id) || c.status !== 'running') continue;
-        attach(c.id, c.name, known.has(c.id) ? 0 : 10_000);
-        known.add(c.id);
-      }
-    }
-    await Promise.allSettled(streams);
   }
 }

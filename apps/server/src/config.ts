@@ -23,6 +23,10 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** How webhooks and agents reach this API, for the URLs it hands out (`berth webhooks show`). */
   publicUrl: string | null;
+  /** Long-lived streams (log follows, build logs, deployment events) one user or token may hold open. */
+  maxStreamsPerPrincipal: number;
+  /** Long-lived streams berthd holds open in all. */
+  maxStreams: number;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +69,8 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     buildTimeoutMs: int('BERTHD_BUILD_TIMEOUT_MS', 30 * 60_000, 1000, 24 * 3_600_000),
     maxUploadBytes: int('BERTHD_MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
     publicUrl: publicUrl(get('BERTHD_PUBLIC_URL')),
+    maxStreamsPerPrincipal: int('BERTHD_MAX_STREAMS_PER_PRINCIPAL', 32, 1, 10_000),
+    maxStreams: int('BERTHD_MAX_STREAMS', 256, 1, 100_000),
   });
 }
 

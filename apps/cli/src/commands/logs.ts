@@ -38,6 +38,14 @@ export function registerLogs(program: Command, environment: CliEnvironment): voi
             // Ctrl-C ends a follow: that is success, not an error.
             if (!stop.signal.aborted) throw err;
           }
+          if (opts.follow === true && !stop.signal.aborted) {
+            // Only berthd ends a follow: it restarted, or dropped this reader for falling behind.
+            throw new CliError(
+              'berthd ended the log stream',
+              EXIT.unreachable,
+              `Follow again: berth logs ${name} --follow`,
+            );
+          }
         },
       ),
     );

@@ -18,6 +18,8 @@ import { registerAccess } from '../access/authorize.js';
 import { registerAuditHook } from '../audit/hook.js';
 import { createRouteContext, type RouteContext } from './context.js';
 import { sendProblem } from './problem.js';
+import { registerStreamGuard } from './stream-guard.js';
+import { StreamSlots } from './stream-slots.js';
 import { appConfigRoutes } from './routes/app-config.js';
 import { identityRoutes } from './routes/identity.js';
 import { secretAndAuditRoutes } from './routes/secrets-audit.js';
@@ -78,6 +80,14 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
   const ctx = createRouteContext(deps);
   registerAccess(app, { store: deps.store, clock: deps.clock, defaultTeamId: deps.defaults.teamId });
   registerAuditHook(app, { store: deps.store, clock: deps.clock });
+  registerStreamGuard(app, {
+    slots: new StreamSlots({
+      perPrincipal: deps.config.maxStreamsPerPrincipal,
+      total: deps.config.maxStreams,
+    }),
+    store: deps.store,
+    clock: deps.clock,
+  });
   app.addHook('preValidation', (request, _reply, done) => {
     // Fastify hands validators null for "no body", so optional bodies accept null; a body that
     // is literally JSON null is still not an object.

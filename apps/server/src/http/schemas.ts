@@ -34,5 +34,12 @@ export const problemResponses = {
   422: problemResponse('An Idempotency-Key reused for a different request'),
 } as const;
 
+/** Long-lived streams are capped per principal and in all; a refusal carries Retry-After. */
+export const streamLimitResponse = {
+  429: problemResponse(
+    'Too many streams open (RATE_LIMITED): the message says how many and the limit; retry after Retry-After seconds',
+  ),
+} as const;
+
 /** Retrying a mutation with the same Idempotency-Key returns the first result instead of doing it twice. */
 export const IdempotencyHeaders = z.looseObject({ 'idempotency-key': IdempotencyKey.optional() });

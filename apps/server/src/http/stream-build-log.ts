@@ -19,8 +19,8 @@ export async function streamBuildLog(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const { out, gone } = ndjson(request, reply);
-  const write = (line: BuildLogStreamLine): boolean => out.write(`${JSON.stringify(line)}\n`);
+  const { out, gone, write: send, drained } = ndjson(request, reply);
+  const write = (line: BuildLogStreamLine): void => send(`${JSON.stringify(line)}\n`);
   let seq = o.after;
   try {
     while (!gone.aborted) {
@@ -33,7 +33,9 @@ export async function streamBuildLog(
           seq = l.seq;
           write({ type: 'line', line: { seq: l.seq, at: new Date(l.at).toISOString(), line: l.line } });
         }
-      } while (page.length === PAGE);
+        // Catching up on a long log goes at the client's pace, not into berthd's memory.
+        await drained();
+      } while (page.length === PAGE && !gone.aborted);
       if (!o.follow || TERMINAL_BUILD_STATUSES.includes(build.status)) {
         write({ type: 'end', build: toBuildView(build, { name: o.appName }, { logs: true }) });
         break;

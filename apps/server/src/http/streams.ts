@@ -1,29 +1,70 @@
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, type DeploymentStreamLine, type LogLine } from '@berth/protocol';
+import { BerthError, type DeploymentStreamLine } from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mayReadLogs } from '../access/authorize.js';
 import { auditExportLines } from '../audit/verify.js';
 import type { RouteContext } from './context.js';
+import { STREAM_RETRY_AFTER_S } from './stream-guard.js';
 
 /**
  * Long-lived NDJSON responses. The stream ends when the work does, or when the client goes
- * away (then every upstream resource, such as an agent log stream, is released).
+ * away (then every upstream resource, such as an agent log stream, is released). Each holds a
+ * stream slot of its principal (stream-guard.ts) until its response closes.
  */
+
+/**
+ * The most a stream may have waiting for a client that does not read: past it the client is
+ * dropped, so a stalled reader costs bounded memory and gives its slot back.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export interface NdjsonStream {
+  out: PassThrough;
+  /** Aborted when the client is gone (or was dropped for not reading). */
+  gone: AbortSignal;
+  /** Queues text for the client; drops the client when too much is already waiting. */
+  write: (text: string) => void;
+  /** Resolves when the client has read what was queued (or is gone). */
+  drained: () => Promise<void>;
+}
 
 export function ndjson(
   request: FastifyRequest,
   reply: FastifyReply,
-): { out: PassThrough; gone: AbortSignal } {
+  goneController: AbortController = goneWith(reply),
+): NdjsonStream {
   const out = new PassThrough();
-  const gone = new AbortController();
-  request.raw.on('close', () => gone.abort());
+  const gone = goneController.signal;
   void reply
     .header('content-type', 'application/x-ndjson; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-accel-buffering', 'no')
     .send(out);
-  return { out, gone: gone.signal };
+  return {
+    out,
+    gone,
+    write(text) {
+      if (gone.aborted) return;
+      out.write(text);
+      if (out.readableLength + out.writableLength <= MAX_BUFFERED_BYTES) return;
+      request.log.warn('dropped a stream whose client stopped reading');
+      goneController.abort();
+      reply.raw.destroy();
+    },
+    async drained() {
+      if (!out.writableNeedDrain || gone.aborted) return;
+      await once(out, 'drain', { signal: gone }).catch(() => undefined);
+    },
+  };
+}
+
+/** Aborts when the response closes: finished, or the connection closed, reset or half-closed. */
+function goneWith(reply: FastifyReply): AbortController {
+  const gone = new AbortController();
+  reply.raw.once('close', () => gone.abort());
+  return gone;
 }
 
 const POLL_MS = 150;
@@ -35,8 +76,8 @@ export async function streamDeploymentEvents(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const { out, gone } = ndjson(request, reply);
-  const write = (line: DeploymentStreamLine): boolean => out.write(`${JSON.stringify(line)}\n`);
+  const { out, gone, write: send } = ndjson(request, reply);
+  const write = (line: DeploymentStreamLine): void => send(`${JSON.stringify(line)}\n`);
   let seq = 0;
   try {
     while (!gone.aborted) {
@@ -76,16 +117,38 @@ export async function streamLogs(
       hint: 'Check that berth up is running; its agent reconnects on its own',
     });
   }
-  const { out, gone } = ndjson(request, reply);
-  const write = (lines: LogLine[]): void => {
-    out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  };
+  const gone = goneWith(reply);
+  let stream: NdjsonStream | null = null;
+  const early: string[] = [];
+  let started: () => void = () => undefined;
+  const firstChunk = new Promise<void>((resolve) => (started = resolve));
+  const rpc = ctx.agents.streamLogs(
+    params,
+    (lines) => {
+      const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+      if (stream) stream.write(text);
+      else early.push(text);
+      started();
+    },
+    gone.signal,
+  );
+  // The agent's first chunk (empty when there is no history) says it streams: until then a
+  // refusal (its own cap on engine streams) or a failure is still a problem+json answer.
   try {
-    await ctx.agents.streamLogs(params, write, gone);
+    await Promise.race([firstChunk, rpc]);
+  } catch (err) {
+    if (err instanceof BerthError && err.code === 'RATE_LIMITED')
+      void reply.header('retry-after', String(STREAM_RETRY_AFTER_S));
+    throw err;
+  }
+  stream = ndjson(request, reply, gone);
+  for (const text of early.splice(0)) stream.write(text);
+  try {
+    await rpc;
   } catch (err) {
     request.log.warn({ err }, 'log stream ended with an error');
   } finally {
-    out.end();
+    stream.out.end();
   }
   return reply;
 }
@@ -99,11 +162,13 @@ export async function streamAuditExport(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const { out, gone } = ndjson(request, reply);
+  const { out, gone, write, drained } = ndjson(request, reply);
   try {
     for await (const lines of auditExportLines(ctx.store, ctx.anchors)) {
       if (gone.aborted) break;
-      out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      // A slow reader slows the export instead of being dropped: it is finite, and read once.
+      await drained();
+      write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
     }
   } finally {
     out.end();

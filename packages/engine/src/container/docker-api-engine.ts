@@ -262,6 +262,7 @@ async function* logs(
         `Reading logs of container ${id} failed: ${engineMessage(parseMaybeJson(body))}`,
       );
     }
+    options.onOpen?.();
     yield* toLogLines(res);
   } catch (err) {
     if (signal?.aborted) return;

@@ -79,6 +79,8 @@ export interface LogOptions {
   tail: number;
   follow: boolean;
   signal?: AbortSignal;
+  /** Called once the engine has accepted the request and streams: lines written from then on are in it. */
+  onOpen?: () => void;
 }
 
 export interface ContainerEngine {

@@ -15,7 +15,13 @@ import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
-import { IdempotencyHeaders, ndjsonResponse, problemResponse, problemResponses } from '../schemas.js';
+import {
+  IdempotencyHeaders,
+  ndjsonResponse,
+  problemResponse,
+  problemResponses,
+  streamLimitResponse,
+} from '../schemas.js';
 import { streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
 
@@ -134,7 +140,7 @@ export const appConfigRoutes =
     app.get(
       '/apps/:app/logs',
       {
-        config: { access: { kind: 'app', permission: 'app:logs' } },
+        config: { access: { kind: 'app', permission: 'app:logs' }, stream: 'logs' },
         schema: {
           operationId: 'streamLogs',
           tags: ['logs'],
@@ -144,6 +150,7 @@ export const appConfigRoutes =
           response: {
             200: ndjsonResponse('One log line per line, oldest first', LogLine),
             ...problemResponses,
+            ...streamLimitResponse,
             503: problemResponse('No agent is connected to stream logs from'),
           },
         },

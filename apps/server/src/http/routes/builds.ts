@@ -16,7 +16,7 @@ import { intentOf, recordDone } from '../../audit/intent.js';
 import { createId } from '../../ids.js';
 import { idempotencyOf } from '../../deploy/service.js';
 import type { RouteContext } from '../context.js';
-import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponses, streamLimitResponse } from '../schemas.js';
 import { streamBuildLog } from '../stream-build-log.js';
 import { toBuildView } from '../views.js';
 
@@ -71,7 +71,7 @@ export const buildRoutes =
     app.get(
       '/apps/:app/builds/:number/logs',
       {
-        config: { access: { kind: 'app', permission: 'app:logs' } },
+        config: { access: { kind: 'app', permission: 'app:logs' }, stream: 'build-log' },
         schema: {
           operationId: 'streamBuildLog',
           tags: ['builds'],
@@ -82,6 +82,7 @@ export const buildRoutes =
           response: {
             200: ndjsonResponse('Log lines, then one end line with the build', BuildLogStreamLine),
             ...problemResponses,
+            ...streamLimitResponse,
           },
         },
       },

@@ -15,7 +15,7 @@ import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
 import { idempotencyOf } from '../../deploy/service.js';
-import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponses, streamLimitResponse } from '../schemas.js';
 import { streamDeploymentEvents } from '../streams.js';
 
 export const deploymentRoutes =
@@ -130,7 +130,7 @@ export const deploymentRoutes =
     app.get(
       '/deployments/:id/events',
       {
-        config: { access: { kind: 'deployment', permission: 'app:read' } },
+        config: { access: { kind: 'deployment', permission: 'app:read' }, stream: 'deployment-events' },
         schema: {
           operationId: 'streamDeploymentEvents',
           tags: ['deployments'],
@@ -140,6 +140,7 @@ export const deploymentRoutes =
           response: {
             200: ndjsonResponse('Event lines, then one end line with the deployment', DeploymentStreamLine),
             ...problemResponses,
+            ...streamLimitResponse,
           },
         },
       },

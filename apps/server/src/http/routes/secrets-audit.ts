@@ -20,7 +20,7 @@ import { isInstallationOwner, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
 import { verifyAudit } from '../../audit/verify.js';
 import type { RouteContext } from '../context.js';
-import { IdempotencyHeaders, ndjsonResponse, problemResponses } from '../schemas.js';
+import { IdempotencyHeaders, ndjsonResponse, problemResponses, streamLimitResponse } from '../schemas.js';
 import { streamAuditExport } from '../streams.js';
 
 const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
@@ -167,7 +167,7 @@ export const secretAndAuditRoutes =
     app.get(
       '/audit/export',
       {
-        config: { access: { kind: 'installation' } },
+        config: { access: { kind: 'installation' }, stream: 'audit-export' },
         schema: {
           operationId: 'exportAudit',
           tags: ['audit'],
@@ -176,6 +176,7 @@ export const secretAndAuditRoutes =
           response: {
             200: ndjsonResponse('A key, an anchor or a row per line', AuditExportLine),
             ...problemResponses,
+            ...streamLimitResponse,
           },
         },
       },

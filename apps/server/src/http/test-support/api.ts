@@ -38,12 +38,14 @@ export interface TestApiOptions {
   inMemory?: boolean;
   /** Start on this data dir (a restart of an earlier berthd); it is left in place on close. */
   dataDir?: string;
+  /** More BERTHD_* settings, as main.ts would read them from the environment. */
+  env?: Record<string, string>;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const parent = options.inMemory && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = options.dataDir ?? (await mkdtemp(join(parent, 'berth-api-')));
-  const config = parseServerConfig({ BERTHD_DATA_DIR: dataDir });
+  const config = parseServerConfig({ ...options.env, BERTHD_DATA_DIR: dataDir });
   const berthd = await startBerthd(config, {
     listen: false,
     worker: false,
