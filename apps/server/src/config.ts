@@ -23,6 +23,11 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** How webhooks and agents reach this API, for the URLs it hands out (`berth webhooks show`). */
   publicUrl: string | null;
+  /**
+   * Directories of this machine whose git repositories any team may build from (`berth up
+   * --allow-local-sources DIR`); other local paths and file:// URLs are the installation owners'.
+   */
+  allowLocalSources: readonly string[];
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +70,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     buildTimeoutMs: int('BERTHD_BUILD_TIMEOUT_MS', 30 * 60_000, 1000, 24 * 3_600_000),
     maxUploadBytes: int('BERTHD_MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
     publicUrl: publicUrl(get('BERTHD_PUBLIC_URL')),
+    allowLocalSources: allowedDirs(get('BERTHD_ALLOW_LOCAL_SOURCES')),
   });
 }
 
@@ -76,6 +82,26 @@ function publicUrl(raw: string | undefined): string | null {
       `must be an http(s) URL like https://berth.example.com, got "${raw}"`,
     );
   return raw.replace(/\/$/, '');
+}
+
+/** A colon-separated list of absolute directories, as PATH is written. */
+function allowedDirs(raw: string | undefined): readonly string[] {
+  if (raw === undefined) return Object.freeze([]);
+  const dirs = raw.split(':').filter((d) => d !== '');
+  for (const dir of dirs) {
+    const segments = dir.split('/').slice(1);
+    if (
+      !dir.startsWith('/') ||
+      dir === '/' ||
+      dir.includes('\0') ||
+      segments.some((s) => s === '.' || s === '..')
+    )
+      throw configError(
+        'BERTHD_ALLOW_LOCAL_SOURCES',
+        `must be absolute directories (not /) separated by ":", without . or .. segments; got "${dir}"`,
+      );
+  }
+  return Object.freeze(dirs.map((d) => (d.length > 1 ? d.replace(/\/+$/, '') : d)));
 }
 
 const configError = (key: string, what: string): BerthError =>

@@ -21,6 +21,7 @@ import { sendProblem } from './problem.js';
 import { appConfigRoutes } from './routes/app-config.js';
 import { identityRoutes } from './routes/identity.js';
 import { secretAndAuditRoutes } from './routes/secrets-audit.js';
+import { teamSettingsRoutes } from './routes/team-settings.js';
 import { tokenAndTeamRoutes } from './routes/tokens-teams.js';
 import { userRoutes } from './routes/users.js';
 import { appRoutes } from './routes/apps.js';
@@ -113,6 +114,7 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(identityRoutes(ctx));
       await api.register(userRoutes(ctx));
       await api.register(tokenAndTeamRoutes(ctx));
+      await api.register(teamSettingsRoutes(ctx));
       await api.register(secretAndAuditRoutes(ctx));
       await api.register(buildRoutes(ctx));
       await api.register(webhookRoutes(ctx));

@@ -1,6 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, type DeploymentStreamLine, type LogLine } from '@berth/protocol';
+import {
+  BerthError,
+  TERMINAL_DEPLOYMENT_STATUSES,
+  type DeploymentStreamLine,
+  type LogLine,
+} from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteContext } from './context.js';
 
@@ -46,7 +51,7 @@ export async function streamDeploymentEvents(
           event: { seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message },
         });
       }
-      const done = !d || d.status === 'succeeded' || d.status === 'failed';
+      const done = !d || TERMINAL_DEPLOYMENT_STATUSES.includes(d.status);
       if (d && (done || !follow)) {
         // Events written in the same transaction as the final status are already flushed above.
         write({ type: 'end', deployment: await ctx.deploymentView(d) });

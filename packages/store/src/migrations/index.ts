@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_trust.js';
 import * as m0003 from './0003_builds.js';
+import * as m0005 from './0005_team_settings.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_initial', up: m0001.up },
   { name: '0002_trust', up: m0002.up },
   { name: '0003_builds', up: m0003.up },
+  { name: '0005_team_settings', up: m0005.up },
 ];
