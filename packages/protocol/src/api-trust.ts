@@ -125,7 +125,10 @@ export const TeamCreate = z.object({ name: TeamName }).strict();
 export const BuildNetwork = z.enum(['egress', 'none']);
 export type BuildNetwork = z.infer<typeof BuildNetwork>;
 
-/** What a team may use and how its builds run; installation owners and the team's owners/admins set them. */
+/**
+ * What a team may use and how its builds run: its owners and admins (and installation owners)
+ * set the build network; only installation owners allow local images.
+ */
 export const TeamSettings = z.object({
   /** Images of the host's engine (`localhost/…`) may be deployed by this team (installation owners decide). */
   allowLocalImages: z.boolean(),
@@ -133,13 +136,11 @@ export const TeamSettings = z.object({
 });
 export type TeamSettings = z.infer<typeof TeamSettings>;
 
-export const TeamSettingsPatch = z
-  .object({ allowLocalImages: z.boolean().optional(), buildNetwork: BuildNetwork.optional() })
-  .strict()
-  .refine((p) => p.allowLocalImages !== undefined || p.buildNetwork !== undefined, {
-    message: 'set allowLocalImages or buildNetwork',
-  });
+export const TeamSettingsPatch = z.object({ buildNetwork: BuildNetwork }).strict();
 export type TeamSettingsPatch = z.infer<typeof TeamSettingsPatch>;
+
+/** Whether a team may deploy the host's own images (installation owners decide). */
+export const LocalImagesRequest = z.object({ allowed: z.boolean() }).strict();
 
 export const Team = z.object({
   id: Id,

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@berth/client';
 import { DOMAIN_PATTERN } from '@berth/protocol';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../../cli/command.js';
 import { resolveDataDir } from '../../cli/connection.js';
 import { EXIT } from '../../cli/exit-codes.js';
@@ -24,6 +25,7 @@ interface UpOptions {
   domain: string;
   engineSocket?: string;
   logLevel: string;
+  allowLocalSources: string[];
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -46,7 +48,21 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
     .option('--log-level <level>', 'info, debug, warn, error', 'info')
+    .option(
+      '--allow-local-sources <dir>',
+      'a directory whose git repositories every team may build from (repeatable); other local paths are for installation owners',
+      collectDir,
+      [],
+    )
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
+}
+
+/** `--allow-local-sources DIR`, repeatable: absolute (relative ones are taken from here). */
+function collectDir(value: string, previous: string[]): string[] {
+  const dir = resolve(value);
+  if (dir === '/' || dir.includes(':'))
+    throw new InvalidArgumentError('must be a directory other than / whose path has no ":"');
+  return [...previous, dir];
 }
 
 async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<number> {
@@ -80,6 +96,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     logLevel: opts.logLevel,
     engineSocket: engine.socket,
     upstreamRefreshMs: 50,
+    allowLocalSources: opts.allowLocalSources,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(supervisor, paths);
@@ -212,6 +229,8 @@ function printBanner(b: {
     `  Data     ${b.paths.dataDir}`,
     `  Engine   ${b.engine}`,
   ];
+  if (b.settings.allowLocalSources.length > 0)
+    lines.push(`  Sources  ${b.settings.allowLocalSources.join(', ')} (every team may build from these)`);
   if (b.token) {
     lines.push(
       '',

@@ -12,6 +12,7 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
  *   all   200, with team B's rows too (the installation owner reads the whole log)
+ *   (an "ok" for team B: installation owners reach every team's settings)
  *   -     the operation has no target in a team
  *
  * The scope column names what the access check looks at: a value of it that names nothing is
@@ -49,6 +50,9 @@ const TABLE = `
   retireKey               installation | ok    403   403      403    | -     -     -        -      | -
   createTeam              installation | ok    403   403      403    | -     -     -        -      | -
   listTeams               none         | ok    ok    ok       ok     | hide  hide  hide     hide   | -
+  getTeam                 team:param   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
+  updateTeamSettings      team:param   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  setLocalImages          installation | ok    403   403      403    | -     -     -        -      | -
   createProject           team:body    | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
   listProjects            team:query   | ok    ok    ok       ok     | 404   404   404      404    | TEAM_NOT_FOUND
   listTokens              team:query   | ok    ok    403      403    | 404   404   404      404    | TEAM_NOT_FOUND
