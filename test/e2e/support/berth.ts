@@ -52,8 +52,8 @@ export class BerthUnderTest {
     return new BerthUnderTest(join(dir, 'data'), await freePort(), await freePort());
   }
 
-  /** Starts `berth up` and resolves once it says it is up. */
-  async start(): Promise<void> {
+  /** Starts `berth up` (with `extraArgs`, e.g. `--allow-local-sources DIR`) and resolves once it says it is up. */
+  async start(extraArgs: readonly string[] = []): Promise<void> {
     const up = spawn(
       process.execPath,
       [
@@ -67,6 +67,7 @@ export class BerthUnderTest {
         String(this.httpPort),
         '--http-host',
         '127.0.0.1',
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -2,7 +2,6 @@ import { formatDuration, releaseSettings } from '@berth/core';
 import {
   BerthError,
   TERMINAL_BUILD_STATUSES,
-  agentBuildAad,
   type AgentBuildParams,
   type AgentBuildResult,
   type DeploymentError,
@@ -13,6 +12,7 @@ import { sourceForBuild, type LocalSourcePolicy } from '../access/sources.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { ArchiveStore } from './archives.js';
+import { toAgentBuildParams } from './agent-params.js';
 import { createBuildLogWriter } from './log-writer.js';
 import { openAppValue } from './sealed.js';
 
@@ -73,31 +73,17 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
       build.source.type === 'git' ? await sourceForBuild(build.source.url, team, deps.localSources) : null;
     const creds = build.source.type === 'git' ? await credentials(app) : null;
     const { buildNetwork } = await store.teamSettings.get(team.id);
-    return (seal: (plain: string, aad: string) => string): AgentBuildParams => ({
-      buildId: build.id,
-      appId: app.id,
-      appName: app.name,
+    const input = {
+      build,
+      app,
       timeoutMs: deps.buildTimeoutMs,
       fromLine,
+      gitUrl: url,
+      credentials: creds,
       network: buildNetwork,
-      source:
-        build.source.type === 'git'
-          ? {
-              type: 'git',
-              url: url ?? build.source.url,
-              ref: build.source.ref,
-              commit: build.source.commit,
-              ...(build.source.requireTip && { requireTip: true }),
-              token: creds?.token ? seal(creds.token, agentBuildAad(build.id, 'token')) : null,
-              sshKey: creds?.sshKey ? seal(creds.sshKey, agentBuildAad(build.id, 'ssh-key')) : null,
-            }
-          : {
-              type: 'archive',
-              path: archives.downloadPath(build.id, clock()),
-              sha256: build.source.sha256,
-              bytes: build.source.bytes,
-            },
-    });
+      archivePath: build.source.type === 'archive' ? archives.downloadPath(build.id, clock()) : null,
+    };
+    return (seal: (plain: string, aad: string) => string): AgentBuildParams => toAgentBuildParams(input, seal);
   }
 
   async function end(build: BuildRow, status: 'failed' | 'cancelled' | 'ignored', error: DeploymentError) {

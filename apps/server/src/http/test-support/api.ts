@@ -34,12 +34,14 @@ export interface TestApiOptions {
    * synchronous=FULL, and for thousands of requests the fsyncs are most of the time.
    */
   inMemory?: boolean;
+  /** More of berthd's environment, e.g. BERTHD_ALLOW_LOCAL_SOURCES. */
+  env?: Record<string, string>;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const parent = options.inMemory && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = await mkdtemp(join(parent, 'berth-api-'));
-  const config = parseServerConfig({ BERTHD_DATA_DIR: dataDir });
+  const config = parseServerConfig({ BERTHD_DATA_DIR: dataDir, ...options.env });
   const berthd = await startBerthd(config, {
     listen: false,
     worker: false,
