@@ -147,7 +147,7 @@ describe('sources, images and webhooks across teams, end to end', () => {
         body,
       });
       assert.equal(res.status, 202, await res.clone().text());
-      return waitForEnd(berth, ((await res.json()) as { deploymentId: string }).deploymentId);
+      return waitForEnd(berth, ((await res.json()) as { deploymentId: string }).deploymentId, bravo);
     };
     const v2 = await site.commit(siteFiles('site v2'), 'v2');
     assert.equal((await push(v2)).status, 'succeeded');
@@ -225,7 +225,7 @@ describe('sources, images and webhooks across teams, end to end', () => {
         body,
       });
       assert.equal(res.status, 202, await res.clone().text());
-      const d = await waitForEnd(berth, ((await res.json()) as Deployment).id);
+      const d = await waitForEnd(berth, ((await res.json()) as Deployment).id, bravo);
       assert.equal(d.status, 'failed', JSON.stringify(d));
       assert.deepEqual(await readdir(join(berth.dataDir, 'uploads')).catch(() => []), []);
       assert.deepEqual(await readdir(join(berth.dataDir, 'agent', 'builds', 'uploads')).catch(() => []), []);
@@ -245,9 +245,16 @@ describe('sources, images and webhooks across teams, end to end', () => {
   });
 });
 
-async function waitForEnd(berth: BerthUnderTest, id: string): Promise<Deployment> {
+/** Waits for a deployment of team bravo (`as`: its token) to end. */
+async function waitForEnd(
+  berth: BerthUnderTest,
+  id: string,
+  as: Record<string, string>,
+): Promise<Deployment> {
   for (let i = 0; i < 480; i++) {
-    const d = await berth.json<Deployment>(['deployments', 'show', id]);
+    const r = await berth.cli(['deployments', 'show', id, '--json'], as);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const d = JSON.parse(r.stdout) as Deployment;
     if (['succeeded', 'failed', 'ignored'].includes(d.status)) return d;
     await sleep(250);
   }
