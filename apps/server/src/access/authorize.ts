@@ -128,9 +128,7 @@ async function resolveScope(
       const actsAsOwner =
         access.installationOwners === true && isInstallationOwner(principal, deps.defaultTeamId);
       return inTeam(
-        actsAsOwner && team && !roleIn(principal, team.id)
-          ? { ...scope, principal: asOwnerOf(principal, team) }
-          : scope,
+        actsAsOwner && team ? { ...scope, principal: asOwnerOf(principal, team) } : scope,
         team,
         access.permission,
         'TEAM_NOT_FOUND',
