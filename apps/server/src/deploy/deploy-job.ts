@@ -38,7 +38,6 @@ export function createDeployJob(deps: DeployJobDeps) {
       const failure = await deps.builds.run(d, release, signal);
       if (failure?.code === 'BUILD_COMMIT_NOT_TIP') {
         await finish(d, failure, 'spec', 'ignored');
-        await auditIgnored(app, d, failure.message);
         return;
       }
       if (failure) {
@@ -183,8 +182,9 @@ export function createDeployJob(deps: DeployJobDeps) {
   }
 
   /**
-   * Ends a deployment as failed, in one transaction with putting things back, so nobody sees a
-   * failed deployment whose app still points at the failed release:
+   * Ends a deployment as failed (or `ignored`: a webhook's commit that was no longer the tip, with
+   * its audit row), in one transaction with putting things back, so nobody sees a failed
+   * deployment whose app still points at the failed release:
    * - `spec`: nothing was rolled out; the app's image and env return to those of the release that serves.
    * - `rollout`: the previous release (and replica count) becomes current again; with none, the app
    *   stops running. Its image and env go back too, so the spec always describes what serves.
@@ -226,26 +226,10 @@ export function createDeployJob(deps: DeployJobDeps) {
         await tx.events.append(d.id, { at: clock(), level: 'warn', message });
       }
       await tx.deployments.update(d.id, { status, error, finishedAt: clock() });
+      // A webhook's push that was not built: the team's audit log says so, with the reason.
+      if (status === 'ignored' && app) await tx.audit.append(ignoredRow(app, d, error.message, clock()));
     });
     if (undo === 'rollout') await agents.pushDesired();
-  }
-
-  /** A webhook's push that was not built: recorded for the team's audit log with the reason. */
-  async function auditIgnored(app: AppRow, d: DeploymentRow, reason: string): Promise<void> {
-    await store.transaction((tx) =>
-      tx.audit.append({
-        at: clock(),
-        actorKind: 'system',
-        actorId: null,
-        actorName: 'berthd',
-        teamId: app.teamId,
-        requestId: null,
-        action: 'webhook.ignored',
-        target: `app:${app.name}`,
-        outcome: 'ok',
-        detail: { deployment: d.id, build: d.buildId, reason },
-      }),
-    );
   }
 }
 
@@ -264,4 +248,19 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
     case 'scale':
       return `Scaling to ${d.replicas} replica(s)`;
   }
+}
+
+function ignoredRow(app: AppRow, d: DeploymentRow, reason: string, at: number) {
+  return {
+    at,
+    actorKind: 'system' as const,
+    actorId: null,
+    actorName: 'berthd',
+    teamId: app.teamId,
+    requestId: null,
+    action: 'webhook.ignored',
+    target: `app:${app.name}`,
+    outcome: 'ok' as const,
+    detail: { deployment: d.id, build: d.buildId, reason },
+  };
 }
