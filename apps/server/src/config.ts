@@ -27,6 +27,11 @@ export interface ServerConfig {
   maxStreamsPerPrincipal: number;
   /** Long-lived streams berthd holds open in all. */
   maxStreams: number;
+  /**
+   * Directories of this machine whose git repositories any team may build from (`berth up
+   * --allow-local-sources DIR`); other local paths and file:// URLs are the installation owners'.
+   */
+  allowLocalSources: readonly string[];
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -71,6 +76,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     publicUrl: publicUrl(get('BERTHD_PUBLIC_URL')),
     maxStreamsPerPrincipal: int('BERTHD_MAX_STREAMS_PER_PRINCIPAL', 32, 1, 10_000),
     maxStreams: int('BERTHD_MAX_STREAMS', 256, 1, 100_000),
+    allowLocalSources: allowedDirs(get('BERTHD_ALLOW_LOCAL_SOURCES')),
   });
 }
 
@@ -82,6 +88,26 @@ function publicUrl(raw: string | undefined): string | null {
       `must be an http(s) URL like https://berth.example.com, got "${raw}"`,
     );
   return raw.replace(/\/$/, '');
+}
+
+/** A colon-separated list of absolute directories, as PATH is written. */
+function allowedDirs(raw: string | undefined): readonly string[] {
+  if (raw === undefined) return Object.freeze([]);
+  const dirs = raw.split(':').filter((d) => d !== '');
+  for (const dir of dirs) {
+    const segments = dir.split('/').slice(1);
+    if (
+      !dir.startsWith('/') ||
+      dir === '/' ||
+      dir.includes('\0') ||
+      segments.some((s) => s === '.' || s === '..')
+    )
+      throw configError(
+        'BERTHD_ALLOW_LOCAL_SOURCES',
+        `must be absolute directories (not /) separated by ":", without . or .. segments; got "${dir}"`,
+      );
+  }
+  return Object.freeze(dirs.map((d) => (d.length > 1 ? d.replace(/\/+$/, '') : d)));
 }
 
 const configError = (key: string, what: string): BerthError =>

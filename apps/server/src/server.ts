@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TERMINAL_DEPLOYMENT_STATUSES } from '@berth/protocol';
 import { openSqliteStore, type Store } from '@berth/store';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -7,7 +8,7 @@ import { createAgentGateway } from './agents/gateway.js';
 import { createAuditAnchors } from './audit/anchor.js';
 import { bootstrap } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
-import { createArchiveStore } from './builds/archives.js';
+import { createArchiveStore, removeOrphanArchives } from './builds/archives.js';
 import { createBuildRunner } from './builds/runner.js';
 import { createDeployJob } from './deploy/deploy-job.js';
 import { createDeployService } from './deploy/service.js';
@@ -62,6 +63,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const service = createDeployService({ store, clock, keys, onChange });
   const secrets = createSecretsService({ store, clock, keys, onChange });
   const archives = createArchiveStore(config.dataDir);
+  await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
     store,
     clock,
@@ -69,6 +71,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     keys,
     archives,
     buildTimeoutMs: config.buildTimeoutMs,
+    localSources: { allowedDirs: config.allowLocalSources, defaultTeamId: defaults.teamId },
   });
   const app = await createHttpApp(
     { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
@@ -86,17 +89,15 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           onGaveUp: async (job, error) => {
             const id = (job.payload as { deploymentId?: string }).deploymentId;
             const d = id ? await store.deployments.get(id) : null;
-            if (!d || d.status === 'succeeded' || d.status === 'failed') return;
+            if (!d || TERMINAL_DEPLOYMENT_STATUSES.includes(d.status)) return;
+            const failure = { code: 'AGENT_UNAVAILABLE', message: error, logs: [] };
             await store.events.append(d.id, {
               at: clock(),
               level: 'error',
               message: `Deployment failed: ${error}`,
             });
-            await store.deployments.update(d.id, {
-              status: 'failed',
-              finishedAt: clock(),
-              error: { code: 'AGENT_UNAVAILABLE', message: error, logs: [] },
-            });
+            await store.deployments.update(d.id, { status: 'failed', finishedAt: clock(), error: failure });
+            if (d.buildId) await builds.abandon(d.buildId, failure);
           },
         });
   wakeWorker = () => worker?.wake();

@@ -23,6 +23,7 @@ import {
   Deployment,
   type Role,
   type SecretsPatch,
+  type TeamSettingsPatch,
   type TokenCreate,
   type UserCreate,
 } from '@berth/protocol';
@@ -75,6 +76,11 @@ export function trustApi({ call, json }: Transport) {
 
     createTeam: (name: string) => json(Team, 'POST', '/teams', { name }),
     listTeams: async () => (await json(TeamList, 'GET', '/teams')).teams,
+    getTeam: (team: string) => json(Team, 'GET', `/teams/${enc(team)}`),
+    updateTeamSettings: (team: string, patch: TeamSettingsPatch) =>
+      json(Team, 'PATCH', `/teams/${enc(team)}/settings`, patch),
+    setLocalImages: (team: string, allowed: boolean) =>
+      json(Team, 'PUT', `/teams/${enc(team)}/local-images`, { allowed }),
     createProject: (name: string, team?: string) =>
       json(Project, 'POST', '/projects', { name, ...(team && { team }) }),
     listProjects: async (team?: string) =>

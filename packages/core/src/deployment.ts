@@ -2,10 +2,11 @@ import { BerthError, type DeploymentStatus } from '@berth/protocol';
 
 const NEXT: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
   queued: ['preparing', 'failed'],
-  preparing: ['rolling_out', 'failed'],
+  preparing: ['rolling_out', 'failed', 'ignored'],
   rolling_out: ['succeeded', 'failed'],
   succeeded: [],
   failed: [],
+  ignored: [],
 };
 
 export const canTransition = (from: DeploymentStatus, to: DeploymentStatus): boolean =>

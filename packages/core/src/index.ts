@@ -12,3 +12,5 @@ export * from './build/release-settings.js';
 export * from './build/detect.js';
 export * from './build/manifest.js';
 export * from './build/webhook.js';
+export * from './build/local-source.js';
+export * from './image-ref.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HealthCheck, LogLine, ReplicaState } from './api.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
+import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
@@ -95,7 +96,12 @@ export const AgentReport = z.object({
 export type AgentReport = z.infer<typeof AgentReport>;
 
 export const ImageResolveParams = z.object({ ref: ImageRef });
-export const ImageResolveResult = z.object({ imageId: z.string(), pulled: z.boolean() });
+export const ImageResolveResult = z.object({
+  imageId: z.string(),
+  pulled: z.boolean(),
+  /** The app id of the image's `berth.app` label (an image Berth built), or null: its owner decides. */
+  builtFor: z.string().nullable().optional(),
+});
 export type ImageResolveResult = z.infer<typeof ImageResolveResult>;
 
 export const LogsParams = z.object({
@@ -113,6 +119,11 @@ export const AgentBuildSource = z.discriminatedUnion('type', [
     ref: GitRef,
     /** The exact commit to build (a webhook's), else the ref's tip. */
     commit: CommitSha.nullable(),
+    /**
+     * A webhook's push: build `commit` only if it is still the tip of `ref` once fetched, else
+     * fail with BUILD_COMMIT_NOT_TIP (a replayed old push builds nothing; a force-push is the tip).
+     */
+    requireTip: z.boolean().optional(),
     /** Credentials sealed to this agent's X25519 key (aad: agentBuildAad), or null. */
     token: z.string().nullable(),
     sshKey: z.string().nullable(),
@@ -127,16 +138,13 @@ export const AgentBuildSource = z.discriminatedUnion('type', [
 ]);
 export type AgentBuildSource = z.infer<typeof AgentBuildSource>;
 
-export const BuildNetwork = z.enum(['egress', 'none']);
-export type BuildNetwork = z.infer<typeof BuildNetwork>;
-
 export const AgentBuildParams = z.object({
   buildId: Id,
   appId: Id,
   appName: AppName,
   /** Builds of a team share a storage (and its layer cache) that no other team's build sees. */
   teamId: Id,
-  /** `none`: the build's steps reach no network at all (a team setting). */
+  /** `none`: the build's steps reach no network at all (the team's setting). */
   network: BuildNetwork.default('egress'),
   source: AgentBuildSource,
   timeoutMs: z.number().int().min(1000),

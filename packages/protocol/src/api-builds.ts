@@ -7,9 +7,15 @@ import { BuilderName, GitRef } from './source.js';
 
 const Timestamp = z.string().describe('RFC 3339 timestamp');
 
-export const BuildStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+/** `ignored`: a webhook's commit was no longer its branch's tip when fetched, so nothing was built. */
+export const BuildStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'ignored']);
 export type BuildStatus = z.infer<typeof BuildStatus>;
-export const TERMINAL_BUILD_STATUSES: readonly BuildStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const TERMINAL_BUILD_STATUSES: readonly BuildStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'ignored',
+];
 
 export const BuildSourceView = z.discriminatedUnion('type', [
   z.object({ type: z.literal('git'), url: z.string(), ref: GitRef }),

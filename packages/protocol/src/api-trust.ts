@@ -145,7 +145,35 @@ export const TeamQuery = z.object({ team: TeamName.optional() }).strict();
 // --- teams and projects ------------------------------------------------------------------------
 
 export const TeamCreate = z.object({ name: TeamName }).strict();
-export const Team = z.object({ id: Id, name: TeamName, role: Role.nullable(), createdAt: Timestamp });
+
+/** Whether a team's build steps may reach the network (package registries), or none at all. */
+export const BuildNetwork = z.enum(['egress', 'none']);
+export type BuildNetwork = z.infer<typeof BuildNetwork>;
+
+/**
+ * What a team may use and how its builds run: its owners and admins (and installation owners)
+ * set the build network; only installation owners allow local images.
+ */
+export const TeamSettings = z.object({
+  /** Images of the host's engine (`localhost/…`) may be deployed by this team (installation owners decide). */
+  allowLocalImages: z.boolean(),
+  buildNetwork: BuildNetwork,
+});
+export type TeamSettings = z.infer<typeof TeamSettings>;
+
+export const TeamSettingsPatch = z.object({ buildNetwork: BuildNetwork }).strict();
+export type TeamSettingsPatch = z.infer<typeof TeamSettingsPatch>;
+
+/** Whether a team may deploy the host's own images (installation owners decide). */
+export const LocalImagesRequest = z.object({ allowed: z.boolean() }).strict();
+
+export const Team = z.object({
+  id: Id,
+  name: TeamName,
+  role: Role.nullable(),
+  createdAt: Timestamp,
+  settings: TeamSettings,
+});
 export type Team = z.infer<typeof Team>;
 export const TeamList = z.object({ teams: z.array(Team) });
 export const TeamParams = z.object({ team: TeamName }).strict();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AppName,
   Command,
+  DeployImageRef,
   Env,
   EnvKey,
   HttpPath,
@@ -13,7 +14,7 @@ import {
   TeamName,
 } from './names.js';
 import { ResourceLimits, ResourceLimitsInput } from './runtime.js';
-import { GitRef, GitUrl } from './source.js';
+import { GitRef, GitUrl, mayCarryCredentials } from './source.js';
 
 /** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
 
@@ -76,7 +77,7 @@ export const AppCreate = z
   .object({
     name: AppName,
     /** One of image and git, or neither for an app deployed only from uploaded directories. */
-    image: ImageRef.optional(),
+    image: DeployImageRef.optional(),
     git: GitSourceInput.optional(),
     port: Port.optional(),
     command: Command.optional(),
@@ -94,13 +95,18 @@ export const AppCreate = z
   .refine((a) => !(a.image && a.git), {
     message: 'give either image or git, not both',
     path: ['git'],
+  })
+  .refine((a) => !a.git?.token || mayCarryCredentials(a.git.url), {
+    message:
+      'a token is sent only over https (or http to this machine): use the https:// URL of the repository',
+    path: ['git', 'token'],
   });
 export type AppCreate = z.infer<typeof AppCreate>;
 
 /** Changes to the app's spec take effect with the next deploy. */
 export const AppUpdate = z
   .object({
-    image: ImageRef.optional(),
+    image: DeployImageRef.optional(),
     port: Port.optional(),
     command: Command.nullable().optional(),
     health: HealthCheckInput.optional(),
@@ -110,7 +116,7 @@ export type AppUpdate = z.infer<typeof AppUpdate>;
 
 export const DeployRequest = z
   .object({
-    image: ImageRef.optional(),
+    image: DeployImageRef.optional(),
     /** For apps with a git source: build this branch, tag or commit instead of the app's ref. */
     ref: GitRef.optional(),
   })
@@ -234,10 +240,18 @@ export type App = z.infer<typeof App>;
 export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits']);
 export type DeploymentKind = z.infer<typeof DeploymentKind>;
 
-export const DeploymentStatus = z.enum(['queued', 'preparing', 'rolling_out', 'succeeded', 'failed']);
+/** `ignored`: nothing was rolled out on purpose (a webhook's commit was no longer its branch's tip). */
+export const DeploymentStatus = z.enum([
+  'queued',
+  'preparing',
+  'rolling_out',
+  'succeeded',
+  'failed',
+  'ignored',
+]);
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
-export const TERMINAL_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed'];
+export const TERMINAL_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'ignored'];
 
 export const DeploymentError = z.object({
   code: z.string(),

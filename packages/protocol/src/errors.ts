@@ -62,6 +62,11 @@ export const ERROR_CODES = {
   WEBHOOK_SIGNATURE_INVALID: { status: 401, retryable: false },
   /** Builds need their sandbox (docs/security.md); they never fall back to running on the host. */
   BUILD_SANDBOX_UNAVAILABLE: { status: 503, retryable: false },
+  /** A webhook's commit is no longer the tip of its branch when fetched: the push is ignored. */
+  BUILD_COMMIT_NOT_TIP: { status: 409, retryable: false },
+  // What a team may use
+  IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
+  SOURCE_NOT_ALLOWED: { status: 403, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

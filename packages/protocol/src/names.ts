@@ -37,15 +37,28 @@ export const Env = z
  */
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const DOMAIN = '(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?';
-export const IMAGE_REF_PATTERN = new RegExp(
-  `^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
-);
+const IMAGE_REF = `(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?`;
+export const IMAGE_REF_PATTERN = new RegExp(`^${IMAGE_REF}$`);
 export const ImageRef = z
   .string()
   .max(255, { message: 'must be at most 255 characters' })
   .regex(IMAGE_REF_PATTERN, {
     message:
       'must be an image reference like "nginx:1.27", "localhost/hello:1" or "ghcr.io/acme/api@sha256:…"',
+  });
+
+/**
+ * An image a person names to deploy: a reference, never an image id. The engine takes
+ * `sha256:<hex>` and any bare string of hex digits (two are enough) as the id, or a prefix of the
+ * id, of whatever image is in its store, whoever built it.
+ */
+export const DEPLOY_IMAGE_REF_PATTERN = new RegExp(`^(?!sha256:)(?![0-9a-f]+$)${IMAGE_REF}$`);
+export const DeployImageRef = z
+  .string()
+  .max(255, { message: 'must be at most 255 characters' })
+  .regex(DEPLOY_IMAGE_REF_PATTERN, {
+    message:
+      'must be an image reference like "nginx:1.27", "localhost/hello:1" or "ghcr.io/acme/api@sha256:…", not an image id (sha256:… or hex digits)',
   });
 
 /** A health-check path: an absolute URL path with an optional simple query. */

@@ -47,6 +47,17 @@ export function gitUrlKind(url: string): GitUrlKind | null {
   return null;
 }
 
+/**
+ * Whether credentials (a token) may travel to this git URL: over https, or over plain http only
+ * to a loopback address, which never leaves the machine. Anywhere else plain http would hand the
+ * token to everyone on the way.
+ */
+export function mayCarryCredentials(url: string): boolean {
+  if (!url.startsWith('http://')) return true;
+  const host = /^http:\/\/([^/:]+|\[[^\]]+\])/.exec(url)?.[1]?.toLowerCase() ?? '';
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.[0-9]{1,3}){3}$/.test(host);
+}
+
 export const GitUrl = z
   .string()
   .max(1024, { message: 'must be at most 1024 characters' })

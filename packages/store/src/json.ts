@@ -104,7 +104,13 @@ export function parseGitSource(text: string | null, at: RowRef): GitSource | nul
 }
 
 const BuildSourceShape = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('git'), url: z.string(), ref: GitRef, commit: z.string().nullable() }),
+  z.object({
+    type: z.literal('git'),
+    url: z.string(),
+    ref: GitRef,
+    commit: z.string().nullable(),
+    requireTip: z.boolean().optional(),
+  }),
   z.object({ type: z.literal('archive'), sha256: z.string(), bytes: z.number() }),
 ]);
 

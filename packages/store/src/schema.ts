@@ -25,6 +25,14 @@ export interface TeamsTable {
   created_at: number;
 }
 
+export interface TeamSettingsTable {
+  team_id: string;
+  /** 0 or 1. */
+  allow_local_images: number;
+  build_network: 'egress' | 'none';
+  updated_at: number;
+}
+
 export interface ProjectsTable {
   id: string;
   team_id: string;
@@ -286,6 +294,7 @@ export interface MigrationsTable {
 export interface Database {
   meta: MetaTable;
   teams: TeamsTable;
+  team_settings: TeamSettingsTable;
   projects: ProjectsTable;
   tokens: TokensTable;
   servers: ServersTable;
@@ -319,6 +328,7 @@ export type EventsRecord = Selectable<DeploymentEventsTable>;
 export type JobsRecord = Selectable<JobsTable>;
 export type NewJobRecord = Insertable<JobsTable>;
 export type TeamsRecord = Selectable<TeamsTable>;
+export type TeamSettingsRecord = Selectable<TeamSettingsTable>;
 export type ProjectsRecord = Selectable<ProjectsTable>;
 export type UsersRecord = Selectable<UsersTable>;
 export type MembershipsRecord = Selectable<MembershipsTable>;

@@ -14,6 +14,7 @@ import { createReleaseRepo } from './repos/releases.js';
 import { createReleaseSecretRepo, createSecretRepo } from './repos/secrets.js';
 import { createServerRepo } from './repos/servers.js';
 import { createLoginFailureRepo, createOneTimeTokenRepo, createSessionRepo } from './repos/sessions.js';
+import { createTeamSettingsRepo } from './repos/team-settings.js';
 import { createProjectRepo, createTeamRepo } from './repos/teams.js';
 import { createTenancyRepo } from './repos/tenancy.js';
 import { createTokenRepo } from './repos/tokens.js';
@@ -32,6 +33,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     meta: createMetaRepo(db),
     tenancy: createTenancyRepo(db),
     teams: createTeamRepo(db),
+    teamSettings: createTeamSettingsRepo(db),
     projects: createProjectRepo(db),
     users: createUserRepo(db),
     memberships: createMembershipRepo(db),

@@ -6,12 +6,19 @@ import type { DeploymentError, GitRef } from '@berth/protocol';
  * the deployment's release runs; its log lines are kept with it.
  */
 
-export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'ignored';
 export type BuildTrigger = 'deploy' | 'webhook' | 'upload';
 
 /** What was built: a git ref (and the exact commit, once known) or an uploaded archive. */
 export type BuildSource =
-  | { type: 'git'; url: string; ref: GitRef; commit: string | null }
+  | {
+      type: 'git';
+      url: string;
+      ref: GitRef;
+      commit: string | null;
+      /** A webhook's push: build `commit` only while it is the ref's tip (see AgentBuildSource). */
+      requireTip?: boolean;
+    }
   | { type: 'archive'; sha256: string; bytes: number };
 
 export interface BuildRow {
@@ -67,6 +74,10 @@ export interface BuildRepo {
   /** Newest first. */
   list(appId: string, limit: number): Promise<BuildRow[]>;
   nextNumber(appId: string): Promise<number>;
+  /** The apps whose builds made this image (`localhost/berth/<app>:<tag>`): who owns it. */
+  appIdsWithImage(image: string): Promise<string[]>;
+  /** Builds of the app that have not ended (queued or running). */
+  listUnfinished(appId: string): Promise<BuildRow[]>;
   update(id: string, patch: BuildPatch): Promise<BuildRow>;
   /** Appends lines with the next seqs; returns how many lines the build has now. */
   appendLogs(buildId: string, lines: readonly { at: number; line: string }[]): Promise<number>;

@@ -8,6 +8,13 @@ export interface TeamRow {
   createdAt: number;
 }
 
+/** What a team may use and how its builds run (see 0005_team_settings). */
+export interface TeamSettingsRow {
+  teamId: string;
+  allowLocalImages: boolean;
+  buildNetwork: 'egress' | 'none';
+}
+
 export interface ProjectRow {
   id: string;
   teamId: string;
@@ -66,6 +73,17 @@ export interface TeamRepo {
   get(id: string): Promise<TeamRow | null>;
   getByName(name: string): Promise<TeamRow | null>;
   list(): Promise<TeamRow[]>;
+}
+
+export interface TeamSettingsRepo {
+  /** The team's settings; the defaults (no local images, egress) when none were ever set. */
+  get(teamId: string): Promise<TeamSettingsRow>;
+  /** Changes the given settings, keeping the others. */
+  update(
+    teamId: string,
+    patch: Partial<Omit<TeamSettingsRow, 'teamId'>>,
+    now: number,
+  ): Promise<TeamSettingsRow>;
 }
 
 export interface ProjectRepo {

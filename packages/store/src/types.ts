@@ -9,6 +9,7 @@ import type {
   ProjectRepo,
   SessionRepo,
   TeamRepo,
+  TeamSettingsRepo,
   UserRepo,
 } from './types-identity.js';
 import type { ReleaseSecretRepo, SecretRepo } from './types-secrets.js';
@@ -281,6 +282,7 @@ export interface Repos {
   meta: MetaRepo;
   tenancy: TenancyRepo;
   teams: TeamRepo;
+  teamSettings: TeamSettingsRepo;
   projects: ProjectRepo;
   users: UserRepo;
   memberships: MembershipRepo;

@@ -54,8 +54,8 @@ export class BerthUnderTest {
     return new BerthUnderTest(join(dir, 'data'), await freePort(), await freePort());
   }
 
-  /** Starts `berth up` and resolves once it says it is up. */
-  async start(): Promise<void> {
+  /** Starts `berth up` (with `extraArgs`, e.g. `--allow-local-sources DIR`) and resolves once it says it is up. */
+  async start(extraArgs: readonly string[] = []): Promise<void> {
     const up = spawn(
       process.execPath,
       [
@@ -72,6 +72,7 @@ export class BerthUnderTest {
         // Shared by the test run, so base images are bootstrapped once (see test/support/builder.ts).
         '--builder-dir',
         testBuilderDir(process.env),
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -217,7 +218,7 @@ export class BerthUnderTest {
       teams: [],
     }));
     await this.stop();
-    for (const team of teams.teams) {
+    for (const team of teams) {
       await rm(join(testBuilderDir(process.env), 'teams', team.id), { recursive: true, force: true });
     }
     if (id) {

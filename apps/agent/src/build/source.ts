@@ -48,6 +48,7 @@ export async function fetchBuildSource(
       url: source.url,
       ref: source.ref,
       ...(source.commit && { commit: source.commit }),
+      ...(source.requireTip && { requireTip: true }),
       dir,
       credentials,
       signal,
@@ -60,6 +61,22 @@ export async function fetchBuildSource(
   const dir = join(deps.workDir, 'uploads', params.buildId);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    return await downloadUpload(deps, source, dir, signal, onLine);
+  } catch (err) {
+    // A refused or broken upload leaves nothing of itself behind.
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function downloadUpload(
+  deps: SourceDeps,
+  source: Extract<AgentBuildParams['source'], { type: 'archive' }>,
+  dir: string,
+  signal: AbortSignal,
+  onLine: (line: string) => void,
+): Promise<FetchedSource> {
   onLine(`==> Downloading the uploaded directory (${Math.ceil(source.bytes / 1024)} KiB)`);
   const res = await fetch(deps.serverHttpBase + source.path, { signal }).catch((cause: unknown) => {
     throw new BerthError('AGENT_UNAVAILABLE', 'Could not download the upload from berthd', { cause });

@@ -6,7 +6,8 @@ import { followDeployment } from './progress.js';
 
 /**
  * The end of every command that starts a deployment: with --no-wait, say it is queued; else
- * follow it to the end. Exit 0 only once the release is live; 2 when the deployment failed.
+ * follow it to the end. Exit 0 once the release is live (or the deployment was ignored, changing
+ * nothing); 2 when the deployment failed.
  */
 export async function finishDeployment(
   client: BerthClient,
@@ -25,6 +26,11 @@ export async function finishDeployment(
   if (opts.json) printJson(final);
   if (final.status === 'succeeded') {
     if (!opts.json && opts.appUrl) process.stdout.write(`${opts.appUrl}\n`);
+    return EXIT.ok;
+  }
+  // Ignored on purpose (a webhook's commit was no longer the tip): nothing failed, nothing changed.
+  if (final.status === 'ignored') {
+    if (!opts.json && final.error) process.stdout.write(`ignored: ${final.error.message}\n`);
     return EXIT.ok;
   }
   if (!opts.json && final.error) {

@@ -16,7 +16,13 @@ export type Access =
   | { kind: 'installation' }
   | { kind: 'app'; permission: Permission }
   | { kind: 'deployment'; permission: Permission }
-  | { kind: 'team'; permission: Permission; source: 'body' | 'query' | 'param' }
+  | {
+      kind: 'team';
+      permission: Permission;
+      source: 'body' | 'query' | 'param';
+      /** Installation owners act as owners of every team here, member or not (team settings). */
+      installationOwners?: true;
+    }
   /** The caller's own invitation into the team of the `team` path parameter (users only). */
   | { kind: 'invitation' };
 
@@ -122,8 +128,10 @@ async function resolveScope(
         access.source === 'body' ? request.body : access.source === 'query' ? request.query : request.params;
       const name = field(source, 'team');
       const team = name ? await deps.store.teams.getByName(name) : await homeTeam(principal, deps);
+      const actsAsOwner =
+        access.installationOwners === true && isInstallationOwner(principal, deps.defaultTeamId);
       return inTeam(
-        scope,
+        actsAsOwner && team ? { ...scope, principal: asOwnerOf(principal, team) } : scope,
         team,
         access.permission,
         'TEAM_NOT_FOUND',
@@ -188,6 +196,12 @@ function inTeam(
     invitation: null,
   };
 }
+
+/** The principal with the owner role in `team` added, for what installation owners may do in any team. */
+const asOwnerOf = (principal: Principal, team: TeamRow): Principal => ({
+  ...principal,
+  roles: new Map([...principal.roles, [team.id, 'owner']]),
+});
 
 /** The team a request means when it names none: the token's team, or the user's default/first. */
 async function homeTeam(principal: Principal, deps: AccessDeps): Promise<TeamRow | null> {

@@ -1,10 +1,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError } from '@berth/protocol';
+import { BerthError, TERMINAL_BUILD_STATUSES } from '@berth/protocol';
+import type { Store } from '@berth/store';
 
 /**
  * Uploaded source directories (`berth deploy --from-dir`), kept as tar files under the data dir
@@ -17,6 +19,8 @@ export interface ArchiveStore {
   save(buildId: string, body: Readable, maxBytes: number): Promise<{ sha256: string; bytes: number }>;
   open(buildId: string): Promise<{ stream: Readable; bytes: number } | null>;
   remove(buildId: string): Promise<void>;
+  /** The build ids of every kept upload, and of uploads a crash left half-written. */
+  list(): Promise<string[]>;
   /** A URL path the agent can GET within the hour. */
   downloadPath(buildId: string, now: number): string;
   verify(buildId: string, token: string, now: number): boolean;
@@ -37,6 +41,8 @@ export function createArchiveStore(dataDir: string): ArchiveStore {
       const hash = createHash('sha256');
       let bytes = 0;
       const target = file(buildId);
+      const partial = `${target}.part`;
+      const out = createWriteStream(partial, { mode: 0o600 });
       try {
         await pipeline(
           body,
@@ -52,10 +58,16 @@ export function createArchiveStore(dataDir: string): ArchiveStore {
               yield chunk;
             }
           },
-          createWriteStream(target, { mode: 0o600 }),
+          out,
         );
+        // Complete only once whole: a file under the final name is never a torn upload.
+        await rename(partial, target);
       } catch (err) {
-        await rm(target, { force: true });
+        // The file may open after the failure (the stream opens it asynchronously): wait for
+        // the stream to close, then delete, so no refused upload leaves bytes behind.
+        out.destroy();
+        if (!out.closed) await once(out, 'close').catch(() => undefined);
+        await rm(partial, { force: true });
         throw err;
       }
       return { sha256: hash.digest('hex'), bytes };
@@ -67,7 +79,21 @@ export function createArchiveStore(dataDir: string): ArchiveStore {
       return { stream: createReadStream(file(buildId)), bytes: s.size };
     },
 
-    remove: (buildId) => rm(file(buildId), { force: true }),
+    remove: async (buildId) => {
+      await rm(file(buildId), { force: true });
+      await rm(`${file(buildId)}.part`, { force: true });
+    },
+
+    async list() {
+      const names = await readdir(dir).catch(() => []);
+      return [
+        ...new Set(
+          names
+            .map((n) => /^(bld_[a-z2-7]{20})\.tar(?:\.part)?$/.exec(n)?.[1])
+            .filter((id) => id !== undefined),
+        ),
+      ];
+    },
 
     downloadPath(buildId, now) {
       const expires = now + TOKEN_TTL_MS;
@@ -84,4 +110,15 @@ export function createArchiveStore(dataDir: string): ArchiveStore {
       return want.length === got.length && timingSafeEqual(want, got);
     },
   };
+}
+
+/**
+ * At startup, before any upload can arrive: deletes uploads no build waits for any more (their
+ * build ended, or its app was deleted, or berthd died while receiving them).
+ */
+export async function removeOrphanArchives(store: Store, archives: ArchiveStore): Promise<void> {
+  for (const id of await archives.list()) {
+    const build = await store.builds.get(id);
+    if (!build || TERMINAL_BUILD_STATUSES.includes(build.status)) await archives.remove(id);
+  }
 }

@@ -1,16 +1,18 @@
 import { formatDuration, releaseSettings } from '@berth/core';
 import {
   BerthError,
-  agentBuildAad,
+  TERMINAL_BUILD_STATUSES,
   type AgentBuildParams,
   type AgentBuildResult,
   type DeploymentError,
   type ErrorCode,
 } from '@berth/protocol';
 import type { AppRow, BuildRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
+import { sourceForBuild, type LocalSourcePolicy } from '../access/sources.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { ArchiveStore } from './archives.js';
+import { toAgentBuildParams } from './agent-params.js';
 import { createBuildLogWriter } from './log-writer.js';
 import { openAppValue } from './sealed.js';
 
@@ -21,6 +23,7 @@ export interface BuildRunnerDeps {
   keys: KeyHolder;
   archives: ArchiveStore;
   buildTimeoutMs: number;
+  localSources: LocalSourcePolicy;
 }
 
 /** Errors that are the build's own outcome (the source or the build failed), not Berth's trouble. */
@@ -33,6 +36,10 @@ const BUILD_OUTCOMES: readonly ErrorCode[] = [
   'BUILD_CANCELLED',
   'BUILD_TIMEOUT',
   'VALIDATION_FAILED',
+  'SOURCE_NOT_ALLOWED',
+  'BUILD_COMMIT_NOT_TIP',
+  // Builds are off on that server (its sandbox cannot run): the build fails saying why.
+  'BUILD_SANDBOX_UNAVAILABLE',
 ];
 
 export type BuildRunner = ReturnType<typeof createBuildRunner>;
@@ -57,36 +64,31 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
     };
   }
 
+  /**
+   * What the agent gets: the source as git must open it (a local path is checked again before
+   * every build, and given as its real path), sealed credentials, and the team's build network.
+   */
   async function paramsFor(build: BuildRow, app: AppRow, fromLine: number) {
+    const team = await store.teams.get(app.teamId);
+    if (!team) throw new BerthError('BUILD_NOT_FOUND', `The team of ${app.name} is gone`);
+    const url =
+      build.source.type === 'git' ? await sourceForBuild(build.source.url, team, deps.localSources) : null;
     const creds = build.source.type === 'git' ? await credentials(app) : null;
-    return (seal: (plain: string, aad: string) => string): AgentBuildParams => ({
-      buildId: build.id,
-      appId: app.id,
-      appName: app.name,
-      teamId: app.teamId,
-      network: 'egress',
+    const { buildNetwork } = await store.teamSettings.get(team.id);
+    const input = {
+      build,
+      app,
       timeoutMs: deps.buildTimeoutMs,
       fromLine,
-      source:
-        build.source.type === 'git'
-          ? {
-              type: 'git',
-              url: build.source.url,
-              ref: build.source.ref,
-              commit: build.source.commit,
-              token: creds?.token ? seal(creds.token, agentBuildAad(build.id, 'token')) : null,
-              sshKey: creds?.sshKey ? seal(creds.sshKey, agentBuildAad(build.id, 'ssh-key')) : null,
-            }
-          : {
-              type: 'archive',
-              path: archives.downloadPath(build.id, clock()),
-              sha256: build.source.sha256,
-              bytes: build.source.bytes,
-            },
-    });
+      gitUrl: url,
+      credentials: creds,
+      network: buildNetwork,
+      archivePath: build.source.type === 'archive' ? archives.downloadPath(build.id, clock()) : null,
+    };
+    return (seal: (plain: string, aad: string) => string): AgentBuildParams => toAgentBuildParams(input, seal);
   }
 
-  async function end(build: BuildRow, status: 'failed' | 'cancelled', error: DeploymentError) {
+  async function end(build: BuildRow, status: 'failed' | 'cancelled' | 'ignored', error: DeploymentError) {
     await store.builds.update(build.id, { status, error, finishedAt: clock() });
     await archives.remove(build.id);
     return error;
@@ -138,6 +140,16 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
   }
 
   return {
+    /**
+     * A deployment that will not run again (its job gave up): its build ends as failed, and an
+     * uploaded directory it still kept is deleted.
+     */
+    async abandon(buildId: string, error: DeploymentError): Promise<void> {
+      const build = await store.builds.get(buildId);
+      if (build && !TERMINAL_BUILD_STATUSES.includes(build.status)) await end(build, 'failed', error);
+      else await archives.remove(buildId);
+    },
+
     /** Cancels a build running in this process; false when it is not running here. */
     cancel(buildId: string): boolean {
       const c = cancellers.get(buildId);
@@ -152,7 +164,7 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
       if (!build || !app)
         return { code: 'BUILD_NOT_FOUND', message: 'The build of this deployment is gone', logs: [] };
       if (build.status === 'succeeded') return null;
-      if (build.error && (build.status === 'failed' || build.status === 'cancelled')) return build.error;
+      if (build.error && TERMINAL_BUILD_STATUSES.includes(build.status)) return build.error;
       if (build.cancelRequestedAt !== null) {
         return end(build, 'cancelled', {
           code: 'BUILD_CANCELLED',
@@ -201,6 +213,13 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
         }
         // berthd stopping, or the agent gone: the job runs again and picks the build up.
         if (signal.aborted || !(err instanceof BerthError) || !BUILD_OUTCOMES.includes(err.code)) throw err;
+        if (err.code === 'BUILD_COMMIT_NOT_TIP') {
+          return end(build, 'ignored', {
+            code: err.code,
+            message: `Build #${build.number} ignored: ${err.message}`,
+            logs: [],
+          });
+        }
         return end(build, 'failed', {
           code: err.code,
           message: `Build #${build.number} failed: ${err.message}`,

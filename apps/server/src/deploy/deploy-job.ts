@@ -1,6 +1,7 @@
 import { formatDuration, toAppUrl } from '@berth/core';
-import { BerthError, formatLimits, type DeploymentError } from '@berth/protocol';
+import { BerthError, formatLimits, TERMINAL_DEPLOYMENT_STATUSES, type DeploymentError } from '@berth/protocol';
 import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
+import { checkImageUse, checkResolvedImage } from '../access/images.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { BuildRunner } from '../builds/runner.js';
 
@@ -27,7 +28,7 @@ export function createDeployJob(deps: DeployJobDeps) {
     if (typeof deploymentId !== 'string')
       throw new BerthError('INTERNAL', 'deploy job without a deployment id');
     let d = await store.deployments.get(deploymentId);
-    if (!d || d.status === 'succeeded' || d.status === 'failed') return;
+    if (!d || TERMINAL_DEPLOYMENT_STATUSES.includes(d.status)) return;
     const app = await store.apps.getById(d.appId);
     let release = await store.releases.get(d.releaseId);
     if (!app || !release) return;
@@ -35,6 +36,10 @@ export function createDeployJob(deps: DeployJobDeps) {
     if (d.status === 'queued') d = await begin(d, release);
     if (d.status === 'preparing' && d.buildId && !release.imageId) {
       const failure = await deps.builds.run(d, release, signal);
+      if (failure?.code === 'BUILD_COMMIT_NOT_TIP') {
+        await finish(d, failure, 'spec', 'ignored');
+        return;
+      }
       if (failure) {
         await finish(d, failure, 'spec');
         return;
@@ -44,7 +49,7 @@ export function createDeployJob(deps: DeployJobDeps) {
     if (d.status === 'preparing') {
       const resolved = release.imageId
         ? { imageId: release.imageId, note: null }
-        : await resolveImage(d, release);
+        : await resolveImage(d, app, release);
       if (resolved === null) return;
       d = await activate(d, app, release, resolved);
       await agents.pushDesired();
@@ -71,17 +76,25 @@ export function createDeployJob(deps: DeployJobDeps) {
   /** Null when the image cannot be had: the deployment has failed and nothing was rolled out. */
   async function resolveImage(
     d: DeploymentRow,
+    app: AppRow,
     release: ReleaseRow,
   ): Promise<{ imageId: string; note: string } | null> {
     try {
+      // Checked again here: the team's allowance may have changed since the deploy was asked for.
+      const team = await store.teams.get(app.teamId);
+      if (!team) throw new BerthError('APP_NOT_FOUND', `The team of ${app.name} is gone`);
+      await checkImageUse(store, team, release.image);
       const started = clock();
-      const { imageId, pulled } = await agents.resolveImage(release.image);
+      const { imageId, pulled, builtFor } = await agents.resolveImage(release.image);
+      await checkResolvedImage(store, team, release.image, builtFor);
       const how = pulled ? `pulled in ${formatDuration(clock() - started)}` : 'found on the server';
       return { imageId, note: `Image ${release.image} is ${imageId.slice(0, 19)} (${how})` };
     } catch (err) {
       if (
         err instanceof BerthError &&
-        (err.code === 'DEPLOY_IMAGE_NOT_FOUND' || err.code === 'DEPLOY_IMAGE_PULL_FAILED')
+        (err.code === 'DEPLOY_IMAGE_NOT_FOUND' ||
+          err.code === 'DEPLOY_IMAGE_PULL_FAILED' ||
+          err.code === 'IMAGE_NOT_ALLOWED')
       ) {
         await finish(d, { code: err.code, message: err.message, logs: err.logs }, 'spec');
         return null;
@@ -169,8 +182,9 @@ export function createDeployJob(deps: DeployJobDeps) {
   }
 
   /**
-   * Ends a deployment as failed, in one transaction with putting things back, so nobody sees a
-   * failed deployment whose app still points at the failed release:
+   * Ends a deployment as failed (or `ignored`: a webhook's commit that was no longer the tip, with
+   * its audit row), in one transaction with putting things back, so nobody sees a failed
+   * deployment whose app still points at the failed release:
    * - `spec`: nothing was rolled out; the app's image, env and limits return to those of the release that serves.
    * - `rollout`: the previous release (and replica count) becomes current again; with none, the app
    *   stops running. Its image, env and limits go back too, so the spec always describes what serves.
@@ -179,6 +193,7 @@ export function createDeployJob(deps: DeployJobDeps) {
     d: DeploymentRow,
     error: DeploymentError,
     undo: 'none' | 'spec' | 'rollout',
+    status: 'failed' | 'ignored' = 'failed',
   ): Promise<void> {
     const app = await store.apps.getById(d.appId);
     const serving = app?.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
@@ -186,8 +201,9 @@ export function createDeployJob(deps: DeployJobDeps) {
     await store.transaction(async (tx) => {
       await tx.events.append(d.id, {
         at: clock(),
-        level: 'error',
-        message: `Deployment failed: ${error.message}`,
+        level: status === 'failed' ? 'error' : 'warn',
+        message:
+          status === 'failed' ? `Deployment failed: ${error.message}` : `Nothing to deploy: ${error.message}`,
       });
       if (app && undo === 'spec' && serving) {
         await tx.apps.update(
@@ -213,7 +229,9 @@ export function createDeployJob(deps: DeployJobDeps) {
           : 'Nothing was serving before; the failed replicas are removed';
         await tx.events.append(d.id, { at: clock(), level: 'warn', message });
       }
-      await tx.deployments.update(d.id, { status: 'failed', error, finishedAt: clock() });
+      await tx.deployments.update(d.id, { status, error, finishedAt: clock() });
+      // A webhook's push that was not built: the team's audit log says so, with the reason.
+      if (status === 'ignored' && app) await tx.audit.append(ignoredRow(app, d, error.message, clock()));
     });
     if (undo === 'rollout') await agents.pushDesired();
   }
@@ -236,4 +254,19 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
     case 'limits':
       return `Deploying v${release.version} with ${formatLimits(release.limits)}`;
   }
+}
+
+function ignoredRow(app: AppRow, d: DeploymentRow, reason: string, at: number) {
+  return {
+    at,
+    actorKind: 'system' as const,
+    actorId: null,
+    actorName: 'berthd',
+    teamId: app.teamId,
+    requestId: null,
+    action: 'webhook.ignored',
+    target: `app:${app.name}`,
+    outcome: 'ok' as const,
+    detail: { deployment: d.id, build: d.buildId, reason },
+  };
 }

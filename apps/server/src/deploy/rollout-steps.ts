@@ -1,6 +1,6 @@
 import type { DeploymentKind } from '@berth/protocol';
 import { BerthError, formatLimits } from '@berth/protocol';
-import type { AppRow, DeploymentRow, ReleaseRow, Repos } from '@berth/store';
+import type { AppRow, DeploymentRow, ReleaseRow, Repos, TeamRow } from '@berth/store';
 import { createId } from '../ids.js';
 
 /**
@@ -23,6 +23,12 @@ export async function requireApp(repos: Repos, name: string): Promise<AppRow> {
     });
   }
   return app;
+}
+
+export async function requireTeam(repos: Repos, id: string): Promise<TeamRow> {
+  const team = await repos.teams.get(id);
+  if (!team) throw new BerthError('TEAM_NOT_FOUND', 'The team of this app is gone');
+  return team;
 }
 
 export async function findReplay(tx: Repos, app: AppRow, idem: Idempotency): Promise<DeploymentRow | null> {

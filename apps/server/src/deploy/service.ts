@@ -19,6 +19,7 @@ import {
   storeGitCredentials,
   type NewBuildSource,
 } from '../builds/steps.js';
+import { checkImageUse } from '../access/images.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
@@ -28,6 +29,7 @@ import {
   newRelease,
   pickRuntime,
   requireApp,
+  requireTeam,
   rollbackTarget,
   type Idempotency,
 } from './rollout-steps.js';
@@ -81,7 +83,10 @@ type Changed = { app: AppRow; deployment: DeploymentRow | null };
 /** How a deployment from source was asked for: by a person (or script), a webhook, or an upload. */
 export interface SourceTrigger {
   trigger: 'deploy' | 'webhook' | 'upload';
-  /** A webhook's pushed commit: built exactly, not the branch's tip at build time. */
+  /**
+   * A webhook's pushed commit: built exactly, and only while it is still the tip of the branch
+   * when the agent fetches it (a replayed old push then builds nothing).
+   */
   commit?: string;
 }
 
@@ -93,6 +98,8 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
 
     createApp: (input: AppCreate, where: { projectId: string; teamId: string }, intent: AuditIntent) =>
       mutate(intent, async (tx, now) => {
+        if (input.image !== undefined)
+          await checkImageUse(tx, await requireTeam(tx, where.teamId), input.image);
         const app: AppRow = {
           id: createId('app'),
           projectId: where.projectId,
@@ -123,6 +130,8 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
     updateApp: (name: string, patch: AppUpdate, intent: AuditIntent) =>
       mutate(intent, async (tx, now) => {
         const app = await requireApp(tx, name);
+        if (patch.image !== undefined)
+          await checkImageUse(tx, await requireTeam(tx, app.teamId), patch.image);
         return tx.apps.update(
           app.id,
           {
@@ -135,11 +144,14 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         );
       }),
 
+    /** Returns the ids of the builds that had not ended: their uploads are the caller's to delete. */
     deleteApp: (name: string, intent: AuditIntent) =>
       mutate(intent, async (tx) => {
         const app = await requireApp(tx, name);
+        const unfinished = await tx.builds.listUnfinished(app.id);
         await tx.apps.delete(app.id);
         await tx.meta.increment('desired_version');
+        return unfinished.map((b) => b.id);
       }),
 
     /**
@@ -159,9 +171,13 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         if (replay) return replay;
         if (request.image === undefined && (app.source || request.ref)) {
           const source = gitSourceFor(app, request.ref);
-          return deployFromSource(tx, app, { ...source, commit: how.commit ?? null }, how.trigger, idem, now);
+          const pushed = how.commit
+            ? { commit: how.commit, requireTip: how.trigger === 'webhook' }
+            : { commit: null };
+          return deployFromSource(tx, app, { ...source, ...pushed }, how.trigger, idem, now);
         }
         if (request.image === undefined) requireImage(app);
+        await checkImageUse(tx, await requireTeam(tx, app.teamId), request.image ?? app.image);
         const image = request.image;
         const current = image === undefined ? app : await tx.apps.update(app.id, { image }, now);
         const release = await newRelease(tx, current, now, { imageId: null });

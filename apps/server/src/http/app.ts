@@ -23,6 +23,7 @@ import { StreamSlots } from './stream-slots.js';
 import { appConfigRoutes } from './routes/app-config.js';
 import { identityRoutes } from './routes/identity.js';
 import { secretAndAuditRoutes } from './routes/secrets-audit.js';
+import { teamSettingsRoutes } from './routes/team-settings.js';
 import { tokenAndTeamRoutes } from './routes/tokens-teams.js';
 import { userRoutes } from './routes/users.js';
 import { invitationRoutes } from './routes/invitations.js';
@@ -125,6 +126,7 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(userRoutes(ctx));
       await api.register(invitationRoutes(ctx));
       await api.register(tokenAndTeamRoutes(ctx));
+      await api.register(teamSettingsRoutes(ctx));
       await api.register(secretAndAuditRoutes(ctx));
       await api.register(buildRoutes(ctx));
       await api.register(webhookRoutes(ctx));

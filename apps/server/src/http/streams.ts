@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, type DeploymentStreamLine } from '@berth/protocol';
+import { BerthError, TERMINAL_DEPLOYMENT_STATUSES, type DeploymentStreamLine } from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mayReadLogs } from '../access/authorize.js';
 import { auditExportLines } from '../audit/verify.js';
@@ -89,7 +89,7 @@ export async function streamDeploymentEvents(
           event: { seq: e.seq, at: new Date(e.at).toISOString(), level: e.level, message: e.message },
         });
       }
-      const done = !d || d.status === 'succeeded' || d.status === 'failed';
+      const done = !d || TERMINAL_DEPLOYMENT_STATUSES.includes(d.status);
       if (d && (done || !follow)) {
         // Events written in the same transaction as the final status are already flushed above.
         write({ type: 'end', deployment: await ctx.deploymentView(d, mayReadLogs(request)) });

@@ -1,7 +1,7 @@
 import { BerthError, type Project, type Team } from '@berth/protocol';
 import type { Principal } from '../access/policy.js';
 import { roleIn } from '../access/policy.js';
-import type { ProjectRow, Repos, Store, TeamRow } from '@berth/store';
+import type { ProjectRow, Repos, Store, TeamRow, TeamSettingsRow } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 
@@ -9,11 +9,12 @@ import { createId } from '../ids.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export const toTeamView = (t: TeamRow, p: Principal | null): Team => ({
+export const toTeamView = (t: TeamRow, p: Principal | null, settings: TeamSettingsRow): Team => ({
   id: t.id,
   name: t.name,
   role: p ? roleIn(p, t.id) : null,
   createdAt: iso(t.createdAt),
+  settings: { allowLocalImages: settings.allowLocalImages, buildNetwork: settings.buildNetwork },
 });
 
 export const toProjectView = (p: ProjectRow, team: TeamRow): Project => ({

@@ -131,6 +131,39 @@ test('resolveImage finds an image in the store without pulling', async () => {
   assert.match(resolved.imageId, /^sha256:[0-9a-f]{64}$/);
 });
 
+test('resolveImage takes only the exact name: not a short name, an id prefix or a digest under another name', async () => {
+  const found = await engine.resolveImage(HELLO_V1);
+  assert.equal(found.builtFor, null, 'not built by Berth');
+  const hex = helloId.slice('sha256:'.length);
+  // Each would find HELLO_V1 through the engine's own lookup; Berth asks for the name it means.
+  for (const ref of [
+    HELLO_V1.replace(/^localhost\//, ''),
+    hex.slice(0, 12),
+    `docker.io/library/${hex.slice(0, 12)}`,
+  ]) {
+    await rejectsWith(engine.resolveImage(ref), ['DEPLOY_IMAGE_NOT_FOUND', 'DEPLOY_IMAGE_PULL_FAILED']);
+  }
+  const digests = await imageDigests(HELLO_V1);
+  const [digest] = digests.map((d) => d.slice(d.indexOf('@') + 1));
+  assert.ok(digest, `${HELLO_V1} has a digest: ${JSON.stringify(digests)}`);
+  assert.equal((await engine.resolveImage(`${HELLO_V1.split(':')[0]}@${digest}`)).imageId, helloId);
+  await rejectsWith(engine.resolveImage(`localhost/other-name@${digest}`), [
+    'DEPLOY_IMAGE_NOT_FOUND',
+    'DEPLOY_IMAGE_PULL_FAILED',
+  ]);
+});
+
+/** RepoDigests of a local image, straight from the engine. */
+function imageDigests(ref: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    get({ socketPath: podman.socketPath, path: `/v1.41/images/${ref}/json` }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve((JSON.parse(body) as { RepoDigests?: string[] }).RepoDigests ?? []));
+    }).on('error', reject);
+  });
+}
+
 test('resolveImage of a missing localhost image fails fast and clearly', async () => {
   const started = Date.now();
   const err = await rejectsWith(engine.resolveImage('localhost/does-not-exist:1'), [

@@ -24,7 +24,7 @@ export function toEpochMs(date: string): number | null {
   return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
-function toLabels(v: unknown): Record<string, string> {
+export function toLabels(v: unknown): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(asRecord(v))) {
     if (typeof value === 'string') labels[key] = value;

@@ -66,6 +66,8 @@ export interface ResolvedImage {
   imageId: string;
   /** True when the image was not in the engine's store and was pulled. */
   pulled: boolean;
+  /** The app id of the image's `berth.app` label (Berth built it for that app), or null. */
+  builtFor: string | null;
 }
 
 export interface ContainerLogLine {

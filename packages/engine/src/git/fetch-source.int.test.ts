@@ -111,6 +111,49 @@ test('an exact commit behind the branch tip is checked out', async () => {
   assert.equal(await readFile(join(target, 'app.txt'), 'utf8'), 'one\n');
 });
 
+test("requireTip: a webhook's commit builds only while it is the branch's tip", async () => {
+  const target = workDir();
+  const o = { url: `file://${repo.path}`, ref: branch('main'), dir: target, requireTip: true };
+  assert.deepEqual(await fetchSource({ ...o, commit: second }), { commit: second, subject: 'second commit' });
+  // A replayed push of an older commit: refused, and the tree keeps what was checked out.
+  const err = await rejects(
+    fetchSource({ ...o, commit: first }),
+    'BUILD_COMMIT_NOT_TIP',
+    /not the tip of branch main/,
+  );
+  assert.match(err.message, new RegExp(second.slice(0, 12)));
+  assert.equal(await readFile(join(target, 'app.txt'), 'utf8'), 'two\n');
+  // A force-push back to the older commit makes it the tip: it builds.
+  await repo.git(['reset', '--quiet', '--hard', first]);
+  try {
+    assert.equal((await fetchSource({ ...o, commit: first })).commit, first);
+    assert.equal(await readFile(join(target, 'app.txt'), 'utf8'), 'one\n');
+  } finally {
+    await repo.git(['reset', '--quiet', '--hard', second]);
+  }
+});
+
+test('requireTip on an annotated tag accepts the tag object or its commit', async () => {
+  const tagObject = await repo.git(['rev-parse', 'v1']);
+  const o = { url: repo.path, ref: { kind: 'tag', name: 'v1' } as GitRef, requireTip: true };
+  assert.equal((await fetchSource({ ...o, commit: tagObject, dir: workDir() })).commit, first);
+  assert.equal((await fetchSource({ ...o, commit: first, dir: workDir() })).commit, first);
+  await rejects(fetchSource({ ...o, commit: second, dir: workDir() }), 'BUILD_COMMIT_NOT_TIP');
+});
+
+test('a token is never sent over plain http to another machine', async () => {
+  await rejects(
+    fetchSource({
+      url: 'http://git.example.invalid/acme/app.git',
+      ref: branch('main'),
+      dir: workDir(),
+      credentials: { token: TOKEN },
+    }),
+    'GIT_FAILED',
+    /refusing to send the token .* over plain http/,
+  );
+});
+
 test('a missing branch or commit fails with GIT_FAILED saying which', async () => {
   const err = await rejects(
     fetchSource({ url: `file://${repo.path}`, ref: branch('nope'), dir: workDir() }),

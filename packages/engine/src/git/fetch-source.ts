@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BerthError, COMMIT_SHA_PATTERN, GitRef, gitUrlKind } from '@berth/protocol';
+import { BerthError, COMMIT_SHA_PATTERN, GitRef, gitUrlKind, mayCarryCredentials } from '@berth/protocol';
 import { authHeader, createScrubber, httpOrigin, toGitEnv } from './git-env.js';
 import type { ProcessEnv } from './git-env.js';
 import { classifyGitFailure, describeGitFailure, lastMeaningfulLine } from './git-errors.js';
@@ -25,6 +25,11 @@ export interface FetchSourceOptions {
   ref: GitRef;
   /** Expected exact commit (e.g. from a webhook); fetched and checked out instead of the ref's tip. */
   commit?: string;
+  /**
+   * With `commit`: fetch the ref's tip, and build it only if it is `commit` (a webhook's push
+   * that is still current); otherwise fail with BUILD_COMMIT_NOT_TIP and check nothing out.
+   */
+  requireTip?: boolean;
   /** A work dir kept per app between builds: reused for incremental fetches. */
   dir: string;
   credentials?: GitCredentials;
@@ -72,13 +77,18 @@ export async function fetchSource(o: FetchSourceOptions): Promise<FetchedSource>
       scrub,
     };
     await prepareRepo(s);
-    const rev = want === null ? await fetchRef(s, ref) : await fetchCommit(s, ref, want);
+    const rev =
+      want === null
+        ? await fetchRef(s, ref)
+        : o.requireTip
+          ? await fetchTip(s, ref, want)
+          : await fetchCommit(s, ref, want);
     await git(s, ['checkout', '--force', '--detach', rev, '--'], 'checking out');
     await git(s, ['clean', '-ffdx', '--quiet'], 'cleaning the work tree');
     const commit = (
       await git(s, ['rev-parse', '--verify', '--end-of-options', 'HEAD^{commit}'], 'reading HEAD')
     ).stdout.trim();
-    if (want !== null && commit !== want) {
+    if (want !== null && commit !== want && !o.requireTip) {
       throw gitError(
         `checked out ${commit} instead of the expected commit ${want}`,
         [],
@@ -131,6 +141,13 @@ function validate(o: FetchSourceOptions): { ref: GitRef; want: string | null } {
 async function sessionEnv(o: FetchSourceOptions, home: string): Promise<Record<string, string>> {
   const origin = httpOrigin(o.url);
   const token = o.credentials?.token;
+  if (token && !mayCarryCredentials(o.url)) {
+    throw gitError(
+      `refusing to send the token for ${o.url} over plain http`,
+      [],
+      'Use the https:// URL of the repository.',
+    );
+  }
   const auth = token && origin !== null ? { origin, header: authHeader(token) } : undefined;
   const kind = gitUrlKind(o.url);
   let ssh: { keyFile: string | null; knownHostsFile: string } | undefined;
@@ -191,6 +208,33 @@ async function fetchCommit(s: Session, ref: GitRef, want: string): Promise<strin
     );
   }
   return want;
+}
+
+/**
+ * The ref's tip, when it is `want` (a tag's tip may be the tag object `want` names, or the commit
+ * it points to); else BUILD_COMMIT_NOT_TIP. Comparing after the fetch is what makes an old,
+ * validly signed push that is replayed build nothing, while a force-push (its commit is the
+ * tip, though older than what was built before) builds.
+ */
+async function fetchTip(s: Session, ref: GitRef, want: string): Promise<string> {
+  if (ref.kind === 'commit') throw gitError('a pinned commit has no tip to compare with', [], '');
+  const tip = await fetchRef(s, ref);
+  const read = async (rev: string): Promise<string> =>
+    (
+      await git(s, ['rev-parse', '--verify', '--end-of-options', rev], 'reading the fetched tip')
+    ).stdout.trim();
+  const object = await read(tip);
+  const commit = await read(`${tip}^{commit}`);
+  if (object !== want && commit !== want) {
+    throw new BerthError(
+      'BUILD_COMMIT_NOT_TIP',
+      `the pushed commit ${want.slice(0, 12)} is not the tip of ${ref.kind} ${ref.name} (now ${commit.slice(0, 12)})`,
+      {
+        hint: 'A newer push (or a replay of an old one): only the tip is built. Deploy it with: berth deploy APP',
+      },
+    );
+  }
+  return commit;
 }
 
 /** Failures after which the commit may still be found in the ref's history. */

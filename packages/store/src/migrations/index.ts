@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_trust.js';
 import * as m0003 from './0003_builds.js';
 import * as m0004 from './0004_accounts.js';
+import * as m0005 from './0005_team_settings.js';
 import * as m0006 from './0006_runtime_limits.js';
 
 export interface Migration {
@@ -19,5 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0002_trust', up: m0002.up },
   { name: '0003_builds', up: m0003.up },
   { name: '0004_accounts', up: m0004.up },
+  { name: '0005_team_settings', up: m0005.up },
   { name: '0006_runtime_limits', up: m0006.up },
 ];

@@ -69,6 +69,27 @@ export function createBuildRepo(db: Db): BuildRepo {
       return rows.map(toBuildRow);
     },
 
+    async appIdsWithImage(image) {
+      const rows = await db
+        .selectFrom('builds')
+        .select('app_id')
+        .distinct()
+        .where('image', '=', image)
+        .where('status', '=', 'succeeded')
+        .execute();
+      return rows.map((r) => r.app_id);
+    },
+
+    async listUnfinished(appId) {
+      const rows = await db
+        .selectFrom('builds')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+      return rows.map(toBuildRow);
+    },
+
     async nextNumber(appId) {
       const r = await db
         .selectFrom('builds')

@@ -24,6 +24,13 @@ export function createTenancyRepo(db: Db): TenancyRepo {
           .values({ id: ids.projectId, team_id: team.id, name: DEFAULT_NAME, created_at: now })
           .onConflict((oc) => oc.columns(['team_id', 'name']).doNothing())
           .execute();
+        // The installation owners' team may deploy the host's own images from the first start (the
+        // quickstart's localhost/hello:1); a setting changed later is kept.
+        await trx
+          .insertInto('team_settings')
+          .values({ team_id: team.id, allow_local_images: 1, build_network: 'egress', updated_at: now })
+          .onConflict((oc) => oc.column('team_id').doNothing())
+          .execute();
         const project = await trx
           .selectFrom('projects')
           .select('id')

@@ -17,6 +17,8 @@ export interface UpSettings {
   builderDir: string;
   /** How long the proxy caches an app's upstream set (see the upstream DNS service). */
   upstreamRefreshMs: number;
+  /** Absolute directories whose repositories every team may build from. */
+  allowLocalSources: readonly string[];
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -68,6 +70,7 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
       BERTHD_DOMAIN: s.domain,
       BERTHD_LOCAL_AGENT_KEY: paths.agentPublicKey,
       BERTHD_LOG_LEVEL: s.logLevel,
+      BERTHD_ALLOW_LOCAL_SOURCES: s.allowLocalSources.join(':'),
     },
     format: formatPino('berthd'),
   };

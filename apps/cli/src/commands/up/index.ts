@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@berth/client';
 import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR, prepareBuildHost } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../../cli/command.js';
 import { resolveDataDir } from '../../cli/connection.js';
 import { EXIT } from '../../cli/exit-codes.js';
@@ -28,6 +28,7 @@ interface UpOptions {
   engineSocket?: string;
   builderDir: string;
   logLevel: string;
+  allowLocalSources: string[];
   installService?: boolean;
   serviceDir: string;
 }
@@ -58,11 +59,25 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     )
     .option('--log-level <level>', 'info, debug, warn, error', 'info')
     .option(
+      '--allow-local-sources <dir>',
+      'a directory whose git repositories every team may build from (repeatable); other local paths are for installation owners',
+      collectDir,
+      [],
+    )
+    .option(
       '--install-service',
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
     .option('--service-dir <dir>', 'where --install-service writes berth.service', '/etc/systemd/system')
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
+}
+
+/** `--allow-local-sources DIR`, repeatable: absolute (relative ones are taken from here). */
+function collectDir(value: string, previous: string[]): string[] {
+  const dir = resolve(value);
+  if (dir === '/' || dir.includes(':'))
+    throw new InvalidArgumentError('must be a directory other than / whose path has no ":"');
+  return [...previous, dir];
 }
 
 async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<number> {
@@ -101,6 +116,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     engineSocket: engine.socket,
     builderDir: opts.builderDir,
     upstreamRefreshMs: 50,
+    allowLocalSources: opts.allowLocalSources,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(supervisor, paths);
@@ -137,6 +153,7 @@ function serviceArgs(opts: UpOptions, dataDir: string): string[] {
     ...(opts.engineSocket ? ['--engine-socket', resolve(opts.engineSocket)] : []),
     '--builder-dir',
     resolve(opts.builderDir),
+    ...opts.allowLocalSources.flatMap((dir) => ['--allow-local-sources', resolve(dir)]),
     '--log-level',
     opts.logLevel,
   ];
@@ -266,6 +283,8 @@ function printBanner(b: {
     `  Data     ${b.paths.dataDir}`,
     `  Engine   ${b.engine}`,
   ];
+  if (b.settings.allowLocalSources.length > 0)
+    lines.push(`  Sources  ${b.settings.allowLocalSources.join(', ')} (every team may build from these)`);
   if (b.token) {
     lines.push(
       '',

@@ -3,6 +3,7 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeApp, scopeTeam, scopeOf } from '../../access/authorize.js';
 import { teamsWith } from '../../access/policy.js';
+import { checkSourceOnCreate } from '../../access/sources.js';
 import { intentOf } from '../../audit/intent.js';
 import { projectFor } from '../../identity/teams.js';
 import type { RouteContext } from '../context.js';
@@ -40,6 +41,13 @@ export const appRoutes =
       async (request, reply) => {
         const team = scopeTeam(request);
         const project = await projectFor(ctx.store, team, request.body.project);
+        if (request.body.git) {
+          await checkSourceOnCreate(
+            request.body.git.url,
+            { principal: scopeOf(request).principal, team },
+            { allowedDirs: ctx.config.allowLocalSources, defaultTeamId: ctx.defaults.teamId },
+          );
+        }
         const row = await ctx.service.createApp(
           request.body,
           { projectId: project.id, teamId: team.id },
@@ -101,8 +109,13 @@ export const appRoutes =
         },
       },
       async (request, reply) => {
-        await ctx.service.deleteApp(request.params.app, intentOf(request, `app:${request.params.app}`));
+        const unfinished = await ctx.service.deleteApp(
+          request.params.app,
+          intentOf(request, `app:${request.params.app}`),
+        );
         request.audited = true;
+        // Uploads its builds were still waiting for: no build will ever take them now.
+        for (const id of unfinished) await ctx.archives.remove(id);
         return reply.status(204).send(null);
       },
     );

@@ -139,7 +139,7 @@ export const tokenAndTeamRoutes =
           intentOf(request, null),
         );
         request.audited = true;
-        return reply.status(201).send(toTeamView(team, principal));
+        return reply.status(201).send(toTeamView(team, principal, await ctx.store.teamSettings.get(team.id)));
       },
     );
 
@@ -156,7 +156,11 @@ export const tokenAndTeamRoutes =
       async (request) => {
         const { principal } = scopeOf(request);
         const teams = (await ctx.store.teams.list()).filter((t) => principal.roles.has(t.id));
-        return { teams: teams.map((t) => toTeamView(t, principal)) };
+        return {
+          teams: await Promise.all(
+            teams.map(async (t) => toTeamView(t, principal, await ctx.store.teamSettings.get(t.id))),
+          ),
+        };
       },
     );
 

@@ -53,6 +53,9 @@ const TABLE = `
   retireKey               installation | ok    403   403      403    | -     -     -        -      | -
   createTeam              installation | ok    403   403      403    | -     -     -        -      | -
   listTeams               none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
+  getTeam                 team:param   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
+  updateTeamSettings      team:param   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  setLocalImages          installation | ok    403   403      403    | -     -     -        -      | -
   createProject           team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   listProjects            team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
   listTokens              team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND

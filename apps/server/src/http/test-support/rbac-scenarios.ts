@@ -100,6 +100,15 @@ const teamQuery = (own: Scenario['own'], params: (w: World) => Record<string, st
     swap: [w.teamB.name, GHOST_TEAM],
   }),
 });
+/** A call naming the team in the path: `default`, or B. */
+const teamParam = (body?: unknown): Scenario => ({
+  own: () => ({ params: { team: 'default' }, ...(body !== undefined && { body }) }),
+  other: (w) => ({
+    call: { params: { team: w.teamB.name }, ...(body !== undefined && { body }) },
+    ghost: { params: { team: GHOST_TEAM }, ...(body !== undefined && { body }) },
+    swap: [w.teamB.name, GHOST_TEAM],
+  }),
+});
 const membership = (body?: unknown): Scenario => ({
   async own(w, { n }) {
     const user = await createUserVia(w.client, { email: `member-${n}@a.example`, role: 'viewer' });
@@ -219,6 +228,9 @@ export const SCENARIOS: Record<string, Scenario> = {
       else assert.ok(!teams.some((t) => t.name === w.teamB.name));
     },
   },
+  getTeam: teamParam(),
+  updateTeamSettings: teamParam({ buildNetwork: 'egress' }),
+  setLocalImages: { own: () => ({ params: { team: 'default' }, body: { allowed: true } }) },
   createProject: teamBody((n) => ({ name: `prj-${n}` })),
   listProjects: teamQuery(() => ({ query: 'team=default' })),
   listTokens: teamQuery(() => ({ query: 'team=default' })),

@@ -286,6 +286,55 @@ export const TRUST_CASES: Record<string, RouteCase> = {
       assert.deepEqual([...new Set(teams.map((t) => t.role))], ['owner']);
     },
   },
+  getTeam: {
+    arrange: () => Promise.resolve({ team: 'default' }),
+    status: 200,
+    check: (res) =>
+      assert.deepEqual((res.json as { name: string; settings: unknown }).settings, {
+        allowLocalImages: true,
+        buildNetwork: 'egress',
+      }),
+  },
+  updateTeamSettings: {
+    arrange: () => Promise.resolve({ team: 'default' }),
+    body: { buildNetwork: 'none' },
+    status: 200,
+    check: async (res, c) => {
+      const expected = { allowLocalImages: true, buildNetwork: 'none' };
+      assert.deepEqual((res.json as { settings: unknown }).settings, expected);
+      assert.deepEqual(((await get(c, '/teams/default')) as { settings: unknown }).settings, expected);
+      const back = await c.client.send({
+        method: 'PATCH',
+        url: `${API}/teams/default/settings`,
+        body: { buildNetwork: 'egress' },
+      });
+      assert.equal(back.status, 200, back.text);
+    },
+  },
+  setLocalImages: {
+    arrange: async (c) => {
+      const res = await c.client.send({ method: 'POST', url: `${API}/teams`, body: { name: c.name } });
+      assert.equal(res.status, 201, res.text);
+      assert.equal(
+        (res.json as { settings: { allowLocalImages: boolean } }).settings.allowLocalImages,
+        false,
+      );
+      return { team: c.name };
+    },
+    body: { allowed: true },
+    status: 200,
+    check: async (res, c) => {
+      assert.deepEqual((res.json as { settings: unknown }).settings, {
+        allowLocalImages: true,
+        buildNetwork: 'egress',
+      });
+      const row = await c.api.store.audit.last();
+      assert.deepEqual(
+        [row?.action, row?.target, row?.detail],
+        ['team.local-images', `team:${c.name}`, { allowLocalImages: true }],
+      );
+    },
+  },
   createProject: {
     bodyOf: (c) => ({ name: c.name }),
     status: 201,

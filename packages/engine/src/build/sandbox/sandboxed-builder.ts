@@ -12,13 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '@berth/protocol';
 import { createEngineApiClient } from '../../container/docker-api-engine.js';
 import type { EngineHttpClient } from '../../container/engine-http.js';
-import { asRecord, asString } from '../../container/engine-json.js';
 import type { PodmanHostPlan } from '../../podman/host-config.js';
-import { pingEngineSocket } from '../../podman/find-socket.js';
 import { BuilderDirs } from './builder-dirs.js';
 import type { BuilderHost } from './builder-host.js';
 import {
@@ -37,6 +34,7 @@ import { checkLayoutFiles, pruneLayout } from './oci-layout.js';
 import { attachEgress, SLIRP_DNS, type SandboxEgress } from './sandbox-network.js';
 import { planSandboxCommand, type SandboxIdentity, type SandboxMount } from './sandbox-plan.js';
 import { spawnSandbox, type SandboxProcess } from './sandbox-process.js';
+import { removeWorkingContainers, waitForService } from './sandbox-service.js';
 import { ScopeLock } from './scope-lock.js';
 
 export type BuildNetwork = 'egress' | 'none';
@@ -60,7 +58,8 @@ export interface BuilderSession {
   network: BuildNetwork;
 }
 
-const START_TIMEOUT_MS = 20_000;
+/** Starts of a sandbox that bwrap failed to set up (see retrySetup). */
+const SETUP_ATTEMPTS = 3;
 const LAYOUT = 'layout';
 
 export class SandboxedBuilder {
@@ -155,7 +154,6 @@ export class SandboxedBuilder {
     signal: AbortSignal,
     fn: (session: BuilderSession) => Promise<T>,
   ): Promise<T> {
-    const run = await this.dirs.run();
     const command = [
       this.o.host.binaries.podman,
       ...storageArgs(withBase),
@@ -164,26 +162,47 @@ export class SandboxedBuilder {
       '--time=0',
       `unix://${SANDBOX_API_SOCKET}`,
     ];
-    const sandbox = await this.spawn(
-      [...mounts, ...run.mounts, { dest: SANDBOX_API_DIR, hostDir: run.api, writable: true }],
-      command,
-      network,
-    );
-    const onAbort = (): void => sandbox.kill();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const socketPath = join(run.api, 'podman.sock');
-      await waitForService(socketPath, sandbox, signal);
-      // No deadline per request: the caller's signal bounds the session, and kills it.
-      const http = createEngineApiClient({ socketPath, timeoutMs: 2_147_483_647 });
-      await removeWorkingContainers(http);
-      return await fn({ http, network });
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      sandbox.kill();
-      await sandbox.exited;
-      await rm(run.dir, { recursive: true, force: true });
+    for (let attempt = 1; ; attempt++) {
+      const run = await this.dirs.run();
+      const sandbox = await this.spawn(
+        [...mounts, ...run.mounts, { dest: SANDBOX_API_DIR, hostDir: run.api, writable: true }],
+        command,
+        network,
+      );
+      const onAbort = (): void => sandbox.kill();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let started = false;
+      try {
+        const socketPath = join(run.api, 'podman.sock');
+        await waitForService(socketPath, sandbox, signal);
+        started = true;
+        // No deadline per request: the caller's signal bounds the session, and kills it.
+        const http = createEngineApiClient({ socketPath, timeoutMs: 2_147_483_647 });
+        await removeWorkingContainers(http);
+        return await fn({ http, network });
+      } catch (err) {
+        if (started || !this.retrySetup(sandbox, attempt, signal)) throw err;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        sandbox.kill();
+        await sandbox.exited;
+        await rm(run.dir, { recursive: true, force: true });
+      }
     }
+  }
+
+  /**
+   * Whether to start a sandbox again that bwrap itself failed to set up: bwrap 0.8 has been seen
+   * (once in hundreds of starts, on a loaded host) to fail configuring the loopback of the new
+   * network namespace ("loopback: Failed RTM_NEWADDR"). Nothing of the build ran then, so a new
+   * start is safe; a lasting problem still fails after SETUP_ATTEMPTS.
+   */
+  private retrySetup(sandbox: SandboxProcess, attempt: number, signal: AbortSignal): boolean {
+    const lines = sandbox.lastLines();
+    const setupFailed = lines.length > 0 && lines.every((l) => l.startsWith('bwrap: '));
+    if (!setupFailed || attempt >= SETUP_ATTEMPTS || signal.aborted) return false;
+    this.o.log?.(`starting the build sandbox again (${lines.join('; ')})`);
+    return true;
   }
 
   private async runToEnd(
@@ -193,22 +212,24 @@ export class SandboxedBuilder {
     signal: AbortSignal,
     what: string,
   ): Promise<void> {
-    const run = await this.dirs.run();
-    const sandbox = await this.spawn([...mounts, ...run.mounts], command, network);
-    const onAbort = (): void => sandbox.kill();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const { code, signal: killed } = await sandbox.exited;
-      signal.throwIfAborted();
-      if (code !== 0) {
+    for (let attempt = 1; ; attempt++) {
+      const run = await this.dirs.run();
+      const sandbox = await this.spawn([...mounts, ...run.mounts], command, network);
+      const onAbort = (): void => sandbox.kill();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const { code, signal: killed } = await sandbox.exited;
+        signal.throwIfAborted();
+        if (code === 0) return;
+        if (this.retrySetup(sandbox, attempt, signal)) continue;
         throw new BerthError('BUILD_FAILED', `${what} failed (${killed ?? `exit ${code}`})`, {
           logs: sandbox.lastLines().slice(-20),
         });
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        sandbox.kill();
+        await rm(run.dir, { recursive: true, force: true });
       }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      sandbox.kill();
-      await rm(run.dir, { recursive: true, force: true });
     }
   }
 
@@ -248,49 +269,5 @@ export class SandboxedBuilder {
     }
     void sandbox.exited.then(() => attached.stop());
     return sandbox;
-  }
-}
-
-/**
- * Buildah's working containers left in the storage by a build that was killed (cancelled, timed
- * out, the agent gone): nothing else uses this storage now, so every one of them is stale.
- */
-async function removeWorkingContainers(http: EngineHttpClient): Promise<void> {
-  const list = await http.request({
-    method: 'GET',
-    path: '/libpod/containers/json',
-    query: { all: true, external: true },
-  });
-  if (list.status !== 200 || !Array.isArray(list.body)) return;
-  for (const c of list.body as unknown[]) {
-    const id = asString(asRecord(c).Id);
-    if (/^[a-f0-9]{64}$/.test(id))
-      await http.request({ method: 'DELETE', path: `/libpod/containers/${id}`, query: { force: true } });
-  }
-}
-
-async function waitForService(
-  socketPath: string,
-  sandbox: SandboxProcess,
-  signal: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let exited = false;
-  void sandbox.exited.then(() => (exited = true));
-  for (;;) {
-    signal.throwIfAborted();
-    if (exited) {
-      throw new BerthError('BUILD_SANDBOX_UNAVAILABLE', 'The build sandbox stopped while starting', {
-        logs: sandbox.lastLines().slice(-20),
-        hint: 'See the lines above; docs/security.md says what the sandbox needs from the host',
-      });
-    }
-    if (await pingEngineSocket(socketPath, 500)) return;
-    if (Date.now() > deadline) {
-      throw new BerthError('BUILD_SANDBOX_UNAVAILABLE', 'The build sandbox did not start in time', {
-        logs: sandbox.lastLines().slice(-20),
-      });
-    }
-    await sleep(20);
   }
 }
