@@ -214,9 +214,7 @@ export class BerthUnderTest {
   async destroy(): Promise<void> {
     const id = await this.agentId().catch(() => null);
     // The build storages of this instance's teams, in the builder dir the test run shares.
-    const teams = await this.json<{ teams: { id: string }[] }>(['teams', 'list']).catch(() => ({
-      teams: [],
-    }));
+    const teams = await this.json<{ id: string }[]>(['teams', 'list']).catch(() => []);
     await this.stop();
     for (const team of teams) {
       await rm(join(testBuilderDir(process.env), 'teams', team.id), { recursive: true, force: true });
