@@ -44,7 +44,8 @@ describe('hostile builds, as an operator of another team', () => {
     await ensureExampleImages();
     root = await mkdtemp(join(tmpdir(), 'berth-e2e-hostile-'));
     berth = await BerthUnderTest.create();
-    await berth.start();
+    // Team apps may name local repositories only under directories the installation allows.
+    await berth.start(['--allow-local-sources', root]);
     const boot = await berth.cli(['images', 'bootstrap', '--only', 'static']);
     assert.equal(boot.code, 0, boot.stdout + boot.stderr);
     // Team alpha (the default team) runs an app the attacker must not reach.
@@ -247,7 +248,7 @@ describe('hostile builds, as an operator of another team', () => {
     await writeFile(join(repo.path, 'index.html'), '<h1>repo</h1>\n');
     await repo.git(['add', '--all']);
     await repo.git(['commit', '--quiet', '-m', 'links']);
-    // An installation owner may point an app at a local repository (a team operator may not).
+    // A directory `berth up --allow-local-sources` allows; the team operator still cannot create apps.
     const created = await berth.cli(['apps', 'create', 'evilgit', '--team', 'beta', '--git', repo.path]);
     assert.equal(created.code, 0, created.stdout + created.stderr);
     const r = await berth.cli(['deploy', 'evilgit'], beta);

@@ -118,6 +118,8 @@ describe('app containers and networks', () => {
     );
     assert.equal(login.code, 0, login.stderr);
     await ok(['teams', 'create', 'beta'], as(olga));
+    // The example images are the host's own: an installation owner lets beta deploy them.
+    await ok(['teams', 'allow-local-images', 'beta'], as(olga));
     const hello = ['--image', HELLO_V1, '--port', '8080', '--health-path', '/'];
     await ok(['apps', 'create', 'web-a', ...hello]);
     await ok(['apps', 'create', 'api-a', ...hello]);

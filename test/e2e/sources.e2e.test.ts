@@ -22,10 +22,13 @@ import { BerthUnderTest, podman } from './support/berth.js';
 const PASSWORD = 'correct horse battery staple';
 const NOT_ALLOWED = /is not in a directory of this machine that team bravo may build from/;
 
-/** A Dockerfile app on the local test image, serving `page`; no RUN step, so it builds in a blink. */
+/**
+ * A Dockerfile app on Berth's static base image (builds see Berth's base images, not the host's),
+ * serving `page`; no RUN step, so it builds in a blink.
+ */
 const siteFiles = (page: string): Record<string, string> => ({
   Dockerfile:
-    'FROM localhost/hello:1\nCOPY page.txt /etc/page.txt\n' +
+    'FROM localhost/berth/base-static:bookworm\nCOPY page.txt /etc/page.txt\n' +
     'ENTRYPOINT ["/bin/sh", "-c", "mkdir -p /www && cp /etc/page.txt /www/index.html && exec httpd -f -v -p \\"$PORT\\" -h /www"]\n',
   'page.txt': `${page}\n`,
 });
@@ -66,6 +69,8 @@ describe('sources, images and webhooks across teams, end to end', () => {
     await symlink(join(root, 'outside'), join(allowed, 'link'));
     berth = await BerthUnderTest.create();
     await berth.start(['--allow-local-sources', allowed]);
+    const boot = await berth.cli(['images', 'bootstrap', '--only', 'static']);
+    assert.equal(boot.code, 0, boot.stdout + boot.stderr);
     // Team bravo, made by an installation owner who logs in, with an owner token of its own.
     const admin = await berth.token();
     await api('POST', '/users', { email: 'root@e2e.example', role: 'owner', password: PASSWORD }, admin);

@@ -262,7 +262,8 @@ async function teamsAndProjects(f: Flow): Promise<void> {
     {
       method: 'POST',
       path: '/apps',
-      body: { name: 'acme-web', image: 'localhost/hello:1', team: 'acme', project: 'api' },
+      // A registry image: the host's local images are the default team's (and allowed teams').
+      body: { name: 'acme-web', image: 'registry.example.com/acme/web:1', team: 'acme', project: 'api' },
     },
     201,
   );
