@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@berth/client';
 import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR, prepareBuildHost } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -15,6 +13,7 @@ import { parseIntArg } from '../../cli/parse.js';
 import { agentChild, berthdChild, caddyChild, dnsChild, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
+import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { Supervisor } from './supervisor.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -128,6 +127,8 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
 
   const url = `http://127.0.0.1:${opts.apiPort}`;
   await waitForBerthd(url, supervisor);
+  // Commands typed right after "Berth is up" (a build, a deploy) need the local agent connected.
+  await waitForLocalAgent(url, await readToken(paths), supervisor, say);
   await writeFile(paths.berthdUrlFile, `${url}\n`, { mode: 0o600 });
   printBanner({
     url,
@@ -229,39 +230,6 @@ function stopOnSignal(supervisor: Supervisor, paths: UpPaths): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-}
-
-async function waitForBerthd(url: string, supervisor: Supervisor): Promise<void> {
-  const client = createClient({ url, token: null, timeoutMs: 1000 });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (
-      await client.health().then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    for (const name of ['berthd', 'caddy', 'podman', 'agent', 'dns']) {
-      if (supervisor.restarts(name) >= 3) {
-        const lines = supervisor.lastLines(name).slice(-8);
-        await supervisor.stopAll();
-        throw new CliError(
-          `${name} keeps failing to start`,
-          EXIT.internal,
-          'See its last lines above, or the log in <data-dir>/logs',
-          lines,
-        );
-      }
-    }
-    await sleep(100);
-  }
-  await supervisor.stopAll();
-  throw new CliError(
-    'berthd did not become ready within 60 s',
-    EXIT.internal,
-    'See <data-dir>/logs/berthd.log',
-  );
 }
 
 const readToken = async (paths: UpPaths): Promise<string | null> =>
