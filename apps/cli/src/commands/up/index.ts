@@ -263,8 +263,8 @@ function printBanner(b: {
   lines.push(
     '',
     'In another terminal:',
-    `  npx berth apps create web --image localhost/hello:1 --port 8080 --health-path / --replicas 2`,
-    `  npx berth deploy web`,
+    `  berth apps create web --image localhost/hello:1 --port 8080 --health-path / --replicas 2`,
+    `  berth deploy web`,
     '',
     'Ctrl-C stops Berth.',
     '',
