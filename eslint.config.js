@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     // Tests are outside the packages' tsconfigs (they are not shipped); lint them through tsconfig.test.json.
-    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     languageOptions: {
       parserOptions: {
         projectService: false,
