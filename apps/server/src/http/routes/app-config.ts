@@ -1,5 +1,6 @@
 import {
   AppParams,
+  EnvChange,
   EnvList,
   EnvPatch,
   ScaleRequest,
@@ -7,7 +8,7 @@ import {
   LogLine,
   LogsQuery,
   ReleaseList,
-  ResourceLimits,
+  ScaleChange,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -24,13 +25,6 @@ import {
 } from '../schemas.js';
 import { streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
-
-const EnvChange = z.object({ env: z.record(z.string(), z.string()), deployment: Deployment.nullable() });
-const ScaleChange = z.object({
-  replicas: z.number().int(),
-  limits: ResourceLimits,
-  deployment: Deployment.nullable(),
-});
 
 /** Env, scale, releases and logs: everything about an app's running configuration. */
 export const appConfigRoutes =
