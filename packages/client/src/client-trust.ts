@@ -21,7 +21,6 @@ import {
   User,
   Whoami,
   OneTimeToken,
-  Deployment,
   type Role,
   type SecretsPatch,
   type TeamSettingsPatch,

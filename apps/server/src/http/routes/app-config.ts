@@ -4,14 +4,12 @@ import {
   EnvList,
   EnvPatch,
   ScaleRequest,
-  Deployment,
   LogLine,
   LogsQuery,
   ReleaseList,
   ScaleChange,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';

@@ -4,7 +4,6 @@ import {
   AuditList,
   AuditQuery,
   AuditVerification,
-  Deployment,
   KeyList,
   KeyParams,
   KeyRotated,
