@@ -216,7 +216,10 @@ export const SecretInfo = z.object({ key: EnvKey, file: SecretFilePath.nullable(
 export const SecretList = z.object({ app: AppName, secrets: z.array(SecretInfo) });
 
 /** What a change of secrets answers: the names now, and the deployment rolling them out (null: the app was never deployed). */
-export const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
+export const SecretChange = z.object({
+  secrets: SecretList.shape.secrets,
+  deployment: Deployment.nullable(),
+});
 export type SecretChange = z.infer<typeof SecretChange>;
 
 // --- keys --------------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export const isErrorCode = (v: unknown): v is ErrorCode => typeof v === 'string' && Object.hasOwn(ERROR_CODES, v);
+export const isErrorCode = (v: unknown): v is ErrorCode =>
+  typeof v === 'string' && Object.hasOwn(ERROR_CODES, v);
 
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `health.path` or `env.FOO`. */
