@@ -72,6 +72,21 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.object.name='assert'][callee.property.name=/^(rejects|throws)$/][arguments.length<2]",
+          message:
+            'Say which error is expected: assert.rejects(p, { code, message }), a RegExp or a predicate.',
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='assert'][callee.property.name=/^(rejects|throws)$/][arguments.1.type=/^(Literal|TemplateLiteral)$/]:not([arguments.1.regex])",
+          message:
+            'The second argument is the expected error; a string there is only a message. Pass { code, message } first.',
+        },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
