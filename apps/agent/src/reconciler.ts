@@ -1,11 +1,4 @@
-import {
-  backoffDelayMs,
-  LABELS,
-  plan,
-  toAppRoutes,
-  toReplicaState,
-  type ObservedReplica,
-} from '@berth/core';
+import { backoffDelayMs, LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
 import type {
   ContainerDetails,
   ContainerEngine,
