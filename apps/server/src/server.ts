@@ -87,7 +87,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           owner: createId('job').replace('job_', 'berthd_'),
           handlers: { deploy: deployJob.run },
           // The job's own way of ending a failed deployment, putting back what it replaced.
-          onGaveUp: (job, error) => (job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve()),
+          onGaveUp: (job, error) =>
+            job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
 

@@ -36,13 +36,16 @@ export async function migrate(
   if (error !== undefined) {
     // Another (newer) Berth may have migrated between our check and the Migrator's own.
     await refuseNewer(db, migrations);
-    throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+    throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 const toProvider = (migrations: readonly Migration[]): MigrationProvider => ({
-  getMigrations: () => Promise.resolve(Object.fromEntries(migrations.map((m) => [m.name, { up: m.up }]))),
+  getMigrations: () =>
+    Promise.resolve(
+      Object.fromEntries(migrations.map((m) => [m.name, { up: (db: Kysely<unknown>) => m.up(db) }])),
+    ),
 });
 
 async function hasTable(db: Kysely<unknown>, name: string): Promise<boolean> {

@@ -38,7 +38,9 @@ describe('openSqliteStore', () => {
       await second.close();
       const raw = new BetterSqlite3(tmp.file, { readonly: true });
       try {
-        const rows = raw.prepare('select name from kysely_migration order by name').all() as { name: string }[];
+        const rows = raw.prepare('select name from kysely_migration order by name').all() as {
+          name: string;
+        }[];
         assert.deepEqual(
           rows.map((r) => r.name),
           MIGRATIONS.map((m) => m.name),

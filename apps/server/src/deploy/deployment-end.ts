@@ -1,4 +1,9 @@
-import { BerthError, TERMINAL_BUILD_STATUSES, TERMINAL_DEPLOYMENT_STATUSES, type DeploymentError } from '@berth/protocol';
+import {
+  BerthError,
+  TERMINAL_BUILD_STATUSES,
+  TERMINAL_DEPLOYMENT_STATUSES,
+  type DeploymentError,
+} from '@berth/protocol';
 import type { AppRow, DeploymentRow, Repos, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { BuildRunner } from '../builds/runner.js';
@@ -63,19 +68,17 @@ export function createDeploymentEnd({ store, clock, agents, builds }: Deployment
     if (abandonBuild && ended?.buildId) await builds.abandon(ended.buildId, error);
   }
 
-  return {
-    end,
-
-    /** A deploy job failed for good (attempts used up): its deployment ends, whatever step it was at. */
-    async giveUp(payload: unknown, reason: string): Promise<void> {
-      const id = (payload as { deploymentId?: unknown } | null)?.deploymentId;
-      if (typeof id !== 'string') throw new BerthError('INTERNAL', 'deploy job without a deployment id');
-      const d = await store.deployments.get(id);
-      if (!d) return;
-      const error = { code: 'AGENT_UNAVAILABLE', message: reason, logs: [] };
-      await end(d.id, error, d.status === 'rolling_out' ? 'rollout' : 'spec', { abandonBuild: true });
-    },
+  /** A deploy job failed for good (attempts used up): its deployment ends, whatever step it was at. */
+  const giveUp = async (payload: unknown, reason: string): Promise<void> => {
+    const id = (payload as { deploymentId?: unknown } | null)?.deploymentId;
+    if (typeof id !== 'string') throw new BerthError('INTERNAL', 'deploy job without a deployment id');
+    const d = await store.deployments.get(id);
+    if (!d) return;
+    const error = { code: 'AGENT_UNAVAILABLE', message: reason, logs: [] };
+    await end(d.id, error, d.status === 'rolling_out' ? 'rollout' : 'spec', { abandonBuild: true });
   };
+
+  return { end, giveUp };
 }
 
 /** False when the deployment is no longer what serves (a newer one is, or it was put back already). */

@@ -68,7 +68,10 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
   /** Jobs whose worker died on their last attempt: failed for good, and their subject told. */
   const sweepExhausted = async (): Promise<void> => {
     for (const job of await store.jobs.failExhausted(clock())) {
-      log.warn({ job: job.id, kind: job.kind, attempts: job.attempts }, 'job failed: its lease lapsed on its last attempt');
+      log.warn(
+        { job: job.id, kind: job.kind, attempts: job.attempts },
+        'job failed: its lease lapsed on its last attempt',
+      );
       await opts.onGaveUp?.(job, job.lastError ?? 'its worker stopped on every attempt');
     }
   };

@@ -147,10 +147,7 @@ describe('ReleaseRepo', () => {
       const stale = await env.store.releases.create(releaseRow(app.id, 2));
       assert.equal(stale.version, 4, 'the version a caller brings is not used');
       assert.equal((await env.store.releases.create(releaseRow(other.id, 7))).version, 1, 'per app');
-      await assert.rejects(
-        env.store.releases.create(releaseRow(newId('app'), 1)),
-        isCode('APP_NOT_FOUND'),
-      );
+      await assert.rejects(env.store.releases.create(releaseRow(newId('app'), 1)), isCode('APP_NOT_FOUND'));
     } finally {
       await env.done();
     }

@@ -92,7 +92,10 @@ function appExists(name: string, cause: unknown): BerthError {
 
 function toDirection(value: string, id: string): RolloutDirection {
   if ((ROLLOUT_DIRECTIONS as readonly string[]).includes(value)) return value as RolloutDirection;
-  throw new BerthError('INTERNAL', `apps.rollout_direction of row "${id}" is "${value}", not forward or revert`);
+  throw new BerthError(
+    'INTERNAL',
+    `apps.rollout_direction of row "${id}" is "${value}", not forward or revert`,
+  );
 }
 
 /** teamId is not written: it belongs to the project, and an app follows its project. */

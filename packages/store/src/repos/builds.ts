@@ -27,25 +27,25 @@ export function createBuildRepo(db: Db): BuildRepo {
         await trx
           .insertInto('builds')
           .values({
-          id: row.id,
-          app_id: row.appId,
-          number,
-          status: row.status,
-          trigger: row.trigger,
-          source: toJson(row.source),
-          commit_sha: row.commit,
-          subject: row.subject,
-          builder: row.builder,
-          plan: row.plan === null ? null : toJson(row.plan),
-          image: row.image,
-          image_id: row.imageId,
-          error: row.error === null ? null : toJson(row.error),
-          deployment_id: row.deploymentId,
-          cancel_requested_at: row.cancelRequestedAt,
-          created_at: row.createdAt,
-          started_at: row.startedAt,
-          finished_at: row.finishedAt,
-        })
+            id: row.id,
+            app_id: row.appId,
+            number,
+            status: row.status,
+            trigger: row.trigger,
+            source: toJson(row.source),
+            commit_sha: row.commit,
+            subject: row.subject,
+            builder: row.builder,
+            plan: row.plan === null ? null : toJson(row.plan),
+            image: row.image,
+            image_id: row.imageId,
+            error: row.error === null ? null : toJson(row.error),
+            deployment_id: row.deploymentId,
+            cancel_requested_at: row.cancelRequestedAt,
+            created_at: row.createdAt,
+            started_at: row.startedAt,
+            finished_at: row.finishedAt,
+          })
           .execute();
         return { ...row, number };
       });
