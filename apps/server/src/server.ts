@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TERMINAL_DEPLOYMENT_STATUSES } from '@berth/protocol';
 import { openSqliteStore, type Store } from '@berth/store';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -77,6 +76,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
     log,
   );
+  const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
   const worker =
     options.worker === false
       ? null
@@ -85,20 +85,10 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           clock,
           log,
           owner: createId('job').replace('job_', 'berthd_'),
-          handlers: { deploy: createDeployJob({ store, clock, agents, builds, ...config }) },
-          onGaveUp: async (job, error) => {
-            const id = (job.payload as { deploymentId?: string }).deploymentId;
-            const d = id ? await store.deployments.get(id) : null;
-            if (!d || TERMINAL_DEPLOYMENT_STATUSES.includes(d.status)) return;
-            const failure = { code: 'AGENT_UNAVAILABLE', message: error, logs: [] };
-            await store.events.append(d.id, {
-              at: clock(),
-              level: 'error',
-              message: `Deployment failed: ${error}`,
-            });
-            await store.deployments.update(d.id, { status: 'failed', finishedAt: clock(), error: failure });
-            if (d.buildId) await builds.abandon(d.buildId, failure);
-          },
+          handlers: { deploy: deployJob.run },
+          // The job's own way of ending a failed deployment, putting back what it replaced.
+          onGaveUp: (job, error) =>
+            job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
 

@@ -3,6 +3,7 @@ export * from './duration.js';
 export * from './backoff.js';
 export * from './deployment.js';
 export * from './app-spec.js';
+export * from './rollout.js';
 export * from './proxy-routes.js';
 export * from './reconciler/types.js';
 export * from './reconciler/plan.js';
