@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { isBerthError } from '@berth/protocol';
 import { parseServerConfig } from './config.js';
 
-const parse = (extra: Record<string, string>) => parseServerConfig({ BERTHD_DATA_DIR: '/var/lib/berth', ...extra });
+const parse = (extra: Record<string, string>) =>
+  parseServerConfig({ BERTHD_DATA_DIR: '/var/lib/berth', ...extra });
 
 test('allowed local source directories: none by default, a colon-separated list of absolute dirs', () => {
   assert.deepEqual(parse({}).allowLocalSources, []);
@@ -19,7 +20,9 @@ test('a relative, root or dotted directory is a startup error naming the variabl
     assert.throws(
       () => parse({ BERTHD_ALLOW_LOCAL_SOURCES: bad }),
       (err: unknown) =>
-        isBerthError(err) && err.code === 'VALIDATION_FAILED' && err.issues[0]?.path === 'BERTHD_ALLOW_LOCAL_SOURCES',
+        isBerthError(err) &&
+        err.code === 'VALIDATION_FAILED' &&
+        err.issues[0]?.path === 'BERTHD_ALLOW_LOCAL_SOURCES',
       bad,
     );
   }

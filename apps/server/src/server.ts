@@ -15,14 +15,17 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { listenApi } from './tls/api-listen.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
 
 export interface Berthd {
   app: FastifyInstance;
   store: Store;
-  /** Where it listens, once listening. */
+  /** Where it listens, once listening (https:// beyond loopback). */
   url: string;
+  /** The internal CA's fingerprint clients pin, when it serves HTTPS with it. */
+  caFingerprint: string | null;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const app = await createHttpApp(
     { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
     log,
+    { tls: config.tls.kind !== 'off' },
   );
   const worker =
     options.worker === false
@@ -102,14 +106,23 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         });
   wakeWorker = () => worker?.wake();
 
-  const url =
-    options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
+  const listening =
+    options.listen === false
+      ? { url: '', caFingerprint: null, close: () => undefined }
+      : await listenApi(app, config, clock, log).catch(async (err: unknown) => {
+          await app.close();
+          await worker?.stop();
+          await store.close();
+          throw err;
+        });
   return {
     app,
     store,
-    url,
+    url: listening.url,
+    caFingerprint: listening.caFingerprint,
     async close() {
       agents.close();
+      listening.close();
       await worker?.stop();
       await app.close();
       await store.close();

@@ -85,7 +85,8 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
       network: buildNetwork,
       archivePath: build.source.type === 'archive' ? archives.downloadPath(build.id, clock()) : null,
     };
-    return (seal: (plain: string, aad: string) => string): AgentBuildParams => toAgentBuildParams(input, seal);
+    return (seal: (plain: string, aad: string) => string): AgentBuildParams =>
+      toAgentBuildParams(input, seal);
   }
 
   async function end(build: BuildRow, status: 'failed' | 'cancelled' | 'ignored', error: DeploymentError) {

@@ -1,5 +1,10 @@
 import { formatDuration, toAppUrl } from '@berth/core';
-import { BerthError, formatLimits, TERMINAL_DEPLOYMENT_STATUSES, type DeploymentError } from '@berth/protocol';
+import {
+  BerthError,
+  formatLimits,
+  TERMINAL_DEPLOYMENT_STATUSES,
+  type DeploymentError,
+} from '@berth/protocol';
 import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
 import { checkImageUse, checkResolvedImage } from '../access/images.js';
 import type { AgentGateway } from '../agents/gateway.js';

@@ -34,14 +34,24 @@ import { buildRoutes } from './routes/builds.js';
 import { imageRoutes } from './routes/images.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { API_PREFIX } from './paths.js';
+import { refusePlainBeyondLoopback } from '../tls/listener.js';
 
 export { API_PREFIX, AGENT_LINK_PATH } from './paths.js';
 const BODY_LIMIT = 1024 * 1024;
 
 export type HttpDeps = Omit<RouteContext, 'appView' | 'deploymentView'>;
 
+export interface HttpAppOptions {
+  /** berthd serves HTTPS: plain HTTP that did not arrive at loopback is refused. */
+  tls?: boolean;
+}
+
 /** The HTTP API: one Fastify instance, every route under /api/v1, every error problem+json. */
-export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+export async function createHttpApp(
+  deps: HttpDeps,
+  logger: FastifyBaseLogger,
+  options: HttpAppOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
@@ -58,6 +68,8 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
   // JSON only: Fastify's default text/plain parser would hand a string to the body schema (a 400
   // "expected object") where the answer is 415.
   app.removeContentTypeParser('text/plain');
+  // First of all hooks: a plain request from the network is refused before auth or anything else.
+  if (options.tls) refusePlainBeyondLoopback(app, deps.config.publicUrl);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
