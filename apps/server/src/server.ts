@@ -15,7 +15,7 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
-import { listenApi } from './tls/api-listen.js';
+import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
 
@@ -76,10 +76,17 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     buildTimeoutMs: config.buildTimeoutMs,
     localSources: { allowedDirs: config.allowLocalSources, defaultTeamId: defaults.teamId },
   });
+  const tls =
+    options.listen === false
+      ? null
+      : await prepareApiTls(config, clock, log).catch(async (err: unknown) => {
+          await store.close();
+          throw err;
+        });
   const app = await createHttpApp(
     { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
     log,
-    { tls: config.tls.kind !== 'off' },
+    { tls: config.tls.kind !== 'off', ...(tls && { serverFactory: tls.serverFactory }) },
   );
   const worker =
     options.worker === false
@@ -109,7 +116,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const listening =
     options.listen === false
       ? { url: '', caFingerprint: null, close: () => undefined }
-      : await listenApi(app, config, clock, log).catch(async (err: unknown) => {
+      : await listenApi(app, config, tls).catch(async (err: unknown) => {
           await app.close();
           await worker?.stop();
           await store.close();

@@ -5,6 +5,7 @@ import { BerthError } from '@berth/protocol';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
+  type FastifyServerFactory,
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
@@ -44,6 +45,8 @@ export type HttpDeps = Omit<RouteContext, 'appView' | 'deploymentView'>;
 export interface HttpAppOptions {
   /** berthd serves HTTPS: plain HTTP that did not arrive at loopback is refused. */
   tls?: boolean;
+  /** The server to run on (berthd's HTTPS one, see tls/listener.ts); Fastify's own otherwise. */
+  serverFactory?: FastifyServerFactory;
 }
 
 /** The HTTP API: one Fastify instance, every route under /api/v1, every error problem+json. */
@@ -64,6 +67,7 @@ export async function createHttpApp(
     routerOptions: { ignoreTrailingSlash: true },
     // Errors the router meets before any route (a bad %-escape, an over-long parameter) are problems too.
     frameworkErrors: (error, request, reply) => void sendProblem(reply, request, error),
+    ...(options.serverFactory && { serverFactory: options.serverFactory }),
   }).withTypeProvider<ZodTypeProvider>();
   // JSON only: Fastify's default text/plain parser would hand a string to the body schema (a 400
   // "expected object") where the answer is 415.

@@ -1,14 +1,34 @@
 import { isWildcardAddress } from '@berth/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
-import { installTlsDispatch } from './listener.js';
-import { createServingTls } from './serving.js';
+import { createTlsDispatch, type TlsDispatch } from './listener.js';
+import { createServingTls, type ServingTls } from './serving.js';
+
+/** berthd's HTTPS, made before the HTTP app (whose server it provides). */
+export interface ApiTls {
+  serverFactory: FastifyServerFactory;
+  serving: ServingTls;
+  dispatch: TlsDispatch;
+}
 
 export interface ApiListening {
   url: string;
   caFingerprint: string | null;
   close(): void;
+}
+
+/** The certificate and the server for HTTPS beyond loopback; null on loopback. */
+export async function prepareApiTls(
+  config: ServerConfig,
+  clock: () => number,
+  log: Logger,
+): Promise<ApiTls | null> {
+  const { tls } = config;
+  if (tls.kind === 'off') return null;
+  const serving = await createServingTls({ ...config, tls }, clock, log);
+  const dispatch = createTlsDispatch(serving.current);
+  return { serverFactory: dispatch.serverFactory, serving, dispatch };
 }
 
 /**
@@ -18,29 +38,22 @@ export interface ApiListening {
 export async function listenApi(
   app: FastifyInstance,
   config: ServerConfig,
-  clock: () => number,
-  log: Logger,
+  tls: ApiTls | null,
 ): Promise<ApiListening> {
-  const { tls } = config;
-  if (tls.kind === 'off') {
-    const url = await app.listen({ host: config.listenHost, port: config.listenPort });
-    return { url, caFingerprint: null, close: () => undefined };
-  }
-  const serving = await createServingTls({ ...config, tls }, clock, log);
-  const dispatch = installTlsDispatch(app.server, serving.current, log);
-  await app.listen({ host: config.listenHost, port: config.listenPort });
+  const url = await app.listen({ host: config.listenHost, port: config.listenPort });
+  if (!tls) return { url, caFingerprint: null, close: () => undefined };
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
   // A wildcard address already takes 127.0.0.1 (and could not share the port with another listener).
-  if (!isWildcardAddress(config.listenHost)) await dispatch.listenLoopback(port);
-  serving.start((next) => dispatch.setSecureContext(next));
+  if (!isWildcardAddress(config.listenHost)) await tls.dispatch.listenLoopback(port);
+  tls.serving.start((next) => tls.dispatch.setSecureContext(next));
   const host = config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost;
   return {
     url: `https://${host}:${port}`,
-    caFingerprint: serving.caFingerprint,
+    caFingerprint: tls.serving.caFingerprint,
     close() {
-      serving.stop();
-      dispatch.close();
+      tls.serving.stop();
+      tls.dispatch.close();
     },
   };
 }

@@ -4,16 +4,15 @@
  * `berth up` points there. The first byte of a connection tells which it speaks (a TLS record
  * starts with 0x16, an HTTP request with a letter), so a wildcard listen address (0.0.0.0, ::),
  * which also covers 127.0.0.1 and so cannot share its port with a second listener, still serves
- * both. TLS connections are handed, once their handshake is done, to the same Node HTTP server
- * Fastify runs on (its connection handling, timeouts and WebSocket upgrades apply to both).
+ * both. Fastify runs on one node:https server, so its connection handling, timeouts and
+ * WebSocket upgrades are the same for both kinds of connection.
  * Plain HTTP that arrives anywhere else is answered 400 TLS_REQUIRED by refusePlainBeyondLoopback.
  */
-import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { BerthError } from '@berth/protocol';
-import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 
 /** The first byte of a TLS record carrying a handshake (RFC 8446 §5.1, ContentType 22). */
 const TLS_HANDSHAKE = 0x16;
@@ -22,6 +21,8 @@ const FIRST_BYTE_TIMEOUT_MS = 10_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface TlsDispatch {
+  /** For Fastify's `serverFactory`: an HTTPS server that also takes plain HTTP (see above). */
+  serverFactory: FastifyServerFactory;
   /** Swaps the certificate for new connections (renewal); open connections keep theirs. */
   setSecureContext(options: SecureContextOptions): void;
   /** Also listens on 127.0.0.1:port, for the local parts, when the API host is one other address. */
@@ -29,55 +30,62 @@ export interface TlsDispatch {
   close(): void;
 }
 
-type ConnectionListener = (this: HttpServer, socket: Socket | TLSSocket) => void;
+const numberOr = (value: unknown, fallback: number): number => (typeof value === 'number' ? value : fallback);
 
-/** Makes `server` (Fastify's, not yet listening) take TLS and loopback-only plain HTTP on its connections. */
-export function installTlsDispatch(
-  server: HttpServer,
-  initial: SecureContextOptions,
-  log: Logger,
-): TlsDispatch {
-  const httpConnection = server.listeners('connection')[0] as ConnectionListener | undefined;
-  if (!httpConnection) throw new Error('the HTTP server has no connection listener to dispatch to');
-  server.removeListener('connection', httpConnection);
+type ConnectionListener = (this: HttpsServer, socket: Socket) => void;
 
-  const tlsServer = createTlsServer({
-    ...initial,
-    ALPNProtocols: ['http/1.1'],
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-  });
-  tlsServer.on('secureConnection', (socket: TLSSocket) => httpConnection.call(server, socket));
-  tlsServer.on('tlsClientError', (err, socket) => {
-    log.debug({ err: err.message, from: socket.remoteAddress }, 'TLS handshake failed');
-    socket.destroy();
-  });
-
-  /** Connections not yet handed on: ended when berthd stops. */
+export function createTlsDispatch(initial: SecureContextOptions): TlsDispatch {
+  let server: HttpsServer | null = null;
+  /** Connections whose first byte has not come yet: ended when berthd stops. */
   const waiting = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    waiting.add(socket);
-    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
-    socket.once('close', () => waiting.delete(socket));
-    socket.once('data', (first: Buffer) => {
-      waiting.delete(socket);
-      socket.setTimeout(0);
-      socket.pause();
-      socket.unshift(first);
-      if (first[0] === TLS_HANDSHAKE) {
-        // The TLS socket reads what the raw one has buffered, then takes over its handle.
-        tlsServer.emit('connection', socket);
-      } else {
-        httpConnection.call(server, socket);
-        socket.resume();
-      }
-    });
-  });
-
   const extra: NetServer[] = [];
+
+  const serverFactory: FastifyServerFactory = (handler, options) => {
+    const https = createHttpsServer(
+      { ...initial, ALPNProtocols: ['http/1.1'], handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+      handler,
+    );
+    // What Fastify does for the servers it makes itself.
+    https.keepAliveTimeout = numberOr(options.keepAliveTimeout, 72_000);
+    https.requestTimeout = numberOr(options.requestTimeout, 0);
+    https.setTimeout(numberOr(options.connectionTimeout, 0));
+    // An HTTPS server starts TLS on each connection ('connection' → tls) and hands HTTP the
+    // decrypted stream ('secureConnection' → http). Both listeners are Node's own; the first
+    // byte decides which one a connection goes to.
+    const startTls = https.listeners('connection')[0] as ConnectionListener | undefined;
+    const startHttp = https.listeners('secureConnection')[0] as ConnectionListener | undefined;
+    if (!startTls || !startHttp)
+      throw new Error('node:https no longer has the listeners berthd dispatches to');
+    https.removeListener('connection', startTls);
+    https.on('connection', (socket: Socket) => {
+      waiting.add(socket);
+      socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+      socket.once('close', () => waiting.delete(socket));
+      socket.once('data', (first: Buffer) => {
+        waiting.delete(socket);
+        socket.setTimeout(0);
+        // Paused, so the byte read here stays first in line for whoever reads next.
+        socket.pause();
+        socket.unshift(first);
+        if (first[0] === TLS_HANDSHAKE) {
+          startTls.call(https, socket);
+        } else {
+          startHttp.call(https, socket);
+          socket.resume();
+        }
+      });
+    });
+    server = https;
+    return https;
+  };
+
   return {
-    setSecureContext: (options) => tlsServer.setSecureContext(options),
+    serverFactory,
+    setSecureContext(options) {
+      server?.setSecureContext(options);
+    },
     async listenLoopback(port) {
-      const loopback = createNetServer((socket) => server.emit('connection', socket));
+      const loopback = createNetServer((socket) => server?.emit('connection', socket));
       extra.push(loopback);
       await new Promise<void>((resolve, reject) => {
         loopback.once('error', reject);
