@@ -24,7 +24,21 @@ const untrusted = (message: string, hint: string): ApiError =>
 
 /** A fetch for `target` that refuses to talk to it unsafely (ApiError UNTRUSTED, before any byte is sent). */
 export function createBerthdFetch(target: BerthdTarget): Fetch {
-  const url = new URL(target.url);
+  let url: URL;
+  try {
+    url = new URL(target.url);
+  } catch {
+    return refuse(
+      new ApiError(
+        0,
+        'UNREACHABLE',
+        `"${target.url}" is not a URL`,
+        'Check BERTH_URL or --url',
+        [],
+        undefined,
+      ),
+    );
+  }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const fingerprint = target.fingerprint ?? null;
   if (url.protocol === 'http:') {
@@ -70,15 +84,14 @@ async function pinnedFetch(host: string, port: number, fingerprint: string): Pro
         err.message,
         'Check the fingerprint: berth up prints it on the server. A different one means another server, or someone in between',
       );
-    // Nothing listening, or no TLS: the same answer as any unreachable berthd.
-    throw err;
+    // Nothing listening, or no TLS: the same answer as any unreachable berthd (as fetch says it).
+    throw new Error('fetch failed', { cause: err });
   }
   const undici = await import('undici');
   const dispatcher = new undici.Agent({ connect: { ca } });
   const pinnedFetch = (input: string, init: RequestInit): Promise<Response> =>
-    undici.fetch(input, { ...init, dispatcher } as Parameters<
-      typeof undici.fetch
-    >[1]) as unknown as Promise<Response>;
+    // undici declares the same WHATWG types as Node's globals, apart.
+    undici.fetch(input, { ...init, dispatcher } as Parameters<typeof undici.fetch>[1]);
   return withCertificateHints(pinnedFetch, `https://${host}:${port}`, true);
 }
 

@@ -64,7 +64,7 @@ export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }:
     try {
       res = await fetch(`${base}/api/v1${path}`, init);
     } catch (err) {
-      if (stream?.signal?.aborted || (err instanceof ApiError && err.code === 'UNTRUSTED')) throw err;
+      if (stream?.signal?.aborted || err instanceof ApiError) throw err;
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
       throw new ApiError(
         0,

@@ -60,7 +60,7 @@ export async function createCertificateAuthority(options: {
   lifetimeMs: number;
 }): Promise<IssuedCertificate> {
   const x509 = await loadX509();
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const serial = randomSerial();
   const notAfter = new Date(options.now.getTime() + options.lifetimeMs);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -107,7 +107,7 @@ export async function issueServerCertificate(options: {
     false,
     ['sign'],
   );
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const serial = randomSerial();
   const notBefore = new Date(options.now.getTime() - options.backdateMs);
   const notAfter = new Date(options.now.getTime() + options.lifetimeMs);

@@ -8,7 +8,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
-import { BerthError } from '@berth/protocol';
 import { publicKeyFingerprint } from './fingerprint.js';
 
 export interface PinnedCaTarget {
@@ -58,7 +57,7 @@ export function fetchPinnedCa(target: PinnedCaTarget): Promise<string> {
     socket.setTimeout(target.timeoutMs ?? 10_000, () =>
       socket.destroy(new Error(`no TLS answer within ${target.timeoutMs ?? 10_000} ms`)),
     );
-    socket.once('error', (err) =>
+    socket.once('error', (err: Error) =>
       reject(new PinnedCaError(`TLS to ${target.host}:${target.port} failed: ${err.message}`, 'unreachable')),
     );
     socket.once('secureConnect', () => {
