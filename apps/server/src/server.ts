@@ -14,14 +14,17 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
 
 export interface Berthd {
   app: FastifyInstance;
   store: Store;
-  /** Where it listens, once listening. */
+  /** Where it listens, once listening (https:// beyond loopback). */
   url: string;
+  /** The internal CA's fingerprint clients pin, when it serves HTTPS with it. */
+  caFingerprint: string | null;
   close(): Promise<void>;
 }
 
@@ -72,9 +75,17 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     buildTimeoutMs: config.buildTimeoutMs,
     localSources: { allowedDirs: config.allowLocalSources, defaultTeamId: defaults.teamId },
   });
+  const tls =
+    options.listen === false
+      ? null
+      : await prepareApiTls(config, clock, log).catch(async (err: unknown) => {
+          await store.close();
+          throw err;
+        });
   const app = await createHttpApp(
     { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
     log,
+    { tls: config.tls.kind !== 'off', ...(tls && { serverFactory: tls.serverFactory }) },
   );
   const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
   const worker =
@@ -92,14 +103,23 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         });
   wakeWorker = () => worker?.wake();
 
-  const url =
-    options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
+  const listening =
+    options.listen === false
+      ? { url: '', caFingerprint: null, close: () => undefined }
+      : await listenApi(app, config, tls).catch(async (err: unknown) => {
+          await app.close();
+          await worker?.stop();
+          await store.close();
+          throw err;
+        });
   return {
     app,
     store,
-    url,
+    url: listening.url,
+    caFingerprint: listening.caFingerprint,
     async close() {
       agents.close();
+      listening.close();
       await worker?.stop();
       await app.close();
       await store.close();

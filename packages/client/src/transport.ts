@@ -1,25 +1,20 @@
-import { isErrorCode, Problem, type ErrorCode, type FieldIssue } from '@berth/protocol';
+import { isErrorCode, Problem } from '@berth/protocol';
 import type { z } from 'zod';
+import { ApiError } from './errors.js';
+import { createBerthdFetch } from './tls.js';
 
-/** The HTTP transport under the typed client: auth header, timeouts, problem+json → ApiError. */
+export { ApiError } from './errors.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode | 'UNREACHABLE',
-    message: string,
-    readonly hint: string | undefined,
-    readonly issues: FieldIssue[],
-    readonly requestId: string | undefined,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+/** The HTTP transport under the typed client: auth header, timeouts, TLS trust, problem+json → ApiError. */
 
 export interface ClientOptions {
   url: string;
   token: string | null;
+  /**
+   * For an https URL of a berthd with its own CA: `sha256:<hex>` of that CA's key (see
+   * @berth/crypto parseCaFingerprint). Without it, https is verified against the system's CAs.
+   */
+  fingerprint?: string | null;
   /** Per-request timeout for non-streaming calls. */
   timeoutMs?: number;
 }
@@ -42,8 +37,9 @@ export interface Transport {
   ) => Promise<z.infer<S>>;
 }
 
-export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOptions): Transport {
+export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }: ClientOptions): Transport {
   const base = url.replace(/\/+$/, '');
+  const fetch = createBerthdFetch({ url: base, fingerprint: fingerprint ?? null });
   async function call(
     method: string,
     path: string,
@@ -68,7 +64,7 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
     try {
       res = await fetch(`${base}/api/v1${path}`, init);
     } catch (err) {
-      if (stream?.signal?.aborted) throw err;
+      if (stream?.signal?.aborted || err instanceof ApiError) throw err;
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
       throw new ApiError(
         0,

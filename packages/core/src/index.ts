@@ -16,3 +16,6 @@ export * from './build/manifest.js';
 export * from './build/webhook.js';
 export * from './build/local-source.js';
 export * from './image-ref.js';
+export * from './network/addresses.js';
+export * from './network/public-url.js';
+export * from './network/serving-names.js';

@@ -16,6 +16,10 @@ export function withCommon(cmd: Command): Command {
     .option('--url <url>', 'berthd URL (default: BERTH_URL, or the local data dir)')
     .option('--token <token>', 'API token (default: BERTH_TOKEN, or <data-dir>/admin.token)')
     .option(
+      '--fingerprint <sha256:hex>',
+      'for an https URL: the CA fingerprint berth up printed (default: BERTH_FINGERPRINT, or the one berth login pinned)',
+    )
+    .option(
       '--data-dir <dir>',
       'local Berth data dir to read the URL and token from (default: BERTH_DATA_DIR)',
     );

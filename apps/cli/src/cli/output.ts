@@ -35,7 +35,8 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ApiError) {
     const details = err.issues.map((i) => `${i.path}: ${i.message}`);
-    if (err.code === 'UNREACHABLE') return new CliError(err.message, EXIT.unreachable, err.hint);
+    if (err.code === 'UNREACHABLE' || err.code === 'UNTRUSTED')
+      return new CliError(err.message, EXIT.unreachable, err.hint);
     const exitCode = err.status >= 500 ? EXIT.internal : EXIT.userError;
     const suffix = err.status >= 500 && err.requestId ? ` (request ${err.requestId})` : '';
     return new CliError(`${err.message}${suffix}`, exitCode, err.hint, details);
