@@ -14,3 +14,5 @@ export * from './build/manifest.js';
 export * from './build/webhook.js';
 export * from './build/local-source.js';
 export * from './image-ref.js';
+export * from './log-filter.js';
+export * from './rfc3339.js';
