@@ -1,7 +1,15 @@
 import { isErrorCode, type ErrorCode, type FieldIssue } from '@berth/protocol';
 import type { z } from 'zod';
+import { readNdjson } from './ndjson.js';
 
 /** The HTTP transport under the typed client: auth header, timeouts, problem+json → ApiError. */
+
+/**
+ * Why a request got no answer (code UNREACHABLE): `refused` never reached berthd (nothing
+ * listens: it is down or restarting); `lost` may have reached it and lost the answer (the
+ * connection reset or closed, or timed out), so a retry must carry an Idempotency-Key.
+ */
+export type ConnectionFailure = 'refused' | 'lost';
 
 export class ApiError extends Error {
   constructor(
@@ -11,10 +19,42 @@ export class ApiError extends Error {
     readonly hint: string | undefined,
     readonly issues: FieldIssue[],
     readonly requestId: string | undefined,
+    readonly connection: ConnectionFailure | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function causeCode(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The error of a request or a stream that lost berthd, as an ApiError UNREACHABLE. */
+export function unreachable(base: string, err: unknown): ApiError {
+  const code = causeCode(err);
+  const refused = code !== undefined && NEVER_CONNECTED.has(code);
+  const reason =
+    err instanceof Error && err.cause instanceof Error
+      ? err.cause.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return new ApiError(
+    0,
+    'UNREACHABLE',
+    refused
+      ? `Cannot reach berthd at ${base} (${reason})`
+      : `Lost the connection to berthd at ${base} (${reason})`,
+    'Is `berth up` running? Check BERTH_URL or --url',
+    [],
+    undefined,
+    refused ? 'refused' : 'lost',
+  );
 }
 
 export interface ClientOptions {
@@ -40,6 +80,7 @@ export interface Transport {
     body?: unknown,
     headers?: Record<string, string>,
   ) => Promise<z.infer<S>>;
+  lines: (res: Response, signal?: AbortSignal) => AsyncGenerator<unknown>;
 }
 
 export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOptions): Transport {
@@ -69,15 +110,7 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
       res = await fetch(`${base}/api/v1${path}`, init);
     } catch (err) {
       if (stream?.signal?.aborted) throw err;
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new ApiError(
-        0,
-        'UNREACHABLE',
-        `Cannot reach berthd at ${base} (${cause})`,
-        'Is `berth up` running? Check BERTH_URL or --url',
-        [],
-        undefined,
-      );
+      throw unreachable(base, err);
     }
     if (!res.ok) throw await toApiError(res);
     return res;
@@ -91,10 +124,29 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
     headers?: Record<string, string>,
   ): Promise<z.infer<S>> {
     const res = await call(method, path, body, headers);
-    return schema.parse(await res.json());
+    let parsed: unknown;
+    try {
+      parsed = await res.json();
+    } catch (err) {
+      // The connection died while the answer was on its way (berthd was killed, say).
+      if (err instanceof SyntaxError) throw err;
+      throw unreachable(base, err);
+    }
+    return schema.parse(parsed);
   }
 
-  return { call, json };
+  /** Reads a streamed NDJSON answer; a connection that dies mid-stream is an ApiError UNREACHABLE. */
+  async function* lines(res: Response, signal?: AbortSignal): AsyncGenerator<unknown> {
+    if (!res.body) return;
+    try {
+      yield* readNdjson(res.body);
+    } catch (err) {
+      if (signal?.aborted || err instanceof SyntaxError) throw err;
+      throw unreachable(base, err);
+    }
+  }
+
+  return { call, json, lines };
 }
 
 async function toApiError(res: Response): Promise<ApiError> {
