@@ -174,8 +174,12 @@ export const LogsQuery = z
   .object({
     follow: z.enum(['true', 'false', '1', '0']).optional(),
     tail: z.coerce.number().int().min(0).max(LOG_TAIL_MAX).optional(),
-    since: LogSince.optional(),
-    grep: LogGrep.optional(),
+    since: LogSince.optional().describe(
+      'Only lines from then on: a duration back from now (90s, 10m, 2h, 7d) or an RFC 3339 time',
+    ),
+    grep: LogGrep.optional().describe(
+      'Only lines that match this RE2 pattern (linear-time matching; no backreferences or lookaround; bounded complexity). With since or grep, tail defaults to 10000',
+    ),
   })
   .strict();
 
@@ -183,7 +187,12 @@ export const EventsQuery = z
   .object({
     follow: z.enum(['true', 'false', '1', '0']).optional(),
     /** Only events after this sequence number: a follower that reconnects resumes where it was. */
-    after: z.coerce.number().int().min(0).optional(),
+    after: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Only events after this sequence number (a follower that reconnects resumes there)'),
   })
   .strict();
 
