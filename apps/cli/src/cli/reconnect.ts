@@ -6,7 +6,7 @@ import { CliError } from './output.js';
 /**
  * Riding out a restart of berthd (a crash, an upgrade, `kill -9`): its work is durable and goes
  * on, so a command that was following it, or whose request lost its answer, waits for berthd to
- * answer again and carries on instead of failing with a work that actually succeeds.
+ * answer again and carries on, instead of failing while the work succeeds.
  */
 
 /** How long berthd may be away before the command gives up (exit 3). */
@@ -25,7 +25,7 @@ export const isConnectionLoss = (err: unknown): err is ApiError =>
 export interface Outage {
   /** When berthd was first missed in this outage (ms since the epoch). */
   since: number;
-  /** Said when berthd gives up, after how long it waited: what to run to pick up from there. */
+  /** What to run to pick up from there, said if berthd does not come back in time. */
   hint: string;
 }
 
