@@ -5,6 +5,13 @@ import type { ErrorCode, FieldIssue } from '@berth/protocol';
  * could not be reached (UNREACHABLE) or not safely — its certificate did not verify against the
  * pinned CA or the system's CAs, or the URL would send credentials in the clear (UNTRUSTED).
  */
+/**
+ * Why a request got no answer (code UNREACHABLE): `refused` never reached berthd (nothing
+ * listens: it is down or restarting); `lost` may have reached it and lost the answer (the
+ * connection reset or closed, or timed out), so a retry must carry an Idempotency-Key.
+ */
+export type ConnectionFailure = 'refused' | 'lost';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -13,6 +20,7 @@ export class ApiError extends Error {
     readonly hint: string | undefined,
     readonly issues: FieldIssue[],
     readonly requestId: string | undefined,
+    readonly connection: ConnectionFailure | null = null,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -2,10 +2,42 @@ import { isErrorCode, Problem } from '@berth/protocol';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
 import { createBerthdFetch } from './tls.js';
+import { readNdjson } from './ndjson.js';
 
 export { ApiError } from './errors.js';
 
 /** The HTTP transport under the typed client: auth header, timeouts, TLS trust, problem+json → ApiError. */
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function causeCode(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The error of a request or a stream that lost berthd, as an ApiError UNREACHABLE. */
+export function unreachable(base: string, err: unknown): ApiError {
+  const code = causeCode(err);
+  const refused = code !== undefined && NEVER_CONNECTED.has(code);
+  const reason =
+    err instanceof Error && err.cause instanceof Error
+      ? err.cause.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return new ApiError(
+    0,
+    'UNREACHABLE',
+    refused
+      ? `Cannot reach berthd at ${base} (${reason})`
+      : `Lost the connection to berthd at ${base} (${reason})`,
+    'Is `berth up` running? Check BERTH_URL or --url',
+    [],
+    undefined,
+    refused ? 'refused' : 'lost',
+  );
+}
 
 export interface ClientOptions {
   url: string;
@@ -35,6 +67,7 @@ export interface Transport {
     body?: unknown,
     headers?: Record<string, string>,
   ) => Promise<z.infer<S>>;
+  lines: (res: Response, signal?: AbortSignal) => AsyncGenerator<unknown>;
 }
 
 export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }: ClientOptions): Transport {
@@ -65,15 +98,7 @@ export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }:
       res = await fetch(`${base}/api/v1${path}`, init);
     } catch (err) {
       if (stream?.signal?.aborted || err instanceof ApiError) throw err;
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new ApiError(
-        0,
-        'UNREACHABLE',
-        `Cannot reach berthd at ${base} (${cause})`,
-        'Is `berth up` running? Check BERTH_URL or --url',
-        [],
-        undefined,
-      );
+      throw unreachable(base, err);
     }
     if (!res.ok) throw await toApiError(res);
     return res;
@@ -87,10 +112,29 @@ export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }:
     headers?: Record<string, string>,
   ): Promise<z.infer<S>> {
     const res = await call(method, path, body, headers);
-    return schema.parse(await res.json());
+    let parsed: unknown;
+    try {
+      parsed = await res.json();
+    } catch (err) {
+      // The connection died while the answer was on its way (berthd was killed, say).
+      if (err instanceof SyntaxError) throw err;
+      throw unreachable(base, err);
+    }
+    return schema.parse(parsed);
   }
 
-  return { call, json };
+  /** Reads a streamed NDJSON answer; a connection that dies mid-stream is an ApiError UNREACHABLE. */
+  async function* lines(res: Response, signal?: AbortSignal): AsyncGenerator<unknown> {
+    if (!res.body) return;
+    try {
+      yield* readNdjson(res.body);
+    } catch (err) {
+      if (signal?.aborted || err instanceof SyntaxError) throw err;
+      throw unreachable(base, err);
+    }
+  }
+
+  return { call, json, lines };
 }
 
 async function toApiError(res: Response): Promise<ApiError> {

@@ -19,3 +19,5 @@ export * from './image-ref.js';
 export * from './network/addresses.js';
 export * from './network/public-url.js';
 export * from './network/serving-names.js';
+export * from './log-filter.js';
+export * from './rfc3339.js';

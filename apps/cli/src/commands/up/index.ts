@@ -24,7 +24,7 @@ interface UpOptions extends RemoteFlags {
   dataDir?: string;
   apiPort: number;
   httpPort?: number;
-  httpHost: string;
+  httpHost?: string;
   domain: string;
   engineSocket?: string;
   builderDir: string;
@@ -64,7 +64,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       'port apps are served on (default 80 as root, else 8080)',
       parseIntArg(1, 65535),
     )
-    .option('--http-host <addr>', 'address apps are served on (default: all)', '')
+    .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
     .option(
@@ -130,7 +130,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   const settings: UpSettings = {
     apiPort: opts.apiPort,
     httpPort,
-    httpHost: opts.httpHost,
+    httpHost: opts.httpHost ?? '',
     domain: opts.domain,
     logLevel: opts.logLevel,
     engineSocket: engine.socket,
