@@ -40,7 +40,7 @@ export function toCliError(err: unknown): CliError {
       return new CliError(err.message, EXIT.unreachable, err.hint);
     // One line per bad field, in the CLI's words (flags, not API paths); the message that
     // repeats the first of them is left out.
-    if (err.issues.length > 0) {
+    if (err.issues.length > 0 && err.status < 500) {
       const [first = '', ...rest] = err.issues.map(describeIssue);
       return new CliError(first, EXIT.userError, err.hint, rest);
     }
