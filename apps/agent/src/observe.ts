@@ -18,6 +18,8 @@ export interface ObserveInput {
   unroutedAt: Map<string, number>;
   /** In-flight requests per upstream address; null when the proxy could not be asked. */
   upstreams: readonly UpstreamStatus[] | null;
+  /** Containers whose stop this agent has under way. */
+  stopping: ReadonlySet<string>;
   agentStartedAtMs: number;
 }
 
@@ -36,7 +38,8 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
     const routed = upstream !== null;
     const isTarget = app !== undefined && labels.releaseId === app.release.id;
-    if (c.status === 'running' && c.published && isTarget) {
+    const stopping = input.stopping.has(c.id);
+    if (c.status === 'running' && c.published && isTarget && !stopping) {
       input.health.track(c.id, c.published, app.release.health, !routed);
     }
     out.push({
@@ -52,6 +55,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       routed,
       unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget),
       inflight: inflightOf(input.upstreams, c),
+      stopping,
     });
   }
   return out;

@@ -1,4 +1,4 @@
-import { LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
+import { LABELS, plan, toAppRoutes, toReplicaState, type Action, type ObservedReplica } from '@berth/core';
 import type {
   ContainerDetails,
   ContainerEngine,
@@ -15,13 +15,14 @@ import type {
   ReleaseSpec,
 } from '@berth/protocol';
 import type { Logger } from 'pino';
-import { applyAction, type ApplyState, type Effect } from './apply.js';
+import { applyAction, type ApplyDeps, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import type { SecretFiles } from './secret-files.js';
+import { StopsUnderWay } from './stops.js';
 
 export interface ReconcilerDeps {
   engine: ContainerEngine;
@@ -56,6 +57,9 @@ export class Reconciler {
   private memory: AgentMemory = { desired: null, outcomes: {}, failures: {} };
   private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
   private readonly health = new HealthMonitor(() => this.wake());
+  private readonly stops = new StopsUnderWay(() => this.wake());
+  /** The memory file is replaced through one temporary name: one write at a time. */
+  private memoryWrites: Promise<void> = Promise.resolve();
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
   private stopped = false;
@@ -88,8 +92,12 @@ export class Reconciler {
     const held = this.memory.desired;
     if (held && !fresh && state.version < held.version) return;
     this.memory = pruneMemory({ ...this.memory, desired: state });
-    await this.deps.memoryFile.write(this.memory);
-    this.wake();
+    try {
+      await this.saveMemory();
+    } finally {
+      // Acted on even when it could not be stored: berthd sends it again on the next connect.
+      this.wake();
+    }
   }
 
   forceReport(): void {
@@ -130,6 +138,8 @@ export class Reconciler {
     if (!desiredState) return false;
     const desired = desiredState.apps;
     await this.syncRoutes(desired);
+    // Taken before listing: a stop that ends meanwhile has removed its container from the list.
+    const stopping = this.stops.ids();
     const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId });
     this.state.containers = new Map(containers.map((c) => [c.id, c]));
     // Networks (and the firewall that names them) come before any replica that joins them.
@@ -145,9 +155,12 @@ export class Reconciler {
       health: this.health,
       unroutedAt: this.state.unroutedAt,
       upstreams,
+      stopping,
       agentStartedAtMs: this.startedAt,
     });
-    this.health.retain(new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)));
+    this.health.retain(
+      new Set(containers.filter((c) => c.status === 'running' && !stopping.has(c.id)).map((c) => c.id)),
+    );
     const actions = plan(
       desired,
       { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
@@ -156,21 +169,42 @@ export class Reconciler {
     const byId = new Map(desired.map((d) => [d.appId, d]));
     for (const action of actions) {
       const app = byId.get(action.appId);
-      const effects = await applyAction(
-        action,
-        app,
-        {
-          ...this.deps,
-          health: this.health,
-          clock: Date.now,
-          networkFor: (teamId) => this.deps.networks.nameFor(teamId),
-        },
-        this.state,
-      );
-      await this.record(action.appId, app, effects);
+      if (action.kind === 'stop' && this.state.containers.get(action.containerId)?.status === 'running') {
+        this.stopAside(action, app);
+        continue;
+      }
+      await this.record(action.appId, app, await applyAction(action, app, this.applyDeps(), this.state));
     }
     this.sendReport(desiredState, replicas);
-    return actions.length > 0 || replicas.some((r) => !r.routed && r.status === 'running');
+    return (
+      actions.length > 0 || this.stops.size > 0 || replicas.some((r) => !r.routed && r.status === 'running')
+    );
+  }
+
+  private applyDeps(): ApplyDeps {
+    return {
+      ...this.deps,
+      health: this.health,
+      clock: Date.now,
+      networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+    };
+  }
+
+  /**
+   * A running replica's stop goes on beside the loop (see StopsUnderWay); what it does is
+   * recorded when it ends. Stops of containers that are not running only remove them: inline.
+   */
+  private stopAside(action: Extract<Action, { kind: 'stop' }>, app: DesiredApp | undefined): void {
+    this.stops.start(action.containerId, async () => {
+      try {
+        await this.record(action.appId, app, await applyAction(action, app, this.applyDeps(), this.state));
+      } catch (err) {
+        this.deps.log.warn(
+          { err: err instanceof Error ? err.message : err, container: action.name },
+          'stopping a replica failed; it is tried again',
+        );
+      }
+    });
   }
 
   /** Routes change only with the set of apps; a periodic check repairs a proxy that lost them. */
@@ -233,7 +267,13 @@ export class Reconciler {
         this.backoff.set(appId, b);
       }
     }
-    if (changed) await this.deps.memoryFile.write(this.memory);
+    if (changed) await this.saveMemory();
+  }
+
+  private saveMemory(): Promise<void> {
+    const write = this.memoryWrites.then(() => this.deps.memoryFile.write(this.memory));
+    this.memoryWrites = write.catch(() => undefined);
+    return write;
   }
 
   private sendReport(desired: DesiredState, replicas: readonly ObservedReplica[]): void {
