@@ -53,7 +53,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       exitCode: c.exitCode,
       health: isTarget ? input.health.status(c.id) : 'unknown',
       routed,
-      unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget),
+      unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget, stopping),
       inflight: inflightOf(input.upstreams, c),
       stopping,
     });
@@ -64,12 +64,18 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
 /**
  * A replica this agent took out keeps its time. One found out of the upstream set after a
  * restart may have been serving a moment ago, so it drains as if it left when the agent started;
- * a target replica found unrouted is taken as not yet serving.
+ * a target replica found unrouted is taken as not yet serving. One being stopped is past
+ * draining: its time, dropped when its stop ended, is not made up again.
  */
-function unroutedAt(input: ObserveInput, c: ContainerDetails, isTarget: boolean): number | null {
+function unroutedAt(
+  input: ObserveInput,
+  c: ContainerDetails,
+  isTarget: boolean,
+  stopping: boolean,
+): number | null {
   const known = input.unroutedAt.get(c.id);
   if (known !== undefined) return known;
-  if (isTarget || c.status !== 'running') return null;
+  if (isTarget || stopping || c.status !== 'running') return null;
   input.unroutedAt.set(c.id, input.agentStartedAtMs);
   return input.agentStartedAtMs;
 }

@@ -139,8 +139,12 @@ export class Reconciler {
     const desired = desiredState.apps;
     await this.syncRoutes(desired);
     // Taken before listing: a stop that ends meanwhile has removed its container from the list.
+    // Containers being stopped are not inspected again: Podman answers that only once the stop
+    // is done (or fails it with "no such container" once it is removed), which would hold or
+    // fail the whole tick.
     const stopping = this.stops.ids();
-    const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId });
+    const known = new Map([...this.state.containers].filter(([id]) => stopping.has(id)));
+    const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId }, { known });
     this.state.containers = new Map(containers.map((c) => [c.id, c]));
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
