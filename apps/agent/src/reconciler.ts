@@ -1,4 +1,12 @@
-import { LABELS, plan, toAppRoutes, toReplicaState, type Action, type ObservedReplica } from '@berth/core';
+import {
+  backoffDelayMs,
+  LABELS,
+  plan,
+  toAppRoutes,
+  toReplicaState,
+  type Action,
+  type ObservedReplica,
+} from '@berth/core';
 import type {
   ContainerDetails,
   ContainerEngine,
@@ -14,6 +22,7 @@ import type {
   DesiredState,
   ReleaseSpec,
 } from '@berth/protocol';
+import { startWakeLoop, type WakeLoop } from '@berth/io';
 import type { Logger } from 'pino';
 import { applyAction, type ApplyDeps, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
@@ -48,6 +57,8 @@ const REPORT_EVERY_MS = 5000;
 const ROUTES_CHECK_EVERY_MS = 10_000;
 /** After the proxy's refresh interval, how much longer a replica that left may still get a request picked earlier. */
 const UNROUTE_MARGIN_MS = 150;
+/** Before the next start of a replica of an app whose replicas keep dying: 0.5 s, 1 s, 2 s … a minute. */
+const CRASH_LOOP_BACKOFF = { firstMs: 500, maxMs: 60_000 };
 
 /**
  * The agent's loop: observe the server, plan() against the desired state, apply the actions in
@@ -58,32 +69,29 @@ export class Reconciler {
   private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
   private readonly health = new HealthMonitor(() => this.wake());
   private readonly stops = new StopsUnderWay(() => this.wake());
-  /** The memory file is replaced through one temporary name: one write at a time. */
-  private memoryWrites: Promise<void> = Promise.resolve();
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
-  private stopped = false;
-  private wakeUp: (() => void) | null = null;
-  /** A wake that came while a tick ran: the loop must not then sleep. */
-  private wakePending = false;
   private lastReport = '';
   private lastReportAt = 0;
   private routesKey = '';
   private routesCheckedAt = 0;
-  private loop: Promise<void> = Promise.resolve();
+  private loop: WakeLoop | null = null;
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async start(): Promise<void> {
     this.memory = await this.deps.memoryFile.read();
     this.state.table = await this.deps.tableStore.read();
-    this.loop = this.run();
+    this.loop = startWakeLoop({
+      pass: async () => ((await this.tick()) ? BUSY_TICK_MS : IDLE_TICK_MS),
+      onError: (err) =>
+        this.deps.log.warn({ err: err instanceof Error ? err.message : err }, 'reconcile tick failed'),
+      errorDelayMs: IDLE_TICK_MS,
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.loop;
+    await this.loop?.stop();
     this.health.stop();
   }
 
@@ -92,12 +100,8 @@ export class Reconciler {
     const held = this.memory.desired;
     if (held && !fresh && state.version < held.version) return;
     this.memory = pruneMemory({ ...this.memory, desired: state });
-    try {
-      await this.saveMemory();
-    } finally {
-      // Acted on even when it could not be stored: berthd sends it again on the next connect.
-      this.wake();
-    }
+    await this.deps.memoryFile.write(this.memory);
+    this.wake();
   }
 
   forceReport(): void {
@@ -106,29 +110,7 @@ export class Reconciler {
   }
 
   wake(): void {
-    this.wakePending = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let busy = false;
-      this.wakePending = false;
-      try {
-        busy = await this.tick();
-      } catch (err) {
-        this.deps.log.warn({ err: err instanceof Error ? err.message : err }, 'reconcile tick failed');
-      }
-      if (this.wakePending) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, busy ? BUSY_TICK_MS : IDLE_TICK_MS);
-        this.wakeUp = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wakeUp = null;
-    }
+    this.loop?.wake();
   }
 
   /** One pass; true when more work is under way (so the next pass comes soon). */
@@ -267,17 +249,11 @@ export class Reconciler {
       } else {
         const b = this.backoff.get(appId) ?? { count: 0, until: 0 };
         b.count += 1;
-        b.until = Date.now() + Math.min(60_000, 500 * 2 ** (b.count - 1));
+        b.until = Date.now() + backoffDelayMs(b.count, CRASH_LOOP_BACKOFF);
         this.backoff.set(appId, b);
       }
     }
-    if (changed) await this.saveMemory();
-  }
-
-  private saveMemory(): Promise<void> {
-    const write = this.memoryWrites.then(() => this.deps.memoryFile.write(this.memory));
-    this.memoryWrites = write.catch(() => undefined);
-    return write;
+    if (changed) await this.deps.memoryFile.write(this.memory);
   }
 
   private sendReport(desired: DesiredState, replicas: readonly ObservedReplica[]): void {
