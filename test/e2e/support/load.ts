@@ -21,6 +21,8 @@ export interface LoadOptions {
   minRequests: number;
   maxMs: number;
   keepAlive: boolean;
+  /** Called as each request ends, answered or failed (e.g. to wait for warm connections). */
+  onEnded?: () => void;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       });
       req.end();
     }).then(() => {
+      opts.onEnded?.();
       result.slowestMs = Math.max(result.slowestMs, performance.now() - sent);
     });
   };
