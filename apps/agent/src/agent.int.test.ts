@@ -338,9 +338,10 @@ test('a rollout under 4 keep-alive clients sending back to back takes about as l
   const figures = `idle ${idle.map(Math.round).join(', ')} ms; under load ${loaded.map(Math.round).join(', ')} ms`;
   assert.equal(failed, 0, `${failed} request(s) failed during the rollouts (${figures})`);
   assert.ok(served > 100, `only ${served} requests were served (${figures})`);
-  // Nothing is in flight for longer than a few ms: the bound is 1.5× idle plus scheduling slack
-  // on a loaded 2-core machine; an old replica held for its stop or a drain timeout (2 s here) breaks it.
-  const allowed = 1.5 * median(idle) + 750;
+  // Nothing is in flight for longer than a few ms, so the bound is 1.5× idle plus slack for a
+  // loaded 2-core machine (medians of 3 have differed by ~1 s there). An old replica held until
+  // its drain timeout (2 s here, each) or for its stops one after the other breaks it.
+  const allowed = 1.5 * median(idle) + 1500;
   t.diagnostic(`${figures}; allowed ${Math.round(allowed)} ms; ${served} requests served`);
   assert.ok(
     median(loaded) <= allowed,
