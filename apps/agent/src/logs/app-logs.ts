@@ -3,6 +3,7 @@ import type { ContainerDetails, ContainerEngine, ContainerLogLine } from '@berth
 import { BerthError, type LogLine, type LogsParams } from '@berth/protocol';
 import type { ContainerWatch } from './container-watch.js';
 import { SubscriberDropped, type Subscription } from './fan-out.js';
+import { filteredEmit, logFilterOf } from './log-filter.js';
 import type { LogHub } from './log-hub.js';
 import { byTime } from './log-time.js';
 
@@ -32,16 +33,18 @@ export async function streamAppLogs(
   emit: EmitLines,
   signal: AbortSignal,
 ): Promise<void> {
+  // --since/--grep: only matching lines leave the agent.
+  const send = filteredEmit(emit, logFilterOf(params));
   const labels = { [LABELS.agent]: deps.agentId, [LABELS.app]: params.appId };
   const containers = await deps.engine.list(labels);
   if (!params.follow) {
     const history = await Promise.all(
       containers.map(async (c) => named(c, await deps.hub.history(c.id, params.tail, signal))),
     );
-    await emitInChunks(emit, history.flat().sort(byTime));
+    await emitInChunks(send, history.flat().sort(byTime));
     return;
   }
-  const follower = new Follower(deps, labels, params.appId, emit, signal);
+  const follower = new Follower(deps, labels, params.appId, send, signal);
   try {
     await follower.run(containers, params.tail);
   } finally {
