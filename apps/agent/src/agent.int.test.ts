@@ -434,3 +434,41 @@ test('a request in flight to an old replica completes: the rollout waits for it 
   assert.equal(outcome.phase, 'converged', JSON.stringify(outcome));
   await waitFor(async () => !(await running()).includes(held.name), `${held.name} was never removed`);
 });
+
+/** The host pid of the replica's entrypoint (its PID 1). */
+async function entrypointPid(containerId: string): Promise<number> {
+  const inspected = await new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: podman.socketPath, path: `/containers/${containerId}/json` }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return (JSON.parse(inspected) as { State: { Pid: number } }).State.Pid;
+}
+
+test('old replicas that take their whole stop timeout to exit do not hold the rollout back', async (t) => {
+  const idle = await timedRollout('r40', 40, desiredApp('r40', 40, HELLO_V1));
+  // Stopped with SIGSTOP, the entrypoint acts on SIGTERM only when continued: like an app that
+  // finishes its work first, each old replica exits at the stop timeout (2 s here), by SIGKILL,
+  // while its web server goes on answering until then.
+  const old = (await engine.list({ [LABELS.agent]: agent.id })).filter((c) => c.status === 'running');
+  assert.equal(old.length, 2, old.map((c) => c.name).join(', '));
+  for (const c of old) process.kill(await entrypointPid(c.id), 'SIGSTOP');
+  const slowToExit = await timedRollout('r41', 41, desiredApp('r41', 41, HELLO_V2));
+  t.diagnostic(`idle ${Math.round(idle)} ms; with old replicas slow to exit ${Math.round(slowToExit)} ms`);
+  // Stops one after the other inside the rollout would add 2 × 2 s.
+  assert.ok(
+    slowToExit <= 1.5 * idle + 1500,
+    `${Math.round(slowToExit)} ms with old replicas slow to exit vs ${Math.round(idle)} ms idle`,
+  );
+  assert.match((await get()).body, /hello v2/);
+  const names = new Set(old.map((c) => c.name));
+  await waitFor(
+    async () => !(await running()).some((n) => names.has(n)),
+    'the old replicas were never removed',
+  );
+});
