@@ -4,6 +4,7 @@
  * and prints a Markdown block for BENCHMARKS.md; the raw figures go to bench/results/.
  *
  *   BENCH_DEPLOYS=12 npm run bench
+ *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -17,8 +18,15 @@ import { measureFloor } from './floor.js';
 import { percentile, waitForBody, withPolling } from './measure.js';
 import { buildRows, measureBuilds, type BuildFigures } from './builds.js';
 import { measureTrust, trustRows, type TrustFigures } from './trust.js';
+import { idleVsLoadReport, measureIdleVsLoad, type IdleVsLoadFigures } from './under-load.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
+/** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
+const ONLY = process.env.BENCH_ONLY;
+const LOAD = {
+  clients: Number(process.env.BENCH_LOAD_CLIENTS ?? '4'),
+  samples: Number(process.env.BENCH_LOAD_SAMPLES ?? '5'),
+};
 
 async function main(): Promise<void> {
   await ensureExampleImages();
@@ -26,6 +34,10 @@ async function main(): Promise<void> {
   await berth.start();
   try {
     const client = createClient({ url: `http://127.0.0.1:${berth.apiPort}`, token: await berth.token() });
+    if (ONLY === 'idle-vs-load') {
+      await reportIdleVsLoad(await measureIdleVsLoad(berth, client, LOAD));
+      return;
+    }
     await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
     await followToEnd(client, (await client.deploy('bench')).id);
     // The floor the ratio uses is sampled under the same background as the deploys (the proxy
@@ -34,9 +46,10 @@ async function main(): Promise<void> {
     const floor = await withPolling(berth.httpPort, 'bench.localhost', () => measureFloor(berth, 6));
     const deploys = await measureDeploys(berth, client);
     const load = await measureRollingUnderLoad(berth, client);
+    const idleVsLoad = await measureIdleVsLoad(berth, client, LOAD);
     const trust = await measureTrust(`http://127.0.0.1:${berth.apiPort}`, client);
     const builds = await measureBuilds(berth, client);
-    await report({ floor, quietFloor, deploys, load, trust, builds });
+    await report({ floor, quietFloor, deploys, load, idleVsLoad, trust, builds });
   } finally {
     await berth.destroy();
   }
@@ -99,15 +112,16 @@ async function report(r: {
   builds: BuildFigures;
   deploys: { serving: number[]; succeeded: number[] };
   load: Awaited<ReturnType<typeof measureRollingUnderLoad>>;
+  idleVsLoad: IdleVsLoadFigures;
 }): Promise<void> {
   const p = (xs: number[], q: number): string => `${Math.round(percentile(xs, q))} ms`;
   const floorP50 = percentile(r.floor.total, 50);
   const ratio = percentile(r.deploys.serving, 50) / floorP50;
-  const date = new Date().toISOString().slice(0, 10);
+  const idleVsLoad = idleVsLoadReport(r.idleVsLoad);
   const lines = [
-    `### ${date} — \`npm run bench\` (${DEPLOYS} deploys, 1 replica, localhost/hello)`,
+    `### ${today()} — \`npm run bench\` (${DEPLOYS} deploys, 1 replica, localhost/hello)`,
     '',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0]?.toFixed(1)} at the end; Node ${process.version}.`,
+    machine(),
     '',
     '| measure | p50 | p95 |',
     '|---|---|---|',
@@ -119,6 +133,7 @@ async function report(r: {
     `| floor total (first healthy reply + route load) | ${p(r.floor.total, 50)} | ${p(r.floor.total, 95)} |`,
     `| floor total with nothing polling the proxy | ${p(r.quietFloor.total, 50)} | ${p(r.quietFloor.total, 95)} |`,
     ...trustRows(r.trust),
+    ...idleVsLoad.rows,
     ...buildRows(r.builds),
     '',
     `Base image bootstrap (node, up to date or built): ${r.builds.bootstrapSeconds.toFixed(1)} s. Warm build + deploy target: ≤ 10 s.`,
@@ -127,14 +142,41 @@ async function report(r: {
     '',
     `Rolling deploy of 2 replicas under load (8 concurrent keep-alive clients): ${r.load.status} in ${Math.round(r.load.ms)} ms; ` +
       `${r.load.ok} requests served, ${r.load.non2xx} non-2xx, ${r.load.errors} connection errors.`,
+    '',
+    idleVsLoad.verdict,
   ];
-  const text = lines.join('\n');
-  process.stdout.write(`\n${text}\n`);
+  await publish(lines, r);
+}
+
+async function reportIdleVsLoad(f: IdleVsLoadFigures): Promise<void> {
+  const { rows, verdict } = idleVsLoadReport(f);
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=${f.idle.length} BENCH_LOAD_CLIENTS=${f.clients} npm run bench\``,
+    '',
+    machine(),
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    verdict,
+  ];
+  await publish(lines, { idleVsLoad: f });
+}
+
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+const machine = (): string =>
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg()[0]?.toFixed(1)} at the end; Node ${process.version}.`;
+
+/** Prints the Markdown block for BENCHMARKS.md and keeps the raw figures in bench/results/. */
+async function publish(lines: readonly string[], raw: unknown): Promise<void> {
+  process.stdout.write(`\n${lines.join('\n')}\n`);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-    JSON.stringify(r, null, 2),
+    JSON.stringify(raw, null, 2),
   );
 }
 

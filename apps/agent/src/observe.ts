@@ -18,6 +18,8 @@ export interface ObserveInput {
   unroutedAt: Map<string, number>;
   /** In-flight requests per upstream address; null when the proxy could not be asked. */
   upstreams: readonly UpstreamStatus[] | null;
+  /** Containers whose stop this agent has under way. */
+  stopping: ReadonlySet<string>;
   agentStartedAtMs: number;
 }
 
@@ -36,7 +38,8 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
     const routed = upstream !== null;
     const isTarget = app !== undefined && labels.releaseId === app.release.id;
-    if (c.status === 'running' && c.published && isTarget) {
+    const stopping = input.stopping.has(c.id);
+    if (c.status === 'running' && c.published && isTarget && !stopping) {
       input.health.track(c.id, c.published, app.release.health, !routed);
     }
     out.push({
@@ -50,8 +53,9 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       exitCode: c.exitCode,
       health: isTarget ? input.health.status(c.id) : 'unknown',
       routed,
-      unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget),
+      unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget, stopping),
       inflight: inflightOf(input.upstreams, c),
+      stopping,
     });
   }
   return out;
@@ -60,12 +64,18 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
 /**
  * A replica this agent took out keeps its time. One found out of the upstream set after a
  * restart may have been serving a moment ago, so it drains as if it left when the agent started;
- * a target replica found unrouted is taken as not yet serving.
+ * a target replica found unrouted is taken as not yet serving. One being stopped is past
+ * draining: its time, dropped when its stop ended, is not made up again.
  */
-function unroutedAt(input: ObserveInput, c: ContainerDetails, isTarget: boolean): number | null {
+function unroutedAt(
+  input: ObserveInput,
+  c: ContainerDetails,
+  isTarget: boolean,
+  stopping: boolean,
+): number | null {
   const known = input.unroutedAt.get(c.id);
   if (known !== undefined) return known;
-  if (isTarget || c.status !== 'running') return null;
+  if (isTarget || stopping || c.status !== 'running') return null;
   input.unroutedAt.set(c.id, input.agentStartedAtMs);
   return input.agentStartedAtMs;
 }

@@ -1,4 +1,12 @@
-import { backoffDelayMs, LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
+import {
+  backoffDelayMs,
+  LABELS,
+  plan,
+  toAppRoutes,
+  toReplicaState,
+  type Action,
+  type ObservedReplica,
+} from '@berth/core';
 import type {
   ContainerDetails,
   ContainerEngine,
@@ -16,13 +24,14 @@ import type {
 } from '@berth/protocol';
 import { startWakeLoop, type WakeLoop } from '@berth/io';
 import type { Logger } from 'pino';
-import { applyAction, type ApplyState, type Effect } from './apply.js';
+import { applyAction, type ApplyDeps, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import type { SecretFiles } from './secret-files.js';
+import { StopsUnderWay } from './stops.js';
 
 export interface ReconcilerDeps {
   engine: ContainerEngine;
@@ -59,6 +68,7 @@ export class Reconciler {
   private memory: AgentMemory = { desired: null, outcomes: {}, failures: {} };
   private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
   private readonly health = new HealthMonitor(() => this.wake());
+  private readonly stops = new StopsUnderWay(() => this.wake());
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
   private lastReport = '';
@@ -110,7 +120,13 @@ export class Reconciler {
     if (!desiredState) return false;
     const desired = desiredState.apps;
     await this.syncRoutes(desired);
-    const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId });
+    // Taken before listing: a stop that ends meanwhile has removed its container from the list.
+    // Containers being stopped are not inspected again: Podman answers that only once the stop
+    // is done (or fails it with "no such container" once it is removed), which would hold or
+    // fail the whole tick.
+    const stopping = this.stops.ids();
+    const known = new Map([...this.state.containers].filter(([id]) => stopping.has(id)));
+    const containers = await this.deps.engine.list({ [LABELS.agent]: this.deps.agentId }, { known });
     this.state.containers = new Map(containers.map((c) => [c.id, c]));
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
@@ -125,9 +141,12 @@ export class Reconciler {
       health: this.health,
       unroutedAt: this.state.unroutedAt,
       upstreams,
+      stopping,
       agentStartedAtMs: this.startedAt,
     });
-    this.health.retain(new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)));
+    this.health.retain(
+      new Set(containers.filter((c) => c.status === 'running' && !stopping.has(c.id)).map((c) => c.id)),
+    );
     const actions = plan(
       desired,
       { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
@@ -136,21 +155,42 @@ export class Reconciler {
     const byId = new Map(desired.map((d) => [d.appId, d]));
     for (const action of actions) {
       const app = byId.get(action.appId);
-      const effects = await applyAction(
-        action,
-        app,
-        {
-          ...this.deps,
-          health: this.health,
-          clock: Date.now,
-          networkFor: (teamId) => this.deps.networks.nameFor(teamId),
-        },
-        this.state,
-      );
-      await this.record(action.appId, app, effects);
+      if (action.kind === 'stop' && this.state.containers.get(action.containerId)?.status === 'running') {
+        this.stopAside(action, app);
+        continue;
+      }
+      await this.record(action.appId, app, await applyAction(action, app, this.applyDeps(), this.state));
     }
     this.sendReport(desiredState, replicas);
-    return actions.length > 0 || replicas.some((r) => !r.routed && r.status === 'running');
+    return (
+      actions.length > 0 || this.stops.size > 0 || replicas.some((r) => !r.routed && r.status === 'running')
+    );
+  }
+
+  private applyDeps(): ApplyDeps {
+    return {
+      ...this.deps,
+      health: this.health,
+      clock: Date.now,
+      networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+    };
+  }
+
+  /**
+   * A running replica's stop goes on beside the loop (see StopsUnderWay); what it does is
+   * recorded when it ends. Stops of containers that are not running only remove them: inline.
+   */
+  private stopAside(action: Extract<Action, { kind: 'stop' }>, app: DesiredApp | undefined): void {
+    this.stops.start(action.containerId, async () => {
+      try {
+        await this.record(action.appId, app, await applyAction(action, app, this.applyDeps(), this.state));
+      } catch (err) {
+        this.deps.log.warn(
+          { err: err instanceof Error ? err.message : err, container: action.name },
+          'stopping a replica failed; it is tried again',
+        );
+      }
+    });
   }
 
   /** Routes change only with the set of apps; a periodic check repairs a proxy that lost them. */

@@ -225,7 +225,15 @@ export const Release = ReleaseSummary.extend({
 });
 export type Release = z.infer<typeof Release>;
 
-export const ReplicaState = z.enum(['created', 'starting', 'healthy', 'serving', 'draining', 'exited']);
+export const ReplicaState = z.enum([
+  'created',
+  'starting',
+  'healthy',
+  'serving',
+  'draining',
+  'stopping',
+  'exited',
+]);
 export type ReplicaState = z.infer<typeof ReplicaState>;
 
 export const ReplicaStatus = z.object({

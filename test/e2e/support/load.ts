@@ -8,6 +8,8 @@ export interface LoadResult {
   /** How many responses carried each body (e.g. `hello v1` vs `hello v2`). */
   bodies: Record<string, number>;
   statuses: Record<string, number>;
+  /** The longest a request took, sent to answered or failed (ms). */
+  slowestMs: number;
 }
 
 export interface LoadOptions {
@@ -19,6 +21,8 @@ export interface LoadOptions {
   minRequests: number;
   maxMs: number;
   keepAlive: boolean;
+  /** Called as each request ends, answered or failed (e.g. to wait for warm connections). */
+  onEnded?: () => void;
 }
 
 /**
@@ -26,7 +30,15 @@ export interface LoadOptions {
  * response and every connection error is counted; nothing is retried.
  */
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { ok: 0, non2xx: 0, errors: 0, errorCodes: {}, bodies: {}, statuses: {} };
+  const result: LoadResult = {
+    ok: 0,
+    non2xx: 0,
+    errors: 0,
+    errorCodes: {},
+    bodies: {},
+    statuses: {},
+    slowestMs: 0,
+  };
   const agent = new Agent({ keepAlive: opts.keepAlive, maxSockets: opts.concurrency });
   let done = false;
   void opts.until.finally(() => {
@@ -36,8 +48,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const more = (): boolean =>
     Date.now() - started < opts.maxMs &&
     (!done || result.ok + result.non2xx + result.errors < opts.minRequests);
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
+  const one = (): Promise<void> => {
+    const sent = performance.now();
+    return new Promise<void>((resolve) => {
       const req = request(
         { host: '127.0.0.1', port: opts.port, path: '/', agent, headers: { host: opts.host } },
         (res) => {
@@ -67,7 +80,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         resolve();
       });
       req.end();
+    }).then(() => {
+      opts.onEnded?.();
+      result.slowestMs = Math.max(result.slowestMs, performance.now() - sent);
     });
+  };
   const worker = async (): Promise<void> => {
     while (more()) await one();
   };

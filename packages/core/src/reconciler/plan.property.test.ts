@@ -22,6 +22,7 @@ const arbReplica = fc
     unroutedAgo: fc.option(fc.integer({ min: 0, max: 60_000 })),
     startedAgo: fc.integer({ min: 0, max: 120_000 }),
     inflight: fc.integer({ min: 0, max: 3 }),
+    stopping: fc.constantFrom(false, false, false, true),
   })
   .map((r): ObservedReplica =>
     replica({
@@ -33,6 +34,8 @@ const arbReplica = fc
       unroutedAtMs: r.routed || r.unroutedAgo === null ? null : NOW - r.unroutedAgo,
       startedAtMs: r.status === 'created' ? null : NOW - r.startedAgo,
       inflight: r.inflight,
+      // The agent stops only what it has taken out of the upstream set.
+      stopping: r.stopping && !r.routed,
     }),
   );
 
@@ -141,5 +144,48 @@ test('a plan never stops an unrouted replica before the proxy has settled, unles
       }
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('nothing is planned for a replica being stopped but taking it out of the upstream set', () => {
+  fc.assert(
+    fc.property(arbScenario, (s) => {
+      const stopping = new Map(s.replicas.filter((r) => r.stopping).map((r) => [r.containerId, r]));
+      for (const a of run(s).actions) {
+        if (a.kind === 'start' || a.kind === 'converge' || a.kind === 'fail') continue;
+        const r = stopping.get(a.containerId);
+        if (r) assert.ok(a.kind === 'unroute' && r.routed, `${a.kind} planned for ${r.name}, being stopped`);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('a plan never starts a replica whose name a replica being stopped still holds', () => {
+  fc.assert(
+    fc.property(arbScenario, (s) => {
+      for (const a of run(s).actions) {
+        if (a.kind !== 'start') continue;
+        const holder = s.replicas.find(
+          (r) => r.stopping && r.releaseId === a.release.id && r.slot === a.slot,
+        );
+        assert.equal(holder, undefined, `started slot ${a.slot} while ${holder?.name} is being stopped`);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('a rollout converges only when the wanted replicas of the target serve and every other is stopping', () => {
+  fc.assert(
+    fc.property(arbScenario, (s) => {
+      const { actions } = run(s);
+      if (!actions.some((a) => a.kind === 'converge')) return;
+      const stoppedNow = new Set(actions.flatMap((a) => (a.kind === 'stop' ? [a.containerId] : [])));
+      const remaining = s.replicas.filter((r) => !r.stopping && !stoppedNow.has(r.containerId));
+      assert.equal(remaining.length, s.wanted);
+      for (const r of remaining) assert.ok(r.releaseId === s.target && r.status === 'running' && r.routed);
+    }),
+    { numRuns: 3000 },
   );
 });

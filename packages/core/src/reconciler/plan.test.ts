@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { DesiredApp } from '@berth/protocol';
 import { plan } from './plan.js';
 import { NOW, R1, R2, desiredApp, replica } from './test-support/fixtures.js';
-import type { Action, ObservedReplica, ObservedState } from './types.js';
+import { toReplicaState, type Action, type ObservedReplica, type ObservedState } from './types.js';
 
 const SETTINGS = { unrouteSettleMs: 500 };
 
@@ -95,14 +95,14 @@ describe('plan()', () => {
       expect: [],
     },
     {
-      name: 'the drain timeout stops a replica that never drains',
+      name: 'the drain timeout stops a replica that never drains, and the rollout is done',
       desired: [desiredApp({ drainTimeoutMs: 4000 })],
       observed: observed([
         replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 5000, inflight: 3 }),
         replica({ releaseId: R2, slot: 1 }),
         replica({ releaseId: R2, slot: 2 }),
       ]),
-      expect: ['stop:c-aaa-2'],
+      expect: ['stop:c-aaa-2', 'converge'],
     },
     {
       name: 'last new replica joins and the last old one leaves',
@@ -234,6 +234,88 @@ describe('plan()', () => {
       ]),
       expect: ['start:1', 'stop:c-bbb-1'],
     },
+    {
+      name: 'the last old replica drained: it is stopped and the rollout converges without waiting for its exit',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1, routed: false, unroutedAtMs: NOW - 600 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['stop:c-aaa-1', 'converge'],
+    },
+    {
+      name: 'an old replica being stopped holds nothing back: the rollout converges',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1, routed: false, unroutedAtMs: NOW - 9000, stopping: true }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['converge'],
+    },
+    {
+      name: 'an old replica still draining holds the rollout back',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1, routed: false, unroutedAtMs: NOW - 100 }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: [],
+    },
+    {
+      name: 'nothing more is planned for a replica being stopped, even past its drain timeout',
+      desired: [desiredApp({ drainTimeoutMs: 4000 })],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({
+          releaseId: R1,
+          slot: 2,
+          routed: false,
+          unroutedAtMs: NOW - 5000,
+          inflight: 2,
+          stopping: true,
+        }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2, routed: false, health: 'unknown' }),
+      ]),
+      expect: [],
+    },
+    {
+      name: 'a replica being stopped that is still routed is taken out of the upstream set',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1, stopping: true }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['unroute:c-aaa-1', 'converge'],
+    },
+    {
+      name: 'a slot whose replica of the same release is still being stopped is waited for',
+      desired: [desiredApp({ replicas: 2 })],
+      observed: observed([
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2, routed: false, unroutedAtMs: NOW - 600, stopping: true }),
+      ]),
+      expect: [],
+    },
+    {
+      name: 'a replica of another release being stopped does not hold its slot',
+      desired: [desiredApp({ releaseId: 'rel_cccccccccccccccccccc', version: 3, replicas: 1 })],
+      observed: observed([
+        replica({ releaseId: R1, slot: 1 }),
+        replica({ releaseId: R2, slot: 1, routed: false, health: 'unknown', stopping: true }),
+      ]),
+      expect: ['start:1'],
+    },
+    {
+      name: 'containers of a deleted app being stopped are left to finish',
+      desired: [],
+      observed: observed([replica({ releaseId: R1, slot: 1, routed: false, stopping: true })]),
+      expect: [],
+    },
   ];
 
   for (const c of cases) {
@@ -241,6 +323,12 @@ describe('plan()', () => {
       assert.deepEqual(brief(plan(c.desired, c.observed, SETTINGS)), c.expect);
     });
   }
+
+  test('a replica being stopped is described as stopping, whatever else is true of it', () => {
+    const r = replica({ releaseId: R1, slot: 1, routed: false, unroutedAtMs: NOW - 600, stopping: true });
+    assert.equal(toReplicaState(r, R2), 'stopping');
+    assert.equal(toReplicaState({ ...r, stopping: false }, R2), 'draining');
+  });
 
   test('start actions carry the release and a container name with version, release id and slot', () => {
     const [start] = plan([desiredApp()], observed([]), SETTINGS);

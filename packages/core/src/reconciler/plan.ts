@@ -9,6 +9,10 @@ import type { Action, ObservedReplica, ObservedState, PlanSettings, RolloutOutco
  *
  * Rolling, one replica at a time, never below the replicas already serving:
  * start new → healthy → route → unroute one old → drain → stop.
+ *
+ * A stop runs while the agent goes on planning (an app may take its whole grace period to exit),
+ * so replicas being stopped are set aside: a rollout converges once every old replica is drained
+ * and stopping, and their removal does not hold it back.
  */
 export function plan(
   desired: readonly DesiredApp[],
@@ -16,14 +20,22 @@ export function plan(
   settings: PlanSettings,
 ): Action[] {
   const byApp = new Map<string, ObservedReplica[]>();
+  const actions: Action[] = [];
+  const stopping: ObservedReplica[] = [];
   for (const r of observed.replicas) {
+    if (r.stopping) {
+      stopping.push(r);
+      continue;
+    }
     const list = byApp.get(r.appId) ?? [];
     list.push(r);
     byApp.set(r.appId, list);
   }
-  const actions: Action[] = [];
+  // Never the case when the agent unroutes before it stops; kept so the proxy can never pick one.
+  for (const r of bySlot(stopping)) if (r.routed) actions.push(unroute(r, 'it is being stopped'));
   for (const app of desired) {
-    actions.push(...planApp(app, byApp.get(app.appId) ?? [], observed, settings));
+    const own = stopping.filter((r) => r.appId === app.appId);
+    actions.push(...planApp(app, byApp.get(app.appId) ?? [], own, observed, settings));
     byApp.delete(app.appId);
   }
   for (const orphans of byApp.values()) actions.push(...planOrphans(orphans));
@@ -49,6 +61,7 @@ interface AppContext {
 function planApp(
   app: DesiredApp,
   replicas: readonly ObservedReplica[],
+  stopping: readonly ObservedReplica[],
   observed: ObservedState,
   settings: PlanSettings,
 ): Action[] {
@@ -70,13 +83,16 @@ function planApp(
   if (ctx.outcome !== 'failed') retire(ctx, serving, routedOld);
   if (ctx.outcome !== 'failed' && !starting && serving.length < app.replicas) {
     const blockedUntil = observed.startBlockedUntilMs[app.appId] ?? 0;
-    if (ctx.nowMs >= blockedUntil) startNext(ctx, live.filter(isTarget));
+    if (ctx.nowMs >= blockedUntil) startNext(ctx, live.filter(isTarget), stopping.filter(isTarget));
   }
   drain(ctx, retiring);
 
+  // Replicas this plan stops are as good as gone: their stop no longer holds the rollout back.
+  const stopped = new Set(ctx.actions.flatMap((a) => (a.kind === 'stop' ? [a.containerId] : [])));
+  const remaining = replicas.filter((r) => !stopped.has(r.containerId));
   const settled =
-    replicas.length === app.replicas &&
-    replicas.every((r) => isTarget(r) && r.status === 'running' && r.routed);
+    remaining.length === app.replicas &&
+    remaining.every((r) => isTarget(r) && r.status === 'running' && r.routed);
   if (ctx.outcome === undefined && settled) {
     ctx.actions.push({ kind: 'converge', appId: app.appId, revision: app.revision });
   }
@@ -176,10 +192,19 @@ function retire(
   for (const r of targetToGo) ctx.actions.push(unroute(r, 'scaled down'));
 }
 
-function startNext(ctx: AppContext, targetReplicas: readonly ObservedReplica[]): void {
+/**
+ * Starts the lowest free slot. A container's name comes from its release and slot, so a slot
+ * whose previous holder of the same release is still being stopped is waited for.
+ */
+function startNext(
+  ctx: AppContext,
+  targetReplicas: readonly ObservedReplica[],
+  stoppingTargets: readonly ObservedReplica[],
+): void {
   const used = new Set(targetReplicas.map((r) => r.slot));
   let slot = 1;
   while (used.has(slot)) slot++;
+  if (stoppingTargets.some((r) => r.slot === slot)) return;
   const { release } = ctx.app;
   ctx.actions.push({
     kind: 'start',

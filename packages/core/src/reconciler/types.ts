@@ -22,6 +22,12 @@ export interface ObservedReplica {
   unroutedAtMs: number | null;
   /** Requests the proxy still has in flight to it (0 when the proxy no longer tracks it). */
   inflight: number;
+  /**
+   * Its stop (signal, grace period, removal) is under way. It is out of the upstream set and
+   * drained, or past its drain timeout: nothing more is planned for it and it no longer holds a
+   * rollout back, however long the app takes to exit.
+   */
+  stopping: boolean;
 }
 
 /** What the agent remembers of a rollout: its outcome, so a failed revision is not retried. */
@@ -69,6 +75,7 @@ export interface AppPlanInput {
 
 /** How a replica is described to people and to berthd. */
 export function toReplicaState(r: ObservedReplica, targetReleaseId: string | null): ReplicaState {
+  if (r.stopping) return 'stopping';
   if (r.status === 'created') return 'created';
   if (r.status === 'exited') return 'exited';
   if (r.routed) return 'serving';

@@ -83,7 +83,7 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     },
     resolveImage: (ref) => resolveImage(api, ref, pullTimeoutMs),
     createAndStart: (spec) => createAndStart(api, spec),
-    list: (labels) => list(api, labels),
+    list: (labels, listOptions) => list(api, labels, listOptions?.known),
     stopAndRemove: (id, timeoutSec) => stopAndRemove(api, id, timeoutSec, timeoutMs),
     logs: (id, logOptions) => logs(api, id, logOptions),
     imageUser: (imageId) => imageUser(api, imageId),
@@ -184,19 +184,29 @@ async function removeQuietly(api: EngineHttpClient, id: string): Promise<void> {
   }
 }
 
-async function list(api: EngineHttpClient, labels: Record<string, string>): Promise<ContainerDetails[]> {
+async function list(
+  api: EngineHttpClient,
+  labels: Record<string, string>,
+  known: ReadonlyMap<string, ContainerDetails> = new Map(),
+): Promise<ContainerDetails[]> {
   const filters = JSON.stringify({ label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) });
   const res = await api.request({ method: 'GET', path: '/containers/json', query: { all: true, filters } });
   expectStatus(res, [200], 'Listing containers');
   // The list lacks StartedAt and the exit code (Docker and Podman alike): inspect each.
   const inspected = await mapLimit(toContainerIds(res.body), INSPECT_CONCURRENCY, async (id) => {
+    const seen = known.get(id);
+    if (seen) return seen;
     const one = await api.request({ method: 'GET', path: `/containers/${pathId(id)}/json` });
-    if (one.status === 404) return null; // removed between list and inspect
+    if (isGone(one)) return null; // removed between list and inspect
     expectStatus(one, [200], `Inspecting container ${id}`);
     return toContainerDetails(one.body);
   });
   return inspected.filter((c): c is ContainerDetails => c !== null);
 }
+
+/** Docker answers 404 for a container removed meanwhile; Podman 4 sometimes 500 "no such container". */
+const isGone = (res: EngineResponse): boolean =>
+  res.status === 404 || (res.status === 500 && /no such container/i.test(engineMessage(res.body)));
 
 async function stopAndRemove(
   api: EngineHttpClient,

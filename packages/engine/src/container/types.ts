@@ -94,8 +94,16 @@ export interface ContainerEngine {
   resolveImage(ref: string): Promise<ResolvedImage>;
   /** Creates and starts a container. Throws BerthError DEPLOY_START_FAILED with the engine's reason. */
   createAndStart(spec: ReplicaContainerSpec): Promise<ContainerDetails>;
-  /** All containers (running or not) carrying every one of these labels. */
-  list(labels: Record<string, string>): Promise<ContainerDetails[]>;
+  /**
+   * All containers (running or not) carrying every one of these labels. Those in `known` are
+   * taken as they are there rather than inspected again: Podman answers an inspect of a
+   * container it is stopping or removing only when that is done, so a caller that stops
+   * containers beside its listing would wait for every stop.
+   */
+  list(
+    labels: Record<string, string>,
+    options?: { known?: ReadonlyMap<string, ContainerDetails> },
+  ): Promise<ContainerDetails[]>;
   /** Stops (SIGTERM, then SIGKILL after timeoutSec) and removes. A container already gone is not an error. */
   stopAndRemove(id: string, timeoutSec: number): Promise<void>;
   /** The last lines, or a live stream of them when follow is set; ends when the container does or the signal aborts. */

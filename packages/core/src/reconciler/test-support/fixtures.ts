@@ -53,6 +53,7 @@ export function replica(
     routed: true,
     unroutedAtMs: null,
     inflight: 0,
+    stopping: false,
     ...over,
   };
 }
