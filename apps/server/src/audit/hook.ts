@@ -6,11 +6,14 @@ import { intentOf } from './intent.js';
  * The audit row of a changing request that did not change anything: refused (denied) or gone
  * wrong (failed). Successful changes are logged by their service, inside their transaction;
  * this hook also covers a success a route logged nowhere else, so no change goes unrecorded.
+ * Streams (logs, build logs, events) are reads, but opening one is an attempt like any other:
+ * one the access check refuses gets its `stream.open` row here, as a refusal by the stream cap
+ * gets one from the stream guard.
  */
 export function registerAuditHook(app: FastifyInstance, deps: { store: Store; clock: () => number }): void {
   app.decorateRequest('audited', false);
   app.addHook('onResponse', async (request, reply) => {
-    const action = request.is404 ? null : request.routeOptions.config.audit;
+    const action = request.is404 ? null : auditedAction(request);
     if (!action || request.audited) return;
     const status = reply.statusCode;
     const outcome =
@@ -19,7 +22,11 @@ export function registerAuditHook(app: FastifyInstance, deps: { store: Store; cl
         : status === 401 || status === 403 || status === 429 || request.denied
           ? 'denied'
           : 'failed';
-    const intent = intentOf(request, targetOf(request), { status });
+    const stream = request.routeOptions.config.stream;
+    const intent = {
+      ...intentOf(request, targetOf(request), stream ? { stream, status } : { status }),
+      action,
+    };
     try {
       await deps.store.transaction((tx) => tx.audit.append({ ...intent, at: deps.clock(), outcome }));
       request.audited = true;
@@ -27,6 +34,13 @@ export function registerAuditHook(app: FastifyInstance, deps: { store: Store; cl
       request.log.error({ err }, 'could not append an audit row');
     }
   });
+}
+
+/** The route's action; for a stream the access check refused, `stream.open`. */
+function auditedAction(request: FastifyRequest): string | null {
+  const config = request.routeOptions.config;
+  if (config.audit) return config.audit;
+  return config.stream && request.denied ? 'stream.open' : null;
 }
 
 /** What kind of thing an action is about: `token.revoke` → token, `deploy` → app. */
@@ -39,6 +53,8 @@ const KIND_OF: Record<string, string> = {
   scale: 'app',
   env: 'app',
   secret: 'app',
+  // The one stream named by an id is a deployment's events.
+  stream: 'deployment',
 };
 
 /**
@@ -46,7 +62,7 @@ const KIND_OF: Record<string, string> = {
  * (`app:web`, `user:ada@example.com`, `token:ci`), so one filter finds both.
  */
 function targetOf(request: FastifyRequest): string | null {
-  const action = request.routeOptions.config.audit ?? '';
+  const action = auditedAction(request) ?? '';
   const head = action.split('.')[0] ?? '';
   const kind = KIND_OF[head] ?? head;
   const params = (request.params ?? {}) as Record<string, unknown>;
