@@ -104,6 +104,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       maxQueuedBytes: LOG_FOLLOWER_QUEUE_BYTES,
     }),
     watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
+    probeWindows: (containerId: string) => reconciler.probeWindows(containerId),
   };
   const rpc = new RpcHandler(engine, send, builds, bootstrap, logs);
   link = new Link(

@@ -8,6 +8,7 @@ import {
 import type { ContainerDetails, UpstreamStatus } from '@berth/engine';
 import type { DesiredApp } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
+import { toProbePhase } from './health-schedule.js';
 
 export interface ObserveInput {
   containers: readonly ContainerDetails[];
@@ -19,6 +20,8 @@ export interface ObserveInput {
   /** In-flight requests per upstream address; null when the proxy could not be asked. */
   upstreams: readonly UpstreamStatus[] | null;
   agentStartedAtMs: number;
+  /** Whether the rollout of an app's revision has converged (its replicas are then probed less). */
+  rolledOut: (revision: string) => boolean;
 }
 
 /**
@@ -37,7 +40,8 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
     const routed = upstream !== null;
     const isTarget = app !== undefined && labels.releaseId === app.release.id;
     if (c.status === 'running' && c.published && isTarget) {
-      input.health.track(c.id, c.published, app.release.health, !routed);
+      const phase = toProbePhase(routed, input.rolledOut(app.revision));
+      input.health.track(c.id, c.published, app.release.health, phase);
     }
     out.push({
       containerId: c.id,

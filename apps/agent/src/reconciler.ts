@@ -1,10 +1,11 @@
 import { LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
-import type {
-  ContainerDetails,
-  ContainerEngine,
-  Proxy,
-  UpstreamStatus,
-  UpstreamTableStore,
+import {
+  readListeningSockets,
+  type ContainerDetails,
+  type ContainerEngine,
+  type Proxy,
+  type UpstreamStatus,
+  type UpstreamTableStore,
 } from '@berth/engine';
 import type {
   AgentEvent,
@@ -19,8 +20,10 @@ import { applyAction, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
+import type { ProbeWindow } from './logs/health-lines.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
+import { PortHints } from './port-hints.js';
 import type { SecretFiles } from './secret-files.js';
 
 export interface ReconcilerDeps {
@@ -56,6 +59,7 @@ export class Reconciler {
   private memory: AgentMemory = { desired: null, outcomes: {}, failures: {} };
   private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
   private readonly health = new HealthMonitor(() => this.wake());
+  private readonly portHints = new PortHints({ read: readListeningSockets });
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
   private stopped = false;
@@ -90,6 +94,11 @@ export class Reconciler {
     this.memory = pruneMemory({ ...this.memory, desired: state });
     await this.deps.memoryFile.write(this.memory);
     this.wake();
+  }
+
+  /** When the recent health probes of a container ran (for `logs --no-health`). */
+  probeWindows(containerId: string): readonly ProbeWindow[] {
+    return this.health.windows(containerId);
   }
 
   forceReport(): void {
@@ -146,8 +155,13 @@ export class Reconciler {
       unroutedAt: this.state.unroutedAt,
       upstreams,
       agentStartedAtMs: this.startedAt,
+      rolledOut: (revision) => this.memory.outcomes[revision] === 'converged',
     });
     this.health.retain(new Set(containers.filter((c) => c.status === 'running').map((c) => c.id)));
+    for (const hint of await this.portHints.look(replicas, this.state.containers, desired, now)) {
+      const app = desired.find((d) => d.appId === hint.appId);
+      await this.record(hint.appId, app, [{ kind: 'event', level: 'warn', message: hint.message }]);
+    }
     const actions = plan(
       desired,
       { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
@@ -164,6 +178,8 @@ export class Reconciler {
           health: this.health,
           clock: Date.now,
           networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+          portClause: (containerId, port) =>
+            this.portHints.clause(this.state.containers.get(containerId), port),
         },
         this.state,
       );

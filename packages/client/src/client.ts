@@ -84,11 +84,12 @@ export function createClient(options: ClientOptions) {
 
     async *logs(
       name: string,
-      opts: { follow: boolean; tail: number; signal?: AbortSignal },
+      opts: { follow: boolean; tail: number; signal?: AbortSignal; health?: boolean },
     ): AsyncGenerator<LogLine> {
+      const health = opts.health === false ? '&health=false' : '';
       const res = await call(
         'GET',
-        `${app(name)}/logs?follow=${opts.follow}&tail=${opts.tail}`,
+        `${app(name)}/logs?follow=${opts.follow}&tail=${opts.tail}${health}`,
         undefined,
         {},
         { signal: opts.signal },

@@ -14,3 +14,4 @@ export * from './build/manifest.js';
 export * from './build/webhook.js';
 export * from './build/local-source.js';
 export * from './image-ref.js';
+export * from './port-warnings.js';

@@ -108,6 +108,8 @@ export const LogsParams = z.object({
   appId: Id,
   tail: z.number().int().min(0).max(10_000),
   follow: z.boolean(),
+  /** false: leave out lines recognised as the agent's own health probes. */
+  health: z.boolean().optional(),
 });
 export type LogsParams = z.infer<typeof LogsParams>;
 

@@ -12,11 +12,15 @@ export function registerLogs(program: Command, environment: CliEnvironment): voi
     .option('-f, --follow', 'keep streaming new lines (including replicas that start later)')
     .option('--tail <n>', 'lines of history per replica (default 100)', parseIntArg(0, 10_000), 100)
     .option('--build [number]', "a build's log instead (default: the newest build)")
+    .option(
+      '--no-health',
+      "leave out the requests of Berth's own health probes: lines with their User-Agent (berth-health/1), and with --follow the lines a replica writes while a probe of it runs",
+    )
     .action(
       action(
         async (
           name: string,
-          opts: CommonOptions & { follow?: boolean; tail: number; build?: string | true },
+          opts: CommonOptions & { follow?: boolean; tail: number; build?: string | true; health: boolean },
         ) => {
           const stop = new AbortController();
           process.once('SIGINT', () => stop.abort());
@@ -27,6 +31,7 @@ export function registerLogs(program: Command, environment: CliEnvironment): voi
               follow: opts.follow === true,
               tail: opts.tail,
               signal: stop.signal,
+              health: opts.health,
             })) {
               if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);
               else

@@ -1,7 +1,12 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, TERMINAL_DEPLOYMENT_STATUSES, type DeploymentStreamLine } from '@berth/protocol';
+import {
+  BerthError,
+  TERMINAL_DEPLOYMENT_STATUSES,
+  type DeploymentStreamLine,
+  type LogsParams,
+} from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mayReadLogs } from '../access/authorize.js';
 import { auditExportLines } from '../audit/verify.js';
@@ -106,7 +111,7 @@ export async function streamDeploymentEvents(
 
 export async function streamLogs(
   ctx: RouteContext,
-  params: { appId: string; tail: number; follow: boolean },
+  params: LogsParams,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {

@@ -25,6 +25,8 @@ export interface ContainerDetails {
   exitCode: number | null;
   /** Where the container's app port is published on the host, if it is. */
   published: { host: string; port: number } | null;
+  /** The host pid of its first process while it runs (null otherwise, or when the engine does not say). */
+  pid: number | null;
 }
 
 export interface ReplicaContainerSpec {

@@ -158,7 +158,13 @@ export const appConfigRoutes =
       async (request, reply) => {
         const row = scopeApp(request);
         const follow = request.query.follow === 'true' || request.query.follow === '1';
-        return streamLogs(ctx, { appId: row.id, tail: request.query.tail ?? 100, follow }, request, reply);
+        const health = request.query.health !== 'false' && request.query.health !== '0';
+        return streamLogs(
+          ctx,
+          { appId: row.id, tail: request.query.tail ?? 100, follow, ...(!health && { health }) },
+          request,
+          reply,
+        );
       },
     );
     done();
