@@ -130,6 +130,7 @@ async function start(
           deploymentId: app.deploymentId,
           slot: action.slot,
           teamId: app.teamId,
+          restartId: app.restartId ?? null,
         }),
         port: release.port,
         publishHost: deps.publishHost,

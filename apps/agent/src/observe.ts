@@ -1,4 +1,5 @@
 import {
+  isTargetOf,
   parseReplicaLabels,
   toReplicaHostname,
   toUpstreamSetName,
@@ -38,7 +39,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
     const upstream =
       input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
     const routed = upstream !== null;
-    const isTarget = app !== undefined && labels.releaseId === app.release.id;
+    const isTarget = app !== undefined && isTargetOf(app, labels);
     if (c.status === 'running' && c.published && isTarget) {
       const phase = toProbePhase(routed, input.rolledOut(app.revision));
       input.health.track(c.id, c.published, app.release.health, phase);
@@ -48,6 +49,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       name: c.name,
       appId: labels.appId,
       releaseId: labels.releaseId,
+      restartId: labels.restartId,
       slot: labels.slot,
       status: c.status,
       startedAtMs: c.startedAtMs,

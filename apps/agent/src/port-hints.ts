@@ -1,4 +1,4 @@
-import type { ObservedReplica } from '@berth/core';
+import { isTargetOf, type ObservedReplica } from '@berth/core';
 import type { ContainerDetails, ListeningSocket } from '@berth/engine';
 import type { DesiredApp } from '@berth/protocol';
 
@@ -111,7 +111,7 @@ export class PortHints {
 
   private due(r: ObservedReplica, app: DesiredApp, nowMs: number): boolean {
     const pending = r.status === 'running' && !r.routed && r.unroutedAtMs === null;
-    if (!pending || r.releaseId !== app.release.id || r.health === 'healthy') return false;
+    if (!pending || !isTargetOf(app, r) || r.health === 'healthy') return false;
     if (this.said.has(r.containerId) || r.startedAtMs === null) return false;
     if (nowMs - r.startedAtMs < FIRST_LOOK_MS) return false;
     return nowMs - (this.lookedAt.get(r.containerId) ?? 0) >= LOOK_EVERY_MS;

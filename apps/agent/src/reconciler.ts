@@ -1,4 +1,4 @@
-import { LABELS, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
+import { LABELS, isTargetOf, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
 import {
   readListeningSockets,
   type ContainerDetails,
@@ -267,7 +267,7 @@ export class Reconciler {
             containerId: r.containerId,
             releaseId: r.releaseId,
             slot: r.slot,
-            state: toReplicaState(r, d.release.id),
+            state: toReplicaState(r, isTargetOf(d, r)),
           })),
       };
     });

@@ -21,6 +21,7 @@ import { registerEnv } from './commands/env/index.js';
 import { registerLogs } from './commands/logs.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerRestart } from './commands/restart.js';
 import { registerScale } from './commands/scale.js';
 import { registerUp } from './commands/up/index.js';
 
@@ -43,6 +44,7 @@ registerDeploy(program, environment);
 registerDeployments(program, environment);
 registerReleases(program, environment);
 registerRollback(program, environment);
+registerRestart(program, environment);
 registerLogs(program, environment);
 registerBuilds(program, environment);
 registerWebhooks(program, environment);

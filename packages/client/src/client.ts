@@ -58,6 +58,7 @@ export function createClient(options: ClientOptions) {
       json(Deployment, 'POST', `${app(name)}/deployments`, image ? { image } : {}, idem(key)),
     rollback: (name: string, toVersion?: number, key?: string) =>
       json(Deployment, 'POST', `${app(name)}/rollback`, toVersion ? { toVersion } : {}, idem(key)),
+    restart: (name: string, key?: string) => json(Deployment, 'POST', `${app(name)}/restart`, {}, idem(key)),
     listDeployments: async (name: string) =>
       (await json(DeploymentList, 'GET', `${app(name)}/deployments`)).deployments,
     getDeployment: (id: string) =>

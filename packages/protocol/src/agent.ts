@@ -47,6 +47,11 @@ export const DesiredApp = z.object({
   revision: z.string().min(1).max(100),
   deploymentId: Id,
   release: ReleaseSpec,
+  /**
+   * The restart (its deployment id) whose containers run the release: replicas of the release
+   * made before it (another restart, or none) are replaced one at a time. Null or absent: none.
+   */
+  restartId: Id.nullable().optional(),
   replicas: Replicas,
   hostnames: z.array(z.string()).max(32),
   drainTimeoutMs: z.number().int().min(0),

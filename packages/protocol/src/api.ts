@@ -134,6 +134,9 @@ export type DeployRequest = z.infer<typeof DeployRequest>;
 export const RollbackRequest = z.object({ toVersion: z.number().int().min(1).optional() }).strict();
 export type RollbackRequest = z.infer<typeof RollbackRequest>;
 
+/** `berth restart`: nothing to choose; the current release gets new containers. */
+export const RestartRequest = z.object({}).strict();
+
 export const EnvPatch = z
   .object({ set: Env.optional(), unset: z.array(EnvKey).max(256).optional() })
   .strict()
@@ -248,7 +251,8 @@ export const App = z.object({
 });
 export type App = z.infer<typeof App>;
 
-export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits']);
+/** `restart`: new containers of the current release, rolled out like a deploy (`berth restart`). */
+export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits', 'restart']);
 export type DeploymentKind = z.infer<typeof DeploymentKind>;
 
 /** `ignored`: nothing was rolled out on purpose (a webhook's commit was no longer its branch's tip). */

@@ -50,6 +50,7 @@ const KIND_OF: Record<string, string> = {
   password: 'user',
   deploy: 'app',
   rollback: 'app',
+  restart: 'app',
   scale: 'app',
   env: 'app',
   secret: 'app',

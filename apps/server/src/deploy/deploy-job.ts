@@ -1,5 +1,10 @@
 import { formatDuration, toAppUrl } from '@berth/core';
-import { BerthError, formatLimits, TERMINAL_DEPLOYMENT_STATUSES, type DeploymentError } from '@berth/protocol';
+import {
+  BerthError,
+  formatLimits,
+  TERMINAL_DEPLOYMENT_STATUSES,
+  type DeploymentError,
+} from '@berth/protocol';
 import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
 import { checkImageUse, checkResolvedImage } from '../access/images.js';
 import type { AgentGateway } from '../agents/gateway.js';
@@ -253,6 +258,8 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
       return `Scaling to ${d.replicas} replica(s)`;
     case 'limits':
       return `Deploying v${release.version} with ${formatLimits(release.limits)}`;
+    case 'restart':
+      return `Restarting v${release.version}: a new container for each replica, one at a time`;
   }
 }
 

@@ -3,6 +3,10 @@ import { describe, test } from 'node:test';
 import type { DesiredApp } from '@berth/protocol';
 import { plan } from './plan.js';
 import { NOW, R1, R2, desiredApp, replica } from './test-support/fixtures.js';
+
+/** A restart (its deployment id) of the current release, and the next one. */
+const RS1 = 'dep_rrrrrrrrrrrrrrrrrrrr';
+const RS2 = 'dep_ssssssssssssssssssss';
 import type { Action, ObservedReplica, ObservedState } from './types.js';
 
 const SETTINGS = { unrouteSettleMs: 500 };
@@ -234,6 +238,46 @@ describe('plan()', () => {
       ]),
       expect: ['start:1', 'stop:c-bbb-1'],
     },
+    {
+      name: 'restart: replicas of the release made before it are replaced like an old release',
+      desired: [desiredApp({ restartId: RS1 })],
+      observed: observed(
+        [
+          replica({ releaseId: R2, slot: 1 }),
+          replica({ releaseId: R2, slot: 2 }),
+          replica({ releaseId: R2, restartId: RS1, slot: 1, routed: false }),
+        ],
+        { outcomes: { [`rev-${R2}`]: 'converged' } },
+      ),
+      expect: ['route:c-bbb-rrr-1', 'unroute:c-bbb-2', 'start:2'],
+    },
+    {
+      name: 'restart: converged once every replica is one the restart made',
+      desired: [desiredApp({ restartId: RS1 })],
+      observed: observed([
+        replica({ releaseId: R2, restartId: RS1, slot: 1 }),
+        replica({ releaseId: R2, restartId: RS1, slot: 2 }),
+      ]),
+      expect: ['converge'],
+    },
+    {
+      name: 'a second restart replaces the replicas of the first',
+      desired: [desiredApp({ restartId: RS2, replicas: 1 })],
+      observed: observed([
+        replica({ releaseId: R2, restartId: RS1, slot: 1 }),
+        replica({ releaseId: R2, restartId: RS2, slot: 1, routed: false }),
+      ]),
+      expect: ['route:c-bbb-sss-1', 'unroute:c-bbb-rrr-1'],
+    },
+    {
+      name: 'a failed restart is undone: those before it are the target again, and replace what it made',
+      desired: [desiredApp({ restartId: null, revision: 'rev-revert' })],
+      observed: observed([
+        replica({ releaseId: R2, restartId: RS1, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['start:1'],
+    },
   ];
 
   for (const c of cases) {
@@ -246,5 +290,14 @@ describe('plan()', () => {
     const [start] = plan([desiredApp()], observed([]), SETTINGS);
     assert.equal(start?.kind, 'start');
     assert.equal(start.kind === 'start' ? start.name : '', 'berth-web-v2-bbbbbb-1');
+  });
+
+  test('a restart names its replicas apart from those they replace, in the same slots', () => {
+    const [start] = plan(
+      [desiredApp({ restartId: RS1 })],
+      observed([replica({ releaseId: R2, slot: 1 })]),
+      SETTINGS,
+    );
+    assert.equal(start?.kind === 'start' ? start.name : '', 'berth-web-v2-bbbbbb-rrrrrrr-1');
   });
 });

@@ -109,6 +109,7 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   deployApp: { body: {} },
   listDeployments: {},
   rollbackApp: { body: {} },
+  restartApp: { body: {} },
   getDeployment: {},
   streamDeploymentEvents: { query: 'follow=false' },
   getEnv: {},

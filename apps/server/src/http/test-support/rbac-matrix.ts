@@ -36,6 +36,7 @@ const TABLE = `
   listDeployments         app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
   deployApp               app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   rollbackApp             app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  restartApp              app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   getDeployment           deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
   streamDeploymentEvents  deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
   getEnv                  app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND

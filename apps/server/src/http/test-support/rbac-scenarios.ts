@@ -187,6 +187,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   listDeployments: appCall(),
   deployApp: appCall({ body: {} }),
   rollbackApp: appCall({ body: {} }),
+  restartApp: appCall({ body: {} }),
   getDeployment: deploymentCall(),
   streamDeploymentEvents: deploymentCall('follow=false'),
   getEnv: appCall(),
