@@ -4,6 +4,7 @@ import { ImagesBootstrapRequest } from './api-builds.js';
 import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
+import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
 
 /**
@@ -185,6 +186,7 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('logs'), params: LogsParams }),
   z.object({ method: z.literal('build'), params: AgentBuildParams }),
   z.object({ method: z.literal('images.bootstrap'), params: ImagesBootstrapRequest }),
+  z.object({ method: z.literal('exec'), params: ExecParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];
@@ -197,6 +199,8 @@ export const ServerToAgent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('desired'), state: DesiredState }),
   z.object({ type: z.literal('rpc'), id: RpcId, request: RpcRequest }),
   z.object({ type: z.literal('rpc.cancel'), id: RpcId }),
+  /** More input for a call in flight (an exec session's stdin). */
+  z.object({ type: z.literal('rpc.input'), id: RpcId, input: ExecInput }),
 ]);
 export type ServerToAgent = z.infer<typeof ServerToAgent>;
 
@@ -233,6 +237,8 @@ export const AgentToServer = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('rpc.chunk'), id: RpcId, lines: z.array(LogLine) }),
   z.object({ type: z.literal('rpc.end'), id: RpcId }),
+  /** What an exec session does as it runs. */
+  z.object({ type: z.literal('rpc.exec'), id: RpcId, event: ExecEvent }),
 ]);
 export type AgentToServer = z.infer<typeof AgentToServer>;
 

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   APP_EXISTS: { status: 409, retryable: false },
   RELEASE_NOT_FOUND: { status: 404, retryable: false },
   DEPLOYMENT_NOT_FOUND: { status: 404, retryable: false },
+  /** No running replica of the app (with that slot) to exec in. */
+  REPLICA_NOT_FOUND: { status: 404, retryable: false },
   NO_RELEASE: { status: 409, retryable: false },
   NOTHING_TO_ROLL_BACK: { status: 409, retryable: false },
   IDEMPOTENCY_CONFLICT: { status: 422, retryable: false },

@@ -7,3 +7,4 @@ export * from './validation.js';
 export * from './source.js';
 export * from './api-builds.js';
 export * from './runtime.js';
+export * from './exec.js';
