@@ -106,7 +106,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
     probeWindows: (containerId: string) => reconciler.probeWindows(containerId),
   };
-  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs);
+  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs, { engine, agentId: identity.id });
   link = new Link(
     config.serverUrl,
     identity,
@@ -125,6 +125,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       },
       onRpc: (id, request) => rpc.handle(id, request),
       onRpcCancel: (id) => rpc.cancel(id),
+      onRpcInput: (id, input) => rpc.input(id, input),
     },
     log,
   );

@@ -4,6 +4,7 @@ import {
   agentHelloPayload,
   type AgentToServer,
   type DesiredState,
+  type ExecInput,
   type RpcRequest,
 } from '@berth/protocol';
 import type { Logger } from 'pino';
@@ -15,6 +16,7 @@ export interface LinkHandlers {
   onConnected(): void;
   onRpc(id: number, request: RpcRequest): void;
   onRpcCancel(id: number): void;
+  onRpcInput(id: number, input: ExecInput): void;
 }
 
 /**
@@ -100,6 +102,9 @@ export class Link {
           return;
         case 'rpc.cancel':
           this.handlers.onRpcCancel(msg.id);
+          return;
+        case 'rpc.input':
+          this.handlers.onRpcInput(msg.id, msg.input);
           return;
       }
     });
