@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     // Tests are outside the packages' tsconfigs (they are not shipped); lint them through tsconfig.test.json.
-    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     languageOptions: {
       parserOptions: {
         projectService: false,
@@ -70,6 +70,21 @@ export default tseslint.config(
           allowForKnownSafeCalls: [
             { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
           ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.object.name='assert'][callee.property.name=/^(rejects|throws)$/][arguments.length<2]",
+          message:
+            'Say which error is expected: assert.rejects(p, { code, message }), a RegExp or a predicate.',
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='assert'][callee.property.name=/^(rejects|throws)$/][arguments.1.type=/^(Literal|TemplateLiteral)$/]:not([arguments.1.regex])",
+          message:
+            'The second argument is the expected error; a string there is only a message. Pass { code, message } first.',
         },
       ],
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -136,17 +136,19 @@ describe('one machine, end to end', () => {
   });
 
   test('logs --follow streams lines written after it started', async () => {
-    const follow = berth.cli(['logs', 'web', '--follow', '--tail', '0', '--json']);
-    await new Promise((r) => setTimeout(r, 1500));
-    // busybox httpd logs the status, not the path: a 404 can only come from these requests.
-    for (let i = 0; i < 5; i++) assert.equal((await berth.get('web', `/no-such-page-${i}`)).status, 404);
-    await new Promise((r) => setTimeout(r, 1500));
-    const pid = await findCliPid('logs');
-    assert.ok(pid, 'berth logs --follow is still running');
-    process.kill(pid, 'SIGINT');
-    const out = await follow;
+    const follow = berth.cliStream(['logs', 'web', '--follow', '--tail', '0', '--json']);
+    // busybox httpd logs the status, not the path: a 404 can only come from these requests. The
+    // follow attaches when the CLI has started and berthd has opened the stream, so keep asking
+    // until one of them shows up in it.
+    const deadline = Date.now() + 30_000;
+    for (let i = 0; !follow.stdout().includes('response:404'); i++) {
+      assert.ok(Date.now() < deadline, `no request was followed: ${follow.stdout()}`);
+      assert.equal((await berth.get('web', `/no-such-page-${i}`)).status, 404);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    follow.kill('SIGINT');
+    const out = await follow.done;
     assert.equal(out.code, 0, out.stderr);
-    assert.match(out.stdout, /response:404/);
     const first = JSON.parse(out.stdout.split('\n')[0] ?? '{}') as { replica?: string; stream?: string };
     assert.ok(
       first.replica?.startsWith('berth-web-') && (first.stream === 'stderr' || first.stream === 'stdout'),
@@ -173,14 +175,3 @@ describe('one machine, end to end', () => {
     assert.equal((JSON.parse(json.stdout) as { error: { exitCode: number } }).error.exitCode, 1);
   });
 });
-
-/** The pid of a running `berth <command>` child of this test process. */
-async function findCliPid(command: string): Promise<number | null> {
-  const { execFile } = await import('node:child_process');
-  return new Promise((resolve) => {
-    execFile('pgrep', ['-P', String(process.pid), '-f', `main.js ${command}`], (_e, out) => {
-      const pid = Number(out.split('\n')[0]);
-      resolve(Number.isInteger(pid) && pid > 0 ? pid : null);
-    });
-  });
-}

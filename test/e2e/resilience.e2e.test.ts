@@ -73,7 +73,12 @@ describe('crash safety and restarts', () => {
       '--no-wait',
     ]);
     await waitForStatus(d.id, ['rolling_out']);
-    await sleep(700);
+    // Mid-rollout for sure: a replica of the new release exists and is still starting.
+    const newReplica = `berth-web-v${d.releaseVersion}-`;
+    for (let i = 0; !(await berth.containers()).some((c) => c.name.startsWith(newReplica)); i++) {
+      assert.ok(i < 300, `no replica of v${d.releaseVersion} was started`);
+      await sleep(100);
+    }
     return d;
   }
 
@@ -134,7 +139,8 @@ describe('crash safety and restarts', () => {
     const outage = (async () => {
       process.kill(pid, 'SIGKILL');
       await berth.waitForRestart('berthd', pid);
-      await sleep(500);
+      // Keep the load on until the agent is linked again: the reconnect must not disturb serving either.
+      await berth.waitForAgentsOnline();
     })();
     const load = await runLoad({
       port: berth.httpPort,

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { createAtomicFile } from '@berth/io';
 import { DesiredState, RolloutFailure } from '@berth/protocol';
 import type { RolloutOutcome } from '@berth/core';
 import { z } from 'zod';
@@ -35,6 +35,8 @@ export function pruneMemory(memory: AgentMemory): AgentMemory {
 }
 
 export function createMemoryFile(path: string): MemoryFile {
+  // Writes come from the loop and from berthd's pushes at once: they must land in call order.
+  const file = createAtomicFile(path, { mode: 0o600, dirMode: 0o700 });
   return {
     async read() {
       try {
@@ -44,17 +46,9 @@ export function createMemoryFile(path: string): MemoryFile {
         return EMPTY;
       }
     },
-    async write(memory) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      const tmp = `${path}.tmp`;
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(JSON.stringify(memory));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
+    write(memory) {
+      // Serialised now: the caller goes on changing the object while the write waits its turn.
+      return file.write(JSON.stringify(memory));
     },
   };
 }

@@ -1,6 +1,12 @@
 import { LABELS } from '@berth/core';
 import type { ContainerDetails, ContainerEngine, ExecSession } from '@berth/engine';
-import { BerthError, type ExecEvent, type ExecInput, type ExecParams, type ExecResult } from '@berth/protocol';
+import {
+  BerthError,
+  type ExecEvent,
+  type ExecInput,
+  type ExecParams,
+  type ExecResult,
+} from '@berth/protocol';
 
 /**
  * `berth exec` on this server: a command in one running replica of the app berthd names. Only

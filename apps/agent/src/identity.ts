@@ -6,9 +6,12 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generateSealingKeyPair, openSealed } from '@berth/crypto';
-import { dirname, join } from 'node:path';
+import { createFileAtomic, writeFileAtomic } from '@berth/io';
+
+const KEY_FILE = { mode: 0o600, dirMode: 0o700 };
 
 /**
  * The agent's identity: an Ed25519 key made on first start and kept 0600 in its data dir. berthd
@@ -33,14 +36,14 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdenti
     privateKey = createPrivateKey(await readFile(keyFile, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    privateKey = generateKeyPairSync('ed25519').privateKey;
-    await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
-    await writeFile(`${keyFile}.tmp`, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    await rename(`${keyFile}.tmp`, keyFile);
+    const made = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+    // Never replaces a key another start made meanwhile: berthd may already know that one.
+    await createFileAtomic(keyFile, made, KEY_FILE);
+    privateKey = createPrivateKey(await readFile(keyFile, 'utf8'));
   }
   const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
   // berthd trusts the local agent through this file; written every start so it always matches the key.
-  await writeFile(join(dataDir, 'identity.pub'), `${publicKey}\n`, { mode: 0o644 });
+  await writeFileAtomic(join(dataDir, 'identity.pub'), `${publicKey}\n`, { mode: 0o644 });
   const sealing = await loadOrCreateSealingKey(join(dataDir, 'sealing.key'));
   return {
     publicKey,
@@ -63,7 +66,6 @@ async function loadOrCreateSealingKey(file: string): Promise<{ publicKey: string
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const pair = generateSealingKeyPair();
-  await writeFile(`${file}.tmp`, pair.privateKeyPem, { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
-  return pair;
+  if (await createFileAtomic(file, pair.privateKeyPem, KEY_FILE)) return pair;
+  return loadOrCreateSealingKey(file);
 }

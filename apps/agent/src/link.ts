@@ -7,9 +7,13 @@ import {
   type ExecInput,
   type RpcRequest,
 } from '@berth/protocol';
+import { backoffDelayMs } from '@berth/core';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { AgentIdentity } from './identity.js';
+
+/** 0.2 s, 0.4 s … 5 s: berthd restarting is back within a second or two. */
+const RECONNECT_BACKOFF = { firstMs: 200, maxMs: 5000 };
 
 export interface LinkHandlers {
   onDesired(state: DesiredState, fresh: boolean): void;
@@ -27,7 +31,8 @@ export class Link {
   private socket: WebSocket | null = null;
   private welcomed = false;
   private stopped = false;
-  private backoffMs = 200;
+  /** Connection attempts that failed since the last welcome. */
+  private failures = 0;
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
@@ -89,7 +94,7 @@ export class Link {
           return;
         case 'welcome':
           this.welcomed = true;
-          this.backoffMs = 200;
+          this.failures = 0;
           this.log.info({ server: msg.serverName }, 'connected to berthd');
           this.handlers.onConnected();
           return;
@@ -117,9 +122,8 @@ export class Link {
       if (this.welcomed) this.log.warn({ code, reason: reason.toString() }, 'disconnected from berthd');
       this.welcomed = false;
       if (this.stopped) return;
-      const delay = this.backoffMs;
-      this.backoffMs = Math.min(5000, this.backoffMs * 2);
-      setTimeout(() => this.connect(), delay);
+      this.failures += 1;
+      setTimeout(() => this.connect(), backoffDelayMs(this.failures, RECONNECT_BACKOFF));
     });
   }
 }

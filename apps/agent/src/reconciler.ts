@@ -1,4 +1,12 @@
-import { LABELS, isTargetOf, plan, toAppRoutes, toReplicaState, type ObservedReplica } from '@berth/core';
+import {
+  backoffDelayMs,
+  isTargetOf,
+  LABELS,
+  plan,
+  toAppRoutes,
+  toReplicaState,
+  type ObservedReplica,
+} from '@berth/core';
 import {
   readListeningSockets,
   type ContainerDetails,
@@ -15,6 +23,7 @@ import type {
   DesiredState,
   ReleaseSpec,
 } from '@berth/protocol';
+import { startWakeLoop, type WakeLoop } from '@berth/io';
 import type { Logger } from 'pino';
 import { applyAction, type ApplyState, type Effect } from './apply.js';
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
@@ -50,6 +59,8 @@ const REPORT_EVERY_MS = 5000;
 const ROUTES_CHECK_EVERY_MS = 10_000;
 /** After the proxy's refresh interval, how much longer a replica that left may still get a request picked earlier. */
 const UNROUTE_MARGIN_MS = 150;
+/** Before the next start of a replica of an app whose replicas keep dying: 0.5 s, 1 s, 2 s … a minute. */
+const CRASH_LOOP_BACKOFF = { firstMs: 500, maxMs: 60_000 };
 
 /**
  * The agent's loop: observe the server, plan() against the desired state, apply the actions in
@@ -62,28 +73,27 @@ export class Reconciler {
   private readonly portHints = new PortHints({ read: readListeningSockets });
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
-  private stopped = false;
-  private wakeUp: (() => void) | null = null;
-  /** A wake that came while a tick ran: the loop must not then sleep. */
-  private wakePending = false;
   private lastReport = '';
   private lastReportAt = 0;
   private routesKey = '';
   private routesCheckedAt = 0;
-  private loop: Promise<void> = Promise.resolve();
+  private loop: WakeLoop | null = null;
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async start(): Promise<void> {
     this.memory = await this.deps.memoryFile.read();
     this.state.table = await this.deps.tableStore.read();
-    this.loop = this.run();
+    this.loop = startWakeLoop({
+      pass: async () => ((await this.tick()) ? BUSY_TICK_MS : IDLE_TICK_MS),
+      onError: (err) =>
+        this.deps.log.warn({ err: err instanceof Error ? err.message : err }, 'reconcile tick failed'),
+      errorDelayMs: IDLE_TICK_MS,
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.loop;
+    await this.loop?.stop();
     this.health.stop();
   }
 
@@ -107,29 +117,7 @@ export class Reconciler {
   }
 
   wake(): void {
-    this.wakePending = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let busy = false;
-      this.wakePending = false;
-      try {
-        busy = await this.tick();
-      } catch (err) {
-        this.deps.log.warn({ err: err instanceof Error ? err.message : err }, 'reconcile tick failed');
-      }
-      if (this.wakePending) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, busy ? BUSY_TICK_MS : IDLE_TICK_MS);
-        this.wakeUp = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wakeUp = null;
-    }
+    this.loop?.wake();
   }
 
   /** One pass; true when more work is under way (so the next pass comes soon). */
@@ -245,7 +233,7 @@ export class Reconciler {
       } else {
         const b = this.backoff.get(appId) ?? { count: 0, until: 0 };
         b.count += 1;
-        b.until = Date.now() + Math.min(60_000, 500 * 2 ** (b.count - 1));
+        b.until = Date.now() + backoffDelayMs(b.count, CRASH_LOOP_BACKOFF);
         this.backoff.set(appId, b);
       }
     }

@@ -9,6 +9,7 @@ import {
   KeyRotated,
   ProjectList,
   Project,
+  SecretChange,
   SecretList,
   SessionCreated,
   Team,
@@ -20,7 +21,6 @@ import {
   User,
   Whoami,
   OneTimeToken,
-  Deployment,
   type Role,
   type SecretsPatch,
   type TeamSettingsPatch,
@@ -30,8 +30,6 @@ import {
 import { z } from 'zod';
 import { readNdjson } from './ndjson.js';
 import type { Transport } from './transport.js';
-
-const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
 
 const enc = encodeURIComponent;
 const teamQuery = (team: string | undefined): string => (team ? `?team=${enc(team)}` : '');

@@ -5,18 +5,18 @@ import {
   DeploymentList,
   DeploymentStreamLine,
   DeploymentWithEvents,
+  EnvChange,
   EnvList,
   LogLine,
   ReleaseList,
   ServerList,
   Health,
-  ResourceLimits,
+  ScaleChange,
   type AppCreate,
   type AppUpdate,
   type EnvPatch,
   type ScaleRequest,
 } from '@berth/protocol';
-import { z } from 'zod';
 import { buildsApi } from './client-builds.js';
 import { trustApi } from './client-trust.js';
 import { readNdjson } from './ndjson.js';
@@ -26,13 +26,6 @@ import { createTransport, type ClientOptions } from './transport.js';
  * A typed client of the Berth HTTP API, for the CLI (and later the dashboard and MCP). Every
  * response is validated against the protocol's schemas, so a drifting server fails loudly here.
  */
-
-const EnvChange = z.object({ env: z.record(z.string(), z.string()), deployment: Deployment.nullable() });
-const ScaleChange = z.object({
-  replicas: z.number().int(),
-  limits: ResourceLimits,
-  deployment: Deployment.nullable(),
-});
 
 export type BerthClient = ReturnType<typeof createClient>;
 

@@ -1,4 +1,4 @@
-import { isErrorCode, type ErrorCode, type FieldIssue } from '@berth/protocol';
+import { isErrorCode, Problem, type ErrorCode, type FieldIssue } from '@berth/protocol';
 import type { z } from 'zod';
 
 /** The HTTP transport under the typed client: auth header, timeouts, problem+json → ApiError. */
@@ -99,20 +99,26 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
 
 async function toApiError(res: Response): Promise<ApiError> {
   const text = await res.text();
-  let body: { code?: unknown; detail?: unknown; hint?: unknown; errors?: unknown; requestId?: unknown } = {};
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    // Not problem+json: something other than berthd answered.
-  }
-  const code = isErrorCode(body.code) ? body.code : 'INTERNAL';
-  const message = typeof body.detail === 'string' ? body.detail : `HTTP ${res.status}: ${text.slice(0, 200)}`;
+  const problem = parseProblem(text);
+  const code = isErrorCode(problem?.code) ? problem.code : 'INTERNAL';
   return new ApiError(
     res.status,
     code,
-    message,
-    typeof body.hint === 'string' ? body.hint : undefined,
-    Array.isArray(body.errors) ? (body.errors as FieldIssue[]) : [],
-    typeof body.requestId === 'string' ? body.requestId : undefined,
+    problem?.detail ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
+    problem?.hint,
+    problem?.errors ?? [],
+    problem?.requestId,
   );
+}
+
+/** The body as problem+json (any of its fields), or null when something other than berthd answered. */
+function parseProblem(text: string): Partial<z.infer<typeof Problem>> | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = Problem.partial().safeParse(body);
+  return parsed.success ? parsed.data : null;
 }

@@ -1,5 +1,6 @@
 export * from './naming.js';
 export * from './duration.js';
+export * from './backoff.js';
 export * from './deployment.js';
 export * from './app-spec.js';
 export * from './proxy-routes.js';

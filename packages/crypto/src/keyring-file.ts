@@ -8,8 +8,8 @@
  * JSON parser's message, which quotes a snippet of the input.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { createFileAtomic, writeFileAtomic } from '@berth/io';
 import { BerthError } from '@berth/protocol';
 import { decodeBase64Strict } from './encoding.js';
 
@@ -142,41 +142,11 @@ export async function writeKeyringFile(
   data: KeyringFile,
   options: { noClobber?: boolean } = {},
 ): Promise<boolean> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(serializeKeyringFile(data));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  let created = true;
-  try {
-    if (options.noClobber) {
-      // link() fails when the target exists, where rename() would silently replace it.
-      await link(tmp, file).catch((e: unknown) => {
-        if (!isErrno(e, 'EEXIST')) throw e;
-        created = false;
-      });
-    } else {
-      await rename(tmp, file);
-    }
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  await syncDir(dir);
-  return created;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const text = serializeKeyringFile(data);
+  const how = { mode: 0o600, dirMode: 0o700 };
+  if (options.noClobber) return createFileAtomic(file, text, how);
+  await writeFileAtomic(file, text, how);
+  return true;
 }
 
 function isErrno(e: unknown, code: string): boolean {

@@ -12,6 +12,7 @@ import {
   TeamName,
   TokenName,
 } from './names.js';
+import { Deployment } from './api.js';
 import { SecretFilePath } from './runtime.js';
 
 /** Identity, tenancy, tokens, secrets, keys and audit: request and response shapes. */
@@ -213,6 +214,13 @@ export type SecretsPatch = z.infer<typeof SecretsPatch>;
 /** A secret as anyone sees it: its name, where it is mounted if it is a file, when it changed. Values never leave berthd. */
 export const SecretInfo = z.object({ key: EnvKey, file: SecretFilePath.nullable(), updatedAt: Timestamp });
 export const SecretList = z.object({ app: AppName, secrets: z.array(SecretInfo) });
+
+/** What a change of secrets answers: the names now, and the deployment rolling them out (null: the app was never deployed). */
+export const SecretChange = z.object({
+  secrets: SecretList.shape.secrets,
+  deployment: Deployment.nullable(),
+});
+export type SecretChange = z.infer<typeof SecretChange>;
 
 // --- keys --------------------------------------------------------------------------------------
 

@@ -333,4 +333,16 @@ export const ReleaseList = z.object({ releases: z.array(Release) });
 export const DeploymentList = z.object({ deployments: z.array(Deployment) });
 export const ServerList = z.object({ servers: z.array(ServerInfo) });
 export const DeploymentWithEvents = Deployment.extend({ events: z.array(DeploymentEvent) });
+
+/** What a change of env answers: the variables now, and the deployment rolling them out (null: the app was never deployed). */
+export const EnvChange = z.object({ env: EnvList.shape.env, deployment: Deployment.nullable() });
+export type EnvChange = z.infer<typeof EnvChange>;
+
+/** What a scale answers: replicas and limits now, and the deployment rolling them out (null: nothing to roll out). */
+export const ScaleChange = z.object({
+  replicas: z.number().int(),
+  limits: ResourceLimits,
+  deployment: Deployment.nullable(),
+});
+export type ScaleChange = z.infer<typeof ScaleChange>;
 export type DeploymentWithEvents = z.infer<typeof DeploymentWithEvents>;

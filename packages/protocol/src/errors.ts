@@ -75,7 +75,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export const isErrorCode = (v: unknown): v is ErrorCode => typeof v === 'string' && v in ERROR_CODES;
+export const isErrorCode = (v: unknown): v is ErrorCode =>
+  typeof v === 'string' && Object.hasOwn(ERROR_CODES, v);
 
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `health.path` or `env.FOO`. */
@@ -118,18 +119,5 @@ export class BerthError extends Error {
 }
 
 export const isBerthError = (e: unknown): e is BerthError => e instanceof BerthError;
-
-/** RFC 9457 problem details, as every HTTP error of the API is shaped. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  requestId: string;
-  hint?: string;
-  errors?: FieldIssue[];
-  logs?: string[];
-}
 
 export const problemType = (code: ErrorCode): string => `https://berth.dev/problems/${code.toLowerCase()}`;

@@ -8,3 +8,4 @@ export * from './source.js';
 export * from './api-builds.js';
 export * from './runtime.js';
 export * from './exec.js';
+export * from './problem.js';

@@ -129,6 +129,29 @@ export class BerthUnderTest {
     });
   }
 
+  /**
+   * Starts `berth ARGS` and returns at once, for commands that run until stopped (`--follow`):
+   * what it printed so far, a way to signal it, and its result once it exits.
+   */
+  cliStream(args: readonly string[]): {
+    stdout(): string;
+    kill(signal: NodeJS.Signals): void;
+    done: Promise<CliResult>;
+  } {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, BERTH_DATA_DIR: this.dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const done = new Promise<CliResult>((resolve) =>
+      child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr })),
+    );
+    return { stdout: () => stdout, kill: (signal) => child.kill(signal), done };
+  }
+
   /** Runs the CLI with --json and parses stdout; fails the test with the output otherwise. */
   async json<T = unknown>(args: readonly string[]): Promise<T> {
     const r = await this.cli([...args, '--json']);
@@ -166,6 +189,23 @@ export class BerthUnderTest {
       await sleep(100);
     }
     throw new Error('berthd did not answer within 30 s');
+  }
+
+  /** Waits until every agent berthd knows (the local one) is connected to it. */
+  async waitForAgentsOnline(): Promise<void> {
+    const token = await this.token();
+    for (let i = 0; i < 300; i++) {
+      const servers = await fetch(`http://127.0.0.1:${this.apiPort}/api/v1/servers`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).then(
+        (r) => (r.ok ? (r.json() as Promise<{ servers: { status: string }[] }>) : null),
+        () => null,
+      );
+      if (servers && servers.servers.length > 0 && servers.servers.every((s) => s.status === 'online'))
+        return;
+      await sleep(100);
+    }
+    throw new Error('the agent did not connect to berthd within 30 s');
   }
 
   async token(): Promise<string> {

@@ -8,7 +8,8 @@ import { InvalidArgumentError } from 'commander';
 
 export function parseIntArg(min: number, max: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
+    // Digits only: Number() would read '' and ' ' as 0, and '1e1' or '0x10' as numbers too.
+    const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isInteger(n) || n < min || n > max)
       throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;

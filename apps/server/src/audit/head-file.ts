@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
 import type { AuditAnchor } from '@berth/core';
+import { writeFileAtomic } from '@berth/io';
 
 /**
  * The audit chain's signed head, kept in the data dir beside the master key, outside the
@@ -52,26 +51,5 @@ export async function readHeadFile(file: string): Promise<HeadFile> {
 }
 
 export async function writeHeadFile(file: string, head: AuditAnchor): Promise<void> {
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const text = `${JSON.stringify({ version: 1, ...head })}\n`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
+  await writeFileAtomic(file, `${JSON.stringify({ version: 1, ...head })}\n`, { mode: 0o600 });
 }

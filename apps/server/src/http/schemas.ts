@@ -1,20 +1,8 @@
-import { IdempotencyKey } from '@berth/protocol';
+import { IdempotencyKey, Problem } from '@berth/protocol';
 import { z } from 'zod';
 
-/** The problem+json body every error shares (RFC 9457 plus our code and request id). */
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    requestId: z.string(),
-    hint: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    logs: z.array(z.string()).optional(),
-  })
-  .describe('application/problem+json');
+/** The problem+json body every error shares (defined in the protocol: the client reads errors with it). */
+export const ProblemSchema = Problem;
 
 /** A problem response as the spec documents it: errors are sent as application/problem+json, not JSON. */
 export const problemResponse = (description: string) =>

@@ -1,3 +1,5 @@
+import { backoffDelayMs } from '@berth/core';
+import { startWakeLoop } from '@berth/io';
 import { isBerthError } from '@berth/protocol';
 import type { JobRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -18,6 +20,9 @@ export interface WorkerOptions {
   onGaveUp?: (job: JobRow, error: string) => Promise<void>;
 }
 
+/** 1 s, 2 s, 4 s … capped at a minute. */
+const RETRY_BACKOFF = { firstMs: 1000, maxMs: 60_000 };
+
 /**
  * Claims durable jobs and runs them under a lease that a timer keeps renewing. If this process
  * dies, the lease lapses and the next berthd re-claims the job; if the lease is lost while
@@ -30,10 +35,6 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
   const concurrency = opts.concurrency ?? 8;
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
-  let wakeUp: (() => void) | null = null;
-  // A wake while claiming (not sleeping) must not be lost: the next claim then runs at once.
-  let wakePending = false;
-
   const run = async (job: JobRow): Promise<void> => {
     const handler = handlers[job.kind];
     const lease = new AbortController();
@@ -52,7 +53,7 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
     } catch (err) {
       if (stopping.signal.aborted || lease.signal.aborted) return;
       const retryable = !isBerthError(err) || err.retryable;
-      const retryAt = retryable ? clock() + backoffMs(job.attempts) : null;
+      const retryAt = retryable ? clock() + backoffDelayMs(job.attempts, RETRY_BACKOFF) : null;
       const message = err instanceof Error ? err.message : String(err);
       const after = await store.jobs.fail(job.id, owner, message, retryAt, clock());
       log.warn(
@@ -65,46 +66,31 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
     }
   };
 
-  const loop = async (): Promise<void> => {
-    while (!stopping.signal.aborted) {
-      wakePending = false;
-      const job =
-        running.size < concurrency ? await store.jobs.claim(owner, clock(), leaseMs).catch(() => null) : null;
-      if (job) {
-        const p = run(job)
-          .catch((err: unknown) =>
-            log.error({ err, job: job.id }, 'job bookkeeping failed; its lease will lapse and it runs again'),
-          )
-          .finally(() => running.delete(p));
-        running.add(p);
-        continue;
-      }
-      if (wakePending) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        wakeUp = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wakeUp = null;
-    }
+  /** Claims one job and starts it; the next claim comes at once after one, after pollMs after none. */
+  const claimNext = async (): Promise<number> => {
+    if (running.size >= concurrency) return pollMs;
+    const job = await store.jobs.claim(owner, clock(), leaseMs);
+    if (!job) return pollMs;
+    const p = run(job)
+      .catch((err: unknown) =>
+        log.error({ err, job: job.id }, 'job bookkeeping failed; its lease will lapse and it runs again'),
+      )
+      .finally(() => running.delete(p));
+    running.add(p);
+    return 0;
   };
-  const looping = loop();
+  const loop = startWakeLoop({
+    pass: claimNext,
+    onError: (err) => log.warn({ err }, 'claiming a job failed'),
+    errorDelayMs: pollMs,
+  });
 
   return {
-    wake: () => {
-      wakePending = true;
-      wakeUp?.();
-    },
+    wake: () => loop.wake(),
     async stop() {
       stopping.abort();
-      wakeUp?.();
-      await looping;
+      await loop.stop();
       await Promise.allSettled(running);
     },
   };
 }
-
-/** 1 s, 2 s, 4 s … capped at a minute. */
-const backoffMs = (attempts: number): number => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));

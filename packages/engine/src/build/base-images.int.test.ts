@@ -67,6 +67,13 @@ test(
       );
       assert.match(labels?.[RECIPE_LABEL] ?? '', /^sha256:[0-9a-f]{64}$/);
     }
+    // Built or up to date, each image says so: a bootstrap that printed nothing must not pass.
+    for (const kind of ['debian', 'node', 'static']) {
+      assert.ok(
+        lines.some((l) => l.startsWith(`[${kind}] `)),
+        `no line about ${kind}: ${lines.join('\n')}`,
+      );
+    }
     assert.ok(
       lines.every((l) => /^\[(debian|node|static)\] /.test(l)),
       'every line names its image',

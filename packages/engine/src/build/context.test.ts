@@ -306,7 +306,7 @@ test('a file that changes size while it is packed fails the pack, not the proces
   const { stream, done } = packDirectory(src2, { ignoreFiles: [] });
   const failed = new Promise<unknown>((resolve) => stream.on('error', resolve));
   // Nobody reads yet: the packer stalls inside the file; then the file shrinks under it.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await stalledInsideFile(stream);
   await truncate(join(src2, 'shrinks.bin'), 0);
   stream.resume();
   await assert.rejects(done, (err) => err instanceof BerthError && /changed while/.test(err.message));
@@ -318,7 +318,20 @@ test('destroying the stream stops the packing', async () => {
   await mkdir(src3);
   await writeFile(join(src3, 'big.bin'), Buffer.alloc(8 * 1024 * 1024));
   const { stream, done } = packDirectory(src3, { ignoreFiles: [] });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await stalledInsideFile(stream);
   stream.destroy();
-  await assert.rejects(done);
+  // tar-stream ends the entry it was reading when its reader goes away.
+  await assert.rejects(done, { message: /premature close/ });
 });
+
+/**
+ * Until the packer has filled the stream's buffer, which it can only do from inside the 8 MiB
+ * file (the header alone is 512 bytes): nobody reads, so it waits there for room.
+ */
+async function stalledInsideFile(stream: Readable): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (stream.readableLength < stream.readableHighWaterMark) {
+    assert.ok(Date.now() < deadline, `the packer never filled the stream (${stream.readableLength} bytes)`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -53,7 +53,10 @@ test('one uid is matched alone; an empty or impossible range is refused', () => 
     containerSubnets: [],
   });
   assert.match(two.text, /\tmeta skuid \{ 995, 100000-165535 \} jump from_builds\n/);
-  assert.throws(() => planBuildFirewall({ tableName: 'b', uids: [], containerSubnets: [] }));
+  assert.throws(() => planBuildFirewall({ tableName: 'b', uids: [], containerSubnets: [] }), {
+    code: 'VALIDATION_FAILED',
+    message: /needs the uids of the build user/,
+  });
   for (const uids of [
     { first: 10, last: 9 },
     { first: -1, last: 5 },

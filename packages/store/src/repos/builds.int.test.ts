@@ -79,6 +79,7 @@ describe('BuildRepo', () => {
       });
       await assert.rejects(
         env.store.builds.create(build(app.id, 1, { id: `bld_${'b'.repeat(20)}` })),
+        { code: 'SQLITE_CONSTRAINT_UNIQUE', message: /builds\.app_id, builds\.number/ },
         'one build #1 per app',
       );
     } finally {

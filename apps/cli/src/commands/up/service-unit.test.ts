@@ -29,5 +29,5 @@ test('arguments are quoted and escaped as systemd reads them', () => {
   assert.equal(toSystemdArg('100%'), '100%%');
   assert.equal(toSystemdArg('$HOME'), '"$$HOME"');
   assert.equal(toSystemdArg('a"b\\c'), '"a\\"b\\\\c"');
-  assert.throws(() => toSystemdArg('a\nb'));
+  assert.throws(() => toSystemdArg('a\nb'), /may not contain a line break/);
 });

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { backoffDelayMs } from '@berth/core';
+import { writeFileAtomic } from '@berth/io';
 
 /** One process `berth up` keeps running. */
 export interface ChildSpec {
@@ -26,8 +28,8 @@ interface Running {
   lastLines: string[];
 }
 
-const MIN_BACKOFF_MS = 250;
-const MAX_BACKOFF_MS = 10_000;
+/** 0.25 s, 0.5 s, 1 s … 10 s between restarts of a child that keeps dying. */
+const RESTART_BACKOFF = { firstMs: 250, maxMs: 10_000 };
 /** A child that stayed up this long is healthy again: its next crash restarts it quickly. */
 const STABLE_AFTER_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -95,7 +97,12 @@ export class Supervisor {
     });
     r.child = child;
     r.startedAt = Date.now();
-    if (child.pid) void writeFile(join(this.runDir, `${spec.name}.pid`), `${child.pid}\n`);
+    // Whole or not there: whoever reads it to signal the child never sees a truncated pid.
+    if (child.pid) {
+      void writeFileAtomic(join(this.runDir, `${spec.name}.pid`), `${child.pid}\n`, { mode: 0o644 }).catch(
+        (err: unknown) => this.say(`could not write ${spec.name}.pid: ${String(err)}`),
+      );
+    }
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.onLine(r, line));
     }
@@ -115,8 +122,8 @@ export class Supervisor {
     if (r.child !== child || this.stopping) return;
     r.child = null;
     if (Date.now() - r.startedAt > STABLE_AFTER_MS) r.restarts = 0;
-    const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** r.restarts);
     r.restarts += 1;
+    const delay = backoffDelayMs(r.restarts, RESTART_BACKOFF);
     const how = signal ? `was killed (${signal})` : `exited with code ${code ?? '?'}`;
     this.say(`${r.spec.name} ${how}; restarting in ${(delay / 1000).toFixed(1)}s`);
     r.timer = setTimeout(() => {

@@ -1,16 +1,15 @@
 import {
   AppParams,
+  EnvChange,
   EnvList,
   EnvPatch,
   ScaleRequest,
-  Deployment,
   LogLine,
   LogsQuery,
   ReleaseList,
-  ResourceLimits,
+  ScaleChange,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { scopeApp, mayReadLogs } from '../../access/authorize.js';
 import { intentOf } from '../../audit/intent.js';
 import type { RouteContext } from '../context.js';
@@ -24,13 +23,6 @@ import {
 } from '../schemas.js';
 import { streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
-
-const EnvChange = z.object({ env: z.record(z.string(), z.string()), deployment: Deployment.nullable() });
-const ScaleChange = z.object({
-  replicas: z.number().int(),
-  limits: ResourceLimits,
-  deployment: Deployment.nullable(),
-});
 
 /** Env, scale, releases and logs: everything about an app's running configuration. */
 export const appConfigRoutes =

@@ -4,10 +4,10 @@ import {
   AuditList,
   AuditQuery,
   AuditVerification,
-  Deployment,
   KeyList,
   KeyParams,
   KeyRotated,
+  SecretChange,
   SecretList,
   SecretsPatch,
 } from '@berth/protocol';
@@ -23,7 +23,6 @@ import type { RouteContext } from '../context.js';
 import { IdempotencyHeaders, ndjsonResponse, problemResponses, streamLimitResponse } from '../schemas.js';
 import { streamAuditExport } from '../streams.js';
 
-const SecretChange = z.object({ secrets: SecretList.shape.secrets, deployment: Deployment.nullable() });
 const iso = (ms: number): string => new Date(ms).toISOString();
 const toSecretInfo = (s: SecretRow) => ({ key: s.key, file: s.filePath, updatedAt: iso(s.updatedAt) });
 

@@ -8,8 +8,9 @@
  * directories and regular files, nothing that could lead root elsewhere. Old tags are pruned
  * with the blobs only they used.
  */
-import { chown, lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@berth/io';
 import { BerthError } from '@berth/protocol';
 
 /** Tags kept in a team's layout: the newest few, so a re-export of a recent build is instant. */
@@ -51,11 +52,13 @@ export async function pruneLayout(dir: string, keep: number = KEEP_TAGS): Promis
     for (const layer of (manifest.layers ?? []) as Descriptor[]) used.add(layer.digest);
   }
   // Written by root, owned by the build user like the rest: its next export rewrites the index.
+  // The temp file is created exclusively under a random name, so nothing the build user placed
+  // in its directory beforehand (a symlink) can redirect root's write.
   const owner = await lstat(dir);
-  const temp = `${indexPath}.tmp`;
-  await writeFile(temp, JSON.stringify({ ...index, manifests: kept }), { mode: 0o644 });
-  await chown(temp, owner.uid, owner.gid);
-  await rename(temp, indexPath);
+  await writeFileAtomic(indexPath, JSON.stringify({ ...index, manifests: kept }), {
+    mode: 0o644,
+    owner: { uid: owner.uid, gid: owner.gid },
+  });
   const blobs = join(dir, 'blobs', 'sha256');
   for (const name of await readdir(blobs)) {
     if (!used.has(`sha256:${name}`)) await rm(join(blobs, name), { force: true });

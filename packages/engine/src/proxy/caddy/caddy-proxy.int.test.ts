@@ -75,8 +75,22 @@ function get(path: string, host: string, agent?: http.Agent, close = false): Pro
 
 const publish = (...ups: Upstream[]): Promise<void> => table.write({ sets: { [SET]: ups } });
 
-/** Waits past the proxy's SRV refresh so the next request sees the new table. */
-const settle = (): Promise<unknown> => sleep(caddy.settings.upstreamRefreshMs * 3);
+/** SRV lookups the upstream DNS service has answered, each reading the table file as it is then. */
+let srvLookups = 0;
+
+/**
+ * Until the proxy has looked the upstreams up since the last publish: a lookup reads the table as
+ * written, and the proxy uses its answer for every request after it. Caddy looks the set up when
+ * a request comes after its refresh interval, so keep asking until one did.
+ */
+async function settle(): Promise<void> {
+  const before = srvLookups;
+  const deadline = Date.now() + 10_000;
+  while (srvLookups === before) {
+    assert.ok(Date.now() < deadline, 'the proxy never looked its upstreams up again');
+    await get('/', HOST).catch(() => undefined);
+  }
+}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-caddy-'));
@@ -89,7 +103,10 @@ before(async () => {
   const reader = createUpstreamTableReader(tablePath);
   dns = await startUpstreamDns({
     socketPath: caddy.settings.dnsSocket,
-    lookup: (name, type) => answerUpstreamQuery(reader.current(), name, type),
+    lookup: (name, type) => {
+      if (type === 'SRV') srvLookups++;
+      return answerUpstreamQuery(reader.current(), name, type);
+    },
   });
   proxy = createCaddyProxy({ adminSocket: caddy.adminSocket, settings: caddy.settings });
   await proxy.ready();
@@ -172,7 +189,7 @@ for (const keepAlive of [true, false]) {
     const switcher = (async () => {
       const steps = [[replicas.a, replicas.b], [replicas.b], [replicas.a, replicas.b], [replicas.a]];
       while (!done) {
-        await sleep(60);
+        await sleep(60); // pacing, not waiting for anything: the switches spread over the load
         await publish(...(steps[switches % steps.length] ?? []));
         switches++;
       }

@@ -4,11 +4,10 @@
  * file atomically, so a reader sees the old table or the new one, never half of either.
  */
 
-import { randomBytes } from 'node:crypto';
 import { statSync, readFileSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { BerthError } from '@berth/protocol';
+import { writeFileAtomic } from '@berth/io';
 import type { Upstream, UpstreamTable } from '@berth/core';
 import type { UpstreamTableStore } from '../types.js';
 
@@ -47,31 +46,6 @@ function toStoreError(path: string, e: unknown): BerthError {
   });
 }
 
-async function writeAtomically(path: string, data: string): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  // The rename itself is durable only once the directory entry is on disk.
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-}
-
 export function createUpstreamTableFile(path: string): UpstreamTableStore {
   return {
     async read() {
@@ -89,7 +63,7 @@ export function createUpstreamTableFile(path: string): UpstreamTableStore {
       }
     },
     async write(table) {
-      await writeAtomically(path, `${JSON.stringify({ sets: table.sets }, null, 2)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify({ sets: table.sets }, null, 2)}\n`);
     },
   };
 }

@@ -1,0 +1,276 @@
+/**
+ * The agent as a whole, against real parts: Podman, Caddy and the upstream DNS service, and a
+ * real WebSocket server on berthd's side of the link. A push of desired state is planned and
+ * applied into serving replicas; a new release rolls; a release that never gets healthy fails
+ * with its logs while the old one serves; an older push is ignored; RPCs answer.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { answerUpstreamQuery, LABELS } from '@berth/core';
+import {
+  createDockerApiEngine,
+  createUpstreamTableReader,
+  startUpstreamDns,
+  type ContainerEngine,
+  type UpstreamDnsServer,
+} from '@berth/engine';
+import type { AppReport, DesiredApp, DesiredState } from '@berth/protocol';
+import { pino } from 'pino';
+import { testBuilderDir } from '../../../test/support/builder.js';
+import { startTestCaddy, type TestCaddy } from '../../../test/support/caddy.js';
+import { ensureExampleImages, HELLO_PORT, HELLO_V1, HELLO_V2 } from '../../../test/support/images.js';
+import { removeContainersByLabel, startTestPodman, type TestPodman } from '../../../test/support/podman.js';
+import { startAgent, type RunningAgent } from './agent.js';
+import { parseAgentConfig } from './config.js';
+import { startBerthdSide, type BerthdSide } from './test-support/berthd-side.js';
+
+const base32 = (): string =>
+  [...randomBytes(20)].map((b) => 'abcdefghijklmnopqrstuvwxyz234567'[b % 32]).join('');
+const APP_ID = `app_${base32()}`;
+const TEAM_ID = `tea_${base32()}`;
+const HOST = `web-${process.pid}.test`;
+
+let dir: string;
+let podman: TestPodman;
+let caddy: TestCaddy;
+let dns: UpstreamDnsServer;
+let engine: ContainerEngine;
+let side: BerthdSide;
+let agent: RunningAgent;
+let httpPort: number;
+const images: Record<string, string> = {};
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-agent-'));
+  httpPort = await freePort();
+  [podman, caddy] = await Promise.all([
+    startTestPodman(join(dir, 'podman')),
+    startTestCaddy(join(dir, 'caddy'), { httpPort, upstreamRefreshMs: 100 }),
+    ensureExampleImages(),
+  ]);
+  engine = createDockerApiEngine({ socketPath: podman.socketPath, timeoutMs: 10_000 });
+  for (const ref of [HELLO_V1, HELLO_V2]) images[ref] = (await engine.resolveImage(ref)).imageId;
+  const reader = createUpstreamTableReader(join(dir, 'agent', 'upstreams.json'));
+  dns = await startUpstreamDns({
+    socketPath: caddy.settings.dnsSocket,
+    lookup: (name, type) => answerUpstreamQuery(reader.current(), name, type),
+  });
+  side = await startBerthdSide();
+  const welcomed = side.welcomed();
+  const config = parseAgentConfig({
+    BERTH_AGENT_DATA_DIR: join(dir, 'agent'),
+    BERTH_AGENT_SERVER_URL: side.url,
+    BERTH_AGENT_ENGINE_SOCKET: podman.socketPath,
+    BERTH_AGENT_CADDY_ADMIN: caddy.adminSocket,
+    BERTH_AGENT_DNS_SOCKET: caddy.settings.dnsSocket,
+    BERTH_AGENT_HTTP_LISTEN: caddy.settings.httpListen,
+    BERTH_AGENT_UPSTREAM_REFRESH_MS: '100',
+    BERTH_AGENT_BUILDER_DIR: testBuilderDir(process.env),
+    PATH: process.env.PATH,
+  });
+  agent = await startAgent(config, pino({ level: 'silent' }));
+  await welcomed;
+});
+
+after(async () => {
+  await agent?.stop();
+  await side?.close();
+  if (podman && agent) {
+    await removeContainersByLabel(podman.socketPath, `${LABELS.agent}=${agent.id}`);
+    for (const net of await engine.listNetworks({ [LABELS.agent]: agent.id }).catch(() => []))
+      await engine.removeNetwork(net.name).catch(() => undefined);
+    for (const table of [`berth_apps_${agent.id}`, `berth_build_${agent.id}`])
+      await promisify(execFile)('nft', ['delete', 'table', 'inet', table]).catch(() => undefined);
+  }
+  await dns?.close();
+  await caddy?.stop();
+  await podman?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function desiredApp(
+  revision: string,
+  version: number,
+  image: string,
+  health: Partial<DesiredApp['release']['health']> = {},
+): DesiredApp {
+  return {
+    appId: APP_ID,
+    appName: 'web',
+    teamId: TEAM_ID,
+    revision,
+    deploymentId: `dep_${base32()}`,
+    release: {
+      id: `rel_${base32()}`,
+      version,
+      image,
+      imageId: images[image]!,
+      env: {},
+      port: HELLO_PORT,
+      command: null,
+      health: {
+        type: 'http',
+        path: '/',
+        intervalMs: 200,
+        timeoutMs: 30_000,
+        probeTimeoutMs: 1000,
+        ...health,
+      },
+      secrets: {},
+      secretFiles: {},
+      limits: { cpu: 0.5, memoryMiB: 128, pids: 256 },
+    },
+    replicas: 2,
+    hostnames: [HOST],
+    drainTimeoutMs: 2000,
+    stopTimeoutMs: 2000,
+  };
+}
+
+const state = (version: number, ...apps: DesiredApp[]): DesiredState => ({ version, apps });
+
+/** The agent's latest report of the app's rollout of `revision`, once it is not rolling any more. */
+async function outcomeOf(revision: string, timeoutMs = 90_000): Promise<AppReport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = side
+      .reports()
+      .flatMap((r) => r.apps)
+      .findLast((a) => a.revision === revision && a.phase !== 'rolling');
+    if (report) return report;
+    assert.ok(
+      Date.now() < deadline,
+      `revision ${revision} never ended: ${JSON.stringify(side.reports().at(-1))}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function get(path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: httpPort, path, headers: { host: HOST } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function running(): Promise<string[]> {
+  const cs = await engine.list({ [LABELS.agent]: agent.id });
+  return cs
+    .filter((c) => c.status === 'running')
+    .map((c) => c.name)
+    .sort();
+}
+
+test('a pushed app is started, health-checked, routed through the proxy and reported converged', async () => {
+  side.push(state(1, desiredApp('r1', 1, HELLO_V1)));
+  const outcome = await outcomeOf('r1');
+  assert.equal(outcome.phase, 'converged', JSON.stringify(outcome));
+  assert.deepEqual(
+    outcome.replicas.map((r) => r.state),
+    ['serving', 'serving'],
+  );
+  assert.match((await get()).body, /hello v1/);
+  assert.equal((await running()).length, 2);
+  const events = side.received.flatMap((m) => (m.type === 'event' ? [m.event.message] : []));
+  assert.ok(
+    events.some((e) => /^Started berth-web-v1-.* waiting for its health check$/.test(e)),
+    events.join('\n'),
+  );
+  assert.ok(
+    events.some((e) => /is healthy and now serves traffic$/.test(e)),
+    events.join('\n'),
+  );
+  // What the agent keeps across restarts: the state it was given.
+  const memory = JSON.parse(await readFile(join(dir, 'agent', 'state.json'), 'utf8')) as {
+    desired: DesiredState;
+    outcomes: Record<string, string>;
+  };
+  assert.equal(memory.desired.version, 1);
+  assert.equal(memory.outcomes.r1, 'converged');
+});
+
+test('a new release rolls: new replicas serve, the old ones leave; an older push is ignored', async () => {
+  side.push(state(2, desiredApp('r2', 2, HELLO_V2)));
+  const outcome = await outcomeOf('r2');
+  assert.equal(outcome.phase, 'converged', JSON.stringify(outcome));
+  assert.match((await get()).body, /hello v2/);
+  const names = await running();
+  assert.equal(names.length, 2);
+  assert.ok(
+    names.every((n) => n.startsWith('berth-web-v2-')),
+    names.join(', '),
+  );
+
+  side.push(state(1, desiredApp('r1', 1, HELLO_V1)));
+  // Messages are handled in order: once this answers, the old push was seen (and ignored).
+  const resolved = await side.call({ method: 'image.resolve', params: { ref: HELLO_V2 } });
+  assert.deepEqual(resolved, {
+    type: 'rpc.result',
+    id: resolved.type === 'rpc.result' ? resolved.id : -1,
+    result: { imageId: images[HELLO_V2], pulled: false, builtFor: null },
+  });
+  const memory = JSON.parse(await readFile(join(dir, 'agent', 'state.json'), 'utf8')) as {
+    desired: DesiredState;
+  };
+  assert.equal(memory.desired.version, 2);
+  assert.match((await get()).body, /hello v2/);
+});
+
+test('a release that never gets healthy fails with the reason and its logs; the old one keeps serving', async () => {
+  side.push(state(3, desiredApp('r3', 3, HELLO_V1, { path: '/no-such-page', timeoutMs: 3000 })));
+  const outcome = await outcomeOf('r3');
+  assert.equal(outcome.phase, 'failed', JSON.stringify(outcome));
+  assert.equal(outcome.failure?.code, 'DEPLOY_HEALTHCHECK_FAILED', JSON.stringify(outcome.failure));
+  assert.ok(
+    outcome.failure?.logs.some((l) => /response:404/.test(l)),
+    JSON.stringify(outcome.failure?.logs),
+  );
+  assert.match((await get()).body, /hello v2/);
+});
+
+test("RPCs: an unknown image is an error with a code; logs stream the replicas' lines, then end", async () => {
+  const missing = await side.call({
+    method: 'image.resolve',
+    params: { ref: 'localhost/berth-no-such-image:1' },
+  });
+  assert.equal(missing.type, 'rpc.error', JSON.stringify(missing));
+  assert.equal(
+    missing.type === 'rpc.error' && missing.error.code,
+    'DEPLOY_IMAGE_NOT_FOUND',
+    JSON.stringify(missing),
+  );
+
+  const before = side.received.length;
+  const end = await side.call({ method: 'logs', params: { appId: APP_ID, tail: 5, follow: false } });
+  assert.equal(end.type, 'rpc.end');
+  const lines = side.received
+    .slice(before)
+    .flatMap((m) => (m.type === 'rpc.chunk' && m.id === end.id ? m.lines : []));
+  assert.ok(lines.length > 0, 'no log lines');
+  assert.ok(
+    lines.every((l) => l.replica.startsWith('berth-web-')),
+    JSON.stringify(lines),
+  );
+});

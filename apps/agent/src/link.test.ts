@@ -1,0 +1,193 @@
+/**
+ * The agent's link against a real WebSocket server playing berthd's side of the protocol: the
+ * signed handshake, messages dispatched to the agent, malformed ones ignored, reconnects with a
+ * fresh desired state each time, and a stop that stays stopped.
+ */
+import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  AGENT_PROTOCOL_VERSION,
+  agentHelloPayload,
+  type DesiredState,
+  type RpcRequest,
+} from '@berth/protocol';
+import { pino } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { loadOrCreateIdentity, type AgentIdentity } from './identity.js';
+import { Link } from './link.js';
+
+const SERVER_ID = 'srv_aaaaaaaaaaaaaaaaaaaa';
+const desired = (version: number): DesiredState => ({ version, apps: [] });
+
+let dir: string;
+let identity: AgentIdentity;
+let wss: WebSocketServer;
+let url: string;
+/** Each connection the agent made, with what it sent. */
+const connections: { socket: WebSocket; received: Record<string, unknown>[] }[] = [];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-link-'));
+  identity = await loadOrCreateIdentity(dir);
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/api/v1/agent/connect`;
+  wss.on('connection', (socket) => {
+    const conn = { socket, received: [] as Record<string, unknown>[] };
+    connections.push(conn);
+    socket.on('message', (data: Buffer) =>
+      conn.received.push(JSON.parse(data.toString('utf8')) as Record<string, unknown>),
+    );
+  });
+});
+after(async () => {
+  for (const c of wss.clients) c.terminate();
+  await new Promise((resolve) => wss.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function recorder() {
+  const seen = {
+    connected: 0,
+    desired: [] as { version: number; fresh: boolean }[],
+    rpc: [] as { id: number; request: RpcRequest }[],
+    cancelled: [] as number[],
+  };
+  const handlers = {
+    onConnected: () => void seen.connected++,
+    onDesired: (state: DesiredState, fresh: boolean) =>
+      void seen.desired.push({ version: state.version, fresh }),
+    onRpc: (id: number, request: RpcRequest) => void seen.rpc.push({ id, request }),
+    onRpcCancel: (id: number) => void seen.cancelled.push(id),
+  };
+  return { seen, handlers };
+}
+
+/** berthd's side of the handshake on the newest connection: challenge, check the hello, welcome. */
+async function handshake(index: number, nonce: string): Promise<Record<string, unknown>> {
+  await until(`connection ${index}`, () => connections.length > index);
+  const conn = connections[index]!;
+  conn.socket.send(JSON.stringify({ type: 'challenge', nonce, protocol: AGENT_PROTOCOL_VERSION }));
+  await until('the hello', () => conn.received.some((m) => m.type === 'hello'));
+  const hello = conn.received.find((m) => m.type === 'hello')!;
+  conn.socket.send(JSON.stringify({ type: 'welcome', serverId: SERVER_ID, serverName: 'test' }));
+  return hello;
+}
+
+test('the link signs the nonce with its key, then dispatches what berthd sends; it reconnects fresh and stops for good', async () => {
+  const { seen, handlers } = recorder();
+  const link = new Link(url, identity, 'edge-1', '9.9.9', handlers, pino({ level: 'silent' }));
+  link.start();
+  try {
+    const hello = await handshake(0, 'nonce-one');
+    assert.deepEqual(
+      { ...hello, signature: typeof hello.signature },
+      {
+        type: 'hello',
+        name: 'edge-1',
+        publicKey: identity.publicKey,
+        signature: 'string',
+        sealingKey: identity.sealingKey,
+        agentVersion: '9.9.9',
+        protocol: AGENT_PROTOCOL_VERSION,
+      },
+    );
+    const key = createPublicKey({
+      key: Buffer.from(identity.publicKey, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
+    const signature = Buffer.from(String(hello.signature), 'base64');
+    assert.ok(verify(null, Buffer.from(agentHelloPayload('nonce-one')), key, signature), 'signs the nonce');
+    assert.equal(verify(null, Buffer.from(agentHelloPayload('nonce-two')), key, signature), false);
+    await until('welcome', () => link.connected);
+    assert.equal(seen.connected, 1);
+
+    const server = connections[0]!.socket;
+    server.send('not json');
+    server.send(JSON.stringify({ type: 'desired', state: { version: 'x' } }));
+    server.send(JSON.stringify({ type: 'desired', state: desired(3) }));
+    server.send(JSON.stringify({ type: 'desired', state: desired(4) }));
+    server.send(
+      JSON.stringify({
+        type: 'rpc',
+        id: 7,
+        request: { method: 'image.resolve', params: { ref: 'localhost/hello:1' } },
+      }),
+    );
+    server.send(JSON.stringify({ type: 'rpc.cancel', id: 7 }));
+    await until('the cancel', () => seen.cancelled.length === 1);
+    assert.deepEqual(
+      seen.desired,
+      [
+        { version: 3, fresh: true },
+        { version: 4, fresh: false },
+      ],
+      'malformed messages are skipped; only the first push of a connection is fresh',
+    );
+    assert.deepEqual(seen.rpc, [
+      { id: 7, request: { method: 'image.resolve', params: { ref: 'localhost/hello:1' } } },
+    ]);
+    assert.deepEqual(seen.cancelled, [7]);
+
+    let written = false;
+    assert.equal(
+      link.send({ type: 'rpc.end', id: 7 }, () => (written = true)),
+      true,
+    );
+    await until(
+      'the message on the wire',
+      () => written && connections[0]!.received.some((m) => m.type === 'rpc.end'),
+    );
+
+    // berthd goes away: the link comes back by itself, and the next push is fresh again.
+    server.close(1012, 'restarting');
+    await until('the link to notice', () => !link.connected);
+    assert.equal(link.send({ type: 'rpc.end', id: 8 }), false, 'nothing is sent while down');
+    await handshake(1, 'nonce-three');
+    await until('welcome again', () => link.connected);
+    connections[1]!.socket.send(JSON.stringify({ type: 'desired', state: desired(2) }));
+    await until('the push', () => seen.desired.length === 3);
+    assert.deepEqual(seen.desired[2], { version: 2, fresh: true });
+    assert.equal(seen.connected, 2);
+  } finally {
+    link.stop();
+  }
+  await until('the close', () => connections[1]!.socket.readyState === connections[1]!.socket.CLOSED);
+  const count = connections.length;
+  // Longer than the first reconnect delays: a stopped link must not dial again.
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  assert.equal(connections.length, count, 'a stopped link does not reconnect');
+  assert.equal(link.connected, false);
+});
+
+test('without a welcome the link is not connected and sends nothing', async () => {
+  const { seen, handlers } = recorder();
+  const link = new Link(url, identity, 'edge-2', '9.9.9', handlers, pino({ level: 'silent' }));
+  const before = connections.length;
+  link.start();
+  try {
+    await until('a connection', () => connections.length > before);
+    const conn = connections[before]!;
+    conn.socket.send(JSON.stringify({ type: 'desired', state: desired(1) }));
+    await until('the push to arrive', () => seen.desired.length === 1);
+    assert.equal(link.connected, false);
+    assert.equal(link.send({ type: 'rpc.end', id: 1 }), false);
+    assert.equal(seen.connected, 0);
+  } finally {
+    link.stop();
+  }
+});

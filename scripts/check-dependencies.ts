@@ -1,0 +1,58 @@
+/**
+ * `npm run lint` (and `npm test`'s lint step): checks every workspace's package.json against what
+ * its code imports and against the dependency direction (scripts/dependency-rules.ts).
+ * Exits 1 with one line per problem.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { checkRootFiles, checkWorkspace, type Manifest, type SourceFile } from './dependency-rules.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+function sourceFiles(dir: string, base: string): SourceFile[] {
+  const out: SourceFile[] = [];
+  const walk = (at: string): void => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
+      } else if (/\.(ts|mts|cts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+        out.push({ path: relative(base, path), text: readFileSync(path, 'utf8') });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function references(workspaceDir: string): string[] {
+  const file = join(root, workspaceDir, 'tsconfig.json');
+  const { config, error } = ts.readConfigFile(file, (p) => readFileSync(p, 'utf8'));
+  if (error) throw new Error(`${file}: ${ts.flattenDiagnosticMessageText(error.messageText, '\n')}`);
+  const refs = (config as { references?: Array<{ path: string }> }).references ?? [];
+  return refs.map((r) => relative(root, resolve(root, workspaceDir, r.path)));
+}
+
+const rootManifest = readJson<{ workspaces: string[]; devDependencies?: Record<string, string> }>(
+  join(root, 'package.json'),
+);
+const rootDev = rootManifest.devDependencies ?? {};
+const problems: string[] = [];
+const names = new Set<string>();
+for (const dir of rootManifest.workspaces) {
+  const manifest = readJson<Manifest>(join(root, dir, 'package.json'));
+  names.add(manifest.name);
+  const files = sourceFiles(join(root, dir, 'src'), join(root, dir));
+  problems.push(...checkWorkspace({ dir, manifest, files, references: references(dir) }, rootDev));
+}
+const outside = ['test', 'bench', 'scripts'].flatMap((d) => sourceFiles(join(root, d), root));
+problems.push(...checkRootFiles(outside, names, rootDev));
+
+for (const p of problems) console.error(p);
+if (problems.length > 0) {
+  console.error(`\n${problems.length} dependency problem(s): see the dependency rules in CONTRIBUTING.md`);
+  process.exitCode = 1;
+}
