@@ -83,7 +83,7 @@ export async function runExec(
   }
   signal.throwIfAborted();
   const session = await deps.engine.exec(replica.id, { cmd: params.cmd, tty: params.tty, size: params.size });
-  const close = (): void => session.close();
+  const close = (): void => void session.close().catch(() => undefined);
   signal.addEventListener('abort', close, { once: true });
   try {
     await send({ kind: 'started', replica: replica.name });
@@ -95,6 +95,6 @@ export async function runExec(
     return { replica: replica.name, exitCode: await session.exitCode() };
   } finally {
     signal.removeEventListener('abort', close);
-    session.close();
+    await session.close().catch(() => undefined);
   }
 }

@@ -14,6 +14,13 @@ import { Command, Id } from './names.js';
 /** Without a command: an interactive shell. */
 export const DEFAULT_EXEC_COMMAND = ['/bin/sh'] as const;
 
+/** One argument of the command: what the agent's Command takes, checked before the upgrade. */
+const ExecArg = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters' });
+
 const Flag = z.enum(['true', 'false', '1', '0']);
 const TerminalSize = z.coerce.number().int().min(1).max(1000);
 
@@ -22,7 +29,7 @@ export const ExecQuery = z
     /** The replica's slot (1, 2, …); default the lowest one running. */
     replica: z.coerce.number().int().min(1).max(64).optional(),
     /** argv, one `cmd=` per argument, in order. */
-    cmd: z.union([z.string(), z.array(z.string())]).optional(),
+    cmd: z.union([ExecArg, z.array(ExecArg).min(1).max(64)]).optional(),
     tty: Flag.optional(),
     cols: TerminalSize.optional(),
     rows: TerminalSize.optional(),

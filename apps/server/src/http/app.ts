@@ -32,6 +32,7 @@ import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { buildRoutes } from './routes/builds.js';
 import { imageRoutes } from './routes/images.js';
+import { execRoutes } from './routes/exec.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { API_PREFIX } from './paths.js';
 
@@ -131,6 +132,7 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
       await api.register(buildRoutes(ctx));
       await api.register(webhookRoutes(ctx));
       await api.register(imageRoutes(ctx));
+      await api.register(execRoutes(ctx));
       api.get(
         '/agent/connect',
         { websocket: true, config: { access: { kind: 'public' } }, schema: { hide: true } },

@@ -6,7 +6,7 @@ import type { Principal } from '../access/policy.js';
 import type { SlotRefusal, StreamSlots } from './stream-slots.js';
 
 /** The long-lived responses of the API; each holds one of its principal's stream slots while open. */
-export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export';
+export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export' | 'exec';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,6 +47,8 @@ export function registerStreamGuard(app: FastifyInstance, deps: StreamGuardDeps)
     const slot = deps.slots.tryAcquire(key);
     if (!slot.granted) {
       audit.refused(key, request, kind, slot);
+      // Its row is the guard's (counted per minute), not one more per attempt from the audit hook.
+      request.audited = true;
       void reply.header('retry-after', String(STREAM_RETRY_AFTER_S));
       throw refusal(slot);
     }
@@ -62,7 +64,7 @@ function refusal(r: SlotRefusal): BerthError {
   if (r.scope === 'principal') {
     return new BerthError(
       'RATE_LIMITED',
-      `You have ${r.open} streams open (log follows, build logs, deployment events); the limit is ${r.limit} per user or token`,
+      `You have ${r.open} streams open (log follows, build logs, deployment events, exec sessions); the limit is ${r.limit} per user or token`,
       {
         hint: `End one (e.g. a \`berth logs --follow\`) and retry in ${STREAM_RETRY_AFTER_S} s; the installation's operator can raise BERTHD_MAX_STREAMS_PER_PRINCIPAL`,
       },

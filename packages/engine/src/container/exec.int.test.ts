@@ -126,3 +126,43 @@ test('a command that does not exist fails with the engine’s reason', async () 
     (err: unknown) => err instanceof Error && /no such file|not found|exit 12[67]/i.test(err.message),
   );
 });
+
+async function processes(): Promise<string> {
+  const s = await engine.exec(containerId, { cmd: ['ps', '-o', 'pid,stat,args'], tty: false, size: null });
+  s.closeInput();
+  return (await drain(s)).stdout;
+}
+
+/** Polls until the check holds (or fails after 10 s), so the test waits on a condition, not a clock. */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Live (not zombie) processes running `sleep <seconds>`. */
+const sleeping = (ps: string, seconds: number): number =>
+  ps.split('\n').filter((l) => l.includes(`sleep ${seconds}`) && !/\sZ/.test(l)).length;
+
+for (const tty of [false, true]) {
+  test(`closing a session (tty: ${tty}) kills what it runs, children and background jobs too`, async () => {
+    const session = await engine.exec(containerId, {
+      cmd: ['sh', '-c', 'sleep 901 & sleep 902'],
+      tty,
+      size: null,
+    });
+    await until(async () => {
+      const ps = await processes();
+      return sleeping(ps, 901) === 1 && sleeping(ps, 902) === 1;
+    }, 'both sleeps run');
+    await session.close();
+    await until(async () => {
+      const ps = await processes();
+      return sleeping(ps, 901) === 0 && sleeping(ps, 902) === 0;
+    }, 'no sleep is left');
+    const ps = await processes();
+    assert.match(ps, /httpd/, 'the app’s own process is untouched');
+  });
+}

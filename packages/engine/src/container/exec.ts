@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { BerthError } from '@berth/protocol';
 import { engineMessage, type EngineHttpClient } from './engine-http.js';
 import { asRecord, asString } from './engine-json.js';
+import { reapExecProcess } from './exec-reap.js';
 import type { ExecOutput, ExecSession, ExecSpec } from './types.js';
 
 const HEADER_BYTES = 8;
@@ -65,7 +66,14 @@ export async function startExec(
       const code = asRecord(res.body).ExitCode;
       return res.status === 200 && typeof code === 'number' ? code : null;
     },
-    close: () => socket.destroy(),
+    async close() {
+      socket.destroy();
+      // The connection's end does not end the command (see exec-reap.ts): kill what still runs.
+      const res = await api.request({ method: 'GET', path: `/exec/${encodeURIComponent(id)}/json` });
+      const info = asRecord(res.body);
+      if (res.status === 200 && info.Running === true && typeof info.Pid === 'number' && info.Pid > 0)
+        await reapExecProcess(info.Pid);
+    },
   };
 }
 

@@ -110,8 +110,8 @@ export interface ExecSession {
   resize(cols: number, rows: number): Promise<void>;
   /** Once the output has ended: the command's exit code, or null when the engine cannot say. */
   exitCode(): Promise<number | null>;
-  /** Ends the session (the command sees its stdin and terminal close). */
-  close(): void;
+  /** Ends the session: the command sees its stdin and terminal close, and what still runs is killed. */
+  close(): Promise<void>;
 }
 
 export interface ContainerEngine {
