@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   CSRF_FAILED: { status: 403, retryable: false },
   FORBIDDEN: { status: 403, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
+  /** A WebSocket route (`berth exec`) asked without the upgrade. */
+  UPGRADE_REQUIRED: { status: 426, retryable: false },
   TOKEN_INVALID: { status: 400, retryable: false },
   // Resources
   APP_NOT_FOUND: { status: 404, retryable: false },

@@ -12,28 +12,39 @@ import { intentOf } from './intent.js';
  */
 export function registerAuditHook(app: FastifyInstance, deps: { store: Store; clock: () => number }): void {
   app.decorateRequest('audited', false);
-  app.addHook('onResponse', async (request, reply) => {
-    const action = request.is404 ? null : auditedAction(request);
-    if (!action || request.audited) return;
-    const status = reply.statusCode;
-    const outcome =
-      status < 400
-        ? 'ok'
-        : status === 401 || status === 403 || status === 429 || request.denied
-          ? 'denied'
-          : 'failed';
-    const stream = request.routeOptions.config.stream;
-    const intent = {
-      ...intentOf(request, targetOf(request), stream ? { stream, status } : { status }),
-      action,
-    };
-    try {
-      await deps.store.transaction((tx) => tx.audit.append({ ...intent, at: deps.clock(), outcome }));
-      request.audited = true;
-    } catch (err) {
-      request.log.error({ err }, 'could not append an audit row');
-    }
+  app.addHook('onResponse', async (request, reply) => record(request, reply.statusCode, deps));
+  // A refused WebSocket upgrade (`berth exec`) is answered on the raw socket, which never
+  // reports the response finished: its row is written as the answer goes out.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.ws) await record(request, reply.statusCode, deps);
+    return payload;
   });
+}
+
+async function record(
+  request: FastifyRequest,
+  status: number,
+  deps: { store: Store; clock: () => number },
+): Promise<void> {
+  const action = request.is404 ? null : auditedAction(request);
+  if (!action || request.audited) return;
+  const outcome =
+    status < 400
+      ? 'ok'
+      : status === 401 || status === 403 || status === 429 || request.denied
+        ? 'denied'
+        : 'failed';
+  const stream = request.routeOptions.config.stream;
+  const intent = {
+    ...intentOf(request, targetOf(request), stream ? { stream, status } : { status }),
+    action,
+  };
+  try {
+    await deps.store.transaction((tx) => tx.audit.append({ ...intent, at: deps.clock(), outcome }));
+    request.audited = true;
+  } catch (err) {
+    request.log.error({ err }, 'could not append an audit row');
+  }
 }
 
 /** The route's action; for a stream the access check refused, `stream.open`. */

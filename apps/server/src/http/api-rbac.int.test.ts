@@ -81,6 +81,7 @@ async function runCell(op: Operation, actor: Actor, target: Target, cell: Cell):
   assertNoMarkers(op, actor, req, res);
   if (isAllowed(cell)) {
     if (op.operationId === 'streamLogs') expectProblem(res, 503, 'AGENT_UNAVAILABLE');
+    else if (op.operationId === 'execApp') expectProblem(res, 426, 'UPGRADE_REQUIRED');
     else assert.ok(res.status >= 200 && res.status < 300, `expected 2xx, got ${res.status}: ${res.text}`);
     if (op.method !== 'GET') {
       assert.ok(
@@ -126,6 +127,8 @@ const lastSeq = async (): Promise<number> => (await w.api.store.audit.last())?.s
 
 /** The long-lived reads: opening one is an attempt, audited when refused (`stream.open`). */
 const STREAMS = new Set(['streamLogs', 'streamBuildLog', 'streamDeploymentEvents', 'exportAudit']);
+/** Reads audited under their own action: opening an exec session (even refused) is one. */
+const AUDITED_READS: Record<string, string> = { execApp: 'app.exec' };
 
 /**
  * A refused change, or a refused stream, leaves exactly one row, `denied`, naming its actor,
@@ -139,7 +142,8 @@ function assertDeniedRow(
   teamId: string | null,
 ): void {
   const stream = STREAMS.has(op.operationId);
-  if (op.method === 'GET' && !stream) {
+  const action = AUDITED_READS[op.operationId];
+  if (op.method === 'GET' && !stream && !action) {
     assert.deepEqual(rows, [], 'a refused read is not audited');
     return;
   }
@@ -150,6 +154,7 @@ function assertDeniedRow(
     ['denied', actor.kind, actor.id, res.headers['x-request-id'], teamId],
   );
   if (stream) assert.equal(row?.action, 'stream.open');
+  if (action) assert.equal(row?.action, action);
 }
 
 /** Nothing of team B, except what the request itself named; an installation owner manages B too. */

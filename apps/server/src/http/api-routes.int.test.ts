@@ -168,6 +168,13 @@ const APP_CASES: Record<string, RouteCase> = {
       );
     },
   },
+  // A plain GET of the exec WebSocket says to upgrade (the session itself: api-exec).
+  execApp: {
+    arrange: named,
+    query: 'cmd=hostname',
+    status: 426,
+    check: (res) => void expectProblem(res, 426, 'UPGRADE_REQUIRED'),
+  },
   // No agent runs here: a log stream must say so, not answer an empty 200.
   streamLogs: {
     arrange: named,

@@ -50,7 +50,10 @@ export async function relayExec(
   const say = (m: ExecServerMessage): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
   };
-  socket.once('close', () => gone.abort());
+  socket.once('close', () => {
+    request.releaseStreamSlot?.();
+    gone.abort();
+  });
 
   let started = false;
   const onEvent = (event: ExecEvent): void => {
@@ -92,6 +95,9 @@ export async function relayExec(
     if (!started) await audit(ctx, request, params, { error: e.code }, 'failed');
     say({ type: 'error', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
     if (socket.readyState === socket.OPEN) socket.close(1000, 'failed');
+  } finally {
+    // The session is over once it has said so, before the socket's closing handshake ends.
+    request.releaseStreamSlot?.();
   }
 }
 

@@ -13,6 +13,13 @@ declare module 'fastify' {
     /** Marks a long-lived response: it needs a stream slot, held until the response closes. */
     stream?: StreamKind;
   }
+  interface FastifyRequest {
+    /**
+     * Gives the request's stream slot back (safe to call twice). A WebSocket session (exec)
+     * calls it when its socket closes: its hijacked response never reports closing.
+     */
+    releaseStreamSlot: (() => void) | null;
+  }
 }
 
 /** What a refused client is told to wait: a slot frees when any of its streams ends. */
@@ -39,6 +46,7 @@ export interface StreamGuardDeps {
 export function registerStreamGuard(app: FastifyInstance, deps: StreamGuardDeps): void {
   const audit = new RefusalAudit(deps);
   app.addHook('onClose', async () => audit.flushAll());
+  app.decorateRequest('releaseStreamSlot', null);
   app.addHook('preHandler', async (request, reply) => {
     const kind = request.is404 ? undefined : request.routeOptions.config.stream;
     const principal = request.principal;
@@ -53,6 +61,7 @@ export function registerStreamGuard(app: FastifyInstance, deps: StreamGuardDeps)
       throw refusal(slot);
     }
     reply.raw.once('close', slot.release);
+    request.releaseStreamSlot = slot.release;
     const socket = request.raw.socket as { setKeepAlive?: (on: boolean, ms: number) => void } | null;
     socket?.setKeepAlive?.(true, KEEPALIVE_IDLE_MS);
   });

@@ -110,6 +110,7 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listDeployments: {},
   rollbackApp: { body: {} },
   restartApp: { body: {} },
+  execApp: { query: 'cmd=true' },
   getDeployment: {},
   streamDeploymentEvents: { query: 'follow=false' },
   getEnv: {},

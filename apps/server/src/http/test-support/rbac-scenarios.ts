@@ -188,6 +188,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   deployApp: appCall({ body: {} }),
   rollbackApp: appCall({ body: {} }),
   restartApp: appCall({ body: {} }),
+  execApp: appCall({ query: 'cmd=hostname' }),
   getDeployment: deploymentCall(),
   streamDeploymentEvents: deploymentCall('follow=false'),
   getEnv: appCall(),
