@@ -30,11 +30,12 @@ export const execRoutes =
           ...streamLimitResponse,
         },
       },
-      handler: async () => {
-        throw new BerthError('UPGRADE_REQUIRED', 'berth exec runs over a WebSocket: upgrade this request', {
-          hint: 'Use `berth exec APP -- CMD`',
-        });
-      },
+      handler: () =>
+        Promise.reject(
+          new BerthError('UPGRADE_REQUIRED', 'berth exec runs over a WebSocket: upgrade this request', {
+            hint: 'Use `berth exec APP -- CMD`',
+          }),
+        ),
       wsHandler: (socket, request) => relayExec(ctx, request, socket, request.query),
     });
     done();
