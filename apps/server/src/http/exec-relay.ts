@@ -93,13 +93,18 @@ export async function relayExec(
       err instanceof BerthError ? err : new BerthError('INTERNAL', 'The exec session failed inside berthd');
     if (!(err instanceof BerthError)) request.log.error({ err }, 'exec session failed');
     if (!started) await audit(ctx, request, params, { error: e.code }, 'failed');
-    say({ type: 'error', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
+    const hint = e.hint ?? (e.code === 'REPLICA_NOT_FOUND' ? replicaHint(app.name) : undefined);
+    say({ type: 'error', code: e.code, message: e.message, ...(hint ? { hint } : {}) });
     if (socket.readyState === socket.OPEN) socket.close(1000, 'failed');
   } finally {
     // The session is over once it has said so, before the socket's closing handshake ends.
     request.releaseStreamSlot?.();
   }
 }
+
+/** The agent's error crosses the link without a hint; this is the next command to try. */
+const replicaHint = (app: string): string =>
+  `\`berth apps show ${app}\` lists its replicas (pick one with --replica N); \`berth deploy ${app}\` if none runs`;
 
 /** One `app.exec` row per session: the command's argv (never its output) and where it ran. */
 async function audit(

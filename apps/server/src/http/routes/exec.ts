@@ -1,5 +1,6 @@
 import { AppParams, BerthError, ExecQuery } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { relayExec } from '../exec-relay.js';
 import type { RouteContext } from '../context.js';
 import { problemResponse, problemResponses, streamLimitResponse } from '../schemas.js';
@@ -25,6 +26,7 @@ export const execRoutes =
         params: AppParams,
         querystring: ExecQuery,
         response: {
+          101: z.null().describe('Switching Protocols: the session runs over the WebSocket (no body)'),
           426: problemResponse('Not a WebSocket upgrade (UPGRADE_REQUIRED)'),
           ...problemResponses,
           ...streamLimitResponse,

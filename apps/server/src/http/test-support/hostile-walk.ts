@@ -160,7 +160,14 @@ function queryRequests(op: Operation, base: Base, scoped: string, make: Make): H
           const outcome = queryOutcome(p, value, scoped === `query:${p.name}`);
           return raw(v.label, `${p.name}=${encodeURIComponent(value)}`, outcome);
         }),
-        raw('array', `${p.name}=a&${p.name}=b`, { kind: 'invalid', field: p.name }),
+        // A parameter that takes a list (exec's `cmd`) reads a repeated one as its items.
+        raw(
+          'array',
+          `${p.name}=a&${p.name}=b`,
+          anyOfArray(p.schema) === null
+            ? { kind: 'invalid', field: p.name }
+            : { kind: 'valid', retarget: false },
+        ),
         raw('object', `${p.name}[x]=a`, { kind: 'invalid', field: p.name }),
       ];
     });
