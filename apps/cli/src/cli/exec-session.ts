@@ -66,17 +66,21 @@ export function runExecSession(conn: Connection, r: ExecRequest, io: ExecIo): Pr
       perMessageDeflate: false,
     });
     let opened = false;
+    /** berthd answered instead of upgrading: its problem+json is the outcome, nothing else. */
+    let refused = false;
     let replica: string | null = null;
     let exitCode: number | null | undefined;
     let failure: Error | null = null;
     let detach: () => void = () => undefined;
 
     ws.on('unexpected-response', (_req, res) => {
-      opened = true; // Answered: whatever follows is about this answer, not reachability.
-      void problemOf(res).then(reject, reject);
-      ws.terminate();
+      refused = true;
+      void problemOf(res)
+        .then(reject, reject)
+        .finally(() => ws.terminate());
     });
     ws.on('error', (err) => {
+      if (refused) return;
       if (opened) failure ??= err;
       else reject(unreachable(conn.url, err));
     });
@@ -107,7 +111,7 @@ export function runExecSession(conn: Connection, r: ExecRequest, io: ExecIo): Pr
     });
     ws.on('close', () => {
       detach();
-      if (!opened) return;
+      if (!opened || refused) return;
       if (failure) reject(failure);
       else if (exitCode !== undefined && replica) resolve({ replica, exitCode });
       else

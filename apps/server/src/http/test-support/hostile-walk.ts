@@ -208,7 +208,9 @@ function queryOutcome(p: Parameter, value: string, retarget: boolean): Outcome {
   const parsed = schema.type === 'integer' ? Number(value) : value;
   const ok =
     (typeof parsed !== 'number' || Number.isFinite(parsed)) && validateJson(schema, parsed).length === 0;
-  return ok ? { kind: 'valid', retarget } : { kind: 'invalid', field: p.name };
+  // A refinement JSON Schema cannot say: an exec argument (`cmd`) has no NUL.
+  const refined = p.name === 'cmd' && value.includes('\u0000');
+  return ok && !refined ? { kind: 'valid', retarget } : { kind: 'invalid', field: p.name };
 }
 
 function bodyOutcome(op: Operation, body: unknown, field: string, retarget: boolean): Outcome {
