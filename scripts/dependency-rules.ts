@@ -9,14 +9,15 @@ import ts from 'typescript';
 /**
  * Which Berth packages each one may depend on: protocol ← core ← store, engine ← apps, with io
  * (files written atomically, wake loops) and crypto beside them at the bottom, and client (the
- * typed HTTP client, which must also run in a browser: no io) used only by the CLI.
+ * typed HTTP client and how to trust berthd's TLS, no io) used by the CLI, by the agent (it
+ * reaches berthd the same way) and by berthd's own tests of its API over TLS.
  */
 export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
   '@berth/protocol': [],
   '@berth/io': [],
   '@berth/core': ['@berth/protocol'],
   '@berth/crypto': ['@berth/protocol', '@berth/io'],
-  '@berth/client': ['@berth/protocol'],
+  '@berth/client': ['@berth/protocol', '@berth/core', '@berth/crypto'],
   '@berth/store': ['@berth/protocol', '@berth/core', '@berth/io'],
   '@berth/engine': ['@berth/protocol', '@berth/core', '@berth/io'],
   '@berth/server': [
@@ -26,8 +27,16 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
     '@berth/crypto',
     '@berth/store',
     '@berth/engine',
+    '@berth/client',
   ],
-  '@berth/agent': ['@berth/protocol', '@berth/core', '@berth/io', '@berth/crypto', '@berth/engine'],
+  '@berth/agent': [
+    '@berth/protocol',
+    '@berth/core',
+    '@berth/io',
+    '@berth/crypto',
+    '@berth/engine',
+    '@berth/client',
+  ],
   '@berth/cli': [
     '@berth/protocol',
     '@berth/core',

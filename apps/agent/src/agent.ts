@@ -5,6 +5,7 @@ import {
   createEngineApiClient,
   createUpstreamTableFile,
 } from '@berth/engine';
+import { createBerthdFetch } from '@berth/client';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
@@ -93,6 +94,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     engine,
     engineApi,
     serverHttpBase: httpBaseOf(config.serverUrl),
+    serverFetch: createBerthdFetch({
+      url: httpBaseOf(config.serverUrl),
+      fingerprint: config.serverFingerprint,
+    }),
     log,
   });
   const logs = {
@@ -108,7 +113,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   };
   const rpc = new RpcHandler(engine, send, builds, bootstrap, logs, { engine, agentId: identity.id });
   link = new Link(
-    config.serverUrl,
+    { url: config.serverUrl, fingerprint: config.serverFingerprint },
     identity,
     config.name,
     AGENT_VERSION,

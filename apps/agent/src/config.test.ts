@@ -33,3 +33,29 @@ test('the log stream limit defaults to 128 and must be a whole number in range',
       /BERTH_AGENT_MAX_LOG_STREAMS must be an integer from 1 to 10000/,
     );
 });
+
+test('the server link is ws:// only on this machine; beyond it wss://, with an optional CA pin', () => {
+  assert.equal(parseAgentConfig(base).serverFingerprint, null);
+  const remote = {
+    ...base,
+    BERTH_AGENT_SERVER_URL: 'wss://berth.example.com:7070/api/v1/agent/connect',
+    BERTH_AGENT_SERVER_FINGERPRINT: `SHA256:${'AB'.repeat(32)}`,
+  };
+  assert.equal(parseAgentConfig(remote).serverFingerprint, `sha256:${'ab'.repeat(32)}`);
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_SERVER_URL: 'ws://192.0.2.10:7070/api/v1/agent/connect' }),
+    /BERTH_AGENT_SERVER_URL must be wss:\/\/ to reach berthd beyond this machine/,
+  );
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_SERVER_FINGERPRINT: `sha256:${'ab'.repeat(32)}` }),
+    /BERTH_AGENT_SERVER_FINGERPRINT pins a TLS certificate: BERTH_AGENT_SERVER_URL must be wss:\/\//,
+  );
+  assert.throws(
+    () => parseAgentConfig({ ...remote, BERTH_AGENT_SERVER_FINGERPRINT: 'sha256:abc' }),
+    /BERTH_AGENT_SERVER_FINGERPRINT must be "sha256:" followed by 64 hex digits/,
+  );
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_SERVER_URL: 'http://127.0.0.1:7070' }),
+    /ws\(s\):\/\//,
+  );
+});

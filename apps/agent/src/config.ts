@@ -1,4 +1,5 @@
-import { BASE_IMAGE_KINDS, DEFAULT_BASE_IMAGES, type BaseImages } from '@berth/core';
+import { BASE_IMAGE_KINDS, DEFAULT_BASE_IMAGES, isLoopbackHost, type BaseImages } from '@berth/core';
+import { parseCaFingerprint } from '@berth/crypto';
 import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR } from '@berth/engine';
 import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
 
@@ -7,8 +8,13 @@ export interface AgentConfig {
   /** The agent's own directory: identity key, desired-state cache, upstream table. */
   dataDir: string;
   name: string;
-  /** berthd's agent link, e.g. ws://127.0.0.1:7070/api/v1/agent/connect */
+  /** berthd's agent link, e.g. ws://127.0.0.1:7070/api/v1/agent/connect; wss:// beyond this machine. */
   serverUrl: string;
+  /**
+   * BERTH_AGENT_SERVER_FINGERPRINT: `sha256:` of berthd's CA key (what `berth up` prints). With
+   * it, the link and downloads trust only that CA; without it, wss:// trusts the system's CAs.
+   */
+  serverFingerprint: string | null;
   engineSocket: string;
   caddyAdminSocket: string;
   /** Where the upstream DNS service listens; Caddy resolves upstreams through it. */
@@ -59,10 +65,21 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
       'Configuration BERTH_AGENT_MAX_LOG_STREAMS must be an integer from 1 to 10000',
     );
   }
+  const serverUrl = parseServerUrl(required('BERTH_AGENT_SERVER_URL'));
+  const fingerprint = get('BERTH_AGENT_SERVER_FINGERPRINT');
+  if (fingerprint !== undefined && !serverUrl.startsWith('wss://'))
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_SERVER_FINGERPRINT pins a TLS certificate: BERTH_AGENT_SERVER_URL must be wss://',
+    );
   return Object.freeze({
     dataDir,
     name: get('BERTH_AGENT_NAME') ?? 'local',
-    serverUrl: required('BERTH_AGENT_SERVER_URL'),
+    serverUrl,
+    serverFingerprint:
+      fingerprint === undefined
+        ? null
+        : parseCaFingerprint(fingerprint, 'Configuration BERTH_AGENT_SERVER_FINGERPRINT'),
     engineSocket: required('BERTH_AGENT_ENGINE_SOCKET'),
     caddyAdminSocket: required('BERTH_AGENT_CADDY_ADMIN'),
     dnsSocket: required('BERTH_AGENT_DNS_SOCKET'),
@@ -76,6 +93,34 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
     maxLogStreams,
   });
+}
+
+/**
+ * berthd's agent link: ws:// only to this machine — berthd pushes what to run over it, so
+ * anywhere else it must be wss:// (and the agent must know which CA to trust).
+ */
+function parseServerUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Configuration BERTH_AGENT_SERVER_URL must be a ws(s):// URL, got "${raw}"`,
+    );
+  }
+  const secure = url.protocol === 'wss:';
+  if (!secure && url.protocol !== 'ws:')
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Configuration BERTH_AGENT_SERVER_URL must be a ws(s):// URL, got "${raw}"`,
+    );
+  if (!secure && !isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')))
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Configuration BERTH_AGENT_SERVER_URL must be wss:// to reach berthd beyond this machine, got "${raw}"`,
+    );
+  return raw;
 }
 
 /** Berth's base images unless BERTH_AGENT_BASE_IMAGE_<KIND> names another (an image reference). */

@@ -92,7 +92,14 @@ async function handshake(index: number, nonce: string): Promise<Record<string, u
 
 test('the link signs the nonce with its key, then dispatches what berthd sends; it reconnects fresh and stops for good', async () => {
   const { seen, handlers } = recorder();
-  const link = new Link(url, identity, 'edge-1', '9.9.9', handlers, pino({ level: 'silent' }));
+  const link = new Link(
+    { url, fingerprint: null },
+    identity,
+    'edge-1',
+    '9.9.9',
+    handlers,
+    pino({ level: 'silent' }),
+  );
   link.start();
   try {
     const hello = await handshake(0, 'nonce-one');
@@ -181,7 +188,14 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
 
 test('without a welcome the link is not connected and sends nothing', async () => {
   const { seen, handlers } = recorder();
-  const link = new Link(url, identity, 'edge-2', '9.9.9', handlers, pino({ level: 'silent' }));
+  const link = new Link(
+    { url, fingerprint: null },
+    identity,
+    'edge-2',
+    '9.9.9',
+    handlers,
+    pino({ level: 'silent' }),
+  );
   const before = connections.length;
   link.start();
   try {

@@ -8,6 +8,7 @@ import {
   type RpcRequest,
 } from '@berth/protocol';
 import { backoffDelayMs } from '@berth/core';
+import { fetchPinnedCa } from '@berth/crypto';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import type { AgentIdentity } from './identity.js';
@@ -23,9 +24,18 @@ export interface LinkHandlers {
   onRpcInput(id: number, input: ExecInput): void;
 }
 
+/** Where berthd's agent link is, and the CA to trust there (wss:// only). */
+export interface LinkTarget {
+  url: string;
+  /** `sha256:` of berthd's CA key: only a server with a certificate from that CA is spoken to. */
+  fingerprint: string | null;
+}
+
 /**
  * The agent's outward connection to berthd. It reconnects forever with backoff; while it is
- * down the agent keeps reconciling from its cached desired state.
+ * down the agent keeps reconciling from its cached desired state. Over wss:// with a pinned
+ * fingerprint, the CA is looked up again at every (re)connect (see fetchPinnedCa) and the
+ * connection is verified against it, so a server whose CA has another key is never spoken to.
  */
 export class Link {
   private socket: WebSocket | null = null;
@@ -36,7 +46,7 @@ export class Link {
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly url: string,
+    private readonly target: LinkTarget,
     private readonly identity: AgentIdentity,
     private readonly name: string,
     private readonly version: string,
@@ -67,7 +77,42 @@ export class Link {
 
   private connect(): void {
     if (this.stopped) return;
-    const socket = new WebSocket(this.url, { handshakeTimeout: 5000, maxPayload: 16 * 1024 * 1024 });
+    this.trustedCa().then(
+      (ca) => this.open(ca),
+      (err: unknown) => {
+        this.log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'cannot reach berthd safely',
+        );
+        this.reconnectLater();
+      },
+    );
+  }
+
+  private async trustedCa(): Promise<string | undefined> {
+    const { url, fingerprint } = this.target;
+    if (!fingerprint) return undefined;
+    const u = new URL(url);
+    return fetchPinnedCa({
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: u.port ? Number(u.port) : 443,
+      fingerprint,
+    });
+  }
+
+  private reconnectLater(): void {
+    if (this.stopped) return;
+    this.failures += 1;
+    setTimeout(() => this.connect(), backoffDelayMs(this.failures, RECONNECT_BACKOFF));
+  }
+
+  private open(ca: string | undefined): void {
+    if (this.stopped) return;
+    const socket = new WebSocket(this.target.url, {
+      handshakeTimeout: 5000,
+      maxPayload: 16 * 1024 * 1024,
+      ...(ca && { ca }),
+    });
     this.socket = socket;
     this.welcomed = false;
     let freshDesired = true;
@@ -116,14 +161,17 @@ export class Link {
     socket.on('open', () => {
       this.heartbeat = setInterval(() => socket.ping(), 10_000);
     });
-    socket.on('error', (err) => this.log.debug({ err: err.message }, 'link error'));
+    socket.on('error', (err) =>
+      // A certificate that does not verify is worth saying; a berthd that is not up yet is not.
+      /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME/.test((err as NodeJS.ErrnoException).code ?? '')
+        ? this.log.warn({ err: err.message }, 'berthd’s certificate did not verify')
+        : this.log.debug({ err: err.message }, 'link error'),
+    );
     socket.on('close', (code, reason) => {
       if (this.heartbeat) clearInterval(this.heartbeat);
       if (this.welcomed) this.log.warn({ code, reason: reason.toString() }, 'disconnected from berthd');
       this.welcomed = false;
-      if (this.stopped) return;
-      this.failures += 1;
-      setTimeout(() => this.connect(), backoffDelayMs(this.failures, RECONNECT_BACKOFF));
+      this.reconnectLater();
     });
   }
 }

@@ -1,9 +1,22 @@
+import { parseIpAddress, parsePublicUrl } from '@berth/core';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { BerthError } from '@berth/protocol';
 
 /** berthd's configuration, parsed once from its environment into a frozen object. */
+/**
+ * How berthd serves its API beyond loopback. `off`: it listens on 127.0.0.1 or ::1 only, plain
+ * HTTP. `internal`: HTTPS with a certificate from berthd's own CA (made on first start in the
+ * data dir), renewed before it expires. `given`: HTTPS with the operator's certificate files,
+ * reloaded when they change.
+ */
+export type ServerTlsConfig =
+  | { kind: 'off' }
+  | { kind: 'internal'; certLifetimeMs: number }
+  | { kind: 'given'; certFile: string; keyFile: string };
+
 export interface ServerConfig {
   dataDir: string;
+  /** An IP address (BERTHD_HOST): 127.0.0.1 by default; 0.0.0.0 or :: for every address. */
   listenHost: string;
   listenPort: number;
   /** Base domain apps are served under: `<app>.<domain>`. */
@@ -23,6 +36,9 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** How webhooks and agents reach this API, for the URLs it hands out (`berth webhooks show`). */
   publicUrl: string | null;
+  /** The host of publicUrl (a DNS name or an IP address): the serving certificate names it too. */
+  publicHost: string | null;
+  tls: ServerTlsConfig;
   /** Long-lived streams (log follows, build logs, deployment events) one user or token may hold open. */
   maxStreamsPerPrincipal: number;
   /** Long-lived streams berthd holds open in all. */
@@ -57,12 +73,21 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
   const domain = get('BERTHD_DOMAIN') ?? 'localhost';
   if (!DOMAIN_PATTERN.test(domain))
     throw configError('BERTHD_DOMAIN', `must be a lowercase DNS name, got "${domain}"`);
+  const listenHost = get('BERTHD_HOST') ?? '127.0.0.1';
+  const ip = parseIpAddress(listenHost);
+  if (!ip)
+    throw configError('BERTHD_HOST', `must be an IP address (0.0.0.0 or :: for all), got "${listenHost}"`);
+  const publicUrl = get('BERTHD_PUBLIC_URL');
+  const parsedUrl =
+    publicUrl === undefined
+      ? null
+      : withKey('BERTHD_PUBLIC_URL', () => parsePublicUrl(publicUrl, 'BERTHD_PUBLIC_URL'));
   const level = get('BERTHD_LOG_LEVEL') ?? 'info';
   if (!(LEVELS as readonly string[]).includes(level))
     throw configError('BERTHD_LOG_LEVEL', `must be one of ${LEVELS.join(', ')}`);
   return Object.freeze({
     dataDir: required('BERTHD_DATA_DIR'),
-    listenHost: get('BERTHD_HOST') ?? '127.0.0.1',
+    listenHost: ip.address,
     listenPort: int('BERTHD_PORT', 7070, 0, 65535),
     domain,
     httpPort: int('BERTHD_HTTP_PORT', 80, 1, 65535),
@@ -73,21 +98,59 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     masterKey: get('BERTH_MASTER_KEY'),
     buildTimeoutMs: int('BERTHD_BUILD_TIMEOUT_MS', 30 * 60_000, 1000, 24 * 3_600_000),
     maxUploadBytes: int('BERTHD_MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
-    publicUrl: publicUrl(get('BERTHD_PUBLIC_URL')),
+    publicUrl: parsedUrl?.href ?? null,
+    publicHost: parsedUrl?.host ?? null,
+    tls: tlsConfig(ip.address, get, int),
     maxStreamsPerPrincipal: int('BERTHD_MAX_STREAMS_PER_PRINCIPAL', 32, 1, 10_000),
     maxStreams: int('BERTHD_MAX_STREAMS', 256, 1, 100_000),
     allowLocalSources: allowedDirs(get('BERTHD_ALLOW_LOCAL_SOURCES')),
   });
 }
 
-function publicUrl(raw: string | undefined): string | null {
-  if (raw === undefined) return null;
-  if (!/^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*\/?$/.test(raw))
+/** Plain HTTP is for the loopback address the local parts use; anything else is HTTPS. */
+const PLAIN_HOSTS = new Set(['127.0.0.1', '::1']);
+const DAY_MS = 24 * 3_600_000;
+
+function tlsConfig(
+  listenHost: string,
+  get: (key: string) => string | undefined,
+  int: (key: string, fallback: number, min: number, max: number) => number,
+): ServerTlsConfig {
+  const certFile = get('BERTHD_TLS_CERT');
+  const keyFile = get('BERTHD_TLS_KEY');
+  if ((certFile === undefined) !== (keyFile === undefined))
     throw configError(
-      'BERTHD_PUBLIC_URL',
-      `must be an http(s) URL like https://berth.example.com, got "${raw}"`,
+      certFile === undefined ? 'BERTHD_TLS_CERT' : 'BERTHD_TLS_KEY',
+      'must be set with its pair (BERTHD_TLS_CERT and BERTHD_TLS_KEY)',
     );
-  return raw.replace(/\/$/, '');
+  for (const [key, file] of [
+    ['BERTHD_TLS_CERT', certFile],
+    ['BERTHD_TLS_KEY', keyFile],
+  ] as const)
+    if (file !== undefined && !file.startsWith('/'))
+      throw configError(key, `must be an absolute path, got "${file}"`);
+  // Read (and so checked) even when unused: a bad value is an error wherever it is set.
+  const certLifetimeMs = int('BERTHD_TLS_CERT_LIFETIME_MS', 7 * DAY_MS, 5_000, 90 * DAY_MS);
+  if (PLAIN_HOSTS.has(listenHost)) {
+    if (certFile !== undefined)
+      throw configError(
+        'BERTHD_TLS_CERT',
+        'is for an API reachable beyond loopback: set BERTHD_HOST to the address to serve it on',
+      );
+    return { kind: 'off' };
+  }
+  if (certFile !== undefined && keyFile !== undefined) return { kind: 'given', certFile, keyFile };
+  return { kind: 'internal', certLifetimeMs };
+}
+
+/** Runs a parser whose BerthError names its own setting, so it names the variable for config. */
+function withKey<T>(key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof BerthError) throw configError(key, err.message.replace(`${key} `, ''));
+    throw err;
+  }
 }
 
 /** A colon-separated list of absolute directories, as PATH is written. */

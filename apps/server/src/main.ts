@@ -8,7 +8,10 @@ async function main(): Promise<void> {
   const config = parseServerConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { svc: 'berthd' } });
   const berthd = await startBerthd(config, { logger });
-  logger.info({ url: berthd.url }, 'berthd is listening');
+  logger.info(
+    { url: berthd.url, ...(berthd.caFingerprint && { caFingerprint: berthd.caFingerprint }) },
+    'berthd is listening',
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TERMINAL_DEPLOYMENT_STATUSES } from '@berth/protocol';
 import { openSqliteStore, type Store } from '@berth/store';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -15,14 +14,17 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
 
 export interface Berthd {
   app: FastifyInstance;
   store: Store;
-  /** Where it listens, once listening. */
+  /** Where it listens, once listening (https:// beyond loopback). */
   url: string;
+  /** The internal CA's fingerprint clients pin, when it serves HTTPS with it. */
+  caFingerprint: string | null;
   close(): Promise<void>;
 }
 
@@ -73,10 +75,19 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     buildTimeoutMs: config.buildTimeoutMs,
     localSources: { allowedDirs: config.allowLocalSources, defaultTeamId: defaults.teamId },
   });
+  const tls =
+    options.listen === false
+      ? null
+      : await prepareApiTls(config, clock, log).catch(async (err: unknown) => {
+          await store.close();
+          throw err;
+        });
   const app = await createHttpApp(
     { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
     log,
+    { tls: config.tls.kind !== 'off', ...(tls && { serverFactory: tls.serverFactory }) },
   );
+  const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
   const worker =
     options.worker === false
       ? null
@@ -85,31 +96,30 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           clock,
           log,
           owner: createId('job').replace('job_', 'berthd_'),
-          handlers: { deploy: createDeployJob({ store, clock, agents, builds, ...config }) },
-          onGaveUp: async (job, error) => {
-            const id = (job.payload as { deploymentId?: string }).deploymentId;
-            const d = id ? await store.deployments.get(id) : null;
-            if (!d || TERMINAL_DEPLOYMENT_STATUSES.includes(d.status)) return;
-            const failure = { code: 'AGENT_UNAVAILABLE', message: error, logs: [] };
-            await store.events.append(d.id, {
-              at: clock(),
-              level: 'error',
-              message: `Deployment failed: ${error}`,
-            });
-            await store.deployments.update(d.id, { status: 'failed', finishedAt: clock(), error: failure });
-            if (d.buildId) await builds.abandon(d.buildId, failure);
-          },
+          handlers: { deploy: deployJob.run },
+          // The job's own way of ending a failed deployment, putting back what it replaced.
+          onGaveUp: (job, error) =>
+            job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
 
-  const url =
-    options.listen === false ? '' : await app.listen({ host: config.listenHost, port: config.listenPort });
+  const listening =
+    options.listen === false
+      ? { url: '', caFingerprint: null, close: () => undefined }
+      : await listenApi(app, config, tls).catch(async (err: unknown) => {
+          await app.close();
+          await worker?.stop();
+          await store.close();
+          throw err;
+        });
   return {
     app,
     store,
-    url,
+    url: listening.url,
+    caFingerprint: listening.caFingerprint,
     async close() {
       agents.close();
+      listening.close();
       await worker?.stop();
       await app.close();
       await store.close();

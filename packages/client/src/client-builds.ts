@@ -8,11 +8,10 @@ import {
   type GitRef,
   type ImagesBootstrapRequest,
 } from '@berth/protocol';
-import { readNdjson } from './ndjson.js';
 import type { Transport } from './transport.js';
 
 /** Builds from source: deploys of a ref or an uploaded directory, builds, their logs, webhooks. */
-export function buildsApi({ call, json }: Transport) {
+export function buildsApi({ call, json, lines }: Transport) {
   const app = (name: string): string => `/apps/${encodeURIComponent(name)}`;
   const idem = (key: string | undefined): Record<string, string> => (key ? { 'idempotency-key': key } : {});
 
@@ -43,8 +42,7 @@ export function buildsApi({ call, json }: Transport) {
         {},
         { signal: opts.signal },
       );
-      if (!res.body) return;
-      for await (const line of readNdjson(res.body)) yield BuildLogStreamLine.parse(line);
+      for await (const line of lines(res, opts.signal)) yield BuildLogStreamLine.parse(line);
     },
 
     webhook: (name: string) => json(WebhookInfo, 'GET', `${app(name)}/webhook`),
@@ -55,8 +53,7 @@ export function buildsApi({ call, json }: Transport) {
       signal?: AbortSignal,
     ): AsyncGenerator<ImagesBootstrapStreamLine> {
       const res = await call('POST', '/images/bootstrap', request, {}, { signal });
-      if (!res.body) return;
-      for await (const line of readNdjson(res.body)) yield ImagesBootstrapStreamLine.parse(line);
+      for await (const line of lines(res, signal)) yield ImagesBootstrapStreamLine.parse(line);
     },
   };
 }

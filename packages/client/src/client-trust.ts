@@ -28,14 +28,13 @@ import {
   type UserCreate,
 } from '@berth/protocol';
 import { z } from 'zod';
-import { readNdjson } from './ndjson.js';
 import type { Transport } from './transport.js';
 
 const enc = encodeURIComponent;
 const teamQuery = (team: string | undefined): string => (team ? `?team=${enc(team)}` : '');
 
 /** Identity, tenancy, tokens, secrets, master keys and the audit log. */
-export function trustApi({ call, json }: Transport) {
+export function trustApi({ call, json, lines }: Transport) {
   return {
     login: (email: string, password: string) =>
       json(SessionCreated, 'POST', '/sessions', { email, password, mode: 'cli' }),
@@ -85,8 +84,8 @@ export function trustApi({ call, json }: Transport) {
       (await json(ProjectList, 'GET', `/projects${teamQuery(team)}`)).projects,
 
     listSecrets: (app: string) => json(SecretList, 'GET', `/apps/${enc(app)}/secrets`),
-    patchSecrets: (app: string, patch: SecretsPatch) =>
-      json(SecretChange, 'PATCH', `/apps/${enc(app)}/secrets`, patch),
+    patchSecrets: (app: string, patch: SecretsPatch, key?: string) =>
+      json(SecretChange, 'PATCH', `/apps/${enc(app)}/secrets`, patch, key ? { 'idempotency-key': key } : {}),
 
     listKeys: () => json(KeyList, 'GET', '/keys'),
     rotateKeys: () => json(KeyRotated, 'POST', '/keys/rotate', {}),
@@ -99,8 +98,7 @@ export function trustApi({ call, json }: Transport) {
     /** The public keys, the signed head and checkpoints, then every row. */
     async *exportAudit(): AsyncGenerator<AuditExportLine> {
       const res = await call('GET', '/audit/export', undefined, {}, {});
-      if (!res.body) return;
-      for await (const line of readNdjson(res.body)) yield AuditExportLine.parse(line);
+      for await (const line of lines(res)) yield AuditExportLine.parse(line);
     },
     verifyAudit: () => json(AuditVerification, 'GET', '/audit/verify'),
   };

@@ -19,7 +19,6 @@ import {
 } from '@berth/protocol';
 import { buildsApi } from './client-builds.js';
 import { trustApi } from './client-trust.js';
-import { readNdjson } from './ndjson.js';
 import { createTransport, type ClientOptions } from './transport.js';
 
 /**
@@ -31,7 +30,7 @@ export type BerthClient = ReturnType<typeof createClient>;
 
 export function createClient(options: ClientOptions) {
   const transport = createTransport(options);
-  const { call, json } = transport;
+  const { call, json, lines } = transport;
 
   const idem = (key: string | undefined): Record<string, string> => (key ? { 'idempotency-key': key } : {});
   const app = (name: string): string => `/apps/${encodeURIComponent(name)}`;
@@ -64,32 +63,56 @@ export function createClient(options: ClientOptions) {
       json(ScaleChange, 'POST', `${app(name)}/scale`, request, idem(key)),
     listServers: async () => (await json(ServerList, 'GET', '/servers')).servers,
 
-    async *deploymentEvents(id: string, follow = true): AsyncGenerator<DeploymentStreamLine> {
+    /** A deployment's events after sequence number `after` (0: all), then its end line. */
+    async *deploymentEvents(
+      id: string,
+      follow = true,
+      after = 0,
+      signal?: AbortSignal,
+    ): AsyncGenerator<DeploymentStreamLine> {
+      const query = new URLSearchParams({
+        follow: String(follow),
+        ...(after > 0 && { after: String(after) }),
+      });
       const res = await call(
         'GET',
-        `/deployments/${encodeURIComponent(id)}/events?follow=${follow}`,
+        `/deployments/${encodeURIComponent(id)}/events?${query.toString()}`,
         undefined,
         {},
-        {},
+        {
+          signal,
+        },
       );
-      if (!res.body) return;
-      for await (const line of readNdjson(res.body)) yield DeploymentStreamLine.parse(line);
+      for await (const line of lines(res, signal)) yield DeploymentStreamLine.parse(line);
     },
 
+    /** Without `tail`, berthd picks it: 100 lines per replica, or 10,000 with since or grep. */
     async *logs(
       name: string,
-      opts: { follow: boolean; tail: number; signal?: AbortSignal; health?: boolean },
+      opts: {
+        follow: boolean;
+        tail?: number;
+        since?: string;
+        grep?: string;
+        signal?: AbortSignal;
+        health?: boolean;
+      },
     ): AsyncGenerator<LogLine> {
-      const health = opts.health === false ? '&health=false' : '';
+      const query = new URLSearchParams({
+        follow: String(opts.follow),
+        ...(opts.tail !== undefined && { tail: String(opts.tail) }),
+        ...(opts.since !== undefined && { since: opts.since }),
+        ...(opts.grep !== undefined && { grep: opts.grep }),
+        ...(opts.health === false && { health: 'false' }),
+      });
       const res = await call(
         'GET',
-        `${app(name)}/logs?follow=${opts.follow}&tail=${opts.tail}${health}`,
+        `${app(name)}/logs?${query.toString()}`,
         undefined,
         {},
         { signal: opts.signal },
       );
-      if (!res.body) return;
-      for await (const line of readNdjson(res.body)) yield LogLine.parse(line);
+      for await (const line of lines(res, opts.signal)) yield LogLine.parse(line);
     },
   };
 }

@@ -1,25 +1,52 @@
-import { isErrorCode, Problem, type ErrorCode, type FieldIssue } from '@berth/protocol';
+import { isErrorCode, Problem } from '@berth/protocol';
 import type { z } from 'zod';
+import { ApiError } from './errors.js';
+import { createBerthdFetch } from './tls.js';
+import { readNdjson } from './ndjson.js';
 
-/** The HTTP transport under the typed client: auth header, timeouts, problem+json → ApiError. */
+export { ApiError } from './errors.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode | 'UNREACHABLE',
-    message: string,
-    readonly hint: string | undefined,
-    readonly issues: FieldIssue[],
-    readonly requestId: string | undefined,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+/** The HTTP transport under the typed client: auth header, timeouts, TLS trust, problem+json → ApiError. */
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function causeCode(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The error of a request or a stream that lost berthd, as an ApiError UNREACHABLE. */
+export function unreachable(base: string, err: unknown): ApiError {
+  const code = causeCode(err);
+  const refused = code !== undefined && NEVER_CONNECTED.has(code);
+  const reason =
+    err instanceof Error && err.cause instanceof Error
+      ? err.cause.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return new ApiError(
+    0,
+    'UNREACHABLE',
+    refused
+      ? `Cannot reach berthd at ${base} (${reason})`
+      : `Lost the connection to berthd at ${base} (${reason})`,
+    'Is `berth up` running? Check BERTH_URL or --url',
+    [],
+    undefined,
+    refused ? 'refused' : 'lost',
+  );
 }
 
 export interface ClientOptions {
   url: string;
   token: string | null;
+  /**
+   * For an https URL of a berthd with its own CA: `sha256:<hex>` of that CA's key (see
+   * @berth/crypto parseCaFingerprint). Without it, https is verified against the system's CAs.
+   */
+  fingerprint?: string | null;
   /** Per-request timeout for non-streaming calls. */
   timeoutMs?: number;
 }
@@ -40,10 +67,12 @@ export interface Transport {
     body?: unknown,
     headers?: Record<string, string>,
   ) => Promise<z.infer<S>>;
+  lines: (res: Response, signal?: AbortSignal) => AsyncGenerator<unknown>;
 }
 
-export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOptions): Transport {
+export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }: ClientOptions): Transport {
   const base = url.replace(/\/+$/, '');
+  const fetch = createBerthdFetch({ url: base, fingerprint: fingerprint ?? null });
   async function call(
     method: string,
     path: string,
@@ -68,16 +97,8 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
     try {
       res = await fetch(`${base}/api/v1${path}`, init);
     } catch (err) {
-      if (stream?.signal?.aborted) throw err;
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new ApiError(
-        0,
-        'UNREACHABLE',
-        `Cannot reach berthd at ${base} (${cause})`,
-        'Is `berth up` running? Check BERTH_URL or --url',
-        [],
-        undefined,
-      );
+      if (stream?.signal?.aborted || err instanceof ApiError) throw err;
+      throw unreachable(base, err);
     }
     if (!res.ok) throw await toApiError(res);
     return res;
@@ -91,10 +112,29 @@ export function createTransport({ url, token, timeoutMs = 30_000 }: ClientOption
     headers?: Record<string, string>,
   ): Promise<z.infer<S>> {
     const res = await call(method, path, body, headers);
-    return schema.parse(await res.json());
+    let parsed: unknown;
+    try {
+      parsed = await res.json();
+    } catch (err) {
+      // The connection died while the answer was on its way (berthd was killed, say).
+      if (err instanceof SyntaxError) throw err;
+      throw unreachable(base, err);
+    }
+    return schema.parse(parsed);
   }
 
-  return { call, json };
+  /** Reads a streamed NDJSON answer; a connection that dies mid-stream is an ApiError UNREACHABLE. */
+  async function* lines(res: Response, signal?: AbortSignal): AsyncGenerator<unknown> {
+    if (!res.body) return;
+    try {
+      yield* readNdjson(res.body);
+    } catch (err) {
+      if (signal?.aborted || err instanceof SyntaxError) throw err;
+      throw unreachable(base, err);
+    }
+  }
+
+  return { call, json, lines };
 }
 
 async function toApiError(res: Response): Promise<ApiError> {

@@ -37,3 +37,8 @@ export { requestDigest } from './request-digest.js';
 export { auditSigningKeys, createAuditSigner, verifyAuditSignature } from './audit-signing.js';
 export type { AuditSigner, AuditSigningKey } from './audit-signing.js';
 export { verifyWebhookSignature, webhookSignature } from './webhook-signature.js';
+export { parseCaFingerprint, publicKeyFingerprint } from './tls/fingerprint.js';
+export { createCertificateAuthority, issueServerCertificate } from './tls/certificates.js';
+export type { IssuedCertificate, PemCertificate } from './tls/certificates.js';
+export { fetchPinnedCa, PinnedCaError } from './tls/pinned-ca.js';
+export type { PinnedCaTarget } from './tls/pinned-ca.js';

@@ -3,12 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import {
-  createAtomicFile,
-  createFileAtomic,
-  writeFileAtomic,
-  writeFileAtomicSync,
-} from './atomic-file.js';
+import { createAtomicFile, createFileAtomic, writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 
 const root = await mkdtemp(join(tmpdir(), 'berth-io-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -49,12 +44,16 @@ test('dirMode creates missing parents; without it a missing parent fails and lea
   assert.deepEqual((await readdir(dir)).sort(), ['a']);
 });
 
-test('owner is set before the file takes its name', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
-  const dir = await freshDir();
-  await writeFileAtomic(join(dir, 'owned'), 'x', { owner: { uid: 65534, gid: 65534 } });
-  const s = await stat(join(dir, 'owned'));
-  assert.deepEqual([s.uid, s.gid], [65534, 65534]);
-});
+test(
+  'owner is set before the file takes its name',
+  { skip: process.getuid?.() !== 0 && 'needs root' },
+  async () => {
+    const dir = await freshDir();
+    await writeFileAtomic(join(dir, 'owned'), 'x', { owner: { uid: 65534, gid: 65534 } });
+    const s = await stat(join(dir, 'owned'));
+    assert.deepEqual([s.uid, s.gid], [65534, 65534]);
+  },
+);
 
 test('a failed rename removes its temp file', async () => {
   const dir = await freshDir();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HealthCheck, LogLine, ReplicaState } from './api.js';
+import { HealthCheck, LogGrep, LogLine, ReplicaState } from './api.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
 import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
@@ -116,6 +116,10 @@ export const LogsParams = z.object({
   follow: z.boolean(),
   /** false: leave out lines recognised as the agent's own health probes. */
   health: z.boolean().optional(),
+  /** Only lines from this time on (RFC 3339; berthd resolves a duration against its clock). */
+  since: z.string().optional(),
+  /** Only lines that match this RE2 pattern (checked again by the agent: core's parseLogGrep). */
+  grep: LogGrep.optional(),
 });
 export type LogsParams = z.infer<typeof LogsParams>;
 

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false },
   ROUTE_NOT_FOUND: { status: 404, retryable: false },
+  /** Plain HTTP to berthd at an address beyond loopback, where it speaks HTTPS only. */
+  TLS_REQUIRED: { status: 400, retryable: false },
   // Auth
   UNAUTHENTICATED: { status: 401, retryable: false },
   INVALID_CREDENTIALS: { status: 401, retryable: false },

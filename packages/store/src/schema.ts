@@ -1,4 +1,4 @@
-import type { AuditActorKind, AuditOutcome } from '@berth/core';
+import type { AuditActorKind, AuditOutcome, RolloutDirection } from '@berth/core';
 import type { DeploymentKind, DeploymentStatus } from '@berth/protocol';
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { OneTimePurpose, SessionKind } from './types-identity.js';
@@ -60,6 +60,8 @@ export interface ServersTable {
   sealing_key: string | null;
   created_at: number;
   last_seen_at: number | null;
+  /** Added by 0007: the version of the desired state this server is sent (was the `desired_version` meta key). */
+  desired_version: Generated<number>;
 }
 
 export interface AppsTable {
@@ -74,7 +76,6 @@ export interface AppsTable {
   replicas: number;
   current_release_id: string | null;
   current_deployment_id: string | null;
-  revision: string | null;
   created_at: number;
   updated_at: number;
   /** Added by 0003: the app's git source (GitSource JSON), null for image apps. */
@@ -85,6 +86,13 @@ export interface AppsTable {
   cpu_millis: number | null;
   memory_mib: number | null;
   pids_limit: number | null;
+  /** Added by 0007 (with the next four), replacing `revision`: see AppRow. */
+  rollout_direction: Generated<RolloutDirection>;
+  current_replicas: Generated<number>;
+  settings_deployment_id: string | null;
+  /** Counters new releases and builds take their numbers from. */
+  last_release_version: Generated<number>;
+  last_build_number: Generated<number>;
 }
 
 export interface ReleasesTable {
@@ -286,11 +294,6 @@ export interface AuditCheckpointsTable {
   signature: string;
 }
 
-export interface MigrationsTable {
-  name: string;
-  applied_at: number;
-}
-
 export interface Database {
   meta: MetaTable;
   teams: TeamsTable;
@@ -316,7 +319,6 @@ export interface Database {
   app_sealed: AppSealedTable;
   invitations: InvitationsTable;
   audit_checkpoints: AuditCheckpointsTable;
-  berth_migrations: MigrationsTable;
 }
 
 export type AppsRecord = Selectable<AppsTable>;

@@ -38,7 +38,9 @@ describe('openSqliteStore', () => {
       await second.close();
       const raw = new BetterSqlite3(tmp.file, { readonly: true });
       try {
-        const rows = raw.prepare('select name, applied_at from berth_migrations').all() as { name: string }[];
+        const rows = raw.prepare('select name from kysely_migration order by name').all() as {
+          name: string;
+        }[];
         assert.deepEqual(
           rows.map((r) => r.name),
           MIGRATIONS.map((m) => m.name),
@@ -57,8 +59,8 @@ describe('openSqliteStore', () => {
       await (await openSqliteStore({ file: tmp.file })).close();
       const raw = new BetterSqlite3(tmp.file);
       raw
-        .prepare('insert into berth_migrations (name, applied_at) values (?, ?)')
-        .run('0099_from_the_future', NOW);
+        .prepare('insert into kysely_migration (name, timestamp) values (?, ?)')
+        .run('0099_from_the_future', new Date(NOW).toISOString());
       raw.close();
       await assert.rejects(openSqliteStore({ file: tmp.file }), (err: unknown) => {
         assert.ok(err instanceof BerthError);

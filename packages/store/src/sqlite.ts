@@ -4,9 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   Kysely,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
 } from 'kysely';
 import type { Database } from './schema.js';
@@ -18,9 +20,12 @@ import type { SqliteOptions, Store } from './types.js';
  * beside it builds a Kysely<Database> over pg and hands it to the same createStore.
  */
 export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
-  const native = openDatabase(options.file);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(native) });
-  return createStore(db);
+  return createStore(openSqliteKysely(options.file));
+}
+
+/** The file opened as Berth opens it: pragmas set, IMMEDIATE transactions, not migrated yet. */
+export function openSqliteKysely(file: string): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect(openDatabase(file)) });
 }
 
 function openDatabase(file: string): BetterSqlite3.Database {
@@ -63,6 +68,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver({ database: this.#native });
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+/**
+ * SQLite runs DDL inside transactions; Kysely's adapter says it does not only to be safe. Saying
+ * so makes the Migrator run every pending migration in one (IMMEDIATE) transaction: it reads what
+ * is applied and applies the rest under the write lock, which is SQLite's migration lock, and a
+ * crash half-way leaves the schema as it was.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 

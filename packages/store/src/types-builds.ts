@@ -68,12 +68,12 @@ export interface BuildLogRow {
 }
 
 export interface BuildRepo {
-  create(row: BuildRow): Promise<void>;
+  /** Numbers the build from the app's counter (as releases are numbered) and inserts it. */
+  create(row: Omit<BuildRow, 'number'>): Promise<BuildRow>;
   get(id: string): Promise<BuildRow | null>;
   getByNumber(appId: string, number: number): Promise<BuildRow | null>;
   /** Newest first. */
   list(appId: string, limit: number): Promise<BuildRow[]>;
-  nextNumber(appId: string): Promise<number>;
   /** The apps whose builds made this image (`localhost/berth/<app>:<tag>`): who owns it. */
   appIdsWithImage(image: string): Promise<string[]>;
   /** Builds of the app that have not ended (queued or running). */

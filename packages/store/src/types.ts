@@ -1,4 +1,4 @@
-import type { AppSpec } from '@berth/core';
+import type { AppSpec, RolloutDirection } from '@berth/core';
 import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js';
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type {
@@ -52,6 +52,8 @@ export interface ServerRow {
   sealingKey: string | null;
   createdAt: number;
   lastSeenAt: number | null;
+  /** Of the desired state it is sent: rises with every change it must see (the agent drops older pushes). */
+  desiredVersion: number;
 }
 
 export interface AppRow extends AppSpec {
@@ -60,10 +62,24 @@ export interface AppRow extends AppSpec {
   /** The project's team (read through the project; not written by create/update). */
   teamId: string;
   name: string;
+  /**
+   * The app's settings are the AppSpec fields (image, port, command, env, health, replicas,
+   * limits) with its secrets: what every change starts from and the next release is made of.
+   * What the servers run is below.
+   */
+  /** The release the servers run; set when a deployment makes it current, null before the first. */
   currentReleaseId: string | null;
+  /** How many replicas of it they run (0 with none). */
+  currentReplicas: number;
+  /** The deployment whose rollout the servers do: forward, or its revert after it failed. */
   currentDeploymentId: string | null;
-  /** See DesiredApp.revision: changes whenever a new rollout is wanted. */
-  revision: string | null;
+  rolloutDirection: RolloutDirection;
+  /**
+   * The deployment whose request last set the settings (a deploy, env, secrets, scale, rollback):
+   * they are those of its release. Null: they are those of the current release, or nothing was
+   * deployed yet.
+   */
+  settingsDeploymentId: string | null;
   /** Where the app's code comes from, when it is built by Berth; null for image apps. */
   source: GitSource | null;
   /** The port was given by a person; berth.yaml's port does not override it. */
@@ -82,8 +98,10 @@ export type AppPatch = Partial<
     | 'health'
     | 'replicas'
     | 'currentReleaseId'
+    | 'currentReplicas'
     | 'currentDeploymentId'
-    | 'revision'
+    | 'rolloutDirection'
+    | 'settingsDeploymentId'
     | 'source'
     | 'portSet'
     | 'limits'
@@ -179,7 +197,7 @@ export interface NewJob {
 export interface MetaRepo {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
-  /** Atomically increments and returns a named counter (e.g. the desired-state version). */
+  /** Atomically increments and returns a named counter. */
   increment(key: string): Promise<number>;
 }
 
@@ -203,8 +221,12 @@ export interface TokenRepo {
 }
 
 export interface ServerRepo {
+  get(id: string): Promise<ServerRow | null>;
   findByPublicKey(publicKey: string): Promise<ServerRow | null>;
-  create(row: ServerRow): Promise<void>;
+  /** A new server starts at desired version 0. */
+  create(row: Omit<ServerRow, 'desiredVersion'>): Promise<void>;
+  /** After a change to what servers should run: every server's desired version rises by one. */
+  bumpDesiredVersions(): Promise<void>;
   setLastSeen(id: string, at: number): Promise<void>;
   setSealingKey(id: string, sealingKey: string): Promise<void>;
   list(): Promise<ServerRow[]>;
@@ -221,13 +243,20 @@ export interface AppRepo {
   delete(id: string): Promise<void>;
 }
 
+/** A release as its maker gives it: the database numbers it. */
+export type NewReleaseRow = Omit<ReleaseRow, 'version'>;
+
 export interface ReleaseRepo {
-  create(row: ReleaseRow): Promise<void>;
+  /**
+   * Numbers the release from the app's counter (the next version, taken under the app row's lock,
+   * so concurrent transactions never get one twice) and inserts it; (app, version) is unique.
+   * Throws APP_NOT_FOUND when the app is gone.
+   */
+  create(row: NewReleaseRow): Promise<ReleaseRow>;
   get(id: string): Promise<ReleaseRow | null>;
   getByVersion(appId: string, version: number): Promise<ReleaseRow | null>;
   /** Newest first. */
   list(appId: string): Promise<ReleaseRow[]>;
-  latestVersion(appId: string): Promise<number>;
   /** Only from null: a release's image id is written once. */
   setImageId(id: string, imageId: string): Promise<void>;
   /**
@@ -256,6 +285,8 @@ export interface DeploymentRepo {
    * succeeded or is `rollingId` while it rolls out (a failed one is undone); null for none.
    */
   currentRestart(appId: string, releaseId: string, rollingId: string | null): Promise<string | null>;
+  /** The newest succeeded deployment of that release. */
+  lastSucceededOf(appId: string, releaseId: string): Promise<DeploymentRow | null>;
 }
 
 export interface EventRepo {
@@ -278,6 +309,11 @@ export interface JobRepo {
   /** Extends the lease; false when the job is no longer held by this owner (another worker took it). */
   renew(id: string, owner: string, leaseUntil: number): Promise<boolean>;
   complete(id: string, owner: string, now: number): Promise<void>;
+  /**
+   * Fails for good the jobs whose lease lapsed after their last allowed attempt (their worker died
+   * every time: the job may be what kills it) and returns them, each to exactly one caller.
+   */
+  failExhausted(now: number): Promise<JobRow[]>;
   /** Retry later (`retryAt`), or fail for good (`retryAt` null, or attempts exhausted). */
   fail(id: string, owner: string, error: string, retryAt: number | null, now: number): Promise<JobRow>;
   get(id: string): Promise<JobRow | null>;

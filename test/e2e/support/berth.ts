@@ -54,8 +54,11 @@ export class BerthUnderTest {
     return new BerthUnderTest(join(dir, 'data'), await freePort(), await freePort());
   }
 
-  /** Starts `berth up` (with `extraArgs`, e.g. `--allow-local-sources DIR`) and resolves once it says it is up. */
-  async start(extraArgs: readonly string[] = []): Promise<void> {
+  /**
+   * Starts `berth up` (with `extraArgs`, e.g. `--allow-local-sources DIR`, and `env` added to
+   * its environment) and resolves once it says it is up.
+   */
+  async start(extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<void> {
     const up = spawn(
       process.execPath,
       [
@@ -74,7 +77,7 @@ export class BerthUnderTest {
         testBuilderDir(process.env),
         ...extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     this.up = up;
     this.output = '';

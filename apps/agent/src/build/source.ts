@@ -22,6 +22,8 @@ export interface SourceDeps {
   workDir: string;
   /** berthd's HTTP base, e.g. http://127.0.0.1:7070: uploads are downloaded from it. */
   serverHttpBase: string;
+  /** fetch as the agent reaches berthd: over TLS, trusting the pinned CA (see @berth/client). */
+  serverFetch: (url: string, init: RequestInit) => Promise<Response>;
   openSealed(sealed: string, aad: string): string;
 }
 
@@ -78,9 +80,11 @@ async function downloadUpload(
   onLine: (line: string) => void,
 ): Promise<FetchedSource> {
   onLine(`==> Downloading the uploaded directory (${Math.ceil(source.bytes / 1024)} KiB)`);
-  const res = await fetch(deps.serverHttpBase + source.path, { signal }).catch((cause: unknown) => {
-    throw new BerthError('AGENT_UNAVAILABLE', 'Could not download the upload from berthd', { cause });
-  });
+  const res = await deps
+    .serverFetch(deps.serverHttpBase + source.path, { signal })
+    .catch((cause: unknown) => {
+      throw new BerthError('AGENT_UNAVAILABLE', 'Could not download the upload from berthd', { cause });
+    });
   if (!res.ok || !res.body) {
     throw new BerthError('BUILD_SOURCE_MISSING', `The upload could not be downloaded (HTTP ${res.status})`);
   }

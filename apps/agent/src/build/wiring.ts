@@ -26,6 +26,7 @@ export async function createBuilds(o: {
   engine: ContainerEngine;
   engineApi: EngineHttpClient;
   serverHttpBase: string;
+  serverFetch: (url: string, init: RequestInit) => Promise<Response>;
   log: Logger;
 }): Promise<{ builds: BuildExecutor; bootstrap: BaseImageBootstrapper }> {
   const { config, identity, log } = o;
@@ -44,6 +45,7 @@ export async function createBuilds(o: {
     baseImages: config.baseImages,
     workDir: join(config.dataDir, 'builds'),
     serverHttpBase: o.serverHttpBase,
+    serverFetch: o.serverFetch,
     openSealed: (sealed, aad) => identity.openSecret(sealed, aad),
   });
   // Base images live in the build sandbox's base store: only builds use them.

@@ -172,3 +172,61 @@ test('without follow: the last lines, once, and no live stream', async () => {
   );
   assert.equal(deps.hub.liveStreams, 0);
 });
+
+test('--grep and --since: only matching lines leave the agent, history and live alike', async () => {
+  await startCounter('filtered', 1);
+  const deps = createDeps(4);
+  const numbers: number[] = [];
+  const chunks: LogLine[][] = [];
+  const stop = new AbortController();
+  const done = streamAppLogs(
+    deps,
+    // A pattern that backtracking engines take forever on is harmless here (RE2: linear).
+    { appId: 'filtered', tail: 10_000, follow: true, grep: '^line \\d*7$|(a+)+$' },
+    (lines: LogLine[]) => {
+      chunks.push(lines);
+      for (const l of lines) numbers.push(Number(/^line (\d+)$/.exec(l.line)?.[1]));
+      return Promise.resolve();
+    },
+    stop.signal,
+  );
+  await until('matching live lines arrive', () => numbers.length >= 20);
+  stop.abort();
+  await done;
+  assert.ok(
+    numbers.every((n) => n % 10 === 7),
+    `only lines ending in 7: ${numbers.join(',')}`,
+  );
+  for (let i = 1; i < numbers.length; i++)
+    assert.equal(numbers[i], (numbers[i - 1] ?? 0) + 10, `every matching line once: ${numbers.join(',')}`);
+  assert.ok(
+    chunks.slice(1).every((c) => c.length > 0),
+    'no empty chunk after the first',
+  );
+
+  // A time after every line: nothing, but the stream still opens (one empty chunk).
+  const later: LogLine[][] = [];
+  await streamAppLogs(
+    deps,
+    { appId: 'filtered', tail: 100, follow: false, since: '2999-01-01T00:00:00Z' },
+    (lines) => {
+      later.push(lines);
+      return Promise.resolve();
+    },
+    new AbortController().signal,
+  );
+  assert.deepEqual(later, [[]]);
+});
+
+test('a pattern the agent cannot run is refused before it reads a line', async () => {
+  const deps = createDeps(4);
+  await assert.rejects(
+    streamAppLogs(
+      deps,
+      { appId: 'shared', tail: 10, follow: false, grep: '(a)\\1' },
+      () => Promise.resolve(),
+      new AbortController().signal,
+    ),
+    { code: 'VALIDATION_FAILED', message: /Invalid grep: .*RE2/ },
+  );
+});

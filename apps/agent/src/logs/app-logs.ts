@@ -4,6 +4,7 @@ import { BerthError, type LogLine, type LogsParams } from '@berth/protocol';
 import type { ContainerWatch } from './container-watch.js';
 import { SubscriberDropped, type Subscription } from './fan-out.js';
 import { isHealthLine, type ProbeWindow, type ReadLine } from './health-lines.js';
+import { filteredEmit, logFilterOf } from './log-filter.js';
 import type { LiveLine, LogHub } from './log-hub.js';
 import { byTime } from './log-time.js';
 
@@ -35,6 +36,8 @@ export async function streamAppLogs(
   emit: EmitLines,
   signal: AbortSignal,
 ): Promise<void> {
+  // --since/--grep: only matching lines leave the agent.
+  const send = filteredEmit(emit, logFilterOf(params));
   const labels = { [LABELS.agent]: deps.agentId, [LABELS.app]: params.appId };
   const containers = await deps.engine.list(labels);
   const named = params.health === false ? withoutProbes(deps) : toLogLines;
@@ -42,10 +45,10 @@ export async function streamAppLogs(
     const history = await Promise.all(
       containers.map(async (c) => named(c, await deps.hub.history(c.id, params.tail, signal))),
     );
-    await emitInChunks(emit, history.flat().sort(byTime));
+    await emitInChunks(send, history.flat().sort(byTime));
     return;
   }
-  const follower = new Follower(deps, labels, params.appId, emit, signal, named);
+  const follower = new Follower(deps, labels, params.appId, send, signal, named);
   try {
     await follower.run(containers, params.tail);
   } finally {

@@ -1,5 +1,6 @@
 import { createClient, type BerthClient } from '@berth/client';
 import type { Command } from 'commander';
+import { withAppSuggestion } from './app-suggestion.js';
 import { resolveConnection, type ConnectionFlags } from './connection.js';
 import type { CliEnvironment } from './environment.js';
 import { reportError } from './output.js';
@@ -16,13 +17,23 @@ export function withCommon(cmd: Command): Command {
     .option('--url <url>', 'berthd URL (default: BERTH_URL, or the local data dir)')
     .option('--token <token>', 'API token (default: BERTH_TOKEN, or <data-dir>/admin.token)')
     .option(
+      '--fingerprint <sha256:hex>',
+      'for an https URL: the CA fingerprint berth up printed (default: BERTH_FINGERPRINT, or the one berth login pinned)',
+    )
+    .option(
       '--data-dir <dir>',
       'local Berth data dir to read the URL and token from (default: BERTH_DATA_DIR)',
     );
 }
 
-export const clientFor = (environment: CliEnvironment, opts: CommonOptions): BerthClient =>
-  createClient(resolveConnection(opts, environment));
+/** The client each command made, by its options object (commander passes the same one). */
+const clients = new WeakMap<object, BerthClient>();
+
+export function clientFor(environment: CliEnvironment, opts: CommonOptions): BerthClient {
+  const client = createClient(resolveConnection(opts, environment));
+  clients.set(opts, client);
+  return client;
+}
 
 /**
  * Runs a command body and turns its outcome into an exit code, so every command reports
@@ -37,7 +48,7 @@ export function action<A extends unknown[]>(
     try {
       process.exitCode = (await fn(...args)) ?? 0;
     } catch (err) {
-      process.exitCode = reportError(err, json);
+      process.exitCode = reportError(await withAppSuggestion(err, cmd, clients.get(cmd.opts())), json);
     }
   };
 }

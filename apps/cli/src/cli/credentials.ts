@@ -13,13 +13,15 @@ export interface StoredSession {
   token: string;
   email: string;
   expiresAt: string;
+  /** The CA fingerprint `berth login --fingerprint` pinned for this (https) URL. */
+  fingerprint?: string;
 }
 
 interface CredentialsFile {
   sessions: Record<string, StoredSession>;
 }
 
-export function credentialsPath({ env }: CliEnvironment): string {
+export function credentialsPath({ env }: Pick<CliEnvironment, 'env'>): string {
   return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'credentials.json');
 }
 
@@ -43,6 +45,15 @@ const key = (url: string): string => url.replace(/\/+$/, '');
 export function storedSession(environment: CliEnvironment, url: string, now: number): StoredSession | null {
   const s = read(credentialsPath(environment)).sessions[key(url)];
   return s && Date.parse(s.expiresAt) > now ? s : null;
+}
+
+/**
+ * The pin stored for `url`, kept after the session expires (until `berth logout`): the next
+ * `berth login` to that URL trusts the same CA without being told again.
+ */
+export function storedFingerprint(environment: Pick<CliEnvironment, 'env'>, url: string): string | null {
+  const fingerprint = read(credentialsPath(environment)).sessions[key(url)]?.fingerprint;
+  return typeof fingerprint === 'string' && /^sha256:[0-9a-f]{64}$/.test(fingerprint) ? fingerprint : null;
 }
 
 export function saveSession(environment: CliEnvironment, url: string, session: StoredSession): void {

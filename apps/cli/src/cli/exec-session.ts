@@ -10,6 +10,7 @@ import {
 } from '@berth/protocol';
 import WebSocket, { type RawData } from 'ws';
 import type { Connection } from './connection.js';
+import { execTlsOptions } from './exec-tls.js';
 import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
 
@@ -59,11 +60,13 @@ export function execUrl(conn: Connection, r: ExecRequest): string {
   return `${base}/api/v1/apps/${encodeURIComponent(r.app)}/exec?${q.toString()}`;
 }
 
-export function runExecSession(conn: Connection, r: ExecRequest, io: ExecIo): Promise<ExecOutcome> {
+export async function runExecSession(conn: Connection, r: ExecRequest, io: ExecIo): Promise<ExecOutcome> {
+  const tls = await execTlsOptions(conn);
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(execUrl(conn, r), {
       headers: conn.token ? { authorization: `Bearer ${conn.token}` } : {},
       perMessageDeflate: false,
+      ...tls,
     });
     let opened = false;
     /** berthd answered instead of upgrading: its problem+json is the outcome, nothing else. */

@@ -5,7 +5,7 @@ export const EXIT = {
   userError: 1,
   /** The deployment ran and failed (the previous release keeps serving). */
   deployFailed: 2,
-  /** berthd could not be reached. */
+  /** berthd could not be reached, or not safely (its certificate is not from the pinned or a trusted CA). */
   unreachable: 3,
   /** Something broke inside Berth; the message carries a request id for the logs. */
   internal: 4,

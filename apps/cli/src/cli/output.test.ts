@@ -62,7 +62,7 @@ const apiError = (status: number, code: ConstructorParameters<typeof ApiError>[1
     code,
     'what went wrong',
     'what to try',
-    [{ path: 'name', message: 'is bad' }],
+    status === 400 ? [{ path: 'name', message: 'is bad' }] : [],
     requestId,
   );
 
@@ -74,6 +74,8 @@ test('exit codes: unreachable 3, a server fault 4 with the request id, a user er
   );
   const internal = toCliError(apiError(500, 'INTERNAL', 'req-9'));
   assert.deepEqual([internal.exitCode, internal.message], [EXIT.internal, 'what went wrong (request req-9)']);
+  const invalid = toCliError(apiError(400, 'VALIDATION_FAILED', 'req-2'));
+  assert.deepEqual([invalid.exitCode, invalid.hint], [EXIT.userError, 'what to try']);
   const user = toCliError(apiError(404, 'APP_NOT_FOUND', 'req-1'));
   assert.deepEqual(
     [user.exitCode, user.message, user.hint],

@@ -1,6 +1,8 @@
 import { ApiError } from '@berth/client';
 import { BerthError } from '@berth/protocol';
+import { CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
+import { describeIssue } from './field-names.js';
 
 /** Output for people (aligned text) or scripts (`--json`: one JSON document on stdout). */
 
@@ -34,13 +36,21 @@ export class CliError extends Error {
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ApiError) {
-    const details = err.issues.map((i) => `${i.path}: ${i.message}`);
-    if (err.code === 'UNREACHABLE') return new CliError(err.message, EXIT.unreachable, err.hint);
+    if (err.code === 'UNREACHABLE' || err.code === 'UNTRUSTED')
+      return new CliError(err.message, EXIT.unreachable, err.hint);
+    // One line per bad field, in the CLI's words (flags, not API paths); the message that
+    // repeats the first of them is left out.
+    if (err.issues.length > 0 && err.status < 500) {
+      const [first = '', ...rest] = err.issues.map(describeIssue);
+      return new CliError(first, EXIT.userError, err.hint, rest);
+    }
     const exitCode = err.status >= 500 ? EXIT.internal : EXIT.userError;
     const suffix = err.status >= 500 && err.requestId ? ` (request ${err.requestId})` : '';
-    return new CliError(`${err.message}${suffix}`, exitCode, err.hint, details);
+    return new CliError(`${err.message}${suffix}`, exitCode, err.hint);
   }
   if (err instanceof BerthError) return new CliError(err.message, EXIT.userError, err.hint);
+  // A bad value found while a command runs (a KEY=VALUE pair from stdin, say): the user's.
+  if (err instanceof CommanderError) return new CliError(err.message.replace(/^error: /, ''), EXIT.userError);
   return new CliError(err instanceof Error ? err.message : String(err), EXIT.internal);
 }
 
@@ -52,8 +62,8 @@ export function reportError(err: unknown, json: boolean): number {
       `${JSON.stringify({ error: { message: e.message, hint: e.hint ?? null, details: e.details, exitCode: e.exitCode } })}\n`,
     );
   } else {
-    process.stderr.write(`error: ${e.message}\n`);
-    for (const d of e.details) process.stderr.write(`  ${d}\n`);
+    // Each of several problems is an error of its own: one line each, none printed twice.
+    for (const line of [e.message, ...e.details]) process.stderr.write(`error: ${line}\n`);
     if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
   }
   return e.exitCode;

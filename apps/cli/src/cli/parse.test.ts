@@ -36,7 +36,7 @@ test('KEY=VALUE pairs: the value may hold = and be empty; the key must be a vari
   });
   for (const bad of ['NOVALUE', '=x', '1A=x', 'A-B=x', ' A=x', 'A B=x'])
     assert.throws(() => parseEnvPairs([bad]), {
-      message: `"${bad}" is not KEY=VALUE with a key of letters, digits and underscores`,
+      message: `"${bad}" is not KEY=VALUE with a key of letters, digits and underscores, not starting with a digit`,
     });
   assert.deepEqual(parseEnvPairs(['A=1', 'A=2']), { A: '2' }, 'the last one wins, as in a shell');
 });

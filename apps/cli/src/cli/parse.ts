@@ -22,15 +22,32 @@ export function parseDurationArg(value: string): number {
   return ms;
 }
 
-/** `KEY=VALUE` pairs; the value may itself contain `=`. */
-export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
+/** Where a KEY=VALUE pair came from, for a message that can name it without quoting it. */
+export type PairSource = (index: number) => string;
+
+/**
+ * `KEY=VALUE` pairs; the value may itself contain `=`. A bad pair is the user's mistake (exit 1).
+ * With `secret`, the message says where the pair was and nothing of it: a line without a valid
+ * key may well be the secret itself (a bare base64 value has `=` in it), and the message ends up
+ * on a terminal or in a CI log.
+ */
+export function parseEnvPairs(
+  pairs: readonly string[],
+  {
+    secret = false,
+    source = (i: number) => `argument ${i + 1}`,
+  }: { secret?: boolean; source?: PairSource } = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of pairs) {
+  for (const [i, pair] of pairs.entries()) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq) : '';
     if (!ENV_KEY_PATTERN.test(key)) {
-      throw new InvalidArgumentError(
-        `"${pair}" is not KEY=VALUE with a key of letters, digits and underscores`,
+      const what = secret ? `${source(i)} (not shown: it may be a secret)` : `"${pair}"`;
+      throw new CliError(
+        `${what} is not KEY=VALUE with a key of letters, digits and underscores, not starting with a digit`,
+        EXIT.userError,
+        'e.g. API_KEY=…',
       );
     }
     env[key] = pair.slice(eq + 1);

@@ -7,8 +7,9 @@ import { CliError, printJson, printTable } from '../cli/output.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { parseEnvPairs } from '../cli/parse.js';
 import { readStdin } from '../cli/prompt.js';
+import { submitOnce, withIdempotencyKey } from '../cli/submit.js';
 
-type WaitOptions = CommonOptions & { wait: boolean };
+type WaitOptions = CommonOptions & { wait: boolean; idempotencyKey?: string };
 
 export function registerSecrets(program: Command, environment: CliEnvironment): void {
   const secrets = program
@@ -17,7 +18,7 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
       "an app's secrets: encrypted at rest, never shown again; a change is a new release, rolled out",
     );
 
-  withCommon(secrets.command('set <app> [pairs...]'))
+  const setCommand = withCommon(secrets.command('set <app> [pairs...]'))
     .description(
       'set KEY=VALUE pairs (or, with --stdin, one KEY=VALUE per line from stdin, so values stay out of shell history)',
     )
@@ -26,25 +27,32 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
       '--as-file <path>',
       'give the one secret to the app as a read-only file at this path (/run/secrets/NAME) instead of an environment variable',
     )
-    .option('--no-wait', 'return once the new release is queued')
-    .action(
-      action(
-        async (app: string, pairs: string[], opts: WaitOptions & { stdin?: boolean; asFile?: string }) => {
-          const lines = opts.stdin ? (await readStdin()).split('\n').filter((l) => l.trim() !== '') : [];
-          const set = parseEnvPairs([...pairs, ...lines]);
-          return change(environment, app, { set, ...filesOf(set, opts.asFile) }, opts);
-        },
-      ),
-    );
+    .option('--no-wait', 'return once the new release is queued');
+  withIdempotencyKey(setCommand).action(
+    action(async (app: string, pairs: string[], opts: WaitOptions & { stdin?: boolean; asFile?: string }) => {
+      const given = [...pairs.map((p, i) => ({ p, from: `argument ${i + 2}` })), ...(await stdinPairs(opts))];
+      if (given.length === 0)
+        throw new CliError(
+          opts.stdin ? 'stdin had no KEY=VALUE lines' : 'give KEY=VALUE pairs, or --stdin to read them',
+          EXIT.userError,
+          `e.g. berth secrets set ${app} --stdin < secrets.env`,
+        );
+      const set = parseEnvPairs(
+        given.map((g) => g.p),
+        { secret: true, source: (i) => given[i]?.from ?? `pair ${i + 1}` },
+      );
+      return change(environment, app, { set, ...filesOf(set, opts.asFile) }, opts);
+    }),
+  );
 
-  withCommon(secrets.command('unset <app> <keys...>'))
+  const unsetCommand = withCommon(secrets.command('unset <app> <keys...>'))
     .description('remove secrets')
-    .option('--no-wait', 'return once the new release is queued')
-    .action(
-      action(async (app: string, keys: string[], opts: WaitOptions) =>
-        change(environment, app, { unset: keys }, opts),
-      ),
-    );
+    .option('--no-wait', 'return once the new release is queued');
+  withIdempotencyKey(unsetCommand).action(
+    action(async (app: string, keys: string[], opts: WaitOptions) =>
+      change(environment, app, { unset: keys }, opts),
+    ),
+  );
 
   withCommon(secrets.command('list <app>'))
     .alias('ls')
@@ -59,6 +67,15 @@ export function registerSecrets(program: Command, environment: CliEnvironment): 
         );
       }),
     );
+}
+
+/** `--stdin`: KEY=VALUE lines, blank ones skipped, each known by its line number. */
+async function stdinPairs(opts: { stdin?: boolean }): Promise<{ p: string; from: string }[]> {
+  if (!opts.stdin) return [];
+  return (await readStdin())
+    .split('\n')
+    .map((p, i) => ({ p: p.replace(/\r$/, ''), from: `line ${i + 1} of stdin` }))
+    .filter((l) => l.p.trim() !== '');
 }
 
 /** `--as-file PATH` names where one secret is mounted; with several pairs it would be ambiguous. */
@@ -84,7 +101,11 @@ async function change(
   opts: WaitOptions,
 ): Promise<number | void> {
   const client = clientFor(environment, opts);
-  const { secrets, deployment } = await client.patchSecrets(app, patch);
+  const { secrets, deployment } = await submitOnce(client, (key) => client.patchSecrets(app, patch, key), {
+    app,
+    idempotencyKey: opts.idempotencyKey,
+    json: opts.json === true,
+  });
   if (deployment) return finishDeployment(client, deployment, { wait: opts.wait, json: opts.json === true });
   if (opts.json) return printJson({ secrets, deployment: null });
   process.stdout.write(

@@ -15,17 +15,23 @@ export function registerSession(program: Command, environment: CliEnvironment): 
   withCommon(program.command('login'))
     .description('log in as a user; the CLI then acts as that user until `berth logout`')
     .option('--email <email>', 'your email (asked for when missing)')
+    .addHelpText(
+      'after',
+      '\nFrom another machine: berth login --url https://HOST:PORT --fingerprint sha256:… (both as berth up printed them)',
+    )
     .option('--password-stdin', 'read the password from stdin instead of asking')
     .action(
       action(async (opts: LoginOptions) => {
         const email = opts.email ?? (await ask('Email: '));
         const password = opts.passwordStdin ? await readStdin() : await askHidden('Password: ');
-        const { url } = resolveConnection({ ...opts, token: '' }, environment);
+        const { url, fingerprint } = resolveConnection({ ...opts, token: '' }, environment);
         const session = await clientFor(environment, { ...opts, token: '' }).login(email, password);
+        // The pin is kept with the session: later commands to this URL verify against the same CA.
         saveSession(environment, url, {
           token: session.token ?? '',
           email: session.user.email,
           expiresAt: session.expiresAt,
+          ...(fingerprint && { fingerprint }),
         });
         if (opts.json)
           return printJson({
@@ -34,6 +40,7 @@ export function registerSession(program: Command, environment: CliEnvironment): 
             memberships: session.user.memberships,
           });
         process.stdout.write(`Logged in to ${url} as ${session.user.email} until ${session.expiresAt}\n`);
+        if (fingerprint) process.stdout.write(`Pinned berthd's CA ${fingerprint} for ${url}\n`);
         const pending = await clientFor(environment, { ...opts, token: session.token ?? '' })
           .listInvitations()
           .catch(() => []);

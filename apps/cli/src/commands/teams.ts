@@ -34,7 +34,9 @@ export function registerTeams(program: Command, environment: CliEnvironment): vo
     );
   withCommon(teams.command('list'))
     .alias('ls')
-    .description('the teams you belong to (an installation owner: every team), with your role and their settings')
+    .description(
+      'the teams you belong to (an installation owner: every team), with your role and their settings',
+    )
     .action(
       action(async (opts: CommonOptions) => {
         const list = await clientFor(environment, opts).listTeams();

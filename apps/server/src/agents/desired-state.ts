@@ -1,4 +1,4 @@
-import { toAppHostname } from '@berth/core';
+import { toAppHostname, toRevision } from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import {
   BerthError,
@@ -17,25 +17,31 @@ export interface DesiredStateSettings {
 }
 
 /**
- * What every server should run, derived from the store on demand: an app is desired once a
+ * What a server should run, derived from the store on demand: an app is desired once a
  * deployment has made one of its releases current. One server for now, so it gets every app;
  * placement across servers comes with the fleet.
  */
 export async function buildDesiredState(
   store: Store,
+  serverId: string,
   settings: DesiredStateSettings,
   sealSecrets: SecretSealer,
 ): Promise<DesiredState> {
-  const version = Number((await store.meta.get('desired_version')) ?? '0');
+  // Read before the apps: a change committed in between then comes with a version that is not
+  // newer, and the push its commit triggers carries the next one.
+  const version = (await store.servers.get(serverId))?.desiredVersion ?? 0;
   const apps: DesiredApp[] = [];
   for (const app of await store.apps.list()) {
-    if (!app.currentReleaseId || !app.currentDeploymentId || !app.revision) continue;
+    if (!app.currentReleaseId || !app.currentDeploymentId) continue;
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;
     const rows = await store.releaseSecrets.list(release.id);
     const sealed = { values: sealSecrets(release, rows), files: toSecretFiles(rows) };
     const restartId = await store.deployments.currentRestart(app.id, release.id, app.currentDeploymentId);
-    apps.push({ ...toDesiredApp(app, release, release.imageId, sealed, settings), restartId });
+    apps.push({
+      ...toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings),
+      restartId,
+    });
   }
   return { version, apps };
 }
@@ -70,6 +76,7 @@ const toSecretFiles = (rows: readonly ReleaseSecretRow[]): Record<string, string
 
 function toDesiredApp(
   app: AppRow,
+  deploymentId: string,
   release: ReleaseRow,
   imageId: string,
   secrets: { values: Record<string, string>; files: Record<string, string> },
@@ -92,10 +99,10 @@ function toDesiredApp(
     appId: app.id,
     appName: app.name,
     teamId: app.teamId,
-    revision: app.revision ?? '',
-    deploymentId: app.currentDeploymentId ?? '',
+    revision: toRevision(deploymentId, app.rolloutDirection),
+    deploymentId,
     release: spec,
-    replicas: app.replicas,
+    replicas: app.currentReplicas,
     hostnames: [toAppHostname(app.name, s.domain)],
     drainTimeoutMs: s.drainTimeoutMs,
     stopTimeoutMs: s.stopTimeoutMs,

@@ -50,7 +50,8 @@ export type AgentGateway = ReturnType<typeof createAgentGateway>;
  */
 export function createAgentGateway({ store, clock, log, settings, keys }: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
-  const desiredFor = (s: AgentSession) => buildDesiredState(store, settings, sealerFor(keys, s.sealingKey));
+  const desiredFor = (s: AgentSession) =>
+    buildDesiredState(store, s.serverId, settings, sealerFor(keys, s.sealingKey));
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
 

@@ -70,5 +70,9 @@ test("a webhook's push asks the agent to build only the branch's tip; the checke
     sshKey: null,
   });
   const asked = toAgentBuildParams(input({ gitUrl: '/srv/repos/site' }), seal);
-  assert.equal('requireTip' in asked.source, false, 'a deploy a person asked for builds the tip, whatever it is');
+  assert.equal(
+    'requireTip' in asked.source,
+    false,
+    'a deploy a person asked for builds the tip, whatever it is',
+  );
 });

@@ -85,7 +85,8 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
       network: buildNetwork,
       archivePath: build.source.type === 'archive' ? archives.downloadPath(build.id, clock()) : null,
     };
-    return (seal: (plain: string, aad: string) => string): AgentBuildParams => toAgentBuildParams(input, seal);
+    return (seal: (plain: string, aad: string) => string): AgentBuildParams =>
+      toAgentBuildParams(input, seal);
   }
 
   async function end(build: BuildRow, status: 'failed' | 'cancelled' | 'ignored', error: DeploymentError) {
@@ -122,14 +123,14 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
         imageId: r.imageId,
         finishedAt: now,
       });
+      // berth.yaml's replicas count for the first deployment only: its deployment runs that many.
+      const replicasFromBuild = first && settings.replicas !== app.replicas;
       await tx.apps.update(
         app.id,
-        {
-          image: r.image,
-          ...(first && settings.replicas !== app.replicas && { replicas: settings.replicas }),
-        },
+        { image: r.image, ...(replicasFromBuild && { replicas: settings.replicas }) },
         now,
       );
+      if (replicasFromBuild) await tx.deployments.update(d.id, { replicas: settings.replicas });
       await tx.events.append(d.id, {
         at: now,
         level: 'info',

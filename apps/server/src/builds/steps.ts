@@ -36,10 +36,10 @@ export async function newBuild(
   b: { id: string; app: AppRow; source: NewBuildSource; trigger: BuildRow['trigger']; deploymentId: string },
   now: number,
 ): Promise<BuildRow> {
-  const row: BuildRow = {
+  // The database numbers it, from the app's build counter.
+  return tx.builds.create({
     id: b.id,
     appId: b.app.id,
-    number: await tx.builds.nextNumber(b.app.id),
     status: 'queued',
     trigger: b.trigger,
     source: b.source,
@@ -55,9 +55,7 @@ export async function newBuild(
     createdAt: now,
     startedAt: null,
     finishedAt: null,
-  };
-  await tx.builds.create(row);
-  return row;
+  });
 }
 
 /** The git credentials given with a source, sealed; and the app's webhook secret, made once. */

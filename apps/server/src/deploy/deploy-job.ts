@@ -1,4 +1,4 @@
-import { formatDuration, toAppUrl } from '@berth/core';
+import { formatDuration, toAppUrl, toRevision } from '@berth/core';
 import {
   BerthError,
   formatLimits,
@@ -9,6 +9,8 @@ import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
 import { checkImageUse, checkResolvedImage } from '../access/images.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { BuildRunner } from '../builds/runner.js';
+import { createDeploymentEnd, type EndOptions, type Undo } from './deployment-end.js';
+import { takeInheritedBuild } from './inherited-build.js';
 
 export interface DeployJobDeps {
   store: Store;
@@ -23,12 +25,18 @@ export interface DeployJobDeps {
 /**
  * Runs one deployment to its end. Every step checks what is already done, so a job re-claimed
  * after berthd died resumes where it was: it never resolves twice, never creates a second
- * rollout, and a rollout that finished while berthd was down is simply recognised.
+ * rollout, and a rollout that finished while berthd was down is simply recognised. `giveUp` ends
+ * the deployment of a job that failed for good, the same way the job ends a failed one.
  */
 export function createDeployJob(deps: DeployJobDeps) {
   const { store, clock, agents } = deps;
+  const ending = createDeploymentEnd(deps);
+  const finish = (d: DeploymentRow, error: DeploymentError, undo: Undo, options?: EndOptions) =>
+    ending.end(d.id, error, undo, options);
 
-  return async function runDeployJob(payload: unknown, signal: AbortSignal): Promise<void> {
+  return { run: runDeployJob, giveUp: ending.giveUp };
+
+  async function runDeployJob(payload: unknown, signal: AbortSignal): Promise<void> {
     const deploymentId = (payload as { deploymentId?: unknown } | null)?.deploymentId;
     if (typeof deploymentId !== 'string')
       throw new BerthError('INTERNAL', 'deploy job without a deployment id');
@@ -38,11 +46,15 @@ export function createDeployJob(deps: DeployJobDeps) {
     let release = await store.releases.get(d.releaseId);
     if (!app || !release) return;
 
-    if (d.status === 'queued') d = await begin(d, release);
-    if (d.status === 'preparing' && d.buildId && !release.imageId) {
-      const failure = await deps.builds.run(d, release, signal);
+    if (d.status === 'queued') d = await startPreparing(d, release);
+    if (d.status === 'preparing' && release.buildId && !release.imageId) {
+      // Its own build, or (an env, secrets or limits change made while a build ran) that build's.
+      const failure =
+        d.buildId === release.buildId
+          ? await deps.builds.run(d, release, signal)
+          : await takeInheritedBuild(store, d, release);
       if (failure?.code === 'BUILD_COMMIT_NOT_TIP') {
-        await finish(d, failure, 'spec', 'ignored');
+        await finish(d, failure, 'spec', { status: 'ignored' });
         return;
       }
       if (failure) {
@@ -60,14 +72,14 @@ export function createDeployJob(deps: DeployJobDeps) {
       await agents.pushDesired();
     }
     await awaitRollout(d, app, release, signal);
-  };
+  }
 
-  /** The deployment starts: its status and first steps land in one transaction. */
-  async function begin(d: DeploymentRow, release: ReleaseRow): Promise<DeploymentRow> {
+  /** The job takes the deployment up: its status and first steps land in one transaction. */
+  async function startPreparing(d: DeploymentRow, release: ReleaseRow): Promise<DeploymentRow> {
     return store.transaction(async (tx) => {
       const started = await tx.deployments.update(d.id, { status: 'preparing', startedAt: clock() });
       await tx.events.append(d.id, { at: clock(), level: 'info', message: describeStart(d, release) });
-      if (!release.imageId && !d.buildId) {
+      if (!release.imageId && !release.buildId) {
         await tx.events.append(d.id, {
           at: clock(),
           level: 'info',
@@ -119,23 +131,26 @@ export function createDeployJob(deps: DeployJobDeps) {
       if (!release.imageId) await tx.releases.setImageId(release.id, resolved.imageId);
       if (resolved.note) await tx.events.append(d.id, { at: clock(), level: 'info', message: resolved.note });
       const fresh = (await tx.apps.getById(app.id)) ?? app;
-      const replicas = d.kind === 'scale' || d.kind === 'limits' ? d.replicas : fresh.replicas;
       await tx.apps.update(
         app.id,
-        { currentReleaseId: d.releaseId, currentDeploymentId: d.id, revision: d.id, replicas },
+        {
+          currentReleaseId: d.releaseId,
+          currentReplicas: d.replicas,
+          currentDeploymentId: d.id,
+          rolloutDirection: 'forward',
+        },
         clock(),
       );
-      await tx.meta.increment('desired_version');
+      await tx.servers.bumpDesiredVersions();
       await tx.events.append(d.id, {
         at: clock(),
         level: 'info',
-        message: `Rolling out ${replicas} replica(s), one at a time`,
+        message: `Rolling out ${d.replicas} replica(s), one at a time`,
       });
       return tx.deployments.update(d.id, {
         status: 'rolling_out',
-        replicas,
         previousReleaseId: fresh.currentReleaseId,
-        previousReplicas: fresh.replicas,
+        previousReplicas: fresh.currentReplicas,
       });
     });
   }
@@ -147,7 +162,7 @@ export function createDeployJob(deps: DeployJobDeps) {
     signal: AbortSignal,
   ): Promise<void> {
     const current = await store.apps.getById(app.id);
-    if (current?.revision !== d.id) {
+    if (current?.currentDeploymentId !== d.id || current.rolloutDirection !== 'forward') {
       await finish(
         d,
         { code: 'DEPLOY_SUPERSEDED', message: 'Another change replaced this rollout', logs: [] },
@@ -158,7 +173,7 @@ export function createDeployJob(deps: DeployJobDeps) {
     const budget = release.health.timeoutMs * (d.replicas + 1) + deps.drainTimeoutMs * d.replicas + 60_000;
     const timeout = AbortSignal.timeout(budget);
     const result = await agents
-      .waitForRollout(app.id, d.id, AbortSignal.any([signal, timeout]))
+      .waitForRollout(app.id, toRevision(d.id, 'forward'), AbortSignal.any([signal, timeout]))
       .catch((err: unknown) => {
         if (timeout.aborted) return { phase: 'timeout' as const };
         throw err;
@@ -185,61 +200,6 @@ export function createDeployJob(deps: DeployJobDeps) {
         : result.failure;
     await finish(d, error, 'rollout');
   }
-
-  /**
-   * Ends a deployment as failed (or `ignored`: a webhook's commit that was no longer the tip, with
-   * its audit row), in one transaction with putting things back, so nobody sees a failed
-   * deployment whose app still points at the failed release:
-   * - `spec`: nothing was rolled out; the app's image, env and limits return to those of the release that serves.
-   * - `rollout`: the previous release (and replica count) becomes current again; with none, the app
-   *   stops running. Its image, env and limits go back too, so the spec always describes what serves.
-   */
-  async function finish(
-    d: DeploymentRow,
-    error: DeploymentError,
-    undo: 'none' | 'spec' | 'rollout',
-    status: 'failed' | 'ignored' = 'failed',
-  ): Promise<void> {
-    const app = await store.apps.getById(d.appId);
-    const serving = app?.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
-    const previous = d.previousReleaseId ? await store.releases.get(d.previousReleaseId) : null;
-    await store.transaction(async (tx) => {
-      await tx.events.append(d.id, {
-        at: clock(),
-        level: status === 'failed' ? 'error' : 'warn',
-        message:
-          status === 'failed' ? `Deployment failed: ${error.message}` : `Nothing to deploy: ${error.message}`,
-      });
-      if (app && undo === 'spec' && serving) {
-        await tx.apps.update(
-          app.id,
-          { image: serving.image, env: serving.env, limits: serving.limits },
-          clock(),
-        );
-      }
-      if (app && undo === 'rollout') {
-        await tx.apps.update(
-          app.id,
-          {
-            currentReleaseId: previous?.id ?? null,
-            revision: `${d.id}:revert`,
-            replicas: d.previousReplicas ?? d.replicas,
-            ...(previous && { image: previous.image, env: previous.env, limits: previous.limits }),
-          },
-          clock(),
-        );
-        await tx.meta.increment('desired_version');
-        const message = previous
-          ? `v${previous.version} keeps serving; the failed release's replicas are removed`
-          : 'Nothing was serving before; the failed replicas are removed';
-        await tx.events.append(d.id, { at: clock(), level: 'warn', message });
-      }
-      await tx.deployments.update(d.id, { status, error, finishedAt: clock() });
-      // A webhook's push that was not built: the team's audit log says so, with the reason.
-      if (status === 'ignored' && app) await tx.audit.append(ignoredRow(app, d, error.message, clock()));
-    });
-    if (undo === 'rollout') await agents.pushDesired();
-  }
 }
 
 function describeStart(d: DeploymentRow, release: ReleaseRow): string {
@@ -261,19 +221,4 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
     case 'restart':
       return `Restarting v${release.version}: a new container for each replica, one at a time`;
   }
-}
-
-function ignoredRow(app: AppRow, d: DeploymentRow, reason: string, at: number) {
-  return {
-    at,
-    actorKind: 'system' as const,
-    actorId: null,
-    actorName: 'berthd',
-    teamId: app.teamId,
-    requestId: null,
-    action: 'webhook.ignored',
-    target: `app:${app.name}`,
-    outcome: 'ok' as const,
-    detail: { deployment: d.id, build: d.buildId, reason },
-  };
 }

@@ -65,10 +65,10 @@ export async function newRelease(
     commit = null,
   }: { imageId: string | null; buildId?: string | null; commit?: string | null },
 ): Promise<ReleaseRow> {
-  const release: ReleaseRow = {
+  // The database numbers it (the app's release counter), so two requests never share a version.
+  const release = await tx.releases.create({
     id: createId('rel'),
     appId: spec.id,
-    version: (await tx.releases.latestVersion(spec.id)) + 1,
     image: spec.image,
     imageId,
     env: spec.env,
@@ -80,8 +80,7 @@ export async function newRelease(
     buildId,
     commit,
     createdAt: now,
-  };
-  await tx.releases.create(release);
+  });
   // The release keeps the secrets it was made with (still sealed): a rollback brings them back.
   const secrets = await tx.secrets.list(spec.id);
   await tx.releaseSecrets.createMany(
@@ -134,7 +133,20 @@ export async function rollbackTarget(
   return release;
 }
 
-export async function begin(
+/**
+ * How many replicas a rollback to `release` runs: as many as it last served with (a scale keeps
+ * the release and changes the count), else as many as it was made with.
+ */
+export async function servedReplicas(tx: Repos, release: ReleaseRow): Promise<number> {
+  const last = await tx.deployments.lastSucceededOf(release.appId, release.id);
+  return last?.replicas ?? release.replicas;
+}
+
+/**
+ * Queues a deployment of `release` with its durable job. The request that asks for it has set the
+ * app's settings (or kept them), so the app records it as the deployment its settings come from.
+ */
+export async function queueDeployment(
   tx: Repos,
   app: AppRow,
   release: ReleaseRow,
@@ -152,7 +164,7 @@ export async function begin(
     status: 'queued',
     replicas,
     previousReleaseId: app.currentReleaseId,
-    previousReplicas: app.replicas,
+    previousReplicas: app.currentReplicas,
     idempotencyKey: idem.key,
     requestHash: idem.requestHash,
     error: null,
@@ -162,6 +174,7 @@ export async function begin(
     finishedAt: null,
   };
   await tx.deployments.create(deployment);
+  await tx.apps.update(app.id, { settingsDeploymentId: deployment.id }, now);
   await tx.jobs.enqueue(
     {
       id: createId('job'),

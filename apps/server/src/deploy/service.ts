@@ -30,14 +30,16 @@ import { checkImageUse } from '../access/images.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
+import { adoptRelease, settingsRelease } from './app-settings.js';
 import {
-  begin,
   findReplay,
   newRelease,
   pickRuntime,
+  queueDeployment,
   requireApp,
   requireTeam,
   rollbackTarget,
+  servedReplicas,
   type Idempotency,
 } from './rollout-steps.js';
 
@@ -124,8 +126,10 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
           replicas: input.replicas ?? DEFAULT_REPLICAS,
           limits: toLimits(input.limits),
           currentReleaseId: null,
+          currentReplicas: 0,
           currentDeploymentId: null,
-          revision: null,
+          rolloutDirection: 'forward',
+          settingsDeploymentId: null,
           createdAt: now,
           updatedAt: now,
         };
@@ -157,7 +161,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         const app = await requireApp(tx, name);
         const unfinished = await tx.builds.listUnfinished(app.id);
         await tx.apps.delete(app.id);
-        await tx.meta.increment('desired_version');
+        await tx.servers.bumpDesiredVersions();
         return unfinished.map((b) => b.id);
       }),
 
@@ -188,7 +192,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         const image = request.image;
         const current = image === undefined ? app : await tx.apps.update(app.id, { image }, now);
         const release = await newRelease(tx, current, now, { imageId: null });
-        return begin(tx, current, release, 'deploy', current.replicas, idem, now);
+        return queueDeployment(tx, current, release, 'deploy', current.replicas, idem, now);
       }),
 
     /** A deployment built from an uploaded directory (`berth deploy --from-dir`), already stored by id. */
@@ -226,8 +230,8 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
       }),
 
     /**
-     * Replicas and/or limits. New limits need new containers: a new release of the running one,
-     * rolled out like an env change. Replicas alone scale the current release.
+     * Replicas and/or limits, as settings at once. New limits need new containers: a new release
+     * like an env change. Replicas alone scale the release of the app's settings.
      */
     scale: (name: string, request: ScaleRequest, idem: Idempotency, intent: AuditIntent) =>
       mutate(intent, async (tx, now): Promise<Changed> => {
@@ -236,18 +240,13 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         if (replay) return { app, deployment: replay };
         const replicas = request.replicas ?? app.replicas;
         const limits = toLimits(request.limits, app.limits);
-        const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
-        if (!current)
-          return { app: await tx.apps.update(app.id, { replicas, limits }, now), deployment: null };
-        if (sameLimits(limits, current.limits)) {
-          const kept = sameLimits(limits, app.limits) ? app : await tx.apps.update(app.id, { limits }, now);
-          return { app: kept, deployment: await begin(tx, kept, current, 'scale', replicas, idem, now) };
-        }
-        const updated = await tx.apps.update(app.id, { limits }, now);
-        return {
-          app: updated,
-          deployment: await rereleaseCurrent(tx, updated, 'limits', idem, now, replicas),
-        };
+        const base = await settingsRelease(tx, app);
+        const updated = await tx.apps.update(app.id, { replicas, limits }, now);
+        if (!base) return { app: updated, deployment: null };
+        const deployment = sameLimits(limits, base.limits)
+          ? await queueDeployment(tx, updated, base, 'scale', replicas, idem, now)
+          : await rereleaseCurrent(tx, updated, 'limits', idem, now);
+        return { app: updated, deployment };
       }),
 
     /** New containers of the current release, one replica at a time, health-gated like a deploy. */
@@ -262,16 +261,24 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
             hint: `Deploy it first: berth deploy ${app.name}`,
           });
         }
-        return begin(tx, app, current, 'restart', app.replicas, idem, now);
+        return queueDeployment(tx, app, current, 'restart', app.replicas, idem, now);
       }),
 
+    /**
+     * The rolled-to release becomes the app's settings at once — image, env, port, health,
+     * limits, secrets and the replica count it last served with — so every later change starts
+     * from it, even before it is rolled out.
+     */
     rollback: (name: string, toVersion: number | undefined, idem: Idempotency, intent: AuditIntent) =>
       mutate(intent, async (tx, now) => {
         const app = await requireApp(tx, name);
         const replay = await findReplay(tx, app, idem);
         if (replay) return replay;
         const target = await rollbackTarget(tx, app, toVersion);
-        return begin(tx, app, target, 'rollback', app.replicas, idem, now);
+        const replicas = await servedReplicas(tx, target);
+        const deployment = await queueDeployment(tx, app, target, 'rollback', replicas, idem, now);
+        await adoptRelease(tx, app, target, replicas, now);
+        return deployment;
       }),
   };
 }
@@ -287,14 +294,15 @@ async function deployFromSource(
   buildId: string = createId('bld'),
 ): Promise<DeploymentRow> {
   const release = await newRelease(tx, app, now, { imageId: null, buildId });
-  const deployment = await begin(tx, app, release, 'deploy', app.replicas, idem, now, buildId);
+  const deployment = await queueDeployment(tx, app, release, 'deploy', app.replicas, idem, now, buildId);
   await newBuild(tx, { id: buildId, app, source, trigger, deploymentId: deployment.id }, now);
   return deployment;
 }
 
 /**
- * After a change of env, secrets or limits: a new release of the running image with the app's current
- * env and secrets, rolled out; null when nothing is deployed yet (the next deploy picks it up).
+ * After a change of env, secrets or limits: a new release with the app's settings, running what
+ * the release of its settings runs (the same image, or the same build), rolled out; null when
+ * nothing was deployed yet (the next deploy picks the change up).
  */
 export async function rereleaseCurrent(
   tx: Repos,
@@ -302,17 +310,16 @@ export async function rereleaseCurrent(
   kind: 'env' | 'secrets' | 'limits',
   idem: Idempotency,
   now: number,
-  replicas: number = app.replicas,
 ): Promise<DeploymentRow | null> {
-  const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
-  if (!current) return null;
+  const base = await settingsRelease(tx, app);
+  if (!base) return null;
   // A release built from source keeps its berth.yaml env defaults under the app's env.
-  const build = current.buildId ? await tx.builds.get(current.buildId) : null;
+  const build = base.buildId ? await tx.builds.get(base.buildId) : null;
   const env = build?.plan ? releaseSettings(app, build.plan, false).env : app.env;
-  const release = await newRelease(tx, { ...app, ...pickRuntime(current), env }, now, {
-    imageId: current.imageId,
-    buildId: current.buildId,
-    commit: current.commit,
+  const release = await newRelease(tx, { ...app, ...pickRuntime(base), env }, now, {
+    imageId: base.imageId,
+    buildId: base.buildId,
+    commit: base.commit,
   });
-  return begin(tx, app, release, kind, replicas, idem, now);
+  return queueDeployment(tx, app, release, kind, app.replicas, idem, now);
 }

@@ -207,9 +207,13 @@ test('unknown and bad query parameters are 400 naming the parameter', (t) => {
     query('/apps/web/logs', 'tail=1.5', 'tail'),
     query('/apps/web/logs', 'tail=1&tail=2', 'tail'),
     query('/apps/web/logs', 'follow=yes', 'follow'),
-    query('/apps/web/logs', 'tail=1&since=1h', 'since'),
+    query('/apps/web/logs', 'tail=1&until=1h', 'until'),
+    query('/apps/web/logs', 'since=1y', 'since'),
+    query('/apps/web/logs', 'since=1h&since=2h', 'since'),
+    query('/apps/web/logs', 'grep=', 'grep'),
     query(`/deployments/${UNKNOWN_DEPLOYMENT}/events`, 'follow=2', 'follow'),
-    query(`/deployments/${UNKNOWN_DEPLOYMENT}/events`, 'after=3', 'after'),
+    query(`/deployments/${UNKNOWN_DEPLOYMENT}/events`, 'before=3', 'before'),
+    query(`/deployments/${UNKNOWN_DEPLOYMENT}/events`, 'after=-1', 'after'),
   ]);
 });
 

@@ -28,6 +28,7 @@ const restart = async (name: string, token?: string) =>
 const restartIdOf = async (name: string): Promise<string | null | undefined> => {
   const desired = await buildDesiredState(
     api.store,
+    'srv_unknown',
     { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1 },
     () => ({}),
   );
@@ -38,7 +39,7 @@ const restartIdOf = async (name: string): Promise<string | null | undefined> => 
 async function rollingOut(id: string): Promise<void> {
   const d = await api.store.deployments.get(id);
   assert.ok(d);
-  await api.store.apps.update(d.appId, { currentDeploymentId: d.id, revision: d.id }, Date.now());
+  await api.store.apps.update(d.appId, { currentDeploymentId: d.id, rolloutDirection: 'forward' }, Date.now());
   await api.store.deployments.update(d.id, { status: 'rolling_out' });
 }
 
@@ -69,7 +70,7 @@ test('the containers of a release belong to its latest restart that rolls out or
   await rollingOut(second.id);
   assert.equal(await restartIdOf('api'), second.id);
   await api.store.deployments.update(second.id, { status: 'failed' });
-  await api.store.apps.update(first.appId, { revision: `${second.id}:revert` }, Date.now());
+  await api.store.apps.update(first.appId, { rolloutDirection: 'revert' }, Date.now());
   assert.equal(await restartIdOf('api'), first.id);
 
   // A scale keeps the release, and so the restart; a new release starts without one.

@@ -152,6 +152,7 @@ test('a secret set as a file is listed with its path; set again without one it i
   const app = await api.store.apps.getByName('vault');
   const desired = await buildDesiredState(
     api.store,
+    'srv_none',
     { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1 },
     (_release, rows) => Object.fromEntries(rows.map((r) => [r.key, `sealed:${r.key}`])),
   );

@@ -157,7 +157,9 @@ test('a client that hangs up mid-upload leaves nothing', async () => {
   const { req, answer } = post('/apps/site/uploads', { chunks: [] });
   answer.catch(() => undefined);
   req.write(Buffer.alloc(256 * 1024, 1));
-  await until('the upload is being written', async () => (await uploads()).some((f) => f.endsWith('.tar') || f.endsWith('.part')));
+  await until('the upload is being written', async () =>
+    (await uploads()).some((f) => f.endsWith('.tar') || f.endsWith('.part')),
+  );
   req.destroy();
   await until('the partial upload is gone', async () => (await uploads()).length === 0);
 });

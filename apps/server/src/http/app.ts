@@ -5,6 +5,7 @@ import { BerthError } from '@berth/protocol';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
+  type FastifyServerFactory,
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
@@ -35,14 +36,26 @@ import { imageRoutes } from './routes/images.js';
 import { execRoutes } from './routes/exec.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { API_PREFIX } from './paths.js';
+import { refusePlainBeyondLoopback } from '../tls/listener.js';
 
 export { API_PREFIX, AGENT_LINK_PATH } from './paths.js';
 const BODY_LIMIT = 1024 * 1024;
 
 export type HttpDeps = Omit<RouteContext, 'appView' | 'deploymentView'>;
 
+export interface HttpAppOptions {
+  /** berthd serves HTTPS: plain HTTP that did not arrive at loopback is refused. */
+  tls?: boolean;
+  /** The server to run on (berthd's HTTPS one, see tls/listener.ts); Fastify's own otherwise. */
+  serverFactory?: FastifyServerFactory;
+}
+
 /** The HTTP API: one Fastify instance, every route under /api/v1, every error problem+json. */
-export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+export async function createHttpApp(
+  deps: HttpDeps,
+  logger: FastifyBaseLogger,
+  options: HttpAppOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
@@ -55,10 +68,13 @@ export async function createHttpApp(deps: HttpDeps, logger: FastifyBaseLogger): 
     routerOptions: { ignoreTrailingSlash: true },
     // Errors the router meets before any route (a bad %-escape, an over-long parameter) are problems too.
     frameworkErrors: (error, request, reply) => void sendProblem(reply, request, error),
+    ...(options.serverFactory && { serverFactory: options.serverFactory }),
   }).withTypeProvider<ZodTypeProvider>();
   // JSON only: Fastify's default text/plain parser would hand a string to the body schema (a 400
   // "expected object") where the answer is 415.
   app.removeContentTypeParser('text/plain');
+  // First of all hooks: a plain request from the network is refused before auth or anything else.
+  if (options.tls) refusePlainBeyondLoopback(app, deps.config.publicUrl);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseLogGrep, parseLogSince } from '@berth/core';
 import {
   BerthError,
   TERMINAL_DEPLOYMENT_STATUSES,
   type DeploymentStreamLine,
+  type FieldIssue,
   type LogsParams,
 } from '@berth/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -77,13 +79,14 @@ const POLL_MS = 150;
 export async function streamDeploymentEvents(
   ctx: RouteContext,
   deploymentId: string,
-  follow: boolean,
+  { follow, after }: { follow: boolean; after: number },
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const { out, gone, write: send } = ndjson(request, reply);
   const write = (line: DeploymentStreamLine): void => send(`${JSON.stringify(line)}\n`);
-  let seq = 0;
+  // A follower that lost berthd (a restart) comes back with the last event it saw.
+  let seq = after;
   try {
     while (!gone.aborted) {
       const d = await ctx.store.deployments.get(deploymentId);
@@ -107,6 +110,30 @@ export async function streamDeploymentEvents(
     out.end();
   }
   return reply;
+}
+
+/**
+ * A logs request's `since` and `grep`, checked before anything streams (a 400 naming the field),
+ * with `since` resolved against berthd's clock so every agent filters from the same moment.
+ */
+export function logFilterOf(
+  query: { since?: string | undefined; grep?: string | undefined },
+  now: number,
+): Pick<LogsParams, 'since' | 'grep'> {
+  const issues: FieldIssue[] = [];
+  let since: string | undefined;
+  if (query.since !== undefined) {
+    const parsed = parseLogSince(query.since, now);
+    if (parsed.ok) since = new Date(parsed.value).toISOString();
+    else issues.push({ path: 'querystring.since', message: parsed.message });
+  }
+  if (query.grep !== undefined) {
+    const parsed = parseLogGrep(query.grep);
+    if (!parsed.ok) issues.push({ path: 'querystring.grep', message: parsed.message });
+  }
+  const [first] = issues;
+  if (first) throw new BerthError('VALIDATION_FAILED', `Invalid ${first.path}: ${first.message}`, { issues });
+  return { ...(since && { since }), ...(query.grep !== undefined && { grep: query.grep }) };
 }
 
 export async function streamLogs(

@@ -48,7 +48,7 @@ export function toAppStatus(app: AppRow, latest: DeploymentRow | null): AppStatu
   ) {
     return 'deploying';
   }
-  if (app.currentReleaseId) return app.replicas > 0 ? 'running' : 'stopped';
+  if (app.currentReleaseId) return app.currentReplicas > 0 ? 'running' : 'stopped';
   return latest?.status === 'failed' ? 'failed' : 'new';
 }
 

@@ -66,8 +66,20 @@ export function startWorker(opts: WorkerOptions): { wake(): void; stop(): Promis
     }
   };
 
+  /** Jobs whose worker died on their last attempt: failed for good, and their subject told. */
+  const sweepExhausted = async (): Promise<void> => {
+    for (const job of await store.jobs.failExhausted(clock())) {
+      log.warn(
+        { job: job.id, kind: job.kind, attempts: job.attempts },
+        'job failed: its lease lapsed on its last attempt',
+      );
+      await opts.onGaveUp?.(job, job.lastError ?? 'its worker stopped on every attempt');
+    }
+  };
+
   /** Claims one job and starts it; the next claim comes at once after one, after pollMs after none. */
   const claimNext = async (): Promise<number> => {
+    await sweepExhausted().catch((err: unknown) => log.error({ err }, 'failing exhausted jobs failed'));
     if (running.size >= concurrency) return pollMs;
     const job = await store.jobs.claim(owner, clock(), leaseMs);
     if (!job) return pollMs;

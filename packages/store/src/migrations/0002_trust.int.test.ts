@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { migrate } from '../migrate.js';
 import { openSqliteStore } from '../sqlite.js';
+import { legacyMigrate } from '../test-support/legacy-migrate.js';
 import { HEALTH, NOW, tempDir } from '../test-support/fixtures.js';
 import { isTaken, rawConnection } from '../test-support/trust.js';
 import type { TokenRow } from '../types.js';
@@ -26,7 +26,7 @@ const NEW_TABLES = [
 async function databaseAt0001(file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
-  await migrate(db, () => NOW, MIGRATIONS.slice(0, 1));
+  await legacyMigrate(db, () => NOW, MIGRATIONS.slice(0, 1));
   await db.destroy();
   const raw = rawConnection(file);
   const health = JSON.stringify(HEALTH);

@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { migrate } from '../migrate.js';
 import { openSqliteStore } from '../sqlite.js';
+import { legacyMigrate } from '../test-support/legacy-migrate.js';
 import { NOW, tempDir } from '../test-support/fixtures.js';
 import { rawConnection } from '../test-support/trust.js';
 import { MIGRATIONS } from './index.js';
@@ -15,7 +15,7 @@ async function databaseBefore0005(file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
   const before = MIGRATIONS.filter((m) => m.name < '0005');
-  await migrate(db, () => NOW, before);
+  await legacyMigrate(db, () => NOW, before);
   await db.destroy();
   const raw = rawConnection(file);
   raw.exec(`insert into teams values ('tm_default', 'default', ${NOW}), ('tm_other', 'other', ${NOW});`);

@@ -5,6 +5,7 @@ import * as m0003 from './0003_builds.js';
 import * as m0004 from './0004_accounts.js';
 import * as m0005 from './0005_team_settings.js';
 import * as m0006 from './0006_runtime_limits.js';
+import * as m0007 from './0007_typed_rollout_state.js';
 
 export interface Migration {
   name: string;
@@ -12,8 +13,9 @@ export interface Migration {
 }
 
 /**
- * Every migration this Berth knows, in the order they apply. Forward-only: never edit or remove
- * one that has shipped; add the next file and list it here.
+ * Every migration this Berth knows, in the order they apply (by name: keep the number first).
+ * Forward-only: never edit or remove one that has shipped; add the next file and list it here.
+ * Kysely's Migrator applies them (migrate.ts).
  */
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_initial', up: m0001.up },
@@ -22,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0004_accounts', up: m0004.up },
   { name: '0005_team_settings', up: m0005.up },
   { name: '0006_runtime_limits', up: m0006.up },
+  { name: '0007_typed_rollout_state', up: m0007.up },
 ];

@@ -55,7 +55,10 @@ describe('AppRepo', () => {
         command: null,
         replicas: 3,
         currentReleaseId: 'rel_x',
-        revision: 'r2',
+        currentReplicas: 2,
+        currentDeploymentId: 'dep_x',
+        rolloutDirection: 'revert' as const,
+        settingsDeploymentId: 'dep_y',
       };
       const updated = await env.store.apps.update(app.id, patch, NOW + 10);
       assert.deepEqual(updated, { ...app, ...patch, updatedAt: NOW + 10 });
@@ -125,14 +128,15 @@ describe('AppRepo', () => {
 });
 
 describe('ReleaseRepo', () => {
-  it('creates, reads by id and version, lists newest first, knows the latest version', async () => {
+  it('numbers releases per app from the database, reads by id and version, lists newest first', async () => {
     const env = await openTempStore();
     try {
       const app = appRow(env);
+      const other = appRow(env, { name: 'other' });
       await env.store.apps.create(app);
-      assert.equal(await env.store.releases.latestVersion(app.id), 0);
+      await env.store.apps.create(other);
       const rels = [1, 2, 3].map((v) => releaseRow(app.id, v));
-      for (const r of rels) await env.store.releases.create(r);
+      for (const r of rels) assert.deepEqual(await env.store.releases.create(r), r);
       assert.deepEqual(await env.store.releases.get(rels[0]!.id), rels[0]);
       assert.deepEqual(await env.store.releases.getByVersion(app.id, 2), rels[1]);
       assert.equal(await env.store.releases.getByVersion(app.id, 9), null);
@@ -140,8 +144,10 @@ describe('ReleaseRepo', () => {
         (await env.store.releases.list(app.id)).map((r) => r.version),
         [3, 2, 1],
       );
-      assert.equal(await env.store.releases.latestVersion(app.id), 3);
-      await assert.rejects(env.store.releases.create(releaseRow(app.id, 2)), /UNIQUE/);
+      const stale = await env.store.releases.create(releaseRow(app.id, 2));
+      assert.equal(stale.version, 4, 'the version a caller brings is not used');
+      assert.equal((await env.store.releases.create(releaseRow(other.id, 7))).version, 1, 'per app');
+      await assert.rejects(env.store.releases.create(releaseRow(newId('app'), 1)), isCode('APP_NOT_FOUND'));
     } finally {
       await env.done();
     }

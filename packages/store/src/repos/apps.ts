@@ -1,5 +1,6 @@
+import { ROLLOUT_DIRECTIONS, type RolloutDirection } from '@berth/core';
 import { BerthError } from '@berth/protocol';
-import type { ExpressionBuilder, Updateable } from 'kysely';
+import type { ExpressionBuilder, Insertable, Updateable } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
 import { parseCommand, parseEnv, parseGitSource, parseHealth, toJson } from '../json.js';
 import type { AppsRecord, AppsTable, Database } from '../schema.js';
@@ -89,8 +90,16 @@ function appExists(name: string, cause: unknown): BerthError {
   });
 }
 
+function toDirection(value: string, id: string): RolloutDirection {
+  if ((ROLLOUT_DIRECTIONS as readonly string[]).includes(value)) return value as RolloutDirection;
+  throw new BerthError(
+    'INTERNAL',
+    `apps.rollout_direction of row "${id}" is "${value}", not forward or revert`,
+  );
+}
+
 /** teamId is not written: it belongs to the project, and an app follows its project. */
-const toAppsRecord = (row: AppRow): AppsRecord => ({
+const toAppsRecord = (row: AppRow): Insertable<AppsTable> => ({
   id: row.id,
   project_id: row.projectId,
   name: row.name,
@@ -101,8 +110,10 @@ const toAppsRecord = (row: AppRow): AppsRecord => ({
   health: toJson(row.health),
   replicas: row.replicas,
   current_release_id: row.currentReleaseId,
+  current_replicas: row.currentReplicas,
   current_deployment_id: row.currentDeploymentId,
-  revision: row.revision,
+  rollout_direction: row.rolloutDirection,
+  settings_deployment_id: row.settingsDeploymentId,
   created_at: row.createdAt,
   updated_at: row.updatedAt,
   source: row.source === null ? null : toJson(row.source),
@@ -119,8 +130,10 @@ function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
   if (patch.health !== undefined) u.health = toJson(patch.health);
   if (patch.replicas !== undefined) u.replicas = patch.replicas;
   if (patch.currentReleaseId !== undefined) u.current_release_id = patch.currentReleaseId;
+  if (patch.currentReplicas !== undefined) u.current_replicas = patch.currentReplicas;
   if (patch.currentDeploymentId !== undefined) u.current_deployment_id = patch.currentDeploymentId;
-  if (patch.revision !== undefined) u.revision = patch.revision;
+  if (patch.rolloutDirection !== undefined) u.rollout_direction = patch.rolloutDirection;
+  if (patch.settingsDeploymentId !== undefined) u.settings_deployment_id = patch.settingsDeploymentId;
   if (patch.source !== undefined) u.source = patch.source === null ? null : toJson(patch.source);
   if (patch.portSet !== undefined) u.port_set = patch.portSet ? 1 : 0;
   if (patch.limits !== undefined) Object.assign(u, toLimitColumns(patch.limits));
@@ -141,8 +154,10 @@ function toAppRow(r: AppWithTeam): AppRow {
     health: parseHealth(r.health, at('health')),
     replicas: r.replicas,
     currentReleaseId: r.current_release_id,
+    currentReplicas: r.current_replicas,
     currentDeploymentId: r.current_deployment_id,
-    revision: r.revision,
+    rolloutDirection: toDirection(r.rollout_direction, r.id),
+    settingsDeploymentId: r.settings_deployment_id,
     source: parseGitSource(r.source, at('source')),
     portSet: r.port_set === 1,
     limits: fromLimitColumns(r),

@@ -3,6 +3,7 @@ import type { Updateable } from 'kysely';
 import { parseBuildSettings, parseBuildSource, parseDeploymentError, toJson } from '../json.js';
 import type { BuildsRecord, BuildsTable } from '../schema.js';
 import type { BuildPatch, BuildRepo, BuildRow } from '../types-builds.js';
+import { takeAppNumber } from './app-counters.js';
 import { atomically, type Db } from './db.js';
 
 export function createBuildRepo(db: Db): BuildRepo {
@@ -20,30 +21,34 @@ export function createBuildRepo(db: Db): BuildRepo {
   };
 
   return {
-    async create(row) {
-      await db
-        .insertInto('builds')
-        .values({
-          id: row.id,
-          app_id: row.appId,
-          number: row.number,
-          status: row.status,
-          trigger: row.trigger,
-          source: toJson(row.source),
-          commit_sha: row.commit,
-          subject: row.subject,
-          builder: row.builder,
-          plan: row.plan === null ? null : toJson(row.plan),
-          image: row.image,
-          image_id: row.imageId,
-          error: row.error === null ? null : toJson(row.error),
-          deployment_id: row.deploymentId,
-          cancel_requested_at: row.cancelRequestedAt,
-          created_at: row.createdAt,
-          started_at: row.startedAt,
-          finished_at: row.finishedAt,
-        })
-        .execute();
+    create(row) {
+      return atomically(db, async (trx) => {
+        const number = await takeAppNumber(trx, row.appId, 'last_build_number');
+        await trx
+          .insertInto('builds')
+          .values({
+            id: row.id,
+            app_id: row.appId,
+            number,
+            status: row.status,
+            trigger: row.trigger,
+            source: toJson(row.source),
+            commit_sha: row.commit,
+            subject: row.subject,
+            builder: row.builder,
+            plan: row.plan === null ? null : toJson(row.plan),
+            image: row.image,
+            image_id: row.imageId,
+            error: row.error === null ? null : toJson(row.error),
+            deployment_id: row.deploymentId,
+            cancel_requested_at: row.cancelRequestedAt,
+            created_at: row.createdAt,
+            started_at: row.startedAt,
+            finished_at: row.finishedAt,
+          })
+          .execute();
+        return { ...row, number };
+      });
     },
 
     get,
@@ -88,15 +93,6 @@ export function createBuildRepo(db: Db): BuildRepo {
         .where('status', 'in', ['queued', 'running'])
         .execute();
       return rows.map(toBuildRow);
-    },
-
-    async nextNumber(appId) {
-      const r = await db
-        .selectFrom('builds')
-        .select((eb) => eb.fn.max('number').as('n'))
-        .where('app_id', '=', appId)
-        .executeTakeFirst();
-      return (r?.n == null ? 0 : Number(r.n)) + 1;
     },
 
     async update(id, patch) {

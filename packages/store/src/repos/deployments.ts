@@ -7,6 +7,16 @@ import type { DeploymentPatch, DeploymentRepo, DeploymentRow } from '../types.js
 import type { Db } from './db.js';
 
 export function createDeploymentRepo(db: Db): DeploymentRepo {
+  const newestSucceeded = (appId: string) =>
+    db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('status', '=', 'succeeded')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1);
+
   const get = async (id: string): Promise<DeploymentRow | null> => {
     const r = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toDeploymentRow(r) : null;
@@ -69,16 +79,12 @@ export function createDeploymentRepo(db: Db): DeploymentRepo {
     },
 
     async lastSucceededOtherThan(appId, releaseId) {
-      const r = await db
-        .selectFrom('deployments')
-        .selectAll()
-        .where('app_id', '=', appId)
-        .where('status', '=', 'succeeded')
-        .where('release_id', '!=', releaseId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const r = await newestSucceeded(appId).where('release_id', '!=', releaseId).executeTakeFirst();
+      return r ? toDeploymentRow(r) : null;
+    },
+
+    async lastSucceededOf(appId, releaseId) {
+      const r = await newestSucceeded(appId).where('release_id', '=', releaseId).executeTakeFirst();
       return r ? toDeploymentRow(r) : null;
     },
 

@@ -18,7 +18,6 @@ export interface ClaimRequest {
  */
 export async function claimJob(db: Db, req: ClaimRequest): Promise<JobsRecord | null> {
   if (req.kinds !== undefined && req.kinds.length === 0) return null;
-  await failExhaustedLeases(db, req.now);
   const { owner, now, leaseMs } = req;
   const r = await db
     .updateTable('jobs')
@@ -81,9 +80,9 @@ function pickCandidate(db: Db, { now, kinds }: ClaimRequest) {
 /**
  * A job whose lease lapsed after its last allowed attempt is not run again (it may be what kills
  * the worker); it is failed for good. Each row is updated only if it is still in that state, so
- * two workers sweeping at once do no harm.
+ * of two workers sweeping at once exactly one gets each job back (to say why its subject failed).
  */
-async function failExhaustedLeases(db: Db, now: number): Promise<void> {
+export async function failExhaustedJobs(db: Db, now: number): Promise<JobsRecord[]> {
   const stale = await db
     .selectFrom('jobs')
     .select(['id', 'attempts'])
@@ -91,8 +90,9 @@ async function failExhaustedLeases(db: Db, now: number): Promise<void> {
     .where('lease_until', '<', now)
     .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
     .execute();
+  const failed: JobsRecord[] = [];
   for (const job of stale) {
-    await db
+    const r = await db
       .updateTable('jobs')
       .set({
         status: 'failed',
@@ -103,6 +103,9 @@ async function failExhaustedLeases(db: Db, now: number): Promise<void> {
       .where('id', '=', job.id)
       .where('status', '=', 'running')
       .where('lease_until', '<', now)
-      .execute();
+      .returningAll()
+      .executeTakeFirst();
+    if (r) failed.push(r);
   }
+  return failed;
 }

@@ -125,6 +125,13 @@ describe('JobRepo.claim', () => {
       await store.jobs.claim('w1', NOW, 1000);
       assert.equal((await store.jobs.claim('w2', NOW + 2000, 1000))?.attempts, 2);
       assert.equal(await store.jobs.claim('w3', NOW + 4000, 1000), null);
+      assert.deepEqual(await store.jobs.failExhausted(NOW + 2500), [], 'its lease has not lapsed yet');
+      const swept = await store.jobs.failExhausted(NOW + 4000);
+      assert.deepEqual(
+        swept.map((x) => [x.id, x.status]),
+        [[j.id, 'failed']],
+      );
+      assert.deepEqual(await store.jobs.failExhausted(NOW + 5000), [], 'each failed job is handed out once');
       const dead = await store.jobs.get(j.id);
       assert.equal(dead?.status, 'failed');
       assert.equal(dead?.lastError, 'lease expired after 2 attempts');

@@ -3,7 +3,7 @@ import { parseJson, toJson } from '../json.js';
 import type { Expression, ExpressionBuilder, UpdateObject } from 'kysely';
 import type { Database, JobsRecord } from '../schema.js';
 import type { JobRepo, JobRow, JobStatus } from '../types.js';
-import { claimJob } from './jobs-claim.js';
+import { claimJob, failExhaustedJobs } from './jobs-claim.js';
 import type { Db } from './db.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -47,6 +47,10 @@ export function createJobRepo(db: Db): JobRepo {
     async claim(owner, now, leaseMs, kinds) {
       const r = await claimJob(db, { owner, now, leaseMs, kinds });
       return r ? toJobRow(r) : null;
+    },
+
+    async failExhausted(now) {
+      return (await failExhaustedJobs(db, now)).map(toJobRow);
     },
 
     async renew(id, owner, leaseUntil) {

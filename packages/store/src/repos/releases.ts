@@ -2,7 +2,8 @@ import { BerthError } from '@berth/protocol';
 import { parseCommand, parseEnv, parseHealth, toJson } from '../json.js';
 import type { ReleasesRecord } from '../schema.js';
 import type { ReleaseRepo, ReleaseRow } from '../types.js';
-import type { Db } from './db.js';
+import { takeAppNumber } from './app-counters.js';
+import { atomically, type Db } from './db.js';
 import { fromLimitColumns, toLimitColumns } from './limits.js';
 
 export function createReleaseRepo(db: Db): ReleaseRepo {
@@ -12,26 +13,30 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
   };
 
   return {
-    async create(row) {
-      await db
-        .insertInto('releases')
-        .values({
-          id: row.id,
-          app_id: row.appId,
-          version: row.version,
-          image: row.image,
-          image_id: row.imageId,
-          env: toJson(row.env),
-          port: row.port,
-          command: row.command === null ? null : toJson(row.command),
-          health: toJson(row.health),
-          replicas: row.replicas,
-          created_at: row.createdAt,
-          build_id: row.buildId,
-          commit_sha: row.commit,
-          ...toLimitColumns(row.limits),
-        })
-        .execute();
+    create(row) {
+      return atomically(db, async (trx) => {
+        const version = await takeAppNumber(trx, row.appId, 'last_release_version');
+        await trx
+          .insertInto('releases')
+          .values({
+            id: row.id,
+            app_id: row.appId,
+            version,
+            image: row.image,
+            image_id: row.imageId,
+            env: toJson(row.env),
+            port: row.port,
+            command: row.command === null ? null : toJson(row.command),
+            health: toJson(row.health),
+            replicas: row.replicas,
+            created_at: row.createdAt,
+            build_id: row.buildId,
+            commit_sha: row.commit,
+            ...toLimitColumns(row.limits),
+          })
+          .execute();
+        return { ...row, version };
+      });
     },
 
     get,
@@ -54,15 +59,6 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
         .orderBy('version', 'desc')
         .execute();
       return rows.map(toReleaseRow);
-    },
-
-    async latestVersion(appId) {
-      const r = await db
-        .selectFrom('releases')
-        .select((eb) => eb.fn.max('version').as('v'))
-        .where('app_id', '=', appId)
-        .executeTakeFirst();
-      return r?.v == null ? 0 : Number(r.v);
     },
 
     async setImageId(id, imageId) {

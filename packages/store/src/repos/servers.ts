@@ -4,6 +4,11 @@ import type { Db } from './db.js';
 
 export function createServerRepo(db: Db): ServerRepo {
   return {
+    async get(id) {
+      const r = await db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toServerRow(r) : null;
+    },
+
     async findByPublicKey(publicKey) {
       const r = await db
         .selectFrom('servers')
@@ -24,6 +29,13 @@ export function createServerRepo(db: Db): ServerRepo {
           created_at: row.createdAt,
           last_seen_at: row.lastSeenAt,
         })
+        .execute();
+    },
+
+    async bumpDesiredVersions() {
+      await db
+        .updateTable('servers')
+        .set((eb) => ({ desired_version: eb('desired_version', '+', eb.lit(1)) }))
         .execute();
     },
 
@@ -49,4 +61,6 @@ const toServerRow = (r: ServersRecord): ServerRow => ({
   sealingKey: r.sealing_key,
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
+  // Number(): PostgreSQL's driver returns bigint columns as strings.
+  desiredVersion: Number(r.desired_version),
 });

@@ -94,6 +94,7 @@ describe('ServerRepo', () => {
         sealingKey: null,
         createdAt: NOW,
         lastSeenAt: null,
+        desiredVersion: 0,
       };
       await env.store.servers.create(server);
       assert.deepEqual(await env.store.servers.findByPublicKey(server.publicKey), server);

@@ -4,9 +4,10 @@ import { action, clientFor, withCommon, type CommonOptions } from '../../cli/com
 import { finishDeployment } from '../../cli/deployment-result.js';
 import { printJson, printTable } from '../../cli/output.js';
 import { parseEnvPairs } from '../../cli/parse.js';
+import { submitOnce, withIdempotencyKey } from '../../cli/submit.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 
-type WaitOptions = CommonOptions & { wait: boolean };
+type WaitOptions = CommonOptions & { wait: boolean; idempotencyKey?: string };
 
 export function registerEnv(program: Command, environment: CliEnvironment): void {
   const env = program
@@ -27,23 +28,23 @@ export function registerEnv(program: Command, environment: CliEnvironment): void
       }),
     );
 
-  withCommon(env.command('set <app> <pairs...>'))
+  const setCommand = withCommon(env.command('set <app> <pairs...>'))
     .description('set KEY=VALUE pairs')
-    .option('--no-wait', 'return once the new release is queued')
-    .action(
-      action(async (name: string, pairs: string[], opts: WaitOptions) =>
-        change(environment, name, { set: parseEnvPairs(pairs) }, opts),
-      ),
-    );
+    .option('--no-wait', 'return once the new release is queued');
+  withIdempotencyKey(setCommand).action(
+    action(async (name: string, pairs: string[], opts: WaitOptions) =>
+      change(environment, name, { set: parseEnvPairs(pairs) }, opts),
+    ),
+  );
 
-  withCommon(env.command('unset <app> <keys...>'))
+  const unsetCommand = withCommon(env.command('unset <app> <keys...>'))
     .description('remove variables')
-    .option('--no-wait', 'return once the new release is queued')
-    .action(
-      action(async (name: string, keys: string[], opts: WaitOptions) =>
-        change(environment, name, { unset: keys }, opts),
-      ),
-    );
+    .option('--no-wait', 'return once the new release is queued');
+  withIdempotencyKey(unsetCommand).action(
+    action(async (name: string, keys: string[], opts: WaitOptions) =>
+      change(environment, name, { unset: keys }, opts),
+    ),
+  );
 }
 
 async function change(
@@ -53,7 +54,11 @@ async function change(
   opts: WaitOptions,
 ): Promise<number | void> {
   const client = clientFor(environment, opts);
-  const { env, deployment } = await client.patchEnv(name, patch);
+  const { env, deployment } = await submitOnce(client, (key) => client.patchEnv(name, patch, key), {
+    app: name,
+    idempotencyKey: opts.idempotencyKey,
+    json: opts.json === true,
+  });
   if (deployment) return finishDeployment(client, deployment, { wait: opts.wait, json: opts.json === true });
   if (opts.json) printJson({ env, deployment: null });
   else

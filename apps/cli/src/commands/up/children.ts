@@ -5,6 +5,7 @@ import { which } from './engine.js';
 import { createCaddyFormat, formatPino } from './log-format.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import type { UpPaths } from './paths.js';
+import type { RemoteSettings } from './remote.js';
 import type { ChildSpec } from './supervisor.js';
 
 export interface UpSettings {
@@ -19,6 +20,8 @@ export interface UpSettings {
   upstreamRefreshMs: number;
   /** Absolute directories whose repositories every team may build from. */
   allowLocalSources: readonly string[];
+  /** Where else the API listens, and with which certificate. */
+  remote: RemoteSettings;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -64,8 +67,10 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
     args: [script('@berth/server/main')],
     env: {
       BERTHD_DATA_DIR: paths.dataDir,
-      BERTHD_HOST: '127.0.0.1',
+      BERTHD_HOST: s.remote.apiHost,
       BERTHD_PORT: String(s.apiPort),
+      ...(s.remote.publicUrl && { BERTHD_PUBLIC_URL: s.remote.publicUrl }),
+      ...(s.remote.given && { BERTHD_TLS_CERT: s.remote.given.cert, BERTHD_TLS_KEY: s.remote.given.key }),
       BERTHD_HTTP_PORT: String(s.httpPort),
       BERTHD_DOMAIN: s.domain,
       BERTHD_LOCAL_AGENT_KEY: paths.agentPublicKey,

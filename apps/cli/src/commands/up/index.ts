@@ -15,14 +15,16 @@ import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
 import { waitForBerthd, waitForLocalAgent, waitForSocket } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
+import { printBanner } from './banner.js';
+import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
 import { Supervisor } from './supervisor.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 
-interface UpOptions {
+interface UpOptions extends RemoteFlags {
   dataDir?: string;
   apiPort: number;
   httpPort?: number;
-  httpHost: string;
+  httpHost?: string;
   domain: string;
   engineSocket?: string;
   builderDir: string;
@@ -42,13 +44,27 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       '--data-dir <dir>',
       'where Berth keeps its state (default /var/lib/berth as root, else ~/.local/share/berth)',
     )
-    .option('--api-port <n>', 'API port on 127.0.0.1', parseIntArg(0, 65535), 7070)
+    .option('--api-port <n>', 'API port', parseIntArg(0, 65535), 7070)
+    .option(
+      '--api-host <addr>',
+      'address the API listens on: 127.0.0.1 (plain HTTP, this machine only), or e.g. 0.0.0.0 (HTTPS; 127.0.0.1 keeps plain HTTP)',
+      '127.0.0.1',
+    )
+    .option(
+      '--public-url <url>',
+      'how other machines and webhooks reach the API, e.g. https://berth.example.com',
+    )
+    .option(
+      '--tls-cert <file>',
+      "the API's certificate (PEM chain) instead of one from Berth's own CA; with --tls-key",
+    )
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option(
       '--http-port <n>',
       'port apps are served on (default 80 as root, else 8080)',
       parseIntArg(1, 65535),
     )
-    .option('--http-host <addr>', 'address apps are served on (default: all)', '')
+    .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
     .option(
@@ -85,8 +101,12 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, environment));
+  const remote = await parseRemoteFlags(opts);
   if (opts.installService) {
-    return installService({ dir: resolve(opts.serviceDir), args: serviceArgs(opts, paths.dataDir) }, say);
+    return installService(
+      { dir: resolve(opts.serviceDir), args: serviceArgs(opts, paths.dataDir, remote) },
+      say,
+    );
   }
   for (const dir of [
     paths.dataDir,
@@ -101,6 +121,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   await takeLock(paths);
   const httpPort = opts.httpPort ?? (environment.isRoot ? 80 : 8080);
   await assertPortFree(opts.apiPort, '127.0.0.1', '--api-port');
+  if (remote.apiHost !== '127.0.0.1') await assertPortFree(opts.apiPort, remote.apiHost, '--api-port');
   await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
 
   const firstStart = !existsSync(paths.adminTokenFile);
@@ -109,13 +130,14 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   const settings: UpSettings = {
     apiPort: opts.apiPort,
     httpPort,
-    httpHost: opts.httpHost,
+    httpHost: opts.httpHost ?? '',
     domain: opts.domain,
     logLevel: opts.logLevel,
     engineSocket: engine.socket,
     builderDir: opts.builderDir,
     upstreamRefreshMs: 50,
     allowLocalSources: opts.allowLocalSources,
+    remote,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(supervisor, paths);
@@ -139,17 +161,21 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     settings,
     engine: engine.description,
     token: firstStart ? await readToken(paths) : null,
+    remote: await remoteBannerLines(remote, opts.apiPort, paths.caCert),
   });
   return stop;
 }
 
 /** The flags the service runs `berth up` with: these, made absolute, without the install's own. */
-function serviceArgs(opts: UpOptions, dataDir: string): string[] {
+function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): string[] {
   return [
     '--data-dir',
     resolve(dataDir),
     '--api-port',
     String(opts.apiPort),
+    ...(remote.apiHost === '127.0.0.1' ? [] : ['--api-host', remote.apiHost]),
+    ...(remote.publicUrl ? ['--public-url', remote.publicUrl] : []),
+    ...(remote.given ? ['--tls-cert', remote.given.cert, '--tls-key', remote.given.key] : []),
     ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
     ...(opts.httpHost ? ['--http-host', opts.httpHost] : []),
     '--domain',
@@ -237,40 +263,3 @@ function stopOnSignal(supervisor: Supervisor, paths: UpPaths): Promise<number> {
 
 const readToken = async (paths: UpPaths): Promise<string | null> =>
   (await readFile(paths.adminTokenFile, 'utf8').catch(() => '')).trim() || null;
-
-function printBanner(b: {
-  url: string;
-  paths: UpPaths;
-  settings: UpSettings;
-  engine: string;
-  token: string | null;
-}): void {
-  const port = b.settings.httpPort === 80 ? '' : `:${b.settings.httpPort}`;
-  const lines = [
-    '',
-    'Berth is up.',
-    `  API      ${b.url}`,
-    `  Apps     http://<app>.${b.settings.domain}${port}/`,
-    `  Data     ${b.paths.dataDir}`,
-    `  Engine   ${b.engine}`,
-  ];
-  if (b.settings.allowLocalSources.length > 0)
-    lines.push(`  Sources  ${b.settings.allowLocalSources.join(', ')} (every team may build from these)`);
-  if (b.token) {
-    lines.push(
-      '',
-      `Admin API token (shown once; also saved to ${b.paths.adminTokenFile}, mode 0600):`,
-      `  ${b.token}`,
-    );
-  }
-  lines.push(
-    '',
-    'In another terminal:',
-    `  berth apps create web --image localhost/hello:1 --port 8080 --health-path / --replicas 2`,
-    `  berth deploy web`,
-    '',
-    'Ctrl-C stops Berth.',
-    '',
-  );
-  process.stdout.write(lines.join('\n'));
-}

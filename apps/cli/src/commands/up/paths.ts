@@ -15,6 +15,8 @@ export interface UpPaths {
   podmanConf: string;
   berthdUrlFile: string;
   adminTokenFile: string;
+  /** berthd's internal CA certificate (made when it first serves beyond loopback). */
+  caCert: string;
   lockFile: string;
   agentPublicKey: string;
 }
@@ -38,6 +40,7 @@ export function toUpPaths(dataDir: string): UpPaths {
     podmanConf: join(dataDir, 'podman', 'containers.conf'),
     berthdUrlFile: join(runDir, 'berthd.url'),
     adminTokenFile: join(dataDir, 'admin.token'),
+    caCert: join(dataDir, 'ca.crt'),
     lockFile: join(runDir, 'up.pid'),
     agentPublicKey: join(dataDir, 'agent', 'identity.pub'),
   };

@@ -5,6 +5,7 @@ import {
   EnvPatch,
   ScaleRequest,
   LogLine,
+  LOG_TAIL_MAX,
   LogsQuery,
   ReleaseList,
   ScaleChange,
@@ -21,7 +22,7 @@ import {
   problemResponses,
   streamLimitResponse,
 } from '../schemas.js';
-import { streamLogs } from '../streams.js';
+import { logFilterOf, streamLogs } from '../streams.js';
 import { toReleaseView } from '../views.js';
 
 /** Env, scale, releases and logs: everything about an app's running configuration. */
@@ -150,10 +151,14 @@ export const appConfigRoutes =
       async (request, reply) => {
         const row = scopeApp(request);
         const follow = request.query.follow === 'true' || request.query.follow === '1';
+        const filter = logFilterOf(request.query, ctx.clock());
         const health = request.query.health !== 'false' && request.query.health !== '0';
+        // Filtering reads further back by default: `--grep error` means every error line, not
+        // those among the last 100.
+        const tail = request.query.tail ?? (filter.since || filter.grep ? LOG_TAIL_MAX : 100);
         return streamLogs(
           ctx,
-          { appId: row.id, tail: request.query.tail ?? 100, follow, ...(!health && { health }) },
+          { appId: row.id, tail, follow, ...filter, ...(!health && { health }) },
           request,
           reply,
         );

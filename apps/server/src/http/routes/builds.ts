@@ -160,9 +160,13 @@ export const buildRoutes =
         const appRow = scopeApp(request);
         // Refused by its announced size before a byte of it is stored.
         if (Number(request.headers['content-length'] ?? 0) > ctx.config.maxUploadBytes) {
-          throw new BerthError('BODY_TOO_LARGE', `The upload is larger than ${ctx.config.maxUploadBytes} bytes`, {
-            hint: 'Leave build output and dependencies out with .dockerignore or .gitignore',
-          });
+          throw new BerthError(
+            'BODY_TOO_LARGE',
+            `The upload is larger than ${ctx.config.maxUploadBytes} bytes`,
+            {
+              hint: 'Leave build output and dependencies out with .dockerignore or .gitignore',
+            },
+          );
         }
         const buildId = createId('bld');
         const archive = await ctx.archives.save(buildId, request.body, ctx.config.maxUploadBytes);

@@ -175,7 +175,8 @@ export const deploymentRoutes =
       async (request, reply) => {
         const d = await requireDeployment(ctx, request.params.id);
         const follow = request.query.follow === 'true' || request.query.follow === '1';
-        return streamDeploymentEvents(ctx, d.id, follow, request, reply);
+        const after = request.query.after ?? 0;
+        return streamDeploymentEvents(ctx, d.id, { follow, after }, request, reply);
       },
     );
     done();

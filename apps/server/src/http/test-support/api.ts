@@ -40,6 +40,8 @@ export interface TestApiOptions {
   dataDir?: string;
   /** More BERTHD_* settings, as main.ts would read them from the environment. */
   env?: Record<string, string>;
+  /** Run the job worker (off by default: see TestApi). */
+  worker?: boolean;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -48,7 +50,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const config = parseServerConfig({ ...options.env, BERTHD_DATA_DIR: dataDir });
   const berthd = await startBerthd(config, {
     listen: false,
-    worker: false,
+    worker: options.worker ?? false,
     ...(options.clock && { clock: options.clock }),
   });
   await berthd.app.ready();

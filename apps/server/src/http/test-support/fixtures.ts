@@ -48,7 +48,12 @@ export async function markLive(store: Store, deploymentId: string): Promise<void
   await store.transaction(async (tx) => {
     await tx.apps.update(
       d.appId,
-      { currentReleaseId: d.releaseId, currentDeploymentId: d.id, revision: d.id, replicas: d.replicas },
+      {
+        currentReleaseId: d.releaseId,
+        currentReplicas: d.replicas,
+        currentDeploymentId: d.id,
+        rolloutDirection: 'forward',
+      },
       now,
     );
     await tx.deployments.update(d.id, { status: 'succeeded', startedAt: now, finishedAt: now });

@@ -1,0 +1,42 @@
+import type { UpSettings } from './children.js';
+import type { UpPaths } from './paths.js';
+
+/** What `berth up` prints once everything answers: where things are, and the next commands. */
+export function printBanner(b: {
+  url: string;
+  paths: UpPaths;
+  settings: UpSettings;
+  engine: string;
+  token: string | null;
+  /** How other machines reach the API (see remote.ts). */
+  remote: { summary: string[]; login: string[] };
+}): void {
+  const port = b.settings.httpPort === 80 ? '' : `:${b.settings.httpPort}`;
+  const lines = [
+    '',
+    'Berth is up.',
+    `  API      ${b.url}${b.remote.summary.length > 0 ? ' (this machine)' : ''}`,
+    ...b.remote.summary,
+    `  Apps     http://<app>.${b.settings.domain}${port}/`,
+    `  Data     ${b.paths.dataDir}`,
+    `  Engine   ${b.engine}`,
+  ];
+  if (b.settings.allowLocalSources.length > 0)
+    lines.push(`  Sources  ${b.settings.allowLocalSources.join(', ')} (every team may build from these)`);
+  if (b.token) {
+    lines.push(
+      '',
+      `Admin API token (shown once; also saved to ${b.paths.adminTokenFile}, mode 0600):`,
+      `  ${b.token}`,
+    );
+  }
+  lines.push(
+    '',
+    'In another terminal:',
+    `  berth apps create web --image localhost/hello:1 --port 8080 --health-path / --replicas 2`,
+    `  berth deploy web`,
+  );
+  if (b.remote.login.length > 0) lines.push('', ...b.remote.login);
+  lines.push('', 'Ctrl-C stops Berth.', '');
+  process.stdout.write(lines.join('\n'));
+}
