@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { App } from '@berth/protocol';
 import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
 import { startNetnsSink, type NetnsSink } from '../support/netns-sink.js';
-import { BerthUnderTest, freePort, podman } from './support/berth.js';
+import { BerthUnderTest, CLI, freePort, podman } from './support/berth.js';
 
 interface Inspected {
   Name: string;
@@ -232,6 +232,14 @@ describe('app containers and networks', () => {
     assert.deepEqual([piped.code, piped.stdout], [0, 'hi\n'], piped.stderr);
     const seven = await berth.cli(['exec', 'web-a', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
     assert.deepEqual([seven.code, seven.stdout, seven.stderr], [7, 'out\n', 'err\n']);
+    // A terminal on both ends (script(1) makes one): the command gets a TTY, of 80x24 when the
+    // terminal does not say its size.
+    const terminal = await promisify(execFile)(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} exec web-a -- sh -c 'tty; stty size'`, '/dev/null'],
+      { env: { ...process.env, BERTH_DATA_DIR: berth.dataDir }, timeout: 60_000 },
+    );
+    assert.match(terminal.stdout, /\/dev\/pts\/\d+\r?\n24 80/);
     const json = JSON.parse(await ok(['exec', 'web-a', '--json', '--', 'sh', '-c', 'echo out'])) as unknown;
     assert.deepEqual(json, { replica: replica.Name, exitCode: 0, stdout: 'out\n', stderr: '' });
 
