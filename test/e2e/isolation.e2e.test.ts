@@ -239,7 +239,7 @@ describe('app containers and networks', () => {
       ['-qec', `${process.execPath} ${CLI} exec web-a -- sh -c 'tty; stty size'`, '/dev/null'],
       { env: { ...process.env, BERTH_DATA_DIR: berth.dataDir }, timeout: 60_000 },
     );
-    assert.match(terminal.stdout, /\/dev\/pts\/\d+\r?\n24 80/);
+    assert.match(terminal.stdout, /\/dev\/pts\/\d+\r*\n24 80/);
     const json = JSON.parse(await ok(['exec', 'web-a', '--json', '--', 'sh', '-c', 'echo out'])) as unknown;
     assert.deepEqual(json, { replica: replica.Name, exitCode: 0, stdout: 'out\n', stderr: '' });
 
