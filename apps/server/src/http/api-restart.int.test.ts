@@ -39,7 +39,11 @@ const restartIdOf = async (name: string): Promise<string | null | undefined> => 
 async function rollingOut(id: string): Promise<void> {
   const d = await api.store.deployments.get(id);
   assert.ok(d);
-  await api.store.apps.update(d.appId, { currentDeploymentId: d.id, rolloutDirection: 'forward' }, Date.now());
+  await api.store.apps.update(
+    d.appId,
+    { currentDeploymentId: d.id, rolloutDirection: 'forward' },
+    Date.now(),
+  );
   await api.store.deployments.update(d.id, { status: 'rolling_out' });
 }
 
