@@ -14,7 +14,7 @@ import { AppFirewall } from './firewall.js';
 import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from './identity.js';
-import { createBuilds } from './build/wiring.js';
+import { createBuilds } from './builder/wiring.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';
 import { ContainerWatch } from './logs/container-watch.js';

@@ -1,5 +1,5 @@
 import type { ContainerEngine } from '@berth/engine';
-import type { BuildExecutor } from './build/executor.js';
+import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import {
