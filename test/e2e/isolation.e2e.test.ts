@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { App } from '@berth/protocol';
 import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
 import { startNetnsSink, type NetnsSink } from '../support/netns-sink.js';
-import { BerthUnderTest, freePort, podman } from './support/berth.js';
+import { BerthUnderTest, CLI, freePort, podman } from './support/berth.js';
 
 interface Inspected {
   Name: string;
@@ -82,6 +82,14 @@ describe('app containers and networks', () => {
     assert.ok(names[0], `no running replica of ${app}`);
     const { stdout } = await podman(['inspect', names[0].name]);
     return (JSON.parse(stdout) as Inspected[])[0]!;
+  };
+  /** Polls a condition (10 s at most): tests wait for what they expect, not for a time. */
+  const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   };
   const ipOf = (c: Inspected): { ip: string; gateway: string; network: string } => {
     const [network, settings] = Object.entries(c.NetworkSettings.Networks)[0] ?? [];
@@ -214,6 +222,66 @@ describe('app containers and networks', () => {
     ).stdout;
     for (const rule of ['cloud metadata', 'outbound SMTP', 'the host itself', 'other teams'])
       assert.match(table, new RegExp(`counter packets [1-9]\\d* bytes \\d+ drop comment "${rule}`), rule);
+  });
+
+  test("berth exec runs in the replica, pipes stdin, passes the exit code; another team's app is not found; a killed CLI leaves nothing running", async () => {
+    const replica = await container('web-a');
+    const hostname = (await podman(['exec', replica.Name, 'cat', '/etc/hostname'])).stdout;
+    assert.equal(await ok(['exec', 'web-a', '--', 'cat', '/etc/hostname']), hostname);
+    const piped = await berth.cli(['exec', 'web-a', '--', 'cat'], {}, 'hi\n');
+    assert.deepEqual([piped.code, piped.stdout], [0, 'hi\n'], piped.stderr);
+    const seven = await berth.cli(['exec', 'web-a', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    assert.deepEqual([seven.code, seven.stdout, seven.stderr], [7, 'out\n', 'err\n']);
+    // A terminal on both ends (script(1) makes one): the command gets a TTY, of 80x24 when the
+    // terminal does not say its size.
+    const terminal = await promisify(execFile)(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} exec web-a -- sh -c 'tty; stty size'`, '/dev/null'],
+      { env: { ...process.env, BERTH_DATA_DIR: berth.dataDir }, timeout: 60_000 },
+    );
+    assert.match(terminal.stdout, /\/dev\/pts\/\d+\r*\n24 80/);
+    const json = JSON.parse(await ok(['exec', 'web-a', '--json', '--', 'sh', '-c', 'echo out'])) as unknown;
+    assert.deepEqual(json, { replica: replica.Name, exitCode: 0, stdout: 'out\n', stderr: '' });
+
+    // A token of team beta only: web-a (team default) is not there for it, as if it did not exist.
+    const beta = JSON.parse(
+      await ok(['tokens', 'create', 'beta-ops', '--team', 'beta', '--role', 'operator', '--json'], as(olga)),
+    ) as { token: string };
+    const hidden = await berth.cli(['exec', 'web-a', '--token', beta.token, '--', 'true']);
+    assert.equal(hidden.code, 1, hidden.stderr);
+    assert.match(hidden.stderr, /There is no app named "web-a"/);
+    const own = await berth.cli([
+      'exec',
+      'web-b',
+      '--token',
+      beta.token,
+      '--',
+      'test',
+      '-f',
+      '/run/secrets/token',
+    ]);
+    assert.equal(own.code, 0, `the app's own file secret is there for its team: ${own.stderr}`);
+
+    // The CLI dies mid-command: berthd sees the socket close, the agent kills what the exec runs.
+    const sleeps = async (): Promise<number> =>
+      (await podman(['exec', replica.Name, 'ps', '-o', 'stat,args'])).stdout
+        .split('\n')
+        .filter((l) => l.includes('sleep 977') && !l.trim().startsWith('Z')).length;
+    const running = berth.cliStream(['exec', 'web-a', '--', 'sh', '-c', 'sleep 977 & sleep 977']);
+    await until(async () => (await sleeps()) === 2, 'both sleeps run in the container');
+    running.kill('SIGKILL');
+    await running.done;
+    await until(async () => (await sleeps()) === 0, 'no exec process is left in the container');
+    const rows = JSON.parse(await ok(['audit', 'list', '--limit', '1000', '--json'])) as {
+      action: string;
+      target: string | null;
+      detail: Record<string, unknown>;
+    }[];
+    const execs = rows.filter((r) => r.action === 'app.exec' && r.target === 'app:web-a');
+    assert.ok(
+      execs.some((r) => r.detail.cmd === JSON.stringify(['cat']) && r.detail.replica === replica.Name),
+      'one row per session, with the argv and the replica (never stdin or output)',
+    );
   });
 
   test('new limits roll out as a new release; an empty team network goes away', async () => {

@@ -58,6 +58,7 @@ function startLink(fingerprint: string): Promise<{ connected: boolean; warning: 
         onDesired: () => undefined,
         onRpc: () => undefined,
         onRpcCancel: () => undefined,
+        onRpcInput: () => undefined,
       },
       pino({ level: 'warn' }, lines),
     );

@@ -109,8 +109,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       maxQueuedBytes: LOG_FOLLOWER_QUEUE_BYTES,
     }),
     watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
+    probeWindows: (containerId: string) => reconciler.probeWindows(containerId),
   };
-  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs);
+  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs, { engine, agentId: identity.id });
   link = new Link(
     { url: config.serverUrl, fingerprint: config.serverFingerprint },
     identity,
@@ -129,6 +130,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       },
       onRpc: (id, request) => rpc.handle(id, request),
       onRpcCancel: (id) => rpc.cancel(id),
+      onRpcInput: (id, input) => rpc.input(id, input),
     },
     log,
   );

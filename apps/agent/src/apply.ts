@@ -21,6 +21,8 @@ export interface ApplyDeps {
   /** The network of the team (made by TeamNetworks before any replica needs it). */
   networkFor(teamId: string): string;
   secretFiles: SecretFiles;
+  /** What a replica listens on, when that is not its port (for a failed health check). */
+  portClause(containerId: string, port: number): Promise<string | null>;
 }
 
 export interface ApplyState {
@@ -67,7 +69,13 @@ export async function applyAction(
     case 'fail': {
       const logs = await lastLines(deps.engine, action.containerId);
       const detail = deps.health.lastError(action.containerId);
-      const message = detail ? `${action.message}; last probe: ${detail}` : action.message;
+      const listens =
+        action.code === 'DEPLOY_HEALTHCHECK_FAILED' && app
+          ? await deps.portClause(action.containerId, app.release.port)
+          : null;
+      const message = [action.message, detail && `last probe: ${detail}`, listens]
+        .filter((part): part is string => Boolean(part))
+        .join('; ');
       return [
         { kind: 'event', level: 'error', message },
         ...logs.map((line): Effect => ({ kind: 'event', level: 'error', message: `  │ ${line}` })),
@@ -122,6 +130,7 @@ async function start(
           deploymentId: app.deploymentId,
           slot: action.slot,
           teamId: app.teamId,
+          restartId: app.restartId ?? null,
         }),
         port: release.port,
         publishHost: deps.publishHost,
@@ -153,7 +162,7 @@ async function start(
   }
   const ms = deps.clock() - started;
   // Probing starts now rather than at the next observation: the sooner it answers, the sooner it serves.
-  if (container.published) deps.health.track(container.id, container.published, release.health, true);
+  if (container.published) deps.health.track(container.id, container.published, release.health, 'starting');
   return [
     {
       kind: 'event',

@@ -1,55 +1,67 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheck } from '@berth/protocol';
+import { nextProbeDelayMs, probeNowOnChange, type ProbePhase } from './health-schedule.js';
+import type { ProbeWindow } from './logs/health-lines.js';
 
 export type HealthStatus = 'unknown' | 'healthy' | 'unhealthy';
+
+/** The User-Agent of every HTTP probe: access logs that show it let `logs --no-health` find them. */
+export const PROBE_USER_AGENT = 'berth-health/1';
 
 interface Tracked {
   endpoint: { host: string; port: number };
   check: HealthCheck;
-  /** New replicas are probed quickly so a deploy does not wait out a long interval. */
-  eager: boolean;
+  phase: ProbePhase;
   status: HealthStatus;
   lastError: string | null;
   timer: NodeJS.Timeout | null;
   probing: boolean;
+  /** When the recent probes ran (oldest first), for telling their log lines apart. */
+  windows: ProbeWindow[];
 }
 
-/** How often a replica that is not serving yet is probed. */
-const EAGER_INTERVAL_MS = 10;
+/** Probe windows kept per replica: hours of steady probing, minutes of rolling. */
+const WINDOWS_KEPT = 512;
 
 /**
  * Probes replicas in the background and keeps the latest result per container, so the
  * reconciler reads health without waiting on a probe. A change of result wakes the reconciler.
+ * How often: ./health-schedule.ts.
  */
 export class HealthMonitor {
   private readonly tracked = new Map<string, Tracked>();
 
-  constructor(private readonly onChange: () => void) {}
+  constructor(
+    private readonly onChange: () => void,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
-  /** Starts or updates probing of a container; `eager` while it is not serving yet. */
+  /** Starts or updates probing of a container, at the rate of its phase. */
   track(
     containerId: string,
     endpoint: { host: string; port: number },
     check: HealthCheck,
-    eager: boolean,
+    phase: ProbePhase,
   ): void {
     const t = this.tracked.get(containerId);
     if (t) {
-      if (t.eager !== eager) {
-        t.eager = eager;
-        this.schedule(containerId, t, 0);
+      if (t.phase !== phase) {
+        const now = probeNowOnChange(t.phase, phase);
+        t.phase = phase;
+        if (now) this.schedule(containerId, t, 0);
       }
       return;
     }
     const fresh: Tracked = {
       endpoint,
       check,
-      eager,
+      phase,
       status: 'unknown',
       lastError: null,
       timer: null,
       probing: false,
+      windows: [],
     };
     this.tracked.set(containerId, fresh);
     this.schedule(containerId, fresh, 0);
@@ -61,6 +73,11 @@ export class HealthMonitor {
 
   lastError(containerId: string): string | null {
     return this.tracked.get(containerId)?.lastError ?? null;
+  }
+
+  /** When the recent probes of a container ran, oldest first (empty for one not probed). */
+  windows(containerId: string): readonly ProbeWindow[] {
+    return this.tracked.get(containerId)?.windows ?? [];
   }
 
   /** Stops probing containers that are gone or no longer running. */
@@ -85,14 +102,20 @@ export class HealthMonitor {
   private async probeOnce(id: string, t: Tracked): Promise<void> {
     if (t.probing || this.tracked.get(id) !== t) return;
     t.probing = true;
+    const startMs = this.clock();
     const error = await probe(t.endpoint, t.check);
     t.probing = false;
     if (this.tracked.get(id) !== t) return;
+    // A probe that found nothing listening made no request the app could log.
+    if (!error?.includes('connection refused')) {
+      t.windows.push({ startMs, endMs: this.clock() });
+      if (t.windows.length > WINDOWS_KEPT) t.windows.shift();
+    }
     const status: HealthStatus = error === null ? 'healthy' : 'unhealthy';
     t.lastError = error;
     const changed = status !== t.status;
     t.status = status;
-    this.schedule(id, t, t.eager ? EAGER_INTERVAL_MS : t.check.intervalMs);
+    this.schedule(id, t, nextProbeDelayMs(t.check, t.phase, error === null));
     if (changed) this.onChange();
   }
 }
@@ -111,7 +134,7 @@ function probeHttp(endpoint: { host: string; port: number }, check: HealthCheck)
         path: check.path,
         method: 'GET',
         timeout: check.probeTimeoutMs,
-        headers: { 'user-agent': 'berth-health/1', connection: 'close' },
+        headers: { 'user-agent': PROBE_USER_AGENT, connection: 'close' },
         agent: false,
       },
       (res) => {
@@ -121,7 +144,7 @@ function probeHttp(endpoint: { host: string; port: number }, check: HealthCheck)
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${check.probeTimeoutMs} ms`)));
-    req.on('error', (err) => resolve(`GET ${check.path}: ${err.message}`));
+    req.on('error', (err) => resolve(`GET ${check.path}: ${describeError(err)}`));
     req.end();
   });
 }
@@ -137,6 +160,20 @@ function probeTcp(endpoint: { host: string; port: number }, timeoutMs: number): 
       socket.destroy();
       resolve(`no connection within ${timeoutMs} ms`);
     });
-    socket.once('error', (err) => resolve(`connect: ${err.message}`));
+    socket.once('error', (err) => resolve(`connect: ${describeError(err)}`));
   });
+}
+
+/**
+ * Why a probe failed, without the published host address (`127.0.0.1:41234`): people know the
+ * app by its own port, which the failure message names.
+ */
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused (nothing listens on the port)',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+};
+
+function describeError(err: NodeJS.ErrnoException): string {
+  return (err.code && ERRNO_WORDS[err.code]) ?? err.message;
 }

@@ -14,6 +14,7 @@ import {
   AGENT_PROTOCOL_VERSION,
   agentHelloPayload,
   type DesiredState,
+  type ExecInput,
   type RpcRequest,
 } from '@berth/protocol';
 import { pino } from 'pino';
@@ -65,6 +66,7 @@ function recorder() {
     desired: [] as { version: number; fresh: boolean }[],
     rpc: [] as { id: number; request: RpcRequest }[],
     cancelled: [] as number[],
+    inputs: [] as { id: number; input: ExecInput }[],
   };
   const handlers = {
     onConnected: () => void seen.connected++,
@@ -72,6 +74,7 @@ function recorder() {
       void seen.desired.push({ version: state.version, fresh }),
     onRpc: (id: number, request: RpcRequest) => void seen.rpc.push({ id, request }),
     onRpcCancel: (id: number) => void seen.cancelled.push(id),
+    onRpcInput: (id: number, input: ExecInput) => void seen.inputs.push({ id, input }),
   };
   return { seen, handlers };
 }
@@ -135,8 +138,10 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
         request: { method: 'image.resolve', params: { ref: 'localhost/hello:1' } },
       }),
     );
+    server.send(JSON.stringify({ type: 'rpc.input', id: 7, input: { kind: 'resize', cols: 80, rows: 24 } }));
     server.send(JSON.stringify({ type: 'rpc.cancel', id: 7 }));
     await until('the cancel', () => seen.cancelled.length === 1);
+    assert.deepEqual(seen.inputs, [{ id: 7, input: { kind: 'resize', cols: 80, rows: 24 } }]);
     assert.deepEqual(
       seen.desired,
       [

@@ -4,6 +4,7 @@ import {
   agentHelloPayload,
   type AgentToServer,
   type DesiredState,
+  type ExecInput,
   type RpcRequest,
 } from '@berth/protocol';
 import { backoffDelayMs } from '@berth/core';
@@ -20,6 +21,7 @@ export interface LinkHandlers {
   onConnected(): void;
   onRpc(id: number, request: RpcRequest): void;
   onRpcCancel(id: number): void;
+  onRpcInput(id: number, input: ExecInput): void;
 }
 
 /** Where berthd's agent link is, and the CA to trust there (wss:// only). */
@@ -150,6 +152,9 @@ export class Link {
           return;
         case 'rpc.cancel':
           this.handlers.onRpcCancel(msg.id);
+          return;
+        case 'rpc.input':
+          this.handlers.onRpcInput(msg.id, msg.input);
           return;
       }
     });

@@ -1,4 +1,5 @@
 import {
+  isTargetOf,
   parseReplicaLabels,
   toReplicaHostname,
   toUpstreamSetName,
@@ -8,6 +9,7 @@ import {
 import type { ContainerDetails, UpstreamStatus } from '@berth/engine';
 import type { DesiredApp } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
+import { toProbePhase } from './health-schedule.js';
 
 export interface ObserveInput {
   containers: readonly ContainerDetails[];
@@ -21,6 +23,8 @@ export interface ObserveInput {
   /** Containers whose stop this agent has under way. */
   stopping: ReadonlySet<string>;
   agentStartedAtMs: number;
+  /** Whether the rollout of an app's revision has converged (its replicas are then probed less). */
+  rolledOut: (revision: string) => boolean;
 }
 
 /**
@@ -37,16 +41,18 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
     const upstream =
       input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
     const routed = upstream !== null;
-    const isTarget = app !== undefined && labels.releaseId === app.release.id;
+    const isTarget = app !== undefined && isTargetOf(app, labels);
     const stopping = input.stopping.has(c.id);
     if (c.status === 'running' && c.published && isTarget && !stopping) {
-      input.health.track(c.id, c.published, app.release.health, !routed);
+      const phase = toProbePhase(routed, input.rolledOut(app.revision));
+      input.health.track(c.id, c.published, app.release.health, phase);
     }
     out.push({
       containerId: c.id,
       name: c.name,
       appId: labels.appId,
       releaseId: labels.releaseId,
+      restartId: labels.restartId,
       slot: labels.slot,
       status: c.status,
       startedAtMs: c.startedAtMs,

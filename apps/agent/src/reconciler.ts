@@ -1,5 +1,6 @@
 import {
   backoffDelayMs,
+  isTargetOf,
   LABELS,
   plan,
   toAppRoutes,
@@ -7,12 +8,13 @@ import {
   type Action,
   type ObservedReplica,
 } from '@berth/core';
-import type {
-  ContainerDetails,
-  ContainerEngine,
-  Proxy,
-  UpstreamStatus,
-  UpstreamTableStore,
+import {
+  readListeningSockets,
+  type ContainerDetails,
+  type ContainerEngine,
+  type Proxy,
+  type UpstreamStatus,
+  type UpstreamTableStore,
 } from '@berth/engine';
 import type {
   AgentEvent,
@@ -28,8 +30,10 @@ import { applyAction, type ApplyDeps, type ApplyState, type Effect } from './app
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
+import type { ProbeWindow } from './logs/health-lines.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
+import { PortHints } from './port-hints.js';
 import type { SecretFiles } from './secret-files.js';
 import { StopsUnderWay } from './stops.js';
 
@@ -69,6 +73,7 @@ export class Reconciler {
   private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
   private readonly health = new HealthMonitor(() => this.wake());
   private readonly stops = new StopsUnderWay(() => this.wake());
+  private readonly portHints = new PortHints({ read: readListeningSockets });
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
   private lastReport = '';
@@ -102,6 +107,11 @@ export class Reconciler {
     this.memory = pruneMemory({ ...this.memory, desired: state });
     await this.deps.memoryFile.write(this.memory);
     this.wake();
+  }
+
+  /** When the recent health probes of a container ran (for `logs --no-health`). */
+  probeWindows(containerId: string): readonly ProbeWindow[] {
+    return this.health.windows(containerId);
   }
 
   forceReport(): void {
@@ -143,10 +153,15 @@ export class Reconciler {
       upstreams,
       stopping,
       agentStartedAtMs: this.startedAt,
+      rolledOut: (revision) => this.memory.outcomes[revision] === 'converged',
     });
     this.health.retain(
       new Set(containers.filter((c) => c.status === 'running' && !stopping.has(c.id)).map((c) => c.id)),
     );
+    for (const hint of await this.portHints.look(replicas, this.state.containers, desired, now)) {
+      const app = desired.find((d) => d.appId === hint.appId);
+      await this.record(hint.appId, app, [{ kind: 'event', level: 'warn', message: hint.message }]);
+    }
     const actions = plan(
       desired,
       { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
@@ -173,6 +188,7 @@ export class Reconciler {
       health: this.health,
       clock: Date.now,
       networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+      portClause: (containerId, port) => this.portHints.clause(this.state.containers.get(containerId), port),
     };
   }
 
@@ -271,7 +287,7 @@ export class Reconciler {
             containerId: r.containerId,
             releaseId: r.releaseId,
             slot: r.slot,
-            state: toReplicaState(r, d.release.id),
+            state: toReplicaState(r, isTargetOf(d, r)),
           })),
       };
     });

@@ -1,9 +1,11 @@
 import type { ContainerEngine } from '@berth/engine';
 import type { BuildExecutor } from './builder/executor.js';
+import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import {
   BerthError,
   type AgentToServer,
+  type ExecInput,
   type ImagesBootstrapRequest,
   type ImagesBootstrapResult,
   type RpcRequest,
@@ -33,6 +35,8 @@ interface RunningCall {
 
 export class RpcHandler {
   private readonly running = new Map<number, RunningCall>();
+  /** The stdin of exec sessions in flight, by call id. */
+  private readonly inputs = new Map<number, ExecInputs>();
 
   constructor(
     private readonly engine: ContainerEngine,
@@ -40,6 +44,7 @@ export class RpcHandler {
     private readonly builds: BuildExecutor,
     private readonly bootstrap: BaseImageBootstrapper,
     private readonly logs: AppLogsDeps,
+    private readonly exec: ExecDeps,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -76,6 +81,11 @@ export class RpcHandler {
 
   cancel(id: number): void {
     this.running.get(id)?.cancel.abort();
+  }
+
+  /** More input for a call in flight (an exec session's stdin); none for other calls. */
+  input(id: number, input: ExecInput): void {
+    this.inputs.get(id)?.push(input);
   }
 
   /** The link to berthd was replaced: calls of the old one stop sending (builds keep building). */
@@ -119,6 +129,24 @@ export class RpcHandler {
       case 'images.bootstrap': {
         const result = await this.bootstrap(request.params, this.lineSender(send, id, 'bootstrap'), signal);
         send({ type: 'rpc.result', id, result });
+        return;
+      }
+      case 'exec': {
+        // A session belongs to its link: a lost connection ends it (the command sees its stdin close).
+        const inputs = new ExecInputs();
+        this.inputs.set(id, inputs);
+        try {
+          const result = await runExec(
+            this.exec,
+            request.params,
+            inputs,
+            (event) => new Promise((resolve) => send({ type: 'rpc.exec', id, event }, resolve)),
+            signal,
+          );
+          send({ type: 'rpc.result', id, result });
+        } finally {
+          this.inputs.delete(id);
+        }
         return;
       }
     }

@@ -19,6 +19,8 @@ import { registerEnv } from './commands/env/index.js';
 import { registerLogs } from './commands/logs.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerRestart } from './commands/restart.js';
+import { registerExec } from './commands/exec.js';
 import { registerScale } from './commands/scale.js';
 import { registerUp } from './commands/up/index.js';
 
@@ -37,6 +39,8 @@ export function createProgram(environment: CliEnvironment): Command {
   registerDeployments(program, environment);
   registerReleases(program, environment);
   registerRollback(program, environment);
+  registerRestart(program, environment);
+  registerExec(program, environment);
   registerLogs(program, environment);
   registerBuilds(program, environment);
   registerWebhooks(program, environment);

@@ -50,6 +50,7 @@ export function createClient(options: ClientOptions) {
       json(Deployment, 'POST', `${app(name)}/deployments`, image ? { image } : {}, idem(key)),
     rollback: (name: string, toVersion?: number, key?: string) =>
       json(Deployment, 'POST', `${app(name)}/rollback`, toVersion ? { toVersion } : {}, idem(key)),
+    restart: (name: string, key?: string) => json(Deployment, 'POST', `${app(name)}/restart`, {}, idem(key)),
     listDeployments: async (name: string) =>
       (await json(DeploymentList, 'GET', `${app(name)}/deployments`)).deployments,
     getDeployment: (id: string) =>
@@ -88,13 +89,21 @@ export function createClient(options: ClientOptions) {
     /** Without `tail`, berthd picks it: 100 lines per replica, or 10,000 with since or grep. */
     async *logs(
       name: string,
-      opts: { follow: boolean; tail?: number; since?: string; grep?: string; signal?: AbortSignal },
+      opts: {
+        follow: boolean;
+        tail?: number;
+        since?: string;
+        grep?: string;
+        signal?: AbortSignal;
+        health?: boolean;
+      },
     ): AsyncGenerator<LogLine> {
       const query = new URLSearchParams({
         follow: String(opts.follow),
         ...(opts.tail !== undefined && { tail: String(opts.tail) }),
         ...(opts.since !== undefined && { since: opts.since }),
         ...(opts.grep !== undefined && { grep: opts.grep }),
+        ...(opts.health === false && { health: 'false' }),
       });
       const res = await call(
         'GET',

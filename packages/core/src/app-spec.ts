@@ -32,6 +32,7 @@ export function toHealthCheck(
     intervalMs: input?.intervalMs ?? base.intervalMs,
     timeoutMs: input?.timeoutMs ?? base.timeoutMs,
     probeTimeoutMs: input?.probeTimeoutMs ?? base.probeTimeoutMs,
+    steadyIntervalMs: input?.steadyIntervalMs ?? base.steadyIntervalMs ?? HEALTH_DEFAULTS.steadyIntervalMs,
   };
 }
 

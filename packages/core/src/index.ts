@@ -16,6 +16,7 @@ export * from './builder/manifest.js';
 export * from './builder/webhook.js';
 export * from './builder/local-source.js';
 export * from './image-ref.js';
+export * from './port-warnings.js';
 export * from './network/addresses.js';
 export * from './network/public-url.js';
 export * from './network/serving-names.js';

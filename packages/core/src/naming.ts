@@ -13,6 +13,8 @@ export const LABELS = {
   releaseVersion: 'berth.release.version',
   deployment: 'berth.deployment',
   slot: 'berth.slot',
+  /** The restart (deployment id) that made it, on replicas made by `berth restart` since. */
+  restart: 'berth.restart',
   /** On replicas and on team networks: the team whose network it is on. */
   team: 'berth.team',
 } as const;
@@ -22,14 +24,18 @@ const idTail = (id: string): string => id.slice(id.indexOf('_') + 1);
 
 /**
  * `berth-<app>-v<version>-<6 chars of the release id>-<slot>`, e.g. `berth-web-v3-k2x9m4-1`.
- * The release id part keeps two Berth installations sharing one engine from colliding.
+ * The release id part keeps two Berth installations sharing one engine from colliding. Replicas
+ * made by a restart carry 6 characters of its id too (`berth-web-v3-k2x9m4-r7hd2ka-1`): they run
+ * beside the ones they replace, in the same slots.
  */
 export function toContainerName(
   appName: string,
   release: { id: string; version: number },
   slot: number,
+  restartId: string | null = null,
 ): string {
-  return `berth-${appName}-v${release.version}-${idTail(release.id).slice(0, 6)}-${slot}`;
+  const restart = restartId ? `-r${idTail(restartId).slice(0, 6)}` : '';
+  return `berth-${appName}-v${release.version}-${idTail(release.id).slice(0, 6)}${restart}-${slot}`;
 }
 
 /**
@@ -55,10 +61,12 @@ export interface ReplicaLabelsInput {
   deploymentId: string;
   slot: number;
   teamId: string;
+  restartId?: string | null;
 }
 
 export function toReplicaLabels(input: ReplicaLabelsInput): Record<string, string> {
   return {
+    ...(input.restartId && { [LABELS.restart]: input.restartId }),
     [LABELS.team]: input.teamId,
     [LABELS.managed]: 'true',
     [LABELS.agent]: input.agentId,
@@ -79,6 +87,7 @@ export interface ParsedReplicaLabels {
   releaseVersion: number | null;
   deploymentId: string | null;
   slot: number;
+  restartId: string | null;
 }
 
 /** Reads back what toReplicaLabels wrote; null when the container is not a Berth replica. */
@@ -97,6 +106,7 @@ export function parseReplicaLabels(labels: Record<string, string | undefined>): 
     releaseVersion: Number.isInteger(version) ? version : null,
     deploymentId: labels[LABELS.deployment] ?? null,
     slot,
+    restartId: labels[LABELS.restart] ?? null,
   };
 }
 

@@ -4,6 +4,7 @@ import { ImagesBootstrapRequest } from './api-builds.js';
 import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
+import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
 
 /**
@@ -47,6 +48,11 @@ export const DesiredApp = z.object({
   revision: z.string().min(1).max(100),
   deploymentId: Id,
   release: ReleaseSpec,
+  /**
+   * The restart (its deployment id) whose containers run the release: replicas of the release
+   * made before it (another restart, or none) are replaced one at a time. Null or absent: none.
+   */
+  restartId: Id.nullable().optional(),
   replicas: Replicas,
   hostnames: z.array(z.string()).max(32),
   drainTimeoutMs: z.number().int().min(0),
@@ -108,6 +114,8 @@ export const LogsParams = z.object({
   appId: Id,
   tail: z.number().int().min(0).max(10_000),
   follow: z.boolean(),
+  /** false: leave out lines recognised as the agent's own health probes. */
+  health: z.boolean().optional(),
   /** Only lines from this time on (RFC 3339; berthd resolves a duration against its clock). */
   since: z.string().optional(),
   /** Only lines that match this RE2 pattern (checked again by the agent: core's parseLogGrep). */
@@ -182,6 +190,7 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('logs'), params: LogsParams }),
   z.object({ method: z.literal('build'), params: AgentBuildParams }),
   z.object({ method: z.literal('images.bootstrap'), params: ImagesBootstrapRequest }),
+  z.object({ method: z.literal('exec'), params: ExecParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];
@@ -194,6 +203,8 @@ export const ServerToAgent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('desired'), state: DesiredState }),
   z.object({ type: z.literal('rpc'), id: RpcId, request: RpcRequest }),
   z.object({ type: z.literal('rpc.cancel'), id: RpcId }),
+  /** More input for a call in flight (an exec session's stdin). */
+  z.object({ type: z.literal('rpc.input'), id: RpcId, input: ExecInput }),
 ]);
 export type ServerToAgent = z.infer<typeof ServerToAgent>;
 
@@ -230,6 +241,8 @@ export const AgentToServer = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('rpc.chunk'), id: RpcId, lines: z.array(LogLine) }),
   z.object({ type: z.literal('rpc.end'), id: RpcId }),
+  /** What an exec session does as it runs. */
+  z.object({ type: z.literal('rpc.exec'), id: RpcId, event: ExecEvent }),
 ]);
 export type AgentToServer = z.infer<typeof AgentToServer>;
 

@@ -24,6 +24,7 @@ export const HEALTH_DEFAULTS = {
   intervalMs: 1000,
   timeoutMs: 60_000,
   probeTimeoutMs: 2000,
+  steadyIntervalMs: 30_000,
 } as const;
 
 export const HealthCheck = z
@@ -31,8 +32,14 @@ export const HealthCheck = z
     /** `http` probes `path` and wants a 2xx/3xx; `tcp` only wants the port to accept a connection. */
     type: z.enum(['http', 'tcp']),
     path: HttpPath,
-    /** How often a serving replica is probed. */
+    /** How often a serving replica is probed while a rollout is under way (or it is unhealthy). */
     intervalMs: z.number().int().min(100).max(600_000),
+    /**
+     * How often a replica is probed once its release is rolled out and it is healthy: every probe
+     * is a request in the app's own log, so a healthy release is probed less often. Releases made
+     * before this setting existed have none and get HEALTH_DEFAULTS.steadyIntervalMs.
+     */
+    steadyIntervalMs: z.number().int().min(100).max(3_600_000).optional(),
     /** How long a new release has to become healthy before the deployment fails. */
     timeoutMs: z.number().int().min(1000).max(3_600_000),
     /** How long one probe may take. */
@@ -127,6 +134,9 @@ export type DeployRequest = z.infer<typeof DeployRequest>;
 export const RollbackRequest = z.object({ toVersion: z.number().int().min(1).optional() }).strict();
 export type RollbackRequest = z.infer<typeof RollbackRequest>;
 
+/** `berth restart`: nothing to choose; the current release gets new containers. */
+export const RestartRequest = z.object({}).strict();
+
 export const EnvPatch = z
   .object({ set: Env.optional(), unset: z.array(EnvKey).max(256).optional() })
   .strict()
@@ -174,6 +184,8 @@ export const LogsQuery = z
   .object({
     follow: z.enum(['true', 'false', '1', '0']).optional(),
     tail: z.coerce.number().int().min(0).max(LOG_TAIL_MAX).optional(),
+    /** `false`: leave out the lines recognised as Berth's health probes (docs: README, logs). */
+    health: z.enum(['true', 'false', '1', '0']).optional(),
     since: LogSince.optional().describe(
       'Only lines from then on: a duration back from now (90s, 10m, 2h, 7d) or an RFC 3339 time',
     ),
@@ -279,10 +291,13 @@ export const App = z.object({
   replicaStatus: z.array(ReplicaStatus),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  /** What is probably wrong with its settings (e.g. PORT in env against its port); none when fine. */
+  warnings: z.array(z.string()).optional(),
 });
 export type App = z.infer<typeof App>;
 
-export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits']);
+/** `restart`: new containers of the current release, rolled out like a deploy (`berth restart`). */
+export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits', 'restart']);
 export type DeploymentKind = z.infer<typeof DeploymentKind>;
 
 /** `ignored`: nothing was rolled out on purpose (a webhook's commit was no longer its branch's tip). */

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   CSRF_FAILED: { status: 403, retryable: false },
   FORBIDDEN: { status: 403, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
+  /** A WebSocket route (`berth exec`) asked without the upgrade. */
+  UPGRADE_REQUIRED: { status: 426, retryable: false },
   TOKEN_INVALID: { status: 400, retryable: false },
   // Resources
   APP_NOT_FOUND: { status: 404, retryable: false },
@@ -34,6 +36,8 @@ export const ERROR_CODES = {
   APP_EXISTS: { status: 409, retryable: false },
   RELEASE_NOT_FOUND: { status: 404, retryable: false },
   DEPLOYMENT_NOT_FOUND: { status: 404, retryable: false },
+  /** No running replica of the app (with that slot) to exec in. */
+  REPLICA_NOT_FOUND: { status: 404, retryable: false },
   NO_RELEASE: { status: 409, retryable: false },
   NOTHING_TO_ROLL_BACK: { status: 409, retryable: false },
   IDEMPOTENCY_CONFLICT: { status: 422, retryable: false },

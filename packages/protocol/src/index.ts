@@ -7,4 +7,5 @@ export * from './validation.js';
 export * from './source.js';
 export * from './api-builds.js';
 export * from './runtime.js';
+export * from './exec.js';
 export * from './problem.js';

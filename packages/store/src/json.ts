@@ -43,17 +43,26 @@ export function parseCommand(text: string | null, at: RowRef): string[] | null {
 export function parseHealth(text: string, at: RowRef): HealthCheck {
   const v = parseJson(text, at);
   if (!isRecord(v)) throw corrupt(at, 'is not a health check');
-  const { type, path, intervalMs, timeoutMs, probeTimeoutMs } = v;
+  const { type, path, intervalMs, timeoutMs, probeTimeoutMs, steadyIntervalMs } = v;
   if (
     (type !== 'http' && type !== 'tcp') ||
     typeof path !== 'string' ||
     typeof intervalMs !== 'number' ||
     typeof timeoutMs !== 'number' ||
-    typeof probeTimeoutMs !== 'number'
+    typeof probeTimeoutMs !== 'number' ||
+    (steadyIntervalMs !== undefined && typeof steadyIntervalMs !== 'number')
   ) {
     throw corrupt(at, 'is not a health check');
   }
-  return { type, path, intervalMs, timeoutMs, probeTimeoutMs };
+  // Health checks stored before the steady interval existed have none (the agent's default applies).
+  return {
+    type,
+    path,
+    intervalMs,
+    timeoutMs,
+    probeTimeoutMs,
+    ...(steadyIntervalMs !== undefined && { steadyIntervalMs }),
+  };
 }
 
 export function parseDeploymentError(text: string | null, at: RowRef): DeploymentError | null {

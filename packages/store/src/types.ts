@@ -280,6 +280,11 @@ export interface DeploymentRepo {
   update(id: string, patch: DeploymentPatch): Promise<DeploymentRow>;
   /** The newest succeeded deployment of the app whose release differs from `releaseId`. */
   lastSucceededOtherThan(appId: string, releaseId: string): Promise<DeploymentRow | null>;
+  /**
+   * The id of the restart whose containers run a release: the newest restart of it that
+   * succeeded or is `rollingId` while it rolls out (a failed one is undone); null for none.
+   */
+  currentRestart(appId: string, releaseId: string, rollingId: string | null): Promise<string | null>;
   /** The newest succeeded deployment of that release. */
   lastSucceededOf(appId: string, releaseId: string): Promise<DeploymentRow | null>;
 }

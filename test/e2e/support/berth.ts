@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 
 import { testBuilderDir } from '../../support/builder.js';
 
-const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
 
 export interface CliResult {

@@ -74,6 +74,7 @@ function createDeps(maxLiveStreams: number): AppLogsDeps & { hub: LogHub } {
     agentId: AGENT_ID,
     hub: new LogHub(engine, { maxLiveStreams, maxHistoryReads: 2, maxQueuedBytes: 1024 * 1024 }),
     watch: new ContainerWatch(engine, 200),
+    probeWindows: () => [],
   };
 }
 

@@ -3,8 +3,9 @@ import type { ContainerDetails, ContainerEngine, ContainerLogLine } from '@berth
 import { BerthError, type LogLine, type LogsParams } from '@berth/protocol';
 import type { ContainerWatch } from './container-watch.js';
 import { SubscriberDropped, type Subscription } from './fan-out.js';
+import { isHealthLine, type ProbeWindow, type ReadLine } from './health-lines.js';
 import { filteredEmit, logFilterOf } from './log-filter.js';
-import type { LogHub } from './log-hub.js';
+import type { LiveLine, LogHub } from './log-hub.js';
 import { byTime } from './log-time.js';
 
 /** Sends lines to berthd; resolves once they are written to the link, so a slow link slows us. */
@@ -15,6 +16,8 @@ export interface AppLogsDeps {
   hub: LogHub;
   watch: ContainerWatch;
   agentId: string;
+  /** When the health probes of a container ran, to leave their lines out on request. */
+  probeWindows: (containerId: string) => readonly ProbeWindow[];
 }
 
 const CHUNK_LINES = 500;
@@ -37,6 +40,7 @@ export async function streamAppLogs(
   const send = filteredEmit(emit, logFilterOf(params));
   const labels = { [LABELS.agent]: deps.agentId, [LABELS.app]: params.appId };
   const containers = await deps.engine.list(labels);
+  const named = params.health === false ? withoutProbes(deps) : toLogLines;
   if (!params.follow) {
     const history = await Promise.all(
       containers.map(async (c) => named(c, await deps.hub.history(c.id, params.tail, signal))),
@@ -44,7 +48,7 @@ export async function streamAppLogs(
     await emitInChunks(send, history.flat().sort(byTime));
     return;
   }
-  const follower = new Follower(deps, labels, params.appId, send, signal);
+  const follower = new Follower(deps, labels, params.appId, send, signal, named);
   try {
     await follower.run(containers, params.tail);
   } finally {
@@ -52,8 +56,22 @@ export async function streamAppLogs(
   }
 }
 
-const named = (c: ContainerDetails, lines: ContainerLogLine[]): LogLine[] =>
+/** A replica's lines as the API sends them, prefixed with its name. */
+type Naming = (c: ContainerDetails, lines: readonly (ContainerLogLine & ReadLine)[]) => LogLine[];
+
+const toLogLines: Naming = (c, lines) =>
   lines.map((l) => ({ at: l.at, replica: c.name, stream: l.stream, line: l.line }));
+
+/** `logs --no-health`: the lines recognised as the agent's own probes (./health-lines.ts) left out. */
+const withoutProbes =
+  (deps: AppLogsDeps): Naming =>
+  (c, lines) => {
+    const windows = deps.probeWindows(c.id);
+    return toLogLines(
+      c,
+      lines.filter((l) => !isHealthLine(l, windows)),
+    );
+  };
 
 async function emitInChunks(emit: EmitLines, lines: LogLine[]): Promise<void> {
   // One chunk even when empty: it tells berthd the stream is open, so it can answer 200.
@@ -63,7 +81,7 @@ async function emitInChunks(emit: EmitLines, lines: LogLine[]): Promise<void> {
 
 /** One `logs --follow` on this agent: its subscriptions to the replicas' shared streams. */
 class Follower {
-  private readonly subs = new Map<string, Subscription<ContainerLogLine>>();
+  private readonly subs = new Map<string, Subscription<LiveLine>>();
   private readonly attaching = new Set<string>();
   private readonly known = new Set<string>();
   private unwatch: (() => void) | null = null;
@@ -76,6 +94,7 @@ class Follower {
     private readonly appId: string,
     private readonly emit: EmitLines,
     private readonly signal: AbortSignal,
+    private readonly named: Naming,
   ) {}
 
   /** Resolves when the follow is cancelled; rejects when this follower was dropped. */
@@ -92,11 +111,11 @@ class Follower {
     for (const c of running) {
       const joined = await this.deps.hub.join(c.id, tail);
       this.subs.set(c.id, joined.live);
-      backlogs.push(named(c, joined.backlog));
+      backlogs.push(this.named(c, joined.backlog));
     }
     const stopped = containers.filter((c) => c.status !== 'running');
     for (const lines of await Promise.all(
-      stopped.map(async (c) => named(c, await this.deps.hub.history(c.id, tail, this.signal))),
+      stopped.map(async (c) => this.named(c, await this.deps.hub.history(c.id, tail, this.signal))),
     ))
       backlogs.push(lines);
     await emitInChunks(this.emit, backlogs.flat().sort(byTime));
@@ -129,7 +148,7 @@ class Follower {
       const joined = await this.deps.hub.join(c.id, tail);
       if (this.closed) return joined.live.close();
       this.subs.set(c.id, joined.live);
-      await this.emit(named(c, joined.backlog));
+      await this.emit(this.named(c, joined.backlog));
       this.known.add(c.id);
       this.pump(c, joined.live);
     } catch {
@@ -141,11 +160,11 @@ class Follower {
     }
   }
 
-  private pump(c: ContainerDetails, sub: Subscription<ContainerLogLine>): void {
+  private pump(c: ContainerDetails, sub: Subscription<LiveLine>): void {
     void (async () => {
       try {
         for await (const batch of sub) {
-          const lines = named(c, batch);
+          const lines = this.named(c, batch);
           if (lines.length > 0 && !this.closed) await this.emit(lines);
         }
       } catch (err) {

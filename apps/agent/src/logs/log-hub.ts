@@ -11,6 +11,13 @@ export interface LogHubLimits {
   maxQueuedBytes: number;
 }
 
+/** A line of a live stream, with when the agent read it (the engine's own stamp may be whole seconds). */
+export type LiveLine = ContainerLogLine & { receivedAtMs: number };
+
+async function* stamped(lines: AsyncIterable<ContainerLogLine>): AsyncGenerator<LiveLine> {
+  for await (const l of lines) yield { ...l, receivedAtMs: Date.now() };
+}
+
 /** What a queued line costs: its text plus a fixed overhead for the record around it. */
 const lineSize = (l: ContainerLogLine): number => l.line.length + 64;
 
@@ -23,12 +30,12 @@ const lineSize = (l: ContainerLogLine): number => l.line.length + 64;
 /** A follower's place in a container's stream: the history it asked for, then live lines. */
 export interface Joined {
   /** The last lines before the live ones (empty when they arrive through `live` instead). */
-  backlog: ContainerLogLine[];
-  live: Subscription<ContainerLogLine>;
+  backlog: LiveLine[];
+  live: Subscription<LiveLine>;
 }
 
 interface SharedStream {
-  fan: FanOut<ContainerLogLine>;
+  fan: FanOut<LiveLine>;
   /** The tail the engine stream was opened with: its ring began with that many lines, or all. */
   tail: number;
 }
@@ -84,9 +91,10 @@ export class LogHub {
       );
     }
     if (!share) this.privateStreams++;
-    const fan: FanOut<ContainerLogLine> = new FanOut<ContainerLogLine>({
+    const fan: FanOut<LiveLine> = new FanOut<LiveLine>({
       // The engine sends the last `tail` lines first, then live ones, in one ordered stream.
-      open: (signal, onOpen) => this.engine.logs(containerId, { tail, follow: true, signal, onOpen }),
+      open: (signal, onOpen) =>
+        stamped(this.engine.logs(containerId, { tail, follow: true, signal, onOpen })),
       maxQueued: this.limits.maxQueuedBytes,
       sizeOf: lineSize,
       ringItems: share ? RING_LINES : 0,

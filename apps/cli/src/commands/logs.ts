@@ -13,6 +13,8 @@ type LogsOptions = CommonOptions & {
   since?: string;
   grep?: string;
   build?: string | true;
+  /** false with --no-health. */
+  health: boolean;
 };
 
 export function registerLogs(program: Command, environment: CliEnvironment): void {
@@ -30,6 +32,10 @@ export function registerLogs(program: Command, environment: CliEnvironment): voi
       'only lines that match this regular expression (RE2 syntax: no backreferences or lookaround; (?i) ignores case)',
     )
     .option('--build [number]', "a build's log instead (default: the newest build)")
+    .option(
+      '--no-health',
+      "leave out the requests of Berth's own health probes: lines with their User-Agent (berth-health/1), and with --follow the lines a replica writes while a probe of it runs",
+    )
     .action(
       action(async (name: string, opts: LogsOptions) => {
         const stop = new AbortController();
@@ -45,6 +51,7 @@ export function registerLogs(program: Command, environment: CliEnvironment): voi
             ...(opts.tail !== undefined && { tail: opts.tail }),
             ...(opts.since !== undefined && { since: opts.since }),
             ...(opts.grep !== undefined && { grep: opts.grep }),
+            ...(opts.health === false && { health: false }),
             signal: stop.signal,
           })) {
             if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);

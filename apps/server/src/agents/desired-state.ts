@@ -37,7 +37,11 @@ export async function buildDesiredState(
     if (!release?.imageId) continue;
     const rows = await store.releaseSecrets.list(release.id);
     const sealed = { values: sealSecrets(release, rows), files: toSecretFiles(rows) };
-    apps.push(toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings));
+    const restartId = await store.deployments.currentRestart(app.id, release.id, app.currentDeploymentId);
+    apps.push({
+      ...toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings),
+      restartId,
+    });
   }
   return { version, apps };
 }

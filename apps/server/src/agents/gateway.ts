@@ -3,6 +3,10 @@ import {
   AgentBuildResult,
   AgentToServer,
   BerthError,
+  ExecResult,
+  type ExecEvent,
+  type ExecInput,
+  type ExecParams,
   ImageResolveResult,
   ImagesBootstrapResult,
   type AgentBuildParams,
@@ -105,6 +109,9 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       case 'rpc.chunk':
         session.lines(msg.id, msg.lines);
         return;
+      case 'rpc.exec':
+        session.execEvent(msg.id, msg.event);
+        return;
       case 'rpc.end':
         session.settle(msg.id, { result: null });
         return;
@@ -181,6 +188,21 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       signal: AbortSignal,
     ): Promise<void> {
       await anySession().stream({ method: 'logs', params }, onLines, signal);
+    },
+
+    /**
+     * Runs a command in a replica of an app (`berth exec`). The session ends when the agent
+     * reports the exit code, or when the signal aborts (then the agent closes the exec, so the
+     * command sees its stdin close and no process is left behind); aborted, it resolves null.
+     */
+    exec(
+      params: ExecParams,
+      onEvent: (event: ExecEvent) => void,
+      signal: AbortSignal,
+    ): { done: Promise<ExecResult | null>; input: (input: ExecInput) => void } {
+      const call = anySession().exec(params, onEvent, signal);
+      const done = call.done.then((r) => (r === undefined ? null : ExecResult.parse(r)));
+      return { done, input: call.input };
     },
 
     /**

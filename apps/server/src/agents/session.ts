@@ -1,6 +1,9 @@
 import {
   BerthError,
   type AgentReport,
+  type ExecEvent,
+  type ExecInput,
+  type ExecParams,
   type LogLine,
   type RpcRequest,
   type ServerToAgent,
@@ -13,6 +16,7 @@ interface PendingRpc {
   resolve: (value: unknown) => void;
   reject: (error: BerthError) => void;
   onLines?: (lines: LogLine[]) => void;
+  onExec?: (event: ExecEvent) => void;
   timer: NodeJS.Timeout | null;
 }
 
@@ -61,26 +65,49 @@ export class AgentSession {
    * result, if it sends one) or the signal aborts (resolving with undefined).
    */
   stream(request: RpcRequest, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextRpcId++;
+    return this.open(request, { onLines }, signal).done;
+  }
+
+  /**
+   * An exec session: its events arrive through onEvent, `input` sends stdin, its end and
+   * terminal sizes; it resolves with the agent's result. Aborting cancels it on the agent,
+   * which closes the command's stdin and the exec connection.
+   */
+  exec(
+    params: ExecParams,
+    onEvent: (event: ExecEvent) => void,
+    signal: AbortSignal,
+  ): { done: Promise<unknown>; input: (input: ExecInput) => void } {
+    const { id, done } = this.open({ method: 'exec', params }, { onExec: onEvent }, signal);
+    return { done, input: (input) => this.pending.has(id) && this.send({ type: 'rpc.input', id, input }) };
+  }
+
+  private open(
+    request: RpcRequest,
+    handlers: Pick<PendingRpc, 'onLines' | 'onExec'>,
+    signal: AbortSignal,
+  ): { id: number; done: Promise<unknown> } {
+    const id = this.nextRpcId++;
+    const done = new Promise((resolve, reject) => {
       const onAbort = (): void => {
         this.pending.delete(id);
         this.send({ type: 'rpc.cancel', id });
         resolve(undefined);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      const done = (f: () => void): void => {
+      const finish = (f: () => void): void => {
         signal.removeEventListener('abort', onAbort);
         f();
       };
       this.pending.set(id, {
-        resolve: (value) => done(() => resolve(value)),
-        reject: (e) => done(() => reject(e)),
-        onLines,
+        resolve: (value) => finish(() => resolve(value)),
+        reject: (e) => finish(() => reject(e)),
+        ...handlers,
         timer: null,
       });
       this.send({ type: 'rpc', id, request });
     });
+    return { id, done };
   }
 
   settle(id: number, outcome: { result: unknown } | { error: BerthError }): void {
@@ -94,6 +121,10 @@ export class AgentSession {
 
   lines(id: number, lines: LogLine[]): void {
     this.pending.get(id)?.onLines?.(lines);
+  }
+
+  execEvent(id: number, event: ExecEvent): void {
+    this.pending.get(id)?.onExec?.(event);
   }
 
   /** The link dropped: everything in flight fails with a retryable error. */

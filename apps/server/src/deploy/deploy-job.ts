@@ -218,5 +218,7 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
       return `Scaling to ${d.replicas} replica(s)`;
     case 'limits':
       return `Deploying v${release.version} with ${formatLimits(release.limits)}`;
+    case 'restart':
+      return `Restarting v${release.version}: a new container for each replica, one at a time`;
   }
 }

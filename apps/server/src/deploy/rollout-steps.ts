@@ -1,5 +1,6 @@
 import type { DeploymentKind } from '@berth/protocol';
 import { BerthError, formatLimits } from '@berth/protocol';
+import { portWarnings } from '@berth/core';
 import type { AppRow, DeploymentRow, ReleaseRow, Repos, TeamRow } from '@berth/store';
 import { createId } from '../ids.js';
 
@@ -191,5 +192,7 @@ export async function queueDeployment(
         ? `v${release.version} with ${formatLimits(release.limits)}`
         : `${kind} of v${release.version}`;
   await tx.events.append(deployment.id, { at: now, level: 'info', message: `Queued ${what}` });
+  for (const message of portWarnings(app.name, release))
+    await tx.events.append(deployment.id, { at: now, level: 'warn', message });
   return deployment;
 }

@@ -10,7 +10,14 @@ import {
   toLimits,
   unbuiltImage,
 } from '@berth/core';
-import type { AppCreate, AppUpdate, EnvPatch, GitRef, ScaleRequest } from '@berth/protocol';
+import {
+  BerthError,
+  type AppCreate,
+  type AppUpdate,
+  type EnvPatch,
+  type GitRef,
+  type ScaleRequest,
+} from '@berth/protocol';
 import type { AppRow, DeploymentRow, Repos, Store } from '@berth/store';
 import {
   gitSourceFor,
@@ -240,6 +247,21 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
           ? await queueDeployment(tx, updated, base, 'scale', replicas, idem, now)
           : await rereleaseCurrent(tx, updated, 'limits', idem, now);
         return { app: updated, deployment };
+      }),
+
+    /** New containers of the current release, one replica at a time, health-gated like a deploy. */
+    restart: (name: string, idem: Idempotency, intent: AuditIntent) =>
+      mutate(intent, async (tx, now) => {
+        const app = await requireApp(tx, name);
+        const replay = await findReplay(tx, app, idem);
+        if (replay) return replay;
+        const current = app.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
+        if (!current) {
+          throw new BerthError('NO_RELEASE', `${app.name} has nothing running to restart`, {
+            hint: `Deploy it first: berth deploy ${app.name}`,
+          });
+        }
+        return queueDeployment(tx, app, current, 'restart', app.replicas, idem, now);
       }),
 
     /**

@@ -272,6 +272,7 @@ test('a bad Idempotency-Key header is 400 naming it', (t) => {
     'deployUpload',
     'patchEnv',
     'patchSecrets',
+    'restartApp',
     'rollbackApp',
     'scaleApp',
   ]);

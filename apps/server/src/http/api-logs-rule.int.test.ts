@@ -84,3 +84,20 @@ test('a viewer reads failed deployments and builds without their log lines; an o
   });
   expectProblem(log, 403, 'FORBIDDEN');
 });
+
+test('a refused log stream is audited like every refused attempt (issue 9)', async () => {
+  const denied = async (): Promise<{ action: string; target: string | null; detail: unknown }[]> =>
+    (await api.store.audit.list({ afterSeq: 0, limit: 10_000 }))
+      .filter((r) => r.outcome === 'denied' && r.actorName === 'v')
+      .map((r) => ({ action: r.action, target: r.target, detail: r.detail }));
+  const before = (await denied()).length;
+  for (const path of ['/apps/web/logs?follow=false', '/apps/src/builds/1/logs?follow=false']) {
+    const res = await client.send({ method: 'GET', url: `${API}${path}`, token: viewer });
+    expectProblem(res, 403, 'FORBIDDEN');
+  }
+  const rows = (await denied()).slice(before);
+  assert.deepEqual(rows, [
+    { action: 'stream.open', target: 'app:web', detail: { stream: 'logs', status: 403 } },
+    { action: 'stream.open', target: 'app:src', detail: { stream: 'build-log', status: 403 } },
+  ]);
+});

@@ -18,8 +18,8 @@ import { createWorld, type Actor, type World } from './test-support/rbac-world.j
 /**
  * Every operation of openapi.yaml × every role of team A (as an API token and as a logged-in
  * user) × a target in A and one in team B, against the table in test-support/rbac-matrix.ts.
- * A refusal is the documented problem, writes nothing but its `denied` audit row (changes only;
- * reads are not audited), and never shows anything of team B: B's answer is the answer for
+ * A refusal is the documented problem, writes nothing but its `denied` audit row (changes and
+ * streams; other reads are not audited), and never shows anything of team B: B's answer is the answer for
  * something that does not exist.
  */
 
@@ -81,6 +81,7 @@ async function runCell(op: Operation, actor: Actor, target: Target, cell: Cell):
   assertNoMarkers(op, actor, req, res);
   if (isAllowed(cell)) {
     if (op.operationId === 'streamLogs') expectProblem(res, 503, 'AGENT_UNAVAILABLE');
+    else if (op.operationId === 'execApp') expectProblem(res, 426, 'UPGRADE_REQUIRED');
     else assert.ok(res.status >= 200 && res.status < 300, `expected 2xx, got ${res.status}: ${res.text}`);
     if (op.method !== 'GET') {
       assert.ok(
@@ -124,7 +125,15 @@ function toReq(op: Operation, actor: Actor, call: Call): Req {
 
 const lastSeq = async (): Promise<number> => (await w.api.store.audit.last())?.seq ?? 0;
 
-/** A refused change leaves exactly one row, `denied`, naming its actor, request and team. Reads leave none. */
+/** The long-lived reads: opening one is an attempt, audited when refused (`stream.open`). */
+const STREAMS = new Set(['streamLogs', 'streamBuildLog', 'streamDeploymentEvents', 'exportAudit']);
+/** Reads audited under their own action: opening an exec session (even refused) is one. */
+const AUDITED_READS: Record<string, string> = { execApp: 'app.exec' };
+
+/**
+ * A refused change, or a refused stream, leaves exactly one row, `denied`, naming its actor,
+ * request and team. Other reads leave none.
+ */
 function assertDeniedRow(
   op: Operation,
   actor: Actor,
@@ -132,7 +141,9 @@ function assertDeniedRow(
   rows: AuditRow[],
   teamId: string | null,
 ): void {
-  if (op.method === 'GET') {
+  const stream = STREAMS.has(op.operationId);
+  const action = AUDITED_READS[op.operationId];
+  if (op.method === 'GET' && !stream && !action) {
     assert.deepEqual(rows, [], 'a refused read is not audited');
     return;
   }
@@ -142,6 +153,8 @@ function assertDeniedRow(
     [row?.outcome, row?.actorKind, row?.actorId, row?.requestId, row?.teamId],
     ['denied', actor.kind, actor.id, res.headers['x-request-id'], teamId],
   );
+  if (stream) assert.equal(row?.action, 'stream.open');
+  if (action) assert.equal(row?.action, action);
 }
 
 /** Nothing of team B, except what the request itself named; an installation owner manages B too. */

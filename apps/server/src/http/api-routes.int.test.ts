@@ -107,6 +107,15 @@ const APP_CASES: Record<string, RouteCase> = {
       assert.deepEqual([d.kind, d.status, d.releaseVersion], ['rollback', 'queued', 1]);
     },
   },
+  restartApp: {
+    arrange: (c) => live(c, 2),
+    body: {},
+    status: 202,
+    check: (res) => {
+      const d = res.json as Deployment;
+      assert.deepEqual([d.kind, d.status, d.releaseVersion], ['restart', 'queued', 2], 'the current release');
+    },
+  },
   getDeployment: {
     arrange: async (c) => ({ id: (await named(c), await deploy(c.client, c.name)).id }),
     status: 200,
@@ -158,6 +167,13 @@ const APP_CASES: Record<string, RouteCase> = {
         ],
       );
     },
+  },
+  // A plain GET of the exec WebSocket says to upgrade (the session itself: api-exec).
+  execApp: {
+    arrange: named,
+    query: 'cmd=hostname',
+    status: 426,
+    check: (res) => void expectProblem(res, 426, 'UPGRADE_REQUIRED'),
   },
   // No agent runs here: a log stream must say so, not answer an empty 200.
   streamLogs: {

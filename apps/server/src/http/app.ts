@@ -33,6 +33,7 @@ import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { buildRoutes } from './routes/builds.js';
 import { imageRoutes } from './routes/images.js';
+import { execRoutes } from './routes/exec.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { API_PREFIX } from './paths.js';
 import { refusePlainBeyondLoopback } from '../tls/listener.js';
@@ -147,6 +148,7 @@ export async function createHttpApp(
       await api.register(buildRoutes(ctx));
       await api.register(webhookRoutes(ctx));
       await api.register(imageRoutes(ctx));
+      await api.register(execRoutes(ctx));
       api.get(
         '/agent/connect',
         { websocket: true, config: { access: { kind: 'public' } }, schema: { hide: true } },

@@ -6,12 +6,19 @@ import type { Principal } from '../access/policy.js';
 import type { SlotRefusal, StreamSlots } from './stream-slots.js';
 
 /** The long-lived responses of the API; each holds one of its principal's stream slots while open. */
-export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export';
+export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export' | 'exec';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Marks a long-lived response: it needs a stream slot, held until the response closes. */
     stream?: StreamKind;
+  }
+  interface FastifyRequest {
+    /**
+     * Gives the request's stream slot back (safe to call twice). A WebSocket session (exec)
+     * calls it when its socket closes: its hijacked response never reports closing.
+     */
+    releaseStreamSlot: (() => void) | null;
   }
 }
 
@@ -39,6 +46,7 @@ export interface StreamGuardDeps {
 export function registerStreamGuard(app: FastifyInstance, deps: StreamGuardDeps): void {
   const audit = new RefusalAudit(deps);
   app.addHook('onClose', async () => audit.flushAll());
+  app.decorateRequest('releaseStreamSlot', null);
   app.addHook('preHandler', async (request, reply) => {
     const kind = request.is404 ? undefined : request.routeOptions.config.stream;
     const principal = request.principal;
@@ -47,10 +55,13 @@ export function registerStreamGuard(app: FastifyInstance, deps: StreamGuardDeps)
     const slot = deps.slots.tryAcquire(key);
     if (!slot.granted) {
       audit.refused(key, request, kind, slot);
+      // Its row is the guard's (counted per minute), not one more per attempt from the audit hook.
+      request.audited = true;
       void reply.header('retry-after', String(STREAM_RETRY_AFTER_S));
       throw refusal(slot);
     }
     reply.raw.once('close', slot.release);
+    request.releaseStreamSlot = slot.release;
     const socket = request.raw.socket as { setKeepAlive?: (on: boolean, ms: number) => void } | null;
     socket?.setKeepAlive?.(true, KEEPALIVE_IDLE_MS);
   });
@@ -62,7 +73,7 @@ function refusal(r: SlotRefusal): BerthError {
   if (r.scope === 'principal') {
     return new BerthError(
       'RATE_LIMITED',
-      `You have ${r.open} streams open (log follows, build logs, deployment events); the limit is ${r.limit} per user or token`,
+      `You have ${r.open} streams open (log follows, build logs, deployment events, exec sessions); the limit is ${r.limit} per user or token`,
       {
         hint: `End one (e.g. a \`berth logs --follow\`) and retry in ${STREAM_RETRY_AFTER_S} s; the installation's operator can raise BERTHD_MAX_STREAMS_PER_PRINCIPAL`,
       },

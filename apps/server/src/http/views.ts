@@ -1,4 +1,4 @@
-import { toAppUrl } from '@berth/core';
+import { portWarnings, toAppUrl } from '@berth/core';
 import type {
   App,
   AppStatus,
@@ -85,8 +85,14 @@ export function toAppView(
     replicaStatus: extra.replicas,
     createdAt: iso(app.createdAt),
     updatedAt: iso(app.updatedAt),
+    ...warningsOf(app),
   };
 }
+
+const warningsOf = (app: AppRow): { warnings?: string[] } => {
+  const warnings = portWarnings(app.name, app);
+  return warnings.length > 0 ? { warnings } : {};
+};
 
 /**
  * Log output (an app's containers, a build's steps) is for those who may read logs: the error of

@@ -11,10 +11,13 @@ const RELEASES = [
   'rel_bbbbbbbbbbbbbbbbbbbb',
   'rel_cccccccccccccccccccc',
 ] as const;
+/** Replicas made before any restart (null) or by one: a restart makes the others old. */
+const RESTARTS = [null, 'dep_rrrrrrrrrrrrrrrrrrrr'] as const;
 
 const arbReplica = fc
   .record({
     releaseId: fc.constantFrom(...RELEASES),
+    restartId: fc.constantFrom(...RESTARTS),
     slot: fc.integer({ min: 1, max: 4 }),
     status: fc.constantFrom('running', 'running', 'running', 'exited', 'created'),
     health: fc.constantFrom('unknown', 'healthy', 'healthy', 'unhealthy'),
@@ -27,6 +30,7 @@ const arbReplica = fc
   .map((r): ObservedReplica =>
     replica({
       releaseId: r.releaseId,
+      restartId: r.restartId,
       slot: r.slot,
       status: r.status,
       health: r.status === 'running' ? r.health : 'unknown',
@@ -39,12 +43,16 @@ const arbReplica = fc
     }),
   );
 
-/** Replicas of one app with distinct (release, slot), as the engine's unique names guarantee. */
-const arbReplicas = fc.uniqueArray(arbReplica, { selector: (r) => `${r.releaseId}/${r.slot}`, maxLength: 8 });
+/** Replicas of one app with distinct (release, restart, slot), as the engine's unique names guarantee. */
+const arbReplicas = fc.uniqueArray(arbReplica, {
+  selector: (r) => `${r.releaseId}/${r.restartId ?? ''}/${r.slot}`,
+  maxLength: 8,
+});
 
 const arbScenario = fc.record({
   replicas: arbReplicas,
   target: fc.constantFrom(...RELEASES),
+  restart: fc.constantFrom(...RESTARTS),
   wanted: fc.integer({ min: 1, max: 4 }),
   outcome: fc.constantFrom<RolloutOutcome | undefined>(undefined, undefined, 'converged', 'failed'),
   blocked: fc.boolean(),
@@ -53,13 +61,14 @@ const arbScenario = fc.record({
 interface Scenario {
   replicas: ObservedReplica[];
   target: string;
+  restart: string | null;
   wanted: number;
   outcome: RolloutOutcome | undefined;
   blocked: boolean;
 }
 
 function run(s: Scenario): { actions: Action[]; observed: ObservedState } {
-  const app = desiredApp({ releaseId: s.target, replicas: s.wanted });
+  const app = desiredApp({ releaseId: s.target, restartId: s.restart, replicas: s.wanted });
   const observed: ObservedState = {
     nowMs: NOW,
     replicas: s.replicas,
@@ -101,7 +110,7 @@ test('a plan starts at most one replica per app, and none for a failed or blocke
   );
 });
 
-test('a plan routes only running, healthy replicas of the target release', () => {
+test('a plan routes only running, healthy replicas of the target release and restart', () => {
   fc.assert(
     fc.property(arbScenario, (s) => {
       const byId = new Map(s.replicas.map((r) => [r.containerId, r]));
@@ -109,6 +118,7 @@ test('a plan routes only running, healthy replicas of the target release', () =>
         if (a.kind !== 'route') continue;
         const r = byId.get(a.containerId);
         assert.ok(r && r.status === 'running' && r.health === 'healthy' && r.releaseId === s.target);
+        assert.equal(r.restartId, s.restart);
       }
     }),
     { numRuns: 2000 },

@@ -5,6 +5,10 @@ import { plan } from './plan.js';
 import { NOW, R1, R2, desiredApp, replica } from './test-support/fixtures.js';
 import { toReplicaState, type Action, type ObservedReplica, type ObservedState } from './types.js';
 
+/** A restart (its deployment id) of the current release, and the next one. */
+const RS1 = 'dep_rrrrrrrrrrrrrrrrrrrr';
+const RS2 = 'dep_ssssssssssssssssssss';
+
 const SETTINGS = { unrouteSettleMs: 500 };
 
 const observed = (replicas: ObservedReplica[], over: Partial<ObservedState> = {}): ObservedState => ({
@@ -316,6 +320,46 @@ describe('plan()', () => {
       observed: observed([replica({ releaseId: R1, slot: 1, routed: false, stopping: true })]),
       expect: [],
     },
+    {
+      name: 'restart: replicas of the release made before it are replaced like an old release',
+      desired: [desiredApp({ restartId: RS1 })],
+      observed: observed(
+        [
+          replica({ releaseId: R2, slot: 1 }),
+          replica({ releaseId: R2, slot: 2 }),
+          replica({ releaseId: R2, restartId: RS1, slot: 1, routed: false }),
+        ],
+        { outcomes: { [`rev-${R2}`]: 'converged' } },
+      ),
+      expect: ['route:c-bbb-rrr-1', 'unroute:c-bbb-2', 'start:2'],
+    },
+    {
+      name: 'restart: converged once every replica is one the restart made',
+      desired: [desiredApp({ restartId: RS1 })],
+      observed: observed([
+        replica({ releaseId: R2, restartId: RS1, slot: 1 }),
+        replica({ releaseId: R2, restartId: RS1, slot: 2 }),
+      ]),
+      expect: ['converge'],
+    },
+    {
+      name: 'a second restart replaces the replicas of the first',
+      desired: [desiredApp({ restartId: RS2, replicas: 1 })],
+      observed: observed([
+        replica({ releaseId: R2, restartId: RS1, slot: 1 }),
+        replica({ releaseId: R2, restartId: RS2, slot: 1, routed: false }),
+      ]),
+      expect: ['route:c-bbb-sss-1', 'unroute:c-bbb-rrr-1'],
+    },
+    {
+      name: 'a failed restart is undone: those before it are the target again, and replace what it made',
+      desired: [desiredApp({ restartId: null, revision: 'rev-revert' })],
+      observed: observed([
+        replica({ releaseId: R2, restartId: RS1, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['start:1'],
+    },
   ];
 
   for (const c of cases) {
@@ -326,13 +370,22 @@ describe('plan()', () => {
 
   test('a replica being stopped is described as stopping, whatever else is true of it', () => {
     const r = replica({ releaseId: R1, slot: 1, routed: false, unroutedAtMs: NOW - 600, stopping: true });
-    assert.equal(toReplicaState(r, R2), 'stopping');
-    assert.equal(toReplicaState({ ...r, stopping: false }, R2), 'draining');
+    assert.equal(toReplicaState(r, false), 'stopping');
+    assert.equal(toReplicaState({ ...r, stopping: false }, false), 'draining');
   });
 
   test('start actions carry the release and a container name with version, release id and slot', () => {
     const [start] = plan([desiredApp()], observed([]), SETTINGS);
     assert.equal(start?.kind, 'start');
     assert.equal(start.kind === 'start' ? start.name : '', 'berth-web-v2-bbbbbb-1');
+  });
+
+  test('a restart names its replicas apart from those they replace, in the same slots', () => {
+    const [start] = plan(
+      [desiredApp({ restartId: RS1 })],
+      observed([replica({ releaseId: R2, slot: 1 })]),
+      SETTINGS,
+    );
+    assert.equal(start?.kind === 'start' ? start.name : '', 'berth-web-v2-bbbbbb-rrrrrrr-1');
   });
 });

@@ -1,6 +1,13 @@
 import type { DesiredApp } from '@berth/protocol';
 import { toContainerName } from '../naming.js';
-import type { Action, ObservedReplica, ObservedState, PlanSettings, RolloutOutcome } from './types.js';
+import {
+  isTargetOf,
+  type Action,
+  type ObservedReplica,
+  type ObservedState,
+  type PlanSettings,
+  type RolloutOutcome,
+} from './types.js';
 
 /**
  * The reconciler's decision, pure: given what should run and what does, the next actions.
@@ -73,7 +80,7 @@ function planApp(
     outcome: observed.outcomes[app.revision],
   };
   const live = removeDead(ctx, replicas);
-  const isTarget = (r: ObservedReplica): boolean => r.releaseId === app.release.id;
+  const isTarget = (r: ObservedReplica): boolean => isTargetOf(app, r);
   const pending = bySlot(live.filter((r) => isTarget(r) && !r.routed && r.unroutedAtMs === null));
   const routedTarget = bySlot(live.filter((r) => isTarget(r) && r.routed));
   const routedOld = bySlot(live.filter((r) => !isTarget(r) && r.routed));
@@ -108,7 +115,7 @@ function removeDead(ctx: AppContext, replicas: readonly ObservedReplica[]): Obse
       continue;
     }
     if (r.routed) ctx.actions.push(unroute(r, 'it is not running'));
-    const isTarget = r.releaseId === ctx.app.release.id;
+    const isTarget = isTargetOf(ctx.app, r);
     if (isTarget && r.status === 'exited' && ctx.outcome === undefined) {
       ctx.outcome = 'failed';
       ctx.actions.push(
@@ -211,7 +218,7 @@ function startNext(
     appId: ctx.app.appId,
     release,
     slot,
-    name: toContainerName(ctx.app.appName, release, slot),
+    name: toContainerName(ctx.app.appName, release, slot, ctx.app.restartId ?? null),
   });
 }
 

@@ -6,6 +6,8 @@ export interface ObservedReplica {
   name: string;
   appId: string;
   releaseId: string;
+  /** The restart that made it (its label), or null. */
+  restartId: string | null;
   slot: number;
   status: 'created' | 'running' | 'exited';
   /** When the container started running (engine clock), null if it never did. */
@@ -73,12 +75,21 @@ export interface AppPlanInput {
   replicas: readonly ObservedReplica[];
 }
 
+/**
+ * Whether a replica runs what the app wants now: its release, made by its latest restart (a
+ * replica of the release made before a restart is replaced like one of an older release).
+ */
+export const isTargetOf = (
+  app: Pick<DesiredApp, 'release' | 'restartId'>,
+  r: Pick<ObservedReplica, 'releaseId' | 'restartId'>,
+): boolean => r.releaseId === app.release.id && r.restartId === (app.restartId ?? null);
+
 /** How a replica is described to people and to berthd. */
-export function toReplicaState(r: ObservedReplica, targetReleaseId: string | null): ReplicaState {
+export function toReplicaState(r: ObservedReplica, target: boolean): ReplicaState {
   if (r.stopping) return 'stopping';
   if (r.status === 'created') return 'created';
   if (r.status === 'exited') return 'exited';
   if (r.routed) return 'serving';
-  if (r.unroutedAtMs !== null || r.releaseId !== targetReleaseId) return 'draining';
+  if (r.unroutedAtMs !== null || !target) return 'draining';
   return r.health === 'healthy' ? 'healthy' : 'starting';
 }

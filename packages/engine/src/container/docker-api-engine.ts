@@ -16,6 +16,7 @@ import {
   toEngineInfo,
 } from './engine-json.js';
 import { toHostConfig } from './hardening.js';
+import { startExec } from './exec.js';
 import { resolveImage } from './image-resolve.js';
 import { toLogLines } from './log-stream.js';
 import { ensureNetwork, listNetworks, removeNetwork } from './networks.js';
@@ -87,6 +88,7 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     stopAndRemove: (id, timeoutSec) => stopAndRemove(api, id, timeoutSec, timeoutMs),
     logs: (id, logOptions) => logs(api, id, logOptions),
     imageUser: (imageId) => imageUser(api, imageId),
+    exec: (containerId, spec) => startExec(api, pathId(containerId), spec),
     ensureNetwork: (spec) => ensureNetwork(api, spec),
     listNetworks: (labels) => listNetworks(api, labels),
     removeNetwork: (name) => removeNetwork(api, name),

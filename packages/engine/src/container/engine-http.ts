@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError } from '@berth/protocol';
 
@@ -43,6 +43,11 @@ export interface EngineHttpClient {
    * consumes the body and must destroy it when done early. Aborting the signal closes the socket.
    */
   openStream(req: EngineStreamRequest): Promise<IncomingMessage>;
+  /**
+   * A request the engine answers by taking over the connection (`101 UPGRADED`, as exec start
+   * does): resolves with the socket, both ways. Another status rejects with the engine's words.
+   */
+  upgrade(req: EngineRequest): Promise<Duplex>;
 }
 
 export interface EngineHttpClientOptions {
@@ -109,7 +114,53 @@ export function createEngineHttpClient(options: EngineHttpClientOptions): Engine
       const { res } = await send(req, false);
       return res;
     },
+    upgrade: (req) => upgrade(options, req),
   };
+}
+
+async function upgrade(options: EngineHttpClientOptions, req: EngineRequest): Promise<Duplex> {
+  const { socketPath } = options;
+  const path = (await options.versionPrefix()) + req.path + toQueryString(req.query);
+  const payload = JSON.stringify(req.body ?? {});
+  const timeoutMs = req.timeoutMs ?? options.timeoutMs;
+  return new Promise((resolve, reject) => {
+    const request = http.request({
+      socketPath,
+      path,
+      method: req.method,
+      headers: {
+        Host: 'engine',
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(payload)),
+        Connection: 'Upgrade',
+        Upgrade: 'tcp',
+      },
+    });
+    const timer = setTimeout(() => request.destroy(timeoutError(socketPath, req, timeoutMs)), timeoutMs);
+    request.on('error', (err) => {
+      clearTimeout(timer);
+      reject(toTransportError(err, socketPath, req));
+    });
+    request.on('upgrade', (_res, socket, head) => {
+      clearTimeout(timer);
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    request.on('response', (res) => {
+      clearTimeout(timer);
+      readBody(res).then(
+        (body) =>
+          reject(
+            new BerthError(
+              'INTERNAL',
+              `${req.method} ${req.path}: the engine answered ${res.statusCode ?? 0}: ${engineMessage(body)}`,
+            ),
+          ),
+        (err: unknown) => reject(toTransportError(err, socketPath, req)),
+      );
+    });
+    request.end(payload);
+  });
 }
 
 function toQueryString(query: EngineRequest['query']): string {

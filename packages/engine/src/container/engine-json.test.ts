@@ -51,6 +51,7 @@ test('toContainerDetails from a Podman inspect of an exited container', () => {
     startedAtMs: Date.parse('2026-11-23T15:08:25.900Z'),
     exitCode: 3,
     published: null,
+    pid: null,
   });
   const created = toContainerDetails({
     Id: 'x',
@@ -80,4 +81,12 @@ test('toApiVersion speaks the older of the engine and us', () => {
   assert.equal(toApiVersion('1.52', '1.44'), '1.44');
   assert.equal(toApiVersion('1.44', '1.44'), '1.44');
   assert.equal(toApiVersion('garbage', '1.44'), '1.44');
+});
+
+test('a running container carries the host pid of its first process; a zero pid is none', () => {
+  const running = (Pid: unknown) =>
+    toContainerDetails({ Id: 'abc', Name: '/x', State: { Status: 'running', Pid }, Config: { Labels: {} } });
+  assert.equal(running(17217).pid, 17217);
+  assert.equal(running(0).pid, null);
+  assert.equal(running('17217').pid, null);
 });

@@ -63,6 +63,7 @@ export function toContainerDetails(inspect: unknown, port?: number): ContainerDe
     startedAtMs: toEpochMs(asString(state.StartedAt)),
     exitCode: status === 'exited' ? exitCode : null,
     published: status === 'running' ? toPublished(asRecord(c.NetworkSettings).Ports, port) : null,
+    pid: status === 'running' && typeof state.Pid === 'number' && state.Pid > 0 ? state.Pid : null,
   };
 }
 

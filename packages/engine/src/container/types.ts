@@ -25,6 +25,8 @@ export interface ContainerDetails {
   exitCode: number | null;
   /** Where the container's app port is published on the host, if it is. */
   published: { host: string; port: number } | null;
+  /** The host pid of its first process while it runs (null otherwise, or when the engine does not say). */
+  pid: number | null;
 }
 
 export interface ReplicaContainerSpec {
@@ -85,6 +87,33 @@ export interface LogOptions {
   onOpen?: () => void;
 }
 
+/** A command run in a container (`berth exec`): ./exec.ts. */
+export interface ExecSpec {
+  /** argv; run as is, never through a shell of ours. */
+  cmd: readonly string[];
+  tty: boolean;
+  size: { cols: number; rows: number } | null;
+}
+
+export interface ExecOutput {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+export interface ExecSession {
+  /** Output as it comes (a TTY has only stdout); ends when the command does. */
+  output: AsyncIterable<ExecOutput>;
+  /** Stdin; resolves once the engine has taken it (a slow command slows the writer). */
+  write(data: Buffer): Promise<void>;
+  /** The end of stdin. */
+  closeInput(): void;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Once the output has ended: the command's exit code, or null when the engine cannot say. */
+  exitCode(): Promise<number | null>;
+  /** Ends the session: the command sees its stdin and terminal close, and what still runs is killed. */
+  close(): Promise<void>;
+}
+
 export interface ContainerEngine {
   info(): Promise<EngineInfo>;
   /**
@@ -108,6 +137,8 @@ export interface ContainerEngine {
   stopAndRemove(id: string, timeoutSec: number): Promise<void>;
   /** The last lines, or a live stream of them when follow is set; ends when the container does or the signal aborts. */
   logs(id: string, options: LogOptions): AsyncIterable<ContainerLogLine>;
+  /** Runs a command in a running container, streamed both ways (./exec.ts). */
+  exec(containerId: string, spec: ExecSpec): Promise<ExecSession>;
   /** The user an image runs as (`Config.User`: '' for root, `1000`, `1000:1000`, `app`, …). */
   imageUser(imageId: string): Promise<string>;
   /**

@@ -87,6 +87,26 @@ export function createDeploymentRepo(db: Db): DeploymentRepo {
       const r = await newestSucceeded(appId).where('release_id', '=', releaseId).executeTakeFirst();
       return r ? toDeploymentRow(r) : null;
     },
+
+    async currentRestart(appId, releaseId, rollingId) {
+      const r = await db
+        .selectFrom('deployments')
+        .select('id')
+        .where('app_id', '=', appId)
+        .where('release_id', '=', releaseId)
+        .where('kind', '=', 'restart')
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'succeeded'),
+            eb.and([eb('id', '=', rollingId ?? ''), eb('status', '=', 'rolling_out')]),
+          ]),
+        )
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r?.id ?? null;
+    },
   };
 }
 

@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import type { AppCreate, GitSourceInput, HealthCheckInput } from '@berth/protocol';
+import type { AppCreate, GitSourceInput } from '@berth/protocol';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson } from '../../cli/output.js';
-import { collect, gitRefOf, parseDurationArg, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
+import { collect, gitRefOf, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
 import { readStdin } from '../../cli/prompt.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { limitsInput, withLimitOptions, type LimitOptions } from '../../cli/limits.js';
+import { healthInput, withHealthOptions, type HealthOptions } from './health-options.js';
+import { printWarnings } from './warnings.js';
 
-interface CreateOptions extends CommonOptions, LimitOptions {
+interface CreateOptions extends CommonOptions, LimitOptions, HealthOptions {
   image?: string;
   git?: string;
   branch?: string;
@@ -19,11 +21,6 @@ interface CreateOptions extends CommonOptions, LimitOptions {
   port?: number;
   replicas?: number;
   env?: string[];
-  healthType?: 'http' | 'tcp';
-  healthPath?: string;
-  healthInterval?: number;
-  healthTimeout?: number;
-  healthProbeTimeout?: number;
   team?: string;
   project?: string;
 }
@@ -52,48 +49,36 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
     .option('--replicas <n>', 'number of replicas (default 1)', parseIntArg(0, 64))
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
     .option('--team <team>', 'the team that owns it (default: yours)')
-    .option('--project <project>', "a project of that team (default: the team's default project)")
-    .option('--health-type <type>', 'http (default) or tcp')
-    .option('--health-path <path>', 'HTTP path that answers 2xx/3xx when healthy (default /)')
-    .option(
-      '--health-interval <duration>',
-      'how often a serving replica is probed (default 1s)',
-      parseDurationArg,
-    )
-    .option(
-      '--health-timeout <duration>',
-      'how long a new release has to become healthy (default 60s)',
-      parseDurationArg,
-    )
-    .option('--health-probe-timeout <duration>', 'how long one probe may take (default 2s)', parseDurationArg)
-    .action(
-      action(async (name: string, command: string[], opts: CreateOptions) => {
-        const input: AppCreate = {
-          name,
-          ...(opts.image && { image: opts.image }),
-          ...(opts.git && { git: await gitInput(opts.git, opts) }),
-          ...(opts.port !== undefined && { port: opts.port }),
-          ...(opts.replicas !== undefined && { replicas: opts.replicas }),
-          ...(opts.env && { env: parseEnvPairs(opts.env) }),
-          ...(command.length > 0 && { command }),
-          ...(opts.team && { team: opts.team }),
-          ...(opts.project && { project: opts.project }),
-        };
-        const health = healthInput(opts);
-        if (health) input.health = health;
-        const limits = limitsInput(opts);
-        if (limits) input.limits = limits;
-        const app = await clientFor(environment, opts).createApp(input);
-        if (opts.json) printJson(app);
-        else {
-          const deploy =
-            opts.image || opts.git ? `berth deploy ${app.name}` : `berth deploy ${app.name} --from-dir DIR`;
-          process.stdout.write(
-            `Created ${app.name}; deploy it with: ${deploy}\nIt will be served at ${app.url}\n`,
-          );
-        }
-      }),
-    );
+    .option('--project <project>', "a project of that team (default: the team's default project)");
+  withHealthOptions(create).action(
+    action(async (name: string, command: string[], opts: CreateOptions) => {
+      const input: AppCreate = {
+        name,
+        ...(opts.image && { image: opts.image }),
+        ...(opts.git && { git: await gitInput(opts.git, opts) }),
+        ...(opts.port !== undefined && { port: opts.port }),
+        ...(opts.replicas !== undefined && { replicas: opts.replicas }),
+        ...(opts.env && { env: parseEnvPairs(opts.env) }),
+        ...(command.length > 0 && { command }),
+        ...(opts.team && { team: opts.team }),
+        ...(opts.project && { project: opts.project }),
+      };
+      const health = healthInput(opts);
+      if (health) input.health = health;
+      const limits = limitsInput(opts);
+      if (limits) input.limits = limits;
+      const app = await clientFor(environment, opts).createApp(input);
+      if (opts.json) printJson(app);
+      else {
+        const deploy =
+          opts.image || opts.git ? `berth deploy ${app.name}` : `berth deploy ${app.name} --from-dir DIR`;
+        process.stdout.write(
+          `Created ${app.name}; deploy it with: ${deploy}\nIt will be served at ${app.url}\n`,
+        );
+        printWarnings(app.warnings);
+      }
+    }),
+  );
 }
 
 async function gitInput(url: string, opts: CreateOptions): Promise<GitSourceInput> {
@@ -101,15 +86,4 @@ async function gitInput(url: string, opts: CreateOptions): Promise<GitSourceInpu
   const token = opts.gitTokenStdin ? (await readStdin()).trim() : undefined;
   const sshKey = opts.gitSshKey ? await readFile(opts.gitSshKey, 'utf8') : undefined;
   return { url, ...(ref && { ref }), ...(token && { token }), ...(sshKey && { sshKey }) };
-}
-
-function healthInput(opts: CreateOptions): HealthCheckInput | null {
-  const h: HealthCheckInput = {
-    ...(opts.healthType !== undefined && { type: opts.healthType }),
-    ...(opts.healthPath !== undefined && { path: opts.healthPath }),
-    ...(opts.healthInterval !== undefined && { intervalMs: opts.healthInterval }),
-    ...(opts.healthTimeout !== undefined && { timeoutMs: opts.healthTimeout }),
-    ...(opts.healthProbeTimeout !== undefined && { probeTimeoutMs: opts.healthProbeTimeout }),
-  };
-  return Object.keys(h).length > 0 ? h : null;
 }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson, printTable } from '../../cli/output.js';
 import type { CliEnvironment } from '../../cli/environment.js';
+import { describeHealth } from './health-options.js';
+import { printWarnings } from './warnings.js';
 
 export function registerAppsShow(apps: Command, environment: CliEnvironment): void {
   withCommon(apps.command('show <name>'))
@@ -28,16 +30,12 @@ function printApp(app: App): void {
     ['port', String(app.port)],
     ['replicas', String(app.replicas)],
     ['limits', `${formatLimits(app.limits)} per replica`],
-    [
-      'health',
-      h.type === 'http'
-        ? `GET ${h.path} every ${h.intervalMs} ms, ${h.timeoutMs} ms to become healthy`
-        : `tcp every ${h.intervalMs} ms`,
-    ],
+    ['health', describeHealth(h)],
     ['command', app.command ? app.command.join(' ') : '(image default)'],
     ['env', Object.keys(app.env).join(', ') || '(none)'],
   ];
   for (const [k, v] of lines) process.stdout.write(`${(k ?? '').padEnd(9)} ${v ?? ''}\n`);
+  printWarnings(app.warnings);
   if (app.replicaStatus.length > 0) {
     process.stdout.write('\n');
     printTable(

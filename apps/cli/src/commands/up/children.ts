@@ -2,7 +2,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { caddyRunCommand, renderCaddyBootConfig } from '@berth/engine';
 import { which } from './engine.js';
-import { formatCaddy, formatPino } from './log-format.js';
+import { createCaddyFormat, formatPino } from './log-format.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import type { UpPaths } from './paths.js';
 import type { RemoteSettings } from './remote.js';
@@ -46,7 +46,7 @@ export async function caddyChild(paths: UpPaths, env: CliEnvironment['env']): Pr
     args: cmd.args,
     env: cmd.env,
     replaceEnv: true,
-    format: formatCaddy,
+    format: createCaddyFormat(),
   };
 }
 

@@ -13,7 +13,7 @@ import { parseIntArg } from '../../cli/parse.js';
 import { agentChild, berthdChild, caddyChild, dnsChild, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
-import { waitForBerthd, waitForLocalAgent } from './readiness.js';
+import { waitForBerthd, waitForLocalAgent, waitForSocket } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
 import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
@@ -142,8 +142,11 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(supervisor, paths);
   if (engine.child) supervisor.start(engine.child);
-  supervisor.start(await caddyChild(paths, env));
+  // Caddy resumes its last config, whose upstreams it asks the DNS service for: that service
+  // listens first, or every request before it does logs "no such file" (issue 9).
   supervisor.start(dnsChild(paths));
+  await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
+  supervisor.start(await caddyChild(paths, env));
   supervisor.start(berthdChild(paths, settings));
   supervisor.start(agentChild(paths, settings));
 

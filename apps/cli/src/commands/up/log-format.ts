@@ -29,13 +29,34 @@ export function formatPino(name: string): (line: string) => string | null {
   };
 }
 
-/** Caddy logs JSON too; only its errors are worth a terminal line. */
-export function formatCaddy(line: string): string | null {
-  const entry = parse(line);
-  if (!entry) return null;
-  if (entry.level !== 'error' && entry.level !== 'fatal') return null;
-  const when = typeof entry.ts === 'number' ? time(entry.ts * 1000) : '';
-  return `${when} caddy  error: ${typeof entry.msg === 'string' ? entry.msg : ''}${typeof entry.error === 'string' ? ` (${entry.error})` : ''}`;
+/** An error Caddy repeats (one per request while a dependency is down) is shown once per window. */
+const REPEAT_WINDOW_MS = 60_000;
+
+/**
+ * Caddy logs JSON too; only its errors are worth a terminal line, and each kind once a minute:
+ * Caddy logs an error per request, so a moment without its upstream DNS service would print
+ * one line per request. The next one after the minute says how many were not shown.
+ */
+export function createCaddyFormat(clock: () => number = Date.now): (line: string) => string | null {
+  const shown = new Map<string, { at: number; hidden: number }>();
+  return (line) => {
+    const entry = parse(line);
+    if (!entry) return null;
+    if (entry.level !== 'error' && entry.level !== 'fatal') return null;
+    const text = `${typeof entry.msg === 'string' ? entry.msg : ''}${typeof entry.error === 'string' ? ` (${entry.error})` : ''}`;
+    // Ports, ids and counts differ between repeats of one error.
+    const key = text.replace(/[0-9]+/g, '#');
+    const now = clock();
+    const last = shown.get(key);
+    if (last && now - last.at < REPEAT_WINDOW_MS) {
+      last.hidden += 1;
+      return null;
+    }
+    shown.set(key, { at: now, hidden: 0 });
+    const when = typeof entry.ts === 'number' ? time(entry.ts * 1000) : '';
+    const more = last && last.hidden > 0 ? ` [and ${last.hidden} more like it in the last minute]` : '';
+    return `${when} caddy  error: ${text}${more}`;
+  };
 }
 
 function parse(line: string): Record<string, unknown> | null {

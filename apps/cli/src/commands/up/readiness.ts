@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@berth/client';
 import { EXIT } from '../../cli/exit-codes.js';
@@ -63,4 +64,36 @@ export async function waitForLocalAgent(
   say(
     'The local agent is not connected yet: deploys and builds wait until it is (see <data-dir>/logs/agent.log).',
   );
+}
+
+const SOCKET_WAIT_MS = 10_000;
+
+/**
+ * Waits until a child accepts connections on its unix socket (a file left by a killed process
+ * refuses them). Goes on after a while, saying so once: the child is still supervised.
+ */
+export async function waitForSocket(
+  path: string,
+  name: string,
+  supervisor: Supervisor,
+  say: (line: string) => void,
+): Promise<void> {
+  const deadline = Date.now() + SOCKET_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (await accepts(path)) return;
+    if (supervisor.restarts(name) >= 3) break;
+    await sleep(20);
+  }
+  say(`${name} is not listening on ${path} yet; starting the rest anyway (see <data-dir>/logs/${name}.log)`);
+}
+
+function accepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

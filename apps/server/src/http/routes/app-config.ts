@@ -152,10 +152,16 @@ export const appConfigRoutes =
         const row = scopeApp(request);
         const follow = request.query.follow === 'true' || request.query.follow === '1';
         const filter = logFilterOf(request.query, ctx.clock());
+        const health = request.query.health !== 'false' && request.query.health !== '0';
         // Filtering reads further back by default: `--grep error` means every error line, not
         // those among the last 100.
         const tail = request.query.tail ?? (filter.since || filter.grep ? LOG_TAIL_MAX : 100);
-        return streamLogs(ctx, { appId: row.id, tail, follow, ...filter }, request, reply);
+        return streamLogs(
+          ctx,
+          { appId: row.id, tail, follow, ...filter, ...(!health && { health }) },
+          request,
+          reply,
+        );
       },
     );
     done();

@@ -8,6 +8,7 @@ import {
   DeploymentWithEvents,
   EventsQuery,
   RollbackRequest,
+  RestartRequest,
   BerthError,
 } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
@@ -95,6 +96,33 @@ export const deploymentRoutes =
           body.toVersion,
           idem,
           intentOf(request, `app:${request.params.app}`, { toVersion: body.toVersion ?? null }),
+        );
+        request.audited = true;
+        return reply.status(202).send(await ctx.deploymentView(d, mayReadLogs(request)));
+      },
+    );
+
+    app.post(
+      '/apps/:app/restart',
+      {
+        config: { access: { kind: 'app', permission: 'app:deploy' }, audit: 'restart' },
+        schema: {
+          operationId: 'restartApp',
+          tags: ['deployments'],
+          summary:
+            'New containers of the current release, one replica at a time, health-gated like a deploy (the release stays the same)',
+          params: AppParams,
+          headers: IdempotencyHeaders,
+          body: RestartRequest.nullish(),
+          response: { 202: Deployment, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const idem = idempotencyOf(request.headers, 'restart', {});
+        const d = await ctx.service.restart(
+          request.params.app,
+          idem,
+          intentOf(request, `app:${request.params.app}`),
         );
         request.audited = true;
         return reply.status(202).send(await ctx.deploymentView(d, mayReadLogs(request)));

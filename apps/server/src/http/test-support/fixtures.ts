@@ -114,6 +114,8 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   deployApp: { body: {} },
   listDeployments: {},
   rollbackApp: { body: {} },
+  restartApp: { body: {} },
+  execApp: { query: 'cmd=true' },
   getDeployment: {},
   streamDeploymentEvents: { query: 'follow=false' },
   getEnv: {},

@@ -160,7 +160,14 @@ function queryRequests(op: Operation, base: Base, scoped: string, make: Make): H
           const outcome = queryOutcome(p, value, scoped === `query:${p.name}`);
           return raw(v.label, `${p.name}=${encodeURIComponent(value)}`, outcome);
         }),
-        raw('array', `${p.name}=a&${p.name}=b`, { kind: 'invalid', field: p.name }),
+        // A parameter that takes a list (exec's `cmd`) reads a repeated one as its items.
+        raw(
+          'array',
+          `${p.name}=a&${p.name}=b`,
+          anyOfArray(p.schema) === null
+            ? { kind: 'invalid', field: p.name }
+            : { kind: 'valid', retarget: false },
+        ),
         raw('object', `${p.name}[x]=a`, { kind: 'invalid', field: p.name }),
       ];
     });
@@ -201,7 +208,9 @@ function queryOutcome(p: Parameter, value: string, retarget: boolean): Outcome {
   const parsed = schema.type === 'integer' ? Number(value) : value;
   const ok =
     (typeof parsed !== 'number' || Number.isFinite(parsed)) && validateJson(schema, parsed).length === 0;
-  return ok ? { kind: 'valid', retarget } : { kind: 'invalid', field: p.name };
+  // A refinement JSON Schema cannot say: an exec argument (`cmd`) has no NUL.
+  const refined = p.name === 'cmd' && value.includes('\u0000');
+  return ok && !refined ? { kind: 'valid', retarget } : { kind: 'invalid', field: p.name };
 }
 
 function bodyOutcome(op: Operation, body: unknown, field: string, retarget: boolean): Outcome {

@@ -8,7 +8,8 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
  * Columns: the role a principal holds in A, acting on a target in A ("own") and on the same kind
  * of target in B ("other").
  *
- *   ok    allowed: the operation's own answer (2xx; streamLogs: 503, no agent runs here)
+ *   ok    allowed: the operation's own answer (2xx; streamLogs: 503, no agent runs here; execApp:
+ *         426, a plain GET that is not a WebSocket upgrade)
  *   403   FORBIDDEN: the target is visible to the role, the role may not do this
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
@@ -36,6 +37,8 @@ const TABLE = `
   listDeployments         app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
   deployApp               app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   rollbackApp             app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  restartApp              app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
+  execApp                 app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   getDeployment           deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
   streamDeploymentEvents  deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
   getEnv                  app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND

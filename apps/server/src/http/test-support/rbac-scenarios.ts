@@ -187,6 +187,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   listDeployments: appCall(),
   deployApp: appCall({ body: {} }),
   rollbackApp: appCall({ body: {} }),
+  restartApp: appCall({ body: {} }),
+  execApp: appCall({ query: 'cmd=hostname' }),
   getDeployment: deploymentCall(),
   streamDeploymentEvents: deploymentCall('follow=false'),
   getEnv: appCall(),

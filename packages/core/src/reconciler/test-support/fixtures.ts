@@ -41,11 +41,12 @@ export function desiredApp(
 export function replica(
   over: Partial<ObservedReplica> & { slot: number; releaseId: string },
 ): ObservedReplica {
-  const name = `c-${over.releaseId.slice(4, 7)}-${over.slot}`;
+  const name = `c-${over.releaseId.slice(4, 7)}${over.restartId ? `-${over.restartId.slice(4, 7)}` : ''}-${over.slot}`;
   return {
     containerId: name,
     name,
     appId: 'app_wwwwwwwwwwwwwwwwwwww',
+    restartId: null,
     status: 'running',
     startedAtMs: NOW - 1000,
     exitCode: null,

@@ -1,0 +1,37 @@
+import type { AppUpdate } from '@berth/protocol';
+import type { Command } from 'commander';
+import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
+import { EXIT } from '../../cli/exit-codes.js';
+import { CliError, printJson } from '../../cli/output.js';
+import { parseIntArg } from '../../cli/parse.js';
+import type { CliEnvironment } from '../../cli/environment.js';
+import { healthInput, withHealthOptions, type HealthOptions } from './health-options.js';
+import { printWarnings } from './warnings.js';
+
+interface UpdateOptions extends CommonOptions, HealthOptions {
+  image?: string;
+  port?: number;
+}
+
+export function registerAppsUpdate(apps: Command, environment: CliEnvironment): void {
+  const update = withCommon(apps.command('update <name>'))
+    .description("change an app's image, port or health check; the next deploy uses them")
+    .option('--image <ref>', 'image reference for the next deploy')
+    .option('--port <n>', 'port the app listens on inside the container', parseIntArg(1, 65535));
+  withHealthOptions(update).action(
+    action(async (name: string, opts: UpdateOptions) => {
+      const health = healthInput(opts);
+      const patch: AppUpdate = {
+        ...(opts.image !== undefined && { image: opts.image }),
+        ...(opts.port !== undefined && { port: opts.port }),
+        ...(health && { health }),
+      };
+      if (Object.keys(patch).length === 0)
+        throw new CliError('Nothing to change', EXIT.userError, `See: berth apps update --help`);
+      const app = await clientFor(environment, opts).updateApp(name, patch);
+      if (opts.json) return printJson(app);
+      process.stdout.write(`Updated ${app.name}; roll it out with: berth deploy ${app.name}\n`);
+      printWarnings(app.warnings);
+    }),
+  );
+}
