@@ -177,7 +177,12 @@ test('a plan never starts a replica whose name a replica being stopped still hol
       for (const a of run(s).actions) {
         if (a.kind !== 'start') continue;
         const holder = s.replicas.find(
-          (r) => r.stopping && r.releaseId === a.release.id && r.slot === a.slot,
+          // The name is the app's, the release's, the slot's and the restart's (toContainerName).
+          (r) =>
+            r.stopping &&
+            r.releaseId === a.release.id &&
+            r.slot === a.slot &&
+            (r.restartId ?? null) === (s.restart ?? null),
         );
         assert.equal(holder, undefined, `started slot ${a.slot} while ${holder?.name} is being stopped`);
       }
