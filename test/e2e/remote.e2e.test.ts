@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { publicKeyFingerprint } from '@berth/crypto';
+import { ensureExampleImages, HELLO_PORT, HELLO_V1 } from '../support/images.js';
 import { BerthUnderTest, type CliResult } from './support/berth.js';
 
 const HOST = '127.0.0.2';
@@ -129,6 +130,18 @@ describe('reach it remotely: the CLI over TLS with the CA fingerprint', () => {
     );
   });
 
+  test('a deploy, and an exec session (a WebSocket), go over the same pinned TLS', async () => {
+    await ensureExampleImages();
+    const env = { BERTH_URL: login.url };
+    const app = ['--image', HELLO_V1, '--port', String(HELLO_PORT), '--health-path', '/'];
+    const created = await remote(home, ['apps', 'create', 'web', ...app], env);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    const deployed = await remote(home, ['deploy', 'web'], env);
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+    const exec = await remote(home, ['exec', 'web', '--', 'echo', 'over-tls'], env);
+    assert.deepEqual([exec.code, exec.stdout], [0, 'over-tls\n'], exec.stderr);
+  });
+
   test('a wrong fingerprint, or none, is refused with exit 3 before any credential is sent', async () => {
     const stranger = await newHome();
     const wrong = await remote(
@@ -179,9 +192,6 @@ describe('reach it remotely: the CLI over TLS with the CA fingerprint', () => {
     assert.notEqual(now, first, 'renewed within the lifetime');
     const me = await remote(home, ['apps', 'list', '--json'], { BERTH_URL: login.url });
     assert.equal(me.code, 0, me.stderr);
-    assert.deepEqual(
-      (JSON.parse(me.stdout) as { name: string }[]).map((a) => a.name),
-      ['api'],
-    );
+    assert.deepEqual((JSON.parse(me.stdout) as { name: string }[]).map((a) => a.name).sort(), ['api', 'web']);
   });
 });
