@@ -9,13 +9,13 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { caddyRunCommand, createCaddyAdmin, renderCaddyBootConfig } from '@berth/engine';
-import type { ProxySettings } from '@berth/engine';
+import type { CaddySettings } from '@berth/engine';
 
 export interface TestCaddy {
   adminSocket: string;
   pid: number;
-  /** Settings for createCaddyProxy; the DNS socket sits beside the admin socket. */
-  settings: ProxySettings;
+  /** Settings for the Caddy edge; the DNS socket sits beside the admin socket. */
+  settings: CaddySettings;
   /** Graceful stop (SIGTERM, then SIGKILL after a while). */
   stop(): Promise<void>;
   /** A crash: SIGKILL, no cleanup by Caddy. */

@@ -14,15 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { answerUpstreamQuery, LABELS, toReplicaHostname } from '@berth/core';
+import { LABELS } from '@berth/core';
 import {
-  createCaddyAdmin,
+  createCaddyEdge,
   createDockerApiEngine,
   type ContainerDetails,
-  createUpstreamTableReader,
-  startUpstreamDns,
+  startUpstreamDnsService,
   type ContainerEngine,
   type UpstreamDnsServer,
+  UPSTREAM_TABLE_FILE,
 } from '@berth/engine';
 import type { AppReport, DesiredApp, DesiredState } from '@berth/protocol';
 import { pino } from 'pino';
@@ -69,10 +69,9 @@ before(async () => {
   ]);
   engine = createDockerApiEngine({ socketPath: podman.socketPath, timeoutMs: 10_000 });
   for (const ref of [HELLO_V1, HELLO_V2]) images[ref] = (await engine.resolveImage(ref)).imageId;
-  const reader = createUpstreamTableReader(join(dir, 'agent', 'upstreams.json'));
-  dns = await startUpstreamDns({
+  dns = await startUpstreamDnsService({
     socketPath: caddy.settings.dnsSocket,
-    lookup: (name, type) => answerUpstreamQuery(reader.current(), name, type),
+    tablePath: join(dir, 'agent', UPSTREAM_TABLE_FILE),
   });
   side = await startBerthdSide();
   const welcomed = side.welcomed();
@@ -381,17 +380,20 @@ function latestReport(revision: string): AppReport | undefined {
 }
 
 test('a request in flight to an old replica completes: the rollout waits for it before it stops that replica', async () => {
-  const admin = createCaddyAdmin(caddy.adminSocket, { timeoutMs: 2000 });
+  // Read through the proxy port, as the agent does; this one only reads; the agent's own edge publishes.
+  const edge = createCaddyEdge({
+    adminSocket: caddy.adminSocket,
+    settings: caddy.settings,
+    tablePath: join(dir, 'agent', UPSTREAM_TABLE_FILE),
+    requestTimeoutMs: 2000,
+  });
   const old = (await engine.list({ [LABELS.agent]: agent.id })).filter((c) => c.status === 'running');
   assert.equal(old.length, 2, old.map((c) => c.name).join(', '));
   const [held, other] = old as [ContainerDetails, ContainerDetails];
   const oldVersion = (await get()).body.trim();
   const server = await webServerPid(held.id);
   process.kill(server, 'SIGSTOP');
-  const inflight = async (): Promise<number> =>
-    (await admin.upstreams())
-      .filter((u) => u.address.startsWith(`${toReplicaHostname(held.name)}.:`))
-      .reduce((n, u) => n + u.inflight, 0);
+  const inflight = async (): Promise<number> => (await edge.inflight()).get(held.name) ?? 0;
   let slow: Promise<{ status: number; body: string }> | undefined;
   // The proxy picks a replica at random: the first request that goes to the stopped server is kept.
   for (let i = 0; i < 30 && !slow; i++) {

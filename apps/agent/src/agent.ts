@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import {
-  createCaddyProxy,
+  createCaddyEdge,
   createDockerApiEngine,
   createEngineApiClient,
-  createUpstreamTableFile,
+  UPSTREAM_TABLE_FILE,
 } from '@berth/engine';
 import { createBerthdFetch } from '@berth/client';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
@@ -41,13 +41,15 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const identity = await loadOrCreateIdentity(config.dataDir);
   const engine = createDockerApiEngine({ socketPath: config.engineSocket });
-  const proxy = createCaddyProxy({
+  // The edge: Caddy for routes, the upstream DNS service (its own process) answering from the table.
+  const proxy = createCaddyEdge({
     adminSocket: config.caddyAdminSocket,
     settings: {
       httpListen: config.httpListen,
       dnsSocket: config.dnsSocket,
       upstreamRefreshMs: config.upstreamRefreshMs,
     },
+    tablePath: join(config.dataDir, UPSTREAM_TABLE_FILE),
   });
   const buffered: AgentToServer[] = [];
   let link: Link | null = null;
@@ -71,11 +73,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     firewall,
     secretFiles,
     proxy,
-    tableStore: createUpstreamTableFile(join(config.dataDir, 'upstreams.json')),
     memoryFile: createMemoryFile(join(config.dataDir, 'state.json')),
     agentId: identity.id,
     publishHost: config.publishHost,
-    upstreamRefreshMs: config.upstreamRefreshMs,
     log,
     emit: (event) => send({ type: 'event', event }),
     openSecrets: (release) =>

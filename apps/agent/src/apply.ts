@@ -1,18 +1,12 @@
-import {
-  parseReplicaLabels,
-  toReplicaLabels,
-  toUpstreamSetName,
-  type Action,
-  type UpstreamTable,
-} from '@berth/core';
-import type { ContainerDetails, ContainerEngine, UpstreamTableStore } from '@berth/engine';
+import { parseReplicaLabels, toReplicaLabels, type Action, type AppRoute, type Upstream } from '@berth/core';
+import type { ContainerDetails, ContainerEngine, Proxy } from '@berth/engine';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
 import { toFileOwner, type SecretFile, type SecretFiles } from './secret-files.js';
 
 export interface ApplyDeps {
   engine: ContainerEngine;
-  tableStore: UpstreamTableStore;
+  proxy: Proxy;
   health: HealthMonitor;
   agentId: string;
   publishHost: string;
@@ -26,7 +20,10 @@ export interface ApplyDeps {
 }
 
 export interface ApplyState {
-  table: UpstreamTable;
+  /** The routes last published (each publish carries them with the upstreams). */
+  routes: readonly AppRoute[];
+  /** By app name, the replicas the edge serves. */
+  served: Record<string, Upstream[]>;
   unroutedAt: Map<string, number>;
   /** This tick's view of the containers, by id. */
   containers: ReadonlyMap<string, ContainerDetails>;
@@ -181,18 +178,17 @@ async function route(
   const c = state.containers.get(action.containerId);
   const appName = (c && parseReplicaLabels(c.labels)?.appName) ?? app?.appName;
   if (!appName) return [];
-  const setName = toUpstreamSetName(appName);
-  const current = state.table.sets[setName] ?? [];
+  const current = state.served[appName] ?? [];
   let next = current.filter((u) => u.name !== action.name);
   if (action.kind === 'route') {
     if (!c?.published) throw new BerthError('INTERNAL', `${action.name} has no published port to route to`);
     next = [...next, { name: action.name, host: c.published.host, port: c.published.port }];
   }
-  const sets = { ...state.table.sets, [setName]: next };
-  if (next.length === 0) delete sets[setName];
-  const table = { sets };
-  await deps.tableStore.write(table);
-  state.table = table;
+  const served = { ...state.served, [appName]: next };
+  if (next.length === 0) delete served[appName];
+  await deps.proxy.publish({ routes: state.routes, upstreams: served });
+  // The drain clock starts once the edge has the change: removalSettleMs counts from here.
+  state.served = served;
   if (action.kind === 'unroute') {
     state.unroutedAt.set(action.containerId, deps.clock());
     return [

@@ -1,12 +1,5 @@
-import {
-  isTargetOf,
-  parseReplicaLabels,
-  toReplicaHostname,
-  toUpstreamSetName,
-  type ObservedReplica,
-  type UpstreamTable,
-} from '@berth/core';
-import type { ContainerDetails, UpstreamStatus } from '@berth/engine';
+import { isTargetOf, parseReplicaLabels, type ObservedReplica, type Upstream } from '@berth/core';
+import type { ContainerDetails } from '@berth/engine';
 import type { DesiredApp } from '@berth/protocol';
 import type { HealthMonitor } from './health.js';
 import { toProbePhase } from './health-schedule.js';
@@ -14,12 +7,13 @@ import { toProbePhase } from './health-schedule.js';
 export interface ObserveInput {
   containers: readonly ContainerDetails[];
   desired: readonly DesiredApp[];
-  table: UpstreamTable;
+  /** By app name, the replicas the edge serves. */
+  served: Readonly<Record<string, readonly Upstream[]>>;
   health: HealthMonitor;
   /** When this agent knows a replica left the upstream set. */
   unroutedAt: Map<string, number>;
-  /** In-flight requests per upstream address; null when the proxy could not be asked. */
-  upstreams: readonly UpstreamStatus[] | null;
+  /** In-flight requests per replica name; null when the proxy could not be asked. */
+  inflight: ReadonlyMap<string, number> | null;
   /** Containers whose stop this agent has under way. */
   stopping: ReadonlySet<string>;
   agentStartedAtMs: number;
@@ -28,7 +22,7 @@ export interface ObserveInput {
 }
 
 /**
- * Turns what the engine, the upstream table, the health prober and the proxy say into the
+ * Turns what the engine, the edge's upstreams, the health prober and the proxy say into the
  * observed state plan() reads. Also starts probing new replicas of each target release.
  */
 export function observeReplicas(input: ObserveInput): ObservedReplica[] {
@@ -38,8 +32,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
     const labels = parseReplicaLabels(c.labels);
     if (!labels) continue;
     const app = desiredById.get(labels.appId);
-    const upstream =
-      input.table.sets[toUpstreamSetName(labels.appName)]?.find((u) => u.name === c.name) ?? null;
+    const upstream = input.served[labels.appName]?.find((u) => u.name === c.name) ?? null;
     const routed = upstream !== null;
     const isTarget = app !== undefined && isTargetOf(app, labels);
     const stopping = input.stopping.has(c.id);
@@ -60,7 +53,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       health: isTarget ? input.health.status(c.id) : 'unknown',
       routed,
       unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget, stopping),
-      inflight: inflightOf(input.upstreams, c),
+      inflight: inflightOf(input.inflight, c),
       stopping,
     });
   }
@@ -86,11 +79,8 @@ function unroutedAt(
   return input.agentStartedAtMs;
 }
 
-function inflightOf(upstreams: readonly UpstreamStatus[] | null, c: ContainerDetails): number {
+function inflightOf(inflight: ReadonlyMap<string, number> | null, c: ContainerDetails): number {
   // Unknown counts as busy: without the proxy's word a replica drains until its timeout.
-  if (upstreams === null) return 1;
-  const host = toReplicaHostname(c.name);
-  return upstreams
-    .filter((u) => u.address.startsWith(`${host}.:`) || u.address.startsWith(`${host}:`))
-    .reduce((n, u) => n + u.inflight, 0);
+  if (inflight === null) return 1;
+  return inflight.get(c.name) ?? 0;
 }

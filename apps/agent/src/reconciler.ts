@@ -8,14 +8,7 @@ import {
   type Action,
   type ObservedReplica,
 } from '@berth/core';
-import {
-  readListeningSockets,
-  type ContainerDetails,
-  type ContainerEngine,
-  type Proxy,
-  type UpstreamStatus,
-  type UpstreamTableStore,
-} from '@berth/engine';
+import { readListeningSockets, type ContainerDetails, type ContainerEngine, type Proxy } from '@berth/engine';
 import type {
   AgentEvent,
   AgentReport,
@@ -40,11 +33,9 @@ import { StopsUnderWay } from './stops.js';
 export interface ReconcilerDeps {
   engine: ContainerEngine;
   proxy: Proxy;
-  tableStore: UpstreamTableStore;
   memoryFile: MemoryFile;
   agentId: string;
   publishHost: string;
-  upstreamRefreshMs: number;
   log: Logger;
   emit(event: AgentEvent): void;
   report(report: AgentReport): void;
@@ -58,9 +49,6 @@ export interface ReconcilerDeps {
 const BUSY_TICK_MS = 100;
 const IDLE_TICK_MS = 1000;
 const REPORT_EVERY_MS = 5000;
-const ROUTES_CHECK_EVERY_MS = 10_000;
-/** After the proxy's refresh interval, how much longer a replica that left may still get a request picked earlier. */
-const UNROUTE_MARGIN_MS = 150;
 /** Before the next start of a replica of an app whose replicas keep dying: 0.5 s, 1 s, 2 s … a minute. */
 const CRASH_LOOP_BACKOFF = { firstMs: 500, maxMs: 60_000 };
 
@@ -70,7 +58,12 @@ const CRASH_LOOP_BACKOFF = { firstMs: 500, maxMs: 60_000 };
  */
 export class Reconciler {
   private memory: AgentMemory = { desired: null, outcomes: {}, failures: {} };
-  private readonly state: ApplyState = { table: { sets: {} }, unroutedAt: new Map(), containers: new Map() };
+  private readonly state: ApplyState = {
+    routes: [],
+    served: {},
+    unroutedAt: new Map(),
+    containers: new Map(),
+  };
   private readonly health = new HealthMonitor(() => this.wake());
   private readonly stops = new StopsUnderWay(() => this.wake());
   private readonly portHints = new PortHints({ read: readListeningSockets });
@@ -78,15 +71,13 @@ export class Reconciler {
   private readonly startedAt = Date.now();
   private lastReport = '';
   private lastReportAt = 0;
-  private routesKey = '';
-  private routesCheckedAt = 0;
   private loop: WakeLoop | null = null;
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async start(): Promise<void> {
     this.memory = await this.deps.memoryFile.read();
-    this.state.table = await this.deps.tableStore.read();
+    this.state.served = await this.deps.proxy.published();
     this.loop = startWakeLoop({
       pass: async () => ((await this.tick()) ? BUSY_TICK_MS : IDLE_TICK_MS),
       onError: (err) =>
@@ -142,15 +133,15 @@ export class Reconciler {
     const networksChanged = await this.deps.networks.sync(desired, containers);
     await this.deps.firewall.sync(this.deps.networks.list(), networksChanged);
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
-    const upstreams = await this.upstreamsIfDraining(containers);
+    const inflight = await this.inflightIfDraining(containers);
     const now = Date.now();
     const replicas = observeReplicas({
       containers,
       desired,
-      table: this.state.table,
+      served: this.state.served,
       health: this.health,
       unroutedAt: this.state.unroutedAt,
-      upstreams,
+      inflight,
       stopping,
       agentStartedAtMs: this.startedAt,
       rolledOut: (revision) => this.memory.outcomes[revision] === 'converged',
@@ -165,7 +156,7 @@ export class Reconciler {
     const actions = plan(
       desired,
       { nowMs: now, replicas, outcomes: this.memory.outcomes, startBlockedUntilMs: this.blockedUntil() },
-      { unrouteSettleMs: this.deps.upstreamRefreshMs + UNROUTE_MARGIN_MS },
+      { unrouteSettleMs: this.deps.proxy.removalSettleMs },
     );
     const byId = new Map(desired.map((d) => [d.appId, d]));
     for (const action of actions) {
@@ -209,30 +200,26 @@ export class Reconciler {
     });
   }
 
-  /** Routes change only with the set of apps; a periodic check repairs a proxy that lost them. */
+  /**
+   * Publishes the routes of the desired apps, and drops the upstreams of apps that went away.
+   * Every tick: the edge skips what it already has (and repairs an edge that lost its routes).
+   */
   private async syncRoutes(desired: readonly DesiredApp[]): Promise<void> {
     const routes = toAppRoutes(desired);
-    const key = JSON.stringify(routes);
-    if (key === this.routesKey && Date.now() - this.routesCheckedAt < ROUTES_CHECK_EVERY_MS) return;
-    await this.deps.proxy.applyRoutes(routes);
-    this.routesKey = key;
-    this.routesCheckedAt = Date.now();
-    const wanted = new Set(routes.map((r) => r.upstreamSet));
-    const stale = Object.keys(this.state.table.sets).filter((s) => !wanted.has(s));
-    if (stale.length > 0) {
-      const sets = { ...this.state.table.sets };
-      for (const s of stale) delete sets[s];
-      this.state.table = { sets };
-      await this.deps.tableStore.write(this.state.table);
-    }
+    const wanted = new Set(routes.map((r) => r.appName));
+    const served = Object.fromEntries(Object.entries(this.state.served).filter(([app]) => wanted.has(app)));
+    await this.deps.proxy.publish({ routes, upstreams: served });
+    this.state.routes = routes;
+    this.state.served = served;
   }
 
-  private async upstreamsIfDraining(
+  /** In-flight counts per replica, asked only while a running replica is out of the upstreams. */
+  private async inflightIfDraining(
     containers: readonly ContainerDetails[],
-  ): Promise<UpstreamStatus[] | null> {
-    const routedNames = new Set(Object.values(this.state.table.sets).flatMap((s) => s.map((u) => u.name)));
-    if (!containers.some((c) => c.status === 'running' && !routedNames.has(c.name))) return [];
-    return this.deps.proxy.upstreams().catch(() => null);
+  ): Promise<ReadonlyMap<string, number> | null> {
+    const routedNames = new Set(Object.values(this.state.served).flatMap((ups) => ups.map((u) => u.name)));
+    if (!containers.some((c) => c.status === 'running' && !routedNames.has(c.name))) return new Map();
+    return this.deps.proxy.inflight().catch(() => null);
   }
 
   private blockedUntil(): Record<string, number> {

@@ -1,20 +1,15 @@
-import { answerUpstreamQuery } from '@berth/core';
-import { createUpstreamTableReader, startUpstreamDns } from '@berth/engine';
+import { startUpstreamDnsService } from '@berth/engine';
 
 /**
  * The upstream DNS service, a process of its own: it answers the proxy from the table file the
- * agent writes, so apps stay reachable while the agent restarts.
+ * agent's Caddy edge writes, so apps stay reachable while the agent restarts.
  * Usage: BERTH_DNS_SOCKET=/path/dns.sock BERTH_DNS_TABLE=/path/upstreams.json node dns/main.js
  */
 async function main(): Promise<void> {
   const socketPath = process.env.BERTH_DNS_SOCKET;
   const tablePath = process.env.BERTH_DNS_TABLE;
   if (!socketPath || !tablePath) throw new Error('BERTH_DNS_SOCKET and BERTH_DNS_TABLE are required');
-  const reader = createUpstreamTableReader(tablePath);
-  const server = await startUpstreamDns({
-    socketPath,
-    lookup: (name, type) => answerUpstreamQuery(reader.current(), name, type),
-  });
+  const server = await startUpstreamDnsService({ socketPath, tablePath });
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),

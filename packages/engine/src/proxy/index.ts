@@ -1,11 +1,15 @@
-// The proxy's public surface; wire-format internals of the DNS service stay private.
+// The proxy's public surface: the port, the Caddy edge adapter and what berth up and tests need
+// to run Caddy and its upstream DNS service. Zone names and wire-format internals stay private.
 export * from './types.js';
 export * from './caddy/admin-client.js';
-export * from './caddy/caddy-proxy.js';
+export { createCaddyEdge } from './caddy/caddy-edge.js';
+export type { CaddyEdgeOptions } from './caddy/caddy-edge.js';
 export * from './caddy/config.js';
 export * from './caddy/process.js';
 export * from './upstream-dns/dns-server.js';
-export * from './upstream-dns/table-file.js';
+export { startUpstreamDnsService } from './upstream-dns/service.js';
+export type { UpstreamDnsServiceOptions } from './upstream-dns/service.js';
+export { UPSTREAM_TABLE_FILE } from './upstream-dns/table-file.js';
 export { buildQuery, respondTo } from './upstream-dns/dns-message.js';
 export type { DnsLookup } from './upstream-dns/dns-message.js';
 export { parseDnsResponse } from './upstream-dns/dns-response.js';

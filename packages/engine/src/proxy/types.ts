@@ -1,40 +1,41 @@
-import type { AppRoute, UpstreamTable } from '@berth/core';
+import type { AppRoute, Upstream } from '@berth/core';
 
 /**
- * The proxy port. Routes (hostnames → an app's upstream set) live in the proxy's config and
- * change only when apps do; upstreams are published through the upstream DNS service, so a
- * rollout step never reloads the proxy.
+ * The proxy port: what an edge must serve, published in one call, and what it can say back
+ * about traffic. The caller knows apps, hostnames and replicas (by container name and the
+ * address the edge dials); how the edge gets them (Caddy's config and its upstream DNS service,
+ * or another proxy's way) stays inside the adapter.
  */
 
-export interface UpstreamStatus {
-  /** `host:port` as the proxy dials it, e.g. `berth-web-v3-k2x9m4-1.replicas.berth.internal.:41234`. */
-  address: string;
-  /** Requests in flight to this upstream right now. */
-  inflight: number;
-  fails: number;
-}
-
-export interface ProxySettings {
-  /** Address the HTTP server listens on, e.g. `:80` or `127.0.0.1:8080`. */
-  httpListen: string;
-  /** Unix socket of the upstream DNS service. */
-  dnsSocket: string;
-  /** How long the proxy caches an upstream set; a removed upstream may get requests for this long. */
-  upstreamRefreshMs: number;
+/** Everything an edge serves. Each publish replaces the whole of it. */
+export interface EdgeState {
+  /** Apps and their hostnames. */
+  routes: readonly AppRoute[];
+  /** By app name, the replicas that serve it now; an app absent (or with none) gets no traffic. */
+  upstreams: Readonly<Record<string, readonly Upstream[]>>;
+  // Certificates come with custom domains: an optional `certificates` member here, so callers
+  // that publish none keep compiling and adapters without TLS keep ignoring it.
 }
 
 export interface Proxy {
-  /** Makes the proxy serve exactly these routes; returns false when nothing had to change. */
-  applyRoutes(routes: readonly AppRoute[]): Promise<boolean>;
-  /** In-flight requests per upstream. An upstream with none may be absent. */
-  upstreams(): Promise<UpstreamStatus[]>;
-  /** Resolves when the proxy's admin API answers. */
+  /**
+   * Makes the edge serve exactly this state; resolves once the edge has it. Cheap when nothing
+   * changed: adapters skip what is already in place.
+   */
+  publish(state: EdgeState): Promise<void>;
+  /**
+   * The upstreams the edge holds from the last publish, by app name, even one made before this
+   * process started: the edge keeps serving them while its publisher restarts.
+   */
+  published(): Promise<Record<string, Upstream[]>>;
+  /**
+   * After publish resolves, how long a replica that left the upstreams may still be sent a new
+   * request (one picked before the edge learned). From then on only requests already in flight
+   * reach it, and inflight() counts those.
+   */
+  readonly removalSettleMs: number;
+  /** Requests in flight per replica (container name). A replica with none may be absent. */
+  inflight(): Promise<ReadonlyMap<string, number>>;
+  /** Resolves when the edge answers its publisher. */
   ready(): Promise<void>;
-}
-
-/** Where the upstream table is kept so the DNS service can serve it while the agent is down. */
-export interface UpstreamTableStore {
-  read(): Promise<UpstreamTable>;
-  /** Atomic replace (write, fsync, rename): the DNS service never sees half a table. */
-  write(table: UpstreamTable): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { caddyRunCommand, renderCaddyBootConfig } from '@berth/engine';
+import { caddyRunCommand, renderCaddyBootConfig, UPSTREAM_TABLE_FILE } from '@berth/engine';
 import { which } from './engine.js';
 import { createCaddyFormat, formatPino } from './log-format.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -55,7 +56,7 @@ export function dnsChild(paths: UpPaths): ChildSpec {
     name: 'dns',
     file: process.execPath,
     args: [script('@berth/agent/dns-main')],
-    env: { BERTH_DNS_SOCKET: paths.dnsSocket, BERTH_DNS_TABLE: `${paths.agentDir}/upstreams.json` },
+    env: { BERTH_DNS_SOCKET: paths.dnsSocket, BERTH_DNS_TABLE: join(paths.agentDir, UPSTREAM_TABLE_FILE) },
     format: formatPino('dns'),
   };
 }

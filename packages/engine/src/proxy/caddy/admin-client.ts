@@ -5,7 +5,15 @@
 
 import http from 'node:http';
 import { BerthError } from '@berth/protocol';
-import type { UpstreamStatus } from '../types.js';
+
+/** One upstream as Caddy reports it. */
+export interface UpstreamStatus {
+  /** `host:port` as Caddy dials it, e.g. `berth-web-v3-k2x9m4-1.replicas.berth.internal.:41234`. */
+  address: string;
+  /** Requests in flight to this upstream right now. */
+  inflight: number;
+  fails: number;
+}
 
 export interface CaddyAdmin {
   readonly socketPath: string;

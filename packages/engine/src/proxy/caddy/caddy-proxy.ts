@@ -1,20 +1,21 @@
 /**
- * The Proxy port on Caddy. Routes live in Caddy's config and are loaded only when they differ
- * from what runs, because every Caddy 2.6 reload opens a new listener and resets a few client
- * connections under load. Upstream changes never come through here: they go to the DNS service.
+ * Caddy's half of the Caddy edge: routes live in Caddy's config and are loaded only when they
+ * differ from what runs, because every Caddy 2.6 reload opens a new listener and resets a few
+ * client connections under load. Upstream changes never come through here: they go to the DNS
+ * service (see caddy-edge.ts).
  */
 
 import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '@berth/protocol';
-import type { Proxy, ProxySettings } from '../types.js';
+import type { AppRoute } from '@berth/core';
 import { createCaddyAdmin } from './admin-client.js';
-import type { CaddyAdmin } from './admin-client.js';
-import { renderCaddyConfig } from './config.js';
+import type { CaddyAdmin, UpstreamStatus } from './admin-client.js';
+import { renderCaddyConfig, type CaddySettings } from './config.js';
 
 export interface CaddyProxyOptions {
   adminSocket: string;
-  settings: ProxySettings;
+  settings: CaddySettings;
   /** How long ready() waits for the admin API. */
   readyTimeoutMs?: number;
   /** Per admin request. */
@@ -65,7 +66,16 @@ async function waitForAdmin(admin: CaddyAdmin, timeoutMs: number): Promise<void>
   );
 }
 
-export function createCaddyProxy(options: CaddyProxyOptions): Proxy {
+export interface CaddyProxy {
+  /** Makes Caddy serve exactly these routes; returns false when nothing had to change. */
+  applyRoutes(routes: readonly AppRoute[]): Promise<boolean>;
+  /** In-flight requests per upstream. An upstream with none may be absent. */
+  upstreams(): Promise<UpstreamStatus[]>;
+  /** Resolves when the admin API answers. */
+  ready(): Promise<void>;
+}
+
+export function createCaddyProxy(options: CaddyProxyOptions): CaddyProxy {
   const { adminSocket, settings } = options;
   const admin = createCaddyAdmin(
     adminSocket,

@@ -1,11 +1,20 @@
 /**
  * Caddy JSON config, rendered from the proxy's route model. Pure: the same routes always render
- * the same config, which is what lets applyRoutes skip a reload (a reload resets connections).
+ * the same config, which is what lets the edge skip a reload (a reload resets connections).
  */
 
 import type { AppRoute } from '@berth/core';
 import { BerthError, DOMAIN_PATTERN } from '@berth/protocol';
-import type { ProxySettings } from '../types.js';
+import { toUpstreamSetName } from '../upstream-dns/zone.js';
+
+export interface CaddySettings {
+  /** Address the HTTP server listens on, e.g. `:80` or `127.0.0.1:8080`. */
+  httpListen: string;
+  /** Unix socket of the upstream DNS service. */
+  dnsSocket: string;
+  /** How long Caddy caches an upstream set; a removed upstream may get requests for this long. */
+  upstreamRefreshMs: number;
+}
 
 export const CADDY_SERVER_NAME = 'berth';
 
@@ -31,7 +40,7 @@ export function renderCaddyBootConfig(adminSocket: string): CaddyJson {
   return { admin: adminSection(adminSocket) };
 }
 
-function appRoute(route: AppRoute, settings: ProxySettings): CaddyJson {
+function appRoute(route: AppRoute, settings: CaddySettings): CaddyJson {
   const resolver = { addresses: [toUnixAddress(settings.dnsSocket)] };
   return {
     match: [{ host: [...route.hostnames] }],
@@ -41,7 +50,7 @@ function appRoute(route: AppRoute, settings: ProxySettings): CaddyJson {
         // SRV upstreams from Berth's DNS service: a rollout step changes the answer, never this config.
         dynamic_upstreams: {
           source: 'srv',
-          name: route.upstreamSet,
+          name: toUpstreamSetName(route.appName),
           refresh: toCaddyDuration(settings.upstreamRefreshMs),
           resolver,
         },
@@ -71,7 +80,7 @@ const notFoundRoute: CaddyJson = {
 
 export interface CaddyConfigInput {
   adminSocket: string;
-  settings: ProxySettings;
+  settings: CaddySettings;
   routes: readonly AppRoute[];
 }
 
@@ -80,7 +89,7 @@ export interface CaddyConfigInput {
  * validation elsewhere must not reach the config. Throwing here is a bug report, not user error.
  */
 function assertRenderable(route: AppRoute): void {
-  for (const name of [route.upstreamSet, ...route.hostnames]) {
+  for (const name of [toUpstreamSetName(route.appName), ...route.hostnames]) {
     if (!DOMAIN_PATTERN.test(name)) {
       throw new BerthError(
         'INTERNAL',

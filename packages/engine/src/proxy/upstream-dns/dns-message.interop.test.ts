@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import fc from 'fast-check';
-import type { DnsAnswer } from '@berth/core';
+import type { DnsAnswer } from './answer.js';
 import { buildQuery, respondTo, type DnsLookup, type Framing } from './dns-message.js';
 import { DNS_TYPE } from './dns-wire.js';
 

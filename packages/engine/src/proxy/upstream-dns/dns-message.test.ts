@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { DnsAnswer } from '@berth/core';
+import type { DnsAnswer } from './answer.js';
 import { buildQuery, parseDnsQuery, respondTo } from './dns-message.js';
 import type { DnsLookup, Framing } from './dns-message.js';
 import { parseDnsResponse } from './dns-response.js';

@@ -4,7 +4,7 @@
  */
 
 import { isIPv4 } from 'node:net';
-import type { DnsAnswer } from '@berth/core';
+import type { DnsAnswer } from './answer.js';
 import {
   CLASSIC_UDP_LIMIT,
   DNS_CLASS_ANY,

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '@berth/protocol';
-import type { UpstreamTable } from '@berth/core';
+import type { UpstreamTable } from './answer.js';
 import { createUpstreamTableFile, createUpstreamTableReader, parseUpstreamTable } from './table-file.js';
 
 let dir: string;

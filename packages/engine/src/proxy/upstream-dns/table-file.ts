@@ -1,5 +1,5 @@
 /**
- * The upstream table on disk. The agent writes it; the DNS service reads it on every query, so the
+ * The upstream table on disk. The Caddy edge adapter writes it; the DNS service reads it on every query, so the
  * proxy keeps resolving the last published upstreams while the agent restarts. Writes replace the
  * file atomically, so a reader sees the old table or the new one, never half of either.
  */
@@ -8,8 +8,18 @@ import { statSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { BerthError } from '@berth/protocol';
 import { writeFileAtomic } from '@berth/io';
-import type { Upstream, UpstreamTable } from '@berth/core';
-import type { UpstreamTableStore } from '../types.js';
+import type { Upstream } from '@berth/core';
+import type { UpstreamTable } from './answer.js';
+
+/** Where the upstream table is kept so the DNS service can serve it while the agent is down. */
+export interface UpstreamTableStore {
+  read(): Promise<UpstreamTable>;
+  /** Atomic replace (write, fsync, rename): the DNS service never sees half a table. */
+  write(table: UpstreamTable): Promise<void>;
+}
+
+/** The table's file name in the directory the edge is given (the agent's data dir). */
+export const UPSTREAM_TABLE_FILE = 'upstreams.json';
 
 const emptyTable = (): UpstreamTable => ({ sets: {} });
 
