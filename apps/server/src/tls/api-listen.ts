@@ -2,7 +2,7 @@ import { isWildcardAddress } from '@berth/core';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
-import { createTlsDispatch, type TlsDispatch } from './listener.js';
+import { createTlsDispatch, LISTEN_BACKLOG, type TlsDispatch } from './listener.js';
 import { createServingTls, type ServingTls } from './serving.js';
 
 /** berthd's HTTPS, made before the HTTP app (whose server it provides). */
@@ -40,7 +40,7 @@ export async function listenApi(
   config: ServerConfig,
   tls: ApiTls | null,
 ): Promise<ApiListening> {
-  const url = await app.listen({ host: config.listenHost, port: config.listenPort });
+  const url = await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
   if (!tls) return { url, caFingerprint: null, close: () => undefined };
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;

@@ -14,6 +14,14 @@ import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { BerthError } from '@berth/protocol';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 
+/**
+ * Connections the kernel queues until berthd accepts them (it caps this at net.core.somaxconn).
+ * Node's default, 511, overflows in a burst (thousands of follow attempts, many CLIs at once)
+ * while the event loop is busy, and the kernel then resets connections berthd never saw; queued,
+ * each gets an answer berthd can explain (a 429 past a stream cap).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** The first byte of a TLS record carrying a handshake (RFC 8446 §5.1, ContentType 22). */
 const TLS_HANDSHAKE = 0x16;
 /** A client has this long to send its first byte, and then to finish the TLS handshake. */
@@ -89,7 +97,7 @@ export function createTlsDispatch(initial: SecureContextOptions): TlsDispatch {
       extra.push(loopback);
       await new Promise<void>((resolve, reject) => {
         loopback.once('error', reject);
-        loopback.listen(port, '127.0.0.1', () => resolve());
+        loopback.listen(port, '127.0.0.1', LISTEN_BACKLOG, () => resolve());
       });
     },
     close() {
