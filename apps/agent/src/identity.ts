@@ -1,14 +1,14 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSealingKeyPair, openSealed } from '@berth/crypto';
+import {
+  generateEd25519KeyPair,
+  generateSealingKeyPair,
+  loadEd25519Signer,
+  openSealed,
+  sealingPublicKeyOf,
+  type Ed25519Signer,
+} from '@berth/crypto';
 import { createFileAtomic, writeFileAtomic } from '@berth/io';
 
 const KEY_FILE = { mode: 0o600, dirMode: 0o700 };
@@ -31,24 +31,23 @@ export interface AgentIdentity {
 
 export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdentity> {
   const keyFile = join(dataDir, 'identity.key');
-  let privateKey: KeyObject;
+  let signer: Ed25519Signer;
   try {
-    privateKey = createPrivateKey(await readFile(keyFile, 'utf8'));
+    signer = loadEd25519Signer(await readFile(keyFile, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const made = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
     // Never replaces a key another start made meanwhile: berthd may already know that one.
-    await createFileAtomic(keyFile, made, KEY_FILE);
-    privateKey = createPrivateKey(await readFile(keyFile, 'utf8'));
+    await createFileAtomic(keyFile, generateEd25519KeyPair().privateKeyPem, KEY_FILE);
+    signer = loadEd25519Signer(await readFile(keyFile, 'utf8'));
   }
-  const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
+  const publicKey = signer.publicKey;
   // berthd trusts the local agent through this file; written every start so it always matches the key.
   await writeFileAtomic(join(dataDir, 'identity.pub'), `${publicKey}\n`, { mode: 0o644 });
   const sealing = await loadOrCreateSealingKey(join(dataDir, 'sealing.key'));
   return {
     publicKey,
     id: createHash('sha256').update(publicKey).digest('hex').slice(0, 16),
-    sign: (payload) => sign(null, Buffer.from(payload), privateKey).toString('base64'),
+    sign: (payload) => signer.sign(payload),
     sealingKey: sealing.publicKey,
     openSecret: (sealed, aad) => openSealed(sealing.privateKeyPem, sealed, aad),
   };
@@ -58,10 +57,7 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdenti
 async function loadOrCreateSealingKey(file: string): Promise<{ publicKey: string; privateKeyPem: string }> {
   try {
     const privateKeyPem = await readFile(file, 'utf8');
-    const publicKey = createPublicKey(privateKeyPem)
-      .export({ type: 'spki', format: 'der' })
-      .toString('base64');
-    return { publicKey, privateKeyPem };
+    return { publicKey: sealingPublicKeyOf(privateKeyPem), privateKeyPem };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

@@ -12,7 +12,13 @@ export { assertKeyringMatches, keyCheck, verifyKeyCheck } from './key-check.js';
 export type { StoredKeyCheck } from './key-check.js';
 export { createSecretBox } from './aead.js';
 export type { SealedValue, SecretBox } from './aead.js';
-export { generateSealingKeyPair, openSealed, parseSealingPublicKey, sealFor } from './sealing.js';
+export {
+  generateSealingKeyPair,
+  openSealed,
+  parseSealingPublicKey,
+  sealFor,
+  sealingPublicKeyOf,
+} from './sealing.js';
 export type { SealingKeyPair } from './sealing.js';
 export {
   PASSWORD_HASH_PARAMS,
@@ -36,6 +42,15 @@ export {
 export { requestDigest } from './request-digest.js';
 export { auditSigningKeys, createAuditSigner, verifyAuditSignature } from './audit-signing.js';
 export type { AuditSigner, AuditSigningKey } from './audit-signing.js';
+export {
+  decodeEd25519PublicKey,
+  ed25519SignerFromSeed,
+  encodeEd25519PublicKey,
+  generateEd25519KeyPair,
+  loadEd25519Signer,
+  verifyEd25519,
+} from './signing/ed25519.js';
+export type { Ed25519KeyPair, Ed25519Signer, SignedMessage } from './signing/ed25519.js';
 export { verifyWebhookSignature, webhookSignature } from './webhook-signature.js';
 export { parseCaFingerprint, publicKeyFingerprint } from './tls/fingerprint.js';
 export { createCertificateAuthority, issueServerCertificate } from './tls/certificates.js';

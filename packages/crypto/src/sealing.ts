@@ -141,6 +141,13 @@ function toPrivateKey(privateKeyPem: unknown): KeyObject {
   });
 }
 
+/** The public key (SPKI DER, base64) of a stored sealing private key; a wrong key is a BerthError. */
+export function sealingPublicKeyOf(privateKeyPem: string): string {
+  return createPublicKey(toPrivateKey(privateKeyPem))
+    .export({ type: 'spki', format: 'der' })
+    .toString('base64');
+}
+
 /** Opens a box made by sealFor for this private key and aad; any other input is a BerthError. */
 export function openSealed(privateKeyPem: string, sealed: string, aad: string): string {
   const { ephemeralPub, nonce, body } = parseSealed(sealed);

@@ -3,7 +3,6 @@
  * agent, checks its signed hello and welcomes it, then lets a test push desired states, call the
  * agent and read what it reported. Not berthd: no store, no access checks, only the wire.
  */
-import { createPublicKey, verify } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   AGENT_PROTOCOL_VERSION,
@@ -13,6 +12,7 @@ import {
   type DesiredState,
   type RpcRequest,
 } from '@berth/protocol';
+import { verifyEd25519 } from '@berth/crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface BerthdSide {
@@ -44,18 +44,8 @@ export async function startBerthdSide(): Promise<BerthdSide> {
       const message = AgentToServer.parse(JSON.parse(data.toString('utf8')));
       received.push(message);
       if (message.type === 'hello') {
-        const key = createPublicKey({
-          key: Buffer.from(message.publicKey, 'base64'),
-          format: 'der',
-          type: 'spki',
-        });
-        const signed = verify(
-          null,
-          Buffer.from(agentHelloPayload(nonce)),
-          key,
-          Buffer.from(message.signature, 'base64'),
-        );
-        if (!signed) return socket.close(4001, 'bad signature');
+        if (!verifyEd25519(message.publicKey, agentHelloPayload(nonce), message.signature))
+          return socket.close(4001, 'bad signature');
         current = socket;
         socket.send(
           JSON.stringify({ type: 'welcome', serverId: 'srv_aaaaaaaaaaaaaaaaaaaa', serverName: 'test' }),

@@ -1,5 +1,6 @@
-import { randomBytes, verify } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { verifyEd25519 } from '@berth/crypto';
 import { AGENT_PROTOCOL_VERSION, AgentToServer, agentHelloPayload } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -34,7 +35,7 @@ export async function handshake(
     return null;
   }
   const { publicKey, signature, name, sealingKey } = parsed.data;
-  if (!verifySignature(publicKey, agentHelloPayload(nonce), signature)) {
+  if (!verifyEd25519(publicKey, agentHelloPayload(nonce), signature)) {
     log.warn({ name }, 'agent signature did not verify');
     socket.close(4401, 'bad signature');
     return null;
@@ -54,15 +55,6 @@ export async function handshake(
   log.warn({ name }, 'refused an agent with an unknown key');
   socket.close(4403, 'unknown agent key');
   return null;
-}
-
-function verifySignature(publicKeyB64: string, payload: string, signatureB64: string): boolean {
-  try {
-    const key = { key: Buffer.from(publicKeyB64, 'base64'), format: 'der', type: 'spki' } as const;
-    return verify(null, Buffer.from(payload), key, Buffer.from(signatureB64, 'base64'));
-  } catch {
-    return false;
-  }
 }
 
 async function readKey(file: string): Promise<string | null> {

@@ -253,7 +253,7 @@ test('the DNS service survives garbage and answers both framings', async () => {
     Buffer.concat([Buffer.from([0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from([0xc0, 12, 0, 33, 0, 1])]),
   ];
   for (const g of garbage) await exchange(g, false);
-  const query = buildQuery(77, SET, 33, true);
+  const query = buildQuery(77, SET, 'SRV', true);
   const raw = parseDnsResponse(await exchange(query, true));
   assert.equal(raw?.id, 77);
   assert.deepEqual(

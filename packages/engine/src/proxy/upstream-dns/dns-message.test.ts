@@ -2,10 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { DnsAnswer } from './answer.js';
-import { buildQuery, parseDnsQuery, respondTo } from './dns-message.js';
+import { RCODE, buildQuery, parseDnsQuery, respondTo } from './dns-message.js';
 import type { DnsLookup, Framing } from './dns-message.js';
 import { parseDnsResponse } from './dns-response.js';
-import { DNS_TYPE, RCODE, encodeName } from './dns-wire.js';
+
+/** A name in wire form, written by hand: these tests build messages no encoder would. */
+const encodeName = (name: string): Buffer =>
+  Buffer.concat([
+    ...name
+      .split('.')
+      .map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 
 const lookup: DnsLookup = (name, type) => {
   if (name === 'web.apps.berth.internal') {
@@ -33,7 +41,7 @@ const answer = (msg: Buffer) => {
 };
 
 test('SRV question gets both targets as hostnames with TTL 0, authoritative', () => {
-  const r = answer(buildQuery(0x1234, 'web.apps.berth.internal', DNS_TYPE.SRV));
+  const r = answer(buildQuery(0x1234, 'web.apps.berth.internal', 'SRV'));
   assert.equal(r.id, 0x1234);
   assert.equal(r.rcode, RCODE.NOERROR);
   assert.equal(r.authoritative, true);
@@ -46,27 +54,27 @@ test('SRV question gets both targets as hostnames with TTL 0, authoritative', ()
 });
 
 test('names are case-insensitive and a trailing dot does not matter', () => {
-  const r = answer(buildQuery(1, 'WEB.Apps.Berth.Internal.', DNS_TYPE.SRV));
+  const r = answer(buildQuery(1, 'WEB.Apps.Berth.Internal.', 'SRV'));
   assert.equal(r.srv.length, 2);
 });
 
 test('A question gets the replica address; other types get NOERROR without data', () => {
-  assert.deepEqual(answer(buildQuery(2, 'berth-web-1.replicas.berth.internal', DNS_TYPE.A)).a, [
+  assert.deepEqual(answer(buildQuery(2, 'berth-web-1.replicas.berth.internal', 'A')).a, [
     { ip: '127.0.0.1', ttl: 0 },
   ]);
-  const aaaa = answer(buildQuery(3, 'berth-web-1.replicas.berth.internal', 28));
+  const aaaa = answer(buildQuery(3, 'berth-web-1.replicas.berth.internal', 'AAAA'));
   assert.equal(aaaa.rcode, RCODE.NOERROR);
   assert.deepEqual([aaaa.a, aaaa.srv], [[], []]);
 });
 
 test('unknown names are NXDOMAIN', () => {
-  const r = answer(buildQuery(4, 'nope.apps.berth.internal', DNS_TYPE.SRV));
+  const r = answer(buildQuery(4, 'nope.apps.berth.internal', 'SRV'));
   assert.equal(r.rcode, RCODE.NXDOMAIN);
   assert.equal(r.srv.length, 0);
 });
 
 test('an EDNS query is answered with a minimal OPT record', () => {
-  const q = buildQuery(5, 'web.apps.berth.internal', DNS_TYPE.SRV, true);
+  const q = buildQuery(5, 'web.apps.berth.internal', 'SRV', true);
   const parsed = parseDnsQuery(q);
   assert.equal(parsed.kind, 'query');
   assert.equal(parsed.kind === 'query' && parsed.query.ednsPayload, 1232);
@@ -82,7 +90,7 @@ test('an oversized SRV set over a stream is whole; over packets a rotating subse
       port: 40000 + i,
     })),
   });
-  const q = buildQuery(6, 'web.apps.berth.internal', DNS_TYPE.SRV, true);
+  const q = buildQuery(6, 'web.apps.berth.internal', 'SRV', true);
   const streamed = parseDnsResponse(respondTo(q, many, { kind: 'stream' })!);
   assert.ok(streamed && !streamed.truncated && streamed.srv.length === 40);
 
@@ -96,12 +104,12 @@ test('an oversized SRV set over a stream is whole; over packets a rotating subse
   }
   assert.equal(seen.size, 40, 'every upstream is offered by some answer');
 
-  const classic = respondTo(buildQuery(6, 'web.apps.berth.internal', DNS_TYPE.SRV), many, packet)!;
+  const classic = respondTo(buildQuery(6, 'web.apps.berth.internal', 'SRV'), many, packet)!;
   assert.ok(classic.length <= 512);
 });
 
 test('a set that fits is answered whole and in order, whatever the rotation', () => {
-  const q = buildQuery(1, 'web.apps.berth.internal', DNS_TYPE.SRV);
+  const q = buildQuery(1, 'web.apps.berth.internal', 'SRV');
   const r = parseDnsResponse(respondTo(q, lookup, { kind: 'packet', rotation: 7 })!);
   assert.deepEqual(
     r?.srv.map((s) => s.port),
@@ -116,14 +124,14 @@ test('a lookup that throws or returns an unencodable answer gives SERVFAIL, not 
   const bad: DnsLookup = (): DnsAnswer => ({ srv: [{ target: `${'x'.repeat(70)}.example`, port: 1 }] });
   const badPort: DnsLookup = (): DnsAnswer => ({ srv: [{ target: 'a.example', port: 70000 }] });
   for (const l of [throwing, bad, badPort]) {
-    const r = parseDnsResponse(respondTo(buildQuery(7, 'web.apps.berth.internal', DNS_TYPE.SRV), l, packet)!);
+    const r = parseDnsResponse(respondTo(buildQuery(7, 'web.apps.berth.internal', 'SRV'), l, packet)!);
     assert.equal(r?.rcode, RCODE.SERVFAIL);
   }
 });
 
 test('non-IPv4 addresses are not put in A records', () => {
   const v6: DnsLookup = () => ({ a: ['::1', '999.1.1.1', '10.0.0.1'] });
-  const r = parseDnsResponse(respondTo(buildQuery(8, 'x', DNS_TYPE.A), v6, packet)!);
+  const r = parseDnsResponse(respondTo(buildQuery(8, 'x', 'A'), v6, packet)!);
   assert.deepEqual(r?.a, [{ ip: '10.0.0.1', ttl: 0 }]);
 });
 
@@ -220,11 +228,21 @@ test('short messages and responses are ignored; other opcodes get NOTIMP', () =>
   assert.equal(notify?.rcode, RCODE.NOTIMP);
 });
 
-test('odd bytes in a name are escaped and never match a real name', () => {
-  const q = Buffer.concat([header(14, 0, 1), Buffer.from([3, 0x77, 0x2e, 0x62, 0]), tail]);
-  const parsed = parseDnsQuery(q);
-  assert.equal(parsed.kind === 'query' && parsed.query.name, 'w\\046b');
-  assert.equal(parseDnsResponse(respondTo(q, lookup, packet)!)?.rcode, RCODE.NXDOMAIN);
+test('odd bytes in a name never match a real name', () => {
+  const ask = (name: Buffer): number | undefined =>
+    parseDnsResponse(respondTo(Buffer.concat([header(14, 0, 1), name, tail]), lookup, packet)!)?.rcode;
+  // One label that holds dots reads like the set's name in presentation form: it must not match.
+  assert.equal(ask(Buffer.from([23, ...Buffer.from('web.apps.berth.internal'), 0])), RCODE.FORMERR);
+  assert.equal(ask(Buffer.from([3, 0x77, 0xff, 0x62, 0])), RCODE.FORMERR, 'not UTF-8');
+  assert.equal(ask(encodeName('w b.apps.berth.internal')), RCODE.NXDOMAIN);
+  assert.equal(ask(encodeName('WEB.apps.berth.internal')), RCODE.NOERROR, 'case does not matter');
+});
+
+test('the question is echoed as asked, case included', () => {
+  const r = answer(buildQuery(17, 'Web.Apps.Berth.Internal', 'SRV'));
+  assert.equal(r.name, 'web.apps.berth.internal');
+  const raw = respondTo(buildQuery(17, 'Web.Apps.Berth.Internal', 'SRV'), lookup, packet)!;
+  assert.ok(raw.includes(Buffer.from('\x03Web\x04Apps\x05Berth\x08Internal\x00', 'latin1')));
 });
 
 test('class other than IN or ANY is refused', () => {
@@ -234,6 +252,13 @@ test('class other than IN or ANY is refused', () => {
     Buffer.from([0, 33, 0, 3]),
   ]);
   assert.equal(parseDnsResponse(respondTo(q, lookup, packet)!)?.rcode, RCODE.REFUSED);
+  // A class dns-packet has no name for cannot be echoed: FORMERR, and still no answer.
+  const mdns = Buffer.concat([
+    header(15, 0, 1),
+    encodeName('web.apps.berth.internal'),
+    Buffer.from([0, 33, 0x80, 1]),
+  ]);
+  assert.equal(parseDnsResponse(respondTo(mdns, lookup, packet)!)?.rcode, RCODE.FORMERR);
 });
 
 test('random bytes never throw, and any answer is a well-formed response', () => {
@@ -254,7 +279,7 @@ test('random bytes never throw, and any answer is a well-formed response', () =>
 });
 
 test('mutations of a valid query never throw', () => {
-  const base = buildQuery(16, 'web.apps.berth.internal', DNS_TYPE.SRV, true);
+  const base = buildQuery(16, 'web.apps.berth.internal', 'SRV', true);
   for (let i = 0; i < 20_000; i++) {
     const msg = Buffer.from(base);
     for (let j = 0; j < 1 + (i % 4); j++) msg[(i * 7 + j * 13) % msg.length] = (i * 31 + j) & 0xff;

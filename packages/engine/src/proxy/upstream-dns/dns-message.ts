@@ -1,37 +1,39 @@
 /**
- * Just enough of RFC 1035 to answer the proxy's questions about upstream sets (SRV) and replicas
- * (A). Every byte comes from a socket: a hostile message gets FORMERR or silence, never a throw.
+ * What the upstream DNS service answers: the proxy's questions about upstream sets (SRV) and
+ * replicas (A). The wire format is dns-packet's; this file decides what to say and keeps the
+ * answers within what the client can read. Every byte comes from a socket: a hostile message
+ * gets FORMERR or silence, never a throw.
  */
 
 import { isIPv4 } from 'node:net';
+import dnsPacket, {
+  type Answer,
+  type OptAnswer,
+  type Packet,
+  type Question,
+  type RecordType,
+} from 'dns-packet';
 import type { DnsAnswer } from './answer.js';
-import {
-  CLASSIC_UDP_LIMIT,
-  DNS_CLASS_ANY,
-  DNS_CLASS_IN,
-  DNS_TYPE,
-  HEADER_LEN,
-  MAX_RECORDS_SCANNED,
-  OUR_EDNS_PAYLOAD,
-  RCODE,
-  Reader,
-  encodeName,
-  readName,
-  toPresentationName,
-  u16pair,
-} from './dns-wire.js';
-import type { Rcode } from './dns-wire.js';
+
+export const HEADER_LEN = 12;
+/** The smallest size every DNS client accepts (RFC 1035 §4.2.1). */
+const CLASSIC_UDP_LIMIT = 512;
+const OUR_EDNS_PAYLOAD = 1232;
+/** More records than a query carries are refused from the header, before anything is decoded. */
+const MAX_RECORDS = 64;
+const MAX_STREAM_RESPONSE = 65535;
+const QR_RESPONSE = 0x8000;
+
+export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export type Rcode = (typeof RCODE)[keyof typeof RCODE];
 
 export interface DnsQuery {
   id: number;
-  /** Opcode and RD are echoed in the response. */
-  opcode: number;
   recursionDesired: boolean;
-  /** Lower-case, without the trailing dot; bytes outside [a-z0-9_-] are escaped as `\DDD`. */
-  name: string;
-  labels: Buffer[];
-  qtype: number;
-  qclass: number;
+  /** The question as asked, echoed in the response. */
+  question: Question;
+  /** Lower-case, without the trailing dot; null for a name that can never be one of ours. */
+  name: string | null;
   /** Payload size the client advertised through EDNS, or null when it sent no OPT record. */
   ednsPayload: number | null;
   /** Bytes the query took, so a stream can tell where the next message starts. */
@@ -45,124 +47,112 @@ export type ParsedQuery =
   /** Too short to answer, or itself a response: answering could start a loop between two servers. */
   | { kind: 'ignore' };
 
-/** Skips resource records and reports the EDNS payload size if an OPT record is among them. */
-function scanRecords(r: Reader, count: number): { ok: boolean; ednsPayload: number | null } {
-  let ednsPayload: number | null = null;
-  for (let i = 0; i < count; i++) {
-    const name = readName(r);
-    const type = r.u16();
-    const cls = r.u16();
-    if (name === null || type === null || cls === null || !r.skip(4)) return { ok: false, ednsPayload };
-    const rdlen = r.u16();
-    if (rdlen === null || !r.skip(rdlen)) return { ok: false, ednsPayload };
-    if (type === DNS_TYPE.OPT && name.length === 0) ednsPayload = Math.max(CLASSIC_UDP_LIMIT, cls);
-  }
-  return { ok: true, ednsPayload };
+const OUR_OPT: OptAnswer = {
+  type: 'OPT',
+  name: '.',
+  udpPayloadSize: OUR_EDNS_PAYLOAD,
+  extendedRcode: 0,
+  ednsVersion: 0,
+  flags: 0,
+  flag_do: false,
+  options: [],
+};
+
+/** Our names (app sets, replica hostnames) are plain LDH labels; anything else never matches. */
+const OUR_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+
+const toLookupName = (asked: string): string | null => {
+  const name = asked.toLowerCase().replace(/\.$/, '');
+  return name === '' || OUR_NAME.test(name) ? name : null;
+};
+
+/**
+ * True when the question's bytes are exactly what dns-packet writes for what it read. The library
+ * reads label bytes as UTF-8 and joins labels with dots, so a label holding a dot, or bytes that
+ * are not UTF-8, would read as some other name; such a question cannot be echoed either.
+ */
+function isCanonicalQuestion(message: Buffer, question: Question): boolean {
+  const written = dnsPacket.encode({ questions: [question] }).subarray(HEADER_LEN);
+  return message.subarray(HEADER_LEN, HEADER_LEN + written.length).equals(written);
+}
+
+function ednsPayloadOf(records: readonly Answer[]): number | null {
+  const opt = records.find((r): r is OptAnswer => r.type === 'OPT' && r.name === '.');
+  return opt === undefined ? null : Math.max(CLASSIC_UDP_LIMIT, opt.udpPayloadSize);
 }
 
 export function parseDnsQuery(buf: Buffer): ParsedQuery {
   if (buf.length < HEADER_LEN) return { kind: 'ignore' };
+  // The header decides whether to decode at all, and it is all a FORMERR needs when the rest is junk.
   const id = buf.readUInt16BE(0);
   const flags = buf.readUInt16BE(2);
-  if (flags & 0x8000) return { kind: 'ignore' };
+  if (flags & QR_RESPONSE) return { kind: 'ignore' };
   const opcode = (flags >> 11) & 0x0f;
   if (opcode !== 0) return { kind: 'reject', id, opcode, rcode: RCODE.NOTIMP };
   const formerr = { kind: 'reject', id, opcode, rcode: RCODE.FORMERR } as const;
-  const qdcount = buf.readUInt16BE(4);
   const others = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
-  if (qdcount !== 1 || others > MAX_RECORDS_SCANNED) return formerr;
-
-  const r = new Reader(buf, HEADER_LEN);
-  const labels = readName(r);
-  const qtype = r.u16();
-  const qclass = r.u16();
-  if (labels === null || qtype === null || qclass === null) return formerr;
-  const scanned = scanRecords(r, others);
-  if (!scanned.ok) return formerr;
-  return {
-    kind: 'query',
-    query: {
+  if (buf.readUInt16BE(4) !== 1 || others > MAX_RECORDS) return formerr;
+  try {
+    const packet = dnsPacket.decode(buf);
+    const length = dnsPacket.decode.bytes;
+    const question = packet.questions?.[0];
+    // Some record decoders read a fixed size whatever the record says: past the end is junk too.
+    if (question === undefined || length > buf.length || !isCanonicalQuestion(buf, question)) return formerr;
+    const query: DnsQuery = {
       id,
-      opcode,
-      recursionDesired: (flags & 0x0100) !== 0,
-      name: toPresentationName(labels),
-      labels,
-      qtype,
-      qclass,
-      ednsPayload: scanned.ednsPayload,
-      length: r.pos,
-    },
-  };
+      recursionDesired: packet.flag_rd,
+      question,
+      name: toLookupName(question.name),
+      ednsPayload: ednsPayloadOf([
+        ...(packet.answers ?? []),
+        ...(packet.authorities ?? []),
+        ...(packet.additionals ?? []),
+      ]),
+      length,
+    };
+    return { kind: 'query', query };
+  } catch {
+    return formerr;
+  }
 }
 
-export const toQuestionType = (qtype: number): 'SRV' | 'A' | 'OTHER' =>
-  qtype === DNS_TYPE.SRV ? 'SRV' : qtype === DNS_TYPE.A ? 'A' : 'OTHER';
+const toQuestionType = (type: RecordType): 'SRV' | 'A' | 'OTHER' =>
+  type === 'SRV' ? 'SRV' : type === 'A' ? 'A' : 'OTHER';
 
 /** True when the question is one this service answers at all (class IN or ANY). */
-export const isAnswerableClass = (qclass: number): boolean =>
-  qclass === DNS_CLASS_IN || qclass === DNS_CLASS_ANY;
+const isAnswerableClass = (question: Question): boolean =>
+  question.class === undefined || question.class === 'IN' || question.class === 'ANY';
 
-const encodeLabels = (labels: readonly Buffer[]): Buffer =>
-  Buffer.concat([...labels.flatMap((l) => [Buffer.from([l.length]), l]), Buffer.from([0])]);
+const LABEL = /^[A-Za-z0-9_-]{1,63}$/;
 
-function header(
-  id: number,
-  opcode: number,
-  rd: boolean,
-  rcode: Rcode,
-  counts: [number, number, number, number],
-  tc = false,
-): Buffer {
-  const h = Buffer.alloc(HEADER_LEN);
-  h.writeUInt16BE(id, 0);
-  // QR=1 and AA=1: Go's resolver treats a non-authoritative empty answer without RA as a lame referral.
-  const flags = 0x8000 | (opcode << 11) | 0x0400 | (tc ? 0x0200 : 0) | (rd ? 0x0100 : 0) | rcode;
-  h.writeUInt16BE(flags, 2);
-  counts.forEach((c, i) => h.writeUInt16BE(c, 4 + i * 2));
-  return h;
+/**
+ * dns-packet writes whatever it is given, so a broken table entry (a label over 63 bytes, a port
+ * out of range) is refused here rather than sent as a corrupt message: the caller answers SERVFAIL.
+ */
+function checkSrvTarget(target: string, port: number): void {
+  const name = target.replace(/\.$/, '');
+  if (name.length > 253 || !name.split('.').every((l) => LABEL.test(l)))
+    throw new RangeError(`not an encodable DNS name: ${target}`);
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`not a port: ${port}`);
 }
 
-/** An answer record whose owner is the question name (a pointer to offset 12). */
-function answerRecord(type: number, rdata: Buffer): Buffer {
-  const rr = Buffer.alloc(12);
-  rr.writeUInt16BE(0xc000 | HEADER_LEN, 0);
-  rr.writeUInt16BE(type, 2);
-  rr.writeUInt16BE(DNS_CLASS_IN, 4);
-  rr.writeUInt32BE(0, 6); // TTL 0: a rollout step must be seen on the proxy's next refresh
-  rr.writeUInt16BE(rdata.length, 10);
-  return Buffer.concat([rr, rdata]);
-}
-
-function srvRecord(target: string, port: number): Buffer {
-  const fixed = Buffer.alloc(6);
-  fixed.writeUInt16BE(1, 0); // priority
-  fixed.writeUInt16BE(1, 2); // weight
-  fixed.writeUInt16BE(port, 4);
-  // RFC 2782: the target is never compressed.
-  return answerRecord(DNS_TYPE.SRV, Buffer.concat([fixed, encodeName(target)]));
-}
-
-const aRecord = (ip: string): Buffer => answerRecord(DNS_TYPE.A, Buffer.from(ip.split('.').map(Number)));
-
-function optRecord(): Buffer {
-  const opt = Buffer.alloc(11);
-  opt.writeUInt8(0, 0); // root name
-  opt.writeUInt16BE(DNS_TYPE.OPT, 1);
-  opt.writeUInt16BE(OUR_EDNS_PAYLOAD, 3);
-  // extended rcode, version, flags and rdlength are all zero
-  return opt;
-}
-
-export function toAnswerRecords(answer: DnsAnswer, qtype: number): Buffer[] {
-  const records: Buffer[] = [];
-  if (qtype === DNS_TYPE.SRV) {
-    for (const s of answer.srv ?? []) records.push(srvRecord(s.target, s.port));
+// TTL 0: a rollout step must be seen on the proxy's next refresh.
+function toAnswerRecords(owner: string, answer: DnsAnswer, type: 'SRV' | 'A' | 'OTHER'): Answer[] {
+  switch (type) {
+    case 'SRV':
+      return (answer.srv ?? []).map(({ target, port }) => {
+        checkSrvTarget(target, port);
+        // Equal priority and weight: the proxy balances over the set itself.
+        return { type: 'SRV', name: owner, ttl: 0, data: { priority: 1, weight: 1, port, target } };
+      });
+    case 'A':
+      // A records carry IPv4 only; an IPv6 replica address simply has no A record.
+      return (answer.a ?? [])
+        .filter((ip) => isIPv4(ip))
+        .map((ip) => ({ type: 'A', name: owner, ttl: 0, data: ip }));
+    case 'OTHER':
+      return [];
   }
-  if (qtype === DNS_TYPE.A) {
-    // A records carry IPv4 only; an IPv6 replica address simply has no A record.
-    for (const ip of answer.a ?? []) if (isIPv4(ip)) records.push(aRecord(ip));
-  }
-  return records;
 }
 
 export interface ResponseLimit {
@@ -176,43 +166,56 @@ export interface ResponseLimit {
   rotation?: number;
 }
 
+/** The answers that fit in `room` bytes, and whether some were left out. */
+function fitAnswers(
+  all: readonly Answer[],
+  room: number,
+  limit: ResponseLimit,
+): { fitted: Answer[]; truncated: boolean } {
+  const sizes = all.map((rr) => dnsPacket.encodingLength({ answers: [rr] }) - HEADER_LEN);
+  const fitsAll = sizes.reduce((n, s) => n + s, 0) <= room;
+  const start = fitsAll || limit.overflow === 'truncate' ? 0 : (limit.rotation ?? 0) % all.length;
+  const fitted: Answer[] = [];
+  let used = 0;
+  for (let k = 0; k < all.length; k++) {
+    const i = (start + k) % all.length;
+    const rr = all[i];
+    const size = sizes[i] ?? 0;
+    if (rr === undefined || used + size > room) break;
+    fitted.push(rr);
+    used += size;
+  }
+  return { fitted, truncated: limit.overflow === 'truncate' && fitted.length < all.length };
+}
+
 /** A response to a parsed query; `answer` null means NXDOMAIN. */
-export function buildResponse(
+function buildResponse(
   query: DnsQuery,
   answer: DnsAnswer | null,
   limit: ResponseLimit,
   rcode?: Rcode,
 ): Buffer {
   const code = rcode ?? (answer === null ? RCODE.NXDOMAIN : RCODE.NOERROR);
-  const question = Buffer.concat([encodeLabels(query.labels), u16pair(query.qtype, query.qclass)]);
-  const opt = query.ednsPayload === null ? [] : [optRecord()];
-  const all = answer === null || code !== RCODE.NOERROR ? [] : toAnswerRecords(answer, query.qtype);
-  const room = limit.maxSize - HEADER_LEN - question.length - opt.reduce((n, b) => n + b.length, 0);
-  const fitsAll = all.reduce((n, rr) => n + rr.length, 0) <= room;
-  const start = fitsAll || limit.overflow === 'truncate' ? 0 : (limit.rotation ?? 0) % all.length;
-  const fitted: Buffer[] = [];
-  let used = 0;
-  for (let k = 0; k < all.length; k++) {
-    const rr = all[(start + k) % all.length];
-    if (rr === undefined || used + rr.length > room) break;
-    fitted.push(rr);
-    used += rr.length;
-  }
-  const truncated = limit.overflow === 'truncate' && fitted.length < all.length;
-  const h = header(
-    query.id,
-    query.opcode,
-    query.recursionDesired,
-    code,
-    [1, fitted.length, 0, opt.length],
-    truncated,
-  );
-  return Buffer.concat([h, question, ...fitted, ...opt]);
+  const all =
+    answer === null || code !== RCODE.NOERROR
+      ? []
+      : toAnswerRecords(query.question.name, answer, toQuestionType(query.question.type));
+  const additionals = query.ednsPayload === null ? [] : [OUR_OPT];
+  const empty: Packet = { type: 'response', id: query.id, questions: [query.question], additionals };
+  const room = limit.maxSize - dnsPacket.encodingLength(empty);
+  const { fitted, truncated } = fitAnswers(all, room, limit);
+  // AA: Go's resolver treats a non-authoritative empty answer without RA as a lame referral.
+  const flags =
+    dnsPacket.AUTHORITATIVE_ANSWER |
+    (truncated ? dnsPacket.TRUNCATED_RESPONSE : 0) |
+    (query.recursionDesired ? dnsPacket.RECURSION_DESIRED : 0) |
+    code;
+  return dnsPacket.encode({ ...empty, flags, answers: fitted });
 }
 
 /** FORMERR/NOTIMP for a message whose question could not be read: header only. */
-export const buildReject = (id: number, opcode: number, rcode: Rcode): Buffer =>
-  header(id, opcode, false, rcode, [0, 0, 0, 0]);
+const buildReject = (id: number, opcode: number, rcode: Rcode): Buffer =>
+  dnsPacket.encode({ type: 'response', id, flags: (opcode << 11) | dnsPacket.AUTHORITATIVE_ANSWER | rcode });
 
 export type DnsLookup = (name: string, type: 'SRV' | 'A' | 'OTHER') => DnsAnswer | null;
 
@@ -225,8 +228,6 @@ export type DnsLookup = (name: string, type: 'SRV' | 'A' | 'OTHER') => DnsAnswer
  * subset of an app's upstreams is a correct set to balance over.
  */
 export type Framing = { kind: 'stream' } | { kind: 'packet'; rotation: number };
-
-const MAX_STREAM_RESPONSE = 65535;
 
 function toLimit(q: DnsQuery, framing: Framing): ResponseLimit {
   switch (framing.kind) {
@@ -250,9 +251,10 @@ export function respondToParsed(parsed: ParsedQuery, lookup: DnsLookup, framing:
     case 'query': {
       const q = parsed.query;
       const limit = toLimit(q, framing);
-      if (!isAnswerableClass(q.qclass)) return buildResponse(q, {}, limit, RCODE.REFUSED);
+      if (!isAnswerableClass(q.question)) return buildResponse(q, {}, limit, RCODE.REFUSED);
       try {
-        return buildResponse(q, lookup(q.name, toQuestionType(q.qtype)), limit);
+        const answer = q.name === null ? null : lookup(q.name, toQuestionType(q.question.type));
+        return buildResponse(q, answer, limit);
       } catch {
         // A broken table entry (a name too long, a port out of range) must not take the service down.
         return buildResponse(q, {}, limit, RCODE.SERVFAIL);
@@ -262,11 +264,12 @@ export function respondToParsed(parsed: ParsedQuery, lookup: DnsLookup, framing:
 }
 
 /** Builds a query, for tests and health probes of the service. */
-export function buildQuery(id: number, name: string, qtype: number, edns = false): Buffer {
-  const h = Buffer.alloc(HEADER_LEN);
-  h.writeUInt16BE(id, 0);
-  h.writeUInt16BE(0x0100, 2);
-  h.writeUInt16BE(1, 4);
-  h.writeUInt16BE(edns ? 1 : 0, 10);
-  return Buffer.concat([h, encodeName(name), u16pair(qtype, DNS_CLASS_IN), ...(edns ? [optRecord()] : [])]);
+export function buildQuery(id: number, name: string, type: RecordType, edns = false): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type, class: 'IN' }],
+    additionals: edns ? [OUR_OPT] : [],
+  });
 }

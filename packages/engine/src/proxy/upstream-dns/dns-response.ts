@@ -1,61 +1,46 @@
-import { DNS_TYPE, HEADER_LEN, Reader, readName, toPresentationName } from './dns-wire.js';
+/**
+ * Reads a response of the upstream DNS service back, for tests and probes, through dns-packet.
+ */
+import dnsPacket, { type Answer } from 'dns-packet';
 
 export interface DnsResponse {
   id: number;
   rcode: number;
   authoritative: boolean;
   truncated: boolean;
+  /** The question's name, lower-case, without the trailing dot. */
   name: string;
   srv: { target: string; port: number; ttl: number }[];
   a: { ip: string; ttl: number }[];
   hasOpt: boolean;
 }
 
-/** Reads a response of this service back, for tests and probes; null when it is malformed. */
+const toName = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+
+/** Null when the bytes are not a DNS message dns-packet can read. */
 export function parseDnsResponse(buf: Buffer): DnsResponse | null {
-  if (buf.length < HEADER_LEN) return null;
-  const flags = buf.readUInt16BE(2);
-  const r = new Reader(buf, HEADER_LEN);
-  const qd = buf.readUInt16BE(4);
-  const an = buf.readUInt16BE(6);
-  const ar = buf.readUInt16BE(10);
-  let name = '';
-  for (let i = 0; i < qd; i++) {
-    const labels = readName(r);
-    if (labels === null || !r.skip(4)) return null;
-    name = toPresentationName(labels);
-  }
-  const out: DnsResponse = {
-    id: buf.readUInt16BE(0),
-    rcode: flags & 0x0f,
-    authoritative: (flags & 0x0400) !== 0,
-    truncated: (flags & 0x0200) !== 0,
-    name,
-    srv: [],
-    a: [],
-    hasOpt: false,
-  };
-  for (let i = 0; i < an + ar; i++) {
-    const owner = readName(r);
-    const type = r.u16();
-    if (owner === null || type === null || !r.skip(2) || r.pos + 6 > buf.length) return null;
-    const ttl = buf.readUInt32BE(r.pos);
-    r.pos += 4;
-    const rdlen = r.u16();
-    if (rdlen === null || r.pos + rdlen > buf.length) return null;
-    const end = r.pos + rdlen;
-    if (type === DNS_TYPE.SRV && rdlen >= 7) {
-      const port = buf.readUInt16BE(r.pos + 4);
-      r.pos += 6;
-      const target = readName(r);
-      if (target === null) return null;
-      out.srv.push({ target: toPresentationName(target), port, ttl });
-    } else if (type === DNS_TYPE.A && rdlen === 4) {
-      out.a.push({ ip: Array.from(buf.subarray(r.pos, end)).join('.'), ttl });
-    } else if (type === DNS_TYPE.OPT) {
-      out.hasOpt = true;
+  try {
+    const packet = dnsPacket.decode(buf);
+    const records: Answer[] = [...(packet.answers ?? []), ...(packet.additionals ?? [])];
+    const out: DnsResponse = {
+      id: packet.id ?? 0,
+      // dns-packet's typings leave out its `rcode`; it is the header's low four bits.
+      rcode: (packet.flags ?? 0) & 0x0f,
+      authoritative: packet.flag_aa,
+      truncated: packet.flag_tc,
+      name: toName(packet.questions?.at(-1)?.name ?? ''),
+      srv: [],
+      a: [],
+      hasOpt: false,
+    };
+    for (const r of records) {
+      if (r.type === 'SRV')
+        out.srv.push({ target: toName(r.data.target), port: r.data.port, ttl: r.ttl ?? 0 });
+      else if (r.type === 'A') out.a.push({ ip: r.data, ttl: r.ttl ?? 0 });
+      else if (r.type === 'OPT') out.hasOpt = true;
     }
-    r.pos = end;
+    return out;
+  } catch {
+    return null;
   }
-  return out;
 }

@@ -8,13 +8,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '@berth/protocol';
+import fc from 'fast-check';
 import { buildQuery } from './dns-message.js';
 import type { DnsLookup } from './dns-message.js';
 import { parseDnsResponse } from './dns-response.js';
 import type { DnsResponse } from './dns-response.js';
 import { startUpstreamDns } from './dns-server.js';
 import type { UpstreamDnsServer } from './dns-server.js';
-import { DNS_TYPE } from './dns-wire.js';
 
 let dir: string;
 let server: UpstreamDnsServer;
@@ -80,19 +80,16 @@ test('the socket is private to its owner', () => {
 });
 
 test('a raw query (as Go sends it on a unix socket) gets a raw answer', async () => {
-  const got = await converse(
-    [buildQuery(1, 'web.apps.berth.internal', DNS_TYPE.SRV, true)],
-    (b) => b.length > 0,
-  );
+  const got = await converse([buildQuery(1, 'web.apps.berth.internal', 'SRV', true)], (b) => b.length > 0);
   const r = parseDnsResponse(got);
   assert.equal(r?.id, 1);
   assert.deepEqual(r?.srv, [{ target: 'r1.replicas.x', port: 4000, ttl: 0 }]);
 });
 
 test('length-prefixed queries are answered in order, also when split and coalesced', async () => {
-  const q1 = prefixed(buildQuery(2, 'web.apps.berth.internal', DNS_TYPE.SRV));
-  const q2 = prefixed(buildQuery(3, 'r1.replicas.x', DNS_TYPE.A));
-  const q3 = prefixed(buildQuery(4, 'gone.apps.berth.internal', DNS_TYPE.SRV));
+  const q1 = prefixed(buildQuery(2, 'web.apps.berth.internal', 'SRV'));
+  const q2 = prefixed(buildQuery(3, 'r1.replicas.x', 'A'));
+  const q3 = prefixed(buildQuery(4, 'gone.apps.berth.internal', 'SRV'));
   const stream = Buffer.concat([q1, q2, q3]);
   // A first chunk of one byte, then the rest of q1 plus half of q2, then everything else.
   const cuts = [1, q1.length + 5];
@@ -111,7 +108,7 @@ test('length-prefixed queries are answered in order, also when split and coalesc
 });
 
 test('two raw queries in one write get two answers', async () => {
-  const q = (id: number): Buffer => buildQuery(id, 'r1.replicas.x', DNS_TYPE.A);
+  const q = (id: number): Buffer => buildQuery(id, 'r1.replicas.x', 'A');
   const one = await converse([q(5)], (b) => b.length > 0);
   const got = await converse([Buffer.concat([q(5), q(6)])], (b) => b.length >= 2 * one.length);
   assert.equal(got.length, 2 * one.length);
@@ -121,20 +118,44 @@ test('two raw queries in one write get two answers', async () => {
 
 test('garbage is answered with FORMERR or dropped, and the service keeps answering', async () => {
   const formerr = await converse(
-    [Buffer.concat([buildQuery(8, 'x', 1).subarray(0, 12), Buffer.from([0xc0])])],
+    [Buffer.concat([buildQuery(8, 'x', 'A').subarray(0, 12), Buffer.from([0xc0])])],
     (b) => b.length >= 12,
   );
   assert.equal(parseDnsResponse(formerr)?.rcode, 1);
   await converse([Buffer.alloc(70_000, 0xff)], () => false);
   await converse([Buffer.from([0, 1, 2])], () => false);
-  const ok = await converse([buildQuery(9, 'r1.replicas.x', DNS_TYPE.A)], (b) => b.length > 0);
+  const ok = await converse([buildQuery(9, 'r1.replicas.x', 'A')], (b) => b.length > 0);
   assert.equal(parseDnsResponse(ok)?.a.length, 1);
+});
+
+test('random bytes in either framing never take the service down', async () => {
+  const samples = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 600 }), 150);
+  for (const [i, bytes] of samples.entries()) {
+    const msg = Buffer.from(bytes);
+    // Every other sample steers past the header checks: clear QR, one question.
+    if (i % 2 === 1 && msg.length >= 12) {
+      msg[2] = (msg[2] ?? 0) & 0x07;
+      msg.writeUInt16BE(1, 4);
+    }
+    const got = await converse([i % 3 === 0 ? prefixed(msg) : msg], (b) => b.length > 0);
+    if (got.length > 0 && i % 3 !== 0) assert.ok(parseDnsResponse(got), 'any answer is a DNS message');
+  }
+  const sock = dgram.createSocket('udp4');
+  for (const bytes of samples) sock.send(Buffer.from(bytes), server.udpPort!, '127.0.0.1');
+  const reply = new Promise<Buffer>((resolve) =>
+    sock.on('message', (m) => m.readUInt16BE(0) === 21 && resolve(m)),
+  );
+  sock.send(buildQuery(21, 'r1.replicas.x', 'A'), server.udpPort!, '127.0.0.1');
+  assert.deepEqual(parseDnsResponse(await reply)?.a, [{ ip: '127.0.0.1', ttl: 0 }]);
+  sock.close();
+  const ok = await converse([buildQuery(22, 'r1.replicas.x', 'A')], (b) => b.length > 0);
+  assert.equal(parseDnsResponse(ok)?.id, 22);
 });
 
 test('UDP answers too', async () => {
   const sock = dgram.createSocket('udp4');
   const reply = new Promise<Buffer>((resolve) => sock.once('message', resolve));
-  sock.send(buildQuery(10, 'web.apps.berth.internal', DNS_TYPE.SRV), server.udpPort!, '127.0.0.1');
+  sock.send(buildQuery(10, 'web.apps.berth.internal', 'SRV'), server.udpPort!, '127.0.0.1');
   const r = parseDnsResponse(await reply);
   sock.close();
   assert.equal(r?.srv[0]?.port, 4000);

@@ -9,9 +9,8 @@ import { lstat, chmod, unlink } from 'node:fs/promises';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { DnsLookup, Framing } from './dns-message.js';
-import { parseDnsQuery, respondTo, respondToParsed } from './dns-message.js';
+import { HEADER_LEN, parseDnsQuery, respondTo, respondToParsed } from './dns-message.js';
 import { BerthError } from '@berth/protocol';
-import { HEADER_LEN } from './dns-wire.js';
 
 export interface UpstreamDnsOptions {
   socketPath: string;
