@@ -1,7 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +13,7 @@ import { startUpstreamDnsService } from '../upstream-dns/service.js';
 import { UPSTREAM_TABLE_FILE } from '../upstream-dns/table-file.js';
 import type { Proxy } from '../types.js';
 import { createCaddyEdge } from './caddy-edge.js';
+import { createBackends, freePort, getThrough, type Reply } from './test-support/backends.js';
 
 // The Proxy port's contract, on the Caddy edge: what the agent relies on to roll out without a
 // failed request. Caddy's own half (reloads, load switching, DNS framing) is in caddy-proxy.int.test.ts.
@@ -27,43 +26,13 @@ let caddy: TestCaddy;
 let dns: UpstreamDnsServer;
 let edge: Proxy;
 let httpPort: number;
-const backends: http.Server[] = [];
+const backends = createBackends();
 const replicas: Record<'a' | 'b', Upstream> = {
   a: { name: 'berth-shop-r1-1', host: '127.0.0.1', port: 0 },
   b: { name: 'berth-shop-r2-1', host: '127.0.0.1', port: 0 },
 };
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A backend answering its own name; `/slow?ms=N` answers after N ms. */
-async function startBackend(name: string): Promise<number> {
-  const srv = http.createServer((req, res) => {
-    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 0);
-    setTimeout(() => res.end(name), ms);
-  });
-  backends.push(srv);
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return (srv.address() as net.AddressInfo).port;
-}
-
-function get(path: string, host = HOST): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: httpPort, path, headers: { host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
+const get = (path: string, host = HOST): Promise<Reply> => getThrough(httpPort, path, host);
 
 const newEdge = (): Proxy =>
   createCaddyEdge({
@@ -75,8 +44,8 @@ const newEdge = (): Proxy =>
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-edge-'));
   httpPort = await freePort();
-  replicas.a.port = await startBackend('a');
-  replicas.b.port = await startBackend('b');
+  replicas.a.port = await backends.start('a');
+  replicas.b.port = await backends.start('b');
   caddy = await startTestCaddy(dir, { httpPort, upstreamRefreshMs: 100 });
   dns = await startUpstreamDnsService({
     socketPath: caddy.settings.dnsSocket,
@@ -89,8 +58,7 @@ before(async () => {
 after(async () => {
   await caddy?.stop();
   await dns?.close();
-  for (const b of backends) b.closeAllConnections();
-  await Promise.all(backends.map((b) => new Promise((r) => b.close(r))));
+  await backends.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -20,6 +20,7 @@ import type { UpstreamTableStore } from '../upstream-dns/table-file.js';
 import { toReplicaHostname, toUpstreamSetName } from '../upstream-dns/zone.js';
 import { createCaddyProxy } from './caddy-proxy.js';
 import type { CaddyProxy } from './caddy-proxy.js';
+import { createBackends, freePort, getThrough, type Reply } from './test-support/backends.js';
 
 const HOST = 'web.test';
 const SET = toUpstreamSetName('web');
@@ -31,50 +32,14 @@ let dns: UpstreamDnsServer;
 let proxy: CaddyProxy;
 let table: UpstreamTableStore;
 let httpPort: number;
-const backends: http.Server[] = [];
+const backends = createBackends();
 const replicas: Record<'a' | 'b', Upstream> = {
   a: { name: 'berth-web-r1-1', host: '127.0.0.1', port: 0 },
   b: { name: 'berth-web-r2-1', host: '127.0.0.1', port: 0 },
 };
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** A backend answering its own name; `/slow?ms=N` answers after N ms. */
-async function startBackend(name: string): Promise<number> {
-  const srv = http.createServer((req, res) => {
-    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 0);
-    setTimeout(() => res.end(name), ms);
-  });
-  backends.push(srv);
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return (srv.address() as net.AddressInfo).port;
-}
-
-interface Reply {
-  status: number;
-  body: string;
-}
-
-function get(path: string, host: string, agent?: http.Agent, close = false): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host };
-    if (close) headers.connection = 'close';
-    const req = http.get({ host: '127.0.0.1', port: httpPort, path, headers, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
+const get = (path: string, host: string, agent?: http.Agent, close = false): Promise<Reply> =>
+  getThrough(httpPort, path, host, agent, close);
 
 const publish = (...ups: Upstream[]): Promise<void> => table.write({ sets: { [SET]: ups } });
 
@@ -98,8 +63,8 @@ async function settle(): Promise<void> {
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-caddy-'));
   httpPort = await freePort();
-  replicas.a.port = await startBackend('a');
-  replicas.b.port = await startBackend('b');
+  replicas.a.port = await backends.start('a');
+  replicas.b.port = await backends.start('b');
   caddy = await startTestCaddy(dir, { httpPort, upstreamRefreshMs: 100 });
   const tablePath = join(dir, 'upstreams.json');
   table = createUpstreamTableFile(tablePath);
@@ -118,8 +83,7 @@ before(async () => {
 after(async () => {
   await caddy?.stop();
   await dns?.close();
-  for (const b of backends) b.closeAllConnections();
-  await Promise.all(backends.map((b) => new Promise((r) => b.close(r))));
+  await backends.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,61 @@
+/**
+ * What the Caddy tests put behind and in front of the proxy: local backends that answer their
+ * own name, a free port for Caddy's HTTP server, and a GET through it by Host header.
+ */
+import http from 'node:http';
+import net from 'node:net';
+
+export interface Reply {
+  status: number;
+  body: string;
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Backends on 127.0.0.1, each answering its own name; `/slow?ms=N` answers after N ms. */
+export function createBackends(): { start(name: string): Promise<number>; close(): Promise<void> } {
+  const servers: http.Server[] = [];
+  return {
+    async start(name) {
+      const srv = http.createServer((req, res) => {
+        const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 0);
+        setTimeout(() => res.end(name), ms);
+      });
+      servers.push(srv);
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      return (srv.address() as net.AddressInfo).port;
+    },
+    async close() {
+      for (const s of servers) s.closeAllConnections();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}
+
+/** GET through the proxy's HTTP port for `host`; `close` asks for a fresh connection. */
+export function getThrough(
+  port: number,
+  path: string,
+  host: string,
+  agent?: http.Agent,
+  close = false,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host };
+    if (close) headers.connection = 'close';
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
