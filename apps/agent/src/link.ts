@@ -6,6 +6,7 @@ import {
   type DesiredState,
   type ExecInput,
   type RpcRequest,
+  parseJsonOrNull,
 } from '@berth/protocol';
 import { backoffDelayMs } from '@berth/core';
 import { fetchPinnedCa } from '@berth/crypto';
@@ -117,7 +118,7 @@ export class Link {
     this.welcomed = false;
     let freshDesired = true;
     socket.on('message', (data: Buffer) => {
-      const parsed = ServerToAgent.safeParse(safeJson(data.toString('utf8')));
+      const parsed = ServerToAgent.safeParse(parseJsonOrNull(data.toString('utf8')));
       if (!parsed.success) {
         this.log.warn('ignored a malformed message from berthd');
         return;
@@ -175,11 +176,3 @@ export class Link {
     });
   }
 }
-
-const safeJson = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return null;
-  }
-};

@@ -9,3 +9,4 @@ export * from './api-builds.js';
 export * from './runtime.js';
 export * from './exec.js';
 export * from './problem.js';
+export * from './json.js';

@@ -7,6 +7,7 @@ import {
   parseOutputFrame,
   Problem,
   type ExecStream,
+  parseJsonOrNull,
 } from '@berth/protocol';
 import WebSocket, { type RawData } from 'ws';
 import type { Connection } from './connection.js';
@@ -105,7 +106,7 @@ export async function runExecSession(conn: Connection, r: ExecRequest, io: ExecI
         if (frame) io.output(frame.stream, frame.data);
         return;
       }
-      const msg = ExecServerMessage.safeParse(safeJson(bytes.toString('utf8')));
+      const msg = ExecServerMessage.safeParse(parseJsonOrNull(bytes.toString('utf8')));
       if (!msg.success) return;
       const m = msg.data;
       if (m.type === 'started') replica = m.replica;
@@ -145,7 +146,7 @@ async function problemOf(res: IncomingMessage): Promise<ApiError> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  const parsed = Problem.partial().safeParse(safeJson(text));
+  const parsed = Problem.partial().safeParse(parseJsonOrNull(text));
   const p = parsed.success ? parsed.data : {};
   const status = res.statusCode ?? 0;
   return new ApiError(
@@ -174,11 +175,3 @@ function toBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
 }
-
-const safeJson = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return null;
-  }
-};

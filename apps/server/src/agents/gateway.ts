@@ -17,6 +17,7 @@ import {
   type LogLine,
   type LogsParams,
   type RolloutFailure,
+  parseJsonOrNull,
 } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -77,7 +78,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   };
 
   const onMessage = async (session: AgentSession, raw: string): Promise<void> => {
-    const parsed = AgentToServer.safeParse(safeJson(raw));
+    const parsed = AgentToServer.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) {
       log.warn({ server: session.serverName }, 'ignored a malformed agent message');
       return;
@@ -248,14 +249,6 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   };
   return gateway;
 }
-
-const safeJson = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return null;
-  }
-};
 
 function toBerthError(e: { code: string; message: string; logs?: string[] | undefined }): BerthError {
   return new BerthError(isErrorCode(e.code) ? e.code : 'INTERNAL', e.message, { logs: e.logs ?? [] });

@@ -7,6 +7,7 @@ import {
   type ExecParams,
   type ExecQuery,
   type ExecServerMessage,
+  parseJsonOrNull,
 } from '@berth/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
@@ -80,7 +81,7 @@ export async function relayExec(
         call.input({ kind: 'data', data: bytes.toString('base64') });
         return;
       }
-      const msg = ExecClientMessage.safeParse(safeJson(bytes.toString('utf8')));
+      const msg = ExecClientMessage.safeParse(parseJsonOrNull(bytes.toString('utf8')));
       if (!msg.success) return socket.close(1008, 'not an exec message');
       const m = msg.data;
       call.input(m.type === 'eof' ? { kind: 'eof' } : { kind: 'resize', cols: m.cols, rows: m.rows });
@@ -133,11 +134,3 @@ function toBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
 }
-
-const safeJson = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return null;
-  }
-};
