@@ -1,2 +1,4 @@
 export * from './atomic-file.js';
 export * from './wake-loop.js';
+export * from './executable.js';
+export * from './serial-queue.js';

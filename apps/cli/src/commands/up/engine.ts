@@ -1,5 +1,5 @@
-import { access, constants, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   findEngineSocket,
   planPodmanHostConfig,
@@ -10,6 +10,7 @@ import {
 import type { CliEnvironment } from '../../cli/environment.js';
 import type { UpPaths } from './paths.js';
 import type { ChildSpec } from './supervisor.js';
+import { findExecutable } from '@berth/io';
 
 export interface EngineChoice {
   socket: string;
@@ -71,15 +72,5 @@ function candidateSockets(env: CliEnvironment['env']): string[] {
 }
 
 /** The path of an executable on PATH, or null. */
-export async function which(name: string, env: CliEnvironment['env']): Promise<string | null> {
-  for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
-    const file = join(dir, name);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+export const which = (name: string, env: CliEnvironment['env']): Promise<string | null> =>
+  findExecutable(name, env.PATH ?? '/usr/local/bin:/usr/bin:/bin');

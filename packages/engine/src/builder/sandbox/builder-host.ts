@@ -5,8 +5,7 @@
  * network. `prepareBuildHost` (run as root by `berth up`) creates what is missing.
  */
 import { execFile } from 'node:child_process';
-import { access, chmod, constants, lstat, readFile, readlink, stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { chmod, lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { BerthError } from '@berth/protocol';
 import {
@@ -17,6 +16,7 @@ import {
   SUBORDINATE_COUNT,
 } from './build-user.js';
 import type { RootEntry, SandboxBinaries, SandboxIdentity } from './sandbox-plan.js';
+import { findExecutable } from '@berth/io';
 
 const run = promisify(execFile);
 
@@ -53,7 +53,7 @@ export async function checkBuilderHost(userName: string, path: string): Promise<
   if (!BUILD_USER_PATTERN.test(userName)) problems.push(`"${userName}" is not a valid user name`);
   const found: Partial<Record<Tool, string>> = {};
   for (const [tool, pkg] of Object.entries(TOOLS) as [Tool, string][]) {
-    const file = await which(tool, path);
+    const file = await findExecutable(tool, path, ['/usr/sbin', '/sbin']);
     if (file) found[tool] = file;
     else problems.push(`${tool} is missing (Debian package ${pkg})`);
   }
@@ -137,19 +137,6 @@ async function readRootEntries(): Promise<RootEntry[]> {
 async function tunUsableByOthers(): Promise<boolean> {
   const s = await stat('/dev/net/tun').catch(() => null);
   return s !== null && s.isCharacterDevice() && (s.mode & 0o006) === 0o006;
-}
-
-async function which(name: string, path: string): Promise<string | null> {
-  for (const dir of [...path.split(delimiter), '/usr/sbin', '/sbin']) {
-    const file = join(dir, name);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 /**

@@ -17,6 +17,7 @@ import { createUpstreamTableFile } from '../upstream-dns/table-file.js';
 import { appNameOfSet, replicaOfAddress, toUpstreamSetName } from '../upstream-dns/zone.js';
 import { createCaddyProxy } from './caddy-proxy.js';
 import type { CaddySettings } from './config.js';
+import { createSerialQueue } from '@berth/io';
 
 export interface CaddyEdgeOptions {
   adminSocket: string;
@@ -71,12 +72,7 @@ export function createCaddyEdge(options: CaddyEdgeOptions): Proxy {
   let routesCheckedAt = 0;
   let tableKey: string | null = null;
   // Overlapping publishes could write an older table last; one at a time keeps the last call's.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
   return {
     publish(state) {
       return serialized(async () => {

@@ -12,6 +12,7 @@ import type { AppRoute } from '@berth/core';
 import { createCaddyAdmin } from './admin-client.js';
 import type { CaddyAdmin, UpstreamStatus } from './admin-client.js';
 import { renderCaddyConfig, type CaddySettings } from './config.js';
+import { createSerialQueue } from '@berth/io';
 
 export interface CaddyProxyOptions {
   adminSocket: string;
@@ -83,12 +84,7 @@ export function createCaddyProxy(options: CaddyProxyOptions): CaddyProxy {
   );
   // Two overlapping applyRoutes calls could each compare against the same old config and load in
   // the wrong order; one at a time keeps the last call's routes the ones that run.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = createSerialQueue();
   return {
     applyRoutes(routes) {
       return serialized(async () => {
