@@ -241,12 +241,15 @@ test('logs follow sees lines written after it started, and stops on abort', asyn
 
 test('logs follow ends when the container stops', async () => {
   const started = await engine.createAndStart(spec());
-  const following = collect(engine.logs(started.id, { tail: 10, follow: true }));
-  await eventually('output', async () =>
-    (await collect(engine.logs(started.id, { tail: 1, follow: false }))).length ? 1 : null,
-  );
+  const lines: ContainerLogLine[] = [];
+  const following = (async () => {
+    for await (const line of engine.logs(started.id, { tail: 10, follow: true })) lines.push(line);
+  })();
+  // Stopped only once the follower is attached (it has the first line): a stop that came before
+  // its request reached the engine would leave it nothing to follow, which is not what is tested.
+  await eventually('the follower has the first line', () => Promise.resolve(lines.length > 0 ? 1 : null));
   await engine.stopAndRemove(started.id, 5);
-  const lines = await following;
+  await following; // ends with the container rather than hanging
   assert.ok(
     lines.some((l) => l.line.startsWith('hello v1 starting')),
     JSON.stringify(lines),
