@@ -22,3 +22,6 @@ export * from './network/public-url.js';
 export * from './network/serving-names.js';
 export * from './log-filter.js';
 export * from './rfc3339.js';
+export * from './placement/types.js';
+export * from './placement/place.js';
+export * from './placement/reasons.js';

@@ -1,0 +1,27 @@
+import type { PlacementConstraint, UnplaceableReason, UnplacedSlot } from './types.js';
+
+const formatMiB = (mib: number): string => (mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`);
+
+const formatCpu = (cpu: number): string => `${Number(cpu.toFixed(3))} CPU`;
+
+export const formatConstraint = (c: PlacementConstraint): string => `${c.key}${c.op}${c.value}`;
+
+/** The reason as a sentence a person can act on: what the replica needs and what the fleet has. */
+export function describeUnplaceable(reason: UnplaceableReason): string {
+  switch (reason.kind) {
+    case 'no-servers':
+      return 'there are no servers';
+    case 'no-ready-server':
+      return `no server is ready (${reason.notReady.map((s) => `${s.server} is ${s.status}`).join(', ')})`;
+    case 'constraints':
+      return `no ready server matches ${reason.constraints.map(formatConstraint).join(', ')}`;
+    case 'memory':
+      return `needs ${formatMiB(reason.needMiB)} memory per replica, the most free is ${formatMiB(reason.mostFree.freeMiB)} on ${reason.mostFree.server}`;
+    case 'cpu':
+      return `needs ${formatCpu(reason.needCpu)} per replica, the most free is ${formatCpu(reason.mostFree.freeCpu)} on ${reason.mostFree.server}`;
+  }
+}
+
+/** One line for an app that could not be placed: `api replica 2: needs …`. */
+export const describeUnplacedSlot = (u: UnplacedSlot): string =>
+  `${u.appName} replica ${u.slot}: ${describeUnplaceable(u.reason)}`;
