@@ -10,23 +10,21 @@ const APP_IDS = ['a', 'b', 'c', 'd'] as const;
 
 const arbLabels = fc.record({ zone: fc.constantFrom('a', 'b', 'c') }, { requiredKeys: [] });
 
-const arbServer = (id: string): fc.Arbitrary<PlacementServer> =>
-  fc.record({
-    id: fc.constant(id),
-    name: fc.constant(`web-${id}`),
-    status: fc.constantFrom('ready', 'ready', 'ready', 'draining', 'down', 'paused', 'suspect'),
-    labels: arbLabels,
-    capacity: fc.option(
-      fc.record({
-        cpu: fc.constantFrom(0.5, 1, 2, 3.3, 4),
-        memoryMiB: fc.constantFrom(256, 1024, 2048, 4096),
-      }),
-    ),
-  });
+const arbServer: fc.Arbitrary<Omit<PlacementServer, 'id' | 'name'>> = fc.record({
+  status: fc.constantFrom('ready', 'ready', 'ready', 'draining', 'down', 'paused', 'suspect'),
+  labels: arbLabels,
+  capacity: fc.option(
+    fc.record({
+      cpu: fc.constantFrom(0.5, 1, 2, 3.3, 4),
+      memoryMiB: fc.constantFrom(256, 1024, 2048, 4096),
+    }),
+  ),
+});
 
-const arbServers = fc
-  .subarray([...SERVER_IDS])
-  .chain((ids) => (ids.length === 0 ? fc.constant([]) : fc.tuple(...ids.map(arbServer))));
+/** Up to five servers with distinct ids, s1… in order. */
+const arbServers: fc.Arbitrary<PlacementServer[]> = fc
+  .array(arbServer, { maxLength: SERVER_IDS.length })
+  .map((servers) => servers.map((s, i) => ({ ...s, id: SERVER_IDS[i] ?? 'sX', name: `web-${i + 1}` })));
 
 const arbConstraint: fc.Arbitrary<PlacementConstraint> = fc.record({
   key: fc.constant('zone'),
@@ -34,20 +32,19 @@ const arbConstraint: fc.Arbitrary<PlacementConstraint> = fc.record({
   value: fc.constantFrom('a', 'b'),
 });
 
-const arbApp = (id: string): fc.Arbitrary<PlacementApp> =>
-  fc
-    .record({
-      replicas: fc.integer({ min: 1, max: 5 }),
-      cpu: fc.constantFrom(0.1, 0.25, 0.5, 1, 2),
-      memoryMiB: fc.constantFrom(64, 256, 512, 1024),
-      constraints: fc.array(arbConstraint, { maxLength: 2 }),
-      spread: fc.boolean(),
-    })
-    .map(({ spread, ...r }) => ({ id, name: id, ...r, ...(spread ? { spreadBy: 'zone' } : {}) }));
+const arbApp: fc.Arbitrary<Omit<PlacementApp, 'id' | 'name'>> = fc
+  .record({
+    replicas: fc.integer({ min: 1, max: 5 }),
+    cpu: fc.constantFrom(0.1, 0.25, 0.5, 1, 2),
+    memoryMiB: fc.constantFrom(64, 256, 512, 1024),
+    constraints: fc.array(arbConstraint, { maxLength: 2 }),
+    spread: fc.boolean(),
+  })
+  .map(({ spread, ...r }) => ({ ...r, ...(spread ? { spreadBy: 'zone' } : {}) }));
 
-const arbApps = fc
-  .subarray([...APP_IDS])
-  .chain((ids) => (ids.length === 0 ? fc.constant([]) : fc.tuple(...ids.map(arbApp))));
+const arbApps: fc.Arbitrary<PlacementApp[]> = fc
+  .array(arbApp, { maxLength: APP_IDS.length })
+  .map((apps) => apps.map((a, i) => ({ ...a, id: APP_IDS[i] ?? 'x', name: APP_IDS[i] ?? 'x' })));
 
 /** Where replicas run now: any slot, on any server, including one the fleet no longer has. */
 const arbCurrent = fc.uniqueArray(
