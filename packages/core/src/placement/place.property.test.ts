@@ -5,6 +5,9 @@ import { satisfies, toMilliCpu } from './fit.js';
 import { place } from './place.js';
 import type { PlacementApp, PlacementConstraint, PlacementServer, SlotPlacement } from './types.js';
 
+/** Enough runs to meet the rare shapes (four ready servers in two zones, an app of four replicas). */
+const RUNS = { numRuns: 2000 };
+
 const SERVER_IDS = ['s1', 's2', 's3', 's4', 's5'] as const;
 const APP_IDS = ['a', 'b', 'c', 'd'] as const;
 
@@ -84,6 +87,7 @@ test('capacity is never exceeded and constraints are always honoured', () => {
         assert.ok(memoryMiB <= server.capacity.memoryMiB, `memory on ${server.id}`);
       }
     }),
+    RUNS,
   );
 });
 
@@ -96,6 +100,7 @@ test('every wanted slot is placed or unplaced with a reason, exactly once, and n
       const wanted = apps.flatMap((a) => Array.from({ length: a.replicas }, (_, i) => `${a.id}/${i + 1}`));
       assert.deepEqual([...placed, ...missing].sort(), [...wanted].sort());
     }),
+    RUNS,
   );
 });
 
@@ -116,6 +121,7 @@ test('only ready servers get new replicas; down and draining servers keep only w
           );
       }
     }),
+    RUNS,
   );
 });
 
@@ -128,6 +134,7 @@ test('stable: placing what was placed changes nothing', () => {
       assert.deepEqual(second.placements, first.placements);
       assert.deepEqual(second.unplaced, first.unplaced);
     }),
+    RUNS,
   );
 });
 
@@ -140,6 +147,7 @@ test('stable: a slot whose server still keeps replicas and still fits stays wher
       const again = place(apps, quiet, first.placements);
       assert.deepEqual(again.placements, first.placements);
     }),
+    RUNS,
   );
 });
 
@@ -161,6 +169,7 @@ test('spread: no server holds two replicas of an app while a fit server holds no
         }
       }
     }),
+    RUNS,
   );
 });
 
@@ -171,6 +180,7 @@ test('the answer does not depend on the order of apps, servers or current placem
       const b = place([...apps].reverse(), [...servers].reverse(), [...current].reverse());
       assert.deepEqual(b, a);
     }),
+    RUNS,
   );
 });
 

@@ -35,6 +35,26 @@ test('spreadBy zone: a second replica goes to the other zone', () => {
   assert.deepEqual(on(r.placements), ['api/1@a1', 'api/2@b1']);
 });
 
+test('spreadBy zone never puts a second replica on a server while a fit server has none', () => {
+  const servers = [
+    server('a1', { labels: { zone: 'a' } }),
+    server('b1', { labels: { zone: 'b' } }),
+    server('b2', { labels: { zone: 'b' } }),
+    server('b3', { labels: { zone: 'b' } }),
+  ];
+  const r = place([app('api', { replicas: 4, spreadBy: 'zone' })], servers, []);
+  assert.deepEqual(on(r.placements), ['api/1@a1', 'api/2@b1', 'api/3@b2', 'api/4@b3']);
+});
+
+test('the reason describes the fleet as placed: what other apps took counts', () => {
+  const servers = [server('s1', { capacity: { cpu: 1, memoryMiB: 256 } })];
+  const r = place([app('a', { memoryMiB: 512 }), app('b', { cpu: 0.1, memoryMiB: 64 })], servers, []);
+  assert.equal(
+    describeUnplacedSlot(r.unplaced[0]!),
+    'a replica 1: needs 512 MiB memory per replica, the most free is 192 MiB on s1',
+  );
+});
+
 test('constraints = and != on labels; a server without the label fails = and passes !=', () => {
   const servers = [
     server('s1', { labels: { zone: 'a' } }),

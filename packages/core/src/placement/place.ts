@@ -56,19 +56,26 @@ export function place(
   const after = new Map<string, SlotPlacement>();
 
   for (const app of sortedApps) keepStable(app, fleet, before, after);
-  const unplaced: UnplacedSlot[] = [];
+  const missing: { app: PlacementApp; slot: number }[] = [];
   for (const app of sortedApps) {
     for (let slot = 1; slot <= app.replicas; slot++) {
       if (after.has(slotKey(app.id, slot))) continue;
       const server = choose(app, fleet) ?? stayOnDraining(app, slot, fleet, before);
       if (server === null) {
-        unplaced.push({ appId: app.id, appName: app.name, slot, reason: whyUnplaceable(app, fleet) });
+        missing.push({ app, slot });
         continue;
       }
       reserve(usageOf(fleet, server.id), app);
       after.set(slotKey(app.id, slot), { appId: app.id, slot, serverId: server.id });
     }
   }
+  // Reasons describe the fleet as placed, so placing again gives the same words.
+  const unplaced: UnplacedSlot[] = missing.map(({ app, slot }) => ({
+    appId: app.id,
+    appName: app.name,
+    slot,
+    reason: whyUnplaceable(app, fleet),
+  }));
   const placements = [...after.values()].sort(bySlot);
   return { placements, changes: diff(before, after), unplaced };
 }
