@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { place } from './place.js';
-import { describeUnplacedSlot } from './reasons.js';
+import { describeUnplacedApp, describeUnplacedSlot } from './reasons.js';
 import { app, server } from './test-fixtures.js';
 import type { SlotPlacement } from './types.js';
 
@@ -199,4 +199,20 @@ test('a replica moves when its server no longer matches the constraints or has n
   assert.deepEqual(bigger.changes, [
     { kind: 'move', appId: 'a', slot: 1, fromServerId: 's1', serverId: 's2' },
   ]);
+});
+
+test('one message per app for a deploy that cannot be placed', () => {
+  const servers = [server('web-1', { capacity: { cpu: 4, memoryMiB: 2048 } })];
+  const api = app('api', { name: 'api', replicas: 3, memoryMiB: 1024 });
+  const partly = place([api], servers, []);
+  assert.equal(
+    describeUnplacedApp(partly.unplaced, api),
+    'api: 1 of 3 replicas cannot be placed: needs 1 GiB memory per replica, the most free is 0 MiB on web-1',
+  );
+  const huge = app('api', { name: 'api', replicas: 2, memoryMiB: 4096 });
+  assert.equal(
+    describeUnplacedApp(place([huge], servers, []).unplaced, huge),
+    'api: no replica can be placed: needs 4 GiB memory per replica, the most free is 2 GiB on web-1',
+  );
+  assert.equal(describeUnplacedApp(place([app('ok')], servers, []).unplaced, app('ok')), null);
 });

@@ -1,6 +1,6 @@
 import type { PlacementConstraint, UnplaceableReason, UnplacedSlot } from './types.js';
 
-const formatMiB = (mib: number): string => (mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`);
+const formatMiB = (mib: number): string => (mib > 0 && mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`);
 
 const formatCpu = (cpu: number): string => `${Number(cpu.toFixed(3))} CPU`;
 
@@ -25,3 +25,22 @@ export function describeUnplaceable(reason: UnplaceableReason): string {
 /** One line for an app that could not be placed: `api replica 2: needs …`. */
 export const describeUnplacedSlot = (u: UnplacedSlot): string =>
   `${u.appName} replica ${u.slot}: ${describeUnplaceable(u.reason)}`;
+
+/**
+ * Why a deploy of `app` cannot be placed, as one message, or null when every slot has a server:
+ * `api: 2 of 3 replicas cannot be placed: needs …` with the first missing slot's reason (the
+ * later ones fail on the same fleet).
+ */
+export function describeUnplacedApp(
+  unplaced: readonly UnplacedSlot[],
+  app: { id: string; name: string; replicas: number },
+): string | null {
+  const mine = unplaced.filter((u) => u.appId === app.id);
+  const first = mine[0];
+  if (first === undefined) return null;
+  const what =
+    mine.length === app.replicas
+      ? 'no replica can be placed'
+      : `${mine.length} of ${app.replicas} replicas cannot be placed`;
+  return `${app.name}: ${what}: ${describeUnplaceable(first.reason)}`;
+}
