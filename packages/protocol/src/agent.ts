@@ -228,8 +228,15 @@ export const AgentToServer = z.discriminatedUnion('type', [
     signature: z.string().min(1).max(200),
     /** X25519 public key, SPKI DER, base64: secrets for this agent are sealed to it. */
     sealingKey: z.string().min(1).max(200),
-    agentVersion: z.string(),
+    agentVersion: z.string().max(64),
     protocol: z.number().int(),
+    /** What the server has for replicas (CPU in thousandths, memory in MiB); null: unknown. */
+    capacity: z
+      .object({ cpuMillis: z.number().int().min(0), memoryMib: z.number().int().min(0) })
+      .nullable()
+      .optional(),
+    /** Where other servers' edges reach this server's replicas (private or mesh address). */
+    privateIp: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
   }),
   z.object({ type: z.literal('report'), report: AgentReport }),
   z.object({ type: z.literal('event'), event: AgentEvent }),

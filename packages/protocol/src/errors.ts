@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   /** No running replica of the app (with that slot) to exec in. */
   REPLICA_NOT_FOUND: { status: 404, retryable: false },
   NO_RELEASE: { status: 409, retryable: false },
+  SERVER_NOT_FOUND: { status: 404, retryable: false },
+  SERVER_EXISTS: { status: 409, retryable: false },
+  /** A join token that is unknown, used, expired or for another name: one answer for all. */
+  JOIN_TOKEN_INVALID: { status: 401, retryable: false },
   NOTHING_TO_ROLL_BACK: { status: 409, retryable: false },
   IDEMPOTENCY_CONFLICT: { status: 422, retryable: false },
   // Runtime
@@ -54,6 +58,8 @@ export const ERROR_CODES = {
   DEPLOY_HEALTHCHECK_FAILED: { status: 422, retryable: false },
   DEPLOY_TIMEOUT: { status: 504, retryable: false },
   DEPLOY_SUPERSEDED: { status: 409, retryable: false },
+  /** No server has room for the replicas, or none matches the constraints: refused before anything starts. */
+  DEPLOY_UNPLACEABLE: { status: 422, retryable: false },
   // Builds from source
   BUILD_NOT_FOUND: { status: 404, retryable: false },
   BUILD_SOURCE_MISSING: { status: 409, retryable: false },

@@ -161,7 +161,7 @@ describe('migrate (Kysely Migrator)', () => {
         if (start === 'fresh') await mkdir(dirname(tmp.file), { recursive: true });
         else await databaseBeforeMigrator(tmp.file);
         const ran = await Promise.all([migrateInThread(tmp.file), migrateInThread(tmp.file)]);
-        const expected = start === 'fresh' ? NAMES : ['0007_typed_rollout_state'];
+        const expected = start === 'fresh' ? NAMES : NAMES.filter((n) => n >= '0007');
         assert.deepEqual(ran.flat().sort(), expected, `${start}: each migration ran once, in one of them`);
         assert.deepEqual(readLog(tmp.file, 'kysely_migration'), NAMES);
       } finally {

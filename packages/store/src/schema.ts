@@ -62,6 +62,27 @@ export interface ServersTable {
   last_seen_at: number | null;
   /** Added by 0007: the version of the desired state this server is sent (was the `desired_version` meta key). */
   desired_version: Generated<number>;
+  /** Added by 0008 (the fleet): JSON object of strings. */
+  labels: Generated<string>;
+  state: Generated<string>;
+  cpu_millis: number | null;
+  memory_mib: number | null;
+  agent_version: string | null;
+  private_ip: string | null;
+  pending_public_key: string | null;
+}
+
+/** Added by 0008. */
+export interface JoinTokensTable {
+  id: string;
+  server_name: string;
+  labels: Generated<string>;
+  token_hash: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  server_id: string | null;
 }
 
 export interface AppsTable {
@@ -301,6 +322,7 @@ export interface Database {
   projects: ProjectsTable;
   tokens: TokensTable;
   servers: ServersTable;
+  join_tokens: JoinTokensTable;
   apps: AppsTable;
   releases: ReleasesTable;
   deployments: DeploymentsTable;
@@ -326,6 +348,7 @@ export type ReleasesRecord = Selectable<ReleasesTable>;
 export type DeploymentsRecord = Selectable<DeploymentsTable>;
 export type TokensRecord = Selectable<TokensTable>;
 export type ServersRecord = Selectable<ServersTable>;
+export type JoinTokensRecord = Selectable<JoinTokensTable>;
 export type EventsRecord = Selectable<DeploymentEventsTable>;
 export type JobsRecord = Selectable<JobsTable>;
 export type NewJobRecord = Insertable<JobsTable>;

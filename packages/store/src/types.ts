@@ -54,6 +54,33 @@ export interface ServerRow {
   lastSeenAt: number | null;
   /** Of the desired state it is sent: rises with every change it must see (the agent drops older pushes). */
   desiredVersion: number;
+  /** Matched by app constraints (`zone=b`, `role=build`). */
+  labels: Record<string, string>;
+  /** What an admin decided; reachability (online, suspect, down) is berthd's to derive, not stored. */
+  state: ServerState;
+  /** What its agent reported it has; null until it says. */
+  capacity: ServerCapacity | null;
+  agentVersion: string | null;
+  /** Where other servers reach its replicas (its private or mesh address); null: only itself. */
+  privateIp: string | null;
+  /** A new key that claimed this server: used only once an admin approves it. */
+  pendingPublicKey: string | null;
+}
+
+export type ServerState = 'active' | 'draining' | 'paused' | 'removed';
+
+export interface ServerCapacity {
+  /** Thousandths of a CPU. */
+  cpuMillis: number;
+  memoryMib: number;
+}
+
+/** What an agent says of itself each time it connects. */
+export interface ServerHello {
+  sealingKey: string;
+  agentVersion: string;
+  capacity: ServerCapacity | null;
+  privateIp: string | null;
 }
 
 export interface AppRow extends AppSpec {
@@ -223,8 +250,24 @@ export interface TokenRepo {
 export interface ServerRepo {
   get(id: string): Promise<ServerRow | null>;
   findByPublicKey(publicKey: string): Promise<ServerRow | null>;
-  /** A new server starts at desired version 0. */
-  create(row: Omit<ServerRow, 'desiredVersion'>): Promise<void>;
+  /** The server of that name that is not removed, if any. */
+  findByName(name: string): Promise<ServerRow | null>;
+  /**
+   * A new server starts at desired version 0, `active`, with what its hello said. Throws
+   * BerthError SERVER_EXISTS when a server that is not removed has the name.
+   */
+  create(
+    row: Pick<ServerRow, 'id' | 'name' | 'publicKey' | 'sealingKey' | 'createdAt' | 'lastSeenAt'> &
+      Partial<Pick<ServerRow, 'labels' | 'capacity' | 'agentVersion' | 'privateIp'>>,
+  ): Promise<void>;
+  /** Records what an agent said when it connected (its keys stay; see setPendingKey). */
+  recordHello(id: string, hello: ServerHello): Promise<void>;
+  setState(id: string, state: ServerState): Promise<void>;
+  setLabels(id: string, labels: Record<string, string>): Promise<void>;
+  /** A key that claimed this server, or null to forget it. */
+  setPendingKey(id: string, publicKey: string | null): Promise<void>;
+  /** The pending key becomes the server's key. False when there was none. */
+  approvePendingKey(id: string): Promise<boolean>;
   /** After a change to what servers should run: every server's desired version rises by one. */
   bumpDesiredVersions(): Promise<void>;
   setLastSeen(id: string, at: number): Promise<void>;

@@ -35,6 +35,12 @@ export async function handshake(
     return null;
   }
   const { publicKey, signature, name, sealingKey } = parsed.data;
+  const said = {
+    sealingKey,
+    agentVersion: parsed.data.agentVersion,
+    capacity: parsed.data.capacity ?? null,
+    privateIp: parsed.data.privateIp ?? null,
+  };
   if (!verifyEd25519(publicKey, agentHelloPayload(nonce), signature)) {
     log.warn({ name }, 'agent signature did not verify');
     socket.close(4401, 'bad signature');
@@ -43,11 +49,11 @@ export async function handshake(
   const known = await store.servers.findByPublicKey(publicKey);
   if (known) {
     // The sealing key may change (the agent's key file was replaced); the identity key may not.
-    if (known.sealingKey !== sealingKey) await store.servers.setSealingKey(known.id, sealingKey);
+    await store.servers.recordHello(known.id, said);
     return { serverId: known.id, serverName: known.name, sealingKey };
   }
   if (trust.localAgentKeyFile && (await readKey(trust.localAgentKeyFile)) === publicKey) {
-    const row = { id: createId('srv'), name, publicKey, sealingKey, createdAt: clock(), lastSeenAt: clock() };
+    const row = { id: createId('srv'), name, publicKey, createdAt: clock(), lastSeenAt: clock(), ...said };
     await store.servers.create(row);
     log.info({ name }, 'registered the local agent');
     return { serverId: row.id, serverName: row.name, sealingKey };

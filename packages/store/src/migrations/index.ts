@@ -6,6 +6,7 @@ import * as m0004 from './0004_accounts.js';
 import * as m0005 from './0005_team_settings.js';
 import * as m0006 from './0006_runtime_limits.js';
 import * as m0007 from './0007_typed_rollout_state.js';
+import * as m0008 from './0008_fleet.js';
 
 export interface Migration {
   name: string;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005_team_settings', up: m0005.up },
   { name: '0006_runtime_limits', up: m0006.up },
   { name: '0007_typed_rollout_state', up: m0007.up },
+  { name: '0008_fleet', up: m0008.up },
 ];

@@ -95,6 +95,12 @@ describe('ServerRepo', () => {
         createdAt: NOW,
         lastSeenAt: null,
         desiredVersion: 0,
+        labels: {},
+        state: 'active',
+        capacity: null,
+        agentVersion: null,
+        privateIp: null,
+        pendingPublicKey: null,
       };
       await env.store.servers.create(server);
       assert.deepEqual(await env.store.servers.findByPublicKey(server.publicKey), server);
@@ -104,7 +110,57 @@ describe('ServerRepo', () => {
       assert.deepEqual(await env.store.servers.list(), [
         { ...server, lastSeenAt: NOW + 9, sealingKey: 'MCowBQYDK2VuAyEA' },
       ]);
-      await assert.rejects(env.store.servers.create({ ...server, id: newId('srv') }), /UNIQUE/);
+      await assert.rejects(env.store.servers.create({ ...server, id: newId('srv'), name: 'b' }), /UNIQUE/);
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('a name is taken until its server is removed; hello, labels and a pending key are kept', async () => {
+    const env = await openTempStore();
+    try {
+      const base = { name: 'web-2', sealingKey: null, createdAt: NOW, lastSeenAt: null };
+      const first = { ...base, id: newId('srv'), publicKey: 'key-1', labels: { zone: 'b' } };
+      await env.store.servers.create(first);
+      await assert.rejects(
+        env.store.servers.create({ ...base, id: newId('srv'), publicKey: 'key-2' }),
+        (e: Error & { code?: string }) => e.code === 'SERVER_EXISTS',
+      );
+      await env.store.servers.recordHello(first.id, {
+        sealingKey: 'seal-1',
+        agentVersion: '0.4.0',
+        capacity: { cpuMillis: 2000, memoryMib: 1024 },
+        privateIp: '10.99.0.2',
+      });
+      await env.store.servers.setLabels(first.id, { zone: 'c', role: 'build' });
+      await env.store.servers.setPendingKey(first.id, 'key-3');
+      const row = await env.store.servers.findByName('web-2');
+      assert.deepEqual(
+        row && {
+          labels: row.labels,
+          capacity: row.capacity,
+          agentVersion: row.agentVersion,
+          privateIp: row.privateIp,
+          pendingPublicKey: row.pendingPublicKey,
+          sealingKey: row.sealingKey,
+        },
+        {
+          labels: { zone: 'c', role: 'build' },
+          capacity: { cpuMillis: 2000, memoryMib: 1024 },
+          agentVersion: '0.4.0',
+          privateIp: '10.99.0.2',
+          pendingPublicKey: 'key-3',
+          sealingKey: 'seal-1',
+        },
+      );
+      assert.equal(await env.store.servers.approvePendingKey(first.id), true);
+      assert.equal((await env.store.servers.get(first.id))?.publicKey, 'key-3');
+      assert.equal(await env.store.servers.approvePendingKey(first.id), false);
+
+      await env.store.servers.setState(first.id, 'removed');
+      assert.equal(await env.store.servers.findByName('web-2'), null);
+      await env.store.servers.create({ ...base, id: newId('srv'), publicKey: 'key-4' });
+      assert.equal((await env.store.servers.findByName('web-2'))?.publicKey, 'key-4');
     } finally {
       await env.done();
     }
