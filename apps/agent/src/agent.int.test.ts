@@ -252,6 +252,28 @@ test('a release that never gets healthy fails with the reason and its logs; the 
   assert.match((await get()).body, /hello v2/);
 });
 
+test('a paused replica is frozen, not dead: the agent keeps it, and once unpaused it serves again', async () => {
+  // The serving replicas of v2 (the failed v3 replica of the test before may still be stopping).
+  const servingIds = async (): Promise<string[]> =>
+    (await engine.list({ [LABELS.agent]: agent.id }))
+      .filter((c) => c.name.startsWith('berth-web-v2-'))
+      .map((c) => c.id)
+      .sort();
+  const before = await servingIds();
+  assert.equal(before.length, 2);
+  const [victim] = await running();
+  const podmanCli = (...args: string[]) =>
+    promisify(execFile)('podman', ['--remote', '--url', `unix://${podman.socketPath}`, ...args]);
+  await podmanCli('pause', victim!);
+  // Several reconciler passes and health probes (200 ms interval) while it is frozen.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const during = await servingIds();
+  await podmanCli('unpause', victim!);
+  assert.deepEqual(during, before, 'no replica was replaced while one was paused');
+  for (let i = 0; i < 6; i++) assert.match((await get()).body, /hello v2/);
+  assert.deepEqual(await servingIds(), before);
+});
+
 test("RPCs: an unknown image is an error with a code; logs stream the replicas' lines, then end", async () => {
   const missing = await side.call({
     method: 'image.resolve',

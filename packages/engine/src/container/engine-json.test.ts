@@ -9,10 +9,11 @@ import {
   toPublished,
 } from './engine-json.js';
 
-test('engine states map to created, running or exited', () => {
+test('engine states map to created, running or exited; a paused container is alive', () => {
   assert.equal(toContainerStatus('created'), 'created');
   assert.equal(toContainerStatus('running'), 'running');
-  for (const s of ['exited', 'paused', 'dead', 'removing', 'restarting', 'stopped', '']) {
+  assert.equal(toContainerStatus('paused'), 'running');
+  for (const s of ['exited', 'dead', 'removing', 'restarting', 'stopped', '']) {
     assert.equal(toContainerStatus(s), 'exited', s);
   }
 });

@@ -15,6 +15,10 @@ const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) 
 
 export function toContainerStatus(engineState: string): ContainerStatus {
   if (engineState === 'created' || engineState === 'running') return engineState;
+  // A paused container's processes still exist, frozen (`podman pause`, or a whole server frozen
+  // for a while): it is not dead, so it must not be replaced. Its health checks fail while it
+  // is frozen and pass again once it thaws.
+  if (engineState === 'paused') return 'running';
   return 'exited';
 }
 

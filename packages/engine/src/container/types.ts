@@ -19,7 +19,7 @@ export interface ContainerDetails {
   /** Without the leading slash Docker adds. */
   name: string;
   labels: Record<string, string>;
-  /** Engine states other than created/running (paused, dead, removing, …) are reported as `exited`. */
+  /** `paused` reads as `running` (frozen, not dead); other states (dead, removing, …) as `exited`. */
   status: ContainerStatus;
   startedAtMs: number | null;
   exitCode: number | null;
