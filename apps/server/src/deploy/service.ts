@@ -130,6 +130,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
           currentDeploymentId: null,
           rolloutDirection: 'forward',
           settingsDeploymentId: null,
+          constraints: input.constraints ?? [],
           createdAt: now,
           updatedAt: now,
         };
@@ -150,6 +151,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
             ...(patch.port !== undefined && { port: patch.port, portSet: true }),
             ...(patch.command !== undefined && { command: patch.command }),
             ...(patch.health !== undefined && { health: toHealthCheck(patch.health, app.health) }),
+            ...(patch.constraints !== undefined && { constraints: patch.constraints }),
           },
           now,
         );
