@@ -135,7 +135,11 @@ async function currentLimits(tx: Repos, appId: string): Promise<ResourceLimits |
 }
 
 /** Capacity offered to this app: the server's (CPU overcommitted), less what other apps reserve. */
-function toPlacementServer(s: ServerRow, status: ServerStatus, reserved: Reserved | undefined): PlacementServer {
+function toPlacementServer(
+  s: ServerRow,
+  status: ServerStatus,
+  reserved: Reserved | undefined,
+): PlacementServer {
   const used = reserved ?? { cpuMillis: 0, memoryMib: 0 };
   return {
     id: s.id,

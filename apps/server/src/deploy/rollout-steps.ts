@@ -3,6 +3,7 @@ import { BerthError, formatLimits } from '@berth/protocol';
 import { portWarnings } from '@berth/core';
 import type { AppRow, DeploymentRow, ReleaseRow, Repos, TeamRow } from '@berth/store';
 import { createId } from '../ids.js';
+import { placeDeployment, type FleetView } from './placement.js';
 
 /**
  * The steps every change that rolls something out shares: find the app, replay an idempotent
@@ -143,11 +144,13 @@ export async function servedReplicas(tx: Repos, release: ReleaseRow): Promise<nu
 }
 
 /**
- * Queues a deployment of `release` with its durable job. The request that asks for it has set the
- * app's settings (or kept them), so the app records it as the deployment its settings come from.
+ * Queues a deployment of `release` with its durable job and its placement (DEPLOY_UNPLACEABLE
+ * when a replica fits on no server). The request that asks for it has set the app's settings (or
+ * kept them), so the app records it as the deployment its settings come from.
  */
 export async function queueDeployment(
   tx: Repos,
+  fleet: FleetView,
   app: AppRow,
   release: ReleaseRow,
   kind: DeploymentKind,
@@ -174,6 +177,7 @@ export async function queueDeployment(
     finishedAt: null,
   };
   await tx.deployments.create(deployment);
+  const placed = await placeDeployment(tx, fleet, app, release, deployment, now);
   await tx.apps.update(app.id, { settingsDeploymentId: deployment.id }, now);
   await tx.jobs.enqueue(
     {
@@ -192,6 +196,10 @@ export async function queueDeployment(
         ? `v${release.version} with ${formatLimits(release.limits)}`
         : `${kind} of v${release.version}`;
   await tx.events.append(deployment.id, { at: now, level: 'info', message: `Queued ${what}` });
+  if (!placed) {
+    const message = 'No server has joined yet: the replicas are placed when the rollout starts';
+    await tx.events.append(deployment.id, { at: now, level: 'info', message });
+  }
   for (const message of portWarnings(app.name, release))
     await tx.events.append(deployment.id, { at: now, level: 'warn', message });
   return deployment;

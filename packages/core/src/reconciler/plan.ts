@@ -100,8 +100,7 @@ function planApp(
   const stopped = new Set(ctx.actions.flatMap((a) => (a.kind === 'stop' ? [a.containerId] : [])));
   const remaining = replicas.filter((r) => !stopped.has(r.containerId));
   const settled =
-    remaining.length === wanted &&
-    remaining.every((r) => isTarget(r) && r.status === 'running' && r.routed);
+    remaining.length === wanted && remaining.every((r) => isTarget(r) && r.status === 'running' && r.routed);
   if (ctx.outcome === undefined && settled) {
     ctx.actions.push({ kind: 'converge', appId: app.appId, revision: app.revision });
   }

@@ -32,12 +32,7 @@ export function createPlacementRepo(db: Db): PlacementRepo {
       const rows = await db
         .selectFrom('placements')
         .innerJoin('apps', 'apps.current_deployment_id', 'placements.deployment_id')
-        .select([
-          'placements.deployment_id',
-          'placements.app_id',
-          'placements.slot',
-          'placements.server_id',
-        ])
+        .select(['placements.deployment_id', 'placements.app_id', 'placements.slot', 'placements.server_id'])
         .whereRef('placements.slot', '<=', 'apps.current_replicas')
         .orderBy('placements.app_id')
         .orderBy('placements.slot')
