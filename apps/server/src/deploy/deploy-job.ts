@@ -95,23 +95,18 @@ export function createDeployJob(deps: DeployJobDeps) {
 
   /**
    * The servers the deployment's slots are placed on. A deployment queued before any server
-   * joined is placed now (no server yet: AGENT_UNAVAILABLE, retried); null when it cannot be
-   * placed: the deployment has failed and nothing was rolled out.
+   * joined is placed now; with still none, it rolls out unplaced (to whichever agent connects,
+   * as one machine did). Null when it cannot be placed: the deployment has failed and nothing
+   * was rolled out.
    */
   async function ensurePlaced(d: DeploymentRow, app: AppRow, release: ReleaseRow): Promise<string[] | null> {
     const rows = await store.placements.listForDeployment(d.id);
     if (rows.length > 0 || d.replicas === 0) return serversOf(rows, d.replicas);
     try {
-      const placed = await store.transaction(async (tx) => {
+      await store.transaction(async (tx) => {
         const fresh = (await tx.apps.getById(app.id)) ?? app;
         return placeDeployment(tx, agents, fresh, release, d, clock());
       });
-      if (!placed) {
-        throw new BerthError(
-          'AGENT_UNAVAILABLE',
-          'No server has joined yet, so the replicas have nowhere to run',
-        );
-      }
     } catch (err) {
       if (err instanceof BerthError && err.code === 'DEPLOY_UNPLACEABLE') {
         await finish(d, { code: err.code, message: err.message, logs: [] }, 'spec');

@@ -177,7 +177,8 @@ export async function queueDeployment(
     finishedAt: null,
   };
   await tx.deployments.create(deployment);
-  const placed = await placeDeployment(tx, fleet, app, release, deployment, now);
+  // False (no server has joined yet): the deploy job places it when the rollout starts.
+  await placeDeployment(tx, fleet, app, release, deployment, now);
   await tx.apps.update(app.id, { settingsDeploymentId: deployment.id }, now);
   await tx.jobs.enqueue(
     {
@@ -196,10 +197,6 @@ export async function queueDeployment(
         ? `v${release.version} with ${formatLimits(release.limits)}`
         : `${kind} of v${release.version}`;
   await tx.events.append(deployment.id, { at: now, level: 'info', message: `Queued ${what}` });
-  if (!placed) {
-    const message = 'No server has joined yet: the replicas are placed when the rollout starts';
-    await tx.events.append(deployment.id, { at: now, level: 'info', message });
-  }
   for (const message of portWarnings(app.name, release))
     await tx.events.append(deployment.id, { at: now, level: 'warn', message });
   return deployment;
