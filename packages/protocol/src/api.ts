@@ -291,8 +291,11 @@ export const App = z.object({
   replicas: Replicas,
   /** What each replica may use (the defaults unless set); changed with `scale`. */
   limits: ResourceLimits,
+  /** Server labels its replicas need (`zone=b`, `role!=build`); empty: any server. Absent from older berthd. */
+  constraints: PlacementConstraints.optional(),
   status: AppStatus,
   currentRelease: ReleaseSummary.nullable(),
+  /** Each replica as the agent of the server it runs on reports it, by slot. */
   replicaStatus: z.array(ReplicaStatus),
   createdAt: Timestamp,
   updatedAt: Timestamp,
