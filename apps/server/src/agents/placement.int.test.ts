@@ -111,7 +111,7 @@ test('3 replicas spread over 3 servers; each server is sent only its slots; done
   );
   const shares = await until('every server to get its share', async () => {
     const s = await sharesOf(web.id, first.id);
-    return s.every((x) => x !== undefined) ? (s as DesiredApp[]) : null;
+    return s.every((x) => x !== undefined) ? s : null;
   });
   assert.deepEqual(
     shares.map((s) => s.slots?.length),
@@ -214,7 +214,7 @@ test('a draining server gets no new replicas, and gives its slot away once the o
 
   const shares = await until('the new revision to reach every server', async () => {
     const s = await sharesOf(web.id, second.id);
-    return s.every((x) => x !== undefined) ? (s as DesiredApp[]) : null;
+    return s.every((x) => x !== undefined) ? s : null;
   });
   assert.deepEqual(shares[2]?.slots, [], 'the draining server is told to let its replica go');
   assert.equal(shares[2]?.replicas, 0);
@@ -227,14 +227,14 @@ test('a draining server gets no new replicas, and gives its slot away once the o
   agents[0]?.report([convergedReport(shares[0] as DesiredApp)]);
   agents[1]?.report([convergedReport(shares[1] as DesiredApp)]);
   // Still running its old replica: the rollout is not done.
-  const old = convergedReport({ ...(shares[2] as DesiredApp), slots: [drainedSlot ?? 1], revision: 'old' });
+  const old = convergedReport({ ...shares[2], slots: [drainedSlot ?? 1], revision: 'old' });
   draining.report([old]);
   await until('berthd to see the old replica', async () => {
     const app = (await send('GET', '/apps/web')).json as App;
     return app.replicaStatus.some((r) => r.server === 'web-3') ? true : null;
   });
   assert.equal(await statusOf(second.id), 'rolling_out', 'waits for the draining server to let go');
-  draining.report([convergedReport(shares[2] as DesiredApp)]);
+  draining.report([convergedReport(shares[2])]);
   await reachStatus(second.id, 'succeeded');
 });
 
