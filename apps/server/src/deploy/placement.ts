@@ -71,7 +71,7 @@ export async function placeDeployment(
   const reason = describeUnplacedApp(result.unplaced, placementApp);
   if (reason !== null) {
     throw new BerthError('DEPLOY_UNPLACEABLE', `Cannot place ${reason}`, {
-      hint: 'Free capacity or add a server (berth servers list), or ask for less: berth scale APP --replicas N',
+      hint: `See what each server has free: berth servers list; or ask for less: berth scale ${app.name} --replicas N --memory SIZE`,
     });
   }
   const placed = result.placements.map((p) => ({ ...p, deploymentId: deployment.id }));
