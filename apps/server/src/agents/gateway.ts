@@ -26,6 +26,7 @@ import type { KeyHolder } from '../secrets/keys.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
 import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
+import { createStaging } from './staging.js';
 import {
   buildSession,
   createLocalServerLookup,
@@ -61,8 +62,12 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
-  const desiredFor = (s: AgentSession) =>
-    buildDesiredState(store, s.serverId, settings, sealerFor(keys, s.sealingKey), running(s));
+  const staging = createStaging();
+  const desiredFor = async (s: AgentSession) =>
+    staging.hold(
+      s.serverId,
+      await buildDesiredState(store, s.serverId, settings, sealerFor(keys, s.sealingKey), running(s)),
+    );
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
@@ -76,6 +81,17 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     }
   };
 
+  /** Pushes are serialized so none overtakes another. */
+  const enqueuePush = (push: () => Promise<void>): Promise<void> => {
+    pushing = pushing.then(push);
+    return pushing.catch((err: unknown) => log.error({ err }, 'pushing desired state failed'));
+  };
+  const pushTo = (serverId: string): Promise<void> =>
+    enqueuePush(async () => {
+      const s = sessions.get(serverId);
+      if (s) s.send({ type: 'desired', state: await desiredFor(s) });
+    });
+
   const onMessage = async (session: AgentSession, raw: string): Promise<void> => {
     const parsed = AgentToServer.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) {
@@ -87,6 +103,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       case 'report':
         session.report = msg.report;
         settle();
+        for (const serverId of staging.advance(sessions)) void pushTo(serverId);
         await store.servers.setLastSeen(session.serverId, clock());
         return;
       case 'event': {
@@ -145,12 +162,22 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
-      pushing = pushing.then(async () => {
-        if (sessions.size === 0) return;
+      return enqueuePush(async () => {
         for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s) });
       });
-      return pushing.catch((err: unknown) => log.error({ err }, 'pushing desired state failed'));
     },
+
+    /**
+     * The next push of the app's `revision` reaches the servers of `order` one at a time (see
+     * staging.ts); call before the push that starts the rollout.
+     */
+    stageRollout(appId: string, revision: string, order: readonly string[]): void {
+      staging.begin(appId, revision, order);
+    },
+
+    /** Servers whose agents report replicas of the app now. */
+    runningApp: (appId: string): string[] =>
+      reportingReplicas(sessions.values(), appId).map((s) => s.serverId),
 
     /**
      * Resolves an image on the first connected one of `serverIds` (the servers that will run it),

@@ -79,15 +79,30 @@ const statusOf = async (id: string): Promise<DeploymentStatus | undefined> =>
 const reachStatus = (id: string, status: DeploymentStatus) =>
   until(`deployment ${id} ${status}`, async () => ((await statusOf(id)) === status ? status : null));
 
-/** Each agent's share of the app once the deployment's revision reached it (undefined: none). */
-async function sharesOf(appId: string, deploymentId: string): Promise<(DesiredApp | undefined)[]> {
-  const reached = (a: FakeAgent) =>
-    a.waitForDesired((s) => {
-      const app = s.apps.find((x) => x.appId === appId);
-      return app === undefined || app.deploymentId === deploymentId;
-    });
-  await Promise.all(agents.map(reached));
-  return agents.map((a) => a.appOf(appId));
+/** The agents the deployment's revision of the app has reached so far, with their share. */
+const reachedBy = (appId: string, deploymentId: string) =>
+  agents.flatMap((agent) => {
+    const share = agent.appOf(appId);
+    return share?.deploymentId === deploymentId ? [{ agent, share }] : [];
+  });
+
+/**
+ * Waits for the revision to reach one more server, checks no other server has it, and returns
+ * that server's agent and share (a server gets it only after the ones before it converged).
+ */
+async function nextServer(
+  appId: string,
+  deploymentId: string,
+  before: readonly FakeAgent[],
+): Promise<{ agent: FakeAgent; share: DesiredApp }> {
+  const reached = await until(`server ${before.length + 1} to get the revision`, () => {
+    const r = reachedBy(appId, deploymentId);
+    return Promise.resolve(r.length > before.length ? r : null);
+  });
+  assert.equal(reached.length, before.length + 1, 'one server at a time');
+  const next = reached.find((r) => !before.includes(r.agent));
+  assert.ok(next);
+  return next;
 }
 
 let web: App;
@@ -109,24 +124,29 @@ test('3 replicas spread over 3 servers; each server is sent only its slots; done
   await until('the rollout to start', async () =>
     (await statusOf(first.id)) === 'rolling_out' ? true : null,
   );
-  const shares = await until('every server to get its share', async () => {
-    const s = await sharesOf(web.id, first.id);
-    return s.every((x) => x !== undefined) ? s : null;
-  });
+  const rolled: { agent: FakeAgent; share: DesiredApp }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const next = await nextServer(
+      web.id,
+      first.id,
+      rolled.map((r) => r.agent),
+    );
+    rolled.push(next);
+    if (i < 2) next.agent.report([convergedReport(next.share)]);
+  }
+  const shares = rolled.map((r) => r.share);
   assert.deepEqual(
-    shares.map((s) => s.slots?.length),
-    [1, 1, 1],
-    'one replica per server',
+    shares.map((s) => s.slots),
+    [[1], [2], [3]],
+    'one replica per server, reached in slot order',
   );
-  assert.deepEqual(shares.flatMap((s) => s.slots ?? []).sort(), [1, 2, 3]);
   assert.deepEqual(
     shares.map((s) => s.replicas),
     [1, 1, 1],
   );
+  assert.equal(new Set(rolled.map((r) => r.agent)).size, 3, 'three servers');
 
   // Two of three servers converged: not done.
-  agents[0]?.report([convergedReport(shares[0] as DesiredApp)]);
-  agents[1]?.report([convergedReport(shares[1] as DesiredApp)]);
   const twoReported = await until('two servers reported', async () => {
     const app = (await send('GET', '/apps/web')).json as App;
     return app.replicaStatus.length === 2 ? app : null;
@@ -134,12 +154,12 @@ test('3 replicas spread over 3 servers; each server is sent only its slots; done
   assert.equal(twoReported.replicaStatus.length, 2);
   assert.equal(await statusOf(first.id), 'rolling_out', 'waits for the third server');
 
-  agents[2]?.report([convergedReport(shares[2] as DesiredApp)]);
+  rolled[2]?.agent.report([convergedReport(shares[2] as DesiredApp)]);
   await reachStatus(first.id, 'succeeded');
   const shown = (await send('GET', '/apps/web')).json as App;
   assert.deepEqual(
     shown.replicaStatus.map((r) => `${r.slot}@${r.server}`).sort(),
-    shares.map((s, i) => `${s.slots?.[0]}@web-${i + 1}`).sort(),
+    rolled.map((r) => `${r.share.slots?.[0]}@${r.agent.name}`).sort(),
     'apps show: each replica with the server it runs on',
   );
 });
@@ -212,29 +232,23 @@ test('a draining server gets no new replicas, and gives its slot away once the o
     assert.equal(rows.find((r) => r.slot === b.slot)?.serverId, b.serverId, `slot ${b.slot} stays put`);
   const drainedSlot = before.find((b) => b.serverId === draining.serverId)?.slot;
 
-  const shares = await until('the new revision to reach every server', async () => {
-    const s = await sharesOf(web.id, second.id);
-    return s.every((x) => x !== undefined) ? s : null;
-  });
-  assert.deepEqual(shares[2]?.slots, [], 'the draining server is told to let its replica go');
-  assert.equal(shares[2]?.replicas, 0);
-  assert.equal(
-    (shares[0]?.slots?.length ?? 0) + (shares[1]?.slots?.length ?? 0),
-    3,
-    'the other two run all three',
-  );
-
-  agents[0]?.report([convergedReport(shares[0] as DesiredApp)]);
-  agents[1]?.report([convergedReport(shares[1] as DesiredApp)]);
-  // Still running its old replica: the rollout is not done.
-  const old = convergedReport({ ...shares[2], slots: [drainedSlot ?? 1], revision: 'old' });
-  draining.report([old]);
-  await until('berthd to see the old replica', async () => {
-    const app = (await send('GET', '/apps/web')).json as App;
-    return app.replicaStatus.some((r) => r.server === 'web-3') ? true : null;
-  });
+  const rolled: FakeAgent[] = [];
+  let placedSlots = 0;
+  for (let i = 0; i < 2; i++) {
+    const next = await nextServer(web.id, second.id, rolled);
+    assert.notEqual(next.agent, draining, 'servers with slots come first');
+    placedSlots += next.share.slots?.length ?? 0;
+    rolled.push(next.agent);
+    next.agent.report([convergedReport(next.share)]);
+  }
+  assert.equal(placedSlots, 3, 'the other two run all three');
+  const last = await nextServer(web.id, second.id, rolled);
+  assert.equal(last.agent, draining, 'the server that lost its slot comes last');
+  assert.deepEqual(last.share.slots, [], 'it is told to let its replica go');
+  assert.equal(last.share.replicas, 0);
+  assert.ok(drainedSlot);
   assert.equal(await statusOf(second.id), 'rolling_out', 'waits for the draining server to let go');
-  draining.report([convergedReport(shares[2])]);
+  draining.report([convergedReport(last.share)]);
   await reachStatus(second.id, 'succeeded');
 });
 
@@ -242,14 +256,9 @@ test('a failure on any one server fails the rollout', async () => {
   const res = await send('POST', '/apps/web/deployments', { image: 'nginx:1.29' });
   assert.equal(res.status, 202, res.text);
   const third = res.json as Deployment;
-  const shares = await until('the new revision to reach the servers', async () => {
-    const s = await sharesOf(web.id, third.id);
-    return s[0] !== undefined && s[1] !== undefined ? s : null;
-  });
-  agents[0]?.report([convergedReport(shares[0] as DesiredApp)]);
-  const failed = convergedReport(shares[1] as DesiredApp);
+  const firstServer = await nextServer(web.id, third.id, []);
   const failure = { code: 'DEPLOY_HEALTHCHECK_FAILED', message: 'web-2 said no', logs: [] };
-  agents[1]?.report([{ ...failed, phase: 'failed', failure }]);
+  firstServer.agent.report([{ ...convergedReport(firstServer.share), phase: 'failed', failure }]);
   await reachStatus(third.id, 'failed');
   assert.equal((await berthd.store.deployments.get(third.id))?.error?.message, 'web-2 said no');
 });

@@ -72,6 +72,9 @@ export function createDeployJob(deps: DeployJobDeps) {
         : await resolveImage(d, app, release, placedOn);
       if (resolved === null) return;
       d = await activate(d, app, release, resolved);
+      // Servers with slots in slot order, then those that lose theirs: one server at a time.
+      const losing = agents.runningApp(app.id).filter((id) => !placedOn.includes(id));
+      agents.stageRollout(app.id, toRevision(d.id, 'forward'), [...placedOn, ...losing]);
       await agents.pushDesired();
     }
     await awaitRollout(d, app, release, signal);
