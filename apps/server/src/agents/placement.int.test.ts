@@ -262,3 +262,20 @@ test('a failure on any one server fails the rollout', async () => {
   await reachStatus(third.id, 'failed');
   assert.equal((await berthd.store.deployments.get(third.id))?.error?.message, 'web-2 said no');
 });
+
+test("an app's secrets reach only the server its replica is placed on", async () => {
+  const created = await send('POST', '/apps', { name: 'vault', image: 'nginx:1.27', limits: LIMITS });
+  assert.equal(created.status, 201, created.text);
+  const app = created.json as App;
+  const set = await send('PATCH', '/apps/vault/secrets', { set: { TOKEN: 's3cret' } });
+  assert.ok(set.status < 300, set.text);
+  const res = await send('POST', '/apps/vault/deployments', {});
+  assert.equal(res.status, 202, res.text);
+  const d = res.json as Deployment;
+  const only = await nextServer(app.id, d.id, []);
+  assert.deepEqual(Object.keys(only.share.release.secrets), ['TOKEN'], 'sealed for the server that runs it');
+  only.agent.report([convergedReport(only.share)]);
+  await reachStatus(d.id, 'succeeded');
+  for (const other of agents.filter((a) => a !== only.agent))
+    assert.equal(other.appOf(app.id), undefined, `${other.name} is not sent the app`);
+});
