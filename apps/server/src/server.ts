@@ -62,8 +62,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     void agents.pushDesired();
     wakeWorker();
   };
-  const service = createDeployService({ store, clock, keys, onChange });
-  const secrets = createSecretsService({ store, clock, keys, onChange });
+  const service = createDeployService({ store, clock, keys, onChange, fleet: agents });
+  const secrets = createSecretsService({ store, clock, keys, onChange, fleet: agents });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({

@@ -53,7 +53,18 @@ export const DesiredApp = z.object({
    * made before it (another restart, or none) are replaced one at a time. Null or absent: none.
    */
   restartId: Id.nullable().optional(),
+  /** How many replicas this server runs (with `slots`: how many of them are listed). */
   replicas: Replicas,
+  /**
+   * Which replica slots (1-based, fleet-wide) this server runs: berthd places an app's replicas
+   * across servers. Absent (one server, an older berthd): slots 1..replicas. Empty: none here any
+   * more, so the agent drains and stops what it has of the app and then reports it converged.
+   */
+  slots: z
+    .array(z.number().int().min(1).max(64))
+    .max(64)
+    .refine((s) => new Set(s).size === s.length, { message: 'slots must be distinct' })
+    .optional(),
   hostnames: z.array(z.string()).max(32),
   drainTimeoutMs: z.number().int().min(0),
   stopTimeoutMs: z.number().int().min(0),

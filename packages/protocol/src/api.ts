@@ -14,6 +14,7 @@ import {
   TeamName,
 } from './names.js';
 import { ResourceLimits, ResourceLimitsInput } from './runtime.js';
+import { PlacementConstraints } from './placement.js';
 import { GitRef, GitUrl, mayCarryCredentials } from './source.js';
 
 /** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
@@ -93,6 +94,8 @@ export const AppCreate = z
     replicas: Replicas.optional(),
     /** CPU, memory and pids of each replica; what is not given takes LIMIT_DEFAULTS. */
     limits: ResourceLimitsInput.optional(),
+    /** Server labels its replicas need (`zone=b`, `role!=build`); none: any server. */
+    constraints: PlacementConstraints.optional(),
     /** Defaults to the caller's team when it has one, else the default team. */
     team: TeamName.optional(),
     /** A project of that team; defaults to its `default` project. */
@@ -117,6 +120,8 @@ export const AppUpdate = z
     port: Port.optional(),
     command: Command.nullable().optional(),
     health: HealthCheckInput.optional(),
+    /** Replaces the app's placement constraints ([] clears them); used from the next deployment. */
+    constraints: PlacementConstraints.optional(),
   })
   .strict();
 export type AppUpdate = z.infer<typeof AppUpdate>;
@@ -286,8 +291,11 @@ export const App = z.object({
   replicas: Replicas,
   /** What each replica may use (the defaults unless set); changed with `scale`. */
   limits: ResourceLimits,
+  /** Server labels its replicas need (`zone=b`, `role!=build`); empty: any server. Absent from older berthd. */
+  constraints: PlacementConstraints.optional(),
   status: AppStatus,
   currentRelease: ReleaseSummary.nullable(),
+  /** Each replica as the agent of the server it runs on reports it, by slot. */
   replicaStatus: z.array(ReplicaStatus),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -10,3 +10,4 @@ export * from './runtime.js';
 export * from './exec.js';
 export * from './problem.js';
 export * from './json.js';
+export * from './placement.js';

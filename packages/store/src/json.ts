@@ -40,6 +40,12 @@ export function parseCommand(text: string | null, at: RowRef): string[] | null {
   return v;
 }
 
+export function parseStringList(text: string, at: RowRef): string[] {
+  const v = parseJson(text, at);
+  if (!isStringArray(v)) throw corrupt(at, 'is not an array of strings');
+  return v;
+}
+
 export function parseHealth(text: string, at: RowRef): HealthCheck {
   const v = parseJson(text, at);
   if (!isRecord(v)) throw corrupt(at, 'is not a health check');

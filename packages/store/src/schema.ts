@@ -114,6 +114,8 @@ export interface AppsTable {
   /** Counters new releases and builds take their numbers from. */
   last_release_version: Generated<number>;
   last_build_number: Generated<number>;
+  /** Added by 0009: placement constraints, a JSON array of `key=value` / `key!=value`. */
+  constraints: Generated<JsonText>;
 }
 
 export interface ReleasesTable {
@@ -315,6 +317,14 @@ export interface AuditCheckpointsTable {
   signature: string;
 }
 
+/** Added by 0009: the server each replica slot of a deployment runs on. */
+export interface PlacementsTable {
+  deployment_id: string;
+  app_id: string;
+  slot: number;
+  server_id: string;
+}
+
 export interface Database {
   meta: MetaTable;
   teams: TeamsTable;
@@ -341,6 +351,7 @@ export interface Database {
   app_sealed: AppSealedTable;
   invitations: InvitationsTable;
   audit_checkpoints: AuditCheckpointsTable;
+  placements: PlacementsTable;
 }
 
 export type AppsRecord = Selectable<AppsTable>;

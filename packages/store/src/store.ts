@@ -12,6 +12,7 @@ import { createJobRepo } from './repos/jobs.js';
 import { createMetaRepo } from './repos/meta.js';
 import { createReleaseRepo } from './repos/releases.js';
 import { createReleaseSecretRepo, createSecretRepo } from './repos/secrets.js';
+import { createPlacementRepo } from './repos/placements.js';
 import { createServerRepo } from './repos/servers.js';
 import { createLoginFailureRepo, createOneTimeTokenRepo, createSessionRepo } from './repos/sessions.js';
 import { createTeamSettingsRepo } from './repos/team-settings.js';
@@ -47,6 +48,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     auditCheckpoints: createAuditCheckpointRepo(db),
     tokens: createTokenRepo(db),
     servers: createServerRepo(db),
+    placements: createPlacementRepo(db),
     apps: createAppRepo(db),
     releases: createReleaseRepo(db),
     deployments: createDeploymentRepo(db),

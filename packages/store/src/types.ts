@@ -111,6 +111,8 @@ export interface AppRow extends AppSpec {
   source: GitSource | null;
   /** The port was given by a person; berth.yaml's port does not override it. */
   portSet: boolean;
+  /** Placement constraints on server labels (`zone=b`, `role!=build`); empty: any server. */
+  constraints: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -132,6 +134,7 @@ export type AppPatch = Partial<
     | 'source'
     | 'portSet'
     | 'limits'
+    | 'constraints'
   >
 >;
 
@@ -275,6 +278,22 @@ export interface ServerRepo {
   list(): Promise<ServerRow[]>;
 }
 
+/** Replica slot `slot` (1-based) of deployment `deploymentId` runs on server `serverId`. */
+export interface PlacementRow {
+  deploymentId: string;
+  appId: string;
+  slot: number;
+  serverId: string;
+}
+
+export interface PlacementRepo {
+  createMany(rows: readonly PlacementRow[]): Promise<void>;
+  /** By slot. */
+  listForDeployment(deploymentId: string): Promise<PlacementRow[]>;
+  /** What serves now: each app's current deployment's slots up to its current replica count. */
+  listCurrent(): Promise<PlacementRow[]>;
+}
+
 export interface AppRepo {
   /** Throws BerthError APP_EXISTS when the name is taken. */
   create(row: AppRow): Promise<void>;
@@ -380,6 +399,7 @@ export interface Repos {
   auditCheckpoints: AuditCheckpointRepo;
   tokens: TokenRepo;
   servers: ServerRepo;
+  placements: PlacementRepo;
   apps: AppRepo;
   releases: ReleaseRepo;
   deployments: DeploymentRepo;

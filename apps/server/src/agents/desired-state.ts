@@ -7,7 +7,7 @@ import {
   type DesiredState,
   type ReleaseSpec,
 } from '@berth/protocol';
-import type { AppRow, ReleaseRow, ReleaseSecretRow, Store } from '@berth/store';
+import type { AppRow, PlacementRow, ReleaseRow, ReleaseSecretRow, Store } from '@berth/store';
 import { secretAad, type KeyHolder } from '../secrets/keys.js';
 
 export interface DesiredStateSettings {
@@ -17,33 +17,45 @@ export interface DesiredStateSettings {
 }
 
 /**
- * What a server should run, derived from the store on demand: an app is desired once a
- * deployment has made one of its releases current. One server for now, so it gets every app;
- * placement across servers comes with the fleet.
+ * What one server should run, derived from the store on demand: an app is desired once a
+ * deployment has made one of its releases current, and a server gets the replica slots that
+ * deployment placed on it (its `slots`). A server that still runs replicas of an app (`running`,
+ * from its report) but has no slots of it any more gets the app with no slots, so it drains them
+ * rather than dropping them as orphans; secrets go only to servers with slots. An app whose
+ * deployment was placed before berthd placed replicas goes to every server, without slots.
  */
 export async function buildDesiredState(
   store: Store,
   serverId: string,
   settings: DesiredStateSettings,
   sealSecrets: SecretSealer,
+  running: ReadonlySet<string> = new Set(),
 ): Promise<DesiredState> {
   // Read before the apps: a change committed in between then comes with a version that is not
   // newer, and the push its commit triggers carries the next one.
   const version = (await store.servers.get(serverId))?.desiredVersion ?? 0;
+  const placements = await store.placements.listCurrent();
   const apps: DesiredApp[] = [];
   for (const app of await store.apps.list()) {
     if (!app.currentReleaseId || !app.currentDeploymentId) continue;
+    const slots = slotsOn(app, placements, serverId);
+    if (slots?.length === 0 && !running.has(app.id)) continue;
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;
-    const rows = await store.releaseSecrets.list(release.id);
+    const rows = slots?.length === 0 ? [] : await store.releaseSecrets.list(release.id);
     const sealed = { values: sealSecrets(release, rows), files: toSecretFiles(rows) };
     const restartId = await store.deployments.currentRestart(app.id, release.id, app.currentDeploymentId);
-    apps.push({
-      ...toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings),
-      restartId,
-    });
+    const desired = toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings);
+    apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
   }
   return { version, apps };
+}
+
+/** The app's slots placed on the server; undefined for an app with replicas but no placement. */
+function slotsOn(app: AppRow, placements: readonly PlacementRow[], serverId: string): number[] | undefined {
+  const mine = placements.filter((p) => p.appId === app.id);
+  if (mine.length === 0 && app.currentReplicas > 0) return undefined;
+  return mine.filter((p) => p.serverId === serverId).map((p) => p.slot);
 }
 
 /** Opens a release's secrets and seals each for one agent: the agent can open them, no one else. */

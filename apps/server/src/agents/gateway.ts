@@ -16,22 +16,30 @@ import {
   type AppReport,
   type LogLine,
   type LogsParams,
-  type RolloutFailure,
   parseJsonOrNull,
 } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import { reservationsByServer } from '../deploy/placement.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
+import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
+import { createStaging } from './staging.js';
+import {
+  buildSession,
+  createLocalServerLookup,
+  firstOf,
+  preferredSession,
+  reportingReplicas,
+  runningSlot,
+} from './routing.js';
 import { AgentSession } from './session.js';
 
-export type RolloutResult = { phase: 'converged' } | { phase: 'failed'; failure: RolloutFailure };
+export type { RolloutResult } from './rollout-watch.js';
 
-interface Waiter {
-  appId: string;
-  revision: string;
+interface Waiter extends RolloutWatch {
   resolve: (r: RolloutResult) => void;
 }
 
@@ -51,31 +59,38 @@ export type AgentGateway = ReturnType<typeof createAgentGateway>;
  */
 export function createAgentGateway({ store, clock, log, settings, keys }: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
-  const desiredFor = (s: AgentSession) =>
-    buildDesiredState(store, s.serverId, settings, sealerFor(keys, s.sealingKey));
+  // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
+  const running = (s: AgentSession): ReadonlySet<string> =>
+    new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
+  const staging = createStaging();
+  const desiredFor = async (s: AgentSession) =>
+    staging.hold(
+      s.serverId,
+      await buildDesiredState(store, s.serverId, settings, sealerFor(keys, s.sealingKey), running(s)),
+    );
+  const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
 
-  const anySession = (): AgentSession => {
-    const session = [...sessions.values()][0];
-    if (!session) {
-      throw new BerthError('AGENT_UNAVAILABLE', 'No agent is connected, so nothing can run right now', {
-        hint: 'Check that berth up is running; its agent reconnects on its own',
-      });
+  const settle = (): void => {
+    for (const w of waiters) {
+      const outcome = rolloutOutcome(w, sessions.values());
+      if (outcome === null) continue;
+      waiters.delete(w);
+      w.resolve(outcome);
     }
-    return session;
   };
 
-  const settle = (report: AppReport): void => {
-    for (const w of waiters) {
-      if (w.appId !== report.appId || w.revision !== report.revision) continue;
-      if (report.phase === 'converged') w.resolve({ phase: 'converged' });
-      else if (report.phase === 'failed' && report.failure)
-        w.resolve({ phase: 'failed', failure: report.failure });
-      else continue;
-      waiters.delete(w);
-    }
+  /** Pushes are serialized so none overtakes another. */
+  const enqueuePush = (push: () => Promise<void>): Promise<void> => {
+    pushing = pushing.then(push);
+    return pushing.catch((err: unknown) => log.error({ err }, 'pushing desired state failed'));
   };
+  const pushTo = (serverId: string): Promise<void> =>
+    enqueuePush(async () => {
+      const s = sessions.get(serverId);
+      if (s) s.send({ type: 'desired', state: await desiredFor(s) });
+    });
 
   const onMessage = async (session: AgentSession, raw: string): Promise<void> => {
     const parsed = AgentToServer.safeParse(parseJsonOrNull(raw));
@@ -87,7 +102,8 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     switch (msg.type) {
       case 'report':
         session.report = msg.report;
-        msg.report.apps.forEach(settle);
+        settle();
+        for (const serverId of staging.advance(sessions)) void pushTo(serverId);
         await store.servers.setLastSeen(session.serverId, clock());
         return;
       case 'event': {
@@ -146,36 +162,62 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
-      pushing = pushing.then(async () => {
-        if (sessions.size === 0) return;
+      return enqueuePush(async () => {
         for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s) });
       });
-      return pushing.catch((err: unknown) => log.error({ err }, 'pushing desired state failed'));
     },
 
-    async resolveImage(ref: string): Promise<ImageResolveResult> {
-      const result = await anySession().call({ method: 'image.resolve', params: { ref } }, 10 * 60_000);
+    /**
+     * The next push of the app's `revision` reaches the servers of `order` one at a time (see
+     * staging.ts); call before the push that starts the rollout.
+     */
+    stageRollout(appId: string, revision: string, order: readonly string[]): void {
+      staging.begin(appId, revision, order);
+    },
+
+    /** Servers whose agents report replicas of the app now. */
+    runningApp: (appId: string): string[] =>
+      reportingReplicas(sessions.values(), appId).map((s) => s.serverId),
+
+    /**
+     * Resolves an image on the first connected one of `serverIds` (the servers that will run it),
+     * else on the local agent's server, else any. Until images move through a registry, the
+     * other servers must find the same image themselves.
+     */
+    async resolveImage(ref: string, serverIds: readonly string[] = []): Promise<ImageResolveResult> {
+      const session = await preferredSession(sessions, serverIds, localServer);
+      const result = await session.call({ method: 'image.resolve', params: { ref } }, 10 * 60_000);
       return ImageResolveResult.parse(result);
     },
 
-    /** Resolves when the agents report the revision converged or failed; the caller bounds the wait. */
-    waitForRollout(appId: string, revision: string, signal: AbortSignal): Promise<RolloutResult> {
+    /**
+     * Resolves when the rollout of the revision has converged on every server it placed slots on
+     * (and the servers that lost theirs let the app go), or failed on one; the caller bounds the
+     * wait.
+     */
+    waitForRollout(watch: RolloutWatch, signal: AbortSignal): Promise<RolloutResult> {
       return new Promise((resolve, reject) => {
-        const w: Waiter = { appId, revision, resolve };
+        const w: Waiter = { ...watch, resolve };
         waiters.add(w);
         signal.addEventListener('abort', () => {
           waiters.delete(w);
           reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
         });
-        for (const s of sessions.values()) s.report?.apps.forEach(settle);
+        settle();
       });
     },
 
-    reportFor(appId: string): { serverName: string; app: AppReport }[] {
+    /** CPU (thousandths) and memory the replicas placed on a server reserve. */
+    async usedBy(serverId: string): Promise<{ cpuMillis: number; memoryMib: number }> {
+      const used = await reservationsByServer(store, await store.placements.listCurrent());
+      return used.get(serverId) ?? { cpuMillis: 0, memoryMib: 0 };
+    },
+
+    reportFor(appId: string): { serverId: string; serverName: string; app: AppReport }[] {
       return [...sessions.values()].flatMap((s) =>
         (s.report?.apps ?? [])
           .filter((a) => a.appId === appId)
-          .map((app) => ({ serverName: s.serverName, app })),
+          .map((app) => ({ serverId: s.serverId, serverName: s.serverName, app })),
       );
     },
 
@@ -183,12 +225,20 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       return new Map([...sessions.values()].map((s) => [s.serverId, s.report]));
     },
 
+    /** The app's logs from every server that runs its replicas, as their lines arrive. */
     async streamLogs(
       params: LogsParams,
       onLines: (lines: LogLine[]) => void,
       signal: AbortSignal,
     ): Promise<void> {
-      await anySession().stream({ method: 'logs', params }, onLines, signal);
+      const placed = new Set(
+        (await store.placements.listCurrent()).filter((p) => p.appId === params.appId).map((p) => p.serverId),
+      );
+      const targets = [...sessions.values()].filter(
+        (s) => placed.has(s.serverId) || reportingReplicas([s], params.appId).length > 0,
+      );
+      const streams = targets.length > 0 ? targets : [firstOf(sessions.values())];
+      await Promise.all(streams.map((s) => s.stream({ method: 'logs', params }, onLines, signal)));
     },
 
     /**
@@ -201,7 +251,9 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       onEvent: (event: ExecEvent) => void,
       signal: AbortSignal,
     ): { done: Promise<ExecResult | null>; input: (input: ExecInput) => void } {
-      const call = anySession().exec(params, onEvent, signal);
+      const session =
+        runningSlot(sessions.values(), params.appId, params.replica) ?? firstOf(sessions.values());
+      const call = session.exec(params, onEvent, signal);
       const done = call.done.then((r) => (r === undefined ? null : ExecResult.parse(r)));
       return { done, input: call.input };
     },
@@ -216,7 +268,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       onLines: (lines: LogLine[]) => void,
       signal: AbortSignal,
     ): Promise<AgentBuildResult> {
-      const session = anySession();
+      const session = await buildSession(store, sessions, localServer);
       const seal = (plain: string, aad: string): string => {
         if (!session.sealingKey) throw new BerthError('INTERNAL', 'this agent has no sealing key');
         return sealFor(session.sealingKey, plain, aad);
@@ -232,11 +284,8 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       onLines: (lines: LogLine[]) => void,
       signal: AbortSignal,
     ): Promise<ImagesBootstrapResult> {
-      const result = await anySession().stream(
-        { method: 'images.bootstrap', params: request },
-        onLines,
-        signal,
-      );
+      const session = await buildSession(store, sessions, localServer);
+      const result = await session.stream({ method: 'images.bootstrap', params: request }, onLines, signal);
       signal.throwIfAborted();
       return ImagesBootstrapResult.parse(result);
     },

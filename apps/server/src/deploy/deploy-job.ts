@@ -5,12 +5,13 @@ import {
   TERMINAL_DEPLOYMENT_STATUSES,
   type DeploymentError,
 } from '@berth/protocol';
-import type { AppRow, DeploymentRow, ReleaseRow, Store } from '@berth/store';
+import type { AppRow, DeploymentRow, PlacementRow, ReleaseRow, Store } from '@berth/store';
 import { checkImageUse, checkResolvedImage } from '../access/images.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { BuildRunner } from '../builds/runner.js';
 import { createDeploymentEnd, type EndOptions, type Undo } from './deployment-end.js';
 import { takeInheritedBuild } from './inherited-build.js';
+import { placeDeployment } from './placement.js';
 
 export interface DeployJobDeps {
   store: Store;
@@ -64,11 +65,16 @@ export function createDeployJob(deps: DeployJobDeps) {
       release = (await store.releases.get(release.id)) ?? release;
     }
     if (d.status === 'preparing') {
+      const placedOn = await ensurePlaced(d, app, release);
+      if (placedOn === null) return;
       const resolved = release.imageId
         ? { imageId: release.imageId, note: null }
-        : await resolveImage(d, app, release);
+        : await resolveImage(d, app, release, placedOn);
       if (resolved === null) return;
       d = await activate(d, app, release, resolved);
+      // Servers with slots in slot order, then those that lose theirs: one server at a time.
+      const losing = agents.runningApp(app.id).filter((id) => !placedOn.includes(id));
+      agents.stageRollout(app.id, toRevision(d.id, 'forward'), [...placedOn, ...losing]);
       await agents.pushDesired();
     }
     await awaitRollout(d, app, release, signal);
@@ -90,11 +96,36 @@ export function createDeployJob(deps: DeployJobDeps) {
     });
   }
 
+  /**
+   * The servers the deployment's slots are placed on. A deployment queued before any server
+   * joined is placed now; with still none, it rolls out unplaced (to whichever agent connects,
+   * as one machine did). Null when it cannot be placed: the deployment has failed and nothing
+   * was rolled out.
+   */
+  async function ensurePlaced(d: DeploymentRow, app: AppRow, release: ReleaseRow): Promise<string[] | null> {
+    const rows = await store.placements.listForDeployment(d.id);
+    if (rows.length > 0 || d.replicas === 0) return serversOf(rows, d.replicas);
+    try {
+      await store.transaction(async (tx) => {
+        const fresh = (await tx.apps.getById(app.id)) ?? app;
+        return placeDeployment(tx, agents, fresh, release, d, clock());
+      });
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'DEPLOY_UNPLACEABLE') {
+        await finish(d, { code: err.code, message: err.message, logs: [] }, 'spec');
+        return null;
+      }
+      throw err;
+    }
+    return serversOf(await store.placements.listForDeployment(d.id), d.replicas);
+  }
+
   /** Null when the image cannot be had: the deployment has failed and nothing was rolled out. */
   async function resolveImage(
     d: DeploymentRow,
     app: AppRow,
     release: ReleaseRow,
+    placedOn: readonly string[],
   ): Promise<{ imageId: string; note: string } | null> {
     try {
       // Checked again here: the team's allowance may have changed since the deploy was asked for.
@@ -102,7 +133,7 @@ export function createDeployJob(deps: DeployJobDeps) {
       if (!team) throw new BerthError('APP_NOT_FOUND', `The team of ${app.name} is gone`);
       await checkImageUse(store, team, release.image);
       const started = clock();
-      const { imageId, pulled, builtFor } = await agents.resolveImage(release.image);
+      const { imageId, pulled, builtFor } = await agents.resolveImage(release.image, placedOn);
       await checkResolvedImage(store, team, release.image, builtFor);
       const how = pulled ? `pulled in ${formatDuration(clock() - started)}` : 'found on the server';
       return { imageId, note: `Image ${release.image} is ${imageId.slice(0, 19)} (${how})` };
@@ -172,8 +203,12 @@ export function createDeployJob(deps: DeployJobDeps) {
     }
     const budget = release.health.timeoutMs * (d.replicas + 1) + deps.drainTimeoutMs * d.replicas + 60_000;
     const timeout = AbortSignal.timeout(budget);
+    const rows = await store.placements.listForDeployment(d.id);
+    const placedOn: ReadonlySet<string> | 'any' =
+      rows.length === 0 && d.replicas > 0 ? 'any' : new Set(serversOf(rows, d.replicas));
+    const watch = { appId: app.id, revision: toRevision(d.id, 'forward'), placedOn };
     const result = await agents
-      .waitForRollout(app.id, toRevision(d.id, 'forward'), AbortSignal.any([signal, timeout]))
+      .waitForRollout(watch, AbortSignal.any([signal, timeout]))
       .catch((err: unknown) => {
         if (timeout.aborted) return { phase: 'timeout' as const };
         throw err;
@@ -201,6 +236,11 @@ export function createDeployJob(deps: DeployJobDeps) {
     await finish(d, error, 'rollout');
   }
 }
+
+/** The servers with slots of a deployment (not those carried over for a revert), in slot order. */
+const serversOf = (rows: readonly PlacementRow[], replicas: number): string[] => [
+  ...new Set(rows.filter((r) => r.slot <= replicas).map((r) => r.serverId)),
+];
 
 function describeStart(d: DeploymentRow, release: ReleaseRow): string {
   switch (d.kind) {

@@ -3,6 +3,7 @@ import { BerthError, formatLimits } from '@berth/protocol';
 import { portWarnings } from '@berth/core';
 import type { AppRow, DeploymentRow, ReleaseRow, Repos, TeamRow } from '@berth/store';
 import { createId } from '../ids.js';
+import { placeDeployment, type FleetView } from './placement.js';
 
 /**
  * The steps every change that rolls something out shares: find the app, replay an idempotent
@@ -143,11 +144,13 @@ export async function servedReplicas(tx: Repos, release: ReleaseRow): Promise<nu
 }
 
 /**
- * Queues a deployment of `release` with its durable job. The request that asks for it has set the
- * app's settings (or kept them), so the app records it as the deployment its settings come from.
+ * Queues a deployment of `release` with its durable job and its placement (DEPLOY_UNPLACEABLE
+ * when a replica fits on no server). The request that asks for it has set the app's settings (or
+ * kept them), so the app records it as the deployment its settings come from.
  */
 export async function queueDeployment(
   tx: Repos,
+  fleet: FleetView,
   app: AppRow,
   release: ReleaseRow,
   kind: DeploymentKind,
@@ -174,6 +177,8 @@ export async function queueDeployment(
     finishedAt: null,
   };
   await tx.deployments.create(deployment);
+  // False (no server has joined yet): the deploy job places it when the rollout starts.
+  await placeDeployment(tx, fleet, app, release, deployment, now);
   await tx.apps.update(app.id, { settingsDeploymentId: deployment.id }, now);
   await tx.jobs.enqueue(
     {

@@ -31,6 +31,7 @@ import type { KeyHolder } from '../secrets/keys.js';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 import { adoptRelease, settingsRelease } from './app-settings.js';
+import type { FleetView } from './placement.js';
 import {
   findReplay,
   newRelease,
@@ -57,6 +58,8 @@ export interface DeployServiceDeps {
   keys: KeyHolder;
   /** Called after a change the agents must see (desired state) or the worker should pick up. */
   onChange: () => void;
+  /** Which servers' agents are connected: placement gives offline servers nothing new. */
+  fleet: FleetView;
 }
 
 const hashRequest = (kind: string, body: unknown): string =>
@@ -99,7 +102,7 @@ export interface SourceTrigger {
   commit?: string;
 }
 
-export function createDeployService({ store, clock, keys, onChange }: DeployServiceDeps) {
+export function createDeployService({ store, clock, keys, onChange, fleet }: DeployServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
 
   return {
@@ -130,6 +133,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
           currentDeploymentId: null,
           rolloutDirection: 'forward',
           settingsDeploymentId: null,
+          constraints: input.constraints ?? [],
           createdAt: now,
           updatedAt: now,
         };
@@ -150,6 +154,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
             ...(patch.port !== undefined && { port: patch.port, portSet: true }),
             ...(patch.command !== undefined && { command: patch.command }),
             ...(patch.health !== undefined && { health: toHealthCheck(patch.health, app.health) }),
+            ...(patch.constraints !== undefined && { constraints: patch.constraints }),
           },
           now,
         );
@@ -185,14 +190,14 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
           const pushed = how.commit
             ? { commit: how.commit, requireTip: how.trigger === 'webhook' }
             : { commit: null };
-          return deployFromSource(tx, app, { ...source, ...pushed }, how.trigger, idem, now);
+          return deployFromSource(tx, fleet, app, { ...source, ...pushed }, how.trigger, idem, now);
         }
         if (request.image === undefined) requireImage(app);
         await checkImageUse(tx, await requireTeam(tx, app.teamId), request.image ?? app.image);
         const image = request.image;
         const current = image === undefined ? app : await tx.apps.update(app.id, { image }, now);
         const release = await newRelease(tx, current, now, { imageId: null });
-        return queueDeployment(tx, current, release, 'deploy', current.replicas, idem, now);
+        return queueDeployment(tx, fleet, current, release, 'deploy', current.replicas, idem, now);
       }),
 
     /** A deployment built from an uploaded directory (`berth deploy --from-dir`), already stored by id. */
@@ -208,6 +213,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         if (replay) return replay;
         return deployFromSource(
           tx,
+          fleet,
           app,
           { type: 'archive', sha256: archive.sha256, bytes: archive.bytes },
           'upload',
@@ -226,7 +232,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         const env = applyEnvPatch(app.env, patch);
         if (env === null) return { app, deployment: null };
         const updated = await tx.apps.update(app.id, { env }, now);
-        return { app: updated, deployment: await rereleaseCurrent(tx, updated, 'env', idem, now) };
+        return { app: updated, deployment: await rereleaseCurrent(tx, fleet, updated, 'env', idem, now) };
       }),
 
     /**
@@ -244,8 +250,8 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         const updated = await tx.apps.update(app.id, { replicas, limits }, now);
         if (!base) return { app: updated, deployment: null };
         const deployment = sameLimits(limits, base.limits)
-          ? await queueDeployment(tx, updated, base, 'scale', replicas, idem, now)
-          : await rereleaseCurrent(tx, updated, 'limits', idem, now);
+          ? await queueDeployment(tx, fleet, updated, base, 'scale', replicas, idem, now)
+          : await rereleaseCurrent(tx, fleet, updated, 'limits', idem, now);
         return { app: updated, deployment };
       }),
 
@@ -261,7 +267,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
             hint: `Deploy it first: berth deploy ${app.name}`,
           });
         }
-        return queueDeployment(tx, app, current, 'restart', app.replicas, idem, now);
+        return queueDeployment(tx, fleet, app, current, 'restart', app.replicas, idem, now);
       }),
 
     /**
@@ -276,7 +282,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
         if (replay) return replay;
         const target = await rollbackTarget(tx, app, toVersion);
         const replicas = await servedReplicas(tx, target);
-        const deployment = await queueDeployment(tx, app, target, 'rollback', replicas, idem, now);
+        const deployment = await queueDeployment(tx, fleet, app, target, 'rollback', replicas, idem, now);
         await adoptRelease(tx, app, target, replicas, now);
         return deployment;
       }),
@@ -286,6 +292,7 @@ export function createDeployService({ store, clock, keys, onChange }: DeployServ
 /** A build, the release that waits for its image, and the deployment that runs both. */
 async function deployFromSource(
   tx: Repos,
+  fleet: FleetView,
   app: AppRow,
   source: NewBuildSource,
   trigger: SourceTrigger['trigger'],
@@ -294,7 +301,17 @@ async function deployFromSource(
   buildId: string = createId('bld'),
 ): Promise<DeploymentRow> {
   const release = await newRelease(tx, app, now, { imageId: null, buildId });
-  const deployment = await queueDeployment(tx, app, release, 'deploy', app.replicas, idem, now, buildId);
+  const deployment = await queueDeployment(
+    tx,
+    fleet,
+    app,
+    release,
+    'deploy',
+    app.replicas,
+    idem,
+    now,
+    buildId,
+  );
   await newBuild(tx, { id: buildId, app, source, trigger, deploymentId: deployment.id }, now);
   return deployment;
 }
@@ -306,6 +323,7 @@ async function deployFromSource(
  */
 export async function rereleaseCurrent(
   tx: Repos,
+  fleet: FleetView,
   app: AppRow,
   kind: 'env' | 'secrets' | 'limits',
   idem: Idempotency,
@@ -321,5 +339,5 @@ export async function rereleaseCurrent(
     buildId: base.buildId,
     commit: base.commit,
   });
-  return queueDeployment(tx, app, release, kind, app.replicas, idem, now);
+  return queueDeployment(tx, fleet, app, release, kind, app.replicas, idem, now);
 }

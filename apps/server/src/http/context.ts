@@ -32,16 +32,19 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
   const { store, agents, config } = base;
   const replicaStatus = async (app: AppRow): Promise<ReplicaStatus[]> => {
     const releases = new Map((await store.releases.list(app.id)).map((r) => [r.id, r.version]));
-    return agents.reportFor(app.id).flatMap(({ serverName, app: report }) =>
-      report.replicas.map((r) => ({
-        name: r.name,
-        releaseId: r.releaseId,
-        releaseVersion: releases.get(r.releaseId) ?? null,
-        slot: r.slot,
-        state: r.state,
-        server: serverName,
-      })),
-    );
+    return agents
+      .reportFor(app.id)
+      .flatMap(({ serverName, app: report }) =>
+        report.replicas.map((r) => ({
+          name: r.name,
+          releaseId: r.releaseId,
+          releaseVersion: releases.get(r.releaseId) ?? null,
+          slot: r.slot,
+          state: r.state,
+          server: serverName,
+        })),
+      )
+      .sort((a, b) => a.slot - b.slot || a.server.localeCompare(b.server));
   };
   return {
     ...base,

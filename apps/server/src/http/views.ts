@@ -80,6 +80,7 @@ export function toAppView(
     health: app.health,
     replicas: app.replicas,
     limits: app.limits,
+    constraints: app.constraints,
     status: toAppStatus(app, extra.latest),
     currentRelease: extra.current ? toReleaseSummary(extra.current) : null,
     replicaStatus: extra.replicas,

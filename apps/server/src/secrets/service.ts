@@ -4,6 +4,7 @@ import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createMutator, rereleaseCurrent } from '../deploy/service.js';
 import { findReplay, requireApp, type Idempotency } from '../deploy/rollout-steps.js';
+import type { FleetView } from '../deploy/placement.js';
 import { resealAppValue } from '../builds/sealed.js';
 import { readChecks, saveChecks, secretAad, type KeyHolder } from './keys.js';
 
@@ -18,6 +19,7 @@ export function createSecretsService(deps: {
   clock: () => number;
   keys: KeyHolder;
   onChange: () => void;
+  fleet: FleetView;
 }) {
   const { store, clock, keys } = deps;
   const mutate = createMutator(store, clock, deps.onChange);
@@ -50,7 +52,11 @@ export function createSecretsService(deps: {
           for (const key of patch.unset ?? []) changed = (await tx.secrets.delete(app.id, key)) || changed;
           if (!changed) return { app, deployment: null, changed };
           requireDistinctPaths(await tx.secrets.list(app.id));
-          return { app, deployment: await rereleaseCurrent(tx, app, 'secrets', idem, now), changed };
+          return {
+            app,
+            deployment: await rereleaseCurrent(tx, deps.fleet, app, 'secrets', idem, now),
+            changed,
+          };
         },
       ),
 

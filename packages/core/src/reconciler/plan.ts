@@ -1,7 +1,8 @@
 import type { DesiredApp } from '@berth/protocol';
 import { toContainerName } from '../naming.js';
 import {
-  isTargetOf,
+  isWantedBy,
+  slotsOf,
   type Action,
   type ObservedReplica,
   type ObservedState,
@@ -80,7 +81,8 @@ function planApp(
     outcome: observed.outcomes[app.revision],
   };
   const live = removeDead(ctx, replicas);
-  const isTarget = (r: ObservedReplica): boolean => isTargetOf(app, r);
+  const isTarget = (r: ObservedReplica): boolean => isWantedBy(app, r);
+  const wanted = slotsOf(app).length;
   const pending = bySlot(live.filter((r) => isTarget(r) && !r.routed && r.unroutedAtMs === null));
   const routedTarget = bySlot(live.filter((r) => isTarget(r) && r.routed));
   const routedOld = bySlot(live.filter((r) => !isTarget(r) && r.routed));
@@ -88,7 +90,7 @@ function planApp(
 
   const { serving, starting } = advancePending(ctx, pending, routedTarget);
   if (ctx.outcome !== 'failed') retire(ctx, serving, routedOld);
-  if (ctx.outcome !== 'failed' && !starting && serving.length < app.replicas) {
+  if (ctx.outcome !== 'failed' && !starting && serving.length < wanted) {
     const blockedUntil = observed.startBlockedUntilMs[app.appId] ?? 0;
     if (ctx.nowMs >= blockedUntil) startNext(ctx, live.filter(isTarget), stopping.filter(isTarget));
   }
@@ -98,8 +100,7 @@ function planApp(
   const stopped = new Set(ctx.actions.flatMap((a) => (a.kind === 'stop' ? [a.containerId] : [])));
   const remaining = replicas.filter((r) => !stopped.has(r.containerId));
   const settled =
-    remaining.length === app.replicas &&
-    remaining.every((r) => isTarget(r) && r.status === 'running' && r.routed);
+    remaining.length === wanted && remaining.every((r) => isTarget(r) && r.status === 'running' && r.routed);
   if (ctx.outcome === undefined && settled) {
     ctx.actions.push({ kind: 'converge', appId: app.appId, revision: app.revision });
   }
@@ -115,7 +116,7 @@ function removeDead(ctx: AppContext, replicas: readonly ObservedReplica[]): Obse
       continue;
     }
     if (r.routed) ctx.actions.push(unroute(r, 'it is not running'));
-    const isTarget = isTargetOf(ctx.app, r);
+    const isTarget = isWantedBy(ctx.app, r);
     if (isTarget && r.status === 'exited' && ctx.outcome === undefined) {
       ctx.outcome = 'failed';
       ctx.actions.push(
@@ -148,7 +149,7 @@ function advancePending(
     if (ctx.outcome === 'failed') {
       ctx.actions.push(stop(r, 'its release failed'));
     } else if (r.health === 'healthy') {
-      if (serving.length < ctx.app.replicas) {
+      if (serving.length < slotsOf(ctx.app).length) {
         ctx.actions.push({ kind: 'route', appId: ctx.app.appId, containerId: r.containerId, name: r.name });
         serving.push(r);
       } else {
@@ -186,7 +187,7 @@ function retire(
   serving: readonly ObservedReplica[],
   routedOld: readonly ObservedReplica[],
 ): void {
-  const wanted = ctx.app.replicas;
+  const wanted = slotsOf(ctx.app).length;
   const okServing = serving.filter(notUnhealthy).length;
   const keepOld = Math.min(routedOld.length, Math.max(0, wanted - okServing));
   const oldToGo = healthiestFirst(routedOld).slice(keepOld);
@@ -200,8 +201,9 @@ function retire(
 }
 
 /**
- * Starts the lowest free slot. A container's name comes from its release and slot, so a slot
- * whose previous holder of the same release is still being stopped is waited for.
+ * Starts the lowest free slot of this server's slots. A container's name comes from its release
+ * and slot, so a slot whose previous holder of the same release is still being stopped is waited
+ * for.
  */
 function startNext(
   ctx: AppContext,
@@ -209,8 +211,8 @@ function startNext(
   stoppingTargets: readonly ObservedReplica[],
 ): void {
   const used = new Set(targetReplicas.map((r) => r.slot));
-  let slot = 1;
-  while (used.has(slot)) slot++;
+  const slot = [...slotsOf(ctx.app)].sort((a, b) => a - b).find((s) => !used.has(s));
+  if (slot === undefined) return;
   if (stoppingTargets.some((r) => r.slot === slot)) return;
   const { release } = ctx.app;
   ctx.actions.push({

@@ -84,6 +84,20 @@ export const isTargetOf = (
   r: Pick<ObservedReplica, 'releaseId' | 'restartId'>,
 ): boolean => r.releaseId === app.release.id && r.restartId === (app.restartId ?? null);
 
+/** The replica slots this server runs of the app: its `slots`, or 1..replicas when berthd sends none. */
+export const slotsOf = (app: Pick<DesiredApp, 'replicas' | 'slots'>): readonly number[] =>
+  app.slots ?? Array.from({ length: app.replicas }, (_, i) => i + 1);
+
+/**
+ * Whether a replica is one this server should keep running: of the target release and restart,
+ * in one of its slots. A target replica in a slot placed elsewhere is retired like an old one,
+ * once a replica in one of this server's slots serves in its place.
+ */
+export const isWantedBy = (
+  app: Pick<DesiredApp, 'release' | 'restartId' | 'replicas' | 'slots'>,
+  r: Pick<ObservedReplica, 'releaseId' | 'restartId' | 'slot'>,
+): boolean => isTargetOf(app, r) && (app.slots === undefined || app.slots.includes(r.slot));
+
 /** How a replica is described to people and to berthd. */
 export function toReplicaState(r: ObservedReplica, target: boolean): ReplicaState {
   if (r.stopping) return 'stopping';

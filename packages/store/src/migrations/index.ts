@@ -7,6 +7,7 @@ import * as m0005 from './0005_team_settings.js';
 import * as m0006 from './0006_runtime_limits.js';
 import * as m0007 from './0007_typed_rollout_state.js';
 import * as m0008 from './0008_fleet.js';
+import * as m0009 from './0009_placements.js';
 
 export interface Migration {
   name: string;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0006_runtime_limits', up: m0006.up },
   { name: '0007_typed_rollout_state', up: m0007.up },
   { name: '0008_fleet', up: m0008.up },
+  { name: '0009_placements', up: m0009.up },
 ];

@@ -2,7 +2,7 @@ import { ROLLOUT_DIRECTIONS, type RolloutDirection } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import type { ExpressionBuilder, Insertable, Updateable } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
-import { parseCommand, parseEnv, parseGitSource, parseHealth, toJson } from '../json.js';
+import { parseCommand, parseEnv, parseGitSource, parseHealth, parseStringList, toJson } from '../json.js';
 import type { AppsRecord, AppsTable, Database } from '../schema.js';
 import type { AppPatch, AppRepo, AppRow } from '../types.js';
 import { atomically, type Db } from './db.js';
@@ -118,6 +118,7 @@ const toAppsRecord = (row: AppRow): Insertable<AppsTable> => ({
   updated_at: row.updatedAt,
   source: row.source === null ? null : toJson(row.source),
   port_set: row.portSet ? 1 : 0,
+  constraints: toJson(row.constraints),
   ...toLimitColumns(row.limits),
 });
 
@@ -137,6 +138,7 @@ function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
   if (patch.source !== undefined) u.source = patch.source === null ? null : toJson(patch.source);
   if (patch.portSet !== undefined) u.port_set = patch.portSet ? 1 : 0;
   if (patch.limits !== undefined) Object.assign(u, toLimitColumns(patch.limits));
+  if (patch.constraints !== undefined) u.constraints = toJson(patch.constraints);
   return u;
 }
 
@@ -158,6 +160,7 @@ function toAppRow(r: AppWithTeam): AppRow {
     currentDeploymentId: r.current_deployment_id,
     rolloutDirection: toDirection(r.rollout_direction, r.id),
     settingsDeploymentId: r.settings_deployment_id,
+    constraints: parseStringList(r.constraints, at('constraints')),
     source: parseGitSource(r.source, at('source')),
     portSet: r.port_set === 1,
     limits: fromLimitColumns(r),

@@ -116,6 +116,7 @@ export function appRow(at: { projectId: string; teamId: string }, over: Partial<
     currentDeploymentId: null,
     rolloutDirection: 'forward',
     settingsDeploymentId: null,
+    constraints: [],
     source: null,
     portSet: true,
     limits: { ...LIMIT_DEFAULTS },

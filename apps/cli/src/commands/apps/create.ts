@@ -23,6 +23,7 @@ interface CreateOptions extends CommonOptions, LimitOptions, HealthOptions {
   env?: string[];
   team?: string;
   project?: string;
+  constraint?: string[];
 }
 
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
@@ -48,6 +49,11 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
     )
     .option('--replicas <n>', 'number of replicas (default 1)', parseIntArg(0, 64))
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect)
+    .option(
+      '--constraint <key=value>',
+      'run replicas only on servers whose labels match, e.g. zone=b or role!=build (repeatable)',
+      collect,
+    )
     .option('--team <team>', 'the team that owns it (default: yours)')
     .option('--project <project>', "a project of that team (default: the team's default project)");
   withHealthOptions(create).action(
@@ -62,6 +68,7 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
         ...(command.length > 0 && { command }),
         ...(opts.team && { team: opts.team }),
         ...(opts.project && { project: opts.project }),
+        ...(opts.constraint && { constraints: opts.constraint }),
       };
       const health = healthInput(opts);
       if (health) input.health = health;

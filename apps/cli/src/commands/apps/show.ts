@@ -30,11 +30,12 @@ function printApp(app: App): void {
     ['port', String(app.port)],
     ['replicas', String(app.replicas)],
     ['limits', `${formatLimits(app.limits)} per replica`],
+    ['placement', app.constraints?.length ? app.constraints.join(', ') : 'any server'],
     ['health', describeHealth(h)],
     ['command', app.command ? app.command.join(' ') : '(image default)'],
     ['env', Object.keys(app.env).join(', ') || '(none)'],
   ];
-  for (const [k, v] of lines) process.stdout.write(`${(k ?? '').padEnd(9)} ${v ?? ''}\n`);
+  for (const [k, v] of lines) process.stdout.write(`${(k ?? '').padEnd(10)} ${v ?? ''}\n`);
   printWarnings(app.warnings);
   if (app.replicaStatus.length > 0) {
     process.stdout.write('\n');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError, printJson } from '../../cli/output.js';
-import { parseIntArg } from '../../cli/parse.js';
+import { collect, parseIntArg } from '../../cli/parse.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { healthInput, withHealthOptions, type HealthOptions } from './health-options.js';
 import { printWarnings } from './warnings.js';
@@ -11,13 +11,23 @@ import { printWarnings } from './warnings.js';
 interface UpdateOptions extends CommonOptions, HealthOptions {
   image?: string;
   port?: number;
+  constraint?: string[];
+  clearConstraints?: boolean;
 }
 
 export function registerAppsUpdate(apps: Command, environment: CliEnvironment): void {
   const update = withCommon(apps.command('update <name>'))
-    .description("change an app's image, port or health check; the next deploy uses them")
+    .description(
+      "change an app's image, port, health check or placement constraints; the next deploy uses them",
+    )
     .option('--image <ref>', 'image reference for the next deploy')
-    .option('--port <n>', 'port the app listens on inside the container', parseIntArg(1, 65535));
+    .option('--port <n>', 'port the app listens on inside the container', parseIntArg(1, 65535))
+    .option(
+      '--constraint <key=value>',
+      'replace the placement constraints on server labels, e.g. zone=b or role!=build (repeatable)',
+      collect,
+    )
+    .option('--clear-constraints', 'let replicas run on any server again');
   withHealthOptions(update).action(
     action(async (name: string, opts: UpdateOptions) => {
       const health = healthInput(opts);
@@ -25,6 +35,8 @@ export function registerAppsUpdate(apps: Command, environment: CliEnvironment): 
         ...(opts.image !== undefined && { image: opts.image }),
         ...(opts.port !== undefined && { port: opts.port }),
         ...(health && { health }),
+        ...(opts.clearConstraints && { constraints: [] }),
+        ...(opts.constraint && { constraints: opts.constraint }),
       };
       if (Object.keys(patch).length === 0)
         throw new CliError('Nothing to change', EXIT.userError, `See: berth apps update --help`);

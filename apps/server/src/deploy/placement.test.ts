@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ServerRow } from '@berth/store';
+import { parseConstraints, statusOf, SUSPECT_FOR_MS } from './placement.js';
+
+const NOW = 10_000_000;
+
+const server = (over: Partial<ServerRow> = {}): ServerRow => ({
+  id: 'srv_a',
+  name: 'web-1',
+  publicKey: 'k',
+  sealingKey: null,
+  createdAt: 0,
+  lastSeenAt: NOW - 1000,
+  desiredVersion: 0,
+  labels: {},
+  state: 'active',
+  capacity: null,
+  agentVersion: null,
+  privateIp: null,
+  pendingPublicKey: null,
+  ...over,
+});
+
+const online = { isOnline: () => true };
+const offline = { isOnline: () => false };
+
+test('an active server is ready while its agent is connected', () => {
+  assert.equal(statusOf(server(), online, true, NOW), 'ready');
+});
+
+test('offline while others are connected: suspect when seen lately (keeps replicas), down after', () => {
+  assert.equal(statusOf(server(), offline, true, NOW), 'suspect');
+  assert.equal(statusOf(server({ lastSeenAt: NOW - SUSPECT_FOR_MS }), offline, true, NOW), 'down');
+  assert.equal(statusOf(server({ lastSeenAt: null }), offline, true, NOW), 'down');
+});
+
+test('with no agent connected at all, active servers count as ready (the rollout waits for them)', () => {
+  assert.equal(statusOf(server({ lastSeenAt: null }), offline, false, NOW), 'ready');
+});
+
+test("an admin's state wins over the link", () => {
+  assert.equal(statusOf(server({ state: 'draining' }), online, true, NOW), 'draining');
+  assert.equal(statusOf(server({ state: 'paused' }), online, true, NOW), 'paused');
+  assert.equal(statusOf(server({ state: 'removed' }), online, true, NOW), 'down');
+});
+
+test('constraints parse into key, operator and value', () => {
+  assert.deepEqual(parseConstraints(['zone=b', 'role!=build', 'gpu=']), [
+    { key: 'zone', op: '=', value: 'b' },
+    { key: 'role', op: '!=', value: 'build' },
+    { key: 'gpu', op: '=', value: '' },
+  ]);
+  assert.throws(() => parseConstraints(['nonsense']), { code: 'INTERNAL' });
+});

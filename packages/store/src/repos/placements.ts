@@ -1,0 +1,56 @@
+import type { PlacementRepo, PlacementRow } from '../types.js';
+import type { Db } from './db.js';
+
+export function createPlacementRepo(db: Db): PlacementRepo {
+  return {
+    async createMany(rows) {
+      if (rows.length === 0) return;
+      await db
+        .insertInto('placements')
+        .values(
+          rows.map((r) => ({
+            deployment_id: r.deploymentId,
+            app_id: r.appId,
+            slot: r.slot,
+            server_id: r.serverId,
+          })),
+        )
+        .execute();
+    },
+
+    async listForDeployment(deploymentId) {
+      const rows = await db
+        .selectFrom('placements')
+        .selectAll()
+        .where('deployment_id', '=', deploymentId)
+        .orderBy('slot')
+        .execute();
+      return rows.map(toPlacementRow);
+    },
+
+    async listCurrent() {
+      const rows = await db
+        .selectFrom('placements')
+        .innerJoin('apps', 'apps.current_deployment_id', 'placements.deployment_id')
+        .select(['placements.deployment_id', 'placements.app_id', 'placements.slot', 'placements.server_id'])
+        .whereRef('placements.slot', '<=', 'apps.current_replicas')
+        .orderBy('placements.app_id')
+        .orderBy('placements.slot')
+        .execute();
+      return rows.map(toPlacementRow);
+    },
+  };
+}
+
+const toPlacementRow = (r: {
+  deployment_id: string;
+  app_id: string;
+  slot: number;
+  server_id: string;
+}): PlacementRow => ({
+  deploymentId: r.deployment_id,
+  appId: r.app_id,
+  // Number(): PostgreSQL's driver may return integers of a join as strings.
+  slot: Number(r.slot),
+  serverId: r.server_id,
+});
