@@ -10,3 +10,5 @@ export * from './runtime.js';
 export * from './exec.js';
 export * from './problem.js';
 export * from './json.js';
+export * from './api-servers.js';
+export * from './join-token.js';
