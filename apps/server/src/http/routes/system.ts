@@ -1,4 +1,4 @@
-import { Health, ServerList } from '@berth/protocol';
+import { Health } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../context.js';
 import { problemResponses } from '../schemas.js';
@@ -17,24 +17,5 @@ export const systemRoutes =
       () => ({ status: 'ok' as const, version: VERSION }),
     );
 
-    app.get(
-      '/servers',
-      {
-        config: { access: { kind: 'authenticated' } },
-        schema: {
-          operationId: 'listServers',
-          tags: ['system'],
-          response: { 200: ServerList, ...problemResponses },
-        },
-      },
-      async () => ({
-        servers: (await ctx.store.servers.list()).map((s) => ({
-          id: s.id,
-          name: s.name,
-          status: ctx.agents.isOnline(s.id) ? ('online' as const) : ('offline' as const),
-          lastSeenAt: s.lastSeenAt === null ? null : new Date(s.lastSeenAt).toISOString(),
-        })),
-      }),
-    );
     done();
   };
