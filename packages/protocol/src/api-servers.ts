@@ -95,6 +95,7 @@ export const ServerListing = z.object({ servers: z.array(ServerDetail), pending:
 export type ServerListing = z.infer<typeof ServerListing>;
 
 const Key = z.string().min(1).max(200);
+const IP = z.union([z.ipv4(), z.ipv6()]);
 
 /** What `berth agent join` sends: the token, the keys it made, and a signature proving it holds the identity key. */
 export const AgentJoin = z
@@ -114,7 +115,13 @@ export const AgentJoin = z
       })
       .nullable()
       .optional(),
-    privateIp: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
+    /** Where other servers reach its replicas: an IPv4 or IPv6 address. */
+    privateIp: z
+      .string()
+      .max(45)
+      .refine((ip) => IP.safeParse(ip).success, { message: 'must be an IPv4 or IPv6 address' })
+      .nullable()
+      .optional(),
   })
   .strict();
 export type AgentJoin = z.infer<typeof AgentJoin>;
