@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateEd25519KeyPair, generateSealingKeyPair, loadEd25519Signer } from '@berth/crypto';
-import { agentJoinPayload, parseJoinToken, type ServerJoinCommand, type ServerListing } from '@berth/protocol';
+import {
+  agentJoinPayload,
+  parseJoinToken,
+  type ServerJoinCommand,
+  type ServerListing,
+} from '@berth/protocol';
 import { parseServerConfig, startBerthd, type Berthd } from '@berth/server';
 
 const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
@@ -37,11 +42,15 @@ after(async () => {
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: string }> {
   const ca = await readFile(join(dir, 'data', 'ca.crt'));
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -65,7 +74,18 @@ function berth(...args: string[]): Promise<{ code: number; stdout: string; stder
 }
 
 test('servers add → the agent joins → list, show, drain, remove; errors exit 1 with the next command', async () => {
-  const added = await berth('servers', 'add', 'web-2', '--label', 'zone=b', '--label', 'role=edge', '--ttl', '2h', '--json');
+  const added = await berth(
+    'servers',
+    'add',
+    'web-2',
+    '--label',
+    'zone=b',
+    '--label',
+    'role=edge',
+    '--ttl',
+    '2h',
+    '--json',
+  );
   assert.equal(added.code, 0, added.stderr);
   const join = JSON.parse(added.stdout) as ServerJoinCommand;
   assert.ok(berthd.caFingerprint);
@@ -75,7 +95,10 @@ test('servers add → the agent joins → list, show, drain, remove; errors exit
   const text = await berth('servers', 'add', 'web-3');
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /run this once before .*a single time/);
-  assert.match(text.stdout, /\n {2}berth agent join https:\/\/127\.0\.0\.2:\d+ bj1\.[A-Za-z0-9_-]{43}\.[0-9a-f]{64}\n/);
+  assert.match(
+    text.stdout,
+    /\n {2}berth agent join https:\/\/127\.0\.0\.2:\d+ bj1\.[A-Za-z0-9_-]{43}\.[0-9a-f]{64}\n/,
+  );
 
   const dup = await berth('servers', 'add', 'web-2');
   assert.equal(dup.code, 1);
@@ -95,11 +118,20 @@ test('servers add → the agent joins → list, show, drain, remove; errors exit
   const list = await berth('servers', 'list');
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /^NAME\s+STATE\s+STATUS\s+LABELS\s+CAPACITY\s+AGENT\s+LAST SEEN/);
-  assert.match(list.stdout, /web-2\s+active\s+offline\s+zone=b,role=edge\s+2 CPU, 2048 MiB\s+0\.1\.0\s+never/);
+  assert.match(
+    list.stdout,
+    /web-2\s+active\s+offline\s+zone=b,role=edge\s+2 CPU, 2048 MiB\s+0\.1\.0\s+never/,
+  );
   assert.match(list.stdout, /Waiting to join:\n.*\nweb-3 /);
   const listed = JSON.parse((await berth('servers', 'list', '--json')).stdout) as ServerListing;
-  assert.deepEqual(listed.servers.map((s) => s.name), ['web-2']);
-  assert.deepEqual(listed.pending.map((p) => p.name), ['web-3']);
+  assert.deepEqual(
+    listed.servers.map((s) => s.name),
+    ['web-2'],
+  );
+  assert.deepEqual(
+    listed.pending.map((p) => p.name),
+    ['web-3'],
+  );
 
   const drained = await berth('servers', 'drain', 'web-2', '--json');
   assert.equal((JSON.parse(drained.stdout) as { state: string }).state, 'draining');

@@ -9,7 +9,8 @@ const Timestamp = z.string().describe('RFC 3339 timestamp');
  * A server name is a hostname: DNS labels of lowercase letters, digits and hyphens, joined by
  * dots, at most 63 characters (it appears in logs, the CLI's tables and `berth servers` argv).
  */
-export const SERVER_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+export const SERVER_NAME_PATTERN =
+  /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 export const ServerName = z
   .string()
   .max(63, { message: 'must be at most 63 characters' })

@@ -32,7 +32,8 @@ test('anything else is JOIN_TOKEN_INVALID, without the text in the message', () 
   for (const text of bad) {
     assert.throws(
       () => parseJoinToken(text),
-      (e: unknown) => e instanceof BerthError && e.code === 'JOIN_TOKEN_INVALID' && !e.message.includes(SECRET),
+      (e: unknown) =>
+        e instanceof BerthError && e.code === 'JOIN_TOKEN_INVALID' && !e.message.includes(SECRET),
       JSON.stringify(text),
     );
   }

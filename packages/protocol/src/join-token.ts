@@ -25,10 +25,10 @@ export interface JoinToken {
 
 /** The token's text; `caFingerprint` as `sha256:<hex>` or bare hex, null for `none`. */
 export function formatJoinToken({ secret, caFingerprint }: JoinToken): string {
-  if (!SECRET.test(secret)) throw new BerthError('INTERNAL', 'a join token secret is 43 base64url characters');
+  if (!SECRET.test(secret))
+    throw new BerthError('INTERNAL', 'a join token secret is 43 base64url characters');
   const fp = caFingerprint === null ? 'none' : HEX_FINGERPRINT.exec(caFingerprint)?.[1]?.toLowerCase();
-  if (fp === undefined)
-    throw new BerthError('INTERNAL', 'a CA fingerprint is sha256: and 64 hex digits');
+  if (fp === undefined) throw new BerthError('INTERNAL', 'a CA fingerprint is sha256: and 64 hex digits');
   return `${JOIN_TOKEN_PREFIX}.${secret}.${fp}`;
 }
 

@@ -145,7 +145,11 @@ export function registerServers(program: Command, environment: CliEnvironment): 
     'make the new key that claimed a server its key (a paused server becomes active)',
     (s) => `Approved the new key of ${s.name} (now ${s.state}): its agent connects on its next try`,
   );
-  change('drain', 'give a server nothing new (placement moves its replicas away)', (s) => `${s.name} is ${s.state}`);
+  change(
+    'drain',
+    'give a server nothing new (placement moves its replicas away)',
+    (s) => `${s.name} is ${s.state}`,
+  );
   change(
     'undrain',
     'put a drained server back to active (a paused one keeps its old key and forgets the new one)',

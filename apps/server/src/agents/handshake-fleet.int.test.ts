@@ -58,7 +58,13 @@ async function joined(name: string, key: Ed25519Signer): Promise<void> {
   const added = await api('POST', '/servers', { name });
   assert.equal(added.status, 201, added.text);
   const token = String(added.json?.token);
-  const body = { token, publicKey: key.publicKey, sealingKey, signature: key.sign(agentJoinPayload(token)), agentVersion: '0.1.0' };
+  const body = {
+    token,
+    publicKey: key.publicKey,
+    sealingKey,
+    signature: key.sign(agentJoinPayload(token)),
+    agentVersion: '0.1.0',
+  };
   const res = await api('POST', '/agent/join', body, null);
   assert.equal(res.status, 201, res.text);
 }
@@ -89,7 +95,15 @@ function connect(key: Ed25519Signer, name: string, protocol = AGENT_PROTOCOL_VER
       const message = JSON.parse(data.toString('utf8')) as { type: string; nonce?: string };
       if (message.type === 'challenge') {
         const signature = key.sign(agentHelloPayload(String(message.nonce)));
-        const hello = { type: 'hello', name, publicKey: key.publicKey, signature, sealingKey, agentVersion: '0.1.0', protocol };
+        const hello = {
+          type: 'hello',
+          name,
+          publicKey: key.publicKey,
+          signature,
+          sealingKey,
+          agentVersion: '0.1.0',
+          protocol,
+        };
         ws.send(JSON.stringify(hello));
       } else if (message.type === 'welcome') {
         welcomed = true;
@@ -136,7 +150,11 @@ test('a changed key is pending; it pauses the server only when its own key is of
   assert.equal(claim.refused?.code, 4403);
   assert.match(String(claim.refused?.reason), /berth servers approve edge/);
   let s = await server('edge');
-  assert.deepEqual([s.state, s.pendingKey, s.status], ['active', true, 'online'], 'a stranger cannot pause a healthy server');
+  assert.deepEqual(
+    [s.state, s.pendingKey, s.status],
+    ['active', true, 'online'],
+    'a stranger cannot pause a healthy server',
+  );
 
   healthy.ws.close();
   await until('the old link to end', async () => (await server('edge')).status === 'offline');
@@ -170,6 +188,9 @@ test('an agent of another protocol version is told which version to install', as
   await joined('future', key);
   const link = await connect(key, 'future', AGENT_PROTOCOL_VERSION + 1);
   assert.equal(link.refused?.code, 4426);
-  assert.match(String(link.refused?.reason), new RegExp(`not berthd's ${AGENT_PROTOCOL_VERSION}: install berth \\d+\\.\\d+\\.\\d+`));
+  assert.match(
+    String(link.refused?.reason),
+    new RegExp(`not berthd's ${AGENT_PROTOCOL_VERSION}: install berth \\d+\\.\\d+\\.\\d+`),
+  );
   assert.equal((await connect(key, 'future')).welcomed, true, 'the same key on this version connects');
 });

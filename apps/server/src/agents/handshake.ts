@@ -68,7 +68,10 @@ export async function handshake(
   const known = await store.servers.findByPublicKey(publicKey);
   if (known?.state === 'removed') {
     log.warn({ server: known.name }, 'refused the key of a removed server');
-    socket.close(CLOSE_REFUSED, `server ${known.name} was removed: its key is refused (berth servers add makes a new join)`);
+    socket.close(
+      CLOSE_REFUSED,
+      `server ${known.name} was removed: its key is refused (berth servers add makes a new join)`,
+    );
     return null;
   }
   if (known) {
@@ -85,7 +88,10 @@ export async function handshake(
   const claimed = await store.servers.findByName(name);
   if (claimed) {
     await claimServer(store, claimed, publicKey, isOnline(claimed.id), log);
-    socket.close(CLOSE_REFUSED, `this key is not server ${name}'s: an admin must run berth servers approve ${name}`);
+    socket.close(
+      CLOSE_REFUSED,
+      `this key is not server ${name}'s: an admin must run berth servers approve ${name}`,
+    );
     return null;
   }
   log.warn({ name }, 'refused an agent with an unknown key');

@@ -45,7 +45,12 @@ export async function joinAgent(
   }
 }
 
-async function register(store: Store, now: number, input: AgentJoin, intent: AuditIntent): Promise<AgentJoined> {
+async function register(
+  store: Store,
+  now: number,
+  input: AgentJoin,
+  intent: AuditIntent,
+): Promise<AgentJoined> {
   let secret: string;
   try {
     secret = parseJoinToken(input.token).secret;
@@ -97,5 +102,8 @@ async function refuseIfThrottled(store: Store, now: number, key: string): Promis
   if ((await store.loginFailures.countSince(key, since)) < MAX_JOIN_FAILURES_PER_ADDRESS) return;
   const oldest = (await store.loginFailures.oldestSince(key, since)) ?? now;
   const minutes = Math.max(1, Math.ceil((oldest + JOIN_WINDOW_MS - now) / 60_000));
-  throw new BerthError('RATE_LIMITED', `Too many failed joins from this address; try again in ${minutes} minute(s)`);
+  throw new BerthError(
+    'RATE_LIMITED',
+    `Too many failed joins from this address; try again in ${minutes} minute(s)`,
+  );
 }

@@ -40,14 +40,22 @@ export async function createJoinToken(
   await store.transaction(async (tx) => {
     // Inside the transaction: SQLite runs them one at a time, so two adds of a name cannot both pass.
     if ((await tx.servers.findByName(input.name)) || (await tx.joinTokens.findPendingByName(input.name, now)))
-      throw new BerthError('SERVER_EXISTS', `A server or a pending join named "${input.name}" already exists`, {
-        hint: `Choose another name, or remove it first: berth servers remove ${input.name}`,
-      });
+      throw new BerthError(
+        'SERVER_EXISTS',
+        `A server or a pending join named "${input.name}" already exists`,
+        {
+          hint: `Choose another name, or remove it first: berth servers remove ${input.name}`,
+        },
+      );
     await tx.joinTokens.pruneExpired(now);
     await tx.joinTokens.create(row);
     await recordDone(
       tx,
-      { ...intent, target: `server:${input.name}`, detail: { expiresAt: new Date(row.expiresAt).toISOString() } },
+      {
+        ...intent,
+        target: `server:${input.name}`,
+        detail: { expiresAt: new Date(row.expiresAt).toISOString() },
+      },
       now,
     );
   });

@@ -105,7 +105,11 @@ export async function setDraining(
     await tx.servers.setState(server.id, state);
     const forgot = !draining && server.state === 'paused' && server.pendingPublicKey !== null;
     if (forgot) await tx.servers.setPendingKey(server.id, null);
-    await recordDone(tx, { ...intent, detail: { from: server.state, to: state, forgotPendingKey: forgot } }, now);
+    await recordDone(
+      tx,
+      { ...intent, detail: { from: server.state, to: state, forgotPendingKey: forgot } },
+      now,
+    );
     return { ...server, state, pendingPublicKey: forgot ? null : server.pendingPublicKey };
   });
 }

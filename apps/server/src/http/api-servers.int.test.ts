@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateEd25519KeyPair, generateSealingKeyPair, hashToken, loadEd25519Signer } from '@berth/crypto';
-import { agentJoinPayload, parseJoinToken, type ServerJoinCommand, type ServerListing } from '@berth/protocol';
+import {
+  agentJoinPayload,
+  parseJoinToken,
+  type ServerJoinCommand,
+  type ServerListing,
+} from '@berth/protocol';
 import { createTestClock, startTestApi, type TestApi } from './test-support/api.js';
 import { assertSameDb } from './test-support/db-snapshot.js';
 import { API, createClient, expectProblem, type Client, type Res } from './test-support/http.js';
@@ -29,7 +34,12 @@ before(async () => {
 });
 after(() => api.close());
 
-const send = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token?: string): Promise<Res> =>
+const send = (
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<Res> =>
   client.send({ method, url: `${API}${path}`, ...(body !== undefined && { body }), ...(token && { token }) });
 
 async function addServer(body: Record<string, unknown>): Promise<ServerJoinCommand> {
@@ -66,7 +76,8 @@ function agent() {
 const join = (body: unknown): Promise<Res> =>
   client.send({ method: 'POST', url: `${API}/agent/join`, body, token: null, remoteAddress: '192.0.2.10' });
 
-const auditRows = (action: string): Record<string, unknown>[] => api.db.rowsWhere('audit_log', 'action', action);
+const auditRows = (action: string): Record<string, unknown>[] =>
+  api.db.rowsWhere('audit_log', 'action', action);
 
 test('add prints a single-use join command; only the hash of its secret is stored', async () => {
   const added = await addServer({ name: 'web-2', labels: { zone: 'b', role: 'edge' } });
@@ -80,11 +91,14 @@ test('add prints a single-use join command; only the hash of its secret is store
   assert.equal(rows.length, 1);
   assert.equal(rows[0]?.token_hash, hashToken(secret));
   assert.ok(!JSON.stringify(api.db.take()).includes(secret), 'the secret is nowhere in the database');
-  assert.deepEqual((await listing()).pending.find((p) => p.name === 'web-2'), {
-    name: 'web-2',
-    labels: { zone: 'b', role: 'edge' },
-    expiresAt: added.expiresAt,
-  });
+  assert.deepEqual(
+    (await listing()).pending.find((p) => p.name === 'web-2'),
+    {
+      name: 'web-2',
+      labels: { zone: 'b', role: 'edge' },
+      expiresAt: added.expiresAt,
+    },
+  );
   assert.equal(auditRows('server.add').at(-1)?.target, 'server:web-2');
 });
 
@@ -217,7 +231,8 @@ test('drain, undrain, approve a pending key, and remove', async () => {
   const added = await addServer({ name: 'cycle' });
   const a = agent();
   assert.equal((await join(a.body(added.token))).status, 201);
-  const state = async (): Promise<unknown> => ((await send('GET', '/servers/cycle')).json as { state: string }).state;
+  const state = async (): Promise<unknown> =>
+    ((await send('GET', '/servers/cycle')).json as { state: string }).state;
 
   assert.equal(((await send('POST', '/servers/cycle/drain')).json as { state: string }).state, 'draining');
   assert.equal(await state(), 'draining');

@@ -27,7 +27,11 @@ describe('JoinTokenRepo', () => {
       for (const t of [live, short, used]) await repo.create(t);
       assert.equal(await repo.consume(used.tokenHash, NOW + 1, 'srv_x'), true);
       assert.deepEqual(await repo.findByHash(live.tokenHash), { ...live, usedAt: null, serverId: null });
-      assert.deepEqual(await repo.findByHash(used.tokenHash), { ...used, usedAt: NOW + 1, serverId: 'srv_x' });
+      assert.deepEqual(await repo.findByHash(used.tokenHash), {
+        ...used,
+        usedAt: NOW + 1,
+        serverId: 'srv_x',
+      });
       assert.equal(await repo.findByHash('nope'), null);
       const names = async (at: number) => (await repo.listPending(at)).map((t) => t.serverName);
       assert.deepEqual(await names(NOW), ['live', 'short']);

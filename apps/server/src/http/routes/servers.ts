@@ -37,8 +37,7 @@ const JOIN_BODY_LIMIT = 16 * 1024;
 export const serverRoutes =
   (ctx: RouteContext): FastifyPluginCallbackZod =>
   (app, _opts, done) => {
-    const detail = (s: ServerRow) =>
-      toServerDetail(s, ctx.agents.isOnline(s.id));
+    const detail = (s: ServerRow) => toServerDetail(s, ctx.agents.isOnline(s.id));
     const publicUrl = (request: FastifyRequest): string =>
       (ctx.config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '');
     const target = (request: { params: { name: string } }) => `server:${request.params.name}`;
@@ -71,7 +70,8 @@ export const serverRoutes =
         schema: {
           operationId: 'createServer',
           tags: ['servers'],
-          summary: 'A one-time join token for a new server (and the command to run there); its value is in this answer only',
+          summary:
+            'A one-time join token for a new server (and the command to run there); its value is in this answer only',
           body: ServerCreate,
           response: { 201: ServerJoinCommand, ...problemResponses },
         },
@@ -116,7 +116,12 @@ export const serverRoutes =
         },
       },
       async (request, reply) => {
-        const id = await removeServer(ctx.store, ctx.clock(), request.params.name, intentOf(request, target(request)));
+        const id = await removeServer(
+          ctx.store,
+          ctx.clock(),
+          request.params.name,
+          intentOf(request, target(request)),
+        );
         request.audited = true;
         if (id) ctx.agents.disconnect(id, CLOSE_REFUSED, `server ${request.params.name} was removed`);
         return reply.status(204).send(null);
@@ -130,7 +135,7 @@ export const serverRoutes =
         schema: {
           operationId: 'approveServer',
           tags: ['servers'],
-          summary: "Make the new key that claimed a server its key (a paused server is active again)",
+          summary: 'Make the new key that claimed a server its key (a paused server is active again)',
           params: ServerParams,
           response: { 200: ServerDetail, ...problemResponses },
         },
@@ -169,7 +174,13 @@ export const serverRoutes =
         },
         async (request) =>
           detail(
-            await setDraining(ctx.store, ctx.clock(), request.params.name, draining, intentOf(request, target(request))),
+            await setDraining(
+              ctx.store,
+              ctx.clock(),
+              request.params.name,
+              draining,
+              intentOf(request, target(request)),
+            ),
           ),
       );
     }
@@ -194,7 +205,13 @@ export const serverRoutes =
         },
       },
       async (request, reply) => {
-        const joined = await joinAgent(ctx.store, ctx.clock(), request.body, request.ip, intentOf(request, null));
+        const joined = await joinAgent(
+          ctx.store,
+          ctx.clock(),
+          request.body,
+          request.ip,
+          intentOf(request, null),
+        );
         request.audited = true;
         return reply.status(201).send(joined);
       },

@@ -1,12 +1,11 @@
 import { Health } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import type { RouteContext } from '../context.js';
-import { problemResponses } from '../schemas.js';
 
 export const VERSION = '0.1.0';
 
 export const systemRoutes =
-  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (_ctx: RouteContext): FastifyPluginCallbackZod =>
   (app, _opts, done) => {
     app.get(
       '/health',
@@ -16,6 +15,5 @@ export const systemRoutes =
       },
       () => ({ status: 'ok' as const, version: VERSION }),
     );
-
     done();
   };

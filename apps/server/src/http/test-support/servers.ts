@@ -27,7 +27,12 @@ export function joinBody(token: string): Record<string, unknown> {
 /** A server that has joined (its agent not connected); returns its id. */
 export async function joinedServerVia(client: Client, name: string, as?: string): Promise<string> {
   const added = await addServerVia(client, name, as);
-  const res = await client.send({ method: 'POST', url: `${API}/agent/join`, body: joinBody(added.token), token: null });
+  const res = await client.send({
+    method: 'POST',
+    url: `${API}/agent/join`,
+    body: joinBody(added.token),
+    token: null,
+  });
   assert.equal(res.status, 201, `join ${name}: ${res.text}`);
   return (res.json as { serverId: string }).serverId;
 }
