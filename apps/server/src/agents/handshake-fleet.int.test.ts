@@ -161,6 +161,15 @@ test('a changed key is pending; it pauses the server only when its own key is of
   assert.equal((await connect(next, 'edge')).refused?.code, 4403);
   s = await server('edge');
   assert.deepEqual([s.state, s.pendingKey], ['paused', true]);
+  const claims = await berthd.store.audit.list({ afterSeq: 0, limit: 1000 });
+  assert.deepEqual(
+    claims.filter((r) => r.action === 'server.claim').map((r) => [r.target, r.outcome, r.detail.paused]),
+    [
+      ['server:edge', 'denied', false],
+      ['server:edge', 'denied', true],
+    ],
+    'one row for the claim, one for the pause',
+  );
 
   const approved = await api('POST', '/servers/edge/approve');
   assert.equal(approved.status, 200, approved.text);

@@ -87,7 +87,7 @@ export async function handshake(
   }
   const claimed = await store.servers.findByName(name);
   if (claimed) {
-    await claimServer(store, claimed, publicKey, isOnline(claimed.id), log);
+    await claimServer(store, clock(), claimed, publicKey, isOnline(claimed.id), log);
     socket.close(
       CLOSE_REFUSED,
       `this key is not server ${name}'s: an admin must run berth servers approve ${name}`,
@@ -106,14 +106,32 @@ export async function handshake(
  */
 async function claimServer(
   store: Store,
+  now: number,
   server: ServerRow,
   publicKey: string,
   online: boolean,
   log: FastifyBaseLogger,
 ): Promise<void> {
-  await store.servers.setPendingKey(server.id, publicKey);
   const pause = !online && (server.state === 'active' || server.state === 'draining');
-  if (pause) await store.servers.setState(server.id, 'paused');
+  // One audit row per new claim, not per reconnect of the same refused agent.
+  const fresh = server.pendingPublicKey !== publicKey;
+  await store.transaction(async (tx) => {
+    await tx.servers.setPendingKey(server.id, publicKey);
+    if (pause) await tx.servers.setState(server.id, 'paused');
+    if (fresh || pause)
+      await tx.audit.append({
+        at: now,
+        actorKind: 'agent',
+        actorId: null,
+        actorName: server.name,
+        requestId: null,
+        action: 'server.claim',
+        target: `server:${server.name}`,
+        teamId: null,
+        outcome: 'denied',
+        detail: { paused: pause },
+      });
+  });
   log.warn(
     { server: server.name, paused: pause },
     'a new key claimed a server: refused until an admin approves it (berth servers approve)',
