@@ -138,6 +138,10 @@ test('servers add → the agent joins → list, show, drain, remove; errors exit
   assert.match((await berth('servers', 'show', 'web-2')).stdout, /state:\s+draining/);
   assert.match((await berth('servers', 'undrain', 'web-2')).stdout, /web-2 is active/);
 
+  const labelled = await berth('servers', 'label', 'web-2', 'tier=gold', 'role-');
+  assert.equal(labelled.code, 0, labelled.stderr);
+  assert.equal(labelled.stdout, 'web-2: zone=b,tier=gold\n');
+
   const approve = await berth('servers', 'approve', 'web-2');
   assert.equal(approve.code, 1);
   assert.match(approve.stderr, /No new key has claimed server "web-2"/);

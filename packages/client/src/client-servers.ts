@@ -1,4 +1,10 @@
-import { ServerDetail, ServerJoinCommand, ServerListing, type ServerCreate } from '@berth/protocol';
+import {
+  ServerDetail,
+  ServerJoinCommand,
+  ServerListing,
+  type ServerCreate,
+  type ServerLabelsPatch,
+} from '@berth/protocol';
 import type { Transport } from './transport.js';
 
 /** The fleet: servers, their joins, drain and approval. */
@@ -17,5 +23,7 @@ export function serversApi({ call, json }: Transport) {
     approveServer: (name: string) => json(ServerDetail, 'POST', `${server(name)}/approve`),
     drainServer: (name: string) => json(ServerDetail, 'POST', `${server(name)}/drain`),
     undrainServer: (name: string) => json(ServerDetail, 'POST', `${server(name)}/undrain`),
+    patchServerLabels: (name: string, patch: ServerLabelsPatch) =>
+      json(ServerDetail, 'PATCH', `${server(name)}/labels`, patch),
   };
 }

@@ -52,6 +52,15 @@ export const ServerCreate = z
   .strict();
 export type ServerCreate = z.infer<typeof ServerCreate>;
 
+/** Labels to set (or change) and keys to remove; the others stay. */
+export const ServerLabelsPatch = z
+  .object({
+    set: ServerLabels.optional(),
+    unset: z.array(LabelKey).max(MAX_SERVER_LABELS).optional(),
+  })
+  .strict();
+export type ServerLabelsPatch = z.infer<typeof ServerLabelsPatch>;
+
 export const ServerJoinCommand = z.object({
   name: z.string(),
   labels: z.record(z.string(), z.string()),

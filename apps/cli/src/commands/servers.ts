@@ -119,6 +119,20 @@ export function registerServers(program: Command, environment: CliEnvironment): 
       }),
     );
 
+  withCommon(servers.command('label <name> <changes...>'))
+    .description('set labels (key=value) and remove them (key-), e.g. berth servers label web-2 zone=b role-')
+    .action(
+      action(async (name: string, changes: string[], opts: CommonOptions) => {
+        const unset = changes.filter((c) => c.endsWith('-') && !c.includes('=')).map((c) => c.slice(0, -1));
+        const set = changes
+          .filter((c) => !(c.endsWith('-') && !c.includes('=')))
+          .reduce<Record<string, string>>((all, c) => collectLabel(c, all), {});
+        const server = await clientFor(environment, opts).patchServerLabels(name, { set, unset });
+        if (opts.json) return printJson(server);
+        process.stdout.write(`${server.name}: ${labelsText(server.labels)}\n`);
+      }),
+    );
+
   const change = (
     verb: 'approve' | 'drain' | 'undrain',
     description: string,

@@ -1,4 +1,10 @@
-import { BerthError, type PendingJoin, type ServerDetail } from '@berth/protocol';
+import {
+  BerthError,
+  MAX_SERVER_LABELS,
+  type PendingJoin,
+  type ServerDetail,
+  type ServerLabelsPatch,
+} from '@berth/protocol';
 import type { JoinTokenRow, Repos, ServerRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 
@@ -111,5 +117,34 @@ export async function setDraining(
       now,
     );
     return { ...server, state, pendingPublicKey: forgot ? null : server.pendingPublicKey };
+  });
+}
+
+/** Sets and removes labels; the server keeps the others. Placement reads them on its next pass. */
+export async function patchServerLabels(
+  store: Store,
+  now: number,
+  name: string,
+  patch: ServerLabelsPatch,
+  intent: AuditIntent,
+): Promise<ServerRow> {
+  return store.transaction(async (tx) => {
+    const server = await findServer(tx, name);
+    const labels = { ...server.labels, ...patch.set };
+    for (const key of patch.unset ?? []) delete labels[key];
+    if (Object.keys(labels).length > MAX_SERVER_LABELS)
+      throw new BerthError('VALIDATION_FAILED', `A server has at most ${MAX_SERVER_LABELS} labels`, {
+        issues: [{ path: 'set', message: `at most ${MAX_SERVER_LABELS} labels in all` }],
+      });
+    await tx.servers.setLabels(server.id, labels);
+    await recordDone(
+      tx,
+      {
+        ...intent,
+        detail: { set: Object.keys(patch.set ?? {}).join(','), unset: (patch.unset ?? []).join(',') },
+      },
+      now,
+    );
+    return { ...server, labels };
   });
 }

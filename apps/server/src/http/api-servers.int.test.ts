@@ -270,3 +270,19 @@ test('remove withdraws a pending join', async () => {
   assert.ok(!(await listing()).pending.some((p) => p.name === 'withdrawn'));
   expectProblem(await join(agent().body(added.token)), 401, 'JOIN_TOKEN_INVALID');
 });
+
+test('labels are set and removed, the others kept, at most 32 in all', async () => {
+  const added = await addServer({ name: 'labelled', labels: { zone: 'a', role: 'edge' } });
+  assert.equal((await join(agent().body(added.token))).status, 201);
+  const patch = (body: unknown): Promise<Res> =>
+    client.send({ method: 'PATCH', url: `${API}/servers/labelled/labels`, body });
+  const res = await patch({ set: { zone: 'b', tier: 'gold' }, unset: ['role'] });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual((res.json as { labels: unknown }).labels, { zone: 'b', tier: 'gold' });
+  const before = api.db.take();
+  const many = Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v']));
+  expectProblem(await patch({ set: many }), 400, 'VALIDATION_FAILED');
+  expectProblem(await patch({ set: { 'Bad Key': 'v' } }), 400, 'VALIDATION_FAILED');
+  expectProblem(await patch({ unset: ['x'], extra: 1 }), 400, 'VALIDATION_FAILED');
+  assertSameDb(before, api.db.take(), 'refused label changes');
+});

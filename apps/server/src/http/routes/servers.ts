@@ -4,6 +4,7 @@ import {
   ServerCreate,
   ServerDetail,
   ServerJoinCommand,
+  ServerLabelsPatch,
   ServerListing,
   ServerParams,
 } from '@berth/protocol';
@@ -18,6 +19,7 @@ import { createJoinToken } from '../../fleet/join-tokens.js';
 import {
   approveServerKey,
   findServer,
+  patchServerLabels,
   removeServer,
   setDraining,
   toPendingJoin,
@@ -152,6 +154,31 @@ export const serverRoutes =
         ctx.agents.disconnect(before.id, CLOSE_REFUSED, `the key of server ${before.name} was replaced`);
         return detail(await findServer(ctx.store, request.params.name));
       },
+    );
+
+    app.patch(
+      '/servers/:name/labels',
+      {
+        config: { access: { kind: 'installation' }, audit: 'server.labels' },
+        schema: {
+          operationId: 'patchServerLabels',
+          tags: ['servers'],
+          summary: "Set and remove a server's labels (what app constraints match)",
+          params: ServerParams,
+          body: ServerLabelsPatch,
+          response: { 200: ServerDetail, ...problemResponses },
+        },
+      },
+      async (request) =>
+        detail(
+          await patchServerLabels(
+            ctx.store,
+            ctx.clock(),
+            request.params.name,
+            request.body,
+            intentOf(request, target(request)),
+          ),
+        ),
     );
 
     for (const [verb, draining] of [

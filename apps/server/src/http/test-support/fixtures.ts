@@ -112,6 +112,7 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   approveServer: {},
   drainServer: {},
   undrainServer: {},
+  patchServerLabels: { body: { set: { zone: 'b' }, unset: ['role'] } },
   joinServer: {
     body: {
       token: `bj1.${'A'.repeat(43)}.none`,

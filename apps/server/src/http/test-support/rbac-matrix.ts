@@ -35,6 +35,7 @@ const TABLE = `
   approveServer           installation | ok    403   403      403    | -     -     -        -      | -
   drainServer             installation | ok    403   403      403    | -     -     -        -      | -
   undrainServer           installation | ok    403   403      403    | -     -     -        -      | -
+  patchServerLabels       installation | ok    403   403      403    | -     -     -        -      | -
   joinServer              public       | ok    ok    ok       ok     | -     -     -        -      | -
   listApps                none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createApp               team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND

@@ -197,6 +197,12 @@ export const SCENARIOS: Record<string, Scenario> = {
       return { params: { name: `undrain-${n}` } };
     },
   },
+  patchServerLabels: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `labels-${n}`, w.root.token);
+      return { params: { name: `labels-${n}` }, body: { set: { zone: 'b' } } };
+    },
+  },
   joinServer: {
     async own(w, { n }) {
       const added = await addServerVia(w.client, `join-${n}`, w.root.token);

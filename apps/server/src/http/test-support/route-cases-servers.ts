@@ -62,6 +62,12 @@ export const SERVER_CASES: Record<string, RouteCase> = {
   },
   drainServer: { arrange: joined, status: 200, check: (res) => assert.equal(detail(res).state, 'draining') },
   undrainServer: { arrange: joined, status: 200, check: (res) => assert.equal(detail(res).state, 'active') },
+  patchServerLabels: {
+    arrange: joined,
+    body: { set: { zone: 'b', role: 'edge' }, unset: ['role', 'absent'] },
+    status: 200,
+    check: (res) => assert.deepEqual(detail(res).labels, { zone: 'b' }),
+  },
   joinServer: {
     arrange: async (c) => {
       c.vars.token = (await addServerVia(c.client, c.name)).token;
