@@ -22,8 +22,9 @@ describe('JoinTokenRepo', () => {
     try {
       const repo = env.store.joinTokens;
       const live = joinToken({ serverName: 'live' });
-      const short = joinToken({ serverName: 'short', expiresAt: NOW + HOUR });
-      const used = joinToken({ serverName: 'used' });
+      // Listed oldest first: created one after the other.
+      const short = joinToken({ serverName: 'short', createdAt: NOW + 1, expiresAt: NOW + HOUR });
+      const used = joinToken({ serverName: 'used', createdAt: NOW + 2 });
       for (const t of [live, short, used]) await repo.create(t);
       assert.equal(await repo.consume(used.tokenHash, NOW + 1, 'srv_x'), true);
       assert.deepEqual(await repo.findByHash(live.tokenHash), { ...live, usedAt: null, serverId: null });
