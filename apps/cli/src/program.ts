@@ -11,6 +11,7 @@ import { registerSecrets } from './commands/secrets.js';
 import { registerSession } from './commands/session.js';
 import { registerTeams } from './commands/teams.js';
 import { registerTokens } from './commands/tokens.js';
+import { registerServers } from './commands/servers.js';
 import { registerUsers } from './commands/users.js';
 import { registerInvitations } from './commands/invitations.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -53,6 +54,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerInvitations(program, environment);
   registerTokens(program, environment);
   registerTeams(program, environment);
+  registerServers(program, environment);
   registerKeys(program, environment);
   registerAudit(program, environment);
   registerCompletion(program);

@@ -83,7 +83,10 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           throw err;
         });
   const app = await createHttpApp(
-    { store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
+    {
+      ...{ store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
+      caFingerprint: tls?.serving.caFingerprint ?? null,
+    },
     log,
     { tls: config.tls.kind !== 'off', ...(tls && { serverFactory: tls.serverFactory }) },
   );

@@ -9,7 +9,6 @@ import {
   EnvList,
   LogLine,
   ReleaseList,
-  ServerList,
   Health,
   ScaleChange,
   type AppCreate,
@@ -18,6 +17,7 @@ import {
   type ScaleRequest,
 } from '@berth/protocol';
 import { buildsApi } from './client-builds.js';
+import { serversApi } from './client-servers.js';
 import { trustApi } from './client-trust.js';
 import { createTransport, type ClientOptions } from './transport.js';
 
@@ -38,6 +38,7 @@ export function createClient(options: ClientOptions) {
   return {
     ...trustApi(transport),
     ...buildsApi(transport),
+    ...serversApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),
@@ -61,7 +62,6 @@ export function createClient(options: ClientOptions) {
       json(EnvChange, 'PATCH', `${app(name)}/env`, patch, idem(key)),
     scale: (name: string, request: ScaleRequest, key?: string) =>
       json(ScaleChange, 'POST', `${app(name)}/scale`, request, idem(key)),
-    listServers: async () => (await json(ServerList, 'GET', '/servers')).servers,
 
     /** A deployment's events after sequence number `after` (0: all), then its end line. */
     async *deploymentEvents(

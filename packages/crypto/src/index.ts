@@ -35,6 +35,7 @@ export {
   generateToken,
   hashToken,
   hmacSha256Hex,
+  randomSecret,
   sha3_256Hex,
   timingSafeEqualStrings,
   verifyCsrfToken,

@@ -24,6 +24,9 @@ export function generateToken(prefix: string): string {
   return `${prefix}_${randomBytes(TOKEN_BYTES).toString('base64url')}`;
 }
 
+/** 32 bytes from the OS CSPRNG, base64url, no prefix: the secret of a join token (bj1.<secret>.<fp>). */
+export const randomSecret = (): string => randomBytes(TOKEN_BYTES).toString('base64url');
+
 /** What is stored for a token: sha256, hex. */
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 

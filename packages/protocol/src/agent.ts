@@ -266,5 +266,8 @@ export type AgentToServer = z.infer<typeof AgentToServer>;
 
 export const agentHelloPayload = (nonce: string): string => `berth-agent-hello:${nonce}`;
 
+/** What a joining agent signs with its new identity key: proof it holds the key it registers. */
+export const agentJoinPayload = (token: string): string => `berth-agent-join:${token}`;
+
 /** Where a secret sealed for an agent belongs: it opens only as that key of that release. */
 export const agentSecretAad = (releaseId: string, key: string): string => `release:${releaseId}:${key}`;

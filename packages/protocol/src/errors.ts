@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   SERVER_EXISTS: { status: 409, retryable: false },
   /** A join token that is unknown, used, expired or for another name: one answer for all. */
   JOIN_TOKEN_INVALID: { status: 401, retryable: false },
+  /** `berth servers approve` of a server that no new key has claimed. */
+  SERVER_NO_PENDING_KEY: { status: 409, retryable: false },
   NOTHING_TO_ROLL_BACK: { status: 409, retryable: false },
   IDEMPOTENCY_CONFLICT: { status: 422, retryable: false },
   // Runtime

@@ -11,3 +11,5 @@ export * from './exec.js';
 export * from './problem.js';
 export * from './json.js';
 export * from './placement.js';
+export * from './api-servers.js';
+export * from './join-token.js';

@@ -9,6 +9,7 @@ import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createEventRepo } from './repos/events.js';
 import { createJobRepo } from './repos/jobs.js';
+import { createJoinTokenRepo } from './repos/join-tokens.js';
 import { createMetaRepo } from './repos/meta.js';
 import { createReleaseRepo } from './repos/releases.js';
 import { createReleaseSecretRepo, createSecretRepo } from './repos/secrets.js';
@@ -49,6 +50,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     tokens: createTokenRepo(db),
     servers: createServerRepo(db),
     placements: createPlacementRepo(db),
+    joinTokens: createJoinTokenRepo(db),
     apps: createAppRepo(db),
     releases: createReleaseRepo(db),
     deployments: createDeploymentRepo(db),

@@ -1,6 +1,7 @@
 import type { AppSpec, RolloutDirection } from '@berth/core';
 import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js';
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
+import type { JoinTokenRepo } from './types-fleet.js';
 import type {
   InvitationRepo,
   LoginFailureRepo,
@@ -400,6 +401,7 @@ export interface Repos {
   tokens: TokenRepo;
   servers: ServerRepo;
   placements: PlacementRepo;
+  joinTokens: JoinTokenRepo;
   apps: AppRepo;
   releases: ReleaseRepo;
   deployments: DeploymentRepo;

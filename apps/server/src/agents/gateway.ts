@@ -140,7 +140,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   const gateway = {
     /** Serves one WebSocket from an agent, from handshake to disconnect. */
     async accept(socket: WebSocket): Promise<void> {
-      const identity = await handshake(socket, store, clock, settings, log);
+      const identity = await handshake(socket, store, clock, settings, log, (id) => sessions.has(id));
       if (!identity) return;
       const session = new AgentSession(identity.serverId, identity.serverName, identity.sealingKey, socket);
       sessions.get(identity.serverId)?.close(4000, 'replaced by a newer connection');
@@ -291,6 +291,11 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     },
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),
+
+    /** Closes the server's live link, if it has one (removed, or its key replaced). */
+    disconnect(serverId: string, code: number, reason: string): void {
+      sessions.get(serverId)?.close(code, reason);
+    },
 
     close(): void {
       for (const s of sessions.values()) s.close(1001, 'berthd is stopping');

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { verifyEd25519 } from '@berth/crypto';
 import { AGENT_PROTOCOL_VERSION, AgentToServer, agentHelloPayload } from '@berth/protocol';
-import type { Store } from '@berth/store';
+import type { ServerRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import { VERSION as BERTHD_VERSION } from '../http/routes/system.js';
 import { createId } from '../ids.js';
 
 export interface TrustSettings {
@@ -14,10 +15,18 @@ export interface TrustSettings {
 
 const HELLO_TIMEOUT_MS = 10_000;
 
+/** Close codes of a refused link (4400-4499: the agent's fault, reconnecting as it is will not help). */
+export const CLOSE_REFUSED = 4403;
+export const CLOSE_WRONG_PROTOCOL = 4426;
+
+export type Identity = { serverId: string; serverName: string; sealingKey: string };
+
 /**
  * An agent proves it holds its Ed25519 key by signing a fresh nonce. A key berthd knows maps to
- * its server; the local agent's key is trusted through a file only root can write. Anything
- * else is refused (registration tokens for other servers come with the fleet).
+ * its server (unless that server was removed); the local agent's key is trusted through a file
+ * only root can write; other servers' keys were registered by `berth agent join`. An unknown key
+ * that names a live server is recorded as that server's pending key for an admin to approve,
+ * and refused until then.
  */
 export async function handshake(
   socket: WebSocket,
@@ -25,10 +34,20 @@ export async function handshake(
   clock: () => number,
   trust: TrustSettings,
   log: FastifyBaseLogger,
-): Promise<{ serverId: string; serverName: string; sealingKey: string } | null> {
+  isOnline: (serverId: string) => boolean,
+): Promise<Identity | null> {
   const nonce = randomBytes(32).toString('base64url');
   socket.send(JSON.stringify({ type: 'challenge', nonce, protocol: AGENT_PROTOCOL_VERSION }));
   const hello = await nextMessage(socket, HELLO_TIMEOUT_MS);
+  const otherProtocol = protocolOf(hello);
+  if (otherProtocol !== null && otherProtocol !== AGENT_PROTOCOL_VERSION) {
+    log.warn({ protocol: otherProtocol }, 'refused an agent of another protocol version');
+    socket.close(
+      CLOSE_WRONG_PROTOCOL,
+      `agent protocol ${otherProtocol} is not berthd's ${AGENT_PROTOCOL_VERSION}: install berth ${BERTHD_VERSION} on this server`,
+    );
+    return null;
+  }
   const parsed = AgentToServer.safeParse(hello);
   if (!parsed.success || parsed.data.type !== 'hello') {
     socket.close(4400, 'expected hello');
@@ -47,6 +66,14 @@ export async function handshake(
     return null;
   }
   const known = await store.servers.findByPublicKey(publicKey);
+  if (known?.state === 'removed') {
+    log.warn({ server: known.name }, 'refused the key of a removed server');
+    socket.close(
+      CLOSE_REFUSED,
+      `server ${known.name} was removed: its key is refused (berth servers add makes a new join)`,
+    );
+    return null;
+  }
   if (known) {
     // The sealing key may change (the agent's key file was replaced); the identity key may not.
     await store.servers.recordHello(known.id, said);
@@ -58,9 +85,64 @@ export async function handshake(
     log.info({ name }, 'registered the local agent');
     return { serverId: row.id, serverName: row.name, sealingKey };
   }
+  const claimed = await store.servers.findByName(name);
+  if (claimed) {
+    await claimServer(store, clock(), claimed, publicKey, isOnline(claimed.id), log);
+    socket.close(
+      CLOSE_REFUSED,
+      `this key is not server ${name}'s: an admin must run berth servers approve ${name}`,
+    );
+    return null;
+  }
   log.warn({ name }, 'refused an agent with an unknown key');
-  socket.close(4403, 'unknown agent key');
+  socket.close(CLOSE_REFUSED, 'unknown agent key');
   return null;
+}
+
+/**
+ * A new key claims a live server's name (its data dir was lost, or someone knows the name).
+ * The key waits for an admin; the server is paused only when its own key is not connected, so
+ * a stranger who merely knows a healthy server's name cannot take it out of placement.
+ */
+async function claimServer(
+  store: Store,
+  now: number,
+  server: ServerRow,
+  publicKey: string,
+  online: boolean,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  const pause = !online && (server.state === 'active' || server.state === 'draining');
+  // One audit row per new claim, not per reconnect of the same refused agent.
+  const fresh = server.pendingPublicKey !== publicKey;
+  await store.transaction(async (tx) => {
+    await tx.servers.setPendingKey(server.id, publicKey);
+    if (pause) await tx.servers.setState(server.id, 'paused');
+    if (fresh || pause)
+      await tx.audit.append({
+        at: now,
+        actorKind: 'agent',
+        actorId: null,
+        actorName: server.name,
+        requestId: null,
+        action: 'server.claim',
+        target: `server:${server.name}`,
+        teamId: null,
+        outcome: 'denied',
+        detail: { paused: pause },
+      });
+  });
+  log.warn(
+    { server: server.name, paused: pause },
+    'a new key claimed a server: refused until an admin approves it (berth servers approve)',
+  );
+}
+
+/** The protocol version a hello says, read before the hello's shape (which may differ between versions). */
+function protocolOf(hello: unknown): number | null {
+  if (typeof hello !== 'object' || hello === null) return null;
+  const { type, protocol } = hello as { type?: unknown; protocol?: unknown };
+  return type === 'hello' && typeof protocol === 'number' && Number.isInteger(protocol) ? protocol : null;
 }
 
 async function readKey(file: string): Promise<string | null> {

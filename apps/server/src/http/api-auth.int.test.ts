@@ -65,13 +65,26 @@ test('every non-public operation answers 401 UNAUTHENTICATED without a valid tok
 test('health, login and setting a password are public: a token, right or wrong, changes nothing', async () => {
   const publicOps = operations.filter((op) => op.isPublic).map((op) => op.operationId);
   // The webhooks are public too: a delivery proves itself with its HMAC signature (route-cases-builds.ts).
-  assert.deepEqual(publicOps.sort(), ['genericWebhook', 'githubWebhook', 'health', 'login', 'setPassword']);
+  // So is an agent's join: its one-time token is its credential (api-servers.int.test.ts).
+  assert.deepEqual(publicOps.sort(), [
+    'genericWebhook',
+    'githubWebhook',
+    'health',
+    'joinServer',
+    'login',
+    'setPassword',
+  ]);
   for (const token of [null, 'nonsense', api.token]) {
     const health = await client.send({ method: 'GET', url: `${API}/health`, token });
     assert.equal(health.status, 200, health.text);
     // Each answers for what it was sent (an unknown account, an unknown one-time token), never 401 UNAUTHENTICATED.
     expectProblem(await client.send({ ...requestFor(op('login'), {}), token }), 401, 'INVALID_CREDENTIALS');
     expectProblem(await client.send({ ...requestFor(op('setPassword'), {}), token }), 400, 'TOKEN_INVALID');
+    expectProblem(
+      await client.send({ ...requestFor(op('joinServer'), {}), token }),
+      401,
+      'JOIN_TOKEN_INVALID',
+    );
   }
 });
 

@@ -80,7 +80,9 @@ function kindOf(op: Operation, param: string): ParamKind {
         code: 'USER_NOT_FOUND',
       };
     case 'name':
-      return { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'TOKEN_NOT_FOUND' };
+      return op.path.startsWith(`${API}/servers/`)
+        ? { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'SERVER_NOT_FOUND' }
+        : { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'TOKEN_NOT_FOUND' };
     case 'number':
       return { bad: BAD_BUILD_NUMBERS, unknown: '999', code: 'BUILD_NOT_FOUND' };
     case 'id':

@@ -31,6 +31,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { appRoutes } from './routes/apps.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
+import { serverRoutes } from './routes/servers.js';
 import { buildRoutes } from './routes/builds.js';
 import { imageRoutes } from './routes/images.js';
 import { execRoutes } from './routes/exec.js';
@@ -136,6 +137,7 @@ export async function createHttpApp(
   await app.register(
     async (api) => {
       await api.register(systemRoutes(ctx));
+      await api.register(serverRoutes(ctx));
       await api.register(appRoutes(ctx));
       await api.register(deploymentRoutes(ctx));
       await api.register(appConfigRoutes(ctx));

@@ -20,6 +20,8 @@ export interface RouteContext {
   archives: ArchiveStore;
   builds: BuildRunner;
   config: ServerConfig;
+  /** berthd's internal CA fingerprint (`sha256:…`) that join tokens carry; null: none to pin. */
+  caFingerprint: string | null;
   clock: () => number;
   defaults: { teamId: string; projectId: string };
   anchors: AuditAnchors;

@@ -106,6 +106,23 @@ export interface ValidRequest {
 export const VALID_REQUESTS: Record<string, ValidRequest> = {
   health: {},
   listServers: {},
+  getServer: {},
+  createServer: { body: { name: 'valid', labels: { zone: 'b' }, ttl: '1h' } },
+  removeServer: {},
+  approveServer: {},
+  drainServer: {},
+  undrainServer: {},
+  patchServerLabels: { body: { set: { zone: 'b' }, unset: ['role'] } },
+  joinServer: {
+    body: {
+      token: `bj1.${'A'.repeat(43)}.none`,
+      publicKey: 'MCowBQYDK2VwAyEA1iB+3N2uXsUGED84/1OI9Tfuznlh3W6iexMq1t0DXJA=',
+      sealingKey: 'MCowBQYDK2VuAyEA+nFIZPgHDo9qvWjRQP70crR3/s1LAawTiaXC/nM3NwM=',
+      // A real signature, of something else: the token names nothing either way.
+      signature: '/tlNmmYYCIIDjducIDK+YWnRkhQ1VGkfX/qF25NGIlmgm0eq4DWZ8NGCijb2KuwjSz4PKaGaMWYN75onUC2XAQ==',
+      agentVersion: '0.1.0',
+    },
+  },
   listApps: {},
   createApp: { body: { name: 'valid', image: 'nginx:1.27' } },
   getApp: {},

@@ -29,6 +29,14 @@ const TABLE = `
   logout                  none         | ok    ok    ok       ok     | -     -     -        -      | -
   whoami                  none         | ok    ok    ok       ok     | -     -     -        -      | -
   listServers             none         | ok    ok    ok       ok     | -     -     -        -      | -
+  getServer               none         | ok    ok    ok       ok     | -     -     -        -      | -
+  createServer            installation | ok    403   403      403    | -     -     -        -      | -
+  removeServer            installation | ok    403   403      403    | -     -     -        -      | -
+  approveServer           installation | ok    403   403      403    | -     -     -        -      | -
+  drainServer             installation | ok    403   403      403    | -     -     -        -      | -
+  undrainServer           installation | ok    403   403      403    | -     -     -        -      | -
+  patchServerLabels       installation | ok    403   403      403    | -     -     -        -      | -
+  joinServer              public       | ok    ok    ok       ok     | -     -     -        -      | -
   listApps                none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createApp               team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   getApp                  app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND

@@ -4,6 +4,7 @@ import { createApp, tarOf, UNKNOWN_DEPLOYMENT } from './fixtures.js';
 import { API, type Res } from './http.js';
 import { createTokenVia, createUserVia, loginAs, PASSWORD } from './principals.js';
 import type { Actor, World } from './rbac-world.js';
+import { addServerVia, claimedServerVia, joinBody, joinedServerVia } from './servers.js';
 
 /**
  * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
@@ -165,6 +166,49 @@ export const SCENARIOS: Record<string, Scenario> = {
     },
   },
   listServers: { own: () => ({}) },
+  getServer: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `get-${n}`, w.root.token);
+      return { params: { name: `get-${n}` } };
+    },
+  },
+  createServer: { own: (_w, { n }) => ({ body: { name: `add-${n}` } }) },
+  removeServer: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `rm-${n}`, w.root.token);
+      return { params: { name: `rm-${n}` } };
+    },
+  },
+  approveServer: {
+    async own(w, { n }) {
+      await claimedServerVia(w.client, `claimed-${n}`, w.root.token);
+      return { params: { name: `claimed-${n}` } };
+    },
+  },
+  drainServer: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `drain-${n}`, w.root.token);
+      return { params: { name: `drain-${n}` } };
+    },
+  },
+  undrainServer: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `undrain-${n}`, w.root.token);
+      return { params: { name: `undrain-${n}` } };
+    },
+  },
+  patchServerLabels: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `labels-${n}`, w.root.token);
+      return { params: { name: `labels-${n}` }, body: { set: { zone: 'b' } } };
+    },
+  },
+  joinServer: {
+    async own(w, { n }) {
+      const added = await addServerVia(w.client, `join-${n}`, w.root.token);
+      return { body: joinBody(added.token), token: null };
+    },
+  },
   listApps: {
     own: () => ({}),
     other: 'same',
