@@ -1,0 +1,98 @@
+/**
+ * wireguard-go, for hosts without the kernel module: one process per interface, kept in the
+ * foreground (WG_PROCESS_FOREGROUND=1) so its PID is the one we spawned and it can be stopped by
+ * that PID. Its log goes to a file, not a pipe: a pipe would break when the agent restarts, and
+ * Go programs die of SIGPIPE writing to a broken stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BerthError } from '@berth/protocol';
+import { inNetns, type WireGuardTools } from './tools.js';
+
+/** Where wireguard-go puts its control socket (fixed in wireguard-go: not per namespace). */
+export const WIREGUARD_SOCKET_DIR = '/var/run/wireguard';
+
+const READY_TIMEOUT_MS = 5_000;
+const POLL_MS = 10;
+
+export interface UserspaceDevice {
+  pid: number;
+  child: ChildProcess;
+  logFile: string;
+  /** Resolves when the process has exited (at once if it already has). */
+  exited: Promise<void>;
+}
+
+async function socketExists(name: string): Promise<boolean> {
+  try {
+    return (await stat(join(WIREGUARD_SOCKET_DIR, `${name}.sock`))).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+async function logTail(logFile: string): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return text.trim().split('\n').slice(-5).join('\n');
+}
+
+/** Starts wireguard-go for `name` and resolves once its control socket exists (wg can reach it). */
+export async function startWireGuardGo(
+  tools: WireGuardTools,
+  netns: string | null,
+  name: string,
+  runDir: string,
+): Promise<UserspaceDevice> {
+  if (!tools.wireguardGo) {
+    throw new BerthError('INTERNAL', `This server has no WireGuard kernel module and no wireguard-go`, {
+      hint: 'Install wireguard-go (Debian: apt-get install wireguard-go), or load the wireguard module.',
+    });
+  }
+  const logFile = join(runDir, `${name}.wireguard-go.log`);
+  const log = await open(logFile, 'a', 0o600);
+  const command = inNetns(tools, netns, tools.wireguardGo, [name]);
+  let child: ChildProcess;
+  try {
+    child = spawn(command.file, command.args, {
+      stdio: ['ignore', log.fd, log.fd],
+      env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
+    });
+  } finally {
+    await log.close();
+  }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const spawnError: { error: Error | null } = { error: null };
+  child.once('error', (err) => (spawnError.error = err));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await socketExists(name))) {
+    if (
+      spawnError.error !== null ||
+      child.exitCode !== null ||
+      child.signalCode !== null ||
+      Date.now() > deadline
+    ) {
+      child.kill('SIGKILL');
+      const why =
+        spawnError.error?.message ?? ((await logTail(logFile)) || `exit code ${String(child.exitCode)}`);
+      throw new BerthError('INTERNAL', `wireguard-go could not start interface ${name}: ${why}`, {
+        hint: `Read ${logFile}; is /dev/net/tun available, and is ${name} free?`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return { pid: child.pid ?? -1, child, logFile, exited };
+}
+
+/** Stops the process by its PID: politely first, then for good. Resolves once it is gone. */
+export async function stopWireGuardGo(device: UserspaceDevice, graceMs = 2_000): Promise<void> {
+  const { child } = device;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await device.exited;
+  clearTimeout(timer);
+}
