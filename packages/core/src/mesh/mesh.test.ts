@@ -105,25 +105,25 @@ test('a server peers with every other member, each allowed only its own /32', ()
       publicKey: KEY_B,
       allowedIps: ['10.210.0.2/32'],
       endpoint: '192.0.2.2:51820',
-      persistentKeepaliveSeconds: null,
+      persistentKeepaliveSeconds: 25,
     },
     {
       serverId: 's3',
       publicKey: KEY_C,
       allowedIps: ['10.210.0.3/32'],
       endpoint: null,
-      persistentKeepaliveSeconds: null,
+      persistentKeepaliveSeconds: 25,
     },
   ]);
 });
 
-test('a server behind NAT keeps its way to dialable peers open; a non-member has no peers', () => {
+test('a server behind NAT (no endpoint) still peers with everyone; a non-member has no peers', () => {
   const peers = meshPeersFor('s3', members);
   assert.deepEqual(
-    peers.map((p) => [p.serverId, p.persistentKeepaliveSeconds]),
+    peers.map((p) => [p.serverId, p.endpoint]),
     [
-      ['s1', 25],
-      ['s2', 25],
+      ['s1', '192.0.2.1:51820'],
+      ['s2', '192.0.2.2:51820'],
     ],
   );
   assert.deepEqual(meshPeersFor('s9', members), []);

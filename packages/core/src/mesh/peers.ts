@@ -19,11 +19,16 @@ export interface MeshPeer {
   /** Only the peer's own mesh address: a peer cannot claim traffic for anyone else. */
   allowedIps: string[];
   endpoint: string | null;
-  /** Set when this server cannot be dialed: it keeps the NAT mapping to the peer open. */
+  /**
+   * Always set in a mesh: it keeps NAT mappings open for servers that cannot be dialed; turning
+   * it on sends a keepalive at once, so a server whose interface was just (re)made starts a fresh
+   * handshake instead of its peers sending into a session it no longer has (which WireGuard only
+   * notices after ~15 s); and a recent handshake then means the peer is alive.
+   */
   persistentKeepaliveSeconds: number | null;
 }
 
-/** Often enough for common NAT timeouts (WireGuard's own recommendation). */
+/** Often enough for common NAT timeouts (WireGuard's own recommendation); a few bytes per peer. */
 export const MESH_KEEPALIVE_SECONDS = 25;
 
 function bad(member: MeshMember, what: string): BerthError {
@@ -52,15 +57,15 @@ function checkMembers(servers: readonly MeshMember[]): void {
 
 /**
  * The peers server `serverId`'s interface should have: every other member, each allowed only its
- * own /32, in a stable order (by id). A server that is not a member has none. Two members that
- * both lack an endpoint are still listed, though neither can start a handshake with the other.
+ * own /32, with a keepalive, in a stable order (by id). A server that is not a member has none.
+ * Two members that both lack an endpoint are still listed, though neither can start a handshake
+ * with the other.
  * Throws INTERNAL when the members are inconsistent (a bad key, address or endpoint; a key or
  * address used twice).
  */
 export function meshPeersFor(serverId: string, servers: readonly MeshMember[]): MeshPeer[] {
   checkMembers(servers);
-  const self = servers.find((s) => s.id === serverId);
-  if (!self) return [];
+  if (!servers.some((s) => s.id === serverId)) return [];
   return servers
     .filter((s) => s.id !== serverId)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -69,7 +74,6 @@ export function meshPeersFor(serverId: string, servers: readonly MeshMember[]): 
       publicKey: s.publicKey,
       allowedIps: [`${s.meshIp}/32`],
       endpoint: s.endpoint === null ? null : parseMeshEndpoint(s.endpoint),
-      persistentKeepaliveSeconds:
-        self.endpoint === null && s.endpoint !== null ? MESH_KEEPALIVE_SECONDS : null,
+      persistentKeepaliveSeconds: MESH_KEEPALIVE_SECONDS,
     }));
 }

@@ -5,7 +5,8 @@
  * Go programs die of SIGPIPE writing to a broken stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { BerthError } from '@berth/protocol';
 import { inNetns, type WireGuardTools } from './tools.js';
@@ -24,12 +25,21 @@ export interface UserspaceDevice {
   exited: Promise<void>;
 }
 
-async function socketExists(name: string): Promise<boolean> {
-  try {
-    return (await stat(join(WIREGUARD_SOCKET_DIR, `${name}.sock`))).isSocket();
-  } catch {
-    return false;
-  }
+const socketPath = (name: string): string => join(WIREGUARD_SOCKET_DIR, `${name}.sock`);
+
+/**
+ * Whether a wireguard-go answers on `name`'s control socket. A socket file nobody listens on is
+ * stale: a wireguard-go that was killed leaves it behind, and `wg` would talk to it.
+ */
+function socketState(name: string): Promise<'absent' | 'stale' | 'live'> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ path: socketPath(name) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('live');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ENOENT' ? 'absent' : 'stale'));
+  });
 }
 
 async function logTail(logFile: string): Promise<string> {
@@ -37,7 +47,7 @@ async function logTail(logFile: string): Promise<string> {
   return text.trim().split('\n').slice(-5).join('\n');
 }
 
-/** Starts wireguard-go for `name` and resolves once its control socket exists (wg can reach it). */
+/** Starts wireguard-go for `name` and resolves once it answers on its control socket. */
 export async function startWireGuardGo(
   tools: WireGuardTools,
   netns: string | null,
@@ -49,6 +59,13 @@ export async function startWireGuardGo(
       hint: 'Install wireguard-go (Debian: apt-get install wireguard-go), or load the wireguard module.',
     });
   }
+  const before = await socketState(name);
+  if (before === 'live') {
+    throw new BerthError('INTERNAL', `Another wireguard-go already serves the name ${name}`, {
+      hint: 'Interface names of userspace WireGuard are unique per machine (even across network namespaces): pick another.',
+    });
+  }
+  if (before === 'stale') await rm(socketPath(name), { force: true });
   const logFile = join(runDir, `${name}.wireguard-go.log`);
   const log = await open(logFile, 'a', 0o600);
   const command = inNetns(tools, netns, tools.wireguardGo, [name]);
@@ -68,7 +85,7 @@ export async function startWireGuardGo(
   const spawnError: { error: Error | null } = { error: null };
   child.once('error', (err) => (spawnError.error = err));
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await socketExists(name))) {
+  while ((await socketState(name)) !== 'live') {
     if (
       spawnError.error !== null ||
       child.exitCode !== null ||
