@@ -5,5 +5,3 @@ export type { MeshKeyPair } from './keys.js';
 export { findWireGuardTools } from './tools.js';
 export type { WireGuardTools } from './tools.js';
 export type { WireGuardPeerStatus, WireGuardStatus } from './dump.js';
-export { planPeerArgs } from './peer-args.js';
-export { parseWgDump } from './dump.js';

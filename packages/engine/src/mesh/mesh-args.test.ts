@@ -82,6 +82,11 @@ test('values that could change the command are refused before anything runs', ()
     ['upper-case name', () => checkInterfaceName('WG0')],
   ];
   for (const [what, run] of bad) assert.throws(run, isValidation, what);
+  assert.equal(
+    checkAbsolutePath('/var/lib/My Berth/keys'),
+    '/var/lib/My Berth/keys',
+    'no shell: spaces are fine',
+  );
 });
 
 test('commands run in a namespace through nsenter, with the namespace name checked', () => {

@@ -5,7 +5,7 @@
  * Go programs die of SIGPIPE writing to a broken stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { BerthError } from '@berth/protocol';
@@ -67,7 +67,10 @@ export async function startWireGuardGo(
   }
   if (before === 'stale') await rm(socketPath(name), { force: true });
   const logFile = join(runDir, `${name}.wireguard-go.log`);
-  const log = await open(logFile, 'a', 0o600);
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  // Truncated on each start: at LOG_LEVEL=error it logs little, but a long run with an unreachable
+  // underlay repeats its send errors.
+  const log = await open(logFile, 'w', 0o600);
   const command = inNetns(tools, netns, tools.wireguardGo, [name]);
   let child: ChildProcess;
   try {

@@ -13,8 +13,8 @@ import { isIpv4Address, isWireGuardKey, parseMeshEndpoint, type MeshPeer } from 
 const INTERFACE_NAME = /^[a-z][a-z0-9_-]{0,14}$/;
 /** A name under /run/netns: no dots, so never `..`. */
 const NETNS_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** An absolute path without control characters or `..` components. */
-const ABSOLUTE_PATH = /^\/(?:[A-Za-z0-9_.@+-]+\/?)*$/;
+/** An absolute path without control characters or `..` components (spaces are fine: no shell). */
+const ABSOLUTE_PATH = /^\/[^\x00-\x1f\x7f]*$/;
 
 const invalid = (what: string, value: unknown): BerthError =>
   new BerthError('VALIDATION_FAILED', `Invalid ${what} for the WireGuard mesh: ${JSON.stringify(value)}`);
