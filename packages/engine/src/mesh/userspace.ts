@@ -72,12 +72,15 @@ export async function startWireGuardGo(
   // underlay repeats its send errors.
   const log = await open(logFile, 'w', 0o600);
   const command = inNetns(tools, netns, tools.wireguardGo, [name]);
+  const spawnError: { error: Error | null } = { error: null };
   let child: ChildProcess;
   try {
     child = spawn(command.file, command.args, {
       stdio: ['ignore', log.fd, log.fd],
       env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
     });
+    // Before anything awaits: an 'error' without a listener would bring the agent down.
+    child.once('error', (err) => (spawnError.error = err));
   } finally {
     await log.close();
   }
@@ -85,8 +88,6 @@ export async function startWireGuardGo(
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-  const spawnError: { error: Error | null } = { error: null };
-  child.once('error', (err) => (spawnError.error = err));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while ((await socketState(name)) !== 'live') {
     if (

@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { meshPeersFor, type MeshMember } from '@berth/core';
+import { isBerthError } from '@berth/protocol';
 import {
   createWireGuard,
   ensureMeshKeyPair,
   findWireGuardTools,
   type InterfaceKind,
   type WireGuard,
+  type WireGuardTools,
 } from '@berth/engine';
 import { createUnderlay, netnsExists, type Underlay } from './test-support/netns.js';
 import { sendBytes, startSink, type Sink } from './test-support/tcp-probe.js';
@@ -41,6 +43,7 @@ interface Host {
 }
 
 let dir = '';
+let tools: WireGuardTools | null = null;
 let underlay: Underlay | null = null;
 let hosts: Host[] = [];
 const sinks: Sink[] = [];
@@ -59,7 +62,8 @@ const alive = (pid: number): boolean => {
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-mesh-'));
   underlay = await createUnderlay(RUN, 3);
-  const tools = await findWireGuardTools(process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin');
+  const found = await findWireGuardTools(process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin');
+  tools = found;
   hosts = await Promise.all(
     underlay.hosts.map(async ({ netns, underlayIp }, i) => {
       const keys = await ensureMeshKeyPair(join(dir, `s${i + 1}`, 'keys'));
@@ -70,7 +74,7 @@ before(async () => {
         meshIp: `10.210.0.${i + 1}`,
         endpoint: `${underlayIp}:${PORT}`,
         wg: createWireGuard({
-          tools,
+          tools: found,
           netns,
           runDir: dir,
           onUnexpectedExit: (name) => unexpectedExits.emit('exit', name),
@@ -219,6 +223,30 @@ test('a server removed from the peer set can no longer get through, even with it
   assert.equal(outward.ok, false);
   const stillThere = await sendBytes(b.netns, a.meshIp, SINK_PORT + 1, 10, 5_000);
   assert.equal(stillThere.ok && stillThere.received, 10, 'a and b still talk');
+});
+
+test('without the kernel module and without wireguard-go, ensureInterface says what to install', async () => {
+  const [a] = hosts as [Host];
+  if (a.kind?.kind !== 'userspace' || !tools) return; // with the kernel module this cannot fail
+  const wg = createWireGuard({ tools: { ...tools, wireguardGo: null }, netns: a.netns, runDir: dir });
+  const spec = {
+    name: `${RUN}x`,
+    privateKeyFile: a.privateKeyFile,
+    listenPort: PORT + 1,
+    address: '10.210.9.9/16',
+  };
+  await assert.rejects(
+    wg.ensureInterface(spec),
+    (err: unknown) =>
+      isBerthError(err) &&
+      /no wireguard-go/.test(err.message) &&
+      /apt-get install wireguard-go/.test(err.hint ?? ''),
+  );
+  assert.equal(await wg.status(spec.name), null, 'nothing was left half made');
+  await assert.rejects(
+    wg.ensureInterface({ ...spec, name: 'eth0; reboot' }),
+    (err: unknown) => isBerthError(err) && err.code === 'VALIDATION_FAILED',
+  );
 });
 
 test('removing the interfaces and the namespaces leaves nothing behind', async () => {
