@@ -25,3 +25,8 @@ export * from './rfc3339.js';
 export * from './placement/types.js';
 export * from './placement/place.js';
 export * from './placement/reasons.js';
+export * from './mesh/subnet.js';
+export * from './mesh/assign.js';
+export * from './mesh/keys.js';
+export * from './mesh/endpoint.js';
+export * from './mesh/peers.js';
