@@ -25,3 +25,4 @@ export * from './rfc3339.js';
 export * from './placement/types.js';
 export * from './placement/place.js';
 export * from './placement/reasons.js';
+export * from './registry-naming.js';

@@ -6,3 +6,4 @@ export * from './builder/index.js';
 export { createEngineApiClient } from './container/docker-api-engine.js';
 export type { EngineHttpClient } from './container/engine-http.js';
 export * from './firewall/index.js';
+export * from './registry/index.js';
