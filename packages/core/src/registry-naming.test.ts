@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { DEPLOY_IMAGE_REF_PATTERN, isBerthError } from '@berth/protocol';
 import { parseImageRef } from './image-ref.js';
 import {
+  fleetRegistryOwner,
   toPinnedRegistryRef,
   toRegistryImageRef,
   toRegistryRepository,
@@ -72,4 +73,24 @@ test('nothing user-shaped gets through unvalidated', () => {
   assert.throws(() => toPinnedRegistryRef(base, 'sha256:abc'), /digest/);
   assert.throws(() => toPinnedRegistryRef(base, `sha512:${'c'.repeat(64)}`), /digest/);
   assert.throws(() => toTeamRegistryPrefix('../x'), /teamId/);
+});
+
+test('fleetRegistryOwner tells a team its own images in the fleet registry from others', () => {
+  const registry = '10.99.0.254:5000';
+  const own = toPinnedRegistryRef({ registry, teamId: team, appName: 'web' }, digest);
+  assert.deepEqual(fleetRegistryOwner(own, registry), { kind: 'team', teamId: team });
+  assert.deepEqual(fleetRegistryOwner(toRegistryImageRef(base), registry), { kind: 'team', teamId: team });
+  assert.deepEqual(fleetRegistryOwner('nginx:1.27', registry), { kind: 'elsewhere' });
+  assert.deepEqual(fleetRegistryOwner('10.99.0.254:5001/berth/x:1', registry), { kind: 'elsewhere' });
+  for (const unowned of [
+    `${registry}/library/nginx:1`,
+    `${registry}/berth/web:1`,
+    `${registry}/berth/${team}:1`,
+    `${registry}/berth/${team}/web/extra:1`,
+    `${registry}/berth/team-one/web:1`,
+    `${registry}/other/${team}/web:1`,
+    'NOT A REF',
+  ]) {
+    assert.deepEqual(fleetRegistryOwner(unowned, registry), { kind: 'unowned' }, unowned);
+  }
 });

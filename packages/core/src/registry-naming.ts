@@ -1,4 +1,5 @@
 import { APP_NAME_PATTERN, BerthError, ID_PATTERN } from '@berth/protocol';
+import { parseImageRef } from './image-ref.js';
 
 /**
  * The names under which a fleet's registry holds a release's image:
@@ -72,4 +73,23 @@ export function toPinnedRegistryRef(input: Omit<RegistryImageInput, 'releaseId'>
 export function toTeamRegistryPrefix(teamId: string): string {
   if (!ID_PATTERN.test(teamId)) throw invalid('teamId', teamId, 'must be a Berth id');
   return `${PREFIX}/${teamId}/`;
+}
+
+/**
+ * Whose image a reference names in the fleet's registry (at `registry`, as image names spell its
+ * address): `elsewhere` for any other registry, `team` for `<registry>/berth/<team id>/…`, and
+ * `unowned` for any other path there, which no team may deploy. For the image rule: a team may
+ * deploy only its own (berthd names them itself after a push; a person never needs to).
+ */
+export type FleetRegistryOwner =
+  { kind: 'elsewhere' } | { kind: 'team'; teamId: string } | { kind: 'unowned' };
+
+export function fleetRegistryOwner(ref: string, registry: string): FleetRegistryOwner {
+  const parts = parseImageRef(ref);
+  if (parts === null) return { kind: 'unowned' };
+  if (parts.registry !== registry) return { kind: 'elsewhere' };
+  const [prefix, teamId, appName, ...rest] = parts.path.split('/');
+  if (prefix !== PREFIX || teamId === undefined || !ID_PATTERN.test(teamId)) return { kind: 'unowned' };
+  if (appName === undefined || !APP_NAME_PATTERN.test(appName) || rest.length > 0) return { kind: 'unowned' };
+  return { kind: 'team', teamId };
 }
