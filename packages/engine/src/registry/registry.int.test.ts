@@ -1,15 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { toPinnedRegistryRef, toRegistryImageRef } from '@berth/core';
 import { isBerthError } from '@berth/protocol';
 import type { ErrorCode } from '@berth/protocol';
-import { createDockerApiEngine, startRegistry } from '@berth/engine';
+import { createDockerApiEngine, readStoredManifest, startRegistry } from '@berth/engine';
 import type { ContainerEngine, PushOptions, RegistryAccess, RunningRegistry } from '@berth/engine';
 import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../../../../test/support/images.js';
 import { startTestPodman } from '../../../../test/support/podman.js';
@@ -242,4 +244,44 @@ test('the registry refuses to start without users, on a bad address, or on a por
     startRegistry({ dataDir: join(dir, 'r2'), listen: registry.address, users: [users.a] }),
     rejectsWith('INTERNAL', /did not start/),
   );
+});
+
+test('with TLS files the registry serves HTTPS, and the manifest reader trusts only the CA it is given', async () => {
+  const tlsDir = join(dir, 'tls');
+  const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+  await promisify(execFile)('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+    ...['-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'],
+    ...['-addext', 'subjectAltName=IP:127.0.0.1'],
+  ]);
+  const secure = await startRegistry({
+    dataDir: tlsDir,
+    listen: `127.0.0.1:${await freePort()}`,
+    users: [users.a],
+    tls: { cert, key },
+  });
+  try {
+    assert.match(secure.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const location = { registry: secure.address, repository: `berth/${TEAM}/web`, reference: 'none' };
+    const caPem = await readFile(cert, 'utf8');
+    const login = { username: users.a.name, password: users.a.password };
+    await assert.rejects(
+      readStoredManifest(location, { credentials: login, scheme: 'https', caPem }, 5_000),
+      rejectsWith('REGISTRY_PUSH_FAILED', /answered 404/),
+    );
+    await assert.rejects(
+      readStoredManifest(
+        location,
+        { credentials: { ...login, password: password() }, scheme: 'https', caPem },
+        5_000,
+      ),
+      rejectsWith('REGISTRY_AUTH_FAILED', /refused the login/),
+    );
+    await assert.rejects(
+      readStoredManifest(location, { credentials: login, scheme: 'https' }, 5_000),
+      rejectsWith('REGISTRY_PUSH_FAILED', /Cannot reach the registry/),
+    );
+  } finally {
+    await secure.stop();
+  }
 });
