@@ -7,12 +7,13 @@
 #   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3,
 #                                            systemd (systemd-analyze), zsh and fish (completions),
 #                                            wireguard-tools and wireguard-go (the mesh's tests; the
-#                                            fleet's private network is not wired in yet)
+#                                            fleet's private network is not wired in yet),
+#                                            docker-registry (images moved between servers)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish wireguard-tools wireguard-go)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish wireguard-tools wireguard-go docker-registry)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -41,5 +42,9 @@ DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-
 if [[ " ${missing[*]} " == *" caddy "* ]] && [ -d /run/systemd/system ] && systemctl is-active --quiet caddy 2>/dev/null; then
   echo "Stopping the packaged caddy.service so Berth's Caddy can listen on :80"
   "${sudo[@]}" systemctl disable --now caddy >/dev/null 2>&1 || true
+fi
+# Debian's docker-registry package enables its own registry on :5000 (no logins); Berth runs its own.
+if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
+  "${sudo[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 echo "Installed ${missing[*]}"

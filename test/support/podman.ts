@@ -37,7 +37,14 @@ function exited(child: ChildProcess): Promise<void> {
 
 export async function startTestPodman(
   dir: string,
-  options: { startTimeoutMs?: number } = {},
+  options: {
+    startTimeoutMs?: number;
+    /**
+     * `own`: images and state under `dir` (another "server" with an empty store) instead of the
+     * host's default store.
+     */
+    storage?: 'host' | 'own';
+  } = {},
 ): Promise<TestPodman> {
   await mkdir(dir, { recursive: true });
   const socketPath = join(dir, 'podman.sock');
@@ -47,8 +54,9 @@ export async function startTestPodman(
   await writeFile(containersConfPath, renderContainersConf(plan));
 
   const cmd = podmanServiceCommand({ socketPath, containersConfPath });
+  const args = options.storage === 'own' ? [...(await ownStorageArgs(dir)), ...cmd.args] : cmd.args;
   const logStream = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(cmd.file, cmd.args, {
+  const child = spawn(cmd.file, args, {
     env: { ...process.env, ...cmd.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,6 +91,18 @@ export async function startTestPodman(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return { socketPath, pid: child.pid ?? -1, stop, log };
+}
+
+/** Podman's global flags for a store, run and tmp dir of its own under `dir`. */
+async function ownStorageArgs(dir: string): Promise<string[]> {
+  const [root, runroot, tmp] = ['storage', 'run', 'tmp'].map((name) => join(dir, name)) as [
+    string,
+    string,
+    string,
+  ];
+  await Promise.all([root, runroot, tmp].map((path) => mkdir(path, { recursive: true })));
+  // vfs: overlay would leave a private bind mount on the store that outlives the service.
+  return ['--root', root, '--runroot', runroot, '--tmpdir', tmp, '--storage-driver', 'vfs'];
 }
 
 /** Stops and removes every container carrying `label` (`key=value`, or `key` for any value). */

@@ -30,3 +30,4 @@ export * from './mesh/assign.js';
 export * from './mesh/keys.js';
 export * from './mesh/endpoint.js';
 export * from './mesh/peers.js';
+export * from './registry-naming.js';

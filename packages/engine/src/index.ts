@@ -7,3 +7,4 @@ export { createEngineApiClient } from './container/docker-api-engine.js';
 export type { EngineHttpClient } from './container/engine-http.js';
 export * from './firewall/index.js';
 export * from './mesh/index.js';
+export * from './registry/index.js';

@@ -78,6 +78,11 @@ export const ERROR_CODES = {
   BUILD_SANDBOX_UNAVAILABLE: { status: 503, retryable: false },
   /** A webhook's commit is no longer the tip of its branch when fetched: the push is ignored. */
   BUILD_COMMIT_NOT_TIP: { status: 409, retryable: false },
+  // Images moved between servers through a registry
+  /** The registry refused the credentials a push or pull used (a server's registry login is wrong). */
+  REGISTRY_AUTH_FAILED: { status: 502, retryable: false },
+  /** A push to the registry failed (unreachable, full, refused) or its result could not be confirmed. */
+  REGISTRY_PUSH_FAILED: { status: 502, retryable: true },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },

@@ -18,6 +18,7 @@ import {
 import { toHostConfig } from './hardening.js';
 import { startExec } from './exec.js';
 import { resolveImage } from './image-resolve.js';
+import { pullImage, pushImage } from './image-transfer.js';
 import { toLogLines } from './log-stream.js';
 import { ensureNetwork, listNetworks, removeNetwork } from './networks.js';
 import type {
@@ -32,7 +33,7 @@ export interface DockerApiEngineOptions {
   socketPath: string;
   /** Deadline of each request that is not a stream. */
   timeoutMs?: number;
-  /** Deadline of a whole image pull. */
+  /** Deadline of a whole image pull or push. */
   pullTimeoutMs?: number;
 }
 
@@ -92,6 +93,10 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     ensureNetwork: (spec) => ensureNetwork(api, spec),
     listNetworks: (labels) => listNetworks(api, labels),
     removeNetwork: (name) => removeNetwork(api, name),
+    pushImage: (source, destination, pushOptions) =>
+      pushImage({ api, timeoutMs, transferTimeoutMs: pullTimeoutMs }, source, destination, pushOptions),
+    pullImage: (pinnedRef, access) =>
+      pullImage({ api, timeoutMs, transferTimeoutMs: pullTimeoutMs }, pinnedRef, access),
   };
 }
 

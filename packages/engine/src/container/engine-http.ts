@@ -21,6 +21,8 @@ export interface EngineRequest {
   body?: unknown;
   /** Whole-request deadline; defaults to the client's. */
   timeoutMs?: number;
+  /** Extra request headers, e.g. `X-Registry-Auth` for a push or pull. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface EngineResponse {
@@ -71,7 +73,7 @@ export function createEngineHttpClient(options: EngineHttpClientOptions): Engine
     const timeoutMs = req.timeoutMs ?? options.timeoutMs;
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { Host: 'engine' };
+      const headers: Record<string, string> = { ...req.headers, Host: 'engine' };
       if (req.upload) headers['Content-Type'] = req.upload.contentType;
       else if (payload !== undefined) {
         headers['Content-Type'] = 'application/json';

@@ -114,7 +114,7 @@ export interface ExecSession {
   close(): Promise<void>;
 }
 
-export interface ContainerEngine {
+export interface ContainerEngine extends ImageTransfer {
   info(): Promise<EngineInfo>;
   /**
    * Finds the image in the engine's store, pulling it when missing. Throws BerthError
@@ -150,4 +150,50 @@ export interface ContainerEngine {
   listNetworks(labels?: Record<string, string>): Promise<NetworkDetails[]>;
   /** Removes a network; a network still in use is kept (`in-use`), one already gone is `absent`. */
   removeNetwork(name: string): Promise<'removed' | 'in-use' | 'absent'>;
+}
+
+/** A login at a registry: an agent's own user, never a person's. */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** How the engine (and Berth, to read back what was pushed) reaches a registry. */
+export interface RegistryAccess {
+  credentials: RegistryCredentials;
+  /**
+   * `https` verifies the registry's certificate: the engine against its trust store
+   * (`/etc/containers/certs.d/HOST:PORT/ca.crt` for Podman), Berth against `caPem` or the
+   * system's CAs. `http` is plain HTTP: for a registry on loopback or a private network only.
+   */
+  scheme: 'https' | 'http';
+  caPem?: string;
+}
+
+export interface PushOptions extends RegistryAccess {
+  /** zstd pushes a Debian-sized image ~9× faster than gzip here; pullers need Podman ≥ 4.1 or Docker ≥ 23. */
+  compression: 'zstd' | 'gzip';
+}
+
+export interface PushedImage {
+  /** `sha256:…` of the manifest as the registry stores it. */
+  digest: string;
+  /** `registry/repository@sha256:…`: the name other servers pull. */
+  pinnedRef: string;
+  /** The local image id (`sha256:…`), which is also the pushed manifest's config digest. */
+  imageId: string;
+}
+
+/** Moving images through a registry (./image-transfer.ts). Podman only: it uses Podman's own API. */
+export interface ImageTransfer {
+  /**
+   * Pushes a local image (by id or name) to `destination` (`registry/repository:tag`) and returns
+   * the digest the registry stored. Throws REGISTRY_AUTH_FAILED, REGISTRY_PUSH_FAILED.
+   */
+  pushImage(source: string, destination: string, options: PushOptions): Promise<PushedImage>;
+  /**
+   * Pulls `registry/repository@sha256:…` (a digest, never a tag) and returns the local image id.
+   * Throws REGISTRY_AUTH_FAILED, DEPLOY_IMAGE_NOT_FOUND, DEPLOY_IMAGE_PULL_FAILED.
+   */
+  pullImage(pinnedRef: string, access: RegistryAccess): Promise<{ imageId: string }>;
 }
