@@ -5,17 +5,22 @@
  * partitionable one at a time while the others keep answering. Then nothing is left behind.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { createDockerApiEngine, pingEngineSocket } from '@berth/engine';
 import { HELLO_PORT, HELLO_V1, ensureExampleImages } from '../support/images.js';
 import { useFleet } from './support/fixture.js';
-import { findFleetLeftovers } from './support/harness.js';
+import { findFleetLeftovers, startFleet } from './support/harness.js';
 import { HttpTimeoutError, connectFrom, httpGet } from './support/http.js';
 import type { FleetServer } from './support/server.js';
+
+const CRASHED_RUN = fileURLToPath(new URL('./support/crashed-run.ts', import.meta.url));
 
 const fleet = useFleet({ id: 'h', servers: 3, images: [HELLO_V1], prepare: ensureExampleImages });
 
@@ -180,4 +185,42 @@ test('stop() removes everything the fleet made and ends every process it started
   });
   for (const pid of pids) assert.equal(await running(pid), false, `pid ${pid} is gone`);
   await fleet().stop(); // idempotent: after() calls it again
+});
+
+test('the next start with an id cleans up what a crashed run left; a running one is refused', async (t) => {
+  const crashed = { id: 'hc', servers: 1, subnet: '10.98.0.0/24' };
+  const child = spawn(process.execPath, ['--import', 'tsx', CRASHED_RUN, crashed.id, crashed.subnet], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  while (!out.includes('\n')) {
+    assert.equal(child.exitCode, null, `the crashing run exited early: ${out}`);
+    await sleep(20);
+  }
+  const { pids } = JSON.parse(out) as { pids: number[] };
+
+  await assert.rejects(startFleet(crashed), new RegExp(`fleet hc is in use by process ${child.pid}`));
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  for (const pid of pids) assert.equal(await running(pid), true, 'a crash leaves the fleet running');
+
+  const started = Date.now();
+  const again = await startFleet(crashed);
+  t.diagnostic(`start over a crashed run's fleet: ${Date.now() - started} ms`);
+  try {
+    for (const pid of pids) assert.equal(await running(pid), false, `the crashed run's pid ${pid} was ended`);
+    assert.equal(await pingEngineSocket(again.server(1).engineSocket, 500), true);
+  } finally {
+    await again.stop();
+  }
+  assert.deepEqual(await findFleetLeftovers(crashed.id), {
+    netns: [],
+    bridge: false,
+    nftTable: false,
+    cgroups: [],
+    dir: false,
+    mounts: [],
+  });
 });
