@@ -186,14 +186,15 @@ async function leftoverServerNumbers(names: FleetNames): Promise<number[]> {
  */
 export async function tearDownFleet(names: FleetNames, known: readonly FleetServer[] = []): Promise<void> {
   const dir = fleetDir(names.id);
-  for (const n of await leftoverServerNumbers(names)) {
+  const servers = (await leftoverServerNumbers(names)).map((n) => {
     const group = new FreezerGroup(join(fleetGroupPath(names.id), `s${n}`));
     // A crashed run's server: its address does not matter for tearing it down.
-    const server =
+    return (
       known.find((s) => s.n === n) ??
-      new FleetServer(n, '', names, group, podmanHostPaths(join(dir, `s${n}`)));
-    if (await group.exists()) await server.tearDown();
-  }
+      new FleetServer(n, '', names, group, podmanHostPaths(join(dir, `s${n}`)))
+    );
+  });
+  await Promise.all(servers.map(async (s) => ((await s.group.exists()) ? s.tearDown() : undefined)));
   await unmountAllUnder(dir);
   for (const path of await cgroupsNamed(fleetCgroupName(names.id))) await removeCgroupTree(path);
   await removeNetwork(names);
