@@ -5,12 +5,13 @@
 #                                            tools: bubblewrap, uidmap, slirp4netns, skopeo; nftables
 #                                            (the host firewall for apps and builds)
 #   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3,
-#                                            systemd (systemd-analyze), zsh and fish (completions)
+#                                            systemd (systemd-analyze), zsh and fish (completions),
+#                                            iproute2 (the fleet tests' namespaces and bridge)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish iproute2)
 
 missing=()
 for pkg in "${want[@]}"; do
