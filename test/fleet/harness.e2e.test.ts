@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
@@ -53,6 +53,12 @@ const isTimeoutOrUnreachable = (err: unknown): boolean =>
   isTimeout(err) || (err as NodeJS.ErrnoException).code === 'EHOSTUNREACH';
 const noAnswer = (s: FleetServer, failure = isTimeout): Promise<void> =>
   assert.rejects(httpGet(appUrl(s), { timeoutMs: 1_000 }), failure);
+
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Gone, or a zombie nobody has reaped yet (this machine's init reaps slowly): not running. */
 async function running(pid: number): Promise<boolean> {
@@ -104,13 +110,54 @@ test('each server runs an app through its own Podman, published on its address a
   for (const s of fleet().servers) await waitForAnswer(s);
   t.diagnostic(`3 apps created, started and answering in ${Date.now() - started} ms`);
 
-  // The container runs in its server's group: freezing or killing the server reaches it.
+  // The container runs in a cgroup of its own under its server's: freezing or killing the
+  // server reaches it, and Podman still manages it.
   for (const s of fleet().servers) {
     assert.ok(
       (await s.group.pids()).includes(appPid.get(s.n) ?? -1),
-      `${s.name}'s container is in its cgroup`,
+      `${s.name}'s container is in its group`,
     );
+    const cgroups = await readFile(`/proc/${appPid.get(s.n) ?? 0}/cgroup`, 'utf8');
+    assert.match(cgroups, new RegExp(`:freezer:/berth-fleet-h/s${s.n}/libpod-[0-9a-f]{64}\n`));
+    assert.match(cgroups, new RegExp(`:memory:/berth-fleet-h/s${s.n}/libpod-[0-9a-f]{64}\n`));
   }
+});
+
+test('podman pause freezes a container on a server (its own cgroup), unpause resumes it', async () => {
+  const s2 = fleet().server(2);
+  const name = 'hello-s2';
+  assert.equal((await s2.podmanCli(['pause', name])).code, 0);
+  try {
+    await noAnswer(s2);
+  } finally {
+    assert.equal((await s2.podmanCli(['unpause', name])).code, 0);
+  }
+  assert.equal(await answers(s2), greeting(s2));
+});
+
+test("a container stops and is removed through its server's Podman, its cgroup with it", async () => {
+  const s3 = fleet().server(3);
+  const engine = createDockerApiEngine({ socketPath: s3.engineSocket });
+  const image = await engine.resolveImage(HELLO_V1);
+  const c = await engine.createAndStart({
+    name: 'hello-s3-extra',
+    imageId: image.imageId,
+    env: {},
+    command: null,
+    labels: { 'berth.test': 'fleet' },
+    port: HELLO_PORT,
+    publishHost: s3.ip,
+    network: NETWORK,
+    limits: { cpu: 0.5, memoryMiB: 64, pids: 100 },
+    files: [],
+  });
+  const cgroup = `${s3.group.path}/libpod-${c.id}`;
+  assert.equal(await exists(cgroup), true);
+  await engine.stopAndRemove(c.id, 5);
+  assert.equal(await exists(cgroup), false);
+  assert.deepEqual(await engine.list({ 'berth.test': 'fleet' }).then((l) => l.map((x) => x.name)), [
+    'hello-s3',
+  ]);
 });
 
 test('contained: a server has no way out but the bridge, and even a route out is dropped', async (t) => {

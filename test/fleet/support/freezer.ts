@@ -1,8 +1,8 @@
 /**
  * A server's cgroup in the cgroup-v1 freezer hierarchy (this machine mixes v1 and v2, and the
  * v1 freezer is the one that works here: TESTBED.md). Every process of a server — the ones the
- * harness starts, their children, Podman's conmon and the containers (an OCI hook moves them
- * in, see podman-host.ts) — lives in it, so freezing it hangs the whole host (TCP hangs, the
+ * harness starts, their children, Podman's conmon and the containers (in sub-groups, see
+ * podman-host.ts) — lives in it, so freezing it hangs the whole host (TCP hangs, the
  * kernel still answers ARP) and killing its members kills the host, containers included.
  * The v1 freezer is hierarchical: freezing a group freezes its sub-groups.
  */

@@ -36,7 +36,6 @@ import {
   preparePodmanHost,
   pushImageInto,
   unmountAllUnder,
-  writeJoinCgroupHook,
 } from './podman-host.js';
 import { FleetServer } from './server.js';
 
@@ -124,13 +123,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   await writeFile(join(dir, OWNER_FILE), `${process.pid}\n`);
   const servers: FleetServer[] = [];
   try {
-    const hook = await writeJoinCgroupHook(dir);
     await createBridge(names, subnet);
     await applyContainment(names, subnet);
     for (let n = 1; n <= options.servers; n++) {
       const group = await FreezerGroup.create(join(fleetGroupPath(names.id), `s${n}`));
       const paths = podmanHostPaths(join(dir, `s${n}`));
-      await preparePodmanHost(paths, hook, group.procsFile);
+      await preparePodmanHost(paths, `/${fleetCgroupName(names.id)}/s${n}`);
       await addServerNetns(names, n, subnet);
       servers.push(new FleetServer(n, subnet.serverIp(n), names, group, paths));
     }

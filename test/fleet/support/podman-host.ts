@@ -7,10 +7,10 @@
  * them too. Podman 4.3's containers.conf has no `cgroup_parent`, and the agent under test
  * should not need to know it runs in a harness, so instead:
  * - `cgroups = "no-conmon"` keeps conmon in the service's cgroup (the server's), and
- * - an OCI prestart hook (hooks_dir, per server) moves each container's first process into the
- *   server's freezer group before the container's own process starts; all it forks follows.
- * A Docker-API `HostConfig.CgroupParent` keeps working too (the hook then moves the process
- * from the sub-group up into the server's group).
+ * - the server's OCI runtime is a wrapper around runc that moves a container's cgroups from
+ *   Podman's /libpod_parent to under the server's group, as `HostConfig.CgroupParent` would
+ *   (one given explicitly is left alone). runc then owns them as usual: `podman pause`,
+ *   limits, `kill --all` and `delete` work on the container's real cgroup.
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,16 +33,32 @@ const CONTAINERS_CONF = (dir: string): string =>
     'runtime = "runc"',
     'cgroup_manager = "cgroupfs"',
     'lock_type = "file"',
-    `hooks_dir = [${JSON.stringify(join(dir, 'hooks'))}]`,
+    '',
+    '[engine.runtimes]',
+    // Same name, so Podman keeps treating it as runc.
+    `runc = [${JSON.stringify(join(dir, 'runc'))}]`,
     '',
   ].join('\n');
 
-const JOIN_CGROUP_HOOK = `#!/bin/sh
-# OCI prestart hook of the fleet test harness: moves the container's first process into the
-# server's freezer group ($1 is its cgroup.procs); the container state (JSON) is on stdin.
-pid=$(sed -n 's/.*"pid":\\([0-9][0-9]*\\).*/\\1/p')
-if [ -z "$pid" ]; then echo "fleet hook: no pid in the container state" >&2; exit 1; fi
-echo "$pid" > "$1"
+/** `parent` is the server's cgroup path (`/berth-fleet-<id>/s<n>`), `runc` the real one. */
+const RUNTIME_WRAPPER = (parent: string, runc: string): string => `#!/bin/sh
+# OCI runtime of a fleet test server: runc, but a container Podman would put in /libpod_parent
+# gets its cgroups under the server's (${parent}) instead, as HostConfig.CgroupParent would.
+bundle=''
+prev=''
+for arg in "$@"; do
+  case "$prev" in --bundle|-b) bundle="$arg" ;; esac
+  case "$arg" in --bundle=*) bundle="\${arg#--bundle=}" ;; esac
+  prev="$arg"
+done
+if [ -n "$bundle" ]; then
+  sed -i 's#"cgroupsPath":"/libpod_parent/#"cgroupsPath":"${parent}/#' "$bundle/config.json"
+  if grep -q '"cgroupsPath":"/libpod_parent/' "$bundle/config.json"; then
+    echo "fleet runtime: could not move the container's cgroup under ${parent}" >&2
+    exit 1
+  fi
+fi
+exec ${runc} "$@"
 `;
 
 /** The engine flags the host's own Podman needs here (see scripts/build-example-images.sh). */
@@ -70,37 +86,21 @@ export function podmanHostPaths(dir: string): PodmanHostPaths {
   };
 }
 
-/** Writes the hook script once per fleet (it is the same for every server). */
-export async function writeJoinCgroupHook(fleetDir: string): Promise<string> {
-  const path = join(fleetDir, 'join-cgroup.sh');
-  await writeFile(path, JOIN_CGROUP_HOOK);
-  await chmod(path, 0o755);
-  return path;
-}
+const CGROUP_PATH = /^(\/[a-z0-9-]+)+$/;
 
-/** Creates a server's Podman directories, its containers.conf and its hook config. */
-export async function preparePodmanHost(
-  paths: PodmanHostPaths,
-  hookScript: string,
-  cgroupProcsFile: string,
-): Promise<void> {
-  for (const d of [
-    paths.storage,
-    paths.runroot,
-    paths.tmpdir,
-    join(paths.dir, 'cni'),
-    join(paths.dir, 'hooks'),
-  ]) {
+/**
+ * Creates a server's Podman directories, its containers.conf and its runtime wrapper, which
+ * puts containers under `cgroupParent` (the server's group, relative to each hierarchy's root).
+ */
+export async function preparePodmanHost(paths: PodmanHostPaths, cgroupParent: string): Promise<void> {
+  if (!CGROUP_PATH.test(cgroupParent)) throw new Error(`not a cgroup path: ${cgroupParent}`);
+  for (const d of [paths.storage, paths.runroot, paths.tmpdir, join(paths.dir, 'cni')]) {
     await mkdir(d, { recursive: true });
   }
   await writeFile(paths.containersConf, CONTAINERS_CONF(paths.dir));
-  const hook = {
-    version: '1.0.0',
-    hook: { path: hookScript, args: ['join-cgroup.sh', cgroupProcsFile] },
-    when: { always: true },
-    stages: ['prestart'],
-  };
-  await writeFile(join(paths.dir, 'hooks', 'fleet-cgroup.json'), JSON.stringify(hook, null, 2));
+  const runc = (await mustRun('sh', ['-c', 'command -v runc'])).trim();
+  await writeFile(join(paths.dir, 'runc'), RUNTIME_WRAPPER(cgroupParent, runc));
+  await chmod(join(paths.dir, 'runc'), 0o755);
 }
 
 /** `podman` global flags that select this server's storage. */
