@@ -83,6 +83,7 @@ function outsideAddress(): string {
 
 test('each server runs an app through its own Podman, published on its address and reachable from the root namespace', async (t) => {
   t.diagnostic(`fleet set-up (3 namespaces, cgroups, nft, Podman services): ${fleet().setupMs} ms`);
+  t.diagnostic(`${HELLO_V1} copied into 3 servers' stores: ${fleet().seedMs} ms`);
   const started = Date.now();
   await Promise.all(
     fleet().servers.map(async (s) => {

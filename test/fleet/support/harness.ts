@@ -57,6 +57,8 @@ const OWNER_FILE = 'owner.pid';
 export class Fleet {
   /** Milliseconds start-up took (network, cgroups, Podman services). */
   setupMs = 0;
+  /** Milliseconds spent copying images into the servers' stores, all seedImage calls together. */
+  seedMs = 0;
   private readonly seeded = new Map<string, Promise<void>>();
   private stopping: Promise<void> | null = null;
 
@@ -90,8 +92,10 @@ export class Fleet {
     let done = this.seeded.get(ref);
     if (done === undefined) {
       done = (async () => {
+        const started = Date.now();
         if (!(await hostHasImage(ref))) throw new Error(`seedImage: ${ref} is not in the host's image store`);
         await Promise.all(this.servers.map((s) => pushImageInto(s.podman, ref)));
+        this.seedMs += Date.now() - started;
       })();
       done.catch(() => this.seeded.delete(ref));
       this.seeded.set(ref, done);
