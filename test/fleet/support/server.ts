@@ -71,17 +71,24 @@ export class FleetServer {
     return this.names.hostVeth(this.n);
   }
 
-  /** Runs a command on this server and waits for it (never rejects for a non-zero exit). */
+  /**
+   * Runs a command on this server and waits for it (never rejects for a non-zero exit). On a
+   * frozen server the command freezes too, until thawed or its timeout.
+   */
   exec(cmd: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
     return runCommand('sh', this.wrap(cmd, args), options);
   }
 
-  /** Starts a long-running process on this server; stop() (or kill()) ends it. */
+  /**
+   * Starts a long-running process on this server; stop() (or kill()) ends it. Its output is
+   * dropped unless `stdio` says otherwise (a file descriptor of a log, say): pipes nobody reads
+   * would block it once full.
+   */
   spawn(cmd: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
     const child = spawn('sh', this.wrap(cmd, args), {
       env: { ...process.env, ...options.env },
       cwd: options.cwd,
-      stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
+      stdio: options.stdio ?? 'ignore',
     });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
