@@ -8,12 +8,13 @@
 #                                            systemd (systemd-analyze), zsh and fish (completions),
 #                                            wireguard-tools and wireguard-go (the mesh's tests; the
 #                                            fleet's private network is not wired in yet),
-#                                            docker-registry (images moved between servers)
+#                                            docker-registry (images moved between servers),
+#                                            iproute2 (the fleet tests' namespaces and bridge)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish wireguard-tools wireguard-go docker-registry)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish wireguard-tools wireguard-go docker-registry iproute2)
 
 missing=()
 for pkg in "${want[@]}"; do
