@@ -113,6 +113,8 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
         sealingKey: identity.sealingKey,
         agentVersion: '9.9.9',
         protocol: AGENT_PROTOCOL_VERSION,
+        capacity: null,
+        privateIp: null,
       },
     );
     const signature = String(hello.signature);
@@ -204,6 +206,34 @@ test('without a welcome the link is not connected and sends nothing', async () =
     assert.equal(link.connected, false);
     assert.equal(link.send({ type: 'rpc.end', id: 1 }), false);
     assert.equal(seen.connected, 0);
+  } finally {
+    link.stop();
+  }
+});
+
+test('the hello tells the capacity and private address, read again at every connect (null when unknown)', async () => {
+  const { handlers } = recorder();
+  const told = [
+    () => Promise.resolve({ capacity: { cpuMillis: 2000, memoryMib: 3931 }, privateIp: '10.99.0.2' }),
+    () => Promise.reject(new Error('engine down')),
+  ];
+  const link = new Link(
+    { url, fingerprint: null },
+    identity,
+    'edge-3',
+    '9.9.9',
+    handlers,
+    pino({ level: 'silent' }),
+    () => (told.shift() ?? (() => Promise.reject(new Error('asked too often'))))(),
+  );
+  const first = connections.length;
+  link.start();
+  try {
+    const hello = await handshake(first, 'nonce-facts');
+    assert.deepEqual([hello.capacity, hello.privateIp], [{ cpuMillis: 2000, memoryMib: 3931 }, '10.99.0.2']);
+    connections[first]!.socket.close();
+    const again = await handshake(first + 1, 'nonce-facts-2');
+    assert.deepEqual([again.capacity, again.privateIp], [null, null]);
   } finally {
     link.stop();
   }

@@ -125,6 +125,14 @@ test('info reports Podman', async () => {
   assert.match(info.apiVersion, /^1\.\d+$/);
 });
 
+test("capacity is the host's CPUs and memory, as the engine sees them", async () => {
+  const { availableParallelism, totalmem } = await import('node:os');
+  const capacity = await engine.capacity();
+  assert.equal(capacity.cpuMillis, availableParallelism() * 1000);
+  // The engine reads /proc/meminfo as the OS does; allow a MiB of rounding between the two.
+  assert.ok(Math.abs(capacity.memoryMib - Math.floor(totalmem() / 1024 / 1024)) <= 1, String(capacity.memoryMib));
+});
+
 test('resolveImage finds an image in the store without pulling', async () => {
   const resolved = await engine.resolveImage(HELLO_V1);
   assert.equal(resolved.pulled, false);
