@@ -14,7 +14,7 @@ import type { AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
 import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
-import { loadOrCreateIdentity } from './identity.js';
+import { loadOrCreateIdentity } from '@berth/crypto';
 import { createBuilds } from './builder/wiring.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';

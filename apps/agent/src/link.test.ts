@@ -19,7 +19,7 @@ import {
 } from '@berth/protocol';
 import { pino } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { loadOrCreateIdentity, type AgentIdentity } from './identity.js';
+import { loadOrCreateIdentity, type AgentIdentity } from '@berth/crypto';
 import { Link } from './link.js';
 
 const SERVER_ID = 'srv_aaaaaaaaaaaaaaaaaaaa';

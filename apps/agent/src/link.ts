@@ -12,7 +12,7 @@ import { backoffDelayMs } from '@berth/core';
 import { fetchPinnedCa } from '@berth/crypto';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import type { AgentIdentity } from './identity.js';
+import type { AgentIdentity } from '@berth/crypto';
 
 /** 0.2 s, 0.4 s … 5 s: berthd restarting is back within a second or two. */
 const RECONNECT_BACKOFF = { firstMs: 200, maxMs: 5000 };
