@@ -55,7 +55,11 @@ test("berthd's URL is an origin: no path, query, credentials or other scheme", (
     'ftp://berth.example.com',
     'not a url',
   ])
-    assert.throws(() => parseJoinInput(url, PINNED, flags), { message: /^URL must be berthd's address/ }, url);
+    assert.throws(
+      () => parseJoinInput(url, PINNED, flags),
+      { message: /^URL must be berthd's address/ },
+      url,
+    );
 });
 
 test('the private address defaults to the public one; both are single IP addresses', () => {
