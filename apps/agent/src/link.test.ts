@@ -20,7 +20,9 @@ import {
 import { pino } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { loadOrCreateIdentity, type AgentIdentity } from '@berth/crypto';
-import { Link } from './link.js';
+import { Link, type HelloFacts } from './link.js';
+
+const silent = pino({ level: 'silent' });
 
 const SERVER_ID = 'srv_aaaaaaaaaaaaaaaaaaaa';
 const desired = (version: number): DesiredState => ({ version, apps: [] });
@@ -217,15 +219,9 @@ test('the hello tells the capacity and private address, read again at every conn
     () => Promise.resolve({ capacity: { cpuMillis: 2000, memoryMib: 3931 }, privateIp: '10.99.0.2' }),
     () => Promise.reject(new Error('engine down')),
   ];
-  const link = new Link(
-    { url, fingerprint: null },
-    identity,
-    'edge-3',
-    '9.9.9',
-    handlers,
-    pino({ level: 'silent' }),
-    () => (told.shift() ?? (() => Promise.reject(new Error('asked too often'))))(),
-  );
+  const facts = (): Promise<HelloFacts> =>
+    (told.shift() ?? (() => Promise.reject(new Error('asked too often'))))();
+  const link = new Link({ url, fingerprint: null }, identity, 'edge-3', '9.9.9', handlers, silent, facts);
   const first = connections.length;
   link.start();
   try {

@@ -1,10 +1,11 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_BUILDER_DIR } from '@berth/engine';
 import type { Command } from 'commander';
 import { action } from '../../cli/command.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { parseIntArg } from '../../cli/parse.js';
+import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, serviceDirOption } from '../up/options.js';
+import { AGENT_SERVICE } from '../up/service-unit.js';
 import { runJoin, type JoinOptions } from './join.js';
 import { runAgent, type RunOptions } from './run.js';
 
@@ -45,11 +46,7 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
       '--install-service',
       'also write a systemd unit that runs berth agent run (and start it where systemd runs)',
     )
-    .option(
-      '--service-dir <dir>',
-      'where --install-service writes berth-agent.service',
-      '/etc/systemd/system',
-    )
+    .option(...serviceDirOption(AGENT_SERVICE))
     .option('--json', 'print machine-readable JSON')
     .action(
       action(
@@ -69,21 +66,13 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
       'run the agent, its Caddy and their helpers (and Podman when no engine answers), supervised, in the foreground',
     )
     .option('--data-dir <dir>', 'the data dir berth agent join wrote', dataDir)
-    .option(
-      '--builder-dir <dir>',
-      'where the build sandbox keeps base images and each team’s build storage (outside the data dir)',
-      DEFAULT_BUILDER_DIR,
-    )
-    .option('--log-level <level>', 'info, debug, warn, error', 'info')
+    .option(...BUILDER_DIR_OPTION)
+    .option(...LOG_LEVEL_OPTION)
     .option(
       '--install-service',
       'instead of running now, write a systemd unit that runs berth agent run with these flags (and start it where systemd runs)',
     )
-    .option(
-      '--service-dir <dir>',
-      'where --install-service writes berth-agent.service',
-      '/etc/systemd/system',
-    )
+    .option(...serviceDirOption(AGENT_SERVICE))
     .option('--json', 'print machine-readable JSON')
     .action(
       action(async (opts: RunOptions) =>

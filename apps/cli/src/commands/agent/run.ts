@@ -8,10 +8,16 @@ import { mkdir } from 'node:fs/promises';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError, printJson } from '../../cli/output.js';
 import type { CliEnvironment } from '../../cli/environment.js';
-import { agentChild, caddyChild, dnsChild, type AgentChildSettings } from '../up/children.js';
+import { agentChild, type AgentChildSettings } from '../up/children.js';
 import { chooseEngine } from '../up/engine.js';
 import { installService } from '../up/install-service.js';
-import { assertPortFree, prepareBuilds, stopOnSignal, takeLock } from '../up/lifecycle.js';
+import {
+  assertPortFree,
+  prepareBuilds,
+  startEngineAndEdge,
+  stopOnSignal,
+  takeLock,
+} from '../up/lifecycle.js';
 import { toUpPaths, type UpPaths } from '../up/paths.js';
 import { waitForSocket } from '../up/readiness.js';
 import { AGENT_SERVICE } from '../up/service-unit.js';
@@ -68,11 +74,7 @@ export async function runAgent(opts: RunOptions, environment: CliEnvironment): P
     paths,
     'stopping the agent and its Caddy (app containers keep running; the next berth agent run serves them again)',
   );
-  if (engine.child) supervisor.start(engine.child);
-  // As in berth up: Caddy resumes its last config and asks the DNS service for upstreams at once.
-  supervisor.start(dnsChild(paths));
-  await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
-  supervisor.start(await caddyChild(paths, environment.env));
+  await startEngineAndEdge(supervisor, paths, engine, environment.env, say);
   supervisor.start(agentChild(paths, agent));
   await waitForSocket(paths.caddyAdminSocket, 'caddy', supervisor, say);
   report(file, agent, engine.description, paths, opts.json === true);

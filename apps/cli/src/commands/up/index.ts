@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DEFAULT_BUILDER_DIR } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../../cli/command.js';
@@ -9,18 +8,13 @@ import { resolveDataDir } from '../../cli/connection.js';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError } from '../../cli/output.js';
 import { parseIntArg } from '../../cli/parse.js';
-import {
-  agentChild,
-  berthdChild,
-  caddyChild,
-  dnsChild,
-  localAgentSettings,
-  type UpSettings,
-} from './children.js';
+import { agentChild, berthdChild, localAgentSettings, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
-import { assertPortFree, prepareBuilds, stopOnSignal, takeLock } from './lifecycle.js';
-import { waitForBerthd, waitForLocalAgent, waitForSocket } from './readiness.js';
+import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, serviceDirOption } from './options.js';
+import { UP_SERVICE } from './service-unit.js';
+import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLock } from './lifecycle.js';
+import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
 import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
@@ -74,12 +68,8 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
-    .option(
-      '--builder-dir <dir>',
-      'where the build sandbox keeps base images and each team’s build storage (outside the data dir)',
-      DEFAULT_BUILDER_DIR,
-    )
-    .option('--log-level <level>', 'info, debug, warn, error', 'info')
+    .option(...BUILDER_DIR_OPTION)
+    .option(...LOG_LEVEL_OPTION)
     .option(
       '--allow-local-sources <dir>',
       'a directory whose git repositories every team may build from (repeatable); other local paths are for installation owners',
@@ -90,7 +80,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       '--install-service',
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
-    .option('--service-dir <dir>', 'where --install-service writes berth.service', '/etc/systemd/system')
+    .option(...serviceDirOption(UP_SERVICE))
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
 }
 
@@ -152,12 +142,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     paths,
     'stopping Berth (app containers keep running and are served again by the next berth up)',
   );
-  if (engine.child) supervisor.start(engine.child);
-  // Caddy resumes its last config, whose upstreams it asks the DNS service for: that service
-  // listens first, or every request before it does logs "no such file" (issue 9).
-  supervisor.start(dnsChild(paths));
-  await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
-  supervisor.start(await caddyChild(paths, env));
+  await startEngineAndEdge(supervisor, paths, engine, env, say);
   supervisor.start(berthdChild(paths, settings));
   supervisor.start(agentChild(paths, localAgentSettings(settings)));
 

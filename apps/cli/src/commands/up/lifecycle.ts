@@ -1,14 +1,19 @@
 /**
  * What `berth up` and `berth agent run` do alike around their supervised children: one instance
  * per data dir (a pid lock), free ports checked before anything starts, the build sandbox's user
- * prepared as root, and a clean stop on SIGINT/SIGTERM that leaves app containers running.
+ * prepared as root, the engine and the edge started in order, and a clean stop on SIGINT/SIGTERM
+ * that leaves app containers running.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { DEFAULT_BUILD_USER, prepareBuildHost } from '@berth/engine';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError } from '../../cli/output.js';
+import type { CliEnvironment } from '../../cli/environment.js';
+import { caddyChild, dnsChild } from './children.js';
+import type { EngineChoice } from './engine.js';
 import type { UpPaths } from './paths.js';
+import { waitForSocket } from './readiness.js';
 import type { Supervisor } from './supervisor.js';
 
 /** Refuses a second instance on one data dir; otherwise records this process as its holder. */
@@ -83,4 +88,20 @@ export function stopOnSignal(supervisor: Supervisor, paths: UpPaths, stopping: s
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** Starts the engine (when Berth runs its own), then the edge: the upstream DNS service and Caddy. */
+export async function startEngineAndEdge(
+  supervisor: Supervisor,
+  paths: UpPaths,
+  engine: EngineChoice,
+  env: CliEnvironment['env'],
+  say: (line: string) => void,
+): Promise<void> {
+  if (engine.child) supervisor.start(engine.child);
+  // Caddy resumes its last config, whose upstreams it asks the DNS service for: that service
+  // listens first, or every request before it does logs "no such file" (issue 9).
+  supervisor.start(dnsChild(paths));
+  await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
+  supervisor.start(await caddyChild(paths, env));
 }
