@@ -54,6 +54,12 @@ export async function requestJoin(
         EXIT.userError,
         'A token works once and expires (24 h by default): ask an admin for a new one: berth servers add NAME',
       );
+    if (err instanceof ApiError && err.code === 'UNREACHABLE')
+      throw new CliError(
+        err.message,
+        EXIT.unreachable,
+        "Check the URL berth servers add printed, and that this server reaches berthd's port (a firewall?)",
+      );
     if (err instanceof z.ZodError)
       throw new CliError(
         `berthd at ${input.serverUrl} did not answer the join as expected (is it a berthd of this version?)`,
