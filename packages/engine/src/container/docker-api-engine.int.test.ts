@@ -130,7 +130,10 @@ test("capacity is the host's CPUs and memory, as the engine sees them", async ()
   const capacity = await engine.capacity();
   assert.equal(capacity.cpuMillis, availableParallelism() * 1000);
   // The engine reads /proc/meminfo as the OS does; allow a MiB of rounding between the two.
-  assert.ok(Math.abs(capacity.memoryMib - Math.floor(totalmem() / 1024 / 1024)) <= 1, String(capacity.memoryMib));
+  assert.ok(
+    Math.abs(capacity.memoryMib - Math.floor(totalmem() / 1024 / 1024)) <= 1,
+    String(capacity.memoryMib),
+  );
 });
 
 test('resolveImage finds an image in the store without pulling', async () => {

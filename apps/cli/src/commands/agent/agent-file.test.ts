@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAgentFile, type AgentFile } from './agent-file.js';
+import { parseAgentFile } from './agent-file.js';
+import { JOINED } from './test-support/joined.js';
 
-const file: AgentFile = {
-  version: 1,
-  serverUrl: 'https://192.0.2.10:7070',
-  fingerprint: `sha256:${'ab'.repeat(32)}`,
-  serverId: 'srv_aaaaaaaaaaaaaaaaaaaa',
-  serverName: 'web-2',
-  labels: { zone: 'b' },
-  engineSocket: null,
-  publicIp: '203.0.113.5',
-  privateIp: '10.99.0.2',
-  httpPort: 80,
-  joinedAt: '2026-12-02T21:00:00.000Z',
-};
+const file = JOINED;
 
 test('agent.json reads back what join wrote', () => {
   assert.deepEqual(parseAgentFile(JSON.stringify(file), '/d/agent.json'), file);

@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AgentFile } from './agent-file.js';
 import { toAgentSettings } from './run.js';
+import { JOINED } from './test-support/joined.js';
 
-const file: AgentFile = {
-  version: 1,
-  serverUrl: 'https://192.0.2.10:7070',
-  fingerprint: `sha256:${'ab'.repeat(32)}`,
-  serverId: 'srv_aaaaaaaaaaaaaaaaaaaa',
-  serverName: 'web-2',
-  labels: {},
-  engineSocket: null,
-  publicIp: '203.0.113.5',
-  privateIp: '10.99.0.2',
-  httpPort: 80,
-  joinedAt: '2026-12-02T21:00:00.000Z',
-};
+const file = JOINED;
 const opts = { builderDir: '/var/lib/berth-builder', logLevel: 'info' };
 
 test('the agent dials wss:// with the pinned CA, named as berthd named it; the edge on the public ip, replicas on the private one', () => {
