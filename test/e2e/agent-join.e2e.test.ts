@@ -18,7 +18,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -256,7 +256,6 @@ describe('adding a server: berth agent join and berth agent run', () => {
     }
     const pub = await readFile(join(agentDir(), 'agent', 'identity.pub'), 'utf8').catch(() => '');
     if (pub) {
-      const { createHash } = await import('node:crypto');
       const id = createHash('sha256').update(pub.trim()).digest('hex').slice(0, 16);
       for (const table of [`berth_apps_${id}`, `berth_build_${id}`])
         await runQuiet('nft', ['delete', 'table', 'inet', table]);

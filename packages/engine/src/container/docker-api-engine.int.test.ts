@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { LIMIT_DEFAULTS, isBerthError } from '@berth/protocol';
 import type { ErrorCode } from '@berth/protocol';
@@ -126,7 +126,6 @@ test('info reports Podman', async () => {
 });
 
 test("capacity is the host's CPUs and memory, as the engine sees them", async () => {
-  const { availableParallelism, totalmem } = await import('node:os');
   const capacity = await engine.capacity();
   assert.equal(capacity.cpuMillis, availableParallelism() * 1000);
   // The engine reads /proc/meminfo as the OS does; allow a MiB of rounding between the two.
