@@ -4,6 +4,7 @@ import {
   createDockerApiEngine,
   createEngineApiClient,
   UPSTREAM_TABLE_FILE,
+  type ContainerEngine,
 } from '@berth/engine';
 import { createBerthdFetch } from '@berth/client';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
@@ -13,7 +14,7 @@ import type { AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
 import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
-import { loadOrCreateIdentity } from './identity.js';
+import { loadOrCreateIdentity } from '@berth/crypto';
 import { createBuilds } from './builder/wiring.js';
 import { Link } from './link.js';
 import { Reconciler } from './reconciler.js';
@@ -133,6 +134,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       onRpcInput: (id, input) => rpc.input(id, input),
     },
     log,
+    async () => ({ capacity: await capacityOf(engine, log), privateIp: config.privateIp }),
   );
   await reconciler.start();
   link.start();
@@ -145,6 +147,19 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       await secretFiles.close();
     },
   };
+}
+
+/** The engine's view of the host, or null (unknown) when it does not answer: the link goes on. */
+async function capacityOf(
+  engine: ContainerEngine,
+  log: Logger,
+): Promise<{ cpuMillis: number; memoryMib: number } | null> {
+  try {
+    return await engine.capacity();
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the host capacity');
+    return null;
+  }
 }
 
 /** berthd's HTTP base from the agent link's URL: ws://h:p/api/v1/agent/connect → http://h:p. */

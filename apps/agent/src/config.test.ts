@@ -59,3 +59,13 @@ test('the server link is ws:// only on this machine; beyond it wss://, with an o
     /ws\(s\):\/\//,
   );
 });
+
+test('the private address is an IP address, told to berthd as it is; none by default', () => {
+  assert.equal(parseAgentConfig(base).privateIp, null);
+  assert.equal(parseAgentConfig({ ...base, BERTH_AGENT_PRIVATE_IP: '10.99.0.2' }).privateIp, '10.99.0.2');
+  assert.equal(parseAgentConfig({ ...base, BERTH_AGENT_PRIVATE_IP: '[fd00::2]' }).privateIp, 'fd00::2');
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_PRIVATE_IP: 'web-2.internal' }),
+    /BERTH_AGENT_PRIVATE_IP must be an IP address, got "web-2.internal"/,
+  );
+});

@@ -1,4 +1,10 @@
-import { BASE_IMAGE_KINDS, DEFAULT_BASE_IMAGES, isLoopbackHost, type BaseImages } from '@berth/core';
+import {
+  BASE_IMAGE_KINDS,
+  DEFAULT_BASE_IMAGES,
+  isLoopbackHost,
+  parseIpAddress,
+  type BaseImages,
+} from '@berth/core';
 import { parseCaFingerprint } from '@berth/crypto';
 import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR } from '@berth/engine';
 import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
@@ -22,6 +28,11 @@ export interface AgentConfig {
   httpListen: string;
   /** Host address container ports are published on; the proxy dials it. */
   publishHost: string;
+  /**
+   * BERTH_AGENT_PRIVATE_IP: where other servers' edges reach this server's replicas, told to
+   * berthd in the hello; null on a server alone (`berth up`'s local agent).
+   */
+  privateIp: string | null;
   upstreamRefreshMs: number;
   /** The images detected builds start from, per builder (BERTH_AGENT_BASE_IMAGE_NODE, …). */
   baseImages: BaseImages;
@@ -85,6 +96,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     dnsSocket: required('BERTH_AGENT_DNS_SOCKET'),
     httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
     publishHost: get('BERTH_AGENT_PUBLISH_HOST') ?? '127.0.0.1',
+    privateIp: optionalIp(get('BERTH_AGENT_PRIVATE_IP'), 'BERTH_AGENT_PRIVATE_IP'),
     upstreamRefreshMs: refresh,
     baseImages: baseImages(get),
     buildUser: get('BERTH_AGENT_BUILD_USER') ?? DEFAULT_BUILD_USER,
@@ -121,6 +133,14 @@ function parseServerUrl(raw: string): string {
       `Configuration BERTH_AGENT_SERVER_URL must be wss:// to reach berthd beyond this machine, got "${raw}"`,
     );
   return raw;
+}
+
+function optionalIp(raw: string | undefined, key: string): string | null {
+  if (raw === undefined) return null;
+  const ip = parseIpAddress(raw);
+  if (!ip)
+    throw new BerthError('VALIDATION_FAILED', `Configuration ${key} must be an IP address, got "${raw}"`);
+  return ip.address;
 }
 
 /** Berth's base images unless BERTH_AGENT_BASE_IMAGE_<KIND> names another (an image reference). */

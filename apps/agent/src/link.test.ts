@@ -19,8 +19,10 @@ import {
 } from '@berth/protocol';
 import { pino } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { loadOrCreateIdentity, type AgentIdentity } from './identity.js';
-import { Link } from './link.js';
+import { loadOrCreateIdentity, type AgentIdentity } from '@berth/crypto';
+import { Link, type HelloFacts } from './link.js';
+
+const silent = pino({ level: 'silent' });
 
 const SERVER_ID = 'srv_aaaaaaaaaaaaaaaaaaaa';
 const desired = (version: number): DesiredState => ({ version, apps: [] });
@@ -113,6 +115,8 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
         sealingKey: identity.sealingKey,
         agentVersion: '9.9.9',
         protocol: AGENT_PROTOCOL_VERSION,
+        capacity: null,
+        privateIp: null,
       },
     );
     const signature = String(hello.signature);
@@ -204,6 +208,28 @@ test('without a welcome the link is not connected and sends nothing', async () =
     assert.equal(link.connected, false);
     assert.equal(link.send({ type: 'rpc.end', id: 1 }), false);
     assert.equal(seen.connected, 0);
+  } finally {
+    link.stop();
+  }
+});
+
+test('the hello tells the capacity and private address, read again at every connect (null when unknown)', async () => {
+  const { handlers } = recorder();
+  const told = [
+    () => Promise.resolve({ capacity: { cpuMillis: 2000, memoryMib: 3931 }, privateIp: '10.99.0.2' }),
+    () => Promise.reject(new Error('engine down')),
+  ];
+  const facts = (): Promise<HelloFacts> =>
+    (told.shift() ?? (() => Promise.reject(new Error('asked too often'))))();
+  const link = new Link({ url, fingerprint: null }, identity, 'edge-3', '9.9.9', handlers, silent, facts);
+  const first = connections.length;
+  link.start();
+  try {
+    const hello = await handshake(first, 'nonce-facts');
+    assert.deepEqual([hello.capacity, hello.privateIp], [{ cpuMillis: 2000, memoryMib: 3931 }, '10.99.0.2']);
+    connections[first]!.socket.close();
+    const again = await handshake(first + 1, 'nonce-facts-2');
+    assert.deepEqual([again.capacity, again.privateIp], [null, null]);
   } finally {
     link.stop();
   }

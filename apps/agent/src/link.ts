@@ -12,7 +12,7 @@ import { backoffDelayMs } from '@berth/core';
 import { fetchPinnedCa } from '@berth/crypto';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import type { AgentIdentity } from './identity.js';
+import type { AgentIdentity } from '@berth/crypto';
 
 /** 0.2 s, 0.4 s … 5 s: berthd restarting is back within a second or two. */
 const RECONNECT_BACKOFF = { firstMs: 200, maxMs: 5000 };
@@ -24,6 +24,16 @@ export interface LinkHandlers {
   onRpcCancel(id: number): void;
   onRpcInput(id: number, input: ExecInput): void;
 }
+
+/** What the hello tells berthd about this server besides who it is (a fleet places replicas by it). */
+export interface HelloFacts {
+  /** CPU in thousandths, memory in MiB; null: unknown (the engine did not answer). */
+  capacity: { cpuMillis: number; memoryMib: number } | null;
+  /** Where other servers' edges reach this server's replicas. */
+  privateIp: string | null;
+}
+
+const NO_FACTS: HelloFacts = { capacity: null, privateIp: null };
 
 /** Where berthd's agent link is, and the CA to trust there (wss:// only). */
 export interface LinkTarget {
@@ -53,6 +63,8 @@ export class Link {
     private readonly version: string,
     private readonly handlers: LinkHandlers,
     private readonly log: Logger,
+    /** Read again at every (re)connect: the engine may have come up, or the host grown. */
+    private readonly facts: () => Promise<HelloFacts> = () => Promise.resolve(NO_FACTS),
   ) {}
 
   start(): void {
@@ -78,8 +90,8 @@ export class Link {
 
   private connect(): void {
     if (this.stopped) return;
-    this.trustedCa().then(
-      (ca) => this.open(ca),
+    Promise.all([this.trustedCa(), this.facts().catch(() => NO_FACTS)]).then(
+      ([ca, facts]) => this.open(ca, facts),
       (err: unknown) => {
         this.log.warn(
           { err: err instanceof Error ? err.message : String(err) },
@@ -107,7 +119,7 @@ export class Link {
     setTimeout(() => this.connect(), backoffDelayMs(this.failures, RECONNECT_BACKOFF));
   }
 
-  private open(ca: string | undefined): void {
+  private open(ca: string | undefined, facts: HelloFacts): void {
     if (this.stopped) return;
     const socket = new WebSocket(this.target.url, {
       handshakeTimeout: 5000,
@@ -135,6 +147,8 @@ export class Link {
               sealingKey: this.identity.sealingKey,
               agentVersion: this.version,
               protocol: AGENT_PROTOCOL_VERSION,
+              capacity: facts.capacity,
+              privateIp: facts.privateIp,
             } satisfies AgentToServer),
           );
           return;

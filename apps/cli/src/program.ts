@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliEnvironment } from './cli/environment.js';
+import { BERTH_VERSION } from './cli/version.js';
 import { registerApps } from './commands/apps/index.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBuilds } from './commands/builds.js';
@@ -24,17 +25,19 @@ import { registerRestart } from './commands/restart.js';
 import { registerExec } from './commands/exec.js';
 import { registerScale } from './commands/scale.js';
 import { registerUp } from './commands/up/index.js';
+import { registerAgent } from './commands/agent/index.js';
 
 /** The `berth` command tree; main.ts parses the process's arguments with it. */
 export function createProgram(environment: CliEnvironment): Command {
   const program = new Command()
     .name('berth')
     .description('Deploy and run applications on servers you own.')
-    .version('0.1.0')
+    .version(BERTH_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
   registerUp(program, environment);
+  registerAgent(program, environment);
   registerApps(program, environment);
   registerDeploy(program, environment);
   registerDeployments(program, environment);

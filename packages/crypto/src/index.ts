@@ -58,3 +58,5 @@ export { createCertificateAuthority, issueServerCertificate } from './tls/certif
 export type { IssuedCertificate, PemCertificate } from './tls/certificates.js';
 export { fetchPinnedCa, PinnedCaError } from './tls/pinned-ca.js';
 export type { PinnedCaTarget } from './tls/pinned-ca.js';
+export { loadOrCreateIdentity } from './agent-identity.js';
+export type { AgentIdentity } from './agent-identity.js';

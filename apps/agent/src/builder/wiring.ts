@@ -14,7 +14,7 @@ import {
 import { BerthError } from '@berth/protocol';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config.js';
-import type { AgentIdentity } from '../identity.js';
+import type { AgentIdentity } from '@berth/crypto';
 import type { BaseImageBootstrapper } from '../rpc.js';
 import { BuildFirewall } from './build-firewall.js';
 import { BuildExecutor } from './executor.js';

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { LIMIT_DEFAULTS, isBerthError } from '@berth/protocol';
 import type { ErrorCode } from '@berth/protocol';
@@ -123,6 +123,16 @@ test('info reports Podman', async () => {
   assert.equal(info.kind, 'podman');
   assert.match(info.version, /^\d+\.\d+/);
   assert.match(info.apiVersion, /^1\.\d+$/);
+});
+
+test("capacity is the host's CPUs and memory, as the engine sees them", async () => {
+  const capacity = await engine.capacity();
+  assert.equal(capacity.cpuMillis, availableParallelism() * 1000);
+  // The engine reads /proc/meminfo as the OS does; allow a MiB of rounding between the two.
+  assert.ok(
+    Math.abs(capacity.memoryMib - Math.floor(totalmem() / 1024 / 1024)) <= 1,
+    String(capacity.memoryMib),
+  );
 });
 
 test('resolveImage finds an image in the store without pulling', async () => {

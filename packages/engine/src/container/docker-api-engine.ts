@@ -13,6 +13,7 @@ import {
   toApiVersion,
   toContainerDetails,
   toContainerIds,
+  toEngineCapacity,
   toEngineInfo,
 } from './engine-json.js';
 import { toHostConfig } from './hardening.js';
@@ -82,6 +83,11 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
       const res = await api.request({ method: 'GET', path: '/version' });
       expectStatus(res, [200], 'Reading the engine version');
       return toEngineInfo(res.body);
+    },
+    async capacity() {
+      const res = await api.request({ method: 'GET', path: '/info' });
+      expectStatus(res, [200], 'Reading the engine info');
+      return toEngineCapacity(res.body);
     },
     resolveImage: (ref) => resolveImage(api, ref, pullTimeoutMs),
     createAndStart: (spec) => createAndStart(api, spec),

@@ -4,6 +4,7 @@ import {
   toApiVersion,
   toContainerDetails,
   toContainerStatus,
+  toEngineCapacity,
   toEngineInfo,
   toEpochMs,
   toPublished,
@@ -90,4 +91,14 @@ test('a running container carries the host pid of its first process; a zero pid 
   assert.equal(running(17217).pid, 17217);
   assert.equal(running(0).pid, null);
   assert.equal(running('17217').pid, null);
+});
+
+test('toEngineCapacity reads NCPU and MemTotal as thousandths of a CPU and whole MiB', () => {
+  assert.deepEqual(toEngineCapacity({ NCPU: 2, MemTotal: 4_123_000_000 }), {
+    cpuMillis: 2000,
+    memoryMib: 3931,
+  });
+  // An engine that does not say is "unknown" (0), never NaN.
+  assert.deepEqual(toEngineCapacity({}), { cpuMillis: 0, memoryMib: 0 });
+  assert.deepEqual(toEngineCapacity({ NCPU: '4', MemTotal: -1 }), { cpuMillis: 0, memoryMib: 0 });
 });

@@ -4,7 +4,7 @@
  * `0001-01-01T00:00:00Z`, exited containers have `Ports: {"8080/tcp": null}`), so every field is
  * read defensively rather than trusted to a declared shape.
  */
-import type { ContainerDetails, ContainerStatus, EngineInfo } from './types.js';
+import type { ContainerDetails, ContainerStatus, EngineCapacity, EngineInfo } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -104,4 +104,16 @@ export function toApiVersion(engineApiVersion: string, newestKnown: string): str
   if (!engine || !ours) return newestKnown;
   const older = engine[0] < ours[0] || (engine[0] === ours[0] && engine[1] < ours[1]);
   return older ? engineApiVersion : newestKnown;
+}
+
+const MIB = 1024 * 1024;
+
+/** EngineCapacity from GET /info; a field the engine leaves out or garbles reads as 0 (unknown). */
+export function toEngineCapacity(info: unknown): EngineCapacity {
+  const i = asRecord(info);
+  const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+  return {
+    cpuMillis: Math.floor(count(i.NCPU)) * 1000,
+    memoryMib: Math.floor(count(i.MemTotal) / MIB),
+  };
 }

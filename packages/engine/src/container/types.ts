@@ -12,6 +12,14 @@ export interface EngineInfo {
   apiVersion: string;
 }
 
+/** What the server has for replicas, as the engine reports it (GET /info: NCPU, MemTotal). */
+export interface EngineCapacity {
+  /** CPUs in thousandths (NCPU × 1000). */
+  cpuMillis: number;
+  /** Memory in whole MiB. */
+  memoryMib: number;
+}
+
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
 export interface ContainerDetails {
@@ -116,6 +124,8 @@ export interface ExecSession {
 
 export interface ContainerEngine extends ImageTransfer {
   info(): Promise<EngineInfo>;
+  /** The host's CPUs and memory as the engine sees them (the fleet places replicas by it). */
+  capacity(): Promise<EngineCapacity>;
   /**
    * Finds the image in the engine's store, pulling it when missing. Throws BerthError
    * DEPLOY_IMAGE_NOT_FOUND (nothing by that name anywhere) or DEPLOY_IMAGE_PULL_FAILED.

@@ -82,23 +82,60 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
   };
 }
 
-export function agentChild(paths: UpPaths, s: UpSettings): ChildSpec {
+/** One agent's link and edge: `berth up`'s local one, or a fleet server's (`berth agent run`). */
+export interface AgentChildSettings {
+  name: string;
+  /** berthd's agent link (ws:// on loopback, wss:// beyond). */
+  serverUrl: string;
+  /** `sha256:` of berthd's CA for wss://; null: none pinned. */
+  fingerprint: string | null;
+  engineSocket: string;
+  builderDir: string;
+  /** Caddy's HTTP listener, `host:port` (`:port` for every address). */
+  httpListen: string;
+  /** Where replica ports are published (the proxies of this and other servers dial it). */
+  publishHost: string;
+  /** Told to berthd: where other servers' edges reach replicas here; null on a server alone. */
+  privateIp: string | null;
+  upstreamRefreshMs: number;
+  logLevel: string;
+}
+
+/** `berth up`'s own agent: plain ws:// to berthd beside it, replicas on loopback. */
+export function localAgentSettings(s: UpSettings): AgentChildSettings {
+  return {
+    name: 'local',
+    serverUrl: `ws://127.0.0.1:${s.apiPort}/api/v1/agent/connect`,
+    fingerprint: null,
+    engineSocket: s.engineSocket,
+    builderDir: s.builderDir,
+    httpListen: `${s.httpHost}:${s.httpPort}`,
+    publishHost: '127.0.0.1',
+    privateIp: null,
+    upstreamRefreshMs: s.upstreamRefreshMs,
+    logLevel: s.logLevel,
+  };
+}
+
+export function agentChild(paths: UpPaths, a: AgentChildSettings): ChildSpec {
   return {
     name: 'agent',
     file: process.execPath,
     args: [script('@berth/agent/main')],
     env: {
       BERTH_AGENT_DATA_DIR: paths.agentDir,
-      BERTH_AGENT_NAME: 'local',
-      BERTH_AGENT_SERVER_URL: `ws://127.0.0.1:${s.apiPort}/api/v1/agent/connect`,
-      BERTH_AGENT_ENGINE_SOCKET: s.engineSocket,
-      BERTH_AGENT_BUILDER_DIR: s.builderDir,
+      BERTH_AGENT_NAME: a.name,
+      BERTH_AGENT_SERVER_URL: a.serverUrl,
+      ...(a.fingerprint && { BERTH_AGENT_SERVER_FINGERPRINT: a.fingerprint }),
+      BERTH_AGENT_ENGINE_SOCKET: a.engineSocket,
+      BERTH_AGENT_BUILDER_DIR: a.builderDir,
       BERTH_AGENT_CADDY_ADMIN: paths.caddyAdminSocket,
       BERTH_AGENT_DNS_SOCKET: paths.dnsSocket,
-      BERTH_AGENT_HTTP_LISTEN: `${s.httpHost}:${s.httpPort}`,
-      BERTH_AGENT_PUBLISH_HOST: '127.0.0.1',
-      BERTH_AGENT_UPSTREAM_REFRESH_MS: String(s.upstreamRefreshMs),
-      BERTH_AGENT_LOG_LEVEL: s.logLevel,
+      BERTH_AGENT_HTTP_LISTEN: a.httpListen,
+      BERTH_AGENT_PUBLISH_HOST: a.publishHost,
+      ...(a.privateIp && { BERTH_AGENT_PRIVATE_IP: a.privateIp }),
+      BERTH_AGENT_UPSTREAM_REFRESH_MS: String(a.upstreamRefreshMs),
+      BERTH_AGENT_LOG_LEVEL: a.logLevel,
     },
     format: formatPino('agent'),
   };

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR, prepareBuildHost } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../../cli/command.js';
@@ -10,10 +8,13 @@ import { resolveDataDir } from '../../cli/connection.js';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError } from '../../cli/output.js';
 import { parseIntArg } from '../../cli/parse.js';
-import { agentChild, berthdChild, caddyChild, dnsChild, type UpSettings } from './children.js';
+import { agentChild, berthdChild, localAgentSettings, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
-import { waitForBerthd, waitForLocalAgent, waitForSocket } from './readiness.js';
+import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, serviceDirOption } from './options.js';
+import { UP_SERVICE } from './service-unit.js';
+import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLock } from './lifecycle.js';
+import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
 import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
@@ -67,12 +68,8 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
-    .option(
-      '--builder-dir <dir>',
-      'where the build sandbox keeps base images and each team’s build storage (outside the data dir)',
-      DEFAULT_BUILDER_DIR,
-    )
-    .option('--log-level <level>', 'info, debug, warn, error', 'info')
+    .option(...BUILDER_DIR_OPTION)
+    .option(...LOG_LEVEL_OPTION)
     .option(
       '--allow-local-sources <dir>',
       'a directory whose git repositories every team may build from (repeatable); other local paths are for installation owners',
@@ -83,7 +80,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       '--install-service',
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
-    .option('--service-dir <dir>', 'where --install-service writes berth.service', '/etc/systemd/system')
+    .option(...serviceDirOption(UP_SERVICE))
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
 }
 
@@ -118,7 +115,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   ]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
-  await takeLock(paths);
+  await takeLock(paths, 'Berth');
   const httpPort = opts.httpPort ?? (environment.isRoot ? 80 : 8080);
   await assertPortFree(opts.apiPort, '127.0.0.1', '--api-port');
   if (remote.apiHost !== '127.0.0.1') await assertPortFree(opts.apiPort, remote.apiHost, '--api-port');
@@ -140,15 +137,14 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     remote,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
-  const stop = stopOnSignal(supervisor, paths);
-  if (engine.child) supervisor.start(engine.child);
-  // Caddy resumes its last config, whose upstreams it asks the DNS service for: that service
-  // listens first, or every request before it does logs "no such file" (issue 9).
-  supervisor.start(dnsChild(paths));
-  await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
-  supervisor.start(await caddyChild(paths, env));
+  const stop = stopOnSignal(
+    supervisor,
+    paths,
+    'stopping Berth (app containers keep running and are served again by the next berth up)',
+  );
+  await startEngineAndEdge(supervisor, paths, engine, env, say);
   supervisor.start(berthdChild(paths, settings));
-  supervisor.start(agentChild(paths, settings));
+  supervisor.start(agentChild(paths, localAgentSettings(settings)));
 
   const url = `http://127.0.0.1:${opts.apiPort}`;
   await waitForBerthd(url, supervisor);
@@ -187,78 +183,6 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     '--log-level',
     opts.logLevel,
   ];
-}
-
-/**
- * Builds run in a sandbox as an unprivileged user (docs/security.md); as root, make sure it
- * exists. A failure here turns builds off (the agent says why), not Berth.
- */
-async function prepareBuilds(say: (line: string) => void): Promise<void> {
-  try {
-    for (const change of await prepareBuildHost(DEFAULT_BUILD_USER)) say(`builds: ${change}`);
-  } catch (err) {
-    say(
-      `builds: cannot prepare the build sandbox (${err instanceof Error ? err.message : String(err)}); builds are off`,
-    );
-  }
-}
-
-async function takeLock(paths: UpPaths): Promise<void> {
-  const holder = Number((await readFile(paths.lockFile, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-    throw new CliError(
-      `Berth is already running from ${paths.dataDir} (pid ${holder})`,
-      EXIT.userError,
-      'Stop it first, or use another --data-dir',
-    );
-  }
-  await writeFile(paths.lockFile, `${process.pid}\n`, { mode: 0o600 });
-}
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-function assertPortFree(port: number, host: string, flag: string): Promise<void> {
-  if (port === 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new CliError(
-          `Port ${port} on ${host} is not available (${err.code ?? err.message})`,
-          EXIT.userError,
-          `Choose another with ${flag}`,
-        ),
-      ),
-    );
-    server.listen(port, host, () => server.close(() => resolve()));
-  });
-}
-
-/** Resolves with the exit code once a signal has stopped everything. */
-function stopOnSignal(supervisor: Supervisor, paths: UpPaths): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write(
-        `\n${signal}: stopping Berth (app containers keep running and are served again by the next berth up)\n`,
-      );
-      void supervisor
-        .stopAll()
-        .then(() => rm(paths.lockFile, { force: true }))
-        .then(() => resolve(EXIT.ok));
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 const readToken = async (paths: UpPaths): Promise<string | null> =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderUpUnit, toSystemdArg } from './service-unit.js';
+import { AGENT_SERVICE, renderServiceUnit, renderUpUnit, toSystemdArg } from './service-unit.js';
 
 test('the unit runs berth up with its flags, restarts on failure and logs to the journal', () => {
   const unit = renderUpUnit({
@@ -30,4 +30,19 @@ test('arguments are quoted and escaped as systemd reads them', () => {
   assert.equal(toSystemdArg('$HOME'), '"$$HOME"');
   assert.equal(toSystemdArg('a"b\\c'), '"a\\"b\\\\c"');
   assert.throws(() => toSystemdArg('a\nb'), /may not contain a line break/);
+});
+
+test("the agent's unit runs berth agent run with its flags, named apart from berth up's", () => {
+  const unit = renderServiceUnit(AGENT_SERVICE, {
+    node: '/usr/bin/node',
+    cli: '/opt/berth/apps/cli/dist/main.js',
+    args: ['--data-dir', '/var/lib/berth-agent'],
+    readme: '/opt/berth/README.md',
+  });
+  assert.match(
+    unit,
+    /^ExecStart=\/usr\/bin\/node \/opt\/berth\/apps\/cli\/dist\/main\.js agent run --data-dir \/var\/lib\/berth-agent$/m,
+  );
+  assert.ok(unit.split('\n').includes('SyslogIdentifier=berth-agent'));
+  assert.equal(AGENT_SERVICE.unitName, 'berth-agent.service');
 });

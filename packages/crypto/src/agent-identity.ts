@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  generateEd25519KeyPair,
-  generateSealingKeyPair,
-  loadEd25519Signer,
-  openSealed,
-  sealingPublicKeyOf,
-  type Ed25519Signer,
-} from '@berth/crypto';
 import { createFileAtomic, writeFileAtomic } from '@berth/io';
+import { openSealed, sealingPublicKeyOf, generateSealingKeyPair } from './sealing.js';
+import { generateEd25519KeyPair, loadEd25519Signer, type Ed25519Signer } from './signing/ed25519.js';
 
 const KEY_FILE = { mode: 0o600, dirMode: 0o700 };
 
 /**
- * The agent's identity: an Ed25519 key made on first start and kept 0600 in its data dir. berthd
- * knows the agent by the public key; the private key never leaves the server.
+ * The agent's identity: an Ed25519 key made on first start (or by `berth agent join`, which
+ * sends its public half to berthd) and kept 0600 in its data dir. berthd knows the agent by the
+ * public key; the private key never leaves the server.
  */
 export interface AgentIdentity {
   /** SPKI DER, base64: what berthd stores. */

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseJoinInput } from './join-input.js';
+import { parseJoinTokenText } from './join-token.js';
+
+const SECRET = 'A'.repeat(42) + 'w';
+const FP = '9f'.repeat(32);
+const PINNED = `bj1.${SECRET}.${FP}`;
+const LOCAL = `bj1.${SECRET}.none`;
+const flags = { httpPort: 80 };
+
+test('a join token is bj1, a 32-byte base64url secret and the CA fingerprint (or none)', () => {
+  assert.deepEqual(parseJoinTokenText(`  ${PINNED}\n`), { text: PINNED, fingerprint: `sha256:${FP}` });
+  assert.deepEqual(parseJoinTokenText(LOCAL), { text: LOCAL, fingerprint: null });
+  for (const bad of [
+    '',
+    `bj2.${SECRET}.${FP}`,
+    `bj1.${SECRET}A.${FP}`, // 44 characters: not 32 bytes
+    `bj1.${SECRET.slice(1)}+.${FP}`, // base64, not base64url
+    `bj1.${SECRET}.${FP.toUpperCase()}`,
+    `bj1.${SECRET}.sha256:${FP}`,
+    `bj1.${SECRET}.${FP}.x`,
+    `bj1.${SECRET}`,
+  ])
+    assert.throws(() => parseJoinTokenText(bad), {
+      code: 'VALIDATION_FAILED',
+      message: 'The join token is not one berth servers add printed',
+    });
+});
+
+test('a pinned token joins over https only; its URL is kept as an origin', () => {
+  const input = parseJoinInput('https://192.0.2.10:7070/', PINNED, flags);
+  assert.equal(input.serverUrl, 'https://192.0.2.10:7070');
+  assert.equal(input.token.fingerprint, `sha256:${FP}`);
+  assert.equal(parseJoinInput('https://[fd00::1]:7070', PINNED, flags).serverUrl, 'https://[fd00::1]:7070');
+  assert.throws(() => parseJoinInput('http://192.0.2.10:7070', PINNED, flags), {
+    message: /^URL must be https:\/\/ for a token that pins berthd's CA/,
+  });
+});
+
+test('a token without a fingerprint joins only berthd on this machine, over http', () => {
+  assert.equal(parseJoinInput('http://127.0.0.1:7070', LOCAL, flags).serverUrl, 'http://127.0.0.1:7070');
+  for (const url of ['http://192.0.2.10:7070', 'https://127.0.0.1:7070'])
+    assert.throws(() => parseJoinInput(url, LOCAL, flags), {
+      message: /^URL must be http:\/\/ on this machine for a token without a CA fingerprint/,
+    });
+});
+
+test("berthd's URL is an origin: no path, query, credentials or other scheme", () => {
+  for (const url of [
+    'berth.example.com:7070',
+    'https://berth.example.com:7070/api',
+    'https://berth.example.com:7070/?x=1',
+    'https://ann:pw@berth.example.com:7070',
+    'ftp://berth.example.com',
+    'not a url',
+  ])
+    assert.throws(
+      () => parseJoinInput(url, PINNED, flags),
+      { message: /^URL must be berthd's address/ },
+      url,
+    );
+});
+
+test('the private address defaults to the public one; both are single IP addresses', () => {
+  const both = parseJoinInput('https://b:7070', PINNED, { ...flags, publicIp: '203.0.113.5' });
+  assert.deepEqual([both.publicIp, both.privateIp], ['203.0.113.5', '203.0.113.5']);
+  const apart = parseJoinInput('https://b:7070', PINNED, {
+    ...flags,
+    publicIp: '203.0.113.5',
+    privateIp: '10.99.0.2',
+  });
+  assert.deepEqual([apart.publicIp, apart.privateIp], ['203.0.113.5', '10.99.0.2']);
+  const none = parseJoinInput('https://b:7070', PINNED, flags);
+  assert.deepEqual([none.publicIp, none.privateIp, none.engineSocket], [null, null, null]);
+  assert.throws(() => parseJoinInput('https://b:7070', PINNED, { ...flags, publicIp: 'web-2' }), {
+    message: '--public-ip must be an IP address of this server, got "web-2"',
+  });
+  assert.throws(() => parseJoinInput('https://b:7070', PINNED, { ...flags, privateIp: '0.0.0.0' }), {
+    message: '--private-ip must be one address of this server, not 0.0.0.0',
+  });
+  assert.throws(() => parseJoinInput('https://b:7070', PINNED, { ...flags, engineSocket: 'podman.sock' }), {
+    message: /^--engine-socket must be an absolute path/,
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `berth agent join`'s arguments, checked before anything is written or sent: berthd's URL must
+ * fit the token (https:// when it pins a CA; plain http:// only to this machine), addresses are
+ * IP addresses. Pure.
+ */
+import { isLoopbackHost, isWildcardAddress, parseIpAddress } from '@berth/core';
+import { BerthError } from '@berth/protocol';
+import { parseJoinTokenText, type JoinToken } from './join-token.js';
+
+export interface JoinFlags {
+  publicIp?: string;
+  privateIp?: string;
+  httpPort: number;
+  engineSocket?: string;
+}
+
+export interface JoinInput {
+  /** berthd's origin, e.g. https://192.0.2.10:7070 */
+  serverUrl: string;
+  token: JoinToken;
+  publicIp: string | null;
+  /** Defaults to the public address. */
+  privateIp: string | null;
+  httpPort: number;
+  engineSocket: string | null;
+}
+
+const invalid = (flag: string, message: string, hint?: string): BerthError =>
+  new BerthError('VALIDATION_FAILED', `${flag} ${message}`, {
+    issues: [{ path: flag, message }],
+    ...(hint && { hint }),
+  });
+
+export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlags): JoinInput {
+  const token = parseJoinTokenText(rawToken);
+  const publicIp = parseAddress(flags.publicIp, '--public-ip');
+  const privateIp = parseAddress(flags.privateIp, '--private-ip') ?? publicIp;
+  if (flags.engineSocket !== undefined && !flags.engineSocket.startsWith('/'))
+    throw invalid('--engine-socket', 'must be an absolute path, e.g. /run/podman/podman.sock');
+  return {
+    serverUrl: parseServerUrl(rawUrl, token),
+    token,
+    publicIp,
+    privateIp,
+    httpPort: flags.httpPort,
+    engineSocket: flags.engineSocket ?? null,
+  };
+}
+
+function parseAddress(raw: string | undefined, flag: string): string | null {
+  if (raw === undefined) return null;
+  const ip = parseIpAddress(raw);
+  if (!ip) throw invalid(flag, `must be an IP address of this server, got "${raw}"`);
+  if (isWildcardAddress(ip.address))
+    throw invalid(
+      flag,
+      `must be one address of this server, not ${ip.address}`,
+      'Leave --public-ip out to serve apps on every address',
+    );
+  return ip.address;
+}
+
+function parseServerUrl(raw: string, token: JoinToken): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid('URL', `must be berthd's address, e.g. https://192.0.2.10:7070, got "${raw}"`);
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username ||
+    url.password ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash
+  )
+    throw invalid('URL', `must be berthd's address, e.g. https://192.0.2.10:7070, got "${raw}"`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (token.fingerprint !== null && url.protocol !== 'https:')
+    throw invalid(
+      'URL',
+      `must be https:// for a token that pins berthd's CA, got "${raw}"`,
+      'Use the URL that berth servers add printed',
+    );
+  if (token.fingerprint === null && (url.protocol !== 'http:' || !isLoopbackHost(host)))
+    throw invalid(
+      'URL',
+      `must be http:// on this machine for a token without a CA fingerprint, got "${raw}"`,
+      'Tokens for other machines carry berthd’s CA fingerprint: start berthd with berth up --api-host ADDR, then berth servers add NAME',
+    );
+  return url.origin;
+}

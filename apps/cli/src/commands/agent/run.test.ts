@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toAgentSettings } from './run.js';
+import { JOINED } from './test-support/joined.js';
+
+const file = JOINED;
+const opts = { builderDir: '/var/lib/berth-builder', logLevel: 'info' };
+
+test('the agent dials wss:// with the pinned CA, named as berthd named it; the edge on the public ip, replicas on the private one', () => {
+  assert.deepEqual(toAgentSettings(file, '/run/podman/podman.sock', opts), {
+    name: 'web-2',
+    serverUrl: 'wss://192.0.2.10:7070/api/v1/agent/connect',
+    fingerprint: file.fingerprint,
+    engineSocket: '/run/podman/podman.sock',
+    builderDir: '/var/lib/berth-builder',
+    httpListen: '203.0.113.5:80',
+    publishHost: '10.99.0.2',
+    privateIp: '10.99.0.2',
+    upstreamRefreshMs: 50,
+    logLevel: 'info',
+  });
+});
+
+test('without addresses the edge serves every address and replicas stay on loopback; IPv6 is bracketed; http stays ws', () => {
+  const bare = toAgentSettings(
+    { ...file, serverUrl: 'http://127.0.0.1:7070', fingerprint: null, publicIp: null, privateIp: null },
+    '/s',
+    opts,
+  );
+  assert.deepEqual(
+    [bare.serverUrl, bare.httpListen, bare.publishHost, bare.privateIp],
+    ['ws://127.0.0.1:7070/api/v1/agent/connect', ':80', '127.0.0.1', null],
+  );
+  assert.equal(toAgentSettings({ ...file, publicIp: 'fd00::5' }, '/s', opts).httpListen, '[fd00::5]:80');
+});
