@@ -6,12 +6,9 @@
  * the DNS service, which connect to berthd as the server the token named (saying its capacity
  * and private address) and stop on SIGTERM.
  *
- * berthd has no join route in this branch yet: JoinStandIn plays it in front of a real `berth
- * up` (--api-host 127.0.0.2, its own CA). It serves POST /api/v1/agent/join as the contract
- * says (single-use token, the signature over `berth-agent-join:<token>` checked, the server
- * registered with its key in berthd's store) with a certificate from berthd's CA, and passes
- * every other connection (the agent link's WebSocket) through to berthd. Once berthd's own
- * route is merged, point the join at berthd and drop the stand-in.
+ * Tokens come from `berth servers add` of a real `berth up --api-host 127.0.0.2` (HTTPS with
+ * its own CA); the join goes to its POST /api/v1/agent/join. The "stranger" is a TLS server with
+ * another CA's certificate at the same address: a person in the middle.
  *
  * `agent run` gets a Podman service of its own (its own storage, runroot and lock files), so
  * its agent never sees the containers of `berth up`'s agent.
@@ -26,15 +23,9 @@ import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import {
-  createCertificateAuthority,
-  issueServerCertificate,
-  publicKeyFingerprint,
-  verifyEd25519,
-} from '@berth/crypto';
+import { createCertificateAuthority, issueServerCertificate, publicKeyFingerprint } from '@berth/crypto';
 import {
   pingEngineSocket,
   planPodmanHostConfig,
@@ -50,36 +41,23 @@ const HOST = '127.0.0.2';
 const PRIVATE_IP = '127.0.0.3';
 const newToken = (fp: string): string => `bj1.${randomBytes(32).toString('base64url')}.${fp}`;
 
-interface JoinRequest {
-  token: string;
-  publicKey: string;
-  sealingKey: string;
-  signature: string;
-  agentVersion: string;
-  capacity: { cpuMillis: number; memoryMib: number } | null;
-  privateIp: string | null;
-}
-
-/** berthd's join route as the contract says, in front of the real berthd (see the top). */
-class JoinStandIn {
-  readonly joins: JoinRequest[] = [];
-  /** Every HTTP request or upgrade that reached it, valid or not. */
+/**
+ * A TLS server at berthd's address with a certificate from another CA: what a person in the
+ * middle would present. It counts every request that reaches it (none may).
+ */
+class StrangerTls {
   requests = 0;
-  private readonly unused = new Map<string, { name: string; labels: Record<string, string> }>();
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
   ) {}
 
-  static async start(options: {
-    ca: { certPem: string; keyPem: string };
-    berthdPort: number;
-    store: Store | null;
-  }): Promise<JoinStandIn> {
+  static async start(): Promise<StrangerTls> {
     const now = new Date();
+    const ca = await createCertificateAuthority({ commonName: 'someone else', now, lifetimeMs: 3_600_000 });
     const leaf = await issueServerCertificate({
-      ca: options.ca,
+      ca,
       dnsNames: [],
       ipAddresses: [HOST],
       now,
@@ -87,87 +65,18 @@ class JoinStandIn {
       backdateMs: 60_000,
     });
     const port = await freePort();
-    const server = createServer({ cert: leaf.certPem + options.ca.certPem, key: leaf.keyPem });
-    const self = new JoinStandIn(server, `https://${HOST}:${port}`);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const server = createServer({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem });
+    const self = new StrangerTls(server, `https://${HOST}:${port}`);
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       self.requests += 1;
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        void self.answer(req.method ?? '', req.url ?? '', body, options.store).then(({ status, json }) => {
-          res.writeHead(status, {
-            'content-type': status === 201 ? 'application/json' : 'application/problem+json',
-          });
-          res.end(JSON.stringify(json));
-        });
-      });
+      res.writeHead(404).end();
     });
-    // The agent link: through to berthd, byte for byte (TLS to berthd trusting its CA).
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
       self.requests += 1;
-      const upstream = connect({ host: HOST, port: options.berthdPort, ca: options.ca.certPem }, () => {
-        const headers = [];
-        for (let i = 0; i < req.rawHeaders.length; i += 2)
-          headers.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-        upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
-        upstream.write(head);
-        socket.pipe(upstream).pipe(socket);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
+      socket.destroy();
     });
     await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
     return self;
-  }
-
-  /** A token for a server of that name, usable once. */
-  issue(fp: string, name: string, labels: Record<string, string>): string {
-    const token = newToken(fp);
-    this.unused.set(token, { name, labels });
-    return token;
-  }
-
-  private async answer(
-    method: string,
-    url: string,
-    body: string,
-    store: Store | null,
-  ): Promise<{ status: number; json: unknown }> {
-    const refused = {
-      status: 401,
-      json: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'The join token is unknown, used or expired',
-        code: 'JOIN_TOKEN_INVALID',
-        requestId: 'req-standin',
-      },
-    };
-    if (method !== 'POST' || url !== '/api/v1/agent/join')
-      return {
-        status: 404,
-        json: { ...refused.json, status: 404, title: 'Not Found', code: 'ROUTE_NOT_FOUND' },
-      };
-    const join = JSON.parse(body) as JoinRequest;
-    this.joins.push(join);
-    const bound = this.unused.get(join.token);
-    if (!bound || !verifyEd25519(join.publicKey, `berth-agent-join:${join.token}`, join.signature))
-      return refused;
-    this.unused.delete(join.token);
-    // berthd's id shape (20 base32 characters), as its own route would make it.
-    const id = `srv_${[...randomBytes(20)].map((b) => 'abcdefghijklmnopqrstuvwxyz234567'[b & 31]).join('')}`;
-    await store?.servers.create({
-      id,
-      name: bound.name,
-      publicKey: join.publicKey,
-      sealingKey: join.sealingKey,
-      createdAt: Date.now(),
-      lastSeenAt: null,
-      labels: bound.labels,
-    });
-    return { status: 201, json: { serverId: id, serverName: bound.name, labels: bound.labels } };
   }
 
   close(): Promise<void> {
@@ -215,8 +124,7 @@ const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
 describe('adding a server: berth agent join and berth agent run', () => {
   let berth: BerthUnderTest;
   let store: Store;
-  let standIn: JoinStandIn;
-  let stranger: JoinStandIn;
+  let stranger: StrangerTls;
   let fp: string;
   let dir: string;
   let podman: { socket: string; stop(): Promise<void> };
@@ -226,19 +134,10 @@ describe('adding a server: berth agent join and berth agent run', () => {
   before(async () => {
     berth = await BerthUnderTest.create();
     await berth.start(['--api-host', HOST]);
-    const ca = {
-      certPem: await readFile(join(berth.dataDir, 'ca.crt'), 'utf8'),
-      keyPem: await readFile(join(berth.dataDir, 'ca.key'), 'utf8'),
-    };
-    fp = publicKeyFingerprint(ca.certPem).slice('sha256:'.length);
+    fp = publicKeyFingerprint(await readFile(join(berth.dataDir, 'ca.crt'), 'utf8')).slice('sha256:'.length);
+    // Read-only here: what berthd recorded of the joined server.
     store = await openSqliteStore({ file: join(berth.dataDir, 'berth.db') });
-    standIn = await JoinStandIn.start({ ca, berthdPort: berth.apiPort, store });
-    const other = await createCertificateAuthority({
-      commonName: 'someone else',
-      now: new Date(),
-      lifetimeMs: 3_600_000,
-    });
-    stranger = await JoinStandIn.start({ ca: other, berthdPort: berth.apiPort, store: null });
+    stranger = await StrangerTls.start();
     dir = await mkdtemp(join(tmpdir(), 'berth-agent-join-'));
     podman = await startOwnPodman(join(dir, 'podman'));
   });
@@ -264,7 +163,6 @@ describe('adding a server: berth agent join and berth agent run', () => {
     await podman?.stop();
     // Podman leaves its storage's overlay mounted after its service stops.
     await runQuiet('umount', ['-l', join(dir, 'podman', 'storage', 'overlay')]);
-    await standIn?.close();
     await stranger?.close();
     await store?.close();
     await berth?.destroy();
@@ -273,19 +171,28 @@ describe('adding a server: berth agent join and berth agent run', () => {
 
   const join_ = (url: string, token: string, extra: string[] = []): Promise<CliResult> =>
     berth.cli(['agent', 'join', url, token, '--data-dir', agentDir(), ...extra]);
+  const berthdUrl = (): string => `https://${HOST}:${berth.apiPort}`;
+  /** A one-time token from `berth servers add`, as an admin makes it. */
+  const addServer = async (name: string, labels: string[] = []): Promise<string> => {
+    const r = await berth.cli(['servers', 'add', name, ...labels.flatMap((l) => ['--label', l]), '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const { token, command } = JSON.parse(r.stdout) as { token: string; command: string };
+    assert.ok(token.endsWith(`.${fp}`), "the token pins berthd's CA");
+    assert.ok(command.endsWith(` ${token}`), command);
+    return token;
+  };
 
   test('a server whose certificate is not from the CA the token names never sees the token', async () => {
-    const token = standIn.issue(fp, 'web-2', {});
+    const token = await addServer('web-9');
     const r = await join_(stranger.url, token);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`does not present the CA with fingerprint sha256:${fp}`));
     assert.equal(stranger.requests, 0, 'no request reached the stranger');
-    assert.equal(stranger.joins.length, 0);
     await assert.rejects(stat(join(agentDir(), 'agent.json')), { code: 'ENOENT' });
   });
 
   test('a refused token says what to do and leaves no configuration', async () => {
-    const r = await join_(standIn.url, newToken(fp));
+    const r = await join_(berthdUrl(), newToken(fp));
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /berthd refused the join token/);
     assert.match(r.stderr, /ask an admin for a new one: berth servers add NAME/);
@@ -293,10 +200,10 @@ describe('adding a server: berth agent join and berth agent run', () => {
   });
 
   test('a good token: keys and agent.json 0600, the unit written, the join signed with the new key', async () => {
-    const token = standIn.issue(fp, 'web-2', { zone: 'b' });
+    const token = await addServer('web-2', ['zone=b']);
     const httpPort = await freePort();
     const units = join(dir, 'units');
-    const r = await join_(standIn.url, token, [
+    const r = await join_(berthdUrl(), token, [
       '--engine-socket',
       podman.socket,
       '--public-ip',
@@ -332,7 +239,7 @@ describe('adding a server: berth agent join and berth agent run', () => {
       { ...config, serverId: typeof config.serverId, joinedAt: typeof config.joinedAt },
       {
         version: 1,
-        serverUrl: standIn.url,
+        serverUrl: berthdUrl(),
         fingerprint: `sha256:${fp}`,
         serverId: 'string',
         serverName: 'web-2',
@@ -344,16 +251,22 @@ describe('adding a server: berth agent join and berth agent run', () => {
         joinedAt: 'string',
       },
     );
-    const sent = standIn.joins.at(-1);
+    // berthd bound the server to the new key, with what the join said.
+    const sent = await store.servers.findByName('web-2');
     const publicKey = (await readFile(join(agentDir(), 'agent', 'identity.pub'), 'utf8')).trim();
     assert.equal(sent?.publicKey, publicKey);
+    assert.deepEqual(sent?.labels, { zone: 'b' });
     assert.equal(sent?.privateIp, PRIVATE_IP);
     assert.equal(sent?.capacity?.cpuMillis, availableParallelism() * 1000);
     assert.ok((sent?.capacity?.memoryMib ?? 0) > 0);
+    // The token worked once: used again (from another data dir) it is refused.
+    const reused = await berth.cli(['agent', 'join', berthdUrl(), token, '--data-dir', join(dir, 'reuse')]);
+    assert.equal(reused.code, 1, reused.stdout + reused.stderr);
+    assert.match(reused.stderr, /berthd refused the join token/);
     const unit = await readFile(join(units, 'berth-agent.service'), 'utf8');
     assert.match(unit, new RegExp(`^ExecStart=\\S+ \\S+ agent run --data-dir ${agentDir()}$`, 'm'));
 
-    const again = await join_(standIn.url, standIn.issue(fp, 'web-3', {}));
+    const again = await join_(berthdUrl(), await addServer('web-3'));
     assert.equal(again.code, 1);
     assert.match(again.stderr, /has already joined https:\/\/127\.0\.0\.2:\d+ as web-2/);
     assert.match(again.stderr, /berth agent run --data-dir/);
@@ -383,21 +296,20 @@ describe('adding a server: berth agent join and berth agent run', () => {
     ) as Record<string, number>;
     for (const [name, pid] of Object.entries(pids)) assert.ok(alive(pid), `${name} runs`);
 
-    // berthd sees the agent, as the server the token named, with what its hello said.
-    let row = await store.servers.findByName('web-2');
-    for (let i = 0; row?.privateIp !== PRIVATE_IP; i++) {
-      assert.ok(i < 300, `the agent did not say hello to berthd:\n${output}`);
+    // berthd sees the agent online, as the server the token named, with what its hello said.
+    const listServers = async (): Promise<{ name: string; status: string }[]> =>
+      (
+        (await fetch(`http://127.0.0.1:${berth.apiPort}/api/v1/servers`, {
+          headers: { authorization: `Bearer ${await berth.token()}` },
+        }).then((res) => res.json())) as { servers: { name: string; status: string }[] }
+      ).servers;
+    for (let i = 0; !(await listServers()).some((s) => s.name === 'web-2' && s.status === 'online'); i++) {
+      assert.ok(i < 300, `the agent did not connect to berthd:\n${output}`);
       await sleep(100);
-      row = await store.servers.findByName('web-2');
     }
+    const row = await store.servers.findByName('web-2');
+    assert.equal(row?.privateIp, PRIVATE_IP);
     assert.equal(row?.capacity?.cpuMillis, availableParallelism() * 1000);
-    const listed = (await fetch(`http://127.0.0.1:${berth.apiPort}/api/v1/servers`, {
-      headers: { authorization: `Bearer ${await berth.token()}` },
-    }).then((res) => res.json())) as { servers: { name: string; status: string }[] };
-    assert.ok(
-      listed.servers.some((s) => s.name === 'web-2' && s.status === 'online'),
-      JSON.stringify(listed),
-    );
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

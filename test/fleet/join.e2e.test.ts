@@ -1,25 +1,31 @@
 /**
- * Scenario skeleton (issue 10, "Tests that must exist"): three servers join one berthd through
- * the CLI, and a reused token is refused. berthd runs in the root namespace and listens on the
- * fleet bridge's address; each agent runs inside its server (test/fleet/support/agent.ts).
- * Skipped until `berth agent join|run` and `berth servers add|list` are merged; then remove
- * the skip, run it, and fix what the real commands print differently from what is assumed here.
+ * Issue 10's fleet, end to end through the CLI on three servers (network namespaces with their
+ * own Podman, test/fleet/support): they join one berthd with one-time tokens (`berth servers
+ * add`, `berth agent join`, `berth agent run`), a bad or reused token is refused, an app of 3
+ * replicas is spread one per server, every server's edge serves it, a rolling deploy under load
+ * through two edges fails no request, and a deploy that cannot be placed is refused with the
+ * reason. berthd runs in the root namespace on the fleet bridge's address (HTTPS with its own
+ * CA, which the tokens pin); its local agent is a fourth server, which the app's constraint
+ * (`role=app`, a label only the fleet's servers get) keeps out.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthUnderTest } from '../e2e/support/berth.js';
-import { HELLO_V1, ensureExampleImages } from '../support/images.js';
+import { runLoad } from '../e2e/support/load.js';
+import { HELLO_V1, HELLO_V2, ensureExampleImages } from '../support/images.js';
 import { berthOn, joinAndRunAgent } from './support/agent.js';
 import { useFleet } from './support/fixture.js';
+import { httpGet } from './support/http.js';
 
-const SKIP =
-  'waits for `berth agent join|run` (joinagent) and `berth servers add|list` (joinserver) of issue 10 to be merged';
+const APP_HOST = 'web.localhost';
 
-describe('a fleet of three servers joins one berthd', { skip: SKIP }, () => {
-  const fleet = useFleet({ id: 'j', servers: 3, images: [HELLO_V1], prepare: ensureExampleImages });
+describe('a fleet of three servers', () => {
+  const fleet = useFleet({ id: 'j', servers: 3, images: [HELLO_V1, HELLO_V2], prepare: ensureExampleImages });
   let berth: BerthUnderTest | null = null;
-  const controlUrl = (): string => `https://${fleet().controlIp}:${berth?.apiPort ?? 0}`;
+  const b = (): BerthUnderTest => berth as BerthUnderTest;
+  const controlUrl = (): string => `https://${fleet().controlIp}:${b().apiPort}`;
 
   before(async () => {
     berth = await BerthUnderTest.create();
@@ -27,50 +33,128 @@ describe('a fleet of three servers joins one berthd', { skip: SKIP }, () => {
     await berth.start(['--api-host', fleet().controlIp]);
   });
   after(async () => {
+    // The agents run in the servers' cgroups: fleet.stop() (after this) kills them with their servers.
     await berth?.destroy();
   });
 
-  const addServer = async (name: string): Promise<string> =>
-    (await (berth as BerthUnderTest).json<{ token: string }>(['servers', 'add', name])).token;
+  const addServer = async (name: string, labels: string[] = []): Promise<string> =>
+    (await b().json<{ token: string }>(['servers', 'add', name, ...labels.flatMap((l) => ['--label', l])]))
+      .token;
+
+  const servedBy = async (ip: string): Promise<string> => {
+    const answer = await httpGet(`http://${ip}:80/`, { host: APP_HOST, timeoutMs: 5_000 });
+    return `${answer.status} ${answer.body.trim()}`;
+  };
 
   test('three servers join with one-time tokens and come online', async () => {
     for (const s of fleet().servers) {
-      await joinAndRunAgent(s, { controlUrl: controlUrl(), token: await addServer(s.name) });
+      await joinAndRunAgent(s, { controlUrl: controlUrl(), token: await addServer(s.name, ['role=app']) });
     }
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
-      const listed = await (berth as BerthUnderTest).json<{ servers: { name: string; status: string }[] }>([
+      const listed = await b().json<{ servers: { name: string; status: string; labels: object }[] }>([
         'servers',
         'list',
       ]);
       const online = listed.servers.filter((s) => s.status === 'online').map((s) => s.name);
-      if (fleet().servers.every((s) => online.includes(s.name))) break;
+      if (fleet().servers.every((s) => online.includes(s.name))) {
+        for (const s of fleet().servers)
+          assert.deepEqual(listed.servers.find((x) => x.name === s.name)?.labels, { role: 'app' });
+        break;
+      }
       if (Date.now() > deadline) assert.fail(`not every server came online: ${JSON.stringify(listed)}`);
       await sleep(200);
     }
   });
 
-  test('a reused token is refused', async () => {
-    const token = await addServer('s9');
+  test('a made-up token and a used one are refused; nothing joins', async () => {
     const s1 = fleet().server(1);
+    const fp = (await addServer('spare')).split('.')[2] ?? '';
+    const madeUp = `bj1.${randomBytes(32).toString('base64url')}.${fp}`;
+    const token = await addServer('twice');
     const first = await berthOn(s1, [
       'agent',
       'join',
       controlUrl(),
       token,
       '--data-dir',
-      `${s1.dir}/reuse-1`,
+      `${s1.dir}/twice-1`,
     ]);
     assert.equal(first.code, 0, first.stderr);
-    const again = await berthOn(s1, [
-      'agent',
-      'join',
-      controlUrl(),
-      token,
-      '--data-dir',
-      `${s1.dir}/reuse-2`,
+    for (const [t, dir] of [
+      [madeUp, 'made-up'],
+      [token, 'twice-2'],
+    ] as const) {
+      const r = await berthOn(s1, ['agent', 'join', controlUrl(), t, '--data-dir', `${s1.dir}/${dir}`]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /berthd refused the join token/);
+    }
+    const listed = await b().json<{ servers: { name: string }[] }>(['servers', 'list']);
+    assert.deepEqual(listed.servers.filter((s) => s.name === 'twice').length, 1);
+    await b().json(['servers', 'remove', 'twice']);
+    await b().json(['servers', 'remove', 'spare']);
+  });
+
+  test('3 replicas are spread one per server, and every server serves the app', async () => {
+    const created = await b().cli([
+      'apps',
+      'create',
+      'web',
+      '--image',
+      HELLO_V1,
+      '--replicas',
+      '3',
+      '--constraint',
+      'role=app',
     ]);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /JOIN_TOKEN_INVALID|token/i);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    const deployed = await b().cli(['deploy', 'web']);
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+    const app = await b().json<{ replicaStatus: { slot: number; server: string; state: string }[] }>([
+      'apps',
+      'show',
+      'web',
+    ]);
+    assert.deepEqual(
+      app.replicaStatus.map((r) => r.server).sort(),
+      fleet()
+        .servers.map((s) => s.name)
+        .sort(),
+      JSON.stringify(app.replicaStatus),
+    );
+    for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v1', s.name);
+  });
+
+  test('a rolling deploy under load through two edges fails no request', async () => {
+    const [s1, s2] = [fleet().server(1), fleet().server(2)];
+    const deploy = b().cli(['deploy', 'web', '--image', HELLO_V2]);
+    const loads = [s1, s2].map((s) =>
+      runLoad({
+        address: s.ip,
+        port: 80,
+        host: APP_HOST,
+        concurrency: 2,
+        until: deploy,
+        minRequests: 50,
+        maxMs: 120_000,
+        keepAlive: true,
+      }),
+    );
+    const [r, ...results] = await Promise.all([deploy, ...loads]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const result of results) {
+      assert.equal(result.errors + result.non2xx, 0, JSON.stringify(result));
+      assert.ok((result.bodies['hello v2'] ?? 0) > 0, JSON.stringify(result.bodies));
+    }
+    for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v2', s.name);
+  });
+
+  test('a deploy no server can take is refused with the reason, and nothing changes', async () => {
+    const r = await b().cli(['apps', 'update', 'web', '--constraint', 'zone=mars']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const d = await b().cli(['deploy', 'web']);
+    assert.notEqual(d.code, 0);
+    assert.match(d.stderr, /zone=mars/);
+    for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v2', s.name);
   });
 });

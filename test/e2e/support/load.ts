@@ -14,7 +14,10 @@ export interface LoadResult {
 
 export interface LoadOptions {
   port: number;
+  /** The Host header. */
   host: string;
+  /** Where to connect (127.0.0.1 unless given: a fleet server's edge is on its own address). */
+  address?: string;
   concurrency: number;
   /** Keeps going until this resolves AND at least minRequests were made (bounded by maxMs). */
   until: Promise<unknown>;
@@ -52,7 +55,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const sent = performance.now();
     return new Promise<void>((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port: opts.port, path: '/', agent, headers: { host: opts.host } },
+        {
+          host: opts.address ?? '127.0.0.1',
+          port: opts.port,
+          path: '/',
+          agent,
+          headers: { host: opts.host },
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

@@ -5,21 +5,13 @@
  */
 import { ApiError, createTransport } from '@berth/client';
 import type { AgentIdentity } from '@berth/crypto';
+import { AgentJoined, agentJoinPayload, type AgentJoin } from '@berth/protocol';
 import { z } from 'zod';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError } from '../../cli/output.js';
 import type { JoinInput } from './join-input.js';
 
-/** What berthd answers a good join with (201). */
-const JoinAnswer = z.object({
-  serverId: z.string().min(1).max(64),
-  serverName: z.string().min(1).max(64),
-  labels: z.record(z.string(), z.string()),
-});
-export type JoinAnswer = z.infer<typeof JoinAnswer>;
-
-/** What the identity key signs: the token, so a token seen in transit cannot bind another key. */
-export const joinSignaturePayload = (token: string): string => `berth-agent-join:${token}`;
+export type JoinAnswer = AgentJoined;
 
 export interface JoinFacts {
   agentVersion: string;
@@ -38,15 +30,17 @@ export async function requestJoin(
     timeoutMs: 30_000,
   });
   try {
-    return await transport.json(JoinAnswer, 'POST', '/agent/join', {
+    // The identity key signs the token, so a token seen in transit cannot bind another key.
+    const body: AgentJoin = {
       token: input.token.text,
       publicKey: identity.publicKey,
       sealingKey: identity.sealingKey,
-      signature: identity.sign(joinSignaturePayload(input.token.text)),
+      signature: identity.sign(agentJoinPayload(input.token.text)),
       agentVersion: facts.agentVersion,
       capacity: facts.capacity,
       privateIp: input.privateIp,
-    });
+    };
+    return await transport.json(AgentJoined, 'POST', '/agent/join', body);
   } catch (err) {
     if (err instanceof ApiError && err.code === 'JOIN_TOKEN_INVALID')
       throw new CliError(

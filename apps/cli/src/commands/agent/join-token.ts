@@ -1,12 +1,9 @@
 /**
- * The join token `berth servers add` prints: `bj1.<secret>.<fp>`, the secret 32 random bytes in
- * base64url, `<fp>` the SHA-256 of berthd's CA public key in lowercase hex (what `berth up`
- * prints as `sha256:<hex>`), or `none` for plain HTTP to berthd on this machine.
- *
- * A private parser until @berth/protocol's parseJoinToken (join-token.ts, written beside
- * berthd's side of joining) is merged; then this file goes and the CLI uses that one.
+ * The join token as `berth agent join` uses it: the text to send, and the CA to pin. Its format
+ * is @berth/protocol's (parseJoinToken, shared with berthd); a malformed one is the person's
+ * input to fix (VALIDATION_FAILED, exit 2), not a token berthd refused.
  */
-import { BerthError } from '@berth/protocol';
+import { BerthError, parseJoinToken } from '@berth/protocol';
 
 export interface JoinToken {
   /** The whole token, as berthd checks it. */
@@ -15,15 +12,14 @@ export interface JoinToken {
   fingerprint: string | null;
 }
 
-const TOKEN = /^bj1\.([A-Za-z0-9_-]{43})\.([0-9a-f]{64}|none)$/;
-
 export function parseJoinTokenText(raw: string): JoinToken {
   const text = raw.trim();
-  const match = TOKEN.exec(text);
-  if (!match?.[2])
+  try {
+    return { text, fingerprint: parseJoinToken(text).caFingerprint };
+  } catch {
     throw new BerthError('VALIDATION_FAILED', 'The join token is not one berth servers add printed', {
       issues: [{ path: 'token', message: 'must be bj1.<secret>.<fingerprint>' }],
       hint: 'Copy the whole berth agent join line that berth servers add NAME printed, or ask an admin for a new one',
     });
-  return { text, fingerprint: match[2] === 'none' ? null : `sha256:${match[2]}` };
+  }
 }
