@@ -3,8 +3,8 @@
  * own Podman, test/fleet/support): they join one berthd with one-time tokens (`berth servers
  * add`, `berth agent join`, `berth agent run`), a bad or reused token is refused, an app of 3
  * replicas is spread one per server, every server's edge serves it, a rolling deploy under load
- * through two edges fails no request, and a deploy that cannot be placed is refused with the
- * reason. berthd runs in the root namespace on the fleet bridge's address (HTTPS with its own
+ * through two edges fails no request, a drained server's replica moves to the others with no
+ * failed request, and a deploy that cannot be placed is refused with the reason. berthd runs in the root namespace on the fleet bridge's address (HTTPS with its own
  * CA, which the tokens pin); its local agent is a fourth server, which the app's constraint
  * (`role=app`, a label only the fleet's servers get) keeps out.
  */
@@ -149,12 +149,54 @@ describe('a fleet of three servers', () => {
     for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v2', s.name);
   });
 
+  test("drain: the drained server's replica moves to the others by a rolling deploy, no request fails", async () => {
+    const [s1, s2, s3] = [fleet().server(1), fleet().server(2), fleet().server(3)];
+    type Shown = { replicaStatus: { server: string; state: string }[] };
+    const show = (): Promise<Shown> => b().json<Shown>(['apps', 'show', 'web']);
+    const moved = (async () => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const { replicaStatus } = await show();
+        const serving = replicaStatus.filter((r) => r.state === 'serving');
+        if (serving.length === 3 && replicaStatus.every((r) => r.server !== s3.name)) return replicaStatus;
+        if (Date.now() > deadline)
+          throw new Error(`the replica never left ${s3.name}: ${JSON.stringify(replicaStatus)}`);
+        await sleep(250);
+      }
+    })();
+    const loads = [s1, s2].map((s) =>
+      runLoad({
+        address: s.ip,
+        port: 80,
+        host: APP_HOST,
+        concurrency: 2,
+        until: moved,
+        minRequests: 50,
+        maxMs: 120_000,
+        keepAlive: true,
+      }),
+    );
+    const drained = await b().cli(['servers', 'drain', s3.name]);
+    assert.equal(drained.code, 0, drained.stdout + drained.stderr);
+    const [replicas, ...results] = await Promise.all([moved, ...loads]);
+    assert.deepEqual(
+      [...new Set(replicas.map((r) => r.server))].sort(),
+      [s1.name, s2.name].sort(),
+      JSON.stringify(replicas),
+    );
+    for (const result of results) assert.equal(result.errors + result.non2xx, 0, JSON.stringify(result));
+    const undrained = await b().cli(['servers', 'undrain', s3.name]);
+    assert.equal(undrained.code, 0, undrained.stdout + undrained.stderr);
+  });
+
   test('a deploy no server can take is refused with the reason, and nothing changes', async () => {
     const r = await b().cli(['apps', 'update', 'web', '--constraint', 'zone=mars']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const d = await b().cli(['deploy', 'web']);
     assert.notEqual(d.code, 0);
     assert.match(d.stderr, /zone=mars/);
-    for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v2', s.name);
+    // Servers 1 and 2 run the replicas since the drain (edges route to their own replicas only, for now).
+    for (const s of [fleet().server(1), fleet().server(2)])
+      assert.equal(await servedBy(s.ip), '200 hello v2', s.name);
   });
 });

@@ -258,6 +258,8 @@ function describeStart(d: DeploymentRow, release: ReleaseRow): string {
       return `Scaling to ${d.replicas} replica(s)`;
     case 'limits':
       return `Deploying v${release.version} with ${formatLimits(release.limits)}`;
+    case 'move':
+      return `Moving replicas of v${release.version} to where placement now puts them`;
     case 'restart':
       return `Restarting v${release.version}: a new container for each replica, one at a time`;
   }

@@ -195,7 +195,9 @@ export async function queueDeployment(
       ? `scale to ${replicas} replica(s)`
       : kind === 'limits'
         ? `v${release.version} with ${formatLimits(release.limits)}`
-        : `${kind} of v${release.version}`;
+        : kind === 'move'
+          ? `a move of v${release.version}'s replicas`
+          : `${kind} of v${release.version}`;
   await tx.events.append(deployment.id, { at: now, level: 'info', message: `Queued ${what}` });
   for (const message of portWarnings(app.name, release))
     await tx.events.append(deployment.id, { at: now, level: 'warn', message });

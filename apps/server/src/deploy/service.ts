@@ -106,6 +106,9 @@ export function createDeployService({ store, clock, keys, onChange, fleet }: Dep
   const mutate = createMutator(store, clock, onChange);
 
   return {
+    /** After deployments were queued outside this service (a drained server's moves): run them. */
+    changed: onChange,
+
     getApp: (name: string) => requireApp(store, name),
 
     createApp: (input: AppCreate, where: { projectId: string; teamId: string }, intent: AuditIntent) =>

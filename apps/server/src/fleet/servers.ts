@@ -7,6 +7,8 @@ import {
 } from '@berth/protocol';
 import type { JoinTokenRow, Repos, ServerRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
+import type { FleetView } from '../deploy/placement.js';
+import { moveReplicasOff } from './move-replicas.js';
 
 /**
  * What an installation owner does to a server: remove it (its key is refused from then on),
@@ -100,6 +102,7 @@ export async function approveServerKey(
  */
 export async function setDraining(
   store: Store,
+  fleet: FleetView,
   now: number,
   name: string,
   draining: boolean,
@@ -111,9 +114,11 @@ export async function setDraining(
     await tx.servers.setState(server.id, state);
     const forgot = !draining && server.state === 'paused' && server.pendingPublicKey !== null;
     if (forgot) await tx.servers.setPendingKey(server.id, null);
+    // Undrained, a server takes new replicas again; what moved away stays where it went.
+    const moves = draining ? await moveReplicasOff(tx, fleet, server.id, now) : [];
     await recordDone(
       tx,
-      { ...intent, detail: { from: server.state, to: state, forgotPendingKey: forgot } },
+      { ...intent, detail: { from: server.state, to: state, forgotPendingKey: forgot, moves: moves.length } },
       now,
     );
     return { ...server, state, pendingPublicKey: forgot ? null : server.pendingPublicKey };

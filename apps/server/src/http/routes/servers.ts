@@ -193,22 +193,24 @@ export const serverRoutes =
             operationId: `${verb}Server`,
             tags: ['servers'],
             summary: draining
-              ? 'Drain a server: placement gives it nothing new'
+              ? 'Drain a server: placement gives it nothing new, and its replicas move away by rolling deploys'
               : 'Put a drained (or paused) server back to active; a paused one keeps its old key',
             params: ServerParams,
             response: { 200: ServerDetail, ...problemResponses },
           },
         },
-        async (request) =>
-          detail(
-            await setDraining(
-              ctx.store,
-              ctx.clock(),
-              request.params.name,
-              draining,
-              intentOf(request, target(request)),
-            ),
-          ),
+        async (request) => {
+          const server = await setDraining(
+            ctx.store,
+            ctx.agents,
+            ctx.clock(),
+            request.params.name,
+            draining,
+            intentOf(request, target(request)),
+          );
+          ctx.service.changed();
+          return detail(server);
+        },
       );
     }
 
