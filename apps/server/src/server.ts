@@ -14,6 +14,7 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { startDownWatch } from './fleet/down-watch.js';
 import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
@@ -105,12 +106,15 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
             job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
+  // With the worker (a real berthd, not a test's bare API): a down server's replicas move.
+  const downWatch = worker ? startDownWatch({ store, fleet: agents, clock, log, onMoved: onChange }) : null;
 
   const listening =
     options.listen === false
       ? { url: '', caFingerprint: null, close: () => undefined }
       : await listenApi(app, config, tls).catch(async (err: unknown) => {
           await app.close();
+          await downWatch?.stop();
           await worker?.stop();
           await store.close();
           throw err;
@@ -123,6 +127,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     async close() {
       agents.close();
       listening.close();
+      await downWatch?.stop();
       await worker?.stop();
       await app.close();
       await store.close();

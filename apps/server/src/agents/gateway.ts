@@ -35,6 +35,7 @@ import {
   reportingReplicas,
   runningSlot,
 } from './routing.js';
+import { watchLiveness } from './liveness.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -151,10 +152,19 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
           log.error({ err }, 'agent message failed'),
         );
       });
+      const unwatch = watchLiveness(socket, () =>
+        log.warn({ server: identity.serverName }, 'agent link silent: closing it'),
+      );
       socket.on('close', () => {
+        unwatch();
         session.abandon();
-        if (sessions.get(identity.serverId) === session) sessions.delete(identity.serverId);
+        if (sessions.get(identity.serverId) !== session) return;
+        sessions.delete(identity.serverId);
         log.info({ server: identity.serverName }, 'agent disconnected');
+        // Offline from now: placement counts it suspect, then down, from this moment.
+        store.servers
+          .setLastSeen(identity.serverId, clock())
+          .catch((err: unknown) => log.error({ err }, 'recording a disconnect failed'));
       });
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
       session.send({ type: 'desired', state: await desiredFor(session) });

@@ -26,8 +26,14 @@ export interface FleetView {
  */
 export const CPU_OVERCOMMIT = 4;
 
-/** An offline server seen this recently keeps its replicas (suspect); older, they move (down). */
-export const SUSPECT_FOR_MS = 60_000;
+/**
+ * An offline server seen this recently keeps its replicas (suspect); longer offline, they move
+ * (down; fleet/down-watch.ts queues the moves). Counted from the moment its link ended (berthd
+ * ends a link silent for agents/liveness.ts's SILENT_LINK_MS): a server frozen or cut off for a
+ * few seconds reconnects before this and keeps everything; a dead one is replaced within
+ * ~SILENT_LINK_MS + this + a rollout.
+ */
+export const SUSPECT_FOR_MS = 8_000;
 
 /** A deployment's replica count and id, as placement needs them. */
 export interface DeploymentToPlace {
