@@ -306,7 +306,16 @@ export type App = z.infer<typeof App>;
 
 /** `restart`: new containers of the current release, rolled out like a deploy (`berth restart`). */
 /** `move`: the same release and replica count, placed again (replicas leave a drained server). */
-export const DeploymentKind = z.enum(['deploy', 'rollback', 'env', 'secrets', 'scale', 'limits', 'restart', 'move']);
+export const DeploymentKind = z.enum([
+  'deploy',
+  'rollback',
+  'env',
+  'secrets',
+  'scale',
+  'limits',
+  'restart',
+  'move',
+]);
 export type DeploymentKind = z.infer<typeof DeploymentKind>;
 
 /** `ignored`: nothing was rolled out on purpose (a webhook's commit was no longer its branch's tip). */
