@@ -15,7 +15,10 @@ function describeError(error) {
   return text.split('\n').slice(0, 12).join('\n    ');
 }
 
-/** @param {AsyncIterable<{ type: string, data: any }>} source */
+/**
+ * @param {AsyncIterable<{ type: string, data: { name: string, nesting: number, file?: string,
+ *   line?: number, details?: { error?: { failureType?: string, message?: string, cause?: unknown } } } }>} source
+ */
 export default async function* failedTests(source) {
   /** @type {string[]} the names of the suites around the test now running, by nesting */
   const path = [];

@@ -14,6 +14,7 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { findExecutable } from '@berth/io';
 import { mustRun, runCommand, type CommandOptions, type CommandResult } from './command.js';
 
 /** What containers of every fleet server get (TESTBED.md "Podman"). */
@@ -98,7 +99,8 @@ export async function preparePodmanHost(paths: PodmanHostPaths, cgroupParent: st
     await mkdir(d, { recursive: true });
   }
   await writeFile(paths.containersConf, CONTAINERS_CONF(paths.dir));
-  const runc = (await mustRun('sh', ['-c', 'command -v runc'])).trim();
+  const runc = await findExecutable('runc', process.env.PATH ?? '', ['/usr/sbin', '/usr/bin']);
+  if (runc === null) throw new Error('runc is not installed (scripts/install-system-deps.sh installs it)');
   await writeFile(join(paths.dir, 'runc'), RUNTIME_WRAPPER(cgroupParent, runc));
   await chmod(join(paths.dir, 'runc'), 0o755);
 }

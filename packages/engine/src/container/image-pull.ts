@@ -6,6 +6,7 @@
  */
 import { BerthError } from '@berth/protocol';
 import { asRecord, asString } from './engine-json.js';
+import { forEachJsonLine } from './transfer-progress.js';
 
 export interface ImageRefParts {
   /** Registry host (with port) if the reference names one, e.g. `localhost`, `ghcr.io`, `reg:5000`. */
@@ -81,27 +82,10 @@ export function toPullError(ref: string, engineMessage: string): BerthError {
  * reports, or null when the pull succeeded.
  */
 export async function readPullProgress(stream: AsyncIterable<Buffer>): Promise<string | null> {
-  const decoder = new TextDecoder();
-  let pending = '';
   let error: string | null = null;
-  const take = (line: string): void => {
-    if (error !== null || line.trim() === '') return;
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      return;
-    }
-    const e = asRecord(event);
+  await forEachJsonLine(stream, (e) => {
     const message = asString(e.error) || asString(asRecord(e.errorDetail).message);
-    if (message !== '') error = message;
-  };
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    lines.forEach(take);
-  }
-  take(pending + decoder.decode());
+    if (error === null && message !== '') error = message;
+  });
   return error;
 }

@@ -16,30 +16,43 @@ export interface TransferReport {
   manifestDigest: string | null;
 }
 
-export async function readTransferProgress(stream: AsyncIterable<Buffer>): Promise<TransferReport> {
-  const report: TransferReport = { error: null, imageId: null, manifestDigest: null };
+/**
+ * Calls `take` with each JSON object of a newline-delimited JSON stream, to its end; lines that
+ * are blank or not JSON are skipped (the engine's progress is advice, its errors are objects).
+ */
+export async function forEachJsonLine(
+  stream: AsyncIterable<Buffer>,
+  take: (event: Record<string, unknown>) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   let pending = '';
-  const take = (line: string): void => {
-    if (line.trim() === '') return;
-    let event: Record<string, unknown>;
+  const line = (text: string): void => {
+    if (text.trim() === '') return;
+    let event: unknown;
     try {
-      event = asRecord(JSON.parse(line));
+      event = JSON.parse(text);
     } catch {
       return;
     }
-    const error = asString(event.error) || asString(asRecord(event.errorDetail).message);
-    if (error !== '' && report.error === null) report.error = error;
-    if (asString(event.id) !== '') report.imageId = asString(event.id);
-    if (asString(event.manifestdigest) !== '') report.manifestDigest = asString(event.manifestdigest);
+    take(asRecord(event));
   };
   for await (const chunk of stream) {
     pending += decoder.decode(chunk, { stream: true });
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    lines.forEach(take);
+    lines.forEach(line);
   }
-  take(pending + decoder.decode());
+  line(pending + decoder.decode());
+}
+
+export async function readTransferProgress(stream: AsyncIterable<Buffer>): Promise<TransferReport> {
+  const report: TransferReport = { error: null, imageId: null, manifestDigest: null };
+  await forEachJsonLine(stream, (event) => {
+    const error = asString(event.error) || asString(asRecord(event.errorDetail).message);
+    if (error !== '' && report.error === null) report.error = error;
+    if (asString(event.id) !== '') report.imageId = asString(event.id);
+    if (asString(event.manifestdigest) !== '') report.manifestDigest = asString(event.manifestdigest);
+  });
   return report;
 }
 
