@@ -4,10 +4,11 @@
  * add`, `berth agent join`, `berth agent run`), a bad or reused token is refused, an app of 3
  * replicas is spread one per server, every server's edge serves it, a rolling deploy under load
  * through two edges fails no request, a drained server's replica moves to the others with no
- * failed request, a deploy that cannot be placed is refused with the reason, and a killed
- * server's replicas serve on the others within seconds. berthd runs in the root namespace on the fleet bridge's address (HTTPS with its own
- * CA, which the tokens pin); its local agent is a fourth server, which the app's constraint
- * (`role=app`, a label only the fleet's servers get) keeps out.
+ * failed request, a deploy that cannot be placed is refused with the reason, a server frozen
+ * for seconds keeps its replicas, with berthd stopped every server serves and an agent replaces
+ * a crashed replica on its own, and a killed server's replicas serve on the others within seconds. berthd runs in the root namespace on the fleet bridge's address (HTTPS with its own
+ * CA, which the tokens pin) with `--no-agent`, so the fleet's servers are its only ones; the app
+ * asks for `role=app`, the label they join with.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +32,8 @@ describe('a fleet of three servers', () => {
   before(async () => {
     berth = await BerthUnderTest.create();
     // Off loopback the API speaks HTTPS with Berth's own CA; the join token pins its key.
-    await berth.start(['--api-host', fleet().controlIp]);
+    // Only the control plane here (--no-agent): the fleet's servers are the only ones.
+    await berth.start(['--api-host', fleet().controlIp, '--no-agent']);
   });
   after(async () => {
     // The agents run in the servers' cgroups: fleet.stop() (after this) kills them with their servers.
@@ -59,6 +61,13 @@ describe('a fleet of three servers', () => {
       ]);
       const online = listed.servers.filter((s) => s.status === 'online').map((s) => s.name);
       if (fleet().servers.every((s) => online.includes(s.name))) {
+        assert.deepEqual(
+          listed.servers.map((s) => s.name).sort(),
+          fleet()
+            .servers.map((s) => s.name)
+            .sort(),
+          'berth up --no-agent runs no server of its own',
+        );
         for (const s of fleet().servers)
           assert.deepEqual(listed.servers.find((x) => x.name === s.name)?.labels, { role: 'app' });
         break;
@@ -217,6 +226,48 @@ describe('a fleet of three servers', () => {
     // Longer than placement's suspect window would take to act, had the server been counted down.
     await sleep(9_000);
     assert.deepEqual(await where(), before);
+    const kinds = (await b().json<{ kind: string }[]>(['deployments', 'list', 'web'])).map((d) => d.kind);
+    assert.equal(kinds.filter((k) => k === 'move').length, 1, `only the drain moved: ${kinds.join(',')}`);
+  });
+
+  test('berthd down: every server keeps serving, and an agent replaces a crashed replica on its own', async () => {
+    type Shown = { replicaStatus: { name: string; server: string; state: string }[] };
+    const before = (await b().json<Shown>(['apps', 'show', 'web'])).replicaStatus;
+    const victim = before[0]!;
+    const server = fleet().servers.find((s) => s.name === victim.server)!;
+    const running = new Set(before.map((r) => r.server));
+    const berthd = await b().pid('berthd');
+    process.kill(berthd, 'SIGSTOP');
+    try {
+      const killed = await server.podmanCli(['kill', victim.name]);
+      assert.equal(killed.code, 0, killed.stderr);
+      // Its agent sees the replica exited and starts a new one from its cached desired state.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const ps = await server.podmanCli(['ps', '--format', '{{.Names}}']);
+        const names = ps.stdout.split('\n').filter((n) => n.startsWith('berth-web-'));
+        const replaced = names.length > 0 && !names.includes(victim.name);
+        if (replaced && (await servedBy(server.ip).catch(() => '')) === '200 hello v2') break;
+        assert.ok(Date.now() < deadline, `no new replica on ${server.name}: ${ps.stdout}`);
+        await sleep(250);
+      }
+      for (const s of fleet().servers.filter((x) => running.has(x.name)))
+        assert.equal(await servedBy(s.ip), '200 hello v2', `${s.name} serves while berthd is stopped`);
+    } finally {
+      process.kill(berthd, 'SIGCONT');
+    }
+    // Back: the links come again (berthd ended the ones silent while it was stopped) and nothing moves.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const now = (await b().json<Shown>(['apps', 'show', 'web'])).replicaStatus;
+      const servers = now.filter((r) => r.state === 'serving').map((r) => r.server);
+      if (servers.length === 3) {
+        assert.deepEqual(servers.sort(), before.map((r) => r.server).sort());
+        break;
+      }
+      assert.ok(Date.now() < deadline, `not back to 3 serving: ${JSON.stringify(now)}`);
+      await sleep(250);
+    }
     const kinds = (await b().json<{ kind: string }[]>(['deployments', 'list', 'web'])).map((d) => d.kind);
     assert.equal(kinds.filter((k) => k === 'move').length, 1, `only the drain moved: ${kinds.join(',')}`);
   });

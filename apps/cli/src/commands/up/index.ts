@@ -33,6 +33,8 @@ interface UpOptions extends RemoteFlags {
   allowLocalSources: string[];
   installService?: boolean;
   serviceDir: string;
+  /** false with --no-agent: only the control plane runs here. */
+  agent: boolean;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -81,6 +83,10 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
     .option(...serviceDirOption(UP_SERVICE))
+    .option(
+      '--no-agent',
+      'run only the control plane (berthd) here: no local agent, proxy or engine; servers join with berth servers add',
+    )
     .action(action(async (opts: UpOptions) => runUp(opts, environment)));
 }
 
@@ -119,18 +125,18 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   const httpPort = opts.httpPort ?? (environment.isRoot ? 80 : 8080);
   await assertPortFree(opts.apiPort, '127.0.0.1', '--api-port');
   if (remote.apiHost !== '127.0.0.1') await assertPortFree(opts.apiPort, remote.apiHost, '--api-port');
-  await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
+  if (opts.agent) await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
 
   const firstStart = !existsSync(paths.adminTokenFile);
-  const engine = await chooseEngine(opts, paths, env, say);
-  if (environment.isRoot) await prepareBuilds(say);
+  const engine = opts.agent ? await chooseEngine(opts, paths, env, say) : null;
+  if (opts.agent && environment.isRoot) await prepareBuilds(say);
   const settings: UpSettings = {
     apiPort: opts.apiPort,
     httpPort,
     httpHost: opts.httpHost ?? '',
     domain: opts.domain,
     logLevel: opts.logLevel,
-    engineSocket: engine.socket,
+    engineSocket: engine?.socket ?? '',
     builderDir: opts.builderDir,
     upstreamRefreshMs: 50,
     allowLocalSources: opts.allowLocalSources,
@@ -142,20 +148,20 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     paths,
     'stopping Berth (app containers keep running and are served again by the next berth up)',
   );
-  await startEngineAndEdge(supervisor, paths, engine, env, say);
+  if (engine) await startEngineAndEdge(supervisor, paths, engine, env, say);
   supervisor.start(berthdChild(paths, settings));
-  supervisor.start(agentChild(paths, localAgentSettings(settings)));
+  if (engine) supervisor.start(agentChild(paths, localAgentSettings(settings)));
 
   const url = `http://127.0.0.1:${opts.apiPort}`;
   await waitForBerthd(url, supervisor);
   // Commands typed right after "Berth is up" (a build, a deploy) need the local agent connected.
-  await waitForLocalAgent(url, await readToken(paths), supervisor, say);
+  if (engine) await waitForLocalAgent(url, await readToken(paths), supervisor, say);
   await writeFile(paths.berthdUrlFile, `${url}\n`, { mode: 0o600 });
   printBanner({
     url,
     paths,
     settings,
-    engine: engine.description,
+    engine: engine?.description ?? 'none here (--no-agent): servers join with berth servers add NAME',
     token: firstStart ? await readToken(paths) : null,
     remote: await remoteBannerLines(remote, opts.apiPort, paths.caCert),
   });
@@ -182,6 +188,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...opts.allowLocalSources.flatMap((dir) => ['--allow-local-sources', resolve(dir)]),
     '--log-level',
     opts.logLevel,
+    ...(opts.agent ? [] : ['--no-agent']),
   ];
 }
 
