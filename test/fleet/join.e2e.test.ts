@@ -272,6 +272,29 @@ describe('a fleet of three servers', () => {
     assert.equal(kinds.filter((k) => k === 'move').length, 1, `only the drain moved: ${kinds.join(',')}`);
   });
 
+  test('berthd killed and restarted: the servers reconnect and nothing moves', async () => {
+    type Shown = { replicaStatus: { server: string; state: string }[] };
+    const serving = async (): Promise<string[]> =>
+      (await b().json<Shown>(['apps', 'show', 'web'])).replicaStatus
+        .filter((r) => r.state === 'serving')
+        .map((r) => r.server)
+        .sort();
+    const before = await serving();
+    const pid = await b().pid('berthd');
+    process.kill(pid, 'SIGKILL');
+    await b().waitForRestart('berthd', pid);
+    const deadline = Date.now() + 30_000;
+    while ((await serving()).length < 3) {
+      assert.ok(Date.now() < deadline, 'the servers did not reconnect');
+      await sleep(250);
+    }
+    // The agents' last reports are minutes old: they must not count as down on reconnecting.
+    await sleep(3_000);
+    assert.deepEqual(await serving(), before);
+    const kinds = (await b().json<{ kind: string }[]>(['deployments', 'list', 'web'])).map((d) => d.kind);
+    assert.equal(kinds.filter((k) => k === 'move').length, 1, `only the drain moved: ${kinds.join(',')}`);
+  });
+
   test('a server killed (processes, containers, link): its replicas serve on the others within seconds', async () => {
     type Shown = { replicaStatus: { server: string; state: string }[] };
     const before = (await b().json<Shown>(['apps', 'show', 'web'])).replicaStatus;

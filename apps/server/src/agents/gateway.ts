@@ -60,6 +60,9 @@ export type AgentGateway = ReturnType<typeof createAgentGateway>;
  */
 export function createAgentGateway({ store, clock, log, settings, keys }: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
+  /** When each server's last link ended (this berthd's life only; see offlineSince). */
+  const disconnectedAt = new Map<string, number>();
+  const startedAt = clock();
   // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
@@ -160,8 +163,9 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         session.abandon();
         if (sessions.get(identity.serverId) !== session) return;
         sessions.delete(identity.serverId);
+        disconnectedAt.set(identity.serverId, clock());
         log.info({ server: identity.serverName }, 'agent disconnected');
-        // Offline from now: placement counts it suspect, then down, from this moment.
+        // What `servers list` shows as last seen; placement counts from offlineSince.
         store.servers
           .setLastSeen(identity.serverId, clock())
           .catch((err: unknown) => log.error({ err }, 'recording a disconnect failed'));
@@ -301,6 +305,8 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     },
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),
+
+    offlineSince: (serverId: string): number => disconnectedAt.get(serverId) ?? startedAt,
 
     /** Closes the server's live link, if it has one (removed, or its key replaced). */
     disconnect(serverId: string, code: number, reason: string): void {

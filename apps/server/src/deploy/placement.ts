@@ -18,6 +18,12 @@ import type { AppRow, PlacementRow, ReleaseRow, Repos, ServerRow } from '@berth/
 /** What berthd knows of the link to each server, beside the store. */
 export interface FleetView {
   isOnline(serverId: string): boolean;
+  /**
+   * Since when berthd has had no link to the server: the end of its last link, or berthd's own
+   * start when it has not had one since (a server that has not reconnected yet after a berthd
+   * restart is not down because its last report is old).
+   */
+  offlineSince(serverId: string): number;
 }
 
 /**
@@ -106,7 +112,7 @@ export function statusOf(s: ServerRow, fleet: FleetView, anyOnline: boolean, now
       return 'down';
     case 'active':
       if (fleet.isOnline(s.id) || !anyOnline) return 'ready';
-      return s.lastSeenAt !== null && now - s.lastSeenAt < SUSPECT_FOR_MS ? 'suspect' : 'down';
+      return now - fleet.offlineSince(s.id) < SUSPECT_FOR_MS ? 'suspect' : 'down';
   }
 }
 

@@ -24,7 +24,7 @@ export function startDownWatch(deps: {
   onMoved: () => void;
 }): { stop(): Promise<void> } {
   const { store, fleet, clock, log } = deps;
-  /** Server id → the lastSeenAt of the offline spell already handled. */
+  /** Server id → the start (offlineSince) of the offline spell already handled. */
   const handled = new Map<string, number>();
 
   const check = async (): Promise<void> => {
@@ -37,9 +37,9 @@ export function startDownWatch(deps: {
         handled.delete(s.id);
         continue;
       }
-      if (s.lastSeenAt === null || handled.get(s.id) === s.lastSeenAt) continue;
-      if (statusOf(s, fleet, anyOnline, now) !== 'down') continue;
-      handled.set(s.id, s.lastSeenAt);
+      const since = fleet.offlineSince(s.id);
+      if (handled.get(s.id) === since || statusOf(s, fleet, anyOnline, now) !== 'down') continue;
+      handled.set(s.id, since);
       for (const appId of await appsPlacedOn(store, s.id)) {
         try {
           const d = await store.transaction((tx) => moveApp(tx, fleet, appId, `down:${s.id}`, now));
