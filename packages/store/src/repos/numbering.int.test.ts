@@ -12,10 +12,13 @@ import { rawConnection } from '../test-support/trust.js';
 /**
  * Creates `count` releases of the app from a worker thread (another connection, as another
  * process would have), each in its own transaction that reads the app first, the way a request
- * does. The worker opens its store, says it is ready, and starts when told, so that two of them
- * run at once. Runs the built package: `tsc -b packages/store` first.
+ * does. The worker opens its store, says it is ready, and starts when told. Two makers share
+ * `progress` (transactions done by each) and go in rounds: neither starts its next transaction
+ * before the other has finished as many, so they run at once on every machine, however loaded
+ * (left alone, one worker scheduled late on a busy CI machine made all of its releases after the
+ * other's). Runs the built package: `tsc -b packages/store` first.
  */
-function releaseMaker(file: string, appId: string, count: number) {
+function releaseMaker(file: string, appId: string, count: number, progress: Int32Array, me: 0 | 1) {
   const store = import.meta.resolve('@berth/store');
   const body = `(async () => {
     const { parentPort, workerData } = await import('node:worker_threads');
@@ -23,15 +26,22 @@ function releaseMaker(file: string, appId: string, count: number) {
     const store = await openSqliteStore({ file: workerData.file });
     await new Promise((go) => { parentPort.once('message', go); parentPort.postMessage('ready'); });
     const versions = [];
+    const { progress, me } = workerData;
+    const other = 1 - me;
     try {
       for (let i = 0; i < workerData.count; i++) {
+        const deadline = Date.now() + 30000;
+        while (Atomics.load(progress, other) < i) {
+          if (Date.now() > deadline) throw new Error('the other maker stopped at ' + Atomics.load(progress, other));
+          Atomics.wait(progress, other, Atomics.load(progress, other), 50);
+        }
         versions.push(await store.transaction(async (tx) => {
           await tx.apps.getById(workerData.appId);
           const r = await tx.releases.create({ ...workerData.release, id: 'rel_' + workerData.tag + '_' + i });
           return r.version;
         }));
-        // A breath between transactions lets the other connection take the write lock.
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        Atomics.store(progress, me, i + 1);
+        Atomics.notify(progress, me);
       }
     } finally {
       await store.close();
@@ -40,7 +50,10 @@ function releaseMaker(file: string, appId: string, count: number) {
   })()`;
   const tag = Math.random().toString(36).slice(2, 8);
   const { version: _ignored, ...release } = releaseRow(appId, 0);
-  const worker = new Worker(body, { eval: true, workerData: { store, file, appId, count, tag, release } });
+  const worker = new Worker(body, {
+    eval: true,
+    workerData: { store, file, appId, count, tag, release, progress, me },
+  });
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', reject);
@@ -59,7 +72,11 @@ describe('numbers from the database', () => {
       const app = appRow(env);
       await env.store.apps.create(app);
       const count = 40;
-      const makers = [releaseMaker(env.tmp.file, app.id, count), releaseMaker(env.tmp.file, app.id, count)];
+      const progress = new Int32Array(new SharedArrayBuffer(8));
+      const makers = [
+        releaseMaker(env.tmp.file, app.id, count, progress, 0),
+        releaseMaker(env.tmp.file, app.id, count, progress, 1),
+      ];
       await Promise.all(makers.map((m) => m.ready));
       for (const m of makers) m.go();
       const [a, b] = await Promise.all(makers.map((m) => m.done));
