@@ -1,7 +1,7 @@
 import { parseReplicaLabels, toReplicaLabels, type Action, type AppRoute, type Upstream } from '@berth/core';
 import type { ContainerDetails, ContainerEngine, Proxy } from '@berth/engine';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
-import type { HealthMonitor } from './health.js';
+import { isRefusedProbe, type HealthMonitor } from './health.js';
 import { toFileOwner, type SecretFile, type SecretFiles } from './secret-files.js';
 
 export interface ApplyDeps {
@@ -16,7 +16,7 @@ export interface ApplyDeps {
   networkFor(teamId: string): string;
   secretFiles: SecretFiles;
   /** What a replica listens on, when that is not its port (for a failed health check). */
-  portClause(containerId: string, port: number): Promise<string | null>;
+  portClause(containerId: string, port: number, refused: boolean): Promise<string | null>;
 }
 
 export interface ApplyState {
@@ -68,7 +68,7 @@ export async function applyAction(
       const detail = deps.health.lastError(action.containerId);
       const listens =
         action.code === 'DEPLOY_HEALTHCHECK_FAILED' && app
-          ? await deps.portClause(action.containerId, app.release.port)
+          ? await deps.portClause(action.containerId, app.release.port, isRefusedProbe(detail))
           : null;
       const message = [action.message, detail && `last probe: ${detail}`, listens]
         .filter((part): part is string => Boolean(part))

@@ -107,7 +107,7 @@ export class HealthMonitor {
     t.probing = false;
     if (this.tracked.get(id) !== t) return;
     // A probe that found nothing listening made no request the app could log.
-    if (!error?.includes('connection refused')) {
+    if (!isRefusedProbe(error)) {
       t.windows.push({ startMs, endMs: this.clock() });
       if (t.windows.length > WINDOWS_KEPT) t.windows.shift();
     }
@@ -119,6 +119,11 @@ export class HealthMonitor {
     if (changed) this.onChange();
   }
 }
+
+const REFUSED = 'connection refused';
+
+/** Whether a probe's error says its connection was refused (no request reached anything). */
+export const isRefusedProbe = (error: string | null): boolean => error?.includes(REFUSED) ?? false;
 
 /** One probe: null when healthy, else why not. */
 export function probe(endpoint: { host: string; port: number }, check: HealthCheck): Promise<string | null> {
@@ -169,7 +174,7 @@ function probeTcp(endpoint: { host: string; port: number }, timeoutMs: number): 
  * app by its own port, which the failure message names.
  */
 const ERRNO_WORDS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused (nothing listens on the port)',
+  ECONNREFUSED: `${REFUSED} (nothing listens on the port)`,
   ECONNRESET: 'connection reset',
   EPIPE: 'connection closed',
 };

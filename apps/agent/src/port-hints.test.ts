@@ -11,6 +11,11 @@ test('a replica listening on the port on any address has no port problem', () =>
   const f = toPortFinding([{ address: '::', port: 8080 }], 8080);
   assert.equal(toPortHint(f, 'berth-web-v2-x-1', app), null);
   assert.equal(toPortClause(f, 8080), null);
+  // Listening, yet refused: the published port's forwarding is what failed.
+  assert.match(
+    toPortClause(f, 8080, true) ?? '',
+    /listens on 8080 inside its container: the engine's forwarding/,
+  );
 });
 
 test('listening elsewhere names the port to use, early and in the failure', () => {

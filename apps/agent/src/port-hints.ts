@@ -47,11 +47,17 @@ export function toPortHint(
   }
 }
 
-/** A short clause for the failure message at the health timeout. */
-export function toPortClause(finding: PortFinding, port: number): string | null {
+/**
+ * A short clause for the failure message at the health timeout. `refused`: the last probe's
+ * connection was refused, which, when the app does listen, points at the engine's port
+ * forwarding (the path the edge takes too), not at the app.
+ */
+export function toPortClause(finding: PortFinding, port: number, refused = false): string | null {
   switch (finding.kind) {
     case 'listening':
-      return null;
+      return refused
+        ? `yet it listens on ${port} inside its container: the engine's forwarding of its published port did not reach it`
+        : null;
     case 'loopback-only':
       return `it listens on ${finding.address}:${port} only`;
     case 'elsewhere':
@@ -77,9 +83,13 @@ export class PortHints {
   constructor(private readonly deps: PortHintsDeps) {}
 
   /** What this replica listens on, for the failure message; null when it cannot be told. */
-  async clause(container: ContainerDetails | undefined, port: number): Promise<string | null> {
+  async clause(
+    container: ContainerDetails | undefined,
+    port: number,
+    refused: boolean,
+  ): Promise<string | null> {
     const finding = await this.find(container, port);
-    return finding ? toPortClause(finding, port) : null;
+    return finding ? toPortClause(finding, port, refused) : null;
   }
 
   /**

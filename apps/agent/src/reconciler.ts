@@ -179,7 +179,8 @@ export class Reconciler {
       health: this.health,
       clock: Date.now,
       networkFor: (teamId) => this.deps.networks.nameFor(teamId),
-      portClause: (containerId, port) => this.portHints.clause(this.state.containers.get(containerId), port),
+      portClause: (containerId, port, refused) =>
+        this.portHints.clause(this.state.containers.get(containerId), port, refused),
     };
   }
 

@@ -130,6 +130,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       await downWatch?.stop();
       await worker?.stop();
       await app.close();
+      await anchors.settled();
       await store.close();
     },
   };

@@ -181,7 +181,15 @@ export function createAuditAnchors(deps: AuditAnchorDeps) {
     return { head, checkpoints: await store.auditCheckpoints.list(), keys: auditSigningKeys(keys.keyring) };
   }
 
-  return { start, advance, resign, evidence, file, currentKeyId: () => keys.keyring.currentId };
+  /**
+   * Waits for the head writes under way: berthd's close calls it once requests and jobs have
+   * stopped, so no head write lands after the store closes (or while the data dir is removed).
+   */
+  function settled(): Promise<void> {
+    return queue;
+  }
+
+  return { start, advance, resign, evidence, settled, file, currentKeyId: () => keys.keyring.currentId };
 }
 
 function headProblem(found: HeadFile, ours: (head: AuditAnchor) => boolean): string | null {
