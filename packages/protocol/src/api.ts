@@ -374,7 +374,8 @@ export type DeploymentStreamLine = z.infer<typeof DeploymentStreamLine>;
 export const LogLine = z.object({
   at: Timestamp,
   replica: z.string(),
-  stream: z.enum(['stdout', 'stderr']),
+  /** `berth`: a line from Berth about the stream itself (a server that cannot be read), not app output. */
+  stream: z.enum(['stdout', 'stderr', 'berth']),
   line: z.string(),
 });
 export type LogLine = z.infer<typeof LogLine>;

@@ -55,6 +55,8 @@ export function registerLogs(program: Command, environment: CliEnvironment): voi
             signal: stop.signal,
           })) {
             if (opts.json) process.stdout.write(`${JSON.stringify(l)}\n`);
+            // Berth's own word about the stream goes to stderr: piping the app's lines stays clean.
+            else if (l.stream === 'berth') process.stderr.write(`berth: ${l.line}\n`);
             else
               process.stdout.write(`${l.replica} | ${l.at} ${l.stream === 'stderr' ? '!' : ' '} ${l.line}\n`);
           }

@@ -36,6 +36,7 @@ import {
   runningSlot,
 } from './routing.js';
 import { watchLiveness } from './liveness.js';
+import { streamAppLogs } from './log-streams.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -63,6 +64,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   /** When each server's last link ended (this berthd's life only; see offlineSince). */
   const disconnectedAt = new Map<string, number>();
   const startedAt = clock();
+  const offlineSince = (serverId: string): number => disconnectedAt.get(serverId) ?? startedAt;
   // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
@@ -240,19 +242,8 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     },
 
     /** The app's logs from every server that runs its replicas, as their lines arrive. */
-    async streamLogs(
-      params: LogsParams,
-      onLines: (lines: LogLine[]) => void,
-      signal: AbortSignal,
-    ): Promise<void> {
-      const placed = new Set(
-        (await store.placements.listCurrent()).filter((p) => p.appId === params.appId).map((p) => p.serverId),
-      );
-      const targets = [...sessions.values()].filter(
-        (s) => placed.has(s.serverId) || reportingReplicas([s], params.appId).length > 0,
-      );
-      const streams = targets.length > 0 ? targets : [firstOf(sessions.values())];
-      await Promise.all(streams.map((s) => s.stream({ method: 'logs', params }, onLines, signal)));
+    streamLogs(params: LogsParams, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void> {
+      return streamAppLogs({ store, sessions, clock, offlineSince }, params, onLines, signal);
     },
 
     /**
@@ -306,7 +297,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),
 
-    offlineSince: (serverId: string): number => disconnectedAt.get(serverId) ?? startedAt,
+    offlineSince,
 
     /** Closes the server's live link, if it has one (removed, or its key replaced). */
     disconnect(serverId: string, code: number, reason: string): void {
