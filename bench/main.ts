@@ -5,6 +5,7 @@
  *
  *   BENCH_DEPLOYS=12 npm run bench
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
+ *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +20,7 @@ import { percentile, waitForBody, withPolling } from './measure.js';
 import { buildRows, measureBuilds, type BuildFigures } from './builds.js';
 import { measureTrust, trustRows, type TrustFigures } from './trust.js';
 import { idleVsLoadReport, measureIdleVsLoad, type IdleVsLoadFigures } from './under-load.js';
+import { fleetRows, measureFleet, type FleetFigures } from './fleet.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
@@ -30,6 +32,7 @@ const LOAD = {
 
 async function main(): Promise<void> {
   await ensureExampleImages();
+  if (ONLY === 'fleet') return reportFleet(await measureFleet());
   const berth = await BerthUnderTest.create();
   await berth.start();
   try {
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
   } finally {
     await berth.destroy();
   }
+  await reportFleet(await measureFleet());
 }
 
 type Client = ReturnType<typeof createClient>;
@@ -162,6 +166,19 @@ async function reportIdleVsLoad(f: IdleVsLoadFigures): Promise<void> {
     verdict,
   ];
   await publish(lines, { idleVsLoad: f });
+}
+
+async function reportFleet(f: FleetFigures): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=fleet npm run bench\` (fleet harness: 3 servers in network namespaces)`,
+    '',
+    machine(),
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---|---|',
+    ...fleetRows(f),
+  ];
+  await publish(lines, { fleet: f });
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10);

@@ -53,6 +53,11 @@ export async function joinAndRunAgent(
       `berth agent join on ${server.name} exited ${joined.code}: ${joined.stderr}${joined.stdout}`,
     );
   }
+  return runAgent(server, dataDir);
+}
+
+/** Starts `berth agent run` on a server that joined (again after a kill: same data dir, same key). */
+export function runAgent(server: FleetServer, dataDir: string): FleetAgent {
   const log = join(server.dir, 'agent.log');
   const fd = openSync(log, 'a');
   const child = server.spawn(

@@ -38,7 +38,12 @@ export function createBackends(): { start(name: string): Promise<number>; close(
   };
 }
 
-/** GET through the proxy's HTTP port for `host`; `close` asks for a fresh connection. */
+/**
+ * GET through the proxy's HTTP port for `host`; `close` asks the proxy to close the connection
+ * after it. Without an `agent`, each GET has a connection of its own: Node's global agent keeps
+ * connections alive, and one kept from before a Caddy reload is closed by the old config's
+ * server, so the next GET on it would hang up (a client's race, not the proxy's answer).
+ */
 export function getThrough(
   port: number,
   path: string,
@@ -49,7 +54,7 @@ export function getThrough(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host };
     if (close) headers.connection = 'close';
-    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: agent ?? false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
