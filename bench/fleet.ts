@@ -34,7 +34,8 @@ type Replicas = { name: string; server: string; state: string }[];
 
 export async function measureFleet(): Promise<FleetFigures> {
   await ensureExampleImages();
-  const fleet = await startFleet({ id: 'b', servers: 3 });
+  // Its own subnet, so it can run beside the fleet tests' fleet (10.99.0.0/24).
+  const fleet = await startFleet({ id: 'b', servers: 3, subnet: '10.99.7.0/24' });
   const berth = await BerthUnderTest.create();
   try {
     for (const ref of [HELLO_V1, HELLO_V2]) await fleet.seedImage(ref);
