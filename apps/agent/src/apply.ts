@@ -1,6 +1,7 @@
 import { parseReplicaLabels, toReplicaLabels, type Action, type AppRoute, type Upstream } from '@berth/core';
 import type { ContainerDetails, ContainerEngine, Proxy } from '@berth/engine';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
+import { edgeUpstreams, type UpstreamsByApp } from './edge-upstreams.js';
 import { isRefusedProbe, type HealthMonitor } from './health.js';
 import { toFileOwner, type SecretFile, type SecretFiles } from './secret-files.js';
 
@@ -22,8 +23,10 @@ export interface ApplyDeps {
 export interface ApplyState {
   /** The routes last published (each publish carries them with the upstreams). */
   routes: readonly AppRoute[];
-  /** By app name, the replicas the edge serves. */
+  /** By app name, this server's replicas the edge serves. */
   served: Record<string, Upstream[]>;
+  /** By app name, other servers' replicas, for apps with none here (see edge-upstreams.ts). */
+  remote: UpstreamsByApp;
   unroutedAt: Map<string, number>;
   /** This tick's view of the containers, by id. */
   containers: ReadonlyMap<string, ContainerDetails>;
@@ -186,7 +189,7 @@ async function route(
   }
   const served = { ...state.served, [appName]: next };
   if (next.length === 0) delete served[appName];
-  await deps.proxy.publish({ routes: state.routes, upstreams: served });
+  await deps.proxy.publish({ routes: state.routes, upstreams: edgeUpstreams(served, state.remote) });
   // The drain clock starts once the edge has the change: removalSettleMs counts from here.
   state.served = served;
   if (action.kind === 'unroute') {

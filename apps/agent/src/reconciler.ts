@@ -3,7 +3,6 @@ import {
   isTargetOf,
   LABELS,
   plan,
-  toAppRoutes,
   toReplicaState,
   type Action,
   type ObservedReplica,
@@ -27,6 +26,7 @@ import type { ProbeWindow } from './logs/health-lines.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
+import { edgeRoutes, edgeUpstreams, remoteUpstreams, withoutRemote } from './edge-upstreams.js';
 import type { SecretFiles } from './secret-files.js';
 import { StopsUnderWay } from './stops.js';
 
@@ -61,6 +61,7 @@ export class Reconciler {
   private readonly state: ApplyState = {
     routes: [],
     served: {},
+    remote: {},
     unroutedAt: new Map(),
     containers: new Map(),
   };
@@ -120,7 +121,7 @@ export class Reconciler {
     // Without any desired state (first start, berthd not reached yet) nothing is an orphan yet.
     if (!desiredState) return false;
     const desired = desiredState.apps;
-    await this.syncRoutes(desired);
+    await this.syncRoutes(desiredState);
     // Taken before listing: a stop that ends meanwhile has removed its container from the list.
     // Containers being stopped are not inspected again: Podman answers that only once the stop
     // is done (or fails it with "no such container" once it is removed), which would hold or
@@ -202,16 +203,22 @@ export class Reconciler {
   }
 
   /**
-   * Publishes the routes of the desired apps, and drops the upstreams of apps that went away.
-   * Every tick: the edge skips what it already has (and repairs an edge that lost its routes).
+   * Publishes the routes of the desired apps and of those served from other servers, and drops
+   * the upstreams of apps that went away. Every tick: the edge skips what it already has (and
+   * repairs an edge that lost its routes).
    */
-  private async syncRoutes(desired: readonly DesiredApp[]): Promise<void> {
-    const routes = toAppRoutes(desired);
-    const wanted = new Set(routes.map((r) => r.appName));
-    const served = Object.fromEntries(Object.entries(this.state.served).filter(([app]) => wanted.has(app)));
-    await this.deps.proxy.publish({ routes, upstreams: served });
+  private async syncRoutes(state: DesiredState): Promise<void> {
+    const routes = edgeRoutes(state.apps, state.elsewhere ?? []);
+    const here = new Set(state.apps.map((a) => a.appName));
+    const remote = remoteUpstreams(state);
+    const served = withoutRemote(
+      Object.fromEntries(Object.entries(this.state.served).filter(([app]) => here.has(app))),
+      remote,
+    );
+    await this.deps.proxy.publish({ routes, upstreams: edgeUpstreams(served, remote) });
     this.state.routes = routes;
     this.state.served = served;
+    this.state.remote = remote;
   }
 
   /** In-flight counts per replica, asked only while a running replica is out of the upstreams. */
@@ -276,6 +283,7 @@ export class Reconciler {
             releaseId: r.releaseId,
             slot: r.slot,
             state: toReplicaState(r, isTargetOf(d, r)),
+            endpoint: r.routed ? reachableFromElsewhere(this.state.containers.get(r.containerId)) : null,
           })),
       };
     });
@@ -286,4 +294,11 @@ export class Reconciler {
     this.lastReportAt = Date.now();
     this.deps.report(report);
   }
+}
+
+/** Its published port, when other servers can reach it there (not on loopback: one server only). */
+function reachableFromElsewhere(c: ContainerDetails | undefined): { host: string; port: number } | null {
+  const published = c?.published;
+  if (!published || published.host.startsWith('127.') || published.host === '::1') return null;
+  return { host: published.host, port: published.port };
 }

@@ -71,10 +71,34 @@ export const DesiredApp = z.object({
 });
 export type DesiredApp = z.infer<typeof DesiredApp>;
 
+/** Where an edge reaches a replica that runs on another server (its private address). */
+const IpAddress = z.union([z.ipv4(), z.ipv6()]);
+
+export const RemoteUpstream = z.object({
+  name: z.string().min(1).max(200),
+  host: IpAddress,
+  port: Port,
+});
+export type RemoteUpstream = z.infer<typeof RemoteUpstream>;
+
+/**
+ * An app this server's edge serves without running any of its replicas: every server serves
+ * every app, sending its requests to the serving replicas on other servers.
+ */
+export const ElsewhereApp = z.object({
+  appId: Id,
+  appName: AppName,
+  hostnames: z.array(z.string()).max(32),
+  upstreams: z.array(RemoteUpstream).max(64),
+});
+export type ElsewhereApp = z.infer<typeof ElsewhereApp>;
+
 export const DesiredState = z.object({
   /** Monotonic; the agent ignores a push older than the one it holds. */
   version: z.number().int().min(0),
   apps: z.array(DesiredApp),
+  /** Apps served here from other servers' replicas (absent from an older berthd: none). */
+  elsewhere: z.array(ElsewhereApp).optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -84,6 +108,8 @@ export const ReplicaReport = z.object({
   releaseId: Id,
   slot: z.number().int(),
   state: ReplicaState,
+  /** Where other servers' edges reach it: its port published on the server's private address. */
+  endpoint: z.object({ host: IpAddress, port: Port }).nullable().optional(),
 });
 export type ReplicaReport = z.infer<typeof ReplicaReport>;
 

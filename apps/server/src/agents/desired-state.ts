@@ -5,7 +5,9 @@ import {
   agentSecretAad,
   type DesiredApp,
   type DesiredState,
+  type ElsewhereApp,
   type ReleaseSpec,
+  type RemoteUpstream,
 } from '@berth/protocol';
 import type { AppRow, PlacementRow, ReleaseRow, ReleaseSecretRow, Store } from '@berth/store';
 import { secretAad, type KeyHolder } from '../secrets/keys.js';
@@ -23,6 +25,7 @@ export interface DesiredStateSettings {
  * from its report) but has no slots of it any more gets the app with no slots, so it drains them
  * rather than dropping them as orphans; secrets go only to servers with slots. An app whose
  * deployment was placed before berthd placed replicas goes to every server, without slots.
+ * Every other app is served by the server's edge from its replicas elsewhere (`elsewhere`).
  */
 export async function buildDesiredState(
   store: Store,
@@ -30,16 +33,26 @@ export async function buildDesiredState(
   settings: DesiredStateSettings,
   sealSecrets: SecretSealer,
   running: ReadonlySet<string> = new Set(),
+  servingElsewhere: ServingElsewhere = () => [],
 ): Promise<DesiredState> {
   // Read before the apps: a change committed in between then comes with a version that is not
   // newer, and the push its commit triggers carries the next one.
   const version = (await store.servers.get(serverId))?.desiredVersion ?? 0;
   const placements = await store.placements.listCurrent();
   const apps: DesiredApp[] = [];
+  const elsewhere: ElsewhereApp[] = [];
   for (const app of await store.apps.list()) {
     if (!app.currentReleaseId || !app.currentDeploymentId) continue;
     const slots = slotsOn(app, placements, serverId);
-    if (slots?.length === 0 && !running.has(app.id)) continue;
+    if (slots?.length === 0 && !running.has(app.id)) {
+      elsewhere.push({
+        appId: app.id,
+        appName: app.name,
+        hostnames: [toAppHostname(app.name, settings.domain)],
+        upstreams: servingElsewhere(app.id, serverId),
+      });
+      continue;
+    }
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;
     const rows = slots?.length === 0 ? [] : await store.releaseSecrets.list(release.id);
@@ -48,8 +61,11 @@ export async function buildDesiredState(
     const desired = toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings);
     apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
   }
-  return { version, apps };
+  return { version, apps, elsewhere };
 }
+
+/** The app's serving replicas on servers other than `serverId`, where their edges reach them. */
+export type ServingElsewhere = (appId: string, serverId: string) => RemoteUpstream[];
 
 /** The app's slots placed on the server; undefined for an app with replicas but no placement. */
 function slotsOn(app: AppRow, placements: readonly PlacementRow[], serverId: string): number[] | undefined {

@@ -37,6 +37,7 @@ import {
 } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
+import { servingElsewhere, servingSignature } from './edge-membership.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -72,8 +73,23 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   const desiredFor = async (s: AgentSession) =>
     staging.hold(
       s.serverId,
-      await buildDesiredState(store, s.serverId, settings, sealerFor(keys, s.sealingKey), running(s)),
+      await buildDesiredState(
+        store,
+        s.serverId,
+        settings,
+        sealerFor(keys, s.sealingKey),
+        running(s),
+        (appId, serverId) => servingElsewhere(sessions.values(), appId, serverId),
+      ),
     );
+  // Which replicas every edge may send to (see edge-membership.ts): a change is pushed to all.
+  let serving = '';
+  const pushIfServingChanged = (): void => {
+    const now = servingSignature(sessions.values());
+    if (now === serving) return;
+    serving = now;
+    void gateway.pushDesired();
+  };
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
@@ -110,6 +126,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         session.report = msg.report;
         settle();
         for (const serverId of staging.advance(sessions)) void pushTo(serverId);
+        pushIfServingChanged();
         await store.servers.setLastSeen(session.serverId, clock());
         return;
       case 'event': {
@@ -166,6 +183,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         if (sessions.get(identity.serverId) !== session) return;
         sessions.delete(identity.serverId);
         disconnectedAt.set(identity.serverId, clock());
+        pushIfServingChanged();
         log.info({ server: identity.serverName }, 'agent disconnected');
         // What `servers list` shows as last seen; placement counts from offlineSince.
         store.servers

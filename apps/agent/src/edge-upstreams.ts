@@ -1,0 +1,42 @@
+import { toAppRoutes, type AppRoute, type Upstream } from '@berth/core';
+import type { DesiredApp, DesiredState, ElsewhereApp } from '@berth/protocol';
+
+/**
+ * Every server's edge serves every app. Apps with replicas here are served by them (the
+ * agent routes and unroutes those itself, so a rollout here fails no request); an app with none
+ * here is served by its serving replicas on other servers, as berthd lists them. When this
+ * server's last replica of an app leaves (a move), the edge turns to the others at once.
+ */
+export type UpstreamsByApp = Record<string, Upstream[]>;
+
+/** The routes the edge serves: the apps placed here and the apps served from elsewhere. */
+export function edgeRoutes(desired: readonly DesiredApp[], elsewhere: readonly ElsewhereApp[]): AppRoute[] {
+  const here = new Set(desired.map((d) => d.appId));
+  return toAppRoutes([...desired, ...elsewhere.filter((e) => !here.has(e.appId))]);
+}
+
+/** Other servers' replicas by app name, for the apps served from elsewhere. */
+export function remoteUpstreams(state: DesiredState | null): UpstreamsByApp {
+  return Object.fromEntries(
+    (state?.elsewhere ?? []).map((e) => [e.appName, e.upstreams.map((u) => ({ ...u }))]),
+  );
+}
+
+/** What the edge sends each app to: this server's routed replicas, else the other servers'. */
+export function edgeUpstreams(local: UpstreamsByApp, remote: UpstreamsByApp): UpstreamsByApp {
+  const out: UpstreamsByApp = {};
+  for (const [app, ups] of Object.entries(remote)) if (ups.length > 0) out[app] = ups;
+  for (const [app, ups] of Object.entries(local)) if (ups.length > 0) out[app] = ups;
+  return out;
+}
+
+/** Local upstreams without any of the remote ones (an edge read back at start holds both). */
+export function withoutRemote(local: UpstreamsByApp, remote: UpstreamsByApp): UpstreamsByApp {
+  const names = new Set(Object.values(remote).flatMap((ups) => ups.map((u) => u.name)));
+  const out: UpstreamsByApp = {};
+  for (const [app, ups] of Object.entries(local)) {
+    const mine = ups.filter((u) => !names.has(u.name));
+    if (mine.length > 0) out[app] = mine;
+  }
+  return out;
+}
