@@ -269,3 +269,28 @@ test('the hello tells the capacity and private address, read again at every conn
     link.stop();
   }
 });
+
+test('links berthd refuses after the welcome (a clock off by minutes) are retried ever more slowly', async () => {
+  const { handlers } = recorder();
+  const link = new Link({ url, fingerprint: null }, identity, 'edge-4', '9.9.9', handlers, silent);
+  const first = connections.length;
+  const closedAt: number[] = [];
+  const openedAt: number[] = [];
+  wss.on('connection', () => openedAt.push(Date.now()));
+  link.start();
+  try {
+    for (let i = 0; i < 3; i++) {
+      await handshake(first + i, `nonce-refused-${i}`);
+      await until('welcome', () => link.connected);
+      closedAt.push(Date.now());
+      connections[first + i]!.socket.close(4412, 'message time is -400 s from berthd clock');
+    }
+    await until('the fourth connection', () => openedAt.length === 4);
+  } finally {
+    link.stop();
+  }
+  // 0.4 s, 0.8 s, 1.6 s (the backoff of 2, 3, 4 failures): never the 0.2 s of a fresh link.
+  const gaps = closedAt.map((at, i) => openedAt[i + 1]! - at);
+  for (const [i, min] of [400, 800, 1600].entries())
+    assert.ok(gaps[i]! >= min - 50, `gap ${i}: ${gaps[i]} ms`);
+});

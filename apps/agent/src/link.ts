@@ -57,6 +57,11 @@ export class Link {
   private stopped = false;
   /** Connection attempts that failed since the last welcome. */
   private failures = 0;
+  /**
+   * Links in a row berthd closed as refused (4400-4499), welcomed or not: a link refused after
+   * its welcome (a clock off by minutes) must not make the agent reconnect at full speed.
+   */
+  private refusals = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   /** This connection's challenge and the seq of its last message: what each message is signed with. */
   private session: { challenge: string; seq: number } | null = null;
@@ -207,6 +212,8 @@ export class Link {
     );
     socket.on('close', (code, reason) => {
       if (this.heartbeat) clearInterval(this.heartbeat);
+      this.refusals = code >= 4400 && code < 4500 ? this.refusals + 1 : 0;
+      if (this.welcomed) this.failures = this.refusals;
       if (this.welcomed) this.log.warn({ code, reason: reason.toString() }, 'disconnected from berthd');
       this.welcomed = false;
       this.reconnectLater();
