@@ -37,7 +37,7 @@ export function createMessageCheck(publicKey: string, challenge: string, clock: 
 
 /**
  * Logs a refused message and audits it, unless it is the clock's: a server whose clock is off
- * is refused at every reconnect, which would flood the log with rows that say nothing new. A
+ * is refused at every reconnect, which would flood the audit log with rows that say nothing new. A
  * forged, altered or replayed message can come only from a broken agent or someone inside its
  * TLS session, and each such session ends at its first one.
  */

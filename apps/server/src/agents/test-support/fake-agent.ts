@@ -1,10 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import {
   generateEd25519KeyPair,
   generateSealingKeyPair,
   loadEd25519Signer,
   type Ed25519Signer,
 } from '@berth/crypto';
-import { randomBytes } from 'node:crypto';
 import {
   AGENT_PROTOCOL_VERSION,
   agentHelloPayload,
