@@ -1,7 +1,8 @@
 /**
  * The agent's link against a real WebSocket server playing berthd's side of the protocol: the
- * signed handshake, messages dispatched to the agent, malformed ones ignored, reconnects with a
- * fresh desired state each time, and a stop that stays stopped.
+ * signed handshake, every later message signed for its session (seq from 1 again after a
+ * reconnect), messages dispatched to the agent, malformed ones ignored, reconnects with a fresh
+ * desired state each time, and a stop that stays stopped.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,13 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { verifyEd25519 } from '@berth/crypto';
+import { checkSignedAgentMessage, type AgentLinkState } from '@berth/core';
+import { ed25519Verifier, verifyEd25519 } from '@berth/crypto';
 import {
   AGENT_PROTOCOL_VERSION,
   agentHelloPayload,
   type DesiredState,
   type ExecInput,
   type RpcRequest,
+  type SignedAgentMessage,
 } from '@berth/protocol';
 import { pino } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -79,6 +82,23 @@ function recorder() {
     onRpcInput: (id: number, input: ExecInput) => void seen.inputs.push({ id, input }),
   };
   return { seen, handlers };
+}
+
+const byAgent = (payload: string, sig: string): boolean => ed25519Verifier(identity.publicKey)(payload, sig);
+
+/** The signed envelopes connection `index` received, in order. */
+const signedBy = (index: number): SignedAgentMessage[] =>
+  connections[index]!.received.filter((m) => m.type === 'signed') as unknown as SignedAgentMessage[];
+
+/** The messages in envelopes, each checked as berthd checks them (asserts that all pass). */
+function openAll(envelopes: SignedAgentMessage[], challenge: string): unknown[] {
+  let state: AgentLinkState = { challenge, lastSeq: 0 };
+  return envelopes.map((e) => {
+    const verdict = checkSignedAgentMessage(e, state, Date.now(), byAgent);
+    assert.ok(verdict.ok, verdict.ok ? '' : verdict.detail);
+    state = verdict.state;
+    return JSON.parse(verdict.body) as unknown;
+  });
 }
 
 /** berthd's side of the handshake on the newest connection: challenge, check the hello, welcome. */
@@ -162,9 +182,21 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
       link.send({ type: 'rpc.end', id: 7 }, () => (written = true)),
       true,
     );
-    await until(
-      'the message on the wire',
-      () => written && connections[0]!.received.some((m) => m.type === 'rpc.end'),
+    link.send({ type: 'rpc.result', id: 8, result: { ok: true } });
+    await until('the messages on the wire', () => written && signedBy(0).length === 2);
+    assert.deepEqual(
+      openAll(signedBy(0), 'nonce-one'),
+      [
+        { type: 'rpc.end', id: 7 },
+        { type: 'rpc.result', id: 8, result: { ok: true } },
+      ],
+      'signed for this session, seq 1 then 2',
+    );
+    const [first] = signedBy(0);
+    assert.equal(
+      checkSignedAgentMessage(first, { challenge: 'nonce-three', lastSeq: 0 }, Date.now(), byAgent).ok,
+      false,
+      'useless in another session',
     );
 
     // berthd goes away: the link comes back by itself, and the next push is fresh again.
@@ -177,6 +209,9 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
     await until('the push', () => seen.desired.length === 3);
     assert.deepEqual(seen.desired[2], { version: 2, fresh: true });
     assert.equal(seen.connected, 2);
+    link.send({ type: 'rpc.end', id: 9 });
+    await until('the message after the reconnect', () => signedBy(1).length === 1);
+    assert.deepEqual(openAll(signedBy(1), 'nonce-three'), [{ type: 'rpc.end', id: 9 }], 'seq 1 again');
   } finally {
     link.stop();
   }
@@ -233,4 +268,29 @@ test('the hello tells the capacity and private address, read again at every conn
   } finally {
     link.stop();
   }
+});
+
+test('links berthd refuses after the welcome (a clock off by minutes) are retried ever more slowly', async () => {
+  const { handlers } = recorder();
+  const link = new Link({ url, fingerprint: null }, identity, 'edge-4', '9.9.9', handlers, silent);
+  const first = connections.length;
+  const closedAt: number[] = [];
+  const openedAt: number[] = [];
+  wss.on('connection', () => openedAt.push(Date.now()));
+  link.start();
+  try {
+    for (let i = 0; i < 3; i++) {
+      await handshake(first + i, `nonce-refused-${i}`);
+      await until('welcome', () => link.connected);
+      closedAt.push(Date.now());
+      connections[first + i]!.socket.close(4412, 'message time is -400 s from berthd clock');
+    }
+    await until('the fourth connection', () => openedAt.length === 4);
+  } finally {
+    link.stop();
+  }
+  // 0.4 s, 0.8 s, 1.6 s (the backoff of 2, 3, 4 failures): never the 0.2 s of a fresh link.
+  const gaps = closedAt.map((at, i) => openedAt[i + 1]! - at);
+  for (const [i, min] of [400, 800, 1600].entries())
+    assert.ok(gaps[i]! >= min - 50, `gap ${i}: ${gaps[i]} ms`);
 });

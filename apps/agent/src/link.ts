@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import {
   AGENT_PROTOCOL_VERSION,
   ServerToAgent,
   agentHelloPayload,
+  agentMessagePayload,
+  type SignedAgentMessage,
   type AgentToServer,
   type DesiredState,
   type ExecInput,
@@ -54,7 +57,14 @@ export class Link {
   private stopped = false;
   /** Connection attempts that failed since the last welcome. */
   private failures = 0;
+  /**
+   * Links in a row berthd closed as refused (4400-4499), welcomed or not: a link refused after
+   * its welcome (a clock off by minutes) must not make the agent reconnect at full speed.
+   */
+  private refusals = 0;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** This connection's challenge and the seq of its last message: what each message is signed with. */
+  private session: { challenge: string; seq: number } | null = null;
 
   constructor(
     private readonly target: LinkTarget,
@@ -75,11 +85,27 @@ export class Link {
     return this.welcomed && this.socket?.readyState === WebSocket.OPEN;
   }
 
-  /** `written` runs once the message is handed to the network (not when it is dropped: false). */
+  /**
+   * Sends a message signed for this connection (see checkSignedAgentMessage in @berth/core).
+   * `written` runs once the message is handed to the network (not when it is dropped: false).
+   */
   send(message: AgentToServer, written?: () => void): boolean {
-    if (!this.connected || !this.socket) return false;
-    this.socket.send(JSON.stringify(message), () => written?.());
+    if (!this.connected || !this.socket || !this.session) return false;
+    this.socket.send(JSON.stringify(this.signed(message, this.session)), () => written?.());
     return true;
+  }
+
+  private signed(message: AgentToServer, session: { challenge: string; seq: number }): SignedAgentMessage {
+    session.seq += 1;
+    const m = {
+      challenge: session.challenge,
+      body: JSON.stringify(message),
+      ts: Date.now(),
+      seq: session.seq,
+      nonce: randomBytes(16).toString('base64url'),
+    };
+    const sig = this.identity.sign(agentMessagePayload(m));
+    return { type: 'signed', body: m.body, ts: m.ts, seq: m.seq, nonce: m.nonce, sig };
   }
 
   stop(): void {
@@ -128,6 +154,7 @@ export class Link {
     });
     this.socket = socket;
     this.welcomed = false;
+    this.session = null;
     let freshDesired = true;
     socket.on('message', (data: Buffer) => {
       const parsed = ServerToAgent.safeParse(parseJsonOrNull(data.toString('utf8')));
@@ -138,6 +165,7 @@ export class Link {
       const msg = parsed.data;
       switch (msg.type) {
         case 'challenge':
+          this.session = { challenge: msg.nonce, seq: 0 };
           socket.send(
             JSON.stringify({
               type: 'hello',
@@ -184,6 +212,8 @@ export class Link {
     );
     socket.on('close', (code, reason) => {
       if (this.heartbeat) clearInterval(this.heartbeat);
+      this.refusals = code >= 4400 && code < 4500 ? this.refusals + 1 : 0;
+      if (this.welcomed) this.failures = this.refusals;
       if (this.welcomed) this.log.warn({ code, reason: reason.toString() }, 'disconnected from berthd');
       this.welcomed = false;
       this.reconnectLater();

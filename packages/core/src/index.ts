@@ -31,3 +31,4 @@ export * from './mesh/keys.js';
 export * from './mesh/endpoint.js';
 export * from './mesh/peers.js';
 export * from './registry-naming.js';
+export * from './agent-messages.js';

@@ -46,6 +46,7 @@ export type { AuditSigner, AuditSigningKey } from './audit-signing.js';
 export {
   decodeEd25519PublicKey,
   ed25519SignerFromSeed,
+  ed25519Verifier,
   encodeEd25519PublicKey,
   generateEd25519KeyPair,
   loadEd25519Signer,

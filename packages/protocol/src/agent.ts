@@ -12,7 +12,12 @@ import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
  * desired state; the agent reconciles its server towards it and reports what it sees.
  */
 
-export const AGENT_PROTOCOL_VERSION = 1;
+/**
+ * 2: every message after the welcome travels in a signed envelope (SignedAgentMessage). An agent
+ * of 1 sends bare messages, which berthd would refuse one by one: the hello's version check
+ * turns it away first, with the version to install.
+ */
+export const AGENT_PROTOCOL_VERSION = 2;
 
 /** What the agent must run for one release: everything is resolved, nothing is looked up. */
 export const ReleaseSpec = z.object({
@@ -291,6 +296,43 @@ export const AgentToServer = z.discriminatedUnion('type', [
 export type AgentToServer = z.infer<typeof AgentToServer>;
 
 export const agentHelloPayload = (nonce: string): string => `berth-agent-hello:${nonce}`;
+
+/** A per-message nonce: 16 random bytes, base64url. */
+const MessageNonce = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+
+/**
+ * How the agent sends every message after the welcome. `body` is the JSON text of an
+ * AgentToServer message, signed as it is (no re-serialisation to agree on); `seq` counts the
+ * session's messages from 1, `ts` is the agent's clock (ms since the epoch), `sig` the agent's
+ * Ed25519 signature (base64) of agentMessagePayload. The rules berthd applies: core's
+ * checkSignedAgentMessage.
+ */
+export const SignedAgentMessage = z.object({
+  type: z.literal('signed'),
+  body: z.string(),
+  ts: z.number().int().min(0),
+  seq: z.number().int().min(1),
+  nonce: MessageNonce,
+  sig: z.string().min(1).max(200),
+});
+export type SignedAgentMessage = z.infer<typeof SignedAgentMessage>;
+
+export interface AgentMessageSigning {
+  /** The challenge nonce berthd sent at this connection's start: binds the message to the session. */
+  challenge: string;
+  ts: number;
+  seq: number;
+  nonce: string;
+  body: string;
+}
+
+/**
+ * The text an agent signs for one message. The challenge is base64url, ts and seq are integers
+ * and the nonce base64url, so none holds the `:` or the newline that separate them; the body
+ * comes last and as it was sent.
+ */
+export const agentMessagePayload = (m: AgentMessageSigning): string =>
+  `berth-agent-message:v1:${m.challenge}:${m.ts}:${m.seq}:${m.nonce}\n${m.body}`;
 
 /** What a joining agent signs with its new identity key: proof it holds the key it registers. */
 export const agentJoinPayload = (token: string): string => `berth-agent-join:${token}`;

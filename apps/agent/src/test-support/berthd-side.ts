@@ -1,7 +1,8 @@
 /**
  * berthd's side of the agent protocol, for tests: a real WebSocket server that challenges the
- * agent, checks its signed hello and welcomes it, then lets a test push desired states, call the
- * agent and read what it reported. Not berthd: no store, no access checks, only the wire.
+ * agent, checks its signed hello and welcomes it, checks every later message's signature with
+ * core's rules (closing the link as berthd does), then lets a test push desired states, call
+ * the agent and read what it reported. Not berthd: no store, no access checks, only the wire.
  */
 import type { AddressInfo } from 'node:net';
 import {
@@ -12,12 +13,13 @@ import {
   type DesiredState,
   type RpcRequest,
 } from '@berth/protocol';
-import { verifyEd25519 } from '@berth/crypto';
+import { checkSignedAgentMessage, type AgentLinkState } from '@berth/core';
+import { ed25519Verifier, verifyEd25519 } from '@berth/crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface BerthdSide {
   url: string;
-  /** Every message the agent sent, parsed, in order. */
+  /** Every message the agent sent, parsed (the bodies of signed ones), in order. */
   received: AgentToServer[];
   /** Resolves once an agent has completed the handshake on a new connection. */
   welcomed(): Promise<void>;
@@ -40,12 +42,21 @@ export async function startBerthdSide(): Promise<BerthdSide> {
   wss.on('connection', (socket) => {
     const nonce = `nonce-${Date.now()}-${Math.random()}`;
     socket.send(JSON.stringify({ type: 'challenge', nonce, protocol: AGENT_PROTOCOL_VERSION }));
+    let link: { state: AgentLinkState; verify: (payload: string, sig: string) => boolean } | null = null;
     socket.on('message', (data: Buffer) => {
-      const message = AgentToServer.parse(JSON.parse(data.toString('utf8')));
+      let text = data.toString('utf8');
+      if (link) {
+        const verdict = checkSignedAgentMessage(JSON.parse(text), link.state, Date.now(), link.verify);
+        if (!verdict.ok) return socket.close(4401, verdict.detail);
+        link.state = verdict.state;
+        text = verdict.body;
+      }
+      const message = AgentToServer.parse(JSON.parse(text));
       received.push(message);
       if (message.type === 'hello') {
         if (!verifyEd25519(message.publicKey, agentHelloPayload(nonce), message.signature))
           return socket.close(4001, 'bad signature');
+        link = { state: { challenge: nonce, lastSeq: 0 }, verify: ed25519Verifier(message.publicKey) };
         current = socket;
         socket.send(
           JSON.stringify({ type: 'welcome', serverId: 'srv_aaaaaaaaaaaaaaaaaaaa', serverName: 'test' }),

@@ -25,6 +25,7 @@ import { reservationsByServer } from '../deploy/placement.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
+import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-check.js';
 import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
 import { createStaging } from './staging.js';
 import {
@@ -169,10 +170,21 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       sessions.get(identity.serverId)?.close(4000, 'replaced by a newer connection');
       sessions.set(identity.serverId, session);
       log.info({ server: identity.serverName }, 'agent connected');
+      const check = createMessageCheck(identity.publicKey, identity.challenge, clock);
+      let refused = false;
       socket.on('message', (data: Buffer) => {
-        onMessage(session, data.toString('utf8')).catch((err: unknown) =>
-          log.error({ err }, 'agent message failed'),
-        );
+        // Checked here, synchronously, so messages are checked in the order they arrived.
+        if (refused) return;
+        const verdict = check(data.toString('utf8'));
+        if (!verdict.ok) {
+          refused = true;
+          session.close(CLOSE_FOR_REFUSAL[verdict.refusal], verdict.detail);
+          recordRefusal(store, log, clock(), identity, verdict.refusal, verdict.detail).catch(
+            (err: unknown) => log.error({ err }, 'recording a refused agent message failed'),
+          );
+          return;
+        }
+        onMessage(session, verdict.body).catch((err: unknown) => log.error({ err }, 'agent message failed'));
       });
       const unwatch = watchLiveness(socket, () =>
         log.warn({ server: identity.serverName }, 'agent link silent: closing it'),

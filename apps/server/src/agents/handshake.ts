@@ -19,7 +19,15 @@ const HELLO_TIMEOUT_MS = 10_000;
 export const CLOSE_REFUSED = 4403;
 export const CLOSE_WRONG_PROTOCOL = 4426;
 
-export type Identity = { serverId: string; serverName: string; sealingKey: string };
+export type Identity = {
+  serverId: string;
+  serverName: string;
+  sealingKey: string;
+  /** The Ed25519 key the hello proved: every later message of the link is signed with it. */
+  publicKey: string;
+  /** This connection's challenge nonce: every later message's signature covers it. */
+  challenge: string;
+};
 
 /**
  * An agent proves it holds its Ed25519 key by signing a fresh nonce. A key berthd knows maps to
@@ -77,13 +85,13 @@ export async function handshake(
   if (known) {
     // The sealing key may change (the agent's key file was replaced); the identity key may not.
     await store.servers.recordHello(known.id, said);
-    return { serverId: known.id, serverName: known.name, sealingKey };
+    return { serverId: known.id, serverName: known.name, sealingKey, publicKey, challenge: nonce };
   }
   if (trust.localAgentKeyFile && (await readKey(trust.localAgentKeyFile)) === publicKey) {
     const row = { id: createId('srv'), name, publicKey, createdAt: clock(), lastSeenAt: clock(), ...said };
     await store.servers.create(row);
     log.info({ name }, 'registered the local agent');
-    return { serverId: row.id, serverName: row.name, sealingKey };
+    return { serverId: row.id, serverName: row.name, sealingKey, publicKey, challenge: nonce };
   }
   const claimed = await store.servers.findByName(name);
   if (claimed) {

@@ -8,6 +8,7 @@ import {
   generateEd25519KeyPair,
   loadEd25519Signer,
   verifyEd25519,
+  ed25519Verifier,
 } from './ed25519.js';
 import { generateSealingKeyPair } from '../sealing.js';
 
@@ -99,4 +100,22 @@ test('a stored key that is not an Ed25519 private key is a BerthError that does 
     );
   }
   assert.throws(() => ed25519SignerFromSeed(Buffer.alloc(31)), RangeError);
+});
+
+test('a verifier of one key agrees with verifyEd25519, its bad keys and signatures included', () => {
+  const signer = loadEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+  const other = loadEd25519Signer(generateEd25519KeyPair().privateKeyPem);
+  const check = ed25519Verifier(signer.publicKey);
+  assert.equal(check('message', signer.sign('message')), true);
+  assert.equal(check('messagE', signer.sign('message')), false, 'tampered message');
+  assert.equal(check('message', other.sign('message')), false, 'another key');
+  for (const sig of ['', 'not base64!', Buffer.alloc(64).toString('base64')])
+    assert.equal(check('message', sig), false, sig);
+  for (const key of [
+    '',
+    'AAAA',
+    encodeEd25519PublicKey(Buffer.alloc(32, 0xff)),
+    generateSealingKeyPair().publicKey,
+  ])
+    assert.equal(ed25519Verifier(key)('m', signer.sign('m')), false, key);
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   generateEd25519KeyPair,
   generateSealingKeyPair,
@@ -7,17 +8,41 @@ import {
 import {
   AGENT_PROTOCOL_VERSION,
   agentHelloPayload,
+  agentMessagePayload,
+  type AgentToServer,
   type AppReport,
   type DesiredApp,
   type DesiredState,
+  type SignedAgentMessage,
 } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import { WebSocket } from 'ws';
 
 /**
+ * Signs messages as an agent's link does for one session: over berthd's challenge, seq from 1.
+ * `over` lets a test make what a correct agent never would (another time, another seq).
+ */
+export function messageSigner(signer: Ed25519Signer, challenge: string) {
+  let seq = 0;
+  return (message: AgentToServer, over: { ts?: number; seq?: number } = {}): SignedAgentMessage => {
+    seq = over.seq ?? seq + 1;
+    const m = {
+      challenge,
+      body: JSON.stringify(message),
+      ts: over.ts ?? Date.now(),
+      seq,
+      nonce: randomBytes(16).toString('base64url'),
+    };
+    const { body, ts, nonce } = m;
+    return { type: 'signed', body, ts, seq, nonce, sig: signer.sign(agentMessagePayload(m)) };
+  };
+}
+
+/**
  * An agent over the real link, minus the containers: it does the signed handshake, keeps the
- * desired state berthd pushes, answers image.resolve, and reports what a test tells it to. Its
- * server is registered directly in the store, as joining would.
+ * desired state berthd pushes, answers image.resolve, and reports what a test tells it to, each
+ * message signed as the real agent signs. Its server is registered directly in the store, as
+ * joining would.
  */
 export interface FakeAgent {
   serverId: string;
@@ -28,6 +53,14 @@ export interface FakeAgent {
   waitForDesired(ok: (state: DesiredState) => boolean, timeoutMs?: number): Promise<DesiredState>;
   appOf(appId: string): DesiredApp | undefined;
   report(apps: AppReport[]): void;
+  /** Signs the message for this session (the next seq) and sends it; returns what was sent. */
+  send(message: AgentToServer): SignedAgentMessage;
+  /** Sends text as it is (a replay, a forgery). */
+  sendRaw(text: string): void;
+  /** The challenge berthd sent this connection. */
+  challenge: string;
+  /** Resolves with the close code and reason when the link ends. */
+  closed: Promise<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -67,9 +100,22 @@ export async function connectFakeAgent(
 ): Promise<FakeAgent> {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/agent/connect`);
   const listeners = new Set<() => void>();
+  let sign: ReturnType<typeof messageSigner> | null = null;
+  const send = (message: AgentToServer): SignedAgentMessage => {
+    if (!sign) throw new Error(`${name}: no challenge yet`);
+    const signed = sign(message);
+    ws.send(JSON.stringify(signed));
+    return signed;
+  };
   const agent: FakeAgent = {
     serverId: server.serverId,
     name,
+    challenge: '',
+    closed: new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
+    ),
+    send,
+    sendRaw: (text) => ws.send(text),
     desired: null,
     waitForDesired(ok, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
@@ -91,7 +137,7 @@ export async function connectFakeAgent(
     appOf: (appId) => agent.desired?.apps.find((a) => a.appId === appId),
     report(apps) {
       const desiredVersion = agent.desired?.version ?? 0;
-      ws.send(JSON.stringify({ type: 'report', report: { desiredVersion, apps } }));
+      send({ type: 'report', report: { desiredVersion, apps } });
     },
     close: () =>
       new Promise((resolve) => {
@@ -102,12 +148,15 @@ export async function connectFakeAgent(
   };
   await new Promise<void>((resolve, reject) => {
     ws.on('error', reject);
-    ws.on('close', (code) => reject(new Error(`${name}: link closed (${code})`)));
+    const refused = (code: number): void => reject(new Error(`${name}: link closed (${code})`));
+    ws.on('close', refused);
     ws.on('message', (data: Buffer) => {
       const msg = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
       switch (msg.type) {
         case 'challenge': {
           const nonce = String(msg.nonce);
+          agent.challenge = nonce;
+          sign = messageSigner(server.signer, nonce);
           ws.send(
             JSON.stringify({
               type: 'hello',
@@ -123,7 +172,7 @@ export async function connectFakeAgent(
           return;
         }
         case 'welcome':
-          ws.removeAllListeners('close');
+          ws.off('close', refused);
           resolve();
           return;
         case 'desired':
@@ -134,10 +183,10 @@ export async function connectFakeAgent(
           const request = msg.request as { method: string; params: { ref?: string } };
           if (request.method === 'image.resolve') {
             const result = { imageId: `sha256:${'cd'.repeat(32)}`, pulled: false, builtFor: null };
-            ws.send(JSON.stringify({ type: 'rpc.result', id: msg.id, result }));
+            send({ type: 'rpc.result', id: Number(msg.id), result });
           } else {
             const error = { code: 'INTERNAL', message: `${request.method} is not faked` };
-            ws.send(JSON.stringify({ type: 'rpc.error', id: msg.id, error }));
+            send({ type: 'rpc.error', id: Number(msg.id), error });
           }
           return;
         }
