@@ -23,6 +23,7 @@ export class AppFirewall {
   private unavailable: string | null = null;
   private applied: string | null = null;
   private failedAt = 0;
+  private peersKey = '';
 
   constructor(
     private readonly deps: {
@@ -50,13 +51,21 @@ export class AppFirewall {
   }
 
   /**
-   * Called every tick; does something only when the networks changed, or a failed apply is due
-   * for a retry. Applies only a ruleset that differs from the one applied.
+   * Called every tick; does something only when the networks or the fleet's other servers
+   * (`peers`) changed, or a failed apply is due for a retry. Applies only a ruleset that differs
+   * from the one applied.
    */
-  async sync(networks: readonly TeamNetwork[], changed: boolean): Promise<void> {
+  async sync(
+    networks: readonly TeamNetwork[],
+    changed: boolean,
+    peers: readonly string[] = [],
+  ): Promise<void> {
     if (this.unavailable !== null) return;
     const retryDue = this.failedAt > 0 && this.deps.clock() - this.failedAt >= RETRY_MS;
-    if (!changed && !retryDue) return;
+    const peersKey = [...peers].sort().join(',');
+    const peersChanged = peersKey !== this.peersKey;
+    if (!changed && !retryDue && !peersChanged) return;
+    this.peersKey = peersKey;
     try {
       if (networks.length === 0) {
         if (this.applied === '') return;
@@ -76,6 +85,7 @@ export class AppFirewall {
           dnsOnGateway: true,
         })),
         otherSubnets: await this.otherSubnets(networks),
+        fleetPeers: peers,
       });
       if (table.text === this.applied) return;
       await applyNftTable(table, this.deps.nft);

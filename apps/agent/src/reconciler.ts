@@ -132,7 +132,7 @@ export class Reconciler {
     this.state.containers = new Map(containers.map((c) => [c.id, c]));
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
-    await this.deps.firewall.sync(this.deps.networks.list(), networksChanged);
+    await this.deps.firewall.sync(this.deps.networks.list(), networksChanged, desiredState.peers ?? []);
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
     const inflight = await this.inflightIfDraining(containers);
     const now = Date.now();

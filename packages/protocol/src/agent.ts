@@ -104,6 +104,8 @@ export const DesiredState = z.object({
   apps: z.array(DesiredApp),
   /** Apps served here from other servers' replicas (absent from an older berthd: none). */
   elsewhere: z.array(ElsewhereApp).optional(),
+  /** The private addresses of the fleet's other servers: the host firewall keeps apps from them. */
+  peers: z.array(IpAddress).max(10_000).optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 

@@ -44,6 +44,9 @@ export async function joinAndRunAgent(
     server.engineSocket,
     '--public-ip',
     server.ip,
+    // The fleet bridge is the servers' private network: other edges reach replicas there.
+    '--private-ip',
+    server.ip,
     '--http-port',
     String(options.httpPort ?? 80),
     '--json',

@@ -61,7 +61,10 @@ export async function buildDesiredState(
     const desired = toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings);
     apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
   }
-  return { version, apps, elsewhere };
+  const peers = (await store.servers.list())
+    .filter((s) => s.id !== serverId && s.state !== 'removed' && s.privateIp !== null)
+    .map((s) => s.privateIp as string);
+  return { version, apps, elsewhere, peers };
 }
 
 /** The app's serving replicas on servers other than `serverId`, where their edges reach them. */

@@ -43,6 +43,9 @@ import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
 
+/** Connections in a burst (berthd restarted, a fleet reconnecting) make one push of new peers. */
+const PEERS_PUSH_DELAY_MS = 500;
+
 interface Waiter extends RolloutWatch {
   resolve: (r: RolloutResult) => void;
 }
@@ -83,6 +86,25 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         (appId, serverId) => servingElsewhere(sessions.values(), appId, serverId),
       ),
     );
+  // The fleet's private addresses (each agent's firewall keeps apps from the others'): a server
+  // that joins or moves is pushed to all, once for a burst of connections.
+  let peers: string | null = null;
+  let peersPush: NodeJS.Timeout | null = null;
+  const notePeers = async (): Promise<void> => {
+    const now = (await store.servers.list())
+      .filter((s) => s.state !== 'removed' && s.privateIp !== null)
+      .map((s) => `${s.id}=${s.privateIp}`)
+      .sort()
+      .join(',');
+    const changed = peers !== null && now !== peers;
+    peers = now;
+    if (!changed || peersPush) return;
+    peersPush = setTimeout(() => {
+      peersPush = null;
+      void gateway.pushDesired();
+    }, PEERS_PUSH_DELAY_MS);
+    peersPush.unref();
+  };
   // Which replicas every edge may send to (see edge-membership.ts): a change is pushed to all.
   let serving = '';
   const pushIfServingChanged = (): void => {
@@ -204,6 +226,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       });
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
       session.send({ type: 'desired', state: await desiredFor(session) });
+      await notePeers();
     },
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
@@ -335,6 +358,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     },
 
     close(): void {
+      if (peersPush) clearTimeout(peersPush);
       for (const s of sessions.values()) s.close(1001, 'berthd is stopping');
     },
   };

@@ -96,3 +96,20 @@ test('values that could change the ruleset are refused, not quoted', () => {
     );
   }
 });
+
+test("a fleet's other servers are out of reach of apps, before a team's own subnet is let through", () => {
+  const { text } = planContainerFirewall({ ...twoTeams, fleetPeers: ['10.99.0.3', '10.99.0.2', 'fd00::3'] });
+  assert.match(
+    text,
+    /set fleet_peers \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\telements = \{ 10\.99\.0\.2\/32, 10\.99\.0\.3\/32 \}/,
+  );
+  const lines = text.split('\n');
+  const peers = lines.findIndex((l) => l.includes('ip daddr @fleet_peers counter drop'));
+  const own = lines.findIndex((l) => l.includes("the team's own apps"));
+  assert.ok(peers > 0 && peers < own, text);
+  assert.doesNotMatch(planContainerFirewall(twoTeams).text, /fleet_peers/);
+  assert.throws(
+    () => planContainerFirewall({ ...twoTeams, fleetPeers: ['10.99.0.3; flush ruleset'] }),
+    isBerthError,
+  );
+});

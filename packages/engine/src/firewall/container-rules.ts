@@ -41,6 +41,12 @@ export interface ContainerFirewallInput {
   networks: readonly AppNetworkFacts[];
   /** Every other container subnet on the host (other teams, other engines' networks). */
   otherSubnets: readonly string[];
+  /**
+   * The private addresses of the fleet's other servers (IPv4; IPv6 from apps is dropped anyway).
+   * Their replicas are published there for their edges; an app reaching them directly would
+   * reach any team's replicas, so apps may not.
+   */
+  fleetPeers?: readonly string[];
 }
 
 export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
@@ -62,9 +68,11 @@ export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
   const ownTeam = nets.map(
     (n) => `\t\tiifname "${n.bridge}" ip daddr ${n.subnet} accept comment "the team's own apps"`,
   );
+  const peers = (input.fleetPeers ?? []).filter((p) => !p.includes(':')).map((p) => `${checkIpv4(p)}/32`);
   const body = [
     ...renderSubnetSet('container_subnets', allSubnets),
     '',
+    ...(peers.length > 0 ? [...renderSubnetSet('fleet_peers', peers), ''] : []),
     '\tchain prerouting {',
     '\t\ttype filter hook prerouting priority mangle; policy accept;',
     ...(bridges.length > 0 ? [`\t\tiifname { ${bridges.join(', ')} } jump from_apps`] : []),
@@ -77,6 +85,11 @@ export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
     ...dns,
     '\t\tfib daddr type local counter drop comment "the host itself: berthd, the agent, the engine, any local port"',
     `\t\tip daddr ${METADATA_V4} counter drop comment "cloud metadata and link-local"`,
+    ...(peers.length > 0
+      ? [
+          '\t\tip daddr @fleet_peers counter drop comment "the fleet\'s other servers: apps reach them only through their edges"',
+        ]
+      : []),
     ...ownTeam,
     `\t\ttcp dport ${SMTP_PORTS} counter drop comment "outbound SMTP"`,
     '\t\tip daddr @container_subnets counter drop comment "other teams and other containers"',

@@ -35,7 +35,7 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
     .option('--public-ip <ip>', "this server's address apps are served on (default: every address)")
     .option(
       '--private-ip <ip>',
-      "where other servers reach this server's replicas (default: --public-ip; none: this server only)",
+      "a private address of this server where other servers' edges reach its replicas (default: none, replicas serve through this server's edge only)",
     )
     .option(
       '--http-port <n>',

@@ -62,9 +62,10 @@ test("berthd's URL is an origin: no path, query, credentials or other scheme", (
     );
 });
 
-test('the private address defaults to the public one; both are single IP addresses', () => {
-  const both = parseJoinInput('https://b:7070', PINNED, { ...flags, publicIp: '203.0.113.5' });
-  assert.deepEqual([both.publicIp, both.privateIp], ['203.0.113.5', '203.0.113.5']);
+test('the private address is only ever the one given (never the public one); both are single IP addresses', () => {
+  // Replicas are published on the private address: on a public one they would bypass the edge.
+  const publicOnly = parseJoinInput('https://b:7070', PINNED, { ...flags, publicIp: '203.0.113.5' });
+  assert.deepEqual([publicOnly.publicIp, publicOnly.privateIp], ['203.0.113.5', null]);
   const apart = parseJoinInput('https://b:7070', PINNED, {
     ...flags,
     publicIp: '203.0.113.5',

@@ -19,7 +19,11 @@ export interface JoinInput {
   serverUrl: string;
   token: JoinToken;
   publicIp: string | null;
-  /** Defaults to the public address. */
+  /**
+   * Where replicas are published for other servers' edges: only an address given as private,
+   * never the public one by default (replicas there would be reachable without the edge).
+   * Null: replicas on loopback, served by this server's edge only.
+   */
   privateIp: string | null;
   httpPort: number;
   engineSocket: string | null;
@@ -34,7 +38,7 @@ const invalid = (flag: string, message: string, hint?: string): BerthError =>
 export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlags): JoinInput {
   const token = parseJoinTokenText(rawToken);
   const publicIp = parseAddress(flags.publicIp, '--public-ip');
-  const privateIp = parseAddress(flags.privateIp, '--private-ip') ?? publicIp;
+  const privateIp = parseAddress(flags.privateIp, '--private-ip');
   if (flags.engineSocket !== undefined && !flags.engineSocket.startsWith('/'))
     throw invalid('--engine-socket', 'must be an absolute path, e.g. /run/podman/podman.sock');
   return {
