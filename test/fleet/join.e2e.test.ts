@@ -163,6 +163,22 @@ describe('a fleet of three servers', () => {
     assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
   });
 
+  test("an app cannot reach another server's replicas at its private address; edges can", async () => {
+    const [s1, s2] = [fleet().server(1), fleet().server(2)];
+    const ps = await s2.podmanCli(['ps', '--format', '{{.Names}} {{.Ports}}']);
+    const published = /^(berth-web-\S+) \S+:(\d+)->8080\/tcp$/m.exec(ps.stdout);
+    assert.ok(published, ps.stdout);
+    const target = `http://${s2.ip}:${published[2]}/`;
+    // What other servers' edges use: the replica's port on the private address answers.
+    assert.equal((await httpGet(target, { host: APP_HOST, timeoutMs: 5_000 })).status, 200);
+    const local = await s1.podmanCli(['ps', '--format', '{{.Names}}']);
+    const replica = local.stdout.split('\n').find((n) => n.startsWith('berth-web-'));
+    assert.ok(replica, local.stdout);
+    const reached = await s1.podmanCli(['exec', replica, 'wget', '-q', '-T', '3', '-O', '-', target]);
+    assert.notEqual(reached.code, 0, `an app on ${s1.name} reached ${target}: ${reached.stdout}`);
+    assert.doesNotMatch(reached.stdout, /hello/);
+  });
+
   test('a rolling deploy under load through two edges fails no request', async () => {
     const [s1, s2] = [fleet().server(1), fleet().server(2)];
     const deploy = b().cli(['deploy', 'web', '--image', HELLO_V2]);
