@@ -3,7 +3,7 @@
  * own Podman, test/fleet/support): they join one berthd with one-time tokens (`berth servers
  * add`, `berth agent join`, `berth agent run`), a bad or reused token is refused, an app of 3
  * replicas is spread one per server, every server's edge serves it (and an app of one replica,
- * from wherever it runs), a rolling deploy under load
+ * from wherever it runs, its secret sent only to the server that runs it), a rolling deploy under load
  * through two edges fails no request, a drained server's replica moves to the others with no
  * failed request, a deploy that cannot be placed is refused with the reason, a server frozen
  * for seconds keeps its replicas, with berthd stopped every server serves and an agent replaces
@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthUnderTest } from '../e2e/support/berth.js';
@@ -142,10 +143,32 @@ describe('a fleet of three servers', () => {
   test('every server’s edge serves an app wherever its one replica runs', async () => {
     const created = await b().cli(['apps', 'create', 'one', '--image', HELLO_V1, '--constraint', 'role=app']);
     assert.equal(created.code, 0, created.stdout + created.stderr);
+    const secret = `s3cret-${randomBytes(6).toString('hex')}`;
+    const set = await b().cli(['secrets', 'set', 'one', `ONE_ONLY_TOKEN=${secret}`]);
+    assert.equal(set.code, 0, set.stdout + set.stderr);
     const deployed = await b().cli(['deploy', 'one']);
     assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
-    const shown = await b().json<{ replicaStatus: { server: string }[] }>(['apps', 'show', 'one']);
+    const shown = await b().json<{ replicaStatus: { name: string; server: string }[] }>([
+      'apps',
+      'show',
+      'one',
+    ]);
     assert.equal(shown.replicaStatus.length, 1, JSON.stringify(shown));
+    // Its secret reaches the server that runs it, and no other: not even its name is sent there.
+    const [runs] = shown.replicaStatus;
+    for (const s of fleet().servers) {
+      if (s.name === runs?.server) {
+        const env = await s.podmanCli(['exec', runs.name, 'sh', '-c', 'echo "$ONE_ONLY_TOKEN"']);
+        assert.equal(env.stdout.trim(), secret, env.stderr);
+      } else {
+        const agentDir = join(s.dir, 'agent');
+        // The agent's cached desired state is in there: the grep below must look at something.
+        const cached = await s.exec('find', [agentDir, '-name', 'state.json', '-size', '+0']);
+        assert.match(cached.stdout, /state\.json/, `no cached desired state under ${agentDir}`);
+        const found = await s.exec('grep', ['-rl', 'ONE_ONLY_TOKEN', agentDir]);
+        assert.equal(found.stdout.trim(), '', `${s.name} was sent the secret of an app it does not run`);
+      }
+    }
     // The edges without the replica learn where it serves through berthd: eventually, not at once.
     const deadline = Date.now() + 30_000;
     for (const s of fleet().servers) {
