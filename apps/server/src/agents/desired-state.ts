@@ -9,7 +9,7 @@ import {
   type ReleaseSpec,
   type RemoteUpstream,
 } from '@berth/protocol';
-import type { AppRow, PlacementRow, ReleaseRow, ReleaseSecretRow, Store } from '@berth/store';
+import type { AppRow, PlacementRow, ReleaseRow, ReleaseSecretRow, ServerRow, Store } from '@berth/store';
 import { secretAad, type KeyHolder } from '../secrets/keys.js';
 
 export interface DesiredStateSettings {
@@ -34,6 +34,8 @@ export async function buildDesiredState(
   sealSecrets: SecretSealer,
   running: ReadonlySet<string> = new Set(),
   servingElsewhere: ServingElsewhere = () => [],
+  /** The servers, read once for a push to many (their private addresses are each one's peers). */
+  servers?: readonly ServerRow[],
 ): Promise<DesiredState> {
   // Read before the apps: a change committed in between then comes with a version that is not
   // newer, and the push its commit triggers carries the next one.
@@ -61,7 +63,7 @@ export async function buildDesiredState(
     const desired = toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings);
     apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
   }
-  const peers = (await store.servers.list())
+  const peers = (servers ?? (await store.servers.list()))
     .filter((s) => s.id !== serverId && s.state !== 'removed' && s.privateIp !== null)
     .map((s) => s.privateIp as string);
   return { version, apps, elsewhere, peers };

@@ -16,18 +16,36 @@ export function servingElsewhere(
   appId: string,
   serverId: string,
 ): RemoteUpstream[] {
-  const out: RemoteUpstream[] = [];
+  return fromIndex(indexServing(sessions), appId, serverId);
+}
+
+/** Every app's serving replicas with an endpoint, by app id: built once for a push to many. */
+export type ServingIndex = ReadonlyMap<string, readonly { serverId: string; upstream: RemoteUpstream }[]>;
+
+export function indexServing(sessions: Iterable<Reporting>): ServingIndex {
+  const index = new Map<string, { serverId: string; upstream: RemoteUpstream }[]>();
   for (const s of sessions) {
-    if (s.serverId === serverId) continue;
     for (const app of s.report?.apps ?? []) {
-      if (app.appId !== appId) continue;
       for (const r of app.replicas) {
-        if (r.state === 'serving' && r.endpoint)
-          out.push({ name: r.name, host: r.endpoint.host, port: r.endpoint.port });
+        if (r.state !== 'serving' || !r.endpoint) continue;
+        const list = index.get(app.appId) ?? [];
+        list.push({
+          serverId: s.serverId,
+          upstream: { name: r.name, host: r.endpoint.host, port: r.endpoint.port },
+        });
+        index.set(app.appId, list);
       }
     }
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return index;
+}
+
+/** The app's serving replicas on servers other than `serverId`, by name. */
+export function fromIndex(index: ServingIndex, appId: string, serverId: string): RemoteUpstream[] {
+  return (index.get(appId) ?? [])
+    .filter((e) => e.serverId !== serverId)
+    .map((e) => e.upstream)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Every serving replica with an endpoint, fleet-wide: when this changes, the edges must learn. */

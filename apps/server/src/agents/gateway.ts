@@ -18,7 +18,7 @@ import {
   type LogsParams,
   parseJsonOrNull,
 } from '@berth/protocol';
-import type { Store } from '@berth/store';
+import type { ServerRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { reservationsByServer } from '../deploy/placement.js';
@@ -38,7 +38,7 @@ import {
 } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
-import { servingElsewhere, servingSignature } from './edge-membership.js';
+import { fromIndex, indexServing, servingSignature, type ServingIndex } from './edge-membership.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -74,8 +74,13 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
   const staging = createStaging();
-  const desiredFor = async (s: AgentSession) =>
-    staging.hold(
+  /** A push to many reads the servers and indexes the serving replicas once (`shared`). */
+  const desiredFor = async (
+    s: AgentSession,
+    shared: { servers?: readonly ServerRow[]; serving?: ServingIndex } = {},
+  ) => {
+    const serving = shared.serving ?? indexServing(sessions.values());
+    return staging.hold(
       s.serverId,
       await buildDesiredState(
         store,
@@ -83,9 +88,11 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         settings,
         sealerFor(keys, s.sealingKey),
         running(s),
-        (appId, serverId) => servingElsewhere(sessions.values(), appId, serverId),
+        (appId, serverId) => fromIndex(serving, appId, serverId),
+        shared.servers,
       ),
     );
+  };
   // The fleet's private addresses (each agent's firewall keeps apps from the others'): a server
   // that joins or moves is pushed to all, once for a burst of connections.
   let peers: string | null = null;
@@ -232,7 +239,8 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
       return enqueuePush(async () => {
-        for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s) });
+        const shared = { servers: await store.servers.list(), serving: indexServing(sessions.values()) };
+        for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s, shared) });
       });
     },
 
