@@ -5,6 +5,7 @@
  *
  *   BENCH_DEPLOYS=12 npm run bench
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
+ *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,16 +20,29 @@ import { percentile, waitForBody, withPolling } from './measure.js';
 import { buildRows, measureBuilds, type BuildFigures } from './builds.js';
 import { measureTrust, trustRows, type TrustFigures } from './trust.js';
 import { idleVsLoadReport, measureIdleVsLoad, type IdleVsLoadFigures } from './under-load.js';
+import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
+import { fleetAgentsReport } from './fleet/report.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
 const ONLY = process.env.BENCH_ONLY;
+/** The simulated fleet against its own berthd (fleet-agents.ts); `fleet-agents` runs only it. */
+const FLEET = {
+  agents: Number(process.env.BENCH_AGENTS ?? '1000'),
+  workers: Number(process.env.BENCH_AGENT_WORKERS ?? '2'),
+  idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? '30'),
+  ...(process.env.BENCH_CPU_PROF_DIR && { cpuProfileDir: process.env.BENCH_CPU_PROF_DIR }),
+};
 const LOAD = {
   clients: Number(process.env.BENCH_LOAD_CLIENTS ?? '4'),
   samples: Number(process.env.BENCH_LOAD_SAMPLES ?? '5'),
 };
 
 async function main(): Promise<void> {
+  if (ONLY === 'fleet-agents') {
+    await reportFleetAgents(await measureFleetAgents(FLEET));
+    return;
+  }
   await ensureExampleImages();
   const berth = await BerthUnderTest.create();
   await berth.start();
@@ -53,6 +67,8 @@ async function main(): Promise<void> {
   } finally {
     await berth.destroy();
   }
+  // After berth up is gone: the fleet runs its own berthd, and wants the machine to itself.
+  if (ONLY === undefined) await reportFleetAgents(await measureFleetAgents(FLEET));
 }
 
 type Client = ReturnType<typeof createClient>;
@@ -162,6 +178,21 @@ async function reportIdleVsLoad(f: IdleVsLoadFigures): Promise<void> {
     verdict,
   ];
   await publish(lines, { idleVsLoad: f });
+}
+
+async function reportFleetAgents(f: FleetAgentsFigures): Promise<void> {
+  const { rows, notes, verdict } = fleetAgentsReport(f);
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=fleet-agents BENCH_AGENTS=${f.agents} BENCH_AGENT_WORKERS=${f.workers} npm run bench\``,
+    '',
+    machine(),
+    '',
+    ...rows,
+    '',
+    ...notes.flatMap((n) => [n, '']),
+    verdict,
+  ];
+  await publish(lines, { fleetAgents: f });
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10);
