@@ -33,6 +33,8 @@ export interface FleetAgentsOptions {
   idleSeconds: number;
   /** Write berthd's CPU profile (node --cpu-prof) into this directory. */
   cpuProfileDir?: string;
+  /** Write berthd's time per SQL statement to this file (fleet/sql-timing.ts). */
+  sqlTimingFile?: string;
 }
 
 /** berthd caps an app at 64 replicas (protocol's Replicas), so the fleet's replicas are in apps of 64. */
@@ -40,6 +42,11 @@ const REPLICAS_PER_APP = 64;
 /** Small enough that any server fits a replica; each server ends up with one. */
 const LIMITS = { cpu: 0.05, memoryMiB: 32 };
 const CHANGE_TIMEOUT_MS = 120_000;
+
+const benchStart = now();
+/** Where the run is, on stderr (a full run takes minutes). */
+const progress = (what: string): void =>
+  void process.stderr.write(`[fleet-agents +${((now() - benchStart) / 1000).toFixed(1)} s] ${what}\n`);
 
 export interface ChangeFigures {
   label: string;
@@ -75,7 +82,10 @@ export interface FleetAgentsFigures {
 
 export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAgentsFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-fleet-'));
-  const berthd = await BerthdProcess.start(dir, o.cpuProfileDir);
+  const berthd = await BerthdProcess.start(dir, {
+    cpuProfileDir: o.cpuProfileDir,
+    sqlTimingFile: o.sqlTimingFile,
+  });
   const workers = Array.from({ length: o.workers }, () => AgentWorker.spawn());
   try {
     const client = createClient({ url: berthd.origin, token: await berthd.adminToken() });
@@ -84,12 +94,14 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
       ((await Promise.all(pids.map(sampleProcess))).reduce((s, p) => s + p.cpuTicks, 0) / hz) * 1000;
     const workerPids = workers.map((w) => w.pid);
 
+    progress(`berthd pid ${berthd.pid}, agent workers ${workerPids.join(', ')}: adding ${o.agents} servers`);
     const names = Array.from({ length: o.agents }, (_, i) => `sim-${String(i + 1).padStart(4, '0')}`);
     const added = now();
     const tokens: { name: string; token: string }[] = [];
     for (const name of names) tokens.push({ name, token: (await client.addServer({ name })).token });
     const addServersMs = now() - added;
 
+    progress('joining');
     const joined = await Promise.all(
       workers.map((w, i) =>
         w.ask(
@@ -105,8 +117,11 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
     );
     const joinTotal = Math.max(...joined.map((j) => j.endedAt)) - Math.min(...joined.map((j) => j.startedAt));
 
+    progress('connecting');
     const cpuBeforeConnect = await cpuMs([berthd.pid]);
-    const connected = await Promise.all(workers.map((w) => w.ask({ type: 'connect', linkUrl: berthd.linkUrl }, 'connected')));
+    const connected = await Promise.all(
+      workers.map((w) => w.ask({ type: 'connect', linkUrl: berthd.linkUrl }, 'connected')),
+    );
     const connectStart = Math.min(...connected.map((c) => c.startedAt));
     const firstDesired = connected.flatMap((c) => c.firstDesiredAt.map((t) => t - c.startedAt));
     const connect = {
@@ -115,6 +130,7 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
       berthdCpuMs: (await cpuMs([berthd.pid])) - cpuBeforeConnect,
     };
 
+    progress('deploying the fleet apps');
     const setup = await deployFleetApps(client, o.agents);
     const changes: ChangeFigures[] = [];
     for (const [label, image] of [
@@ -122,6 +138,7 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
       ['redeploy (the second change)', HELLO_V1],
     ] as const) {
       await sleep(2000);
+      progress(label);
       changes.push(
         await measureChange(client, workers, label, image, {
           berthd: () => cpuMs([berthd.pid]),
@@ -129,6 +146,7 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
         }),
       );
     }
+    progress(`idle for ${o.idleSeconds} s`);
     const idle = await measureIdle(berthd.pid, workers, o.idleSeconds, hz);
     return {
       agents: o.agents,
@@ -149,11 +167,19 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
 }
 
 /** Apps of 64 replicas (the last one smaller) until every server runs one; each deploy timed. */
-async function deployFleetApps(client: Client, agents: number): Promise<{ apps: number; deployMs: number[] }> {
+async function deployFleetApps(
+  client: Client,
+  agents: number,
+): Promise<{ apps: number; deployMs: number[] }> {
   const deployMs: number[] = [];
   for (let i = 0, left = agents; left > 0; i++, left -= REPLICAS_PER_APP) {
     const name = `fleet-${i}`;
-    await client.createApp({ name, image: HELLO_V1, replicas: Math.min(left, REPLICAS_PER_APP), limits: LIMITS });
+    await client.createApp({
+      name,
+      image: HELLO_V1,
+      replicas: Math.min(left, REPLICAS_PER_APP),
+      limits: LIMITS,
+    });
     const started = now();
     await untilEnded(client, (await client.deploy(name)).id);
     deployMs.push(now() - started);

@@ -32,6 +32,7 @@ const FLEET = {
   workers: Number(process.env.BENCH_AGENT_WORKERS ?? '2'),
   idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? '30'),
   ...(process.env.BENCH_CPU_PROF_DIR && { cpuProfileDir: process.env.BENCH_CPU_PROF_DIR }),
+  ...(process.env.BENCH_SQL_TIMING_FILE && { sqlTimingFile: process.env.BENCH_SQL_TIMING_FILE }),
 };
 const LOAD = {
   clients: Number(process.env.BENCH_LOAD_CLIENTS ?? '4'),

@@ -38,7 +38,9 @@ async function connectAll(linkUrl: string): Promise<void> {
   while (agents.some((a) => a.firstDesiredAt === null || !a.connected)) {
     if (now() > deadline) {
       const missing = agents.filter((a) => a.firstDesiredAt === null).length;
-      throw new Error(`${missing} of ${agents.length} agents had no desired state after ${CONNECT_TIMEOUT_MS} ms`);
+      throw new Error(
+        `${missing} of ${agents.length} agents had no desired state after ${CONNECT_TIMEOUT_MS} ms`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }

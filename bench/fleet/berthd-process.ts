@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/e2e/support/berth.js';
 
 const BERTHD_MAIN = fileURLToPath(new URL('../../apps/server/dist/main.js', import.meta.url));
+const SQL_TIMING = fileURLToPath(new URL('./sql-timing.ts', import.meta.url));
 
 export class BerthdProcess {
   private constructor(
@@ -22,24 +23,37 @@ export class BerthdProcess {
     readonly logFile: string,
   ) {}
 
-  /** Starts berthd and resolves once it answers /health. `cpuProfileDir`: node --cpu-prof there. */
-  static async start(dir: string, cpuProfileDir?: string): Promise<BerthdProcess> {
+  /**
+   * Starts berthd and resolves once it answers /health. `cpuProfileDir`: node --cpu-prof there;
+   * `sqlTimingFile`: SQL statement times there (sql-timing.ts; loads tsx into berthd).
+   */
+  static async start(
+    dir: string,
+    diagnostics: { cpuProfileDir?: string | undefined; sqlTimingFile?: string | undefined } = {},
+  ): Promise<BerthdProcess> {
+    const { cpuProfileDir, sqlTimingFile } = diagnostics;
     const port = await freePort();
     const dataDir = join(dir, 'berthd');
     const logFile = join(dir, 'berthd.log');
     const log = createWriteStream(logFile);
     const child = spawn(
       process.execPath,
-      [...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []), BERTHD_MAIN],
+      [
+        ...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []),
+        ...(sqlTimingFile ? ['--import', 'tsx', '--import', SQL_TIMING] : []),
+        BERTHD_MAIN,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           PATH: process.env.PATH,
+          HOME: process.env.HOME,
           BERTHD_DATA_DIR: dataDir,
           BERTHD_HOST: '127.0.0.1',
           BERTHD_PORT: String(port),
           BERTHD_HTTP_PORT: '8080',
           BERTHD_LOG_LEVEL: 'warn',
+          ...(sqlTimingFile && { BENCH_SQL_TIMING_FILE: sqlTimingFile }),
         },
       },
     );

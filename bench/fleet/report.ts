@@ -10,15 +10,31 @@ const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : 
 const row = (what: string, s: Summary, of: number): string =>
   `| ${what} | ${s.n} of ${of} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} |`;
 
-export function fleetAgentsReport(f: FleetAgentsFigures): { rows: string[]; notes: string[]; verdict: string } {
+export function fleetAgentsReport(f: FleetAgentsFigures): {
+  rows: string[];
+  notes: string[];
+  verdict: string;
+} {
   const rows = [
     '| measure | agents | p50 | p95 | p99 | max |',
     '|---|---|---|---|---|---|',
     row('join: identity made, POST /agent/join answered (8 at a time per worker)', f.join.each, f.agents),
-    row('connect, all at once: link opened → challenge signed → welcome → first desired state', f.connect.each, f.agents),
+    row(
+      'connect, all at once: link opened → challenge signed → welcome → first desired state',
+      f.connect.each,
+      f.agents,
+    ),
     ...f.changes.flatMap((c) => [
-      row(`${c.label}: API call → the agent's next desired state (the push to every server)`, c.push, f.agents),
-      row(`${c.label}: API call → desired state carrying the new release (its ${c.replicas} servers, one at a time)`, c.release, c.replicas),
+      row(
+        `${c.label}: API call → the agent's next desired state (the push to every server)`,
+        c.push,
+        f.agents,
+      ),
+      row(
+        `${c.label}: API call → desired state carrying the new release (its ${c.replicas} servers, one at a time)`,
+        c.release,
+        c.replicas,
+      ),
     ]),
   ];
   const setupMean = f.setup.deployMs.reduce((s, x) => s + x, 0) / Math.max(1, f.setup.deployMs.length);
