@@ -23,6 +23,7 @@ import {
   type Summary,
 } from './fleet/proc-stats.js';
 import { now } from './fleet/sim-agent.js';
+import { readSqlTotals, sqlBetween, type SqlTotal } from './fleet/sql-totals.js';
 import { AgentWorker } from './fleet/workers.js';
 
 type Client = ReturnType<typeof createClient>;
@@ -58,6 +59,8 @@ export interface ChangeFigures {
   /** CPU time berthd and the agent workers used from the call to the end, in ms. */
   berthdCpuMs: number;
   agentsCpuMs: number;
+  /** With sqlTimingFile: the statements berthd spent most time in, from the call to the end. */
+  sql: SqlTotal[];
 }
 
 export interface FleetAgentsFigures {
@@ -77,8 +80,12 @@ export interface FleetAgentsFigures {
     agentsCpuPercent: number;
     connected: number;
     reconnects: number;
+    sql: SqlTotal[];
   };
 }
+
+/** What berthd's SQLite did between two points of the run (empty without sqlTimingFile). */
+type SqlWindow = () => Promise<() => Promise<SqlTotal[]>>;
 
 export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAgentsFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-fleet-'));
@@ -93,6 +100,12 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
     const cpuMs = async (pids: readonly number[]): Promise<number> =>
       ((await Promise.all(pids.map(sampleProcess))).reduce((s, p) => s + p.cpuTicks, 0) / hz) * 1000;
     const workerPids = workers.map((w) => w.pid);
+    const file = o.sqlTimingFile;
+    const sqlWindow: SqlWindow = async () => {
+      if (!file) return () => Promise.resolve([]);
+      const before = await readSqlTotals(berthd.pid, file);
+      return async () => sqlBetween(before, await readSqlTotals(berthd.pid, file), 5);
+    };
 
     progress(`berthd pid ${berthd.pid}, agent workers ${workerPids.join(', ')}: adding ${o.agents} servers`);
     const names = Array.from({ length: o.agents }, (_, i) => `sim-${String(i + 1).padStart(4, '0')}`);
@@ -140,14 +153,14 @@ export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAg
       await sleep(2000);
       progress(label);
       changes.push(
-        await measureChange(client, workers, label, image, {
+        await measureChange(client, workers, label, image, sqlWindow, {
           berthd: () => cpuMs([berthd.pid]),
           agents: () => cpuMs(workerPids),
         }),
       );
     }
     progress(`idle for ${o.idleSeconds} s`);
-    const idle = await measureIdle(berthd.pid, workers, o.idleSeconds, hz);
+    const idle = await measureIdle(berthd.pid, workers, o.idleSeconds, hz, sqlWindow);
     return {
       agents: o.agents,
       workers: o.workers,
@@ -192,15 +205,18 @@ async function measureChange(
   workers: readonly AgentWorker[],
   label: string,
   image: string,
+  sqlWindow: SqlWindow,
   cpu: { berthd: () => Promise<number>; agents: () => Promise<number> },
 ): Promise<ChangeFigures> {
   await Promise.all(workers.map((w) => w.ask({ type: 'mark' }, 'marked')));
+  const sqlSince = await sqlWindow();
   const [berthdBefore, agentsBefore] = await Promise.all([cpu.berthd(), cpu.agents()]);
   const calledAt = now();
   const deployment = await client.deploy('fleet-0', image);
   await untilEnded(client, deployment.id);
   const succeededMs = now() - calledAt;
   const [berthdAfter, agentsAfter] = await Promise.all([cpu.berthd(), cpu.agents()]);
+  const sql = await sqlSince();
   const collected = await Promise.all(workers.map((w) => w.ask({ type: 'collect' }, 'collected')));
   const { push, release } = changeLatencies(
     collected.flatMap((c) => c.agents),
@@ -215,6 +231,7 @@ async function measureChange(
     succeededMs,
     berthdCpuMs: berthdAfter - berthdBefore,
     agentsCpuMs: agentsAfter - agentsBefore,
+    sql,
   };
 }
 
@@ -236,14 +253,17 @@ async function measureIdle(
   workers: readonly AgentWorker[],
   seconds: number,
   hz: number,
+  sqlWindow: SqlWindow,
 ): Promise<FleetAgentsFigures['idle']> {
   await sleep(5000);
   const pids = [berthdPid, ...workers.map((w) => w.pid)];
+  const sqlSince = await sqlWindow();
   const before = await Promise.all(pids.map(sampleProcess));
   const started = now();
   await sleep(seconds * 1000);
   const after = await Promise.all(pids.map(sampleProcess));
   const ms = now() - started;
+  const sql = await sqlSince();
   const collected = await Promise.all(workers.map((w) => w.ask({ type: 'collect' }, 'collected')));
   const ticks = after.map((a, i) => a.cpuTicks - (before[i]?.cpuTicks ?? 0));
   const [berthdTicks = 0, ...workerTicks] = ticks;
@@ -259,6 +279,7 @@ async function measureIdle(
     ),
     connected: collected.reduce((s, c) => s + c.connected, 0),
     reconnects: collected.reduce((s, c) => s + c.reconnects, 0),
+    sql,
   };
 }
 

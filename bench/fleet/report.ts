@@ -1,6 +1,7 @@
 /** The Markdown rows and verdict of the fleet bench (fleet-agents.ts). Pure. */
 import type { FleetAgentsFigures } from '../fleet-agents.js';
 import type { Summary } from './proc-stats.js';
+import type { SqlTotal } from './sql-totals.js';
 
 /** Target (issue 10): desired state reaches 1,000 agents after a change with p99 ≤ 5 s. */
 export const PUSH_P99_TARGET_MS = 5000;
@@ -53,6 +54,11 @@ export function fleetAgentsReport(f: FleetAgentsFigures): {
       `berthd RSS ${Math.round(f.idle.berthdRssMib)} MiB, CPU ${f.idle.berthdCpuPercent.toFixed(1)}% of one core; ` +
       `agent workers ${Math.round(f.idle.agentsRssMib)} MiB, ${f.idle.agentsCpuPercent.toFixed(1)}% of one core. Open files limit: ${f.openFilesLimit}.`,
   ];
+  const sql = [
+    ...f.changes.map((c) => sqlNote(c.label, c.sql)),
+    sqlNote(`idle ${f.idle.seconds} s`, f.idle.sql),
+  ].filter((n) => n !== '');
+  notes.push(...sql);
   const worst = Math.max(...f.changes.map((c) => c.push.p99));
   const all = f.changes.every((c) => c.push.n === f.agents);
   const verdict =
@@ -60,3 +66,14 @@ export function fleetAgentsReport(f: FleetAgentsFigures): {
     `${worst <= PUSH_P99_TARGET_MS && all ? 'met' : 'not met'}${all ? '' : '; not every agent received it'}).`;
   return { rows, notes, verdict };
 }
+
+/** berthd's costliest SQL statements in a window (BENCH_SQL_TIMING_FILE); '' without them. */
+function sqlNote(window: string, totals: readonly SqlTotal[]): string {
+  if (totals.length === 0) return '';
+  const each = totals.map(
+    (t) => `\`${shorten(t.sql.replace(/"/g, ''), 70)}\` ${t.calls}× ${Math.round(t.ms)} ms`,
+  );
+  return `berthd in SQLite, ${window}: ${each.join('; ')}.`;
+}
+
+const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);

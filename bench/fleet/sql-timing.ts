@@ -1,6 +1,6 @@
 /**
- * Diagnostic preload for berthd (`BENCH_SQL_TIMING=1`): times every better-sqlite3 statement by
- * its SQL text and writes the totals to BENCH_SQL_TIMING_FILE every 5 s and at exit. berthd's
+ * Diagnostic preload for berthd (BENCH_SQL_TIMING_FILE set): times every better-sqlite3 statement
+ * by its SQL text and writes the totals to that file on SIGUSR2 and at exit. berthd's
  * store is synchronous under Kysely's promises, so a CPU profile shows SQLite time only as
  * Kysely's executeQuery, without the query; this names it.
  */
@@ -44,5 +44,5 @@ const dump = (): void => {
   const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms).map(([sql, t]) => ({ ...t, sql }));
   writeFileSync(out, JSON.stringify(rows, null, 1));
 };
-setInterval(dump, 5000).unref();
+process.on('SIGUSR2', dump);
 process.on('exit', dump);
