@@ -50,7 +50,7 @@ async function connectAll(linkUrl: string): Promise<void> {
 function collect(): FromWorker {
   return {
     type: 'collected',
-    agents: agents.map((a) => ({ name: a.name, arrivals: a.arrivals })),
+    agents: agents.map((a) => ({ name: a.name, markedVersion: a.markedVersion, arrivals: a.arrivals })),
     connected: agents.filter((a) => a.connected).length,
     reconnects: agents.reduce((sum, a) => sum + Math.max(0, a.welcomes - 1), 0),
   };
@@ -63,7 +63,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'connect':
       return connectAll(m.linkUrl);
     case 'mark':
-      for (const a of agents) a.arrivals = [];
+      for (const a of agents) a.mark();
       send({ type: 'marked' });
       return;
     case 'collect':

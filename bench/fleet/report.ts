@@ -27,7 +27,7 @@ export function fleetAgentsReport(f: FleetAgentsFigures): {
     ),
     ...f.changes.flatMap((c) => [
       row(
-        `${c.label}: API call → the agent's next desired state (the push to every server)`,
+        `${c.label}: API call → a desired state of the new version (the push to every server)`,
         c.push,
         f.agents,
       ),

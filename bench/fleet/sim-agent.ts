@@ -40,6 +40,8 @@ export class SimAgent {
   private timer: NodeJS.Timeout | null = null;
   /** Desired states received since the last mark. */
   arrivals: Arrival[] = [];
+  /** The version of the desired state this agent had at the last mark (-1: none yet). */
+  markedVersion = -1;
   welcomes = 0;
   /** When the first desired state arrived after start(). */
   firstDesiredAt: number | null = null;
@@ -83,6 +85,12 @@ export class SimAgent {
     this.timer = setTimeout(() => {
       this.timer = setInterval(() => this.report(), REPORT_EVERY_MS);
     }, Math.random() * REPORT_EVERY_MS);
+  }
+
+  /** Starts a new window: arrivals from now on, compared with the version held now. */
+  mark(): void {
+    this.arrivals = [];
+    this.markedVersion = this.state?.version ?? -1;
   }
 
   get connected(): boolean {

@@ -15,7 +15,7 @@ export type FromWorker =
   | { type: 'marked' }
   | {
       type: 'collected';
-      agents: { name: string; arrivals: Arrival[] }[];
+      agents: { name: string; markedVersion: number; arrivals: Arrival[] }[];
       connected: number;
       /** Welcomes beyond each agent's first: links that dropped and came back. */
       reconnects: number;
