@@ -1,5 +1,5 @@
 /** The Markdown rows and verdict of the fleet bench (fleet-agents.ts). Pure. */
-import type { FleetAgentsFigures } from '../fleet-agents.js';
+import type { FleetAgentsFigures } from './figures.js';
 import type { Summary } from './proc-stats.js';
 import type { SqlTotal } from './sql-totals.js';
 
