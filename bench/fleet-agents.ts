@@ -16,6 +16,7 @@ import { BerthdProcess } from './fleet/berthd-process.js';
 import type { ChangeFigures, FleetAgentsFigures } from './fleet/figures.js';
 import {
   addServers,
+  checkOpenFiles,
   connectFleet,
   deployFleetApps,
   joinFleet,
@@ -47,6 +48,7 @@ const progress = (what: string): void =>
   void process.stderr.write(`[fleet-agents +${((now() - benchStart) / 1000).toFixed(1)} s] ${what}\n`);
 
 export async function measureFleetAgents(o: FleetAgentsOptions): Promise<FleetAgentsFigures> {
+  await checkOpenFiles(o.agents);
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-fleet-'));
   const berthd = await BerthdProcess.start(dir, {
     cpuProfileDir: o.cpuProfileDir,

@@ -183,3 +183,18 @@ export async function openFilesLimit(): Promise<string> {
   const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(limits);
   return m ? `${m[1]} soft / ${m[2]} hard` : 'unknown';
 }
+
+/**
+ * berthd holds one socket per agent, plus its database and listeners: refuses to start a fleet
+ * that would run out of file descriptors halfway. Node raises its soft limit to the hard one at
+ * start, so what this reads is in effect the hard limit berthd will have too.
+ */
+export async function checkOpenFiles(agents: number): Promise<void> {
+  const soft = /^(\d+) soft/.exec(await openFilesLimit())?.[1];
+  const needed = agents + 256;
+  if (soft !== undefined && Number(soft) < needed)
+    throw new Error(
+      `${agents} agents need about ${needed} open files in berthd, but the limit is ${soft}: ` +
+        `raise it (ulimit -n ${needed}, up to the hard limit) or set BENCH_AGENTS lower`,
+    );
+}
