@@ -6,6 +6,7 @@
  *   BENCH_DEPLOYS=12 npm run bench
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
+ *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -21,16 +22,30 @@ import { buildRows, measureBuilds, type BuildFigures } from './builds.js';
 import { measureTrust, trustRows, type TrustFigures } from './trust.js';
 import { idleVsLoadReport, measureIdleVsLoad, type IdleVsLoadFigures } from './under-load.js';
 import { fleetRows, measureFleet, type FleetFigures } from './fleet.js';
+import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
+import { fleetAgentsReport } from './fleet/report.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
 const ONLY = process.env.BENCH_ONLY;
+/** The simulated fleet against its own berthd (fleet-agents.ts); `fleet-agents` runs only it. */
+const FLEET = {
+  agents: Number(process.env.BENCH_AGENTS ?? '1000'),
+  workers: Number(process.env.BENCH_AGENT_WORKERS ?? '2'),
+  idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? '30'),
+  ...(process.env.BENCH_CPU_PROF_DIR && { cpuProfileDir: process.env.BENCH_CPU_PROF_DIR }),
+  ...(process.env.BENCH_SQL_TIMING_FILE && { sqlTimingFile: process.env.BENCH_SQL_TIMING_FILE }),
+};
 const LOAD = {
   clients: Number(process.env.BENCH_LOAD_CLIENTS ?? '4'),
   samples: Number(process.env.BENCH_LOAD_SAMPLES ?? '5'),
 };
 
 async function main(): Promise<void> {
+  if (ONLY === 'fleet-agents') {
+    await reportFleetAgents(await measureFleetAgents(FLEET));
+    return;
+  }
   await ensureExampleImages();
   if (ONLY === 'fleet') return reportFleet(await measureFleet());
   const berth = await BerthUnderTest.create();
@@ -57,6 +72,8 @@ async function main(): Promise<void> {
     await berth.destroy();
   }
   await reportFleet(await measureFleet());
+  // After berth up is gone: the fleet runs its own berthd, and wants the machine to itself.
+  if (ONLY === undefined) await reportFleetAgents(await measureFleetAgents(FLEET));
 }
 
 type Client = ReturnType<typeof createClient>;
@@ -179,6 +196,21 @@ async function reportFleet(f: FleetFigures): Promise<void> {
     ...fleetRows(f),
   ];
   await publish(lines, { fleet: f });
+}
+
+async function reportFleetAgents(f: FleetAgentsFigures): Promise<void> {
+  const { rows, notes, verdict } = fleetAgentsReport(f);
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=fleet-agents BENCH_AGENTS=${f.agents} BENCH_AGENT_WORKERS=${f.workers} npm run bench\``,
+    '',
+    machine(),
+    '',
+    ...rows,
+    '',
+    ...notes.flatMap((n) => [n, '']),
+    verdict,
+  ];
+  await publish(lines, { fleetAgents: f });
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10);

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 what=${1:-all}
 npm run --silent build
 
-find_tests() { find packages apps test scripts -path '*/node_modules' -prune -o -path '*/dist' -prune -o -name "$1" -print | sort; }
+find_tests() { find packages apps test scripts bench -path '*/node_modules' -prune -o -path '*/dist' -prune -o -name "$1" -print | sort; }
 unit() { find_tests '*.test.ts' | grep -v -E '\.(int|e2e)\.test\.ts$' || true; }
 int() { find_tests '*.int.test.ts'; }
 e2e() { find_tests '*.e2e.test.ts'; }

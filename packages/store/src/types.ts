@@ -293,6 +293,13 @@ export interface PlacementRepo {
   listForDeployment(deploymentId: string): Promise<PlacementRow[]>;
   /** What serves now: each app's current deployment's slots up to its current replica count. */
   listCurrent(): Promise<PlacementRow[]>;
+  /**
+   * listCurrent's rows on one server. What each server's desired state needs: with a large fleet,
+   * reading every row for every server made a push to all of them cost O(servers²).
+   */
+  listCurrentOn(serverId: string): Promise<PlacementRow[]>;
+  /** The apps that listCurrent has rows of (their current deployment was placed), each once. */
+  listPlacedApps(): Promise<Set<string>>;
 }
 
 export interface AppRepo {

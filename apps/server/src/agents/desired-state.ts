@@ -40,12 +40,14 @@ export async function buildDesiredState(
   // Read before the apps: a change committed in between then comes with a version that is not
   // newer, and the push its commit triggers carries the next one.
   const version = (await store.servers.get(serverId))?.desiredVersion ?? 0;
-  const placements = await store.placements.listCurrent();
+  // This server's rows only: every server's would make a push to N servers read N² rows.
+  const mine = await store.placements.listCurrentOn(serverId);
+  const placed = await store.placements.listPlacedApps();
   const apps: DesiredApp[] = [];
   const elsewhere: ElsewhereApp[] = [];
   for (const app of await store.apps.list()) {
     if (!app.currentReleaseId || !app.currentDeploymentId) continue;
-    const slots = slotsOn(app, placements, serverId);
+    const slots = slotsOn(app, mine, placed);
     if (slots?.length === 0 && !running.has(app.id)) {
       elsewhere.push({
         appId: app.id,
@@ -72,11 +74,17 @@ export async function buildDesiredState(
 /** The app's serving replicas on servers other than `serverId`, where their edges reach them. */
 export type ServingElsewhere = (appId: string, serverId: string) => RemoteUpstream[];
 
-/** The app's slots placed on the server; undefined for an app with replicas but no placement. */
-function slotsOn(app: AppRow, placements: readonly PlacementRow[], serverId: string): number[] | undefined {
-  const mine = placements.filter((p) => p.appId === app.id);
-  if (mine.length === 0 && app.currentReplicas > 0) return undefined;
-  return mine.filter((p) => p.serverId === serverId).map((p) => p.slot);
+/**
+ * The app's slots among the server's placements (`mine`); undefined for an app with replicas but
+ * no placement on any server (`placed`: the apps that have one).
+ */
+function slotsOn(
+  app: AppRow,
+  mine: readonly PlacementRow[],
+  placed: ReadonlySet<string>,
+): number[] | undefined {
+  if (!placed.has(app.id) && app.currentReplicas > 0) return undefined;
+  return mine.filter((p) => p.appId === app.id).map((p) => p.slot);
 }
 
 /** Opens a release's secrets and seals each for one agent: the agent can open them, no one else. */

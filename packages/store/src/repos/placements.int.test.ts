@@ -36,11 +36,16 @@ describe('PlacementRepo', () => {
         ['1@srv_a', '2@srv_b', '3@srv_c'],
       );
       assert.deepEqual(await env.store.placements.listCurrent(), [], 'nothing is current yet');
+      assert.deepEqual(await env.store.placements.listCurrentOn('srv_a'), []);
+      assert.deepEqual(await env.store.placements.listPlacedApps(), new Set());
       await env.store.apps.update(app.id, { currentDeploymentId: now.id, currentReplicas: 2 }, NOW);
       assert.deepEqual(await env.store.placements.listCurrent(), [
         row(now.id, 1, 'srv_a'),
         row(now.id, 2, 'srv_b'),
       ]);
+      assert.deepEqual(await env.store.placements.listCurrentOn('srv_b'), [row(now.id, 2, 'srv_b')]);
+      assert.deepEqual(await env.store.placements.listCurrentOn('srv_c'), [], 'slot 3 is beyond the count');
+      assert.deepEqual(await env.store.placements.listPlacedApps(), new Set([app.id]));
       await assert.rejects(env.store.placements.createMany([row(now.id, 1, 'srv_z')]), /UNIQUE|constraint/i);
 
       await env.store.apps.delete(app.id);

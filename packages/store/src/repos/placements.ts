@@ -2,6 +2,14 @@ import type { PlacementRepo, PlacementRow } from '../types.js';
 import type { Db } from './db.js';
 
 export function createPlacementRepo(db: Db): PlacementRepo {
+  /** Each app's current deployment's slots up to its current replica count. */
+  const currentSlots = () =>
+    db
+      .selectFrom('placements')
+      .innerJoin('apps', 'apps.current_deployment_id', 'placements.deployment_id')
+      .select(['placements.deployment_id', 'placements.app_id', 'placements.slot', 'placements.server_id'])
+      .whereRef('placements.slot', '<=', 'apps.current_replicas');
+
   return {
     async createMany(rows) {
       if (rows.length === 0) return;
@@ -29,15 +37,28 @@ export function createPlacementRepo(db: Db): PlacementRepo {
     },
 
     async listCurrent() {
-      const rows = await db
-        .selectFrom('placements')
-        .innerJoin('apps', 'apps.current_deployment_id', 'placements.deployment_id')
-        .select(['placements.deployment_id', 'placements.app_id', 'placements.slot', 'placements.server_id'])
-        .whereRef('placements.slot', '<=', 'apps.current_replicas')
+      const rows = await currentSlots().orderBy('placements.app_id').orderBy('placements.slot').execute();
+      return rows.map(toPlacementRow);
+    },
+
+    async listCurrentOn(serverId) {
+      const rows = await currentSlots()
+        .where('placements.server_id', '=', serverId)
         .orderBy('placements.app_id')
         .orderBy('placements.slot')
         .execute();
       return rows.map(toPlacementRow);
+    },
+
+    async listPlacedApps() {
+      const rows = await db
+        .selectFrom('placements')
+        .innerJoin('apps', 'apps.current_deployment_id', 'placements.deployment_id')
+        .select('placements.app_id')
+        .distinct()
+        .whereRef('placements.slot', '<=', 'apps.current_replicas')
+        .execute();
+      return new Set(rows.map((r) => r.app_id));
     },
   };
 }
