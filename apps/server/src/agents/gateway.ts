@@ -45,6 +45,8 @@ export type { RolloutResult } from './rollout-watch.js';
 
 /** Connections in a burst (berthd restarted, a fleet reconnecting) make one push of new peers. */
 const PEERS_PUSH_DELAY_MS = 500;
+/** How stale `servers list`'s last seen of a connected server may be. */
+const LAST_SEEN_EVERY_MS = 30_000;
 
 interface Waiter extends RolloutWatch {
   resolve: (r: RolloutResult) => void;
@@ -69,6 +71,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   /** When each server's last link ended (this berthd's life only; see offlineSince). */
   const disconnectedAt = new Map<string, number>();
   const startedAt = clock();
+  const lastSeenWritten = new Map<string, number>();
   const offlineSince = (serverId: string): number => disconnectedAt.get(serverId) ?? startedAt;
   // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
   const running = (s: AgentSession): ReadonlySet<string> =>
@@ -157,7 +160,12 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         settle();
         for (const serverId of staging.advance(sessions)) void pushTo(serverId);
         pushIfServingChanged();
-        await store.servers.setLastSeen(session.serverId, clock());
+        // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
+        // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
+        if (clock() - (lastSeenWritten.get(session.serverId) ?? 0) >= LAST_SEEN_EVERY_MS) {
+          lastSeenWritten.set(session.serverId, clock());
+          await store.servers.setLastSeen(session.serverId, clock());
+        }
         return;
       case 'event': {
         const e = msg.event;
@@ -224,6 +232,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         if (sessions.get(identity.serverId) !== session) return;
         sessions.delete(identity.serverId);
         disconnectedAt.set(identity.serverId, clock());
+        lastSeenWritten.delete(identity.serverId);
         pushIfServingChanged();
         log.info({ server: identity.serverName }, 'agent disconnected');
         // What `servers list` shows as last seen; placement counts from offlineSince.

@@ -16,15 +16,31 @@ export function watchLiveness(socket: WebSocket, onDead: () => void): () => void
   socket.on('pong', heard);
   socket.on('ping', heard);
   socket.on('message', heard);
-  const timer = setInterval(() => {
-    if (Date.now() - heardAt > SILENT_LINK_MS) {
+  let stopped = false;
+  let judgedAt = Date.now();
+  const judge = (): void => {
+    if (stopped) return;
+    const now = Date.now();
+    // A late tick means berthd itself stalled: it sent no pings meanwhile, so silence since the
+    // last one it did send says nothing about the agent yet.
+    if (now - judgedAt > 2 * PING_EVERY_MS) heardAt = Math.max(heardAt, now - PING_EVERY_MS);
+    judgedAt = now;
+    if (now - heardAt > SILENT_LINK_MS) {
+      stopped = true;
       clearInterval(timer);
       onDead();
       socket.terminate();
       return;
     }
     if (socket.readyState === socket.OPEN) socket.ping();
-  }, PING_EVERY_MS);
+  };
+  // Judged after the event loop has read what is waiting on the sockets (setImmediate runs after
+  // the poll phase): when berthd itself stalled for seconds, the agents' pongs are queued, not
+  // missing, and reading them first keeps a busy berthd from ending healthy links.
+  const timer = setInterval(() => setImmediate(judge), PING_EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
