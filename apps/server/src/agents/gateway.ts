@@ -43,8 +43,10 @@ import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
 
-/** Connections in a burst (berthd restarted, a fleet reconnecting) make one push of new peers. */
-const PEERS_PUSH_DELAY_MS = 500;
+/** Connections in a burst (berthd restarted, a fleet reconnecting) make one check of the peers. */
+const PEERS_CHECK_DELAY_MS = 500;
+/** How long a read of the servers serves single pushes (their peers) before it is read again. */
+const SERVERS_FRESH_MS = 1_000;
 /** How stale `servers list`'s last seen of a connected server may be. */
 const LAST_SEEN_EVERY_MS = 30_000;
 
@@ -77,6 +79,15 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
   const staging = createStaging();
+  // The servers' rows, for each desired state's peers: read at most once per SERVERS_FRESH_MS for
+  // single pushes (a fleet reconnecting at once would read them once per connection otherwise).
+  let serversRead: { atMs: number; rows: Promise<ServerRow[]> } | null = null;
+  const recentServers = (): Promise<ServerRow[]> => {
+    if (!serversRead || performance.now() - serversRead.atMs > SERVERS_FRESH_MS) {
+      serversRead = { atMs: performance.now(), rows: store.servers.list() };
+    }
+    return serversRead.rows;
+  };
   /** A push to many reads the servers and indexes the serving replicas once (`shared`). */
   const desiredFor = async (
     s: AgentSession,
@@ -92,29 +103,39 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         sealerFor(keys, s.sealingKey),
         running(s),
         (appId, serverId) => fromIndex(serving, appId, serverId),
-        shared.servers,
+        shared.servers ?? (await recentServers()),
       ),
     );
   };
-  // The fleet's private addresses (each agent's firewall keeps apps from the others'): a server
-  // that joins or moves is pushed to all, once for a burst of connections.
-  let peers: string | null = null;
-  let peersPush: NodeJS.Timeout | null = null;
-  const notePeers = async (): Promise<void> => {
-    const now = (await store.servers.list())
-      .filter((s) => s.state !== 'removed' && s.privateIp !== null)
-      .map((s) => `${s.id}=${s.privateIp}`)
+  // The fleet's private addresses (each agent's firewall keeps apps from the others'): checked
+  // once after a burst of connections, and a change (a server joined or moved) pushed to all.
+  const peersOf = (rows: readonly ServerRow[]): string =>
+    rows
+      .filter((r) => r.state !== 'removed' && r.privateIp !== null)
+      .map((r) => `${r.id}=${r.privateIp}`)
       .sort()
       .join(',');
+  let peers: string | null = null;
+  let peersCheck: NodeJS.Timeout | null = null;
+  const checkPeers = async (): Promise<void> => {
+    const now = peersOf(await store.servers.list());
     const changed = peers !== null && now !== peers;
     peers = now;
-    if (!changed || peersPush) return;
-    peersPush = setTimeout(() => {
-      peersPush = null;
-      void gateway.pushDesired();
-    }, PEERS_PUSH_DELAY_MS);
-    peersPush.unref();
+    if (changed) await gateway.pushDesired();
   };
+  const notePeers = (): void => {
+    if (peersCheck) return;
+    peersCheck = setTimeout(() => {
+      peersCheck = null;
+      checkPeers().catch((err: unknown) => log.error({ err }, 'checking the fleet’s addresses failed'));
+    }, PEERS_CHECK_DELAY_MS);
+    peersCheck.unref();
+  };
+  // What every server was told at berthd's start: the first check compares with it.
+  void store.servers.list().then(
+    (rows) => (peers ??= peersOf(rows)),
+    () => undefined,
+  );
   // Which replicas every edge may send to (see edge-membership.ts): a change is pushed to all.
   let serving = '';
   const pushIfServingChanged = (): void => {
@@ -242,13 +263,15 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       });
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
       session.send({ type: 'desired', state: await desiredFor(session) });
-      await notePeers();
+      notePeers();
     },
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
       return enqueuePush(async () => {
-        const shared = { servers: await store.servers.list(), serving: indexServing(sessions.values()) };
+        const servers = await store.servers.list();
+        serversRead = { atMs: performance.now(), rows: Promise.resolve(servers) };
+        const shared = { servers, serving: indexServing(sessions.values()) };
         for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s, shared) });
       });
     },
@@ -375,7 +398,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     },
 
     close(): void {
-      if (peersPush) clearTimeout(peersPush);
+      if (peersCheck) clearTimeout(peersCheck);
       for (const s of sessions.values()) s.close(1001, 'berthd is stopping');
     },
   };
