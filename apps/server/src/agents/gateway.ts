@@ -38,15 +38,12 @@ import {
 } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
-import { fromIndex, indexServing, servingSignature, type ServingIndex } from './edge-membership.js';
+import { fromIndex, indexServing, type ServingIndex } from './edge-membership.js';
+import { createFleetPushes } from './fleet-pushes.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
 
-/** Connections in a burst (berthd restarted, a fleet reconnecting) make one check of the peers. */
-const PEERS_CHECK_DELAY_MS = 500;
-/** How long a read of the servers serves single pushes (their peers) before it is read again. */
-const SERVERS_FRESH_MS = 1_000;
 /** How stale `servers list`'s last seen of a connected server may be. */
 const LAST_SEEN_EVERY_MS = 30_000;
 
@@ -79,15 +76,6 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
   const staging = createStaging();
-  // The servers' rows, for each desired state's peers: read at most once per SERVERS_FRESH_MS for
-  // single pushes (a fleet reconnecting at once would read them once per connection otherwise).
-  let serversRead: { atMs: number; rows: Promise<ServerRow[]> } | null = null;
-  const recentServers = (): Promise<ServerRow[]> => {
-    if (!serversRead || performance.now() - serversRead.atMs > SERVERS_FRESH_MS) {
-      serversRead = { atMs: performance.now(), rows: store.servers.list() };
-    }
-    return serversRead.rows;
-  };
   /** A push to many reads the servers and indexes the serving replicas once (`shared`). */
   const desiredFor = async (
     s: AgentSession,
@@ -103,47 +91,11 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         sealerFor(keys, s.sealingKey),
         running(s),
         (appId, serverId) => fromIndex(serving, appId, serverId),
-        shared.servers ?? (await recentServers()),
+        shared.servers ?? (await pushes.recentServers()),
       ),
     );
   };
-  // The fleet's private addresses (each agent's firewall keeps apps from the others'): checked
-  // once after a burst of connections, and a change (a server joined or moved) pushed to all.
-  const peersOf = (rows: readonly ServerRow[]): string =>
-    rows
-      .filter((r) => r.state !== 'removed' && r.privateIp !== null)
-      .map((r) => `${r.id}=${r.privateIp}`)
-      .sort()
-      .join(',');
-  let peers: string | null = null;
-  let peersCheck: NodeJS.Timeout | null = null;
-  const checkPeers = async (): Promise<void> => {
-    const now = peersOf(await store.servers.list());
-    const changed = peers !== null && now !== peers;
-    peers = now;
-    if (changed) await gateway.pushDesired();
-  };
-  const notePeers = (): void => {
-    if (peersCheck) return;
-    peersCheck = setTimeout(() => {
-      peersCheck = null;
-      checkPeers().catch((err: unknown) => log.error({ err }, 'checking the fleet’s addresses failed'));
-    }, PEERS_CHECK_DELAY_MS);
-    peersCheck.unref();
-  };
-  // What every server was told at berthd's start: the first check compares with it.
-  void store.servers.list().then(
-    (rows) => (peers ??= peersOf(rows)),
-    () => undefined,
-  );
-  // Which replicas every edge may send to (see edge-membership.ts): a change is pushed to all.
-  let serving = '';
-  const pushIfServingChanged = (): void => {
-    const now = servingSignature(sessions.values());
-    if (now === serving) return;
-    serving = now;
-    void gateway.pushDesired();
-  };
+  const pushes = createFleetPushes({ store, log, sessions, pushAll: () => gateway.pushDesired() });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
@@ -180,7 +132,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         session.report = msg.report;
         settle();
         for (const serverId of staging.advance(sessions)) void pushTo(serverId);
-        pushIfServingChanged();
+        pushes.servingMayHaveChanged();
         // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
         // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
         if (clock() - (lastSeenWritten.get(session.serverId) ?? 0) >= LAST_SEEN_EVERY_MS) {
@@ -254,7 +206,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         sessions.delete(identity.serverId);
         disconnectedAt.set(identity.serverId, clock());
         lastSeenWritten.delete(identity.serverId);
-        pushIfServingChanged();
+        pushes.servingMayHaveChanged();
         log.info({ server: identity.serverName }, 'agent disconnected');
         // What `servers list` shows as last seen; placement counts from offlineSince.
         store.servers
@@ -263,14 +215,14 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
       });
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
       session.send({ type: 'desired', state: await desiredFor(session) });
-      notePeers();
+      pushes.connected();
     },
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
       return enqueuePush(async () => {
         const servers = await store.servers.list();
-        serversRead = { atMs: performance.now(), rows: Promise.resolve(servers) };
+        pushes.serversRead(servers);
         const shared = { servers, serving: indexServing(sessions.values()) };
         for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s, shared) });
       });
@@ -398,7 +350,7 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     },
 
     close(): void {
-      if (peersCheck) clearTimeout(peersCheck);
+      pushes.close();
       for (const s of sessions.values()) s.close(1001, 'berthd is stopping');
     },
   };
