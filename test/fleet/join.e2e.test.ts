@@ -29,7 +29,14 @@ import type { FleetServer } from './support/server.js';
 const APP_HOST = 'web.localhost';
 
 describe('a fleet of three servers', () => {
-  const fleet = useFleet({ id: 'j', servers: 3, images: [HELLO_V1, HELLO_V2], prepare: ensureExampleImages });
+  const fleet = useFleet({
+    id: 'j',
+    servers: 3,
+    // On server 1 only: the others get them through the fleet registry berthd runs.
+    images: [HELLO_V1, HELLO_V2],
+    imagesOn: [1],
+    prepare: ensureExampleImages,
+  });
   let berth: BerthUnderTest | null = null;
   const b = (): BerthUnderTest => berth as BerthUnderTest;
   const controlUrl = (): string => `https://${fleet().controlIp}:${b().apiPort}`;
@@ -138,6 +145,35 @@ describe('a fleet of three servers', () => {
       JSON.stringify(app.replicaStatus),
     );
     for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v1', s.name);
+    // Only server 1 held the image: berthd had it pushed to the fleet registry, the others pulled
+    // it by digest under the team's own name there.
+    assert.match(deployed.stdout + deployed.stderr, /Pushed the image to the fleet registry from s1/);
+    const registry = `${fleet().controlIp}:5000`;
+    for (const n of [2, 3]) {
+      const listed = await fleet()
+        .server(n)
+        .podmanCli(['images', '--digests', '--format', '{{.Repository}}@{{.Digest}}']);
+      assert.match(
+        listed.stdout,
+        new RegExp(`^${registry.replace(/\./g, '\\.')}/berth/tm_[a-z2-7]{20}/web@sha256:[a-f0-9]{64}$`, 'm'),
+        listed.stdout,
+      );
+    }
+  });
+
+  test('names in the fleet registry are refused: another team’s image cannot be named there', async () => {
+    const registry = `${fleet().controlIp}:5000`;
+    for (const image of [
+      `${registry}/berth/tm_${'a'.repeat(20)}/web@sha256:${'0'.repeat(64)}`,
+      `${registry}/berth/tm_${'a'.repeat(20)}/web:latest`,
+      `${registry}/anything:1`,
+    ]) {
+      const r = await b().cli(['apps', 'create', 'steal', '--image', image, '--json']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /IMAGE_NOT_ALLOWED|fleet's own registry/);
+    }
+    const listed = await b().json<{ name: string }[]>(['apps', 'list']);
+    assert.equal(listed.filter((a) => a.name === 'steal').length, 0);
   });
 
   test('every server’s edge serves an app wherever its one replica runs', async () => {

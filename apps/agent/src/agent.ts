@@ -17,6 +17,7 @@ import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from '@berth/crypto';
 import { createBuilds } from './builder/wiring.js';
 import { Link } from './link.js';
+import { RegistryImages } from './registry-images.js';
 import { Reconciler } from './reconciler.js';
 import { ContainerWatch } from './logs/container-watch.js';
 import { LogHub } from './logs/log-hub.js';
@@ -68,8 +69,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   await firewall.start();
   const secretFiles = new SecretFiles(join(config.dataDir, 'secrets'), log, process.getuid?.() === 0);
+  const images = new RegistryImages(engine, (sealed, aad) => identity.openSecret(sealed, aad));
   const reconciler = new Reconciler({
     engine,
+    images,
     networks: new TeamNetworks({ engine, agentId: identity.id, log, clock: Date.now }),
     firewall,
     secretFiles,
@@ -112,7 +115,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
     probeWindows: (containerId: string) => reconciler.probeWindows(containerId),
   };
-  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs, { engine, agentId: identity.id });
+  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs, { engine, agentId: identity.id }, images);
   link = new Link(
     { url: config.serverUrl, fingerprint: config.serverFingerprint },
     identity,

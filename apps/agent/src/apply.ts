@@ -13,6 +13,8 @@ export interface ApplyDeps {
   publishHost: string;
   clock: () => number;
   openSecrets(release: ReleaseSpec): Record<string, string>;
+  /** Makes sure the engine holds the release's image, pulling it from the fleet registry if need be. */
+  ensureImage(release: ReleaseSpec): Promise<void>;
   /** The network of the team (made by TeamNetworks before any replica needs it). */
   networkFor(teamId: string): string;
   secretFiles: SecretFiles;
@@ -37,6 +39,14 @@ export type Effect =
   | { kind: 'outcome'; revision: string; outcome: 'converged' }
   | { kind: 'outcome'; revision: string; outcome: 'failed'; failure: RolloutFailure }
   | { kind: 'crashed' };
+
+/** A start that failed for one of these reasons fails the rollout; others are tried again next tick. */
+const FAILS_THE_ROLLOUT: ReadonlySet<string> = new Set([
+  'DEPLOY_START_FAILED',
+  'DEPLOY_IMAGE_NOT_FOUND',
+  'DEPLOY_IMAGE_PULL_FAILED',
+  'REGISTRY_AUTH_FAILED',
+]);
 
 /** How many of a failed container's last log lines explain the failure. */
 const FAILURE_LOG_LINES = 20;
@@ -109,6 +119,7 @@ async function start(
   const started = deps.clock();
   let container: ContainerDetails;
   try {
+    await deps.ensureImage(release);
     // Secrets are opened here, for the engine call (or the files), and kept nowhere else.
     const secrets = splitSecrets(deps.openSecrets(release), release.secretFiles);
     const owner = secrets.files.length > 0 ? toFileOwner(await deps.engine.imageUser(release.imageId)) : null;
@@ -143,7 +154,7 @@ async function start(
         throw err;
       });
   } catch (err) {
-    if (err instanceof BerthError && err.code === 'DEPLOY_START_FAILED') {
+    if (err instanceof BerthError && FAILS_THE_ROLLOUT.has(err.code)) {
       return [
         { kind: 'event', level: 'error', message: `Could not start ${action.name}: ${err.message}` },
         {

@@ -27,6 +27,7 @@ import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
 import { edgeRoutes, edgeUpstreams, remoteUpstreams, withoutRemote } from './edge-upstreams.js';
+import type { RegistryImages } from './registry-images.js';
 import type { SecretFiles } from './secret-files.js';
 import { StopsUnderWay } from './stops.js';
 
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
   report(report: AgentReport): void;
   /** Opens a release's sealed secrets for a container start. */
   openSecrets(release: ReleaseSpec): Record<string, string>;
+  /** Pulls a release's image from the fleet registry when this server lacks it. */
+  images: Pick<RegistryImages, 'ensure'>;
   networks: TeamNetworks;
   firewall: AppFirewall;
   secretFiles: SecretFiles;
@@ -180,6 +183,7 @@ export class Reconciler {
       health: this.health,
       clock: Date.now,
       networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+      ensureImage: (release) => this.deps.images.ensure(release, this.memory.desired?.registry),
       portClause: (containerId, port, refused) =>
         this.portHints.clause(this.state.containers.get(containerId), port, refused),
     };

@@ -2,6 +2,7 @@ import type { ContainerEngine } from '@berth/engine';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
+import type { RegistryImages } from './registry-images.js';
 import {
   BerthError,
   type AgentToServer,
@@ -45,6 +46,7 @@ export class RpcHandler {
     private readonly bootstrap: BaseImageBootstrapper,
     private readonly logs: AppLogsDeps,
     private readonly exec: ExecDeps,
+    private readonly images: Pick<RegistryImages, 'push'>,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -103,6 +105,11 @@ export class RpcHandler {
     switch (request.method) {
       case 'image.resolve': {
         const result = await this.engine.resolveImage(request.params.ref);
+        send({ type: 'rpc.result', id, result });
+        return;
+      }
+      case 'image.push': {
+        const result = await this.images.push(request.params);
         send({ type: 'rpc.result', id, result });
         return;
       }

@@ -1,4 +1,5 @@
 import { parseIpAddress, parsePublicUrl } from '@berth/core';
+import { parseRegistryListen } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { BerthError } from '@berth/protocol';
 
@@ -48,6 +49,11 @@ export interface ServerConfig {
    * --allow-local-sources DIR`); other local paths and file:// URLs are the installation owners'.
    */
   allowLocalSources: readonly string[];
+  /**
+   * `IP:PORT` where berthd runs the fleet's image registry (BERTHD_REGISTRY_LISTEN; the servers'
+   * private network), or null for none: then each server must find every image itself.
+   */
+  registryListen: string | null;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -104,7 +110,14 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     maxStreamsPerPrincipal: int('BERTHD_MAX_STREAMS_PER_PRINCIPAL', 32, 1, 10_000),
     maxStreams: int('BERTHD_MAX_STREAMS', 256, 1, 100_000),
     allowLocalSources: allowedDirs(get('BERTHD_ALLOW_LOCAL_SOURCES')),
+    registryListen: registryListen(get('BERTHD_REGISTRY_LISTEN')),
   });
+}
+
+function registryListen(value: string | undefined): string | null {
+  if (value === undefined || value === 'off') return null;
+  withKey('BERTHD_REGISTRY_LISTEN', () => parseRegistryListen(value));
+  return value;
 }
 
 /** Plain HTTP is for the loopback address the local parts use; anything else is HTTPS. */

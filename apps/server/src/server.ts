@@ -16,6 +16,7 @@ import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
 import { startDownWatch } from './fleet/down-watch.js';
 import { listenApi, prepareApiTls } from './tls/api-listen.js';
+import { startFleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
 
@@ -57,13 +58,29 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   });
   const defaults = await bootstrap(store, config.dataDir, clock());
 
+  const registry =
+    config.registryListen === null
+      ? null
+      : await startFleetRegistry({
+          dataDir: config.dataDir,
+          listen: config.registryListen,
+          store,
+          log,
+        }).catch(async (err: unknown) => {
+          await anchors.settled();
+          await store.close();
+          throw err;
+        });
   let wakeWorker = (): void => undefined;
-  const agents = createAgentGateway({ store, clock, log, settings: config, keys });
+  const agents = createAgentGateway({ store, clock, log, settings: config, keys, registry });
   const onChange = (): void => {
     void agents.pushDesired();
     wakeWorker();
   };
-  const service = createDeployService({ store, clock, keys, onChange, fleet: agents });
+  const service = createDeployService({
+    ...{ store, clock, keys, onChange, fleet: agents },
+    fleetRegistry: registry?.address ?? null,
+  });
   const secrets = createSecretsService({ store, clock, keys, onChange, fleet: agents });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
@@ -80,6 +97,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     options.listen === false
       ? null
       : await prepareApiTls(config, clock, log).catch(async (err: unknown) => {
+          await registry?.close();
           await store.close();
           throw err;
         });
@@ -116,6 +134,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           await app.close();
           await downWatch?.stop();
           await worker?.stop();
+          await registry?.close();
           await store.close();
           throw err;
         });
@@ -130,6 +149,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       await downWatch?.stop();
       await worker?.stop();
       await app.close();
+      await registry?.close();
       await anchors.settled();
       await store.close();
     },

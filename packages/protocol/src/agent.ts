@@ -38,6 +38,12 @@ export const ReleaseSpec = z.object({
   /** Secrets (keys of `secrets`) given as read-only files at these paths, never as env. */
   secretFiles: z.record(z.string(), SecretFilePath),
   limits: ResourceLimits,
+  /**
+   * Where a server without the image gets it: the fleet registry's `<registry>/berth/<team>/<app>@sha256:…`,
+   * pulled with DesiredState.registry's login. Absent: the image is in this server's store or
+   * comes from a registry of its own (pulled by name when resolved).
+   */
+  pull: z.object({ ref: ImageRef }).optional(),
 });
 export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
 
@@ -98,6 +104,22 @@ export const ElsewhereApp = z.object({
 });
 export type ElsewhereApp = z.infer<typeof ElsewhereApp>;
 
+/**
+ * The fleet registry as one agent reaches it: its own login (one per server, dropped when the
+ * server is removed), the password sealed to the agent's X25519 key (aad: registryPasswordAad).
+ * Plain HTTP on the servers' private network: what a pull gets is checked by its digest.
+ */
+export const FleetRegistryAccess = z.object({
+  /** `host:port`, as image names spell it. */
+  address: z.string().min(1).max(255),
+  scheme: z.enum(['http', 'https']),
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(400),
+});
+export type FleetRegistryAccess = z.infer<typeof FleetRegistryAccess>;
+
+export const registryPasswordAad = (username: string): string => `registry:${username}`;
+
 export const DesiredState = z.object({
   /** Monotonic; the agent ignores a push older than the one it holds. */
   version: z.number().int().min(0),
@@ -106,6 +128,8 @@ export const DesiredState = z.object({
   elsewhere: z.array(ElsewhereApp).optional(),
   /** The private addresses of the fleet's other servers: the host firewall keeps apps from them. */
   peers: z.array(IpAddress).max(10_000).optional(),
+  /** How this agent logs in to the fleet registry (absent: the fleet has none). */
+  registry: FleetRegistryAccess.optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -146,6 +170,23 @@ export const AgentReport = z.object({
 export type AgentReport = z.infer<typeof AgentReport>;
 
 export const ImageResolveParams = z.object({ ref: ImageRef });
+
+/** Pushes an image of this server's store (by id) to the fleet registry under `destination`. */
+export const ImagePushParams = z.object({
+  imageId: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  /** `<registry>/berth/<team>/<app>:<release id>`. */
+  destination: ImageRef,
+  access: FleetRegistryAccess,
+});
+export type ImagePushParams = z.infer<typeof ImagePushParams>;
+export const ImagePushResult = z.object({
+  /** The manifest's digest as the registry stores it. */
+  digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  imageId: z.string(),
+  /** How long the push took, in ms (for the deployment's events). */
+  ms: z.number().int().min(0),
+});
+export type ImagePushResult = z.infer<typeof ImagePushResult>;
 export const ImageResolveResult = z.object({
   imageId: z.string(),
   pulled: z.boolean(),
@@ -231,6 +272,7 @@ export const agentBuildAad = (buildId: string, what: 'token' | 'ssh-key'): strin
 
 export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('image.resolve'), params: ImageResolveParams }),
+  z.object({ method: z.literal('image.push'), params: ImagePushParams }),
   z.object({ method: z.literal('logs'), params: LogsParams }),
   z.object({ method: z.literal('build'), params: AgentBuildParams }),
   z.object({ method: z.literal('images.bootstrap'), params: ImagesBootstrapRequest }),

@@ -133,6 +133,8 @@ export interface ReleasesTable {
   /** Added by 0003. */
   build_id: string | null;
   commit_sha: string | null;
+  /** Added by 0010. */
+  registry_digest: string | null;
   /** Added by 0006, as on apps. */
   cpu_millis: number | null;
   memory_mib: number | null;

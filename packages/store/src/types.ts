@@ -156,6 +156,8 @@ export interface ReleaseRow {
   /** The build that made its image, for releases built from source. */
   buildId: string | null;
   commit: string | null;
+  /** The image's manifest digest in the fleet registry once pushed there; null before (or never). */
+  registryDigest: string | null;
   createdAt: number;
 }
 
@@ -314,7 +316,7 @@ export interface AppRepo {
 }
 
 /** A release as its maker gives it: the database numbers it. */
-export type NewReleaseRow = Omit<ReleaseRow, 'version'>;
+export type NewReleaseRow = Omit<ReleaseRow, 'version' | 'registryDigest'>;
 
 export interface ReleaseRepo {
   /**
@@ -329,6 +331,8 @@ export interface ReleaseRepo {
   list(appId: string): Promise<ReleaseRow[]>;
   /** Only from null: a release's image id is written once. */
   setImageId(id: string, imageId: string): Promise<void>;
+  /** Records where the fleet registry holds the image; the same digest again is a no-op. */
+  setRegistryDigest(id: string, digest: string): Promise<void>;
   /**
    * A release waiting for its build gets what the build decided (image, and port/env/health from
    * berth.yaml), once: only while its image id is still null.

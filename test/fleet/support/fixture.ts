@@ -9,8 +9,10 @@ import { after, before } from 'node:test';
 import { startFleet, type Fleet, type FleetOptions } from './harness.js';
 
 export interface UseFleetOptions extends FleetOptions {
-  /** Host images to copy into every server's storage once (see Fleet.seedImage). */
+  /** Host images to copy into the servers' storage once (see Fleet.seedImage). */
   images?: readonly string[];
+  /** The servers (numbers) that get `images`; every one by default, the others pull them. */
+  imagesOn?: readonly number[];
   /** Called before the fleet starts (e.g. to build the images). */
   prepare?: () => Promise<void>;
 }
@@ -21,7 +23,7 @@ export function useFleet(options: UseFleetOptions): () => Fleet {
     async () => {
       await options.prepare?.();
       fleet = await startFleet(options);
-      for (const ref of options.images ?? []) await fleet.seedImage(ref);
+      for (const ref of options.images ?? []) await fleet.seedImage(ref, options.imagesOn);
     },
     { timeout: 120_000 },
   );

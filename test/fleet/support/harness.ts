@@ -85,20 +85,22 @@ export class Fleet {
   }
 
   /**
-   * Copies an image from the host's store into every server's storage; once per ref and fleet.
-   * Build it on the host first (e.g. ensureExampleImages for localhost/hello:1).
+   * Copies an image from the host's store into the storage of the servers numbered `on` (every
+   * server by default); once per ref, servers and fleet. Build it on the host first (e.g.
+   * ensureExampleImages for localhost/hello:1).
    */
-  seedImage(ref: string): Promise<void> {
-    let done = this.seeded.get(ref);
+  seedImage(ref: string, on: readonly number[] = this.servers.map((s) => s.n)): Promise<void> {
+    const key = `${ref} ${on.join(',')}`;
+    let done = this.seeded.get(key);
     if (done === undefined) {
       done = (async () => {
         const started = Date.now();
         if (!(await hostHasImage(ref))) throw new Error(`seedImage: ${ref} is not in the host's image store`);
-        await Promise.all(this.servers.map((s) => pushImageInto(s.podman, ref)));
+        await Promise.all(on.map((n) => pushImageInto(this.server(n).podman, ref)));
         this.seedMs += Date.now() - started;
       })();
-      done.catch(() => this.seeded.delete(ref));
-      this.seeded.set(ref, done);
+      done.catch(() => this.seeded.delete(key));
+      this.seeded.set(key, done);
     }
     return done;
   }

@@ -1,4 +1,4 @@
-import { canonicalImageRef, imageOrigin, parseImageRef } from '@berth/core';
+import { canonicalImageRef, fleetRegistryOwner, imageOrigin, parseImageRef } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import type { Repos, TeamRow } from '@berth/store';
 
@@ -9,10 +9,29 @@ import type { Repos, TeamRow } from '@berth/store';
  * build`, `import`, `load`): only teams an installation owner allows. Image ids never get here:
  * the API refuses them as input (DEPLOY_IMAGE_REF_PATTERN), and the agent resolves only the
  * exact name it is given. The answer is the same whether another team's app exists or not.
+ * Names in the fleet's own registry (`fleetRegistry`, its address): none. berthd puts images
+ * there and names them itself (each team's under its own prefix); a person never needs to, and
+ * a name there must not reach another team's image.
  */
-export async function checkImageUse(repos: Repos, team: TeamRow, ref: string): Promise<void> {
+export async function checkImageUse(
+  repos: Repos,
+  team: TeamRow,
+  ref: string,
+  fleetRegistry: string | null = null,
+): Promise<void> {
   const parts = parseImageRef(ref);
   if (!parts) throw new BerthError('VALIDATION_FAILED', `Invalid image reference: ${JSON.stringify(ref)}`);
+  if (fleetRegistry !== null) {
+    if (fleetRegistryOwner(ref, fleetRegistry).kind !== 'elsewhere') {
+      throw new BerthError(
+        'IMAGE_NOT_ALLOWED',
+        `${ref} names the fleet's own registry, which Berth alone names`,
+        {
+          hint: 'Deploy the image by the name it was built or loaded under; Berth moves it between servers itself.',
+        },
+      );
+    }
+  }
   const origin = imageOrigin(parts);
   switch (origin.kind) {
     case 'registry':

@@ -1,4 +1,4 @@
-import { toAppHostname, toRevision } from '@berth/core';
+import { toAppHostname, toPinnedRegistryRef, toRevision } from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import {
   BerthError,
@@ -6,6 +6,7 @@ import {
   type DesiredApp,
   type DesiredState,
   type ElsewhereApp,
+  type FleetRegistryAccess,
   type ReleaseSpec,
   type RemoteUpstream,
 } from '@berth/protocol';
@@ -36,6 +37,8 @@ export async function buildDesiredState(
   servingElsewhere: ServingElsewhere = () => [],
   /** The servers, read once for a push to many (their private addresses are each one's peers). */
   servers?: readonly ServerRow[],
+  /** The fleet registry as this server logs in to it; null: the fleet has none. */
+  registry: FleetRegistryAccess | null = null,
 ): Promise<DesiredState> {
   // Read before the apps: a change committed in between then comes with a version that is not
   // newer, and the push its commit triggers carries the next one.
@@ -63,13 +66,23 @@ export async function buildDesiredState(
     const sealed = { values: sealSecrets(release, rows), files: toSecretFiles(rows) };
     const restartId = await store.deployments.currentRestart(app.id, release.id, app.currentDeploymentId);
     const desired = toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings);
+    const pull = registry && release.registryDigest ? pullFrom(registry, app, release.registryDigest) : null;
+    if (pull) desired.release.pull = pull;
     apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
   }
   const peers = (servers ?? (await store.servers.list()))
     .filter((s) => s.id !== serverId && s.state !== 'removed' && s.privateIp !== null)
     .map((s) => s.privateIp as string);
-  return { version, apps, elsewhere, peers };
+  return { version, apps, elsewhere, peers, ...(registry && { registry }) };
 }
+
+/**
+ * The pinned name of a release's image in the fleet registry, at the registry's address now (the
+ * digest is stored, the name derived, so the registry may move).
+ */
+const pullFrom = (registry: FleetRegistryAccess, app: AppRow, digest: string): { ref: string } => ({
+  ref: toPinnedRegistryRef({ registry: registry.address, teamId: app.teamId, appName: app.name }, digest),
+});
 
 /** The app's serving replicas on servers other than `serverId`, where their edges reach them. */
 export type ServingElsewhere = (appId: string, serverId: string) => RemoteUpstream[];

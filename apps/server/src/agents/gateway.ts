@@ -7,8 +7,11 @@ import {
   type ExecEvent,
   type ExecInput,
   type ExecParams,
+  ImagePushResult,
   ImageResolveResult,
   ImagesBootstrapResult,
+  registryPasswordAad,
+  type FleetRegistryAccess,
   type AgentBuildParams,
   type ImagesBootstrapRequest,
   isErrorCode,
@@ -22,6 +25,7 @@ import type { ServerRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { reservationsByServer } from '../deploy/placement.js';
+import type { FleetRegistry } from '../registry/fleet-registry.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
@@ -57,6 +61,8 @@ export interface AgentGatewayDeps {
   log: FastifyBaseLogger;
   settings: DesiredStateSettings & TrustSettings;
   keys: KeyHolder;
+  /** The fleet's image registry, or null when berthd runs none. */
+  registry?: FleetRegistry | null;
 }
 
 export type AgentGateway = ReturnType<typeof createAgentGateway>;
@@ -65,7 +71,7 @@ export type AgentGateway = ReturnType<typeof createAgentGateway>;
  * berthd's side of the agent link: authenticates agents, pushes desired state, relays RPCs and
  * collects reports. It never touches a container; agents do.
  */
-export function createAgentGateway({ store, clock, log, settings, keys }: AgentGatewayDeps) {
+export function createAgentGateway({ store, clock, log, settings, keys, registry = null }: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
   /** When each server's last link ended (this berthd's life only; see offlineSince). */
   const disconnectedAt = new Map<string, number>();
@@ -92,8 +98,21 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
         running(s),
         (appId, serverId) => fromIndex(serving, appId, serverId),
         shared.servers ?? (await pushes.recentServers()),
+        await registryAccess(s),
       ),
     );
+  };
+  /** The session's own registry login, its password sealed to the agent; null without a registry. */
+  const registryAccess = async (s: AgentSession): Promise<FleetRegistryAccess | null> => {
+    if (!registry || !s.sealingKey) return null;
+    await registry.ensureUser(s.serverId);
+    const login = registry.loginFor(s.serverId);
+    return {
+      address: registry.address,
+      scheme: registry.scheme,
+      username: login.name,
+      password: sealFor(s.sealingKey, login.password, registryPasswordAad(login.name)),
+    };
   };
   const pushes = createFleetPushes({ store, log, sessions, pushAll: () => gateway.pushDesired() });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
@@ -347,6 +366,45 @@ export function createAgentGateway({ store, clock, log, settings, keys }: AgentG
     /** Closes the server's live link, if it has one (removed, or its key replaced). */
     disconnect(serverId: string, code: number, reason: string): void {
       sessions.get(serverId)?.close(code, reason);
+      // A removed server's registry login goes with it.
+      registry?.sync().catch((err: unknown) => log.error({ err }, 'updating the registry logins failed'));
+    },
+
+    /** The fleet registry's address, or null when berthd runs none. */
+    registryAddress: (): string | null => registry?.address ?? null,
+
+    /**
+     * Has a server that holds the image (by id) push it to the fleet registry as `destination`:
+     * the servers of `candidates` first, then every other connected one. The first that holds it
+     * pushes; a server without it answers DEPLOY_IMAGE_NOT_FOUND and the next is asked.
+     */
+    async pushImage(
+      imageId: string,
+      destination: string,
+      candidates: readonly string[],
+    ): Promise<ImagePushResult & { serverName: string }> {
+      const ordered = [...new Set([...candidates, ...sessions.keys()])];
+      let last: unknown = null;
+      for (const id of ordered) {
+        const s = sessions.get(id);
+        const access = s ? await registryAccess(s) : null;
+        if (!s || !access) continue;
+        try {
+          const result = await s.call(
+            { method: 'image.push', params: { imageId, destination, access } },
+            10 * 60_000,
+          );
+          return { ...ImagePushResult.parse(result), serverName: s.serverName };
+        } catch (err) {
+          if (!(err instanceof BerthError && err.code === 'DEPLOY_IMAGE_NOT_FOUND')) throw err;
+          last = err;
+        }
+      }
+      throw last instanceof BerthError
+        ? new BerthError('DEPLOY_IMAGE_NOT_FOUND', `No connected server holds image ${imageId}`, {
+            hint: 'Connect the server that built or loaded the image (or deploy an image from a registry).',
+          })
+        : new BerthError('AGENT_UNAVAILABLE', `No connected server can push image ${imageId}`);
     },
 
     close(): void {

@@ -10,6 +10,7 @@ import { checkImageUse, checkResolvedImage } from '../access/images.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { BuildRunner } from '../builds/runner.js';
 import { createDeploymentEnd, type EndOptions, type Undo } from './deployment-end.js';
+import { distributeImage } from './image-distribution.js';
 import { takeInheritedBuild } from './inherited-build.js';
 import { placeDeployment } from './placement.js';
 
@@ -71,6 +72,9 @@ export function createDeployJob(deps: DeployJobDeps) {
         ? { imageId: release.imageId, note: null }
         : await resolveImage(d, app, release, placedOn);
       if (resolved === null) return;
+      const moved = await distribute(d, app, release, resolved.imageId, placedOn);
+      if (moved === false) return;
+      if (moved !== null) await store.events.append(d.id, { at: clock(), level: 'info', message: moved });
       d = await activate(d, app, release, resolved);
       // Servers with slots in slot order, then those that lose theirs: one server at a time.
       const losing = agents.runningApp(app.id).filter((id) => !placedOn.includes(id));
@@ -131,7 +135,7 @@ export function createDeployJob(deps: DeployJobDeps) {
       // Checked again here: the team's allowance may have changed since the deploy was asked for.
       const team = await store.teams.get(app.teamId);
       if (!team) throw new BerthError('APP_NOT_FOUND', `The team of ${app.name} is gone`);
-      await checkImageUse(store, team, release.image);
+      await checkImageUse(store, team, release.image, agents.registryAddress());
       const started = clock();
       const { imageId, pulled, builtFor } = await agents.resolveImage(release.image, placedOn);
       await checkResolvedImage(store, team, release.image, builtFor);
@@ -146,6 +150,33 @@ export function createDeployJob(deps: DeployJobDeps) {
       ) {
         await finish(d, { code: err.code, message: err.message, logs: err.logs }, 'spec');
         return null;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Pushes an image only one server holds to the fleet registry (image-distribution.ts): the
+   * event to record, null when nothing moved, false when it could not be done (the deployment
+   * has failed and nothing was rolled out). A push that failed on the way is thrown: the job is
+   * tried again.
+   */
+  async function distribute(
+    d: DeploymentRow,
+    app: AppRow,
+    release: ReleaseRow,
+    imageId: string,
+    placedOn: readonly string[],
+  ): Promise<string | null | false> {
+    try {
+      return await distributeImage({ store, agents, clock }, app, release, imageId, placedOn);
+    } catch (err) {
+      if (
+        err instanceof BerthError &&
+        (err.code === 'DEPLOY_IMAGE_NOT_FOUND' || err.code === 'REGISTRY_AUTH_FAILED')
+      ) {
+        await finish(d, { code: err.code, message: err.message, logs: err.logs }, 'spec');
+        return false;
       }
       throw err;
     }

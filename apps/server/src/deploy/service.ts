@@ -60,6 +60,8 @@ export interface DeployServiceDeps {
   onChange: () => void;
   /** Which servers' agents are connected: placement gives offline servers nothing new. */
   fleet: FleetView;
+  /** The fleet registry's address (its images are each team's own), or null. */
+  fleetRegistry?: string | null;
 }
 
 const hashRequest = (kind: string, body: unknown): string =>
@@ -102,7 +104,14 @@ export interface SourceTrigger {
   commit?: string;
 }
 
-export function createDeployService({ store, clock, keys, onChange, fleet }: DeployServiceDeps) {
+export function createDeployService({
+  store,
+  clock,
+  keys,
+  onChange,
+  fleet,
+  fleetRegistry = null,
+}: DeployServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
 
   return {
@@ -114,7 +123,7 @@ export function createDeployService({ store, clock, keys, onChange, fleet }: Dep
     createApp: (input: AppCreate, where: { projectId: string; teamId: string }, intent: AuditIntent) =>
       mutate(intent, async (tx, now) => {
         if (input.image !== undefined)
-          await checkImageUse(tx, await requireTeam(tx, where.teamId), input.image);
+          await checkImageUse(tx, await requireTeam(tx, where.teamId), input.image, fleetRegistry);
         const app: AppRow = {
           id: createId('app'),
           projectId: where.projectId,
@@ -149,7 +158,7 @@ export function createDeployService({ store, clock, keys, onChange, fleet }: Dep
       mutate(intent, async (tx, now) => {
         const app = await requireApp(tx, name);
         if (patch.image !== undefined)
-          await checkImageUse(tx, await requireTeam(tx, app.teamId), patch.image);
+          await checkImageUse(tx, await requireTeam(tx, app.teamId), patch.image, fleetRegistry);
         return tx.apps.update(
           app.id,
           {
@@ -196,7 +205,7 @@ export function createDeployService({ store, clock, keys, onChange, fleet }: Dep
           return deployFromSource(tx, fleet, app, { ...source, ...pushed }, how.trigger, idem, now);
         }
         if (request.image === undefined) requireImage(app);
-        await checkImageUse(tx, await requireTeam(tx, app.teamId), request.image ?? app.image);
+        await checkImageUse(tx, await requireTeam(tx, app.teamId), request.image ?? app.image, fleetRegistry);
         const image = request.image;
         const current = image === undefined ? app : await tx.apps.update(app.id, { image }, now);
         const release = await newRelease(tx, current, now, { imageId: null });

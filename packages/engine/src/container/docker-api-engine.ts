@@ -95,6 +95,7 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     stopAndRemove: (id, timeoutSec) => stopAndRemove(api, id, timeoutSec, timeoutMs),
     logs: (id, logOptions) => logs(api, id, logOptions),
     imageUser: (imageId) => imageUser(api, imageId),
+    hasImage: (imageId) => hasImage(api, imageId),
     exec: (containerId, spec) => startExec(api, pathId(containerId), spec),
     ensureNetwork: (spec) => ensureNetwork(api, spec),
     listNetworks: (labels) => listNetworks(api, labels),
@@ -301,6 +302,17 @@ async function imageUser(api: EngineHttpClient, imageId: string): Promise<string
   const res = await api.request({ method: 'GET', path: `/images/${imageId}/json` });
   expectStatus(res, [200], `Inspecting image ${imageId}`);
   return asString(asRecord(asRecord(res.body).Config).User);
+}
+
+async function hasImage(api: EngineHttpClient, imageId: string): Promise<boolean> {
+  if (!IMAGE_ID.test(imageId))
+    throw new BerthError('VALIDATION_FAILED', `Invalid image id: ${JSON.stringify(imageId)}`);
+  const res = await api.request({ method: 'GET', path: `/images/${imageId}/json` });
+  if (res.status === 404) return false;
+  expectStatus(res, [200], `Inspecting image ${imageId}`);
+  // The engine finds an image by an id prefix too: only the whole id counts.
+  const id = asString(asRecord(res.body).Id);
+  return (id.startsWith('sha256:') ? id : `sha256:${id}`) === imageId;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

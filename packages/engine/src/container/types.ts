@@ -151,6 +151,8 @@ export interface ContainerEngine extends ImageTransfer {
   exec(containerId: string, spec: ExecSpec): Promise<ExecSession>;
   /** The user an image runs as (`Config.User`: '' for root, `1000`, `1000:1000`, `app`, …). */
   imageUser(imageId: string): Promise<string>;
+  /** Whether the store holds an image with this id (`sha256:…`), under any name or none. */
+  hasImage(imageId: string): Promise<boolean>;
   /**
    * Creates the bridge network unless one of that name exists; either way returns it. Throws
    * INTERNAL when a network of that name exists without every one of `labels` (not ours).

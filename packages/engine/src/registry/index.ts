@@ -1,4 +1,4 @@
-export { startRegistry } from './start.js';
+export { startRegistry, writeRegistryUsers } from './start.js';
 export type { RunningRegistry, StartRegistryOptions } from './start.js';
 export { renderHtpasswd, checkRegistryUsers, REGISTRY_USER_NAME } from './htpasswd.js';
 export type { RegistryUser } from './htpasswd.js';

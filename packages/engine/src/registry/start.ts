@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { findExecutable } from '@berth/io';
 import { BerthError } from '@berth/protocol';
@@ -99,9 +99,7 @@ async function writeRegistryFiles(options: StartRegistryOptions, instanceNonce: 
   const storageDir = join(options.dataDir, 'storage');
   await mkdir(storageDir, { recursive: true, mode: 0o700 });
   await chmod(options.dataDir, 0o700);
-  const htpasswdPath = join(options.dataDir, 'htpasswd');
-  await writeFile(htpasswdPath, await renderHtpasswd(options.users), { mode: 0o600 });
-  await chmod(htpasswdPath, 0o600);
+  const htpasswdPath = await writeRegistryUsers(options.dataDir, options.users);
   const configPath = join(options.dataDir, 'registry.json');
   const config = renderRegistryConfig({
     storageDir,
@@ -114,6 +112,21 @@ async function writeRegistryFiles(options: StartRegistryOptions, instanceNonce: 
   await writeFile(configPath, config, { mode: 0o600 });
   await chmod(configPath, 0o600);
   return configPath;
+}
+
+/**
+ * Replaces the logins of the registry whose data dir this is, running or not: distribution
+ * reads the file again when its modification time changes (tried: a removed user is refused
+ * on its next request, a new one let in), so no restart drops a pull in flight. Written aside
+ * and renamed, so the registry never reads half a file.
+ */
+export async function writeRegistryUsers(dataDir: string, users: readonly RegistryUser[]): Promise<string> {
+  const path = join(dataDir, 'htpasswd');
+  const next = `${path}.next`;
+  await writeFile(next, await renderHtpasswd(users), { mode: 0o600 });
+  await chmod(next, 0o600);
+  await rename(next, path);
+  return path;
 }
 
 const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;

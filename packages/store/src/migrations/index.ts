@@ -8,6 +8,7 @@ import * as m0006 from './0006_runtime_limits.js';
 import * as m0007 from './0007_typed_rollout_state.js';
 import * as m0008 from './0008_fleet.js';
 import * as m0009 from './0009_placements.js';
+import * as m0010 from './0010_registry_digest.js';
 
 export interface Migration {
   name: string;
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0007_typed_rollout_state', up: m0007.up },
   { name: '0008_fleet', up: m0008.up },
   { name: '0009_placements', up: m0009.up },
+  { name: '0010_registry_digest', up: m0010.up },
 ];

@@ -35,7 +35,7 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
             ...toLimitColumns(row.limits),
           })
           .execute();
-        return { ...row, version };
+        return { ...row, version, registryDigest: null };
       });
     },
 
@@ -78,6 +78,17 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
         'INTERNAL',
         `Release ${id} already resolved to image ${current.imageId ?? '?'}; refusing to change it to ${imageId}: releases are immutable`,
       );
+    },
+
+    async setRegistryDigest(id, digest) {
+      // A push of the same image id always yields the same manifest, so a retried job writes the
+      // same digest; a later push with another compression would differ, and is as good.
+      const res = await db
+        .updateTable('releases')
+        .set({ registry_digest: digest })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new BerthError('RELEASE_NOT_FOUND', `No release with id "${id}"`);
     },
 
     async completeBuild(id, built) {
@@ -123,6 +134,7 @@ function toReleaseRow(r: ReleasesRecord): ReleaseRow {
     limits: fromLimitColumns(r),
     buildId: r.build_id,
     commit: r.commit_sha,
+    registryDigest: r.registry_digest,
     createdAt: r.created_at,
   };
 }

@@ -141,6 +141,7 @@ export function releaseRow(appId: string, version: number, over: Partial<Release
     limits: { ...LIMIT_DEFAULTS },
     buildId: null,
     commit: null,
+    registryDigest: null,
     createdAt: NOW + version,
     ...over,
   };

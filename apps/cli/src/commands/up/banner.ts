@@ -21,6 +21,8 @@ export function printBanner(b: {
     `  Data     ${b.paths.dataDir}`,
     `  Engine   ${b.engine}`,
   ];
+  if (b.settings.registryListen)
+    lines.push(`  Registry ${b.settings.registryListen} (images move between servers through it)`);
   if (b.settings.allowLocalSources.length > 0)
     lines.push(`  Sources  ${b.settings.allowLocalSources.join(', ')} (every team may build from these)`);
   if (b.token) {

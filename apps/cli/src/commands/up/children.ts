@@ -23,6 +23,8 @@ export interface UpSettings {
   allowLocalSources: readonly string[];
   /** Where else the API listens, and with which certificate. */
   remote: RemoteSettings;
+  /** `IP:PORT` of the fleet registry berthd runs, or null for none. */
+  registryListen: string | null;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -77,6 +79,7 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
       BERTHD_LOCAL_AGENT_KEY: paths.agentPublicKey,
       BERTHD_LOG_LEVEL: s.logLevel,
       BERTHD_ALLOW_LOCAL_SOURCES: s.allowLocalSources.join(':'),
+      BERTHD_REGISTRY_LISTEN: s.registryListen ?? 'off',
     },
     format: formatPino('berthd'),
   };

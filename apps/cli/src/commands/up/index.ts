@@ -17,6 +17,7 @@ import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLo
 import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
+import { chooseRegistryListen, REGISTRY_LISTEN_OPTION } from './registry.js';
 import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
 import { Supervisor } from './supervisor.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -35,6 +36,7 @@ interface UpOptions extends RemoteFlags {
   serviceDir: string;
   /** false with --no-agent: only the control plane runs here. */
   agent: boolean;
+  registryListen?: string;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -82,6 +84,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       '--install-service',
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
+    .option(...REGISTRY_LISTEN_OPTION)
     .option(...serviceDirOption(UP_SERVICE))
     .option(
       '--no-agent',
@@ -141,6 +144,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     upstreamRefreshMs: 50,
     allowLocalSources: opts.allowLocalSources,
     remote,
+    registryListen: await chooseRegistryListen(opts.registryListen, remote.apiHost, env, say),
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(
@@ -189,6 +193,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     '--log-level',
     opts.logLevel,
     ...(opts.agent ? [] : ['--no-agent']),
+    ...(opts.registryListen ? ['--registry-listen', opts.registryListen] : []),
   ];
 }
 
