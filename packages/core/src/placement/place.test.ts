@@ -216,3 +216,37 @@ test('one message per app for a deploy that cannot be placed', () => {
   );
   assert.equal(describeUnplacedApp(place([app('ok')], servers, []).unplaced, app('ok')), null);
 });
+
+test('build servers run no replicas while the fleet has others; alone, they run everything', () => {
+  const build = server('b1', { labels: { role: 'build' } });
+  const apart = place([app('a', { replicas: 3 })], [build, server('s1'), server('s2')], []);
+  assert.deepEqual(on(apart.placements), ['a/1@s1', 'a/2@s2', 'a/3@s1']);
+  const alone = place([app('a', { replicas: 2 })], [build, server('b2', { labels: { role: 'build' } })], []);
+  assert.deepEqual(on(alone.placements), ['a/1@b1', 'a/2@b2']);
+  // An app that names the role itself decides.
+  const chosen = place(
+    [app('a', { constraints: [{ key: 'role', op: '=', value: 'build' }] })],
+    [build, server('s1')],
+    [],
+  );
+  assert.deepEqual(on(chosen.placements), ['a/1@b1']);
+});
+
+test('with the app servers down, replicas do not fall back onto the build server: the reason says why', () => {
+  const r = place(
+    [app('a')],
+    [server('b1', { labels: { role: 'build' } }), server('s1', { status: 'down' })],
+    [],
+  );
+  assert.deepEqual(r.placements, []);
+  assert.deepEqual(r.unplaced[0]?.reason, {
+    kind: 'constraints',
+    constraints: [{ key: 'role', op: '!=', value: 'build' }],
+  });
+});
+
+test('a replica already on a build server moves once the fleet has an app server', () => {
+  const build = server('b1', { labels: { role: 'build' } });
+  const r = place([app('a')], [build, server('s1')], [{ appId: 'a', slot: 1, serverId: 'b1' }]);
+  assert.deepEqual(on(r.placements), ['a/1@s1']);
+});

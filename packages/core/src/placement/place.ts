@@ -1,3 +1,4 @@
+import { withBuildPlaneApart } from './build-plane.js';
 import {
   cpuFits,
   emptyUsage,
@@ -38,7 +39,8 @@ interface Fleet {
  * replicas, matches the app's constraints and has room; nothing moves without a reason. New slots
  * go to ready servers with room, spread first across servers (fewest replicas of the app), then
  * across the values of the app's `spreadBy` label, then to the least loaded server. Existing
- * replicas are not rebalanced onto a server that joins later.
+ * replicas are not rebalanced onto a server that joins later. Servers labelled `role=build` run
+ * no replicas while the fleet has others (build-plane.ts).
  */
 export function place(
   apps: readonly PlacementApp[],
@@ -51,7 +53,7 @@ export function place(
     byId: new Map(sortedServers.map((s) => [s.id, s])),
     usage: new Map(sortedServers.map((s) => [s.id, emptyUsage()])),
   };
-  const sortedApps = [...apps].sort(byId);
+  const sortedApps = withBuildPlaneApart(apps, sortedServers).sort(byId);
   const before = currentBySlot(current);
   const after = new Map<string, SlotPlacement>();
 

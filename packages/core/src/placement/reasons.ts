@@ -14,7 +14,12 @@ export function describeUnplaceable(reason: UnplaceableReason): string {
     case 'no-ready-server':
       return `no server is ready (${reason.notReady.map((s) => `${s.server} is ${s.status}`).join(', ')})`;
     case 'constraints':
-      return `no ready server matches ${reason.constraints.map(formatConstraint).join(', ')}`;
+      return (
+        `no ready server matches ${reason.constraints.map(formatConstraint).join(', ')}` +
+        (reason.constraints.some((c) => c.key === 'role' && c.op === '!=' && c.value === 'build')
+          ? ' (servers labelled role=build run only builds while the fleet has others)'
+          : '')
+      );
     case 'memory':
       return `needs ${formatMiB(reason.needMiB)} memory per replica, the most free is ${formatMiB(reason.mostFree.freeMiB)} on ${reason.mostFree.server}`;
     case 'cpu':
