@@ -1,7 +1,8 @@
 /**
  * The fleet part of `npm run bench` (issue 10): three servers of the fleet test harness
  * (network namespaces with their own Podman, test/fleet/support) joined to a `berth up
- * --no-agent`, an app of 3 replicas, then
+ * --no-agent`, the images on server 1 only (the others pull them from the fleet registry), an app of
+ * 3 replicas (its first deploy timed: push, pulls, starts), then
  * - a rolling deploy under load through two servers' edges (requests, failures), and
  * - BENCH_FLEET_KILLS (≥ 5) times: kill the server running the most replicas (its processes and
  *   containers, its link down) → its replicas serving on the others; the server is then brought
@@ -28,6 +29,8 @@ export interface FleetFigures {
   rollingMs: number;
   /** Kill → every replica serving on the other servers, per kill. */
   deadServerMs: number[];
+  /** `berth deploy` of 3 replicas whose image only server 1 held, and its push as berthd reported it. */
+  firstDeploy: { ms: number; push: string };
 }
 
 type Replicas = { name: string; server: string; state: string }[];
@@ -38,15 +41,23 @@ export async function measureFleet(): Promise<FleetFigures> {
   const fleet = await startFleet({ id: 'b', servers: 3, subnet: '10.99.7.0/24' });
   const berth = await BerthUnderTest.create();
   try {
-    for (const ref of [HELLO_V1, HELLO_V2]) await fleet.seedImage(ref);
+    for (const ref of [HELLO_V1, HELLO_V2]) await fleet.seedImage(ref, [1]);
     await berth.start(['--api-host', fleet.controlIp, '--no-agent']);
     const agents = await joinAll(fleet, berth);
     await must(berth.cli(['apps', 'create', 'web', '--image', HELLO_V1, '--replicas', '3']));
-    await must(berth.cli(['deploy', 'web']));
+    const started = performance.now();
+    const deployed = await must(berth.cli(['deploy', 'web']));
+    const firstDeploy = {
+      ms: performance.now() - started,
+      push:
+        /Pushed the image to the fleet registry from \S+ in (\S+) \(/.exec(
+          deployed.stdout + deployed.stderr,
+        )?.[1] ?? '?',
+    };
     const { rolling, rollingMs } = await rollingUnderLoad(fleet, berth);
     const deadServerMs: number[] = [];
     for (let i = 0; i < KILLS; i++) deadServerMs.push(await killOne(fleet, berth, agents));
-    return { servers: fleet.servers.length, rolling, rollingMs, deadServerMs };
+    return { servers: fleet.servers.length, rolling, rollingMs, deadServerMs, firstDeploy };
   } finally {
     await berth.destroy();
     await fleet.stop();
@@ -63,6 +74,8 @@ export function fleetRows(f: FleetFigures): string[] {
     `Kills one by one: ${f.deadServerMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} (target ≤ 20 s).`,
     `Rolling deploy of 3 replicas over ${f.servers} servers under load through 2 edges (2 keep-alive clients each): ` +
       `${Math.round(f.rollingMs)} ms, ${requests} requests, ${failed} failed.`,
+    `First deploy of 3 replicas whose image only server 1 held (pushed to the fleet registry with zstd in ${f.firstDeploy.push}, ` +
+      `pulled by digest on the other ${f.servers - 1}): ${(f.firstDeploy.ms / 1000).toFixed(1)} s from \`berth deploy\` to all serving.`,
   ];
 }
 
@@ -146,9 +159,12 @@ async function served(s: FleetServer): Promise<boolean> {
   return answer?.status === 200;
 }
 
-async function must(run: Promise<{ code: number | null; stdout: string; stderr: string }>): Promise<void> {
+type Ran = { code: number | null; stdout: string; stderr: string };
+
+async function must(run: Promise<Ran>): Promise<Ran> {
   const r = await run;
   if (r.code !== 0) throw new Error(`berth exited ${r.code}: ${r.stdout}${r.stderr}`);
+  return r;
 }
 
 async function until(ms: number, what: string, check: () => Promise<boolean>): Promise<void> {

@@ -177,7 +177,9 @@ describe('a fleet of three servers', () => {
   });
 
   test('every server’s edge serves an app wherever its one replica runs', async () => {
-    const created = await b().cli(['apps', 'create', 'one', '--image', HELLO_V1, '--constraint', 'role=app']);
+    // Placed on s3, which does not hold localhost/hello:1 by that name: berthd finds it on s1.
+    await b().json(['servers', 'label', 's3', 'spot=one']);
+    const created = await b().cli(['apps', 'create', 'one', '--image', HELLO_V1, '--constraint', 'spot=one']);
     assert.equal(created.code, 0, created.stdout + created.stderr);
     const secret = `s3cret-${randomBytes(6).toString('hex')}`;
     const set = await b().cli(['secrets', 'set', 'one', `ONE_ONLY_TOKEN=${secret}`]);
@@ -190,6 +192,11 @@ describe('a fleet of three servers', () => {
       'one',
     ]);
     assert.equal(shown.replicaStatus.length, 1, JSON.stringify(shown));
+    assert.equal(shown.replicaStatus[0]?.server, 's3', JSON.stringify(shown));
+    assert.match(deployed.stdout + deployed.stderr, /Pushed the image to the fleet registry from s1/);
+    // Free to move again, for the scenarios after this one (drain, kill).
+    await b().json(['apps', 'update', 'one', '--clear-constraints']);
+    await b().json(['servers', 'label', 's3', 'spot-']);
     // Its secret reaches the server that runs it, and no other: not even its name is sent there.
     const [runs] = shown.replicaStatus;
     for (const s of fleet().servers) {

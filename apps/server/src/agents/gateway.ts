@@ -7,11 +7,7 @@ import {
   type ExecEvent,
   type ExecInput,
   type ExecParams,
-  ImagePushResult,
-  ImageResolveResult,
   ImagesBootstrapResult,
-  registryPasswordAad,
-  type FleetRegistryAccess,
   type AgentBuildParams,
   type ImagesBootstrapRequest,
   isErrorCode,
@@ -32,18 +28,12 @@ import { handshake, type TrustSettings } from './handshake.js';
 import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-check.js';
 import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
 import { createStaging } from './staging.js';
-import {
-  buildSession,
-  createLocalServerLookup,
-  firstOf,
-  preferredSession,
-  reportingReplicas,
-  runningSlot,
-} from './routing.js';
+import { buildSession, createLocalServerLookup, firstOf, reportingReplicas, runningSlot } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
 import { fromIndex, indexServing, type ServingIndex } from './edge-membership.js';
 import { createFleetPushes } from './fleet-pushes.js';
+import { createImageCalls } from './image-calls.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -98,24 +88,13 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
         running(s),
         (appId, serverId) => fromIndex(serving, appId, serverId),
         shared.servers ?? (await pushes.recentServers()),
-        await registryAccess(s),
+        await images.registryAccess(s),
       ),
     );
   };
-  /** The session's own registry login, its password sealed to the agent; null without a registry. */
-  const registryAccess = async (s: AgentSession): Promise<FleetRegistryAccess | null> => {
-    if (!registry || !s.sealingKey) return null;
-    await registry.ensureUser(s.serverId);
-    const login = registry.loginFor(s.serverId);
-    return {
-      address: registry.address,
-      scheme: registry.scheme,
-      username: login.name,
-      password: sealFor(s.sealingKey, login.password, registryPasswordAad(login.name)),
-    };
-  };
   const pushes = createFleetPushes({ store, log, sessions, pushAll: () => gateway.pushDesired() });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
+  const images = createImageCalls({ sessions, localServer, registry });
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
 
@@ -259,16 +238,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     runningApp: (appId: string): string[] =>
       reportingReplicas(sessions.values(), appId).map((s) => s.serverId),
 
-    /**
-     * Resolves an image on the first connected one of `serverIds` (the servers that will run it),
-     * else on the local agent's server, else any. Until images move through a registry, the
-     * other servers must find the same image themselves.
-     */
-    async resolveImage(ref: string, serverIds: readonly string[] = []): Promise<ImageResolveResult> {
-      const session = await preferredSession(sessions, serverIds, localServer);
-      const result = await session.call({ method: 'image.resolve', params: { ref } }, 10 * 60_000);
-      return ImageResolveResult.parse(result);
-    },
+    resolveImage: images.resolveImage,
 
     /**
      * Resolves when the rollout of the revision has converged on every server it placed slots on
@@ -370,42 +340,8 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       registry?.sync().catch((err: unknown) => log.error({ err }, 'updating the registry logins failed'));
     },
 
-    /** The fleet registry's address, or null when berthd runs none. */
-    registryAddress: (): string | null => registry?.address ?? null,
-
-    /**
-     * Has a server that holds the image (by id) push it to the fleet registry as `destination`:
-     * the servers of `candidates` first, then every other connected one. The first that holds it
-     * pushes; a server without it answers DEPLOY_IMAGE_NOT_FOUND and the next is asked.
-     */
-    async pushImage(
-      imageId: string,
-      destination: string,
-      candidates: readonly string[],
-    ): Promise<ImagePushResult & { serverName: string }> {
-      const ordered = [...new Set([...candidates, ...sessions.keys()])];
-      let last: unknown = null;
-      for (const id of ordered) {
-        const s = sessions.get(id);
-        const access = s ? await registryAccess(s) : null;
-        if (!s || !access) continue;
-        try {
-          const result = await s.call(
-            { method: 'image.push', params: { imageId, destination, access } },
-            10 * 60_000,
-          );
-          return { ...ImagePushResult.parse(result), serverName: s.serverName };
-        } catch (err) {
-          if (!(err instanceof BerthError && err.code === 'DEPLOY_IMAGE_NOT_FOUND')) throw err;
-          last = err;
-        }
-      }
-      throw last instanceof BerthError
-        ? new BerthError('DEPLOY_IMAGE_NOT_FOUND', `No connected server holds image ${imageId}`, {
-            hint: 'Connect the server that built or loaded the image (or deploy an image from a registry).',
-          })
-        : new BerthError('AGENT_UNAVAILABLE', `No connected server can push image ${imageId}`);
-    },
+    registryAddress: images.registryAddress,
+    pushImage: images.pushImage,
 
     close(): void {
       pushes.close();
