@@ -93,7 +93,10 @@ export class BerthUnderTest {
     });
     await Promise.race([
       ready,
-      sleep(60_000).then(() => Promise.reject(new Error(`berth up did not come up:\n${this.output}`))),
+      // Unref'd: a timer left running would keep a short test file's process alive for a minute.
+      sleep(60_000, undefined, { ref: false }).then(() =>
+        Promise.reject(new Error(`berth up did not come up:\n${this.output}`)),
+      ),
     ]);
   }
 
@@ -104,7 +107,7 @@ export class BerthUnderTest {
     if (!up || up.exitCode !== null) return;
     const exited = new Promise((r) => up.once('exit', r));
     up.kill('SIGINT');
-    await Promise.race([exited, sleep(30_000)]);
+    await Promise.race([exited, sleep(30_000, undefined, { ref: false })]);
   }
 
   /** Runs the CLI against this instance, as `berth ARGS`, with `input` on its stdin (closed either way). */

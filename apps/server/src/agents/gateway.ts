@@ -300,13 +300,14 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     /**
      * Runs a build on an agent, its log lines streaming through onLines. `params` gets a sealer
      * for that agent, so credentials travel sealed to the one agent that builds. Aborting the
-     * signal cancels the build on the agent and rejects with the signal's reason.
+     * signal cancels the build on the agent and rejects with the signal's reason. The result
+     * names the server that built (in a fleet, the only one that holds the image until it is pushed).
      */
     async build(
       params: (seal: (plain: string, aad: string) => string) => AgentBuildParams,
       onLines: (lines: LogLine[]) => void,
       signal: AbortSignal,
-    ): Promise<AgentBuildResult> {
+    ): Promise<AgentBuildResult & { serverName: string }> {
       const session = await buildSession(store, sessions, localServer);
       const seal = (plain: string, aad: string): string => {
         if (!session.sealingKey) throw new BerthError('INTERNAL', 'this agent has no sealing key');
@@ -314,7 +315,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       };
       const result = await session.stream({ method: 'build', params: params(seal) }, onLines, signal);
       signal.throwIfAborted();
-      return AgentBuildResult.parse(result);
+      return { ...AgentBuildResult.parse(result), serverName: session.serverName };
     },
 
     /** Builds the base images on an agent (`berth images bootstrap`), streaming its progress. */
@@ -324,6 +325,15 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       signal: AbortSignal,
     ): Promise<ImagesBootstrapResult> {
       const session = await buildSession(store, sessions, localServer);
+      // Only the server that builds uses base images: say which one got them.
+      onLines([
+        {
+          at: new Date(clock()).toISOString(),
+          replica: 'bootstrap',
+          stream: 'berth',
+          line: `Base images on ${session.serverName}, where builds run`,
+        },
+      ]);
       const result = await session.stream({ method: 'images.bootstrap', params: request }, onLines, signal);
       signal.throwIfAborted();
       return ImagesBootstrapResult.parse(result);

@@ -95,7 +95,12 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
     return error;
   }
 
-  async function succeed(d: DeploymentRow, build: BuildRow, release: ReleaseRow, r: AgentBuildResult) {
+  async function succeed(
+    d: DeploymentRow,
+    build: BuildRow,
+    release: ReleaseRow,
+    r: AgentBuildResult & { serverName: string },
+  ) {
     const now = clock();
     const took = formatDuration(now - (build.startedAt ?? now));
     await store.transaction(async (tx) => {
@@ -134,7 +139,7 @@ export function createBuildRunner(deps: BuildRunnerDeps) {
       await tx.events.append(d.id, {
         at: now,
         level: 'info',
-        message: `Built ${r.image} from ${r.commit.slice(0, 12)} (${r.builder}) in ${took}`,
+        message: `Built ${r.image} on ${r.serverName} from ${r.commit.slice(0, 12)} (${r.builder}) in ${took}`,
       });
     });
     await archives.remove(build.id);

@@ -1,0 +1,157 @@
+/**
+ * Issue 10's build plane, end to end through the CLI on two servers (network namespaces with their
+ * own Podman, test/fleet/support): s1 joins labelled `role=build`, s2 `role=app`. `berth images
+ * bootstrap` and a build from an uploaded directory run on s1, in the build sandbox of s1's agent;
+ * the app's replica runs on s2 only (a build server runs no replicas while the fleet has others);
+ * s1 pushes the built image to the fleet registry berthd runs and s2 pulls it by digest; both
+ * servers' edges serve the app. berthd runs in the root namespace on the fleet bridge's address with
+ * `--no-agent`. The agents share the test run's builder dir (test/support/builder.ts), where the
+ * base images already are once any build test has run: the bootstrap then only finds them up to date.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Build, Deployment } from '@berth/protocol';
+import { BerthUnderTest } from '../e2e/support/berth.js';
+import { joinAndRunAgent } from './support/agent.js';
+import { useFleet } from './support/fixture.js';
+import { httpGet } from './support/http.js';
+
+const APP = 'site';
+const BODY = 'built on the build plane';
+
+describe('a fleet with a build server and an app server', () => {
+  const fleet = useFleet({ id: 'k', servers: 2, subnet: '10.99.8.0/24' });
+  let berth: BerthUnderTest | null = null;
+  let root = '';
+  const b = (): BerthUnderTest => berth as BerthUnderTest;
+  const controlUrl = (): string => `https://${fleet().controlIp}:${b().apiPort}`;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'berth-fleet-build-'));
+    berth = await BerthUnderTest.create();
+    await berth.start(['--api-host', fleet().controlIp, '--no-agent']);
+  });
+  after(async () => {
+    await berth?.destroy();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  test('s1 joins for builds, s2 for apps, and both come online', async () => {
+    for (const [s, role] of [
+      [fleet().server(1), 'build'],
+      [fleet().server(2), 'app'],
+    ] as const) {
+      const { token } = await b().json<{ token: string }>([
+        'servers',
+        'add',
+        s.name,
+        '--label',
+        `role=${role}`,
+      ]);
+      await joinAndRunAgent(s, { controlUrl: controlUrl(), token });
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const listed = await b().json<{ servers: { name: string; status: string }[] }>(['servers', 'list']);
+      const online = listed.servers.filter((s) => s.status === 'online').map((s) => s.name);
+      if (online.includes('s1') && online.includes('s2')) break;
+      if (Date.now() > deadline) assert.fail(`not every server came online: ${JSON.stringify(listed)}`);
+      await sleep(200);
+    }
+  });
+
+  test('images bootstrap runs on the build server', async () => {
+    const boot = await b().cli(['images', 'bootstrap', '--only', 'static']);
+    assert.equal(boot.code, 0, boot.stdout + boot.stderr);
+    assert.match(boot.stdout, /│ Base images on s1, where builds run$/m, boot.stdout);
+    assert.match(
+      boot.stdout,
+      /^static\s+localhost\/berth\/base-static:bookworm\s+(built|up-to-date)\s/m,
+      boot.stdout,
+    );
+  });
+
+  test('an app built from source: built on s1, pushed to the fleet registry, run on s2, served by both edges', async () => {
+    const dir = join(root, APP);
+    await mkdir(dir);
+    await writeFile(join(dir, 'page.txt'), `${BODY}\n`);
+    await writeFile(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM localhost/berth/base-static:bookworm',
+        'COPY page.txt /www/index.html',
+        'ENTRYPOINT ["/bin/sh", "-c", "exec httpd -f -p \\"$PORT\\" -h /www"]',
+        '',
+      ].join('\n'),
+    );
+    const created = await b().cli(['apps', 'create', APP, '--replicas', '1']);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    const deployed = await b().cli(['deploy', APP, '--from-dir', dir]);
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+
+    const [build] = await b().json<Build[]>(['builds', APP]);
+    assert.equal(build?.status, 'succeeded', JSON.stringify(build));
+    assert.equal(build.trigger, 'upload');
+    // The build's image is in the build server's engine, and only there.
+    const local = (n: number) =>
+      fleet().server(n).podmanCli(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    assert.match((await local(1)).stdout, new RegExp(`^${build.image}$`, 'm'));
+    assert.doesNotMatch((await local(2)).stdout, new RegExp(`^localhost/berth/${APP}:`, 'm'));
+
+    // Its one replica runs on the app server: a build server runs none while the fleet has others.
+    const shown = await b().json<{ replicaStatus: { server: string; state: string }[] }>([
+      'apps',
+      'show',
+      APP,
+    ]);
+    assert.deepEqual(
+      shown.replicaStatus.map((r) => r.server),
+      ['s2'],
+      JSON.stringify(shown.replicaStatus),
+    );
+
+    // s1 pushed it to the fleet registry; s2 pulled it by digest under the team's name there.
+    const deployments = await b().json<Deployment[]>(['deployments', 'list', APP]);
+    const events = await b().json<{ events: { message: string }[] }>([
+      'deployments',
+      'show',
+      deployments[0]?.id ?? '',
+    ]);
+    const messages = events.events.map((e) => e.message);
+    assert.ok(
+      messages.some((m) => m.startsWith(`Built ${build.image} on s1 from `)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith('Pushed the image to the fleet registry from s1')),
+      messages.join('\n'),
+    );
+    const registry = `${fleet().controlIp}:5000`.replace(/\./g, '\\.');
+    const digests = await fleet()
+      .server(2)
+      .podmanCli(['images', '--digests', '--format', '{{.Repository}}@{{.Digest}}']);
+    assert.match(
+      digests.stdout,
+      new RegExp(`^${registry}/berth/tm_[a-z2-7]{20}/${APP}@sha256:[a-f0-9]{64}$`, 'm'),
+      digests.stdout,
+    );
+
+    // Every edge serves it: s2 from its own replica, s1 through s2's private address.
+    const deadline = Date.now() + 30_000;
+    for (const s of fleet().servers) {
+      for (;;) {
+        const answer = await httpGet(`http://${s.ip}:80/`, { host: `${APP}.localhost`, timeoutMs: 5_000 });
+        if (answer.status === 200) {
+          assert.equal(answer.body.trim(), BODY, s.name);
+          break;
+        }
+        assert.ok(Date.now() < deadline, `${s.name} does not serve ${APP}: ${answer.status} ${answer.body}`);
+        await sleep(200);
+      }
+    }
+  });
+});
