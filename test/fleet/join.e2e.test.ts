@@ -15,13 +15,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthUnderTest } from '../e2e/support/berth.js';
 import { runLoad } from '../e2e/support/load.js';
 import { HELLO_V1, HELLO_V2, ensureExampleImages } from '../support/images.js';
-import { berthOn, joinAndRunAgent } from './support/agent.js';
+import { berthOn, joinAndRunAgent, runAgent, type FleetAgent } from './support/agent.js';
 import { useFleet } from './support/fixture.js';
 import { httpGet } from './support/http.js';
 import type { FleetServer } from './support/server.js';
@@ -61,9 +62,13 @@ describe('a fleet of three servers', () => {
     return `${answer.status} ${answer.body.trim()}`;
   };
 
+  /** Each server's `berth agent run`, by server name. */
+  const agents = new Map<string, FleetAgent>();
+
   test('three servers join with one-time tokens and come online', async () => {
     for (const s of fleet().servers) {
-      await joinAndRunAgent(s, { controlUrl: controlUrl(), token: await addServer(s.name, ['role=app']) });
+      const token = await addServer(s.name, ['role=app']);
+      agents.set(s.name, await joinAndRunAgent(s, { controlUrl: controlUrl(), token }));
     }
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -453,6 +458,50 @@ describe('a fleet of three servers', () => {
     for (const id of healthyElsewhere) assert.ok(elsewhere.includes(id), `healthy replica ${id} was stopped`);
     assert.equal(elsewhere.length, 3, 'no duplicate surplus');
     // Every edge serves, the healed one (no replica any more) from the others' replicas.
+    for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v2', `${s.name} serves`);
+  });
+
+  test('a server back with another key is paused until an admin approves it, then serves again', async () => {
+    type Listed = { servers: { name: string; state: string; status: string; pendingKey: boolean }[] };
+    const s2 = fleet().server(2);
+    const server = async (): Promise<Listed['servers'][number] | undefined> =>
+      (await b().json<Listed>(['servers', 'list'])).servers.find((s) => s.name === s2.name);
+    const agent = agents.get(s2.name)!;
+    // Its agent stops (app containers keep running) and its key is lost, as with a lost data dir.
+    const exited = new Promise((resolve) => agent.process.once('exit', resolve));
+    agent.process.kill('SIGTERM');
+    await exited;
+    await rename(
+      join(agent.dataDir, 'agent', 'identity.key'),
+      join(agent.dataDir, 'agent', 'identity.key.lost'),
+    );
+    agents.set(s2.name, runAgent(s2, agent.dataDir));
+    let deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = await server();
+      if (now?.state === 'paused' && now.pendingKey && now.status === 'offline') break;
+      assert.ok(Date.now() < deadline, `not paused for its new key: ${JSON.stringify(now)}`);
+      await sleep(250);
+    }
+    const approved = await b().cli(['servers', 'approve', s2.name]);
+    assert.equal(approved.code, 0, approved.stdout + approved.stderr);
+    deadline = Date.now() + 60_000;
+    for (;;) {
+      const now = await server();
+      const web = (await b().json<{ replicaStatus: { state: string }[] }>(['apps', 'show', 'web']))
+        .replicaStatus;
+      if (
+        now?.state === 'active' &&
+        now.status === 'online' &&
+        web.filter((r) => r.state === 'serving').length === 3
+      )
+        break;
+      assert.ok(
+        Date.now() < deadline,
+        `not back after approval: ${JSON.stringify(now)} ${JSON.stringify(web)}`,
+      );
+      await sleep(250);
+    }
     for (const s of fleet().servers) assert.equal(await servedBy(s.ip), '200 hello v2', `${s.name} serves`);
   });
 

@@ -22,7 +22,7 @@ const PULL_ATTEMPTS = 3;
 const PULL_RETRY_MS = 1000;
 
 export class RegistryImages {
-  /** Pulls under way, by pinned name: replicas of one release starting together pull once. */
+  /** Pulls under way, by name. */
   private readonly pulls = new Map<string, Promise<void>>();
 
   constructor(
@@ -58,12 +58,18 @@ export class RegistryImages {
 
   /**
    * Makes sure the store holds the release's image (by id) before a replica of it starts:
-   * pulled by digest from the fleet registry when berthd named it there. Throws
-   * DEPLOY_IMAGE_NOT_FOUND when the image is neither here nor anywhere to pull from.
+   * pulled by digest from the fleet registry when berthd named it there, else (an image of
+   * another registry) by its name. Throws DEPLOY_IMAGE_NOT_FOUND when the image is neither here
+   * nor anywhere to pull from.
    */
   async ensure(release: ReleaseSpec, access: FleetRegistryAccess | undefined): Promise<void> {
     if (await this.engine.hasImage(release.imageId)) return;
-    if (!release.pull || !access) {
+    const pinned = release.pull?.ref;
+    if (pinned !== undefined && access) {
+      await this.once(pinned, () => this.pullWithRetries(pinned, access, release.imageId));
+      return;
+    }
+    if (release.image.startsWith('localhost/')) {
       throw new BerthError(
         'DEPLOY_IMAGE_NOT_FOUND',
         `Image ${release.image} (${release.imageId.slice(0, 19)}) is not on this server, and the fleet has no registry to pull it from`,
@@ -72,13 +78,28 @@ export class RegistryImages {
         },
       );
     }
-    const ref = release.pull.ref;
-    let pull = this.pulls.get(ref);
-    if (!pull) {
-      pull = this.pullWithRetries(ref, access, release.imageId).finally(() => this.pulls.delete(ref));
-      this.pulls.set(ref, pull);
+    // An image of another registry, resolved on another server: pulled here by its name, and
+    // taken only if the name still gives the image the release was resolved to.
+    await this.once(release.image, async () => {
+      const found = await this.engine.resolveImage(release.image);
+      if (found.imageId !== release.imageId) {
+        throw new BerthError(
+          'DEPLOY_IMAGE_PULL_FAILED',
+          `${release.image} now names image ${found.imageId.slice(0, 19)}, not the release's ${release.imageId.slice(0, 19)} (the tag moved)`,
+          { hint: 'Deploy again to resolve the tag anew, or deploy the image by digest (name@sha256:…).' },
+        );
+      }
+    });
+  }
+
+  /** One pull per name at a time: replicas of one release starting together share it. */
+  private async once(name: string, pull: () => Promise<void>): Promise<void> {
+    let running = this.pulls.get(name);
+    if (!running) {
+      running = pull().finally(() => this.pulls.delete(name));
+      this.pulls.set(name, running);
     }
-    await pull;
+    await running;
   }
 
   private async pullWithRetries(ref: string, access: FleetRegistryAccess, imageId: string): Promise<void> {
