@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -153,9 +153,8 @@ describe('adding a server: berth agent join and berth agent run', () => {
       const pid = Number(await readFile(join(agentDir(), 'run', `${name}.pid`), 'utf8').catch(() => ''));
       if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
-    const pub = await readFile(join(agentDir(), 'agent', 'identity.pub'), 'utf8').catch(() => '');
-    if (pub) {
-      const id = createHash('sha256').update(pub.trim()).digest('hex').slice(0, 16);
+    const id = (await readFile(join(agentDir(), 'agent', 'agent.id'), 'utf8').catch(() => '')).trim();
+    if (id) {
       for (const table of [`berth_apps_${id}`, `berth_build_${id}`])
         await runQuiet('nft', ['delete', 'table', 'inet', table]);
     }

@@ -198,7 +198,12 @@ describe('a fleet of three servers', () => {
     ]);
     assert.equal(shown.replicaStatus.length, 1, JSON.stringify(shown));
     assert.equal(shown.replicaStatus[0]?.server, 's3', JSON.stringify(shown));
-    assert.match(deployed.stdout + deployed.stderr, /Pushed the image to the fleet registry from s1/);
+    // Found on s1 by its name; pushed by whichever server holds its id (s3 pulled it for web).
+    assert.match(
+      deployed.stdout + deployed.stderr,
+      /Image localhost\/hello:1 is sha256:[0-9a-f]{12} \(found on s1\)/,
+    );
+    assert.match(deployed.stdout + deployed.stderr, /Pushed the image to the fleet registry from s[123]/);
     // Free to move again, for the scenarios after this one (drain, kill).
     await b().json(['apps', 'update', 'one', '--clear-constraints']);
     await b().json(['servers', 'label', 's3', 'spot-']);

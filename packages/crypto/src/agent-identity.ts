@@ -15,7 +15,11 @@ const KEY_FILE = { mode: 0o600, dirMode: 0o700 };
 export interface AgentIdentity {
   /** SPKI DER, base64: what berthd stores. */
   publicKey: string;
-  /** Short fingerprint of the public key; labels the containers this agent owns. */
+  /**
+   * Labels the containers (and names the firewall table) this agent owns: the fingerprint of its
+   * first key, kept in `agent.id`, so a server whose key is replaced (and approved) still owns
+   * the replicas it runs. A whole lost data dir starts a new id.
+   */
   id: string;
   sign(payload: string): string;
   /** X25519 public key (SPKI DER, base64): berthd seals secrets to it. */
@@ -39,13 +43,29 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<AgentIdenti
   // berthd trusts the local agent through this file; written every start so it always matches the key.
   await writeFileAtomic(join(dataDir, 'identity.pub'), `${publicKey}\n`, { mode: 0o644 });
   const sealing = await loadOrCreateSealingKey(join(dataDir, 'sealing.key'));
+  const id = await loadOrCreateAgentId(
+    join(dataDir, 'agent.id'),
+    createHash('sha256').update(publicKey).digest('hex').slice(0, 16),
+  );
   return {
     publicKey,
-    id: createHash('sha256').update(publicKey).digest('hex').slice(0, 16),
+    id,
     sign: (payload) => signer.sign(payload),
     sealingKey: sealing.publicKey,
     openSecret: (sealed, aad) => openSealed(sealing.privateKeyPem, sealed, aad),
   };
+}
+
+const AGENT_ID = /^[0-9a-f]{16}$/;
+
+async function loadOrCreateAgentId(file: string, fresh: string): Promise<string> {
+  const stored = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (AGENT_ID.test(stored)) return stored;
+  // Never replaces an id another start wrote meanwhile: its containers carry it.
+  if (await createFileAtomic(file, `${fresh}\n`, { mode: 0o644, dirMode: 0o700 })) return fresh;
+  const raced = (await readFile(file, 'utf8')).trim();
+  if (!AGENT_ID.test(raced)) throw new Error(`${file} does not hold an agent id; remove it to make one`);
+  return raced;
 }
 
 /** The X25519 key secrets are sealed to; made on first start, kept 0600 beside the identity key. */

@@ -4,7 +4,6 @@
  * the containers its agent labelled.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -220,8 +219,7 @@ export class BerthUnderTest {
 
   /** The label value of the containers this instance's agent owns. */
   async agentId(): Promise<string> {
-    const pub = (await readFile(join(this.dataDir, 'agent', 'identity.pub'), 'utf8')).trim();
-    return createHash('sha256').update(pub).digest('hex').slice(0, 16);
+    return (await readFile(join(this.dataDir, 'agent', 'agent.id'), 'utf8')).trim();
   }
 
   /** Names and states of the containers this instance's agent owns, straight from Podman. */

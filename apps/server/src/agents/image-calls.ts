@@ -41,10 +41,14 @@ export function createImageCalls({
     };
   };
 
-  const resolveOn = async (s: AgentSession, ref: string): Promise<ImageResolveResult> =>
-    ImageResolveResult.parse(
+  /** The agent's answer, and which server gave it (for the deployment's events). */
+  type Resolved = ImageResolveResult & { serverName: string };
+  const resolveOn = async (s: AgentSession, ref: string): Promise<Resolved> => ({
+    ...ImageResolveResult.parse(
       await s.call({ method: 'image.resolve', params: { ref } }, IMAGE_CALL_TIMEOUT_MS),
-    );
+    ),
+    serverName: s.serverName,
+  });
 
   return {
     registryAccess,
@@ -58,7 +62,7 @@ export function createImageCalls({
      * does not hold is looked for on every other connected server when the fleet has a registry:
      * the one that holds it pushes it there for the others (deploy/image-distribution.ts).
      */
-    resolveImage: async (ref: string, serverIds: readonly string[] = []): Promise<ImageResolveResult> => {
+    resolveImage: async (ref: string, serverIds: readonly string[] = []): Promise<Resolved> => {
       const first = await preferredSession(sessions, serverIds, localServer);
       try {
         return await resolveOn(first, ref);

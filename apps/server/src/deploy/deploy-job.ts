@@ -72,10 +72,12 @@ export function createDeployJob(deps: DeployJobDeps) {
         ? { imageId: release.imageId, note: null }
         : await resolveImage(d, app, release, placedOn);
       if (resolved === null) return;
+      // The image and how it was found land together: a job run again after a crash skips both.
+      if (resolved.note) await recordImage(d, release, resolved.imageId, resolved.note);
       const moved = await distribute(d, app, release, resolved.imageId, placedOn);
       if (moved === false) return;
       if (moved !== null) await store.events.append(d.id, { at: clock(), level: 'info', message: moved });
-      d = await activate(d, app, release, resolved);
+      d = await activate(d, app, release, resolved.imageId);
       // Servers with slots in slot order, then those that lose theirs: one server at a time.
       const losing = agents.runningApp(app.id).filter((id) => !placedOn.includes(id));
       agents.stageRollout(app.id, toRevision(d.id, 'forward'), [...placedOn, ...losing]);
@@ -137,9 +139,11 @@ export function createDeployJob(deps: DeployJobDeps) {
       if (!team) throw new BerthError('APP_NOT_FOUND', `The team of ${app.name} is gone`);
       await checkImageUse(store, team, release.image, agents.registryAddress());
       const started = clock();
-      const { imageId, pulled, builtFor } = await agents.resolveImage(release.image, placedOn);
+      const { imageId, pulled, builtFor, serverName } = await agents.resolveImage(release.image, placedOn);
       await checkResolvedImage(store, team, release.image, builtFor);
-      const how = pulled ? `pulled in ${formatDuration(clock() - started)}` : 'found on the server';
+      const how = pulled
+        ? `pulled on ${serverName} in ${formatDuration(clock() - started)}`
+        : `found on ${serverName}`;
       return { imageId, note: `Image ${release.image} is ${imageId.slice(0, 19)} (${how})` };
     } catch (err) {
       if (
@@ -182,16 +186,22 @@ export function createDeployJob(deps: DeployJobDeps) {
     }
   }
 
+  async function recordImage(d: DeploymentRow, release: ReleaseRow, imageId: string, note: string) {
+    await store.transaction(async (tx) => {
+      await tx.releases.setImageId(release.id, imageId);
+      await tx.events.append(d.id, { at: clock(), level: 'info', message: note });
+    });
+  }
+
   /** Records the image, makes the release current and the rollout wanted, in one transaction. */
   async function activate(
     d: DeploymentRow,
     app: AppRow,
     release: ReleaseRow,
-    resolved: { imageId: string; note: string | null },
+    imageId: string,
   ): Promise<DeploymentRow> {
     return store.transaction(async (tx) => {
-      if (!release.imageId) await tx.releases.setImageId(release.id, resolved.imageId);
-      if (resolved.note) await tx.events.append(d.id, { at: clock(), level: 'info', message: resolved.note });
+      if (!release.imageId) await tx.releases.setImageId(release.id, imageId);
       const fresh = (await tx.apps.getById(app.id)) ?? app;
       await tx.apps.update(
         app.id,
