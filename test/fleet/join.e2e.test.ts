@@ -468,11 +468,21 @@ describe('a fleet of three servers', () => {
 
   test('a server back with another key is paused until an admin approves it, then serves again', async () => {
     type Listed = { servers: { name: string; state: string; status: string; pendingKey: boolean }[] };
-    const s2 = fleet().server(2);
+    type Shown = { replicaStatus: { state: string; server: string }[] };
+    const before = (await b().json<Shown>(['apps', 'show', 'web'])).replicaStatus;
+    // The server with the most of web's replicas, so the pause moves some.
+    const rekeyed = [...fleet().servers].sort(
+      (x, y) =>
+        before.filter((r) => r.server === y.name).length - before.filter((r) => r.server === x.name).length,
+    )[0]!;
+    assert.ok(
+      before.some((r) => r.server === rekeyed.name),
+      JSON.stringify(before),
+    );
     const server = async (): Promise<Listed['servers'][number] | undefined> =>
-      (await b().json<Listed>(['servers', 'list'])).servers.find((s) => s.name === s2.name);
-    const agent = agents.get(s2.name)!;
-    // Its agent stops (app containers keep running) and its key is lost, as with a lost data dir.
+      (await b().json<Listed>(['servers', 'list'])).servers.find((s) => s.name === rekeyed.name);
+    const agent = agents.get(rekeyed.name)!;
+    // Its agent stops (app containers keep running) and its key file is lost: it comes back with a new key.
     const exited = new Promise((resolve) => agent.process.once('exit', resolve));
     agent.process.kill('SIGTERM');
     await exited;
@@ -480,7 +490,7 @@ describe('a fleet of three servers', () => {
       join(agent.dataDir, 'agent', 'identity.key'),
       join(agent.dataDir, 'agent', 'identity.key.lost'),
     );
-    agents.set(s2.name, runAgent(s2, agent.dataDir));
+    agents.set(rekeyed.name, runAgent(rekeyed, agent.dataDir));
     let deadline = Date.now() + 60_000;
     for (;;) {
       const now = await server();
@@ -488,7 +498,15 @@ describe('a fleet of three servers', () => {
       assert.ok(Date.now() < deadline, `not paused for its new key: ${JSON.stringify(now)}`);
       await sleep(250);
     }
-    const approved = await b().cli(['servers', 'approve', s2.name]);
+    // Away and paused, its replicas serve on the others meanwhile.
+    deadline = Date.now() + 60_000;
+    for (;;) {
+      const web = (await b().json<Shown>(['apps', 'show', 'web'])).replicaStatus;
+      if (web.filter((r) => r.state === 'serving' && r.server !== rekeyed.name).length === 3) break;
+      assert.ok(Date.now() < deadline, `not moved off the paused ${rekeyed.name}: ${JSON.stringify(web)}`);
+      await sleep(250);
+    }
+    const approved = await b().cli(['servers', 'approve', rekeyed.name]);
     assert.equal(approved.code, 0, approved.stdout + approved.stderr);
     deadline = Date.now() + 60_000;
     for (;;) {

@@ -48,6 +48,17 @@ test("an admin's state wins over the link", () => {
   assert.equal(statusOf(server({ state: 'removed' }), online, true, NOW), 'down');
 });
 
+test('paused for a new key and away: its replicas move after the same wait as a down server’s', () => {
+  const paused = server({ state: 'paused' });
+  assert.equal(statusOf(paused, offlineFor(SUSPECT_FOR_MS - 1), true, NOW), 'paused');
+  assert.equal(statusOf(paused, offlineFor(SUSPECT_FOR_MS), true, NOW), 'down');
+  assert.equal(
+    statusOf(paused, offlineFor(SUSPECT_FOR_MS), false, NOW),
+    'paused',
+    'no agent connected at all',
+  );
+});
+
 test('constraints parse into key, operator and value', () => {
   assert.deepEqual(parseConstraints(['zone=b', 'role!=build', 'gpu=']), [
     { key: 'zone', op: '=', value: 'b' },

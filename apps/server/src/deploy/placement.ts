@@ -97,7 +97,8 @@ export async function placeDeployment(
 
 /**
  * The scheduler's view of a server. `active` servers take new replicas while their agent is
- * connected; an offline one keeps what it runs while recently seen and gives it away after.
+ * connected; an offline one (active or paused) keeps what it runs while recently seen and gives
+ * it away after.
  * When no server at all is connected (berthd just started, a one-machine install's agent is
  * restarting), connected-ness says nothing: active servers count as ready and the rollout waits
  * for their agents.
@@ -107,7 +108,10 @@ export function statusOf(s: ServerRow, fleet: FleetView, anyOnline: boolean, now
     case 'draining':
       return 'draining';
     case 'paused':
-      return 'paused';
+      // Paused for a new key while its agent is away: gets nothing new, and its replicas move like
+      // a down server's (a stranger's claim on a live server's name never pauses it: handshake.ts).
+      if (fleet.isOnline(s.id) || !anyOnline) return 'paused';
+      return now - fleet.offlineSince(s.id) < SUSPECT_FOR_MS ? 'paused' : 'down';
     case 'removed':
       return 'down';
     case 'active':

@@ -33,7 +33,7 @@ export function startDownWatch(deps: {
     const now = clock();
     let moved = 0;
     for (const s of servers) {
-      if (s.state !== 'active' || fleet.isOnline(s.id)) {
+      if ((s.state !== 'active' && s.state !== 'paused') || fleet.isOnline(s.id)) {
         handled.delete(s.id);
         continue;
       }
