@@ -144,7 +144,8 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
           await store.events.append(e.deploymentId, {
             at: Date.parse(e.at) || clock(),
             level: e.level,
-            message: e.message,
+            // With several servers connected, each server's lines say whose they are.
+            message: sessions.size > 1 ? `${session.serverName}: ${e.message}` : e.message,
           });
         }
         return;
