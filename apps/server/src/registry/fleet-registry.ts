@@ -63,12 +63,14 @@ export async function startFleetRegistry(options: FleetRegistryOptions): Promise
   await writeFile(pidFile, `${running.pid}\n`, { mode: 0o600 });
   options.log.info({ registry: running.address, servers: users.size }, 'fleet registry started');
 
+  /** Each login's htpasswd line, so a new server costs one bcrypt hash, not one per server. */
+  const hashed = new Map<string, { password: string; line: string }>();
   let writing: Promise<void> = Promise.resolve();
   const write = (ids: readonly string[]): Promise<void> => {
     writing = writing
       .catch(() => undefined)
       .then(async () => {
-        await writeRegistryUsers(dir, [BERTHD_USER, ...ids].map(loginFor));
+        await writeRegistryUsers(dir, [BERTHD_USER, ...ids].map(loginFor), hashed);
         users = new Set(ids);
       });
     return writing;

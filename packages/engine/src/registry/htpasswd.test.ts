@@ -46,3 +46,20 @@ test('names that could break the file, and weak or truncated passwords, are refu
     );
   }
 });
+
+test('a line hashed before is reused for the same password, made anew for a changed one', async () => {
+  const hashed = new Map<string, { password: string; line: string }>();
+  const first = await renderHtpasswd([{ name: 'agent-a', password: `${good}a` }], hashed);
+  const again = await renderHtpasswd(
+    [
+      { name: 'agent-a', password: `${good}a` },
+      { name: 'agent-b', password: `${good}b` },
+    ],
+    hashed,
+  );
+  assert.equal(again.split('\n')[0], first.split('\n')[0], 'agent-a not hashed again');
+  const changed = await renderHtpasswd([{ name: 'agent-a', password: `${good}c` }], hashed);
+  const [, hash = ''] = (changed.split('\n')[0] ?? '').split(':');
+  assert.ok(await bcrypt.compare(`${good}c`, hash), 'the new password checks');
+  assert.ok(!(await bcrypt.compare(`${good}a`, hash)), 'the old one does not');
+});

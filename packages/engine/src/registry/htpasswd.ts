@@ -42,11 +42,23 @@ export function checkRegistryUsers(users: readonly RegistryUser[]): void {
   }
 }
 
-/** `name:bcrypt-hash` lines. */
-export async function renderHtpasswd(users: readonly RegistryUser[]): Promise<string> {
+/**
+ * `name:bcrypt-hash` lines. `hashed` (kept by the caller across calls) holds each user's line for
+ * the password it was made from, so rewriting the file for one new server hashes only that one.
+ */
+export async function renderHtpasswd(
+  users: readonly RegistryUser[],
+  hashed: Map<string, { password: string; line: string }> = new Map(),
+): Promise<string> {
   checkRegistryUsers(users);
   const lines = await Promise.all(
-    users.map(async (user) => `${user.name}:${await bcrypt.hash(user.password, BCRYPT_COST)}`),
+    users.map(async (user) => {
+      const known = hashed.get(user.name);
+      if (known?.password === user.password) return known.line;
+      const line = `${user.name}:${await bcrypt.hash(user.password, BCRYPT_COST)}`;
+      hashed.set(user.name, { password: user.password, line });
+      return line;
+    }),
   );
   return lines.map((line) => `${line}\n`).join('');
 }

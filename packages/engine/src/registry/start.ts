@@ -120,10 +120,14 @@ async function writeRegistryFiles(options: StartRegistryOptions, instanceNonce: 
  * on its next request, a new one let in), so no restart drops a pull in flight. Written aside
  * and renamed, so the registry never reads half a file.
  */
-export async function writeRegistryUsers(dataDir: string, users: readonly RegistryUser[]): Promise<string> {
+export async function writeRegistryUsers(
+  dataDir: string,
+  users: readonly RegistryUser[],
+  hashed?: Map<string, { password: string; line: string }>,
+): Promise<string> {
   const path = join(dataDir, 'htpasswd');
   const next = `${path}.next`;
-  await writeFile(next, await renderHtpasswd(users), { mode: 0o600 });
+  await writeFile(next, await renderHtpasswd(users, hashed), { mode: 0o600 });
   await chmod(next, 0o600);
   await rename(next, path);
   return path;
