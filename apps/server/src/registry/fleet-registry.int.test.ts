@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openSqliteStore, type Store } from '@berth/store';
 import { pino } from 'pino';
+import { freePort } from '../../../../test/e2e/support/berth.js';
 import { startFleetRegistry, type FleetRegistry } from './fleet-registry.js';
 
 let listen = '';
@@ -40,18 +40,6 @@ after(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function status(registry: FleetRegistry, serverId: string, password?: string): Promise<number> {
   const login = registry.loginFor(serverId);
