@@ -78,7 +78,9 @@ export class SimAgent {
         onRpcInput: () => undefined,
       },
       silent,
-      () => Promise.resolve({ capacity: SIM_CAPACITY, privateIp: '127.0.0.1' }),
+      // Outside the mesh: a full mesh of 1,000 would send each agent 999 peers on every push
+      // (see BENCHMARKS.md); this measures the desired-state push itself.
+      () => Promise.resolve({ capacity: SIM_CAPACITY, privateIp: '127.0.0.1', mesh: null }),
     );
     this.link.start();
     // Spread over the period, as agents that started at different times would be.

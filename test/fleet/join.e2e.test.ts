@@ -239,20 +239,43 @@ describe('a fleet of three servers', () => {
     assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
   });
 
-  test("an app cannot reach another server's replicas at its private address; edges can", async () => {
+  test('replicas are on the WireGuard mesh only: another server reaches them through it, an app cannot', async () => {
     const [s1, s2] = [fleet().server(1), fleet().server(2)];
+    // Every server has the other two as peers, and has shaken hands with them.
+    for (const s of fleet().servers) {
+      const dump = await s.exec('wg', ['show', s.meshInterface, 'dump']);
+      assert.equal(dump.code, 0, `${s.name}: ${dump.stderr}`);
+      const peers = dump.stdout.trim().split('\n').slice(1);
+      assert.equal(peers.length, 2, `${s.name}: ${dump.stdout}`);
+      for (const peer of peers) {
+        const [, , endpoint, allowed, handshake] = peer.split('\t');
+        assert.match(allowed ?? '', /^10\.210\.0\.\d+\/32$/, peer);
+        assert.match(endpoint ?? '', /^10\.99\.0\.\d+:51820$/, peer);
+        assert.notEqual(handshake, '0', `${s.name} never shook hands with ${allowed}`);
+      }
+    }
     const ps = await s2.podmanCli(['ps', '--format', '{{.Names}} {{.Ports}}']);
-    const published = /^(berth-web-\S+) \S+:(\d+)->8080\/tcp$/m.exec(ps.stdout);
-    assert.ok(published, ps.stdout);
-    const target = `http://${s2.ip}:${published[2]}/`;
-    // What other servers' edges use: the replica's port on the private address answers.
-    assert.equal((await httpGet(target, { host: APP_HOST, timeoutMs: 5_000 })).status, 200);
+    const published = /^(berth-web-\S+) (10\.210\.0\.\d+):(\d+)->8080\/tcp$/m.exec(ps.stdout);
+    assert.ok(published, `not published on a mesh address: ${ps.stdout}`);
+    const [, , meshIp, port] = published;
+    const onMesh = `http://${meshIp}:${port}/`;
+    // Another server (as its edge does) reaches it through the tunnel.
+    const fromS1 = await s1.exec('curl', ['-sS', '-m', '5', '-H', `Host: ${APP_HOST}`, onMesh]);
+    assert.equal(fromS1.stdout.trim(), 'hello v1', fromS1.stderr);
+    // Nothing on the private network does: the port is not published there.
+    await assert.rejects(
+      httpGet(`http://${s2.ip}:${port}/`, { host: APP_HOST, timeoutMs: 3_000 }),
+      (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+    );
+    // An app on s1 reaches neither the mesh address nor the private one.
     const local = await s1.podmanCli(['ps', '--format', '{{.Names}}']);
     const replica = local.stdout.split('\n').find((n) => n.startsWith('berth-web-'));
     assert.ok(replica, local.stdout);
-    const reached = await s1.podmanCli(['exec', replica, 'wget', '-q', '-T', '3', '-O', '-', target]);
-    assert.notEqual(reached.code, 0, `an app on ${s1.name} reached ${target}: ${reached.stdout}`);
-    assert.doesNotMatch(reached.stdout, /hello/);
+    for (const target of [onMesh, `http://${s2.ip}:80/`]) {
+      const reached = await s1.podmanCli(['exec', replica, 'wget', '-q', '-T', '3', '-O', '-', target]);
+      assert.notEqual(reached.code, 0, `an app on ${s1.name} reached ${target}: ${reached.stdout}`);
+      assert.doesNotMatch(reached.stdout, /hello/);
+    }
   });
 
   test('a rolling deploy under load through two edges fails no request', async () => {

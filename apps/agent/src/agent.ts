@@ -17,6 +17,7 @@ import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from '@berth/crypto';
 import { createBuilds } from './builder/wiring.js';
 import { Link } from './link.js';
+import { MeshInterface, meshKeyDir } from './mesh.js';
 import { RegistryImages } from './registry-images.js';
 import { Reconciler } from './reconciler.js';
 import { ContainerWatch } from './logs/container-watch.js';
@@ -70,6 +71,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   await firewall.start();
   const secretFiles = new SecretFiles(join(config.dataDir, 'secrets'), log, process.getuid?.() === 0);
   const images = new RegistryImages(engine, (sealed, aad) => identity.openSecret(sealed, aad));
+  const mesh = config.mesh
+    ? await MeshInterface.create(
+        {
+          ...config.mesh,
+          keyDir: meshKeyDir(config.dataDir),
+          runDir: join(config.dataDir, 'run'),
+          toolPath: config.toolPath,
+        },
+        log,
+        Date.now,
+        // Called only once the interface exists, so after the reconciler is made.
+        () => reconciler.wake(),
+      )
+    : null;
   const reconciler = new Reconciler({
     engine,
     images,
@@ -80,6 +95,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     memoryFile: createMemoryFile(join(config.dataDir, 'state.json')),
     agentId: identity.id,
     publishHost: config.publishHost,
+    mesh,
     log,
     emit: (event) => send({ type: 'event', event }),
     openSecrets: (release) =>
@@ -137,7 +153,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       onRpcInput: (id, input) => rpc.input(id, input),
     },
     log,
-    async () => ({ capacity: await capacityOf(engine, log), privateIp: config.privateIp }),
+    async () => ({
+      capacity: await capacityOf(engine, log),
+      privateIp: config.privateIp,
+      mesh: mesh?.hello(config.privateIp) ?? null,
+    }),
   );
   await reconciler.start();
   link.start();

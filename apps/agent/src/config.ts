@@ -6,7 +6,12 @@ import {
   type BaseImages,
 } from '@berth/core';
 import { parseCaFingerprint } from '@berth/crypto';
-import { DEFAULT_BUILD_USER, DEFAULT_BUILDER_DIR } from '@berth/engine';
+import {
+  DEFAULT_BUILD_USER,
+  DEFAULT_BUILDER_DIR,
+  DEFAULT_MESH_PORT,
+  checkInterfaceName,
+} from '@berth/engine';
 import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
 
 /** berth-agent's configuration, parsed once from its environment into a frozen object. */
@@ -33,6 +38,11 @@ export interface AgentConfig {
    * berthd in the hello; null on a server alone (`berth up`'s local agent).
    */
   privateIp: string | null;
+  /**
+   * BERTH_AGENT_MESH_INTERFACE (and _PORT, default 51820): this server joins the fleet's
+   * WireGuard mesh with that interface; null (unset) on a server alone.
+   */
+  mesh: { interfaceName: string; listenPort: number } | null;
   upstreamRefreshMs: number;
   /** The images detected builds start from, per builder (BERTH_AGENT_BASE_IMAGE_NODE, …). */
   baseImages: BaseImages;
@@ -97,6 +107,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
     publishHost: get('BERTH_AGENT_PUBLISH_HOST') ?? '127.0.0.1',
     privateIp: optionalIp(get('BERTH_AGENT_PRIVATE_IP'), 'BERTH_AGENT_PRIVATE_IP'),
+    mesh: meshSettings(get),
     upstreamRefreshMs: refresh,
     baseImages: baseImages(get),
     buildUser: get('BERTH_AGENT_BUILD_USER') ?? DEFAULT_BUILD_USER,
@@ -105,6 +116,15 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
     maxLogStreams,
   });
+}
+
+function meshSettings(get: (key: string) => string | undefined): AgentConfig['mesh'] {
+  const interfaceName = get('BERTH_AGENT_MESH_INTERFACE');
+  if (interfaceName === undefined) return null;
+  const port = Number(get('BERTH_AGENT_MESH_PORT') ?? String(DEFAULT_MESH_PORT));
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new BerthError('VALIDATION_FAILED', 'Configuration BERTH_AGENT_MESH_PORT must be a port (1-65535)');
+  return { interfaceName: checkInterfaceName(interfaceName), listenPort: port };
 }
 
 /**

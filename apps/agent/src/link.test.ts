@@ -248,10 +248,15 @@ test('without a welcome the link is not connected and sends nothing', async () =
   }
 });
 
-test('the hello tells the capacity and private address, read again at every connect (null when unknown)', async () => {
+test('the hello tells the capacity, private address and mesh key, read again at every connect (null when unknown)', async () => {
   const { handlers } = recorder();
   const told = [
-    () => Promise.resolve({ capacity: { cpuMillis: 2000, memoryMib: 3931 }, privateIp: '10.99.0.2' }),
+    () =>
+      Promise.resolve({
+        capacity: { cpuMillis: 2000, memoryMib: 3931 },
+        privateIp: '10.99.0.2',
+        mesh: { publicKey: 'Xk0/VGUzSCK8CG7xRtbZahVD7Hh0e6CQH/1FUc8Sg3w=', endpoint: '10.99.0.2:51820' },
+      }),
     () => Promise.reject(new Error('engine down')),
   ];
   const facts = (): Promise<HelloFacts> =>
@@ -261,10 +266,17 @@ test('the hello tells the capacity and private address, read again at every conn
   link.start();
   try {
     const hello = await handshake(first, 'nonce-facts');
-    assert.deepEqual([hello.capacity, hello.privateIp], [{ cpuMillis: 2000, memoryMib: 3931 }, '10.99.0.2']);
+    assert.deepEqual(
+      [hello.capacity, hello.privateIp, hello.mesh],
+      [
+        { cpuMillis: 2000, memoryMib: 3931 },
+        '10.99.0.2',
+        { publicKey: 'Xk0/VGUzSCK8CG7xRtbZahVD7Hh0e6CQH/1FUc8Sg3w=', endpoint: '10.99.0.2:51820' },
+      ],
+    );
     connections[first]!.socket.close();
     const again = await handshake(first + 1, 'nonce-facts-2');
-    assert.deepEqual([again.capacity, again.privateIp], [null, null]);
+    assert.deepEqual([again.capacity, again.privateIp, again.mesh], [null, null, null]);
   } finally {
     link.stop();
   }

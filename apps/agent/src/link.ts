@@ -34,9 +34,11 @@ export interface HelloFacts {
   capacity: { cpuMillis: number; memoryMib: number } | null;
   /** Where other servers' edges reach this server's replicas. */
   privateIp: string | null;
+  /** The mesh key and endpoint; null: this server is not in the mesh. */
+  mesh: { publicKey: string; endpoint: string | null } | null;
 }
 
-const NO_FACTS: HelloFacts = { capacity: null, privateIp: null };
+const NO_FACTS: HelloFacts = { capacity: null, privateIp: null, mesh: null };
 
 /** Where berthd's agent link is, and the CA to trust there (wss:// only). */
 export interface LinkTarget {
@@ -177,6 +179,7 @@ export class Link {
               protocol: AGENT_PROTOCOL_VERSION,
               capacity: facts.capacity,
               privateIp: facts.privateIp,
+              mesh: facts.mesh,
             } satisfies AgentToServer),
           );
           return;

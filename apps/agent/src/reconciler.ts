@@ -23,6 +23,7 @@ import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
 import type { ProbeWindow } from './logs/health-lines.js';
+import type { MeshInterface } from './mesh.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
@@ -36,7 +37,10 @@ export interface ReconcilerDeps {
   proxy: Proxy;
   memoryFile: MemoryFile;
   agentId: string;
+  /** Where replicas are published while the server is outside the mesh (or before its interface is up). */
   publishHost: string;
+  /** The mesh interface; null: this server is not in a mesh. */
+  mesh: Pick<MeshInterface, 'sync' | 'address'> | null;
   log: Logger;
   emit(event: AgentEvent): void;
   report(report: AgentReport): void;
@@ -136,6 +140,8 @@ export class Reconciler {
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
     await this.deps.firewall.sync(this.deps.networks.list(), networksChanged, desiredState.peers ?? []);
+    // Before any replica starts: a new one is published on the mesh address once it is up.
+    await this.deps.mesh?.sync(desiredState.mesh);
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
     const inflight = await this.inflightIfDraining(containers);
     const now = Date.now();
@@ -182,6 +188,7 @@ export class Reconciler {
       ...this.deps,
       health: this.health,
       clock: Date.now,
+      publishHost: this.deps.mesh?.address() ?? this.deps.publishHost,
       networkFor: (teamId) => this.deps.networks.nameFor(teamId),
       ensureImage: (release) => this.deps.images.ensure(release, this.memory.desired?.registry),
       portClause: (containerId, port, refused) =>

@@ -1,4 +1,4 @@
-import { parseIpAddress, parsePublicUrl } from '@berth/core';
+import { DEFAULT_MESH_SUBNET, parseIpAddress, parseMeshSubnet, parsePublicUrl } from '@berth/core';
 import { parseRegistryListen } from '@berth/engine';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { BerthError } from '@berth/protocol';
@@ -54,6 +54,8 @@ export interface ServerConfig {
    * private network), or null for none: then each server must find every image itself.
    */
   registryListen: string | null;
+  /** The private IPv4 range berthd gives the servers' WireGuard addresses from (BERTHD_MESH_SUBNET). */
+  meshSubnet: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -111,12 +113,19 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     maxStreams: int('BERTHD_MAX_STREAMS', 256, 1, 100_000),
     allowLocalSources: allowedDirs(get('BERTHD_ALLOW_LOCAL_SOURCES')),
     registryListen: registryListen(get('BERTHD_REGISTRY_LISTEN')),
+    meshSubnet: meshSubnet(get('BERTHD_MESH_SUBNET')),
   });
 }
 
 function registryListen(value: string | undefined): string | null {
   if (value === undefined || value === 'off') return null;
   withKey('BERTHD_REGISTRY_LISTEN', () => parseRegistryListen(value));
+  return value;
+}
+
+function meshSubnet(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_MESH_SUBNET;
+  withKey('BERTHD_MESH_SUBNET', () => parseMeshSubnet(value));
   return value;
 }
 

@@ -30,5 +30,6 @@ export * from './mesh/assign.js';
 export * from './mesh/keys.js';
 export * from './mesh/endpoint.js';
 export * from './mesh/peers.js';
+export * from './mesh/members.js';
 export * from './registry-naming.js';
 export * from './agent-messages.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HealthCheck, LogGrep, LogLine, ReplicaState } from './api.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
 import { BuildNetwork } from './api-trust.js';
-import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
+import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas, WireGuardKey } from './names.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
@@ -120,6 +120,28 @@ export type FleetRegistryAccess = z.infer<typeof FleetRegistryAccess>;
 
 export const registryPasswordAad = (username: string): string => `registry:${username}`;
 
+/** One WireGuard peer of a server's mesh interface (core's meshPeersFor makes them). */
+export const MeshPeerSpec = z.object({
+  serverId: Id,
+  /** WireGuard public key: 32 bytes, base64. */
+  publicKey: WireGuardKey,
+  allowedIps: z.array(z.string().max(18)).max(8),
+  /** `ip:port` where it can be dialed; null: it dials out only. */
+  endpoint: z.string().max(64).nullable(),
+  persistentKeepaliveSeconds: z.number().int().min(1).max(65535).nullable(),
+});
+export type MeshPeerSpec = z.infer<typeof MeshPeerSpec>;
+
+/**
+ * This server's place in the fleet's WireGuard mesh: its address (with the mesh subnet's prefix
+ * length, e.g. 10.210.0.3/16) and every other member as a peer. The port is the agent's own.
+ */
+export const MeshSpec = z.object({
+  address: z.string().regex(/^[0-9.]{7,15}\/[0-9]{1,2}$/),
+  peers: z.array(MeshPeerSpec).max(10_000),
+});
+export type MeshSpec = z.infer<typeof MeshSpec>;
+
 export const DesiredState = z.object({
   /** Monotonic; the agent ignores a push older than the one it holds. */
   version: z.number().int().min(0),
@@ -130,6 +152,8 @@ export const DesiredState = z.object({
   peers: z.array(IpAddress).max(10_000).optional(),
   /** How this agent logs in to the fleet registry (absent: the fleet has none). */
   registry: FleetRegistryAccess.optional(),
+  /** This server's mesh interface (absent: it is not in the mesh; replicas stay on its private address). */
+  mesh: MeshSpec.optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -323,6 +347,17 @@ export const AgentToServer = z.discriminatedUnion('type', [
       .optional(),
     /** Where other servers' edges reach this server's replicas (private or mesh address). */
     privateIp: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
+    /**
+     * The server's WireGuard public key (made on the server; the private key never leaves it) and
+     * where peers dial it (`ip:port`, null: it dials out only). Absent: it does not join the mesh.
+     */
+    mesh: z
+      .object({
+        publicKey: WireGuardKey,
+        endpoint: z.string().max(64).nullable(),
+      })
+      .nullable()
+      .optional(),
   }),
   z.object({ type: z.literal('report'), report: AgentReport }),
   z.object({ type: z.literal('event'), event: AgentEvent }),

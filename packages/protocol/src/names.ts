@@ -135,3 +135,10 @@ export type Role = z.infer<typeof Role>;
 export const KeyId = z
   .string()
   .regex(/^mk_[0-9a-f]{12}$/, { message: 'is not a key id (mk_ and 12 hex digits)' });
+
+/**
+ * A WireGuard public key as `wg` prints it: 32 bytes of Curve25519 in standard base64. The last
+ * character before the padding carries only 4 bits, so it is one of 16 letters.
+ */
+export const WIREGUARD_KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+export const WireGuardKey = z.string().regex(WIREGUARD_KEY_PATTERN);

@@ -70,6 +70,10 @@ export interface ServersTable {
   agent_version: string | null;
   private_ip: string | null;
   pending_public_key: string | null;
+  /** Added by 0011 (the WireGuard mesh). */
+  mesh_public_key: string | null;
+  mesh_endpoint: string | null;
+  mesh_ip: string | null;
 }
 
 /** Added by 0008. */

@@ -66,6 +66,17 @@ export interface ServerRow {
   privateIp: string | null;
   /** A new key that claimed this server: used only once an admin approves it. */
   pendingPublicKey: string | null;
+  /** Its WireGuard key and endpoint as its agent last said; null: it is not in the mesh. */
+  mesh: ServerMesh | null;
+  /** The mesh address berthd gave it (kept for good once given: never another server's). */
+  meshIp: string | null;
+}
+
+export interface ServerMesh {
+  /** WireGuard public key (base64). */
+  publicKey: string;
+  /** `ip:port` where peers dial it; null: it dials out only. */
+  endpoint: string | null;
 }
 
 export type ServerState = 'active' | 'draining' | 'paused' | 'removed';
@@ -82,6 +93,8 @@ export interface ServerHello {
   agentVersion: string;
   capacity: ServerCapacity | null;
   privateIp: string | null;
+  /** Its WireGuard key and endpoint; null: it does not join the mesh (the address it was given stays). */
+  mesh: ServerMesh | null;
 }
 
 export interface AppRow extends AppSpec {
@@ -264,7 +277,9 @@ export interface ServerRepo {
    */
   create(
     row: Pick<ServerRow, 'id' | 'name' | 'publicKey' | 'sealingKey' | 'createdAt' | 'lastSeenAt'> &
-      Partial<Pick<ServerRow, 'labels' | 'capacity' | 'agentVersion' | 'privateIp'>>,
+      Partial<
+        Pick<ServerRow, 'labels' | 'capacity' | 'agentVersion' | 'privateIp'> & Pick<ServerHello, 'mesh'>
+      >,
   ): Promise<void>;
   /** Records what an agent said when it connected (its keys stay; see setPendingKey). */
   recordHello(id: string, hello: ServerHello): Promise<void>;
@@ -278,6 +293,11 @@ export interface ServerRepo {
   bumpDesiredVersions(): Promise<void>;
   setLastSeen(id: string, at: number): Promise<void>;
   setSealingKey(id: string, sealingKey: string): Promise<void>;
+  /**
+   * Gives the server mesh address `ip` if it has none: false when it already has one, or when
+   * another server holds `ip` (a racing assignment: pick again).
+   */
+  assignMeshIp(id: string, ip: string): Promise<boolean>;
   list(): Promise<ServerRow[]>;
 }
 

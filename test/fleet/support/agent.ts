@@ -49,6 +49,8 @@ export async function joinAndRunAgent(
     server.ip,
     '--http-port',
     String(options.httpPort ?? 80),
+    '--mesh-interface',
+    server.meshInterface,
     '--json',
   ]);
   if (joined.code !== 0) {

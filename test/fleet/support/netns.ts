@@ -5,6 +5,8 @@
  * but the bridge's subnet (and all IPv6), so a server that gains a route still cannot leave.
  * Every name derives from the fleet id, which is how a crashed run's leftovers are found.
  */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mustRun, runCommand } from './command.js';
 
 /** Short enough that `bf<id>s<n>` fits an interface name (15 characters). */
@@ -17,6 +19,11 @@ export interface FleetNames {
   netnsPrefix: string;
   netns(n: number): string;
   hostVeth(n: number): string;
+  /**
+   * The server's WireGuard interface: wireguard-go's control socket
+   * (/var/run/wireguard/NAME.sock) is one per machine, whatever the namespace.
+   */
+  meshInterface(n: number): string;
 }
 
 export function fleetNames(id: string): FleetNames {
@@ -29,6 +36,7 @@ export function fleetNames(id: string): FleetNames {
     netnsPrefix,
     netns: (n) => `${netnsPrefix}${n}`,
     hostVeth: (n) => `bf${id}s${n}`,
+    meshInterface: (n) => `bm${id}s${n}`,
   };
 }
 
@@ -155,4 +163,10 @@ export async function removeNetwork(names: FleetNames): Promise<void> {
   for (const ns of left.netns) await mustRun('ip', ['netns', 'del', ns]);
   if (left.bridge) await mustRun('ip', ['link', 'del', names.bridge]);
   if (left.nftTable) await mustRun('nft', ['delete', 'table', 'inet', names.nftTable]);
+  // What a killed wireguard-go leaves (its interface went with the namespace).
+  const sockets = await readdir(WIREGUARD_SOCKET_DIR).catch(() => []);
+  for (const file of sockets.filter((f) => f.startsWith(`bm${names.id}s`) && f.endsWith('.sock')))
+    await rm(join(WIREGUARD_SOCKET_DIR, file), { force: true });
 }
+
+const WIREGUARD_SOCKET_DIR = '/var/run/wireguard';

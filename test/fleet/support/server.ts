@@ -56,6 +56,11 @@ export class FleetServer {
     return this.names.netns(this.n);
   }
 
+  /** Its WireGuard interface (give it to `berth agent join --mesh-interface`). */
+  get meshInterface(): string {
+    return this.names.meshInterface(this.n);
+  }
+
   /** The Docker-compatible API of this server's Podman (give it to `berth agent join --engine-socket`). */
   get engineSocket(): string {
     return this.podman.socket;

@@ -1,4 +1,11 @@
-import { toAppHostname, toPinnedRegistryRef, toRevision } from '@berth/core';
+import {
+  meshMembers,
+  meshPlanFor,
+  toAppHostname,
+  toPinnedRegistryRef,
+  toRevision,
+  type MeshCandidate,
+} from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import {
   BerthError,
@@ -15,6 +22,8 @@ import { secretAad, type KeyHolder } from '../secrets/keys.js';
 
 export interface DesiredStateSettings {
   domain: string;
+  /** The mesh subnet (its prefix length goes with each server's address). */
+  meshSubnet: string;
   drainTimeoutMs: number;
   stopTimeoutMs: number;
 }
@@ -70,11 +79,31 @@ export async function buildDesiredState(
     if (pull) desired.release.pull = pull;
     apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
   }
-  const peers = (servers ?? (await store.servers.list()))
-    .filter((s) => s.id !== serverId && s.state !== 'removed' && s.privateIp !== null)
-    .map((s) => s.privateIp as string);
-  return { version, apps, elsewhere, peers, ...(registry && { registry }) };
+  const rows = servers ?? (await store.servers.list());
+  const mesh = meshPlanFor(serverId, meshMembers(rows.map(toMeshCandidate)), settings.meshSubnet);
+  return {
+    version,
+    apps,
+    elsewhere,
+    peers: peersOf(serverId, rows),
+    ...(registry && { registry }),
+    ...(mesh && { mesh }),
+  };
 }
+
+/** The other servers' private and mesh addresses: the host firewall keeps apps from them. */
+const peersOf = (serverId: string, rows: readonly ServerRow[]): string[] =>
+  rows
+    .filter((s) => s.id !== serverId && s.state !== 'removed')
+    .flatMap((s) => [s.privateIp, s.meshIp].filter((ip): ip is string => ip !== null));
+
+export const toMeshCandidate = (s: ServerRow): MeshCandidate => ({
+  id: s.id,
+  removed: s.state === 'removed',
+  publicKey: s.mesh?.publicKey ?? null,
+  endpoint: s.mesh?.endpoint ?? null,
+  meshIp: s.meshIp,
+});
 
 /**
  * The pinned name of a release's image in the fleet registry, at the registry's address now (the

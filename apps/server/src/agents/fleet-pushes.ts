@@ -11,7 +11,8 @@ const SERVERS_FRESH_MS = 1_000;
 /**
  * What makes berthd push every server's desired state besides a deploy: the fleet's serving
  * replicas changed (every edge serves every app: edge-membership.ts), or the fleet's private
- * addresses did (each agent's firewall keeps apps from the other servers'). Built to stay cheap
+ * addresses or mesh members did (each agent's firewall keeps apps from the other servers', and
+ * its mesh interface has every other server as a peer). Built to stay cheap
  * with a thousand agents: the peers are checked once after a burst of connections, and single
  * pushes share one read of the servers per second.
  */
@@ -77,10 +78,11 @@ export function createFleetPushes(deps: {
   };
 }
 
+/** What every server's firewall and mesh interface are made from: a change is pushed to all. */
 function peersOf(rows: readonly ServerRow[]): string {
   return rows
-    .filter((r) => r.state !== 'removed' && r.privateIp !== null)
-    .map((r) => `${r.id}=${r.privateIp}`)
+    .filter((r) => r.state !== 'removed')
+    .map((r) => `${r.id}=${r.privateIp}/${r.meshIp}/${r.mesh?.publicKey}/${r.mesh?.endpoint}`)
     .sort()
     .join(',');
 }

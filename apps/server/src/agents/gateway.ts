@@ -21,6 +21,7 @@ import type { ServerRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { reservationsByServer } from '../deploy/placement.js';
+import { ensureMeshAddress } from '../fleet/mesh-addresses.js';
 import type { FleetRegistry } from '../registry/fleet-registry.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
@@ -175,6 +176,9 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     async accept(socket: WebSocket): Promise<void> {
       const identity = await handshake(socket, store, clock, settings, log, (id) => sessions.has(id));
       if (!identity) return;
+      // Before the first push, which then carries the address (and the others' read it soon).
+      if (await ensureMeshAddress(store, identity.serverId, settings.meshSubnet, log))
+        pushes.serversRead(await store.servers.list());
       const session = new AgentSession(identity.serverId, identity.serverName, identity.sealingKey, socket);
       sessions.get(identity.serverId)?.close(4000, 'replaced by a newer connection');
       sessions.set(identity.serverId, session);

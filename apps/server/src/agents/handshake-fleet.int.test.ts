@@ -5,6 +5,7 @@
  * protocol version is told which version to install.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,12 @@ import {
   loadEd25519Signer,
   type Ed25519Signer,
 } from '@berth/crypto';
-import { AGENT_PROTOCOL_VERSION, agentHelloPayload, agentJoinPayload } from '@berth/protocol';
+import {
+  AGENT_PROTOCOL_VERSION,
+  agentHelloPayload,
+  agentJoinPayload,
+  type DesiredState,
+} from '@berth/protocol';
 import { WebSocket } from 'ws';
 import { parseServerConfig } from '../config.js';
 import { startBerthd, type Berthd } from '../server.js';
@@ -71,6 +77,8 @@ async function joined(name: string, key: Ed25519Signer): Promise<void> {
 
 interface Link {
   welcomed: boolean;
+  /** The desired states berthd pushed, newest last. */
+  desired: DesiredState[];
   /** The close code and reason when refused. */
   refused: { code: number; reason: string } | null;
   /** When it was welcomed: resolves when berthd closes it. */
@@ -79,20 +87,31 @@ interface Link {
 }
 
 /** Answers berthd's challenge as `name` signing with `key`; resolves once welcomed or refused. */
-function connect(key: Ed25519Signer, name: string, protocol = AGENT_PROTOCOL_VERSION): Promise<Link> {
+function connect(
+  key: Ed25519Signer,
+  name: string,
+  protocol = AGENT_PROTOCOL_VERSION,
+  mesh?: { publicKey: string; endpoint: string | null },
+): Promise<Link> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${berthd.url.replace(/^http/, 'ws')}/api/v1/agent/connect`);
     let welcomed = false;
+    const desired: DesiredState[] = [];
     let onClosed: (c: { code: number; reason: string }) => void = () => undefined;
     const closed = new Promise<{ code: number; reason: string }>((r) => (onClosed = r));
     ws.on('error', reject);
     ws.on('close', (code, reason) => {
       const c = { code, reason: reason.toString('utf8') };
       if (welcomed) onClosed(c);
-      else resolve({ welcomed: false, refused: c, closed, ws });
+      else resolve({ welcomed: false, desired, refused: c, closed, ws });
     });
     ws.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString('utf8')) as { type: string; nonce?: string };
+      const message = JSON.parse(data.toString('utf8')) as {
+        type: string;
+        nonce?: string;
+        state?: DesiredState;
+      };
+      if (message.type === 'desired' && message.state) desired.push(message.state);
       if (message.type === 'challenge') {
         const signature = key.sign(agentHelloPayload(String(message.nonce)));
         const hello = {
@@ -103,11 +122,12 @@ function connect(key: Ed25519Signer, name: string, protocol = AGENT_PROTOCOL_VER
           sealingKey,
           agentVersion: '0.1.0',
           protocol,
+          ...(mesh && { mesh }),
         };
         ws.send(JSON.stringify(hello));
       } else if (message.type === 'welcome') {
         welcomed = true;
-        resolve({ welcomed: true, refused: null, closed, ws });
+        resolve({ welcomed: true, desired, refused: null, closed, ws });
       }
     });
   });
@@ -202,4 +222,64 @@ test('an agent of another protocol version is told which version to install', as
     new RegExp(`not berthd's ${AGENT_PROTOCOL_VERSION}: install berth \\d+\\.\\d+\\.\\d+`),
   );
   assert.equal((await connect(key, 'future')).welcomed, true, 'the same key on this version connects');
+});
+
+/** A WireGuard public key as `wg pubkey` prints it (the raw 32 bytes, base64). */
+const wireGuardKey = (): string =>
+  generateKeyPairSync('x25519')
+    .publicKey.export({ format: 'der', type: 'spki' })
+    .subarray(-32)
+    .toString('base64');
+
+test('servers that send a mesh key get one address each and the others as peers; a bad endpoint is refused', async () => {
+  const names = ['m1', 'm2', 'm3'];
+  const keys = names.map(() => newKey());
+  const meshKeys = names.map(() => wireGuardKey());
+  for (const [i, name] of names.entries()) await joined(name, keys[i]!);
+  const bad = await connect(keys[0]!, 'm1', AGENT_PROTOCOL_VERSION, {
+    publicKey: meshKeys[0]!,
+    endpoint: 'example.com:51820',
+  });
+  assert.deepEqual([bad.welcomed, bad.refused?.code], [false, 4400]);
+  // At once: racing connections still get different addresses.
+  const links = await Promise.all(
+    names.map((name, i) =>
+      connect(keys[i]!, name, AGENT_PROTOCOL_VERSION, {
+        publicKey: meshKeys[i]!,
+        endpoint: i === 2 ? null : `10.99.9.${i + 1}:51820`,
+      }),
+    ),
+  );
+  const rows = await berthd.store.servers.list();
+  const ipOf = (name: string): string | null => rows.find((r) => r.name === name)?.meshIp ?? null;
+  const ips = names.map(ipOf);
+  assert.equal(new Set(ips).size, 3, JSON.stringify(ips));
+  for (const ip of ips) assert.match(ip ?? '', /^10\.210\.0\.\d+$/);
+  await until('every link to be told all three members', async () =>
+    links.every((l) => (l.desired.at(-1)?.mesh?.peers.length ?? 0) === 2),
+  );
+  for (const [i, link] of links.entries()) {
+    const mesh = link.desired.at(-1)?.mesh;
+    assert.equal(mesh?.address, `${ips[i]}/16`);
+    const others = names.filter((_, j) => j !== i);
+    assert.deepEqual(
+      mesh?.peers.map((p) => [p.publicKey, p.allowedIps, p.endpoint]).sort(),
+      others
+        .map((name) => {
+          const j = names.indexOf(name);
+          return [meshKeys[j], [`${ips[j]}/32`], j === 2 ? null : `10.99.9.${j + 1}:51820`];
+        })
+        .sort(),
+    );
+    // The others' mesh addresses are among what its firewall keeps apps from.
+    for (const name of others) assert.ok(link.desired.at(-1)?.peers?.includes(ipOf(name) ?? ''), name);
+  }
+  // A server outside the mesh gets no interface, yet its firewall knows the members' addresses.
+  const plainKey = newKey();
+  await joined('plain', plainKey);
+  const plain = await connect(plainKey, 'plain');
+  await until('the plain link to get a desired state', async () => plain.desired.length > 0);
+  assert.equal(plain.desired.at(-1)?.mesh, undefined);
+  for (const ip of ips) assert.ok(plain.desired.at(-1)?.peers?.includes(ip ?? ''));
+  for (const link of [...links, plain]) link.ws.close();
 });

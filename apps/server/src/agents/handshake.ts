@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { verifyEd25519 } from '@berth/crypto';
+import { parseMeshEndpoint } from '@berth/core';
 import { AGENT_PROTOCOL_VERSION, AgentToServer, agentHelloPayload } from '@berth/protocol';
 import type { ServerRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -67,7 +68,16 @@ export async function handshake(
     agentVersion: parsed.data.agentVersion,
     capacity: parsed.data.capacity ?? null,
     privateIp: parsed.data.privateIp ?? null,
+    mesh: parsed.data.mesh ?? null,
   };
+  if (
+    said.mesh &&
+    said.mesh.endpoint !== null &&
+    parseMeshEndpoint(said.mesh.endpoint) !== said.mesh.endpoint
+  ) {
+    socket.close(4400, 'the mesh endpoint is not ip:port');
+    return null;
+  }
   if (!verifyEd25519(publicKey, agentHelloPayload(nonce), signature)) {
     log.warn({ name }, 'agent signature did not verify');
     socket.close(4401, 'bad signature');

@@ -19,6 +19,8 @@ const server = (over: Partial<ServerRow> = {}): ServerRow => ({
   agentVersion: null,
   privateIp: null,
   pendingPublicKey: null,
+  mesh: null,
+  meshIp: null,
   ...over,
 });
 

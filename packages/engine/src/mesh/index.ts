@@ -5,3 +5,6 @@ export type { MeshKeyPair } from './keys.js';
 export { findWireGuardTools } from './tools.js';
 export type { WireGuardTools } from './tools.js';
 export type { WireGuardPeerStatus, WireGuardStatus } from './dump.js';
+export { checkInterfaceName, INTERFACE_NAME as MESH_INTERFACE_NAME_PATTERN } from './values.js';
+/** WireGuard's customary port: where a server's interface listens unless told otherwise. */
+export const DEFAULT_MESH_PORT = 51820;

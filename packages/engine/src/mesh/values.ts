@@ -10,7 +10,7 @@ import { isIpv4Address, isWireGuardKey, parseMeshEndpoint, type MeshPeer } from 
  * Interface names: at most 15 bytes (IFNAMSIZ), a letter first. wireguard-go's control socket is
  * /var/run/wireguard/NAME.sock, outside any network namespace, so names are unique per machine.
  */
-const INTERFACE_NAME = /^[a-z][a-z0-9_-]{0,14}$/;
+export const INTERFACE_NAME = /^[a-z][a-z0-9_-]{0,14}$/;
 /** A name under /run/netns: no dots, so never `..`. */
 const NETNS_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** An absolute path without control characters or `..` components (spaces are fine: no shell). */

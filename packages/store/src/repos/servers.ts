@@ -48,6 +48,8 @@ export function createServerRepo(db: Db): ServerRepo {
             memory_mib: row.capacity?.memoryMib ?? null,
             agent_version: row.agentVersion ?? null,
             private_ip: row.privateIp ?? null,
+            mesh_public_key: row.mesh?.publicKey ?? null,
+            mesh_endpoint: row.mesh?.endpoint ?? null,
           })
           .execute();
       } catch (err) {
@@ -70,6 +72,8 @@ export function createServerRepo(db: Db): ServerRepo {
           cpu_millis: hello.capacity?.cpuMillis ?? null,
           memory_mib: hello.capacity?.memoryMib ?? null,
           private_ip: hello.privateIp,
+          mesh_public_key: hello.mesh?.publicKey ?? null,
+          mesh_endpoint: hello.mesh?.endpoint ?? null,
         })
         .where('id', '=', id)
         .execute();
@@ -116,6 +120,21 @@ export function createServerRepo(db: Db): ServerRepo {
       await db.updateTable('servers').set({ sealing_key: sealingKey }).where('id', '=', id).execute();
     },
 
+    async assignMeshIp(id, ip) {
+      try {
+        const r = await db
+          .updateTable('servers')
+          .set({ mesh_ip: ip })
+          .where('id', '=', id)
+          .where('mesh_ip', 'is', null)
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) > 0;
+      } catch (err) {
+        if (isUniqueViolation(err, 'servers', ['mesh_ip'], 'servers_mesh_ip_unique')) return false;
+        throw err;
+      }
+    },
+
     async list() {
       const rows = await db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').execute();
       return rows.map(toServerRow);
@@ -143,6 +162,8 @@ const toServerRow = (r: ServersRecord): ServerRow => ({
   agentVersion: r.agent_version,
   privateIp: r.private_ip,
   pendingPublicKey: r.pending_public_key,
+  mesh: r.mesh_public_key === null ? null : { publicKey: r.mesh_public_key, endpoint: r.mesh_endpoint },
+  meshIp: r.mesh_ip,
 });
 
 function toState(r: ServersRecord): ServerState {

@@ -101,6 +101,8 @@ describe('ServerRepo', () => {
         agentVersion: null,
         privateIp: null,
         pendingPublicKey: null,
+        mesh: null,
+        meshIp: null,
       };
       await env.store.servers.create(server);
       assert.deepEqual(await env.store.servers.findByPublicKey(server.publicKey), server);
@@ -131,6 +133,7 @@ describe('ServerRepo', () => {
         agentVersion: '0.4.0',
         capacity: { cpuMillis: 2000, memoryMib: 1024 },
         privateIp: '10.99.0.2',
+        mesh: null,
       });
       await env.store.servers.setLabels(first.id, { zone: 'c', role: 'build' });
       await env.store.servers.setPendingKey(first.id, 'key-3');
@@ -161,6 +164,46 @@ describe('ServerRepo', () => {
       assert.equal(await env.store.servers.findByName('web-2'), null);
       await env.store.servers.create({ ...base, id: newId('srv'), publicKey: 'key-4' });
       assert.equal((await env.store.servers.findByName('web-2'))?.publicKey, 'key-4');
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('a mesh address is given once, and never to two servers', async () => {
+    const env = await openTempStore();
+    try {
+      const base = { sealingKey: null, createdAt: NOW, lastSeenAt: null };
+      const a = { ...base, id: newId('srv'), name: 'a', publicKey: 'key-a' };
+      const b = { ...base, id: newId('srv'), name: 'b', publicKey: 'key-b' };
+      await env.store.servers.create(a);
+      await env.store.servers.create(b);
+      const mesh = { publicKey: 'wg-a', endpoint: '10.99.0.2:51820' };
+      await env.store.servers.recordHello(a.id, {
+        sealingKey: 's',
+        agentVersion: '1',
+        capacity: null,
+        privateIp: '10.99.0.2',
+        mesh,
+      });
+      assert.equal(await env.store.servers.assignMeshIp(a.id, '10.210.0.1'), true);
+      assert.equal(await env.store.servers.assignMeshIp(a.id, '10.210.0.2'), false, 'it has one already');
+      assert.equal(await env.store.servers.assignMeshIp(b.id, '10.210.0.1'), false, "a's address");
+      assert.equal(await env.store.servers.assignMeshIp(b.id, '10.210.0.2'), true);
+      const row = await env.store.servers.get(a.id);
+      assert.deepEqual(row && { mesh: row.mesh, meshIp: row.meshIp }, { mesh, meshIp: '10.210.0.1' });
+      // An agent that leaves the mesh keeps its address: no newcomer gets it.
+      await env.store.servers.recordHello(a.id, {
+        sealingKey: 's',
+        agentVersion: '1',
+        capacity: null,
+        privateIp: '10.99.0.2',
+        mesh: null,
+      });
+      const left = await env.store.servers.get(a.id);
+      assert.deepEqual(left && { mesh: left.mesh, meshIp: left.meshIp }, {
+        mesh: null,
+        meshIp: '10.210.0.1',
+      });
     } finally {
       await env.done();
     }

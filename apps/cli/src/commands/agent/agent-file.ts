@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
 import { createFileAtomic } from '@berth/io';
 import { BerthError } from '@berth/protocol';
 import { z } from 'zod';
@@ -32,6 +33,17 @@ export const AgentFile = z.strictObject({
   /** Where other servers' edges reach replicas here; null: only this server's edge (loopback). */
   privateIp: Ip.nullable(),
   httpPort: z.number().int().min(1).max(65535),
+  /**
+   * This server's WireGuard interface and port in the fleet's mesh; null: it stays out of it.
+   * Absent (joined before the mesh): the defaults, berth-mesh on 51820.
+   */
+  mesh: z
+    .object({
+      interfaceName: z.string().regex(MESH_INTERFACE_NAME_PATTERN),
+      listenPort: z.number().int().min(1).max(65535),
+    })
+    .nullable()
+    .optional(),
   joinedAt: z.iso.datetime(),
 });
 export type AgentFile = z.infer<typeof AgentFile>;

@@ -43,6 +43,13 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
       parseIntArg(1, 65535),
     )
     .option(
+      '--mesh-interface <name>',
+      "the WireGuard interface of this server in the fleet's private mesh",
+      'berth-mesh',
+    )
+    .option('--mesh-port <n>', 'UDP port the mesh interface listens on', parseIntArg(1, 65535), 51820)
+    .option('--no-mesh', 'stay out of the mesh: replicas are reached on --private-ip, unencrypted')
+    .option(
       '--install-service',
       'also write a systemd unit that runs berth agent run (and start it where systemd runs)',
     )

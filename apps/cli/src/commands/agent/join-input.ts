@@ -4,6 +4,7 @@
  * IP addresses. Pure.
  */
 import { isLoopbackHost, isWildcardAddress, parseIpAddress } from '@berth/core';
+import { DEFAULT_MESH_PORT, MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
 import { BerthError } from '@berth/protocol';
 import { parseJoinTokenText, type JoinToken } from './join-token.js';
 
@@ -12,6 +13,10 @@ export interface JoinFlags {
   privateIp?: string;
   httpPort: number;
   engineSocket?: string;
+  /** false with --no-mesh. */
+  mesh?: boolean;
+  meshInterface?: string;
+  meshPort?: number;
 }
 
 export interface JoinInput {
@@ -27,7 +32,16 @@ export interface JoinInput {
   privateIp: string | null;
   httpPort: number;
   engineSocket: string | null;
+  /** The WireGuard interface and port of this server in the fleet's mesh; null with --no-mesh. */
+  mesh: AgentMeshSettings | null;
 }
+
+export interface AgentMeshSettings {
+  interfaceName: string;
+  listenPort: number;
+}
+
+export const DEFAULT_MESH_INTERFACE = 'berth-mesh';
 
 const invalid = (flag: string, message: string, hint?: string): BerthError =>
   new BerthError('VALIDATION_FAILED', `${flag} ${message}`, {
@@ -41,6 +55,9 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
   const privateIp = parseAddress(flags.privateIp, '--private-ip');
   if (flags.engineSocket !== undefined && !flags.engineSocket.startsWith('/'))
     throw invalid('--engine-socket', 'must be an absolute path, e.g. /run/podman/podman.sock');
+  const meshInterface = flags.meshInterface ?? DEFAULT_MESH_INTERFACE;
+  if (!MESH_INTERFACE_NAME_PATTERN.test(meshInterface))
+    throw invalid('--mesh-interface', 'must be 1-15 of a-z, 0-9, _ and -, starting with a letter');
   return {
     serverUrl: parseServerUrl(rawUrl, token),
     token,
@@ -48,6 +65,10 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
     privateIp,
     httpPort: flags.httpPort,
     engineSocket: flags.engineSocket ?? null,
+    mesh:
+      flags.mesh === false
+        ? null
+        : { interfaceName: meshInterface, listenPort: flags.meshPort ?? DEFAULT_MESH_PORT },
   };
 }
 

@@ -5,6 +5,7 @@
  * SIGINT/SIGTERM stop the children; app containers keep running and serving (local autonomy).
  */
 import { mkdir } from 'node:fs/promises';
+import { DEFAULT_MESH_PORT } from '@berth/engine';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError, printJson } from '../../cli/output.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -23,6 +24,7 @@ import { waitForSocket } from '../up/readiness.js';
 import { AGENT_SERVICE } from '../up/service-unit.js';
 import { Supervisor } from '../up/supervisor.js';
 import { agentFilePath, readAgentFile, type AgentFile } from './agent-file.js';
+import { DEFAULT_MESH_INTERFACE } from './join-input.js';
 
 export interface RunOptions {
   dataDir: string;
@@ -98,6 +100,11 @@ export function toAgentSettings(
     httpListen: `${file.publicIp ? hostPart(file.publicIp) : ''}:${file.httpPort}`,
     publishHost: file.privateIp ?? '127.0.0.1',
     privateIp: file.privateIp,
+    // Joined before the mesh existed: in it with the defaults.
+    mesh:
+      file.mesh === undefined
+        ? { interfaceName: DEFAULT_MESH_INTERFACE, listenPort: DEFAULT_MESH_PORT }
+        : file.mesh,
     upstreamRefreshMs: 50,
     logLevel: opts.logLevel,
   };
@@ -120,6 +127,7 @@ function report(
       serverUrl: file.serverUrl,
       apps,
       publishHost: agent.publishHost,
+      mesh: agent.mesh,
       engine,
       dataDir: paths.dataDir,
     });
@@ -130,7 +138,9 @@ function report(
     `berth-agent is running as ${file.serverName}.`,
     `  berthd   ${file.serverUrl}${file.fingerprint ? ` (CA ${file.fingerprint})` : ''}`,
     `  Apps     ${apps} (every app of the fleet, by its host name)`,
-    `  Replicas published on ${agent.publishHost}${file.privateIp ? '' : ' (this server only: join with --private-ip for other servers to reach them)'}`,
+    agent.mesh
+      ? `  Replicas published on the mesh address berthd gives ${agent.mesh.interfaceName} (UDP ${agent.mesh.listenPort}${file.privateIp ? ` on ${file.privateIp}` : ', dialing out only'}), ${agent.publishHost} until it is up`
+      : `  Replicas published on ${agent.publishHost}${file.privateIp ? '' : ' (this server only: join with --private-ip for other servers to reach them)'}`,
     `  Engine   ${engine}`,
     `  Data     ${paths.dataDir} (logs in ${paths.logDir})`,
     '',

@@ -25,6 +25,8 @@ export interface UpSettings {
   remote: RemoteSettings;
   /** `IP:PORT` of the fleet registry berthd runs, or null for none. */
   registryListen: string | null;
+  /** The private range of the servers' WireGuard addresses; null: berthd's default. */
+  meshSubnet: string | null;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -80,6 +82,7 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
       BERTHD_LOG_LEVEL: s.logLevel,
       BERTHD_ALLOW_LOCAL_SOURCES: s.allowLocalSources.join(':'),
       BERTHD_REGISTRY_LISTEN: s.registryListen ?? 'off',
+      ...(s.meshSubnet && { BERTHD_MESH_SUBNET: s.meshSubnet }),
     },
     format: formatPino('berthd'),
   };
@@ -100,6 +103,8 @@ export interface AgentChildSettings {
   publishHost: string;
   /** Told to berthd: where other servers' edges reach replicas here; null on a server alone. */
   privateIp: string | null;
+  /** Its WireGuard interface in the fleet's mesh; null: none (a server alone, or --no-mesh). */
+  mesh: { interfaceName: string; listenPort: number } | null;
   upstreamRefreshMs: number;
   logLevel: string;
 }
@@ -115,6 +120,7 @@ export function localAgentSettings(s: UpSettings): AgentChildSettings {
     httpListen: `${s.httpHost}:${s.httpPort}`,
     publishHost: '127.0.0.1',
     privateIp: null,
+    mesh: null,
     upstreamRefreshMs: s.upstreamRefreshMs,
     logLevel: s.logLevel,
   };
@@ -137,6 +143,10 @@ export function agentChild(paths: UpPaths, a: AgentChildSettings): ChildSpec {
       BERTH_AGENT_HTTP_LISTEN: a.httpListen,
       BERTH_AGENT_PUBLISH_HOST: a.publishHost,
       ...(a.privateIp && { BERTH_AGENT_PRIVATE_IP: a.privateIp }),
+      ...(a.mesh && {
+        BERTH_AGENT_MESH_INTERFACE: a.mesh.interfaceName,
+        BERTH_AGENT_MESH_PORT: String(a.mesh.listenPort),
+      }),
       BERTH_AGENT_UPSTREAM_REFRESH_MS: String(a.upstreamRefreshMs),
       BERTH_AGENT_LOG_LEVEL: a.logLevel,
     },

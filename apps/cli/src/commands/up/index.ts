@@ -17,6 +17,7 @@ import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLo
 import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
+import { checkMeshSubnet, MESH_SUBNET_OPTION } from './mesh.js';
 import { chooseRegistryListen, REGISTRY_LISTEN_OPTION } from './registry.js';
 import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
 import { Supervisor } from './supervisor.js';
@@ -37,6 +38,7 @@ interface UpOptions extends RemoteFlags {
   /** false with --no-agent: only the control plane runs here. */
   agent: boolean;
   registryListen?: string;
+  meshSubnet?: string;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -85,6 +87,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
     .option(...REGISTRY_LISTEN_OPTION)
+    .option(...MESH_SUBNET_OPTION)
     .option(...serviceDirOption(UP_SERVICE))
     .option(
       '--no-agent',
@@ -145,6 +148,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     allowLocalSources: opts.allowLocalSources,
     remote,
     registryListen: await chooseRegistryListen(opts.registryListen, remote.apiHost, env, say),
+    meshSubnet: checkMeshSubnet(opts.meshSubnet),
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(
@@ -194,6 +198,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     opts.logLevel,
     ...(opts.agent ? [] : ['--no-agent']),
     ...(opts.registryListen ? ['--registry-listen', opts.registryListen] : []),
+    ...(opts.meshSubnet ? ['--mesh-subnet', opts.meshSubnet] : []),
   ];
 }
 
