@@ -137,6 +137,7 @@ test('the link signs the nonce with its key, then dispatches what berthd sends; 
         protocol: AGENT_PROTOCOL_VERSION,
         capacity: null,
         privateIp: null,
+        mesh: null,
       },
     );
     const signature = String(hello.signature);

@@ -255,8 +255,8 @@ test('servers that send a mesh key get one address each and the others as peers;
   const ips = names.map(ipOf);
   assert.equal(new Set(ips).size, 3, JSON.stringify(ips));
   for (const ip of ips) assert.match(ip ?? '', /^10\.210\.0\.\d+$/);
-  await until('every link to be told all three members', async () =>
-    links.every((l) => (l.desired.at(-1)?.mesh?.peers.length ?? 0) === 2),
+  await until('every link to be told all three members', () =>
+    Promise.resolve(links.every((l) => (l.desired.at(-1)?.mesh?.peers.length ?? 0) === 2)),
   );
   for (const [i, link] of links.entries()) {
     const mesh = link.desired.at(-1)?.mesh;
@@ -278,7 +278,7 @@ test('servers that send a mesh key get one address each and the others as peers;
   const plainKey = newKey();
   await joined('plain', plainKey);
   const plain = await connect(plainKey, 'plain');
-  await until('the plain link to get a desired state', async () => plain.desired.length > 0);
+  await until('the plain link to get a desired state', () => Promise.resolve(plain.desired.length > 0));
   assert.equal(plain.desired.at(-1)?.mesh, undefined);
   for (const ip of ips) assert.ok(plain.desired.at(-1)?.peers?.includes(ip ?? ''));
   for (const link of [...links, plain]) link.ws.close();

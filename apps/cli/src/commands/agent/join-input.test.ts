@@ -84,3 +84,19 @@ test('the private address is only ever the one given (never the public one); bot
     message: /^--engine-socket must be an absolute path/,
   });
 });
+
+test('the mesh interface: berth-mesh on 51820 unless given, none with --no-mesh, a name ip cannot misread', () => {
+  assert.deepEqual(parseJoinInput('https://b:7070', PINNED, flags).mesh, {
+    interfaceName: 'berth-mesh',
+    listenPort: 51820,
+  });
+  assert.deepEqual(
+    parseJoinInput('https://b:7070', PINNED, { ...flags, meshInterface: 'wg0', meshPort: 51999 }).mesh,
+    { interfaceName: 'wg0', listenPort: 51999 },
+  );
+  assert.equal(parseJoinInput('https://b:7070', PINNED, { ...flags, mesh: false }).mesh, null);
+  for (const bad of ['-dev', 'eth0 up', 'a-name-far-too-long', 'Wg0', ''])
+    assert.throws(() => parseJoinInput('https://b:7070', PINNED, { ...flags, meshInterface: bad }), {
+      message: /^--mesh-interface must be 1-15 of a-z/,
+    });
+});

@@ -16,8 +16,20 @@ test('the agent dials wss:// with the pinned CA, named as berthd named it; the e
     httpListen: '203.0.113.5:80',
     publishHost: '10.99.0.2',
     privateIp: '10.99.0.2',
+    mesh: { interfaceName: 'berth-mesh', listenPort: 51820 },
     upstreamRefreshMs: 50,
     logLevel: 'info',
+  });
+});
+
+test('the mesh: as joined, none with --no-mesh, the defaults for a server that joined before the mesh', () => {
+  const mesh = { interfaceName: 'wg7', listenPort: 51999 };
+  assert.deepEqual(toAgentSettings({ ...file, mesh }, '/s', opts).mesh, mesh);
+  assert.equal(toAgentSettings({ ...file, mesh: null }, '/s', opts).mesh, null);
+  assert.equal(file.mesh, undefined, 'the fixture joined before the mesh');
+  assert.deepEqual(toAgentSettings(file, '/s', opts).mesh, {
+    interfaceName: 'berth-mesh',
+    listenPort: 51820,
   });
 });
 
