@@ -6,7 +6,7 @@
  * as the real reconciler does when nothing changes. So berthd does all its real work, and the
  * bench measures berthd, not Podman.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { loadOrCreateIdentity, type AgentIdentity } from '@berth/crypto';
 import type { AgentReport, DesiredState, RpcRequest } from '@berth/protocol';
 import { pino } from 'pino';
@@ -46,6 +46,9 @@ export class SimAgent {
   /** When the first desired state arrived after start(). */
   firstDesiredAt: number | null = null;
 
+  /** A WireGuard public key and endpoint, as a real agent's hello carries them; null: outside the mesh. */
+  private readonly mesh = process.env.BENCH_AGENT_MESH === 'off' ? null : simMeshHello();
+
   constructor(
     readonly name: string,
     private readonly dataDir: string,
@@ -78,9 +81,9 @@ export class SimAgent {
         onRpcInput: () => undefined,
       },
       silent,
-      // Outside the mesh: a full mesh of 1,000 would send each agent 999 peers on every push
-      // (see BENCHMARKS.md); this measures the desired-state push itself.
-      () => Promise.resolve({ capacity: SIM_CAPACITY, privateIp: '127.0.0.1', mesh: null }),
+      // In the WireGuard mesh like a real server (BENCH_AGENT_MESH=off: outside it), so each
+      // desired state carries its peers: the fleet's other servers.
+      () => Promise.resolve({ capacity: SIM_CAPACITY, privateIp: '127.0.0.1', mesh: this.mesh }),
     );
     this.link.start();
     // Spread over the period, as agents that started at different times would be.
@@ -150,4 +153,9 @@ export class SimAgent {
     };
     this.link.send({ type: 'report', report });
   }
+}
+
+function simMeshHello(): { publicKey: string; endpoint: string } {
+  const spki = generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' });
+  return { publicKey: spki.subarray(-32).toString('base64'), endpoint: '127.0.0.1:51820' };
 }
