@@ -9,6 +9,7 @@ import * as m0007 from './0007_typed_rollout_state.js';
 import * as m0008 from './0008_fleet.js';
 import * as m0009 from './0009_placements.js';
 import * as m0010 from './0010_registry_digest.js';
+import * as m0012 from './0012_rollout_stages.js';
 
 export interface Migration {
   name: string;
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0008_fleet', up: m0008.up },
   { name: '0009_placements', up: m0009.up },
   { name: '0010_registry_digest', up: m0010.up },
+  { name: '0012_rollout_stages', up: m0012.up },
 ];
