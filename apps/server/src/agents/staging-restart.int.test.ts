@@ -141,6 +141,11 @@ test('berthd restarted mid-rollout sends the next server the revision only once 
   const kept = await secondAgain.waitForDesired((s) => s.apps.some((a) => a.appId === app.id));
   assert.deepEqual(kept.apps, [held], 'the second server is sent v1 as before the restart, not v2');
 
+  assert.ok(
+    secondAgain.received.every((s) => s.apps.some((a) => a.appId === app.id)),
+    'never a desired state without the app, which would drain it',
+  );
+
   // Only once the first server converged does the second get v2.
   assert.ok(
     secondAgain.received.every((s) => s.apps.every((a) => a.deploymentId !== v2.id)),
