@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Ed25519Signer } from '@berth/crypto';
 import type { App, Deployment, DeploymentStatus, DesiredApp } from '@berth/protocol';
-import { parseServerConfig } from '../config.js';
+import { parseServerConfig, type ServerConfig } from '../config.js';
 import { startBerthd, type Berthd } from '../server.js';
+import { rebuildShare } from './held-share.js';
 import {
   connectFakeAgent,
   convergedReport,
@@ -25,18 +26,19 @@ const API = '/api/v1';
 const OPTIONS = { capacity: { cpuMillis: 2000, memoryMib: 4096 } };
 
 let dir: string;
+let config: ServerConfig;
 let berthd: Berthd;
 let token: string;
 let servers: { serverId: string; signer: Ed25519Signer; name: string }[] = [];
 let agents: FakeAgent[] = [];
 
-const start = () =>
-  startBerthd(parseServerConfig({ BERTHD_DATA_DIR: join(dir, 'data'), BERTHD_PORT: '0' }), {});
+const start = () => startBerthd(config, {});
 const connectAll = async (): Promise<FakeAgent[]> =>
   Promise.all(servers.map((s) => connectFakeAgent(berthd.url, s, s.name, OPTIONS)));
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-staging-restart-'));
+  config = parseServerConfig({ BERTHD_DATA_DIR: join(dir, 'data'), BERTHD_PORT: '0' });
   berthd = await start();
   token = (await readFile(join(dir, 'data', 'admin.token'), 'utf8')).trim();
   for (const name of ['web-1', 'web-2'])
@@ -159,4 +161,28 @@ test('berthd restarted mid-rollout sends the next server the revision only once 
   // The deploy job is taken up again once the stopped berthd's lease on it lapses.
   await reachStatus(v2.id, 'succeeded', 30_000);
   assert.deepEqual(await berthd.store.rolloutStages.list(), [], 'a done stage is dropped');
+});
+
+test('a share rebuilt from the store at a revert revision is what the server was sent for it', async () => {
+  const app = await berthd.store.apps.getByName('web');
+  assert.ok(app);
+  const res = await send('POST', '/apps/web/deployments', { image: 'nginx:1.29' });
+  assert.equal(res.status, 202, res.text);
+  const v3 = res.json as Deployment;
+  const first = await firstReached(app.id, v3.id);
+  const failure = { code: 'DEPLOY_HEALTHCHECK_FAILED', message: 'no', logs: [] };
+  first.report([{ ...convergedReport(first.appOf(app.id) as DesiredApp), phase: 'failed', failure }]);
+  await reachStatus(v3.id, 'failed');
+  const reverted = (await first.waitForDesired((s) => s.apps[0]?.revision === `${v3.id}:revert`))
+    .apps[0] as DesiredApp;
+  const to = { sealSecrets: () => ({}), registry: null };
+  assert.deepEqual(
+    await rebuildShare(berthd.store, first.serverId, app.id, reverted.revision, config, to),
+    reverted,
+  );
+  assert.equal(
+    await rebuildShare(berthd.store, first.serverId, app.id, 'dep_gone00000000000000', config, to),
+    null,
+    'a deployment the store does not have: nothing to rebuild',
+  );
 });
