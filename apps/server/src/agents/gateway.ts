@@ -245,6 +245,11 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       return staging.begin(tx, appId, revision, order);
     },
 
+    /** The rollout of `revision` is put back: its stage, if any, goes (in the transaction `tx`). */
+    unstageRollout(tx: Repos, appId: string, revision: string): Promise<void> {
+      return staging.drop(tx, appId, revision);
+    },
+
     /** Servers whose agents report replicas of the app now. */
     runningApp: (appId: string): string[] =>
       reportingReplicas(sessions.values(), appId).map((s) => s.serverId),

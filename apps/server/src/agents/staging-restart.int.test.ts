@@ -163,7 +163,7 @@ test('berthd restarted mid-rollout sends the next server the revision only once 
   assert.deepEqual(await berthd.store.rolloutStages.list(), [], 'a done stage is dropped');
 });
 
-test('a share rebuilt from the store at a revert revision is what the server was sent for it', async () => {
+test('a failed rollout loses its stage; a share rebuilt at its revert is what the server was sent', async () => {
   const app = await berthd.store.apps.getByName('web');
   assert.ok(app);
   const res = await send('POST', '/apps/web/deployments', { image: 'nginx:1.29' });
@@ -173,6 +173,7 @@ test('a share rebuilt from the store at a revert revision is what the server was
   const failure = { code: 'DEPLOY_HEALTHCHECK_FAILED', message: 'no', logs: [] };
   first.report([{ ...convergedReport(first.appOf(app.id) as DesiredApp), phase: 'failed', failure }]);
   await reachStatus(v3.id, 'failed');
+  assert.deepEqual(await berthd.store.rolloutStages.list(), [], 'a rollout put back loses its stage');
   const reverted = (await first.waitForDesired((s) => s.apps[0]?.revision === `${v3.id}:revert`))
     .apps[0] as DesiredApp;
   const to = { sealSecrets: () => ({}), registry: null };

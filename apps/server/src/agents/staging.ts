@@ -73,6 +73,15 @@ export function createStaging(store: Store, log: FastifyBaseLogger) {
     },
 
     /**
+     * The rollout of `revision` is put back (a revert, not staged): its stage goes, in the
+     * transaction `tx` that puts it back. A newer stage of the app stays.
+     */
+    async drop(tx: Repos, appId: string, revision: string): Promise<void> {
+      if (all.get(appId)?.revision === revision) all.delete(appId);
+      await tx.rolloutStages.delete(appId, revision);
+    },
+
+    /**
      * The desired state `state` for a server, with apps whose turn has not come held back at what
      * it was last sent; null: send nothing yet (the server's report is needed first). `report` is
      * its agent's latest; `rebuild` makes the app at the revision that report gives.

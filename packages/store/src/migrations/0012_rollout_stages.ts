@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
  * rollout_stages: the rollouts still reaching the servers one at a time (berthd's
  * agents/staging.ts), so that a berthd restarted mid-rollout goes on one server at a time instead
  * of sending the revision to every remaining server at once. One row per app (a newer rollout of
- * the app replaces it), deleted once every server of its order has been sent the revision.
+ * the app replaces it), deleted once every server of its order has been sent the revision or
+ * the rollout is put back after a failure.
  * `server_ids`: JSON array of server ids in the order they get the revision; `reached`: how many
  * of them have. Rows go with their app (ON DELETE CASCADE).
  */
