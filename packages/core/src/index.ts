@@ -4,6 +4,7 @@ export * from './backoff.js';
 export * from './deployment.js';
 export * from './app-spec.js';
 export * from './rollout.js';
+export * from './rollout-stage.js';
 export * from './proxy-routes.js';
 export * from './reconciler/types.js';
 export * from './reconciler/plan.js';

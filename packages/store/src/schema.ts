@@ -331,6 +331,15 @@ export interface PlacementsTable {
   server_id: string;
 }
 
+/** Added by 0012: a rollout still reaching the servers one at a time. */
+export interface RolloutStagesTable {
+  app_id: string;
+  revision: string;
+  /** JSON array of server ids. */
+  server_ids: string;
+  reached: number;
+}
+
 export interface Database {
   meta: MetaTable;
   teams: TeamsTable;
@@ -358,6 +367,7 @@ export interface Database {
   invitations: InvitationsTable;
   audit_checkpoints: AuditCheckpointsTable;
   placements: PlacementsTable;
+  rollout_stages: RolloutStagesTable;
 }
 
 export type AppsRecord = Selectable<AppsTable>;

@@ -14,6 +14,7 @@ import { createMetaRepo } from './repos/meta.js';
 import { createReleaseRepo } from './repos/releases.js';
 import { createReleaseSecretRepo, createSecretRepo } from './repos/secrets.js';
 import { createPlacementRepo } from './repos/placements.js';
+import { createRolloutStageRepo } from './repos/rollout-stages.js';
 import { createServerRepo } from './repos/servers.js';
 import { createLoginFailureRepo, createOneTimeTokenRepo, createSessionRepo } from './repos/sessions.js';
 import { createTeamSettingsRepo } from './repos/team-settings.js';
@@ -50,6 +51,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     tokens: createTokenRepo(db),
     servers: createServerRepo(db),
     placements: createPlacementRepo(db),
+    rolloutStages: createRolloutStageRepo(db),
     joinTokens: createJoinTokenRepo(db),
     apps: createAppRepo(db),
     releases: createReleaseRepo(db),

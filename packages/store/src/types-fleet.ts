@@ -33,3 +33,27 @@ export interface JoinTokenRepo {
   /** Drops tokens that expired before `before` unused, so the table stays small. */
   pruneExpired(before: number): Promise<void>;
 }
+
+/**
+ * A rollout still reaching the servers one at a time (see berthd's agents/staging.ts): the
+ * revision goes to `serverIds` in order, the first `reached` of them have been sent it.
+ */
+export interface RolloutStageRow {
+  appId: string;
+  revision: string;
+  serverIds: string[];
+  reached: number;
+}
+
+export interface RolloutStageRepo {
+  list(): Promise<RolloutStageRow[]>;
+  /** Starts the app's stage; a stage of an earlier rollout of the app is replaced. */
+  put(row: RolloutStageRow): Promise<void>;
+  /**
+   * Records that the stage of that revision reached `reached` servers; never lowers it (two
+   * reports may advance a stage at once), and changes nothing once a newer rollout replaced it.
+   */
+  setReached(appId: string, revision: string, reached: number): Promise<void>;
+  /** Drops the stage of that revision (every server has been sent it); a newer one stays. */
+  delete(appId: string, revision: string): Promise<void>;
+}

@@ -1,7 +1,7 @@
 import type { AppSpec, RolloutDirection } from '@berth/core';
 import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js';
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
-import type { JoinTokenRepo } from './types-fleet.js';
+import type { JoinTokenRepo, RolloutStageRepo } from './types-fleet.js';
 import type {
   InvitationRepo,
   LoginFailureRepo,
@@ -432,6 +432,7 @@ export interface Repos {
   tokens: TokenRepo;
   servers: ServerRepo;
   placements: PlacementRepo;
+  rolloutStages: RolloutStageRepo;
   joinTokens: JoinTokenRepo;
   apps: AppRepo;
   releases: ReleaseRepo;

@@ -5,6 +5,7 @@ import {
   toPinnedRegistryRef,
   toRevision,
   type MeshCandidate,
+  type RolloutDirection,
 } from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import {
@@ -71,13 +72,19 @@ export async function buildDesiredState(
     }
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;
-    const rows = slots?.length === 0 ? [] : await store.releaseSecrets.list(release.id);
-    const sealed = { values: sealSecrets(release, rows), files: toSecretFiles(rows) };
     const restartId = await store.deployments.currentRestart(app.id, release.id, app.currentDeploymentId);
-    const desired = toDesiredApp(app, app.currentDeploymentId, release, release.imageId, sealed, settings);
-    const pull = registry && release.registryDigest ? pullFrom(registry, app, release.registryDigest) : null;
-    if (pull) desired.release.pull = pull;
-    apps.push({ ...desired, restartId, ...(slots && { slots, replicas: slots.length }) });
+    const rollout = {
+      deploymentId: app.currentDeploymentId,
+      direction: app.rolloutDirection,
+      replicas: app.currentReplicas,
+      restartId,
+    };
+    apps.push(
+      await toShare(store, app, rollout, { ...release, imageId: release.imageId }, slots, settings, {
+        sealSecrets,
+        registry,
+      }),
+    );
   }
   const rows = servers ?? (await store.servers.list());
   const mesh = meshPlanFor(serverId, meshMembers(rows.map(toMeshCandidate)), settings.meshSubnet);
@@ -157,9 +164,40 @@ export function sealerFor(keys: KeyHolder, agentSealingKey: string | null): Secr
 const toSecretFiles = (rows: readonly ReleaseSecretRow[]): Record<string, string> =>
   Object.fromEntries(rows.flatMap((r) => (r.filePath === null ? [] : [[r.key, r.filePath]])));
 
+/** Which rollout of an app a server is sent: its deployment, which way, how many replicas. */
+export interface SentRollout {
+  deploymentId: string;
+  direction: RolloutDirection;
+  replicas: number;
+  restartId: string | null;
+}
+
+/**
+ * The app as one server is sent it at `rollout` of `release`: its `slots` (undefined: an app
+ * placed before berthd placed replicas), secrets sealed to the server when it has any slot, the
+ * image pulled from the fleet registry when it was pushed there.
+ */
+export async function toShare(
+  store: Store,
+  app: AppRow,
+  rollout: SentRollout,
+  release: ReleaseRow & { imageId: string },
+  slots: number[] | undefined,
+  settings: DesiredStateSettings,
+  to: { sealSecrets: SecretSealer; registry: FleetRegistryAccess | null },
+): Promise<DesiredApp> {
+  const rows = slots?.length === 0 ? [] : await store.releaseSecrets.list(release.id);
+  const sealed = { values: to.sealSecrets(release, rows), files: toSecretFiles(rows) };
+  const desired = toDesiredApp(app, rollout, release, release.imageId, sealed, settings);
+  const { registry } = to;
+  const pull = registry && release.registryDigest ? pullFrom(registry, app, release.registryDigest) : null;
+  if (pull) desired.release.pull = pull;
+  return { ...desired, restartId: rollout.restartId, ...(slots && { slots, replicas: slots.length }) };
+}
+
 function toDesiredApp(
   app: AppRow,
-  deploymentId: string,
+  rollout: SentRollout,
   release: ReleaseRow,
   imageId: string,
   secrets: { values: Record<string, string>; files: Record<string, string> },
@@ -182,10 +220,10 @@ function toDesiredApp(
     appId: app.id,
     appName: app.name,
     teamId: app.teamId,
-    revision: toRevision(deploymentId, app.rolloutDirection),
-    deploymentId,
+    revision: toRevision(rollout.deploymentId, rollout.direction),
+    deploymentId: rollout.deploymentId,
     release: spec,
-    replicas: app.currentReplicas,
+    replicas: rollout.replicas,
     hostnames: [toAppHostname(app.name, s.domain)],
     drainTimeoutMs: s.drainTimeoutMs,
     stopTimeoutMs: s.stopTimeoutMs,

@@ -13,11 +13,12 @@ import {
   isErrorCode,
   type AgentReport,
   type AppReport,
+  type DesiredState,
   type LogLine,
   type LogsParams,
   parseJsonOrNull,
 } from '@berth/protocol';
-import type { ServerRow, Store } from '@berth/store';
+import type { Repos, ServerRow, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { reservationsByServer } from '../deploy/placement.js';
@@ -29,6 +30,7 @@ import { handshake, type TrustSettings } from './handshake.js';
 import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-check.js';
 import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
 import { createStaging } from './staging.js';
+import { rebuildShare } from './held-share.js';
 import { buildSession, createLocalServerLookup, firstOf, reportingReplicas, runningSlot } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
@@ -72,26 +74,34 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
   // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
-  const staging = createStaging();
-  /** A push to many reads the servers and indexes the serving replicas once (`shared`). */
+  const staging = createStaging(store, log);
+  /**
+   * A push to many reads the servers and indexes the serving replicas once (`shared`). Null:
+   * nothing is sent to this server yet (staging.ts).
+   */
   const desiredFor = async (
     s: AgentSession,
     shared: { servers?: readonly ServerRow[]; serving?: ServingIndex } = {},
-  ) => {
+  ): Promise<DesiredState | null> => {
     const serving = shared.serving ?? indexServing(sessions.values());
-    return staging.hold(
+    const to = { sealSecrets: sealerFor(keys, s.sealingKey), registry: await images.registryAccess(s) };
+    const state = await buildDesiredState(
+      store,
       s.serverId,
-      await buildDesiredState(
-        store,
-        s.serverId,
-        settings,
-        sealerFor(keys, s.sealingKey),
-        running(s),
-        (appId, serverId) => fromIndex(serving, appId, serverId),
-        shared.servers ?? (await pushes.recentServers()),
-        await images.registryAccess(s),
-      ),
+      settings,
+      to.sealSecrets,
+      running(s),
+      (appId, serverId) => fromIndex(serving, appId, serverId),
+      shared.servers ?? (await pushes.recentServers()),
+      to.registry,
     );
+    return staging.hold(s.serverId, state, s.report, (appId, revision) =>
+      rebuildShare(store, s.serverId, appId, revision, settings, to),
+    );
+  };
+  const sendDesired = async (s: AgentSession, shared?: Parameters<typeof desiredFor>[1]): Promise<void> => {
+    const state = await desiredFor(s, shared);
+    if (state) s.send({ type: 'desired', state });
   };
   const pushes = createFleetPushes({ store, log, sessions, pushAll: () => gateway.pushDesired() });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
@@ -116,7 +126,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
   const pushTo = (serverId: string): Promise<void> =>
     enqueuePush(async () => {
       const s = sessions.get(serverId);
-      if (s) s.send({ type: 'desired', state: await desiredFor(s) });
+      if (s) await sendDesired(s);
     });
 
   const onMessage = async (session: AgentSession, raw: string): Promise<void> => {
@@ -130,7 +140,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       case 'report':
         session.report = msg.report;
         settle();
-        for (const serverId of staging.advance(sessions)) void pushTo(serverId);
+        for (const serverId of await staging.advance(sessions)) void pushTo(serverId);
         pushes.servingMayHaveChanged();
         // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
         // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
@@ -217,7 +227,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
           .catch((err: unknown) => log.error({ err }, 'recording a disconnect failed'));
       });
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
-      session.send({ type: 'desired', state: await desiredFor(session) });
+      await sendDesired(session);
       pushes.connected();
     },
 
@@ -227,16 +237,21 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
         const servers = await store.servers.list();
         pushes.serversRead(servers);
         const shared = { servers, serving: indexServing(sessions.values()) };
-        for (const s of sessions.values()) s.send({ type: 'desired', state: await desiredFor(s, shared) });
+        for (const s of sessions.values()) await sendDesired(s, shared);
       });
     },
 
     /**
      * The next push of the app's `revision` reaches the servers of `order` one at a time (see
-     * staging.ts); call before the push that starts the rollout.
+     * staging.ts); call in the transaction `tx` that makes the rollout current.
      */
-    stageRollout(appId: string, revision: string, order: readonly string[]): void {
-      staging.begin(appId, revision, order);
+    stageRollout(tx: Repos, appId: string, revision: string, order: readonly string[]): Promise<void> {
+      return staging.begin(tx, appId, revision, order);
+    },
+
+    /** The rollout of `revision` is put back: its stage, if any, goes (in the transaction `tx`). */
+    unstageRollout(tx: Repos, appId: string, revision: string): Promise<void> {
+      return staging.drop(tx, appId, revision);
     },
 
     /** Servers whose agents report replicas of the app now. */

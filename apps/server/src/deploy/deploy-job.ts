@@ -77,10 +77,9 @@ export function createDeployJob(deps: DeployJobDeps) {
       const moved = await distribute(d, app, release, resolved.imageId, placedOn);
       if (moved === false) return;
       if (moved !== null) await store.events.append(d.id, { at: clock(), level: 'info', message: moved });
-      d = await activate(d, app, release, resolved.imageId);
       // Servers with slots in slot order, then those that lose theirs: one server at a time.
       const losing = agents.runningApp(app.id).filter((id) => !placedOn.includes(id));
-      agents.stageRollout(app.id, toRevision(d.id, 'forward'), [...placedOn, ...losing]);
+      d = await activate(d, app, release, resolved.imageId, [...placedOn, ...losing]);
       await agents.pushDesired();
     }
     await awaitRollout(d, app, release, signal);
@@ -193,14 +192,19 @@ export function createDeployJob(deps: DeployJobDeps) {
     });
   }
 
-  /** Records the image, makes the release current and the rollout wanted, in one transaction. */
+  /**
+   * Records the image, makes the release current and the rollout wanted, staged to reach the
+   * servers of `order` one at a time (agents/staging.ts), in one transaction.
+   */
   async function activate(
     d: DeploymentRow,
     app: AppRow,
     release: ReleaseRow,
     imageId: string,
+    order: readonly string[],
   ): Promise<DeploymentRow> {
     return store.transaction(async (tx) => {
+      await agents.stageRollout(tx, app.id, toRevision(d.id, 'forward'), order);
       if (!release.imageId) await tx.releases.setImageId(release.id, imageId);
       const fresh = (await tx.apps.getById(app.id)) ?? app;
       await tx.apps.update(

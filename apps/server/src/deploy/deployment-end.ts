@@ -1,3 +1,4 @@
+import { toRevision } from '@berth/core';
 import {
   BerthError,
   TERMINAL_BUILD_STATUSES,
@@ -56,6 +57,7 @@ export function createDeploymentEnd({ store, clock, agents, builds }: Deployment
       });
       const app = await tx.apps.getById(d.appId);
       const putBack = app && undo === 'rollout' ? await putBackPrevious(tx, app, d, now) : false;
+      if (putBack) await agents.unstageRollout(tx, d.appId, toRevision(d.id, 'forward'));
       if (app && undo !== 'none') await restoreSettings(tx, app.id, d, now);
       if (abandonBuild && d.buildId) await endBuild(tx, d.buildId, error, now);
       await tx.deployments.update(d.id, { status, error, finishedAt: now });

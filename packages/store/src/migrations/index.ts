@@ -10,6 +10,7 @@ import * as m0008 from './0008_fleet.js';
 import * as m0009 from './0009_placements.js';
 import * as m0010 from './0010_registry_digest.js';
 import * as m0011 from './0011_mesh.js';
+import * as m0012 from './0012_rollout_stages.js';
 
 export interface Migration {
   name: string;
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0009_placements', up: m0009.up },
   { name: '0010_registry_digest', up: m0010.up },
   { name: '0011_mesh', up: m0011.up },
+  { name: '0012_rollout_stages', up: m0012.up },
 ];

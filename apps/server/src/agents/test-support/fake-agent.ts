@@ -49,6 +49,8 @@ export interface FakeAgent {
   name: string;
   /** The latest desired state pushed to it. */
   desired: DesiredState | null;
+  /** Every desired state pushed to it on this link, oldest first. */
+  received: DesiredState[];
   /** Resolves with the first desired state (already held or pushed later) `ok` accepts. */
   waitForDesired(ok: (state: DesiredState) => boolean, timeoutMs?: number): Promise<DesiredState>;
   appOf(appId: string): DesiredApp | undefined;
@@ -117,6 +119,7 @@ export async function connectFakeAgent(
     send,
     sendRaw: (text) => ws.send(text),
     desired: null,
+    received: [],
     waitForDesired(ok, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
@@ -177,6 +180,7 @@ export async function connectFakeAgent(
           return;
         case 'desired':
           agent.desired = msg.state as DesiredState;
+          agent.received.push(agent.desired);
           for (const l of [...listeners]) l();
           return;
         case 'rpc': {
