@@ -12,6 +12,7 @@ import type { AgentReport, DesiredState, RpcRequest } from '@berth/protocol';
 import { pino } from 'pino';
 import { Link } from '../../apps/agent/src/link.js';
 import { AGENT_VERSION } from '../../apps/agent/src/agent.js';
+import { withKeptMesh } from '../../apps/agent/src/mesh.js';
 import { parseJoinInput } from '../../apps/cli/src/commands/agent/join-input.js';
 import { requestJoin } from '../../apps/cli/src/commands/agent/join-request.js';
 
@@ -111,7 +112,8 @@ export class SimAgent {
     const at = now();
     this.firstDesiredAt ??= at;
     this.arrivals.push({ at, version: state.version, deployments: state.apps.map((a) => a.deploymentId) });
-    this.state = state;
+    // As the real agent does (withKeptMesh): a push that keeps the mesh keeps the one held.
+    this.state = withKeptMesh(state, this.state);
     this.report();
   }
 
@@ -150,6 +152,7 @@ export class SimAgent {
           state: 'serving' as const,
         })),
       })),
+      meshSignature: this.state.mesh?.signature ?? null,
     };
     this.link.send({ type: 'report', report });
   }

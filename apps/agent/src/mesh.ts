@@ -16,7 +16,8 @@ import {
   type MeshKeyPair,
   type WireGuard,
 } from '@berth/engine';
-import type { MeshSpec } from '@berth/protocol';
+import { meshPlanFor } from '@berth/core';
+import type { DesiredState, MeshSpec } from '@berth/protocol';
 import type { Logger } from 'pino';
 
 /** A failed apply is tried again after this long (a wireguard-go that will not start, a busy `ip`). */
@@ -96,40 +97,54 @@ export class MeshInterface {
   }
 
   /**
-   * Makes the interface match `spec` when it changed (or a failed apply is due again). Without a
-   * spec the interface is left as it is: replicas published on it keep serving, new ones go to
-   * the private address.
+   * Makes the interface match the fleet's mesh when it changed (or a failed apply is due again):
+   * this server is the member with its public key, the others its peers. Without a mesh, or not
+   * a member, the interface is left as it is: replicas published on it keep serving, new ones
+   * go to the private address.
    */
   async sync(spec: MeshSpec | undefined): Promise<void> {
-    if (!spec) {
+    const self = spec?.members.find((m) => m.publicKey === this.keys.publicKey);
+    if (!spec || !self) {
       this.up = null;
       return;
     }
-    const key = JSON.stringify(spec);
-    if (key === this.applied) return;
+    if (spec.signature === this.applied) return;
     if (this.failedAt !== 0 && this.clock() - this.failedAt < RETRY_MS) return;
     const name = this.settings.interfaceName;
     try {
+      const plan = meshPlanFor(self.id, spec.members, spec.subnet);
+      if (!plan) return;
       const kind = await this.wg.ensureInterface({
         name,
         privateKeyFile: this.keys.privateKeyFile,
         listenPort: this.settings.listenPort,
-        address: spec.address,
+        address: plan.address,
       });
-      await this.wg.setPeers(name, spec.peers);
+      await this.wg.setPeers(name, plan.peers);
       if (this.applied === '')
         this.log.info(
-          { interface: name, address: spec.address, peers: spec.peers.length, kind: kind.kind },
+          { interface: name, address: plan.address, peers: plan.peers.length, kind: kind.kind },
           'mesh interface up',
         );
-      this.applied = key;
+      this.applied = spec.signature;
       this.failedAt = 0;
-      this.up = spec.address.split('/')[0] ?? null;
+      this.up = self.meshIp;
     } catch (err) {
       this.failedAt = this.clock();
       this.log.error({ err, interface: name }, 'could not set up the mesh interface: trying again soon');
     }
   }
+}
+
+/**
+ * A push that says the mesh is unchanged (`meshKept`) keeps the one held. Held under another
+ * signature (a push was missed), it is still the best there is: the report says which one is
+ * held, and berthd sends the mesh again.
+ */
+export function withKeptMesh(state: DesiredState, held: DesiredState | null): DesiredState {
+  if (state.mesh || state.meshKept === undefined) return state;
+  const { meshKept: _kept, ...rest } = state;
+  return held?.mesh ? { ...rest, mesh: held.mesh } : rest;
 }
 
 export const meshKeyDir = (dataDir: string): string => join(dataDir, 'mesh');

@@ -23,7 +23,7 @@ import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
 import type { ProbeWindow } from './logs/health-lines.js';
-import type { MeshInterface } from './mesh.js';
+import { withKeptMesh, type MeshInterface } from './mesh.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
@@ -103,7 +103,7 @@ export class Reconciler {
   async setDesired(state: DesiredState, fresh: boolean): Promise<void> {
     const held = this.memory.desired;
     if (held && !fresh && state.version < held.version) return;
-    this.memory = pruneMemory({ ...this.memory, desired: state });
+    this.memory = pruneMemory({ ...this.memory, desired: withKeptMesh(state, held) });
     await this.deps.memoryFile.write(this.memory);
     this.wake();
   }
@@ -298,7 +298,11 @@ export class Reconciler {
           })),
       };
     });
-    const report: AgentReport = { desiredVersion: desired.version, apps };
+    const report: AgentReport = {
+      desiredVersion: desired.version,
+      apps,
+      meshSignature: desired.mesh?.signature ?? null,
+    };
     const key = JSON.stringify(report);
     if (key === this.lastReport && Date.now() - this.lastReportAt < REPORT_EVERY_MS) return;
     this.lastReport = key;

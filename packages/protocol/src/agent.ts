@@ -120,25 +120,27 @@ export type FleetRegistryAccess = z.infer<typeof FleetRegistryAccess>;
 
 export const registryPasswordAad = (username: string): string => `registry:${username}`;
 
-/** One WireGuard peer of a server's mesh interface (core's meshPeersFor makes them). */
-export const MeshPeerSpec = z.object({
-  serverId: Id,
+/** A server in the fleet's WireGuard mesh. */
+export const MeshMemberSpec = z.object({
+  id: Id,
   /** WireGuard public key: 32 bytes, base64. */
   publicKey: WireGuardKey,
-  allowedIps: z.array(z.string().max(18)).max(8),
+  meshIp: z.ipv4(),
   /** `ip:port` where it can be dialed; null: it dials out only. */
   endpoint: z.string().max(64).nullable(),
-  persistentKeepaliveSeconds: z.number().int().min(1).max(65535).nullable(),
 });
-export type MeshPeerSpec = z.infer<typeof MeshPeerSpec>;
+export type MeshMemberSpec = z.infer<typeof MeshMemberSpec>;
 
 /**
- * This server's place in the fleet's WireGuard mesh: its address (with the mesh subnet's prefix
- * length, e.g. 10.210.0.3/16) and every other member as a peer. The port is the agent's own.
+ * The fleet's WireGuard mesh, the same for every member: each agent finds itself by its public
+ * key and peers with the others (core's meshPeersFor), so berthd serializes it once per change
+ * for all. `signature` names this list: equal lists, equal signatures.
  */
 export const MeshSpec = z.object({
-  address: z.string().regex(/^[0-9.]{7,15}\/[0-9]{1,2}$/),
-  peers: z.array(MeshPeerSpec).max(10_000),
+  /** The mesh subnet, `a.b.c.d/len`: a member's interface is its meshIp with this prefix length. */
+  subnet: z.string().max(18),
+  members: z.array(MeshMemberSpec).max(10_000),
+  signature: z.string().min(1).max(128),
 });
 export type MeshSpec = z.infer<typeof MeshSpec>;
 
@@ -152,8 +154,13 @@ export const DesiredState = z.object({
   peers: z.array(IpAddress).max(10_000).optional(),
   /** How this agent logs in to the fleet registry (absent: the fleet has none). */
   registry: FleetRegistryAccess.optional(),
-  /** This server's mesh interface (absent: it is not in the mesh; replicas stay on its private address). */
+  /** The fleet's mesh (absent: this server is not in one; replicas stay on its private address). */
   mesh: MeshSpec.optional(),
+  /**
+   * Instead of `mesh`: the mesh is the one with this signature, which the agent reported holding
+   * (so a push to a thousand servers does not carry a thousand members each time).
+   */
+  meshKept: z.string().min(1).max(128).optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -190,6 +197,8 @@ export type AppReport = z.infer<typeof AppReport>;
 export const AgentReport = z.object({
   desiredVersion: z.number().int(),
   apps: z.array(AppReport),
+  /** The signature of the mesh the agent holds (null: none): berthd sends the mesh again when it differs. */
+  meshSignature: z.string().max(128).nullable().optional(),
 });
 export type AgentReport = z.infer<typeof AgentReport>;
 

@@ -298,6 +298,8 @@ export interface ServerRepo {
    * another server holds `ip` (a racing assignment: pick again).
    */
   assignMeshIp(id: string, ip: string): Promise<boolean>;
+  /** Every mesh address given, removed servers' included. */
+  meshIps(): Promise<string[]>;
   list(): Promise<ServerRow[]>;
 }
 

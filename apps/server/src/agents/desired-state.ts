@@ -1,12 +1,4 @@
-import {
-  meshMembers,
-  meshPlanFor,
-  toAppHostname,
-  toPinnedRegistryRef,
-  toRevision,
-  type MeshCandidate,
-  type RolloutDirection,
-} from '@berth/core';
+import { toAppHostname, toPinnedRegistryRef, toRevision, type RolloutDirection } from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import {
   BerthError,
@@ -23,8 +15,6 @@ import { secretAad, type KeyHolder } from '../secrets/keys.js';
 
 export interface DesiredStateSettings {
   domain: string;
-  /** The mesh subnet (its prefix length goes with each server's address). */
-  meshSubnet: string;
   drainTimeoutMs: number;
   stopTimeoutMs: number;
 }
@@ -87,15 +77,7 @@ export async function buildDesiredState(
     );
   }
   const rows = servers ?? (await store.servers.list());
-  const mesh = meshPlanFor(serverId, meshMembers(rows.map(toMeshCandidate)), settings.meshSubnet);
-  return {
-    version,
-    apps,
-    elsewhere,
-    peers: peersOf(serverId, rows),
-    ...(registry && { registry }),
-    ...(mesh && { mesh }),
-  };
+  return { version, apps, elsewhere, peers: peersOf(serverId, rows), ...(registry && { registry }) };
 }
 
 /** The other servers' private and mesh addresses: the host firewall keeps apps from them. */
@@ -103,14 +85,6 @@ const peersOf = (serverId: string, rows: readonly ServerRow[]): string[] =>
   rows
     .filter((s) => s.id !== serverId && s.state !== 'removed')
     .flatMap((s) => [s.privateIp, s.meshIp].filter((ip): ip is string => ip !== null));
-
-export const toMeshCandidate = (s: ServerRow): MeshCandidate => ({
-  id: s.id,
-  removed: s.state === 'removed',
-  publicKey: s.mesh?.publicKey ?? null,
-  endpoint: s.mesh?.endpoint ?? null,
-  meshIp: s.meshIp,
-});
 
 /**
  * The pinned name of a release's image in the fleet registry, at the registry's address now (the

@@ -36,6 +36,7 @@ import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
 import { fromIndex, indexServing, type ServingIndex } from './edge-membership.js';
 import { createFleetPushes } from './fleet-pushes.js';
+import { desiredMessageText, fleetMeshOf, type FleetMesh } from './fleet-mesh.js';
 import { createImageCalls } from './image-calls.js';
 import { AgentSession } from './session.js';
 
@@ -52,7 +53,7 @@ export interface AgentGatewayDeps {
   store: Store;
   clock: () => number;
   log: FastifyBaseLogger;
-  settings: DesiredStateSettings & TrustSettings;
+  settings: DesiredStateSettings & TrustSettings & { meshSubnet: string };
   keys: KeyHolder;
   /** The fleet's image registry, or null when berthd runs none. */
   registry?: FleetRegistry | null;
@@ -99,10 +100,24 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       rebuildShare(store, s.serverId, appId, revision, settings, to),
     );
   };
-  const sendDesired = async (s: AgentSession, shared?: Parameters<typeof desiredFor>[1]): Promise<void> => {
-    const state = await desiredFor(s, shared);
-    if (state) s.send({ type: 'desired', state });
+  /** The mesh of the last push (a report that says the agent holds another gets it sent again). */
+  let lastMesh: FleetMesh | null = null;
+  const sendDesired = async (
+    s: AgentSession,
+    shared: Parameters<typeof desiredFor>[1] = {},
+  ): Promise<void> => {
+    const servers = shared.servers ?? (await pushes.recentServers());
+    const state = await desiredFor(s, { ...shared, servers });
+    if (!state) return;
+    lastMesh = fleetMeshOf(servers, settings.meshSubnet);
+    s.sendText(desiredMessageText(state, s.serverId, lastMesh, s.report?.meshSignature));
   };
+  /** An agent that reports another mesh than the current one missed it (a push it dropped): again. */
+  const meshMissed = (s: AgentSession): boolean =>
+    lastMesh !== null &&
+    lastMesh.memberIds.has(s.serverId) &&
+    s.report?.meshSignature !== undefined &&
+    s.report.meshSignature !== lastMesh.spec.signature;
   const pushes = createFleetPushes({ store, log, sessions, pushAll: () => gateway.pushDesired() });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const images = createImageCalls({ sessions, localServer, registry });
@@ -141,6 +156,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
         session.report = msg.report;
         settle();
         for (const serverId of await staging.advance(sessions)) void pushTo(serverId);
+        if (meshMissed(session)) void pushTo(session.serverId);
         pushes.servingMayHaveChanged();
         // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
         // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
@@ -186,9 +202,9 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     async accept(socket: WebSocket): Promise<void> {
       const identity = await handshake(socket, store, clock, settings, log, (id) => sessions.has(id));
       if (!identity) return;
-      // Before the first push, which then carries the address (and the others' read it soon).
-      if (await ensureMeshAddress(store, identity.serverId, settings.meshSubnet, log))
-        pushes.serversRead(await store.servers.list());
+      // Its mesh (and the others', with it as a new peer) goes out with the push every server
+      // gets once this burst of connections has ended (fleet-pushes.ts: the members changed).
+      await ensureMeshAddress(store, identity.serverId, settings.meshSubnet, log);
       const session = new AgentSession(identity.serverId, identity.serverName, identity.sealingKey, socket);
       sessions.get(identity.serverId)?.close(4000, 'replaced by a newer connection');
       sessions.set(identity.serverId, session);

@@ -256,23 +256,27 @@ test('servers that send a mesh key get one address each and the others as peers;
   assert.equal(new Set(ips).size, 3, JSON.stringify(ips));
   for (const ip of ips) assert.match(ip ?? '', /^10\.210\.0\.\d+$/);
   await until('every link to be told all three members', () =>
-    Promise.resolve(links.every((l) => (l.desired.at(-1)?.mesh?.peers.length ?? 0) === 2)),
+    Promise.resolve(links.every((l) => (l.desired.at(-1)?.mesh?.members.length ?? 0) === 3)),
   );
+  const expected = names
+    .map((name, i) => ({
+      id: rows.find((r) => r.name === name)?.id,
+      publicKey: meshKeys[i],
+      meshIp: ips[i],
+      endpoint: i === 2 ? null : `10.99.9.${i + 1}:51820`,
+    }))
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)));
   for (const [i, link] of links.entries()) {
     const mesh = link.desired.at(-1)?.mesh;
-    assert.equal(mesh?.address, `${ips[i]}/16`);
-    const others = names.filter((_, j) => j !== i);
+    assert.equal(mesh?.subnet, '10.210.0.0/16');
     assert.deepEqual(
-      mesh?.peers.map((p) => [p.publicKey, p.allowedIps, p.endpoint]).sort(),
-      others
-        .map((name) => {
-          const j = names.indexOf(name);
-          return [meshKeys[j], [`${ips[j]}/32`], j === 2 ? null : `10.99.9.${j + 1}:51820`];
-        })
-        .sort(),
+      [...(mesh?.members ?? [])].sort((a, b) => a.id.localeCompare(b.id)),
+      expected,
+      'the same members for all: each agent finds itself by its key',
     );
     // The others' mesh addresses are among what its firewall keeps apps from.
-    for (const name of others) assert.ok(link.desired.at(-1)?.peers?.includes(ipOf(name) ?? ''), name);
+    for (const name of names.filter((_, j) => j !== i))
+      assert.ok(link.desired.at(-1)?.peers?.includes(ipOf(name) ?? ''), name);
   }
   // A server outside the mesh gets no interface, yet its firewall knows the members' addresses.
   const plainKey = newKey();

@@ -34,7 +34,12 @@ export class AgentSession {
   ) {}
 
   send(message: ServerToAgent): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+    this.sendText(JSON.stringify(message));
+  }
+
+  /** A message already serialized (a desired state with the fleet's mesh spliced in: fleet-mesh.ts). */
+  sendText(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
   }
 
   close(code: number, reason: string): void {

@@ -17,12 +17,11 @@ export async function ensureMeshAddress(
   subnet: string,
   log: FastifyBaseLogger,
 ): Promise<boolean> {
+  // One row on every connection; the whole fleet's addresses only for a server that needs one.
+  const self = await store.servers.get(serverId);
+  if (!self?.mesh || self.meshIp !== null) return false;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const servers = await store.servers.list();
-    const self = servers.find((s) => s.id === serverId);
-    if (!self?.mesh || self.meshIp !== null) return false;
-    const taken = servers.flatMap((s) => (s.meshIp === null ? [] : [s.meshIp]));
-    const ip = assignMeshAddress(subnet, taken);
+    const ip = assignMeshAddress(subnet, await store.servers.meshIps());
     if (ip === null) {
       log.error(
         { server: self.name, subnet },

@@ -29,7 +29,7 @@ const restartIdOf = async (name: string): Promise<string | null | undefined> => 
   const desired = await buildDesiredState(
     api.store,
     'srv_unknown',
-    { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1, meshSubnet: '10.210.0.0/16' },
+    { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1 },
     () => ({}),
   );
   return desired.apps.find((a) => a.appName === name)?.restartId;

@@ -153,7 +153,7 @@ test('a secret set as a file is listed with its path; set again without one it i
   const desired = await buildDesiredState(
     api.store,
     'srv_none',
-    { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1, meshSubnet: '10.210.0.0/16' },
+    { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1 },
     (_release, rows) => Object.fromEntries(rows.map((r) => [r.key, `sealed:${r.key}`])),
   );
   const mine = desired.apps.find((a) => a.appName === 'vault');

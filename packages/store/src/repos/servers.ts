@@ -135,6 +135,15 @@ export function createServerRepo(db: Db): ServerRepo {
       }
     },
 
+    async meshIps() {
+      const rows = await db
+        .selectFrom('servers')
+        .select('mesh_ip')
+        .where('mesh_ip', 'is not', null)
+        .execute();
+      return rows.flatMap((r) => (r.mesh_ip === null ? [] : [r.mesh_ip]));
+    },
+
     async list() {
       const rows = await db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').execute();
       return rows.map(toServerRow);

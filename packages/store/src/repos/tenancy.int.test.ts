@@ -189,6 +189,7 @@ describe('ServerRepo', () => {
       assert.equal(await env.store.servers.assignMeshIp(a.id, '10.210.0.2'), false, 'it has one already');
       assert.equal(await env.store.servers.assignMeshIp(b.id, '10.210.0.1'), false, "a's address");
       assert.equal(await env.store.servers.assignMeshIp(b.id, '10.210.0.2'), true);
+      assert.deepEqual((await env.store.servers.meshIps()).sort(), ['10.210.0.1', '10.210.0.2']);
       const row = await env.store.servers.get(a.id);
       assert.deepEqual(row && { mesh: row.mesh, meshIp: row.meshIp }, { mesh, meshIp: '10.210.0.1' });
       // An agent that leaves the mesh keeps its address: no newcomer gets it.

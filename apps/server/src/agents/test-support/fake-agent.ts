@@ -13,6 +13,7 @@ import {
   type AppReport,
   type DesiredApp,
   type DesiredState,
+  type MeshSpec,
   type SignedAgentMessage,
 } from '@berth/protocol';
 import type { Store } from '@berth/store';
@@ -51,6 +52,8 @@ export interface FakeAgent {
   desired: DesiredState | null;
   /** Every desired state pushed to it on this link, oldest first. */
   received: DesiredState[];
+  /** The mesh it holds: the last one pushed in full (a `meshKept` push keeps it, as the agent does). */
+  mesh: MeshSpec | null;
   /** Resolves with the first desired state (already held or pushed later) `ok` accepts. */
   waitForDesired(ok: (state: DesiredState) => boolean, timeoutMs?: number): Promise<DesiredState>;
   appOf(appId: string): DesiredApp | undefined;
@@ -69,6 +72,8 @@ export interface FakeAgent {
 export interface FakeAgentOptions {
   labels?: Record<string, string>;
   capacity?: { cpuMillis: number; memoryMib: number } | null;
+  /** Its WireGuard key and endpoint, as a mesh member's hello says them. */
+  mesh?: { publicKey: string; endpoint: string | null };
 }
 
 export async function registerServer(
@@ -120,6 +125,7 @@ export async function connectFakeAgent(
     sendRaw: (text) => ws.send(text),
     desired: null,
     received: [],
+    mesh: null,
     waitForDesired(ok, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
@@ -140,7 +146,8 @@ export async function connectFakeAgent(
     appOf: (appId) => agent.desired?.apps.find((a) => a.appId === appId),
     report(apps) {
       const desiredVersion = agent.desired?.version ?? 0;
-      send({ type: 'report', report: { desiredVersion, apps } });
+      const meshSignature = agent.mesh?.signature ?? null;
+      send({ type: 'report', report: { desiredVersion, apps, meshSignature } });
     },
     close: () =>
       new Promise((resolve) => {
@@ -170,6 +177,7 @@ export async function connectFakeAgent(
               agentVersion: '0.0.0-test',
               protocol: AGENT_PROTOCOL_VERSION,
               capacity: options.capacity ?? null,
+              ...(options.mesh && { mesh: options.mesh }),
             }),
           );
           return;
@@ -181,6 +189,7 @@ export async function connectFakeAgent(
         case 'desired':
           agent.desired = msg.state as DesiredState;
           agent.received.push(agent.desired);
+          if (agent.desired.mesh) agent.mesh = agent.desired.mesh;
           for (const l of [...listeners]) l();
           return;
         case 'rpc': {
