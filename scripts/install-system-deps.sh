@@ -3,18 +3,18 @@
 #   scripts/install-system-deps.sh           what `berth up` needs: podman (+ runc), caddy, git,
 #                                            debootstrap (base images), and the build sandbox's
 #                                            tools: bubblewrap, uidmap, slirp4netns, skopeo; nftables
-#                                            (the host firewall for apps and builds)
+#                                            (the host firewall for apps and builds); wireguard-tools
+#                                            and wireguard-go (a fleet server's mesh interface)
 #   scripts/install-system-deps.sh --test    plus what the test suite needs: busybox-static, sqlite3,
 #                                            systemd (systemd-analyze), zsh and fish (completions),
-#                                            wireguard-tools and wireguard-go (the mesh's tests; the
-#                                            fleet's private network is not wired in yet),
 #                                            docker-registry (images moved between servers),
-#                                            iproute2 (the fleet tests' namespaces and bridge)
+#                                            iproute2 (the fleet tests' namespaces and bridge), curl
+#                                            (requests from inside a fleet server's namespace)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
-want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish wireguard-tools wireguard-go docker-registry iproute2)
+want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl)
 
 missing=()
 for pkg in "${want[@]}"; do
