@@ -147,4 +147,10 @@ export function withKeptMesh(state: DesiredState, held: DesiredState | null): De
   return held?.mesh ? { ...rest, mesh: held.mesh } : rest;
 }
 
+/** What apps may not reach: the other servers' private addresses, and every mesh member's. */
+export const fleetPeers = (state: DesiredState): string[] => [
+  ...(state.peers ?? []),
+  ...(state.mesh?.members.map((m) => m.meshIp) ?? []),
+];
+
 export const meshKeyDir = (dataDir: string): string => join(dataDir, 'mesh');

@@ -23,7 +23,7 @@ import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
 import type { ProbeWindow } from './logs/health-lines.js';
-import { withKeptMesh, type MeshInterface } from './mesh.js';
+import { fleetPeers, withKeptMesh, type MeshInterface } from './mesh.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
@@ -139,7 +139,7 @@ export class Reconciler {
     this.state.containers = new Map(containers.map((c) => [c.id, c]));
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
-    await this.deps.firewall.sync(this.deps.networks.list(), networksChanged, desiredState.peers ?? []);
+    await this.deps.firewall.sync(this.deps.networks.list(), networksChanged, fleetPeers(desiredState));
     // Before any replica starts: a new one is published on the mesh address once it is up.
     await this.deps.mesh?.sync(desiredState.mesh);
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));

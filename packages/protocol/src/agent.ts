@@ -150,8 +150,12 @@ export const DesiredState = z.object({
   apps: z.array(DesiredApp),
   /** Apps served here from other servers' replicas (absent from an older berthd: none). */
   elsewhere: z.array(ElsewhereApp).optional(),
-  /** The private addresses of the fleet's other servers: the host firewall keeps apps from them. */
-  peers: z.array(IpAddress).max(10_000).optional(),
+  /**
+   * The private addresses of the fleet's other servers (and their mesh addresses when this
+   * server is not a member): the host firewall keeps apps from them, and from every member of
+   * `mesh`.
+   */
+  peers: z.array(IpAddress).max(20_000).optional(),
   /** How this agent logs in to the fleet registry (absent: the fleet has none). */
   registry: FleetRegistryAccess.optional(),
   /** The fleet's mesh (absent: this server is not in one; replicas stay on its private address). */

@@ -80,11 +80,18 @@ export async function buildDesiredState(
   return { version, apps, elsewhere, peers: peersOf(serverId, rows), ...(registry && { registry }) };
 }
 
-/** The other servers' private and mesh addresses: the host firewall keeps apps from them. */
-const peersOf = (serverId: string, rows: readonly ServerRow[]): string[] =>
-  rows
+/**
+ * The other servers' addresses the host firewall keeps apps from: their private ones, and their
+ * mesh ones unless this server is a mesh member (members get the mesh addresses with the members
+ * list, sent once per change: this list goes with every push, to every server).
+ */
+function peersOf(serverId: string, rows: readonly ServerRow[]): string[] {
+  const self = rows.find((s) => s.id === serverId);
+  const member = self?.mesh != null && self.meshIp !== null;
+  return rows
     .filter((s) => s.id !== serverId && s.state !== 'removed')
-    .flatMap((s) => [s.privateIp, s.meshIp].filter((ip): ip is string => ip !== null));
+    .flatMap((s) => [s.privateIp, member ? null : s.meshIp].filter((ip): ip is string => ip !== null));
+}
 
 /**
  * The pinned name of a release's image in the fleet registry, at the registry's address now (the
