@@ -3,17 +3,20 @@
  * own Podman, test/fleet/support): s1 joins labelled `role=build`, s2 `role=app`. `berth images
  * bootstrap` and a build from an uploaded directory run on s1, in the build sandbox of s1's agent;
  * the app's replica runs on s2 only (a build server runs no replicas while the fleet has others);
- * s1 pushes the built image to the fleet registry berthd runs and s2 pulls it by digest; both
- * servers' edges serve the app. berthd runs in the root namespace on the fleet bridge's address with
- * `--no-agent`. The agents share the test run's builder dir (test/support/builder.ts), where the
+ * s1 pushes the built image to an external registry (`berth up --registry URL`: a docker-registry
+ * this test runs, with its own login, standing in for one the operator runs) and s2 pulls it by
+ * digest; both servers' edges serve the app. berthd runs in the root namespace on the fleet
+ * bridge's address with `--no-agent`. The agents share the test run's builder dir (test/support/builder.ts), where the
  * base images already are once any build test has run: the bootstrap then only finds them up to date.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRegistry, type RunningRegistry } from '@berth/engine';
 import type { Build, Deployment } from '@berth/protocol';
 import { BerthUnderTest } from '../e2e/support/berth.js';
 import { joinAndRunAgent } from './support/agent.js';
@@ -30,13 +33,29 @@ describe('a fleet with a build server and an app server', () => {
   const b = (): BerthUnderTest => berth as BerthUnderTest;
   const controlUrl = (): string => `https://${fleet().controlIp}:${b().apiPort}`;
 
+  let external: RunningRegistry | null = null;
+  const externalUrl = (): string => `http://${fleet().controlIp}:5002/acme/fleet`;
+
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'berth-fleet-build-'));
+    const login = { name: 'fleet-ci', password: randomBytes(24).toString('base64url') };
+    external = await startRegistry({
+      dataDir: join(root, 'external-registry'),
+      listen: `${fleet().controlIp}:5002`,
+      users: [login],
+    });
+    const passwordFile = join(root, 'registry-password');
+    await writeFile(passwordFile, `${login.password}\n`, { mode: 0o600 });
     berth = await BerthUnderTest.create();
-    await berth.start(['--api-host', fleet().controlIp, '--no-agent']);
+    await berth.start([
+      ...['--api-host', fleet().controlIp, '--no-agent'],
+      ...['--registry', externalUrl(), '--registry-username', login.name],
+      ...['--registry-password-file', passwordFile],
+    ]);
   });
   after(async () => {
     await berth?.destroy();
+    await external?.stop();
     if (root) await rm(root, { recursive: true, force: true });
   });
 
@@ -75,7 +94,7 @@ describe('a fleet with a build server and an app server', () => {
     );
   });
 
-  test('an app built from source: built on s1, pushed to the fleet registry, run on s2, served by both edges', async () => {
+  test('an app built from source: built on s1, pushed to the external registry, run on s2, served by both edges', async () => {
     const dir = join(root, APP);
     await mkdir(dir);
     await writeFile(join(dir, 'page.txt'), `${BODY}\n`);
@@ -114,7 +133,8 @@ describe('a fleet with a build server and an app server', () => {
       JSON.stringify(shown.replicaStatus),
     );
 
-    // s1 pushed it to the fleet registry; s2 pulled it by digest under the team's name there.
+    // s1 pushed it to the external registry, under the namespace it was given; s2 pulled it by
+    // digest under the team's name there.
     const deployments = await b().json<Deployment[]>(['deployments', 'list', APP]);
     const events = await b().json<{ events: { message: string }[] }>([
       'deployments',
@@ -130,7 +150,7 @@ describe('a fleet with a build server and an app server', () => {
       messages.some((m) => m.startsWith('Pushed the image to the fleet registry from s1')),
       messages.join('\n'),
     );
-    const registry = `${fleet().controlIp}:5000`.replace(/\./g, '\\.');
+    const registry = `${fleet().controlIp}:5002/acme/fleet`.replace(/\./g, '\\.');
     const digests = await fleet()
       .server(2)
       .podmanCli(['images', '--digests', '--format', '{{.Repository}}@{{.Digest}}']);
@@ -140,7 +160,7 @@ describe('a fleet with a build server and an app server', () => {
       digests.stdout,
     );
 
-    // Every edge serves it: s2 from its own replica, s1 through s2's private address.
+    // Every edge serves it: s2 from its own replica, s1 through the mesh to s2's.
     const deadline = Date.now() + 30_000;
     for (const s of fleet().servers) {
       for (;;) {
@@ -153,5 +173,23 @@ describe('a fleet with a build server and an app server', () => {
         await sleep(200);
       }
     }
+  });
+  test("names under the external registry's namespace are Berth's: refused as input, nothing written", async () => {
+    const refused = await b().cli([
+      'apps',
+      'create',
+      'sneaky',
+      '--image',
+      `${externalUrl().replace('http://', '')}/berth/tm_abcdefghijklmnopqrst/site:1`,
+    ]);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /names the fleet's own registry/);
+    const apps = await b().json<{ name: string }[]>(['apps', 'list']);
+    assert.ok(!apps.some((a) => a.name === 'sneaky'), JSON.stringify(apps));
+    // berthd runs no registry of its own beside yours.
+    await assert.rejects(
+      httpGet(`http://${fleet().controlIp}:5000/v2/`, { timeoutMs: 3_000 }),
+      (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+    );
   });
 });

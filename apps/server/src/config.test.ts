@@ -71,3 +71,29 @@ test('the public URL is https (http only for this machine) and its host goes on 
   assert.equal(parse({ BERTHD_PUBLIC_URL: 'http://127.0.0.1:7070' }).publicUrl, 'http://127.0.0.1:7070');
   assert.deepEqual([parse({}).publicUrl, parse({}).publicHost], [null, null]);
 });
+
+test('an external registry: its URL, login and password file, and never beside berthd’s own', () => {
+  const external = {
+    BERTHD_REGISTRY_URL: 'https://registry.example.com/acme/fleet',
+    BERTHD_REGISTRY_USERNAME: 'fleet',
+    BERTHD_REGISTRY_PASSWORD_FILE: '/etc/berth/registry-password',
+  };
+  assert.deepEqual(parse(external).externalRegistry, {
+    address: 'registry.example.com/acme/fleet',
+    scheme: 'https',
+    username: 'fleet',
+    passwordFile: '/etc/berth/registry-password',
+  });
+  assert.equal(parse({}).externalRegistry, null);
+  const refused = (env: Record<string, string>, message: RegExp) =>
+    assert.throws(
+      () => parse(env),
+      (err: unknown) => isBerthError(err) && message.test(err.message),
+    );
+  refused({ ...external, BERTHD_REGISTRY_LISTEN: '10.0.0.1:5000' }, /exclude each other/);
+  refused({ ...external, BERTHD_REGISTRY_PASSWORD_FILE: 'relative' }, /absolute path/);
+  refused({ BERTHD_REGISTRY_URL: external.BERTHD_REGISTRY_URL }, /needs BERTHD_REGISTRY_USERNAME/);
+  refused({ ...external, BERTHD_REGISTRY_URL: 'https://u:p@registry.example.com' }, /not a registry URL/);
+  refused({ BERTHD_MESH_SUBNET: '8.8.8.0/24' }, /not a usable mesh subnet/);
+  assert.equal(parse({}).meshSubnet, '10.210.0.0/16');
+});

@@ -1,5 +1,12 @@
-import { DEFAULT_MESH_SUBNET, parseIpAddress, parseMeshSubnet, parsePublicUrl } from '@berth/core';
+import {
+  DEFAULT_MESH_SUBNET,
+  parseIpAddress,
+  parseMeshSubnet,
+  parsePublicUrl,
+  parseRegistryUrl,
+} from '@berth/core';
 import { parseRegistryListen } from '@berth/engine';
+import type { ExternalRegistrySettings } from './registry/external-registry.js';
 import { DOMAIN_PATTERN } from '@berth/protocol';
 import { BerthError } from '@berth/protocol';
 
@@ -54,6 +61,11 @@ export interface ServerConfig {
    * private network), or null for none: then each server must find every image itself.
    */
   registryListen: string | null;
+  /**
+   * An external registry instead (BERTHD_REGISTRY_URL, _USERNAME, _PASSWORD_FILE): images are
+   * pushed under the URL's namespace with one login. Null: none (or berthd's own).
+   */
+  externalRegistry: ExternalRegistrySettings | null;
   /** The private IPv4 range berthd gives the servers' WireGuard addresses from (BERTHD_MESH_SUBNET). */
   meshSubnet: string;
 }
@@ -113,6 +125,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     maxStreams: int('BERTHD_MAX_STREAMS', 256, 1, 100_000),
     allowLocalSources: allowedDirs(get('BERTHD_ALLOW_LOCAL_SOURCES')),
     registryListen: registryListen(get('BERTHD_REGISTRY_LISTEN')),
+    externalRegistry: externalRegistry(get),
     meshSubnet: meshSubnet(get('BERTHD_MESH_SUBNET')),
   });
 }
@@ -121,6 +134,28 @@ function registryListen(value: string | undefined): string | null {
   if (value === undefined || value === 'off') return null;
   withKey('BERTHD_REGISTRY_LISTEN', () => parseRegistryListen(value));
   return value;
+}
+
+function externalRegistry(get: (key: string) => string | undefined): ExternalRegistrySettings | null {
+  const url = get('BERTHD_REGISTRY_URL');
+  if (url === undefined) return null;
+  const listen = get('BERTHD_REGISTRY_LISTEN');
+  if (listen !== undefined && listen !== 'off')
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'BERTHD_REGISTRY_URL and BERTHD_REGISTRY_LISTEN exclude each other',
+      {
+        hint: 'Either berthd runs the registry (--registry-listen) or it uses yours (--registry URL).',
+      },
+    );
+  const username = get('BERTHD_REGISTRY_USERNAME');
+  const passwordFile = get('BERTHD_REGISTRY_PASSWORD_FILE');
+  if (username === undefined || passwordFile === undefined || !passwordFile.startsWith('/'))
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'BERTHD_REGISTRY_URL needs BERTHD_REGISTRY_USERNAME and BERTHD_REGISTRY_PASSWORD_FILE (an absolute path)',
+    );
+  return { ...withKey('BERTHD_REGISTRY_URL', () => parseRegistryUrl(url)), username, passwordFile };
 }
 
 function meshSubnet(value: string | undefined): string {

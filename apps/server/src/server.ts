@@ -16,7 +16,8 @@ import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
 import { startDownWatch } from './fleet/down-watch.js';
 import { listenApi, prepareApiTls } from './tls/api-listen.js';
-import { startFleetRegistry } from './registry/fleet-registry.js';
+import { openExternalRegistry } from './registry/external-registry.js';
+import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
 import { createSecretsService } from './secrets/service.js';
 
@@ -58,19 +59,11 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   });
   const defaults = await bootstrap(store, config.dataDir, clock());
 
-  const registry =
-    config.registryListen === null
-      ? null
-      : await startFleetRegistry({
-          dataDir: config.dataDir,
-          listen: config.registryListen,
-          store,
-          log,
-        }).catch(async (err: unknown) => {
-          await anchors.settled();
-          await store.close();
-          throw err;
-        });
+  const registry = await openRegistry(config, store, log).catch(async (err: unknown) => {
+    await anchors.settled();
+    await store.close();
+    throw err;
+  });
   let wakeWorker = (): void => undefined;
   const agents = createAgentGateway({ store, clock, log, settings: config, keys, registry });
   const onChange = (): void => {
@@ -154,4 +147,11 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       await store.close();
     },
   };
+}
+
+/** The fleet's registry: the one berthd runs, an external one, or none. */
+function openRegistry(config: ServerConfig, store: Store, log: Logger): Promise<FleetRegistry | null> {
+  if (config.externalRegistry) return openExternalRegistry(config.externalRegistry);
+  if (config.registryListen === null) return Promise.resolve(null);
+  return startFleetRegistry({ dataDir: config.dataDir, listen: config.registryListen, store, log });
 }

@@ -4,6 +4,7 @@ import { DEPLOY_IMAGE_REF_PATTERN, isBerthError } from '@berth/protocol';
 import { parseImageRef } from './image-ref.js';
 import {
   fleetRegistryOwner,
+  parseRegistryUrl,
   toPinnedRegistryRef,
   toRegistryImageRef,
   toRegistryRepository,
@@ -55,7 +56,8 @@ test('nothing user-shaped gets through unvalidated', () => {
     ['team id that is a path', { teamId: 'tm_abcdefghijklmnopqrst/../x' }],
     ['team id of another shape', { teamId: 'team-one' }],
     ['release that is a tag', { releaseId: 'latest' }],
-    ['registry with a path', { registry: 'reg:5000/evil' }],
+    ['registry with a climbing path', { registry: 'reg:5000/../evil' }],
+    ['registry with an empty path component', { registry: 'reg:5000//evil' }],
     ['registry with a scheme', { registry: 'https://reg' }],
     ['upper case registry', { registry: 'REG:5000' }],
     ['registry with a user', { registry: 'u@reg:5000' }],
@@ -93,4 +95,49 @@ test('fleetRegistryOwner tells a team its own images in the fleet registry from 
   ]) {
     assert.deepEqual(fleetRegistryOwner(unowned, registry), { kind: 'unowned' }, unowned);
   }
+});
+
+test('an external registry with a namespace: names under it are the fleet’s, the rest of the host is not', () => {
+  const registry = 'registry.example.com/acme/fleet';
+  const own = toPinnedRegistryRef({ registry, teamId: team, appName: 'web' }, digest);
+  assert.equal(own, `registry.example.com/acme/fleet/berth/${team}/web@${digest}`);
+  assert.deepEqual(fleetRegistryOwner(own, registry), { kind: 'team', teamId: team });
+  assert.deepEqual(fleetRegistryOwner('registry.example.com/acme/api:1', registry), { kind: 'elsewhere' });
+  assert.deepEqual(fleetRegistryOwner('registry.example.com/acme/fleetx/a:1', registry), {
+    kind: 'elsewhere',
+  });
+  assert.deepEqual(fleetRegistryOwner('registry.example.com/acme/fleet/other:1', registry), {
+    kind: 'unowned',
+  });
+  for (const bad of [
+    'registry.example.com/Acme',
+    'registry.example.com/acme/',
+    'registry.example.com//a',
+    'r.example.com/a..b',
+  ])
+    assert.throws(
+      () => toRegistryRepository({ registry: bad, teamId: team, appName: 'web' }),
+      /Invalid registry/,
+      bad,
+    );
+});
+
+test('an external registry URL gives the address image names spell and the scheme; nothing else passes', () => {
+  assert.deepEqual(parseRegistryUrl('https://registry.example.com/acme/fleet'), {
+    address: 'registry.example.com/acme/fleet',
+    scheme: 'https',
+  });
+  assert.deepEqual(parseRegistryUrl('http://10.99.8.254:5001/'), {
+    address: '10.99.8.254:5001',
+    scheme: 'http',
+  });
+  for (const bad of [
+    'ftp://r.example.com',
+    'https://user:pw@r.example.com',
+    'https://r.example.com/a?b=c',
+    'https://R.example.com',
+    'https://r.example.com/../x',
+    'r.example.com/a',
+  ])
+    assert.throws(() => parseRegistryUrl(bad), /is not a registry URL/, bad);
 });

@@ -12,7 +12,10 @@ import { parseImageRef } from './image-ref.js';
  */
 
 export interface RegistryImageInput {
-  /** The registry's address as an image reference names it: `host:port`, `10.99.0.254:5000`. */
+  /**
+   * The registry as an image reference names it: `host:port` (`10.99.0.254:5000`), with the
+   * namespace Berth was given there when it is an external one (`ghcr.io/acme/fleet`).
+   */
   registry: string;
   teamId: string;
   appName: string;
@@ -35,13 +38,27 @@ function invalid(what: string, value: string, rule: string): BerthError {
   );
 }
 
-function checkRegistryHost(registry: string): void {
-  const port = registry.includes(':') ? Number(registry.slice(registry.lastIndexOf(':') + 1)) : 0;
-  if (registry.length > 253 || !REGISTRY_HOST.test(registry) || port > 65_535) {
+/** A path component as distribution/reference accepts it. */
+const NAMESPACE_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/** `host[:port]` and the namespace path after it (empty for none). */
+export function splitRegistry(registry: string): { host: string; namespace: string } {
+  const slash = registry.indexOf('/');
+  return slash === -1
+    ? { host: registry, namespace: '' }
+    : { host: registry.slice(0, slash), namespace: registry.slice(slash + 1) };
+}
+
+/** Throws VALIDATION_FAILED unless `registry` is `host[:port]` with an optional namespace path. */
+export function checkRegistryHost(registry: string): void {
+  const { host, namespace } = splitRegistry(registry);
+  const port = host.includes(':') ? Number(host.slice(host.lastIndexOf(':') + 1)) : 0;
+  const namespaceOk = namespace === '' || namespace.split('/').every((c) => NAMESPACE_COMPONENT.test(c));
+  if (registry.length > 200 || !REGISTRY_HOST.test(host) || port > 65_535 || !namespaceOk) {
     throw invalid(
       'registry',
       registry,
-      'must be a lowercase host name or IPv4 address with an optional port',
+      'must be a lowercase host name or IPv4 address with an optional port and namespace path',
     );
   }
 }
@@ -87,9 +104,35 @@ export type FleetRegistryOwner =
 export function fleetRegistryOwner(ref: string, registry: string): FleetRegistryOwner {
   const parts = parseImageRef(ref);
   if (parts === null) return { kind: 'unowned' };
-  if (parts.registry !== registry) return { kind: 'elsewhere' };
-  const [prefix, teamId, appName, ...rest] = parts.path.split('/');
+  const { host, namespace } = splitRegistry(registry);
+  if (parts.registry !== host) return { kind: 'elsewhere' };
+  // An external registry's namespace is Berth's whole: any name under it is the fleet's.
+  if (namespace !== '' && !parts.path.startsWith(`${namespace}/`)) return { kind: 'elsewhere' };
+  const inside = namespace === '' ? parts.path : parts.path.slice(namespace.length + 1);
+  const [prefix, teamId, appName, ...rest] = inside.split('/');
   if (prefix !== PREFIX || teamId === undefined || !ID_PATTERN.test(teamId)) return { kind: 'unowned' };
   if (appName === undefined || !APP_NAME_PATTERN.test(appName) || rest.length > 0) return { kind: 'unowned' };
   return { kind: 'team', teamId };
+}
+
+/**
+ * An external registry as an operator gives it: `https://host[:port][/namespace]` (`http://` for
+ * one on a private network). What image names spell (`host[:port]/namespace`) and the scheme;
+ * throws VALIDATION_FAILED on anything else (credentials, a query, upper case, a climbing path).
+ */
+export function parseRegistryUrl(raw: string): { address: string; scheme: 'http' | 'https' } {
+  const refuse = (why: string): BerthError =>
+    new BerthError('VALIDATION_FAILED', `"${raw}" is not a registry URL: ${why}`, {
+      hint: 'For example https://registry.example.com/acme/berth',
+    });
+  const match = /^(https?):\/\/([^/?#@]+)((?:\/[^/?#]+)*)\/?$/.exec(raw);
+  if (!match) throw refuse('write it as http(s)://host[:port][/namespace]');
+  const [, scheme, host = '', path = ''] = match;
+  const address = `${host}${path}`;
+  try {
+    checkRegistryHost(address);
+  } catch {
+    throw refuse('a lowercase host (and port), and a namespace of lowercase path components');
+  }
+  return { address, scheme: scheme === 'https' ? 'https' : 'http' };
 }

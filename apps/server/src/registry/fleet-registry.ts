@@ -18,9 +18,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { stopStaleProcess } from './stale-process.js';
 
 export interface FleetRegistry {
-  /** `IP:PORT`, as image names spell it. */
+  /** `IP:PORT` (with a namespace path for an external one), as image names spell it. */
   readonly address: string;
-  readonly scheme: 'http';
+  readonly scheme: 'http' | 'https';
   /** The login of one server (its id is the user name). */
   loginFor(serverId: string): RegistryUser;
   /** Makes sure the server's login works (a server that joined since the last sync). */

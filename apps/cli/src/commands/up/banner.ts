@@ -23,6 +23,10 @@ export function printBanner(b: {
   ];
   if (b.settings.registryListen)
     lines.push(`  Registry ${b.settings.registryListen} (images move between servers through it)`);
+  if (b.settings.externalRegistry)
+    lines.push(
+      `  Registry ${b.settings.externalRegistry.url} (yours: images move between servers through it)`,
+    );
   if (b.settings.allowLocalSources.length > 0)
     lines.push(`  Sources  ${b.settings.allowLocalSources.join(', ')} (every team may build from these)`);
   if (b.token) {

@@ -25,6 +25,8 @@ export interface UpSettings {
   remote: RemoteSettings;
   /** `IP:PORT` of the fleet registry berthd runs, or null for none. */
   registryListen: string | null;
+  /** Your registry instead (`--registry`), or null. */
+  externalRegistry: { url: string; username: string; passwordFile: string } | null;
   /** The private range of the servers' WireGuard addresses; null: berthd's default. */
   meshSubnet: string | null;
 }
@@ -83,6 +85,11 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
       BERTHD_ALLOW_LOCAL_SOURCES: s.allowLocalSources.join(':'),
       BERTHD_REGISTRY_LISTEN: s.registryListen ?? 'off',
       ...(s.meshSubnet && { BERTHD_MESH_SUBNET: s.meshSubnet }),
+      ...(s.externalRegistry && {
+        BERTHD_REGISTRY_URL: s.externalRegistry.url,
+        BERTHD_REGISTRY_USERNAME: s.externalRegistry.username,
+        BERTHD_REGISTRY_PASSWORD_FILE: s.externalRegistry.passwordFile,
+      }),
     },
     format: formatPino('berthd'),
   };

@@ -18,7 +18,12 @@ import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
 import { checkMeshSubnet, MESH_SUBNET_OPTION } from './mesh.js';
-import { chooseRegistryListen, REGISTRY_LISTEN_OPTION } from './registry.js';
+import {
+  chooseExternalRegistry,
+  chooseRegistryListen,
+  EXTERNAL_REGISTRY_OPTIONS,
+  REGISTRY_LISTEN_OPTION,
+} from './registry.js';
 import { parseRemoteFlags, remoteBannerLines, type RemoteFlags, type RemoteSettings } from './remote.js';
 import { Supervisor } from './supervisor.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -38,6 +43,9 @@ interface UpOptions extends RemoteFlags {
   /** false with --no-agent: only the control plane runs here. */
   agent: boolean;
   registryListen?: string;
+  registry?: string;
+  registryUsername?: string;
+  registryPasswordFile?: string;
   meshSubnet?: string;
 }
 
@@ -87,6 +95,9 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       'instead of running now, write a systemd unit that runs berth up with these flags (and start it where systemd runs)',
     )
     .option(...REGISTRY_LISTEN_OPTION)
+    .option(...EXTERNAL_REGISTRY_OPTIONS[0])
+    .option(...EXTERNAL_REGISTRY_OPTIONS[1])
+    .option(...EXTERNAL_REGISTRY_OPTIONS[2])
     .option(...MESH_SUBNET_OPTION)
     .option(...serviceDirOption(UP_SERVICE))
     .option(
@@ -133,6 +144,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   if (remote.apiHost !== '127.0.0.1') await assertPortFree(opts.apiPort, remote.apiHost, '--api-port');
   if (opts.agent) await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
 
+  const externalRegistry = chooseExternalRegistry(opts);
   const firstStart = !existsSync(paths.adminTokenFile);
   const engine = opts.agent ? await chooseEngine(opts, paths, env, say) : null;
   if (opts.agent && environment.isRoot) await prepareBuilds(say);
@@ -147,7 +159,10 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     upstreamRefreshMs: 50,
     allowLocalSources: opts.allowLocalSources,
     remote,
-    registryListen: await chooseRegistryListen(opts.registryListen, remote.apiHost, env, say),
+    registryListen: externalRegistry
+      ? null
+      : await chooseRegistryListen(opts.registryListen, remote.apiHost, env, say),
+    externalRegistry,
     meshSubnet: checkMeshSubnet(opts.meshSubnet),
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
@@ -199,6 +214,16 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(opts.agent ? [] : ['--no-agent']),
     ...(opts.registryListen ? ['--registry-listen', opts.registryListen] : []),
     ...(opts.meshSubnet ? ['--mesh-subnet', opts.meshSubnet] : []),
+    ...(opts.registry
+      ? [
+          '--registry',
+          opts.registry,
+          '--registry-username',
+          opts.registryUsername ?? '',
+          '--registry-password-file',
+          resolve(opts.registryPasswordFile ?? ''),
+        ]
+      : []),
   ];
 }
 
