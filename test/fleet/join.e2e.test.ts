@@ -153,6 +153,11 @@ describe('a fleet of three servers', () => {
     // Only server 1 held the image: berthd had it pushed to the fleet registry, the others pulled
     // it by digest under the team's own name there.
     assert.match(deployed.stdout + deployed.stderr, /Pushed the image to the fleet registry from s1/);
+    // The others pulled it beside their agents' loops, and said so.
+    assert.match(
+      deployed.stdout + deployed.stderr,
+      /s[23]: Pulling the image of v1 \(10\.99\.0\.254:5000\/berth\/tm_[a-z2-7]{20}\/web@sha256:/,
+    );
     const registry = `${fleet().controlIp}:5000`;
     for (const n of [2, 3]) {
       const listed = await fleet()

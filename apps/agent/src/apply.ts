@@ -3,6 +3,7 @@ import type { ContainerDetails, ContainerEngine, Proxy } from '@berth/engine';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
 import { edgeUpstreams, type UpstreamsByApp } from './edge-upstreams.js';
 import { isRefusedProbe, type HealthMonitor } from './health.js';
+import type { ImageReadiness } from './registry-images.js';
 import { toFileOwner, type SecretFile, type SecretFiles } from './secret-files.js';
 
 export interface ApplyDeps {
@@ -13,8 +14,8 @@ export interface ApplyDeps {
   publishHost: string;
   clock: () => number;
   openSecrets(release: ReleaseSpec): Record<string, string>;
-  /** Makes sure the engine holds the release's image, pulling it from the fleet registry if need be. */
-  ensureImage(release: ReleaseSpec): Promise<void>;
+  /** Whether the engine holds the release's image; a pull it needs goes on beside the loop. */
+  prepareImage(release: ReleaseSpec): Promise<ImageReadiness>;
   /** The network of the team (made by TeamNetworks before any replica needs it). */
   networkFor(teamId: string): string;
   secretFiles: SecretFiles;
@@ -119,7 +120,17 @@ async function start(
   const started = deps.clock();
   let container: ContainerDetails;
   try {
-    await deps.ensureImage(release);
+    const image = await deps.prepareImage(release);
+    // Not here yet: the next passes plan this start again, and it happens once the pull is done.
+    if (image === 'pulling') return [];
+    if (image === 'pull started')
+      return [
+        {
+          kind: 'event',
+          level: 'info',
+          message: `Pulling the image of v${release.version} (${release.pull?.ref ?? release.image}); its replicas start once it is here`,
+        },
+      ];
     // Secrets are opened here, for the engine call (or the files), and kept nowhere else.
     const secrets = splitSecrets(deps.openSecrets(release), release.secretFiles);
     const owner = secrets.files.length > 0 ? toFileOwner(await deps.engine.imageUser(release.imageId)) : null;

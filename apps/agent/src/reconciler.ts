@@ -46,8 +46,8 @@ export interface ReconcilerDeps {
   report(report: AgentReport): void;
   /** Opens a release's sealed secrets for a container start. */
   openSecrets(release: ReleaseSpec): Record<string, string>;
-  /** Pulls a release's image from the fleet registry when this server lacks it. */
-  images: Pick<RegistryImages, 'ensure'>;
+  /** Pulls a release's image from the fleet registry when this server lacks it (beside the loop). */
+  images: Pick<RegistryImages, 'prepare'>;
   networks: TeamNetworks;
   firewall: AppFirewall;
   secretFiles: SecretFiles;
@@ -190,7 +190,8 @@ export class Reconciler {
       clock: Date.now,
       publishHost: this.deps.mesh?.address() ?? this.deps.publishHost,
       networkFor: (teamId) => this.deps.networks.nameFor(teamId),
-      ensureImage: (release) => this.deps.images.ensure(release, this.memory.desired?.registry),
+      prepareImage: (release) =>
+        this.deps.images.prepare(release, this.memory.desired?.registry, () => this.wake()),
       portClause: (containerId, port, refused) =>
         this.portHints.clause(this.state.containers.get(containerId), port, refused),
     };

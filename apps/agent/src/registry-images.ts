@@ -21,9 +21,14 @@ export type OpenSealed = (sealed: string, aad: string) => string;
 const PULL_ATTEMPTS = 3;
 const PULL_RETRY_MS = 1000;
 
+/** Where a release's image is, for the loop that would start a replica of it. */
+export type ImageReadiness = 'ready' | 'pull started' | 'pulling';
+
 export class RegistryImages {
   /** Pulls under way, by name. */
   private readonly pulls = new Map<string, Promise<void>>();
+  /** Pulls the loop does not wait for, by image id: under way, or failed and not yet told. */
+  private readonly background = new Map<string, { error: unknown } | null>();
 
   constructor(
     private readonly engine: ContainerEngine,
@@ -54,6 +59,39 @@ export class RegistryImages {
       compression: 'zstd',
     });
     return { digest: pushed.digest, imageId: pushed.imageId, ms: Date.now() - started };
+  }
+
+  /**
+   * Whether the release's image is here, without waiting for a pull: one that is needed starts
+   * beside the agent's loop (a large image on a slow link would otherwise hold every other app's
+   * actions), and `wake` is called when it ends. Its failure is thrown once, to the next call,
+   * which fails the rollout as a failed start does.
+   */
+  async prepare(
+    release: ReleaseSpec,
+    access: FleetRegistryAccess | undefined,
+    wake: () => void,
+  ): Promise<ImageReadiness> {
+    const key = release.imageId;
+    const known = this.background.get(key);
+    if (known === null) return 'pulling';
+    if (known !== undefined) {
+      this.background.delete(key);
+      throw known.error;
+    }
+    if (await this.engine.hasImage(key)) return 'ready';
+    this.background.set(key, null);
+    this.ensure(release, access).then(
+      () => {
+        this.background.delete(key);
+        wake();
+      },
+      (error: unknown) => {
+        this.background.set(key, { error });
+        wake();
+      },
+    );
+    return 'pull started';
   }
 
   /**
