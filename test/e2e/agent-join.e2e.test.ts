@@ -211,6 +211,9 @@ describe('adding a server: berth agent join and berth agent run', () => {
       PRIVATE_IP,
       '--http-port',
       String(httpPort),
+      // This "server" is the test host itself: its agent must not make a WireGuard interface in
+      // the host's namespace (the fleet tests, in namespaces of their own, cover the mesh).
+      '--no-mesh',
       '--install-service',
       '--service-dir',
       units,
@@ -247,6 +250,7 @@ describe('adding a server: berth agent join and berth agent run', () => {
         publicIp: HOST,
         privateIp: PRIVATE_IP,
         httpPort,
+        mesh: null,
         joinedAt: 'string',
       },
     );
