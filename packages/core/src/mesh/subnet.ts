@@ -28,6 +28,11 @@ const PRIVATE_RANGES: readonly { network: number; prefixLength: number }[] = [
   { network: toIpv4Number('100.64.0.0'), prefixLength: 10 },
 ];
 
+/** Whether `address` is an IPv4 address of a private range (RFC 1918, or RFC 6598's shared one). */
+export function isPrivateIpv4(address: string): boolean {
+  return IPV4.test(address) && PRIVATE_RANGES.some((r) => containsAddress(r, toIpv4Number(address)));
+}
+
 /** Between /8 and /30: smaller than /30 leaves no two hosts. */
 const MIN_PREFIX = 8;
 const MAX_PREFIX = 30;

@@ -4,7 +4,7 @@
  * IP addresses. Pure.
  */
 import { isLoopbackHost, isWildcardAddress, parseIpAddress } from '@berth/core';
-import { DEFAULT_MESH_PORT, MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
+import { DEFAULT_MESH_INTERFACE, DEFAULT_MESH_PORT, MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
 import { BerthError } from '@berth/protocol';
 import { parseJoinTokenText, type JoinToken } from './join-token.js';
 
@@ -41,7 +41,6 @@ export interface AgentMeshSettings {
   listenPort: number;
 }
 
-export const DEFAULT_MESH_INTERFACE = 'berth-mesh';
 
 const invalid = (flag: string, message: string, hint?: string): BerthError =>
   new BerthError('VALIDATION_FAILED', `${flag} ${message}`, {

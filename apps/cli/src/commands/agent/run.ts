@@ -5,7 +5,7 @@
  * SIGINT/SIGTERM stop the children; app containers keep running and serving (local autonomy).
  */
 import { mkdir } from 'node:fs/promises';
-import { DEFAULT_MESH_PORT } from '@berth/engine';
+import { DEFAULT_MESH_INTERFACE, DEFAULT_MESH_PORT } from '@berth/engine';
 import { EXIT } from '../../cli/exit-codes.js';
 import { CliError, printJson } from '../../cli/output.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -24,7 +24,6 @@ import { waitForSocket } from '../up/readiness.js';
 import { AGENT_SERVICE } from '../up/service-unit.js';
 import { Supervisor } from '../up/supervisor.js';
 import { agentFilePath, readAgentFile, type AgentFile } from './agent-file.js';
-import { DEFAULT_MESH_INTERFACE } from './join-input.js';
 
 export interface RunOptions {
   dataDir: string;

@@ -1,7 +1,14 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { caddyRunCommand, renderCaddyBootConfig, UPSTREAM_TABLE_FILE } from '@berth/engine';
+import { isPrivateIpv4 } from '@berth/core';
+import {
+  caddyRunCommand,
+  DEFAULT_MESH_INTERFACE,
+  DEFAULT_MESH_PORT,
+  renderCaddyBootConfig,
+  UPSTREAM_TABLE_FILE,
+} from '@berth/engine';
 import { which } from './engine.js';
 import { createCaddyFormat, formatPino } from './log-format.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -29,6 +36,8 @@ export interface UpSettings {
   externalRegistry: { url: string; username: string; passwordFile: string } | null;
   /** The private range of the servers' WireGuard addresses; null: berthd's default. */
   meshSubnet: string | null;
+  /** false with --no-mesh: the local agent stays out of the mesh. */
+  mesh: boolean;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -116,8 +125,14 @@ export interface AgentChildSettings {
   logLevel: string;
 }
 
-/** `berth up`'s own agent: plain ws:// to berthd beside it, replicas on loopback. */
+/**
+ * `berth up`'s own agent: plain ws:// to berthd beside it. Replicas on loopback, unless the API
+ * listens on one private IPv4 address (a fleet's control plane on the servers' private network):
+ * then it is a server like the others, its replicas reached by their edges there, and through
+ * the WireGuard mesh once its interface is up (unless --no-mesh).
+ */
 export function localAgentSettings(s: UpSettings): AgentChildSettings {
+  const privateIp = isPrivateIpv4(s.remote.apiHost) ? s.remote.apiHost : null;
   return {
     name: 'local',
     serverUrl: `ws://127.0.0.1:${s.apiPort}/api/v1/agent/connect`,
@@ -125,9 +140,12 @@ export function localAgentSettings(s: UpSettings): AgentChildSettings {
     engineSocket: s.engineSocket,
     builderDir: s.builderDir,
     httpListen: `${s.httpHost}:${s.httpPort}`,
-    publishHost: '127.0.0.1',
-    privateIp: null,
-    mesh: null,
+    publishHost: privateIp ?? '127.0.0.1',
+    privateIp,
+    mesh:
+      privateIp !== null && s.mesh
+        ? { interfaceName: DEFAULT_MESH_INTERFACE, listenPort: DEFAULT_MESH_PORT }
+        : null,
     upstreamRefreshMs: s.upstreamRefreshMs,
     logLevel: s.logLevel,
   };

@@ -47,6 +47,8 @@ interface UpOptions extends RemoteFlags {
   registryUsername?: string;
   registryPasswordFile?: string;
   meshSubnet?: string;
+  /** false with --no-mesh. */
+  mesh: boolean;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -99,6 +101,10 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option(...EXTERNAL_REGISTRY_OPTIONS[1])
     .option(...EXTERNAL_REGISTRY_OPTIONS[2])
     .option(...MESH_SUBNET_OPTION)
+    .option(
+      '--no-mesh',
+      "keep this server's own agent out of the WireGuard mesh (it joins when --api-host is one private IPv4 address)",
+    )
     .option(...serviceDirOption(UP_SERVICE))
     .option(
       '--no-agent',
@@ -164,6 +170,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
       : await chooseRegistryListen(opts.registryListen, remote.apiHost, env, say),
     externalRegistry,
     meshSubnet: checkMeshSubnet(opts.meshSubnet),
+    mesh: opts.mesh,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(
@@ -214,6 +221,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(opts.agent ? [] : ['--no-agent']),
     ...(opts.registryListen ? ['--registry-listen', opts.registryListen] : []),
     ...(opts.meshSubnet ? ['--mesh-subnet', opts.meshSubnet] : []),
+    ...(opts.mesh ? [] : ['--no-mesh']),
     ...(opts.registry
       ? [
           '--registry',
