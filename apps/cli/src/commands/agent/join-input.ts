@@ -41,7 +41,6 @@ export interface AgentMeshSettings {
   listenPort: number;
 }
 
-
 const invalid = (flag: string, message: string, hint?: string): BerthError =>
   new BerthError('VALIDATION_FAILED', `${flag} ${message}`, {
     issues: [{ path: flag, message }],
