@@ -1,6 +1,7 @@
 import { BerthError } from '@berth/protocol';
 import type { ContainerEngine, ContainerLogLine } from '@berth/engine';
 import { FanOut, type Subscription } from './fan-out.js';
+import { tailThenLive } from './tail-then-live.js';
 
 export interface LogHubLimits {
   /** Containers whose live log stream the agent holds open at once (one per container, shared). */
@@ -92,9 +93,8 @@ export class LogHub {
     }
     if (!share) this.privateStreams++;
     const fan: FanOut<LiveLine> = new FanOut<LiveLine>({
-      // The engine sends the last `tail` lines first, then live ones, in one ordered stream.
-      open: (signal, onOpen) =>
-        stamped(this.engine.logs(containerId, { tail, follow: true, signal, onOpen })),
+      // The last `tail` lines first, then live ones, none lost between them (./tail-then-live.ts).
+      open: (signal, onOpen) => stamped(tailThenLive(this.engine, containerId, tail, signal, onOpen)),
       maxQueued: this.limits.maxQueuedBytes,
       sizeOf: lineSize,
       ringItems: share ? RING_LINES : 0,
