@@ -1,0 +1,158 @@
+/**
+ * Issue 10: apps reach their own team's apps by name, `<app>.internal`, on every server, and no
+ * other team's (docs/security.md, "Apps reach their own team by name"). Two servers (fleet 'n'):
+ * `api` runs on s2 only, `web` of the same team on s1 asks for http://api.internal/ and gets
+ * api's answer through s1's edge and the mesh; `spy` of team blue, also on s1, gets NXDOMAIN for
+ * the name and, asking s1's edge itself at its gateway with `Host: api.internal`, no api content.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthUnderTest } from '../e2e/support/berth.js';
+import { HELLO_V1, ensureExampleImages } from '../support/images.js';
+import { joinAndRunAgent } from './support/agent.js';
+import type { CommandResult } from './support/command.js';
+import { useFleet } from './support/fixture.js';
+
+describe('<app>.internal across a fleet of two servers', () => {
+  const fleet = useFleet({
+    id: 'n',
+    servers: 2,
+    subnet: '10.99.9.0/24',
+    images: [HELLO_V1],
+    imagesOn: [1],
+    prepare: ensureExampleImages,
+  });
+  let berth: BerthUnderTest | null = null;
+  const b = (): BerthUnderTest => berth as BerthUnderTest;
+
+  before(async () => {
+    berth = await BerthUnderTest.create();
+    await berth.start(['--api-host', fleet().controlIp, '--no-agent']);
+  });
+  after(async () => {
+    await berth?.destroy();
+  });
+
+  /** Creates and deploys an app pinned to one server; returns its replica's container name. */
+  const deployOn = async (app: string, server: string, extra: readonly string[] = []): Promise<string> => {
+    const created = await b().cli([
+      'apps',
+      'create',
+      app,
+      '--image',
+      HELLO_V1,
+      '--env',
+      `GREETING=${app}`,
+      '--constraint',
+      `node=${server}`,
+      ...extra,
+    ]);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    const deployed = await b().cli(['deploy', app]);
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+    const shown = await b().json<{ replicaStatus: { name: string; server: string }[] }>([
+      'apps',
+      'show',
+      app,
+    ]);
+    assert.equal(shown.replicaStatus.length, 1, JSON.stringify(shown));
+    assert.equal(shown.replicaStatus[0]?.server, server, JSON.stringify(shown));
+    return shown.replicaStatus[0]?.name ?? '';
+  };
+
+  /** Runs in the container on s1 until `done` holds for the result (the edge and DNS follow a tick). */
+  const eventually = async (
+    container: string,
+    args: readonly string[],
+    done: (r: CommandResult) => boolean,
+  ): Promise<CommandResult> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await fleet()
+        .server(1)
+        .podmanCli(['exec', container, ...args]);
+      if (done(r)) return r;
+      assert.ok(Date.now() < deadline, `${args.join(' ')} in ${container}: ${r.code} ${r.stdout}${r.stderr}`);
+      await sleep(250);
+    }
+  };
+
+  let web = '';
+  let spy = '';
+
+  test('a replica of the team on s1 reaches api, which runs on s2 only, as http://api.internal/', async () => {
+    for (const s of fleet().servers) {
+      const { token } = await b().json<{ token: string }>([
+        'servers',
+        'add',
+        s.name,
+        '--label',
+        `node=${s.name}`,
+      ]);
+      await joinAndRunAgent(s, { controlUrl: `https://${fleet().controlIp}:${b().apiPort}`, token });
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const listed = await b().json<{ servers: { status: string }[] }>(['servers', 'list']);
+      if (listed.servers.filter((s) => s.status === 'online').length === 2) break;
+      assert.ok(Date.now() < deadline, JSON.stringify(listed));
+      await sleep(200);
+    }
+    await deployOn('api', 's2');
+    web = await deployOn('web', 's1');
+    // The replica asks its team gateway's DNS, not the host's resolvers.
+    const conf = await fleet().server(1).podmanCli(['exec', web, 'cat', '/etc/resolv.conf']);
+    assert.match(conf.stdout, /^nameserver 10\.\d+\.\d+\.1$/m, conf.stdout);
+    const answer = await eventually(
+      web,
+      ['wget', '-q', '-T', '3', '-O', '-', 'http://api.internal/'],
+      (r) => r.code === 0,
+    );
+    assert.equal(answer.stdout.trim(), 'hello v1 api');
+    const self = await eventually(
+      web,
+      ['wget', '-q', '-T', '3', '-O', '-', 'http://web.internal/'],
+      (r) => r.code === 0,
+    );
+    assert.equal(self.stdout.trim(), 'hello v1 web');
+  });
+
+  test("another team's app on s1 gets NXDOMAIN for api.internal, and no api from the edge", async () => {
+    assert.equal((await b().cli(['teams', 'create', 'blue'])).code, 0);
+    assert.equal((await b().cli(['teams', 'allow-local-images', 'blue'])).code, 0);
+    spy = await deployOn('spy', 's1', ['--team', 'blue']);
+    // Its own name resolves (so the DNS answers it at all), api's does not exist for it.
+    await eventually(spy, ['nslookup', 'spy.internal'], (r) => r.code === 0);
+    const looked = await fleet().server(1).podmanCli(['exec', spy, 'nslookup', 'api.internal']);
+    assert.notEqual(looked.code, 0, looked.stdout);
+    assert.match(looked.stdout + looked.stderr, /NXDOMAIN/);
+    // Asking s1's edge at its own gateway, by the name: the edge serves api.internal to web's team only.
+    const conf = await fleet().server(1).podmanCli(['exec', spy, 'cat', '/etc/resolv.conf']);
+    const gateway = /^nameserver (\S+)$/m.exec(conf.stdout)?.[1];
+    assert.ok(gateway, conf.stdout);
+    const own = await eventually(
+      spy,
+      ['wget', '-q', '-T', '3', '-O', '-', 'http://spy.internal/'],
+      (r) => r.code === 0,
+    );
+    assert.equal(own.stdout.trim(), 'hello v1 spy', 'the edge answers blue at its gateway');
+    const asked = await fleet()
+      .server(1)
+      .podmanCli([
+        'exec',
+        spy,
+        'wget',
+        '-S',
+        '-T',
+        '3',
+        '-O',
+        '-',
+        '--header',
+        'Host: api.internal',
+        `http://${gateway}/`,
+      ]);
+    assert.doesNotMatch(asked.stdout, /hello v1 api/);
+    assert.match(asked.stderr, /404/, asked.stderr);
+  });
+});
