@@ -62,7 +62,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     written?.();
     if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
   };
-  const internalNames = new InternalNames({ httpListen: config.httpListen, log, clock: Date.now });
+  const internalNames = new InternalNames({
+    httpListen: config.httpListen,
+    isRoot: process.getuid?.() === 0,
+    log,
+    clock: Date.now,
+  });
   const firewall = new AppFirewall({
     // One table per installation: several Berths (tests) share a host, each with its own agent id.
     tableName: `berth_apps_${identity.id}`,

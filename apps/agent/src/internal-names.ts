@@ -51,6 +51,8 @@ export class InternalNames {
   constructor(
     private readonly deps: {
       httpListen: string;
+      /** Port 53 and the firewall's NAT need root: without it the feature is off. */
+      isRoot: boolean;
       log: Logger;
       clock: () => number;
       resolvConf?: string;
@@ -58,17 +60,23 @@ export class InternalNames {
       dnsPort?: number;
     },
   ) {
-    this.edge = toInternalEdge(deps.httpListen);
-    if (this.edge === null)
+    this.edge = deps.isRoot ? toInternalEdge(deps.httpListen) : null;
+    if (!deps.isRoot)
+      deps.log.warn('apps do not reach each other as <app>.internal: the agent does not run as root');
+    else if (this.edge === null)
       deps.log.warn(
         { httpListen: deps.httpListen },
         'apps do not reach each other as <app>.internal: the edge listens on loopback only (set BERTH_AGENT_HTTP_LISTEN to :PORT or a private address)',
       );
   }
 
-  /** The DNS server a new replica of the team gets; null: the engine's default. */
+  /**
+   * The DNS server a new replica of the team gets; null: the engine's default. The gateway even
+   * before its DNS server is bound (the first replica gives the bridge its address), but not
+   * once binding failed otherwise (port 53 taken): a replica must not lose DNS for this.
+   */
   dnsFor(teamId: string, networks: readonly TeamNetwork[]): string | null {
-    if (this.edge === null) return null;
+    if (this.edge === null || this.servers.get(teamId)?.lastError) return null;
     return networks.find((n) => n.teamId === teamId)?.gateway ?? null;
   }
 
