@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import type { AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
+import { InternalNames } from './internal-names.js';
 import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from '@berth/crypto';
@@ -61,12 +62,19 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     written?.();
     if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
   };
+  const internalNames = new InternalNames({
+    httpListen: config.httpListen,
+    isRoot: process.getuid?.() === 0,
+    log,
+    clock: Date.now,
+  });
   const firewall = new AppFirewall({
     // One table per installation: several Berths (tests) share a host, each with its own agent id.
     tableName: `berth_apps_${identity.id}`,
     engine,
     log,
     clock: Date.now,
+    internalEdge: internalNames.edge,
   });
   await firewall.start();
   const secretFiles = new SecretFiles(join(config.dataDir, 'secrets'), log, process.getuid?.() === 0);
@@ -90,6 +98,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     images,
     networks: new TeamNetworks({ engine, agentId: identity.id, log, clock: Date.now }),
     firewall,
+    internalNames,
     secretFiles,
     proxy,
     memoryFile: createMemoryFile(join(config.dataDir, 'state.json')),

@@ -18,6 +18,8 @@ export interface ApplyDeps {
   prepareImage(release: ReleaseSpec): Promise<ImageReadiness>;
   /** The network of the team (made by TeamNetworks before any replica needs it). */
   networkFor(teamId: string): string;
+  /** The DNS server of the team's replicas (`<app>.internal`); null: the engine's default. */
+  dnsFor?(teamId: string): string | null;
   secretFiles: SecretFiles;
   /** What a replica listens on, when that is not its port (for a failed health check). */
   portClause(containerId: string, port: number, refused: boolean): Promise<string | null>;
@@ -157,6 +159,7 @@ async function start(
         port: release.port,
         publishHost: deps.publishHost,
         network: deps.networkFor(app.teamId),
+        dns: deps.dnsFor?.(app.teamId) ?? null,
         limits: release.limits,
         files,
       })

@@ -56,3 +56,29 @@ test('an edge read back at start keeps only this server’s replicas as its own'
   });
   assert.deepEqual(withoutRemote({ api: [up('berth-api-v1-b-1')] }, { api: [up('berth-api-v1-b-1')] }), {});
 });
+
+test('apps of a team with a network here are also served as <app>.internal to its subnet, others not', () => {
+  const routes = edgeRoutes(
+    [
+      { appId: 'app_w', appName: 'web', teamId: 'tm_red', hostnames: ['web.example.com'] },
+    ] as DesiredState['apps'],
+    [
+      { appId: 'app_a', appName: 'api', teamId: 'tm_red', hostnames: ['api.example.com'], upstreams: [] },
+      { appId: 'app_b', appName: 'shop', teamId: 'tm_blue', hostnames: ['shop.example.com'], upstreams: [] },
+      { appId: 'app_o', appName: 'old', hostnames: ['old.example.com'], upstreams: [] },
+    ],
+    new Map([
+      ['tm_red', '10.89.0.0/24'],
+      ['tm_green', '10.89.1.0/24'],
+    ]),
+  );
+  assert.deepEqual(
+    routes.map((r) => [r.appName, r.internalFrom]),
+    [
+      ['api', '10.89.0.0/24'],
+      ['old', undefined],
+      ['shop', undefined],
+      ['web', '10.89.0.0/24'],
+    ],
+  );
+});

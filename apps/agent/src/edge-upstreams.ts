@@ -9,10 +9,24 @@ import type { DesiredApp, DesiredState, ElsewhereApp } from '@berth/protocol';
  */
 export type UpstreamsByApp = Record<string, Upstream[]>;
 
-/** The routes the edge serves: the apps placed here and the apps served from elsewhere. */
-export function edgeRoutes(desired: readonly DesiredApp[], elsewhere: readonly ElsewhereApp[]): AppRoute[] {
+/**
+ * The routes the edge serves: the apps placed here and the apps served from elsewhere. An app
+ * whose team has a network here (`teamSubnets`, team id → subnet) is also served as
+ * `<app>.internal` to that subnet: the team's replicas here reach it, wherever it runs.
+ */
+export function edgeRoutes(
+  desired: readonly DesiredApp[],
+  elsewhere: readonly ElsewhereApp[],
+  teamSubnets: ReadonlyMap<string, string> = new Map(),
+): AppRoute[] {
   const here = new Set(desired.map((d) => d.appId));
-  return toAppRoutes([...desired, ...elsewhere.filter((e) => !here.has(e.appId))]);
+  const apps = [...desired, ...elsewhere.filter((e) => !here.has(e.appId))];
+  const teamOf = new Map(apps.map((a) => [a.appId, a.teamId]));
+  return toAppRoutes(apps).map((route) => {
+    const teamId = teamOf.get(route.appId);
+    const subnet = teamId === undefined ? undefined : teamSubnets.get(teamId);
+    return subnet === undefined ? route : { ...route, internalFrom: subnet };
+  });
 }
 
 /** Other servers' replicas by app name, for the apps served from elsewhere. */

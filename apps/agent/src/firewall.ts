@@ -5,6 +5,7 @@ import {
   probeNft,
   removeNftTable,
   type ContainerEngine,
+  type InternalEdge,
   type NftOptions,
 } from '@berth/engine';
 import type { Logger } from 'pino';
@@ -32,6 +33,8 @@ export class AppFirewall {
       log: Logger;
       clock: () => number;
       nft?: NftOptions;
+      /** Where port 80 of the team gateways goes (`<app>.internal`); null: nowhere. */
+      internalEdge?: InternalEdge | null;
     },
   ) {}
 
@@ -86,6 +89,7 @@ export class AppFirewall {
         })),
         otherSubnets: await this.otherSubnets(networks),
         fleetPeers: peers,
+        ...(this.deps.internalEdge && { internalEdge: this.deps.internalEdge }),
       });
       if (table.text === this.applied) return;
       await applyNftTable(table, this.deps.nft);

@@ -24,6 +24,7 @@ import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
 import type { ProbeWindow } from './logs/health-lines.js';
 import { fleetPeers, withKeptMesh, type MeshInterface } from './mesh.js';
+import type { InternalNames } from './internal-names.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
@@ -51,6 +52,8 @@ export interface ReconcilerDeps {
   networks: TeamNetworks;
   firewall: AppFirewall;
   secretFiles: SecretFiles;
+  /** `<app>.internal` for each team's replicas; absent: not served. */
+  internalNames?: InternalNames;
 }
 
 const BUSY_TICK_MS = 100;
@@ -97,6 +100,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     await this.loop?.stop();
     this.health.stop();
+    await this.deps.internalNames?.stop();
   }
 
   /** A push from berthd. A reconnect may resend an older version (berthd restarted); that is fine. */
@@ -140,6 +144,7 @@ export class Reconciler {
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
     await this.deps.firewall.sync(this.deps.networks.list(), networksChanged, fleetPeers(desiredState));
+    await this.deps.internalNames?.sync(this.deps.networks.list(), desiredState);
     // Before any replica starts: a new one is published on the mesh address once it is up.
     await this.deps.mesh?.sync(desiredState.mesh);
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
@@ -190,6 +195,7 @@ export class Reconciler {
       clock: Date.now,
       publishHost: this.deps.mesh?.address() ?? this.deps.publishHost,
       networkFor: (teamId) => this.deps.networks.nameFor(teamId),
+      dnsFor: (teamId) => this.deps.internalNames?.dnsFor(teamId, this.deps.networks.list()) ?? null,
       prepareImage: (release) =>
         this.deps.images.prepare(release, this.memory.desired?.registry, () => this.wake()),
       portClause: (containerId, port, refused) =>
@@ -220,7 +226,9 @@ export class Reconciler {
    * repairs an edge that lost its routes).
    */
   private async syncRoutes(state: DesiredState): Promise<void> {
-    const routes = edgeRoutes(state.apps, state.elsewhere ?? []);
+    // A team's network appears in the pass after its first app: its <app>.internal routes follow then.
+    const subnets = this.deps.internalNames?.subnets(this.deps.networks.list());
+    const routes = edgeRoutes(state.apps, state.elsewhere ?? [], subnets);
     const here = new Set(state.apps.map((a) => a.appName));
     const remote = remoteUpstreams(state);
     const served = withoutRemote(

@@ -16,7 +16,15 @@ export interface AppRoute {
   appId: string;
   appName: string;
   hostnames: string[];
+  /**
+   * The local subnet of the app's team network, when the team has one on this server: its
+   * replicas also reach the app as `<appName>.internal`, and no other client does.
+   */
+  internalFrom?: string;
 }
+
+/** The name an app's own team reaches it by, on every server (see docs/security.md). */
+export const toInternalHostname = (appName: string): string => `${appName}.internal`;
 
 /** What the proxy serves: the routes change only when apps or hostnames change. */
 export function toAppRoutes(

@@ -99,6 +99,8 @@ export type RemoteUpstream = z.infer<typeof RemoteUpstream>;
 export const ElsewhereApp = z.object({
   appId: Id,
   appName: AppName,
+  /** The app's team: its replicas on this server reach it as `<app>.internal` (absent: from an older berthd). */
+  teamId: Id.optional(),
   hostnames: z.array(z.string()).max(32),
   upstreams: z.array(RemoteUpstream).max(64),
 });

@@ -55,6 +55,7 @@ export async function buildDesiredState(
       elsewhere.push({
         appId: app.id,
         appName: app.name,
+        teamId: app.teamId,
         hostnames: [toAppHostname(app.name, settings.domain)],
         upstreams: servingElsewhere(app.id, serverId),
       });

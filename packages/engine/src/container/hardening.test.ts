@@ -57,3 +57,9 @@ test('no capability that reaches past the container is kept', () => {
 test('fractions of a CPU become whole nanocpus', () => {
   assert.equal(toHostConfig({ ...spec, limits: { ...spec.limits, cpu: 0.333 } }).NanoCpus, 333_000_000);
 });
+
+test("a replica asks its team gateway's DNS when one is given, the engine's default otherwise", () => {
+  assert.deepEqual(toHostConfig({ ...spec, dns: '10.89.0.1' }).Dns, ['10.89.0.1']);
+  assert.equal('Dns' in toHostConfig({ ...spec, dns: null }), false);
+  assert.equal('Dns' in toHostConfig(spec), false);
+});

@@ -38,6 +38,7 @@ export function toHostConfig(spec: ReplicaContainerSpec): Record<string, unknown
     // The agent decides about restarts; an engine restarting on its own would fight it.
     RestartPolicy: { Name: 'no' },
     NetworkMode: spec.network,
+    ...(spec.dns ? { Dns: [spec.dns] } : {}),
     Memory: memory,
     // Equal to Memory: no swap on top, so the limit is what the app gets, not a hint.
     MemorySwap: memory,

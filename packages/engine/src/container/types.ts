@@ -51,6 +51,11 @@ export interface ReplicaContainerSpec {
   publishHost: string;
   /** The network the replica joins, and no other (its team's, never the engine's default). */
   network: string;
+  /**
+   * The DNS server the replica asks (the agent's, on its team network's gateway, which answers
+   * `<app>.internal`); null keeps the engine's default (the host's resolvers).
+   */
+  dns?: string | null;
   /** CPU, memory (no swap beyond it) and pids; every container also runs hardened (./hardening.ts). */
   limits: ResourceLimits;
   /** Host files bind-mounted read-only (secrets given as files). */

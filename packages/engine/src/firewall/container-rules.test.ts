@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { isBerthError } from '@berth/protocol';
 import {
   planContainerFirewall,
+  toInternalEdge,
   type AppNetworkFacts,
   type ContainerFirewallInput,
 } from './container-rules.js';
@@ -112,4 +113,63 @@ test("a fleet's other servers are out of reach of apps, before a team's own subn
     () => planContainerFirewall({ ...twoTeams, fleetPeers: ['10.99.0.3; flush ruleset'] }),
     isBerthError,
   );
+});
+
+test('<app>.internal: port 80 of each team gateway is let through and sent to the edge', () => {
+  const { text } = planContainerFirewall({ ...twoTeams, internalEdge: { kind: 'redirect', port: 8080 } });
+  const lines = text.split('\n');
+  const accepts = lines.filter((l) => l.includes('tcp dport 80 accept'));
+  assert.deepEqual(accepts, [
+    '\t\tiifname "bt-aaaaaaaaaaaa" ip daddr 10.89.0.1 tcp dport 80 accept comment "the edge, for <app>.internal of the team"',
+    '\t\tiifname "bt-bbbbbbbbbbbb" ip daddr 10.89.1.1 tcp dport 80 accept comment "the edge, for <app>.internal of the team"',
+  ]);
+  const host = lines.findIndex((l) => l.includes('fib daddr type local counter drop'));
+  assert.ok(lines.findIndex((l) => l.includes('tcp dport 80 accept')) < host, text);
+  assert.match(
+    text,
+    /\tchain internal_names \{\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tiifname "bt-aaaaaaaaaaaa" ip daddr 10\.89\.0\.1 tcp dport 80 redirect to :8080\n\t\tiifname "bt-bbbbbbbbbbbb" ip daddr 10\.89\.1\.1 tcp dport 80 redirect to :8080\n\t\}\n\}/,
+  );
+  const dnat = planContainerFirewall({
+    ...twoTeams,
+    internalEdge: { kind: 'dnat', address: '10.99.9.1', port: 80 },
+  }).text;
+  assert.match(dnat, /ip daddr 10\.89\.0\.1 tcp dport 80 dnat ip to 10\.99\.9\.1:80\n/);
+});
+
+test('without an edge to send it to, or a gateway, no <app>.internal rule is written', () => {
+  assert.doesNotMatch(planContainerFirewall(twoTeams).text, /internal|dport 80/);
+  const noGateway = planContainerFirewall({
+    ...withNetwork({ gateway: null }),
+    internalEdge: { kind: 'redirect', port: 80 },
+  }).text;
+  assert.doesNotMatch(noGateway, /internal_names|dport 80/);
+  assert.throws(
+    () =>
+      planContainerFirewall({
+        ...twoTeams,
+        internalEdge: { kind: 'dnat', address: '1.2.3.4:9 accept', port: 80 },
+      }),
+    isBerthError,
+  );
+  assert.throws(
+    () => planContainerFirewall({ ...twoTeams, internalEdge: { kind: 'redirect', port: 0 } }),
+    isBerthError,
+  );
+});
+
+test('the edge is reached by redirect when it listens everywhere, by DNAT on one address, not on loopback', () => {
+  assert.deepEqual(toInternalEdge(':80'), { kind: 'redirect', port: 80 });
+  assert.deepEqual(toInternalEdge('0.0.0.0:8080'), { kind: 'redirect', port: 8080 });
+  assert.deepEqual(toInternalEdge('[::]:80'), { kind: 'redirect', port: 80 });
+  assert.deepEqual(toInternalEdge('10.99.9.1:80'), { kind: 'dnat', address: '10.99.9.1', port: 80 });
+  for (const off of [
+    '127.0.0.1:8080',
+    '127.1.2.3:80',
+    '[::1]:80',
+    'localhost:80',
+    ':x',
+    '10.0.0.1:70000',
+    '80',
+  ])
+    assert.equal(toInternalEdge(off), null, off);
 });

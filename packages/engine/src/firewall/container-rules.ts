@@ -21,6 +21,7 @@ import {
   renderSubnetSet,
 } from './nft-values.js';
 import type { NftTable } from './nft.js';
+import { BerthError } from '@berth/protocol';
 
 export interface AppNetworkFacts {
   /** The host-side bridge of the network: traffic entering on it comes from its containers. */
@@ -47,6 +48,52 @@ export interface ContainerFirewallInput {
    * reach any team's replicas, so apps may not.
    */
   fleetPeers?: readonly string[];
+  /**
+   * Where the edge (Caddy) listens for HTTP, so `<app>.internal` works: each team's port 80 on
+   * its own gateway is sent there. `redirect`: the edge listens on every address (`:PORT`);
+   * `dnat`: on one non-loopback address. Absent: no such rules (the feature is off).
+   */
+  internalEdge?: InternalEdge;
+}
+
+export type InternalEdge =
+  { kind: 'redirect'; port: number } | { kind: 'dnat'; address: string; port: number };
+
+function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new BerthError('VALIDATION_FAILED', `Invalid port for the host firewall: ${port}`);
+  return port;
+}
+
+const toEdgeTarget = (edge: InternalEdge): string =>
+  edge.kind === 'redirect'
+    ? `redirect to :${checkPort(edge.port)}`
+    : `dnat ip to ${checkIpv4(edge.address)}:${checkPort(edge.port)}`;
+
+/**
+ * Port 80 of each team's own gateway leads to the edge, which serves `<app>.internal` to that
+ * team's subnet only. At dstnat, after the filter chain at mangle judged the address asked for.
+ */
+function renderInternalEdge(
+  nets: readonly { bridge: string; gateway: string | null }[],
+  edge: InternalEdge | undefined,
+): { accepts: string[]; chain: string[] } {
+  const withGateway = nets.filter((n): n is { bridge: string; gateway: string } => n.gateway !== null);
+  if (edge === undefined || withGateway.length === 0) return { accepts: [], chain: [] };
+  const target = toEdgeTarget(edge);
+  return {
+    accepts: withGateway.map(
+      (n) =>
+        `\t\tiifname "${n.bridge}" ip daddr ${n.gateway} tcp dport 80 accept comment "the edge, for <app>.internal of the team"`,
+    ),
+    chain: [
+      '',
+      '\tchain internal_names {',
+      '\t\ttype nat hook prerouting priority dstnat; policy accept;',
+      ...withGateway.map((n) => `\t\tiifname "${n.bridge}" ip daddr ${n.gateway} tcp dport 80 ${target}`),
+      '\t}',
+    ],
+  };
 }
 
 export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
@@ -68,6 +115,7 @@ export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
   const ownTeam = nets.map(
     (n) => `\t\tiifname "${n.bridge}" ip daddr ${n.subnet} accept comment "the team's own apps"`,
   );
+  const internal = renderInternalEdge(nets, input.internalEdge);
   const peers = (input.fleetPeers ?? []).filter((p) => !p.includes(':')).map((p) => `${checkIpv4(p)}/32`);
   const body = [
     ...renderSubnetSet('container_subnets', allSubnets),
@@ -83,6 +131,7 @@ export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
     '\t\tmeta nfproto ipv6 counter drop comment "no IPv6 from app networks"',
     '\t\tct state established,related accept',
     ...dns,
+    ...internal.accepts,
     '\t\tfib daddr type local counter drop comment "the host itself: berthd, the agent, the engine, any local port"',
     `\t\tip daddr ${METADATA_V4} counter drop comment "cloud metadata and link-local"`,
     ...(peers.length > 0
@@ -94,8 +143,28 @@ export function planContainerFirewall(input: ContainerFirewallInput): NftTable {
     `\t\ttcp dport ${SMTP_PORTS} counter drop comment "outbound SMTP"`,
     '\t\tip daddr @container_subnets counter drop comment "other teams and other containers"',
     '\t}',
+    ...internal.chain,
   ];
   const header =
     'Berth: what app containers may reach. Rendered by planContainerFirewall; replaced whole, never edited.';
   return { family: 'inet', name: input.tableName, text: renderReplacedTable(input.tableName, header, body) };
+}
+
+/**
+ * How port 80 of the team gateways reaches an edge listening at `listen` (Caddy's form: `:80`,
+ * `10.0.0.5:80`): null when it cannot (loopback only: a redirect there would need
+ * route_localnet, which opens every loopback service to the bridges).
+ */
+export function toInternalEdge(listen: string): InternalEdge | null {
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at);
+  const port = Number(listen.slice(at + 1));
+  if (at < 0 || !/^\d{1,5}$/.test(listen.slice(at + 1)) || port < 1 || port > 65535) return null;
+  if (host === '' || host === '0.0.0.0' || host === '[::]') return { kind: 'redirect', port };
+  try {
+    checkIpv4(host);
+  } catch {
+    return null;
+  }
+  return host.startsWith('127.') ? null : { kind: 'dnat', address: host, port };
 }

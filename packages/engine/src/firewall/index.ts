@@ -1,5 +1,5 @@
-export { planContainerFirewall } from './container-rules.js';
-export type { AppNetworkFacts, ContainerFirewallInput } from './container-rules.js';
+export { planContainerFirewall, toInternalEdge } from './container-rules.js';
+export type { AppNetworkFacts, ContainerFirewallInput, InternalEdge } from './container-rules.js';
 export { planBuildFirewall } from './build-rules.js';
 export type { BuildFirewallInput } from './build-rules.js';
 export { applyNftTable, listNftTable, probeNft, removeNftTable } from './nft.js';

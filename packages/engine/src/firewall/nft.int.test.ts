@@ -54,6 +54,28 @@ test('the container ruleset loads, is replaced whole by the next one, and is rem
   await removeNftTable(APPS);
 });
 
+test('the <app>.internal rules load: a nat chain at dstnat in the same inet table, redirect and DNAT', async () => {
+  const networks = [
+    { bridge: 'bt-nft1test', subnet: '10.250.1.0/24', gateway: '10.250.1.1', dnsOnGateway: true },
+  ];
+  for (const internalEdge of [
+    { kind: 'redirect', port: 8080 },
+    { kind: 'dnat', address: '10.250.9.1', port: 80 },
+  ] as const) {
+    await applyNftTable(planContainerFirewall({ tableName: APPS, networks, otherSubnets: [], internalEdge }));
+    const listed = (await listNftTable(APPS)) ?? '';
+    assert.match(listed, /type nat hook prerouting priority dstnat; policy accept;/);
+    assert.match(
+      listed,
+      internalEdge.kind === 'redirect'
+        ? /iifname "bt-nft1test" ip daddr 10\.250\.1\.1 tcp dport 80 redirect to :8080/
+        : /iifname "bt-nft1test" ip daddr 10\.250\.1\.1 tcp dport 80 dnat ip to 10\.250\.9\.1:80/,
+    );
+  }
+  await removeNftTable(APPS);
+  assert.equal(await listNftTable(APPS), null);
+});
+
 test('the build ruleset loads in the output hook (fib and skuid there are accepted by this kernel)', async () => {
   await applyNftTable(
     planBuildFirewall({

@@ -14,3 +14,7 @@ export { buildQuery, respondTo } from './upstream-dns/dns-message.js';
 export type { DnsLookup } from './upstream-dns/dns-message.js';
 export { parseDnsResponse } from './upstream-dns/dns-response.js';
 export type { DnsResponse } from './upstream-dns/dns-response.js';
+export { startInternalDns } from './internal-dns/server.js';
+export type { InternalDnsOptions, InternalDnsServer } from './internal-dns/server.js';
+export { decideInternalQuery, parseResolvConf } from './internal-dns/answer.js';
+export type { TeamNames } from './internal-dns/answer.js';

@@ -115,3 +115,37 @@ test('upstream statuses are read from Caddy and bad entries skipped', () => {
   );
   assert.deepEqual(toUpstreamStatuses(null), []);
 });
+
+test('<app>.internal is served to its team subnet only, with the same upstreams, before the 404', () => {
+  const internal = [
+    { appId: 'app_a', appName: 'api', hostnames: ['api.example.com'], internalFrom: '10.89.0.0/24' },
+    { appId: 'app_w', appName: 'worker', hostnames: [], internalFrom: '10.89.1.0/24' },
+    { appId: 'app_b', appName: 'blog', hostnames: ['blog.example.com'] },
+  ];
+  const cfg = renderCaddyConfig({
+    adminSocket: '/data/admin.sock',
+    settings,
+    routes: internal,
+  }) as unknown as Rendered;
+  const all = cfg.apps.http.servers.berth.routes;
+  assert.deepEqual(
+    all.map((r) => r.match),
+    [
+      [{ host: ['api.example.com'] }],
+      [{ host: ['blog.example.com'] }],
+      [{ host: ['api.internal'], remote_ip: { ranges: ['10.89.0.0/24'] } }],
+      [{ host: ['worker.internal'], remote_ip: { ranges: ['10.89.1.0/24'] } }],
+      undefined,
+    ],
+  );
+  assert.deepEqual(all[2]?.handle, all[0]?.handle, 'the public route and the internal one share upstreams');
+  assert.throws(
+    () =>
+      renderCaddyConfig({
+        adminSocket: '/data/admin.sock',
+        settings,
+        routes: [{ appId: 'app_a', appName: 'api', hostnames: [], internalFrom: '0.0.0.0/0 {env.X}' }],
+      }),
+    BerthError,
+  );
+});

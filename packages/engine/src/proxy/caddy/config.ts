@@ -3,7 +3,8 @@
  * the same config, which is what lets the edge skip a reload (a reload resets connections).
  */
 
-import type { AppRoute } from '@berth/core';
+import { toInternalHostname, type AppRoute } from '@berth/core';
+import { isIpv4Cidr } from '../../firewall/nft-values.js';
 import { BerthError, DOMAIN_PATTERN } from '@berth/protocol';
 import { toUpstreamSetName } from '../upstream-dns/zone.js';
 
@@ -41,26 +42,39 @@ export function renderCaddyBootConfig(adminSocket: string): CaddyJson {
 }
 
 function appRoute(route: AppRoute, settings: CaddySettings): CaddyJson {
-  const resolver = { addresses: [toUnixAddress(settings.dnsSocket)] };
+  return { match: [{ host: [...route.hostnames] }], handle: appHandlers(route, settings), terminal: true };
+}
+
+/**
+ * `<app>.internal` for the app's own team: only clients in its team network's subnet on this
+ * server match (the socket's address; Caddy's remote_ip ignores X-Forwarded-For by default).
+ * Another team's request for that name falls through to the 404.
+ */
+function internalRoute(route: AppRoute & { internalFrom: string }, settings: CaddySettings): CaddyJson {
   return {
-    match: [{ host: [...route.hostnames] }],
-    handle: [
-      {
-        handler: 'reverse_proxy',
-        // SRV upstreams from Berth's DNS service: a rollout step changes the answer, never this config.
-        dynamic_upstreams: {
-          source: 'srv',
-          name: toUpstreamSetName(route.appName),
-          refresh: toCaddyDuration(settings.upstreamRefreshMs),
-          resolver,
-        },
-        // SRV targets are hostnames (Go rejects IP literals there); the same service answers their A records.
-        transport: { protocol: 'http', resolver },
-        load_balancing: { try_duration: TRY_DURATION, try_interval: TRY_INTERVAL },
-      },
-    ],
+    match: [{ host: [toInternalHostname(route.appName)], remote_ip: { ranges: [route.internalFrom] } }],
+    handle: appHandlers(route, settings),
     terminal: true,
   };
+}
+
+function appHandlers(route: AppRoute, settings: CaddySettings): CaddyJson[] {
+  const resolver = { addresses: [toUnixAddress(settings.dnsSocket)] };
+  return [
+    {
+      handler: 'reverse_proxy',
+      // SRV upstreams from Berth's DNS service: a rollout step changes the answer, never this config.
+      dynamic_upstreams: {
+        source: 'srv',
+        name: toUpstreamSetName(route.appName),
+        refresh: toCaddyDuration(settings.upstreamRefreshMs),
+        resolver,
+      },
+      // SRV targets are hostnames (Go rejects IP literals there); the same service answers their A records.
+      transport: { protocol: 'http', resolver },
+      load_balancing: { try_duration: TRY_DURATION, try_interval: TRY_INTERVAL },
+    },
+  ];
 }
 
 const notFoundRoute: CaddyJson = {
@@ -89,7 +103,10 @@ export interface CaddyConfigInput {
  * validation elsewhere must not reach the config. Throwing here is a bug report, not user error.
  */
 function assertRenderable(route: AppRoute): void {
-  for (const name of [toUpstreamSetName(route.appName), ...route.hostnames]) {
+  const internal = route.internalFrom === undefined ? [] : [toInternalHostname(route.appName)];
+  if (route.internalFrom !== undefined && !isIpv4Cidr(route.internalFrom))
+    throw new BerthError('INTERNAL', `App ${route.appName} has no usable team subnet: ${route.internalFrom}`);
+  for (const name of [toUpstreamSetName(route.appName), ...route.hostnames, ...internal]) {
     if (!DOMAIN_PATTERN.test(name)) {
       throw new BerthError(
         'INTERNAL',
@@ -112,7 +129,15 @@ export function renderCaddyConfig({ adminSocket, settings, routes }: CaddyConfig
             listen: [settings.httpListen],
             // TLS comes later; until then Caddy must not try to obtain certificates on its own.
             automatic_https: { disable: true },
-            routes: [...served.map((r) => appRoute(r, settings)), notFoundRoute],
+            routes: [
+              ...served.map((r) => appRoute(r, settings)),
+              ...routes.flatMap((r) =>
+                r.internalFrom === undefined
+                  ? []
+                  : [internalRoute({ ...r, internalFrom: r.internalFrom }, settings)],
+              ),
+              notFoundRoute,
+            ],
           },
         },
       },

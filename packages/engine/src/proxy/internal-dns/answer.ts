@@ -1,0 +1,50 @@
+/**
+ * What the DNS server on a team network's gateway says (docs/security.md, "Apps reach their own
+ * team by name"). Pure: the team's names in, the decision out; ./server.ts does the sockets.
+ */
+
+import type { DnsAnswer } from '../upstream-dns/answer.js';
+
+/** What one team's replicas on this server may reach by name. */
+export interface TeamNames {
+  /** The team network's gateway on this server: every name points there, at the local edge. */
+  gateway: string;
+  /** Names of the team's apps this server's edge serves (placed here or served from elsewhere). */
+  apps: ReadonlySet<string>;
+}
+
+export const INTERNAL_ZONE = 'internal';
+
+export type InternalDecision =
+  /** Answer from here; `answer` null is NXDOMAIN. */
+  | { kind: 'answer'; answer: DnsAnswer | null }
+  /** Not ours: relay it to the host's resolvers. */
+  | { kind: 'forward' };
+
+/**
+ * `<app>.internal` of the team: A is the gateway, any other type an empty answer (the name
+ * exists). Every other `.internal` name, another team's app among them, does not exist: a
+ * client cannot tell another team's app from no app. The rest of the world is forwarded.
+ */
+export function decideInternalQuery(
+  names: TeamNames,
+  name: string,
+  type: 'SRV' | 'A' | 'OTHER',
+): InternalDecision {
+  const q = name.toLowerCase().replace(/\.$/, '');
+  if (q !== INTERNAL_ZONE && !q.endsWith(`.${INTERNAL_ZONE}`)) return { kind: 'forward' };
+  const labels = q.split('.');
+  const app = labels.length === 2 ? labels[0] : undefined;
+  if (app === undefined || !names.apps.has(app)) return { kind: 'answer', answer: null };
+  return { kind: 'answer', answer: type === 'A' ? { a: [names.gateway] } : {} };
+}
+
+/** The IPv4 nameservers of a resolv.conf, in order (IPv6 ones are not relayed to). */
+export function parseResolvConf(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*nameserver\s+(\d{1,3}(?:\.\d{1,3}){3})\s*(?:[#;].*)?$/.exec(line);
+    if (m?.[1]) out.push(m[1]);
+  }
+  return out;
+}
