@@ -19,8 +19,8 @@ import {
   registerServer,
   type FakeAgent,
 } from './test-support/fake-agent.js';
+import { adminApi, until } from './test-support/api.js';
 
-const API = '/api/v1';
 const CAPACITY = { cpuMillis: 2000, memoryMib: 4096 };
 const LIMITS = { cpu: 0.5, memoryMiB: 256 };
 
@@ -50,28 +50,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function send(method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown) {
-  const res = await berthd.app.inject({
-    method,
-    url: `${API}${url}`,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { payload: JSON.stringify(body) }),
-  });
-  return { status: res.statusCode, json: JSON.parse(res.body) as unknown, text: res.body };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const send = adminApi(() => ({ app: berthd.app, token }));
 
 const statusOf = async (id: string): Promise<DeploymentStatus | undefined> =>
   (await berthd.store.deployments.get(id))?.status;
