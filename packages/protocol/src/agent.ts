@@ -3,6 +3,7 @@ import { HealthCheck, LogGrep, LogLine, ReplicaState } from './api.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
 import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas, WireGuardKey } from './names.js';
+import { MeshSpec } from './agent-mesh.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
@@ -121,30 +122,6 @@ export const FleetRegistryAccess = z.object({
 export type FleetRegistryAccess = z.infer<typeof FleetRegistryAccess>;
 
 export const registryPasswordAad = (username: string): string => `registry:${username}`;
-
-/** A server in the fleet's WireGuard mesh. */
-export const MeshMemberSpec = z.object({
-  id: Id,
-  /** WireGuard public key: 32 bytes, base64. */
-  publicKey: WireGuardKey,
-  meshIp: z.ipv4(),
-  /** `ip:port` where it can be dialed; null: it dials out only. */
-  endpoint: z.string().max(64).nullable(),
-});
-export type MeshMemberSpec = z.infer<typeof MeshMemberSpec>;
-
-/**
- * The fleet's WireGuard mesh, the same for every member: each agent finds itself by its public
- * key and peers with the others (core's meshPeersFor), so berthd serializes it once per change
- * for all. `signature` names this list: equal lists, equal signatures.
- */
-export const MeshSpec = z.object({
-  /** The mesh subnet, `a.b.c.d/len`: a member's interface is its meshIp with this prefix length. */
-  subnet: z.string().max(18),
-  members: z.array(MeshMemberSpec).max(10_000),
-  signature: z.string().min(1).max(128),
-});
-export type MeshSpec = z.infer<typeof MeshSpec>;
 
 export const DesiredState = z.object({
   /** Monotonic; the agent ignores a push older than the one it holds. */

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './api.js';
 export * from './api-trust.js';
 export * from './agent.js';
+export * from './agent-mesh.js';
 export * from './validation.js';
 export * from './source.js';
 export * from './api-builds.js';
