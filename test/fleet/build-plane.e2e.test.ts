@@ -19,9 +19,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry, type RunningRegistry } from '@berth/engine';
 import type { Build, Deployment } from '@berth/protocol';
 import { BerthUnderTest } from '../e2e/support/berth.js';
-import { joinAndRunAgent } from './support/agent.js';
+import { joinAndRunAgent, type FleetAgent } from './support/agent.js';
 import { useFleet } from './support/fixture.js';
 import { httpGet } from './support/http.js';
+import { edgeInflight } from './support/edge.js';
 
 const APP = 'site';
 const BODY = 'built on the build plane';
@@ -35,6 +36,9 @@ describe('a fleet with a build server and an app server', () => {
 
   let external: RunningRegistry | null = null;
   const externalUrl = (): string => `http://${fleet().controlIp}:5002/acme/fleet`;
+
+  /** Each server's `berth agent run`, by server name. */
+  const agents = new Map<string, FleetAgent>();
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'berth-fleet-build-'));
@@ -71,7 +75,7 @@ describe('a fleet with a build server and an app server', () => {
         '--label',
         `role=${role}`,
       ]);
-      await joinAndRunAgent(s, { controlUrl: controlUrl(), token });
+      agents.set(s.name, await joinAndRunAgent(s, { controlUrl: controlUrl(), token }));
     }
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -174,6 +178,62 @@ describe('a fleet with a build server and an app server', () => {
       }
     }
   });
+  test('a request in flight through another server’s edge completes across a restart: the replica waits for every edge', async () => {
+    const [s1, s2] = [fleet().server(1), fleet().server(2)];
+    const running = async (): Promise<string[]> =>
+      (await s2.podmanCli(['ps', '--format', '{{.Names}}'])).stdout
+        .split('\n')
+        .filter((n) => n.startsWith(`berth-${APP}-`));
+    const [old] = await running();
+    assert.ok(old, 'no replica of the app runs on s2');
+    const s1Edge = (): Promise<number> => edgeInflight(agents.get(s1.name)?.dataDir ?? '', old);
+    // httpd is the container's first process: stopped, it answers nothing, so the request that
+    // s1's edge sends it through the mesh (s1 runs no replica) stays in flight.
+    const pid = Number((await s2.podmanCli(['inspect', '--format', '{{.State.Pid}}', old])).stdout.trim());
+    assert.ok(pid > 1, `no pid for ${old}`);
+    process.kill(pid, 'SIGSTOP');
+    let slow: Promise<{ status: number; body: string }> | null = null;
+    let restart: ReturnType<BerthUnderTest['cli']> | null = null;
+    try {
+      slow = httpGet(`http://${s1.ip}:80/`, { host: `${APP}.localhost`, timeoutMs: 120_000 });
+      slow.catch(() => undefined);
+      await poll('s1’s edge never had the request in flight', async () => (await s1Edge()) > 0);
+      restart = b().cli(['restart', APP]);
+      restart.catch(() => undefined);
+      // The new replica serves, the old one has left s2's own edge (which has nothing in flight to
+      // it) and, pushed by berthd, s1's edge…
+      type Shown = { replicaStatus: { name: string; state: string }[] };
+      const stateOfOld = async (): Promise<string> => {
+        const { replicaStatus } = await b().json<Shown>(['apps', 'show', APP]);
+        const replaced = replicaStatus.some((r) => r.name !== old && r.state === 'serving');
+        const was = replicaStatus.find((r) => r.name === old)?.state ?? 'gone';
+        return replaced ? was : 'not replaced yet';
+      };
+      await poll(
+        `the restart never replaced ${old}`,
+        async () => (await stateOfOld()) !== 'not replaced yet',
+      );
+      // …yet s2 keeps it draining, many times past an edge's settle time (0.2 s), while s1's edge
+      // still has the request in flight to it.
+      const heldSince = Date.now();
+      while (Date.now() - heldSince < 3_000) {
+        const state = await stateOfOld();
+        assert.equal(state, 'draining', `${old} is ${state} with a request in flight at s1’s edge`);
+        await sleep(250);
+      }
+      assert.equal(await s1Edge(), 1);
+    } finally {
+      continueIfThere(pid);
+    }
+    const answer = await slow;
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal(answer.body.trim(), BODY);
+    // Let go by every edge, it is stopped and the restart completes.
+    const restarted = await restart;
+    assert.equal(restarted?.code, 0, `${restarted?.stdout}${restarted?.stderr}`);
+    await poll(`${old} was never stopped`, async () => !(await running()).includes(old));
+  });
+
   test("names under the external registry's namespace are Berth's: refused as input, nothing written", async () => {
     const refused = await b().cli([
       'apps',
@@ -193,3 +253,21 @@ describe('a fleet with a build server and an app server', () => {
     );
   });
 });
+
+/** Polls `done` every 100 ms; fails with `what` after 60 s. */
+async function poll(what: string, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await done())) {
+    assert.ok(Date.now() < deadline, what);
+    await sleep(100);
+  }
+}
+
+/** Resumes a stopped process, unless it is already gone (killed by the stop this test guards against). */
+function continueIfThere(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}

@@ -14,6 +14,8 @@ export interface ObserveInput {
   unroutedAt: Map<string, number>;
   /** In-flight requests per replica name; null when the proxy could not be asked. */
   inflight: ReadonlyMap<string, number> | null;
+  /** Whether other servers' edges may still hold the replica in this container (fleet-drain.ts). */
+  heldElsewhere: (c: ContainerDetails) => boolean;
   /** Containers whose stop this agent has under way. */
   stopping: ReadonlySet<string>;
   agentStartedAtMs: number;
@@ -54,6 +56,7 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
       routed,
       unroutedAtMs: routed ? null : unroutedAt(input, c, isTarget, stopping),
       inflight: inflightOf(input.inflight, c),
+      heldElsewhere: !routed && input.heldElsewhere(c),
       stopping,
     });
   }

@@ -28,6 +28,7 @@ import type { InternalNames } from './internal-names.js';
 import type { TeamNetworks } from './networks.js';
 import { observeReplicas } from './observe.js';
 import { PortHints } from './port-hints.js';
+import { heldElsewhere, reachableFromElsewhere, RemoteDrains } from './fleet-drain.js';
 import { edgeRoutes, edgeUpstreams, remoteUpstreams, withoutRemote } from './edge-upstreams.js';
 import type { RegistryImages } from './registry-images.js';
 import type { SecretFiles } from './secret-files.js';
@@ -77,6 +78,7 @@ export class Reconciler {
   };
   private readonly health = new HealthMonitor(() => this.wake());
   private readonly stops = new StopsUnderWay(() => this.wake());
+  private readonly remoteDrains = new RemoteDrains();
   private readonly portHints = new PortHints({ read: readListeningSockets });
   private readonly backoff = new Map<string, { count: number; until: number }>();
   private readonly startedAt = Date.now();
@@ -150,6 +152,7 @@ export class Reconciler {
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
     const inflight = await this.inflightIfDraining(containers);
     const now = Date.now();
+    this.remoteDrains.settle(inflight, now, this.deps.proxy.removalSettleMs);
     const replicas = observeReplicas({
       containers,
       desired,
@@ -157,6 +160,7 @@ export class Reconciler {
       health: this.health,
       unroutedAt: this.state.unroutedAt,
       inflight,
+      heldElsewhere: (c) => heldElsewhere(desiredState.edges, c),
       stopping,
       agentStartedAtMs: this.startedAt,
       rolledOut: (revision) => this.memory.outcomes[revision] === 'converged',
@@ -184,7 +188,10 @@ export class Reconciler {
     }
     this.sendReport(desiredState, replicas);
     return (
-      actions.length > 0 || this.stops.size > 0 || replicas.some((r) => !r.routed && r.status === 'running')
+      actions.length > 0 ||
+      this.stops.size > 0 ||
+      this.remoteDrains.draining > 0 ||
+      replicas.some((r) => !r.routed && r.status === 'running')
     );
   }
 
@@ -236,17 +243,22 @@ export class Reconciler {
       remote,
     );
     await this.deps.proxy.publish({ routes, upstreams: edgeUpstreams(served, remote) });
+    this.remoteDrains.afterPublish(this.state.remote, remote, state.edges, Date.now());
     this.state.routes = routes;
     this.state.served = served;
     this.state.remote = remote;
   }
 
-  /** In-flight counts per replica, asked only while a running replica is out of the upstreams. */
+  /**
+   * In-flight counts per replica, asked only while a running replica here is out of the
+   * upstreams, or another server's replica that left this edge still drains.
+   */
   private async inflightIfDraining(
     containers: readonly ContainerDetails[],
   ): Promise<ReadonlyMap<string, number> | null> {
     const routedNames = new Set(Object.values(this.state.served).flatMap((ups) => ups.map((u) => u.name)));
-    if (!containers.some((c) => c.status === 'running' && !routedNames.has(c.name))) return new Map();
+    const drainingHere = containers.some((c) => c.status === 'running' && !routedNames.has(c.name));
+    if (!drainingHere && this.remoteDrains.draining === 0) return new Map();
     return this.deps.proxy.inflight().catch(() => null);
   }
 
@@ -311,6 +323,7 @@ export class Reconciler {
       desiredVersion: desired.version,
       apps,
       meshSignature: desired.mesh?.signature ?? null,
+      edgeEpoch: this.remoteDrains.applied(),
     };
     const key = JSON.stringify(report);
     if (key === this.lastReport && Date.now() - this.lastReportAt < REPORT_EVERY_MS) return;
@@ -318,11 +331,4 @@ export class Reconciler {
     this.lastReportAt = Date.now();
     this.deps.report(report);
   }
-}
-
-/** Its published port, when other servers can reach it there (not on loopback: one server only). */
-function reachableFromElsewhere(c: ContainerDetails | undefined): { host: string; port: number } | null {
-  const published = c?.published;
-  if (!published || published.host.startsWith('127.') || published.host === '::1') return null;
-  return { host: published.host, port: published.port };
 }

@@ -4,6 +4,7 @@ import { ImagesBootstrapRequest } from './api-builds.js';
 import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas, WireGuardKey } from './names.js';
 import { MeshSpec } from './agent-mesh.js';
+import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { BuilderName, CommitSha, GitRef, GitUrl } from './source.js';
@@ -144,6 +145,8 @@ export const DesiredState = z.object({
    * (so a push to a thousand servers does not carry a thousand members each time).
    */
   meshKept: z.string().min(1).max(128).optional(),
+  /** Absent (one machine, an older berthd): no other edge holds this server's replicas. */
+  edges: EdgeRelease.optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -182,6 +185,11 @@ export const AgentReport = z.object({
   apps: z.array(AppReport),
   /** The signature of the mesh the agent holds (null: none): berthd sends the mesh again when it differs. */
   meshSignature: z.string().max(128).nullable().optional(),
+  /**
+   * The newest serving set whose routes this server's edge has applied, with every request it
+   * had sent to the replicas that set left out ended (null: none yet).
+   */
+  edgeEpoch: EdgeEpoch.nullable().optional(),
 });
 export type AgentReport = z.infer<typeof AgentReport>;
 

@@ -4,6 +4,7 @@ export * from './api.js';
 export * from './api-trust.js';
 export * from './agent.js';
 export * from './agent-mesh.js';
+export * from './agent-edges.js';
 export * from './validation.js';
 export * from './source.js';
 export * from './api-builds.js';

@@ -21,6 +21,8 @@ export function createFleetPushes(deps: {
   log: FastifyBaseLogger;
   sessions: ReadonlyMap<string, AgentSession>;
   pushAll: () => Promise<void>;
+  /** Before the push of a changed serving set: it is a new epoch (edge-drains.ts). */
+  servingChanged: () => void;
 }) {
   const { store, log, sessions } = deps;
   let serversRead: { atMs: number; rows: Promise<ServerRow[]> } | null = null;
@@ -69,6 +71,7 @@ export function createFleetPushes(deps: {
       const now = servingSignature(sessions.values());
       if (now === serving) return;
       serving = now;
+      deps.servingChanged();
       void deps.pushAll();
     },
 

@@ -14,6 +14,7 @@ import {
   type AgentReport,
   type AppReport,
   type DesiredState,
+  type EdgeEpoch,
   type LogLine,
   type LogsParams,
   parseJsonOrNull,
@@ -34,6 +35,7 @@ import { rebuildShare } from './held-share.js';
 import { buildSession, createLocalServerLookup, firstOf, reportingReplicas, runningSlot } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
+import { createEdgeDrains } from './edge-drains.js';
 import { fromIndex, indexServing, type ServingIndex } from './edge-membership.js';
 import { createFleetPushes } from './fleet-pushes.js';
 import { desiredMessageText, fleetMeshOf, type FleetMesh } from './fleet-mesh.js';
@@ -76,15 +78,21 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
   const running = (s: AgentSession): ReadonlySet<string> =>
     new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
   const staging = createStaging(store, log);
+  const drains = createEdgeDrains(sessions, settings.drainTimeoutMs);
+  /** The serving replicas with their epoch, taken in one step: an epoch never names another set. */
+  const servingNow = (): { index: ServingIndex; at: EdgeEpoch } => ({
+    index: indexServing(sessions.values()),
+    at: drains.current(),
+  });
   /**
    * A push to many reads the servers and indexes the serving replicas once (`shared`). Null:
    * nothing is sent to this server yet (staging.ts).
    */
   const desiredFor = async (
     s: AgentSession,
-    shared: { servers?: readonly ServerRow[]; serving?: ServingIndex } = {},
+    shared: { servers?: readonly ServerRow[]; serving?: ReturnType<typeof servingNow> } = {},
   ): Promise<DesiredState | null> => {
-    const serving = shared.serving ?? indexServing(sessions.values());
+    const serving = shared.serving ?? servingNow();
     const to = { sealSecrets: sealerFor(keys, s.sealingKey), registry: await images.registryAccess(s) };
     const state = await buildDesiredState(
       store,
@@ -92,13 +100,14 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       settings,
       to.sealSecrets,
       running(s),
-      (appId, serverId) => fromIndex(serving, appId, serverId),
+      (appId, serverId) => fromIndex(serving.index, appId, serverId),
       shared.servers ?? (await pushes.recentServers()),
       to.registry,
     );
-    return staging.hold(s.serverId, state, s.report, (appId, revision) =>
+    const held = await staging.hold(s.serverId, state, s.report, (appId, revision) =>
       rebuildShare(store, s.serverId, appId, revision, settings, to),
     );
+    return held && { ...held, edges: drains.releaseFor(s.serverId, serving.at) };
   };
   /** The mesh of the last push (a report that says the agent holds another gets it sent again). */
   let lastMesh: FleetMesh | null = null;
@@ -118,7 +127,13 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     lastMesh.memberIds.has(s.serverId) &&
     s.report?.meshSignature !== undefined &&
     s.report.meshSignature !== lastMesh.spec.signature;
-  const pushes = createFleetPushes({ store, log, sessions, pushAll: () => gateway.pushDesired() });
+  const pushes = createFleetPushes({
+    store,
+    log,
+    sessions,
+    pushAll: () => gateway.pushDesired(),
+    servingChanged: () => drains.servingChanged(),
+  });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const images = createImageCalls({ sessions, localServer, registry });
   const waiters = new Set<Waiter>();
@@ -144,6 +159,11 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       if (s) await sendDesired(s);
     });
 
+  /** Servers whose replicas every other edge has now let go learn it (edge-drains.ts). */
+  const releaseDue = (): void => {
+    for (const serverId of drains.due()) void pushTo(serverId);
+  };
+
   const onMessage = async (session: AgentSession, raw: string): Promise<void> => {
     const parsed = AgentToServer.safeParse(parseJsonOrNull(raw));
     if (!parsed.success) {
@@ -154,10 +174,13 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     switch (msg.type) {
       case 'report':
         session.report = msg.report;
+        // One synchronous step: a new epoch this report makes covers the replicas it says left.
+        pushes.servingMayHaveChanged();
+        drains.reported(session);
+        releaseDue();
         settle();
         for (const serverId of await staging.advance(sessions)) void pushTo(serverId);
         if (meshMissed(session)) void pushTo(session.serverId);
-        pushes.servingMayHaveChanged();
         // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
         // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
         if (clock() - (lastSeenWritten.get(session.serverId) ?? 0) >= LAST_SEEN_EVERY_MS) {
@@ -235,7 +258,9 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
         sessions.delete(identity.serverId);
         disconnectedAt.set(identity.serverId, clock());
         lastSeenWritten.delete(identity.serverId);
+        drains.disconnected(identity.serverId);
         pushes.servingMayHaveChanged();
+        releaseDue();
         log.info({ server: identity.serverName }, 'agent disconnected');
         // What `servers list` shows as last seen; placement counts from offlineSince.
         store.servers
@@ -252,7 +277,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       return enqueuePush(async () => {
         const servers = await store.servers.list();
         pushes.serversRead(servers);
-        const shared = { servers, serving: indexServing(sessions.values()) };
+        const shared = { servers, serving: servingNow() };
         for (const s of sessions.values()) await sendDesired(s, shared);
       });
     },

@@ -25,6 +25,7 @@ const arbReplica = fc
     unroutedAgo: fc.option(fc.integer({ min: 0, max: 60_000 })),
     startedAgo: fc.integer({ min: 0, max: 120_000 }),
     inflight: fc.integer({ min: 0, max: 3 }),
+    heldElsewhere: fc.boolean(),
     stopping: fc.constantFrom(false, false, false, true),
   })
   .map((r): ObservedReplica =>
@@ -38,6 +39,7 @@ const arbReplica = fc
       unroutedAtMs: r.routed || r.unroutedAgo === null ? null : NOW - r.unroutedAgo,
       startedAtMs: r.status === 'created' ? null : NOW - r.startedAgo,
       inflight: r.inflight,
+      heldElsewhere: r.heldElsewhere && !r.routed,
       // The agent stops only what it has taken out of the upstream set.
       stopping: r.stopping && !r.routed,
     }),
@@ -141,7 +143,7 @@ test('a routed replica is always unrouted before it is stopped', () => {
   );
 });
 
-test('a plan never stops an unrouted replica before the proxy has settled, unless it never served', () => {
+test('a plan never stops an unrouted replica before every edge has let it go, unless it never served or the drain timed out', () => {
   fc.assert(
     fc.property(arbScenario, (s) => {
       for (const a of run(s).actions) {
@@ -151,6 +153,7 @@ test('a plan never stops an unrouted replica before the proxy has settled, unles
         const waited = NOW - r.unroutedAtMs;
         assert.ok(waited >= 500, `stopped ${r.name} ${waited} ms after unrouting`);
         if (r.inflight > 0) assert.ok(waited >= 30_000, `stopped ${r.name} with requests in flight`);
+        if (r.heldElsewhere) assert.ok(waited >= 30_000, `stopped ${r.name} while another edge held it`);
       }
     }),
     { numRuns: 2000 },

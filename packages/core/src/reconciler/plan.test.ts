@@ -99,6 +99,26 @@ describe('plan()', () => {
       expect: [],
     },
     {
+      name: 'an old replica that another server’s edge still holds keeps draining',
+      desired: [desiredApp()],
+      observed: observed([
+        replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 5000, heldElsewhere: true }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: [],
+    },
+    {
+      name: 'the drain timeout stops a replica another edge never lets go',
+      desired: [desiredApp({ drainTimeoutMs: 4000 })],
+      observed: observed([
+        replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 5000, heldElsewhere: true }),
+        replica({ releaseId: R2, slot: 1 }),
+        replica({ releaseId: R2, slot: 2 }),
+      ]),
+      expect: ['stop:c-aaa-2', 'converge'],
+    },
+    {
       name: 'the drain timeout stops a replica that never drains, and the rollout is done',
       desired: [desiredApp({ drainTimeoutMs: 4000 })],
       observed: observed([

@@ -224,7 +224,10 @@ function startNext(
   });
 }
 
-/** Out of the upstream set: stop once the proxy has nothing in flight, or at the drain timeout. */
+/**
+ * Out of the upstream set: stop once the proxy has nothing in flight and no other server's edge
+ * holds it, or at the drain timeout.
+ */
 function drain(ctx: AppContext, retiring: readonly ObservedReplica[]): void {
   for (const r of bySlot(retiring)) {
     if (r.unroutedAtMs === null) {
@@ -233,12 +236,17 @@ function drain(ctx: AppContext, retiring: readonly ObservedReplica[]): void {
     }
     const elapsed = ctx.nowMs - r.unroutedAtMs;
     if (elapsed >= ctx.app.drainTimeoutMs) {
-      ctx.actions.push(stop(r, `drain timeout (${r.inflight} request(s) still in flight)`));
-    } else if (elapsed >= ctx.settings.unrouteSettleMs && r.inflight === 0) {
+      ctx.actions.push(stop(r, drainTimeoutReason(r)));
+    } else if (elapsed >= ctx.settings.unrouteSettleMs && r.inflight === 0 && !r.heldElsewhere) {
       ctx.actions.push(stop(r, 'drained'));
     }
   }
 }
+
+const drainTimeoutReason = (r: ObservedReplica): string =>
+  r.inflight > 0 || !r.heldElsewhere
+    ? `drain timeout (${r.inflight} request(s) still in flight)`
+    : 'drain timeout (other servers’ edges had not let it go)';
 
 const notUnhealthy = (r: ObservedReplica): boolean => r.health !== 'unhealthy';
 

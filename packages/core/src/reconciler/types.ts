@@ -25,6 +25,12 @@ export interface ObservedReplica {
   /** Requests the proxy still has in flight to it (0 when the proxy no longer tracks it). */
   inflight: number;
   /**
+   * Other servers' edges may still send it requests, or have some in flight: berthd has not yet
+   * said that every one of them has let it go. Always false for a replica only this server's
+   * edge reaches.
+   */
+  heldElsewhere: boolean;
+  /**
    * Its stop (signal, grace period, removal) is under way. It is out of the upstream set and
    * drained, or past its drain timeout: nothing more is planned for it and it no longer holds a
    * rollout back, however long the app takes to exit.

@@ -54,6 +54,7 @@ export function replica(
     routed: true,
     unroutedAtMs: null,
     inflight: 0,
+    heldElsewhere: false,
     stopping: false,
     ...over,
   };
