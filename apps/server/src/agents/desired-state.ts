@@ -24,7 +24,8 @@ export interface DesiredStateSettings {
  * deployment has made one of its releases current, and a server gets the replica slots that
  * deployment placed on it (its `slots`). A server that still runs replicas of an app (`running`,
  * from its report) but has no slots of it any more gets the app with no slots, so it drains them
- * rather than dropping them as orphans; secrets go only to servers with slots. An app whose
+ * rather than dropping them as orphans, and the app's replicas elsewhere, so its edge turns to
+ * them as soon as its own leave; secrets go only to servers with slots. An app whose
  * deployment was placed before berthd placed replicas goes to every server, without slots.
  * Every other app is served by the server's edge from its replicas elsewhere (`elsewhere`).
  */
@@ -51,7 +52,7 @@ export async function buildDesiredState(
   for (const app of await store.apps.list()) {
     if (!app.currentReleaseId || !app.currentDeploymentId) continue;
     const slots = slotsOn(app, mine, placed);
-    if (slots?.length === 0 && !running.has(app.id)) {
+    if (slots?.length === 0) {
       elsewhere.push({
         appId: app.id,
         appName: app.name,
@@ -59,7 +60,7 @@ export async function buildDesiredState(
         hostnames: [toAppHostname(app.name, settings.domain)],
         upstreams: servingElsewhere(app.id, serverId),
       });
-      continue;
+      if (!running.has(app.id)) continue;
     }
     const release = await store.releases.get(app.currentReleaseId);
     if (!release?.imageId) continue;

@@ -225,6 +225,10 @@ test('a draining server gets no new replicas, and gives its slot away once the o
   assert.equal(last.agent, draining, 'the server that lost its slot comes last');
   assert.deepEqual(last.share.slots, [], 'it is told to let its replica go');
   assert.equal(last.share.replicas, 0);
+  assert.ok(
+    last.agent.desired?.elsewhere?.some((e) => e.appId === web.id),
+    'while its replica drains, its edge is given the replicas elsewhere',
+  );
   assert.ok(drainedSlot);
   assert.equal(await statusOf(second.id), 'rolling_out', 'waits for the draining server to let go');
   draining.report([convergedReport(last.share)]);
