@@ -153,6 +153,8 @@ export class SimAgent {
         })),
       })),
       meshSignature: this.state.mesh?.signature ?? null,
+      // An edge with nothing to drain has applied the serving set it was sent as soon as it has it.
+      edgeEpoch: this.state.edges ? { run: this.state.edges.run, epoch: this.state.edges.epoch } : null,
     };
     this.link.send({ type: 'report', report });
   }
