@@ -32,7 +32,9 @@ export function toHandling(message: Buffer, names: () => TeamNames, framing: Fra
   if (parsed.kind !== 'query') return { kind: 'reply', message: respondToParsed(parsed, servfail, framing) };
   const q = parsed.query;
   const decision =
-    q.name === null ? { kind: 'forward' as const } : decideInternalQuery(names(), q.name, typeOf(q.question.type));
+    q.name === null
+      ? { kind: 'forward' as const }
+      : decideInternalQuery(names(), q.name, typeOf(q.question.type));
   if (decision.kind === 'forward') return { kind: 'relay', parsed };
   return { kind: 'reply', message: respondToParsed(parsed, () => decision.answer, framing) };
 }

@@ -38,11 +38,7 @@ export interface TcpDnsServer {
   close(): Promise<void>;
 }
 
-export function createTcpDnsServer(
-  names: () => TeamNames,
-  relay: TcpRelay,
-  limits: TcpLimits,
-): TcpDnsServer {
+export function createTcpDnsServer(names: () => TeamNames, relay: TcpRelay, limits: TcpLimits): TcpDnsServer {
   const connections = new Set<net.Socket>();
   const server = net.createServer((conn) => {
     connections.add(conn);

@@ -106,9 +106,7 @@ export async function createUdpRelay(options: {
     async close() {
       for (const p of pending.values()) clearTimeout(p.timer);
       pending.clear();
-      await Promise.all(
-        [v4, v6].map((s) => (s === null ? undefined : new Promise<void>((r) => s.close(() => r())))),
-      );
+      for (const sock of [v4, v6]) if (sock !== null) await new Promise<void>((r) => sock.close(() => r()));
     },
   };
 }
