@@ -51,21 +51,21 @@ export async function startInternalDns(options: InternalDnsOptions): Promise<Int
     idleMs: options.tcpIdleMs ?? 10_000,
     maxConnections: options.maxTcpConnections ?? 64,
   });
-  const relay = await createUdpRelay(relayOptions);
+  const udpRelay = await createUdpRelay(relayOptions);
   let listener: dgram.Socket;
   try {
     listener = await bindBoth(options.host, options.port ?? DNS_PORT, tcp);
   } catch (e) {
-    await relay.close();
+    await udpRelay.close();
     throw e;
   }
-  serveUdp(listener, options.names, relay);
+  serveUdp(listener, options.names, udpRelay);
 
   const bound = listener.address();
   return {
     address: { host: bound.address, port: bound.port },
     async close() {
-      await relay.close();
+      await udpRelay.close();
       await Promise.all([tcp.close(), new Promise<void>((r) => listener.close(() => r()))]);
     },
   };

@@ -34,7 +34,7 @@ const STREAM: Framing = { kind: 'stream' };
 
 export interface TcpDnsServer {
   server: net.Server;
-  /** Stops listening and drops every connection. */
+  /** Stops listening, drops every connection and every relayed question. */
   close(): Promise<void>;
 }
 
@@ -52,6 +52,7 @@ export function createTcpDnsServer(names: () => TeamNames, relay: TcpRelay, limi
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of connections) c.destroy();
+      relay.close();
       await closed;
     },
   };
