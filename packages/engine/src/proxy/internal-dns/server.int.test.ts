@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import { buildQuery } from '../upstream-dns/dns-message.js';
 import { startInternalDns, type InternalDnsOptions, type InternalDnsServer } from './server.js';
@@ -103,6 +104,16 @@ test('a relayed answer too big for the UDP client comes back truncated; over TCP
   const [whole] = await conn.read(1);
   assert.deepEqual([whole?.id, whole?.truncated, whole?.a.length], [33, false, BIG_COUNT]);
   assert.deepEqual(resolver.asked, [`udp:${BIG_NAME}`, `udp:${BIG_NAME}`, `tcp:${BIG_NAME}`]);
+});
+
+test("a real client library (c-ares, Node's dns.Resolver) gets the truncated answer, asks over TCP and has every record", async (t) => {
+  const resolver = await fake(t, '127.0.0.2');
+  const { port } = await startRed(t, resolver);
+  const client = new Resolver({ timeout: 2000, tries: 1 });
+  client.setServers([`127.0.0.1:${port}`]);
+  assert.equal((await client.resolve4(BIG_NAME)).length, BIG_COUNT);
+  assert.deepEqual(await client.resolve4('api.internal'), ['10.89.0.1']);
+  assert.ok(resolver.asked.includes(`tcp:${BIG_NAME}`), resolver.asked.join(' '));
 });
 
 test('a host whose only nameserver is IPv6 (::1) still resolves, over UDP and TCP', async (t) => {
