@@ -54,8 +54,8 @@ export async function connectTcp(port: number): Promise<TcpDnsClient> {
     }
     wake();
   });
-  const ended = closed.then(() => wake());
-  void ended;
+  // A read waiting for frames that will never come wakes up and fails.
+  void closed.then(() => wake());
   return {
     write: (bytes) => conn.write(bytes),
     async read(count) {
