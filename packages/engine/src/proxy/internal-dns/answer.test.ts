@@ -28,7 +28,7 @@ test('every other name is forwarded to the host resolvers', () => {
     assert.deepEqual(decideInternalQuery(red, name, 'A'), { kind: 'forward' }, name);
 });
 
-test("the host's IPv4 nameservers are read from resolv.conf, in order", () => {
+test("the host's nameservers, IPv4 and IPv6, are read from resolv.conf, in order", () => {
   const conf = [
     '# generated',
     'search example.com',
@@ -36,8 +36,19 @@ test("the host's IPv4 nameservers are read from resolv.conf, in order", () => {
     '  nameserver 1.1.1.1  # cloudflare',
     'nameserver 2001:4860:4860::8888',
     'nameserverx 9.9.9.9',
+    'nameserver ::1',
+    'nameserver fe80::1%eth0',
+    'nameserver 10.0.0.300',
+    'nameserver fe80::1%eth0%x',
+    'nameserver resolver.example.com',
     'options ndots:2',
   ].join('\n');
-  assert.deepEqual(parseResolvConf(conf), ['10.0.0.2', '1.1.1.1']);
+  assert.deepEqual(parseResolvConf(conf), [
+    '10.0.0.2',
+    '1.1.1.1',
+    '2001:4860:4860::8888',
+    '::1',
+    'fe80::1%eth0',
+  ]);
   assert.deepEqual(parseResolvConf(''), []);
 });

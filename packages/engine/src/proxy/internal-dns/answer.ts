@@ -3,6 +3,7 @@
  * team by name"). Pure: the team's names in, the decision out; ./server.ts does the sockets.
  */
 
+import { isIPv4, isIPv6 } from 'node:net';
 import type { DnsAnswer } from '../upstream-dns/answer.js';
 
 /** What one team's replicas on this server may reach by name. */
@@ -39,12 +40,23 @@ export function decideInternalQuery(
   return { kind: 'answer', answer: type === 'A' ? { a: [names.gateway] } : {} };
 }
 
-/** The IPv4 nameservers of a resolv.conf, in order (IPv6 ones are not relayed to). */
+/**
+ * The nameservers of a resolv.conf, in order: IPv4 and IPv6 (a link-local one may carry its
+ * `%interface`). Anything else on a nameserver line is not an address and is skipped.
+ */
 export function parseResolvConf(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*nameserver\s+(\d{1,3}(?:\.\d{1,3}){3})\s*(?:[#;].*)?$/.exec(line);
-    if (m?.[1]) out.push(m[1]);
+    const address = /^\s*nameserver\s+(\S+)\s*(?:[#;].*)?$/.exec(line)?.[1];
+    if (address !== undefined && isResolverAddress(address)) out.push(address);
   }
   return out;
+}
+
+const ZONE = /^[A-Za-z0-9_.-]{1,15}$/;
+
+function isResolverAddress(address: string): boolean {
+  if (isIPv4(address)) return true;
+  const [ip = '', zone, ...rest] = address.split('%');
+  return isIPv6(ip) && rest.length === 0 && (zone === undefined || ZONE.test(zone));
 }
