@@ -1,15 +1,6 @@
-import { sealFor } from '@berth/crypto';
 import {
-  AgentBuildResult,
   AgentToServer,
   BerthError,
-  ExecResult,
-  type ExecEvent,
-  type ExecInput,
-  type ExecParams,
-  ImagesBootstrapResult,
-  type AgentBuildParams,
-  type ImagesBootstrapRequest,
   isErrorCode,
   type AgentReport,
   type AppReport,
@@ -32,7 +23,7 @@ import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-
 import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
 import { createStaging } from './staging.js';
 import { rebuildShare } from './held-share.js';
-import { buildSession, createLocalServerLookup, firstOf, reportingReplicas, runningSlot } from './routing.js';
+import { createLocalServerLookup, reportingReplicas } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
 import { createEdgeDrains } from './edge-drains.js';
@@ -40,6 +31,7 @@ import { fromIndex, indexServing, type ServingIndex } from './edge-membership.js
 import { createFleetPushes } from './fleet-pushes.js';
 import { desiredMessageText, fleetMeshOf, type FleetMesh } from './fleet-mesh.js';
 import { createImageCalls } from './image-calls.js';
+import { createWorkCalls } from './work-calls.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -136,6 +128,7 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
   });
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const images = createImageCalls({ sessions, localServer, registry });
+  const work = createWorkCalls({ store, sessions, localServer, clock });
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
 
@@ -341,64 +334,8 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       return streamAppLogs({ store, sessions, clock, offlineSince }, params, onLines, signal);
     },
 
-    /**
-     * Runs a command in a replica of an app (`berth exec`). The session ends when the agent
-     * reports the exit code, or when the signal aborts (then the agent closes the exec, so the
-     * command sees its stdin close and no process is left behind); aborted, it resolves null.
-     */
-    exec(
-      params: ExecParams,
-      onEvent: (event: ExecEvent) => void,
-      signal: AbortSignal,
-    ): { done: Promise<ExecResult | null>; input: (input: ExecInput) => void } {
-      const session =
-        runningSlot(sessions.values(), params.appId, params.replica) ?? firstOf(sessions.values());
-      const call = session.exec(params, onEvent, signal);
-      const done = call.done.then((r) => (r === undefined ? null : ExecResult.parse(r)));
-      return { done, input: call.input };
-    },
-
-    /**
-     * Runs a build on an agent, its log lines streaming through onLines. `params` gets a sealer
-     * for that agent, so credentials travel sealed to the one agent that builds. Aborting the
-     * signal cancels the build on the agent and rejects with the signal's reason. The result
-     * names the server that built (in a fleet, the only one that holds the image until it is pushed).
-     */
-    async build(
-      params: (seal: (plain: string, aad: string) => string) => AgentBuildParams,
-      onLines: (lines: LogLine[]) => void,
-      signal: AbortSignal,
-    ): Promise<AgentBuildResult & { serverName: string }> {
-      const session = await buildSession(store, sessions, localServer);
-      const seal = (plain: string, aad: string): string => {
-        if (!session.sealingKey) throw new BerthError('INTERNAL', 'this agent has no sealing key');
-        return sealFor(session.sealingKey, plain, aad);
-      };
-      const result = await session.stream({ method: 'build', params: params(seal) }, onLines, signal);
-      signal.throwIfAborted();
-      return { ...AgentBuildResult.parse(result), serverName: session.serverName };
-    },
-
-    /** Builds the base images on an agent (`berth images bootstrap`), streaming its progress. */
-    async bootstrapImages(
-      request: ImagesBootstrapRequest,
-      onLines: (lines: LogLine[]) => void,
-      signal: AbortSignal,
-    ): Promise<ImagesBootstrapResult> {
-      const session = await buildSession(store, sessions, localServer);
-      // Only the server that builds uses base images: say which one got them.
-      onLines([
-        {
-          at: new Date(clock()).toISOString(),
-          replica: 'bootstrap',
-          stream: 'berth',
-          line: `Base images on ${session.serverName}, where builds run`,
-        },
-      ]);
-      const result = await session.stream({ method: 'images.bootstrap', params: request }, onLines, signal);
-      signal.throwIfAborted();
-      return ImagesBootstrapResult.parse(result);
-    },
+    // exec, build, bootstrapImages: work run on one agent and streamed back.
+    ...work,
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),
 

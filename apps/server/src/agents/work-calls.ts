@@ -1,0 +1,93 @@
+import { sealFor } from '@berth/crypto';
+import {
+  AgentBuildResult,
+  BerthError,
+  ExecResult,
+  ImagesBootstrapResult,
+  type AgentBuildParams,
+  type ExecEvent,
+  type ExecInput,
+  type ExecParams,
+  type ImagesBootstrapRequest,
+  type LogLine,
+} from '@berth/protocol';
+import type { Store } from '@berth/store';
+import { buildSession, firstOf, runningSlot } from './routing.js';
+import type { AgentSession } from './session.js';
+
+/**
+ * The gateway's calls that run work on one agent and stream it back: a command in a replica
+ * (`berth exec`), a build and the base images' bootstrap (on the server that builds).
+ */
+export function createWorkCalls({
+  store,
+  sessions,
+  localServer,
+  clock,
+}: {
+  store: Store;
+  sessions: ReadonlyMap<string, AgentSession>;
+  localServer: () => Promise<string | null>;
+  clock: () => number;
+}) {
+  return {
+    /**
+     * Runs a command in a replica of an app (`berth exec`). The session ends when the agent
+     * reports the exit code, or when the signal aborts (then the agent closes the exec, so the
+     * command sees its stdin close and no process is left behind); aborted, it resolves null.
+     */
+    exec(
+      params: ExecParams,
+      onEvent: (event: ExecEvent) => void,
+      signal: AbortSignal,
+    ): { done: Promise<ExecResult | null>; input: (input: ExecInput) => void } {
+      const session =
+        runningSlot(sessions.values(), params.appId, params.replica) ?? firstOf(sessions.values());
+      const call = session.exec(params, onEvent, signal);
+      const done = call.done.then((r) => (r === undefined ? null : ExecResult.parse(r)));
+      return { done, input: call.input };
+    },
+
+    /**
+     * Runs a build on an agent, its log lines streaming through onLines. `params` gets a sealer
+     * for that agent, so credentials travel sealed to the one agent that builds. Aborting the
+     * signal cancels the build on the agent and rejects with the signal's reason. The result
+     * names the server that built (in a fleet, the only one that holds the image until it is pushed).
+     */
+    async build(
+      params: (seal: (plain: string, aad: string) => string) => AgentBuildParams,
+      onLines: (lines: LogLine[]) => void,
+      signal: AbortSignal,
+    ): Promise<AgentBuildResult & { serverName: string }> {
+      const session = await buildSession(store, sessions, localServer);
+      const seal = (plain: string, aad: string): string => {
+        if (!session.sealingKey) throw new BerthError('INTERNAL', 'this agent has no sealing key');
+        return sealFor(session.sealingKey, plain, aad);
+      };
+      const result = await session.stream({ method: 'build', params: params(seal) }, onLines, signal);
+      signal.throwIfAborted();
+      return { ...AgentBuildResult.parse(result), serverName: session.serverName };
+    },
+
+    /** Builds the base images on an agent (`berth images bootstrap`), streaming its progress. */
+    async bootstrapImages(
+      request: ImagesBootstrapRequest,
+      onLines: (lines: LogLine[]) => void,
+      signal: AbortSignal,
+    ): Promise<ImagesBootstrapResult> {
+      const session = await buildSession(store, sessions, localServer);
+      // Only the server that builds uses base images: say which one got them.
+      onLines([
+        {
+          at: new Date(clock()).toISOString(),
+          replica: 'bootstrap',
+          stream: 'berth',
+          line: `Base images on ${session.serverName}, where builds run`,
+        },
+      ]);
+      const result = await session.stream({ method: 'images.bootstrap', params: request }, onLines, signal);
+      signal.throwIfAborted();
+      return ImagesBootstrapResult.parse(result);
+    },
+  };
+}
