@@ -5,6 +5,8 @@ export * from './api-trust.js';
 export * from './agent.js';
 export * from './agent-mesh.js';
 export * from './agent-edges.js';
+export * from './agent-rpc.js';
+export * from './agent-registry.js';
 export * from './validation.js';
 export * from './source.js';
 export * from './api-builds.js';
