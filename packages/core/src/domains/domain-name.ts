@@ -84,7 +84,9 @@ function shapeProblem(labels: readonly string[], options: DomainNameOptions): st
     return 'has a "*" that is not the leftmost label: a wildcard looks like "*.example.com"';
   }
   if (!options.wildcard) return 'is a wildcard, which is not allowed here: give one name, like "www.example.com"';
-  if (labels.length < 3) return 'is a wildcard over a top-level domain: give at least two labels after "*."';
+  if (labels.length < 3) {
+    return reservedNameProblem(labels) ?? 'is a wildcard over a top-level domain: give at least two labels after "*."';
+  }
   return null;
 }
 

@@ -17,6 +17,7 @@ const fail = (reason: string): LabelResult => ({ ok: false, reason });
 
 /** How a character is named in a reason: itself when printable ASCII, else its code point. */
 export function showChar(c: string): string {
+  if (c === '"') return `'"'`;
   if (/^[\x21-\x7e]$/.test(c)) return `"${c}"`;
   const hex = (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
   return `U+${hex}${c === ' ' ? ' (a space)' : ''}`;
