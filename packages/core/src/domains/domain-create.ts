@@ -12,8 +12,7 @@ export interface ParsedName {
 }
 
 export type DomainCreateResult =
-  | { ok: true; primary: ParsedName; redirectFrom: ParsedName[] }
-  | { ok: false; issues: FieldIssue[] };
+  { ok: true; primary: ParsedName; redirectFrom: ParsedName[] } | { ok: false; issues: FieldIssue[] };
 
 export interface DomainCreateOptions {
   /** Whether the primary name may be a wildcard (only where a DNS-01 provider can prove it). */

@@ -10,7 +10,8 @@ import { parseDomainName, type DomainNameResult } from './domain-name.js';
  * the API's schema accepts.
  */
 
-const STRICT_ASCII = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]*[a-z][a-z0-9-]*$|^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+xn--[a-z0-9-]+$/;
+const STRICT_ASCII =
+  /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]*[a-z][a-z0-9-]*$|^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+xn--[a-z0-9-]+$/;
 
 function assertCanonical(input: string, result: DomainNameResult): void {
   if (!result.ok) return;
@@ -61,9 +62,12 @@ test('any accepted name is strict canonical ASCII, and parsing it again gives th
 
 test('arbitrary strings never come out as anything but strict canonical ASCII', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ maxLength: 300 })), (input) => {
-      assertCanonical(input, parseDomainName(input, { wildcard: true }));
-    }),
+    fc.property(
+      fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ maxLength: 300 })),
+      (input) => {
+        assertCanonical(input, parseDomainName(input, { wildcard: true }));
+      },
+    ),
     { numRuns: 3000 },
   );
 });

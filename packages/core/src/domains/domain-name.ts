@@ -21,7 +21,8 @@ const MAX_INPUT = 1024;
 const fail = (reason: string): DomainNameResult => ({ ok: false, reason });
 
 export function parseDomainName(input: string, options: DomainNameOptions): DomainNameResult {
-  if (input.length > MAX_INPUT) return fail(`is ${input.length} characters long: a domain name has at most 253`);
+  if (input.length > MAX_INPUT)
+    return fail(`is ${input.length} characters long: a domain name has at most 253`);
   // Spaces only: a newline or tab is refused below rather than quietly dropped.
   const trimmed = input.replace(/^ +| +$/g, '');
   if (trimmed === '') return fail('is empty: give a domain name like "example.com"');
@@ -55,7 +56,8 @@ export function parseDomainName(input: string, options: DomainNameOptions): Doma
  * (newlines, NUL, bidi and zero-width formatting) and the punctuation of configs and shells.
  */
 function syntaxProblem(text: string): string | null {
-  if (/^\[?[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*\]?$/i.test(text)) return 'is an IPv6 address: give a domain name';
+  if (/^\[?[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*\]?$/i.test(text))
+    return 'is an IPv6 address: give a domain name';
   const bad = [...text].find((c) => /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]$/u.test(c));
   if (bad !== undefined) {
     return `contains ${showChar(bad)}, an invisible or control character: type the name again by hand`;
@@ -76,16 +78,21 @@ function shapeProblem(labels: readonly string[], options: DomainNameOptions): st
     if (labels[0] === '') return 'starts with a dot';
     return 'has an empty label (two dots in a row, or more than one dot at the end)';
   }
-  if (labels.length < 2) return reservedNameProblem(labels) ?? 'needs at least two labels, like "example.com"';
+  if (labels.length < 2)
+    return reservedNameProblem(labels) ?? 'needs at least two labels, like "example.com"';
   const star = labels.findIndex((l) => l.includes('*'));
   if (star === -1) return null;
   if (labels[star] !== '*') return 'has a "*" inside a label: a wildcard is "*" alone, like "*.example.com"';
   if (star !== 0 || labels.lastIndexOf('*') !== 0 || labels.slice(1).some((l) => l.includes('*'))) {
     return 'has a "*" that is not the leftmost label: a wildcard looks like "*.example.com"';
   }
-  if (!options.wildcard) return 'is a wildcard, which is not allowed here: give one name, like "www.example.com"';
+  if (!options.wildcard)
+    return 'is a wildcard, which is not allowed here: give one name, like "www.example.com"';
   if (labels.length < 3) {
-    return reservedNameProblem(labels) ?? 'is a wildcard over a top-level domain: give at least two labels after "*."';
+    return (
+      reservedNameProblem(labels) ??
+      'is a wildcard over a top-level domain: give at least two labels after "*."'
+    );
   }
   return null;
 }

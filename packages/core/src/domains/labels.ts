@@ -38,7 +38,9 @@ export function toAsciiLabel(label: string): LabelResult {
   if (unicode) return fail(unicode);
   const ascii = ACE_PREFIX + punycode.encode(label);
   if (ascii.length > MAX_LABEL_OCTETS) {
-    return fail(`is ${ascii.length} characters once encoded as "${ACE_PREFIX}…": at most ${MAX_LABEL_OCTETS}`);
+    return fail(
+      `is ${ascii.length} characters once encoded as "${ACE_PREFIX}…": at most ${MAX_LABEL_OCTETS}`,
+    );
   }
   return { ok: true, ascii, unicode: label };
 }
@@ -53,7 +55,8 @@ function checkAsciiOnly(label: string): LabelResult {
 
 /** The rules of an ASCII label (RFC 1035 with RFC 5891's reserved hyphens), or null if it keeps them. */
 function asciiLabelProblem(label: string): string | null {
-  if (label.length > MAX_LABEL_OCTETS) return `is ${label.length} characters long: at most ${MAX_LABEL_OCTETS}`;
+  if (label.length > MAX_LABEL_OCTETS)
+    return `is ${label.length} characters long: at most ${MAX_LABEL_OCTETS}`;
   const bad = [...label].find((c) => !/^[a-z0-9-]$/.test(c));
   if (bad !== undefined) return `contains ${showChar(bad)}: only letters, digits and hyphens are allowed`;
   return hyphenProblem(label);

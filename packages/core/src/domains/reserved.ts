@@ -8,7 +8,7 @@
  */
 const RESERVED_TOP_LEVEL: ReadonlyMap<string, string> = new Map([
   ['localhost', 'Berth keeps for itself (every app is already at <app>.localhost)'],
-  ['internal', "Berth keeps for itself (apps reach each other at <app>.internal)"],
+  ['internal', 'Berth keeps for itself (apps reach each other at <app>.internal)'],
   ['local', 'is for multicast DNS on one network (RFC 6762), not for a served domain'],
   ['invalid', 'is guaranteed never to resolve (RFC 6761)'],
   ['onion', 'is for Tor onion services (RFC 7686)'],

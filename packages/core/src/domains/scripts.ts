@@ -71,7 +71,10 @@ export function checkScripts(label: string): ScriptCheck {
     if (/^[0-9-]$/.test(c) || SHARED.test(c)) continue;
     const script = SCRIPT_TESTS.find((s) => s.test.test(c))?.name;
     if (!script) {
-      return { ok: false, reason: `uses ${codePoint(c)}, a letter of a script Berth does not accept in domain names` };
+      return {
+        ok: false,
+        reason: `uses ${codePoint(c)}, a letter of a script Berth does not accept in domain names`,
+      };
     }
     if (!scripts.has(script)) scripts.set(script, c);
   }
