@@ -17,18 +17,21 @@ export type DomainCreateResult =
 export interface DomainCreateOptions {
   /** Whether the primary name may be a wildcard (only where a DNS-01 provider can prove it). */
   wildcard: boolean;
+  /** Domains Berth serves every app under (see DomainNameOptions). */
+  servedUnder?: readonly string[];
 }
 
 export function parseDomainCreate(body: DomainCreate, options: DomainCreateOptions): DomainCreateResult {
   const issues: FieldIssue[] = [];
-  const primary = parseDomainName(body.name, { wildcard: options.wildcard });
+  const served = { servedUnder: options.servedUnder ?? [] };
+  const primary = parseDomainName(body.name, { wildcard: options.wildcard, ...served });
   if (!primary.ok) issues.push({ path: 'name', message: primary.reason });
   const seen = new Set(primary.ok ? [primary.name] : []);
   const redirectFrom: ParsedName[] = [];
   for (const [index, input] of (body.redirectFrom ?? []).entries()) {
     const path = `redirectFrom.${index}`;
     // A wildcard redirect would need a wildcard certificate for names nobody asked for.
-    const parsed = parseDomainName(input, { wildcard: false });
+    const parsed = parseDomainName(input, { wildcard: false, ...served });
     if (!parsed.ok) issues.push({ path, message: parsed.reason });
     else if (seen.has(parsed.name)) issues.push({ path, message: `names "${parsed.name}" a second time` });
     else {

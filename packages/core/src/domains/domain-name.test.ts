@@ -50,7 +50,7 @@ test('a wildcard is "*" as the whole leftmost label, and only where allowed', ()
     name: '*.xn--bcher-kva.example',
     unicode: '*.bücher.example',
   });
-  const refused: Array<[string, typeof single, RegExp]> = [
+  const refused: Array<[string, DomainNameOptions, RegExp]> = [
     ['*.example.com', single, /wildcard, which is not allowed here/],
     ['*.*.example.com', wild, /not the leftmost label/],
     ['foo.*.com', wild, /not the leftmost label/],
@@ -235,9 +235,35 @@ test('accepted names match the canonical pattern the API schemas hold them to', 
   }
 });
 
-function expectRefused(input: string, reason: RegExp, options: typeof single): void {
+function expectRefused(input: string, reason: RegExp, options: DomainNameOptions): void {
   const result = parseDomainName(input, options);
   const shown = JSON.stringify(input).slice(0, 80);
   assert.equal(result.ok, false, `${shown} should be refused, got ${JSON.stringify(result)}`);
   if (!result.ok) assert.match(result.reason, reason, shown);
 }
+
+test('names in the domain Berth serves every app under are refused, wildcards over it too', () => {
+  const options = { wildcard: true, servedUnder: ['apps.example.com'] };
+  for (const input of [
+    'apps.example.com',
+    'web.apps.example.com',
+    'a.b.apps.example.com',
+    '*.apps.example.com',
+  ]) {
+    expectRefused(
+      input,
+      /is in "apps.example.com", where Berth already serves every app as <app>.apps.example.com/,
+      options,
+    );
+  }
+  expectRefused('*.example.com', /would cover "apps.example.com"/, options);
+  for (const input of [
+    'example.com',
+    'www.example.com',
+    'apps.example.net',
+    'xapps.example.com',
+    '*.www.example.com',
+  ]) {
+    assert.equal(parseDomainName(input, options).ok, true, input);
+  }
+});

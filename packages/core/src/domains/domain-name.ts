@@ -1,6 +1,6 @@
 import { CUSTOM_DOMAIN_MAX_LENGTH } from '@berth/protocol';
 import { mapText, showChar, showLabel, toAsciiLabel } from './labels.js';
-import { reservedNameProblem } from './reserved.js';
+import { reservedNameProblem, servedUnderProblem } from './reserved.js';
 
 /**
  * A custom domain name as a person typed it, made canonical or refused with a reason they can act
@@ -12,6 +12,11 @@ import { reservedNameProblem } from './reserved.js';
 export interface DomainNameOptions {
   /** Whether `*` may stand as the whole leftmost label (`*.example.com`). */
   wildcard: boolean;
+  /**
+   * Domains Berth serves every app under (`berth up --domain`), canonical: names in them (and
+   * wildcards over them) are refused, as they are already other apps' names.
+   */
+  servedUnder?: readonly string[];
 }
 
 export type DomainNameResult = { ok: true; name: string; unicode: string } | { ok: false; reason: string };
@@ -48,6 +53,8 @@ export function parseDomainName(input: string, options: DomainNameOptions): Doma
     unicode.push(result.unicode);
   }
   const name = ascii.join('.');
+  const served = servedUnderProblem(name, options.servedUnder ?? []);
+  if (served) return fail(served);
   return nameProblem(name, ascii) ?? { ok: true, name, unicode: unicode.join('.') };
 }
 

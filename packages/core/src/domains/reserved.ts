@@ -25,3 +25,21 @@ export function reservedNameProblem(labels: readonly string[]): string | null {
   const what = labels.length === 1 ? `is "${top}", which` : `ends in ".${top}", which`;
   return `${what} ${why}: use a domain you own`;
 }
+
+/**
+ * Why the name lies in (or is) a domain Berth serves every app under (`berth up --domain`), or
+ * null. `web.apps.example.com` is already app web's: a custom domain there would let one team
+ * take another team's app name, and `*.apps.example.com` all of them.
+ */
+export function servedUnderProblem(name: string, bases: readonly string[]): string | null {
+  const wildcard = name.startsWith('*.');
+  const bare = wildcard ? name.slice(2) : name;
+  const inside = bases.find((b) => bare === b || bare.endsWith(`.${b}`));
+  if (inside !== undefined) {
+    return `is in "${inside}", where Berth already serves every app as <app>.${inside}: use a name outside it`;
+  }
+  // `*.example.com` covers `apps.example.com` itself, one label below it.
+  const covered = wildcard ? bases.find((b) => b.slice(b.indexOf('.') + 1) === bare) : undefined;
+  if (covered === undefined) return null;
+  return `would cover "${covered}", the domain Berth serves every app under: use a name outside it`;
+}
