@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WILDCARD_CUSTOM_DOMAIN_PATTERN } from '@berth/protocol';
-import { parseDomainName } from './domain-name.js';
+import { parseDomainName, type DomainNameOptions } from './domain-name.js';
 
 /** Custom domain names: what is accepted, as what, and what is refused with which reason. */
 

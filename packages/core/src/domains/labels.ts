@@ -45,7 +45,6 @@ export function toAsciiLabel(label: string): LabelResult {
   return { ok: true, ascii, unicode: label };
 }
 
-// eslint-disable-next-line no-control-regex -- ASCII is exactly the range 0-7F.
 const isAscii = (s: string): boolean => /^[\x00-\x7f]*$/.test(s);
 
 function checkAsciiOnly(label: string): LabelResult {
