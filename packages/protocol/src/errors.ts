@@ -86,6 +86,10 @@ export const ERROR_CODES = {
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },
+  // Custom domains
+  /** The name is already claimed, by this app or another (of any team): one name, one app. */
+  DOMAIN_TAKEN: { status: 409, retryable: false },
+  DOMAIN_NOT_FOUND: { status: 404, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

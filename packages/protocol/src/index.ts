@@ -17,3 +17,4 @@ export * from './json.js';
 export * from './placement.js';
 export * from './api-servers.js';
 export * from './join-token.js';
+export * from './api-domains.js';

@@ -4,6 +4,7 @@ import type { Generated, Insertable, Selectable } from 'kysely';
 import type { OneTimePurpose, SessionKind } from './types-identity.js';
 import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js';
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
+import type { DomainsTable } from './types-domains.js';
 
 /**
  * Kysely's view of the tables. Dialect-neutral on purpose, so PostgreSQL can sit beside SQLite:
@@ -368,6 +369,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   placements: PlacementsTable;
   rollout_stages: RolloutStagesTable;
+  domains: DomainsTable;
 }
 
 export type AppsRecord = Selectable<AppsTable>;

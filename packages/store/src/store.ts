@@ -7,6 +7,7 @@ import { createAuditCheckpointRepo } from './repos/audit-checkpoints.js';
 import { createInvitationRepo } from './repos/invitations.js';
 import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
+import { createDomainRepo } from './repos/domains.js';
 import { createEventRepo } from './repos/events.js';
 import { createJobRepo } from './repos/jobs.js';
 import { createJoinTokenRepo } from './repos/join-tokens.js';
@@ -60,6 +61,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     jobs: createJobRepo(db),
     builds: createBuildRepo(db),
     appSealed: createAppSealedRepo(db),
+    domains: createDomainRepo(db),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AppSpec, RolloutDirection } from '@berth/core';
 import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js';
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type { JoinTokenRepo, RolloutStageRepo } from './types-fleet.js';
+import type { DomainRepo } from './types-domains.js';
 import type {
   InvitationRepo,
   LoginFailureRepo,
@@ -443,6 +444,7 @@ export interface Repos {
   jobs: JobRepo;
   builds: BuildRepo;
   appSealed: AppSealedRepo;
+  domains: DomainRepo;
 }
 
 export interface Store extends Repos {

@@ -1,0 +1,2 @@
+export * from './domain-name.js';
+export * from './domain-create.js';
