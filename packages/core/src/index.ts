@@ -34,3 +34,4 @@ export * from './mesh/peers.js';
 export * from './mesh/members.js';
 export * from './registry-naming.js';
 export * from './agent-messages.js';
+export * from './certificates/renewal.js';
