@@ -101,7 +101,9 @@ function request(url: string, caPem: string, method: 'GET' | 'POST', body?: stri
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () =>
-        (res.statusCode ?? 0) < 300 ? resolve(text) : reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`)),
+        (res.statusCode ?? 0) < 300
+          ? resolve(text)
+          : reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`)),
       );
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
@@ -110,7 +112,12 @@ function request(url: string, caPem: string, method: 'GET' | 'POST', body?: stri
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, alive: () => boolean, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  alive: () => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!alive()) throw new Error(`${what}: the process exited`);
@@ -123,9 +130,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T>, alive: () => bo
   }
 }
 
-async function listenerCertificate(dir: string): Promise<{ caPem: string; certPath: string; keyPath: string }> {
+async function listenerCertificate(
+  dir: string,
+): Promise<{ caPem: string; certPath: string; keyPath: string }> {
   const now = new Date();
-  const ca = await createCertificateAuthority({ commonName: 'Berth test: Pebble listener CA', now, lifetimeMs: 24 * HOUR_MS });
+  const ca = await createCertificateAuthority({
+    commonName: 'Berth test: Pebble listener CA',
+    now,
+    lifetimeMs: 24 * HOUR_MS,
+  });
   const leaf = await issueServerCertificate({
     ca,
     dnsNames: ['localhost'],
@@ -163,8 +176,18 @@ async function startChallTestSrv(dir: string, timeoutMs: number): Promise<Starte
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([dnsAddress]);
   const alive = (): boolean => started.child.exitCode === null;
-  await waitFor('pebble-challtestsrv did not answer DNS', () => resolver.resolve4('ready.test'), alive, timeoutMs);
-  await waitFor('pebble-challtestsrv management did not answer', () => post('/clear-txt', { host: 'ready.test.' }), alive, timeoutMs);
+  await waitFor(
+    'pebble-challtestsrv did not answer DNS',
+    () => resolver.resolve4('ready.test'),
+    alive,
+    timeoutMs,
+  );
+  await waitFor(
+    'pebble-challtestsrv management did not answer',
+    () => post('/clear-txt', { host: 'ready.test.' }),
+    alive,
+    timeoutMs,
+  );
   return {
     ...started,
     dnsAddress,
@@ -214,9 +237,19 @@ export async function startPebble(options: PebbleOptions): Promise<TestPebble> {
   try {
     const directoryUrl = `https://${HOST}:${acmePort}/dir`;
     const alive = (): boolean => pebble.child.exitCode === null;
-    await waitFor('pebble did not serve its directory', () => request(directoryUrl, listener.caPem, 'GET'), alive, timeoutMs);
+    await waitFor(
+      'pebble did not serve its directory',
+      () => request(directoryUrl, listener.caPem, 'GET'),
+      alive,
+      timeoutMs,
+    );
     const rootUrl = `https://${HOST}:${managementPort}/roots/0`;
-    const issuingRootPem = await waitFor('pebble did not serve its root', () => request(rootUrl, listener.caPem, 'GET'), alive, timeoutMs);
+    const issuingRootPem = await waitFor(
+      'pebble did not serve its root',
+      () => request(rootUrl, listener.caPem, 'GET'),
+      alive,
+      timeoutMs,
+    );
     return { directoryUrl, listenerCaPem: listener.caPem, issuingRootPem, challtest, log, stop };
   } catch (e) {
     const output = await log();
@@ -239,7 +272,8 @@ export function usePebble(options: { httpPort: () => number | Promise<number> })
     await pebble?.stop();
   });
   return () => {
-    if (pebble === null) throw new Error('Pebble is not started (usePebble must be called at the top of a test file)');
+    if (pebble === null)
+      throw new Error('Pebble is not started (usePebble must be called at the top of a test file)');
     return pebble;
   };
 }

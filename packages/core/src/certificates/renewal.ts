@@ -13,11 +13,13 @@ import { backoffDelayMs, type BackoffPolicy } from '../backoff.js';
 
 export const RENEWAL_RETRY: BackoffPolicy = { firstMs: 10 * 60_000, maxMs: 12 * 3_600_000 };
 
-/** Two thirds of the way from notBefore to notAfter (at notBefore for a lifetime of zero or less). */
-export function renewAt(notBefore: Date, notAfter: Date): Date {
-  const start = notBefore.getTime();
-  const lifetime = Math.max(0, notAfter.getTime() - start);
-  return new Date(start + Math.floor((lifetime * 2) / 3));
+/**
+ * Two thirds of the way from notBefore to notAfter, in epoch ms like every time in core (at
+ * notBefore for a lifetime of zero or less).
+ */
+export function renewAt(notBeforeMs: number, notAfterMs: number): number {
+  const lifetime = Math.max(0, notAfterMs - notBeforeMs);
+  return notBeforeMs + Math.floor((lifetime * 2) / 3);
 }
 
 export interface RetryDelayOptions {
@@ -36,6 +38,7 @@ export function retryDelay(attempt: number, jitter: number, options: RetryDelayO
   const backoff = backoffDelayMs(attempt, options.policy ?? RENEWAL_RETRY);
   const spread = Number.isFinite(jitter) ? Math.min(1, Math.max(0, jitter)) : 0;
   const delay = Math.round(backoff / 2 + (backoff / 2) * spread);
-  const retryAfter = options.retryAfterMs !== undefined && Number.isFinite(options.retryAfterMs) ? options.retryAfterMs : 0;
+  const retryAfter =
+    options.retryAfterMs !== undefined && Number.isFinite(options.retryAfterMs) ? options.retryAfterMs : 0;
   return Math.max(delay, retryAfter);
 }

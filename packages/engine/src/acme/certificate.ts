@@ -32,18 +32,28 @@ const SAN_DNS = /^DNS:(.+)$/;
  * every name (a CA or a proxy in between that answers with something else is caught here, not
  * by the first TLS client).
  */
-export function readIssued(chainPem: string, keyPem: string, names: readonly string[]): Omit<IssuedCertificate, 'warnings'> {
+export function readIssued(
+  chainPem: string,
+  keyPem: string,
+  names: readonly string[],
+): Omit<IssuedCertificate, 'warnings'> {
   const [leafPem] = acme.crypto.splitPemChain(chainPem);
   if (!leafPem) throw new BerthError('ACME_ORDER_FAILED', 'The CA answered the order with no certificate.');
   const leaf = new X509Certificate(leafPem);
   if (!leaf.checkPrivateKey(createPrivateKey(keyPem)))
-    throw new BerthError('ACME_ORDER_FAILED', 'The CA sent a certificate for another key than the one Berth asked for.');
+    throw new BerthError(
+      'ACME_ORDER_FAILED',
+      'The CA sent a certificate for another key than the one Berth asked for.',
+    );
   const covered = new Set(
     (leaf.subjectAltName ?? '').split(', ').flatMap((entry) => SAN_DNS.exec(entry)?.[1] ?? []),
   );
   const missing = names.filter((n) => !covered.has(n));
   if (missing.length > 0)
-    throw new BerthError('ACME_ORDER_FAILED', `The CA sent a certificate that does not cover ${missing.join(', ')}.`);
+    throw new BerthError(
+      'ACME_ORDER_FAILED',
+      `The CA sent a certificate that does not cover ${missing.join(', ')}.`,
+    );
   return {
     certificatePem: chainPem.endsWith('\n') ? chainPem : `${chainPem}\n`,
     keyPem,

@@ -29,7 +29,10 @@ const isWildcard = (name: string): boolean => name.startsWith('*.');
 /** Refuses, before anything is asked of the CA, an order the given ports cannot answer. */
 export function assertPortsCanAnswer(names: readonly string[], ports: ChallengePorts): void {
   if (!ports.http01 && !ports.dns01)
-    throw new BerthError('VALIDATION_FAILED', 'An ACME order needs a way to answer challenges (http01 or dns01).');
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'An ACME order needs a way to answer challenges (http01 or dns01).',
+    );
   const wildcards = names.filter(isWildcard);
   if (wildcards.length > 0 && !ports.dns01)
     throw new BerthError(
@@ -46,7 +49,10 @@ export function chooseChallenge(authorization: Authorization, ports: ChallengePo
   const challenge = authorization.challenges.find((c) => c.type === kind);
   if (!challenge) {
     const offered = authorization.challenges.map((c) => c.type).join(', ') || 'none';
-    throw new BerthError('ACME_ORDER_FAILED', `The CA offers no ${kind} challenge for ${name} (it offers: ${offered}).`);
+    throw new BerthError(
+      'ACME_ORDER_FAILED',
+      `The CA offers no ${kind} challenge for ${name} (it offers: ${offered}).`,
+    );
   }
   return { name, kind, challenge, authorization };
 }

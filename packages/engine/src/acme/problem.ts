@@ -43,14 +43,22 @@ export const problemTypes = (problem: AcmeProblem): string[] => [
   ...problem.subproblems.flatMap(problemTypes),
 ];
 
-/** The next thing to check for a failure of this kind. */
-export function hintForProblem(problem: AcmeProblem, names: readonly string[]): string {
+/**
+ * The next thing to check for a failure of this kind; `challenge` is the kind that failed, when
+ * a validation failed (a DNS-01 failure is about the TXT record, not about where the name points).
+ */
+export function hintForProblem(
+  problem: AcmeProblem,
+  names: readonly string[],
+  challenge?: 'http-01' | 'dns-01',
+): string {
   const types = problemTypes(problem);
   const listed = names.join(', ');
   if (types.includes('rateLimited'))
     return 'The CA rate-limits this account or these names: Berth retries later with backoff; do not retry by hand.';
-  if (types.includes('dns'))
-    return `Check that ${listed} resolve in public DNS (and that a DNS-01 record can be written).`;
+  if (challenge === 'dns-01')
+    return `Check that the DNS provider wrote the _acme-challenge TXT record of ${listed} and that the CA can see it (propagation, the zone's name servers).`;
+  if (types.includes('dns')) return `Check that ${listed} resolve in public DNS.`;
   if (types.some((t) => ['connection', 'unauthorized', 'incorrectResponse', 'tls'].includes(t)))
     return `Check that ${listed} point at a Berth edge and that its HTTP port (80) is reachable from the internet.`;
   if (types.includes('rejectedIdentifier') || types.includes('malformed'))

@@ -71,7 +71,9 @@ export interface AcmeTransportOptions {
 
 export function createAcmeTransport(options: AcmeTransportOptions): AcmeTransport {
   installInterceptors();
-  const agent = options.caCertPem ? new https.Agent({ ca: [...rootCertificates, options.caCertPem], keepAlive: true }) : undefined;
+  const agent = options.caCertPem
+    ? new https.Agent({ ca: [...rootCertificates, options.caCertPem], keepAlive: true })
+    : undefined;
   const reach = async (): Promise<void> => {
     const reason = await probeDirectory(options.directoryUrl, agent, options.timeoutMs);
     if (reason !== null) throw new AcmeCallError(`cannot reach the CA's directory: ${reason}`, null, null);
@@ -94,7 +96,11 @@ export function createAcmeTransport(options: AcmeTransportOptions): AcmeTranspor
 }
 
 /** Why the directory cannot be fetched (TLS, connection, status), or null when it can. */
-function probeDirectory(url: string, agent: https.Agent | undefined, timeoutMs: number): Promise<string | null> {
+function probeDirectory(
+  url: string,
+  agent: https.Agent | undefined,
+  timeoutMs: number,
+): Promise<string | null> {
   return new Promise((resolve) => {
     const req = https.get(url, { ...(agent ? { agent } : {}), timeout: timeoutMs }, (res) => {
       res.resume();

@@ -42,11 +42,13 @@ export async function startHttp01Responder(): Promise<Http01Responder> {
     tamper: (answer) => {
       forced = answer;
     },
-    publish: async (token, keyAuthorization) => {
+    publish: (token, keyAuthorization) => {
       answers.set(token, keyAuthorization);
+      return Promise.resolve();
     },
-    withdraw: async (token) => {
+    withdraw: (token) => {
       answers.delete(token);
+      return Promise.resolve();
     },
     close: async () => {
       server.closeAllConnections();
