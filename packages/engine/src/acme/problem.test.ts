@@ -51,5 +51,6 @@ test('hints follow the kind of failure', () => {
   assert.match(hint('unauthorized', 'dns-01'), /TXT record of a\.example/);
   assert.match(hint('unauthorized', 'http-01'), /point at a Berth edge/);
   assert.match(hint('dns'), /resolve in public DNS/);
+  assert.match(hint('invalidContact'), /email address/);
   assert.match(hint('serverInternal'), /retries with backoff/);
 });

@@ -61,6 +61,8 @@ export function hintForProblem(
   if (types.includes('dns')) return `Check that ${listed} resolve in public DNS.`;
   if (types.some((t) => ['connection', 'unauthorized', 'incorrectResponse', 'tls'].includes(t)))
     return `Check that ${listed} point at a Berth edge and that its HTTP port (80) is reachable from the internet.`;
+  if (types.includes('invalidContact') || types.includes('unsupportedContact'))
+    return 'The CA refused the account’s email address: give another one.';
   if (types.includes('rejectedIdentifier') || types.includes('malformed'))
     return `The CA will not issue for ${listed}: check the names.`;
   return 'Berth retries with backoff; check the CA’s status page if it keeps failing.';
