@@ -154,7 +154,7 @@ async function listenerCertificate(
   return { caPem: ca.certPem, certPath, keyPath };
 }
 
-/** A management API answers; then the mock DNS answers (it is what Pebble asks first). */
+/** Ready once its mock DNS answers (what Pebble asks first) and then its management API. */
 async function startChallTestSrv(dir: string, timeoutMs: number): Promise<Started & ChallTestServer> {
   const [dnsPort, managementPort] = [await freePort(), await freePort()];
   const dnsAddress = `${HOST}:${dnsPort}`;
@@ -176,18 +176,24 @@ async function startChallTestSrv(dir: string, timeoutMs: number): Promise<Starte
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([dnsAddress]);
   const alive = (): boolean => started.child.exitCode === null;
-  await waitFor(
-    'pebble-challtestsrv did not answer DNS',
-    () => resolver.resolve4('ready.test'),
-    alive,
-    timeoutMs,
-  );
-  await waitFor(
-    'pebble-challtestsrv management did not answer',
-    () => post('/clear-txt', { host: 'ready.test.' }),
-    alive,
-    timeoutMs,
-  );
+  try {
+    await waitFor(
+      'pebble-challtestsrv did not answer DNS',
+      () => resolver.resolve4('ready.test'),
+      alive,
+      timeoutMs,
+    );
+    await waitFor(
+      'pebble-challtestsrv management did not answer',
+      () => post('/clear-txt', { host: 'ready.test.' }),
+      alive,
+      timeoutMs,
+    );
+  } catch (e) {
+    await started.stop();
+    const output = await readFile(join(dir, 'challtestsrv.log'), 'utf8').catch(() => '');
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${output.slice(-2000)}`);
+  }
   return {
     ...started,
     dnsAddress,
@@ -200,7 +206,10 @@ export async function startPebble(options: PebbleOptions): Promise<TestPebble> {
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   const dir = await mkdtemp(join(tmpdir(), 'berth-pebble-'));
   const listener = await listenerCertificate(dir);
-  const challtest = await startChallTestSrv(dir, timeoutMs);
+  const challtest = await startChallTestSrv(dir, timeoutMs).catch(async (e: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  });
   const [acmePort, managementPort] = [await freePort(), await freePort()];
   const configPath = join(dir, 'pebble.json');
   await writeFile(
@@ -230,10 +239,14 @@ export async function startPebble(options: PebbleOptions): Promise<TestPebble> {
     await challtest.stop();
     await rm(dir, { recursive: true, force: true });
   };
-  const log = async (): Promise<string> =>
-    ['pebble.log', 'challtestsrv.log']
-      .map(async (f) => `--- ${f}\n${await readFile(join(dir, f), 'utf8').catch(() => '')}`)
-      .reduce(async (a, b) => `${await a}${await b}`, Promise.resolve(''));
+  const log = async (): Promise<string> => {
+    const logs = await Promise.all(
+      ['pebble.log', 'challtestsrv.log'].map(
+        async (f) => `--- ${f}\n${await readFile(join(dir, f), 'utf8').catch(() => '')}`,
+      ),
+    );
+    return logs.join('');
+  };
   try {
     const directoryUrl = `https://${HOST}:${acmePort}/dir`;
     const alive = (): boolean => pebble.child.exitCode === null;
