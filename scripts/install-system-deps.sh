@@ -9,12 +9,13 @@
 #                                            systemd (systemd-analyze), zsh and fish (completions),
 #                                            docker-registry (images moved between servers),
 #                                            iproute2 (the fleet tests' namespaces and bridge), curl
-#                                            (requests from inside a fleet server's namespace)
+#                                            (requests from inside a fleet server's namespace), pebble
+#                                            (an ACME CA with pebble-challtestsrv, for certificate tests)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble)
 
 missing=()
 for pkg in "${want[@]}"; do

@@ -35,3 +35,4 @@ export * from './mesh/members.js';
 export * from './registry-naming.js';
 export * from './agent-messages.js';
 export * from './domains/index.js';
+export * from './certificates/renewal.js';

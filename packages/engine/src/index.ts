@@ -8,3 +8,4 @@ export type { EngineHttpClient } from './container/engine-http.js';
 export * from './firewall/index.js';
 export * from './mesh/index.js';
 export * from './registry/index.js';
+export * from './acme/index.js';

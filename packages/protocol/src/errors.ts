@@ -83,6 +83,11 @@ export const ERROR_CODES = {
   REGISTRY_AUTH_FAILED: { status: 502, retryable: false },
   /** A push to the registry failed (unreachable, full, refused) or its result could not be confirmed. */
   REGISTRY_PUSH_FAILED: { status: 502, retryable: true },
+  // Certificates from an ACME CA
+  /** The CA refused or could not be asked to register the ACME account (its problem document in the message). */
+  ACME_ACCOUNT_FAILED: { status: 502, retryable: true },
+  /** An ACME order failed: a challenge the CA could not validate, a refused name, a rate limit (the CA's problem document in the message). */
+  ACME_ORDER_FAILED: { status: 502, retryable: true },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },
