@@ -115,11 +115,12 @@ export async function startCertificateAgent(): Promise<CertificateAgent> {
   let missingStatus = 204;
   const server = await startRecordingServer((req, res) => {
     if (req.path === CERTIFICATE_PATH) {
-      const cert = certs.get(req.query.server_name ?? '');
+      // Caddy passes the SNI in the client's case; DNS names are not case-sensitive.
+      const cert = certs.get((req.query.server_name ?? '').toLowerCase());
       if (cert === undefined) res.writeHead(missingStatus).end();
       else res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(cert.certPem + cert.keyPem);
     } else if (req.path === ASK_PATH) {
-      const name = req.query.domain ?? '';
+      const name = (req.query.domain ?? '').toLowerCase();
       res.writeHead(certs.has(name) || approved.has(name) ? 200 : 403).end();
     } else if (req.path.startsWith(CHALLENGE_PREFIX)) {
       const answer = challenges.get(req.path.slice(CHALLENGE_PREFIX.length));
@@ -174,7 +175,8 @@ export interface HttpsReply {
 }
 
 /**
- * GET `path` from the edge's HTTPS port for `host` (SNI and Host), trusting the test CA only.
+ * GET `path` from the edge's HTTPS port for `host` (Host, and SNI unless `servername`), trusting
+ * the test CA only.
  * Without an `agent` the request has a connection of its own.
  */
 export function httpsGet(
@@ -183,10 +185,11 @@ export function httpsGet(
   path: string,
   caPem: string,
   agent?: https.Agent,
+  servername = host,
 ): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     const req = https.get(
-      { host: '127.0.0.1', port, path, servername: host, headers: { host }, ca: caPem, agent: agent ?? false },
+      { host: '127.0.0.1', port, path, servername, headers: { host }, ca: caPem, agent: agent ?? false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
