@@ -191,11 +191,13 @@ export function httpsGet(
     const req = https.get(
       { host: '127.0.0.1', port, path, servername, headers: { host }, ca: caPem, agent: agent ?? false },
       (res) => {
+        // Read now: a kept-alive socket is detached from the response once it ends.
+        const localPort = res.socket.localPort ?? 0;
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body, headers: res.headers, localPort: res.socket.localPort ?? 0 }),
+          resolve({ status: res.statusCode ?? 0, body, headers: res.headers, localPort }),
         );
         res.on('error', reject);
       },
