@@ -151,7 +151,13 @@ export interface Handshake {
 /** A TLS handshake with the edge for `servername`, verified against the test CA only. */
 export function handshake(port: number, servername: string, caPem: string): Promise<Handshake> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername, ca: caPem, ALPNProtocols: ['http/1.1'] });
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername,
+      ca: caPem,
+      ALPNProtocols: ['http/1.1'],
+    });
     socket.once('secureConnect', () =>
       resolve({ serial: socket.getPeerCertificate().serialNumber.toLowerCase(), socket }),
     );
@@ -196,9 +202,7 @@ export function httpsGet(
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body, headers: res.headers, localPort }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, localPort }));
         res.on('error', reject);
       },
     );

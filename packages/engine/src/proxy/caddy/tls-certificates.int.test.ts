@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handshake, servedSerial } from '../../../../../test/support/tls-edge.js';
+import { handshake, servedSerial, type RecordedRequest } from '../../../../../test/support/tls-edge.js';
 import type { CaddyJson } from './config.js';
 import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
 
@@ -43,7 +43,11 @@ test('a handshake GETs the certificate from the agent by server name', async () 
   assert.equal(asked.length, 1);
   const [request] = asked;
   assert.equal(request?.method, 'GET');
-  assert.deepEqual(Object.keys(request?.query ?? {}).sort(), ['cipher_suites', 'server_name', 'signature_schemes']);
+  assert.deepEqual(Object.keys(request?.query ?? {}).sort(), [
+    'cipher_suites',
+    'server_name',
+    'signature_schemes',
+  ]);
   // Hex IDs, comma-separated: 0x0403 is ecdsa_secp256r1_sha256, 0x1301 TLS_AES_128_GCM_SHA256.
   assert.match(request?.query.signature_schemes ?? '', /(^|,)403(,|$)/);
   assert.match(request?.query.cipher_suites ?? '', /(^|,)1301(,|$)/);
@@ -116,18 +120,19 @@ test('the ACME sink sees Caddy try ACME once the manager is gone, for approved n
     );
     assert.equal(refused, 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR');
     assert.equal(bare.agent.askRequests('refused.test').length, 1);
-    assert.deepEqual(bare.acmeSink.requests, [], 'a refused name never reaches the issuer');
+    const attempts = (): RecordedRequest[] => bare.acmeSink.requests;
+    assert.deepEqual(attempts(), [], 'a refused name never reaches the issuer');
 
     bare.agent.approveWithoutCertificate('approved.test');
     // The handshake waits for the order (minutes of retries against the broken CA): not awaited.
     const attempt = tls.connect({ host: '127.0.0.1', port: bare.httpsPort, servername: 'approved.test' });
     attempt.on('error', () => undefined);
     const deadline = Date.now() + 10_000;
-    while (bare.acmeSink.requests.length === 0) {
+    while (attempts().length === 0) {
       assert.ok(Date.now() < deadline, 'Caddy never tried the issuer');
       await sleep(20);
     }
-    assert.equal(bare.acmeSink.requests[0]?.path, '/directory');
+    assert.equal(attempts()[0]?.path, '/directory');
     attempt.destroy();
   } finally {
     await bare.caddy.kill(); // a graceful stop would wait for the order in flight

@@ -83,7 +83,16 @@ test('a host with a certificate but no upstreams gets a 503 after the retry wind
 test('plain HTTP is redirected to HTTPS with a 308, path and query kept', async () => {
   const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
     http
-      .get({ host: '127.0.0.1', port: edge.httpPort, path: '/x/y?q=1', headers: { host: 'a.test' }, agent: false }, resolve)
+      .get(
+        {
+          host: '127.0.0.1',
+          port: edge.httpPort,
+          path: '/x/y?q=1',
+          headers: { host: 'a.test' },
+          agent: false,
+        },
+        resolve,
+      )
       .on('error', reject);
   });
   r.resume();
