@@ -139,3 +139,28 @@ test('the ACME sink sees Caddy try ACME once the manager is gone, for approved n
     await bare.stop();
   }
 });
+
+/** A raw HTTP/1.1 GET over an open TLS connection; resolves with the status line. */
+function statusLineOver(socket: tls.TLSSocket, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    socket.once('data', (d: Buffer) => resolve(d.toString('latin1').split('\r\n')[0] ?? ''));
+    socket.once('error', reject);
+    socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  });
+}
+
+test('while the agent is down new handshakes fail, and open connections carry on', async () => {
+  // Runs last: it stops the agent. Nothing is cached, so the endpoint must be up for every handshake.
+  edge.agent.set('held.test', await edge.pki.issue(['held.test']));
+  edge.route('held.test', await edge.backend('held'));
+  const { socket } = await handshake(edge.httpsPort, 'held.test', edge.pki.caPem);
+  assert.equal(await statusLineOver(socket, 'held.test'), 'HTTP/1.1 200 OK');
+  await edge.agent.close();
+  assert.equal(await handshakeFailure('held.test'), 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR');
+  assert.match(
+    await edge.caddy.log(),
+    /getting certificate from external certificate manager.*connection refused/,
+  );
+  assert.equal(await statusLineOver(socket, 'held.test'), 'HTTP/1.1 200 OK');
+  socket.destroy();
+});
