@@ -11,7 +11,7 @@
  */
 
 import { BerthError } from '@berth/protocol';
-import { toHostSetName } from '../upstream-dns/zone.js';
+import { toHostSetName, toInternalSetName } from '../upstream-dns/zone.js';
 import { toCaddyDuration, toUnixAddress, type CaddyJson } from './config.js';
 
 export interface EdgeTlsSettings {
@@ -42,6 +42,8 @@ export const EDGE_HTTPS_SERVER = 'berth-tls';
 
 /** The host placeholder Caddy expands per request: the Host header without its port. */
 const REQUEST_HOST = '{http.request.host}';
+/** The client's address (the socket's, not X-Forwarded-For). */
+const CLIENT_ADDRESS = '{http.request.remote.host}';
 const TRY_DURATION = '5s';
 const TRY_INTERVAL = '50ms';
 const LOOPBACK_HTTP_URL = /^http:\/\/127\.0\.0\.1:[0-9]{1,5}\/[A-Za-z0-9/_-]*$/;
@@ -85,14 +87,16 @@ export function renderEdgeTlsApp(s: EdgeTlsSettings): CaddyJson {
   };
 }
 
+type ProxySettings = Pick<EdgeTlsSettings, 'dnsSocket' | 'upstreamRefreshMs'>;
+
 /** The catch-all proxy: the upstream set is named after the request's host and resolved per request. */
-export function hostRoutedProxy(s: Pick<EdgeTlsSettings, 'dnsSocket' | 'upstreamRefreshMs'>): CaddyJson {
+export function hostRoutedProxy(s: ProxySettings, setName = toHostSetName(REQUEST_HOST)): CaddyJson {
   const resolver = { addresses: [toUnixAddress(s.dnsSocket)] };
   return {
     handler: 'reverse_proxy',
     dynamic_upstreams: {
       source: 'srv',
-      name: toHostSetName(REQUEST_HOST),
+      name: setName,
       refresh: toCaddyDuration(s.upstreamRefreshMs),
       resolver,
     },
@@ -103,7 +107,20 @@ export function hostRoutedProxy(s: Pick<EdgeTlsSettings, 'dnsSocket' | 'upstream
 
 const LOCAL_HOSTS = ['localhost', '*.localhost'];
 
-/** Plain HTTP: HTTP-01 to the agent, `.localhost` served as is, everything else to HTTPS (308). */
+/**
+ * `<app>.internal` is served to the app's own team only: the set name carries the client's
+ * address, so the DNS service can refuse a client outside the team's subnet, per request.
+ */
+const internalRoute = (s: ProxySettings): CaddyJson => ({
+  match: [{ host: ['*.internal'] }],
+  handle: [hostRoutedProxy(s, toInternalSetName(REQUEST_HOST, CLIENT_ADDRESS))],
+  terminal: true,
+});
+
+/**
+ * Plain HTTP: HTTP-01 to the agent, `.localhost` and `<app>.internal` served as is, everything
+ * else to HTTPS (308).
+ */
 export function renderEdgeHttpServer(s: EdgeTlsSettings): CaddyJson {
   assertSettings(s);
   const port = s.httpsPublicPort === 443 ? '' : `:${s.httpsPublicPort}`;
@@ -117,6 +134,7 @@ export function renderEdgeHttpServer(s: EdgeTlsSettings): CaddyJson {
         handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: s.challengeDial }] }],
         terminal: true,
       },
+      internalRoute(s),
       { match: [{ host: LOCAL_HOSTS }], handle: [hostRoutedProxy(s)], terminal: true },
       {
         handle: [

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { httpsGet } from '../../../../../test/support/tls-edge.js';
-import { toHostSetName } from '../upstream-dns/zone.js';
+import { toHostSetName, toInternalSetName } from '../upstream-dns/zone.js';
 import { getThrough } from './test-support/backends.js';
 import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
 
@@ -119,5 +119,15 @@ test('.localhost names keep plain HTTP', async () => {
   assert.deepEqual(await getThrough(edge.httpPort, '/', 'localhost'), { status: 200, body: 'bare-local' });
   // One label only: a.b.localhost is not a .localhost app name, it is redirected like any host.
   assert.equal((await getThrough(edge.httpPort, '/', 'a.b.localhost')).status, 308);
+  await assertConfigUnchanged();
+});
+
+test('<app>.internal is routed by host and client address, over plain HTTP', async () => {
+  edge.routeSet(toInternalSetName('web.internal', '127.0.0.1'), await edge.backend('team'));
+  assert.deepEqual(await getThrough(edge.httpPort, '/', 'web.internal'), { status: 200, body: 'team' });
+  assert.equal(edge.srvLookups(toHostSetName('web.internal')), 0, 'never by host alone');
+  // A set for another client address is not this client's: the DNS service decides per request.
+  edge.routeSet(toInternalSetName('db.internal', '10.0.0.9'), await edge.backend('other-team'));
+  assert.equal((await getThrough(edge.httpPort, '/', 'db.internal')).status, 503);
   await assertConfigUnchanged();
 });

@@ -19,6 +19,14 @@ export const toUpstreamSetName = (appName: string): string => `${appName}${APPS_
  */
 export const toHostSetName = (hostname: string): string => `${hostname}${HOSTS_SUFFIX}`;
 
+/**
+ * SRV name listing the upstreams that serve an `<app>.internal` hostname to one client address:
+ * the DNS service answers it only for a client in the app's team subnet (IPv4: an IPv6 address's
+ * colons cannot be part of a DNS name).
+ */
+export const toInternalSetName = (hostname: string, clientAddress: string): string =>
+  `${hostname}.from-${clientAddress}${HOSTS_SUFFIX}`;
+
 /** The app an SRV set belongs to; null for a name outside the zone's app sets. */
 export function appNameOfSet(setName: string): string | null {
   if (!setName.endsWith(APPS_SUFFIX)) return null;

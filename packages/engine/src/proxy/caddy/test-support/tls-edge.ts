@@ -40,6 +40,8 @@ export interface TlsEdge {
   config: CaddyJson;
   /** Upstreams for `hostname` from now on (an empty list removes the host). */
   route(hostname: string, ...upstreams: Upstream[]): void;
+  /** The same for an SRV set by its full name. */
+  routeSet(setName: string, ...upstreams: Upstream[]): void;
   /** SRV lookups the DNS service answered, per queried name. */
   srvLookups(name: string): number;
   /** A backend on 127.0.0.1 that answers its own name. */
@@ -88,6 +90,10 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
   const admin = createCaddyAdmin(caddy.adminSocket);
   await admin.load(config);
   let replicas = 0;
+  const routeSet = (set: string, ...upstreams: Upstream[]): void => {
+    if (upstreams.length === 0) delete table.sets[set];
+    else table.sets[set] = upstreams;
+  };
   return {
     caddy,
     admin,
@@ -98,11 +104,8 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
     httpPort,
     httpsPort,
     config,
-    route(hostname, ...upstreams) {
-      const set = toHostSetName(hostname);
-      if (upstreams.length === 0) delete table.sets[set];
-      else table.sets[set] = upstreams;
-    },
+    routeSet,
+    route: (hostname, ...upstreams) => routeSet(toHostSetName(hostname), ...upstreams),
     srvLookups: (name) => lookups.get(name) ?? 0,
     async backend(name) {
       replicas++;
