@@ -8,9 +8,24 @@ export const UPSTREAM_ZONE = 'berth.internal';
 
 const APPS_SUFFIX = `.apps.${UPSTREAM_ZONE}`;
 const REPLICAS_SUFFIX = `.replicas.${UPSTREAM_ZONE}`;
+const HOSTS_SUFFIX = `.hosts.${UPSTREAM_ZONE}`;
 
 /** SRV name listing an app's upstreams. */
 export const toUpstreamSetName = (appName: string): string => `${appName}${APPS_SUFFIX}`;
+
+/**
+ * SRV name listing the upstreams that serve a hostname (issue 11's static edge builds it per
+ * request from a placeholder of the request's host).
+ */
+export const toHostSetName = (hostname: string): string => `${hostname}${HOSTS_SUFFIX}`;
+
+/**
+ * SRV name listing the upstreams that serve an `<app>.internal` hostname to one client address:
+ * the DNS service answers it only for a client in the app's team subnet (IPv4: an IPv6 address's
+ * colons cannot be part of a DNS name).
+ */
+export const toInternalSetName = (hostname: string, clientAddress: string): string =>
+  `${hostname}.from-${clientAddress}${HOSTS_SUFFIX}`;
 
 /** The app an SRV set belongs to; null for a name outside the zone's app sets. */
 export function appNameOfSet(setName: string): string | null {

@@ -1,0 +1,133 @@
+/**
+ * The static edge routes per request on Caddy 2.6: a host it has never seen gets its certificate
+ * at the first handshake and its upstreams from an SRV name built from the Host, and plain HTTP
+ * goes to HTTPS except for HTTP-01 and `.localhost`, all without changing Caddy's config.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { httpsGet } from '../../../../../test/support/tls-edge.js';
+import { toHostSetName, toInternalSetName } from '../upstream-dns/zone.js';
+import { getThrough } from './test-support/backends.js';
+import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
+
+let edge: TlsEdge;
+
+const get = (host: string, path = '/'): ReturnType<typeof httpsGet> =>
+  httpsGet(edge.httpsPort, host, path, edge.pki.caPem);
+
+async function serve(host: string, backendName: string): Promise<void> {
+  edge.agent.set(host, await edge.pki.issue([host]));
+  edge.route(host, await edge.backend(backendName));
+}
+
+async function assertConfigUnchanged(): Promise<void> {
+  assert.deepEqual(await edge.admin.getConfig(), edge.config, "Caddy's config changed");
+}
+
+before(async () => {
+  edge = await startTlsEdge();
+});
+
+after(async () => {
+  await edge?.stop();
+});
+
+test('a host never seen before is served at its first request, with no config change', async (t) => {
+  await serve('new.test', 'new');
+  const started = performance.now();
+  const r = await get('new.test', '/hello');
+  t.diagnostic(`first HTTPS request of a new host: ${(performance.now() - started).toFixed(1)} ms`);
+  assert.deepEqual([r.status, r.body], [200, 'new']);
+  // The placeholder was expanded: the DNS service was asked for the set named after the host.
+  assert.ok(edge.srvLookups(toHostSetName('new.test')) >= 1);
+  assert.equal(edge.srvLookups(toHostSetName('{http.request.host}')), 0);
+  await assertConfigUnchanged();
+});
+
+test('each host goes to its own upstreams', async () => {
+  await serve('a.test', 'a');
+  await serve('b.test', 'b');
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await get('a.test')).body, 'a');
+    assert.equal((await get('b.test')).body, 'b');
+  }
+});
+
+test('the Host, not the SNI, picks the upstreams; a name in any case is the same host', async () => {
+  // SNI a.test, Host b.test: served as b.test (Caddy 2.6 checks SNI against Host only with client auth).
+  const crossed = await httpsGet(edge.httpsPort, 'b.test', '/', edge.pki.caPem, undefined, 'a.test');
+  assert.deepEqual([crossed.status, crossed.body], [200, 'b']);
+  assert.equal((await get('A.Test')).body, 'a');
+  // The manager gets the SNI in the client's case: the agent has to fold it.
+  assert.equal(edge.agent.certificateRequests('A.Test').length, 1);
+});
+
+test('a host with a certificate but no upstreams gets a 503 after the retry window', async (t) => {
+  edge.agent.set('late.test', await edge.pki.issue(['late.test']));
+  const started = performance.now();
+  const empty = await get('late.test');
+  const waitedMs = performance.now() - started;
+  t.diagnostic(`no upstreams: ${empty.status} after ${waitedMs.toFixed(0)} ms (try_duration 5s)`);
+  assert.equal(empty.status, 503);
+  assert.ok(waitedMs >= 4900, 'NXDOMAIN is retried like a dial failure');
+  edge.route('late.test', await edge.backend('late'));
+  // Caddy caches an SRV answer for its refresh interval (100 ms here): ask until it looks again.
+  const deadline = Date.now() + 5000;
+  let r = await get('late.test');
+  while (r.status !== 200 && Date.now() < deadline) r = await get('late.test');
+  assert.deepEqual([r.status, r.body], [200, 'late']);
+  await assertConfigUnchanged();
+});
+
+test('plain HTTP is redirected to HTTPS with a 308, path and query kept', async () => {
+  const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http
+      .get(
+        {
+          host: '127.0.0.1',
+          port: edge.httpPort,
+          path: '/x/y?q=1',
+          headers: { host: 'a.test' },
+          agent: false,
+        },
+        resolve,
+      )
+      .on('error', reject);
+  });
+  r.resume();
+  assert.equal(r.statusCode, 308);
+  assert.equal(r.headers.location, `https://a.test:${edge.httpsPort}/x/y?q=1`);
+  // ...and the redirect target serves.
+  assert.equal((await get('a.test', '/x/y?q=1')).body, 'a');
+});
+
+test('HTTP-01 challenges are answered by the agent, for any host, never redirected', async () => {
+  edge.agent.setChallenge('tok-123', 'tok-123.thumbprint');
+  for (const host of ['a.test', 'unknown.example', 'web.localhost']) {
+    const r = await getThrough(edge.httpPort, '/.well-known/acme-challenge/tok-123', host);
+    assert.deepEqual(r, { status: 200, body: 'tok-123.thumbprint' }, host);
+  }
+  const missing = await getThrough(edge.httpPort, '/.well-known/acme-challenge/nope', 'a.test');
+  assert.equal(missing.status, 404);
+});
+
+test('.localhost names keep plain HTTP', async () => {
+  edge.route('web.localhost', await edge.backend('local'));
+  edge.route('localhost', await edge.backend('bare-local'));
+  assert.deepEqual(await getThrough(edge.httpPort, '/', 'web.localhost'), { status: 200, body: 'local' });
+  assert.deepEqual(await getThrough(edge.httpPort, '/', 'localhost'), { status: 200, body: 'bare-local' });
+  // One label only: a.b.localhost is not a .localhost app name, it is redirected like any host.
+  assert.equal((await getThrough(edge.httpPort, '/', 'a.b.localhost')).status, 308);
+  await assertConfigUnchanged();
+});
+
+test('<app>.internal is routed by host and client address, over plain HTTP', async () => {
+  edge.routeSet(toInternalSetName('web.internal', '127.0.0.1'), await edge.backend('team'));
+  assert.deepEqual(await getThrough(edge.httpPort, '/', 'web.internal'), { status: 200, body: 'team' });
+  assert.equal(edge.srvLookups(toHostSetName('web.internal')), 0, 'never by host alone');
+  // A set for another client address is not this client's: the DNS service decides per request.
+  edge.routeSet(toInternalSetName('db.internal', '10.0.0.9'), await edge.backend('other-team'));
+  assert.equal((await getThrough(edge.httpPort, '/', 'db.internal')).status, 503);
+  await assertConfigUnchanged();
+});
