@@ -2,3 +2,4 @@ export * from './atomic-file.js';
 export * from './wake-loop.js';
 export * from './executable.js';
 export * from './serial-queue.js';
+export * from './changed-file.js';

@@ -18,3 +18,4 @@ export { startInternalDns } from './internal-dns/server.js';
 export type { InternalDnsOptions, InternalDnsServer } from './internal-dns/server.js';
 export { decideInternalQuery, parseResolvConf } from './internal-dns/answer.js';
 export type { TeamNames } from './internal-dns/answer.js';
+export * from './edge-certificates/index.js';

@@ -4,10 +4,9 @@
  * file atomically, so a reader sees the old table or the new one, never half of either.
  */
 
-import { statSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { BerthError } from '@berth/protocol';
-import { writeFileAtomic } from '@berth/io';
+import { createChangedFileReader, writeFileAtomic } from '@berth/io';
 import type { Upstream } from '@berth/core';
 import type { UpstreamTable } from './answer.js';
 
@@ -83,41 +82,15 @@ export interface UpstreamTableReader {
   current(): UpstreamTable;
 }
 
-/**
- * Called on every DNS query, so it is synchronous and cheap: one stat, and a read only when the
- * inode, size or mtime moved. A file that does not parse keeps the last good table (an editor
- * saving in place can be caught half-written); a missing file means no upstreams at all.
- */
+/** Called on every DNS query: see createChangedFileReader (a bad file keeps the last good table). */
 export function createUpstreamTableReader(
   path: string,
   onError: (e: BerthError) => void = () => undefined,
 ): UpstreamTableReader {
-  let table = emptyTable();
-  let seen = '';
-  return {
-    current() {
-      let key: string;
-      try {
-        const st = statSync(path, { bigint: true });
-        key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-          onError(toStoreError(path, e));
-          return table;
-        }
-        seen = '';
-        table = emptyTable();
-        return table;
-      }
-      if (key === seen) return table;
-      try {
-        table = parseUpstreamTable(JSON.parse(readFileSync(path, 'utf8')));
-        seen = key;
-      } catch (e) {
-        // Not remembering the key means the next query tries again, so a fixed file is seen at once.
-        onError(toStoreError(path, e));
-      }
-      return table;
-    },
-  };
+  return createChangedFileReader({
+    path,
+    parse: (text) => parseUpstreamTable(JSON.parse(text)),
+    empty: emptyTable,
+    onError: (e) => onError(toStoreError(path, e)),
+  });
 }

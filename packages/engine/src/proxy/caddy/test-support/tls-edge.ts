@@ -53,6 +53,8 @@ export interface TlsEdgeOptions {
   upstreamRefreshMs?: number;
   /** Applied to the rendered config before the load: how a test proves it can fail. */
   alter?: (config: CaddyJson) => void;
+  /** Caddy asks these instead of the stand-in's (e.g. the real certificate endpoint). */
+  certificates?: { certificateUrl: string; askUrl: string };
 }
 
 export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdge> {
@@ -78,8 +80,8 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
     httpListen: `127.0.0.1:${httpPort}`,
     httpsListen: `127.0.0.1:${httpsPort}`,
     httpsPublicPort: httpsPort,
-    certificateUrl: agent.url(CERTIFICATE_PATH),
-    askUrl: agent.url(ASK_PATH),
+    certificateUrl: options.certificates?.certificateUrl ?? agent.url(CERTIFICATE_PATH),
+    askUrl: options.certificates?.askUrl ?? agent.url(ASK_PATH),
     acmeSinkUrl: acmeSink.url('/directory'),
     challengeDial: `127.0.0.1:${agent.port}`,
     dnsSocket: caddy.settings.dnsSocket,

@@ -1,0 +1,3 @@
+export * from './table.js';
+export * from './table-file.js';
+export * from './endpoint.js';
