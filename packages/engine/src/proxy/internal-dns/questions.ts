@@ -6,6 +6,8 @@
 
 import dnsPacket from 'dns-packet';
 import {
+  CLASSIC_UDP_LIMIT,
+  OUR_OPT,
   parseDnsQuery,
   respondToParsed,
   type DnsQuery,
@@ -45,11 +47,6 @@ export const toServfail = (parsed: QueryParsed, framing: Framing): Buffer | null
 const typeOf = (type: string): 'SRV' | 'A' | 'OTHER' =>
   type === 'A' ? 'A' : type === 'SRV' ? 'SRV' : 'OTHER';
 
-/** The smallest size every DNS client accepts over UDP (RFC 1035 §4.2.1). */
-const CLASSIC_UDP_LIMIT = 512;
-/** What we take over UDP ourselves, as the upstream DNS service says (the DNS flag day's size). */
-const OUR_EDNS_PAYLOAD = 1232;
-
 /**
  * A relayed answer as a UDP client may receive it: whole when it fits the client's size (512
  * bytes, or what it advertised through EDNS), otherwise the header and question alone with TC
@@ -65,20 +62,6 @@ export function fitForUdpClient(answer: Buffer, query: DnsQuery): Buffer {
     id: answer.readUInt16BE(0),
     flags,
     questions: [query.question],
-    additionals:
-      query.ednsPayload === null
-        ? []
-        : [
-            {
-              type: 'OPT',
-              name: '.',
-              udpPayloadSize: OUR_EDNS_PAYLOAD,
-              extendedRcode: 0,
-              ednsVersion: 0,
-              flags: 0,
-              flag_do: false,
-              options: [],
-            },
-          ],
+    additionals: query.ednsPayload === null ? [] : [OUR_OPT],
   });
 }

@@ -17,7 +17,7 @@ import type { DnsAnswer } from './answer.js';
 
 export const HEADER_LEN = 12;
 /** The smallest size every DNS client accepts (RFC 1035 §4.2.1). */
-const CLASSIC_UDP_LIMIT = 512;
+export const CLASSIC_UDP_LIMIT = 512;
 const OUR_EDNS_PAYLOAD = 1232;
 /** More records than a query carries are refused from the header, before anything is decoded. */
 const MAX_RECORDS = 64;
@@ -47,7 +47,8 @@ export type ParsedQuery =
   /** Too short to answer, or itself a response: answering could start a loop between two servers. */
   | { kind: 'ignore' };
 
-const OUR_OPT: OptAnswer = {
+/** The OPT record our answers carry when the query had one: what we take over UDP (the DNS flag day's size). */
+export const OUR_OPT: OptAnswer = {
   type: 'OPT',
   name: '.',
   udpPayloadSize: OUR_EDNS_PAYLOAD,
