@@ -1,4 +1,4 @@
-import type { PlacementRepo, PlacementRow } from '../types.js';
+import type { PlacementRepo, PlacementRow } from '../types-fleet.js';
 import type { Db } from './db.js';
 
 export function createPlacementRepo(db: Db): PlacementRepo {

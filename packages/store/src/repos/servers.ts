@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
 import { parseEnv, toJson } from '../json.js';
 import type { ServersRecord } from '../schema.js';
-import type { ServerRepo, ServerRow, ServerState } from '../types.js';
+import type { ServerRepo, ServerRow, ServerState } from '../types-fleet.js';
 import type { Db } from './db.js';
 
 export function createServerRepo(db: Db): ServerRepo {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newId, NOW, openTempStore } from '../test-support/fixtures.js';
-import type { ServerRow, TokenRow } from '../types.js';
+import type { TokenRow } from '../types.js';
+import type { ServerRow } from '../types-fleet.js';
 
 describe('TenancyRepo.ensureDefaults', () => {
   it('creates the default team and project once, then returns the existing ids', async () => {
