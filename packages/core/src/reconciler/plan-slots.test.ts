@@ -2,35 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DesiredApp } from '@berth/protocol';
 import { plan } from './plan.js';
-import { NOW, R1, R2, desiredApp, replica } from './test-support/fixtures.js';
-import type { Action, ObservedReplica } from './types.js';
+import { NOW, R1, R2, SETTINGS, brief, desiredApp, observed, replica } from './test-support/fixtures.js';
+import type { ObservedReplica } from './types.js';
 
 /** Replica slots placed on this server (berthd's `slots`): exactly those run, one at a time. */
-
-const SETTINGS = { unrouteSettleMs: 500 };
-
-const observed = (replicas: ObservedReplica[]) => ({
-  nowMs: NOW,
-  replicas,
-  outcomes: {},
-  startBlockedUntilMs: {},
-});
-
-const brief = (actions: Action[]): string[] =>
-  actions.map((a) => {
-    switch (a.kind) {
-      case 'start':
-        return `start:${a.slot}`;
-      case 'route':
-      case 'unroute':
-      case 'stop':
-        return `${a.kind}:${a.name}`;
-      case 'fail':
-        return `fail:${a.code}`;
-      case 'converge':
-        return 'converge';
-    }
-  });
 
 const placed = (slots: number[], over: Partial<DesiredApp> = {}): DesiredApp =>
   desiredApp({ replicas: slots.length, slots, ...over });

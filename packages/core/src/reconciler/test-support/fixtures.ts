@@ -1,5 +1,5 @@
 import { LIMIT_DEFAULTS, type DesiredApp } from '@berth/protocol';
-import type { ObservedReplica } from '../types.js';
+import type { Action, ObservedReplica, ObservedState } from '../types.js';
 
 /** Fixtures shared by the plan tests. */
 
@@ -59,3 +59,30 @@ export function replica(
     ...over,
   };
 }
+
+export const SETTINGS = { unrouteSettleMs: 500 };
+
+export const observed = (replicas: ObservedReplica[], over: Partial<ObservedState> = {}): ObservedState => ({
+  nowMs: NOW,
+  replicas,
+  outcomes: {},
+  startBlockedUntilMs: {},
+  ...over,
+});
+
+/** A compact view of actions: `start:2`, `route:c-bbb-1`, `unroute:c-aaa-2`, `stop:c-aaa-1`, `fail:CODE`, `converge`. */
+export const brief = (actions: Action[]): string[] =>
+  actions.map((a) => {
+    switch (a.kind) {
+      case 'start':
+        return `start:${a.slot}`;
+      case 'route':
+      case 'unroute':
+      case 'stop':
+        return `${a.kind}:${a.name}`;
+      case 'fail':
+        return `fail:${a.code}`;
+      case 'converge':
+        return 'converge';
+    }
+  });
