@@ -21,6 +21,17 @@ export interface AppRoute {
    * replicas also reach the app as `<appName>.internal`, and no other client does.
    */
   internalFrom?: string;
+  /**
+   * Names that only redirect (308) to one of `hostnames` (`berth domains add --redirect-from`),
+   * keeping the path and query. Over HTTPS where the edge holds a certificate for the target.
+   */
+  redirects?: readonly HostRedirect[];
+}
+
+export interface HostRedirect {
+  from: string;
+  /** One of the route's hostnames. */
+  to: string;
 }
 
 /** The name an app's own team reaches it by, on every server (see docs/security.md). */

@@ -1,4 +1,5 @@
 import type { AppRoute, Upstream } from '@berth/core';
+import type { EdgeCertificate } from './edge-certificates/table.js';
 
 /**
  * The proxy port: what an edge must serve, published in one call, and what it can say back
@@ -13,8 +14,17 @@ export interface EdgeState {
   routes: readonly AppRoute[];
   /** By app name, the replicas that serve it now; an app absent (or with none) gets no traffic. */
   upstreams: Readonly<Record<string, readonly Upstream[]>>;
-  // Certificates come with custom domains: an optional `certificates` member here, so callers
-  // that publish none keep compiling and adapters without TLS keep ignoring it.
+  /**
+   * Certificates for the routes' hostnames (exact or one-label wildcard names). A hostname with
+   * one is served over HTTPS, and its plain HTTP redirects there (308, except the ACME path); a
+   * hostname without one is served over plain HTTP. Omitted: none.
+   */
+  certificates?: readonly EdgeCertificate[];
+  /**
+   * HTTP-01 answers every edge serves at `/.well-known/acme-challenge/<token>` on its HTTP port,
+   * for any host: token → key authorization. Omitted: none.
+   */
+  challenges?: Readonly<Record<string, string>>;
 }
 
 export interface Proxy {
