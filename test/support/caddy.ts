@@ -9,13 +9,19 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { caddyRunCommand, createCaddyAdmin, renderCaddyBootConfig } from '@berth/engine';
-import type { CaddySettings } from '@berth/engine';
+
+/** Where the edge around this Caddy listens: its HTTP listener and the edge service's DNS socket. */
+export interface TestCaddySettings {
+  httpListen: string;
+  dnsSocket: string;
+  upstreamRefreshMs: number;
+}
 
 export interface TestCaddy {
   adminSocket: string;
   pid: number;
   /** Settings for the Caddy edge; the DNS socket sits beside the admin socket. */
-  settings: CaddySettings;
+  settings: TestCaddySettings;
   /** Graceful stop (SIGTERM, then SIGKILL after a while). */
   stop(): Promise<void>;
   /** A crash: SIGKILL, no cleanup by Caddy. */

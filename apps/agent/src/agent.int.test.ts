@@ -19,9 +19,10 @@ import {
   createCaddyEdge,
   createDockerApiEngine,
   type ContainerDetails,
-  startUpstreamDnsService,
+  startEdgeService,
+  CERTIFICATE_TABLE_FILE,
   type ContainerEngine,
-  type UpstreamDnsServer,
+  type EdgeService,
   UPSTREAM_TABLE_FILE,
 } from '@berth/engine';
 import type { AppReport, DesiredApp, DesiredState } from '@berth/protocol';
@@ -44,7 +45,7 @@ const HOST = `web-${process.pid}.test`;
 let dir: string;
 let podman: TestPodman;
 let caddy: TestCaddy;
-let dns: UpstreamDnsServer;
+let dns: EdgeService;
 let engine: ContainerEngine;
 let side: BerthdSide;
 let agent: RunningAgent;
@@ -69,10 +70,14 @@ before(async () => {
   ]);
   engine = createDockerApiEngine({ socketPath: podman.socketPath, timeoutMs: 10_000 });
   for (const ref of [HELLO_V1, HELLO_V2]) images[ref] = (await engine.resolveImage(ref)).imageId;
-  dns = await startUpstreamDnsService({
-    socketPath: caddy.settings.dnsSocket,
+  const secret = randomBytes(32).toString('base64url');
+  dns = await startEdgeService({
+    dnsSocket: caddy.settings.dnsSocket,
     tablePath: join(dir, 'agent', UPSTREAM_TABLE_FILE),
+    responderPort: 0,
+    certificates: { tablePath: join(dir, 'agent', CERTIFICATE_TABLE_FILE), port: 0, secret },
   });
+  const certificatePort = Number(new URL(dns.certificateUrl).port);
   side = await startBerthdSide();
   const welcomed = side.welcomed();
   const config = parseAgentConfig({
@@ -83,6 +88,9 @@ before(async () => {
     BERTH_AGENT_DNS_SOCKET: caddy.settings.dnsSocket,
     BERTH_AGENT_HTTP_LISTEN: caddy.settings.httpListen,
     BERTH_AGENT_UPSTREAM_REFRESH_MS: '100',
+    BERTH_EDGE_RESPONDER_PORT: String(dns.responderPort),
+    BERTH_EDGE_CERTIFICATE_PORT: String(certificatePort),
+    BERTH_EDGE_CERTIFICATE_SECRET: secret,
     BERTH_AGENT_BUILDER_DIR: testBuilderDir(process.env),
     PATH: process.env.PATH,
   });
@@ -405,8 +413,9 @@ test('a request in flight to an old replica completes: the rollout waits for it 
   // Read through the proxy port, as the agent does; this one only reads; the agent's own edge publishes.
   const edge = createCaddyEdge({
     adminSocket: caddy.adminSocket,
-    settings: caddy.settings,
+    settings: { ...caddy.settings, responderDial: `127.0.0.1:${dns.responderPort}`, https: null },
     tablePath: join(dir, 'agent', UPSTREAM_TABLE_FILE),
+    certificatesPath: join(dir, 'agent', CERTIFICATE_TABLE_FILE),
     requestTimeoutMs: 2000,
   });
   const old = (await engine.list({ [LABELS.agent]: agent.id })).filter((c) => c.status === 'running');

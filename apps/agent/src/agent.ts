@@ -3,6 +3,7 @@ import {
   createCaddyEdge,
   createDockerApiEngine,
   createEngineApiClient,
+  CERTIFICATE_TABLE_FILE,
   UPSTREAM_TABLE_FILE,
   type ContainerEngine,
 } from '@berth/engine';
@@ -10,6 +11,7 @@ import { createBerthdFetch } from '@berth/client';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
+import { toEdgeSettings } from './edge-settings.js';
 import type { AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
 import { InternalNames } from './internal-names.js';
@@ -45,15 +47,13 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const identity = await loadOrCreateIdentity(config.dataDir);
   const engine = createDockerApiEngine({ socketPath: config.engineSocket });
-  // The edge: Caddy for routes, the upstream DNS service (its own process) answering from the table.
+  // The edge: Caddy with one config for its whole run, and the edge service (its own process)
+  // answering it from the tables this agent writes.
   const proxy = createCaddyEdge({
     adminSocket: config.caddyAdminSocket,
-    settings: {
-      httpListen: config.httpListen,
-      dnsSocket: config.dnsSocket,
-      upstreamRefreshMs: config.upstreamRefreshMs,
-    },
+    settings: toEdgeSettings(config),
     tablePath: join(config.dataDir, UPSTREAM_TABLE_FILE),
+    certificatesPath: join(config.dataDir, CERTIFICATE_TABLE_FILE),
   });
   const buffered: AgentToServer[] = [];
   let link: Link | null = null;

@@ -9,7 +9,22 @@ const base = {
   BERTH_AGENT_ENGINE_SOCKET: '/run/podman.sock',
   BERTH_AGENT_CADDY_ADMIN: '/run/caddy.sock',
   BERTH_AGENT_DNS_SOCKET: '/run/dns.sock',
+  BERTH_EDGE_RESPONDER_PORT: '7801',
+  BERTH_EDGE_CERTIFICATE_PORT: '7802',
+  BERTH_EDGE_CERTIFICATE_SECRET: 'x'.repeat(43),
 };
+
+test('the edge service and HTTPS come from berth up; no HTTPS listener unless given', () => {
+  const config = parseAgentConfig(base);
+  assert.equal(config.httpsListen, null);
+  assert.deepEqual(config.edgeService, {
+    responderPort: 7801,
+    certificatePort: 7802,
+    certificateSecret: 'x'.repeat(43),
+  });
+  assert.equal(parseAgentConfig({ ...base, BERTH_AGENT_HTTPS_LISTEN: ':8443' }).httpsListen, ':8443');
+  assert.throws(() => parseAgentConfig({ ...base, BERTH_EDGE_RESPONDER_PORT: '70000' }), /must be a port/);
+});
 
 test("base images are Berth's unless configured per builder", () => {
   assert.deepEqual(parseAgentConfig(base).baseImages, DEFAULT_BASE_IMAGES);

@@ -31,6 +31,10 @@ export interface AgentConfig {
   /** Where the upstream DNS service listens; Caddy resolves upstreams through it. */
   dnsSocket: string;
   httpListen: string;
+  /** BERTH_AGENT_HTTPS_LISTEN: Caddy's HTTPS listener; null (unset): no HTTPS. */
+  httpsListen: string | null;
+  /** The edge service beside Caddy (BERTH_EDGE_*, chosen by berth up for its run). */
+  edgeService: { responderPort: number; certificatePort: number; certificateSecret: string };
   /** Host address container ports are published on; the proxy dials it. */
   publishHost: string;
   /**
@@ -105,6 +109,12 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     caddyAdminSocket: required('BERTH_AGENT_CADDY_ADMIN'),
     dnsSocket: required('BERTH_AGENT_DNS_SOCKET'),
     httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
+    httpsListen: get('BERTH_AGENT_HTTPS_LISTEN') ?? null,
+    edgeService: {
+      responderPort: loopbackPort(required('BERTH_EDGE_RESPONDER_PORT'), 'BERTH_EDGE_RESPONDER_PORT'),
+      certificatePort: loopbackPort(required('BERTH_EDGE_CERTIFICATE_PORT'), 'BERTH_EDGE_CERTIFICATE_PORT'),
+      certificateSecret: required('BERTH_EDGE_CERTIFICATE_SECRET'),
+    },
     publishHost: get('BERTH_AGENT_PUBLISH_HOST') ?? '127.0.0.1',
     privateIp: optionalIp(get('BERTH_AGENT_PRIVATE_IP'), 'BERTH_AGENT_PRIVATE_IP'),
     mesh: meshSettings(get),
@@ -116,6 +126,13 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
     maxLogStreams,
   });
+}
+
+function loopbackPort(raw: string, key: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new BerthError('VALIDATION_FAILED', `Configuration ${key} must be a port (1-65535)`);
+  return port;
 }
 
 function meshSettings(get: (key: string) => string | undefined): AgentConfig['mesh'] {

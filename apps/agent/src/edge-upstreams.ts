@@ -21,11 +21,16 @@ export function edgeRoutes(
 ): AppRoute[] {
   const here = new Set(desired.map((d) => d.appId));
   const apps = [...desired, ...elsewhere.filter((e) => !here.has(e.appId))];
-  const teamOf = new Map(apps.map((a) => [a.appId, a.teamId]));
+  const byId = new Map(apps.map((a) => [a.appId, a]));
   return toAppRoutes(apps).map((route) => {
-    const teamId = teamOf.get(route.appId);
-    const subnet = teamId === undefined ? undefined : teamSubnets.get(teamId);
-    return subnet === undefined ? route : { ...route, internalFrom: subnet };
+    const app = byId.get(route.appId);
+    const subnet = app?.teamId === undefined ? undefined : teamSubnets.get(app.teamId);
+    const redirects = app?.redirects ?? [];
+    return {
+      ...route,
+      ...(subnet !== undefined && { internalFrom: subnet }),
+      ...(redirects.length > 0 && { redirects: redirects.map((r) => ({ ...r })) }),
+    };
   });
 }
 

@@ -3,7 +3,21 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 export type IdKind =
-  'app' | 'rel' | 'dep' | 'job' | 'tok' | 'srv' | 'tm' | 'prj' | 'usr' | 'ses' | 'ott' | 'bld' | 'inv' | 'jt';
+  | 'app'
+  | 'rel'
+  | 'dep'
+  | 'job'
+  | 'tok'
+  | 'srv'
+  | 'tm'
+  | 'prj'
+  | 'usr'
+  | 'ses'
+  | 'ott'
+  | 'bld'
+  | 'inv'
+  | 'jt'
+  | 'dom';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

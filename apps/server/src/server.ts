@@ -19,6 +19,7 @@ import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
+import { createDomainsService } from './domains/service.js';
 import { createSecretsService } from './secrets/service.js';
 
 export interface Berthd {
@@ -75,6 +76,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     fleetRegistry: registry?.address ?? null,
   });
   const secrets = createSecretsService({ store, clock, keys, onChange, fleet: agents });
+  const domains = createDomainsService({ store, clock, onChange, baseDomain: config.domain });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -96,7 +98,20 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         });
   const app = await createHttpApp(
     {
-      ...{ store, service, secrets, keys, agents, archives, builds, config, clock, defaults, anchors },
+      ...{
+        store,
+        service,
+        secrets,
+        domains,
+        keys,
+        agents,
+        archives,
+        builds,
+        config,
+        clock,
+        defaults,
+        anchors,
+      },
       caFingerprint: tls?.serving.caFingerprint ?? null,
     },
     log,

@@ -1,3 +1,4 @@
+import { domainsApi } from './client-domains.js';
 import {
   App,
   AppList,
@@ -39,6 +40,7 @@ export function createClient(options: ClientOptions) {
     ...trustApi(transport),
     ...buildsApi(transport),
     ...serversApi(transport),
+    ...domainsApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),

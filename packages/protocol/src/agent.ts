@@ -49,6 +49,12 @@ export const ReleaseSpec = z.object({
 });
 export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
 
+/** An app's hostnames: `<app>.<base>` and its custom domains. */
+const HOSTNAMES_MAX = 64;
+
+/** Custom domains that only redirect (308) to one of the app's hostnames (absent: none). */
+const HostRedirects = z.array(z.object({ from: z.string(), to: z.string() })).max(HOSTNAMES_MAX);
+
 export const DesiredApp = z.object({
   appId: Id,
   appName: AppName,
@@ -78,7 +84,8 @@ export const DesiredApp = z.object({
     .max(64)
     .refine((s) => new Set(s).size === s.length, { message: 'slots must be distinct' })
     .optional(),
-  hostnames: z.array(z.string()).max(32),
+  hostnames: z.array(z.string()).max(HOSTNAMES_MAX),
+  redirects: HostRedirects.optional(),
   drainTimeoutMs: z.number().int().min(0),
   stopTimeoutMs: z.number().int().min(0),
 });
@@ -103,7 +110,8 @@ export const ElsewhereApp = z.object({
   appName: AppName,
   /** The app's team: its replicas on this server reach it as `<app>.internal` (absent: from an older berthd). */
   teamId: Id.optional(),
-  hostnames: z.array(z.string()).max(32),
+  hostnames: z.array(z.string()).max(HOSTNAMES_MAX),
+  redirects: HostRedirects.optional(),
   upstreams: z.array(RemoteUpstream).max(64),
 });
 export type ElsewhereApp = z.infer<typeof ElsewhereApp>;

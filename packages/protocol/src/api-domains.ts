@@ -98,3 +98,15 @@ export type Domain = z.infer<typeof Domain>;
 
 export const DomainList = z.object({ domains: z.array(Domain) });
 export type DomainList = z.infer<typeof DomainList>;
+
+export const DomainParams = z.object({ app: AppName, name: WildcardCustomDomainName }).strict();
+export type DomainParams = z.infer<typeof DomainParams>;
+
+export const DomainsAdded = z.object({ domains: z.array(Domain) });
+export type DomainsAdded = z.infer<typeof DomainsAdded>;
+
+export const DomainsRemoved = z.object({
+  /** The names removed: the one asked for and, for a primary, the names that redirected to it. */
+  removed: z.array(WildcardCustomDomainName),
+});
+export type DomainsRemoved = z.infer<typeof DomainsRemoved>;

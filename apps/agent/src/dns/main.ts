@@ -1,17 +1,36 @@
-import { startUpstreamDnsService } from '@berth/engine';
+import { startEdgeService } from '@berth/engine';
 
 /**
- * The upstream DNS service, a process of its own: it answers the proxy from the table file the
- * agent's Caddy edge writes, so apps stay reachable while the agent restarts.
- * Usage: BERTH_DNS_SOCKET=/path/dns.sock BERTH_DNS_TABLE=/path/upstreams.json node dns/main.js
+ * The edge service, a process of its own: DNS for Caddy's upstreams, the responder (404,
+ * redirects, HTTP-01) and the certificate endpoint, all answered from the tables the agent's
+ * Caddy edge writes, so apps stay reachable and TLS keeps working while the agent restarts.
+ * Usage: BERTH_DNS_SOCKET=… BERTH_DNS_TABLE=…/upstreams.json BERTH_EDGE_CERTIFICATES=…/certificates.json
+ *        BERTH_EDGE_RESPONDER_PORT=N BERTH_EDGE_CERTIFICATE_PORT=N BERTH_EDGE_CERTIFICATE_SECRET=S node dns/main.js
  */
 async function main(): Promise<void> {
-  const socketPath = process.env.BERTH_DNS_SOCKET;
-  const tablePath = process.env.BERTH_DNS_TABLE;
-  if (!socketPath || !tablePath) throw new Error('BERTH_DNS_SOCKET and BERTH_DNS_TABLE are required');
-  const server = await startUpstreamDnsService({ socketPath, tablePath });
+  const need = (key: string): string => {
+    const v = process.env[key];
+    if (!v) throw new Error(`${key} is required`);
+    return v;
+  };
+  const port = (key: string): number => {
+    const n = Number(need(key));
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${key} must be a port`);
+    return n;
+  };
+  const service = await startEdgeService({
+    dnsSocket: need('BERTH_DNS_SOCKET'),
+    tablePath: need('BERTH_DNS_TABLE'),
+    responderPort: port('BERTH_EDGE_RESPONDER_PORT'),
+    certificates: {
+      tablePath: need('BERTH_EDGE_CERTIFICATES'),
+      port: port('BERTH_EDGE_CERTIFICATE_PORT'),
+      secret: need('BERTH_EDGE_CERTIFICATE_SECRET'),
+    },
+    onError: (e) => process.stderr.write(`berth-dns: ${e.message}\n`),
+  });
   const stop = (): void => {
-    server.close().then(
+    service.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

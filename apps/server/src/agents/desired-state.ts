@@ -10,7 +10,15 @@ import {
   type ReleaseSpec,
   type RemoteUpstream,
 } from '@berth/protocol';
-import type { AppRow, PlacementRow, ReleaseRow, ReleaseSecretRow, ServerRow, Store } from '@berth/store';
+import type {
+  AppRow,
+  DomainRow,
+  PlacementRow,
+  ReleaseRow,
+  ReleaseSecretRow,
+  ServerRow,
+  Store,
+} from '@berth/store';
 import { secretAad, type KeyHolder } from '../secrets/keys.js';
 
 export interface DesiredStateSettings {
@@ -79,7 +87,32 @@ export async function buildDesiredState(
     );
   }
   const rows = servers ?? (await store.servers.list());
-  return { version, apps, elsewhere, peers: peersOf(serverId, rows), ...(registry && { registry }) };
+  const withDomains = domainsOf(await store.domains.list());
+  return {
+    version,
+    apps: apps.map(withDomains),
+    elsewhere: elsewhere.map(withDomains),
+    peers: peersOf(serverId, rows),
+    ...(registry && { registry }),
+  };
+}
+
+/**
+ * An app's custom domains on top of `<app>.<base>`: its primary names as hostnames (a wildcard
+ * is served only by its certificate's names, not as a route), the others as redirects to them.
+ */
+function domainsOf(rows: readonly DomainRow[]) {
+  const byApp = new Map<string, DomainRow[]>();
+  for (const row of rows) byApp.set(row.appId, [...(byApp.get(row.appId) ?? []), row]);
+  return <T extends { appId: string; hostnames: string[] }>(app: T): T => {
+    const mine = byApp.get(app.appId) ?? [];
+    if (mine.length === 0) return app;
+    const primaries = mine.filter((d) => d.kind === 'primary' && !d.name.startsWith('*.')).map((d) => d.name);
+    const redirects = mine.flatMap((d) =>
+      d.kind === 'redirect' && d.redirectTo !== null ? [{ from: d.name, to: d.redirectTo }] : [],
+    );
+    return { ...app, hostnames: [...app.hostnames, ...primaries], redirects };
+  };
 }
 
 /**

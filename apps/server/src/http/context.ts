@@ -6,6 +6,7 @@ import type { ArchiveStore } from '../builds/archives.js';
 import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
+import type { DomainsService } from '../domains/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
 import { toAppView, toDeploymentView } from './views.js';
@@ -15,6 +16,7 @@ export interface RouteContext {
   store: Store;
   service: DeployService;
   secrets: SecretsService;
+  domains: DomainsService;
   keys: KeyHolder;
   agents: AgentGateway;
   archives: ArchiveStore;

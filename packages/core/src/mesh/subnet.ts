@@ -56,6 +56,16 @@ export function containsAddress(subnet: { network: number; prefixLength: number 
   return n >= subnet.network && n < subnet.network + subnetSize(subnet.prefixLength);
 }
 
+/** Whether IPv4 `address` lies in `a.b.c.d/len`; false for anything that is not IPv4. */
+export function ipv4CidrContains(cidr: string, address: string): boolean {
+  const [network = '', length = ''] = cidr.split('/');
+  if (!IPV4.test(network) || !IPV4.test(address) || !/^[0-9]{1,2}$/.test(length) || Number(length) > 32)
+    return false;
+  const size = subnetSize(Number(length));
+  const start = toIpv4Number(network) - (toIpv4Number(network) % size);
+  return containsAddress({ network: start, prefixLength: Number(length) }, toIpv4Number(address));
+}
+
 function invalid(raw: string, why: string): BerthError {
   return new BerthError('VALIDATION_FAILED', `"${raw}" is not a usable mesh subnet: ${why}`, {
     hint: `Use a private IPv4 network such as ${DEFAULT_MESH_SUBNET}.`,

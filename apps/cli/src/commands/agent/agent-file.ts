@@ -33,6 +33,8 @@ export const AgentFile = z.strictObject({
   /** Where other servers' edges reach replicas here; null: only this server's edge (loopback). */
   privateIp: Ip.nullable(),
   httpPort: z.number().int().min(1).max(65535),
+  /** Absent: no HTTPS listener (files written before issue 11 have none). */
+  httpsPort: z.number().int().min(1).max(65535).optional(),
   /**
    * This server's WireGuard interface and port in the fleet's mesh; null: it stays out of it.
    * Absent (joined before the mesh): the defaults, berth-mesh on 51820.

@@ -43,6 +43,11 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
       parseIntArg(1, 65535),
     )
     .option(
+      '--https-port <n>',
+      'serve apps over HTTPS on this port too (custom domains get certificates); none by default',
+      parseIntArg(1, 65535),
+    )
+    .option(
       '--mesh-interface <name>',
       "the WireGuard interface of this server in the fleet's private mesh",
       'berth-mesh',

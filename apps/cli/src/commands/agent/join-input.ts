@@ -12,6 +12,7 @@ export interface JoinFlags {
   publicIp?: string;
   privateIp?: string;
   httpPort: number;
+  httpsPort?: number;
   engineSocket?: string;
   /** false with --no-mesh. */
   mesh?: boolean;
@@ -31,6 +32,8 @@ export interface JoinInput {
    */
   privateIp: string | null;
   httpPort: number;
+  /** null: no HTTPS listener. */
+  httpsPort: number | null;
   engineSocket: string | null;
   /** The WireGuard interface and port of this server in the fleet's mesh; null with --no-mesh. */
   mesh: AgentMeshSettings | null;
@@ -53,6 +56,8 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
   const privateIp = parseAddress(flags.privateIp, '--private-ip');
   if (flags.engineSocket !== undefined && !flags.engineSocket.startsWith('/'))
     throw invalid('--engine-socket', 'must be an absolute path, e.g. /run/podman/podman.sock');
+  if (flags.httpsPort !== undefined && flags.httpsPort === flags.httpPort)
+    throw invalid('--https-port', 'must differ from --http-port');
   const meshInterface = flags.meshInterface ?? DEFAULT_MESH_INTERFACE;
   if (!MESH_INTERFACE_NAME_PATTERN.test(meshInterface))
     throw invalid('--mesh-interface', 'must be 1-15 of a-z, 0-9, _ and -, starting with a letter');
@@ -62,6 +67,7 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
     publicIp,
     privateIp,
     httpPort: flags.httpPort,
+    httpsPort: flags.httpsPort ?? null,
     engineSocket: flags.engineSocket ?? null,
     mesh:
       flags.mesh === false

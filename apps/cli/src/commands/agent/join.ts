@@ -53,6 +53,7 @@ export async function runJoin(url: string, token: string, opts: JoinOptions): Pr
     publicIp: input.publicIp,
     privateIp: input.privateIp,
     httpPort: input.httpPort,
+    ...(input.httpsPort !== null && { httpsPort: input.httpsPort }),
     mesh: input.mesh,
     joinedAt: new Date().toISOString(),
   });

@@ -56,6 +56,8 @@ export async function runAgent(opts: RunOptions, environment: CliEnvironment): P
   for (const dir of [paths.runDir, paths.logDir, paths.caddyDir, paths.agentDir, paths.podmanDir])
     await mkdir(dir, { recursive: true, mode: 0o700 });
   await takeLock(paths, 'berth agent run');
+  if (file.httpsPort !== undefined)
+    await assertPortFree(file.httpsPort, file.publicIp ?? '0.0.0.0', 'berth agent join --https-port');
   await assertPortFree(
     file.httpPort,
     file.publicIp ?? '0.0.0.0',
@@ -75,8 +77,8 @@ export async function runAgent(opts: RunOptions, environment: CliEnvironment): P
     paths,
     'stopping the agent and its Caddy (app containers keep running; the next berth agent run serves them again)',
   );
-  await startEngineAndEdge(supervisor, paths, engine, environment.env, say);
-  supervisor.start(agentChild(paths, agent));
+  const edge = await startEngineAndEdge(supervisor, paths, engine, environment.env, say);
+  supervisor.start(agentChild(paths, agent, edge));
   await waitForSocket(paths.caddyAdminSocket, 'caddy', supervisor, say);
   report(file, agent, engine.description, paths, opts.json === true);
   return stop;
@@ -97,6 +99,10 @@ export function toAgentSettings(
     engineSocket,
     builderDir: opts.builderDir,
     httpListen: `${file.publicIp ? hostPart(file.publicIp) : ''}:${file.httpPort}`,
+    httpsListen:
+      file.httpsPort === undefined
+        ? null
+        : `${file.publicIp ? hostPart(file.publicIp) : ''}:${file.httpsPort}`,
     publishHost: file.privateIp ?? '127.0.0.1',
     privateIp: file.privateIp,
     // Joined before the mesh existed: in it with the defaults.

@@ -5,6 +5,7 @@ import { localAgentSettings, type UpSettings } from './children.js';
 const settings = (apiHost: string, mesh = true): UpSettings => ({
   apiPort: 7070,
   httpPort: 80,
+  httpsPort: null,
   httpHost: '',
   domain: 'localhost',
   logLevel: 'info',

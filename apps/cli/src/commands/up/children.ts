@@ -6,9 +6,11 @@ import {
   caddyRunCommand,
   DEFAULT_MESH_INTERFACE,
   DEFAULT_MESH_PORT,
+  CERTIFICATE_TABLE_FILE,
   renderCaddyBootConfig,
   UPSTREAM_TABLE_FILE,
 } from '@berth/engine';
+import { edgeServiceEnv, type EdgeServicePorts } from './edge-service.js';
 import { which } from './engine.js';
 import { createCaddyFormat, formatPino } from './log-format.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -19,6 +21,8 @@ import type { ChildSpec } from './supervisor.js';
 export interface UpSettings {
   apiPort: number;
   httpPort: number;
+  /** --https-port; null: no HTTPS listener. */
+  httpsPort: number | null;
   httpHost: string;
   domain: string;
   logLevel: string;
@@ -66,12 +70,18 @@ export async function caddyChild(paths: UpPaths, env: CliEnvironment['env']): Pr
   };
 }
 
-export function dnsChild(paths: UpPaths): ChildSpec {
+/** The edge service (DNS, responder, certificates: see @berth/engine's edge-service). */
+export function dnsChild(paths: UpPaths, edge: EdgeServicePorts): ChildSpec {
   return {
     name: 'dns',
     file: process.execPath,
     args: [script('@berth/agent/dns-main')],
-    env: { BERTH_DNS_SOCKET: paths.dnsSocket, BERTH_DNS_TABLE: join(paths.agentDir, UPSTREAM_TABLE_FILE) },
+    env: {
+      BERTH_DNS_SOCKET: paths.dnsSocket,
+      BERTH_DNS_TABLE: join(paths.agentDir, UPSTREAM_TABLE_FILE),
+      BERTH_EDGE_CERTIFICATES: join(paths.agentDir, CERTIFICATE_TABLE_FILE),
+      ...edgeServiceEnv(edge),
+    },
     format: formatPino('dns'),
   };
 }
@@ -115,6 +125,8 @@ export interface AgentChildSettings {
   builderDir: string;
   /** Caddy's HTTP listener, `host:port` (`:port` for every address). */
   httpListen: string;
+  /** Caddy's HTTPS listener, the same way; null: no HTTPS (every app over plain HTTP). */
+  httpsListen: string | null;
   /** Where replica ports are published (the proxies of this and other servers dial it). */
   publishHost: string;
   /** Told to berthd: where other servers' edges reach replicas here; null on a server alone. */
@@ -140,6 +152,7 @@ export function localAgentSettings(s: UpSettings): AgentChildSettings {
     engineSocket: s.engineSocket,
     builderDir: s.builderDir,
     httpListen: `${s.httpHost}:${s.httpPort}`,
+    httpsListen: s.httpsPort === null ? null : `${s.httpHost}:${s.httpsPort}`,
     publishHost: privateIp ?? '127.0.0.1',
     privateIp,
     mesh:
@@ -151,7 +164,7 @@ export function localAgentSettings(s: UpSettings): AgentChildSettings {
   };
 }
 
-export function agentChild(paths: UpPaths, a: AgentChildSettings): ChildSpec {
+export function agentChild(paths: UpPaths, a: AgentChildSettings, edge: EdgeServicePorts): ChildSpec {
   return {
     name: 'agent',
     file: process.execPath,
@@ -166,6 +179,8 @@ export function agentChild(paths: UpPaths, a: AgentChildSettings): ChildSpec {
       BERTH_AGENT_CADDY_ADMIN: paths.caddyAdminSocket,
       BERTH_AGENT_DNS_SOCKET: paths.dnsSocket,
       BERTH_AGENT_HTTP_LISTEN: a.httpListen,
+      ...(a.httpsListen && { BERTH_AGENT_HTTPS_LISTEN: a.httpsListen }),
+      ...edgeServiceEnv(edge),
       BERTH_AGENT_PUBLISH_HOST: a.publishHost,
       ...(a.privateIp && { BERTH_AGENT_PRIVATE_IP: a.privateIp }),
       ...(a.mesh && {

@@ -32,6 +32,7 @@ interface UpOptions extends RemoteFlags {
   dataDir?: string;
   apiPort: number;
   httpPort?: number;
+  httpsPort?: number;
   httpHost?: string;
   domain: string;
   engineSocket?: string;
@@ -79,6 +80,11 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option(
       '--http-port <n>',
       'port apps are served on (default 80 as root, else 8080)',
+      parseIntArg(1, 65535),
+    )
+    .option(
+      '--https-port <n>',
+      'serve apps over HTTPS on this port too: custom domains get certificates (HTTP redirects there); none by default',
       parseIntArg(1, 65535),
     )
     .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
@@ -149,6 +155,10 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   await assertPortFree(opts.apiPort, '127.0.0.1', '--api-port');
   if (remote.apiHost !== '127.0.0.1') await assertPortFree(opts.apiPort, remote.apiHost, '--api-port');
   if (opts.agent) await assertPortFree(httpPort, opts.httpHost || '0.0.0.0', '--http-port');
+  if (opts.httpsPort === httpPort)
+    throw new CliError('--https-port must differ from --http-port', EXIT.userError);
+  if (opts.agent && opts.httpsPort !== undefined)
+    await assertPortFree(opts.httpsPort, opts.httpHost || '0.0.0.0', '--https-port');
 
   const externalRegistry = chooseExternalRegistry(opts);
   const firstStart = !existsSync(paths.adminTokenFile);
@@ -157,6 +167,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   const settings: UpSettings = {
     apiPort: opts.apiPort,
     httpPort,
+    httpsPort: opts.httpsPort ?? null,
     httpHost: opts.httpHost ?? '',
     domain: opts.domain,
     logLevel: opts.logLevel,
@@ -178,9 +189,9 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     paths,
     'stopping Berth (app containers keep running and are served again by the next berth up)',
   );
-  if (engine) await startEngineAndEdge(supervisor, paths, engine, env, say);
+  const edge = engine ? await startEngineAndEdge(supervisor, paths, engine, env, say) : null;
   supervisor.start(berthdChild(paths, settings));
-  if (engine) supervisor.start(agentChild(paths, localAgentSettings(settings)));
+  if (engine && edge) supervisor.start(agentChild(paths, localAgentSettings(settings), edge));
 
   const url = `http://127.0.0.1:${opts.apiPort}`;
   await waitForBerthd(url, supervisor);
@@ -209,6 +220,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(remote.publicUrl ? ['--public-url', remote.publicUrl] : []),
     ...(remote.given ? ['--tls-cert', remote.given.cert, '--tls-key', remote.given.key] : []),
     ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
+    ...(opts.httpsPort === undefined ? [] : ['--https-port', String(opts.httpsPort)]),
     ...(opts.httpHost ? ['--http-host', opts.httpHost] : []),
     '--domain',
     opts.domain,

@@ -11,6 +11,7 @@ import { EXIT } from '../../cli/exit-codes.js';
 import { CliError } from '../../cli/output.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { caddyChild, dnsChild } from './children.js';
+import { chooseEdgeServicePorts, type EdgeServicePorts } from './edge-service.js';
 import type { EngineChoice } from './engine.js';
 import type { UpPaths } from './paths.js';
 import { waitForSocket } from './readiness.js';
@@ -90,18 +91,23 @@ export function stopOnSignal(supervisor: Supervisor, paths: UpPaths, stopping: s
   });
 }
 
-/** Starts the engine (when Berth runs its own), then the edge: the upstream DNS service and Caddy. */
+/**
+ * Starts the engine (when Berth runs its own), then the edge: the edge service (DNS, responder,
+ * certificates) and Caddy. Returns the edge service's ports, which the agent's Caddy config names.
+ */
 export async function startEngineAndEdge(
   supervisor: Supervisor,
   paths: UpPaths,
   engine: EngineChoice,
   env: CliEnvironment['env'],
   say: (line: string) => void,
-): Promise<void> {
+): Promise<EdgeServicePorts> {
   if (engine.child) supervisor.start(engine.child);
+  const edge = await chooseEdgeServicePorts();
   // Caddy resumes its last config, whose upstreams it asks the DNS service for: that service
   // listens first, or every request before it does logs "no such file" (issue 9).
-  supervisor.start(dnsChild(paths));
+  supervisor.start(dnsChild(paths, edge));
   await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
   supervisor.start(await caddyChild(paths, env));
+  return edge;
 }

@@ -1,31 +1,43 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toAppRoutes } from '@berth/core';
-import type { Upstream } from '@berth/core';
+import type { AppRoute, Upstream } from '@berth/core';
 import { startTestCaddy } from '../../../../../test/support/caddy.js';
 import type { TestCaddy } from '../../../../../test/support/caddy.js';
-import type { UpstreamDnsServer } from '../upstream-dns/dns-server.js';
-import { startUpstreamDnsService } from '../upstream-dns/service.js';
+import { createTestPki, httpsGet, type TestPki } from '../../../../../test/support/tls-edge.js';
+import { CERTIFICATE_TABLE_FILE } from '../edge-certificates/table-file.js';
+import type { EdgeCertificate } from '../edge-certificates/table.js';
+import { startEdgeService, type EdgeService } from '../edge-service/service.js';
 import { UPSTREAM_TABLE_FILE } from '../upstream-dns/table-file.js';
 import type { Proxy } from '../types.js';
+import { createCaddyAdmin } from './admin-client.js';
 import { createCaddyEdge } from './caddy-edge.js';
+import { renderCaddyBootConfig } from './config.js';
+import type { EdgeSettings } from './edge-config.js';
 import { createBackends, freePort, getThrough, type Reply } from './test-support/backends.js';
 
-// The Proxy port's contract, on the Caddy edge: what the agent relies on to roll out without a
-// failed request. Caddy's own half (reloads, load switching, DNS framing) is in caddy-proxy.int.test.ts.
+// The Proxy port's contract, on the Caddy edge with the real edge service beside it: what the
+// agent relies on to roll out without a failed request, and to serve custom domains over HTTPS
+// without ever changing Caddy's config. Caddy's own half (DNS framing, load switching) is in
+// caddy-proxy.int.test.ts; TLS probes of Caddy 2.6 itself in tls-*.int.test.ts.
 
 const HOST = 'shop.test';
 const routes = toAppRoutes([{ appId: 'app_shop', appName: 'shop', hostnames: [HOST] }]);
 
 let dir: string;
 let caddy: TestCaddy;
-let dns: UpstreamDnsServer;
+let service: EdgeService;
 let edge: Proxy;
+let settings: EdgeSettings;
 let httpPort: number;
+let httpsPort: number;
+let pki: TestPki;
 const backends = createBackends();
 const replicas: Record<'a' | 'b', Upstream> = {
   a: { name: 'berth-shop-r1-1', host: '127.0.0.1', port: 0 },
@@ -34,30 +46,49 @@ const replicas: Record<'a' | 'b', Upstream> = {
 
 const get = (path: string, host = HOST): Promise<Reply> => getThrough(httpPort, path, host);
 
-const newEdge = (): Proxy =>
+const newEdge = (configCheckMs?: number): Proxy =>
   createCaddyEdge({
     adminSocket: caddy.adminSocket,
-    settings: caddy.settings,
+    settings,
     tablePath: join(dir, UPSTREAM_TABLE_FILE),
+    certificatesPath: join(dir, CERTIFICATE_TABLE_FILE),
+    ...(configCheckMs === undefined ? {} : { configCheckMs }),
   });
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-edge-'));
-  httpPort = await freePort();
+  [httpPort, httpsPort] = [await freePort(), await freePort()];
+  pki = await createTestPki();
   replicas.a.port = await backends.start('a');
   replicas.b.port = await backends.start('b');
   caddy = await startTestCaddy(dir, { httpPort, upstreamRefreshMs: 100 });
-  dns = await startUpstreamDnsService({
-    socketPath: caddy.settings.dnsSocket,
+  service = await startEdgeService({
+    dnsSocket: caddy.settings.dnsSocket,
     tablePath: join(dir, UPSTREAM_TABLE_FILE),
+    responderPort: 0,
+    certificates: {
+      tablePath: join(dir, CERTIFICATE_TABLE_FILE),
+      port: 0,
+      secret: randomBytes(32).toString('base64url'),
+    },
   });
+  settings = {
+    ...caddy.settings,
+    responderDial: `127.0.0.1:${service.responderPort}`,
+    https: {
+      listen: `127.0.0.1:${httpsPort}`,
+      certificateUrl: service.certificateUrl,
+      askUrl: service.askUrl,
+      acmeSinkUrl: `http://127.0.0.1:${service.responderPort}/no-acme-here`,
+    },
+  };
   edge = newEdge();
   await edge.ready();
 });
 
 after(async () => {
   await caddy?.stop();
-  await dns?.close();
+  await service?.close();
   await backends.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -102,19 +133,78 @@ test('an app published without replicas is routed but has none; one left out is 
   assert.deepEqual(await get('/'), { status: 404, body: `No app is served at ${HOST}\n` });
 });
 
-test('a Caddy that lost its routes gets them back on a later publish', async () => {
-  const checking = createCaddyEdge({
-    adminSocket: caddy.adminSocket,
-    settings: caddy.settings,
-    tablePath: join(dir, UPSTREAM_TABLE_FILE),
-    routesCheckMs: 0,
-  });
+test('a Caddy that lost its config gets it back on a later publish', async () => {
+  const checking = newEdge(0);
   await checking.publish({ routes, upstreams: { shop: [replicas.b] } });
   await sleep(checking.removalSettleMs);
   assert.deepEqual(await get('/'), { status: 200, body: 'b' });
-  // Another publisher (a stale agent, an operator) takes the route away behind this one's back.
-  await newEdge().publish({ routes: [], upstreams: { shop: [replicas.b] } });
-  assert.equal((await get('/')).status, 404);
+  // Caddy restarted with its boot config (an operator's reload, a lost autosave): nothing listens.
+  await createCaddyAdmin(caddy.adminSocket).load(renderCaddyBootConfig(caddy.adminSocket));
+  await assert.rejects(get('/'), { code: 'ECONNREFUSED' });
   await checking.publish({ routes, upstreams: { shop: [replicas.b] } });
   assert.deepEqual(await get('/'), { status: 200, body: 'b' });
+});
+
+/** Caddy 2.6 answers a name it gets no certificate for with a TLS alert. */
+const HANDSHAKE_REFUSED = /alert|ECONNRESET|socket hang up/i;
+
+const site = (hostnames: string[], redirects: AppRoute['redirects'] = []): AppRoute[] =>
+  toAppRoutes([{ appId: 'app_site', appName: 'site', hostnames }]).map((r) => ({ ...r, redirects }));
+
+async function certificate(...names: string[]): Promise<EdgeCertificate> {
+  const leaf = await pki.issue(names);
+  return { names, chainPem: leaf.certPem, keyPem: leaf.keyPem };
+}
+
+function plainGet(host: string, path: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: httpPort, path, headers: { host }, agent: false }, (res) => {
+        res.resume();
+        resolve(res);
+      })
+      .on('error', reject);
+  });
+}
+
+test('a custom domain with a certificate is served over verified HTTPS, its plain HTTP redirected', async () => {
+  const config = await createCaddyAdmin(caddy.adminSocket).getConfig();
+  await edge.publish({
+    routes: site(['site.test', 'site.localhost'], [{ from: 'www.site.test', to: 'site.test' }]),
+    upstreams: { site: [replicas.a] },
+    certificates: [await certificate('site.test', 'www.site.test')],
+    challenges: { 'tok-1': 'tok-1.thumb' },
+  });
+  const secure = await httpsGet(httpsPort, 'site.test', '/x?y=1', pki.caPem);
+  assert.deepEqual([secure.status, secure.body], [200, 'a']);
+  const plain = await plainGet('site.test', '/x?y=1');
+  assert.equal(plain.statusCode, 308);
+  assert.equal(plain.headers.location, `https://site.test:${httpsPort}/x?y=1`);
+  // --redirect-from: over either scheme, to the main name over HTTPS.
+  assert.equal((await plainGet('www.site.test', '/p')).headers.location, `https://site.test:${httpsPort}/p`);
+  const www = await httpsGet(httpsPort, 'www.site.test', '/p', pki.caPem);
+  assert.deepEqual([www.status, www.headers.location], [308, `https://site.test:${httpsPort}/p`]);
+  // A name without a certificate keeps plain HTTP; HTTP-01 answers on any host, never redirected.
+  assert.deepEqual(await get('/', 'site.localhost'), { status: 200, body: 'a' });
+  assert.deepEqual(await get('/.well-known/acme-challenge/tok-1', 'site.test'), {
+    status: 200,
+    body: 'tok-1.thumb',
+  });
+  assert.equal((await stat(join(dir, CERTIFICATE_TABLE_FILE))).mode & 0o777, 0o600);
+  assert.deepEqual(
+    await createCaddyAdmin(caddy.adminSocket).getConfig(),
+    config,
+    "Caddy's config never changes",
+  );
+});
+
+test('a domain whose certificate is gone falls back to plain HTTP; a removed domain is a 404', async () => {
+  await edge.publish({ routes: site(['site.test']), upstreams: { site: [replicas.b] } });
+  // Caddy holds an answer for its refresh interval: the contract is "after removalSettleMs".
+  await sleep(edge.removalSettleMs);
+  assert.deepEqual(await get('/', 'site.test'), { status: 200, body: 'b' });
+  await assert.rejects(httpsGet(httpsPort, 'site.test', '/', pki.caPem), HANDSHAKE_REFUSED);
+  await edge.publish({ routes: [], upstreams: {} });
+  await sleep(edge.removalSettleMs);
+  assert.deepEqual(await get('/', 'site.test'), { status: 404, body: 'No app is served at site.test\n' });
 });

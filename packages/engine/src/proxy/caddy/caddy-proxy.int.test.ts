@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toAppRoutes } from '@berth/core';
 import type { Upstream } from '@berth/core';
 import { startTestCaddy } from '../../../../../test/support/caddy.js';
 import type { TestCaddy } from '../../../../../test/support/caddy.js';
@@ -18,18 +17,22 @@ import { answerUpstreamQuery } from '../upstream-dns/answer.js';
 import { createUpstreamTableFile, createUpstreamTableReader } from '../upstream-dns/table-file.js';
 import type { UpstreamTableStore } from '../upstream-dns/table-file.js';
 import { toReplicaHostname, toUpstreamSetName } from '../upstream-dns/zone.js';
+import { startEdgeResponder, type EdgeResponder } from '../edge-service/responder.js';
 import { createCaddyProxy } from './caddy-proxy.js';
 import type { CaddyProxy } from './caddy-proxy.js';
+import type { CaddyJson } from './config.js';
+import { renderEdgeConfig } from './edge-config.js';
 import { createBackends, freePort, getThrough, type Reply } from './test-support/backends.js';
 
 const HOST = 'web.test';
 const SET = toUpstreamSetName('web');
-const routes = toAppRoutes([{ appId: 'app_web', appName: 'web', hostnames: [HOST] }]);
 
 let dir: string;
 let caddy: TestCaddy;
 let dns: UpstreamDnsServer;
 let proxy: CaddyProxy;
+let responder: EdgeResponder;
+let config: CaddyJson;
 let table: UpstreamTableStore;
 let httpPort: number;
 const backends = createBackends();
@@ -41,7 +44,8 @@ const replicas: Record<'a' | 'b', Upstream> = {
 const get = (path: string, host: string, agent?: http.Agent, close = false): Promise<Reply> =>
   getThrough(httpPort, path, host, agent, close);
 
-const publish = (...ups: Upstream[]): Promise<void> => table.write({ sets: { [SET]: ups } });
+const publish = (...ups: Upstream[]): Promise<void> =>
+  table.write({ sets: { [SET]: ups }, hosts: { [HOST]: { app: 'web', https: false } } });
 
 /** SRV lookups the upstream DNS service has answered, each reading the table file as it is then. */
 let srvLookups = 0;
@@ -69,26 +73,34 @@ before(async () => {
   const tablePath = join(dir, 'upstreams.json');
   table = createUpstreamTableFile(tablePath);
   const reader = createUpstreamTableReader(tablePath);
+  responder = await startEdgeResponder({ table: () => reader.current() });
+  const service = { host: '127.0.0.1', port: responder.port };
   dns = await startUpstreamDns({
     socketPath: caddy.settings.dnsSocket,
     lookup: (name, type) => {
       if (type === 'SRV') srvLookups++;
-      return answerUpstreamQuery(reader.current(), name, type);
+      return answerUpstreamQuery(reader.current(), name, type, service);
     },
   });
-  proxy = createCaddyProxy({ adminSocket: caddy.adminSocket, settings: caddy.settings });
+  config = renderEdgeConfig(caddy.adminSocket, {
+    ...caddy.settings,
+    responderDial: `127.0.0.1:${responder.port}`,
+    https: null,
+  });
+  proxy = createCaddyProxy({ adminSocket: caddy.adminSocket });
   await proxy.ready();
 });
 
 after(async () => {
   await caddy?.stop();
   await dns?.close();
+  await responder?.close();
   await backends.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('an app is served through its route and the upstream DNS table', async () => {
-  assert.equal(await proxy.applyRoutes(routes), true);
+test('an app is served by its host through the upstream DNS table', async () => {
+  assert.equal(await proxy.applyConfig(config), true);
   await publish(replicas.a, replicas.b);
   const seen = new Set<string>();
   for (let i = 0; i < 40 && seen.size < 2; i++) {
@@ -99,15 +111,12 @@ test('an app is served through its route and the upstream DNS table', async () =
   assert.deepEqual([...seen].sort(), ['a', 'b']);
 });
 
-test('applying the same routes again does not reload Caddy', async () => {
-  assert.equal(await proxy.applyRoutes(routes), false);
-  assert.equal(
-    await proxy.applyRoutes(toAppRoutes([{ appId: 'app_web', appName: 'web', hostnames: [HOST] }])),
-    false,
-  );
+test('applying the same config again does not reload Caddy', async () => {
+  assert.equal(await proxy.applyConfig(config), false);
+  assert.equal(await proxy.applyConfig(structuredClone(config)), false);
 });
 
-test('an unknown host gets the 404 catch-all', async () => {
+test("an unknown host gets the responder's 404", async () => {
   const r = await get('/', 'nothing-here.test');
   assert.equal(r.status, 404);
   assert.equal(r.body.trim(), 'No app is served at nothing-here.test');
@@ -246,10 +255,10 @@ test('an upstream set too large for one DNS packet is still served', async () =>
   await settle();
 });
 
-test('a restarted Caddy serves the routes again without applyRoutes', async () => {
+test('a restarted Caddy serves again from its autosaved config, without a load', async () => {
   await caddy.kill();
   caddy = await startTestCaddy(dir, { httpPort, upstreamRefreshMs: 100 });
   const r = await get('/', HOST);
   assert.deepEqual(r, { status: 200, body: 'b' }, await caddy.log());
-  assert.equal(await proxy.applyRoutes(routes), false);
+  assert.equal(await proxy.applyConfig(config), false);
 });

@@ -1,22 +1,20 @@
 /**
- * Caddy's half of the Caddy edge: routes live in Caddy's config and are loaded only when they
- * differ from what runs, because every Caddy 2.6 reload opens a new listener and resets a few
- * client connections under load. Upstream changes never come through here: they go to the DNS
- * service (see caddy-edge.ts).
+ * Caddy's half of the Caddy edge: its admin API. The edge's config is loaded only when it differs
+ * from what runs (at start, or after Caddy lost it), because every Caddy 2.6 load opens a new
+ * listener, resets client connections and closes WebSockets. Routes, upstreams and certificates
+ * never come through here: they go to the edge service (see caddy-edge.ts).
  */
 
 import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '@berth/protocol';
-import type { AppRoute } from '@berth/core';
 import { createCaddyAdmin } from './admin-client.js';
 import type { CaddyAdmin, UpstreamStatus } from './admin-client.js';
-import { renderCaddyConfig, type CaddySettings } from './config.js';
+import type { CaddyJson } from './config.js';
 import { createSerialQueue } from '@berth/io';
 
 export interface CaddyProxyOptions {
   adminSocket: string;
-  settings: CaddySettings;
   /** How long ready() waits for the admin API. */
   readyTimeoutMs?: number;
   /** Per admin request. */
@@ -68,8 +66,8 @@ async function waitForAdmin(admin: CaddyAdmin, timeoutMs: number): Promise<void>
 }
 
 export interface CaddyProxy {
-  /** Makes Caddy serve exactly these routes; returns false when nothing had to change. */
-  applyRoutes(routes: readonly AppRoute[]): Promise<boolean>;
+  /** Makes Caddy run exactly this config; returns false when nothing had to change. */
+  applyConfig(config: CaddyJson): Promise<boolean>;
   /** In-flight requests per upstream. An upstream with none may be absent. */
   upstreams(): Promise<UpstreamStatus[]>;
   /** Resolves when the admin API answers. */
@@ -77,18 +75,17 @@ export interface CaddyProxy {
 }
 
 export function createCaddyProxy(options: CaddyProxyOptions): CaddyProxy {
-  const { adminSocket, settings } = options;
+  const { adminSocket } = options;
   const admin = createCaddyAdmin(
     adminSocket,
     options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs },
   );
-  // Two overlapping applyRoutes calls could each compare against the same old config and load in
-  // the wrong order; one at a time keeps the last call's routes the ones that run.
+  // Two overlapping calls could each compare against the same old config and load in the wrong
+  // order; one at a time keeps the last call's config the one that runs.
   const serialized = createSerialQueue();
   return {
-    applyRoutes(routes) {
+    applyConfig(desired) {
       return serialized(async () => {
-        const desired = renderCaddyConfig({ adminSocket, settings, routes });
         const running = await admin.getConfig();
         if (isSameCaddyConfig(running, desired)) return false;
         await admin.load(desired);

@@ -1,13 +1,14 @@
 /**
- * The static edge routes per request on Caddy 2.6: a host it has never seen gets its certificate
- * at the first handshake and its upstreams from an SRV name built from the Host, and plain HTTP
- * goes to HTTPS except for HTTP-01 and `.localhost`, all without changing Caddy's config.
+ * The edge routes per request on Caddy 2.6: a host it has never seen gets its certificate at the
+ * first handshake and its upstreams from an SRV name built from the Host; plain HTTP of a host
+ * with a certificate goes to HTTPS, HTTP-01 is answered for any host, a host nobody serves gets a
+ * 404 at once, all without changing Caddy's config.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { httpsGet } from '../../../../../test/support/tls-edge.js';
-import { toHostSetName, toInternalSetName } from '../upstream-dns/zone.js';
+import { toHostSetName, toInternalSetName, toPlainHostSetName } from '../upstream-dns/zone.js';
 import { getThrough } from './test-support/backends.js';
 import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
 
@@ -65,6 +66,7 @@ test('the Host, not the SNI, picks the upstreams; a name in any case is the same
 
 test('a host with a certificate but no upstreams gets a 503 after the retry window', async (t) => {
   edge.agent.set('late.test', await edge.pki.issue(['late.test']));
+  edge.route('late.test');
   const started = performance.now();
   const empty = await get('late.test');
   const waitedMs = performance.now() - started;
@@ -102,8 +104,8 @@ test('plain HTTP is redirected to HTTPS with a 308, path and query kept', async 
   assert.equal((await get('a.test', '/x/y?q=1')).body, 'a');
 });
 
-test('HTTP-01 challenges are answered by the agent, for any host, never redirected', async () => {
-  edge.agent.setChallenge('tok-123', 'tok-123.thumbprint');
+test('HTTP-01 challenges are answered by the responder, for any host, never redirected', async () => {
+  (edge.table.challenges ??= {})['tok-123'] = 'tok-123.thumbprint';
   for (const host of ['a.test', 'unknown.example', 'web.localhost']) {
     const r = await getThrough(edge.httpPort, '/.well-known/acme-challenge/tok-123', host);
     assert.deepEqual(r, { status: 200, body: 'tok-123.thumbprint' }, host);
@@ -112,22 +114,36 @@ test('HTTP-01 challenges are answered by the agent, for any host, never redirect
   assert.equal(missing.status, 404);
 });
 
-test('.localhost names keep plain HTTP', async () => {
+test('a host without a certificate keeps plain HTTP', async () => {
   edge.route('web.localhost', await edge.backend('local'));
   edge.route('localhost', await edge.backend('bare-local'));
   assert.deepEqual(await getThrough(edge.httpPort, '/', 'web.localhost'), { status: 200, body: 'local' });
   assert.deepEqual(await getThrough(edge.httpPort, '/', 'localhost'), { status: 200, body: 'bare-local' });
-  // One label only: a.b.localhost is not a .localhost app name, it is redirected like any host.
-  assert.equal((await getThrough(edge.httpPort, '/', 'a.b.localhost')).status, 308);
+  assert.ok(edge.srvLookups(toPlainHostSetName('web.localhost')) >= 1);
   await assertConfigUnchanged();
 });
 
+test('a host nobody serves gets a 404 at once, over HTTP and HTTPS', async (t) => {
+  const started = performance.now();
+  const r = await getThrough(edge.httpPort, '/', 'a.b.localhost');
+  t.diagnostic(`unknown host: ${r.status} in ${(performance.now() - started).toFixed(0)} ms`);
+  assert.deepEqual(r, { status: 404, body: 'No app is served at a.b.localhost\n' });
+  assert.ok(performance.now() - started < 2000, 'no retry window for a host nobody serves');
+  // A certificate for a name no app serves (e.g. one just removed): the handshake works, the 404 answers.
+  edge.agent.set('gone.test', await edge.pki.issue(['gone.test']));
+  assert.equal((await get('gone.test')).status, 404);
+  // Host headers that are not plain names are not echoed (Caddy itself refuses `<`, `"` and the like).
+  const odd = await getThrough(edge.httpPort, '/', 'x_y.test');
+  assert.deepEqual(odd, { status: 404, body: 'No app is served at this address\n' });
+});
+
 test('<app>.internal is routed by host and client address, over plain HTTP', async () => {
-  edge.routeSet(toInternalSetName('web.internal', '127.0.0.1'), await edge.backend('team'));
+  edge.routeInternal('web', '127.0.0.0/8', await edge.backend('team'));
   assert.deepEqual(await getThrough(edge.httpPort, '/', 'web.internal'), { status: 200, body: 'team' });
-  assert.equal(edge.srvLookups(toHostSetName('web.internal')), 0, 'never by host alone');
-  // A set for another client address is not this client's: the DNS service decides per request.
-  edge.routeSet(toInternalSetName('db.internal', '10.0.0.9'), await edge.backend('other-team'));
-  assert.equal((await getThrough(edge.httpPort, '/', 'db.internal')).status, 503);
+  assert.ok(edge.srvLookups(toInternalSetName('web.internal', '127.0.0.1')) >= 1);
+  assert.equal(edge.srvLookups(toPlainHostSetName('web.internal')), 0, 'never by host alone');
+  // Another team's subnet: this client is not in it, so the DNS answer is the 404's.
+  edge.routeInternal('db', '10.0.0.0/24', await edge.backend('other-team'));
+  assert.equal((await getThrough(edge.httpPort, '/', 'db.internal')).status, 404);
   await assertConfigUnchanged();
 });

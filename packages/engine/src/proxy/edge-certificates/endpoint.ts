@@ -30,6 +30,15 @@ export interface CertificateEndpoint {
 
 const SECRET = /^[A-Za-z0-9_-]{32,128}$/;
 
+/** The URLs Caddy is given for an endpoint on `port` with `secret` (the agent renders them, the edge service serves them). */
+export function certificateEndpointUrls(
+  port: number,
+  secret: string,
+): { certificateUrl: string; askUrl: string } {
+  const base = `http://127.0.0.1:${port}/${secret}`;
+  return { certificateUrl: `${base}/certificate`, askUrl: `${base}/ask` };
+}
+
 export async function startCertificateEndpoint(
   options: CertificateEndpointOptions,
 ): Promise<CertificateEndpoint> {
@@ -50,10 +59,8 @@ export async function startCertificateEndpoint(
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}/${options.secret}`;
   return {
-    certificateUrl: `${base}/certificate`,
-    askUrl: `${base}/ask`,
+    ...certificateEndpointUrls(port, options.secret),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

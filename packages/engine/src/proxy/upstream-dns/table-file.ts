@@ -36,6 +36,25 @@ function parseUpstream(v: unknown, where: string): Upstream {
   return { name, host, port };
 }
 
+function parseRecord<T>(
+  v: unknown,
+  where: string,
+  item: (x: unknown, where: string) => T,
+): Record<string, T> | undefined {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) throw new Error(`${where} is not an object`);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, item(x, `${where}.${k}`)]));
+}
+
+function field<T>(v: unknown, where: string, name: string, ok: (x: unknown) => x is T): T {
+  const x = isRecord(v) ? v[name] : undefined;
+  if (!ok(x)) throw new Error(`${where}.${name} is missing or of the wrong type`);
+  return x;
+}
+
+const isString = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
+const isBoolean = (x: unknown): x is boolean => typeof x === 'boolean';
+
 /** unknown → UpstreamTable; throws an Error naming the path of the first bad value. */
 export function parseUpstreamTable(v: unknown): UpstreamTable {
   if (!isRecord(v) || !isRecord(v.sets)) throw new Error('sets is not an object');
@@ -44,7 +63,37 @@ export function parseUpstreamTable(v: unknown): UpstreamTable {
     if (!Array.isArray(ups)) throw new Error(`sets.${setName} is not a list`);
     sets[setName] = ups.map((u, i) => parseUpstream(u, `sets.${setName}[${i}]`));
   }
-  return { sets };
+  const { httpsPort } = v;
+  if (
+    httpsPort !== undefined &&
+    !(Number.isInteger(httpsPort) && Number(httpsPort) >= 1 && Number(httpsPort) <= 65535)
+  )
+    throw new Error('httpsPort is not a port');
+  const hosts = parseRecord(v.hosts, 'hosts', (x, w) => ({
+    app: field(x, w, 'app', isString),
+    https: field(x, w, 'https', isBoolean),
+  }));
+  const internal = parseRecord(v.internal, 'internal', (x, w) => ({
+    app: field(x, w, 'app', isString),
+    from: field(x, w, 'from', isString),
+  }));
+  const redirects = parseRecord(v.redirects, 'redirects', (x, w) => ({
+    to: field(x, w, 'to', isString),
+    https: field(x, w, 'https', isBoolean),
+  }));
+  const challenges = parseRecord(v.challenges, 'challenges', (x, w) => {
+    if (!isString(x)) throw new Error(`${w} is not a key authorization`);
+    return x;
+  });
+  // Members absent from the file stay absent: a table from before issue 11 reads back as written.
+  return {
+    sets,
+    ...(hosts && { hosts }),
+    ...(internal && { internal }),
+    ...(redirects && { redirects }),
+    ...(challenges && { challenges }),
+    ...(httpsPort === undefined ? {} : { httpsPort: Number(httpsPort) }),
+  };
 }
 
 function toStoreError(path: string, e: unknown): BerthError {
@@ -72,7 +121,7 @@ export function createUpstreamTableFile(path: string): UpstreamTableStore {
       }
     },
     async write(table) {
-      await writeFileAtomic(path, `${JSON.stringify({ sets: table.sets }, null, 2)}\n`);
+      await writeFileAtomic(path, `${JSON.stringify(table, null, 2)}\n`);
     },
   };
 }

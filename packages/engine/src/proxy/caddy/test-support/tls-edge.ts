@@ -1,7 +1,8 @@
 /**
- * A private Caddy running the static TLS edge of tls-config.ts, with everything around it on
- * loopback: the agent stand-in (certificates, ask, HTTP-01), an ACME sink that records anyone
- * who tries ACME, the upstream DNS service answering from an in-memory table, and backends.
+ * A private Caddy running the edge's config (edge-config.ts) with HTTPS, and everything around it
+ * on loopback: a certificate stand-in (certificates and ask, so tests can count and fail its
+ * answers), the real responder (404, redirects, HTTP-01) and DNS answering from an in-memory
+ * table, an ACME sink that records anyone who tries ACME, and backends.
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,10 +22,11 @@ import {
 } from '../../../../../../test/support/tls-edge.js';
 import { answerUpstreamQuery, type UpstreamTable } from '../../upstream-dns/answer.js';
 import { startUpstreamDns, type UpstreamDnsServer } from '../../upstream-dns/dns-server.js';
-import { toHostSetName } from '../../upstream-dns/zone.js';
+import { toUpstreamSetName } from '../../upstream-dns/zone.js';
+import { startEdgeResponder, type EdgeResponder } from '../../edge-service/responder.js';
 import { createCaddyAdmin, type CaddyAdmin } from '../admin-client.js';
 import type { CaddyJson } from '../config.js';
-import { renderStaticEdgeConfig, type EdgeTlsSettings } from '../tls-config.js';
+import { renderEdgeConfig, type EdgeSettings } from '../edge-config.js';
 import { createBackends, freePort } from './backends.js';
 
 export interface TlsEdge {
@@ -33,15 +35,21 @@ export interface TlsEdge {
   pki: TestPki;
   agent: CertificateAgent;
   acmeSink: RecordingServer;
-  settings: EdgeTlsSettings;
+  settings: EdgeSettings;
+  responder: EdgeResponder;
+  /** What the DNS and the responder answer from; tests may change it at any time. */
+  table: UpstreamTable;
   httpPort: number;
   httpsPort: number;
   /** The config loaded at start; tests compare against it to prove it never changed. */
   config: CaddyJson;
-  /** Upstreams for `hostname` from now on (an empty list removes the host). */
+  /**
+   * `hostname` is served by these upstreams from now on, over HTTPS unless it is a `.localhost`
+   * name (plain HTTP then redirects); with none, the host is known but has no replicas.
+   */
   route(hostname: string, ...upstreams: Upstream[]): void;
-  /** The same for an SRV set by its full name. */
-  routeSet(setName: string, ...upstreams: Upstream[]): void;
+  /** `<app>.internal` served to clients in `from` (a CIDR) by these upstreams. */
+  routeInternal(app: string, from: string, ...upstreams: Upstream[]): void;
   /** SRV lookups the DNS service answered, per queried name. */
   srvLookups(name: string): number;
   /** A backend on 127.0.0.1 that answers its own name. */
@@ -65,37 +73,42 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
   // Anything that reaches it tried ACME: it answers like a broken CA, so nothing gets further.
   const acmeSink = await startRecordingServer((_req, res) => res.writeHead(503).end());
   const backends = createBackends();
-  const table: UpstreamTable = { sets: {} };
+  const table: UpstreamTable = { sets: {}, hosts: {}, internal: {}, challenges: {}, httpsPort };
   const lookups = new Map<string, number>();
   const caddy = await startTestCaddy(dir, { httpPort });
+  const responder = await startEdgeResponder({ table: () => table });
+  const service = { host: '127.0.0.1', port: responder.port };
   const dns: UpstreamDnsServer = await startUpstreamDns({
     socketPath: caddy.settings.dnsSocket,
     lookup: (name, type) => {
       const key = name.toLowerCase().replace(/\.$/, '');
       if (type === 'SRV') lookups.set(key, (lookups.get(key) ?? 0) + 1);
-      return answerUpstreamQuery(table, name, type);
+      return answerUpstreamQuery(table, name, type, service);
     },
   });
-  const settings: EdgeTlsSettings = {
+  const settings: EdgeSettings = {
     httpListen: `127.0.0.1:${httpPort}`,
-    httpsListen: `127.0.0.1:${httpsPort}`,
-    httpsPublicPort: httpsPort,
-    certificateUrl: options.certificates?.certificateUrl ?? agent.url(CERTIFICATE_PATH),
-    askUrl: options.certificates?.askUrl ?? agent.url(ASK_PATH),
-    acmeSinkUrl: acmeSink.url('/directory'),
-    challengeDial: `127.0.0.1:${agent.port}`,
     dnsSocket: caddy.settings.dnsSocket,
     upstreamRefreshMs: options.upstreamRefreshMs ?? 100,
+    responderDial: `127.0.0.1:${responder.port}`,
+    https: {
+      listen: `127.0.0.1:${httpsPort}`,
+      certificateUrl: options.certificates?.certificateUrl ?? agent.url(CERTIFICATE_PATH),
+      askUrl: options.certificates?.askUrl ?? agent.url(ASK_PATH),
+      acmeSinkUrl: acmeSink.url('/directory'),
+    },
   };
-  const config = renderStaticEdgeConfig(caddy.adminSocket, settings);
+  const config = renderEdgeConfig(caddy.adminSocket, settings);
   options.alter?.(config);
   const admin = createCaddyAdmin(caddy.adminSocket);
   await admin.load(config);
   let replicas = 0;
-  const routeSet = (set: string, ...upstreams: Upstream[]): void => {
-    if (upstreams.length === 0) delete table.sets[set];
-    else table.sets[set] = upstreams;
+  const setUpstreams = (app: string, upstreams: Upstream[]): void => {
+    if (upstreams.length === 0) delete table.sets[toUpstreamSetName(app)];
+    else table.sets[toUpstreamSetName(app)] = upstreams;
   };
+  // One app per host: its name only has to be a label.
+  const appOf = (hostname: string): string => `h-${hostname.replace(/[^a-z0-9]/gi, '-').toLowerCase()}`;
   return {
     caddy,
     admin,
@@ -103,11 +116,20 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
     agent,
     acmeSink,
     settings,
+    responder,
+    table,
     httpPort,
     httpsPort,
     config,
-    routeSet,
-    route: (hostname, ...upstreams) => routeSet(toHostSetName(hostname), ...upstreams),
+    route(hostname, ...upstreams) {
+      const app = appOf(hostname);
+      (table.hosts ??= {})[hostname.toLowerCase()] = { app, https: !/(^|\.)localhost$/.test(hostname) };
+      setUpstreams(app, upstreams);
+    },
+    routeInternal(app, from, ...upstreams) {
+      (table.internal ??= {})[`${app}.internal`] = { app, from };
+      setUpstreams(app, upstreams);
+    },
     srvLookups: (name) => lookups.get(name) ?? 0,
     async backend(name) {
       replicas++;
@@ -117,6 +139,7 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
       await caddy.stop();
       await dns.close();
       await agent.close();
+      await responder.close();
       await acmeSink.close();
       await backends.close();
       await rm(dir, { recursive: true, force: true });

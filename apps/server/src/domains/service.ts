@@ -1,0 +1,76 @@
+import { parseDomainCreate } from '@berth/core';
+import { BerthError, type DomainCreate } from '@berth/protocol';
+import { createId } from '../ids.js';
+import type { DomainRow, Store } from '@berth/store';
+import type { AuditIntent } from '../audit/intent.js';
+import { createMutator } from '../deploy/service.js';
+import { requireApp } from '../deploy/rollout-steps.js';
+
+/**
+ * Custom domains of apps (issue 11): added and removed in one transaction with their audit row,
+ * then every edge is told (a domain is a route on every server). Names are made canonical and
+ * checked by @berth/core before anything is written; the store refuses a name another app holds.
+ */
+
+export interface DomainsServiceDeps {
+  store: Store;
+  clock: () => number;
+  onChange: () => void;
+  /** `berth up --domain`: every app is already served under it, so no one may claim a name there. */
+  baseDomain: string;
+}
+
+export type DomainsService = ReturnType<typeof createDomainsService>;
+
+export function createDomainsService({ store, clock, onChange, baseDomain }: DomainsServiceDeps) {
+  const mutate = createMutator(store, clock, onChange);
+  return {
+    /** The primary name first, then the names that redirect to it. */
+    add: (appName: string, body: DomainCreate, intent: AuditIntent): Promise<DomainRow[]> => {
+      // Wildcards need DNS-01, which needs a DNS provider: refused until one is configured.
+      const parsed = parseDomainCreate(body, { wildcard: false, servedUnder: [baseDomain] });
+      if (!parsed.ok)
+        throw new BerthError('VALIDATION_FAILED', 'The domain cannot be added', { issues: parsed.issues });
+      return mutate(intent, async (tx, now) => {
+        const app = await requireApp(tx, appName);
+        const row = (name: string, redirectTo: string | null): DomainRow => ({
+          id: createId('dom'),
+          appId: app.id,
+          teamId: app.teamId,
+          name,
+          kind: redirectTo === null ? 'primary' : 'redirect',
+          redirectTo,
+          status: 'pending',
+          issuer: null,
+          expiresAt: null,
+          lastError: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const rows = [
+          row(parsed.primary.name, null),
+          ...parsed.redirectFrom.map((r) => row(r.name, parsed.primary.name)),
+        ];
+        await tx.domains.add(rows);
+        await tx.servers.bumpDesiredVersions();
+        return rows;
+      });
+    },
+
+    list: async (appName: string): Promise<DomainRow[]> =>
+      store.domains.listByApp((await requireApp(store, appName)).id),
+
+    /** Removes the name (and, for a primary, the names redirecting to it); returns what went. */
+    remove: (appName: string, name: string, intent: AuditIntent): Promise<string[]> =>
+      mutate(intent, async (tx) => {
+        const app = await requireApp(tx, appName);
+        const removed = await tx.domains.remove(app.id, name.trim().toLowerCase());
+        if (removed.length === 0)
+          throw new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
+            hint: `List its domains with: berth domains list ${appName}`,
+          });
+        await tx.servers.bumpDesiredVersions();
+        return removed;
+      }),
+  };
+}

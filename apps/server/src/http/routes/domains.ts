@@ -1,0 +1,102 @@
+import {
+  AppParams,
+  DomainCreate,
+  DomainList,
+  DomainParams,
+  DomainsAdded,
+  DomainsRemoved,
+} from '@berth/protocol';
+import type { Domain } from '@berth/protocol';
+import type { DomainRow } from '@berth/store';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { scopeApp } from '../../access/authorize.js';
+import { intentOf } from '../../audit/intent.js';
+import type { RouteContext } from '../context.js';
+import { problemResponses } from '../schemas.js';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export const toDomainView = (row: DomainRow, appName: string): Domain => ({
+  name: row.name,
+  appName,
+  kind: row.kind,
+  redirectTo: row.redirectTo,
+  status: row.status,
+  issuer: row.issuer,
+  expiresAt: iso(row.expiresAt),
+  lastError: row.lastError,
+  createdAt: new Date(row.createdAt).toISOString(),
+});
+
+/** Custom domains of an app: `berth domains add|list|remove`. */
+export const domainRoutes =
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
+    app.get(
+      '/apps/:app/domains',
+      {
+        config: { access: { kind: 'app', permission: 'app:read' } },
+        schema: {
+          operationId: 'listDomains',
+          tags: ['domains'],
+          params: AppParams,
+          response: { 200: DomainList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const row = scopeApp(request);
+        return { domains: (await ctx.domains.list(row.name)).map((d) => toDomainView(d, row.name)) };
+      },
+    );
+
+    app.post(
+      '/apps/:app/domains',
+      {
+        config: { access: { kind: 'app', permission: 'app:write' }, audit: 'domain.add' },
+        schema: {
+          operationId: 'addDomain',
+          tags: ['domains'],
+          summary:
+            'Serve the app on a domain (and names that redirect to it); HTTPS once it has a certificate',
+          params: AppParams,
+          body: DomainCreate,
+          response: { 201: DomainsAdded, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const row = scopeApp(request);
+        const added = await ctx.domains.add(
+          row.name,
+          request.body,
+          intentOf(request, `app:${row.name}`, { domain: request.body.name.trim() }),
+        );
+        request.audited = true;
+        return reply.status(201).send({ domains: added.map((d) => toDomainView(d, row.name)) });
+      },
+    );
+
+    app.delete(
+      '/apps/:app/domains/:name',
+      {
+        config: { access: { kind: 'app', permission: 'app:write' }, audit: 'domain.remove' },
+        schema: {
+          operationId: 'removeDomain',
+          tags: ['domains'],
+          summary: 'Stop serving the app on a domain (a primary takes its redirecting names with it)',
+          params: DomainParams,
+          response: { 200: DomainsRemoved, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const row = scopeApp(request);
+        const removed = await ctx.domains.remove(
+          row.name,
+          request.params.name,
+          intentOf(request, `app:${row.name}`, { domain: request.params.name }),
+        );
+        request.audited = true;
+        return { removed };
+      },
+    );
+    done();
+  };

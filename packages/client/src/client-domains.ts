@@ -1,0 +1,14 @@
+import { DomainList, DomainsAdded, DomainsRemoved, type DomainCreate } from '@berth/protocol';
+import type { Transport } from './transport.js';
+
+/** Custom domains of apps. */
+export function domainsApi({ json }: Transport) {
+  const app = (name: string): string => `/apps/${encodeURIComponent(name)}`;
+  return {
+    listDomains: async (name: string) => (await json(DomainList, 'GET', `${app(name)}/domains`)).domains,
+    addDomain: async (name: string, body: DomainCreate) =>
+      (await json(DomainsAdded, 'POST', `${app(name)}/domains`, body)).domains,
+    removeDomain: async (name: string, domain: string) =>
+      (await json(DomainsRemoved, 'DELETE', `${app(name)}/domains/${encodeURIComponent(domain)}`)).removed,
+  };
+}

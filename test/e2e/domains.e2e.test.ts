@@ -1,0 +1,163 @@
+/**
+ * Issue 11, custom domains through the CLI against a real `berth up --https-port`: a domain and
+ * its redirecting name are served by every edge at once, without a Caddy config change; a name
+ * without a certificate stays on plain HTTP (its TLS handshake fails rather than serving another
+ * name's certificate); hostile and reserved names are refused with nothing written; one name, one
+ * app across teams; a removed domain is a 404 at once.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { connect } from 'node:tls';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Domain } from '@berth/protocol';
+import { createCaddyAdmin } from '@berth/engine';
+import { join } from 'node:path';
+import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
+import { BerthUnderTest, freePort } from './support/berth.js';
+
+interface Reply {
+  status: number;
+  body: string;
+  location: string | undefined;
+}
+
+describe('custom domains', () => {
+  let berth: BerthUnderTest;
+  let httpsPort: number;
+
+  const get = (host: string, path = '/'): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: berth.httpPort, path, headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  /** The edge takes a push and its DNS refresh to follow a change: ask until it answers `status`. */
+  async function until(host: string, status: number, path = '/'): Promise<Reply> {
+    let last = await get(host, path);
+    for (let i = 0; i < 100 && last.status !== status; i++) {
+      await sleep(50);
+      last = await get(host, path);
+    }
+    return last;
+  }
+
+  const caddyConfig = async (): Promise<unknown> =>
+    createCaddyAdmin(join(berth.dataDir, 'run', 'caddy-admin.sock')).getConfig();
+
+  before(async () => {
+    await ensureExampleImages();
+    httpsPort = await freePort();
+    berth = await BerthUnderTest.create();
+    await berth.start(['--https-port', String(httpsPort)]);
+    const created = await berth.cli(['apps', 'create', 'web', '--image', HELLO_V1, '--replicas', '1']);
+    assert.equal(created.code, 0, created.stderr);
+    const deployed = await berth.cli(['deploy', 'web']);
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+  });
+  after(async () => {
+    await berth?.destroy();
+  });
+
+  test('domains add serves the app on the name and redirects the other, with no Caddy config change', async () => {
+    const config = await caddyConfig();
+    const r = await berth.cli([
+      'domains',
+      'add',
+      'web',
+      'Shop.Example.test',
+      '--redirect-from',
+      'www.shop.example.test',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /shop\.example\.test now serves web \(certificate: pending\)/);
+    const served = await until('shop.example.test', 200);
+    assert.equal(served.status, 200, served.body);
+    assert.equal(served.body, (await berth.get('web')).body, 'the same app as at web.localhost');
+    // As a browser sends it: with the port, which the redirect keeps.
+    const moved = await until(`www.shop.example.test:${berth.httpPort}`, 308, '/a?b=1');
+    assert.equal(moved.location, `http://shop.example.test:${berth.httpPort}/a?b=1`);
+    const listed = await berth.json<{ domains: Domain[] }>(['domains', 'list', 'web']);
+    assert.deepEqual(
+      listed.domains.map((d) => [d.name, d.kind, d.status, d.redirectTo]),
+      [
+        ['shop.example.test', 'primary', 'pending', null],
+        ['www.shop.example.test', 'redirect', 'pending', 'shop.example.test'],
+      ],
+    );
+    // No certificate yet: HTTPS refuses the handshake rather than serve some other name's.
+    await assert.rejects(
+      new Promise<void>((resolve, reject) => {
+        const socket = connect(
+          { host: '127.0.0.1', port: httpsPort, servername: 'shop.example.test' },
+          () => {
+            socket.end();
+            resolve();
+          },
+        );
+        socket.on('error', reject);
+      }),
+      /alert|ECONNRESET|socket hang up/i,
+    );
+    assert.deepEqual(await caddyConfig(), config, "Caddy's config never changes");
+  });
+
+  test('hostile, reserved and look-alike names are refused with 4xx and nothing is written', async () => {
+    for (const name of [
+      'a.com; }',
+      '"',
+      'a\nb.com',
+      `${'a'.repeat(300)}.com`,
+      'раураl.com',
+      'web.localhost',
+      'x.internal',
+      '*.example.test',
+    ]) {
+      const r = await berth.cli(['domains', 'add', 'web', name]);
+      assert.equal(r.code, 1, `${JSON.stringify(name)}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /error:/);
+    }
+    const listed = await berth.json<{ domains: Domain[] }>(['domains', 'list', 'web']);
+    assert.equal(listed.domains.length, 2);
+  });
+
+  test('a name another app (of another team) holds is refused', async () => {
+    for (const args of [
+      ['teams', 'create', 'beta'],
+      ['teams', 'allow-local-images', 'beta'],
+    ]) {
+      const r = await berth.cli(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const created = await berth.cli(['apps', 'create', 'shop-b', '--image', HELLO_V1, '--team', 'beta']);
+    assert.equal(created.code, 0, created.stderr);
+    for (const name of ['shop.example.test', 'WWW.shop.example.test']) {
+      const r = await berth.cli(['domains', 'add', 'shop-b', name]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /already|taken|holds/i);
+    }
+  });
+
+  test('a host nobody serves is a 404 at once; a removed domain becomes one', async () => {
+    const started = performance.now();
+    assert.equal((await get('nobody.example.test')).status, 404);
+    assert.ok(performance.now() - started < 2000);
+    const r = await berth.cli(['domains', 'remove', 'web', 'shop.example.test', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { removed: string[] }).removed.sort(), [
+      'shop.example.test',
+      'www.shop.example.test',
+    ]);
+    assert.equal((await until('shop.example.test', 404)).status, 404);
+    assert.equal((await until('www.shop.example.test', 404)).status, 404);
+    assert.equal((await berth.get('web')).status, 200, 'the app itself is untouched');
+    const again = await berth.cli(['domains', 'remove', 'web', 'shop.example.test']);
+    assert.equal(again.code, 1);
+  });
+});
