@@ -12,6 +12,7 @@ import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import { toEdgeSettings } from './edge-settings.js';
+import { createEdgeTlsOpener } from './edge-tls.js';
 import type { AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
 import { InternalNames } from './internal-names.js';
@@ -114,6 +115,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
           identity.openSecret(sealed, agentSecretAad(release.id, key)),
         ]),
       ),
+    openEdgeTls: createEdgeTlsOpener((sealed, aad) => identity.openSecret(sealed, aad), log),
     report: (report) => send({ type: 'report', report }),
   });
   const engineApi = createEngineApiClient({ socketPath: config.engineSocket });

@@ -1,3 +1,4 @@
+import type { EdgeTls } from './edge-tls.js';
 import { parseReplicaLabels, toReplicaLabels, type Action, type AppRoute, type Upstream } from '@berth/core';
 import type { ContainerDetails, ContainerEngine, Proxy } from '@berth/engine';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
@@ -32,6 +33,8 @@ export interface ApplyState {
   served: Record<string, Upstream[]>;
   /** By app name, other servers' replicas, for apps with none here (see edge-upstreams.ts). */
   remote: UpstreamsByApp;
+  /** Certificates and HTTP-01 answers, published with every change of the routes or upstreams. */
+  tls: EdgeTls;
   unroutedAt: Map<string, number>;
   /** This tick's view of the containers, by id. */
   containers: ReadonlyMap<string, ContainerDetails>;
@@ -214,7 +217,11 @@ async function route(
   }
   const served = { ...state.served, [appName]: next };
   if (next.length === 0) delete served[appName];
-  await deps.proxy.publish({ routes: state.routes, upstreams: edgeUpstreams(served, state.remote) });
+  await deps.proxy.publish({
+    routes: state.routes,
+    upstreams: edgeUpstreams(served, state.remote),
+    ...state.tls,
+  });
   // The drain clock starts once the edge has the change: removalSettleMs counts from here.
   state.served = served;
   if (action.kind === 'unroute') {

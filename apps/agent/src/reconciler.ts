@@ -1,3 +1,4 @@
+import { noEdgeTls, type EdgeTls } from './edge-tls.js';
 import {
   backoffDelayMs,
   isTargetOf,
@@ -48,6 +49,8 @@ export interface ReconcilerDeps {
   report(report: AgentReport): void;
   /** Opens a release's sealed secrets for a container start. */
   openSecrets(release: ReleaseSpec): Record<string, string>;
+  /** Opens the desired state's certificates for the edge. */
+  openEdgeTls(state: DesiredState): EdgeTls;
   /** Pulls a release's image from the fleet registry when this server lacks it (beside the loop). */
   images: Pick<RegistryImages, 'prepare'>;
   networks: TeamNetworks;
@@ -73,6 +76,7 @@ export class Reconciler {
     routes: [],
     served: {},
     remote: {},
+    tls: noEdgeTls(),
     unroutedAt: new Map(),
     containers: new Map(),
   };
@@ -242,7 +246,9 @@ export class Reconciler {
       Object.fromEntries(Object.entries(this.state.served).filter(([app]) => here.has(app))),
       remote,
     );
-    await this.deps.proxy.publish({ routes, upstreams: edgeUpstreams(served, remote) });
+    const tls = this.deps.openEdgeTls(state);
+    await this.deps.proxy.publish({ routes, upstreams: edgeUpstreams(served, remote), ...tls });
+    this.state.tls = tls;
     this.remoteDrains.afterPublish(this.state.remote, remote, state.edges, Date.now());
     this.state.routes = routes;
     this.state.served = served;

@@ -116,6 +116,19 @@ export const ElsewhereApp = z.object({
 });
 export type ElsewhereApp = z.infer<typeof ElsewhereApp>;
 
+/**
+ * A certificate for some of an app's custom domains. `names` are only the app's own domains the
+ * certificate covers (berthd's choice, so one team's certificate is never served for another's
+ * name); the key is sealed to the agent (agentCertificateAad).
+ */
+export const DesiredCertificate = z.object({
+  id: Id,
+  names: z.array(z.string().max(253)).min(1).max(HOSTNAMES_MAX),
+  chainPem: z.string().max(64 * 1024),
+  keySealed: z.string().max(16 * 1024),
+});
+export type DesiredCertificate = z.infer<typeof DesiredCertificate>;
+
 export const DesiredState = z.object({
   /** Monotonic; the agent ignores a push older than the one it holds. */
   version: z.number().int().min(0),
@@ -139,6 +152,10 @@ export const DesiredState = z.object({
   meshKept: z.string().min(1).max(128).optional(),
   /** Absent (one machine, an older berthd): no other edge holds this server's replicas. */
   edges: EdgeRelease.optional(),
+  /** Certificates every edge serves, keys sealed to this agent (absent: none). */
+  certificates: z.array(DesiredCertificate).max(10_000).optional(),
+  /** HTTP-01 answers every edge serves on its HTTP port: token → key authorization (absent: none). */
+  challenges: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/), z.string().max(512)).optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;
 
@@ -306,6 +323,9 @@ export const agentMessagePayload = (m: AgentMessageSigning): string =>
 
 /** What a joining agent signs with its new identity key: proof it holds the key it registers. */
 export const agentJoinPayload = (token: string): string => `berth-agent-join:${token}`;
+
+/** Where a certificate's key sealed for an agent belongs: it opens only as that certificate's. */
+export const agentCertificateAad = (certificateId: string): string => `certificate:${certificateId}`;
 
 /** Where a secret sealed for an agent belongs: it opens only as that key of that release. */
 export const agentSecretAad = (releaseId: string, key: string): string => `release:${releaseId}:${key}`;
