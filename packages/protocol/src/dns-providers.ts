@@ -16,13 +16,11 @@ const PORT = '(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-
 /** `192.0.2.1`, `192.0.2.1:5353`, `[2001:db8::1]:53`, `ns1.example.com`, `ns1.example.com:5353`. */
 const SERVER = new RegExp(`^(?:${IPV4}|\\[[0-9a-f:.]{2,45}\\]|(?:${LABEL}\\.)*${LABEL})(?::${PORT})?$`);
 
-const dnsName = (what: string) =>
+const dnsName = () =>
   z
     .string()
-    .max(253, { message: `${what} must be at most 253 characters` })
-    .regex(DNS_NAME, {
-      message: `${what} must be a lower-case DNS name like "example.com", without a final dot`,
-    });
+    .max(253, { message: 'must be at most 253 characters' })
+    .regex(DNS_NAME, { message: 'must be a lower-case DNS name like "example.com", without a final dot' });
 
 export const TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha384', 'hmac-sha512'] as const;
 export const TsigAlgorithm = z.enum(TSIG_ALGORITHMS);
@@ -36,18 +34,15 @@ export const Rfc2136Settings = z
     kind: z.literal('rfc2136'),
     /** The zone's primary server: an IP or host name, with `:port` when not 53. */
     server: z.string().max(260).regex(SERVER, {
-      message: 'server must be an IPv4 address, [IPv6] or lower-case host name, with an optional :port',
+      message: 'must be an IPv4 address, [IPv6] or lower-case host name, with an optional :port',
     }),
     /** The zone to update; found by SOA queries to `server` when left out. */
-    zone: dnsName('zone').optional(),
-    keyName: dnsName('keyName'),
+    zone: dnsName().optional(),
+    keyName: dnsName(),
     algorithm: TsigAlgorithm.default('hmac-sha256'),
-    secret: z
-      .string()
-      .max(180)
-      .regex(TSIG_SECRET, {
-        message: 'secret must be a base64 TSIG key (16 bytes or more), as tsig-keygen prints it',
-      }),
+    secret: z.string().max(180).regex(TSIG_SECRET, {
+      message: 'must be a base64 TSIG key (16 bytes or more), as tsig-keygen prints it',
+    }),
   })
   .strict();
 export type Rfc2136Settings = z.infer<typeof Rfc2136Settings>;
@@ -71,19 +66,18 @@ export const CloudflareSettings = z
       .string()
       .max(256)
       .regex(/^[A-Za-z0-9_-]{20,256}$/, {
-        message: 'apiToken must be a Cloudflare API token (letters, digits, _ and -)',
+        message: 'must be a Cloudflare API token (letters, digits, _ and -)',
       }),
     /** The zone's id; found by name (the longest suffix of the record's name Cloudflare knows) when left out. */
     zoneId: z
       .string()
-      .regex(/^[a-f0-9]{32}$/, { message: 'zoneId must be 32 lower-case hex digits' })
+      .regex(/^[a-f0-9]{32}$/, { message: 'must be 32 lower-case hex digits' })
       .optional(),
     apiUrl: z
       .string()
       .max(2048)
       .refine(isAcceptableApiUrl, {
-        message:
-          'apiUrl must be an https:// URL without credentials, query or fragment (http:// only to localhost)',
+        message: 'must be an https:// URL without credentials, query or fragment (http:// only to localhost)',
       })
       .default(CLOUDFLARE_API_URL),
   })
@@ -100,7 +94,7 @@ export const ExecSettings = z
     program: z
       .string()
       .max(1024)
-      .regex(PROGRAM, { message: 'program must be an absolute path like "/usr/local/bin/dns-hook"' }),
+      .regex(PROGRAM, { message: 'must be an absolute path like "/usr/local/bin/dns-hook"' }),
     args: z
       .array(
         z

@@ -90,9 +90,14 @@ export function createCloudflareProvider(settings: CloudflareSettings, context: 
   const zoneIds = new Map<string, string>();
   const zoneOf = async (record: TxtRecord): Promise<string> => {
     if (settings.zoneId) return settings.zoneId;
-    for (const candidate of selfAndAncestors(record.fqdn).slice(0, -1)) {
-      const known = zoneIds.get(candidate);
-      if (known) return known;
+    // Not a TLD, and not a `_label` name (`_acme-challenge.…`): no zone is named so.
+    const candidates = selfAndAncestors(record.fqdn)
+      .slice(0, -1)
+      .filter((c) => !c.startsWith('_'));
+    // A zone found before serves every name beneath it without asking again.
+    const known = candidates.map((c) => zoneIds.get(c)).find((id) => id !== undefined);
+    if (known) return known;
+    for (const candidate of candidates) {
       const found = await call({ method: 'GET', path: `/zones?name=${encodeURIComponent(candidate)}` });
       const id = Array.isArray(found) ? idOf(found.find((z) => isRecord(z) && z.name === candidate)) : null;
       if (id) {

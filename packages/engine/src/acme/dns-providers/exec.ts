@@ -53,7 +53,11 @@ function run(settings: ExecSettings, argv: string[]): Promise<RunResult> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group ended between the deadline and the kill: nothing left to stop.
+      }
     }, settings.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { BerthError } from '@berth/protocol';
 import { useBind9 } from '../../../../../test/support/bind9.js';
+import { resolveDnsServer, exchangeTcp } from './dns-transport.js';
 import { createDns01Provider, waitForTxt } from './index.js';
+import { buildUpdate } from './rfc2136-message.js';
+import { signMessage, verifyResponse, type TsigKey } from './tsig.js';
 
 const bind = useBind9({ zones: ['example.test', 'sub.other.test'] });
 const FAST = { visibilityTimeoutMs: 5000, visibilityIntervalMs: 50, requestTimeoutMs: 2000 };
@@ -123,5 +126,35 @@ test('hostile record names and values are refused before anything is sent', asyn
   await assert.rejects(provider().publish('_acme-challenge.example.test', 'a"b c'), {
     code: 'VALIDATION_FAILED',
     message: /A DNS-01 value must be base64url text/,
+  });
+});
+
+test("the server's signed answer verifies, and a changed byte, another request or a late clock do not", async () => {
+  const key: TsigKey = {
+    name: bind().key.name,
+    algorithm: 'hmac-sha256',
+    secret: Buffer.from(bind().key.secret, 'base64'),
+  };
+  const record = { fqdn: '_acme-challenge.verify.example.test', value: challengeValue() };
+  const now = Date.now();
+  const signed = signMessage(buildUpdate('example.test', record, 'delete'), key, now);
+  const answer = await exchangeTcp(await resolveDnsServer(bind().address), signed.message, 2000);
+  assert.deepEqual(verifyResponse(answer, key, signed.mac, now), { kind: 'verified' });
+  const changed = Buffer.from(answer);
+  changed[3] = (changed[3] ?? 0) ^ 0x01; // the response code's lowest bit: NOERROR → FORMERR
+  assert.deepEqual(verifyResponse(changed, key, signed.mac, now), {
+    kind: 'invalid',
+    reason: "the answer's TSIG signature does not verify",
+  });
+  const otherRequest = Buffer.from(signed.mac);
+  otherRequest[0] = (otherRequest[0] ?? 0) ^ 0xff;
+  assert.equal(verifyResponse(answer, key, otherRequest, now).kind, 'invalid');
+  assert.deepEqual(verifyResponse(answer, key, signed.mac, now + 600_000), {
+    kind: 'invalid',
+    reason: "the answer's TSIG time is outside its fudge (check the clocks)",
+  });
+  assert.deepEqual(verifyResponse(answer.subarray(0, answer.length - 5), key, signed.mac, now), {
+    kind: 'invalid',
+    reason: 'the answer is malformed',
   });
 });
