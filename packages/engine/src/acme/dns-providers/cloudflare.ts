@@ -75,7 +75,7 @@ export function createCloudflareProvider(settings: CloudflareSettings, context: 
         cause: e,
       });
     });
-    const text = (await res.text()).slice(0, MAX_BODY);
+    const text = await readBounded(res);
     let body: unknown = null;
     try {
       body = JSON.parse(text);
@@ -171,3 +171,24 @@ const errorText = (e: unknown): string => {
   const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
   return `${e instanceof Error ? e.message : String(e)}${cause}`;
 };
+
+/** The body as text, at most MAX_BODY bytes of it: an answer is small, whatever a server sends. */
+async function readBounded(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const body: ReadableStream<Uint8Array> = res.body;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      if (size > MAX_BODY) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8');
+}

@@ -5,8 +5,9 @@
  */
 import { BerthError } from '@berth/protocol';
 
-/** Lower-case LDH labels; `_` only as a whole leading label's first character (`_acme-challenge`). */
-const LABEL = /^(?:_?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)$/;
+/** Lower-case LDH; the first label alone may start with `_` (`_acme-challenge`). */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const FIRST_LABEL = /^_?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** An ACME DNS-01 value is base64url of a SHA-256 digest (43 characters); a little slack, nothing else. */
 const VALUE = /^[A-Za-z0-9_-]{1,255}$/;
 
@@ -19,7 +20,11 @@ export interface TxtRecord {
 export function toTxtRecord(fqdn: string, value: string): TxtRecord {
   const name = fqdn.toLowerCase();
   const labels = name.split('.');
-  if (name.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)))
+  if (
+    name.length > 253 ||
+    labels.length < 2 ||
+    !labels.every((l, i) => l.length <= 63 && (i === 0 ? FIRST_LABEL : LABEL).test(l))
+  )
     throw new BerthError(
       'VALIDATION_FAILED',
       `Not a DNS name a DNS-01 record can have: ${JSON.stringify(fqdn.slice(0, 300))}`,
