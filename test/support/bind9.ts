@@ -27,7 +27,7 @@ const ZONE = /^(?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}$/;
 
 export interface Bind9Key {
   name: string;
-  algorithm: 'hmac-sha256';
+  algorithm: 'hmac-sha256' | 'hmac-sha512';
   /** base64, as tsig-keygen prints it. */
   secret: string;
 }
@@ -37,8 +37,10 @@ export interface TestBind9 {
   address: string;
   port: number;
   zones: readonly string[];
-  /** The key allowed to update TXT records in every zone. */
+  /** The key allowed to update TXT records in every zone (HMAC-SHA256). */
   key: Bind9Key;
+  /** Another one, HMAC-SHA512, allowed the same. */
+  keySha512: Bind9Key;
   /** The TXT values of `fqdn` as `dig` reads them from this server. */
   txt(fqdn: string): Promise<string[]>;
   /** named's output so far. */
@@ -71,11 +73,12 @@ const zoneFile = (zone: string): string =>
     '',
   ].join('\n');
 
-function namedConf(dir: string, port: number, zones: readonly string[], key: Bind9Key): string {
+function namedConf(dir: string, port: number, zones: readonly string[], keys: readonly Bind9Key[]): string {
+  const grants = keys.map((key) => `grant ${key.name} zonesub TXT;`).join(' ');
   const zoneBlocks = zones.map(
     (zone) =>
       `zone "${zone}" { type primary; file "${join(dir, `${zone}.zone`)}"; ` +
-      `update-policy { grant ${key.name} zonesub TXT; }; };`,
+      `update-policy { ${grants} }; };`,
   );
   return [
     'options {',
@@ -91,7 +94,7 @@ function namedConf(dir: string, port: number, zones: readonly string[], key: Bin
     '  allow-transfer { none; };',
     '};',
     'controls { };',
-    `key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };`,
+    ...keys.map((key) => `key "${key.name}" { algorithm ${key.algorithm}; secret "${key.secret}"; };`),
     ...zoneBlocks,
     '',
   ].join('\n');
@@ -113,9 +116,14 @@ export async function startBind9(options: Bind9Options = {}): Promise<TestBind9>
     algorithm: 'hmac-sha256',
     secret: randomBytes(32).toString('base64'),
   };
+  const keySha512: Bind9Key = {
+    name: 'berth-test-key-512',
+    algorithm: 'hmac-sha512',
+    secret: randomBytes(64).toString('base64'),
+  };
   for (const zone of zones) await writeFile(join(dir, `${zone}.zone`), zoneFile(zone));
   const confPath = join(dir, 'named.conf');
-  await writeFile(confPath, namedConf(dir, port, zones, key), { mode: 0o600 });
+  await writeFile(confPath, namedConf(dir, port, zones, [key, keySha512]), { mode: 0o600 });
   const logPath = join(dir, 'named.log');
   const logStream = createWriteStream(logPath, { flags: 'a' });
   const child = spawn('named', ['-g', '-c', confPath, '-4', '-n', '1'], {
@@ -163,7 +171,7 @@ export async function startBind9(options: Bind9Options = {}): Promise<TestBind9>
       .filter((l) => l.trim() !== '')
       .map((l) => [...l.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] ?? '').join(''));
   };
-  return { address, port, zones, key, txt, log, stop };
+  return { address, port, zones, key, keySha512, txt, log, stop };
 }
 
 async function waitForZones(

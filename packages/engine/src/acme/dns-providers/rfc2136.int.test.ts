@@ -43,6 +43,28 @@ test('publish adds a TXT value beside others of the same name; withdraw removes 
   assert.deepEqual(await bind().txt(fqdn), []);
 });
 
+test('HMAC-SHA512 keys work the same', async () => {
+  const { name, secret } = bind().keySha512;
+  const dns01 = createDns01Provider(
+    { kind: 'rfc2136', server: bind().address, keyName: name, algorithm: 'hmac-sha512', secret },
+    FAST,
+  );
+  const fqdn = '_acme-challenge.sha512.example.test';
+  const value = challengeValue();
+  await dns01.publish(fqdn, value);
+  assert.deepEqual(await bind().txt(fqdn), [value]);
+  await dns01.withdraw(fqdn, value);
+  assert.deepEqual(await bind().txt(fqdn), []);
+  // The right secret under the wrong algorithm: BIND knows no such key (name + algorithm).
+  await assert.rejects(
+    createDns01Provider(
+      { kind: 'rfc2136', server: bind().address, keyName: name, algorithm: 'hmac-sha256', secret },
+      FAST,
+    ).publish(fqdn, value),
+    { code: 'DNS_PROVIDER_FAILED', message: /NOTAUTH\/BADKEY/ },
+  );
+});
+
 test('the zone is found by SOA queries walking up the name, or taken as given', async () => {
   const deep = '_acme-challenge.a.b.sub.other.test';
   const value = challengeValue();

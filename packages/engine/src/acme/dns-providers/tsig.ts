@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TsigAlgorithm } from '@berth/protocol';
-import { encodeName, readUint48, skipName, skipRecord, writeUint48 } from './wire.js';
+import { encodeName, readName, readUint48, skipName, skipRecord, writeUint48 } from './wire.js';
 
 export interface TsigKey {
   /** Lower-case, no final dot. */
@@ -100,8 +100,9 @@ export type TsigVerdict =
 interface ReadTsig {
   /** Where the TSIG record starts: the message it signs ends here. */
   start: number;
-  name: Buffer;
-  algorithm: Buffer;
+  /** Lower-case, no final dot (a server may compress the owner name). */
+  name: string;
+  algorithm: string;
   timeSigned: number;
   fudge: number;
   mac: Buffer;
@@ -123,7 +124,7 @@ function readTsig(message: Buffer): ReadTsig | null {
   if (message.readUInt16BE(nameEnd) !== TYPE_TSIG) return null;
   let at = nameEnd + 10;
   const algorithmEnd = skipName(message, at);
-  const algorithm = message.subarray(at, algorithmEnd);
+  const algorithm = readName(message, at);
   at = algorithmEnd;
   const timeSigned = readUint48(message, at);
   const fudge = message.readUInt16BE(at + 6);
@@ -137,7 +138,7 @@ function readTsig(message: Buffer): ReadTsig | null {
   if (other.length !== otherLen || mac.length !== macSize) throw new RangeError('TSIG record ends early');
   return {
     start,
-    name: message.subarray(start, nameEnd),
+    name: readName(message, start),
     algorithm,
     timeSigned,
     fudge,
@@ -162,7 +163,7 @@ export function verifyResponse(
     return { kind: 'invalid', reason: 'the answer is malformed' };
   }
   if (tsig === null) return { kind: 'invalid', reason: 'the answer carries no TSIG signature' };
-  if (!tsig.name.equals(encodeName(key.name)) || !tsig.algorithm.equals(encodeName(key.algorithm)))
+  if (tsig.name !== key.name || tsig.algorithm !== key.algorithm)
     return { kind: 'invalid', reason: 'the answer is signed with another key or algorithm' };
   if (tsig.error !== 0)
     return { kind: 'server-error', error: TSIG_ERRORS[tsig.error] ?? `TSIG error ${tsig.error}` };

@@ -23,6 +23,25 @@ export function skipName(buf: Buffer, offset: number): number {
   }
 }
 
+/** The name at `offset`, compression pointers followed (at most 64 of them), lower-case, no final dot. */
+export function readName(buf: Buffer, offset: number): string {
+  const labels: string[] = [];
+  let at = offset;
+  for (let jumps = 0; jumps <= 64;) {
+    const len = buf.readUInt8(at);
+    if (len === 0) return labels.join('.').toLowerCase();
+    if ((len & 0xc0) === 0xc0) {
+      at = buf.readUInt16BE(at) & 0x3fff;
+      jumps++;
+      continue;
+    }
+    if ((len & 0xc0) !== 0 || at + 1 + len > buf.length) throw new RangeError('malformed name');
+    labels.push(buf.toString('latin1', at + 1, at + 1 + len));
+    at += 1 + len;
+  }
+  throw new RangeError('a compression loop');
+}
+
 /** The offset just past a resource record starting at `offset`. */
 export function skipRecord(buf: Buffer, offset: number): number {
   const at = skipName(buf, offset);
