@@ -10,12 +10,14 @@
 #                                            docker-registry (images moved between servers),
 #                                            iproute2 (the fleet tests' namespaces and bridge), curl
 #                                            (requests from inside a fleet server's namespace), pebble
-#                                            (an ACME CA with pebble-challtestsrv, for certificate tests)
+#                                            (an ACME CA with pebble-challtestsrv, for certificate tests),
+#                                            bind9 and bind9-dnsutils (a real DNS server, nsupdate and dig
+#                                            for the DNS-01 provider tests)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -48,5 +50,9 @@ fi
 # Debian's docker-registry package enables its own registry on :5000 (no logins); Berth runs its own.
 if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
   "${sudo[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+# Debian's bind9 package enables named on :53; the DNS-01 tests start private ones on random ports.
+if [[ " ${missing[*]} " == *" bind9 "* ]] && [ -d /run/systemd/system ]; then
+  "${sudo[@]}" systemctl disable --now named >/dev/null 2>&1 || true
 fi
 echo "Installed ${missing[*]}"

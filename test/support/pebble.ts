@@ -51,6 +51,12 @@ export interface ChallTestServer {
 export interface PebbleOptions {
   /** Where Pebble connects for HTTP-01 validation (on 127.0.0.1, the address of every name). */
   httpPort: number;
+  /**
+   * `IP:port` of the DNS server Pebble asks instead of challtestsrv's (a real BIND 9 from
+   * test/support/bind9.ts, whose zones must then resolve every name ordered). challtestsrv still
+   * runs, unused by Pebble, so `challtest` keeps its meaning.
+   */
+  dnsServer?: string;
   startTimeoutMs?: number;
 }
 
@@ -230,7 +236,7 @@ export async function startPebble(options: PebbleOptions): Promise<TestPebble> {
   );
   const pebble = startProcess(
     'pebble',
-    ['-config', configPath, '-dnsserver', challtest.dnsAddress],
+    ['-config', configPath, '-dnsserver', options.dnsServer ?? challtest.dnsAddress],
     { PATH: process.env.PATH ?? '/usr/bin:/bin', PEBBLE_VA_NOSLEEP: '1' },
     join(dir, 'pebble.log'),
   );
@@ -276,10 +282,16 @@ export async function startPebble(options: PebbleOptions): Promise<TestPebble> {
  * `before` hooks concurrently, so a responder whose port Pebble needs is started inside
  * `httpPort` (which may be async), not in a `before` of its own.
  */
-export function usePebble(options: { httpPort: () => number | Promise<number> }): () => TestPebble {
+export function usePebble(options: {
+  httpPort: () => number | Promise<number>;
+  /** Started the same way (inside Pebble's `before`) when Pebble must ask another DNS server. */
+  dnsServer?: () => string | Promise<string>;
+}): () => TestPebble {
   let pebble: TestPebble | null = null;
   before(async () => {
-    pebble = await startPebble({ httpPort: await options.httpPort() });
+    const httpPort = await options.httpPort();
+    const dnsServer = options.dnsServer ? await options.dnsServer() : undefined;
+    pebble = await startPebble({ httpPort, ...(dnsServer === undefined ? {} : { dnsServer }) });
   });
   after(async () => {
     await pebble?.stop();

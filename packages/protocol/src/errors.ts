@@ -88,6 +88,10 @@ export const ERROR_CODES = {
   ACME_ACCOUNT_FAILED: { status: 502, retryable: true },
   /** An ACME order failed: a challenge the CA could not validate, a refused name, a rate limit (the CA's problem document in the message). */
   ACME_ORDER_FAILED: { status: 502, retryable: true },
+  /** A DNS provider (RFC 2136 server, Cloudflare, an exec program) refused or failed to write a DNS-01 record. */
+  DNS_PROVIDER_FAILED: { status: 502, retryable: true },
+  /** A DNS-01 record was written but the zone's authoritative server did not show it in time. */
+  DNS_RECORD_NOT_VISIBLE: { status: 504, retryable: true },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },

@@ -18,3 +18,4 @@ export * from './placement.js';
 export * from './api-servers.js';
 export * from './join-token.js';
 export * from './api-domains.js';
+export * from './dns-providers.js';

@@ -1,5 +1,13 @@
 export { createAcmeIssuer } from './issuer.js';
 export { formatAcmeProblem, parseAcmeProblem } from './problem.js';
+export {
+  createDns01Provider,
+  findAuthoritativeServers,
+  waitForTxt,
+  type Dns01ProviderOptions,
+  type RecordVisibility,
+  type WaitForTxtOptions,
+} from './dns-providers/index.js';
 export type {
   AcmeIssuer,
   AcmeIssuerOptions,
