@@ -6,7 +6,9 @@
  * app across teams; a removed domain is a 404 at once.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +16,7 @@ import type { Domain } from '@berth/protocol';
 import { createCaddyAdmin } from '@berth/engine';
 import { join } from 'node:path';
 import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
+import { createTestPki, httpsGet, type HttpsReply, type TestPki } from '../support/tls-edge.js';
 import { BerthUnderTest, freePort } from './support/berth.js';
 
 interface Reply {
@@ -25,6 +28,33 @@ interface Reply {
 describe('custom domains', () => {
   let berth: BerthUnderTest;
   let httpsPort: number;
+  let pki: TestPki;
+  let files: string;
+  // One kept-alive connection to the app, used before and after every change: none may reset it.
+  const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+  const keptPorts = new Set<number>();
+  async function throughKeptConnection(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: berth.httpPort,
+          path: '/',
+          headers: { host: 'web.localhost' },
+          agent: keepAlive,
+        },
+        (res) => {
+          keptPorts.add(res.socket.localPort ?? 0);
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
 
   const get = (host: string, path = '/'): Promise<Reply> =>
     new Promise((resolve, reject) => {
@@ -53,6 +83,8 @@ describe('custom domains', () => {
 
   before(async () => {
     await ensureExampleImages();
+    pki = await createTestPki();
+    files = await mkdtemp(join(tmpdir(), 'berth-e2e-certs-'));
     httpsPort = await freePort();
     berth = await BerthUnderTest.create();
     await berth.start(['--https-port', String(httpsPort)]);
@@ -60,9 +92,12 @@ describe('custom domains', () => {
     assert.equal(created.code, 0, created.stderr);
     const deployed = await berth.cli(['deploy', 'web']);
     assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+    await throughKeptConnection();
   });
   after(async () => {
+    keepAlive.destroy();
     await berth?.destroy();
+    if (files) await rm(files, { recursive: true, force: true });
   });
 
   test('domains add serves the app on the name and redirects the other, with no Caddy config change', async () => {
@@ -106,6 +141,7 @@ describe('custom domains', () => {
       /alert|ECONNRESET|socket hang up/i,
     );
     assert.deepEqual(await caddyConfig(), config, "Caddy's config never changes");
+    await throughKeptConnection();
   });
 
   test('hostile, reserved and look-alike names are refused with 4xx and nothing is written', async () => {
@@ -144,6 +180,67 @@ describe('custom domains', () => {
     }
   });
 
+  /** Until the edge has the certificate (a push away): verified against the test CA only. */
+  async function httpsUntilServed(host: string): Promise<HttpsReply> {
+    for (let i = 0; ; i++) {
+      try {
+        return await httpsGet(httpsPort, host, '/', pki.caPem);
+      } catch (e) {
+        if (i >= 100) throw e;
+        await sleep(50);
+      }
+    }
+  }
+
+  async function writePair(names: string[], label: string): Promise<{ cert: string; key: string }> {
+    const leaf = await pki.issue(names);
+    const cert = join(files, `${label}.crt`);
+    const key = join(files, `${label}.key`);
+    await writeFile(cert, leaf.certPem);
+    await writeFile(key, leaf.keyPem, { mode: 0o600 });
+    return { cert, key };
+  }
+
+  test('certs add: the domain is served over verified HTTPS, its plain HTTP redirected there', async () => {
+    const config = await caddyConfig();
+    const mine = await writePair(['shop.example.test', 'www.shop.example.test'], 'shop');
+    const r = await berth.cli(['certs', 'add', 'web', '--cert', mine.cert, '--key', mine.key]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /web now serves shop\.example\.test, www\.shop\.example\.test with this certificate/,
+    );
+    const secure = await httpsUntilServed('shop.example.test');
+    assert.equal(secure.status, 200);
+    assert.equal(secure.body, (await berth.get('web')).body);
+    const moved = await until(`shop.example.test:${berth.httpPort}`, 308, '/p?q=1');
+    assert.equal(moved.location, `https://shop.example.test:${httpsPort}/p?q=1`);
+    const www = await until(`www.shop.example.test:${berth.httpPort}`, 308, '/p');
+    assert.equal(www.location, `https://shop.example.test:${httpsPort}/p`);
+    const listed = await berth.json<{ domains: Domain[] }>(['domains', 'list', 'web']);
+    assert.deepEqual(
+      listed.domains.map((d) => [d.name, d.status]),
+      [
+        ['shop.example.test', 'issued'],
+        ['www.shop.example.test', 'issued'],
+      ],
+    );
+    assert.match(listed.domains[0]?.issuer ?? '', /^uploaded: /);
+    assert.deepEqual(await caddyConfig(), config, "Caddy's config never changes");
+    await throughKeptConnection();
+  });
+
+  test('certs add refuses a certificate for names the app does not hold, or with the wrong key', async () => {
+    const other = await writePair(['other.example.test'], 'other');
+    const r = await berth.cli(['certs', 'add', 'web', '--cert', other.cert, '--key', other.key]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /--cert: names other\.example\.test: none of web's domains/);
+    const mine = await writePair(['shop.example.test'], 'mismatch');
+    const wrong = await berth.cli(['certs', 'add', 'web', '--cert', mine.cert, '--key', other.key]);
+    assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stderr, /--key: it is not the private key of the certificate/);
+  });
+
   test('a host nobody serves is a 404 at once; a removed domain becomes one', async () => {
     const started = performance.now();
     assert.equal((await get('nobody.example.test')).status, 404);
@@ -159,5 +256,7 @@ describe('custom domains', () => {
     assert.equal((await berth.get('web')).status, 200, 'the app itself is untouched');
     const again = await berth.cli(['domains', 'remove', 'web', 'shop.example.test']);
     assert.equal(again.code, 1);
+    await throughKeptConnection();
+    assert.equal(keptPorts.size, 1, 'the kept-alive connection was never reset');
   });
 });

@@ -46,6 +46,8 @@ export interface ChallTestServer {
   setTxt(fqdn: string, value: string): Promise<void>;
   /** Removes every TXT value of `fqdn`. */
   clearTxt(fqdn: string): Promise<void>;
+  /** `host` resolves to these IPv4 addresses instead of 127.0.0.1 (e.g. one nothing listens on). */
+  setA(host: string, addresses: string[]): Promise<void>;
 }
 
 export interface PebbleOptions {
@@ -205,6 +207,7 @@ async function startChallTestSrv(dir: string, timeoutMs: number): Promise<Starte
     dnsAddress,
     setTxt: (fqdn, value) => post('/set-txt', { host: `${fqdn}.`, value }),
     clearTxt: (fqdn) => post('/clear-txt', { host: `${fqdn}.` }),
+    setA: (host, addresses) => post('/add-a', { host: `${host}.`, addresses }),
   };
 }
 

@@ -6,6 +6,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerBuilds } from './commands/builds.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerImages } from './commands/images.js';
+import { registerCerts } from './commands/certs.js';
 import { registerDomains } from './commands/domains.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerKeys } from './commands/keys.js';
@@ -50,6 +51,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerBuilds(program, environment);
   registerWebhooks(program, environment);
   registerDomains(program, environment);
+  registerCerts(program, environment);
   registerImages(program, environment);
   registerEnv(program, environment);
   registerScale(program, environment);

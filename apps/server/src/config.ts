@@ -68,6 +68,21 @@ export interface ServerConfig {
   externalRegistry: ExternalRegistrySettings | null;
   /** The private IPv4 range berthd gives the servers' WireGuard addresses from (BERTHD_MESH_SUBNET). */
   meshSubnet: string;
+  /**
+   * berthd as the fleet's ACME client (BERTHD_ACME_EMAIL, _DIRECTORY, _CA_CERT): every custom
+   * domain gets a certificate from that CA. Null (no email): domains wait for `berth certs add`.
+   */
+  acme: AcmeSettings | null;
+}
+
+/** Let's Encrypt's production directory: what `--acme-directory` defaults to. */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+export interface AcmeSettings {
+  email: string;
+  directoryUrl: string;
+  /** A file holding the CA certificate to trust for the directory's HTTPS (a private CA), or null. */
+  caCertFile: string | null;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -127,6 +142,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     registryListen: registryListen(get('BERTHD_REGISTRY_LISTEN')),
     externalRegistry: externalRegistry(get),
     meshSubnet: meshSubnet(get('BERTHD_MESH_SUBNET')),
+    acme: acmeSettings(get),
   });
 }
 
@@ -234,3 +250,28 @@ const configError = (key: string, what: string): BerthError =>
   new BerthError('VALIDATION_FAILED', `Configuration ${key} ${what}`, {
     issues: [{ path: key, message: what }],
   });
+
+const EMAIL = /^[^\s@"<>]{1,64}@[a-z0-9.-]{1,253}$/i;
+
+function acmeSettings(get: (key: string) => string | undefined): AcmeSettings | null {
+  const email = get('BERTHD_ACME_EMAIL');
+  const directory = get('BERTHD_ACME_DIRECTORY');
+  const caCertFile = get('BERTHD_ACME_CA_CERT') ?? null;
+  if (email === undefined) {
+    if (directory !== undefined || caCertFile !== null)
+      throw configError('BERTHD_ACME_EMAIL', 'is required with BERTHD_ACME_DIRECTORY or BERTHD_ACME_CA_CERT');
+    return null;
+  }
+  if (!EMAIL.test(email)) throw configError('BERTHD_ACME_EMAIL', `must be an email address, got "${email}"`);
+  const directoryUrl = directory ?? LETS_ENCRYPT_DIRECTORY;
+  let url: URL;
+  try {
+    url = new URL(directoryUrl);
+  } catch {
+    throw configError('BERTHD_ACME_DIRECTORY', `must be a URL, got "${directoryUrl}"`);
+  }
+  if (url.protocol !== 'https:') throw configError('BERTHD_ACME_DIRECTORY', 'must be an https:// URL');
+  if (caCertFile !== null && !caCertFile.startsWith('/'))
+    throw configError('BERTHD_ACME_CA_CERT', 'must be an absolute path');
+  return { email, directoryUrl, caCertFile };
+}

@@ -17,7 +17,8 @@ export type IdKind =
   | 'bld'
   | 'inv'
   | 'jt'
-  | 'dom';
+  | 'dom'
+  | 'crt';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

@@ -20,8 +20,13 @@ import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
 import { createDomainsService } from './domains/service.js';
+import { createChallengeBoard } from './certificates/challenge-board.js';
+import { createAcmeOrders, ORDER_JOB } from './certificates/acme-orders.js';
+import { createCertificatesService } from './certificates/service.js';
 import { createSecretsService } from './secrets/service.js';
 
+/** How long an ACME order waits for every edge to serve its HTTP-01 answer before asking the CA. */
+const EDGES_CATCH_UP_MS = 10_000;
 export interface Berthd {
   app: FastifyInstance;
   store: Store;
@@ -66,7 +71,11 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     throw err;
   });
   let wakeWorker = (): void => undefined;
-  const agents = createAgentGateway({ store, clock, log, settings: config, keys, registry });
+  const board = createChallengeBoard();
+  const agents = createAgentGateway({
+    ...{ store, clock, log, settings: config, keys, registry },
+    challenges: () => board.current(),
+  });
   const onChange = (): void => {
     void agents.pushDesired();
     wakeWorker();
@@ -76,7 +85,11 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     fleetRegistry: registry?.address ?? null,
   });
   const secrets = createSecretsService({ store, clock, keys, onChange, fleet: agents });
-  const domains = createDomainsService({ store, clock, onChange, baseDomain: config.domain });
+  const domains = createDomainsService({
+    ...{ store, clock, onChange, baseDomain: config.domain },
+    acme: config.acme !== null,
+  });
+  const certificates = createCertificatesService({ store, clock, keys, onChange });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -103,6 +116,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         service,
         secrets,
         domains,
+        certificates,
         keys,
         agents,
         archives,
@@ -117,6 +131,19 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     log,
     { tls: config.tls.kind !== 'off', ...(tls && { serverFactory: tls.serverFactory }) },
   );
+  const acmeOrders =
+    config.acme === null
+      ? null
+      : createAcmeOrders({
+          ...{ store, clock, keys, log, board, settings: config.acme },
+          publishToEdges: async () => {
+            // A new version, so every agent takes the push and reports once its edge has it.
+            await store.transaction((tx) => tx.servers.bumpDesiredVersions());
+            await agents.pushDesired();
+            if (!(await agents.edgesCaughtUp(EDGES_CATCH_UP_MS)))
+              log.warn('not every edge confirmed the HTTP-01 answers in time; asking the CA anyway');
+          },
+        });
   const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
   const worker =
     options.worker === false
@@ -126,7 +153,10 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           clock,
           log,
           owner: createId('job').replace('job_', 'berthd_'),
-          handlers: { deploy: deployJob.run },
+          handlers: {
+            deploy: deployJob.run,
+            ...(acmeOrders && { [ORDER_JOB]: (payload: unknown) => acmeOrders.run(payload) }),
+          },
           // The job's own way of ending a failed deployment, putting back what it replaced.
           onGaveUp: (job, error) =>
             job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),

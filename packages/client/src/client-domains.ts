@@ -1,7 +1,14 @@
-import { DomainList, DomainsAdded, DomainsRemoved, type DomainCreate } from '@berth/protocol';
+import {
+  CertificateAdded,
+  DomainList,
+  DomainsAdded,
+  DomainsRemoved,
+  type CertificateUpload,
+  type DomainCreate,
+} from '@berth/protocol';
 import type { Transport } from './transport.js';
 
-/** Custom domains of apps. */
+/** Custom domains of apps and their certificates. */
 export function domainsApi({ json }: Transport) {
   const app = (name: string): string => `/apps/${encodeURIComponent(name)}`;
   return {
@@ -10,5 +17,7 @@ export function domainsApi({ json }: Transport) {
       (await json(DomainsAdded, 'POST', `${app(name)}/domains`, body)).domains,
     removeDomain: async (name: string, domain: string) =>
       (await json(DomainsRemoved, 'DELETE', `${app(name)}/domains/${encodeURIComponent(domain)}`)).removed,
+    addCertificate: (name: string, body: CertificateUpload) =>
+      json(CertificateAdded, 'POST', `${app(name)}/certificates`, body),
   };
 }

@@ -11,13 +11,19 @@ import { createHash, hkdfSync } from 'node:crypto';
  * What a sealed value is for. Closed on purpose: a new kind of secret is a deliberate change
  * here, never a free-form string that a typo could turn into a different key.
  */
-export type SecretPurpose = 'app-secret' | 'registry-credential' | 'git-credential' | 'webhook-secret';
+export type SecretPurpose =
+  | 'app-secret'
+  | 'registry-credential'
+  | 'git-credential'
+  | 'webhook-secret'
+  | 'certificate-key';
 
 export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'app-secret',
   'registry-credential',
   'git-credential',
   'webhook-secret',
+  'certificate-key',
 ];
 
 /**

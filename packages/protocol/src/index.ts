@@ -18,4 +18,5 @@ export * from './placement.js';
 export * from './api-servers.js';
 export * from './join-token.js';
 export * from './api-domains.js';
+export * from './api-certificates.js';
 export * from './dns-providers.js';

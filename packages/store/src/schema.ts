@@ -5,6 +5,7 @@ import type { OneTimePurpose, SessionKind } from './types-identity.js';
 import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js';
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 import type { DomainsTable } from './types-domains.js';
+import type { CertificatesTable } from './types-certificates.js';
 
 /**
  * Kysely's view of the tables. Dialect-neutral on purpose, so PostgreSQL can sit beside SQLite:
@@ -370,6 +371,7 @@ export interface Database {
   placements: PlacementsTable;
   rollout_stages: RolloutStagesTable;
   domains: DomainsTable;
+  certificates: CertificatesTable;
 }
 
 export type AppsRecord = Selectable<AppsTable>;

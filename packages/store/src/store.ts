@@ -8,6 +8,7 @@ import { createInvitationRepo } from './repos/invitations.js';
 import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createDomainRepo } from './repos/domains.js';
+import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
 import { createJobRepo } from './repos/jobs.js';
 import { createJoinTokenRepo } from './repos/join-tokens.js';
@@ -62,6 +63,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     builds: createBuildRepo(db),
     appSealed: createAppSealedRepo(db),
     domains: createDomainRepo(db),
+    certificates: createCertificateRepo(db),
   };
 }
 

@@ -3,6 +3,7 @@ import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js'
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type { JoinTokenRepo, PlacementRepo, RolloutStageRepo, ServerRepo } from './types-fleet.js';
 import type { DomainRepo } from './types-domains.js';
+import type { CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
   LoginFailureRepo,
@@ -332,6 +333,7 @@ export interface Repos {
   builds: BuildRepo;
   appSealed: AppSealedRepo;
   domains: DomainRepo;
+  certificates: CertificateRepo;
 }
 
 export interface Store extends Repos {

@@ -29,6 +29,9 @@ const FLAGS: Record<string, string> = {
   expiresInDays: '--expires',
   files: '--as-file',
   'idempotency-key': '--idempotency-key',
+  certificatePem: '--cert',
+  keyPem: '--key',
+  redirectFrom: '--redirect-from',
 };
 
 /** Fields given as KEY=VALUE pairs: the key is the part worth naming. */

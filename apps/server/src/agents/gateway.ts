@@ -17,6 +17,7 @@ import { reservationsByServer } from '../deploy/placement.js';
 import { ensureMeshAddress } from '../fleet/mesh-addresses.js';
 import type { FleetRegistry } from '../registry/fleet-registry.js';
 import type { KeyHolder } from '../secrets/keys.js';
+import { edgeCertificates } from './edge-certificates.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
 import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-check.js';
@@ -51,6 +52,8 @@ export interface AgentGatewayDeps {
   keys: KeyHolder;
   /** The fleet's image registry, or null when berthd runs none. */
   registry?: FleetRegistry | null;
+  /** HTTP-01 answers every edge serves now (see certificates/challenge-board.ts). */
+  challenges?: () => Record<string, string>;
 }
 
 export type AgentGateway = ReturnType<typeof createAgentGateway>;
@@ -59,7 +62,15 @@ export type AgentGateway = ReturnType<typeof createAgentGateway>;
  * berthd's side of the agent link: authenticates agents, pushes desired state, relays RPCs and
  * collects reports. It never touches a container; agents do.
  */
-export function createAgentGateway({ store, clock, log, settings, keys, registry = null }: AgentGatewayDeps) {
+export function createAgentGateway({
+  store,
+  clock,
+  log,
+  settings,
+  keys,
+  registry = null,
+  challenges = () => ({}),
+}: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
   /** When each server's last link ended (this berthd's life only; see offlineSince). */
   const disconnectedAt = new Map<string, number>();
@@ -99,7 +110,15 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
     const held = await staging.hold(s.serverId, state, s.report, (appId, revision) =>
       rebuildShare(store, s.serverId, appId, revision, settings, to),
     );
-    return held && { ...held, edges: drains.releaseFor(s.serverId, serving.at) };
+    if (!held) return null;
+    const certificates = await edgeCertificates(store, keys, s.sealingKey, clock());
+    const answers = challenges();
+    return {
+      ...held,
+      edges: drains.releaseFor(s.serverId, serving.at),
+      ...(certificates.length > 0 && { certificates }),
+      ...(Object.keys(answers).length > 0 && { challenges: answers }),
+    };
   };
   /** The mesh of the last push (a report that says the agent holds another gets it sent again). */
   let lastMesh: FleetMesh | null = null;
@@ -263,6 +282,23 @@ export function createAgentGateway({ store, clock, log, settings, keys, registry
       session.send({ type: 'welcome', serverId: identity.serverId, serverName: identity.serverName });
       await sendDesired(session);
       pushes.connected();
+    },
+
+    /**
+     * Resolves true once every connected agent reports holding the desired version the store has
+     * for its server now (its edge publishes before it reports), false after `timeoutMs`.
+     */
+    async edgesCaughtUp(timeoutMs: number): Promise<boolean> {
+      const wanted = new Map((await store.servers.list()).map((s) => [s.id, s.desiredVersion]));
+      const deadline = clock() + timeoutMs;
+      for (;;) {
+        const behind = [...sessions.values()].filter(
+          (s) => (s.report?.desiredVersion ?? -1) < (wanted.get(s.serverId) ?? 0),
+        );
+        if (behind.length === 0) return true;
+        if (clock() >= deadline) return false;
+        await new Promise((r) => setTimeout(r, 25));
+      }
     },
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */

@@ -5,6 +5,7 @@ import type { DomainRow, Store } from '@berth/store';
 import type { AuditIntent } from '../audit/intent.js';
 import { createMutator } from '../deploy/service.js';
 import { requireApp } from '../deploy/rollout-steps.js';
+import { queueOrder } from '../certificates/acme-orders.js';
 
 /**
  * Custom domains of apps (issue 11): added and removed in one transaction with their audit row,
@@ -18,11 +19,13 @@ export interface DomainsServiceDeps {
   onChange: () => void;
   /** `berth up --domain`: every app is already served under it, so no one may claim a name there. */
   baseDomain: string;
+  /** berthd orders certificates (berth up --acme-email): each new domain gets an order job. */
+  acme: boolean;
 }
 
 export type DomainsService = ReturnType<typeof createDomainsService>;
 
-export function createDomainsService({ store, clock, onChange, baseDomain }: DomainsServiceDeps) {
+export function createDomainsService({ store, clock, onChange, baseDomain, acme }: DomainsServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
   return {
     /** The primary name first, then the names that redirect to it. */
@@ -52,6 +55,7 @@ export function createDomainsService({ store, clock, onChange, baseDomain }: Dom
           ...parsed.redirectFrom.map((r) => row(r.name, parsed.primary.name)),
         ];
         await tx.domains.add(rows);
+        if (acme) await queueOrder(tx, { appId: app.id, name: parsed.primary.name }, now);
         await tx.servers.bumpDesiredVersions();
         return rows;
       });

@@ -7,6 +7,7 @@ import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
+import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
 import { toAppView, toDeploymentView } from './views.js';
@@ -17,6 +18,7 @@ export interface RouteContext {
   service: DeployService;
   secrets: SecretsService;
   domains: DomainsService;
+  certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;
   archives: ArchiveStore;

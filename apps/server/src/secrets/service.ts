@@ -1,3 +1,4 @@
+import { certificateKeyAad } from '../certificates/sealing.js';
 import { rotateKeyring, retireKey, createSecretBox, loadKeyring } from '@berth/crypto';
 import { BerthError, type SecretsPatch } from '@berth/protocol';
 import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
@@ -69,7 +70,7 @@ export function createSecretsService(deps: {
     },
 
     /**
-     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets) re-sealed under it in
+     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets, certificate keys) re-sealed under it in
      * one transaction. If that transaction fails, the old key is still in the file and opens
      * everything; a retry re-seals what is left.
      */
@@ -100,6 +101,12 @@ export function createSecretsService(deps: {
             aad,
           );
           await tx.releaseSecrets.reseal(s.releaseId, s.key, sealed.value, sealed.keyId);
+          n++;
+        }
+        for (const c of await tx.certificates.list()) {
+          const aad = certificateKeyAad(c.id);
+          const plain = keys.box.open('certificate-key', c.keySealed, aad);
+          await tx.certificates.reseal(c.id, box.seal('certificate-key', plain, aad));
           n++;
         }
         for (const row of await tx.appSealed.listAll()) {

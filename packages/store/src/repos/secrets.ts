@@ -80,6 +80,7 @@ export function createSecretRepo(db: Db): SecretRepo {
             .select('key_id')
             .unionAll(db.selectFrom('release_secrets').select('key_id'))
             .unionAll(db.selectFrom('app_sealed').select('key_id'))
+            .unionAll(db.selectFrom('certificates').select('key_id'))
             .as('sealed'),
         )
         .select(['sealed.key_id', (eb) => eb.fn.countAll().as('n')])

@@ -6,6 +6,7 @@ const settings = (apiHost: string, mesh = true): UpSettings => ({
   apiPort: 7070,
   httpPort: 80,
   httpsPort: null,
+  acme: null,
   httpHost: '',
   domain: 'localhost',
   logLevel: 'info',

@@ -42,6 +42,8 @@ export interface UpSettings {
   meshSubnet: string | null;
   /** false with --no-mesh: the local agent stays out of the mesh. */
   mesh: boolean;
+  /** --acme-email (and the CA): berthd orders every custom domain's certificate; null: none. */
+  acme: { email: string; directory: string | null; caCertFile: string | null } | null;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -104,6 +106,9 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
       BERTHD_ALLOW_LOCAL_SOURCES: s.allowLocalSources.join(':'),
       BERTHD_REGISTRY_LISTEN: s.registryListen ?? 'off',
       ...(s.meshSubnet && { BERTHD_MESH_SUBNET: s.meshSubnet }),
+      ...(s.acme && { BERTHD_ACME_EMAIL: s.acme.email }),
+      ...(s.acme?.directory && { BERTHD_ACME_DIRECTORY: s.acme.directory }),
+      ...(s.acme?.caCertFile && { BERTHD_ACME_CA_CERT: s.acme.caCertFile }),
       ...(s.externalRegistry && {
         BERTHD_REGISTRY_URL: s.externalRegistry.url,
         BERTHD_REGISTRY_USERNAME: s.externalRegistry.username,

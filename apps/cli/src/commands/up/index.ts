@@ -17,6 +17,7 @@ import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLo
 import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
+import { checkAcmeFlags } from './acme.js';
 import { checkMeshSubnet, MESH_SUBNET_OPTION } from './mesh.js';
 import {
   chooseExternalRegistry,
@@ -50,6 +51,9 @@ interface UpOptions extends RemoteFlags {
   meshSubnet?: string;
   /** false with --no-mesh. */
   mesh: boolean;
+  acmeEmail?: string;
+  acmeDirectory?: string;
+  acmeCaCert?: string;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -86,6 +90,18 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       '--https-port <n>',
       'serve apps over HTTPS on this port too: custom domains get certificates (HTTP redirects there); none by default',
       parseIntArg(1, 65535),
+    )
+    .option(
+      '--acme-email <email>',
+      "order every custom domain's certificate from an ACME CA (Let's Encrypt unless --acme-directory), with this contact",
+    )
+    .option(
+      '--acme-directory <url>',
+      "the ACME CA's directory URL (e.g. Let's Encrypt staging, ZeroSSL, Pebble)",
+    )
+    .option(
+      '--acme-ca-cert <file>',
+      "a CA certificate (PEM) to trust for --acme-directory's HTTPS (a private CA)",
     )
     .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
@@ -182,6 +198,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     externalRegistry,
     meshSubnet: checkMeshSubnet(opts.meshSubnet),
     mesh: opts.mesh,
+    acme: await checkAcmeFlags(opts),
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(
@@ -221,6 +238,9 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(remote.given ? ['--tls-cert', remote.given.cert, '--tls-key', remote.given.key] : []),
     ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
     ...(opts.httpsPort === undefined ? [] : ['--https-port', String(opts.httpsPort)]),
+    ...(opts.acmeEmail ? ['--acme-email', opts.acmeEmail] : []),
+    ...(opts.acmeDirectory ? ['--acme-directory', opts.acmeDirectory] : []),
+    ...(opts.acmeCaCert ? ['--acme-ca-cert', resolve(opts.acmeCaCert)] : []),
     ...(opts.httpHost ? ['--http-host', opts.httpHost] : []),
     '--domain',
     opts.domain,

@@ -1,0 +1,227 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { renewAt, retryDelay } from '@berth/core';
+import { createAcmeIssuer, type AcmeIssuer } from '@berth/engine';
+import { BerthError } from '@berth/protocol';
+import type { Repos, Store } from '@berth/store';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AcmeSettings } from '../config.js';
+import { createId } from '../ids.js';
+import type { KeyHolder } from '../secrets/keys.js';
+import type { ChallengeBoard } from './challenge-board.js';
+import { certificateKeyAad } from './sealing.js';
+
+/**
+ * berthd as the fleet's ACME client: one order per domain for every edge (the certificate goes to
+ * every agent with the desired state). Each order is a durable job (`certificate-order`), queued
+ * when a domain is added and again at two thirds of the certificate's lifetime; a failure is
+ * recorded on the domain (status, the CA's own words) and in the audit log, the old certificate
+ * keeps being served, and the job comes back after a jittered backoff, never in a loop.
+ */
+
+export const ORDER_JOB = 'certificate-order';
+
+export interface OrderPayload {
+  appId: string;
+  name: string;
+  /** Failures in a row before this attempt. */
+  failures?: number;
+}
+
+export interface AcmeOrderDeps {
+  store: Store;
+  clock: () => number;
+  keys: KeyHolder;
+  log: FastifyBaseLogger;
+  settings: AcmeSettings;
+  board: ChallengeBoard;
+  /** Pushes the desired state to every agent and resolves once their edges hold it (or gave up waiting). */
+  publishToEdges: () => Promise<void>;
+}
+
+const ACCOUNT_KEY = 'acme_account_key';
+const ACCOUNT_AAD = 'acme-account-key';
+/** How quickly the CA is polled: a first answer within a quarter second, then backing off. */
+const POLLING = { attempts: 30, minMs: 250, maxMs: 5_000 };
+
+/** Queues the order of a domain's certificate, in the transaction that adds the domain. */
+export async function queueOrder(tx: Repos, payload: OrderPayload, now: number, runAt = now): Promise<void> {
+  await tx.jobs.enqueue(
+    {
+      id: createId('job'),
+      kind: ORDER_JOB,
+      payload,
+      concurrencyKey: `certificate:${payload.name}`,
+      // The job handles its own failures (backoff on the domain): the worker never retries it.
+      maxAttempts: 1,
+      runAt,
+    },
+    now,
+  );
+}
+
+const isPayload = (p: unknown): p is OrderPayload =>
+  typeof p === 'object' &&
+  p !== null &&
+  typeof (p as OrderPayload).appId === 'string' &&
+  typeof (p as OrderPayload).name === 'string';
+
+export function createAcmeOrders(deps: AcmeOrderDeps) {
+  const { store, clock, keys, log, settings, board } = deps;
+  let issuer: Promise<AcmeIssuer> | null = null;
+
+  /** The installation's ACME account key, made once and kept sealed like a secret. */
+  async function accountKey(): Promise<string> {
+    const stored = await store.meta.get(ACCOUNT_KEY);
+    if (stored !== null) {
+      try {
+        return keys.box.open(
+          'certificate-key',
+          JSON.parse(stored) as { keyId: string; value: string },
+          ACCOUNT_AAD,
+        );
+      } catch (err) {
+        log.warn(
+          { err },
+          'the ACME account key no longer opens (its master key was retired): making a new account',
+        );
+      }
+    }
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    await store.meta.set(ACCOUNT_KEY, JSON.stringify(keys.box.seal('certificate-key', pem, ACCOUNT_AAD)));
+    return pem;
+  }
+
+  const issuerOnce = (): Promise<AcmeIssuer> => {
+    issuer ??= (async () =>
+      createAcmeIssuer({
+        directoryUrl: settings.directoryUrl,
+        ...(settings.caCertFile && { caCertPem: await readFile(settings.caCertFile, 'utf8') }),
+        accountKeyPem: await accountKey(),
+        email: settings.email,
+        polling: POLLING,
+      }))();
+    // A failed registration is tried again by the next order, not remembered.
+    issuer.catch(() => (issuer = null));
+    return issuer;
+  };
+
+  const audit = async (
+    tx: Repos,
+    teamId: string,
+    app: string,
+    action: string,
+    detail: Record<string, string>,
+  ) =>
+    tx.audit.append({
+      at: clock(),
+      actorKind: 'system',
+      actorId: null,
+      actorName: 'berthd',
+      teamId,
+      requestId: null,
+      action,
+      target: `app:${app}`,
+      outcome: action.endsWith('.failed') ? 'failed' : 'ok',
+      detail,
+    });
+
+  return {
+    async run(payload: unknown): Promise<void> {
+      if (!isPayload(payload)) throw new BerthError('INTERNAL', 'a certificate order without a domain');
+      const domain = await store.domains.getByName(payload.name);
+      const app = domain ? await store.apps.getById(domain.appId) : null;
+      // The domain went away (or moved) since the order was queued: nothing to do.
+      if (!domain || !app || domain.appId !== payload.appId || domain.kind !== 'primary') return;
+      const names = [
+        domain.name,
+        ...(await store.domains.listByApp(app.id))
+          .filter((d) => d.kind === 'redirect' && d.redirectTo === domain.name)
+          .map((d) => d.name),
+      ];
+      const renewing = domain.expiresAt !== null;
+      for (const n of names)
+        await store.domains.setStatus(n, { status: renewing ? 'renewing' : 'pending' }, clock());
+      const started = clock();
+      try {
+        const issued = await (
+          await issuerOnce()
+        ).order({
+          names,
+          challenge: {
+            http01: {
+              publish: async (token, keyAuthorization) => {
+                board.publish(token, keyAuthorization);
+                await deps.publishToEdges();
+              },
+              withdraw: async (token) => {
+                board.withdraw(token);
+                await deps.publishToEdges();
+              },
+            },
+          },
+        });
+        const id = createId('crt');
+        await store.transaction(async (tx) => {
+          const now = clock();
+          await tx.certificates.removeCovering(app.id, 'acme', names);
+          await tx.certificates.add({
+            id,
+            appId: app.id,
+            teamId: app.teamId,
+            names,
+            source: 'acme',
+            issuer: issued.issuer,
+            notBefore: issued.notBefore.getTime(),
+            notAfter: issued.notAfter.getTime(),
+            chainPem: issued.certificatePem,
+            keySealed: keys.box.seal('certificate-key', issued.keyPem, certificateKeyAad(id)),
+            createdAt: now,
+          });
+          for (const n of names)
+            await tx.domains.setStatus(
+              n,
+              {
+                status: 'issued',
+                issuer: issued.issuer,
+                expiresAt: issued.notAfter.getTime(),
+                lastError: null,
+              },
+              now,
+            );
+          await audit(tx, app.teamId, app.name, renewing ? 'certificate.renew' : 'certificate.issue', {
+            domain: domain.name,
+            issuer: issued.issuer,
+            expiresAt: issued.notAfter.toISOString(),
+          });
+          await queueOrder(
+            tx,
+            { appId: app.id, name: domain.name },
+            now,
+            renewAt(issued.notBefore.getTime(), issued.notAfter.getTime()),
+          );
+          await tx.servers.bumpDesiredVersions();
+        });
+        log.info({ domain: domain.name, ms: clock() - started }, 'certificate issued');
+        await deps.publishToEdges();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const failures = (payload.failures ?? 0) + 1;
+        const delay = retryDelay(failures, Math.random());
+        await store.transaction(async (tx) => {
+          const now = clock();
+          for (const n of names) await tx.domains.setStatus(n, { status: 'failed', lastError: message }, now);
+          await audit(tx, app.teamId, app.name, 'certificate.failed', {
+            domain: domain.name,
+            error: message.slice(0, 500),
+            retryAt: new Date(now + delay).toISOString(),
+          });
+          await queueOrder(tx, { appId: app.id, name: domain.name, failures }, now, now + delay);
+        });
+        log.warn({ domain: domain.name, err, retryInMs: delay }, 'certificate order failed');
+      }
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Issue 11, certificates from ACME through the CLI: `berth up --https-port --acme-email
+ * --acme-directory --acme-ca-cert` against a real Pebble (it stands in for Let's Encrypt, which
+ * is not reachable from here, and validates HTTP-01 for real against Berth's edge). A domain
+ * added is issued by one order and served over verified HTTPS; a CA that cannot reach the
+ * challenge leaves the reason on the domain and in the audit log, and other apps untouched.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Domain } from '@berth/protocol';
+import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
+import { startPebble, type TestPebble } from '../support/pebble.js';
+import { httpsGet, type HttpsReply } from '../support/tls-edge.js';
+import { BerthUnderTest, freePort } from './support/berth.js';
+
+describe('certificates from ACME', () => {
+  let berth: BerthUnderTest;
+  let pebble: TestPebble;
+  let files: string;
+  let httpsPort: number;
+
+  async function domain(name: string, app = 'web'): Promise<Domain | undefined> {
+    const listed = await berth.json<{ domains: Domain[] }>(['domains', 'list', app]);
+    return listed.domains.find((d) => d.name === name);
+  }
+
+  async function untilStatus(name: string, status: Domain['status'], app = 'web'): Promise<Domain> {
+    const deadline = Date.now() + 30_000;
+    let d = await domain(name, app);
+    while (d?.status !== status && Date.now() < deadline) {
+      await sleep(100);
+      d = await domain(name, app);
+    }
+    assert.equal(d?.status, status, JSON.stringify(d));
+    return d;
+  }
+
+  /** Verified against Pebble's issuing root of this run only. */
+  async function httpsUntilServed(host: string, timeoutMs = 30_000): Promise<HttpsReply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await httpsGet(httpsPort, host, '/', pebble.issuingRootPem);
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await sleep(50);
+      }
+    }
+  }
+
+  before(async () => {
+    await ensureExampleImages();
+    files = await mkdtemp(join(tmpdir(), 'berth-e2e-acme-'));
+    httpsPort = await freePort();
+    berth = await BerthUnderTest.create();
+    // Pebble validates HTTP-01 at 127.0.0.1:<its httpPort>: Berth's edge.
+    pebble = await startPebble({ httpPort: berth.httpPort });
+    const caFile = join(files, 'pebble-listener-ca.pem');
+    await writeFile(caFile, pebble.listenerCaPem);
+    await berth.start([
+      ...['--https-port', String(httpsPort), '--acme-email', 'ops@example.com'],
+      ...['--acme-directory', pebble.directoryUrl, '--acme-ca-cert', caFile],
+    ]);
+    for (const args of [
+      ['apps', 'create', 'web', '--image', HELLO_V1, '--replicas', '1'],
+      ['apps', 'create', 'other', '--image', HELLO_V1, '--replicas', '1'],
+      ['deploy', 'web'],
+      ['deploy', 'other'],
+    ]) {
+      const r = await berth.cli(args);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+    }
+  });
+  after(async () => {
+    await berth?.destroy();
+    await pebble?.stop();
+    if (files) await rm(files, { recursive: true, force: true });
+  });
+
+  test('domains add: one order, then the domain is served over HTTPS verified against the CA', async (t) => {
+    const started = performance.now();
+    const r = await berth.cli([
+      'domains',
+      'add',
+      'web',
+      'shop.example.test',
+      '--redirect-from',
+      'www.shop.example.test',
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const served = await httpsUntilServed('shop.example.test');
+    t.diagnostic(
+      `domains add → first verified HTTPS response: ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    assert.equal(served.status, 200);
+    assert.equal(served.body, (await berth.get('web')).body);
+    const issued = await untilStatus('shop.example.test', 'issued');
+    assert.match(issued.issuer ?? '', /Pebble/);
+    assert.ok(issued.expiresAt !== null && Date.parse(issued.expiresAt) > Date.now());
+    assert.equal((await untilStatus('www.shop.example.test', 'issued')).expiresAt, issued.expiresAt);
+    // The redirecting name is on the same certificate: its HTTPS answers with the redirect.
+    const www = await httpsUntilServed('www.shop.example.test');
+    assert.equal(www.status, 308);
+    assert.equal(www.headers.location, `https://shop.example.test:${httpsPort}/`);
+    const audit = await berth.cli(['audit', 'list', '--json']);
+    assert.match(audit.stdout, /certificate\.issue/);
+  });
+
+  test('a CA that cannot reach the challenge: the reason is on the domain, other apps are untouched', async () => {
+    // The CA's DNS sends it somewhere nothing listens: the HTTP-01 check cannot connect.
+    await pebble.challtest.setA('broken.example.test', ['127.0.0.2']);
+    const r = await berth.cli(['domains', 'add', 'other', 'broken.example.test']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const failed = await untilStatus('broken.example.test', 'failed', 'other');
+    assert.match(failed.lastError ?? '', /127\.0\.0\.2|connection refused|connect/i, failed.lastError ?? '');
+    // Still served over plain HTTP meanwhile, and the other app's certificate is untouched.
+    assert.equal((await httpsUntilServed('shop.example.test')).status, 200);
+    const audit = await berth.cli(['audit', 'list', '--json']);
+    assert.match(audit.stdout, /certificate\.failed/);
+  });
+});
