@@ -152,14 +152,11 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
           names,
           challenge: {
             http01: {
-              publish: async (token, keyAuthorization) => {
-                board.publish(token, keyAuthorization);
-                await deps.publishToEdges();
-              },
-              withdraw: async (token) => {
-                board.withdraw(token);
-                await deps.publishToEdges();
-              },
+              publish: async (token, keyAuthorization) => board.publish(token, keyAuthorization),
+              // Every answer reaches every edge in one push, before the CA is asked.
+              ready: () => deps.publishToEdges(),
+              // Gone with the next push (the certificate's, or the next change's): nothing waits on it.
+              withdraw: async (token) => board.withdraw(token),
             },
           },
         });

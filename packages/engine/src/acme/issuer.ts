@@ -120,6 +120,15 @@ async function issue(
     );
     published.push(await publishAnswer(chosen, keyAuthorization, request.challenge));
   }
+  const http01 = request.challenge.http01;
+  if (http01?.ready && pending.some((c) => c.kind === 'http-01'))
+    await http01.ready().catch((e: unknown) => {
+      throw new BerthError(
+        'ACME_ORDER_FAILED',
+        `Publishing the HTTP-01 answers for ${names.join(', ')} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+    });
   await validateAll({ client, transport }, order, pending, names);
   const keyPem = createCertificateKeyPem();
   const csr = await createCsrPem(names, keyPem);

@@ -9,6 +9,11 @@
 export interface Http01Port {
   publish(token: string, keyAuthorization: string): Promise<void>;
   withdraw(token: string): Promise<void>;
+  /**
+   * Called once after every answer of an order is published, before the CA is asked to check
+   * them: where answers take a while to reach every server, wait here once, not per answer.
+   */
+  ready?(): Promise<void>;
 }
 
 /** Publishes DNS-01 answers: a TXT record `fqdn` (`_acme-challenge.<name>`, no final dot) with `value`. */
