@@ -115,7 +115,10 @@ function routeServers(ctx: Ctx, route: AppRoute): Directive[] {
   const servers = route.hostnames.flatMap((h) => servedName(ctx, h, body));
   for (const r of route.redirects ?? []) {
     const target = certIndex(ctx, r.to) === null ? httpOrigin(ctx, r.to) : httpsOrigin(ctx, r.to);
-    servers.push(...servedName(ctx, r.from, [redirectTo(target)]));
+    // Straight to the target from either scheme: no hop through the name's own HTTPS.
+    const cert = certIndex(ctx, r.from);
+    servers.push(httpServer(ctx, r.from, [redirectTo(target)]));
+    if (cert !== null) servers.push(httpsServer(ctx, r.from, cert, [redirectTo(target)]));
   }
   return servers;
 }

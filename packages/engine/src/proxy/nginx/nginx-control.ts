@@ -29,8 +29,10 @@ export interface ReloadResult {
 
 const LINE = /^\S+ \S+ \[(\w+)\] (\d+)#\d+: (.*)$/;
 const SERIOUS = new Set(['emerg', 'alert', 'crit']);
-/** After an [emerg], this long without a retry line means the master gave up on the new config. */
+/** After an [emerg], this long without another line means the master gave up on the new config. */
 const QUIET_AFTER_ERROR_MS = 300;
+/** A bind() that failed is retried every 500 ms, five times, before `still could not bind()`. */
+const QUIET_AFTER_BIND_MS = 1500;
 const POLL_MS = 5;
 const OLD_WORKERS_WAIT_MS = 2000;
 
@@ -122,6 +124,7 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
   let workersStartedAt: number | null = null;
   const errors: string[] = [];
   let lastErrorAt = 0;
+  let binding = false;
   const shutDown = new Set<number>();
   for (;;) {
     const chunk = await readFrom(logPath, consumed).catch(() => '');
@@ -144,7 +147,11 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
       else if (SERIOUS.has(level)) {
         errors.push(ownMessage(level, text));
         lastErrorAt = Date.now();
-      } else if (text.startsWith('try again to bind()')) lastErrorAt = Date.now();
+        binding = /^bind\(\) to .* failed/.test(text);
+      } else if (text.startsWith('try again to bind()')) {
+        lastErrorAt = Date.now();
+        binding = true;
+      }
     }
     if (workersStartedAt !== null) {
       // Old workers that exited before logging anything count as done too. The master signals
@@ -154,7 +161,8 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
         return { retiredWorkers: oldWorkers, ms: Date.now() - started };
     } else if (errors.length > 0) {
       const gaveUp = errors.some((e) => e.includes('still could not bind()'));
-      if (gaveUp || Date.now() - lastErrorAt >= QUIET_AFTER_ERROR_MS) throw refused(errors);
+      const quietMs = binding ? QUIET_AFTER_BIND_MS : QUIET_AFTER_ERROR_MS;
+      if (gaveUp || Date.now() - lastErrorAt >= quietMs) throw refused(errors);
     }
     if (!isAlive(master)) throw unavailable(`nginx exited while reloading: ${errors.join('; ') || 'no message'}`);
     if (Date.now() - started > timeoutMs)
