@@ -10,12 +10,13 @@
 #                                            docker-registry (images moved between servers),
 #                                            iproute2 (the fleet tests' namespaces and bridge), curl
 #                                            (requests from inside a fleet server's namespace), pebble
-#                                            (an ACME CA with pebble-challtestsrv, for certificate tests)
+#                                            (an ACME CA with pebble-challtestsrv, for certificate tests),
+#                                            nginx-light (the nginx edge's integration tests)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble nginx-light)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -48,5 +49,9 @@ fi
 # Debian's docker-registry package enables its own registry on :5000 (no logins); Berth runs its own.
 if [[ " ${missing[*]} " == *" docker-registry "* ]] && [ -d /run/systemd/system ]; then
   "${sudo[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+# Debian's nginx package starts its own nginx on :80 under systemd; Berth runs a private instance.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ -d /run/systemd/system ]; then
+  "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 echo "Installed ${missing[*]}"

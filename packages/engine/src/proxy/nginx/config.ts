@@ -39,14 +39,21 @@ const certPath = (i: number): string => `certs/${i}.pem`;
 const keyPath = (i: number): string => `certs/${i}.key`;
 
 /** Our own answer carries the request's Host: plain text, never sniffed as HTML. */
-const notFound = (): Directive[] => [d('add_header', 'X-Content-Type-Options', 'nosniff', 'always'), d('return', 404, NOT_SERVED)];
+const notFound = (): Directive[] => [
+  d('add_header', 'X-Content-Type-Options', 'nosniff', 'always'),
+  d('return', 404, NOT_SERVED),
+];
 
 /** Answers from the `$berth_acme_answer` map on every plain-HTTP server, for any host. */
 const acmeLocation = (): Directive =>
-  block('location', ['^~', ACME_PREFIX], [
-    block('if', [tpl('($berth_acme_answer)')], [d('return', 200, tpl('$berth_acme_answer'))]),
-    d('return', 404),
-  ]);
+  block(
+    'location',
+    ['^~', ACME_PREFIX],
+    [
+      block('if', [tpl('($berth_acme_answer)')], [d('return', 200, tpl('$berth_acme_answer'))]),
+      d('return', 404),
+    ],
+  );
 
 function proxyTo(route: AppRoute, ups: readonly Upstream[] | undefined): Directive[] {
   if (ups === undefined || ups.length === 0)
@@ -55,11 +62,22 @@ function proxyTo(route: AppRoute, ups: readonly Upstream[] | undefined): Directi
 }
 
 function upstreamBlock(appName: string, ups: readonly Upstream[]): Directive {
-  return block('upstream', [upstreamName(appName)], [
-    ...ups.map((u) => d('server', `${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}`, 'max_fails=1', 'fail_timeout=5s')),
-    // Connections to replicas are reused; a replica's own keep-alive timeout closes them.
-    d('keepalive', 16),
-  ]);
+  return block(
+    'upstream',
+    [upstreamName(appName)],
+    [
+      ...ups.map((u) =>
+        d(
+          'server',
+          `${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}`,
+          'max_fails=1',
+          'fail_timeout=5s',
+        ),
+      ),
+      // Connections to replicas are reused; a replica's own keep-alive timeout closes them.
+      d('keepalive', 16),
+    ],
+  );
 }
 
 function redirectTo(url: string): Directive {
@@ -91,16 +109,24 @@ function certIndex(ctx: Ctx, host: string): number | null {
 }
 
 const httpServer = (ctx: Ctx, name: string, body: Directive[]): Directive =>
-  block('server', [], [d('listen', ctx.httpListen), d('server_name', name), acmeLocation(), block('location', ['/'], body)]);
+  block(
+    'server',
+    [],
+    [d('listen', ctx.httpListen), d('server_name', name), acmeLocation(), block('location', ['/'], body)],
+  );
 
 function httpsServer(ctx: Ctx, name: string, cert: number, body: Directive[]): Directive {
-  return block('server', [], [
-    d('listen', ctx.httpsListen ?? '', 'ssl', 'http2'),
-    d('server_name', name),
-    d('ssl_certificate', certPath(cert)),
-    d('ssl_certificate_key', keyPath(cert)),
-    block('location', ['/'], body),
-  ]);
+  return block(
+    'server',
+    [],
+    [
+      d('listen', ctx.httpsListen ?? '', 'ssl', 'http2'),
+      d('server_name', name),
+      d('ssl_certificate', certPath(cert)),
+      d('ssl_certificate_key', keyPath(cert)),
+      block('location', ['/'], body),
+    ],
+  );
 }
 
 /** A name served with `body`: over HTTPS (plain HTTP redirecting there) when it has a certificate. */
@@ -136,55 +162,79 @@ function internalServer(ctx: Ctx, route: AppRoute, i: number): Directive {
 
 function httpBlock(ctx: Ctx): Directive {
   const { state } = ctx;
-  const internal = state.routes.flatMap((r, i) => (r.internalFrom === undefined ? [] : [{ r, i, from: r.internalFrom }]));
+  const internal = state.routes.flatMap((r, i) =>
+    r.internalFrom === undefined ? [] : [{ r, i, from: r.internalFrom }],
+  );
   const challenges = Object.entries(state.challenges ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const upstreams = state.routes.flatMap((r) => {
     const ups = state.upstreams[r.appName];
     return ups !== undefined && ups.length > 0 ? [upstreamBlock(r.appName, ups)] : [];
   });
-  return block('http', [], [
-    d('access_log', 'off'),
-    d('server_tokens', 'off'),
-    d('default_type', 'text/plain; charset=utf-8'),
-    d('client_body_temp_path', `${TEMP_DIR}/client_body`),
-    d('proxy_temp_path', `${TEMP_DIR}/proxy`),
-    d('fastcgi_temp_path', `${TEMP_DIR}/fastcgi`),
-    d('uwsgi_temp_path', `${TEMP_DIR}/uwsgi`),
-    d('scgi_temp_path', `${TEMP_DIR}/scgi`),
-    // Names up to 253 characters, ACME paths as map keys.
-    d('server_names_hash_bucket_size', 256),
-    d('map_hash_bucket_size', 256),
-    d('proxy_http_version', '1.1'),
-    d('proxy_set_header', 'Host', tpl('$http_host')),
-    d('proxy_set_header', 'Upgrade', tpl('$http_upgrade')),
-    d('proxy_set_header', 'Connection', tpl('$berth_connection')),
-    d('proxy_set_header', 'X-Forwarded-For', tpl('$proxy_add_x_forwarded_for')),
-    d('proxy_set_header', 'X-Forwarded-Proto', tpl('$scheme')),
-    d('proxy_set_header', 'X-Forwarded-Host', tpl('$host')),
-    // A replica that refuses (gone mid-rollout) is skipped; the request goes to the next one.
-    d('proxy_next_upstream', 'error', 'timeout'),
-    d('proxy_next_upstream_timeout', NEXT_UPSTREAM_TIMEOUT),
-    d('proxy_connect_timeout', '2s'),
-    // WebSockets and long polls stay open as long as the app keeps them.
-    d('proxy_read_timeout', '3600s'),
-    d('proxy_send_timeout', '3600s'),
-    d('ssl_protocols', 'TLSv1.2', 'TLSv1.3'),
-    // Upgrade requests keep `Connection: upgrade`; others send none, so replica connections are reused.
-    block('map', [tpl('$http_upgrade'), tpl('$berth_connection')], [d('default', 'upgrade'), entry('', '')]),
-    block('map', [tpl('$uri'), tpl('$berth_acme_answer')], [
-      d('default', ''),
-      ...challenges.map(([token, answer]) => entry(`${ACME_PREFIX}${token}`, answer)),
-    ]),
-    ...internal.map(({ i, from }) => block('geo', [tpl(outsideVar(i))], [d('default', 1), entry(from, 0)])),
-    ...upstreams,
-    block('server', [], [d('listen', ctx.httpListen, 'default_server'), acmeLocation(), block('location', ['/'], notFound())]),
-    ...(ctx.httpsListen === null
-      ? []
-      : // No certificate for a name nobody serves: the handshake is refused, not answered with another name's.
-        [block('server', [], [d('listen', ctx.httpsListen, 'ssl', 'http2', 'default_server'), d('ssl_reject_handshake', 'on')])]),
-    ...state.routes.flatMap((r) => routeServers(ctx, r)),
-    ...internal.map(({ r, i }) => internalServer(ctx, r, i)),
-  ]);
+  return block(
+    'http',
+    [],
+    [
+      d('access_log', 'off'),
+      d('server_tokens', 'off'),
+      d('default_type', 'text/plain; charset=utf-8'),
+      d('client_body_temp_path', `${TEMP_DIR}/client_body`),
+      d('proxy_temp_path', `${TEMP_DIR}/proxy`),
+      d('fastcgi_temp_path', `${TEMP_DIR}/fastcgi`),
+      d('uwsgi_temp_path', `${TEMP_DIR}/uwsgi`),
+      d('scgi_temp_path', `${TEMP_DIR}/scgi`),
+      // Names up to 253 characters, ACME paths as map keys.
+      d('server_names_hash_bucket_size', 256),
+      d('map_hash_bucket_size', 256),
+      d('proxy_http_version', '1.1'),
+      d('proxy_set_header', 'Host', tpl('$http_host')),
+      d('proxy_set_header', 'Upgrade', tpl('$http_upgrade')),
+      d('proxy_set_header', 'Connection', tpl('$berth_connection')),
+      d('proxy_set_header', 'X-Forwarded-For', tpl('$proxy_add_x_forwarded_for')),
+      d('proxy_set_header', 'X-Forwarded-Proto', tpl('$scheme')),
+      d('proxy_set_header', 'X-Forwarded-Host', tpl('$host')),
+      // A replica that refuses (gone mid-rollout) is skipped; the request goes to the next one.
+      d('proxy_next_upstream', 'error', 'timeout'),
+      d('proxy_next_upstream_timeout', NEXT_UPSTREAM_TIMEOUT),
+      d('proxy_connect_timeout', '2s'),
+      // WebSockets and long polls stay open as long as the app keeps them.
+      d('proxy_read_timeout', '3600s'),
+      d('proxy_send_timeout', '3600s'),
+      d('ssl_protocols', 'TLSv1.2', 'TLSv1.3'),
+      // Upgrade requests keep `Connection: upgrade`; others send none, so replica connections are reused.
+      block(
+        'map',
+        [tpl('$http_upgrade'), tpl('$berth_connection')],
+        [d('default', 'upgrade'), entry('', '')],
+      ),
+      block(
+        'map',
+        [tpl('$uri'), tpl('$berth_acme_answer')],
+        [d('default', ''), ...challenges.map(([token, answer]) => entry(`${ACME_PREFIX}${token}`, answer))],
+      ),
+      ...internal.map(({ i, from }) => block('geo', [tpl(outsideVar(i))], [d('default', 1), entry(from, 0)])),
+      ...upstreams,
+      block(
+        'server',
+        [],
+        [d('listen', ctx.httpListen, 'default_server'), acmeLocation(), block('location', ['/'], notFound())],
+      ),
+      ...(ctx.httpsListen === null
+        ? []
+        : // No certificate for a name nobody serves: the handshake is refused, not answered with another name's.
+          [
+            block(
+              'server',
+              [],
+              [
+                d('listen', ctx.httpsListen, 'ssl', 'http2', 'default_server'),
+                d('ssl_reject_handshake', 'on'),
+              ],
+            ),
+          ]),
+      ...state.routes.flatMap((r) => routeServers(ctx, r)),
+      ...internal.map(({ r, i }) => internalServer(ctx, r, i)),
+    ],
+  );
 }
 
 export function renderNginxTree(state: EdgeState, settings: NginxSettings): Directive[] {
@@ -194,7 +244,8 @@ export function renderNginxTree(state: EdgeState, settings: NginxSettings): Dire
     settings,
     state,
     httpListen: toListenArg(settings.httpListen, 'settings.httpListen'),
-    httpsListen: settings.httpsListen === null ? null : toListenArg(settings.httpsListen, 'settings.httpsListen'),
+    httpsListen:
+      settings.httpsListen === null ? null : toListenArg(settings.httpsListen, 'settings.httpsListen'),
     table: { certificates: [...(state.certificates ?? [])] },
   };
   return [

@@ -82,7 +82,10 @@ export function isAlive(pid: number): boolean {
 /** The master's children now (its worker processes), from /proc. */
 export async function childrenOf(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  return text.split(/\s+/).filter((s) => s !== '').map(Number);
+  return text
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .map(Number);
 }
 
 async function readFrom(path: string, offset: number): Promise<string> {
@@ -164,7 +167,8 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
       const quietMs = binding ? QUIET_AFTER_BIND_MS : QUIET_AFTER_ERROR_MS;
       if (gaveUp || Date.now() - lastErrorAt >= quietMs) throw refused(errors);
     }
-    if (!isAlive(master)) throw unavailable(`nginx exited while reloading: ${errors.join('; ') || 'no message'}`);
+    if (!isAlive(master))
+      throw unavailable(`nginx exited while reloading: ${errors.join('; ') || 'no message'}`);
     if (Date.now() - started > timeoutMs)
       throw new BerthError('INTERNAL', `nginx did not confirm the reload within ${timeoutMs} ms`, {
         logs: errors,

@@ -73,7 +73,11 @@ test('a replica removed while a request to it is in flight counts in inflight() 
   await edge.publish({ routes, upstreams: { shop: [replicas.b] } });
   await new Promise((r) => setTimeout(r, edge.removalSettleMs));
   for (let i = 0; i < 10; i++) assert.deepEqual(await get('/'), { status: 200, body: 'b' });
-  assert.equal((await edge.inflight()).get(replicas.a.name), 1, 'the old worker still holds the slow request');
+  assert.equal(
+    (await edge.inflight()).get(replicas.a.name),
+    1,
+    'the old worker still holds the slow request',
+  );
   assert.deepEqual(await slow, { status: 200, body: 'a' });
   let left = 1;
   for (let i = 0; i < 100 && left > 0; i++) {
@@ -100,7 +104,10 @@ test('history lists versions with hash, time and cause; rollback serves an older
   assert.equal(rolled.hash, toA.hash);
   assert.deepEqual(await get('/'), { status: 200, body: 'a' });
   assert.deepEqual(await edge.published(), { shop: [replicas.a] });
-  await assert.rejects(edge.rollback(9999), (e: unknown) => e instanceof BerthError && /no nginx config version 9999/.test(e.message));
+  await assert.rejects(
+    edge.rollback(9999),
+    (e: unknown) => e instanceof BerthError && /no nginx config version 9999/.test(e.message),
+  );
 });
 
 test('a hand edit of the current config is found by one checkDrift, reported and undone, and serving goes on', async () => {
@@ -123,7 +130,15 @@ test('a hand edit of the current config is found by one checkDrift, reported and
 test('hostile names are refused before anything is rendered or written', async () => {
   const before = await edge.history();
   const confBefore = await stat(join(nginx.prefix, CURRENT_LINK, NGINX_CONF));
-  const hostile = ['a.com; }', 'a.com"', 'a.com\nserver {', `${'a'.repeat(300)}.com`, 'a.com server_name b.com', '$host.com', 'а.com'];
+  const hostile = [
+    'a.com; }',
+    'a.com"',
+    'a.com\nserver {',
+    `${'a'.repeat(300)}.com`,
+    'a.com server_name b.com',
+    '$host.com',
+    'а.com',
+  ];
   for (const name of hostile) {
     const bad = toAppRoutes([{ appId: 'app_x', appName: 'shop', hostnames: [name] }]);
     await assert.rejects(
@@ -147,7 +162,8 @@ test('hostile names are refused before anything is rendered or written', async (
 
 test('only the last versions are kept, the current one always among them', async () => {
   const small = nginx.edge({ keepVersions: 3 });
-  for (const r of [replicas.a, replicas.b, replicas.a, replicas.b]) await small.publish({ routes, upstreams: { shop: [r] } });
+  for (const r of [replicas.a, replicas.b, replicas.a, replicas.b])
+    await small.publish({ routes, upstreams: { shop: [r] } });
   const history = await small.history();
   assert.equal(history.length, 3);
   assert.equal(history.at(-1)?.current, true);

@@ -107,7 +107,12 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
   }
 
   /** Writes, checks, swaps to and reloads a new version; on failure `current` is back where it was. */
-  async function apply(files: ReturnType<typeof renderNginxFiles>, state: EdgeState, cause: string, renderMs: number): Promise<VersionMeta> {
+  async function apply(
+    files: ReturnType<typeof renderNginxFiles>,
+    state: EdgeState,
+    cause: string,
+    renderMs: number,
+  ): Promise<VersionMeta> {
     const before = await store.currentVersion();
     const previous = before === null ? null : await store.state(before).catch(() => null);
     let t = Date.now();
@@ -135,7 +140,8 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
     if (previous !== null) {
       const now = names(state.upstreams);
       for (const name of names(previous.upstreams)) {
-        if (!now.has(name)) retiring.set(name, new Set([...(retiring.get(name) ?? []), ...reload.retiredWorkers]));
+        if (!now.has(name))
+          retiring.set(name, new Set([...(retiring.get(name) ?? []), ...reload.retiredWorkers]));
       }
     }
     for (const name of names(state.upstreams)) retiring.delete(name);
@@ -169,7 +175,7 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
       return out;
     },
     removalSettleMs: REMOVAL_SETTLE_MS,
-    async inflight() {
+    inflight() {
       // nginx counts nothing per upstream; what is known is which workers might still hold a
       // request to a removed replica. Each such replica counts 1 until they have exited.
       const out = new Map<string, number>();
@@ -178,16 +184,21 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
         if (workers.size === 0) retiring.delete(name);
         else out.set(name, 1);
       }
-      return out;
+      return Promise.resolve(out);
     },
     async ready() {
       const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
       const port = listenPort(settings.httpListen);
-      const host = /^\d/.test(settings.httpListen) ? settings.httpListen.slice(0, settings.httpListen.lastIndexOf(':')) : '127.0.0.1';
+      const host = /^\d/.test(settings.httpListen)
+        ? settings.httpListen.slice(0, settings.httpListen.lastIndexOf(':'))
+        : '127.0.0.1';
       for (;;) {
         if ((await readMasterPid(prefix)) !== null && (await canConnect(host, port))) return;
         if (Date.now() > deadline)
-          throw new BerthError('PROXY_UNAVAILABLE', `nginx under ${prefix} is not answering on ${settings.httpListen}`);
+          throw new BerthError(
+            'PROXY_UNAVAILABLE',
+            `nginx under ${prefix} is not answering on ${settings.httpListen}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -195,16 +206,24 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
     rollback: (version) =>
       serialized(async () => {
         const state = await store.state(version).catch(() => {
-          throw new BerthError('VALIDATION_FAILED', `There is no nginx config version ${version} to roll back to`, {
-            hint: 'berth proxy history lists the versions kept.',
-          });
+          throw new BerthError(
+            'VALIDATION_FAILED',
+            `There is no nginx config version ${version} to roll back to`,
+            {
+              hint: 'berth proxy history lists the versions kept.',
+            },
+          );
         });
         const files = await store.filesOnDisk(version);
         const { hash } = await store.meta(version);
         if (hashFiles(files) !== hash)
-          throw new BerthError('VALIDATION_FAILED', `nginx config version ${version} was changed on disk since it was written`, {
-            hint: 'Roll back to another version; this one is not what Berth rendered.',
-          });
+          throw new BerthError(
+            'VALIDATION_FAILED',
+            `nginx config version ${version} was changed on disk since it was written`,
+            {
+              hint: 'Roll back to another version; this one is not what Berth rendered.',
+            },
+          );
         const meta = await apply(files, state, `rollback to ${version}`, 0);
         return { ...meta, current: true };
       }),
@@ -222,17 +241,25 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
         const state = await store.state(expected.version);
         const rendered = renderNginxFiles(state, settings);
         const changed =
-          files === null || current !== expected.version
-            ? ['current']
-            : changedFiles(rendered, files);
+          files === null || current !== expected.version ? ['current'] : changedFiles(rendered, files);
         const meta = await apply(rendered, state, `drift: restored ${expected.version}`, 0);
-        return { version: expected.version, expectedHash: expected.hash, foundHash, files: changed, detectedAt, restoredAs: meta.version };
+        return {
+          version: expected.version,
+          expectedHash: expected.hash,
+          foundHash,
+          files: changed,
+          detectedAt,
+          restoredAs: meta.version,
+        };
       }),
     lastTiming: () => timing,
   };
 }
 
-function changedFiles(want: readonly { path: string; content: string; mode: number }[], have: readonly { path: string; content: string; mode: number }[]): string[] {
+function changedFiles(
+  want: readonly { path: string; content: string; mode: number }[],
+  have: readonly { path: string; content: string; mode: number }[],
+): string[] {
   const key = (f: { content: string; mode: number }): string => `${f.mode}\0${f.content}`;
   const a = new Map(want.map((f) => [f.path, key(f)]));
   const b = new Map(have.map((f) => [f.path, key(f)]));

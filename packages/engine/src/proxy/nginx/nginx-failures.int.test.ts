@@ -50,7 +50,9 @@ test('a certificate nginx cannot load fails nginx -t: publish rejects with its m
       certificates: [{ names: [HOST], chainPem: GARBAGE_CERT, keyPem: GARBAGE_KEY }],
     }),
     (e: unknown) =>
-      e instanceof BerthError && /cannot load certificate/.test(e.message) && /PEM_read_bio_X509_AUX/.test(e.message),
+      e instanceof BerthError &&
+      /cannot load certificate/.test(e.message) &&
+      /PEM_read_bio_X509_AUX/.test(e.message),
   );
   assert.deepEqual(await edge.history(), history, 'the refused candidate is not kept as a version');
   assert.equal(await readlink(join(nginx.prefix, CURRENT_LINK)), link);

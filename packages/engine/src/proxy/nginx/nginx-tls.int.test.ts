@@ -27,14 +27,25 @@ let wildcard: EdgeCertificate;
 const backends = createBackends();
 
 const route: AppRoute = {
-  ...toAppRoutes([{ appId: 'app_shop', appName: 'shop', hostnames: ['shop.example.com', 'api.apps.example.com', 'plain.test'] }])[0]!,
+  ...toAppRoutes([
+    {
+      appId: 'app_shop',
+      appName: 'shop',
+      hostnames: ['shop.example.com', 'api.apps.example.com', 'plain.test'],
+    },
+  ])[0]!,
   redirects: [
     { from: 'www.shop.example.com', to: 'shop.example.com' },
     { from: 'old.test', to: 'plain.test' },
   ],
   internalFrom: '127.0.0.0/8',
 };
-const other: AppRoute = { appId: 'app_o', appName: 'other', hostnames: ['other.test'], internalFrom: '10.99.0.0/24' };
+const other: AppRoute = {
+  appId: 'app_o',
+  appName: 'other',
+  hostnames: ['other.test'],
+  internalFrom: '10.99.0.0/24',
+};
 
 const state = (): EdgeState => ({
   routes: [route, other],
@@ -53,21 +64,35 @@ interface HttpsReply {
 function getHttps(host: string, path: string): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     const req = https.get(
-      { host: '127.0.0.1', port: nginx.httpsPort ?? 0, path, servername: host, headers: { host }, ca: pki.caPem, agent: false },
+      {
+        host: '127.0.0.1',
+        port: nginx.httpsPort ?? 0,
+        path,
+        servername: host,
+        headers: { host },
+        ca: pki.caPem,
+        agent: false,
+      },
       (res) => {
         const peer = res.socket as TLSSocket;
         const subject = peer.getPeerCertificate().subjectaltname ?? '';
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject, location: res.headers.location }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, subject, location: res.headers.location }),
+        );
       },
     );
     req.on('error', reject);
   });
 }
 
-function location(port: number, host: string, path: string): Promise<{ status: number; location: string | undefined }> {
+function location(
+  port: number,
+  host: string,
+  path: string,
+): Promise<{ status: number; location: string | undefined }> {
   return new Promise((resolve, reject) => {
     http
       .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
@@ -103,7 +128,7 @@ test('a name with a certificate (exact or wildcard) is served over HTTPS that a 
   assert.deepEqual([wild.status, wild.body], [200, 'shop']);
   assert.match(wild.subject, /DNS:\*\.apps\.example\.com/);
   // A name nobody serves gets no certificate at all: the handshake is refused.
-  await assert.rejects(getHttps('nobody.example.com', '/'));
+  await assert.rejects(getHttps('nobody.example.com', '/'), /unrecognized name/);
 });
 
 test('its plain HTTP redirects to HTTPS with path and query (308); the ACME path is answered for any host', async () => {
@@ -129,7 +154,10 @@ test('a name without a certificate is served over plain HTTP; redirect-only name
   });
   // www has a certificate of its own: both its schemes go straight to the target's HTTPS.
   const target = `https://shop.example.com:${nginx.httpsPort}`;
-  assert.deepEqual(await location(nginx.httpPort, 'www.shop.example.com', '/p'), { status: 308, location: `${target}/p` });
+  assert.deepEqual(await location(nginx.httpPort, 'www.shop.example.com', '/p'), {
+    status: 308,
+    location: `${target}/p`,
+  });
   const www = await getHttps('www.shop.example.com', '/p?q');
   assert.deepEqual([www.status, www.location], [308, `${target}/p?q`]);
 });

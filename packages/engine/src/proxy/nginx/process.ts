@@ -51,7 +51,11 @@ export function nginxRunCommand(input: NginxRunInput): NginxRunCommand {
  * Makes the prefix ready to start nginx in: its directories, and when no version exists yet, a
  * first one serving nothing (every host 404) so nginx can start before the agent publishes.
  */
-export async function prepareNginxPrefix(prefix: string, settings: NginxSettings, now = new Date()): Promise<void> {
+export async function prepareNginxPrefix(
+  prefix: string,
+  settings: NginxSettings,
+  now = new Date(),
+): Promise<void> {
   await mkdir(prefix, { recursive: true, mode: 0o755 });
   for (const dir of ['logs', 'run']) await mkdir(join(prefix, dir), { recursive: true, mode: 0o700 });
   // Workers (nobody) write request bodies and buffered responses here.

@@ -57,7 +57,8 @@ export const listenPort = (listen: string): number => Number(LISTEN.exec(listen)
 export function checkSettings(s: NginxSettings): void {
   toListenArg(s.httpListen, 'settings.httpListen');
   if (s.httpsListen !== null) toListenArg(s.httpsListen, 'settings.httpsListen');
-  if (!isPort(s.httpsPublicPort)) refuse(`the HTTPS port ${show(s.httpsPublicPort)}`, 'settings.httpsPublicPort');
+  if (!isPort(s.httpsPublicPort))
+    refuse(`the HTTPS port ${show(s.httpsPublicPort)}`, 'settings.httpsPublicPort');
   if (s.httpPublicPort !== undefined && !isPort(s.httpPublicPort))
     refuse(`the HTTP port ${show(s.httpPublicPort)}`, 'settings.httpPublicPort');
   const w = s.workerProcesses;

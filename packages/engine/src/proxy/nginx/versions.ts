@@ -11,7 +11,18 @@
  */
 
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@berth/io';
 import type { EdgeState } from '../types.js';
@@ -91,7 +102,9 @@ export function createVersionStore(prefix: string): VersionStore {
         else {
           // A symlink or device put in by hand is read as what it is not: its own text, flagged by mode 0.
           const st = await lstat(join(root, path));
-          const content = st.isFile() ? await readFile(join(root, path), 'utf8') : `<${entry.isSymbolicLink() ? 'symlink' : 'special'}>`;
+          const content = st.isFile()
+            ? await readFile(join(root, path), 'utf8')
+            : `<${entry.isSymbolicLink() ? 'symlink' : 'special'}>`;
           out.push({ path, content, mode: st.isFile() ? st.mode & 0o777 : 0 });
         }
       }
