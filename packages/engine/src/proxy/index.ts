@@ -21,7 +21,13 @@ export { decideInternalQuery, parseResolvConf } from './internal-dns/answer.js';
 export type { TeamNames } from './internal-dns/answer.js';
 export * from './edge-certificates/index.js';
 export { createNginxEdge } from './nginx/nginx-edge.js';
-export type { NginxDrift, NginxEdge, NginxEdgeOptions, NginxVersion, PublishTiming } from './nginx/nginx-edge.js';
+export type {
+  NginxDrift,
+  NginxEdge,
+  NginxEdgeOptions,
+  NginxVersion,
+  PublishTiming,
+} from './nginx/nginx-edge.js';
 export type { NginxSettings } from './nginx/values.js';
 export { nginxConfPath, nginxRunCommand, prepareNginxPrefix } from './nginx/process.js';
 export type { NginxRunCommand, NginxRunInput } from './nginx/process.js';
