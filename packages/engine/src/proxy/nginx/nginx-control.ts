@@ -22,8 +22,11 @@ export interface NginxControlOptions {
 }
 
 export interface ReloadResult {
-  /** The worker processes the reload retired: they finish their requests in flight, then exit. */
-  retiredWorkers: number[];
+  /**
+   * Every worker older than this reload (the ones it retired and those earlier reloads retired):
+   * any of them may still hold a request or a WebSocket to a replica this reload removed.
+   */
+  olderWorkers: number[];
   ms: number;
 }
 
@@ -88,6 +91,20 @@ export async function childrenOf(pid: number): Promise<number[]> {
     .map(Number);
 }
 
+/**
+ * The workers taking new connections: the master's children less those retired by an earlier
+ * reload and still finishing their connections (their title says `is shutting down`; they never
+ * log it again, so the next reload must not wait for them).
+ */
+export async function acceptingWorkers(master: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const pid of await childrenOf(master)) {
+    const title = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+    if (title !== null && !title.includes('shutting down')) out.push(pid);
+  }
+  return out;
+}
+
 async function readFrom(path: string, offset: number): Promise<string> {
   const handle = await open(path, 'r');
   try {
@@ -117,7 +134,8 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
   const logPath = join(options.prefix, ERROR_LOG);
   const master = await readMasterPid(options.prefix);
   if (master === null) throw unavailable(`nginx is not running under ${options.prefix}`);
-  const oldWorkers = await childrenOf(master);
+  const olderWorkers = await childrenOf(master);
+  const oldWorkers = await acceptingWorkers(master);
   const offset = (await stat(logPath).catch(() => ({ size: 0 }))).size;
   process.kill(master, 'SIGHUP');
 
@@ -161,7 +179,7 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
       // them 100 ms after starting the new ones; a worker that never says so is not waited for long.
       const retired = oldWorkers.every((w) => shutDown.has(w) || !isAlive(w));
       if (retired || Date.now() - workersStartedAt > OLD_WORKERS_WAIT_MS)
-        return { retiredWorkers: oldWorkers, ms: Date.now() - started };
+        return { olderWorkers, ms: Date.now() - started };
     } else if (errors.length > 0) {
       const gaveUp = errors.some((e) => e.includes('still could not bind()'));
       const quietMs = binding ? QUIET_AFTER_BIND_MS : QUIET_AFTER_ERROR_MS;

@@ -16,7 +16,7 @@ import { BerthError } from '@berth/protocol';
 import { createSerialQueue } from '@berth/io';
 import type { EdgeState, Proxy } from '../types.js';
 import { renderNginxFiles } from './config.js';
-import { isAlive, readMasterPid, reloadNginx, testNginxConfig } from './nginx-control.js';
+import { childrenOf, readMasterPid, reloadNginx, testNginxConfig } from './nginx-control.js';
 import { join } from 'node:path';
 import { NGINX_CONF } from './config.js';
 import { listenPort, type NginxSettings } from './values.js';
@@ -141,7 +141,7 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
       const now = names(state.upstreams);
       for (const name of names(previous.upstreams)) {
         if (!now.has(name))
-          retiring.set(name, new Set([...(retiring.get(name) ?? []), ...reload.retiredWorkers]));
+          retiring.set(name, new Set([...(retiring.get(name) ?? []), ...reload.olderWorkers]));
       }
     }
     for (const name of names(state.upstreams)) retiring.delete(name);
@@ -175,16 +175,20 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
       return out;
     },
     removalSettleMs: REMOVAL_SETTLE_MS,
-    inflight() {
+    async inflight() {
       // nginx counts nothing per upstream; what is known is which workers might still hold a
-      // request to a removed replica. Each such replica counts 1 until they have exited.
+      // request (or a WebSocket) to a removed replica. Each such replica counts 1 until they have
+      // exited. A pid counts only while it is still the master's child: pids are reused.
       const out = new Map<string, number>();
+      if (retiring.size === 0) return out;
+      const master = await readMasterPid(prefix);
+      const alive = new Set(master === null ? [] : await childrenOf(master));
       for (const [name, workers] of retiring) {
-        for (const w of workers) if (!isAlive(w)) workers.delete(w);
+        for (const w of workers) if (!alive.has(w)) workers.delete(w);
         if (workers.size === 0) retiring.delete(name);
         else out.set(name, 1);
       }
-      return Promise.resolve(out);
+      return out;
     },
     async ready() {
       const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
