@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toAppRoutes, type Upstream } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import { createBackends, getThrough, type Reply } from '../caddy/test-support/backends.js';
-import { CURRENT_LINK } from './versions.js';
+import { CURRENT_LINK, versionDirName } from './versions.js';
 import { NGINX_CONF } from './config.js';
 import { startTestNginx, type TestNginx } from './test-support/nginx.js';
 import type { NginxEdge } from './nginx-edge.js';
@@ -125,6 +125,25 @@ test('a hand edit of the current config is found by one checkDrift, reported and
   assert.equal(await edge.checkDrift(), null);
   assert.deepEqual(await get('/'), { status: 200, body: 'b' });
   assert.deepEqual(await get('/', 'x.test'), { status: 404, body: 'No app is served at x.test\n' });
+});
+
+test('current switched by hand to an older version, or a file added beside the config, is drift too', async () => {
+  await edge.publish({ routes, upstreams: { shop: [replicas.a] } });
+  await edge.publish({ routes, upstreams: { shop: [replicas.b] } });
+  const history = await edge.history();
+  const older = history.at(-2);
+  assert.ok(older);
+  const link = join(nginx.prefix, CURRENT_LINK);
+  await symlink(`versions/${versionDirName(older.version)}`, `${link}.hand`);
+  await rename(`${link}.hand`, link);
+  const switched = await edge.checkDrift();
+  assert.deepEqual(switched?.files, ['current']);
+  assert.equal(switched?.foundHash, null);
+  assert.deepEqual(await edge.published(), { shop: [replicas.b] });
+  await writeFile(join(link, 'extra.conf'), 'server { listen 9; }\n');
+  assert.deepEqual((await edge.checkDrift())?.files, ['extra.conf']);
+  assert.equal(await edge.checkDrift(), null);
+  assert.deepEqual(await get('/'), { status: 200, body: 'b' });
 });
 
 test('hostile names are refused before anything is rendered or written', async () => {

@@ -100,7 +100,7 @@ export function createVersionStore(prefix: string): VersionStore {
         if (rel === '' && (entry.name === META || entry.name === STATE)) continue;
         if (entry.isDirectory()) await walk(path);
         else {
-          // A symlink or device put in by hand is read as what it is not: its own text, flagged by mode 0.
+          // A symlink or device put in by hand is not followed: it hashes as a marker, so it shows as drift.
           const st = await lstat(join(root, path));
           const content = st.isFile()
             ? await readFile(join(root, path), 'utf8')
@@ -112,6 +112,14 @@ export function createVersionStore(prefix: string): VersionStore {
     await walk('');
     return out;
   }
+
+  async function currentVersion(): Promise<number | null> {
+    const target = await readlink(join(prefix, CURRENT_LINK)).catch(() => null);
+    const m = target === null ? null : /^versions\/v(\d{6,})$/.exec(target);
+    return m === null ? null : Number(m[1]);
+  }
+
+  const remove = (version: number): Promise<void> => rm(dirOf(version), { recursive: true, force: true });
 
   return {
     prefix,
@@ -125,11 +133,7 @@ export function createVersionStore(prefix: string): VersionStore {
       }
       return out;
     },
-    async currentVersion() {
-      const target = await readlink(join(prefix, CURRENT_LINK)).catch(() => null);
-      const m = target === null ? null : /^versions\/v(\d{6,})$/.exec(target);
-      return m === null ? null : Number(m[1]);
-    },
+    currentVersion,
     meta,
     async state(version) {
       return JSON.parse(await readFile(join(dirOf(version), STATE), 'utf8')) as EdgeState;
@@ -161,13 +165,11 @@ export function createVersionStore(prefix: string): VersionStore {
       await symlink(`${VERSIONS_DIR}/${versionDirName(version)}`, tmp);
       await rename(tmp, join(prefix, CURRENT_LINK));
     },
-    async remove(version) {
-      await rm(dirOf(version), { recursive: true, force: true });
-    },
+    remove,
     async prune(keep) {
-      const current = await this.currentVersion();
+      const current = await currentVersion();
       const all = await numbers();
-      for (const n of all.slice(0, Math.max(0, all.length - keep))) if (n !== current) await this.remove(n);
+      for (const n of all.slice(0, Math.max(0, all.length - keep))) if (n !== current) await remove(n);
     },
   };
 }
