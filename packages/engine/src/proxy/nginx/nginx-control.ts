@@ -27,6 +27,9 @@ export interface ReloadResult {
    * any of them may still hold a request or a WebSocket to a replica this reload removed.
    */
   olderWorkers: number[];
+  /** HUP → the new config's workers started (the master's `start worker processes`). */
+  loadedMs: number;
+  /** HUP → the old workers retired: what publish waits for. */
   ms: number;
 }
 
@@ -179,7 +182,7 @@ export async function reloadNginx(options: NginxControlOptions): Promise<ReloadR
       // them 100 ms after starting the new ones; a worker that never says so is not waited for long.
       const retired = oldWorkers.every((w) => shutDown.has(w) || !isAlive(w));
       if (retired || Date.now() - workersStartedAt > OLD_WORKERS_WAIT_MS)
-        return { olderWorkers, ms: Date.now() - started };
+        return { olderWorkers, loadedMs: workersStartedAt - started, ms: Date.now() - started };
     } else if (errors.length > 0) {
       const gaveUp = errors.some((e) => e.includes('still could not bind()'));
       const quietMs = binding ? QUIET_AFTER_BIND_MS : QUIET_AFTER_ERROR_MS;

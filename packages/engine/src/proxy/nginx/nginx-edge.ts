@@ -58,6 +58,9 @@ export interface PublishTiming {
   renderMs: number;
   testMs: number;
   swapMs: number;
+  /** HUP → the new workers started. */
+  loadedMs: number;
+  /** HUP → the old workers retired (includes nginx's fixed 100 ms before it retires them). */
   reloadMs: number;
 }
 
@@ -136,7 +139,14 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
       await store.remove(meta.version);
       throw e;
     }
-    timing = { version: meta.version, renderMs, testMs, swapMs, reloadMs: reload.ms };
+    timing = {
+      version: meta.version,
+      renderMs,
+      testMs,
+      swapMs,
+      loadedMs: reload.loadedMs,
+      reloadMs: reload.ms,
+    };
     if (previous !== null) {
       const now = names(state.upstreams);
       for (const name of names(previous.upstreams)) {

@@ -17,6 +17,8 @@ export interface NginxPublishFigures {
   renderP50Ms: number;
   testP50Ms: number;
   swapP50Ms: number;
+  /** HUP → `start worker processes`. */
+  loadedP50Ms: number;
   /** HUP → `start worker processes` → the old workers `gracefully shutting down`. */
   reloadP50Ms: number;
   load: LoadReport;
@@ -41,6 +43,7 @@ export async function measureNginxPublishes(publishes = 20): Promise<NginxPublis
       render: [] as number[],
       test: [] as number[],
       swap: [] as number[],
+      loaded: [] as number[],
       reload: [] as number[],
     };
     for (let i = 0; i < publishes; i++) {
@@ -55,6 +58,7 @@ export async function measureNginxPublishes(publishes = 20): Promise<NginxPublis
       parts.render.push(timing.renderMs);
       parts.test.push(timing.testMs);
       parts.swap.push(timing.swapMs);
+      parts.loaded.push(timing.loadedMs);
       parts.reload.push(timing.reloadMs);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -66,6 +70,7 @@ export async function measureNginxPublishes(publishes = 20): Promise<NginxPublis
       renderP50Ms: p50(parts.render),
       testP50Ms: p50(parts.test),
       swapP50Ms: p50(parts.swap),
+      loadedP50Ms: p50(parts.loaded),
       reloadP50Ms: p50(parts.reload),
       load: report,
     };
