@@ -54,6 +54,8 @@ test('each hostname proxies to its app upstream block; the default server answer
   assert.match(serversFor(base, 'shop.localhost')[0] ?? '', /proxy_pass http:\/\/berth_app_shop;/);
   assert.match(text, /listen 80 default_server;[\s\S]*return 404 "No app is served at \$host\\n";/);
   assert.match(text, /proxy_next_upstream error timeout;/);
+  assert.match(text, /proxy_set_header X-Forwarded-For \$remote_addr;/);
+  assert.match(text, /client_max_body_size 0;/);
 });
 
 test('an app with a route and no replicas answers 503; upstreams of an app without a route render nothing', () => {

@@ -189,13 +189,21 @@ function httpBlock(ctx: Ctx): Directive {
       d('proxy_set_header', 'Host', tpl('$http_host')),
       d('proxy_set_header', 'Upgrade', tpl('$http_upgrade')),
       d('proxy_set_header', 'Connection', tpl('$berth_connection')),
-      d('proxy_set_header', 'X-Forwarded-For', tpl('$proxy_add_x_forwarded_for')),
+      // The socket's address only: a client's own X-Forwarded-For is not passed on as if we vouched for it.
+      d('proxy_set_header', 'X-Forwarded-For', tpl('$remote_addr')),
       d('proxy_set_header', 'X-Forwarded-Proto', tpl('$scheme')),
       d('proxy_set_header', 'X-Forwarded-Host', tpl('$host')),
       // A replica that refuses (gone mid-rollout) is skipped; the request goes to the next one.
       d('proxy_next_upstream', 'error', 'timeout'),
       d('proxy_next_upstream_timeout', NEXT_UPSTREAM_TIMEOUT),
       d('proxy_connect_timeout', '2s'),
+      // As on the Caddy edge: bodies stream both ways (server-sent events arrive as sent) and may
+      // be of any size (nginx's default refuses more than 1 MB with 413). Streaming also means no
+      // temp files: the workers run as nobody, who cannot reach a prefix under a private
+      // directory. A refused connect is still retried on the next replica: no byte was sent yet.
+      d('proxy_buffering', 'off'),
+      d('proxy_request_buffering', 'off'),
+      d('client_max_body_size', 0),
       // WebSockets and long polls stay open as long as the app keeps them.
       d('proxy_read_timeout', '3600s'),
       d('proxy_send_timeout', '3600s'),

@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { toAppRoutes, type Upstream } from '@berth/core';
 import { BerthError } from '@berth/protocol';
@@ -85,6 +87,52 @@ test('a replica removed while a request to it is in flight counts in inflight() 
     if (left > 0) await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(left, 0, 'the old worker exited once its request was done');
+});
+
+test('the replica gets the Host as sent, the socket address as X-Forwarded-For, and a body past 1 MB', async () => {
+  const seen: { host?: string; xff?: string; proto?: string; bytes: number }[] = [];
+  const echo = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      seen.push({
+        host: req.headers.host,
+        xff: req.headers['x-forwarded-for'] as string,
+        proto: req.headers['x-forwarded-proto'] as string,
+        bytes,
+      });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  try {
+    const port = (echo.address() as AddressInfo).port;
+    await edge.publish({ routes, upstreams: { shop: [{ name: 'echo', host: '127.0.0.1', port }] } });
+    const body = Buffer.alloc(3 * 1024 * 1024, 7);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: nginx.httpPort,
+          method: 'POST',
+          path: '/',
+          agent: false,
+          headers: { host: `${HOST}:8080`, 'x-forwarded-for': '6.6.6.6' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(status, 200);
+    assert.deepEqual(seen, [{ host: `${HOST}:8080`, xff: '127.0.0.1', proto: 'http', bytes: body.length }]);
+  } finally {
+    echo.closeAllConnections();
+    await new Promise((r) => echo.close(r));
+  }
 });
 
 test('history lists versions with hash, time and cause; rollback serves an older one as a new version', async () => {
