@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { toAppRoutes, type Upstream } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import { createBackends, getThrough, type Reply } from '../caddy/test-support/backends.js';
-import { CURRENT_LINK, versionDirName } from './versions.js';
-import { NGINX_CONF } from './config.js';
+import { CURRENT_LINK, createVersionStore, versionDirName } from './versions.js';
+import { NGINX_CONF, renderNginxFiles } from './config.js';
 import { startTestNginx, type TestNginx } from './test-support/nginx.js';
 import type { NginxEdge } from './nginx-edge.js';
 
@@ -133,6 +133,23 @@ test('the replica gets the Host as sent, the socket address as X-Forwarded-For, 
     echo.closeAllConnections();
     await new Promise((r) => echo.close(r));
   }
+});
+
+test('a version swapped in by a publisher that died before its reload is reloaded by the next publish of it', async () => {
+  await edge.publish({ routes, upstreams: { shop: [replicas.a] } });
+  const next = { routes, upstreams: { shop: [replicas.b] } };
+  // What a publisher that died between the swap and the reload leaves behind.
+  const store = createVersionStore(nginx.prefix);
+  const meta = await store.write(renderNginxFiles(next, nginx.settings), next, 'died', new Date());
+  await store.activate(meta.version);
+  assert.deepEqual(await get('/'), { status: 200, body: 'a' }, 'nginx still runs the version before');
+  await nginx.edge().publish(next);
+  assert.deepEqual(await get('/'), { status: 200, body: 'b' });
+  assert.equal(
+    (await edge.history()).at(-1)?.version,
+    meta.version,
+    'no new version: the same one, reloaded',
+  );
 });
 
 test('history lists versions with hash, time and cause; rollback serves an older one as a new version', async () => {

@@ -139,6 +139,7 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
       await store.remove(meta.version);
       throw e;
     }
+    await store.markLoaded(meta.version);
     timing = {
       version: meta.version,
       renderMs,
@@ -165,7 +166,15 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
     const renderMs = Date.now() - t;
     const hash = hashFiles(files);
     const current = await store.currentVersion();
-    if (current !== null && (await store.meta(current).catch(() => null))?.hash === hash) return null;
+    if (current !== null && (await store.meta(current).catch(() => null))?.hash === hash) {
+      // Swapped in by a publisher that died before the reload was confirmed: nginx may still run
+      // the version before it, with the same files on disk as what is asked for now.
+      if (!(await store.isLoaded(current))) {
+        await reloadNginx(control);
+        await store.markLoaded(current);
+      }
+      return null;
+    }
     return apply(files, state, cause, renderMs);
   }
 

@@ -65,5 +65,7 @@ export async function prepareNginxPrefix(
   const empty = { routes: [], upstreams: {} };
   const meta = await store.write(renderNginxFiles(empty, settings), empty, 'boot', now);
   await store.activate(meta.version);
+  // nginx is about to start on it: nothing to reload.
+  await store.markLoaded(meta.version);
   await writeFile(join(prefix, ERROR_LOG), '', { flag: 'a', mode: 0o600 });
 }

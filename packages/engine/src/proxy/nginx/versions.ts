@@ -4,6 +4,7 @@
  *   versions/v000007/nginx.conf, certs/…   what nginx reads (the managed files)
  *   versions/v000007/state.json            the EdgeState it was rendered from (published() reads it)
  *   versions/v000007/meta.json             number, hash of the managed files, time, cause
+ *   versions/v000007/loaded                there once a reload of it was confirmed (or nginx started on it)
  *   current -> versions/v000007            the version nginx runs, swapped by rename
  *
  * A version directory is written whole before `current` points at it, and never changed after,
@@ -42,6 +43,7 @@ export const CURRENT_LINK = 'current';
 export const VERSIONS_DIR = 'versions';
 const META = 'meta.json';
 const STATE = 'state.json';
+const LOADED = 'loaded';
 const VERSION_DIR = /^v(\d{6,})$/;
 
 export const versionDirName = (version: number): string => `v${String(version).padStart(6, '0')}`;
@@ -68,6 +70,12 @@ export interface VersionStore {
   filesOnDisk(version: number): Promise<RenderedFile[]>;
   /** Writes a new version directory (the next number) and returns its meta; `current` is untouched. */
   write(files: readonly RenderedFile[], state: EdgeState, cause: string, now: Date): Promise<VersionMeta>;
+  /**
+   * Marks the version as what nginx runs. A version `current` points at without the mark was
+   * swapped in but its reload never confirmed (the agent died in between): it needs a reload.
+   */
+  markLoaded(version: number): Promise<void>;
+  isLoaded(version: number): Promise<boolean>;
   /** Points `current` at the version, atomically (a new symlink renamed over the old one). */
   activate(version: number): Promise<void>;
   remove(version: number): Promise<void>;
@@ -97,7 +105,7 @@ export function createVersionStore(prefix: string): VersionStore {
     const walk = async (rel: string): Promise<void> => {
       for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
         const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-        if (rel === '' && (entry.name === META || entry.name === STATE)) continue;
+        if (rel === '' && [META, STATE, LOADED].includes(entry.name)) continue;
         if (entry.isDirectory()) await walk(path);
         else {
           // A symlink or device put in by hand is not followed: it hashes as a marker, so it shows as drift.
@@ -166,6 +174,15 @@ export function createVersionStore(prefix: string): VersionStore {
       await rename(tmp, join(prefix, CURRENT_LINK));
     },
     remove,
+    async markLoaded(version) {
+      await writeFile(join(dirOf(version), LOADED), '', { mode: 0o600 });
+    },
+    async isLoaded(version) {
+      return stat(join(dirOf(version), LOADED)).then(
+        () => true,
+        () => false,
+      );
+    },
     async prune(keep) {
       const current = await currentVersion();
       const all = await numbers();
