@@ -12,12 +12,13 @@
 #                                            (requests from inside a fleet server's namespace), pebble
 #                                            (an ACME CA with pebble-challtestsrv, for certificate tests),
 #                                            bind9 and bind9-dnsutils (a real DNS server, nsupdate and dig
-#                                            for the DNS-01 provider tests)
+#                                            for the DNS-01 provider tests),
+#                                            nginx-light (the nginx edge's integration tests)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils nginx-light)
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -54,5 +55,9 @@ fi
 # Debian's bind9 package enables named on :53; the DNS-01 tests start private ones on random ports.
 if [[ " ${missing[*]} " == *" bind9 "* ]] && [ -d /run/systemd/system ]; then
   "${sudo[@]}" systemctl disable --now named >/dev/null 2>&1 || true
+fi
+# Debian's nginx package starts its own nginx on :80 under systemd; Berth runs a private instance.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ -d /run/systemd/system ]; then
+  "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 echo "Installed ${missing[*]}"

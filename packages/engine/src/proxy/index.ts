@@ -1,5 +1,6 @@
-// The proxy's public surface: the port, the Caddy edge adapter and what berth up and tests need
-// to run Caddy and its upstream DNS service. Zone names and wire-format internals stay private.
+// The proxy's public surface: the port, the Caddy and nginx edge adapters and what berth up and
+// tests need to run Caddy, nginx and the upstream DNS service. Zone names and wire-format
+// internals stay private.
 export * from './types.js';
 export * from './caddy/admin-client.js';
 export { createCaddyEdge } from './caddy/caddy-edge.js';
@@ -23,3 +24,14 @@ export type { InternalDnsOptions, InternalDnsServer } from './internal-dns/serve
 export { decideInternalQuery, parseResolvConf } from './internal-dns/answer.js';
 export type { TeamNames } from './internal-dns/answer.js';
 export * from './edge-certificates/index.js';
+export { createNginxEdge } from './nginx/nginx-edge.js';
+export type {
+  NginxDrift,
+  NginxEdge,
+  NginxEdgeOptions,
+  NginxVersion,
+  PublishTiming,
+} from './nginx/nginx-edge.js';
+export type { NginxSettings } from './nginx/values.js';
+export { nginxConfPath, nginxRunCommand, prepareNginxPrefix } from './nginx/process.js';
+export type { NginxRunCommand, NginxRunInput } from './nginx/process.js';
