@@ -6,6 +6,7 @@
  *   BENCH_DEPLOYS=12 npm run bench
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
+ *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,6 +25,7 @@ import { idleVsLoadReport, measureIdleVsLoad, type IdleVsLoadFigures } from './u
 import { fleetRows, measureFleet, type FleetFigures } from './fleet.js';
 import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
 import { fleetAgentsReport } from './fleet/report.js';
+import { domainRows, measureDomains, type DomainFigures } from './domains.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   }
   await ensureExampleImages();
   if (ONLY === 'fleet') return reportFleet(await measureFleet());
+  if (ONLY === 'domains') return reportDomains(await measureDomains(connect));
   const berth = await BerthUnderTest.create();
   await berth.start();
   try {
@@ -183,6 +186,24 @@ async function reportIdleVsLoad(f: IdleVsLoadFigures): Promise<void> {
     verdict,
   ];
   await publish(lines, { idleVsLoad: f });
+}
+
+async function reportDomains(f: DomainFigures): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=domains npm run bench\` (Pebble as the CA, HTTP-01 through the edge)`,
+    '',
+    machine(),
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---|---|',
+    ...domainRows(f),
+  ];
+  await publish(lines, { domains: f });
+}
+
+/** An API client of the berth up under test, as the admin. */
+async function connect(berth: BerthUnderTest): Promise<Client> {
+  return createClient({ url: `http://127.0.0.1:${berth.apiPort}`, token: await berth.token() });
 }
 
 async function reportFleet(f: FleetFigures): Promise<void> {

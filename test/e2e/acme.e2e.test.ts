@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Domain } from '@berth/protocol';
 import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
 import { startPebble, type TestPebble } from '../support/pebble.js';
-import { httpsGet, type HttpsReply } from '../support/tls-edge.js';
+import https from 'node:https';
+import { httpsGet, servedSerial, type HttpsReply } from '../support/tls-edge.js';
 import { BerthUnderTest, freePort } from './support/berth.js';
 
 describe('certificates from ACME', () => {
@@ -110,12 +111,48 @@ describe('certificates from ACME', () => {
     assert.match(audit.stdout, /certificate\.issue/);
   });
 
-  test('a CA that cannot reach the challenge: the reason is on the domain, other apps are untouched', async () => {
+  test('domains renew: a new certificate at the next handshake, kept-alive connections untouched', async (t) => {
+    const before = await untilStatus('shop.example.test', 'issued');
+    const oldSerial = await servedSerial(httpsPort, 'shop.example.test', pebble.issuingRootPem);
+    // One kept-alive HTTPS connection, used before and after the renewal.
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    const ports = new Set<number>();
+    const viaKept = async (): Promise<void> => {
+      const r = await httpsGet(httpsPort, 'shop.example.test', '/', pebble.issuingRootPem, agent);
+      assert.equal(r.status, 200);
+      ports.add(r.localPort);
+    };
+    try {
+      await viaKept();
+      const started = performance.now();
+      const r = await berth.cli(['domains', 'renew', 'web', 'shop.example.test']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      let serial = oldSerial;
+      while (serial === oldSerial && performance.now() - started < 30_000) {
+        await viaKept();
+        await sleep(50);
+        serial = await servedSerial(httpsPort, 'shop.example.test', pebble.issuingRootPem);
+      }
+      t.diagnostic(`domains renew → new certificate served: ${(performance.now() - started).toFixed(0)} ms`);
+      assert.notEqual(serial, oldSerial, 'the renewed certificate is served');
+      await viaKept();
+      assert.equal(ports.size, 1, 'the kept-alive connection was never reset');
+      const after = await untilStatus('shop.example.test', 'issued');
+      assert.ok(after.expiresAt !== null && before.expiresAt !== null);
+      const audit = await berth.cli(['audit', 'list', '--json']);
+      assert.match(audit.stdout, /certificate\.renew/);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test('a CA that cannot reach the challenge: the reason is on the domain, other apps are untouched', async (t) => {
     // The CA's DNS sends it somewhere nothing listens: the HTTP-01 check cannot connect.
     await pebble.challtest.setA('broken.example.test', ['127.0.0.2']);
     const r = await berth.cli(['domains', 'add', 'other', 'broken.example.test']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const failed = await untilStatus('broken.example.test', 'failed', 'other');
+    t.diagnostic(`what the domain says: ${failed.lastError ?? ''}`);
     assert.match(failed.lastError ?? '', /127\.0\.0\.2|connection refused|connect/i, failed.lastError ?? '');
     // Still served over plain HTTP meanwhile, and the other app's certificate is untouched.
     assert.equal((await httpsUntilServed('shop.example.test')).status, 200);

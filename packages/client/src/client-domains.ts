@@ -1,5 +1,6 @@
 import {
   CertificateAdded,
+  Domain,
   DomainList,
   DomainsAdded,
   DomainsRemoved,
@@ -17,6 +18,8 @@ export function domainsApi({ json }: Transport) {
       (await json(DomainsAdded, 'POST', `${app(name)}/domains`, body)).domains,
     removeDomain: async (name: string, domain: string) =>
       (await json(DomainsRemoved, 'DELETE', `${app(name)}/domains/${encodeURIComponent(domain)}`)).removed,
+    renewDomain: (name: string, domain: string) =>
+      json(Domain, 'POST', `${app(name)}/domains/${encodeURIComponent(domain)}/renew`),
     addCertificate: (name: string, body: CertificateUpload) =>
       json(CertificateAdded, 'POST', `${app(name)}/certificates`, body),
   };

@@ -98,6 +98,8 @@ export const ERROR_CODES = {
   // Custom domains
   /** The name is already claimed, by this app or another (of any team): one name, one app. */
   DOMAIN_TAKEN: { status: 409, retryable: false },
+  /** A certificate was asked of ACME but Berth runs without it (`berth up` without --acme-email). */
+  ACME_NOT_CONFIGURED: { status: 409, retryable: false },
   DOMAIN_NOT_FOUND: { status: 404, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },

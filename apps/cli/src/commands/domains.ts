@@ -49,6 +49,20 @@ export function registerDomains(program: Command, environment: CliEnvironment): 
         printTable(list.map(row), ['NAME', 'STATUS', 'ISSUER', 'EXPIRES', 'REDIRECTS TO', 'LAST ERROR']);
       }),
     );
+  withCommon(domains.command('renew <app> <domain>'))
+    .description(
+      "order the domain's certificate again now (with --acme-email); domains list shows how it went",
+    )
+    .action(
+      action(async (app: string, name: string, opts: CommonOptions) => {
+        const d = await clientFor(environment, opts).renewDomain(app, name);
+        if (opts.json) return printJson(d);
+        const primary = d.kind === 'primary' ? d.name : (d.redirectTo ?? d.name);
+        process.stdout.write(
+          `Ordering a certificate for ${primary} again: berth domains list ${app} shows how it went\n`,
+        );
+      }),
+    );
   withCommon(domains.command('remove <app> <domain>'))
     .description('stop serving the app on DOMAIN (and on the names that redirect to it)')
     .action(

@@ -152,17 +152,19 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
           names,
           challenge: {
             http01: {
-              publish: async (token, keyAuthorization) => board.publish(token, keyAuthorization),
+              publish: (token, keyAuthorization) => Promise.resolve(board.publish(token, keyAuthorization)),
               // Every answer reaches every edge in one push, before the CA is asked.
               ready: () => deps.publishToEdges(),
               // Gone with the next push (the certificate's, or the next change's): nothing waits on it.
-              withdraw: async (token) => board.withdraw(token),
+              withdraw: (token) => Promise.resolve(board.withdraw(token)),
             },
           },
         });
         const id = createId('crt');
-        await store.transaction(async (tx) => {
+        const stored = await store.transaction(async (tx) => {
           const now = clock();
+          // Removed (or given to another app) while the CA was at work: the certificate is not kept.
+          if ((await tx.domains.getByName(domain.name))?.appId !== app.id) return false;
           await tx.certificates.removeCovering(app.id, 'acme', names);
           await tx.certificates.add({
             id,
@@ -200,7 +202,9 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
             renewAt(issued.notBefore.getTime(), issued.notAfter.getTime()),
           );
           await tx.servers.bumpDesiredVersions();
+          return true;
         });
+        if (!stored) return;
         log.info({ domain: domain.name, ms: clock() - started }, 'certificate issued');
         await deps.publishToEdges();
       } catch (err) {

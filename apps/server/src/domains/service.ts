@@ -64,6 +64,28 @@ export function createDomainsService({ store, clock, onChange, baseDomain, acme 
     list: async (appName: string): Promise<DomainRow[]> =>
       store.domains.listByApp((await requireApp(store, appName)).id),
 
+    /** Orders the domain's certificate again now (a renewal ahead of time, or a retry after a fix). */
+    renew: (appName: string, name: string, intent: AuditIntent): Promise<DomainRow> =>
+      mutate(intent, async (tx, now) => {
+        const app = await requireApp(tx, appName);
+        const domain = await tx.domains.getByName(name.trim().toLowerCase());
+        if (domain?.appId !== app.id)
+          throw new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
+            hint: `List its domains with: berth domains list ${appName}`,
+          });
+        if (!acme)
+          throw new BerthError(
+            'ACME_NOT_CONFIGURED',
+            'Berth orders no certificates: it was started without --acme-email',
+            {
+              hint: 'Start berth up with --acme-email (and --acme-directory for a CA other than Let’s Encrypt), or upload one: berth certs add',
+            },
+          );
+        const primary = domain.kind === 'primary' ? domain.name : (domain.redirectTo ?? domain.name);
+        await queueOrder(tx, { appId: app.id, name: primary }, now);
+        return domain;
+      }),
+
     /** Removes the name (and, for a primary, the names redirecting to it); returns what went. */
     remove: (appName: string, name: string, intent: AuditIntent): Promise<string[]> =>
       mutate(intent, async (tx) => {

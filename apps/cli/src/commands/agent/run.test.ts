@@ -14,6 +14,7 @@ test('the agent dials wss:// with the pinned CA, named as berthd named it; the e
     engineSocket: '/run/podman/podman.sock',
     builderDir: '/var/lib/berth-builder',
     httpListen: '203.0.113.5:80',
+    httpsListen: null,
     publishHost: '10.99.0.2',
     privateIp: '10.99.0.2',
     mesh: { interfaceName: 'berth-mesh', listenPort: 51820 },
@@ -44,4 +45,9 @@ test('without addresses the edge serves every address and replicas stay on loopb
     ['ws://127.0.0.1:7070/api/v1/agent/connect', ':80', '127.0.0.1', null],
   );
   assert.equal(toAgentSettings({ ...file, publicIp: 'fd00::5' }, '/s', opts).httpListen, '[fd00::5]:80');
+});
+
+test('--https-port at join: HTTPS on the same address as HTTP', () => {
+  assert.equal(toAgentSettings({ ...file, httpsPort: 443 }, '/s', opts).httpsListen, '203.0.113.5:443');
+  assert.equal(toAgentSettings({ ...file, publicIp: null, httpsPort: 8443 }, '/s', opts).httpsListen, ':8443');
 });

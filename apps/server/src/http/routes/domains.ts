@@ -1,12 +1,12 @@
 import {
   AppParams,
+  Domain,
   DomainCreate,
   DomainList,
   DomainParams,
   DomainsAdded,
   DomainsRemoved,
 } from '@berth/protocol';
-import type { Domain } from '@berth/protocol';
 import type { DomainRow } from '@berth/store';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { scopeApp } from '../../access/authorize.js';
@@ -72,6 +72,30 @@ export const domainRoutes =
         );
         request.audited = true;
         return reply.status(201).send({ domains: added.map((d) => toDomainView(d, row.name)) });
+      },
+    );
+
+    app.post(
+      '/apps/:app/domains/:name/renew',
+      {
+        config: { access: { kind: 'app', permission: 'app:write' }, audit: 'domain.renew' },
+        schema: {
+          operationId: 'renewDomain',
+          tags: ['domains'],
+          summary: "Order the domain's certificate again now (its redirecting names with it)",
+          params: DomainParams,
+          response: { 202: Domain, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const row = scopeApp(request);
+        const domain = await ctx.domains.renew(
+          row.name,
+          request.params.name,
+          intentOf(request, `app:${row.name}`, { domain: request.params.name }),
+        );
+        request.audited = true;
+        return reply.status(202).send(toDomainView(domain, row.name));
       },
     );
 
