@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,12 +16,13 @@ import { CERTIFICATE_TABLE_FILE } from '../edge-certificates/table-file.js';
 import type { EdgeCertificate } from '../edge-certificates/table.js';
 import { startEdgeService, type EdgeService } from '../edge-service/service.js';
 import { UPSTREAM_TABLE_FILE } from '../upstream-dns/table-file.js';
-import type { Proxy } from '../types.js';
+import type { EdgeState, Proxy } from '../types.js';
 import { createCaddyAdmin } from './admin-client.js';
 import { createCaddyEdge } from './caddy-edge.js';
 import { renderCaddyBootConfig } from './config.js';
 import type { EdgeSettings } from './edge-config.js';
 import { createBackends, freePort, getThrough, type Reply } from './test-support/backends.js';
+import { openWebSocket, roundTrip, startEcho } from './test-support/websocket.js';
 
 // The Proxy port's contract, on the Caddy edge with the real edge service beside it: what the
 // agent relies on to roll out without a failed request, and to serve custom domains over HTTPS
@@ -207,4 +209,79 @@ test('a domain whose certificate is gone falls back to plain HTTP; a removed dom
   await edge.publish({ routes: [], upstreams: {} });
   await sleep(edge.removalSettleMs);
   assert.deepEqual(await get('/', 'site.test'), { status: 404, body: 'No app is served at site.test\n' });
+});
+
+test('an open WebSocket and a kept-alive HTTPS connection survive every kind of change', async (t) => {
+  const echo = await startEcho();
+  const keepAlive = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const ws = { upstream: { name: 'berth-live-r1-1', host: '127.0.0.1', port: echo.port } };
+  const live: AppRoute[] = toAppRoutes([
+    { appId: 'app_live', appName: 'live', hostnames: ['live.test'] },
+    { appId: 'app_keep', appName: 'keep', hostnames: ['keep.test'] },
+  ]);
+  const certs = { live: await certificate('live.test'), keep: await certificate('keep.test') };
+  let closes = 0;
+  const ports = new Set<number>();
+  const kept = async (): Promise<void> => {
+    const r = await httpsGet(httpsPort, 'keep.test', '/', pki.caPem, keepAlive);
+    assert.equal(r.status, 200);
+    ports.add(r.localPort);
+  };
+  const publish = (extra: Partial<EdgeState>): Promise<void> =>
+    edge.publish({
+      routes: live,
+      upstreams: { live: [ws.upstream], keep: [replicas.a] },
+      certificates: [certs.live, certs.keep],
+      ...extra,
+    });
+  try {
+    await publish({});
+    await sleep(edge.removalSettleMs);
+    const socket = await openWebSocket(httpsPort, 'live.test', pki.caPem);
+    socket.on('close', () => closes++);
+    await kept();
+    const changes: [string, () => Promise<void>][] = [
+      [
+        'a domain added',
+        () =>
+          publish({
+            routes: [...live, ...site(['new.test'])],
+            upstreams: { live: [ws.upstream], keep: [replicas.a], site: [replicas.b] },
+          }),
+      ],
+      [
+        'its certificate issued',
+        async () =>
+          publish({
+            routes: [...live, ...site(['new.test'])],
+            upstreams: { live: [ws.upstream], keep: [replicas.a], site: [replicas.b] },
+            certificates: [certs.live, certs.keep, await certificate('new.test')],
+          }),
+      ],
+      [
+        'a certificate renewed',
+        async () => publish({ certificates: [await certificate('live.test'), certs.keep] }),
+      ],
+      [
+        'a deploy (upstreams replaced)',
+        () => publish({ upstreams: { live: [ws.upstream], keep: [replicas.b] } }),
+      ],
+      ['a domain removed', () => publish({})],
+      ['an HTTP-01 answer published', () => publish({ challenges: { tok: 'tok.thumb' } })],
+    ];
+    for (const [what, change] of changes) {
+      await change();
+      await sleep(edge.removalSettleMs);
+      assert.equal(await roundTrip(socket, what), `echo:${what}`, what);
+      await kept();
+      assert.equal(closes, 0, `the WebSocket closed after ${what}`);
+      assert.equal(ports.size, 1, `the kept-alive connection was replaced after ${what}`);
+    }
+    assert.deepEqual(echo.errors, []);
+    t.diagnostic(`${changes.length} kinds of change: 0 WebSocket closes, 0 keep-alive resets`);
+    socket.terminate();
+  } finally {
+    keepAlive.destroy();
+    await echo.close();
+  }
 });

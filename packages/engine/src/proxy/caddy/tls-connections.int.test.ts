@@ -6,65 +6,25 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
-import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { WebSocket } from 'ws';
 import { httpsGet, servedSerial } from '../../../../../test/support/tls-edge.js';
 import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
+import { openWebSocket, roundTrip, startEcho, type EchoServer } from './test-support/websocket.js';
 
 const WS_HOST = 'ws.test';
 const KEEP_HOST = 'keep.test';
 
 let edge: TlsEdge;
-let echo: { server: http.Server; wss: WebSocketServer; port: number };
+let echo: EchoServer;
 let socket: WebSocket;
 let keepAlive: https.Agent;
 /** The keep-alive client's connection: every request must come over this one. */
 let keepPort: number;
 const resets = { websocket: 0, keepAlive: 0 };
-/** Errors the echo server saw on its side of proxied WebSockets. */
-const upstreamErrors: string[] = [];
 
-const text = (data: RawData): string =>
-  (Buffer.isBuffer(data)
-    ? data
-    : Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.from(new Uint8Array(data))
-  ).toString('utf8');
-
-async function startEcho(): Promise<typeof echo> {
-  const server = http.createServer((_req, res) => res.end('plain'));
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data) => ws.send(`echo:${text(data)}`));
-    ws.on('error', (e) => upstreamErrors.push(e.message));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, wss, port: (server.address() as net.AddressInfo).port };
-}
-
-function openWebSocket(): Promise<WebSocket> {
-  // Caddy sees Host ws.test:<port> (its host placeholder drops the port) and SNI ws.test.
-  const ws = new WebSocket(`wss://${WS_HOST}:${edge.httpsPort}/`, {
-    createConnection: () =>
-      tls.connect({ host: '127.0.0.1', port: edge.httpsPort, servername: WS_HOST, ca: edge.pki.caPem }),
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-function roundTrip(ws: WebSocket, message: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    ws.once('message', (data: RawData) => resolve(text(data)));
-    ws.send(message, (err) => err && reject(err));
-  });
-}
+const openSocket = (): Promise<WebSocket> => openWebSocket(edge.httpsPort, WS_HOST, edge.pki.caPem);
 
 /** One request over the keep-alive connection; it must be the same connection as before. */
 async function keptGet(): Promise<string> {
@@ -78,7 +38,7 @@ async function assertBothAlive(step: string): Promise<void> {
   assert.equal(await roundTrip(socket, step), `echo:${step}`, step);
   await keptGet();
   assert.deepEqual(resets, { websocket: 0, keepAlive: 0 }, step);
-  assert.deepEqual(upstreamErrors, [], step);
+  assert.deepEqual(echo.errors, [], step);
 }
 
 before(async () => {
@@ -88,7 +48,7 @@ before(async () => {
   edge.agent.set(KEEP_HOST, await edge.pki.issue([KEEP_HOST]));
   edge.route(WS_HOST, { name: 'berth-ws-r1', host: '127.0.0.1', port: echo.port });
   edge.route(KEEP_HOST, await edge.backend('keep-1'));
-  socket = await openWebSocket();
+  socket = await openSocket();
   socket.on('close', () => resets.websocket++);
   keepAlive = new https.Agent({ keepAlive: true, maxSockets: 1 });
   const first = await httpsGet(edge.httpsPort, KEEP_HOST, '/', edge.pki.caPem, keepAlive);
@@ -102,9 +62,7 @@ before(async () => {
 after(async () => {
   socket?.terminate();
   keepAlive?.destroy();
-  for (const c of echo?.wss.clients ?? []) c.terminate();
-  echo?.server.closeAllConnections();
-  await new Promise((r) => echo?.server.close(r));
+  await echo?.close();
   await edge?.stop();
 });
 
@@ -161,6 +119,6 @@ test('(d) a POST /load of a changed config closes the open WebSocket', async (t)
     await sleep(20);
   }
   t.diagnostic(
-    `keep-alive connection closed; the upstream side of the WebSocket saw: ${upstreamErrors.join('; ')}`,
+    `keep-alive connection closed; the upstream side of the WebSocket saw: ${echo.errors.join('; ')}`,
   );
 });
