@@ -145,6 +145,8 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
       for (const n of names)
         await store.domains.setStatus(n, { status: renewing ? 'renewing' : 'pending' }, clock());
       const started = clock();
+      // How long the edges took to serve the answers: the part of an order that is Berth's.
+      let edgesMs = 0;
       try {
         const issued = await (
           await issuerOnce()
@@ -154,7 +156,11 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
             http01: {
               publish: (token, keyAuthorization) => Promise.resolve(board.publish(token, keyAuthorization)),
               // Every answer reaches every edge in one push, before the CA is asked.
-              ready: () => deps.publishToEdges(),
+              ready: async () => {
+                const t0 = clock();
+                await deps.publishToEdges();
+                edgesMs = clock() - t0;
+              },
               // Gone with the next push (the certificate's, or the next change's): nothing waits on it.
               withdraw: (token) => Promise.resolve(board.withdraw(token)),
             },
@@ -205,7 +211,7 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
           return true;
         });
         if (!stored) return;
-        log.info({ domain: domain.name, ms: clock() - started }, 'certificate issued');
+        log.info({ domain: domain.name, ms: clock() - started, edgesMs }, 'certificate issued');
         await deps.publishToEdges();
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
