@@ -149,10 +149,15 @@ export interface Handshake {
 }
 
 /** A TLS handshake with the edge for `servername`, verified against the test CA only. */
-export function handshake(port: number, servername: string, caPem: string): Promise<Handshake> {
+export function handshake(
+  port: number,
+  servername: string,
+  caPem: string,
+  host = '127.0.0.1',
+): Promise<Handshake> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
-      host: '127.0.0.1',
+      host,
       port,
       servername,
       ca: caPem,

@@ -30,7 +30,7 @@ export function berthOn(server: FleetServer, args: readonly string[]): Promise<C
  */
 export async function joinAndRunAgent(
   server: FleetServer,
-  options: { controlUrl: string; token: string; httpPort?: number },
+  options: { controlUrl: string; token: string; httpPort?: number; httpsPort?: number },
 ): Promise<FleetAgent> {
   const dataDir = join(server.dir, 'agent');
   const joined = await berthOn(server, [
@@ -49,6 +49,7 @@ export async function joinAndRunAgent(
     server.ip,
     '--http-port',
     String(options.httpPort ?? 80),
+    ...(options.httpsPort === undefined ? [] : ['--https-port', String(options.httpsPort)]),
     '--mesh-interface',
     server.meshInterface,
     '--json',
