@@ -83,6 +83,11 @@ export interface AcmeSettings {
   directoryUrl: string;
   /** A file holding the CA certificate to trust for the directory's HTTPS (a private CA), or null. */
   caCertFile: string | null;
+  /**
+   * BERTHD_DNS_PROVIDER_FILE: JSON settings of the DNS provider DNS-01 goes through (wildcard
+   * domains), read when the first order needs them; null: HTTP-01 only, no wildcards.
+   */
+  dnsProviderFile: string | null;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -257,9 +262,13 @@ function acmeSettings(get: (key: string) => string | undefined): AcmeSettings | 
   const email = get('BERTHD_ACME_EMAIL');
   const directory = get('BERTHD_ACME_DIRECTORY');
   const caCertFile = get('BERTHD_ACME_CA_CERT') ?? null;
+  const dnsProviderFile = get('BERTHD_DNS_PROVIDER_FILE') ?? null;
   if (email === undefined) {
-    if (directory !== undefined || caCertFile !== null)
-      throw configError('BERTHD_ACME_EMAIL', 'is required with BERTHD_ACME_DIRECTORY or BERTHD_ACME_CA_CERT');
+    if (directory !== undefined || caCertFile !== null || dnsProviderFile !== null)
+      throw configError(
+        'BERTHD_ACME_EMAIL',
+        'is required with BERTHD_ACME_DIRECTORY, BERTHD_ACME_CA_CERT or BERTHD_DNS_PROVIDER_FILE',
+      );
     return null;
   }
   if (!EMAIL.test(email)) throw configError('BERTHD_ACME_EMAIL', `must be an email address, got "${email}"`);
@@ -273,5 +282,7 @@ function acmeSettings(get: (key: string) => string | undefined): AcmeSettings | 
   if (url.protocol !== 'https:') throw configError('BERTHD_ACME_DIRECTORY', 'must be an https:// URL');
   if (caCertFile !== null && !caCertFile.startsWith('/'))
     throw configError('BERTHD_ACME_CA_CERT', 'must be an absolute path');
-  return { email, directoryUrl, caCertFile };
+  if (dnsProviderFile !== null && !dnsProviderFile.startsWith('/'))
+    throw configError('BERTHD_DNS_PROVIDER_FILE', 'must be an absolute path');
+  return { email, directoryUrl, caCertFile, dnsProviderFile };
 }

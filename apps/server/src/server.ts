@@ -88,6 +88,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const domains = createDomainsService({
     ...{ store, clock, onChange, baseDomain: config.domain },
     acme: config.acme !== null,
+    wildcards: config.acme?.dnsProviderFile != null,
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const archives = createArchiveStore(config.dataDir);

@@ -99,7 +99,8 @@ export async function buildDesiredState(
 
 /**
  * An app's custom domains on top of `<app>.<base>`: its primary names as hostnames (a wildcard
- * is served only by its certificate's names, not as a route), the others as redirects to them.
+ * `*.example.com` serves every name one label under it that no exact hostname takes), the others
+ * as redirects to them.
  */
 function domainsOf(rows: readonly DomainRow[]) {
   const byApp = new Map<string, DomainRow[]>();
@@ -107,7 +108,7 @@ function domainsOf(rows: readonly DomainRow[]) {
   return <T extends { appId: string; hostnames: string[] }>(app: T): T => {
     const mine = byApp.get(app.appId) ?? [];
     if (mine.length === 0) return app;
-    const primaries = mine.filter((d) => d.kind === 'primary' && !d.name.startsWith('*.')).map((d) => d.name);
+    const primaries = mine.filter((d) => d.kind === 'primary').map((d) => d.name);
     const redirects = mine.flatMap((d) =>
       d.kind === 'redirect' && d.redirectTo !== null ? [{ from: d.name, to: d.redirectTo }] : [],
     );

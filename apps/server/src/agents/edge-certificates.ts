@@ -21,8 +21,7 @@ export async function edgeCertificates(
   const certificates = await store.certificates.list();
   if (certificates.length === 0) return [];
   const names = new Map<string, string[]>();
-  for (const d of await store.domains.list())
-    if (!d.name.startsWith('*.')) names.set(d.appId, [...(names.get(d.appId) ?? []), d.name]);
+  for (const d of await store.domains.list()) names.set(d.appId, [...(names.get(d.appId) ?? []), d.name]);
   const out: DesiredCertificate[] = [];
   for (const c of certificates) {
     if (c.notAfter <= now) continue;

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { renewAt, retryDelay } from '@berth/core';
-import { createAcmeIssuer, type AcmeIssuer } from '@berth/engine';
+import { createAcmeIssuer, createDns01Provider, type AcmeIssuer, type Dns01Port } from '@berth/engine';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -94,6 +94,26 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
     return pem;
   }
 
+  /** The DNS provider for DNS-01 (wildcards), from its settings file; undefined: none configured. */
+  let dns01: Promise<Dns01Port | undefined> | null = null;
+  const dns01Once = (): Promise<Dns01Port | undefined> => {
+    const file = settings.dnsProviderFile;
+    dns01 ??=
+      file === null
+        ? Promise.resolve(undefined)
+        : readFile(file, 'utf8').then((text) => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              throw new BerthError('VALIDATION_FAILED', `The DNS provider settings in ${file} are not JSON`);
+            }
+            return createDns01Provider(parsed as Parameters<typeof createDns01Provider>[0]);
+          });
+    dns01.catch(() => (dns01 = null));
+    return dns01;
+  };
+
   const issuerOnce = (): Promise<AcmeIssuer> => {
     issuer ??= (async () =>
       createAcmeIssuer({
@@ -153,6 +173,7 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
         ).order({
           names,
           challenge: {
+            ...(await dns01Once().then((port) => (port ? { dns01: port } : {}))),
             http01: {
               publish: (token, keyAuthorization) => Promise.resolve(board.publish(token, keyAuthorization)),
               // Every answer reaches every edge in one push, before the CA is asked.

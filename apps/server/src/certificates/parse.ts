@@ -82,9 +82,13 @@ export function parseUploadedCertificate(chainPem: string, keyPem: string, now: 
   };
 }
 
-/** Whether a certificate naming `certName` (exact, or `*.parent` for one label) covers `host`. */
+/**
+ * Whether a certificate naming `certName` (exact, or `*.parent` for one label) covers `host` (a
+ * name, or a wildcard domain, which only the same wildcard covers).
+ */
 export function certificateCovers(certName: string, host: string): boolean {
   if (certName === host) return true;
+  if (host.startsWith('*.')) return false;
   if (!certName.startsWith('*.')) return false;
   const dot = host.indexOf('.');
   return dot > 0 && host.slice(dot + 1) === certName.slice(2);

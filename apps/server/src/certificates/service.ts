@@ -29,7 +29,7 @@ export function createCertificatesService({ store, clock, keys, onChange }: Cert
       const parsed = parseUploadedCertificate(body.certificatePem, body.keyPem, clock());
       return mutate(intent, async (tx, now) => {
         const app = await requireApp(tx, appName);
-        const domains = (await tx.domains.listByApp(app.id)).filter((d) => !d.name.startsWith('*.'));
+        const domains = await tx.domains.listByApp(app.id);
         const covers = domains
           .filter((d) => parsed.names.some((n) => certificateCovers(n, d.name)))
           .map((d) => d.name);

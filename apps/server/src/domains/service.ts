@@ -21,17 +21,26 @@ export interface DomainsServiceDeps {
   baseDomain: string;
   /** berthd orders certificates (berth up --acme-email): each new domain gets an order job. */
   acme: boolean;
+  /** A DNS provider is configured (berth up --dns-provider): wildcard domains can be proven. */
+  wildcards?: boolean;
 }
 
 export type DomainsService = ReturnType<typeof createDomainsService>;
 
-export function createDomainsService({ store, clock, onChange, baseDomain, acme }: DomainsServiceDeps) {
+export function createDomainsService({
+  store,
+  clock,
+  onChange,
+  baseDomain,
+  acme,
+  wildcards = false,
+}: DomainsServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
   return {
     /** The primary name first, then the names that redirect to it. */
     add: (appName: string, body: DomainCreate, intent: AuditIntent): Promise<DomainRow[]> => {
-      // Wildcards need DNS-01, which needs a DNS provider: refused until one is configured.
-      const parsed = parseDomainCreate(body, { wildcard: false, servedUnder: [baseDomain] });
+      // Wildcards need DNS-01, which needs a DNS provider: refused unless one is configured.
+      const parsed = parseDomainCreate(body, { wildcard: wildcards, servedUnder: [baseDomain] });
       if (!parsed.ok)
         throw new BerthError('VALIDATION_FAILED', 'The domain cannot be added', { issues: parsed.issues });
       return mutate(intent, async (tx, now) => {

@@ -43,7 +43,12 @@ export interface UpSettings {
   /** false with --no-mesh: the local agent stays out of the mesh. */
   mesh: boolean;
   /** --acme-email (and the CA): berthd orders every custom domain's certificate; null: none. */
-  acme: { email: string; directory: string | null; caCertFile: string | null } | null;
+  acme: {
+    email: string;
+    directory: string | null;
+    caCertFile: string | null;
+    dnsProviderFile: string | null;
+  } | null;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -109,6 +114,7 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
       ...(s.acme && { BERTHD_ACME_EMAIL: s.acme.email }),
       ...(s.acme?.directory && { BERTHD_ACME_DIRECTORY: s.acme.directory }),
       ...(s.acme?.caCertFile && { BERTHD_ACME_CA_CERT: s.acme.caCertFile }),
+      ...(s.acme?.dnsProviderFile && { BERTHD_DNS_PROVIDER_FILE: s.acme.dnsProviderFile }),
       ...(s.externalRegistry && {
         BERTHD_REGISTRY_URL: s.externalRegistry.url,
         BERTHD_REGISTRY_USERNAME: s.externalRegistry.username,

@@ -54,6 +54,7 @@ interface UpOptions extends RemoteFlags {
   acmeEmail?: string;
   acmeDirectory?: string;
   acmeCaCert?: string;
+  dnsProvider?: string;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -102,6 +103,10 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
     .option(
       '--acme-ca-cert <file>',
       "a CA certificate (PEM) to trust for --acme-directory's HTTPS (a private CA)",
+    )
+    .option(
+      '--dns-provider <file>',
+      'JSON settings of the DNS provider (rfc2136, cloudflare or exec) that proves wildcard domains by DNS-01',
     )
     .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
@@ -241,6 +246,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(opts.acmeEmail ? ['--acme-email', opts.acmeEmail] : []),
     ...(opts.acmeDirectory ? ['--acme-directory', opts.acmeDirectory] : []),
     ...(opts.acmeCaCert ? ['--acme-ca-cert', resolve(opts.acmeCaCert)] : []),
+    ...(opts.dnsProvider ? ['--dns-provider', resolve(opts.dnsProvider)] : []),
     ...(opts.httpHost ? ['--http-host', opts.httpHost] : []),
     '--domain',
     opts.domain,

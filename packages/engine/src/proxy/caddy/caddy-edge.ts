@@ -75,7 +75,12 @@ export function fromUpstreamTable(table: UpstreamTable): Record<string, Upstream
  */
 export function toEdgeTable(state: EdgeState, httpsPort: number | null): UpstreamTable {
   const certificates: CertificateTable = { certificates: [...(state.certificates ?? [])] };
-  const https = (name: string): boolean => httpsPort !== null && certificateFor(certificates, name) !== null;
+  // A wildcard hostname needs a certificate for that very wildcard (certificateFor takes server names).
+  const covered = (name: string): boolean =>
+    name.startsWith('*.')
+      ? certificates.certificates.some((c) => c.names.includes(name))
+      : certificateFor(certificates, name) !== null;
+  const https = (name: string): boolean => httpsPort !== null && covered(name);
   const hosts: NonNullable<UpstreamTable['hosts']> = {};
   const internal: NonNullable<UpstreamTable['internal']> = {};
   const redirects: NonNullable<UpstreamTable['redirects']> = {};

@@ -7,7 +7,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { UpstreamTable } from '../upstream-dns/answer.js';
+import { hostEntry, type UpstreamTable } from '../upstream-dns/answer.js';
 
 export interface EdgeResponderOptions {
   /** The routing table now (a file reader: asked at every request). */
@@ -59,7 +59,7 @@ export function answerEdgeRequest(table: UpstreamTable, req: IncomingMessage, re
     return;
   }
   // Only plain HTTP of a host with a certificate is sent here (HTTPS goes to the app).
-  if (table.hosts?.[host.name]?.https === true) {
+  if (hostEntry(table, host.name)?.https === true) {
     res.writeHead(308, { ...TEXT, location: `https://${host.name}${httpsPort}${path}` }).end();
     return;
   }

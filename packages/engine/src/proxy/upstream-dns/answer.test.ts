@@ -73,3 +73,15 @@ test('<app>.internal is answered only for a client in its team subnet', () => {
   // A public host that looks like an internal set name is still only a host.
   assert.deepEqual(srv('web.internal.from-10.89.0.7.plain-hosts.berth.internal'), toService);
 });
+
+test('a wildcard domain serves the names one label under it that no exact name or redirect takes', () => {
+  const withWildcard: UpstreamTable = {
+    ...edgeTable,
+    hosts: { ...edgeTable.hosts, '*.example.com': { app: 'idle', https: false } },
+  };
+  const ask = (name: string): unknown => answerUpstreamQuery(withWildcard, name, 'SRV', service);
+  assert.equal(ask('shop.example.com.hosts.berth.internal'), null, 'the wildcard app (no replicas yet)');
+  assert.deepEqual(ask('example.com.hosts.berth.internal'), srv('example.com.hosts.berth.internal'));
+  assert.deepEqual(ask('www.example.com.plain-hosts.berth.internal'), toService, 'a redirect stays one');
+  assert.deepEqual(ask('a.b.example.com.hosts.berth.internal'), toService, 'one label only');
+});

@@ -56,6 +56,14 @@ const appSet = (table: UpstreamTable, app: string): DnsAnswer | null => {
   return set ? { srv: set.map((u) => ({ target: toReplicaHostname(u.name), port: u.port })) } : null;
 };
 
+/** A hostname's entry: its own, else a wildcard's one label up (`*.example.com` for `a.example.com`). */
+export function hostEntry(table: UpstreamTable, hostname: string): HostEntry | undefined {
+  const exact = table.hosts?.[hostname];
+  if (exact !== undefined || table.redirects?.[hostname] !== undefined) return exact;
+  const dot = hostname.indexOf('.');
+  return dot > 0 ? table.hosts?.[`*.${hostname.slice(dot + 1)}`] : undefined;
+}
+
 function answerSet(table: UpstreamTable, name: string, service: EdgeServiceAddress | null): DnsAnswer | null {
   const query = parseSetName(name);
   if (query === null) return null;
@@ -65,7 +73,7 @@ function answerSet(table: UpstreamTable, name: string, service: EdgeServiceAddre
     case 'app':
       return appSet(table, query.appName);
     case 'host': {
-      const entry = table.hosts?.[query.hostname];
+      const entry = hostEntry(table, query.hostname);
       if (entry === undefined || (query.plain && entry.https)) return toService();
       return appSet(table, entry.app);
     }
