@@ -1,17 +1,11 @@
 import { join } from 'node:path';
-import {
-  createCaddyEdge,
-  createDockerApiEngine,
-  createEngineApiClient,
-  CERTIFICATE_TABLE_FILE,
-  UPSTREAM_TABLE_FILE,
-  type ContainerEngine,
-} from '@berth/engine';
+import { createDockerApiEngine, createEngineApiClient, type ContainerEngine } from '@berth/engine';
 import { createBerthdFetch } from '@berth/client';
 import { agentSecretAad, type AgentToServer } from '@berth/protocol';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
-import { toEdgeSettings } from './edge-settings.js';
+import { createAgentEdge, proxyVersionsOf } from './edge.js';
+import { watchProxyDrift, type DriftWatch } from './proxy-drift.js';
 import { createEdgeTlsOpener } from './edge-tls.js';
 import type { AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
@@ -49,19 +43,16 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const identity = await loadOrCreateIdentity(config.dataDir);
   const engine = createDockerApiEngine({ socketPath: config.engineSocket });
   // The edge: Caddy with one config for its whole run, and the edge service (its own process)
-  // answering it from the tables this agent writes.
-  const proxy = createCaddyEdge({
-    adminSocket: config.caddyAdminSocket,
-    settings: toEdgeSettings(config),
-    tablePath: join(config.dataDir, UPSTREAM_TABLE_FILE),
-    certificatesPath: join(config.dataDir, CERTIFICATE_TABLE_FILE),
-  });
+  // answering it from the tables this agent writes; or nginx, a config version per change.
+  const edge = createAgentEdge(config);
+  const { proxy } = edge;
   const buffered: AgentToServer[] = [];
   let link: Link | null = null;
   const send: SendToServer = (m, written) => {
     if (link?.send(m, written)) return;
     written?.();
-    if (m.type === 'event' && buffered.length < MAX_BUFFERED_EVENTS) buffered.push(m);
+    if ((m.type === 'event' || m.type === 'proxy.drift') && buffered.length < MAX_BUFFERED_EVENTS)
+      buffered.push(m);
   };
   const internalNames = new InternalNames({
     httpListen: config.httpListen,
@@ -142,7 +133,16 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     watch: new ContainerWatch(engine, LOG_WATCH_INTERVAL_MS),
     probeWindows: (containerId: string) => reconciler.probeWindows(containerId),
   };
-  const rpc = new RpcHandler(engine, send, builds, bootstrap, logs, { engine, agentId: identity.id }, images);
+  const rpc = new RpcHandler(
+    engine,
+    send,
+    builds,
+    bootstrap,
+    logs,
+    { engine, agentId: identity.id },
+    images,
+    proxyVersionsOf(edge),
+  );
   link = new Link(
     { url: config.serverUrl, fingerprint: config.serverFingerprint },
     identity,
@@ -171,12 +171,22 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     }),
   );
   await reconciler.start();
+  const nginx = edge.nginx;
+  const drift: DriftWatch | null = nginx
+    ? watchProxyDrift({
+        checkDrift: () => nginx.checkDrift(),
+        // Kept while berthd is away, like events, so the audit log learns of it on reconnect.
+        report: (found) => send({ type: 'proxy.drift', drift: found }),
+        log,
+      })
+    : null;
   link.start();
   log.info({ agentId: identity.id }, 'agent started');
   return {
     id: identity.id,
     async stop() {
       link?.stop();
+      await drift?.stop();
       await reconciler.stop();
       await secretFiles.close();
     },

@@ -84,3 +84,40 @@ test('the private address is an IP address, told to berthd as it is; none by def
     /BERTH_AGENT_PRIVATE_IP must be an IP address, got "web-2.internal"/,
   );
 });
+
+test('the edge is Caddy unless BERTH_AGENT_PROXY=nginx, which needs an absolute prefix', () => {
+  assert.deepEqual(parseAgentConfig(base).proxy, { kind: 'caddy' });
+  assert.deepEqual(
+    parseAgentConfig({
+      ...base,
+      BERTH_AGENT_PROXY: 'nginx',
+      BERTH_AGENT_NGINX_PREFIX: '/var/lib/berth/nginx',
+    }).proxy,
+    { kind: 'nginx', prefix: '/var/lib/berth/nginx', nginxBin: null },
+  );
+  assert.deepEqual(
+    parseAgentConfig({
+      ...base,
+      BERTH_AGENT_PROXY: 'nginx',
+      BERTH_AGENT_NGINX_PREFIX: '/p',
+      BERTH_AGENT_NGINX_BIN: '/usr/sbin/nginx',
+    }).proxy,
+    { kind: 'nginx', prefix: '/p', nginxBin: '/usr/sbin/nginx' },
+  );
+  assert.throws(() => parseAgentConfig({ ...base, BERTH_AGENT_PROXY: 'haproxy' }), /caddy or nginx/);
+  assert.throws(() => parseAgentConfig({ ...base, BERTH_AGENT_PROXY: 'nginx' }), /NGINX_PREFIX/);
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_PROXY: 'nginx', BERTH_AGENT_NGINX_PREFIX: 'rel/p' }),
+    /NGINX_PREFIX must be an absolute path/,
+  );
+  assert.throws(
+    () =>
+      parseAgentConfig({
+        ...base,
+        BERTH_AGENT_PROXY: 'nginx',
+        BERTH_AGENT_NGINX_PREFIX: '/p',
+        BERTH_AGENT_NGINX_BIN: 'nginx',
+      }),
+    /NGINX_BIN must be an absolute path/,
+  );
+});

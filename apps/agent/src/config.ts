@@ -27,6 +27,12 @@ export interface AgentConfig {
    */
   serverFingerprint: string | null;
   engineSocket: string;
+  /**
+   * BERTH_AGENT_PROXY: the edge this server runs. `caddy` (default): one config for the whole
+   * run, answered by the edge service. `nginx`: config versions rendered under
+   * BERTH_AGENT_NGINX_PREFIX (the prefix the supervisor's nginx runs in), each one a reload.
+   */
+  proxy: AgentProxy;
   caddyAdminSocket: string;
   /** Where the upstream DNS service listens; Caddy resolves upstreams through it. */
   dnsSocket: string;
@@ -60,6 +66,15 @@ export interface AgentConfig {
   /** Containers whose logs the agent streams from the engine at once (each shared by its followers). */
   maxLogStreams: number;
 }
+
+export type AgentProxy =
+  | { kind: 'caddy' }
+  | {
+      kind: 'nginx';
+      prefix: string;
+      /** BERTH_AGENT_NGINX_BIN; null: `nginx` from the system directories. */
+      nginxBin: string | null;
+    };
 
 export function parseAgentConfig(env: Readonly<Record<string, string | undefined>>): Readonly<AgentConfig> {
   const get = (key: string): string | undefined => (env[key] === '' ? undefined : env[key]);
@@ -106,6 +121,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
         ? null
         : parseCaFingerprint(fingerprint, 'Configuration BERTH_AGENT_SERVER_FINGERPRINT'),
     engineSocket: required('BERTH_AGENT_ENGINE_SOCKET'),
+    proxy: proxySettings(get),
     caddyAdminSocket: required('BERTH_AGENT_CADDY_ADMIN'),
     dnsSocket: required('BERTH_AGENT_DNS_SOCKET'),
     httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
@@ -126,6 +142,26 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     logLevel: (get('BERTH_AGENT_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'],
     maxLogStreams,
   });
+}
+
+function proxySettings(get: (key: string) => string | undefined): AgentProxy {
+  const kind = get('BERTH_AGENT_PROXY') ?? 'caddy';
+  if (kind === 'caddy') return { kind };
+  if (kind !== 'nginx')
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Configuration BERTH_AGENT_PROXY must be caddy or nginx, got "${kind}"`,
+    );
+  const prefix = get('BERTH_AGENT_NGINX_PREFIX');
+  if (prefix === undefined || !prefix.startsWith('/'))
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_NGINX_PREFIX must be an absolute path with BERTH_AGENT_PROXY=nginx',
+    );
+  const nginxBin = get('BERTH_AGENT_NGINX_BIN') ?? null;
+  if (nginxBin !== null && !nginxBin.startsWith('/'))
+    throw new BerthError('VALIDATION_FAILED', 'Configuration BERTH_AGENT_NGINX_BIN must be an absolute path');
+  return { kind, prefix, nginxBin };
 }
 
 function loopbackPort(raw: string, key: string): number {

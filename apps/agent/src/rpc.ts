@@ -3,6 +3,7 @@ import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import type { RegistryImages } from './registry-images.js';
+import type { ProxyVersions } from './edge.js';
 import {
   BerthError,
   type AgentToServer,
@@ -47,6 +48,7 @@ export class RpcHandler {
     private readonly logs: AppLogsDeps,
     private readonly exec: ExecDeps,
     private readonly images: Pick<RegistryImages, 'push'>,
+    private readonly proxyVersions: ProxyVersions,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -136,6 +138,15 @@ export class RpcHandler {
       case 'images.bootstrap': {
         const result = await this.bootstrap(request.params, this.lineSender(send, id, 'bootstrap'), signal);
         send({ type: 'rpc.result', id, result });
+        return;
+      }
+      case 'proxy.history': {
+        send({ type: 'rpc.result', id, result: { versions: await this.proxyVersions.history() } });
+        return;
+      }
+      case 'proxy.rollback': {
+        const version = await this.proxyVersions.rollback(request.params.version);
+        send({ type: 'rpc.result', id, result: { version } });
         return;
       }
       case 'exec': {

@@ -15,6 +15,7 @@ import { registerSession } from './commands/session.js';
 import { registerTeams } from './commands/teams.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerServers } from './commands/servers.js';
+import { registerProxy } from './commands/proxy.js';
 import { registerUsers } from './commands/users.js';
 import { registerInvitations } from './commands/invitations.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -62,6 +63,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerTokens(program, environment);
   registerTeams(program, environment);
   registerServers(program, environment);
+  registerProxy(program, environment);
   registerKeys(program, environment);
   registerAudit(program, environment);
   registerCompletion(program);

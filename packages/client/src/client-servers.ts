@@ -1,4 +1,6 @@
 import {
+  ProxyHistory,
+  ProxyRollbackAnswer,
   ServerDetail,
   ServerJoinCommand,
   ServerListing,
@@ -25,5 +27,10 @@ export function serversApi({ call, json }: Transport) {
     undrainServer: (name: string) => json(ServerDetail, 'POST', `${server(name)}/undrain`),
     patchServerLabels: (name: string, patch: ServerLabelsPatch) =>
       json(ServerDetail, 'PATCH', `${server(name)}/labels`, patch),
+    /** The config versions of the server's nginx edge (PROXY_NO_HISTORY on Caddy). */
+    proxyHistory: (name: string) => json(ProxyHistory, 'GET', `${server(name)}/proxy/history`),
+    /** Serves an earlier config version of the server's nginx edge again, as a new version. */
+    proxyRollback: (name: string, version: number) =>
+      json(ProxyRollbackAnswer, 'POST', `${server(name)}/proxy/rollback`, { version }),
   };
 }

@@ -8,6 +8,7 @@ import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { AgentBuildParams, ImagePushParams, ImageResolveParams, LogsParams } from './agent-rpc.js';
+import { ProxyDrift, ProxyHistoryParams, ProxyRollbackParams } from './agent-proxy.js';
 
 /**
  * The link between berthd and an agent: a WebSocket the agent dials out. berthd pushes the
@@ -209,6 +210,8 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('build'), params: AgentBuildParams }),
   z.object({ method: z.literal('images.bootstrap'), params: ImagesBootstrapRequest }),
   z.object({ method: z.literal('exec'), params: ExecParams }),
+  z.object({ method: z.literal('proxy.history'), params: ProxyHistoryParams }),
+  z.object({ method: z.literal('proxy.rollback'), params: ProxyRollbackParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];
@@ -269,6 +272,8 @@ export const AgentToServer = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('report'), report: AgentReport }),
   z.object({ type: z.literal('event'), event: AgentEvent }),
+  /** The edge's managed config was edited by hand; the agent restored it (nginx edge). */
+  z.object({ type: z.literal('proxy.drift'), drift: ProxyDrift }),
   z.object({ type: z.literal('rpc.result'), id: RpcId, result: z.unknown() }),
   z.object({
     type: z.literal('rpc.error'),

@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   AGENT_TIMEOUT: { status: 504, retryable: true },
   ENGINE_UNAVAILABLE: { status: 503, retryable: true },
   PROXY_UNAVAILABLE: { status: 503, retryable: true },
+  /** `berth proxy history/rollback` of a server whose edge keeps no config versions (Caddy). */
+  PROXY_NO_HISTORY: { status: 409, retryable: false },
   // Deployment outcomes (reported on the deployment, not as HTTP errors of the request)
   DEPLOY_IMAGE_NOT_FOUND: { status: 422, retryable: false },
   DEPLOY_IMAGE_PULL_FAILED: { status: 502, retryable: true },

@@ -6,6 +6,7 @@ export * from './agent.js';
 export * from './agent-mesh.js';
 export * from './agent-edges.js';
 export * from './agent-rpc.js';
+export * from './agent-proxy.js';
 export * from './agent-registry.js';
 export * from './validation.js';
 export * from './source.js';

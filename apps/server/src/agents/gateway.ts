@@ -33,6 +33,7 @@ import { createFleetPushes } from './fleet-pushes.js';
 import { desiredMessageText, fleetMeshOf, type FleetMesh } from './fleet-mesh.js';
 import { createImageCalls } from './image-calls.js';
 import { createWorkCalls } from './work-calls.js';
+import { recordProxyDrift } from './proxy-drift.js';
 import { AgentSession } from './session.js';
 
 export type { RolloutResult } from './rollout-watch.js';
@@ -212,6 +213,9 @@ export function createAgentGateway({
         }
         return;
       }
+      case 'proxy.drift':
+        await recordProxyDrift(store, log, clock(), session, msg.drift);
+        return;
       case 'rpc.result':
         session.settle(msg.id, { result: msg.result });
         return;

@@ -4,6 +4,9 @@ import {
   BerthError,
   ExecResult,
   ImagesBootstrapResult,
+  ProxyHistoryResult,
+  ProxyRollbackResult,
+  type ProxyVersion,
   type AgentBuildParams,
   type ExecEvent,
   type ExecInput,
@@ -15,9 +18,14 @@ import type { Store } from '@berth/store';
 import { buildSession, firstOf, runningSlot } from './routing.js';
 import type { AgentSession } from './session.js';
 
+/** Reading the versions is a directory listing; a rollback is an `nginx -t` and a reload. */
+const PROXY_HISTORY_TIMEOUT_MS = 10_000;
+const PROXY_ROLLBACK_TIMEOUT_MS = 30_000;
+
 /**
  * The gateway's calls that run work on one agent and stream it back: a command in a replica
- * (`berth exec`), a build and the base images' bootstrap (on the server that builds).
+ * (`berth exec`), a build and the base images' bootstrap (on the server that builds), and the
+ * edge's config versions of one server (`berth proxy history/rollback`).
  */
 export function createWorkCalls({
   store,
@@ -30,7 +38,33 @@ export function createWorkCalls({
   localServer: () => Promise<string | null>;
   clock: () => number;
 }) {
+  const connected = (server: { id: string; name: string }): AgentSession => {
+    const session = sessions.get(server.id);
+    if (!session)
+      throw new BerthError('AGENT_UNAVAILABLE', `The agent on ${server.name} is not connected`, {
+        hint: `Check it with: berth servers show ${server.name}`,
+      });
+    return session;
+  };
   return {
+    /** The edge's config versions on one server, oldest first (PROXY_NO_HISTORY on Caddy). */
+    async proxyHistory(server: { id: string; name: string }): Promise<ProxyVersion[]> {
+      const result = await connected(server).call(
+        { method: 'proxy.history', params: {} },
+        PROXY_HISTORY_TIMEOUT_MS,
+      );
+      return ProxyHistoryResult.parse(result).versions;
+    },
+
+    /** Serves an earlier config version again on one server's edge, as a new version. */
+    async proxyRollback(server: { id: string; name: string }, version: number): Promise<ProxyVersion> {
+      const result = await connected(server).call(
+        { method: 'proxy.rollback', params: { version } },
+        PROXY_ROLLBACK_TIMEOUT_MS,
+      );
+      return ProxyRollbackResult.parse(result).version;
+    },
+
     /**
      * Runs a command in a replica of an app (`berth exec`). The session ends when the agent
      * reports the exit code, or when the signal aborts (then the agent closes the exec, so the

@@ -65,6 +65,8 @@ const KIND_OF: Record<string, string> = {
   scale: 'app',
   env: 'app',
   secret: 'app',
+  // A server's edge (`berth proxy rollback NAME`).
+  proxy: 'server',
   // The one stream named by an id is a deployment's events.
   stream: 'deployment',
 };

@@ -34,6 +34,7 @@ import { appRoutes } from './routes/apps.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { systemRoutes, VERSION } from './routes/system.js';
 import { serverRoutes } from './routes/servers.js';
+import { proxyRoutes } from './routes/proxy.js';
 import { buildRoutes } from './routes/builds.js';
 import { imageRoutes } from './routes/images.js';
 import { execRoutes } from './routes/exec.js';
@@ -140,6 +141,7 @@ export async function createHttpApp(
     async (api) => {
       await api.register(systemRoutes(ctx));
       await api.register(serverRoutes(ctx));
+      await api.register(proxyRoutes(ctx));
       await api.register(appRoutes(ctx));
       await api.register(deploymentRoutes(ctx));
       await api.register(appConfigRoutes(ctx));

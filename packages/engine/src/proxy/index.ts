@@ -35,3 +35,4 @@ export type {
 export type { NginxSettings } from './nginx/values.js';
 export { nginxConfPath, nginxRunCommand, prepareNginxPrefix } from './nginx/process.js';
 export type { NginxRunCommand, NginxRunInput } from './nginx/process.js';
+export { nginxSettingsFor } from './nginx/listeners.js';

@@ -16,6 +16,7 @@ test('an agent.json that is not one names the file, the field, and how to start 
     [JSON.stringify({ ...file, serverUrl: 'ftp://x' }), 'serverUrl'],
     [JSON.stringify({ ...file, privateIp: 'web-2' }), 'privateIp'],
     [JSON.stringify({ ...file, extra: 1 }), '(the file)'],
+    [JSON.stringify({ ...file, proxy: 'haproxy' }), 'proxy'],
   ] as const)
     assert.throws(
       () => parseAgentFile(text, '/d/agent.json'),
@@ -23,4 +24,10 @@ test('an agent.json that is not one names the file, the field, and how to start 
         err.message.startsWith(`/d/agent.json is not an agent configuration (${where}`) &&
         err.hint === 'Remove it and join again: berth agent join URL TOKEN --data-dir /d',
     );
+});
+
+test('agent.json keeps the edge joined with; one written before nginx has none (Caddy)', () => {
+  const nginx = { ...file, proxy: 'nginx' as const };
+  assert.deepEqual(parseAgentFile(JSON.stringify(nginx), '/d/agent.json'), nginx);
+  assert.equal(parseAgentFile(JSON.stringify(file), '/d/agent.json').proxy, undefined);
 });

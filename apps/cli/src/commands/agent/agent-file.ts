@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
 import { createFileAtomic } from '@berth/io';
-import { BerthError } from '@berth/protocol';
+import { BerthError, ProxyKind } from '@berth/protocol';
 import { z } from 'zod';
 
 export const AGENT_FILE = 'agent.json';
@@ -46,6 +46,8 @@ export const AgentFile = z.strictObject({
     })
     .nullable()
     .optional(),
+  /** The edge `berth agent run` starts (`--proxy`). Absent (joined before nginx): Caddy. */
+  proxy: ProxyKind.optional(),
   joinedAt: z.iso.datetime(),
 });
 export type AgentFile = z.infer<typeof AgentFile>;

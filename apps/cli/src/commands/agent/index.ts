@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action } from '../../cli/command.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { parseIntArg } from '../../cli/parse.js';
-import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, serviceDirOption } from '../up/options.js';
+import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, PROXY_OPTION, serviceDirOption } from '../up/options.js';
 import { AGENT_SERVICE } from '../up/service-unit.js';
 import { runJoin, type JoinOptions } from './join.js';
 import { runAgent, type RunOptions } from './run.js';
@@ -54,6 +54,7 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
     )
     .option('--mesh-port <n>', 'UDP port the mesh interface listens on', parseIntArg(1, 65535), 51820)
     .option('--no-mesh', 'stay out of the mesh: replicas are reached on --private-ip, unencrypted')
+    .option(...PROXY_OPTION)
     .option(
       '--install-service',
       'also write a systemd unit that runs berth agent run (and start it where systemd runs)',

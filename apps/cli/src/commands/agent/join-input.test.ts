@@ -100,3 +100,8 @@ test('the mesh interface: berth-mesh on 51820 unless given, none with --no-mesh,
       message: /^--mesh-interface must be 1-15 of a-z/,
     });
 });
+
+test('the edge: Caddy unless --proxy nginx', () => {
+  assert.equal(parseJoinInput('https://b:7070', PINNED, flags).proxy, 'caddy');
+  assert.equal(parseJoinInput('https://b:7070', PINNED, { ...flags, proxy: 'nginx' }).proxy, 'nginx');
+});

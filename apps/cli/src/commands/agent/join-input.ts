@@ -5,7 +5,7 @@
  */
 import { isLoopbackHost, isWildcardAddress, parseIpAddress } from '@berth/core';
 import { DEFAULT_MESH_INTERFACE, DEFAULT_MESH_PORT, MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
-import { BerthError } from '@berth/protocol';
+import { BerthError, type ProxyKind } from '@berth/protocol';
 import { parseJoinTokenText, type JoinToken } from './join-token.js';
 
 export interface JoinFlags {
@@ -18,6 +18,8 @@ export interface JoinFlags {
   mesh?: boolean;
   meshInterface?: string;
   meshPort?: number;
+  /** --proxy; default caddy. */
+  proxy?: ProxyKind;
 }
 
 export interface JoinInput {
@@ -37,6 +39,8 @@ export interface JoinInput {
   engineSocket: string | null;
   /** The WireGuard interface and port of this server in the fleet's mesh; null with --no-mesh. */
   mesh: AgentMeshSettings | null;
+  /** The edge `berth agent run` starts. */
+  proxy: ProxyKind;
 }
 
 export interface AgentMeshSettings {
@@ -73,6 +77,7 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
       flags.mesh === false
         ? null
         : { interfaceName: meshInterface, listenPort: flags.meshPort ?? DEFAULT_MESH_PORT },
+    proxy: flags.proxy ?? 'caddy',
   };
 }
 

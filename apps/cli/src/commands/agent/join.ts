@@ -55,6 +55,7 @@ export async function runJoin(url: string, token: string, opts: JoinOptions): Pr
     httpPort: input.httpPort,
     ...(input.httpsPort !== null && { httpsPort: input.httpsPort }),
     mesh: input.mesh,
+    proxy: input.proxy,
     joinedAt: new Date().toISOString(),
   });
   if (!written)
@@ -82,7 +83,7 @@ export async function runJoin(url: string, token: string, opts: JoinOptions): Pr
     );
   } else if (!opts.json) {
     say('');
-    say('Next, run the agent (with its Caddy), in the foreground:');
+    say(`Next, run the agent (with its ${input.proxy === 'nginx' ? 'nginx' : 'Caddy'}), in the foreground:`);
     say(`  ${run}`);
     say('or as a systemd service (written, enabled and started):');
     say(`  ${run} --install-service`);

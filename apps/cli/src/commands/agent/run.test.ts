@@ -20,7 +20,14 @@ test('the agent dials wss:// with the pinned CA, named as berthd named it; the e
     mesh: { interfaceName: 'berth-mesh', listenPort: 51820 },
     upstreamRefreshMs: 50,
     logLevel: 'info',
+    proxy: 'caddy',
   });
+});
+
+test('the edge is the one joined with: nginx when agent.json says so, else Caddy', () => {
+  assert.equal(toAgentSettings({ ...file, proxy: 'nginx' }, '/s', opts).proxy, 'nginx');
+  assert.equal(toAgentSettings({ ...file, proxy: 'caddy' }, '/s', opts).proxy, 'caddy');
+  assert.equal(toAgentSettings(file, '/s', opts).proxy, 'caddy');
 });
 
 test('the mesh: as joined, none with --no-mesh, the defaults for a server that joined before the mesh', () => {

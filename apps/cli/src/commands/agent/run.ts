@@ -75,11 +75,11 @@ export async function runAgent(opts: RunOptions, environment: CliEnvironment): P
   const stop = stopOnSignal(
     supervisor,
     paths,
-    'stopping the agent and its Caddy (app containers keep running; the next berth agent run serves them again)',
+    `stopping the agent and its ${agent.proxy === 'nginx' ? 'nginx' : 'Caddy'} (app containers keep running; the next berth agent run serves them again)`,
   );
-  const edge = await startEngineAndEdge(supervisor, paths, engine, environment.env, say);
+  const edge = await startEngineAndEdge(supervisor, paths, engine, environment.env, say, agent);
   supervisor.start(agentChild(paths, agent, edge));
-  await waitForSocket(paths.caddyAdminSocket, 'caddy', supervisor, say);
+  if (agent.proxy === 'caddy') await waitForSocket(paths.caddyAdminSocket, 'caddy', supervisor, say);
   report(file, agent, engine.description, paths, opts.json === true);
   return stop;
 }
@@ -112,6 +112,7 @@ export function toAgentSettings(
         : file.mesh,
     upstreamRefreshMs: 50,
     logLevel: opts.logLevel,
+    proxy: file.proxy ?? 'caddy',
   };
 }
 

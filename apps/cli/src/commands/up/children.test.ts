@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { localAgentSettings, type UpSettings } from './children.js';
+import { InvalidArgumentError } from 'commander';
+import { agentChild, localAgentSettings, type UpSettings } from './children.js';
+import { dialOf } from './nginx-child.js';
+import { parseProxyArg } from './options.js';
+import { toUpPaths } from './paths.js';
 
 const settings = (apiHost: string, mesh = true): UpSettings => ({
   apiPort: 7070,
@@ -19,6 +23,7 @@ const settings = (apiHost: string, mesh = true): UpSettings => ({
   externalRegistry: null,
   meshSubnet: null,
   mesh,
+  proxy: 'caddy',
 });
 
 const facts = (s: UpSettings) => {
@@ -43,4 +48,37 @@ test('otherwise its replicas stay on loopback: on one machine, on every address,
       apiHost,
     );
   }
+});
+
+const edge = { responderPort: 7801, certificatePort: 7802, certificateSecret: 's'.repeat(43) };
+
+test('--proxy nginx tells the agent its edge, the prefix under the data dir and the binary the supervisor runs', () => {
+  const paths = toUpPaths('/var/lib/berth');
+  const nginx = agentChild(paths, localAgentSettings({ ...settings('127.0.0.1'), proxy: 'nginx' }), {
+    ...edge,
+    nginxBin: '/usr/sbin/nginx',
+  }).env;
+  assert.equal(nginx.BERTH_AGENT_PROXY, 'nginx');
+  assert.equal(nginx.BERTH_AGENT_NGINX_PREFIX, '/var/lib/berth/nginx');
+  assert.equal(nginx.BERTH_AGENT_NGINX_BIN, '/usr/sbin/nginx');
+  assert.equal(nginx.BERTH_AGENT_HTTP_LISTEN, ':80', 'the same listeners as Caddy gets');
+  const caddy = agentChild(paths, localAgentSettings(settings('127.0.0.1')), { ...edge, nginxBin: null }).env;
+  assert.equal(caddy.BERTH_AGENT_PROXY, 'caddy');
+  assert.equal(caddy.BERTH_AGENT_NGINX_PREFIX, undefined);
+  assert.equal(caddy.BERTH_AGENT_NGINX_BIN, undefined);
+});
+
+test('--proxy takes caddy or nginx only', () => {
+  assert.equal(parseProxyArg('caddy'), 'caddy');
+  assert.equal(parseProxyArg('nginx'), 'nginx');
+  for (const bad of ['Nginx', 'haproxy', '', 'nginx '])
+    assert.throws(() => parseProxyArg(bad), InvalidArgumentError);
+});
+
+test("nginx's readiness knocks on its own address, or loopback when it listens on every one", () => {
+  assert.deepEqual(dialOf(':8080'), { host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(dialOf('0.0.0.0:80'), { host: '127.0.0.1', port: 80 });
+  assert.deepEqual(dialOf('203.0.113.5:80'), { host: '203.0.113.5', port: 80 });
+  assert.deepEqual(dialOf('[::]:80'), { host: '::1', port: 80 });
+  assert.deepEqual(dialOf('[2001:db8::1]:443'), { host: '2001:db8::1', port: 443 });
 });

@@ -10,6 +10,7 @@ import {
   renderCaddyBootConfig,
   UPSTREAM_TABLE_FILE,
 } from '@berth/engine';
+import type { ProxyKind } from '@berth/protocol';
 import { edgeServiceEnv, type EdgeServicePorts } from './edge-service.js';
 import { which } from './engine.js';
 import { createCaddyFormat, formatPino } from './log-format.js';
@@ -49,6 +50,8 @@ export interface UpSettings {
     caCertFile: string | null;
     dnsProviderFile: string | null;
   } | null;
+  /** --proxy: the edge the local agent publishes to. */
+  proxy: ProxyKind;
 }
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
@@ -146,6 +149,8 @@ export interface AgentChildSettings {
   mesh: { interfaceName: string; listenPort: number } | null;
   upstreamRefreshMs: number;
   logLevel: string;
+  /** The edge: Caddy, or nginx (`--proxy nginx`). */
+  proxy: ProxyKind;
 }
 
 /**
@@ -172,10 +177,15 @@ export function localAgentSettings(s: UpSettings): AgentChildSettings {
         : null,
     upstreamRefreshMs: s.upstreamRefreshMs,
     logLevel: s.logLevel,
+    proxy: s.proxy,
   };
 }
 
-export function agentChild(paths: UpPaths, a: AgentChildSettings, edge: EdgeServicePorts): ChildSpec {
+export function agentChild(
+  paths: UpPaths,
+  a: AgentChildSettings,
+  edge: EdgeServicePorts & { nginxBin: string | null },
+): ChildSpec {
   return {
     name: 'agent',
     file: process.execPath,
@@ -188,6 +198,9 @@ export function agentChild(paths: UpPaths, a: AgentChildSettings, edge: EdgeServ
       BERTH_AGENT_ENGINE_SOCKET: a.engineSocket,
       BERTH_AGENT_BUILDER_DIR: a.builderDir,
       BERTH_AGENT_CADDY_ADMIN: paths.caddyAdminSocket,
+      BERTH_AGENT_PROXY: a.proxy,
+      ...(a.proxy === 'nginx' && { BERTH_AGENT_NGINX_PREFIX: paths.nginxDir }),
+      ...(a.proxy === 'nginx' && edge.nginxBin !== null && { BERTH_AGENT_NGINX_BIN: edge.nginxBin }),
       BERTH_AGENT_DNS_SOCKET: paths.dnsSocket,
       BERTH_AGENT_HTTP_LISTEN: a.httpListen,
       ...(a.httpsListen && { BERTH_AGENT_HTTPS_LISTEN: a.httpsListen }),

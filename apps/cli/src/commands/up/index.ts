@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DOMAIN_PATTERN } from '@berth/protocol';
+import { DOMAIN_PATTERN, type ProxyKind } from '@berth/protocol';
 import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../../cli/command.js';
 import { resolveDataDir } from '../../cli/connection.js';
@@ -11,7 +11,7 @@ import { parseIntArg } from '../../cli/parse.js';
 import { agentChild, berthdChild, localAgentSettings, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
-import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, serviceDirOption } from './options.js';
+import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, PROXY_OPTION, serviceDirOption } from './options.js';
 import { UP_SERVICE } from './service-unit.js';
 import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLock } from './lifecycle.js';
 import { waitForBerthd, waitForLocalAgent } from './readiness.js';
@@ -55,6 +55,7 @@ interface UpOptions extends RemoteFlags {
   acmeDirectory?: string;
   acmeCaCert?: string;
   dnsProvider?: string;
+  proxy: ProxyKind;
 }
 
 export function registerUp(program: Command, environment: CliEnvironment): void {
@@ -109,6 +110,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       'JSON settings of the DNS provider (rfc2136, cloudflare or exec) that proves wildcard domains by DNS-01',
     )
     .option('--http-host <addr>', 'address apps are served on (default: all addresses)')
+    .option(...PROXY_OPTION)
     .option('--domain <base>', 'apps are served at <app>.<base>', 'localhost')
     .option('--engine-socket <path>', 'Docker Engine API socket to use instead of detecting one')
     .option(...BUILDER_DIR_OPTION)
@@ -204,6 +206,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     meshSubnet: checkMeshSubnet(opts.meshSubnet),
     mesh: opts.mesh,
     acme: await checkAcmeFlags(opts),
+    proxy: opts.proxy,
   };
   const supervisor = new Supervisor(paths.runDir, paths.logDir, env, say);
   const stop = stopOnSignal(
@@ -211,9 +214,15 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     paths,
     'stopping Berth (app containers keep running and are served again by the next berth up)',
   );
-  const edge = engine ? await startEngineAndEdge(supervisor, paths, engine, env, say) : null;
+  const agentSettings = localAgentSettings(settings);
+  const edge = engine
+    ? await startEngineAndEdge(supervisor, paths, engine, env, say, {
+        ...agentSettings,
+        proxy: settings.proxy,
+      })
+    : null;
   supervisor.start(berthdChild(paths, settings));
-  if (engine && edge) supervisor.start(agentChild(paths, localAgentSettings(settings), edge));
+  if (engine && edge) supervisor.start(agentChild(paths, agentSettings, edge));
 
   const url = `http://127.0.0.1:${opts.apiPort}`;
   await waitForBerthd(url, supervisor);
@@ -248,6 +257,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(opts.acmeCaCert ? ['--acme-ca-cert', resolve(opts.acmeCaCert)] : []),
     ...(opts.dnsProvider ? ['--dns-provider', resolve(opts.dnsProvider)] : []),
     ...(opts.httpHost ? ['--http-host', opts.httpHost] : []),
+    ...(opts.proxy === 'caddy' ? [] : ['--proxy', opts.proxy]),
     '--domain',
     opts.domain,
     ...(opts.engineSocket ? ['--engine-socket', resolve(opts.engineSocket)] : []),

@@ -12,6 +12,8 @@ import { CliError } from '../../cli/output.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { caddyChild, dnsChild } from './children.js';
 import { chooseEdgeServicePorts, type EdgeServicePorts } from './edge-service.js';
+import type { ProxyKind } from '@berth/protocol';
+import { findNginx, nginxChild, waitForNginx, type EdgeListeners } from './nginx-child.js';
 import type { EngineChoice } from './engine.js';
 import type { UpPaths } from './paths.js';
 import { waitForSocket } from './readiness.js';
@@ -91,9 +93,21 @@ export function stopOnSignal(supervisor: Supervisor, paths: UpPaths, stopping: s
   });
 }
 
+/** The edge of this run: which proxy, and its listeners (the same flags for either). */
+export interface EdgeChoice extends EdgeListeners {
+  proxy: ProxyKind;
+}
+
+/** What the agent is told of the edge started for it. */
+export interface EdgeRun extends EdgeServicePorts {
+  /** The nginx binary the supervisor runs (the agent tests and reloads with the same); null: Caddy. */
+  nginxBin: string | null;
+}
+
 /**
  * Starts the engine (when Berth runs its own), then the edge: the edge service (DNS, responder,
- * certificates) and Caddy. Returns the edge service's ports, which the agent's Caddy config names.
+ * certificates) and Caddy, or nginx. Returns the edge service's ports, which the agent's Caddy
+ * config names, and the nginx binary.
  */
 export async function startEngineAndEdge(
   supervisor: Supervisor,
@@ -101,13 +115,22 @@ export async function startEngineAndEdge(
   engine: EngineChoice,
   env: CliEnvironment['env'],
   say: (line: string) => void,
-): Promise<EdgeServicePorts> {
+  choice: EdgeChoice,
+): Promise<EdgeRun> {
+  // Found before anything starts: a missing nginx stops berth up with the reason.
+  const nginxBin = choice.proxy === 'nginx' ? await findNginx(env) : null;
   if (engine.child) supervisor.start(engine.child);
   const edge = await chooseEdgeServicePorts();
   // Caddy resumes its last config, whose upstreams it asks the DNS service for: that service
-  // listens first, or every request before it does logs "no such file" (issue 9).
+  // listens first, or every request before it does logs "no such file" (issue 9). nginx does
+  // not use it; it runs anyway, harmless, so both edges start alike.
   supervisor.start(dnsChild(paths, edge));
   await waitForSocket(paths.dnsSocket, 'dns', supervisor, say);
-  supervisor.start(await caddyChild(paths, env));
-  return edge;
+  if (nginxBin === null) {
+    supervisor.start(await caddyChild(paths, env));
+  } else {
+    supervisor.start(await nginxChild(paths, choice, nginxBin));
+    await waitForNginx(choice, supervisor, say);
+  }
+  return { ...edge, nginxBin };
 }

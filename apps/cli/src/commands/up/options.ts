@@ -1,5 +1,7 @@
 /** Flags `berth up` and `berth agent run`/`join` share, said once. */
 import { DEFAULT_BUILDER_DIR } from '@berth/engine';
+import { PROXY_KINDS, type ProxyKind } from '@berth/protocol';
+import { InvalidArgumentError } from 'commander';
 import type { ServiceKind } from './service-unit.js';
 
 export const BUILDER_DIR_OPTION = [
@@ -15,3 +17,17 @@ export const serviceDirOption = (kind: ServiceKind): [string, string, string] =>
   `where --install-service writes ${kind.unitName}`,
   '/etc/systemd/system',
 ];
+
+/** `--proxy caddy|nginx`: the edge that serves apps on this server. */
+export function parseProxyArg(value: string): ProxyKind {
+  const kind = PROXY_KINDS.find((k) => k === value);
+  if (kind === undefined) throw new InvalidArgumentError(`expected ${PROXY_KINDS.join(' or ')}`);
+  return kind;
+}
+
+export const PROXY_OPTION = [
+  '--proxy <kind>',
+  'the edge that serves apps: caddy, or nginx (config versions with berth proxy history/rollback)',
+  parseProxyArg,
+  'caddy',
+] as const;

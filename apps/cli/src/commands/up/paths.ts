@@ -6,6 +6,8 @@ export interface UpPaths {
   runDir: string;
   logDir: string;
   caddyDir: string;
+  /** nginx's private prefix (`--proxy nginx`): config versions, pid, logs, temp files. */
+  nginxDir: string;
   agentDir: string;
   podmanDir: string;
   caddyBootConfig: string;
@@ -31,6 +33,7 @@ export function toUpPaths(dataDir: string): UpPaths {
     runDir,
     logDir: join(dataDir, 'logs'),
     caddyDir: join(dataDir, 'caddy'),
+    nginxDir: join(dataDir, 'nginx'),
     agentDir: join(dataDir, 'agent'),
     podmanDir: join(dataDir, 'podman'),
     caddyBootConfig: join(dataDir, 'caddy', 'boot.json'),

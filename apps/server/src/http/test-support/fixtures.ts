@@ -113,6 +113,8 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   drainServer: {},
   undrainServer: {},
   patchServerLabels: { body: { set: { zone: 'b' }, unset: ['role'] } },
+  getProxyHistory: {},
+  rollbackProxy: { body: { version: 1 } },
   joinServer: {
     body: {
       token: `bj1.${'A'.repeat(43)}.none`,

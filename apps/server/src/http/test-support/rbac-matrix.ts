@@ -8,8 +8,8 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
  * Columns: the role a principal holds in A, acting on a target in A ("own") and on the same kind
  * of target in B ("other").
  *
- *   ok    allowed: the operation's own answer (2xx; streamLogs: 503, no agent runs here; execApp:
- *         426, a plain GET that is not a WebSocket upgrade)
+ *   ok    allowed: the operation's own answer (2xx; streamLogs, getProxyHistory, rollbackProxy:
+ *         503, no agent runs here; execApp: 426, a plain GET that is not a WebSocket upgrade)
  *   403   FORBIDDEN: the target is visible to the role, the role may not do this
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
@@ -36,6 +36,8 @@ const TABLE = `
   drainServer             installation | ok    403   403      403    | -     -     -        -      | -
   undrainServer           installation | ok    403   403      403    | -     -     -        -      | -
   patchServerLabels       installation | ok    403   403      403    | -     -     -        -      | -
+  getProxyHistory         installation | ok    403   403      403    | -     -     -        -      | -
+  rollbackProxy           installation | ok    403   403      403    | -     -     -        -      | -
   joinServer              public       | ok    ok    ok       ok     | -     -     -        -      | -
   listApps                none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createApp               team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND

@@ -197,6 +197,18 @@ export const SCENARIOS: Record<string, Scenario> = {
       return { params: { name: `undrain-${n}` } };
     },
   },
+  getProxyHistory: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `proxy-${n}`, w.root.token);
+      return { params: { name: `proxy-${n}` } };
+    },
+  },
+  rollbackProxy: {
+    async own(w, { n }) {
+      await joinedServerVia(w.client, `proxy-back-${n}`, w.root.token);
+      return { params: { name: `proxy-back-${n}` }, body: { version: 1 } };
+    },
+  },
   patchServerLabels: {
     async own(w, { n }) {
       await joinedServerVia(w.client, `labels-${n}`, w.root.token);

@@ -52,6 +52,21 @@ export const SERVER_CASES: Record<string, RouteCase> = {
       );
     },
   },
+  // A joined server whose agent is not connected here: berthd cannot ask its edge.
+  getProxyHistory: {
+    arrange: joined,
+    status: 503,
+    check: (res, c) => {
+      const problem = expectProblem(res, 503, 'AGENT_UNAVAILABLE');
+      assert.match(problem.detail, new RegExp(`The agent on ${c.name} is not connected`));
+    },
+  },
+  rollbackProxy: {
+    arrange: joined,
+    bodyOf: () => ({ version: 2 }),
+    status: 503,
+    check: (res) => void expectProblem(res, 503, 'AGENT_UNAVAILABLE'),
+  },
   approveServer: {
     arrange: async (c) => {
       await claimedServerVia(c.client, c.name);
