@@ -56,6 +56,19 @@ const BAD_KEY_IDS = [
   'mk_000000000000;',
 ];
 
+const BAD_DOMAIN_NAMES = [
+  '../x',
+  'a b.com',
+  'a;b.com',
+  '$(id).com',
+  'a\nb.com',
+  '{a}.com',
+  'Example.com',
+  'nodot',
+  `${'a'.repeat(64)}.com`,
+  'ab--cd.com',
+];
+
 interface ParamKind {
   bad: readonly string[];
   /** A well-formed value that names nothing; null where that is not an error. */
@@ -80,6 +93,8 @@ function kindOf(op: Operation, param: string): ParamKind {
         code: 'USER_NOT_FOUND',
       };
     case 'name':
+      if (op.path.includes('/domains/'))
+        return { bad: BAD_DOMAIN_NAMES, unknown: 'ghost.example.test', code: 'DOMAIN_NOT_FOUND' };
       return op.path.startsWith(`${API}/servers/`)
         ? { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'SERVER_NOT_FOUND' }
         : { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'TOKEN_NOT_FOUND' };

@@ -8,6 +8,7 @@ import { listOperations, responseSchema, toUrl } from './test-support/openapi.js
 import { validateJson } from './test-support/json-schema.js';
 import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-support/route-cases.js';
 import { BUILD_CASES } from './test-support/route-cases-builds.js';
+import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
 import { SERVER_CASES } from './test-support/route-cases-servers.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
@@ -184,7 +185,13 @@ const APP_CASES: Record<string, RouteCase> = {
   },
 };
 
-const CASES: Record<string, RouteCase> = { ...APP_CASES, ...TRUST_CASES, ...BUILD_CASES, ...SERVER_CASES };
+const CASES: Record<string, RouteCase> = {
+  ...APP_CASES,
+  ...TRUST_CASES,
+  ...BUILD_CASES,
+  ...SERVER_CASES,
+  ...DOMAIN_CASES,
+};
 
 let api: TestApi;
 let client: Client;

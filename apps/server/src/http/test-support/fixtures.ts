@@ -184,6 +184,11 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   githubWebhook: { body: { ref: 'refs/heads/main' } },
   genericWebhook: { body: { ref: 'main' } },
   bootstrapImages: { body: { only: ['static'] } },
+  listDomains: {},
+  addDomain: { body: { name: 'valid.example.test', redirectFrom: ['www.valid.example.test'] } },
+  renewDomain: { params: { name: 'valid.example.test' } },
+  removeDomain: { params: { name: 'valid.example.test' } },
+  addCertificate: { body: { certificatePem: 'not a certificate', keyPem: 'not a key' } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

@@ -5,6 +5,7 @@ import { API, type Res } from './http.js';
 import { createTokenVia, createUserVia, loginAs, PASSWORD } from './principals.js';
 import type { Actor, World } from './rbac-world.js';
 import { addServerVia, claimedServerVia, joinBody, joinedServerVia } from './servers.js';
+import { DOMAIN_SCENARIOS } from './rbac-scenarios-domains.js';
 
 /**
  * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
@@ -350,6 +351,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   githubWebhook: webhookCall('github', { 'x-github-event': 'ping' }),
   genericWebhook: webhookCall('generic', {}),
   bootstrapImages: { own: () => ({ body: { only: ['static'] } }) },
+  ...DOMAIN_SCENARIOS,
 };
 
 /**
