@@ -56,5 +56,8 @@ test('without addresses the edge serves every address and replicas stay on loopb
 
 test('--https-port at join: HTTPS on the same address as HTTP', () => {
   assert.equal(toAgentSettings({ ...file, httpsPort: 443 }, '/s', opts).httpsListen, '203.0.113.5:443');
-  assert.equal(toAgentSettings({ ...file, publicIp: null, httpsPort: 8443 }, '/s', opts).httpsListen, ':8443');
+  assert.equal(
+    toAgentSettings({ ...file, publicIp: null, httpsPort: 8443 }, '/s', opts).httpsListen,
+    ':8443',
+  );
 });
