@@ -17,6 +17,7 @@ import { reservationsByServer } from '../deploy/placement.js';
 import { ensureMeshAddress } from '../fleet/mesh-addresses.js';
 import type { FleetRegistry } from '../registry/fleet-registry.js';
 import type { KeyHolder } from '../secrets/keys.js';
+import { edgesCaughtUp } from './edge-catch-up.js';
 import { edgeCertificates } from './edge-certificates.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
@@ -288,22 +289,8 @@ export function createAgentGateway({
       pushes.connected();
     },
 
-    /**
-     * Resolves true once every connected agent reports holding the desired version the store has
-     * for its server now (its edge publishes before it reports), false after `timeoutMs`.
-     */
-    async edgesCaughtUp(timeoutMs: number): Promise<boolean> {
-      const wanted = new Map((await store.servers.list()).map((s) => [s.id, s.desiredVersion]));
-      const deadline = clock() + timeoutMs;
-      for (;;) {
-        const behind = [...sessions.values()].filter(
-          (s) => (s.report?.desiredVersion ?? -1) < (wanted.get(s.serverId) ?? 0),
-        );
-        if (behind.length === 0) return true;
-        if (clock() >= deadline) return false;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    /** See edge-catch-up.ts. */
+    edgesCaughtUp: (timeoutMs: number): Promise<boolean> => edgesCaughtUp(store, sessions, clock, timeoutMs),
 
     /** Sends the current desired state to every agent; pushes are serialized so none overtakes another. */
     pushDesired(): Promise<void> {
