@@ -241,6 +241,40 @@ describe('custom domains', () => {
     assert.match(wrong.stderr, /--key: it is not the private key of the certificate/);
   });
 
+  test('apps create --domain: the app and its domain in one transaction, or neither', async () => {
+    const bad = await berth.cli(['apps', 'create', 'half', '--image', HELLO_V1, '--domain', 'a.com; }']);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /--domain/);
+    assert.equal((await berth.cli(['apps', 'show', 'half'])).code, 1, 'no app without its domain');
+    // The name another app holds: refused by the store, inside the app's transaction.
+    const taken = await berth.cli([
+      'apps',
+      'create',
+      'half',
+      '--image',
+      HELLO_V1,
+      '--domain',
+      'shop.example.test',
+    ]);
+    assert.equal(taken.code, 1, taken.stdout + taken.stderr);
+    assert.equal((await berth.cli(['apps', 'show', 'half'])).code, 1, 'rolled back with the domain');
+    const made = await berth.cli([
+      'apps',
+      'create',
+      'whole',
+      '--image',
+      HELLO_V1,
+      '--domain',
+      'whole.example.test',
+    ]);
+    assert.equal(made.code, 0, made.stdout + made.stderr);
+    const listed = await berth.json<{ domains: Domain[] }>(['domains', 'list', 'whole']);
+    assert.deepEqual(
+      listed.domains.map((d) => d.name),
+      ['whole.example.test'],
+    );
+  });
+
   test('a host nobody serves is a 404 at once; a removed domain becomes one', async () => {
     const started = performance.now();
     assert.equal((await get('nobody.example.test')).status, 404);

@@ -16,6 +16,7 @@ import {
 import { ResourceLimits, ResourceLimitsInput } from './runtime.js';
 import { PlacementConstraints } from './placement.js';
 import { GitRef, GitUrl, mayCarryCredentials } from './source.js';
+import { DomainCreate } from './api-domains.js';
 
 /** Bodies are strict: an unknown field is a 400 naming it, never silently ignored. */
 
@@ -100,6 +101,8 @@ export const AppCreate = z
     team: TeamName.optional(),
     /** A project of that team; defaults to its `default` project. */
     project: ProjectName.optional(),
+    /** Custom domains, added in the same transaction as the app (HTTPS once a certificate covers them). */
+    domains: z.array(DomainCreate).max(8).optional(),
   })
   .strict()
   .refine((a) => !(a.image && a.git), {

@@ -32,6 +32,7 @@ const FLAGS: Record<string, string> = {
   certificatePem: '--cert',
   keyPem: '--key',
   redirectFrom: '--redirect-from',
+  domains: '--domain',
 };
 
 /** Fields given as KEY=VALUE pairs: the key is the part worth naming. */

@@ -120,7 +120,13 @@ export function createDeployService({
 
     getApp: (name: string) => requireApp(store, name),
 
-    createApp: (input: AppCreate, where: { projectId: string; teamId: string }, intent: AuditIntent) =>
+    /** `alsoInTransaction`: more writes that stand or fall with the app (its domains). */
+    createApp: (
+      input: AppCreate,
+      where: { projectId: string; teamId: string },
+      intent: AuditIntent,
+      alsoInTransaction?: (tx: Repos, app: AppRow, now: number) => Promise<unknown>,
+    ) =>
       mutate(intent, async (tx, now) => {
         if (input.image !== undefined)
           await checkImageUse(tx, await requireTeam(tx, where.teamId), input.image, fleetRegistry);
@@ -151,6 +157,7 @@ export function createDeployService({
         };
         await tx.apps.create(app);
         if (input.git) await storeGitCredentials(tx, keys.box, app.id, input.git, now);
+        await alsoInTransaction?.(tx, app, now);
         return app;
       }),
 

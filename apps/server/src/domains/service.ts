@@ -1,7 +1,7 @@
 import { parseDomainCreate } from '@berth/core';
 import { BerthError, type DomainCreate } from '@berth/protocol';
 import { createId } from '../ids.js';
-import type { DomainRow, Store } from '@berth/store';
+import type { AppRow, DomainRow, Repos, Store } from '@berth/store';
 import type { AuditIntent } from '../audit/intent.js';
 import { createMutator } from '../deploy/service.js';
 import { requireApp } from '../deploy/rollout-steps.js';
@@ -27,6 +27,12 @@ export interface DomainsServiceDeps {
 
 export type DomainsService = ReturnType<typeof createDomainsService>;
 
+/** A domain request made canonical and checked, ready to be written. */
+export interface ParsedDomain {
+  primary: string;
+  redirectFrom: string[];
+}
+
 export function createDomainsService({
   store,
   clock,
@@ -36,38 +42,56 @@ export function createDomainsService({
   wildcards = false,
 }: DomainsServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
+
+  /** Canonical names, or VALIDATION_FAILED naming each bad field (under `prefix`); writes nothing. */
+  const prepare = (body: DomainCreate, prefix = ''): ParsedDomain => {
+    // Wildcards need DNS-01, which needs a DNS provider: refused unless one is configured.
+    const parsed = parseDomainCreate(body, { wildcard: wildcards, servedUnder: [baseDomain] });
+    if (!parsed.ok)
+      throw new BerthError('VALIDATION_FAILED', 'The domain cannot be added', {
+        issues: parsed.issues.map((i) => ({ ...i, path: `${prefix}${i.path}` })),
+      });
+    return { primary: parsed.primary.name, redirectFrom: parsed.redirectFrom.map((r) => r.name) };
+  };
+
+  /** Adds prepared domains to the app in the caller's transaction: the primary first, then its redirects. */
+  const addInTransaction = async (
+    tx: Repos,
+    app: Pick<AppRow, 'id' | 'teamId'>,
+    domain: ParsedDomain,
+    now: number,
+  ): Promise<DomainRow[]> => {
+    const row = (name: string, redirectTo: string | null): DomainRow => ({
+      id: createId('dom'),
+      appId: app.id,
+      teamId: app.teamId,
+      name,
+      kind: redirectTo === null ? 'primary' : 'redirect',
+      redirectTo,
+      status: 'pending',
+      issuer: null,
+      expiresAt: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const rows = [row(domain.primary, null), ...domain.redirectFrom.map((r) => row(r, domain.primary))];
+    await tx.domains.add(rows);
+    if (acme) await queueOrder(tx, { appId: app.id, name: domain.primary }, now);
+    await tx.servers.bumpDesiredVersions();
+    return rows;
+  };
+
   return {
+    prepare,
+    addInTransaction,
+
     /** The primary name first, then the names that redirect to it. */
     add: (appName: string, body: DomainCreate, intent: AuditIntent): Promise<DomainRow[]> => {
-      // Wildcards need DNS-01, which needs a DNS provider: refused unless one is configured.
-      const parsed = parseDomainCreate(body, { wildcard: wildcards, servedUnder: [baseDomain] });
-      if (!parsed.ok)
-        throw new BerthError('VALIDATION_FAILED', 'The domain cannot be added', { issues: parsed.issues });
-      return mutate(intent, async (tx, now) => {
-        const app = await requireApp(tx, appName);
-        const row = (name: string, redirectTo: string | null): DomainRow => ({
-          id: createId('dom'),
-          appId: app.id,
-          teamId: app.teamId,
-          name,
-          kind: redirectTo === null ? 'primary' : 'redirect',
-          redirectTo,
-          status: 'pending',
-          issuer: null,
-          expiresAt: null,
-          lastError: null,
-          createdAt: now,
-          updatedAt: now,
-        });
-        const rows = [
-          row(parsed.primary.name, null),
-          ...parsed.redirectFrom.map((r) => row(r.name, parsed.primary.name)),
-        ];
-        await tx.domains.add(rows);
-        if (acme) await queueOrder(tx, { appId: app.id, name: parsed.primary.name }, now);
-        await tx.servers.bumpDesiredVersions();
-        return rows;
-      });
+      const domain = prepare(body);
+      return mutate(intent, async (tx, now) =>
+        addInTransaction(tx, await requireApp(tx, appName), domain, now),
+      );
     },
 
     list: async (appName: string): Promise<DomainRow[]> =>

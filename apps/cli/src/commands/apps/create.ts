@@ -24,6 +24,7 @@ interface CreateOptions extends CommonOptions, LimitOptions, HealthOptions {
   team?: string;
   project?: string;
   constraint?: string[];
+  domain?: string[];
 }
 
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
@@ -54,6 +55,11 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
       'run replicas only on servers whose labels match, e.g. zone=b or role!=build (repeatable)',
       collect,
     )
+    .option(
+      '--domain <name>',
+      'a custom domain it is served on, added with the app (HTTPS once a certificate covers it; repeatable)',
+      collect,
+    )
     .option('--team <team>', 'the team that owns it (default: yours)')
     .option('--project <project>', "a project of that team (default: the team's default project)");
   withHealthOptions(create).action(
@@ -69,6 +75,7 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
         ...(opts.team && { team: opts.team }),
         ...(opts.project && { project: opts.project }),
         ...(opts.constraint && { constraints: opts.constraint }),
+        ...(opts.domain && { domains: opts.domain.map((d) => ({ name: d })) }),
       };
       const health = healthInput(opts);
       if (health) input.health = health;

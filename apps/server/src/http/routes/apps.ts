@@ -48,10 +48,15 @@ export const appRoutes =
             { allowedDirs: ctx.config.allowLocalSources, defaultTeamId: ctx.defaults.teamId },
           );
         }
+        // Checked before anything is written; added in the app's own transaction.
+        const domains = (request.body.domains ?? []).map((d, i) => ctx.domains.prepare(d, `domains.${i}.`));
         const row = await ctx.service.createApp(
           request.body,
           { projectId: project.id, teamId: team.id },
           intentOf(request, `app:${request.body.name}`),
+          async (tx, app, now) => {
+            for (const d of domains) await ctx.domains.addInTransaction(tx, app, d, now);
+          },
         );
         request.audited = true;
         return reply.status(201).send(await ctx.appView(row));
