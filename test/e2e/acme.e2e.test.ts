@@ -62,10 +62,14 @@ describe('certificates from ACME', () => {
     pebble = await startPebble({ httpPort: berth.httpPort });
     const caFile = join(files, 'pebble-listener-ca.pem');
     await writeFile(caFile, pebble.listenerCaPem);
-    await berth.start([
-      ...['--https-port', String(httpsPort), '--acme-email', 'ops@example.com'],
-      ...['--acme-directory', pebble.directoryUrl, '--acme-ca-cert', caFile],
-    ]);
+    // `domains check` resolves names where the CA does (challtestsrv: every name is 127.0.0.1).
+    await berth.start(
+      [
+        ...['--https-port', String(httpsPort), '--acme-email', 'ops@example.com'],
+        ...['--acme-directory', pebble.directoryUrl, '--acme-ca-cert', caFile],
+      ],
+      { BERTHD_DNS_RESOLVER: pebble.challtest.dnsAddress },
+    );
     for (const args of [
       ['apps', 'create', 'web', '--image', HELLO_V1, '--replicas', '1'],
       ['apps', 'create', 'other', '--image', HELLO_V1, '--replicas', '1'],
@@ -109,6 +113,12 @@ describe('certificates from ACME', () => {
     assert.equal(www.headers.location, `https://shop.example.test:${httpsPort}/`);
     const audit = await berth.cli(['audit', 'list', '--json']);
     assert.match(audit.stdout, /certificate\.issue/);
+    // What a CA would find: the name resolves, and a probe through it reaches a Berth edge.
+    const checked = await berth.cli(['domains', 'check', 'web', 'shop.example.test']);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.match(checked.stdout, /certificate issued/);
+    assert.match(checked.stdout, /DNS: +127\.0\.0\.1/);
+    assert.match(checked.stdout, /challenge: +reachable/);
   });
 
   test('domains renew: a new certificate at the next handshake, kept-alive connections untouched', async (t) => {
@@ -153,6 +163,17 @@ describe('certificates from ACME', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const failed = await untilStatus('broken.example.test', 'failed', 'other');
     t.diagnostic(`what the domain says: ${failed.lastError ?? ''}`);
+    const checked = await berth.cli(['domains', 'check', 'other', 'broken.example.test', '--json']);
+    assert.equal(checked.code, 1, 'exit 1: not reachable');
+    const report = JSON.parse(checked.stdout) as {
+      dns: { addresses: string[] };
+      challenge: { reachable: boolean; detail: string };
+      lastError: string;
+    };
+    assert.deepEqual(report.dns.addresses, ['127.0.0.2']);
+    assert.equal(report.challenge.reachable, false);
+    assert.match(report.challenge.detail, /127\.0\.0\.2.*ECONNREFUSED|refused/i, report.challenge.detail);
+    assert.equal(report.lastError, failed.lastError);
     assert.match(failed.lastError ?? '', /127\.0\.0\.2|connection refused|connect/i, failed.lastError ?? '');
     // Still served over plain HTTP meanwhile, and the other app's certificate is untouched.
     assert.equal((await httpsUntilServed('shop.example.test')).status, 200);

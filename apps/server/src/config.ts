@@ -73,6 +73,11 @@ export interface ServerConfig {
    * domain gets a certificate from that CA. Null (no email): domains wait for `berth certs add`.
    */
   acme: AcmeSettings | null;
+  /**
+   * BERTHD_DNS_RESOLVER (`IP[:port]`): where `berth domains check` resolves names instead of the
+   * system's resolver (a split-horizon DNS, or a test's).
+   */
+  dnsResolver: string | null;
 }
 
 /** Let's Encrypt's production directory: what `--acme-directory` defaults to. */
@@ -148,6 +153,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     externalRegistry: externalRegistry(get),
     meshSubnet: meshSubnet(get('BERTHD_MESH_SUBNET')),
     acme: acmeSettings(get),
+    dnsResolver: get('BERTHD_DNS_RESOLVER') ?? null,
   });
 }
 

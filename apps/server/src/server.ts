@@ -21,6 +21,7 @@ import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registr
 import { openKeys } from './secrets/keys.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
+import { checkDomain } from './domains/check.js';
 import { createAcmeOrders, ORDER_JOB } from './certificates/acme-orders.js';
 import { createCertificatesService } from './certificates/service.js';
 import { createSecretsService } from './secrets/service.js';
@@ -85,10 +86,20 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     fleetRegistry: registry?.address ?? null,
   });
   const secrets = createSecretsService({ store, clock, keys, onChange, fleet: agents });
+  /** Pushes the desired state (the challenge board with it) and waits until every edge holds it. */
+  const publishToEdges = async (): Promise<void> => {
+    // A new version, so every agent takes the push and reports once its edge has it.
+    await store.transaction((tx) => tx.servers.bumpDesiredVersions());
+    await agents.pushDesired();
+    if (!(await agents.edgesCaughtUp(EDGES_CATCH_UP_MS)))
+      log.warn('not every edge confirmed the HTTP-01 answers in time; going on');
+  };
   const domains = createDomainsService({
     ...{ store, clock, onChange, baseDomain: config.domain },
     acme: config.acme !== null,
     wildcards: config.acme?.dnsProviderFile != null,
+    check: (domain) =>
+      checkDomain(domain, { board, publishToEdges, httpPort: config.httpPort, resolver: config.dnsResolver }),
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const archives = createArchiveStore(config.dataDir);
@@ -136,14 +147,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     config.acme === null
       ? null
       : createAcmeOrders({
-          ...{ store, clock, keys, log, board, settings: config.acme },
-          publishToEdges: async () => {
-            // A new version, so every agent takes the push and reports once its edge has it.
-            await store.transaction((tx) => tx.servers.bumpDesiredVersions());
-            await agents.pushDesired();
-            if (!(await agents.edgesCaughtUp(EDGES_CATCH_UP_MS)))
-              log.warn('not every edge confirmed the HTTP-01 answers in time; asking the CA anyway');
-          },
+          ...{ store, clock, keys, log, board, settings: config.acme, publishToEdges },
         });
   const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
   const worker =

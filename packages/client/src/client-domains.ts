@@ -1,6 +1,7 @@
 import {
   CertificateAdded,
   Domain,
+  DomainCheck,
   DomainList,
   DomainsAdded,
   DomainsRemoved,
@@ -18,6 +19,8 @@ export function domainsApi({ json }: Transport) {
       (await json(DomainsAdded, 'POST', `${app(name)}/domains`, body)).domains,
     removeDomain: async (name: string, domain: string) =>
       (await json(DomainsRemoved, 'DELETE', `${app(name)}/domains/${encodeURIComponent(domain)}`)).removed,
+    checkDomain: (name: string, domain: string) =>
+      json(DomainCheck, 'POST', `${app(name)}/domains/${encodeURIComponent(domain)}/check`),
     renewDomain: (name: string, domain: string) =>
       json(Domain, 'POST', `${app(name)}/domains/${encodeURIComponent(domain)}/renew`),
     addCertificate: (name: string, body: CertificateUpload) =>

@@ -110,3 +110,23 @@ export const DomainsRemoved = z.object({
   removed: z.array(WildcardCustomDomainName),
 });
 export type DomainsRemoved = z.infer<typeof DomainsRemoved>;
+
+/** `berth domains check`: what a CA would find now, and what it said last. */
+export const DomainCheck = z.object({
+  name: WildcardCustomDomainName,
+  status: DomainStatus,
+  dns: z.object({
+    /** The name's A and AAAA records (for a wildcard, of a name under it). */
+    addresses: z.array(z.string()),
+    /** Why there are none, in words a person can act on; null when there are. */
+    error: z.string().nullable(),
+  }),
+  challenge: z.object({
+    /** An HTTP-01 probe through the name reached a Berth edge and got its answer. */
+    reachable: z.boolean(),
+    detail: z.string(),
+  }),
+  /** What the CA said last (the last failed order), or null. */
+  lastError: z.string().nullable(),
+});
+export type DomainCheck = z.infer<typeof DomainCheck>;

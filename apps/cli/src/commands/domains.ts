@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import type { CliEnvironment } from '../cli/environment.js';
 import { printJson, printTable } from '../cli/output.js';
+import { EXIT } from '../cli/exit-codes.js';
 
 interface AddOptions extends CommonOptions {
   redirectFrom: string[];
@@ -47,6 +48,25 @@ export function registerDomains(program: Command, environment: CliEnvironment): 
         if (opts.json) return printJson({ domains: list });
         if (list.length === 0) return void process.stdout.write(`${app} has no custom domains\n`);
         printTable(list.map(row), ['NAME', 'STATUS', 'ISSUER', 'EXPIRES', 'REDIRECTS TO', 'LAST ERROR']);
+      }),
+    );
+  withCommon(domains.command('check <app> <domain>'))
+    .description('does its DNS point here, does a challenge reach an edge, what did the CA say last')
+    .action(
+      action(async (app: string, name: string, opts: CommonOptions) => {
+        const c = await clientFor(environment, opts).checkDomain(app, name);
+        if (opts.json) printJson(c);
+        else {
+          const lines = [
+            `${c.name}: certificate ${c.status}`,
+            `DNS:        ${c.dns.addresses.length > 0 ? c.dns.addresses.join(', ') : (c.dns.error ?? 'no records')}`,
+            `challenge:  ${c.challenge.reachable ? 'reachable' : 'NOT reachable'}: ${c.challenge.detail}`,
+            `CA said:    ${c.lastError ?? '-'}`,
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        // Exit 1 when a CA could not reach the challenge now: scripts can wait on it.
+        return c.challenge.reachable ? EXIT.ok : EXIT.userError;
       }),
     );
   withCommon(domains.command('renew <app> <domain>'))

@@ -1,5 +1,5 @@
 import { parseDomainCreate } from '@berth/core';
-import { BerthError, type DomainCreate } from '@berth/protocol';
+import { BerthError, type DomainCheck, type DomainCreate } from '@berth/protocol';
 import { createId } from '../ids.js';
 import type { AppRow, DomainRow, Repos, Store } from '@berth/store';
 import type { AuditIntent } from '../audit/intent.js';
@@ -23,6 +23,8 @@ export interface DomainsServiceDeps {
   acme: boolean;
   /** A DNS provider is configured (berth up --dns-provider): wildcard domains can be proven. */
   wildcards?: boolean;
+  /** What a CA would find for a domain now (check.ts); absent: checks are not offered. */
+  check?: (domain: DomainRow) => Promise<DomainCheck>;
 }
 
 export type DomainsService = ReturnType<typeof createDomainsService>;
@@ -40,6 +42,7 @@ export function createDomainsService({
   baseDomain,
   acme,
   wildcards = false,
+  check,
 }: DomainsServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
 
@@ -92,6 +95,18 @@ export function createDomainsService({
       return mutate(intent, async (tx, now) =>
         addInTransaction(tx, await requireApp(tx, appName), domain, now),
       );
+    },
+
+    /** `berth domains check`: DNS, an HTTP-01 probe through the name, and what the CA said last. */
+    async check(appName: string, name: string): Promise<DomainCheck> {
+      const app = await requireApp(store, appName);
+      const domain = await store.domains.getByName(name.trim().toLowerCase());
+      if (domain?.appId !== app.id)
+        throw new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
+          hint: `List its domains with: berth domains list ${appName}`,
+        });
+      if (!check) throw new BerthError('INTERNAL', 'domain checks are not wired in');
+      return check(domain);
     },
 
     list: async (appName: string): Promise<DomainRow[]> =>

@@ -1,6 +1,7 @@
 import {
   AppParams,
   Domain,
+  DomainCheck,
   DomainCreate,
   DomainList,
   DomainParams,
@@ -72,6 +73,25 @@ export const domainRoutes =
         );
         request.audited = true;
         return reply.status(201).send({ domains: added.map((d) => toDomainView(d, row.name)) });
+      },
+    );
+
+    app.post(
+      '/apps/:app/domains/:name/check',
+      {
+        config: { access: { kind: 'app', permission: 'app:read' }, audit: 'domain.check' },
+        schema: {
+          operationId: 'checkDomain',
+          tags: ['domains'],
+          summary:
+            'What a CA would find now: the DNS records, an HTTP-01 probe through the name to the edges, and what the CA said last',
+          params: DomainParams,
+          response: { 200: DomainCheck, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const row = scopeApp(request);
+        return ctx.domains.check(row.name, request.params.name);
       },
     );
 

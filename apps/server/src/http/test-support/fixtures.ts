@@ -187,6 +187,7 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listDomains: {},
   addDomain: { body: { name: 'valid.example.test', redirectFrom: ['www.valid.example.test'] } },
   renewDomain: { params: { name: 'valid.example.test' } },
+  checkDomain: { params: { name: 'valid.example.test' } },
   removeDomain: { params: { name: 'valid.example.test' } },
   addCertificate: { body: { certificatePem: 'not a certificate', keyPem: 'not a key' } },
 };

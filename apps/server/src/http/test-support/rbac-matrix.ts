@@ -95,6 +95,7 @@ const TABLE = `
   bootstrapImages         installation | ok    403   403      403    | -     -     -        -      | -
   listDomains             app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
   addDomain               app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
+  checkDomain             app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
   renewDomain             app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
   removeDomain            app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
   addCertificate          app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND

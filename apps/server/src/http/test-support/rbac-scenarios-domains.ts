@@ -56,6 +56,7 @@ export const DOMAIN_SCENARIOS: Record<string, Scenario> = {
     other: (w) => onB(w, { body: { name: 'add-b.example.test' } }),
     otherFresh: (w, { n }) => ({ params: { app: w.appB.name }, body: { name: `add-b-${n}.example.test` } }),
   },
+  checkDomain: onDomain('check'),
   renewDomain: onDomain('renew'),
   removeDomain: onDomain('rm'),
   addCertificate: {

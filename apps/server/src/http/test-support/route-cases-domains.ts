@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CertificateAdded, Domain } from '@berth/protocol';
+import type { CertificateAdded, Domain, DomainCheck } from '@berth/protocol';
 import { createTestPki, type TestPki } from '../../../../../test/support/tls-edge.js';
 import { API, expectProblem } from './http.js';
 import { named, type Ctx, type RouteCase } from './route-cases.js';
@@ -45,6 +45,17 @@ export const DOMAIN_CASES: Record<string, RouteCase> = {
         (res.json as { domains: Domain[] }).domains.map((d) => d.name),
         [domainOf(c)],
       ),
+  },
+  // Nothing resolves these names here: the check says so, and tries no probe.
+  checkDomain: {
+    arrange: withDomain,
+    status: 200,
+    check: (res, c) => {
+      const checked = res.json as DomainCheck;
+      assert.equal(checked.name, domainOf(c));
+      assert.equal(checked.status, 'pending');
+      assert.equal(checked.challenge.reachable, false);
+    },
   },
   // This berthd orders no certificates (no ACME CA): the documented 409 says so.
   renewDomain: {
