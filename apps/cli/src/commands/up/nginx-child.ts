@@ -4,7 +4,7 @@
  * instead of Caddy. The prefix is prepared before the first start (an empty config serving 404
  * until the agent publishes); a restart of berth up starts nginx on the last version it served.
  */
-import { connect } from 'node:net';
+import { acceptsConnections } from '@berth/io';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nginxRunCommand, nginxSettingsFor, prepareNginxPrefix } from '@berth/engine';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -61,7 +61,7 @@ export async function waitForNginx(
   const { host, port } = dialOf(listeners.httpListen);
   const deadline = Date.now() + READY_WAIT_MS;
   while (Date.now() < deadline) {
-    if (await accepts(host, port)) return;
+    if (await acceptsConnections(host, port)) return;
     if (supervisor.restarts('nginx') >= 3) break;
     await sleep(20);
   }
@@ -78,15 +78,4 @@ export function dialOf(listen: string): { host: string; port: number } {
     host: host === '' || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host,
     port: Number(listen.slice(colon + 1)),
   };
-}
-
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -22,7 +22,7 @@ import { createCaddyEdge } from './caddy-edge.js';
 import { renderCaddyBootConfig } from './config.js';
 import type { EdgeSettings } from './edge-config.js';
 import { createBackends, freePort, getThrough, type Reply } from './test-support/backends.js';
-import { openWebSocket, roundTrip, startEcho } from './test-support/websocket.js';
+import { openWebSocket, roundTrip, startEcho } from '../test-support/websocket.js';
 
 // The Proxy port's contract, on the Caddy edge with the real edge service beside it: what the
 // agent relies on to roll out without a failed request, and to serve custom domains over HTTPS

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebSocket } from 'ws';
 import { httpsGet, servedSerial } from '../../../../../test/support/tls-edge.js';
 import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
-import { openWebSocket, roundTrip, startEcho, type EchoServer } from './test-support/websocket.js';
+import { openWebSocket, roundTrip, startEcho, type EchoServer } from '../test-support/websocket.js';
 
 const WS_HOST = 'ws.test';
 const KEEP_HOST = 'keep.test';

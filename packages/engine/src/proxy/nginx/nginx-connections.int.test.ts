@@ -5,6 +5,7 @@
  * keep-alive connection is closed by the old worker at the reload (gracefully, between
  * requests): the test counts that instead of hiding it. No client retries.
  */
+import { wsText } from '../test-support/websocket.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -24,19 +25,11 @@ let echo: { server: http.Server; wss: WebSocketServer; upstream: Upstream };
 let other: { server: http.Server; wss: WebSocketServer; upstream: Upstream };
 const upstreamErrors: string[] = [];
 
-const text = (data: RawData): string =>
-  (Buffer.isBuffer(data)
-    ? data
-    : Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.from(new Uint8Array(data))
-  ).toString('utf8');
-
 async function startEcho(name: string): Promise<typeof echo> {
   const server = http.createServer((_req, res) => res.end(name));
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => {
-    ws.on('message', (data) => ws.send(`${name}:${text(data)}`));
+    ws.on('message', (data) => ws.send(`${name}:${wsText(data)}`));
     ws.on('error', (e) => upstreamErrors.push(e.message));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -57,7 +50,7 @@ function openWebSocket(): Promise<WebSocket> {
 
 function roundTrip(ws: WebSocket, message: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    ws.once('message', (data: RawData) => resolve(text(data)));
+    ws.once('message', (data: RawData) => resolve(wsText(data)));
     ws.send(message, (err) => err && reject(err));
   });
 }

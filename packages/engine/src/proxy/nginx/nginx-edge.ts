@@ -10,10 +10,9 @@
  * reports the replicas a reload removed while the workers that may still hold them are alive.
  */
 
-import { connect } from 'node:net';
 import type { Upstream } from '@berth/core';
 import { BerthError } from '@berth/protocol';
-import { createSerialQueue } from '@berth/io';
+import { createSerialQueue, acceptsConnections } from '@berth/io';
 import type { EdgeState, Proxy } from '../types.js';
 import { renderNginxFiles } from './config.js';
 import { childrenOf, readMasterPid, reloadNginx, testNginxConfig } from './nginx-control.js';
@@ -216,7 +215,7 @@ export function createNginxEdge(options: NginxEdgeOptions): NginxEdge {
         ? settings.httpListen.slice(0, settings.httpListen.lastIndexOf(':'))
         : '127.0.0.1';
       for (;;) {
-        if ((await readMasterPid(prefix)) !== null && (await canConnect(host, port))) return;
+        if ((await readMasterPid(prefix)) !== null && (await acceptsConnections(host, port))) return;
         if (Date.now() > deadline)
           throw new BerthError(
             'PROXY_UNAVAILABLE',
@@ -287,15 +286,4 @@ function changedFiles(
   const a = new Map(want.map((f) => [f.path, key(f)]));
   const b = new Map(have.map((f) => [f.path, key(f)]));
   return [...new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p)).sort();
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
