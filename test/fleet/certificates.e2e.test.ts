@@ -16,7 +16,7 @@ import { BerthUnderTest } from '../e2e/support/berth.js';
 import { HELLO_V1, ensureExampleImages } from '../support/images.js';
 import { startPebble, type TestPebble } from '../support/pebble.js';
 import { handshake } from '../support/tls-edge.js';
-import { joinAndRunAgent } from './support/agent.js';
+import { joinServers } from './support/agent.js';
 import { useFleet } from './support/fixture.js';
 
 const HOST = 'shop.example.test';
@@ -54,27 +54,12 @@ describe('certificates across a fleet of two servers', () => {
   });
 
   test('one order, answered by the edge without the replica, serves both edges', async (t) => {
-    for (const s of fleet().servers) {
-      const { token } = await b().json<{ token: string }>([
-        'servers',
-        'add',
-        s.name,
-        '--label',
-        `node=${s.name}`,
-      ]);
-      await joinAndRunAgent(s, {
-        controlUrl: `https://${fleet().controlIp}:${b().apiPort}`,
-        token,
-        httpsPort: 443,
-      });
-    }
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const listed = await b().json<{ servers: { status: string }[] }>(['servers', 'list']);
-      if (listed.servers.filter((s) => s.status === 'online').length === 2) break;
-      assert.ok(Date.now() < deadline, JSON.stringify(listed));
-      await sleep(200);
-    }
+    await joinServers(
+      b(),
+      fleet().controlIp,
+      fleet().servers.map((server) => ({ server, label: `node=${server.name}` })),
+      { httpsPort: 443 },
+    );
     for (const args of [
       ['apps', 'create', 'web', '--image', HELLO_V1, '--constraint', 'node=s1'],
       ['deploy', 'web'],

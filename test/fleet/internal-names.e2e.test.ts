@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthUnderTest } from '../e2e/support/berth.js';
 import { HELLO_V1, ensureExampleImages } from '../support/images.js';
-import { joinAndRunAgent } from './support/agent.js';
+import { joinServers } from './support/agent.js';
 import type { CommandResult } from './support/command.js';
 import { useFleet } from './support/fixture.js';
 
@@ -123,23 +123,11 @@ describe('<app>.internal across a fleet of two servers', () => {
   let spy = '';
 
   test('a replica of the team on s1 reaches api, which runs on s2 only, as http://api.internal/', async () => {
-    for (const s of fleet().servers) {
-      const { token } = await b().json<{ token: string }>([
-        'servers',
-        'add',
-        s.name,
-        '--label',
-        `node=${s.name}`,
-      ]);
-      await joinAndRunAgent(s, { controlUrl: `https://${fleet().controlIp}:${b().apiPort}`, token });
-    }
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const listed = await b().json<{ servers: { status: string }[] }>(['servers', 'list']);
-      if (listed.servers.filter((s) => s.status === 'online').length === 2) break;
-      assert.ok(Date.now() < deadline, JSON.stringify(listed));
-      await sleep(200);
-    }
+    await joinServers(
+      b(),
+      fleet().controlIp,
+      fleet().servers.map((server) => ({ server, label: `node=${server.name}` })),
+    );
     await deployOn('api', 's2');
     web = await deployOn('web', 's1');
     // The replica asks its team gateway's DNS, not the host's resolvers.

@@ -7,7 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from '../../e2e/support/berth.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI, type BerthUnderTest } from '../../e2e/support/berth.js';
 import { testBuilderDir } from '../../support/builder.js';
 import type { CommandResult } from './command.js';
 import type { FleetServer } from './server.js';
@@ -73,4 +74,37 @@ export function runAgent(server: FleetServer, dataDir: string): FleetAgent {
   );
   closeSync(fd);
   return { dataDir, process: child, log };
+}
+
+/**
+ * Adds each server to berthd with its label, joins and runs its agent (`berth agent join` with
+ * `httpsPort` when given), and waits until all of them are online.
+ */
+export async function joinServers(
+  berth: BerthUnderTest,
+  controlIp: string,
+  servers: readonly { server: FleetServer; label: string }[],
+  options: { httpsPort?: number } = {},
+): Promise<Map<string, FleetAgent>> {
+  const agents = new Map<string, FleetAgent>();
+  for (const { server, label } of servers) {
+    const { token } = await berth.json<{ token: string }>(['servers', 'add', server.name, '--label', label]);
+    agents.set(
+      server.name,
+      await joinAndRunAgent(server, {
+        controlUrl: `https://${controlIp}:${berth.apiPort}`,
+        token,
+        ...options,
+      }),
+    );
+  }
+  const names = servers.map((s) => s.server.name);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const listed = await berth.json<{ servers: { name: string; status: string }[] }>(['servers', 'list']);
+    const online = new Set(listed.servers.filter((s) => s.status === 'online').map((s) => s.name));
+    if (names.every((n) => online.has(n))) return agents;
+    if (Date.now() > deadline) throw new Error(`not every server came online: ${JSON.stringify(listed)}`);
+    await sleep(200);
+  }
 }
