@@ -5,24 +5,30 @@ import { certificateCovers } from '../certificates/parse.js';
 import { certificateKeyAad } from '../certificates/sealing.js';
 import type { KeyHolder } from '../secrets/keys.js';
 
+/** A certificate as every edge serves it, its key open: read once per push, sealed per agent. */
+export interface EdgeCertificateSource {
+  id: string;
+  names: string[];
+  chainPem: string;
+  keyPem: string;
+}
+
 /**
  * The certificates every edge serves, each for the names of its own app's domains that it covers
  * and nothing else: a team's certificate is never served for a name another app holds, nor for a
  * name its app no longer holds. Newest first (an edge serves the first that names a host);
- * expired ones left out. Keys are sealed to the agent; one without a sealing key gets none.
+ * expired ones left out.
  */
-export async function edgeCertificates(
+export async function loadEdgeCertificates(
   store: Store,
   keys: KeyHolder,
-  agentSealingKey: string | null,
   now: number,
-): Promise<DesiredCertificate[]> {
-  if (agentSealingKey === null) return [];
+): Promise<EdgeCertificateSource[]> {
   const certificates = await store.certificates.list();
   if (certificates.length === 0) return [];
   const names = new Map<string, string[]>();
   for (const d of await store.domains.list()) names.set(d.appId, [...(names.get(d.appId) ?? []), d.name]);
-  const out: DesiredCertificate[] = [];
+  const out: EdgeCertificateSource[] = [];
   for (const c of certificates) {
     if (c.notAfter <= now) continue;
     const served = (names.get(c.appId) ?? []).filter((host) =>
@@ -30,12 +36,21 @@ export async function edgeCertificates(
     );
     if (served.length === 0) continue;
     const keyPem = keys.box.open('certificate-key', c.keySealed, certificateKeyAad(c.id));
-    out.push({
-      id: c.id,
-      names: served,
-      chainPem: c.chainPem,
-      keySealed: sealFor(agentSealingKey, keyPem, agentCertificateAad(c.id)),
-    });
+    out.push({ id: c.id, names: served, chainPem: c.chainPem, keyPem });
   }
   return out;
+}
+
+/** The same for one agent: keys sealed to it. An agent without a sealing key gets none. */
+export function sealEdgeCertificates(
+  certificates: readonly EdgeCertificateSource[],
+  agentSealingKey: string | null,
+): DesiredCertificate[] {
+  if (agentSealingKey === null) return [];
+  return certificates.map((c) => ({
+    id: c.id,
+    names: c.names,
+    chainPem: c.chainPem,
+    keySealed: sealFor(agentSealingKey, c.keyPem, agentCertificateAad(c.id)),
+  }));
 }

@@ -18,7 +18,11 @@ import { ensureMeshAddress } from '../fleet/mesh-addresses.js';
 import type { FleetRegistry } from '../registry/fleet-registry.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { edgesCaughtUp } from './edge-catch-up.js';
-import { edgeCertificates } from './edge-certificates.js';
+import {
+  loadEdgeCertificates,
+  sealEdgeCertificates,
+  type EdgeCertificateSource,
+} from './edge-certificates.js';
 import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
 import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-check.js';
@@ -90,12 +94,16 @@ export function createAgentGateway({
     at: drains.current(),
   });
   /**
-   * A push to many reads the servers and indexes the serving replicas once (`shared`). Null:
-   * nothing is sent to this server yet (staging.ts).
+   * A push to many reads the servers, indexes the serving replicas and opens the certificates
+   * once (`shared`). Null: nothing is sent to this server yet (staging.ts).
    */
   const desiredFor = async (
     s: AgentSession,
-    shared: { servers?: readonly ServerRow[]; serving?: ReturnType<typeof servingNow> } = {},
+    shared: {
+      servers?: readonly ServerRow[];
+      serving?: ReturnType<typeof servingNow>;
+      certificates?: readonly EdgeCertificateSource[];
+    } = {},
   ): Promise<DesiredState | null> => {
     const serving = shared.serving ?? servingNow();
     const to = { sealSecrets: sealerFor(keys, s.sealingKey), registry: await images.registryAccess(s) };
@@ -113,7 +121,10 @@ export function createAgentGateway({
       rebuildShare(store, s.serverId, appId, revision, settings, to),
     );
     if (!held) return null;
-    const certificates = await edgeCertificates(store, keys, s.sealingKey, clock());
+    const certificates = sealEdgeCertificates(
+      shared.certificates ?? (await loadEdgeCertificates(store, keys, clock())),
+      s.sealingKey,
+    );
     const answers = challenges();
     return {
       ...held,
@@ -297,7 +308,8 @@ export function createAgentGateway({
       return enqueuePush(async () => {
         const servers = await store.servers.list();
         pushes.serversRead(servers);
-        const shared = { servers, serving: servingNow() };
+        const certificates = await loadEdgeCertificates(store, keys, clock());
+        const shared = { servers, serving: servingNow(), certificates };
         for (const s of sessions.values()) await sendDesired(s, shared);
       });
     },
