@@ -251,6 +251,8 @@ describe('adding a server: berth agent join and berth agent run', () => {
         privateIp: PRIVATE_IP,
         httpPort,
         mesh: null,
+        // Caddy unless `--proxy nginx` was given.
+        proxy: 'caddy',
         joinedAt: 'string',
       },
     );
