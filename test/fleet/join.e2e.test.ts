@@ -33,6 +33,8 @@ describe('a fleet of three servers', () => {
   const fleet = useFleet({
     id: 'j',
     servers: 3,
+    // Its own subnet: no two fleets share one, so they never clash on a route.
+    subnet: '10.99.11.0/24',
     // On server 1 only: the others get them through the fleet registry berthd runs.
     images: [HELLO_V1, HELLO_V2],
     imagesOn: [1],
