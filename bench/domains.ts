@@ -2,12 +2,14 @@
  * `BENCH_ONLY=domains npm run bench` (issue 11): a `berth up --https-port --acme-*` against a
  * real Pebble (standing in for Let's Encrypt):
  *   - `domains add` → the first HTTPS response verified against the CA, per name;
+ *   - `domains renew` → the renewed certificate served at the next handshake, per name;
  *   - 20 domain changes (10 adds, 10 removals, with no certificate) while keep-alive clients load
  *     another app: requests failed and connections reset (never retried);
  *   - the nginx edge's render → validate → swap → reload, on a private nginx.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { createClient } from '@berth/client';
@@ -27,6 +29,8 @@ type Client = ReturnType<typeof createClient>;
 export interface DomainFigures {
   /** domains add → first verified HTTPS response, per name (ms). */
   firstHttps: number[];
+  /** domains renew → the new certificate served, per name (ms). */
+  renewals: number[];
   changes: number;
   load: LoadResult;
   nginx: NginxPublishFigures;
@@ -71,6 +75,18 @@ export async function measureDomains(
       }
       firstHttps.push(performance.now() - started);
     }
+    const renewals: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const host = `site${i}.example.test`;
+      const before = await servedFingerprint(httpsPort, host);
+      const started = performance.now();
+      await client.renewDomain('site', host);
+      while ((await servedFingerprint(httpsPort, host).catch(() => before)) === before) {
+        if (performance.now() - started > 60_000) throw new Error(`${host} was never renewed`);
+        await sleep(10);
+      }
+      renewals.push(performance.now() - started);
+    }
     // Names added and removed again at once (each add queues an order that then finds its name gone).
     const changes = (async () => {
       for (let i = 0; i < 10; i++) {
@@ -90,12 +106,27 @@ export async function measureDomains(
       keepAlive: true,
     });
     await changes;
-    return { firstHttps, changes: 20, load, nginx: await measureNginxPublishes(20) };
+    return { firstHttps, renewals, changes: 20, load, nginx: await measureNginxPublishes(20) };
   } finally {
     await berth.destroy();
     await pebble.stop();
     await rm(files, { recursive: true, force: true });
   }
+}
+
+/** The SHA-256 fingerprint of the certificate the edge serves for `host` at a new handshake. */
+function servedFingerprint(port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Not verified: this only tells certificates apart (the first-HTTPS figure verifies them).
+    const socket = tlsConnect(
+      { host: '127.0.0.1', port, servername: host, rejectUnauthorized: false },
+      () => {
+        resolve(socket.getPeerCertificate().fingerprint256);
+        socket.end();
+      },
+    );
+    socket.once('error', reject);
+  });
 }
 
 async function waitServed(berth: BerthUnderTest, app: string): Promise<void> {
@@ -111,6 +142,7 @@ export function domainRows(f: DomainFigures): string[] {
   const resets = f.load.errorCodes.ECONNRESET ?? 0;
   return [
     `| domains add → first verified HTTPS (Pebble, HTTP-01, ${f.firstHttps.length} names) | ${p(f.firstHttps, 50)} | ${p(f.firstHttps, 95)} |`,
+    `| domains renew → the new certificate served (Pebble, HTTP-01, ${f.renewals.length} names) | ${p(f.renewals, 50)} | ${p(f.renewals, 95)} |`,
     `| ${f.changes} domain changes under keep-alive load: ${f.load.ok} ok, ${f.load.errors + f.load.non2xx} failed, ${resets} reset | | |`,
     `| nginx edge: render → nginx -t → swap → reload (${f.nginx.publishes} publishes) | ${Math.round(f.nginx.totalP50Ms)} ms | max ${Math.round(f.nginx.totalMaxMs)} ms |`,
     `| nginx edge, keep-alive clients across those reloads: ${f.nginx.load.requests} requests, ${f.nginx.load.failures.length} failed, ${f.nginx.load.resets} reset | | |`,

@@ -22,7 +22,9 @@ import { openKeys } from './secrets/keys.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
 import { checkDomain } from './domains/check.js';
+import { createAcmeClient } from './certificates/acme-client.js';
 import { createAcmeOrders, ORDER_JOB } from './certificates/acme-orders.js';
+import { BASE_ORDER_JOB, createBaseCertificate } from './certificates/base-certificate.js';
 import { createCertificatesService } from './certificates/service.js';
 import { createSecretsService } from './secrets/service.js';
 
@@ -143,12 +145,13 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     log,
     { tls: config.tls.kind !== 'off', ...(tls && { serverFactory: tls.serverFactory }) },
   );
-  const acmeOrders =
+  const acme =
     config.acme === null
       ? null
-      : createAcmeOrders({
-          ...{ store, clock, keys, log, board, settings: config.acme, publishToEdges },
-        });
+      : createAcmeClient({ ...{ store, clock, keys, log, board, settings: config.acme, publishToEdges } });
+  const acmeOrders = acme && createAcmeOrders({ store, clock, keys, log, acme, publishToEdges });
+  const baseCertificate =
+    acme && createBaseCertificate({ store, clock, keys, log, acme, domain: config.domain, publishToEdges });
   const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
   const worker =
     options.worker === false
@@ -161,12 +164,17 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           handlers: {
             deploy: deployJob.run,
             ...(acmeOrders && { [ORDER_JOB]: (payload: unknown) => acmeOrders.run(payload) }),
+            ...(baseCertificate && { [BASE_ORDER_JOB]: (payload: unknown) => baseCertificate.run(payload) }),
           },
           // The job's own way of ending a failed deployment, putting back what it replaced.
           onGaveUp: (job, error) =>
             job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
+  if (worker && baseCertificate) {
+    await baseCertificate.ensure();
+    worker.wake();
+  }
   // With the worker (a real berthd, not a test's bare API): a down server's replicas move.
   const downWatch = worker ? startDownWatch({ store, fleet: agents, clock, log, onMoved: onChange }) : null;
 

@@ -78,11 +78,19 @@ export const DOMAIN_STATUSES = ['pending', 'issued', 'failed', 'renewing'] as co
 export const DomainStatus = z.enum(DOMAIN_STATUSES);
 export type DomainStatus = z.infer<typeof DomainStatus>;
 
+/**
+ * How an app holds a name it is listed with: a custom domain's kinds, or `default`, its name under
+ * the installation's base domain (`<app>.<berth up --domain>`), served with the installation's
+ * wildcard certificate and listed for its status only (it cannot be removed or renewed per app).
+ */
+export const DomainListedKind = z.enum([...DOMAIN_KINDS, 'default']);
+export type DomainListedKind = z.infer<typeof DomainListedKind>;
+
 export const Domain = z.object({
   /** ASCII (punycode) form; clients show the Unicode form themselves if they want to. */
   name: WildcardCustomDomainName,
   appName: AppName,
-  kind: DomainKind,
+  kind: DomainListedKind,
   /** For a `redirect`, the primary name it redirects to; null for a primary. */
   redirectTo: CustomDomainName.nullable(),
   status: DomainStatus,

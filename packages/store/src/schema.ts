@@ -5,7 +5,7 @@ import type { OneTimePurpose, SessionKind } from './types-identity.js';
 import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js';
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 import type { DomainsTable } from './types-domains.js';
-import type { CertificatesTable } from './types-certificates.js';
+import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
  * Kysely's view of the tables. Dialect-neutral on purpose, so PostgreSQL can sit beside SQLite:
@@ -372,6 +372,7 @@ export interface Database {
   rollout_stages: RolloutStagesTable;
   domains: DomainsTable;
   certificates: CertificatesTable;
+  base_certificates: BaseCertificatesTable;
 }
 
 export type AppsRecord = Selectable<AppsTable>;

@@ -3,7 +3,7 @@ import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js'
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type { JoinTokenRepo, PlacementRepo, RolloutStageRepo, ServerRepo } from './types-fleet.js';
 import type { DomainRepo } from './types-domains.js';
-import type { CertificateRepo } from './types-certificates.js';
+import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
   LoginFailureRepo,
@@ -334,6 +334,7 @@ export interface Repos {
   appSealed: AppSealedRepo;
   domains: DomainRepo;
   certificates: CertificateRepo;
+  baseCertificates: BaseCertificateRepo;
 }
 
 export interface Store extends Repos {

@@ -38,6 +38,8 @@ export async function freePort(): Promise<number> {
 
 export class BerthUnderTest {
   private up: ChildProcess | null = null;
+  /** `berth up --domain` of the current run: every app is `<app>.<domain>`. */
+  domain = 'localhost';
   /** What the current `berth up` printed; allOutput keeps every run's. */
   output = '';
   allOutput = '';
@@ -58,6 +60,8 @@ export class BerthUnderTest {
    * its environment) and resolves once it says it is up.
    */
   async start(extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<void> {
+    const domainAt = extraArgs.indexOf('--domain');
+    this.domain = (domainAt >= 0 ? extraArgs[domainAt + 1] : undefined) ?? 'localhost';
     const up = spawn(
       process.execPath,
       [
@@ -241,7 +245,7 @@ export class BerthUnderTest {
     // node:http, not fetch: fetch does not let a caller set the Host header.
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: this.httpPort, path, headers: { host: `${app}.localhost` } },
+        { host: '127.0.0.1', port: this.httpPort, path, headers: { host: `${app}.${this.domain}` } },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

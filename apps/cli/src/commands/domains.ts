@@ -41,13 +41,23 @@ export function registerDomains(program: Command, environment: CliEnvironment): 
       }),
     );
   withCommon(domains.command('list <app>'))
-    .description('name, status (pending|issued|failed|renewing), issuer, expiry and the last error')
+    .description(
+      'name, kind (primary|redirect|default), status (pending|issued|failed|renewing), issuer, expiry and the last error',
+    )
     .action(
       action(async (app: string, opts: CommonOptions) => {
         const list = await clientFor(environment, opts).listDomains(app);
         if (opts.json) return printJson({ domains: list });
         if (list.length === 0) return void process.stdout.write(`${app} has no custom domains\n`);
-        printTable(list.map(row), ['NAME', 'STATUS', 'ISSUER', 'EXPIRES', 'REDIRECTS TO', 'LAST ERROR']);
+        printTable(list.map(row), [
+          'NAME',
+          'KIND',
+          'STATUS',
+          'ISSUER',
+          'EXPIRES',
+          'REDIRECTS TO',
+          'LAST ERROR',
+        ]);
       }),
     );
   withCommon(domains.command('check <app> <domain>'))
@@ -96,6 +106,7 @@ export function registerDomains(program: Command, environment: CliEnvironment): 
 
 const row = (d: Domain): string[] => [
   d.name,
+  d.kind,
   d.status,
   d.issuer ?? '-',
   d.expiresAt ?? '-',

@@ -1,3 +1,4 @@
+import { toAppHostname } from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import { agentCertificateAad, type DesiredCertificate } from '@berth/protocol';
 import type { Store } from '@berth/store';
@@ -17,15 +18,18 @@ export interface EdgeCertificateSource {
  * The certificates every edge serves, each for the names of its own app's domains that it covers
  * and nothing else: a team's certificate is never served for a name another app holds, nor for a
  * name its app no longer holds. Newest first (an edge serves the first that names a host);
- * expired ones left out.
+ * expired ones left out. Then the installation's wildcard for `baseDomain`, for every app's
+ * default hostname (no custom domain lies under the base domain, so the two never overlap).
  */
 export async function loadEdgeCertificates(
   store: Store,
   keys: KeyHolder,
   now: number,
+  baseDomain: string,
 ): Promise<EdgeCertificateSource[]> {
+  const base = await loadBaseCertificate(store, keys, now, baseDomain);
   const certificates = await store.certificates.list();
-  if (certificates.length === 0) return [];
+  if (certificates.length === 0) return base;
   const names = new Map<string, string[]>();
   for (const d of await store.domains.list()) names.set(d.appId, [...(names.get(d.appId) ?? []), d.name]);
   const out: EdgeCertificateSource[] = [];
@@ -38,7 +42,25 @@ export async function loadEdgeCertificates(
     const keyPem = keys.box.open('certificate-key', c.keySealed, certificateKeyAad(c.id));
     out.push({ id: c.id, names: served, chainPem: c.chainPem, keyPem });
   }
-  return out;
+  return [...out, ...base];
+}
+
+/** The base domain's wildcard, named for the apps' default hostnames it covers (none: not served). */
+async function loadBaseCertificate(
+  store: Store,
+  keys: KeyHolder,
+  now: number,
+  baseDomain: string,
+): Promise<EdgeCertificateSource[]> {
+  const c = (await store.baseCertificates.get(baseDomain))?.certificate;
+  if (!c || c.notAfter <= now) return [];
+  const wildcard = `*.${baseDomain}`;
+  const names = (await store.apps.list())
+    .map((app) => toAppHostname(app.name, baseDomain))
+    .filter((host) => certificateCovers(wildcard, host));
+  if (names.length === 0) return [];
+  const keyPem = keys.box.open('certificate-key', c.keySealed, certificateKeyAad(c.id));
+  return [{ id: c.id, names, chainPem: c.chainPem, keyPem }];
 }
 
 /** The same for one agent: keys sealed to it. An agent without a sealing key gets none. */

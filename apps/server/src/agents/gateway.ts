@@ -122,7 +122,7 @@ export function createAgentGateway({
     );
     if (!held) return null;
     const certificates = sealEdgeCertificates(
-      shared.certificates ?? (await loadEdgeCertificates(store, keys, clock())),
+      shared.certificates ?? (await loadEdgeCertificates(store, keys, clock(), settings.domain)),
       s.sealingKey,
     );
     const answers = challenges();
@@ -308,7 +308,7 @@ export function createAgentGateway({
       return enqueuePush(async () => {
         const servers = await store.servers.list();
         pushes.serversRead(servers);
-        const certificates = await loadEdgeCertificates(store, keys, clock());
+        const certificates = await loadEdgeCertificates(store, keys, clock(), settings.domain);
         const shared = { servers, serving: servingNow(), certificates };
         for (const s of sessions.values()) await sendDesired(s, shared);
       });

@@ -1,14 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { renewAt, retryDelay } from '@berth/core';
-import { createAcmeIssuer, createDns01Provider, type AcmeIssuer, type Dns01Port } from '@berth/engine';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AcmeSettings } from '../config.js';
 import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
-import type { ChallengeBoard } from './challenge-board.js';
+import type { AcmeClient } from './acme-client.js';
 import { certificateKeyAad } from './sealing.js';
 
 /**
@@ -33,16 +29,10 @@ export interface AcmeOrderDeps {
   clock: () => number;
   keys: KeyHolder;
   log: FastifyBaseLogger;
-  settings: AcmeSettings;
-  board: ChallengeBoard;
-  /** Pushes the desired state to every agent and resolves once their edges hold it (or gave up waiting). */
+  acme: AcmeClient;
+  /** Pushes the desired state to every agent (the new certificate with it). */
   publishToEdges: () => Promise<void>;
 }
-
-const ACCOUNT_KEY = 'acme_account_key';
-const ACCOUNT_AAD = 'acme-account-key';
-/** How quickly the CA is polled: a first answer within a quarter second, then backing off. */
-const POLLING = { attempts: 30, minMs: 250, maxMs: 5_000 };
 
 /** Queues the order of a domain's certificate, in the transaction that adds the domain. */
 export async function queueOrder(tx: Repos, payload: OrderPayload, now: number, runAt = now): Promise<void> {
@@ -67,86 +57,9 @@ const isPayload = (p: unknown): p is OrderPayload =>
   typeof (p as OrderPayload).name === 'string';
 
 export function createAcmeOrders(deps: AcmeOrderDeps) {
-  const { store, clock, keys, log, settings, board } = deps;
-  let issuer: Promise<AcmeIssuer> | null = null;
-
-  /** The installation's ACME account key, made once and kept sealed like a secret. */
-  async function accountKey(): Promise<string> {
-    const stored = await store.meta.get(ACCOUNT_KEY);
-    if (stored !== null) {
-      try {
-        return keys.box.open(
-          'certificate-key',
-          JSON.parse(stored) as { keyId: string; value: string },
-          ACCOUNT_AAD,
-        );
-      } catch (err) {
-        log.warn(
-          { err },
-          'the ACME account key no longer opens (its master key was retired): making a new account',
-        );
-      }
-    }
-    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-      .privateKey.export({ format: 'pem', type: 'pkcs8' })
-      .toString();
-    await store.meta.set(ACCOUNT_KEY, JSON.stringify(keys.box.seal('certificate-key', pem, ACCOUNT_AAD)));
-    return pem;
-  }
-
-  /** The DNS provider for DNS-01 (wildcards), from its settings file; undefined: none configured. */
-  let dns01: Promise<Dns01Port | undefined> | null = null;
-  const dns01Once = (): Promise<Dns01Port | undefined> => {
-    const file = settings.dnsProviderFile;
-    dns01 ??=
-      file === null
-        ? Promise.resolve(undefined)
-        : readFile(file, 'utf8').then((text) => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              throw new BerthError('VALIDATION_FAILED', `The DNS provider settings in ${file} are not JSON`);
-            }
-            return createDns01Provider(parsed as Parameters<typeof createDns01Provider>[0]);
-          });
-    dns01.catch(() => (dns01 = null));
-    return dns01;
-  };
-
-  const issuerOnce = (): Promise<AcmeIssuer> => {
-    issuer ??= (async () =>
-      createAcmeIssuer({
-        directoryUrl: settings.directoryUrl,
-        ...(settings.caCertFile && { caCertPem: await readFile(settings.caCertFile, 'utf8') }),
-        accountKeyPem: await accountKey(),
-        email: settings.email,
-        polling: POLLING,
-      }))();
-    // A failed registration is tried again by the next order, not remembered.
-    issuer.catch(() => (issuer = null));
-    return issuer;
-  };
-
-  const audit = async (
-    tx: Repos,
-    teamId: string,
-    app: string,
-    action: string,
-    detail: Record<string, string>,
-  ) =>
-    tx.audit.append({
-      at: clock(),
-      actorKind: 'system',
-      actorId: null,
-      actorName: 'berthd',
-      teamId,
-      requestId: null,
-      action,
-      target: `app:${app}`,
-      outcome: action.endsWith('.failed') ? 'failed' : 'ok',
-      detail,
-    });
+  const { store, clock, keys, log, acme } = deps;
+  const audit = (tx: Repos, teamId: string, app: string, action: string, detail: Record<string, string>) =>
+    acme.audit(tx, { teamId, target: `app:${app}`, action, detail });
 
   return {
     async run(payload: unknown): Promise<void> {
@@ -165,28 +78,8 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
       for (const n of names)
         await store.domains.setStatus(n, { status: renewing ? 'renewing' : 'pending' }, clock());
       const started = clock();
-      // How long the edges took to serve the answers: the part of an order that is Berth's.
-      let edgesMs = 0;
       try {
-        const issued = await (
-          await issuerOnce()
-        ).order({
-          names,
-          challenge: {
-            ...(await dns01Once().then((port) => (port ? { dns01: port } : {}))),
-            http01: {
-              publish: (token, keyAuthorization) => Promise.resolve(board.publish(token, keyAuthorization)),
-              // Every answer reaches every edge in one push, before the CA is asked.
-              ready: async () => {
-                const t0 = clock();
-                await deps.publishToEdges();
-                edgesMs = clock() - t0;
-              },
-              // Gone with the next push (the certificate's, or the next change's): nothing waits on it.
-              withdraw: (token) => Promise.resolve(board.withdraw(token)),
-            },
-          },
-        });
+        const { issued, edgesMs } = await acme.order(names);
         const id = createId('crt');
         const stored = await store.transaction(async (tx) => {
           const now = clock();

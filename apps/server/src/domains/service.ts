@@ -1,5 +1,5 @@
-import { parseDomainCreate } from '@berth/core';
-import { BerthError, type DomainCheck, type DomainCreate } from '@berth/protocol';
+import { parseDomainCreate, toAppHostname } from '@berth/core';
+import { BerthError, type DomainCheck, type DomainCreate, type DomainStatus } from '@berth/protocol';
 import { createId } from '../ids.js';
 import type { AppRow, DomainRow, Repos, Store } from '@berth/store';
 import type { AuditIntent } from '../audit/intent.js';
@@ -29,6 +29,15 @@ export interface DomainsServiceDeps {
 
 export type DomainsService = ReturnType<typeof createDomainsService>;
 
+/** An app's name under the base domain, with the status of the installation's wildcard for it. */
+export interface DefaultHostname {
+  name: string;
+  status: DomainStatus;
+  issuer: string | null;
+  expiresAt: number | null;
+  lastError: string | null;
+}
+
 /** A domain request made canonical and checked, ready to be written. */
 export interface ParsedDomain {
   primary: string;
@@ -45,6 +54,19 @@ export function createDomainsService({
   check,
 }: DomainsServiceDeps) {
   const mutate = createMutator(store, clock, onChange);
+
+  const noSuchDomain = (appName: string, name: string): BerthError =>
+    name.trim().toLowerCase() === toAppHostname(appName, baseDomain)
+      ? new BerthError(
+          'DOMAIN_NOT_FOUND',
+          `${name} is ${appName}'s name under the installation's domain ${baseDomain}, not a custom domain of it`,
+          {
+            hint: `berthd orders and renews the certificate of *.${baseDomain} on its own; berth domains list ${appName} shows its status`,
+          },
+        )
+      : new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
+          hint: `List its domains with: berth domains list ${appName}`,
+        });
 
   /** Canonical names, or VALIDATION_FAILED naming each bad field (under `prefix`); writes nothing. */
   const prepare = (body: DomainCreate, prefix = ''): ParsedDomain => {
@@ -101,26 +123,36 @@ export function createDomainsService({
     async check(appName: string, name: string): Promise<DomainCheck> {
       const app = await requireApp(store, appName);
       const domain = await store.domains.getByName(name.trim().toLowerCase());
-      if (domain?.appId !== app.id)
-        throw new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
-          hint: `List its domains with: berth domains list ${appName}`,
-        });
+      if (domain?.appId !== app.id) throw noSuchDomain(appName, name);
       if (!check) throw new BerthError('INTERNAL', 'domain checks are not wired in');
       return check(domain);
     },
 
-    list: async (appName: string): Promise<DomainRow[]> =>
-      store.domains.listByApp((await requireApp(store, appName)).id),
+    /**
+     * The app's custom domains and, once the installation orders a wildcard for its base domain,
+     * the app's default hostname with that certificate's status.
+     */
+    async list(appName: string): Promise<{ domains: DomainRow[]; defaultHostname: DefaultHostname | null }> {
+      const app = await requireApp(store, appName);
+      const base = await store.baseCertificates.get(baseDomain);
+      return {
+        domains: await store.domains.listByApp(app.id),
+        defaultHostname: base && {
+          name: toAppHostname(app.name, baseDomain),
+          status: base.status,
+          issuer: base.certificate?.issuer ?? null,
+          expiresAt: base.certificate?.notAfter ?? null,
+          lastError: base.lastError,
+        },
+      };
+    },
 
     /** Orders the domain's certificate again now (a renewal ahead of time, or a retry after a fix). */
     renew: (appName: string, name: string, intent: AuditIntent): Promise<DomainRow> =>
       mutate(intent, async (tx, now) => {
         const app = await requireApp(tx, appName);
         const domain = await tx.domains.getByName(name.trim().toLowerCase());
-        if (domain?.appId !== app.id)
-          throw new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
-            hint: `List its domains with: berth domains list ${appName}`,
-          });
+        if (domain?.appId !== app.id) throw noSuchDomain(appName, name);
         if (!acme)
           throw new BerthError(
             'ACME_NOT_CONFIGURED',
@@ -139,10 +171,7 @@ export function createDomainsService({
       mutate(intent, async (tx) => {
         const app = await requireApp(tx, appName);
         const removed = await tx.domains.remove(app.id, name.trim().toLowerCase());
-        if (removed.length === 0)
-          throw new BerthError('DOMAIN_NOT_FOUND', `App ${appName} has no domain ${name}`, {
-            hint: `List its domains with: berth domains list ${appName}`,
-          });
+        if (removed.length === 0) throw noSuchDomain(appName, name);
         await tx.servers.bumpDesiredVersions();
         return removed;
       }),

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { verifyAuditChain, type ChainedAuditRecord } from '@berth/core';
 import { createSecretBox, loadKeyring, sha3_256Hex } from '@berth/crypto';
 import type { AuditRow } from '@berth/protocol';
+import { certificateKeyAad } from '../certificates/sealing.js';
 import { keyFile, secretAad } from '../secrets/keys.js';
 import { startTestApi, type TestApi } from './test-support/api.js';
 import { createApp, liveApp } from './test-support/fixtures.js';
@@ -99,6 +100,18 @@ test('setting secrets answers with their names only; listing them too; the app s
 });
 
 test('rotating re-seals every secret and release secret under the new key, where each still opens', async () => {
+  // The installation's wildcard certificate key is sealed with the master key too.
+  const sealedWith = createSecretBox(await loadKeyring({ file: keyFile(api.dataDir) }));
+  const baseKeyPem = `-----BEGIN PRIVATE KEY-----\n${randomBytes(24).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+  await api.store.baseCertificates.setCertificate(
+    'apps.example.com',
+    {
+      ...{ id: 'crt_base', issuer: 'Test CA', notBefore: 0, notAfter: Date.now() + 86_400_000 },
+      chainPem: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
+      keySealed: sealedWith.seal('certificate-key', baseKeyPem, certificateKeyAad('crt_base')),
+    },
+    Date.now(),
+  );
   const first = await send({ method: 'POST', url: `${API}/keys/rotate` });
   assert.equal(first.status, 200, first.text);
   const second = await send({ method: 'POST', url: `${API}/keys/rotate` });
@@ -123,6 +136,10 @@ test('rotating re-seals every secret and release secret under the new key, where
     );
     assert.equal(plain, PLAIN[key]);
   }
+
+  const base = (await api.store.baseCertificates.get('apps.example.com'))?.certificate;
+  assert.equal(base?.keySealed.keyId, b.current);
+  assert.equal(box.open('certificate-key', base.keySealed, certificateKeyAad('crt_base')), baseKeyPem);
 
   const keys = async () =>
     ((await send({ method: 'GET', url: `${API}/keys` })).json as { keys: { id: string; inUse: number }[] })

@@ -109,6 +109,13 @@ export function createSecretsService(deps: {
           await tx.certificates.reseal(c.id, box.seal('certificate-key', plain, aad));
           n++;
         }
+        for (const { domain, certificate: c } of await tx.baseCertificates.list()) {
+          if (!c) continue;
+          const aad = certificateKeyAad(c.id);
+          const plain = keys.box.open('certificate-key', c.keySealed, aad);
+          await tx.baseCertificates.reseal(domain, box.seal('certificate-key', plain, aad));
+          n++;
+        }
         for (const row of await tx.appSealed.listAll()) {
           const sealed = resealAppValue(keys.box, box, row);
           await tx.appSealed.reseal(row.appId, row.purpose, sealed.value, sealed.keyId);

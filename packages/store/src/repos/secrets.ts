@@ -81,6 +81,13 @@ export function createSecretRepo(db: Db): SecretRepo {
             .unionAll(db.selectFrom('release_secrets').select('key_id'))
             .unionAll(db.selectFrom('app_sealed').select('key_id'))
             .unionAll(db.selectFrom('certificates').select('key_id'))
+            .unionAll(
+              db
+                .selectFrom('base_certificates')
+                .select('key_id')
+                .where('key_id', 'is not', null)
+                .$narrowType<{ key_id: string }>(),
+            )
             .as('sealed'),
         )
         .select(['sealed.key_id', (eb) => eb.fn.countAll().as('n')])

@@ -46,7 +46,15 @@ export const domainRoutes =
       },
       async (request) => {
         const row = scopeApp(request);
-        return { domains: (await ctx.domains.list(row.name)).map((d) => toDomainView(d, row.name)) };
+        const { domains, defaultHostname: d } = await ctx.domains.list(row.name);
+        const views = domains.map((domain) => toDomainView(domain, row.name));
+        if (d === null) return { domains: views };
+        const listed: Domain = {
+          ...{ name: d.name, appName: row.name, kind: 'default', redirectTo: null, status: d.status },
+          ...{ issuer: d.issuer, expiresAt: iso(d.expiresAt), lastError: d.lastError },
+          createdAt: new Date(row.createdAt).toISOString(),
+        };
+        return { domains: [listed, ...views] };
       },
     );
 
