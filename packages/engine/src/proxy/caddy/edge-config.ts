@@ -146,9 +146,9 @@ export function renderEdgeHttpServer(s: EdgeSettings): CaddyJson {
 
 /**
  * HSTS on every response of the HTTPS server, never the plain one's (RFC 6797 7.2 forbids it
- * there: anyone on the path could forge or strip it). Deferred: set as the response is written, so it
- * replaces an upstream's own header instead of adding a second one (measured on 2.6.2: without
- * it, the upstream's value is appended to ours).
+ * there: anyone on the path could forge or strip it). Deferred: set as the response is written,
+ * so it replaces an upstream's own header instead of adding a second one (measured on 2.6.2:
+ * without it, the upstream's value is appended to ours).
  */
 function hstsHandler(maxAge: number): CaddyJson {
   return {
