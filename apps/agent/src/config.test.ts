@@ -26,6 +26,23 @@ test('the edge service and HTTPS come from berth up; no HTTPS listener unless gi
   assert.throws(() => parseAgentConfig({ ...base, BERTH_EDGE_RESPONDER_PORT: '70000' }), /must be a port/);
 });
 
+test('HSTS is off unless configured: whole seconds up to two years, with an HTTPS listener only', () => {
+  assert.equal(parseAgentConfig(base).hstsMaxAge, null);
+  const https = { ...base, BERTH_AGENT_HTTPS_LISTEN: ':8443' };
+  assert.equal(parseAgentConfig({ ...https, BERTH_AGENT_HSTS_MAX_AGE: '31536000' }).hstsMaxAge, 31536000);
+  assert.equal(parseAgentConfig({ ...https, BERTH_AGENT_HSTS_MAX_AGE: '0' }).hstsMaxAge, 0);
+  for (const bad of ['-1', '1.5', '1e3', '63072001', 'forever', ' 300'])
+    assert.throws(
+      () => parseAgentConfig({ ...https, BERTH_AGENT_HSTS_MAX_AGE: bad }),
+      /BERTH_AGENT_HSTS_MAX_AGE must be a whole number of seconds from 0 to 63072000/,
+      bad,
+    );
+  assert.throws(
+    () => parseAgentConfig({ ...base, BERTH_AGENT_HSTS_MAX_AGE: '300' }),
+    /BERTH_AGENT_HSTS_MAX_AGE needs BERTH_AGENT_HTTPS_LISTEN/,
+  );
+});
+
 test("base images are Berth's unless configured per builder", () => {
   assert.deepEqual(parseAgentConfig(base).baseImages, DEFAULT_BASE_IMAGES);
   const custom = parseAgentConfig({ ...base, BERTH_AGENT_BASE_IMAGE_NODE: 'registry.example.com/node:22' });

@@ -10,7 +10,9 @@ import {
   DEFAULT_BUILD_USER,
   DEFAULT_BUILDER_DIR,
   DEFAULT_MESH_PORT,
+  HSTS_MAX_AGE_LIMIT,
   checkInterfaceName,
+  isHstsMaxAge,
 } from '@berth/engine';
 import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
 
@@ -39,6 +41,11 @@ export interface AgentConfig {
   httpListen: string;
   /** BERTH_AGENT_HTTPS_LISTEN: Caddy's HTTPS listener; null (unset): no HTTPS. */
   httpsListen: string | null;
+  /**
+   * BERTH_AGENT_HSTS_MAX_AGE: the edge sends `Strict-Transport-Security: max-age=N` on every
+   * HTTPS response (only with BERTH_AGENT_HTTPS_LISTEN); null (unset): no HSTS.
+   */
+  hstsMaxAge: number | null;
   /** The edge service beside Caddy (BERTH_EDGE_*, chosen by berth up for its run). */
   edgeService: { responderPort: number; certificatePort: number; certificateSecret: string };
   /** Host address container ports are published on; the proxy dials it. */
@@ -112,6 +119,7 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
       'VALIDATION_FAILED',
       'Configuration BERTH_AGENT_SERVER_FINGERPRINT pins a TLS certificate: BERTH_AGENT_SERVER_URL must be wss://',
     );
+  const httpsListen = get('BERTH_AGENT_HTTPS_LISTEN') ?? null;
   return Object.freeze({
     dataDir,
     name: get('BERTH_AGENT_NAME') ?? 'local',
@@ -125,7 +133,8 @@ export function parseAgentConfig(env: Readonly<Record<string, string | undefined
     caddyAdminSocket: required('BERTH_AGENT_CADDY_ADMIN'),
     dnsSocket: required('BERTH_AGENT_DNS_SOCKET'),
     httpListen: get('BERTH_AGENT_HTTP_LISTEN') ?? ':80',
-    httpsListen: get('BERTH_AGENT_HTTPS_LISTEN') ?? null,
+    httpsListen,
+    hstsMaxAge: hstsMaxAge(get('BERTH_AGENT_HSTS_MAX_AGE'), httpsListen),
     edgeService: {
       responderPort: loopbackPort(required('BERTH_EDGE_RESPONDER_PORT'), 'BERTH_EDGE_RESPONDER_PORT'),
       certificatePort: loopbackPort(required('BERTH_EDGE_CERTIFICATE_PORT'), 'BERTH_EDGE_CERTIFICATE_PORT'),
@@ -162,6 +171,23 @@ function proxySettings(get: (key: string) => string | undefined): AgentProxy {
   if (nginxBin !== null && !nginxBin.startsWith('/'))
     throw new BerthError('VALIDATION_FAILED', 'Configuration BERTH_AGENT_NGINX_BIN must be an absolute path');
   return { kind, prefix, nginxBin };
+}
+
+function hstsMaxAge(raw: string | undefined, httpsListen: string | null): number | null {
+  if (raw === undefined) return null;
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!isHstsMaxAge(n))
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Configuration BERTH_AGENT_HSTS_MAX_AGE must be a whole number of seconds from 0 to ${HSTS_MAX_AGE_LIMIT}`,
+    );
+  // HSTS is an HTTPS header (RFC 6797 7.2): without a listener it would never be sent.
+  if (httpsListen === null)
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      'Configuration BERTH_AGENT_HSTS_MAX_AGE needs BERTH_AGENT_HTTPS_LISTEN',
+    );
+  return n;
 }
 
 function loopbackPort(raw: string, key: string): number {

@@ -36,3 +36,4 @@ export type { NginxSettings } from './nginx/values.js';
 export { nginxConfPath, nginxRunCommand, prepareNginxPrefix } from './nginx/process.js';
 export type { NginxRunCommand, NginxRunInput } from './nginx/process.js';
 export { nginxSettingsFor } from './nginx/listeners.js';
+export { HSTS_HEADER, HSTS_MAX_AGE_LIMIT, hstsHeaderValue, isHstsMaxAge } from './hsts.js';

@@ -17,6 +17,8 @@ test('an agent.json that is not one names the file, the field, and how to start 
     [JSON.stringify({ ...file, privateIp: 'web-2' }), 'privateIp'],
     [JSON.stringify({ ...file, extra: 1 }), '(the file)'],
     [JSON.stringify({ ...file, proxy: 'haproxy' }), 'proxy'],
+    [JSON.stringify({ ...file, httpsPort: 443, hstsMaxAge: 63072001 }), 'hstsMaxAge'],
+    [JSON.stringify({ ...file, hstsMaxAge: 600 }), 'hstsMaxAge: needs httpsPort'],
   ] as const)
     assert.throws(
       () => parseAgentFile(text, '/d/agent.json'),

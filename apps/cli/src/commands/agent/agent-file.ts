@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
+import { HSTS_MAX_AGE_LIMIT, MESH_INTERFACE_NAME_PATTERN } from '@berth/engine';
 import { createFileAtomic } from '@berth/io';
 import { BerthError, ProxyKind } from '@berth/protocol';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ export const AGENT_FILE = 'agent.json';
 
 const Ip = z.union([z.ipv4(), z.ipv6()]);
 
-export const AgentFile = z.strictObject({
+const AgentFileFields = z.strictObject({
   version: z.literal(1),
   /** berthd's base URL, as joined: https://HOST:PORT (http:// only to this machine). */
   serverUrl: z.url({ protocol: /^https?$/ }),
@@ -35,6 +35,8 @@ export const AgentFile = z.strictObject({
   httpPort: z.number().int().min(1).max(65535),
   /** Absent: no HTTPS listener (files written before issue 11 have none). */
   httpsPort: z.number().int().min(1).max(65535).optional(),
+  /** `--hsts-max-age` (only with httpsPort). Absent: no HSTS. */
+  hstsMaxAge: z.number().int().min(0).max(HSTS_MAX_AGE_LIMIT).optional(),
   /**
    * This server's WireGuard interface and port in the fleet's mesh; null: it stays out of it.
    * Absent (joined before the mesh): the defaults, berth-mesh on 51820.
@@ -50,6 +52,12 @@ export const AgentFile = z.strictObject({
   proxy: ProxyKind.optional(),
   joinedAt: z.iso.datetime(),
 });
+
+export const AgentFile = AgentFileFields.refine(
+  (f) => f.hstsMaxAge === undefined || f.httpsPort !== undefined,
+  // HSTS is sent over HTTPS only: without a listener it would silently do nothing.
+  { message: 'needs httpsPort', path: ['hstsMaxAge'] },
+);
 export type AgentFile = z.infer<typeof AgentFile>;
 
 export const agentFilePath = (dataDir: string): string => join(dataDir, AGENT_FILE);

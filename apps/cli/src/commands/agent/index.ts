@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { action } from '../../cli/command.js';
 import type { CliEnvironment } from '../../cli/environment.js';
 import { parseIntArg } from '../../cli/parse.js';
-import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, PROXY_OPTION, serviceDirOption } from '../up/options.js';
+import {
+  BUILDER_DIR_OPTION,
+  HSTS_MAX_AGE_OPTION,
+  LOG_LEVEL_OPTION,
+  PROXY_OPTION,
+  serviceDirOption,
+} from '../up/options.js';
 import { AGENT_SERVICE } from '../up/service-unit.js';
 import { runJoin, type JoinOptions } from './join.js';
 import { runAgent, type RunOptions } from './run.js';
@@ -47,6 +53,7 @@ export function registerAgent(program: Command, environment: CliEnvironment): vo
       'serve apps over HTTPS on this port too (custom domains get certificates); none by default',
       parseIntArg(1, 65535),
     )
+    .option(...HSTS_MAX_AGE_OPTION)
     .option(
       '--mesh-interface <name>',
       "the WireGuard interface of this server in the fleet's private mesh",

@@ -101,6 +101,16 @@ test('the mesh interface: berth-mesh on 51820 unless given, none with --no-mesh,
     });
 });
 
+test('--hsts-max-age: none unless given, and only with --https-port', () => {
+  assert.equal(parseJoinInput('https://b:7070', PINNED, { ...flags, httpsPort: 443 }).hstsMaxAge, null);
+  const on = parseJoinInput('https://b:7070', PINNED, { ...flags, httpsPort: 443, hstsMaxAge: 600 });
+  assert.equal(on.hstsMaxAge, 600);
+  assert.throws(() => parseJoinInput('https://b:7070', PINNED, { ...flags, hstsMaxAge: 600 }), {
+    code: 'VALIDATION_FAILED',
+    message: '--hsts-max-age needs --https-port: HSTS is only ever sent over HTTPS',
+  });
+});
+
 test('the edge: Caddy unless --proxy nginx', () => {
   assert.equal(parseJoinInput('https://b:7070', PINNED, flags).proxy, 'caddy');
   assert.equal(parseJoinInput('https://b:7070', PINNED, { ...flags, proxy: 'nginx' }).proxy, 'nginx');

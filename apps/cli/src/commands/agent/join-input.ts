@@ -13,6 +13,7 @@ export interface JoinFlags {
   privateIp?: string;
   httpPort: number;
   httpsPort?: number;
+  hstsMaxAge?: number;
   engineSocket?: string;
   /** false with --no-mesh. */
   mesh?: boolean;
@@ -36,6 +37,8 @@ export interface JoinInput {
   httpPort: number;
   /** null: no HTTPS listener. */
   httpsPort: number | null;
+  /** Seconds of HSTS on every HTTPS response (only with an HTTPS listener); null: none. */
+  hstsMaxAge: number | null;
   engineSocket: string | null;
   /** The WireGuard interface and port of this server in the fleet's mesh; null with --no-mesh. */
   mesh: AgentMeshSettings | null;
@@ -62,6 +65,13 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
     throw invalid('--engine-socket', 'must be an absolute path, e.g. /run/podman/podman.sock');
   if (flags.httpsPort !== undefined && flags.httpsPort === flags.httpPort)
     throw invalid('--https-port', 'must differ from --http-port');
+  // HSTS is sent over HTTPS only (RFC 6797 7.2): without a listener it would silently do nothing.
+  if (flags.hstsMaxAge !== undefined && flags.httpsPort === undefined)
+    throw invalid(
+      '--hsts-max-age',
+      'needs --https-port: HSTS is only ever sent over HTTPS',
+      'Add --https-port (e.g. --https-port 443), or leave --hsts-max-age out',
+    );
   const meshInterface = flags.meshInterface ?? DEFAULT_MESH_INTERFACE;
   if (!MESH_INTERFACE_NAME_PATTERN.test(meshInterface))
     throw invalid('--mesh-interface', 'must be 1-15 of a-z, 0-9, _ and -, starting with a letter');
@@ -72,6 +82,7 @@ export function parseJoinInput(rawUrl: string, rawToken: string, flags: JoinFlag
     privateIp,
     httpPort: flags.httpPort,
     httpsPort: flags.httpsPort ?? null,
+    hstsMaxAge: flags.hstsMaxAge ?? null,
     engineSocket: flags.engineSocket ?? null,
     mesh:
       flags.mesh === false

@@ -54,6 +54,7 @@ export async function runJoin(url: string, token: string, opts: JoinOptions): Pr
     privateIp: input.privateIp,
     httpPort: input.httpPort,
     ...(input.httpsPort !== null && { httpsPort: input.httpsPort }),
+    ...(input.hstsMaxAge !== null && { hstsMaxAge: input.hstsMaxAge }),
     mesh: input.mesh,
     proxy: input.proxy,
     joinedAt: new Date().toISOString(),

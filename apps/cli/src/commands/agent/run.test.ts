@@ -15,6 +15,7 @@ test('the agent dials wss:// with the pinned CA, named as berthd named it; the e
     builderDir: '/var/lib/berth-builder',
     httpListen: '203.0.113.5:80',
     httpsListen: null,
+    hstsMaxAge: null,
     publishHost: '10.99.0.2',
     privateIp: '10.99.0.2',
     mesh: { interfaceName: 'berth-mesh', listenPort: 51820 },
@@ -60,4 +61,5 @@ test('--https-port at join: HTTPS on the same address as HTTP', () => {
     toAgentSettings({ ...file, publicIp: null, httpsPort: 8443 }, '/s', opts).httpsListen,
     ':8443',
   );
+  assert.equal(toAgentSettings({ ...file, httpsPort: 443, hstsMaxAge: 600 }, '/s', opts).hstsMaxAge, 600);
 });

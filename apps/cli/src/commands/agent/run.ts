@@ -103,6 +103,7 @@ export function toAgentSettings(
       file.httpsPort === undefined
         ? null
         : `${file.publicIp ? hostPart(file.publicIp) : ''}:${file.httpsPort}`,
+    hstsMaxAge: file.hstsMaxAge ?? null,
     publishHost: file.privateIp ?? '127.0.0.1',
     privateIp: file.privateIp,
     // Joined before the mesh existed: in it with the defaults.

@@ -10,6 +10,7 @@ const settings = (apiHost: string, mesh = true): UpSettings => ({
   apiPort: 7070,
   httpPort: 80,
   httpsPort: null,
+  hstsMaxAge: null,
   acme: null,
   httpHost: '',
   domain: 'localhost',
@@ -66,6 +67,17 @@ test('--proxy nginx tells the agent its edge, the prefix under the data dir and 
   assert.equal(caddy.BERTH_AGENT_PROXY, 'caddy');
   assert.equal(caddy.BERTH_AGENT_NGINX_PREFIX, undefined);
   assert.equal(caddy.BERTH_AGENT_NGINX_BIN, undefined);
+});
+
+test('--hsts-max-age reaches the agent with the HTTPS listener; nothing is said without it', () => {
+  const paths = toUpPaths('/var/lib/berth');
+  const https = { ...settings('127.0.0.1'), httpsPort: 443, hstsMaxAge: 31536000 };
+  const on = agentChild(paths, localAgentSettings(https), { ...edge, nginxBin: null }).env;
+  assert.deepEqual([on.BERTH_AGENT_HTTPS_LISTEN, on.BERTH_AGENT_HSTS_MAX_AGE], [':443', '31536000']);
+  const zero = localAgentSettings({ ...https, hstsMaxAge: 0 });
+  assert.equal(agentChild(paths, zero, { ...edge, nginxBin: null }).env.BERTH_AGENT_HSTS_MAX_AGE, '0');
+  const off = agentChild(paths, localAgentSettings(settings('127.0.0.1')), { ...edge, nginxBin: null }).env;
+  assert.equal('BERTH_AGENT_HSTS_MAX_AGE' in off, false);
 });
 
 test('--proxy takes caddy or nginx only', () => {

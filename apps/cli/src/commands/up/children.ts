@@ -24,6 +24,8 @@ export interface UpSettings {
   httpPort: number;
   /** --https-port; null: no HTTPS listener. */
   httpsPort: number | null;
+  /** --hsts-max-age (only with --https-port); null: no HSTS. */
+  hstsMaxAge: number | null;
   httpHost: string;
   domain: string;
   logLevel: string;
@@ -141,6 +143,8 @@ export interface AgentChildSettings {
   httpListen: string;
   /** Caddy's HTTPS listener, the same way; null: no HTTPS (every app over plain HTTP). */
   httpsListen: string | null;
+  /** HSTS on every HTTPS response of the edge, for its whole run; null: none. */
+  hstsMaxAge: number | null;
   /** Where replica ports are published (the proxies of this and other servers dial it). */
   publishHost: string;
   /** Told to berthd: where other servers' edges reach replicas here; null on a server alone. */
@@ -169,6 +173,7 @@ export function localAgentSettings(s: UpSettings): AgentChildSettings {
     builderDir: s.builderDir,
     httpListen: `${s.httpHost}:${s.httpPort}`,
     httpsListen: s.httpsPort === null ? null : `${s.httpHost}:${s.httpsPort}`,
+    hstsMaxAge: s.hstsMaxAge,
     publishHost: privateIp ?? '127.0.0.1',
     privateIp,
     mesh:
@@ -204,6 +209,7 @@ export function agentChild(
       BERTH_AGENT_DNS_SOCKET: paths.dnsSocket,
       BERTH_AGENT_HTTP_LISTEN: a.httpListen,
       ...(a.httpsListen && { BERTH_AGENT_HTTPS_LISTEN: a.httpsListen }),
+      ...(a.hstsMaxAge !== null && { BERTH_AGENT_HSTS_MAX_AGE: String(a.hstsMaxAge) }),
       ...edgeServiceEnv(edge),
       BERTH_AGENT_PUBLISH_HOST: a.publishHost,
       ...(a.privateIp && { BERTH_AGENT_PRIVATE_IP: a.privateIp }),

@@ -11,13 +11,20 @@ import { parseIntArg } from '../../cli/parse.js';
 import { agentChild, berthdChild, localAgentSettings, type UpSettings } from './children.js';
 import { chooseEngine } from './engine.js';
 import { installService } from './install-service.js';
-import { BUILDER_DIR_OPTION, LOG_LEVEL_OPTION, PROXY_OPTION, serviceDirOption } from './options.js';
+import {
+  BUILDER_DIR_OPTION,
+  HSTS_MAX_AGE_OPTION,
+  LOG_LEVEL_OPTION,
+  PROXY_OPTION,
+  serviceDirOption,
+} from './options.js';
 import { UP_SERVICE } from './service-unit.js';
 import { assertPortFree, prepareBuilds, startEngineAndEdge, stopOnSignal, takeLock } from './lifecycle.js';
 import { waitForBerthd, waitForLocalAgent } from './readiness.js';
 import { toUpPaths, type UpPaths } from './paths.js';
 import { printBanner } from './banner.js';
 import { checkAcmeFlags } from './acme.js';
+import { checkHstsFlag } from './hsts.js';
 import { checkMeshSubnet, MESH_SUBNET_OPTION } from './mesh.js';
 import {
   chooseExternalRegistry,
@@ -34,6 +41,7 @@ interface UpOptions extends RemoteFlags {
   apiPort: number;
   httpPort?: number;
   httpsPort?: number;
+  hstsMaxAge?: number;
   httpHost?: string;
   domain: string;
   engineSocket?: string;
@@ -93,6 +101,7 @@ export function registerUp(program: Command, environment: CliEnvironment): void 
       'serve apps over HTTPS on this port too: custom domains get certificates (HTTP redirects there); none by default',
       parseIntArg(1, 65535),
     )
+    .option(...HSTS_MAX_AGE_OPTION)
     .option(
       '--acme-email <email>',
       "order every custom domain's certificate from an ACME CA (Let's Encrypt unless --acme-directory), with this contact",
@@ -154,6 +163,8 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
   const { env } = environment;
   if (!DOMAIN_PATTERN.test(opts.domain))
     throw new CliError(`--domain must be a lowercase DNS name, got "${opts.domain}"`, EXIT.userError);
+  // Before anything is written: a service unit with a flag that cannot work would fail at each start.
+  const hstsMaxAge = checkHstsFlag(opts);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const paths = toUpPaths(resolveDataDir({ ...(opts.dataDir && { dataDir: opts.dataDir }) }, environment));
   const remote = await parseRemoteFlags(opts);
@@ -191,6 +202,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     apiPort: opts.apiPort,
     httpPort,
     httpsPort: opts.httpsPort ?? null,
+    hstsMaxAge,
     httpHost: opts.httpHost ?? '',
     domain: opts.domain,
     logLevel: opts.logLevel,
@@ -252,6 +264,7 @@ function serviceArgs(opts: UpOptions, dataDir: string, remote: RemoteSettings): 
     ...(remote.given ? ['--tls-cert', remote.given.cert, '--tls-key', remote.given.key] : []),
     ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
     ...(opts.httpsPort === undefined ? [] : ['--https-port', String(opts.httpsPort)]),
+    ...(opts.hstsMaxAge === undefined ? [] : ['--hsts-max-age', String(opts.hstsMaxAge)]),
     ...(opts.acmeEmail ? ['--acme-email', opts.acmeEmail] : []),
     ...(opts.acmeDirectory ? ['--acme-directory', opts.acmeDirectory] : []),
     ...(opts.acmeCaCert ? ['--acme-ca-cert', resolve(opts.acmeCaCert)] : []),

@@ -20,6 +20,8 @@ export interface EdgeListeners {
   /** `host:port`, `:port` for every address. */
   httpListen: string;
   httpsListen: string | null;
+  /** --hsts-max-age; null: none. */
+  hstsMaxAge: number | null;
 }
 
 export async function findNginx(env: CliEnvironment['env']): Promise<string> {

@@ -60,6 +60,30 @@ test('without HTTPS there is no TLS server and no tls app', () => {
   assert.equal(config.apps.tls, undefined);
 });
 
+test("HSTS (when set) is on every HTTPS response, deferred so it replaces the app's; never on plain HTTP", () => {
+  type Server = { routes: { handle: { handler: string }[] }[]; errors?: unknown };
+  const servers = (hstsMaxAge?: number): Record<string, Server> =>
+    (
+      renderEdgeConfig('/run/caddy.sock', {
+        ...settings,
+        https: { ...https, ...(hstsMaxAge === undefined ? {} : { hstsMaxAge }) },
+      }) as { apps: { http: { servers: Record<string, Server> } } }
+    ).apps.http.servers;
+  const hsts = {
+    handler: 'headers',
+    response: { set: { 'Strict-Transport-Security': ['max-age=31536000'] }, deferred: true },
+  };
+  const on = servers(31536000);
+  assert.deepEqual(on['berth-tls']?.routes[0]?.handle[0], hsts);
+  assert.equal(on['berth-tls']?.routes[0]?.handle[1]?.handler, 'reverse_proxy');
+  // Caddy's own error answers (no replica answered) skip the routes: the error routes add it.
+  assert.deepEqual(on['berth-tls']?.errors, { routes: [{ handle: [hsts] }] });
+  assert.doesNotMatch(JSON.stringify(on.berth), /Strict-Transport-Security/);
+  assert.doesNotMatch(JSON.stringify(servers()), /Strict-Transport-Security|"errors"/);
+  // 0 is valid: it tells browsers to forget an earlier policy.
+  assert.match(JSON.stringify(servers(0)), /"max-age=0"/);
+});
+
 test('endpoints that are not loopback HTTP are refused', () => {
   for (const bad of [
     { https: { ...https, certificateUrl: 'https://agent.example/edge/certificate' } },
@@ -68,6 +92,7 @@ test('endpoints that are not loopback HTTP are refused', () => {
     { https: { ...https, listen: '0.0.0.0:443 ' } },
     { responderDial: 'agent:80' },
     { httpListen: ':80; evil' },
+    ...[-1, 0.5, 63072001, Number.NaN].map((hstsMaxAge) => ({ https: { ...https, hstsMaxAge } })),
   ])
     assert.throws(
       () => renderEdgeConfig('/run/caddy.sock', { ...settings, ...bad }),

@@ -2,7 +2,8 @@
  * The edge routes per request on Caddy 2.6: a host it has never seen gets its certificate at the
  * first handshake and its upstreams from an SRV name built from the Host; plain HTTP of a host
  * with a certificate goes to HTTPS, HTTP-01 is answered for any host, a host nobody serves gets a
- * 404 at once, all without changing Caddy's config.
+ * 404 at once, all without changing Caddy's config. HSTS is on (as with --hsts-max-age): every
+ * HTTPS answer carries it (the app's, the responder's and Caddy's own), no plain one does.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { getThrough } from './test-support/backends.js';
 import { startTlsEdge, type TlsEdge } from './test-support/tls-edge.js';
 
 let edge: TlsEdge;
+const HSTS = 'max-age=300';
 
 const get = (host: string, path = '/'): ReturnType<typeof httpsGet> =>
   httpsGet(edge.httpsPort, host, path, edge.pki.caPem);
@@ -27,7 +29,7 @@ async function assertConfigUnchanged(): Promise<void> {
 }
 
 before(async () => {
-  edge = await startTlsEdge();
+  edge = await startTlsEdge({ hstsMaxAge: 300 });
 });
 
 after(async () => {
@@ -39,7 +41,7 @@ test('a host never seen before is served at its first request, with no config ch
   const started = performance.now();
   const r = await get('new.test', '/hello');
   t.diagnostic(`first HTTPS request of a new host: ${(performance.now() - started).toFixed(1)} ms`);
-  assert.deepEqual([r.status, r.body], [200, 'new']);
+  assert.deepEqual([r.status, r.body, r.headers['strict-transport-security']], [200, 'new', HSTS]);
   // The placeholder was expanded: the DNS service was asked for the set named after the host.
   assert.ok(edge.srvLookups(toHostSetName('new.test')) >= 1);
   assert.equal(edge.srvLookups(toHostSetName('{http.request.host}')), 0);
@@ -53,6 +55,11 @@ test('each host goes to its own upstreams', async () => {
     assert.equal((await get('a.test')).body, 'a');
     assert.equal((await get('b.test')).body, 'b');
   }
+});
+
+test("an app's own HSTS header is replaced by the edge's, not sent beside it", async () => {
+  const r = await get('a.test', '/?sts=max-age=5;%20includeSubDomains');
+  assert.deepEqual([r.status, r.body, r.headers['strict-transport-security']], [200, 'a', HSTS]);
 });
 
 test('the Host, not the SNI, picks the upstreams; a name in any case is the same host', async () => {
@@ -72,6 +79,8 @@ test('a host with a certificate but no upstreams gets a 503 after the retry wind
   const waitedMs = performance.now() - started;
   t.diagnostic(`no upstreams: ${empty.status} after ${waitedMs.toFixed(0)} ms (try_duration 5s)`);
   assert.equal(empty.status, 503);
+  // Caddy's own error answer, not the app's: the error routes add HSTS to it.
+  assert.equal(empty.headers['strict-transport-security'], HSTS);
   assert.ok(waitedMs >= 4900, 'NXDOMAIN is retried like a dial failure');
   edge.route('late.test', await edge.backend('late'));
   // Caddy caches an SRV answer for its refresh interval (100 ms here): ask until it looks again.
@@ -100,6 +109,8 @@ test('plain HTTP is redirected to HTTPS with a 308, path and query kept', async 
   r.resume();
   assert.equal(r.statusCode, 308);
   assert.equal(r.headers.location, `https://a.test:${edge.httpsPort}/x/y?q=1`);
+  // Never over plain HTTP (RFC 6797 7.2).
+  assert.equal(r.headers['strict-transport-security'], undefined);
   // ...and the redirect target serves.
   assert.equal((await get('a.test', '/x/y?q=1')).body, 'a');
 });
@@ -131,7 +142,8 @@ test('a host nobody serves gets a 404 at once, over HTTP and HTTPS', async (t) =
   assert.ok(performance.now() - started < 2000, 'no retry window for a host nobody serves');
   // A certificate for a name no app serves (e.g. one just removed): the handshake works, the 404 answers.
   edge.agent.set('gone.test', await edge.pki.issue(['gone.test']));
-  assert.equal((await get('gone.test')).status, 404);
+  const gone = await get('gone.test');
+  assert.deepEqual([gone.status, gone.headers['strict-transport-security']], [404, HSTS]);
   // Host headers that are not plain names are not echoed (Caddy itself refuses `<`, `"` and the like).
   const odd = await getThrough(edge.httpPort, '/', 'x_y.test');
   assert.deepEqual(odd, { status: 404, body: 'No app is served at this address\n' });

@@ -84,6 +84,33 @@ test('a name with a certificate: HTTPS with that certificate, its HTTP a 308 kee
   assert.equal(serversFor(state, 'shop.example.com', { ...settings, httpsListen: null }).length, 1);
 });
 
+test("HSTS (when set) is on every HTTPS server and replaces the app's; never on plain HTTP", () => {
+  const state: EdgeState = {
+    ...base,
+    routes: [{ ...shop, redirects: [{ from: 'www.example.com', to: 'shop.example.com' }] }],
+    certificates: [{ names: ['*.example.com'], chainPem: PEM_CERT, keyPem: PEM_KEY }],
+  };
+  const hsts = { ...settings, hstsMaxAge: 31536000 };
+  const [http, https] = serversFor(state, 'shop.example.com', hsts);
+  const header =
+    /proxy_hide_header Strict-Transport-Security;\n {2}add_header Strict-Transport-Security max-age=31536000 always;\n {2}location \/ \{/;
+  assert.match(https ?? '', header);
+  // The redirect-only name's HTTPS server too: its 308 is an HTTPS answer.
+  assert.match(serversFor(state, 'www.example.com', hsts)[1] ?? '', header);
+  // No plain HTTP server has it (the default one, a redirect to HTTPS, a name without a certificate).
+  const plain = [
+    http,
+    serversFor(state, 'shop.localhost', hsts)[0],
+    serversFor(state, 'www.example.com', hsts)[0],
+  ];
+  for (const server of plain) assert.doesNotMatch(server ?? 'missing', /Strict-Transport-Security/);
+  assert.equal((conf(state, hsts).match(/add_header Strict-Transport-Security/g) ?? []).length, 2);
+  // Not set: no header, and an app's own passes through.
+  assert.doesNotMatch(conf(state), /Strict-Transport-Security/);
+  // 0 is valid: it tells browsers to forget an earlier policy.
+  assert.match(conf(state, { ...settings, hstsMaxAge: 0 }), /Strict-Transport-Security max-age=0 always;/);
+});
+
 test('certificate files are 0600 beside the config; ACME answers are a map every HTTP server reads', () => {
   const files = renderNginxFiles(
     {
@@ -180,4 +207,7 @@ test('hostile or malformed values are refused, naming where they are', () => {
   );
   refused(base, /httpListen/, { ...settings, httpListen: '0.0.0.0:80; include /etc/passwd' });
   refused(base, /httpsPublicPort/, { ...settings, httpsPublicPort: 0 });
+  for (const hstsMaxAge of [-1, 1.5, 63072001, Number.NaN])
+    refused(base, /hstsMaxAge/, { ...settings, hstsMaxAge });
+  refused(base, /hstsMaxAge/, { ...settings, httpsListen: null, hstsMaxAge: 300 });
 });

@@ -12,6 +12,7 @@
 
 import { toInternalHostname, type AppRoute, type Upstream } from '@berth/core';
 import { certificateFor, type CertificateTable } from '../edge-certificates/table.js';
+import { HSTS_HEADER, hstsHeaderValue } from '../hsts.js';
 import type { EdgeState } from '../types.js';
 import { block, d, entry, renderDirectives, tpl, type Directive } from './directives.js';
 import { checkEdgeState, checkSettings, listenPort, toListenArg, type NginxSettings } from './values.js';
@@ -115,6 +116,20 @@ const httpServer = (ctx: Ctx, name: string, body: Directive[]): Directive =>
     [d('listen', ctx.httpListen), d('server_name', name), acmeLocation(), block('location', ['/'], body)],
   );
 
+/**
+ * HSTS on every response of an HTTPS server, never a plain one's (RFC 6797 7.2). `always`: our
+ * own 503s too. The app's own header is hidden, so ours replaces it rather than adding a second
+ * (see ../hsts.ts). At the server level, so the locations inherit it: nginx drops inherited
+ * `add_header`s in a block with one of its own, and no HTTPS location has one.
+ */
+const hsts = (ctx: Ctx): Directive[] =>
+  ctx.settings.hstsMaxAge === undefined
+    ? []
+    : [
+        d('proxy_hide_header', HSTS_HEADER),
+        d('add_header', HSTS_HEADER, hstsHeaderValue(ctx.settings.hstsMaxAge), 'always'),
+      ];
+
 function httpsServer(ctx: Ctx, name: string, cert: number, body: Directive[]): Directive {
   return block(
     'server',
@@ -124,6 +139,7 @@ function httpsServer(ctx: Ctx, name: string, cert: number, body: Directive[]): D
       d('server_name', name),
       d('ssl_certificate', certPath(cert)),
       d('ssl_certificate_key', keyPath(cert)),
+      ...hsts(ctx),
       block('location', ['/'], body),
     ],
   );

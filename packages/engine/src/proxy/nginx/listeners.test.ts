@@ -10,7 +10,14 @@ test('nginx settings take the ports of the listeners both edges are given', () =
     httpsPublicPort: 8443,
     httpPublicPort: 8080,
   });
-  assert.deepEqual(nginxSettingsFor({ httpListen: '127.0.0.1:80', httpsListen: null }), {
+  assert.deepEqual(nginxSettingsFor({ httpListen: ':8080', httpsListen: ':8443', hstsMaxAge: 300 }), {
+    httpListen: ':8080',
+    httpsListen: ':8443',
+    httpsPublicPort: 8443,
+    httpPublicPort: 8080,
+    hstsMaxAge: 300,
+  });
+  assert.deepEqual(nginxSettingsFor({ httpListen: '127.0.0.1:80', httpsListen: null, hstsMaxAge: null }), {
     httpListen: '127.0.0.1:80',
     httpsListen: null,
     httpsPublicPort: 443,

@@ -8,6 +8,8 @@ import { listenPort, checkSettings, type NginxSettings } from './values.js';
 export function nginxSettingsFor(listeners: {
   httpListen: string;
   httpsListen: string | null;
+  /** `--hsts-max-age`; null or absent: no HSTS. */
+  hstsMaxAge?: number | null;
 }): NginxSettings {
   const settings: NginxSettings = {
     httpListen: listeners.httpListen,
@@ -15,6 +17,7 @@ export function nginxSettingsFor(listeners: {
     // Redirects name the port clients reach: the listener's own (443 and 80 drop out of the URL).
     httpsPublicPort: listeners.httpsListen === null ? 443 : listenPort(listeners.httpsListen),
     httpPublicPort: listenPort(listeners.httpListen),
+    ...(typeof listeners.hstsMaxAge === 'number' && { hstsMaxAge: listeners.hstsMaxAge }),
   };
   checkSettings(settings);
   return settings;

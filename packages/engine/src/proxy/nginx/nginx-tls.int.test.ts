@@ -17,6 +17,9 @@ import type { EdgeState } from '../types.js';
 // HTTPS on the nginx edge: a name with a certificate is served over verified HTTPS and its plain
 // HTTP redirects there (308, path and query kept), except the ACME path, which every host answers
 // on plain HTTP; a name without one is served over plain HTTP; redirect-only names; `.internal`.
+// HSTS is on (as with --hsts-max-age): every HTTPS answer carries it, no plain one does.
+
+const HSTS = 'max-age=300';
 
 let nginx: TestNginx;
 let edge: NginxEdge;
@@ -59,6 +62,7 @@ interface HttpsReply {
   body: string;
   subject: string;
   location: string | undefined;
+  hsts: string | undefined;
 }
 
 function getHttps(host: string, path: string): Promise<HttpsReply> {
@@ -80,7 +84,13 @@ function getHttps(host: string, path: string): Promise<HttpsReply> {
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body, subject, location: res.headers.location }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            subject,
+            location: res.headers.location,
+            hsts: res.headers['strict-transport-security'],
+          }),
         );
       },
     );
@@ -92,12 +102,13 @@ function location(
   port: number,
   host: string,
   path: string,
-): Promise<{ status: number; location: string | undefined }> {
+): Promise<{ status: number; location: string | undefined; hsts?: string }> {
   return new Promise((resolve, reject) => {
     http
       .get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
         res.resume();
-        resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+        const hsts = res.headers['strict-transport-security'];
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location, ...(hsts && { hsts }) });
       })
       .on('error', reject);
   });
@@ -110,7 +121,7 @@ before(async () => {
   const w = await pki.issue(['*.apps.example.com']);
   wildcard = { names: ['*.apps.example.com'], chainPem: w.certPem, keyPem: w.keyPem };
   replica = { name: 'berth-shop-r1-1', host: '127.0.0.1', port: await backends.start('shop') };
-  nginx = await startTestNginx({ https: true });
+  nginx = await startTestNginx({ https: true, hstsMaxAge: 300 });
   edge = nginx.edge();
   await edge.publish(state());
 });
@@ -127,12 +138,17 @@ test('a name with a certificate (exact or wildcard) is served over HTTPS that a 
   const wild = await getHttps('api.apps.example.com', '/');
   assert.deepEqual([wild.status, wild.body], [200, 'shop']);
   assert.match(wild.subject, /DNS:\*\.apps\.example\.com/);
+  assert.deepEqual([exact.hsts, wild.hsts], [HSTS, HSTS]);
+  // An app's own HSTS header is replaced by the edge's, not sent beside it.
+  const own = await getHttps('shop.example.com', '/?sts=max-age=5;%20includeSubDomains');
+  assert.deepEqual([own.status, own.hsts], [200, HSTS]);
   // A name nobody serves gets no certificate at all: the handshake is refused.
   await assert.rejects(getHttps('nobody.example.com', '/'), /unrecognized name/);
 });
 
 test('its plain HTTP redirects to HTTPS with path and query (308); the ACME path is answered for any host', async () => {
   const port = nginx.httpsPort;
+  // No HSTS over plain HTTP (RFC 6797 7.2): the 308 carries none.
   assert.deepEqual(await location(nginx.httpPort, 'shop.example.com', '/a/b?c=d&e'), {
     status: 308,
     location: `https://shop.example.com:${port}/a/b?c=d&e`,
@@ -159,7 +175,9 @@ test('a name without a certificate is served over plain HTTP; redirect-only name
     location: `${target}/p`,
   });
   const www = await getHttps('www.shop.example.com', '/p?q');
-  assert.deepEqual([www.status, www.location], [308, `${target}/p?q`]);
+  assert.deepEqual([www.status, www.location, www.hsts], [308, `${target}/p?q`, HSTS]);
+  // A name served over plain HTTP gets no HSTS from the edge.
+  assert.deepEqual(await location(nginx.httpPort, 'plain.test', '/'), { status: 200, location: undefined });
 });
 
 test('<app>.internal is served to clients in the team subnet only', async () => {

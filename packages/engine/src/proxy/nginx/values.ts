@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { toInternalHostname } from '@berth/core';
 import { APP_NAME_PATTERN, BerthError, DOMAIN_PATTERN } from '@berth/protocol';
 import { isIpv4Cidr } from '../../firewall/nft-values.js';
+import { isHstsMaxAge } from '../hsts.js';
 import type { EdgeState } from '../types.js';
 
 export interface NginxSettings {
@@ -19,6 +20,8 @@ export interface NginxSettings {
   httpsPublicPort: number;
   /** Port written into redirects to plain HTTP; 80 leaves it out. Default: httpListen's port. */
   httpPublicPort?: number;
+  /** `Strict-Transport-Security: max-age=N` on every HTTPS response (see ../hsts.ts); absent: none. */
+  hstsMaxAge?: number;
   /** nginx worker processes; default 1 (the edge is rarely CPU-bound, and each one holds its own upstream connections). */
   workerProcesses?: number;
 }
@@ -61,6 +64,10 @@ export function checkSettings(s: NginxSettings): void {
     refuse(`the HTTPS port ${show(s.httpsPublicPort)}`, 'settings.httpsPublicPort');
   if (s.httpPublicPort !== undefined && !isPort(s.httpPublicPort))
     refuse(`the HTTP port ${show(s.httpPublicPort)}`, 'settings.httpPublicPort');
+  if (s.hstsMaxAge !== undefined && !isHstsMaxAge(s.hstsMaxAge))
+    refuse(`the HSTS max-age ${show(s.hstsMaxAge)}`, 'settings.hstsMaxAge');
+  if (s.hstsMaxAge !== undefined && s.httpsListen === null)
+    refuse('HSTS without an HTTPS listener', 'settings.hstsMaxAge');
   const w = s.workerProcesses;
   if (w !== undefined && (!Number.isInteger(w) || w < 1 || w > 64))
     refuse(`${show(w)} worker processes`, 'settings.workerProcesses');

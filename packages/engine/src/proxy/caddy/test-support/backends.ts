@@ -18,13 +18,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Backends on 127.0.0.1, each answering its own name; `/slow?ms=N` answers after N ms. */
+/**
+ * Backends on 127.0.0.1, each answering its own name; `/slow?ms=N` answers after N ms, `?sts=V`
+ * with an HSTS header of its own (V), as an app may send.
+ */
 export function createBackends(): { start(name: string): Promise<number>; close(): Promise<void> } {
   const servers: http.Server[] = [];
   return {
     async start(name) {
       const srv = http.createServer((req, res) => {
-        const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 0);
+        const query = new URL(req.url ?? '/', 'http://x').searchParams;
+        const ms = Number(query.get('ms') ?? 0);
+        const sts = query.get('sts');
+        if (sts !== null) res.setHeader('Strict-Transport-Security', sts);
         setTimeout(() => res.end(name), ms);
       });
       servers.push(srv);

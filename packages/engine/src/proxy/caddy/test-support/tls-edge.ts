@@ -63,6 +63,8 @@ export interface TlsEdgeOptions {
   alter?: (config: CaddyJson) => void;
   /** Caddy asks these instead of the stand-in's (e.g. the real certificate endpoint). */
   certificates?: { certificateUrl: string; askUrl: string };
+  /** HSTS on every HTTPS response (`--hsts-max-age`). */
+  hstsMaxAge?: number;
 }
 
 export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdge> {
@@ -96,6 +98,7 @@ export async function startTlsEdge(options: TlsEdgeOptions = {}): Promise<TlsEdg
       certificateUrl: options.certificates?.certificateUrl ?? agent.url(CERTIFICATE_PATH),
       askUrl: options.certificates?.askUrl ?? agent.url(ASK_PATH),
       acmeSinkUrl: acmeSink.url('/directory'),
+      ...(options.hstsMaxAge === undefined ? {} : { hstsMaxAge: options.hstsMaxAge }),
     },
   };
   const config = renderEdgeConfig(caddy.adminSocket, settings);

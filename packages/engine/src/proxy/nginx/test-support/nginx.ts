@@ -34,6 +34,8 @@ export interface TestNginxOptions {
   /** Use this port for HTTPS instead of a free one (a test that finds it busy). */
   httpsPort?: number;
   workerProcesses?: number;
+  /** HSTS on the HTTPS servers (with `https`). */
+  hstsMaxAge?: number;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -51,6 +53,7 @@ export async function startTestNginx(options: TestNginxOptions = {}): Promise<Te
     httpsListen: httpsPort === null ? null : `127.0.0.1:${httpsPort}`,
     httpsPublicPort: httpsPort ?? 443,
     ...(options.workerProcesses === undefined ? {} : { workerProcesses: options.workerProcesses }),
+    ...(options.hstsMaxAge === undefined ? {} : { hstsMaxAge: options.hstsMaxAge }),
   };
   await prepareNginxPrefix(prefix, settings);
   const cmd = nginxRunCommand({ prefix });
