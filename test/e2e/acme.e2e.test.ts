@@ -180,4 +180,26 @@ describe('certificates from ACME', () => {
     const audit = await berth.cli(['audit', 'list', '--json']);
     assert.match(audit.stdout, /certificate\.failed/);
   });
+
+  test('a name whose DNS is broken: the CA says so, and so does domains check', async (t) => {
+    await pebble.challtest.setServfail('broken-dns.example.test');
+    const r = await berth.cli(['domains', 'add', 'other', 'broken-dns.example.test']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const failed = await untilStatus('broken-dns.example.test', 'failed', 'other');
+    t.diagnostic(`what the domain says: ${failed.lastError ?? ''}`);
+    // Pebble's words; Let's Encrypt's read "DNS problem: SERVFAIL looking up A for …".
+    assert.match(failed.lastError ?? '', /could not resolve|DNS problem|SERVFAIL/i, failed.lastError ?? '');
+    const checked = await berth.cli(['domains', 'check', 'other', 'broken-dns.example.test', '--json']);
+    assert.equal(checked.code, 1, 'exit 1: not reachable');
+    const report = JSON.parse(checked.stdout) as { dns: { addresses: string[]; error: string | null } };
+    assert.deepEqual(report.dns.addresses, []);
+    assert.match(
+      report.dns.error ?? '',
+      /SERVFAIL|ESERVFAIL|server failure|resolve/i,
+      report.dns.error ?? '',
+    );
+    // The app's other names, and the other apps, are served as before.
+    assert.equal((await httpsUntilServed('shop.example.test')).status, 200);
+    assert.equal((await berth.get('other')).status, 200);
+  });
 });

@@ -48,6 +48,8 @@ export interface ChallTestServer {
   clearTxt(fqdn: string): Promise<void>;
   /** `host` resolves to these IPv4 addresses instead of 127.0.0.1 (e.g. one nothing listens on). */
   setA(host: string, addresses: string[]): Promise<void>;
+  /** Every query for `host` gets SERVFAIL: a name whose DNS is broken. */
+  setServfail(host: string): Promise<void>;
 }
 
 export interface PebbleOptions {
@@ -208,6 +210,7 @@ async function startChallTestSrv(dir: string, timeoutMs: number): Promise<Starte
     setTxt: (fqdn, value) => post('/set-txt', { host: `${fqdn}.`, value }),
     clearTxt: (fqdn) => post('/clear-txt', { host: `${fqdn}.` }),
     setA: (host, addresses) => post('/add-a', { host: `${host}.`, addresses }),
+    setServfail: (host) => post('/set-servfail', { host: `${host}.` }),
   };
 }
 
