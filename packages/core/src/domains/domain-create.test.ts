@@ -75,3 +75,13 @@ test('the input schema already refuses config and shell syntax, before any parsi
     assert.equal(DomainCreate.safeParse({ name }).success, true, name);
   }
 });
+
+test('nothing redirects to a wildcard: it is many names, not one to go to', () => {
+  const parsed = parseDomainCreate(
+    { name: '*.example.com', redirectFrom: ['www.example.org'] },
+    { wildcard: true },
+  );
+  assert.equal(parsed.ok, false);
+  assert.deepEqual(!parsed.ok && parsed.issues.map((i) => i.path), ['redirectFrom']);
+  assert.equal(parseDomainCreate({ name: '*.example.com' }, { wildcard: true }).ok, true);
+});

@@ -39,6 +39,12 @@ export function parseDomainCreate(body: DomainCreate, options: DomainCreateOptio
       redirectFrom.push({ name: parsed.name, unicode: parsed.unicode });
     }
   }
+  // A redirect needs one name to go to, and a wildcard is many.
+  if (primary.ok && primary.name.startsWith('*.') && redirectFrom.length > 0)
+    issues.push({
+      path: 'redirectFrom',
+      message: `cannot redirect to the wildcard "${primary.name}": add the name as a domain of its own, or redirect to an exact name`,
+    });
   if (!primary.ok || issues.length > 0) return { ok: false, issues };
   return { ok: true, primary: { name: primary.name, unicode: primary.unicode }, redirectFrom };
 }

@@ -174,7 +174,9 @@ test('hostile or malformed values are refused, naming where they are', () => {
     'a.com\nx',
     `${'a'.repeat(300)}.com`,
     'A.COM',
-    '*.a.com',
+    '*.*.a.com',
+    'a.*.com',
+    '*a.com',
     'a..com',
     'é.com',
   ])
@@ -188,6 +190,14 @@ test('hostile or malformed values are refused, naming where they are', () => {
   refused(
     { ...base, routes: [{ ...shop, redirects: [{ from: 'shop.localhost', to: 'shop.example.com' }] }] },
     /redirects\[0\]/,
+  );
+  // A wildcard is an app's hostname only: never a redirect's name.
+  refused(
+    {
+      ...base,
+      routes: [{ ...shop, hostnames: ['*.a.com'], redirects: [{ from: '*.b.com', to: '*.a.com' }] }],
+    },
+    /redirects\[0\]\.from/,
   );
   refused({ ...base, routes: [shop, { ...shop, appId: 'b', appName: 'other' }] }, /^routes\[1\]$/);
   refused(

@@ -14,7 +14,7 @@ import { toInternalHostname, type AppRoute, type Upstream } from '@berth/core';
 import { certificateFor, type CertificateTable } from '../edge-certificates/table.js';
 import { HSTS_HEADER, hstsHeaderValue } from '../hsts.js';
 import type { EdgeState } from '../types.js';
-import { block, d, entry, renderDirectives, tpl, type Directive } from './directives.js';
+import { block, d, entry, renderDirectives, tpl, type Directive, type Template } from './directives.js';
 import { checkEdgeState, checkSettings, listenPort, toListenArg, type NginxSettings } from './values.js';
 
 export interface RenderedFile {
@@ -102,18 +102,44 @@ function httpOrigin(ctx: Ctx, host: string): string {
   return `http://${host}${port === 80 ? '' : `:${port}`}`;
 }
 
-/** The index of the certificate served for `host`, or null when it is served over plain HTTP. */
+/**
+ * The index of the certificate served for `host`, or null when it is served over plain HTTP. A
+ * wildcard hostname needs a certificate for that very wildcard (certificateFor takes server names).
+ */
 function certIndex(ctx: Ctx, host: string): number | null {
   if (ctx.httpsListen === null) return null;
+  if (isWildcard(host)) {
+    const i = ctx.table.certificates.findIndex((c) => c.names.includes(host));
+    return i < 0 ? null : i;
+  }
   const cert = certificateFor(ctx.table, host);
   return cert === null ? null : ctx.table.certificates.indexOf(cert);
 }
+
+const isWildcard = (host: string): boolean => host.startsWith('*.');
+
+/**
+ * nginx's own `*.example.com` also matches names two or more labels down; Berth's wildcard is one
+ * label (as its certificate), so it is a regex server name, which nginx tries after every exact
+ * name (an exact hostname of another app still wins). `\z`, not `$`, ends it: a literal holds no `$`.
+ */
+const serverName = (host: string): string =>
+  isWildcard(host) ? `~^[a-z0-9-]+${host.slice(1).replace(/\./g, '\\.')}\\z` : host;
+
+/** Where a name's plain HTTP goes: the same name over HTTPS (a wildcard's: the name asked for). */
+const httpsOriginOf = (ctx: Ctx, host: string): Template | string =>
+  isWildcard(host) ? tpl(`${httpsOrigin(ctx, '$host')}$request_uri`) : httpsOrigin(ctx, host);
 
 const httpServer = (ctx: Ctx, name: string, body: Directive[]): Directive =>
   block(
     'server',
     [],
-    [d('listen', ctx.httpListen), d('server_name', name), acmeLocation(), block('location', ['/'], body)],
+    [
+      d('listen', ctx.httpListen),
+      d('server_name', serverName(name)),
+      acmeLocation(),
+      block('location', ['/'], body),
+    ],
   );
 
 /**
@@ -136,7 +162,7 @@ function httpsServer(ctx: Ctx, name: string, cert: number, body: Directive[]): D
     [],
     [
       d('listen', ctx.httpsListen ?? '', 'ssl', 'http2'),
-      d('server_name', name),
+      d('server_name', serverName(name)),
       d('ssl_certificate', certPath(cert)),
       d('ssl_certificate_key', keyPath(cert)),
       ...hsts(ctx),
@@ -149,7 +175,9 @@ function httpsServer(ctx: Ctx, name: string, cert: number, body: Directive[]): D
 function servedName(ctx: Ctx, name: string, body: Directive[]): Directive[] {
   const cert = certIndex(ctx, name);
   if (cert === null) return [httpServer(ctx, name, body)];
-  return [httpServer(ctx, name, [redirectTo(httpsOrigin(ctx, name))]), httpsServer(ctx, name, cert, body)];
+  const origin = httpsOriginOf(ctx, name);
+  const redirect = typeof origin === 'string' ? redirectTo(origin) : d('return', 308, origin);
+  return [httpServer(ctx, name, [redirect]), httpsServer(ctx, name, cert, body)];
 }
 
 function routeServers(ctx: Ctx, route: AppRoute): Directive[] {

@@ -27,6 +27,8 @@ let pki: TestPki;
 let replica: Upstream;
 let shopCert: EdgeCertificate;
 let wildcard: EdgeCertificate;
+let wildCert: EdgeCertificate;
+let otherReplica: Upstream;
 const backends = createBackends();
 
 const route: AppRoute = {
@@ -34,7 +36,7 @@ const route: AppRoute = {
     {
       appId: 'app_shop',
       appName: 'shop',
-      hostnames: ['shop.example.com', 'api.apps.example.com', 'plain.test'],
+      hostnames: ['shop.example.com', 'api.apps.example.com', 'plain.test', 'exact.wild.example.com'],
     },
   ])[0]!,
   redirects: [
@@ -46,14 +48,15 @@ const route: AppRoute = {
 const other: AppRoute = {
   appId: 'app_o',
   appName: 'other',
-  hostnames: ['other.test'],
+  // A wildcard domain: every name one label under it that no exact hostname takes.
+  hostnames: ['other.test', '*.wild.example.com'],
   internalFrom: '10.99.0.0/24',
 };
 
 const state = (): EdgeState => ({
   routes: [route, other],
-  upstreams: { shop: [replica], other: [replica] },
-  certificates: [shopCert, wildcard],
+  upstreams: { shop: [replica], other: [otherReplica] },
+  certificates: [shopCert, wildcard, wildCert],
   challenges: { 'tok_en-1': 'tok_en-1.thumbprint' },
 });
 
@@ -120,7 +123,10 @@ before(async () => {
   shopCert = { names: ['shop.example.com', 'www.shop.example.com'], chainPem: s.certPem, keyPem: s.keyPem };
   const w = await pki.issue(['*.apps.example.com']);
   wildcard = { names: ['*.apps.example.com'], chainPem: w.certPem, keyPem: w.keyPem };
+  const o = await pki.issue(['*.wild.example.com']);
+  wildCert = { names: ['*.wild.example.com'], chainPem: o.certPem, keyPem: o.keyPem };
   replica = { name: 'berth-shop-r1-1', host: '127.0.0.1', port: await backends.start('shop') };
+  otherReplica = { name: 'berth-other-r1-1', host: '127.0.0.1', port: await backends.start('other') };
   nginx = await startTestNginx({ https: true, hstsMaxAge: 300 });
   edge = nginx.edge();
   await edge.publish(state());
@@ -186,6 +192,22 @@ test('<app>.internal is served to clients in the team subnet only', async () => 
     status: 404,
     body: 'No app is served at other.internal\n',
   });
+});
+
+test('a wildcard hostname serves every name one label under it, over HTTPS; exact names win', async () => {
+  const wild = await getHttps('a.wild.example.com', '/');
+  assert.deepEqual([wild.status, wild.body, wild.hsts], [200, 'other', HSTS]);
+  assert.match(wild.subject, /DNS:\*\.wild\.example\.com/);
+  assert.deepEqual(await location(nginx.httpPort, 'b-2.wild.example.com', '/x?y'), {
+    status: 308,
+    location: `https://b-2.wild.example.com:${nginx.httpsPort}/x?y`,
+  });
+  // Another app's exact name under it is that app's.
+  assert.equal((await getHttps('exact.wild.example.com', '/')).body, 'shop');
+  // Two labels down is not the wildcard's (nginx's own `*.` would take it): no certificate, a 404.
+  await assert.rejects(getHttps('a.b.wild.example.com', '/'), /unrecognized name/);
+  assert.equal((await getThrough(nginx.httpPort, '/', 'a.b.wild.example.com')).status, 404);
+  assert.equal((await getThrough(nginx.httpPort, '/', 'wild.example.com')).status, 404);
 });
 
 test('certificate files are 0600', async () => {

@@ -73,10 +73,12 @@ export function checkSettings(s: NginxSettings): void {
     refuse(`${show(w)} worker processes`, 'settings.workerProcesses');
 }
 
-function checkHostname(name: unknown, path: string): string {
-  if (typeof name !== 'string' || !DOMAIN_PATTERN.test(name) || name.length > 253)
+function checkHostname(name: unknown, path: string, wildcard = false): string {
+  // A wildcard `*.example.com` is the whole leftmost label, and only where an app serves a name.
+  const bare = wildcard && typeof name === 'string' && name.startsWith('*.') ? name.slice(2) : name;
+  if (typeof bare !== 'string' || !DOMAIN_PATTERN.test(bare) || bare.length > 253)
     refuse(`${show(name)} is not a lower-case domain name`, path);
-  return name;
+  return name as string;
 }
 
 function checkUpstreamHost(host: unknown, path: string): void {
@@ -103,7 +105,9 @@ export function checkEdgeState(state: EdgeState): void {
       refuse(`the app name ${show(route.appName)}`, `${at}.appName`);
     if (apps.has(route.appName)) refuse(`the app ${route.appName} has two routes`, `${at}.appName`);
     apps.add(route.appName);
-    route.hostnames.forEach((h, j) => claim(checkHostname(h, `${at}.hostnames[${j}]`), route.appName, at));
+    route.hostnames.forEach((h, j) =>
+      claim(checkHostname(h, `${at}.hostnames[${j}]`, true), route.appName, at),
+    );
     if (route.internalFrom !== undefined) {
       if (!isIpv4Cidr(route.internalFrom))
         refuse(`the team subnet ${show(route.internalFrom)}`, `${at}.internalFrom`);
