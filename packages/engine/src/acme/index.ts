@@ -1,4 +1,5 @@
 export { createAcmeIssuer } from './issuer.js';
+export { acmeRetryAfterMs } from './ca-error.js';
 export { formatAcmeProblem, parseAcmeProblem } from './problem.js';
 export {
   createDns01Provider,

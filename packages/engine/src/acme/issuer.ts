@@ -7,7 +7,6 @@
 import acme from 'acme-client';
 import type { Authorization, Order } from 'acme-client';
 import { BerthError } from '@berth/protocol';
-import type { ErrorCode } from '@berth/protocol';
 import {
   assertPortsCanAnswer,
   chooseChallenge,
@@ -17,6 +16,7 @@ import {
   type ChosenChallenge,
   type PublishedAnswer,
 } from './challenges.js';
+import { AcmeCaError, type AcmeCaErrorCode } from './ca-error.js';
 import { createCertificateKeyPem, createCsrPem, readIssued } from './certificate.js';
 import { formatAcmeProblem, hintForProblem, parseAcmeProblem } from './problem.js';
 import { AcmeCallError, createAcmeTransport, type AcmeTransport } from './transport.js';
@@ -61,15 +61,13 @@ export async function createAcmeIssuer(options: AcmeIssuerOptions): Promise<Acme
     backoffMax: polling.maxMs,
   });
   const refused = (e: unknown): never => {
-    const error = caError(
+    throw caError(
       'ACME_ACCOUNT_FAILED',
       `Registering the ACME account at ${options.directoryUrl} failed`,
       e,
       [],
+      UNREACHABLE_HINT,
     );
-    throw error.hint
-      ? error
-      : new BerthError(error.code, error.message, { hint: UNREACHABLE_HINT, cause: e });
   };
   // Checked first: acme-client retries an unreachable CA for over a minute, and then loses the reason.
   await transport.reach().catch(refused);
@@ -161,13 +159,15 @@ async function validateAll(
   const reports = await Promise.all(failed.map((f) => challengeReport(context, order, f.chosen, f.reason)));
   const first = reports.find((r) => r.problem !== null);
   const failedNames = failed.map((f) => f.chosen.name);
-  throw new BerthError(
+  const waits = failed.flatMap((f) => retryAfterOf(f.reason) ?? []);
+  throw new AcmeCaError(
     'ACME_ORDER_FAILED',
     `ACME order for ${names.join(', ')} failed: the CA could not validate ${reports.map((r) => r.text).join('; ')}`,
     {
       ...(first?.problem ? { hint: hintForProblem(first.problem, failedNames, first.kind) } : {}),
       logs: [`order: ${order.url}`],
       cause: failed[0]?.reason,
+      retryAfterMs: waits.length > 0 ? Math.max(...waits) : undefined,
     },
   );
 }
@@ -210,17 +210,29 @@ async function orderFailure(
   return caError(
     'ACME_ORDER_FAILED',
     prefix,
-    problem ? new AcmeCallError('', problem, reason) : reason,
+    problem ? new AcmeCallError('', problem, reason, retryAfterOf(reason) ?? null) : reason,
     names,
   );
 }
 
-function caError(code: ErrorCode, prefix: string, e: unknown, names: readonly string[]): BerthError {
+/** `fallbackHint` where the CA gave no problem document to hint from. */
+function caError(
+  code: AcmeCaErrorCode,
+  prefix: string,
+  e: unknown,
+  names: readonly string[],
+  fallbackHint?: string,
+): BerthError {
   if (e instanceof BerthError) return e;
   const problem = e instanceof AcmeCallError ? e.problem : null;
   const said = problem ? formatAcmeProblem(problem) : e instanceof Error ? e.message : String(e);
-  return new BerthError(code, `${prefix}: ${said}`, {
-    ...(problem ? { hint: hintForProblem(problem, names) } : {}),
+  const hint = problem ? hintForProblem(problem, names) : fallbackHint;
+  return new AcmeCaError(code, `${prefix}: ${said}`, {
+    ...(hint ? { hint } : {}),
     cause: e,
+    retryAfterMs: retryAfterOf(e),
   });
 }
+
+const retryAfterOf = (e: unknown): number | undefined =>
+  e instanceof AcmeCallError && e.retryAfterMs !== null ? e.retryAfterMs : undefined;
