@@ -1,4 +1,5 @@
 import { renewAt, retryDelay } from '@berth/core';
+import { acmeRetryAfterMs } from '@berth/engine';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -130,7 +131,8 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const failures = (payload.failures ?? 0) + 1;
-        const delay = retryDelay(failures, Math.random());
+        // Never sooner than the CA asked (a rate limit's Retry-After).
+        const delay = retryDelay(failures, Math.random(), { retryAfterMs: acmeRetryAfterMs(err) });
         await store.transaction(async (tx) => {
           const now = clock();
           for (const n of names) await tx.domains.setStatus(n, { status: 'failed', lastError: message }, now);

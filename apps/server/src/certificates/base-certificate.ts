@@ -1,4 +1,5 @@
 import { parseDomainName, renewAt, retryDelay } from '@berth/core';
+import { acmeRetryAfterMs } from '@berth/engine';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -158,7 +159,8 @@ export function createBaseCertificate(deps: BaseCertificateDeps) {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const failures = (payload.failures ?? 0) + 1;
-        const delay = retryDelay(failures, Math.random());
+        // Never sooner than the CA asked (a rate limit's Retry-After).
+        const delay = retryDelay(failures, Math.random(), { retryAfterMs: acmeRetryAfterMs(err) });
         await store.transaction(async (tx) => {
           const now = clock();
           await tx.baseCertificates.setStatus(domain, 'failed', message, now);
