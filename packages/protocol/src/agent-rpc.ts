@@ -1,6 +1,6 @@
 /** The RPCs berthd sends an agent: images, logs and builds (agent.ts `RpcRequest` lists them). */
 import { z } from 'zod';
-import { LogGrep } from './api.js';
+import { LogGrep } from './api-logs.js';
 import { BuildNetwork } from './api-trust.js';
 import { AppName, Env, HttpPath, Id, ImageRef, Port, Replicas } from './names.js';
 import { FleetRegistryAccess } from './agent-registry.js';

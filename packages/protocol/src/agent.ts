@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { HealthCheck, LogLine, ReplicaState } from './api.js';
+import { ReplicaState } from './api-apps.js';
+import { HealthCheck } from './api-health-checks.js';
+import { LogLine } from './api-logs.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
 import { AppName, Id, ImageRef, Port, Replicas, WireGuardKey } from './names.js';
 import { FleetRegistryAccess } from './agent-registry.js';

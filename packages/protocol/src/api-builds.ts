@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeploymentError } from './api.js';
+import { DeploymentError } from './api-deployments.js';
 import { AppName, Id } from './names.js';
 import { BuilderName, GitRef } from './source.js';
 

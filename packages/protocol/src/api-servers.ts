@@ -142,3 +142,12 @@ export const AgentJoined = z.object({
   labels: z.record(z.string(), z.string()),
 });
 export type AgentJoined = z.infer<typeof AgentJoined>;
+
+export const ServerInfo = z.object({
+  id: Id,
+  name: z.string(),
+  status: z.enum(['online', 'offline']),
+  lastSeenAt: Timestamp.nullable(),
+});
+export type ServerInfo = z.infer<typeof ServerInfo>;
+export const ServerList = z.object({ servers: z.array(ServerInfo) });

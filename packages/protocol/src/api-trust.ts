@@ -12,7 +12,7 @@ import {
   TeamName,
   TokenName,
 } from './names.js';
-import { Deployment } from './api.js';
+import { Deployment } from './api-deployments.js';
 import { SecretFilePath } from './runtime.js';
 
 /** Identity, tenancy, tokens, secrets, keys and audit: request and response shapes. */

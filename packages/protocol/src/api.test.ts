@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppCreate, DeploymentStreamLine, EnvChange, EnvPatch, ScaleRequest } from './api.js';
+import { AppCreate, EnvChange, EnvPatch, ScaleRequest } from './api-apps.js';
+import { DeploymentStreamLine } from './api-deployments.js';
 import { BerthError, isErrorCode } from './errors.js';
 import { Problem } from './problem.js';
 import { parseOrThrow } from './validation.js';

@@ -1,16 +1,5 @@
-import {
-  AgentToServer,
-  BerthError,
-  isErrorCode,
-  type AgentReport,
-  type AppReport,
-  type DesiredState,
-  type EdgeEpoch,
-  type LogLine,
-  type LogsParams,
-  parseJsonOrNull,
-} from '@berth/protocol';
-import type { Repos, ServerRow, Store } from '@berth/store';
+import type { AgentReport, AppReport, LogLine, LogsParams } from '@berth/protocol';
+import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { reservationsByServer } from '../deploy/placement.js';
@@ -18,28 +7,24 @@ import { ensureMeshAddress } from '../fleet/mesh-addresses.js';
 import type { FleetRegistry } from '../registry/fleet-registry.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { edgesCaughtUp } from './edge-catch-up.js';
-import {
-  loadEdgeCertificates,
-  sealEdgeCertificates,
-  type EdgeCertificateSource,
-} from './edge-certificates.js';
-import { buildDesiredState, sealerFor, type DesiredStateSettings } from './desired-state.js';
+import { loadEdgeCertificates } from './edge-certificates.js';
+import type { DesiredStateSettings } from './desired-state.js';
 import { handshake, type TrustSettings } from './handshake.js';
 import { CLOSE_FOR_REFUSAL, createMessageCheck, recordRefusal } from './message-check.js';
 import { rolloutOutcome, type RolloutResult, type RolloutWatch } from './rollout-watch.js';
 import { createStaging } from './staging.js';
-import { rebuildShare } from './held-share.js';
 import { createLocalServerLookup, reportingReplicas } from './routing.js';
 import { watchLiveness } from './liveness.js';
 import { streamAppLogs } from './log-streams.js';
 import { createEdgeDrains } from './edge-drains.js';
-import { fromIndex, indexServing, type ServingIndex } from './edge-membership.js';
+import { indexServing } from './edge-membership.js';
 import { createFleetPushes } from './fleet-pushes.js';
 import { desiredMessageText, fleetMeshOf, type FleetMesh } from './fleet-mesh.js';
 import { createImageCalls } from './image-calls.js';
 import { createWorkCalls } from './work-calls.js';
-import { recordProxyDrift } from './proxy-drift.js';
 import { AgentSession } from './session.js';
+import { createAgentMessages } from './agent-messages.js';
+import { createDesiredFor, type ServingNow, type SharedPushReads } from './session-desired-state.js';
 
 export type { RolloutResult } from './rollout-watch.js';
 
@@ -83,62 +68,16 @@ export function createAgentGateway({
   const startedAt = clock();
   const lastSeenWritten = new Map<string, number>();
   const offlineSince = (serverId: string): number => disconnectedAt.get(serverId) ?? startedAt;
-  // What a server runs now decides whether an app it no longer has slots of is still sent (to drain).
-  const running = (s: AgentSession): ReadonlySet<string> =>
-    new Set((s.report?.apps ?? []).filter((a) => a.replicas.length > 0).map((a) => a.appId));
   const staging = createStaging(store, log);
   const drains = createEdgeDrains(sessions, settings.drainTimeoutMs);
   /** The serving replicas with their epoch, taken in one step: an epoch never names another set. */
-  const servingNow = (): { index: ServingIndex; at: EdgeEpoch } => ({
+  const servingNow = (): ServingNow => ({
     index: indexServing(sessions.values()),
     at: drains.current(),
   });
-  /**
-   * A push to many reads the servers, indexes the serving replicas and opens the certificates
-   * once (`shared`). Null: nothing is sent to this server yet (staging.ts).
-   */
-  const desiredFor = async (
-    s: AgentSession,
-    shared: {
-      servers?: readonly ServerRow[];
-      serving?: ReturnType<typeof servingNow>;
-      certificates?: readonly EdgeCertificateSource[];
-    } = {},
-  ): Promise<DesiredState | null> => {
-    const serving = shared.serving ?? servingNow();
-    const to = { sealSecrets: sealerFor(keys, s.sealingKey), registry: await images.registryAccess(s) };
-    const state = await buildDesiredState(
-      store,
-      s.serverId,
-      settings,
-      to.sealSecrets,
-      running(s),
-      (appId, serverId) => fromIndex(serving.index, appId, serverId),
-      shared.servers ?? (await pushes.recentServers()),
-      to.registry,
-    );
-    const held = await staging.hold(s.serverId, state, s.report, (appId, revision) =>
-      rebuildShare(store, s.serverId, appId, revision, settings, to),
-    );
-    if (!held) return null;
-    const certificates = sealEdgeCertificates(
-      shared.certificates ?? (await loadEdgeCertificates(store, keys, clock(), settings.domain)),
-      s.sealingKey,
-    );
-    const answers = challenges();
-    return {
-      ...held,
-      edges: drains.releaseFor(s.serverId, serving.at),
-      ...(certificates.length > 0 && { certificates }),
-      ...(Object.keys(answers).length > 0 && { challenges: answers }),
-    };
-  };
   /** The mesh of the last push (a report that says the agent holds another gets it sent again). */
   let lastMesh: FleetMesh | null = null;
-  const sendDesired = async (
-    s: AgentSession,
-    shared: Parameters<typeof desiredFor>[1] = {},
-  ): Promise<void> => {
+  const sendDesired = async (s: AgentSession, shared: SharedPushReads = {}): Promise<void> => {
     const servers = shared.servers ?? (await pushes.recentServers());
     const state = await desiredFor(s, { ...shared, servers });
     if (!state) return;
@@ -161,6 +100,18 @@ export function createAgentGateway({
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const images = createImageCalls({ sessions, localServer, registry });
   const work = createWorkCalls({ store, sessions, localServer, clock });
+  const desiredFor = createDesiredFor({
+    store,
+    keys,
+    settings,
+    clock,
+    challenges,
+    staging,
+    drains,
+    images,
+    pushes,
+    servingNow,
+  });
   const waiters = new Set<Waiter>();
   let pushing: Promise<void> = Promise.resolve();
 
@@ -189,64 +140,23 @@ export function createAgentGateway({
     for (const serverId of drains.due()) void pushTo(serverId);
   };
 
-  const onMessage = async (session: AgentSession, raw: string): Promise<void> => {
-    const parsed = AgentToServer.safeParse(parseJsonOrNull(raw));
-    if (!parsed.success) {
-      log.warn({ server: session.serverName }, 'ignored a malformed agent message');
-      return;
-    }
-    const msg = parsed.data;
-    switch (msg.type) {
-      case 'report':
-        session.report = msg.report;
-        // One synchronous step: a new epoch this report makes covers the replicas it says left.
-        pushes.servingMayHaveChanged();
-        drains.reported(session);
-        releaseDue();
-        settle();
-        for (const serverId of await staging.advance(sessions)) void pushTo(serverId);
-        if (meshMissed(session)) void pushTo(session.serverId);
-        // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
-        // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
-        if (clock() - (lastSeenWritten.get(session.serverId) ?? 0) >= LAST_SEEN_EVERY_MS) {
-          lastSeenWritten.set(session.serverId, clock());
-          await store.servers.setLastSeen(session.serverId, clock());
-        }
-        return;
-      case 'event': {
-        const e = msg.event;
-        if (await store.deployments.get(e.deploymentId)) {
-          await store.events.append(e.deploymentId, {
-            at: Date.parse(e.at) || clock(),
-            level: e.level,
-            // With several servers connected, each server's lines say whose they are.
-            message: sessions.size > 1 ? `${session.serverName}: ${e.message}` : e.message,
-          });
-        }
-        return;
-      }
-      case 'proxy.drift':
-        await recordProxyDrift(store, log, clock(), session, msg.drift);
-        return;
-      case 'rpc.result':
-        session.settle(msg.id, { result: msg.result });
-        return;
-      case 'rpc.error':
-        session.settle(msg.id, { error: toBerthError(msg.error) });
-        return;
-      case 'rpc.chunk':
-        session.lines(msg.id, msg.lines);
-        return;
-      case 'rpc.exec':
-        session.execEvent(msg.id, msg.event);
-        return;
-      case 'rpc.end':
-        session.settle(msg.id, { result: null });
-        return;
-      case 'hello':
-        return;
+  const onReport = async (session: AgentSession, report: AgentReport): Promise<void> => {
+    session.report = report;
+    // One synchronous step: a new epoch this report makes covers the replicas it says left.
+    pushes.servingMayHaveChanged();
+    drains.reported(session);
+    releaseDue();
+    settle();
+    for (const serverId of await staging.advance(sessions)) void pushTo(serverId);
+    if (meshMissed(session)) void pushTo(session.serverId);
+    // A commit (an fsync) per report is most of an idle fleet's cost: `last seen` is written
+    // at most every LAST_SEEN_EVERY_MS while the link lasts, and when it ends.
+    if (clock() - (lastSeenWritten.get(session.serverId) ?? 0) >= LAST_SEEN_EVERY_MS) {
+      lastSeenWritten.set(session.serverId, clock());
+      await store.servers.setLastSeen(session.serverId, clock());
     }
   };
+  const onMessage = createAgentMessages({ store, log, clock, sessions, onReport });
 
   const gateway = {
     /** Serves one WebSocket from an agent, from handshake to disconnect. */
@@ -396,8 +306,4 @@ export function createAgentGateway({
     },
   };
   return gateway;
-}
-
-function toBerthError(e: { code: string; message: string; logs?: string[] | undefined }): BerthError {
-  return new BerthError(isErrorCode(e.code) ? e.code : 'INTERNAL', e.message, { logs: e.logs ?? [] });
 }
