@@ -18,6 +18,7 @@ export function printBanner(b: {
     `  API      ${b.url}${b.remote.summary.length > 0 ? ' (this machine)' : ''}`,
     ...b.remote.summary,
     `  Apps     http://<app>.${b.settings.domain}${port}/`,
+    ...httpsLines(b.settings),
     `  Data     ${b.paths.dataDir}`,
     `  Engine   ${b.engine}`,
   ];
@@ -45,4 +46,16 @@ export function printBanner(b: {
   if (b.remote.login.length > 0) lines.push('', ...b.remote.login);
   lines.push('', 'Ctrl-C stops Berth.', '');
   process.stdout.write(lines.join('\n'));
+}
+
+/** Where HTTPS is served, and which certificates berthd orders on its own. */
+function httpsLines(s: UpSettings): string[] {
+  if (s.httpsPort === null) return [];
+  const orders =
+    s.acme === null
+      ? 'certificates from berth certs add'
+      : s.acme.dnsProviderFile === null || s.domain === 'localhost' || s.domain.endsWith('.localhost')
+        ? `certificates ordered for custom domains (${s.acme.email})`
+        : `certificates ordered for custom domains and *.${s.domain} (${s.acme.email})`;
+  return [`  HTTPS    port ${s.httpsPort}: ${orders}`];
 }
