@@ -135,6 +135,17 @@ test('an app published without replicas is routed but has none; one left out is 
   assert.deepEqual(await get('/'), { status: 404, body: `No app is served at ${HOST}\n` });
 });
 
+test('a Host that is no domain name (an IP literal) is a 404 at once, not a 502 after retries', async () => {
+  for (const host of ['[::1]', '[::1]:8080', 'a_b.test']) {
+    const started = performance.now();
+    const r = await get('/', host);
+    assert.equal(r.status, 404, host);
+    assert.ok(performance.now() - started < 2_000, `${host}: ${Math.round(performance.now() - started)} ms`);
+  }
+  // A plain IPv4 literal is a name as far as routing goes: nobody serves it either.
+  assert.equal((await get('/', '127.0.0.1')).status, 404);
+});
+
 test('a Caddy that lost its config gets it back on a later publish', async () => {
   const checking = newEdge(0);
   await checking.publish({ routes, upstreams: { shop: [replicas.b] } });

@@ -139,8 +139,22 @@ export function renderEdgeHttpServer(s: EdgeSettings): CaddyJson {
         handle: [hostRoutedProxy(s, toInternalSetName(REQUEST_HOST, CLIENT_ADDRESS))],
         terminal: true,
       },
+      notADomainName(s),
       { handle: [hostRoutedProxy(s, toPlainHostSetName(REQUEST_HOST))], terminal: true },
     ],
+  };
+}
+
+/**
+ * A Host that is no domain name (an IP literal such as `[::1]`, an underscore) would make the
+ * upstream name unresolvable, and Caddy would retry it for the whole try duration before a 502:
+ * the responder answers it at once, with the 404 of a host nobody serves.
+ */
+function notADomainName(s: EdgeSettings): CaddyJson {
+  return {
+    match: [{ not: [{ header_regexp: { Host: { pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?$' } } }] }],
+    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: s.responderDial }] }],
+    terminal: true,
   };
 }
 
