@@ -1,12 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
+  acmeRetryAfterMs,
   createAcmeIssuer,
   createDns01Provider,
   type AcmeIssuer,
   type Dns01Port,
   type IssuedCertificate,
 } from '@berth/engine';
+import { retryDelay } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
@@ -150,5 +152,27 @@ export function createAcmeClient(deps: AcmeClientDeps): AcmeClient {
         outcome: action.endsWith('.failed') ? 'failed' : 'ok',
         detail,
       }),
+  };
+}
+
+/** A failed order: what to record and when to try again (never sooner than the CA asked). */
+export interface OrderFailure {
+  message: string;
+  /** Failures in a row, this one included. */
+  failures: number;
+  retryAt: number;
+  /** The audit row's detail for `certificate.failed`. */
+  detail: Record<string, string>;
+}
+
+export function orderFailure(err: unknown, failuresBefore: number, name: string, now: number): OrderFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  const failures = failuresBefore + 1;
+  const retryAt = now + retryDelay(failures, Math.random(), { retryAfterMs: acmeRetryAfterMs(err) });
+  return {
+    message,
+    failures,
+    retryAt,
+    detail: { domain: name, error: message.slice(0, 500), retryAt: new Date(retryAt).toISOString() },
   };
 }

@@ -1,11 +1,10 @@
-import { renewAt, retryDelay } from '@berth/core';
-import { acmeRetryAfterMs } from '@berth/engine';
+import { renewAt } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
-import type { AcmeClient } from './acme-client.js';
+import { orderFailure, type AcmeClient } from './acme-client.js';
 import { certificateKeyAad } from './sealing.js';
 
 /**
@@ -129,21 +128,20 @@ export function createAcmeOrders(deps: AcmeOrderDeps) {
         log.info({ domain: domain.name, ms: clock() - started, edgesMs }, 'certificate issued');
         await deps.publishToEdges();
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const failures = (payload.failures ?? 0) + 1;
-        // Never sooner than the CA asked (a rate limit's Retry-After).
-        const delay = retryDelay(failures, Math.random(), { retryAfterMs: acmeRetryAfterMs(err) });
+        const failed = orderFailure(err, payload.failures ?? 0, domain.name, clock());
         await store.transaction(async (tx) => {
           const now = clock();
-          for (const n of names) await tx.domains.setStatus(n, { status: 'failed', lastError: message }, now);
-          await audit(tx, app.teamId, app.name, 'certificate.failed', {
-            domain: domain.name,
-            error: message.slice(0, 500),
-            retryAt: new Date(now + delay).toISOString(),
-          });
-          await queueOrder(tx, { appId: app.id, name: domain.name, failures }, now, now + delay);
+          for (const n of names)
+            await tx.domains.setStatus(n, { status: 'failed', lastError: failed.message }, now);
+          await audit(tx, app.teamId, app.name, 'certificate.failed', failed.detail);
+          await queueOrder(
+            tx,
+            { appId: app.id, name: domain.name, failures: failed.failures },
+            now,
+            failed.retryAt,
+          );
         });
-        log.warn({ domain: domain.name, err, retryInMs: delay }, 'certificate order failed');
+        log.warn({ domain: domain.name, err, retryAt: new Date(failed.retryAt) }, 'certificate order failed');
       }
     },
   };

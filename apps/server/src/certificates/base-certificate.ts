@@ -1,11 +1,10 @@
-import { parseDomainName, renewAt, retryDelay } from '@berth/core';
-import { acmeRetryAfterMs } from '@berth/engine';
+import { parseDomainName, renewAt } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 import type { Repos, Store } from '@berth/store';
 import type { FastifyBaseLogger } from 'fastify';
 import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
-import type { AcmeClient } from './acme-client.js';
+import { orderFailure, type AcmeClient } from './acme-client.js';
 import { certificateKeyAad } from './sealing.js';
 
 /**
@@ -157,26 +156,14 @@ export function createBaseCertificate(deps: BaseCertificateDeps) {
         log.info({ domain: wildcard, ms: clock() - started, edgesMs }, 'certificate issued');
         await deps.publishToEdges();
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const failures = (payload.failures ?? 0) + 1;
-        // Never sooner than the CA asked (a rate limit's Retry-After).
-        const delay = retryDelay(failures, Math.random(), { retryAfterMs: acmeRetryAfterMs(err) });
+        const failed = orderFailure(err, payload.failures ?? 0, wildcard, clock());
         await store.transaction(async (tx) => {
           const now = clock();
-          await tx.baseCertificates.setStatus(domain, 'failed', message, now);
-          await acme.audit(tx, {
-            teamId: null,
-            target,
-            action: 'certificate.failed',
-            detail: {
-              domain: wildcard,
-              error: message.slice(0, 500),
-              retryAt: new Date(now + delay).toISOString(),
-            },
-          });
-          await queueBaseOrder(tx, { domain, failures }, now, now + delay, undefined);
+          await tx.baseCertificates.setStatus(domain, 'failed', failed.message, now);
+          await acme.audit(tx, { teamId: null, target, action: 'certificate.failed', detail: failed.detail });
+          await queueBaseOrder(tx, { domain, failures: failed.failures }, now, failed.retryAt, undefined);
         });
-        log.warn({ domain: wildcard, err, retryInMs: delay }, 'certificate order failed');
+        log.warn({ domain: wildcard, err, retryAt: new Date(failed.retryAt) }, 'certificate order failed');
       }
     },
   };
