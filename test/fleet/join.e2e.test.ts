@@ -28,13 +28,16 @@ import { httpGet } from './support/http.js';
 import type { FleetServer } from './support/server.js';
 
 const APP_HOST = 'web.localhost';
+/** The fleet's own subnet (no other fleet of the suite uses it), and the same as a regex. */
+const SUBNET_PREFIX = '10.99.11';
+const SUBNET_RE = SUBNET_PREFIX.replaceAll('.', '\\.');
 
 describe('a fleet of three servers', () => {
   const fleet = useFleet({
     id: 'j',
     servers: 3,
     // Its own subnet: no two fleets share one, so they never clash on a route.
-    subnet: '10.99.11.0/24',
+    subnet: `${SUBNET_PREFIX}.0/24`,
     // On server 1 only: the others get them through the fleet registry berthd runs.
     images: [HELLO_V1, HELLO_V2],
     imagesOn: [1],
@@ -158,7 +161,9 @@ describe('a fleet of three servers', () => {
     // The others pulled it beside their agents' loops, and said so.
     assert.match(
       deployed.stdout + deployed.stderr,
-      /s[23]: Pulling the image of v1 \(10\.99\.0\.254:5000\/berth\/tm_[a-z2-7]{20}\/web@sha256:/,
+      new RegExp(
+        `s[23]: Pulling the image of v1 \\(${SUBNET_RE}\\.254:5000/berth/tm_[a-z2-7]{20}/web@sha256:`,
+      ),
     );
     const registry = `${fleet().controlIp}:5000`;
     for (const n of [2, 3]) {
@@ -257,7 +262,7 @@ describe('a fleet of three servers', () => {
       for (const peer of peers) {
         const [, , endpoint, allowed, handshake] = peer.split('\t');
         assert.match(allowed ?? '', /^10\.210\.0\.\d+\/32$/, peer);
-        assert.match(endpoint ?? '', /^10\.99\.0\.\d+:51820$/, peer);
+        assert.match(endpoint ?? '', new RegExp(`^${SUBNET_RE}\\.\\d+:51820$`), peer);
         assert.notEqual(handshake, '0', `${s.name} never shook hands with ${allowed}`);
       }
     }
