@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -244,26 +244,6 @@ test('the registry refuses to start without users, on a bad address, or on a por
     startRegistry({ dataDir: join(dir, 'r2'), listen: registry.address, users: [users.a] }),
     rejectsWith('INTERNAL', /did not start/),
   );
-});
-
-test('a registry left running by a killed parent is stopped by the next start on its data dir; no other process is', async () => {
-  const dataDir = join(dir, 'r3');
-  const listen = `127.0.0.1:${await freePort()}`;
-  // As if berthd was killed with SIGKILL: its registry child is never stopped.
-  const left = await startRegistry({ dataDir, listen, users: [users.a] });
-  const next = await startRegistry({ dataDir, listen, users: [users.a] });
-  try {
-    assert.notEqual(next.pid, left.pid);
-    const leftCmdline = await readFile(`/proc/${left.pid}/cmdline`, 'utf8').catch(() => '');
-    assert.equal(leftCmdline, '', 'the leftover registry is gone');
-  } finally {
-    await next.stop();
-  }
-  // A recorded pid that is not this data dir's registry (here: the test itself) is left alone.
-  await writeFile(join(dataDir, 'registry.pid'), `${process.pid}\n`);
-  const again = await startRegistry({ dataDir, listen, users: [users.a] });
-  await again.stop();
-  assert.doesNotThrow(() => process.kill(process.pid, 0));
 });
 
 test('with TLS files the registry serves HTTPS, and the manifest reader trusts only the CA it is given', async () => {

@@ -16,7 +16,6 @@ import { findExecutable } from '@berth/io';
 import { BerthError } from '@berth/protocol';
 import { INSTANCE_HEADER, parseRegistryListen, renderRegistryConfig } from './config.js';
 import { renderHtpasswd } from './htpasswd.js';
-import { forgetRegistryPid, recordRegistryPid, stopLeftoverRegistry } from './leftover.js';
 import type { RegistryUser } from './htpasswd.js';
 
 export interface StartRegistryOptions {
@@ -66,8 +65,6 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     });
   }
   const nonce = randomBytes(16).toString('hex');
-  const pidPath = join(options.dataDir, 'registry.pid');
-  await stopLeftoverRegistry(pidPath, join(options.dataDir, 'registry.json'));
   const configPath = await writeRegistryFiles(options, nonce);
   const logPath = join(options.dataDir, 'registry.log');
   const logFile = await open(logPath, 'a', 0o600);
@@ -77,13 +74,12 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
   } finally {
     await logFile.close();
   }
-  await recordRegistryPid(pidPath, child.pid);
   const scheme = options.tls ? 'https' : 'http';
   const running: RunningRegistry = {
     url: `${scheme}://${host}:${port}`,
     address: `${host}:${port}`,
     pid: child.pid ?? -1,
-    stop: () => stopChild(child).then(() => forgetRegistryPid(pidPath)),
+    stop: () => stopChild(child),
     log: () => readFile(logPath, 'utf8').catch(() => ''),
   };
   try {
