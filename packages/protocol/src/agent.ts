@@ -8,7 +8,7 @@ import { FleetRegistryAccess } from './agent-registry.js';
 import { MeshSpec } from './agent-mesh.js';
 import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
-import { DeployStrategy, EngineVolumeMount } from './api-volumes.js';
+import { DeployStrategy, EngineVolumeMount, VolumeRemoveParams } from './api-volumes.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { AgentBuildParams, ImagePushParams, ImageResolveParams, LogsParams } from './agent-rpc.js';
 import { ProxyDrift, ProxyHistoryParams, ProxyRollbackParams } from './agent-proxy.js';
@@ -219,6 +219,7 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('exec'), params: ExecParams }),
   z.object({ method: z.literal('proxy.history'), params: ProxyHistoryParams }),
   z.object({ method: z.literal('proxy.rollback'), params: ProxyRollbackParams }),
+  z.object({ method: z.literal('volume.remove'), params: VolumeRemoveParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];

@@ -54,6 +54,13 @@ export const EngineVolumeMount = z
   .strict();
 export type EngineVolumeMount = z.infer<typeof EngineVolumeMount>;
 
+/** berthd asks the volume's agent to remove it (`berth volumes delete`), after checking no app mounts it. */
+export const VolumeRemoveParams = EngineVolumeMount.pick({ engineName: true, volumeId: true }).strict();
+export type VolumeRemoveParams = z.infer<typeof VolumeRemoveParams>;
+/** `absent`: the engine had no such volume of ours (never made: no replica had mounted it). */
+export const VolumeRemoveResult = z.object({ outcome: z.enum(['removed', 'absent']) });
+export type VolumeRemoveResult = z.infer<typeof VolumeRemoveResult>;
+
 export const VolumeCreate = z
   .object({
     name: VolumeName,
