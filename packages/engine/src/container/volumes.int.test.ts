@@ -77,6 +77,8 @@ test('a volume is made with its labels once; ensuring it again finds the same on
     (await engine.listVolumes({ [RUN_LABEL]: RUN })).map((v) => v.name),
     [VOLUME],
   );
+  // Every label must match, not any (Podman's compat filter alone would OR them).
+  assert.deepEqual(await engine.listVolumes({ [RUN_LABEL]: RUN, 'berth.volume': 'vol_other' }), []);
 });
 
 test('a volume of that name without our labels is not ours', async () => {

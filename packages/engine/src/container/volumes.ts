@@ -73,7 +73,10 @@ export async function listVolumes(
   });
   if (res.status !== 200) throw failed('Listing volumes', res);
   const list = asRecord(res.body).Volumes;
-  return (Array.isArray(list) ? (list as unknown[]) : []).map(toVolumeDetails);
+  // Podman's compat service ORs several label filters (Docker ANDs them): every one must match.
+  return (Array.isArray(list) ? (list as unknown[]) : [])
+    .map(toVolumeDetails)
+    .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value));
 }
 
 /** Removes a volume (never forced): one a container still uses is kept (`in-use`), one already gone is `absent`. */
