@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { App, Volume, VolumeList } from '@berth/protocol';
 import { startTestApi, type TestApi } from './test-support/api.js';
-import { createApp, deploy } from './test-support/fixtures.js';
+import { buildDesiredState } from '../agents/desired-state.js';
+import { createApp, deploy, liveApp, markLive } from './test-support/fixtures.js';
 import { createRejecter, show, type Rejecter, type Rejection } from './test-support/hostile.js';
 import { API, expectProblem } from './test-support/http.js';
 import { createTokenVia } from './test-support/principals.js';
@@ -280,4 +281,27 @@ test('a deploy places every replica on the volume’s server; with that server g
     'DEPLOY_UNPLACEABLE',
   );
   assert.match(refused.detail, /volume pinned lives.*no longer in the fleet/);
+});
+
+test('the agent is sent Berth’s engine name and the path, on every release (a rollback too), and the strategy', async () => {
+  const v = await volume('carried', 'vol-a');
+  await liveApp(h.client, api.store, 'carrier', 2, {
+    extra: { volumes: [{ volume: 'carried', path: '/srv/data' }], strategy: 'recreate' },
+  });
+  const back = await send('POST', '/apps/carrier/rollback', {});
+  assert.equal(back.status, 202, back.text);
+  await markLive(api.store, (back.json as { id: string }).id);
+  const current = (await api.store.apps.getByName('carrier'))?.currentReleaseId;
+  assert.equal((await api.store.releases.get(current ?? ''))?.version, 1, 'v1 serves again');
+  const server = await api.store.servers.findByName('vol-a');
+  const desired = await buildDesiredState(
+    api.store,
+    server?.id ?? '',
+    { domain: 'localhost', drainTimeoutMs: 1, stopTimeoutMs: 1 },
+    () => ({}),
+  );
+  const mine = desired.apps.find((a) => a.appName === 'carrier');
+  assert.deepEqual(mine?.release.volumes, [{ engineName: v.engineName, volumeId: v.id, path: '/srv/data' }]);
+  assert.equal(mine?.strategy, 'recreate');
+  assert.doesNotMatch(JSON.stringify(desired), /"carried"/, 'the team’s name for it never reaches the agent');
 });
