@@ -117,16 +117,23 @@ describe('volumes', () => {
   });
 
   test('the data survives a kill -9 of the replica’s container (a new one mounts the same volume)', async () => {
-    const before = (await berth.containers()).filter((c) => c.state === 'running').map((c) => c.name);
-    assert.equal(before.length, 1, JSON.stringify(before));
-    await podman(['kill', '-s', 'KILL', before[0] ?? '']);
-    let now: string[] = [];
+    const running = (await berth.containers()).filter((c) => c.state === 'running').map((c) => c.name);
+    assert.equal(running.length, 1, JSON.stringify(running));
+    const name = running[0] ?? '';
+    // The replacement has the same name (release and slot): it is told apart by its id.
+    const idOf = async (): Promise<string> =>
+      (
+        await podman(['inspect', '--format', '{{.Id}} {{.State.Status}}', name]).catch(() => ({ stdout: '' }))
+      ).stdout.trim();
+    const before = await idOf();
+    await podman(['kill', '-s', 'KILL', name]);
+    let now = before;
     for (let i = 0; i < 300; i++) {
-      now = (await berth.containers()).filter((c) => c.state === 'running').map((c) => c.name);
-      if (now.length === 1 && !before.includes(now[0] ?? '')) break;
+      now = await idOf();
+      if (now.endsWith(' running') && now !== before) break;
       await sleep(200);
     }
-    assert.ok(now.length === 1 && !before.includes(now[0] ?? ''), `a new replica runs: ${now.join(',')}`);
+    assert.ok(now.endsWith(' running') && now !== before, `a new replica runs: ${before} → ${now}`);
     await serving();
     assert.equal(await note(), 'written-before\nafter-recreate\n');
   });

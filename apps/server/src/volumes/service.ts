@@ -51,7 +51,7 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
   };
 
   /** The named server, else the local agent's, else the first that joined; never a removed one. */
-  const homeOf = async (tx: Repos, name: string | undefined): Promise<ServerRow> => {
+  const homeOf = async (tx: Repos, name: string | undefined, localId: string | null): Promise<ServerRow> => {
     if (name !== undefined) {
       const named = await tx.servers.findByName(name);
       if (!named)
@@ -61,7 +61,6 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
       return named;
     }
     const live = (await tx.servers.list()).filter((s) => s.state !== 'removed');
-    const localId = await agents.localServerId();
     const home = live.find((s) => s.id === localId) ?? live[0];
     if (!home)
       throw new BerthError('SERVER_NOT_FOUND', 'No server has joined yet, so a volume has nowhere to live', {
@@ -85,9 +84,12 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
   };
 
   return {
-    create: (input: VolumeCreate, team: TeamRow, intent: AuditIntent) =>
-      mutate(intent, async (tx, now) => {
-        const server = await homeOf(tx, input.server);
+    async create(input: VolumeCreate, team: TeamRow, intent: AuditIntent): Promise<VolumeRow> {
+      // Read before the transaction: it reads the store itself, which would wait for the
+      // transaction to end (SQLite has one writer) while the transaction waits for it.
+      const localId = input.server === undefined ? await agents.localServerId() : null;
+      return mutate(intent, async (tx, now) => {
+        const server = await homeOf(tx, input.server, localId);
         const row: VolumeRow = {
           id: createId('vol'),
           teamId: team.id,
@@ -97,7 +99,8 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
         };
         await tx.volumes.create(row);
         return row;
-      }),
+      });
+    },
 
     /** The volumes of these teams, with the names of their teams. */
     async list(teams: readonly TeamRow[]): Promise<Volume[]> {
