@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { App, Volume } from '@berth/protocol';
+import type { App, Deployment, DeploymentWithEvents, Volume } from '@berth/protocol';
 import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../support/images.js';
 import { BerthUnderTest, podman } from './support/berth.js';
 
@@ -104,6 +104,12 @@ describe('volumes', () => {
     assert.equal(set.code, 0, set.stderr);
     const deployed = await berth.cli(['deploy', 'web', '--image', HELLO_V2]);
     assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+    const [latest] = await berth.json<Deployment[]>(['deployments', 'list', 'web']);
+    const shown = await berth.json<DeploymentWithEvents>(['deployments', 'show', latest?.id ?? '']);
+    const messages = shown.events.map((e) => e.message);
+    const stopped = messages.findIndex((m) => /left the rotation \(the app is recreated/.test(m));
+    const started = messages.findIndex((m) => /^Started berth-web-v/.test(m));
+    assert.ok(stopped >= 0 && started > stopped, `old out before new in:\n${messages.join('\n')}`);
     assert.equal(await note(), 'written-before\n');
     await inApp(['sh', '-c', `echo after-recreate >> ${MOUNT}/note.txt`]);
   });
