@@ -1,6 +1,7 @@
 import type { EdgeTls } from './edge-tls.js';
 import { parseReplicaLabels, toReplicaLabels, type Action, type AppRoute, type Upstream } from '@berth/core';
 import type { ContainerDetails, ContainerEngine, Proxy } from '@berth/engine';
+import { ensureVolumes } from './volumes.js';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
 import { edgeUpstreams, type UpstreamsByApp } from './edge-upstreams.js';
 import { isRefusedProbe, type HealthMonitor } from './health.js';
@@ -140,6 +141,7 @@ async function start(
     const secrets = splitSecrets(deps.openSecrets(release), release.secretFiles);
     const owner = secrets.files.length > 0 ? toFileOwner(await deps.engine.imageUser(release.imageId)) : null;
     const files = await deps.secretFiles.write(action.name, secrets.files, owner);
+    const volumes = await ensureVolumes(deps.engine, deps.agentId, release.volumes ?? []);
     container = await deps.engine
       .createAndStart({
         name: action.name,
@@ -165,6 +167,7 @@ async function start(
         dns: deps.dnsFor?.(app.teamId) ?? null,
         limits: release.limits,
         files,
+        volumes,
       })
       .catch(async (err: unknown) => {
         await deps.secretFiles.remove(action.name);

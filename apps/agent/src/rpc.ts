@@ -1,4 +1,5 @@
 import type { ContainerEngine } from '@berth/engine';
+import { removeVolume } from './volumes.js';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
@@ -142,6 +143,14 @@ export class RpcHandler {
       }
       case 'proxy.history': {
         send({ type: 'rpc.result', id, result: { versions: await this.proxyVersions.history() } });
+        return;
+      }
+      case 'volume.remove': {
+        send({
+          type: 'rpc.result',
+          id,
+          result: await removeVolume(this.engine, this.exec.agentId, request.params),
+        });
         return;
       }
       case 'proxy.rollback': {

@@ -8,6 +8,7 @@ import { registerCompletion } from './commands/completion.js';
 import { registerImages } from './commands/images.js';
 import { registerCerts } from './commands/certs.js';
 import { registerDomains } from './commands/domains.js';
+import { registerVolumes } from './commands/volumes.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerKeys } from './commands/keys.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -52,6 +53,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerBuilds(program, environment);
   registerWebhooks(program, environment);
   registerDomains(program, environment);
+  registerVolumes(program, environment);
   registerCerts(program, environment);
   registerImages(program, environment);
   registerEnv(program, environment);

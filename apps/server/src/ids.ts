@@ -18,7 +18,8 @@ export type IdKind =
   | 'inv'
   | 'jt'
   | 'dom'
-  | 'crt';
+  | 'crt'
+  | 'vol';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

@@ -19,6 +19,7 @@ import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
+import { createVolumesService } from './volumes/service.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
 import { checkDomain } from './domains/check.js';
@@ -104,6 +105,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       checkDomain(domain, { board, publishToEdges, httpPort: config.httpPort, resolver: config.dnsResolver }),
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
+  const volumes = createVolumesService({ store, clock, onChange, agents });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -130,6 +132,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         service,
         secrets,
         domains,
+        volumes,
         certificates,
         keys,
         agents,

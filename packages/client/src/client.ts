@@ -1,4 +1,5 @@
 import { domainsApi } from './client-domains.js';
+import { volumesApi } from './client-volumes.js';
 import {
   App,
   AppList,
@@ -41,6 +42,7 @@ export function createClient(options: ClientOptions) {
     ...buildsApi(transport),
     ...serversApi(transport),
     ...domainsApi(transport),
+    ...volumesApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),

@@ -8,6 +8,7 @@ import { FleetRegistryAccess } from './agent-registry.js';
 import { MeshSpec } from './agent-mesh.js';
 import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
+import { DeployStrategy, EngineVolumeMount, VolumeRemoveParams } from './api-volumes.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { AgentBuildParams, ImagePushParams, ImageResolveParams, LogsParams } from './agent-rpc.js';
 import { ProxyDrift, ProxyHistoryParams, ProxyRollbackParams } from './agent-proxy.js';
@@ -49,6 +50,8 @@ export const ReleaseSpec = z.object({
    * comes from a registry of its own (pulled by name when resolved).
    */
   pull: z.object({ ref: ImageRef }).optional(),
+  /** Volumes mounted read-write in every replica; the agent creates a missing one, never removes one. */
+  volumes: z.array(EngineVolumeMount).max(8).optional(),
 });
 export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
 
@@ -91,6 +94,8 @@ export const DesiredApp = z.object({
   redirects: HostRedirects.optional(),
   drainTimeoutMs: z.number().int().min(0),
   stopTimeoutMs: z.number().int().min(0),
+  /** `recreate`: the old replicas stop before a new one starts. Absent: `rolling`. */
+  strategy: DeployStrategy.optional(),
 });
 export type DesiredApp = z.infer<typeof DesiredApp>;
 
@@ -214,6 +219,7 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('exec'), params: ExecParams }),
   z.object({ method: z.literal('proxy.history'), params: ProxyHistoryParams }),
   z.object({ method: z.literal('proxy.rollback'), params: ProxyRollbackParams }),
+  z.object({ method: z.literal('volume.remove'), params: VolumeRemoveParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];

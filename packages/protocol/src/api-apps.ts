@@ -17,6 +17,7 @@ import {
   TeamName,
 } from './names.js';
 import { PlacementConstraints } from './placement.js';
+import { DeployStrategy, VolumeMounts } from './api-volumes.js';
 import { ResourceLimits, ResourceLimitsInput } from './runtime.js';
 import { GitRef, GitUrl, mayCarryCredentials } from './source.js';
 import { Timestamp } from './timestamp.js';
@@ -74,6 +75,10 @@ export const AppCreate = z
     project: ProjectName.optional(),
     /** Custom domains, added in the same transaction as the app (HTTPS once a certificate covers them). */
     domains: z.array(DomainCreate).max(8).optional(),
+    /** Volumes of its team mounted in every replica; its replicas then run on their server. */
+    volumes: VolumeMounts.optional(),
+    /** How a new release replaces the old: `rolling` (default) or `recreate`. */
+    strategy: DeployStrategy.optional(),
   })
   .strict()
   .refine((a) => !(a.image && a.git), {
@@ -96,6 +101,8 @@ export const AppUpdate = z
     health: HealthCheckInput.optional(),
     /** Replaces the app's placement constraints ([] clears them); used from the next deployment. */
     constraints: PlacementConstraints.optional(),
+    /** `rolling` or `recreate`; used from the next deployment. */
+    strategy: DeployStrategy.optional(),
   })
   .strict();
 export type AppUpdate = z.infer<typeof AppUpdate>;
@@ -173,6 +180,10 @@ export const App = z.object({
   limits: ResourceLimits,
   /** Server labels its replicas need (`zone=b`, `role!=build`); empty: any server. Absent from older berthd. */
   constraints: PlacementConstraints.optional(),
+  /** Volumes mounted in its replicas. Absent from older berthd. */
+  volumes: z.array(z.object({ volume: z.string(), path: z.string() })).optional(),
+  /** How a new release replaces the old. Absent from older berthd. */
+  strategy: DeployStrategy.optional(),
   status: AppStatus,
   currentRelease: ReleaseSummary.nullable(),
   /** Each replica as the agent of the server it runs on reports it, by slot. */

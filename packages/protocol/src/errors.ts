@@ -103,6 +103,11 @@ export const ERROR_CODES = {
   /** A certificate was asked of ACME but Berth runs without it (`berth up` without --acme-email). */
   ACME_NOT_CONFIGURED: { status: 409, retryable: false },
   DOMAIN_NOT_FOUND: { status: 404, retryable: false },
+  // Volumes
+  VOLUME_NOT_FOUND: { status: 404, retryable: false },
+  VOLUME_EXISTS: { status: 409, retryable: false },
+  /** `volumes delete` of a volume an app still mounts. */
+  VOLUME_IN_USE: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

@@ -5,6 +5,7 @@ export type * from './types-audit.js';
 export type * from './types-builds.js';
 export type * from './types-fleet.js';
 export type * from './types-domains.js';
+export type * from './types-volumes.js';
 export type * from './types-certificates.js';
 export { openSqliteStore } from './sqlite.js';
 export { createStore } from './store.js';

@@ -5,6 +5,7 @@ import type { OneTimePurpose, SessionKind } from './types-identity.js';
 import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js';
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 import type { DomainsTable } from './types-domains.js';
+import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -122,6 +123,8 @@ export interface AppsTable {
   last_build_number: Generated<number>;
   /** Added by 0009: placement constraints, a JSON array of `key=value` / `key!=value`. */
   constraints: Generated<JsonText>;
+  /** Added by 0016: `rolling` | `recreate`. */
+  deploy_strategy: Generated<string>;
 }
 
 export interface ReleasesTable {
@@ -371,6 +374,8 @@ export interface Database {
   placements: PlacementsTable;
   rollout_stages: RolloutStagesTable;
   domains: DomainsTable;
+  volumes: VolumesTable;
+  app_volumes: AppVolumesTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

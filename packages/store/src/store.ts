@@ -8,6 +8,7 @@ import { createInvitationRepo } from './repos/invitations.js';
 import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createDomainRepo } from './repos/domains.js';
+import { createVolumeRepo } from './repos/volumes.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -64,6 +65,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     builds: createBuildRepo(db),
     appSealed: createAppSealedRepo(db),
     domains: createDomainRepo(db),
+    volumes: createVolumeRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

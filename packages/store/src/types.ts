@@ -3,6 +3,7 @@ import type { AuditCheckpointRepo, AuditRepo, AuditRow } from './types-audit.js'
 import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type { JoinTokenRepo, PlacementRepo, RolloutStageRepo, ServerRepo } from './types-fleet.js';
 import type { DomainRepo } from './types-domains.js';
+import type { VolumeRepo } from './types-volumes.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
@@ -20,6 +21,7 @@ import type {
   DeploymentError,
   DeploymentKind,
   DeploymentStatus,
+  DeployStrategy,
   GitSource,
   HealthCheck,
   ResourceLimits,
@@ -76,6 +78,8 @@ export interface AppRow extends AppSpec {
   portSet: boolean;
   /** Placement constraints on server labels (`zone=b`, `role!=build`); empty: any server. */
   constraints: string[];
+  /** How a new release replaces the old: `rolling` or `recreate` (old stop first). */
+  strategy: DeployStrategy;
   createdAt: number;
   updatedAt: number;
 }
@@ -98,6 +102,7 @@ export type AppPatch = Partial<
     | 'portSet'
     | 'limits'
     | 'constraints'
+    | 'strategy'
   >
 >;
 
@@ -333,6 +338,7 @@ export interface Repos {
   builds: BuildRepo;
   appSealed: AppSealedRepo;
   domains: DomainRepo;
+  volumes: VolumeRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;
 }

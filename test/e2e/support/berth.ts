@@ -278,6 +278,12 @@ export class BerthUnderTest {
       }));
       for (const net of nets.stdout.split('\n').filter(Boolean))
         await podman(['network', 'rm', net]).catch(() => undefined);
+      // Volumes are never removed by Berth on its own (only by `volumes delete`): the test does.
+      const vols = await podman(['volume', 'ls', '-q', '--filter', `label=berth.agent=${id}`]).catch(() => ({
+        stdout: '',
+      }));
+      for (const vol of vols.stdout.split('\n').filter(Boolean))
+        await podman(['volume', 'rm', '-f', vol]).catch(() => undefined);
       await run('nft', ['delete', 'table', 'inet', `berth_apps_${id}`]).catch(() => undefined);
       await run('nft', ['delete', 'table', 'inet', `berth_build_${id}`]).catch(() => undefined);
     }

@@ -15,6 +15,9 @@ test('API field paths read as the flags a person typed', () => {
   assert.equal(flagOf('params.app'), 'the app name');
   assert.equal(flagOf('headers.idempotency-key'), '--idempotency-key');
   assert.equal(flagOf('body.toVersion'), '--to');
+  assert.equal(flagOf('body.volumes.0.path'), '--volume');
+  assert.equal(flagOf('volumes.1.volume'), '--volume');
+  assert.equal(flagOf('body.strategy'), '--strategy');
 });
 
 test('pairs name their key; the request as a whole names nothing', () => {

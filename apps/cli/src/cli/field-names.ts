@@ -33,6 +33,7 @@ const FLAGS: Record<string, string> = {
   keyPem: '--key',
   redirectFrom: '--redirect-from',
   domains: '--domain',
+  volumes: '--volume',
 };
 
 /** Fields given as KEY=VALUE pairs: the key is the part worth naming. */

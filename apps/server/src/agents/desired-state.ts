@@ -1,10 +1,17 @@
-import { toAppHostname, toPinnedRegistryRef, toRevision, type RolloutDirection } from '@berth/core';
+import {
+  toAppHostname,
+  toEngineVolumeName,
+  toPinnedRegistryRef,
+  toRevision,
+  type RolloutDirection,
+} from '@berth/core';
 import { sealFor } from '@berth/crypto';
 import {
   BerthError,
   agentSecretAad,
   type DesiredApp,
   type DesiredState,
+  type EngineVolumeMount,
   type ElsewhereApp,
   type FleetRegistryAccess,
   type ReleaseSpec,
@@ -206,6 +213,9 @@ export async function toShare(
   const rows = slots?.length === 0 ? [] : await store.releaseSecrets.list(release.id);
   const sealed = { values: to.sealSecrets(release, rows), files: toSecretFiles(rows) };
   const desired = toDesiredApp(app, rollout, release, release.imageId, sealed, settings);
+  const volumes = await engineMountsOf(store, app.id);
+  if (volumes.length > 0) desired.release.volumes = volumes;
+  if (app.strategy !== 'rolling') desired.strategy = app.strategy;
   const { registry } = to;
   const pull = registry && release.registryDigest ? pullFrom(registry, app, release.registryDigest) : null;
   if (pull) desired.release.pull = pull;
@@ -245,4 +255,15 @@ function toDesiredApp(
     drainTimeoutMs: s.drainTimeoutMs,
     stopTimeoutMs: s.stopTimeoutMs,
   };
+}
+
+/**
+ * The app's volumes as its agent mounts them: Berth's engine names, never the team's names.
+ * Mounts belong to the app, not a release: a rollback keeps them, so the data stays with the app.
+ */
+async function engineMountsOf(store: Store, appId: string): Promise<EngineVolumeMount[]> {
+  const out: EngineVolumeMount[] = [];
+  for (const m of await store.volumes.mountsOf(appId))
+    out.push({ engineName: toEngineVolumeName(m.volumeId), volumeId: m.volumeId, path: m.path });
+  return out;
 }

@@ -288,6 +288,9 @@ export function createAgentGateway({
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),
 
+    /** The id of the server `berth up`'s own agent runs as, or null (no local agent). */
+    localServerId: localServer,
+
     offlineSince,
 
     /** Closes the server's live link, if it has one (removed, or its key replaced). */

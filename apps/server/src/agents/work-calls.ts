@@ -13,6 +13,8 @@ import {
   type ExecParams,
   type ImagesBootstrapRequest,
   type LogLine,
+  type VolumeRemoveParams,
+  VolumeRemoveResult,
 } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import { buildSession, firstOf, runningSlot } from './routing.js';
@@ -21,6 +23,8 @@ import type { AgentSession } from './session.js';
 /** Reading the versions is a directory listing; a rollback is an `nginx -t` and a reload. */
 const PROXY_HISTORY_TIMEOUT_MS = 10_000;
 const PROXY_ROLLBACK_TIMEOUT_MS = 30_000;
+/** Removing a volume is one engine call (its data is unlinked by the engine). */
+const VOLUME_REMOVE_TIMEOUT_MS = 60_000;
 
 /**
  * The gateway's calls that run work on one agent and stream it back: a command in a replica
@@ -47,6 +51,21 @@ export function createWorkCalls({
     return session;
   };
   return {
+    /**
+     * Removes a volume's engine volume on its server (`berth volumes delete`, after berthd checked
+     * that no app mounts it). AGENT_UNAVAILABLE when its agent is not connected: nothing is removed.
+     */
+    async removeVolume(
+      server: { id: string; name: string },
+      params: VolumeRemoveParams,
+    ): Promise<VolumeRemoveResult> {
+      const result = await connected(server).call(
+        { method: 'volume.remove', params },
+        VOLUME_REMOVE_TIMEOUT_MS,
+      );
+      return VolumeRemoveResult.parse(result);
+    },
+
     /** The edge's config versions on one server, oldest first (PROXY_NO_HISTORY on Caddy). */
     async proxyHistory(server: { id: string; name: string }): Promise<ProxyVersion[]> {
       const result = await connected(server).call(

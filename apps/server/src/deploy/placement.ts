@@ -71,6 +71,7 @@ export async function placeDeployment(
   const servers = live.map((s) =>
     toPlacementServer(s, statusOf(s, fleet, anyOnline, now), reserved.get(s.id)),
   );
+  const pinnedTo = await volumePin(tx, app.id);
   const placementApp = {
     id: app.id,
     name: app.name,
@@ -78,12 +79,15 @@ export async function placeDeployment(
     cpu: release.limits.cpu,
     memoryMiB: release.limits.memoryMiB,
     constraints: parseConstraints(app.constraints ?? []),
+    ...(pinnedTo && { pinnedTo }),
   };
   const result = place([placementApp], servers, mine.map(toSlotPlacement));
   const reason = describeUnplacedApp(result.unplaced, placementApp);
   if (reason !== null) {
     throw new BerthError('DEPLOY_UNPLACEABLE', `Cannot place ${reason}`, {
-      hint: `See what each server has free: berth servers list; or ask for less: berth scale ${app.name} --replicas N --memory SIZE`,
+      hint: result.unplaced.some((u) => u.reason.kind === 'pinned')
+        ? 'Bring that server back (berth servers list shows it): a volume’s data never moves to another server on its own'
+        : `See what each server has free: berth servers list; or ask for less: berth scale ${app.name} --replicas N --memory SIZE`,
     });
   }
   const placed = result.placements.map((p) => ({ ...p, deploymentId: deployment.id }));
@@ -185,4 +189,17 @@ export function parseConstraints(raw: readonly string[]): PlacementConstraint[] 
     if (!m) throw new BerthError('INTERNAL', `stored placement constraint "${c}" does not parse`);
     return { key: m[1] as string, op: m[2] as '=' | '!=', value: m[3] as string };
   });
+}
+
+/**
+ * The server an app's volumes live on, which its replicas must run on (all of an app's volumes
+ * live on one server: apps create refuses others). Null: it mounts none.
+ */
+export async function volumePin(
+  tx: Repos,
+  appId: string,
+): Promise<{ serverId: string; because: string } | null> {
+  const [first] = await tx.volumes.mountsOf(appId);
+  const volume = first ? await tx.volumes.get(first.volumeId) : null;
+  return volume ? { serverId: volume.serverId, because: `volume ${volume.name}` } : null;
 }

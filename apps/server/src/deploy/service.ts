@@ -152,6 +152,7 @@ export function createDeployService({
           rolloutDirection: 'forward',
           settingsDeploymentId: null,
           constraints: input.constraints ?? [],
+          strategy: input.strategy ?? 'rolling',
           createdAt: now,
           updatedAt: now,
         };
@@ -174,6 +175,7 @@ export function createDeployService({
             ...(patch.command !== undefined && { command: patch.command }),
             ...(patch.health !== undefined && { health: toHealthCheck(patch.health, app.health) }),
             ...(patch.constraints !== undefined && { constraints: patch.constraints }),
+            ...(patch.strategy !== undefined && { strategy: patch.strategy }),
           },
           now,
         );

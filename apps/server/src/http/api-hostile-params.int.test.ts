@@ -93,6 +93,8 @@ function kindOf(op: Operation, param: string): ParamKind {
         code: 'USER_NOT_FOUND',
       };
     case 'name':
+      if (op.path.startsWith(`${API}/volumes/`))
+        return { bad: BAD_NAMES, unknown: 'ghost', code: 'VOLUME_NOT_FOUND' };
       if (op.path.includes('/domains/'))
         return { bad: BAD_DOMAIN_NAMES, unknown: 'ghost.example.test', code: 'DOMAIN_NOT_FOUND' };
       return op.path.startsWith(`${API}/servers/`)

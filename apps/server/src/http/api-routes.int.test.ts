@@ -9,6 +9,7 @@ import { validateJson } from './test-support/json-schema.js';
 import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-support/route-cases.js';
 import { BUILD_CASES } from './test-support/route-cases-builds.js';
 import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
+import { VOLUME_CASES } from './test-support/route-cases-volumes.js';
 import { SERVER_CASES } from './test-support/route-cases-servers.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
@@ -191,6 +192,7 @@ const CASES: Record<string, RouteCase> = {
   ...BUILD_CASES,
   ...SERVER_CASES,
   ...DOMAIN_CASES,
+  ...VOLUME_CASES,
 };
 
 let api: TestApi;

@@ -7,6 +7,7 @@ import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
+import type { VolumesService } from '../volumes/service.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -18,6 +19,7 @@ export interface RouteContext {
   service: DeployService;
   secrets: SecretsService;
   domains: DomainsService;
+  volumes: VolumesService;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;
@@ -52,6 +54,12 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
       )
       .sort((a, b) => a.slot - b.slot || a.server.localeCompare(b.server));
   };
+  const mountsOf = async (appId: string): Promise<{ volume: string; path: string }[]> => {
+    const out: { volume: string; path: string }[] = [];
+    for (const m of await store.volumes.mountsOf(appId))
+      out.push({ volume: (await store.volumes.get(m.volumeId))?.name ?? m.volumeId, path: m.path });
+    return out;
+  };
   return {
     ...base,
     async appView(app) {
@@ -75,6 +83,7 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
           project: project?.name ?? '?',
           secrets,
           credentials,
+          volumes: await mountsOf(app.id),
         },
         config,
       );

@@ -62,6 +62,8 @@ export function toAppView(
     project: string;
     secrets: string[];
     credentials: 'none' | 'token' | 'ssh-key';
+    /** Its volumes by their team names, and where each is mounted. */
+    volumes?: { volume: string; path: string }[];
   },
   urls: UrlSettings,
 ): App {
@@ -81,6 +83,8 @@ export function toAppView(
     replicas: app.replicas,
     limits: app.limits,
     constraints: app.constraints,
+    volumes: extra.volumes ?? [],
+    strategy: app.strategy,
     status: toAppStatus(app, extra.latest),
     currentRelease: extra.current ? toReleaseSummary(extra.current) : null,
     replicaStatus: extra.replicas,

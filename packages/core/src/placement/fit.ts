@@ -23,6 +23,10 @@ export function satisfies(server: PlacementServer, constraints: readonly Placeme
   return constraints.every((c) => (server.labels[c.key] === c.value) === (c.op === '='));
 }
 
+/** The app's constraints and, when its data pins it to one server, that server. */
+export const allows = (server: PlacementServer, app: PlacementApp): boolean =>
+  (app.pinnedTo === undefined || app.pinnedTo.serverId === server.id) && satisfies(server, app.constraints);
+
 export function freeMemoryMiB(server: PlacementServer, usage: ServerUsage): number {
   return server.capacity === null ? Number.POSITIVE_INFINITY : server.capacity.memoryMiB - usage.memoryMiB;
 }

@@ -7,7 +7,7 @@ import {
   keepsReplicas,
   memoryFits,
   reserve,
-  satisfies,
+  allows,
   takesNewReplicas,
   type ServerUsage,
 } from './fit.js';
@@ -102,12 +102,7 @@ function keepStable(
     const server = now === undefined ? undefined : fleet.byId.get(now.serverId);
     if (now === undefined || server === undefined || !keepsReplicas(server.status)) continue;
     const usage = usageOf(fleet, server.id);
-    if (
-      !satisfies(server, app.constraints) ||
-      !memoryFits(server, usage, app) ||
-      !cpuFits(server, usage, app)
-    )
-      continue;
+    if (!allows(server, app) || !memoryFits(server, usage, app) || !cpuFits(server, usage, app)) continue;
     reserve(usage, app);
     after.set(slotKey(app.id, slot), now);
   }
@@ -117,10 +112,7 @@ function choose(app: PlacementApp, fleet: Fleet): PlacementServer | null {
   const fit = fleet.servers.filter((s) => {
     const usage = usageOf(fleet, s.id);
     return (
-      takesNewReplicas(s.status) &&
-      satisfies(s, app.constraints) &&
-      memoryFits(s, usage, app) &&
-      cpuFits(s, usage, app)
+      takesNewReplicas(s.status) && allows(s, app) && memoryFits(s, usage, app) && cpuFits(s, usage, app)
     );
   });
   let best: PlacementServer | null = null;
@@ -165,14 +157,23 @@ function stayOnDraining(
   const server = now === undefined ? undefined : fleet.byId.get(now.serverId);
   if (server === undefined || server.status !== 'draining') return null;
   const usage = usageOf(fleet, server.id);
-  const fits =
-    satisfies(server, app.constraints) && memoryFits(server, usage, app) && cpuFits(server, usage, app);
+  const fits = allows(server, app) && memoryFits(server, usage, app) && cpuFits(server, usage, app);
   return fits ? server : null;
 }
 
 /** The first filter that leaves no server names the reason, with the best the fleet has. */
 function whyUnplaceable(app: PlacementApp, fleet: Fleet): UnplaceableReason {
   if (fleet.servers.length === 0) return { kind: 'no-servers' };
+  if (app.pinnedTo !== undefined) {
+    const pinned = fleet.byId.get(app.pinnedTo.serverId);
+    if (pinned === undefined || !takesNewReplicas(pinned.status))
+      return {
+        kind: 'pinned',
+        because: app.pinnedTo.because,
+        server: pinned?.name ?? app.pinnedTo.serverId,
+        status: pinned?.status ?? 'gone',
+      };
+  }
   const ready = fleet.servers.filter((s) => takesNewReplicas(s.status));
   if (ready.length === 0) {
     return {
@@ -180,7 +181,7 @@ function whyUnplaceable(app: PlacementApp, fleet: Fleet): UnplaceableReason {
       notReady: fleet.servers.map((s) => ({ server: s.name, status: s.status })),
     };
   }
-  const matching = ready.filter((s) => satisfies(s, app.constraints));
+  const matching = ready.filter((s) => allows(s, app));
   if (matching.length === 0) return { kind: 'constraints', constraints: app.constraints };
   const withMemory = matching.filter((s) => memoryFits(s, usageOf(fleet, s.id), app));
   if (withMemory.length === 0) {

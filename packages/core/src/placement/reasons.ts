@@ -22,6 +22,10 @@ export function describeUnplaceable(reason: UnplaceableReason): string {
       );
     case 'memory':
       return `needs ${formatMiB(reason.needMiB)} memory per replica, the most free is ${formatMiB(reason.mostFree.freeMiB)} on ${reason.mostFree.server}`;
+    case 'pinned':
+      return reason.status === 'gone'
+        ? `it must run where its ${reason.because} lives, and that server (${reason.server}) is no longer in the fleet`
+        : `it must run on ${reason.server}, where its ${reason.because} lives, and ${reason.server} is ${reason.status}`;
     case 'cpu':
       return `needs ${formatCpu(reason.needCpu)} per replica, the most free is ${formatCpu(reason.mostFree.freeCpu)} on ${reason.mostFree.server}`;
   }

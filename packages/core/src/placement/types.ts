@@ -42,6 +42,12 @@ export interface PlacementApp {
   constraints: readonly PlacementConstraint[];
   /** A server label (like `zone`) whose values the replicas spread across, after spreading across servers. */
   spreadBy?: string;
+  /**
+   * The one server every replica must run on, and why (`volume uploads`): data that lives on one
+   * server (a volume) pins its app there. Stronger than constraints: when that server cannot take
+   * the replica, it is unplaced with that reason, never put elsewhere.
+   */
+  pinnedTo?: { serverId: string; because: string };
 }
 
 /** Replica slot `slot` (1-based) of app `appId` runs on server `serverId`. */
@@ -62,7 +68,8 @@ export type UnplaceableReason =
   | { kind: 'no-ready-server'; notReady: readonly { server: string; status: ServerStatus }[] }
   | { kind: 'constraints'; constraints: readonly PlacementConstraint[] }
   | { kind: 'memory'; needMiB: number; mostFree: { server: string; freeMiB: number } }
-  | { kind: 'cpu'; needCpu: number; mostFree: { server: string; freeCpu: number } };
+  | { kind: 'cpu'; needCpu: number; mostFree: { server: string; freeCpu: number } }
+  | { kind: 'pinned'; because: string; server: string; status: ServerStatus | 'gone' };
 
 export interface UnplacedSlot {
   appId: string;

@@ -329,3 +329,35 @@ describe('plan()', () => {
     assert.equal(start.kind === 'start' ? start.name : '', 'berth-web-v2-bbbbbb-1');
   });
 });
+
+describe('plan() with the recreate strategy', () => {
+  const recreate = (): DesiredApp => desiredApp({ strategy: 'recreate' });
+
+  test('old serving replicas are all unrouted first, and nothing new starts beside them', () => {
+    const actions = plan(
+      [recreate()],
+      observed([replica({ releaseId: R1, slot: 1 }), replica({ releaseId: R1, slot: 2 })]),
+      SETTINGS,
+    );
+    assert.deepEqual(brief(actions), ['unroute:c-aaa-1', 'unroute:c-aaa-2']);
+  });
+
+  test('drained old replicas stop; the new one waits until they are gone', () => {
+    const drained = observed([
+      replica({ releaseId: R1, slot: 1, routed: false, unroutedAtMs: NOW - 600 }),
+      replica({ releaseId: R1, slot: 2, routed: false, unroutedAtMs: NOW - 600 }),
+    ]);
+    assert.deepEqual(brief(plan([recreate()], drained, SETTINGS)), ['stop:c-aaa-1', 'stop:c-aaa-2']);
+    const stopping = observed([replica({ releaseId: R1, slot: 1, routed: false, stopping: true })]);
+    assert.deepEqual(brief(plan([recreate()], stopping, SETTINGS)), []);
+  });
+
+  test('with no old replica left the new ones start as usual', () => {
+    assert.deepEqual(brief(plan([recreate()], observed([]), SETTINGS)), ['start:1']);
+  });
+
+  test('rolling (the default) starts the new replica beside the old', () => {
+    const actions = plan([desiredApp()], observed([replica({ releaseId: R1, slot: 1 })]), SETTINGS);
+    assert.ok(brief(actions).includes('start:1'));
+  });
+});

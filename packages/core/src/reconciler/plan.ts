@@ -17,6 +17,8 @@ import {
  *
  * Rolling, one replica at a time, never below the replicas already serving:
  * start new → healthy → route → unroute one old → drain → stop.
+ * With the app's `recreate` strategy (single writers on a volume): unroute every old replica →
+ * drain → stop, and start new ones only once no old one runs or is stopping.
  *
  * A stop runs while the agent goes on planning (an app may take its whole grace period to exit),
  * so replicas being stopped are set aside: a rollout converges once every old replica is drained
@@ -89,8 +91,13 @@ function planApp(
   const retiring = live.filter((r) => !r.routed && (!isTarget(r) || r.unroutedAtMs !== null));
 
   const { serving, starting } = advancePending(ctx, pending, routedTarget);
-  if (ctx.outcome !== 'failed') retire(ctx, serving, routedOld);
-  if (ctx.outcome !== 'failed' && !starting && serving.length < wanted) {
+  const recreate = app.strategy === 'recreate';
+  if (ctx.outcome !== 'failed' && recreate)
+    for (const r of routedOld) ctx.actions.push(unroute(r, 'the app is recreated: old replicas stop first'));
+  else if (ctx.outcome !== 'failed') retire(ctx, serving, routedOld);
+  // Recreate: a new replica never runs beside an old one of the app (on this server).
+  const oldAround = recreate && (live.some((r) => !isTarget(r)) || stopping.some((r) => !isTarget(r)));
+  if (ctx.outcome !== 'failed' && !starting && !oldAround && serving.length < wanted) {
     const blockedUntil = observed.startBlockedUntilMs[app.appId] ?? 0;
     if (ctx.nowMs >= blockedUntil) startNext(ctx, live.filter(isTarget), stopping.filter(isTarget));
   }

@@ -22,6 +22,7 @@ import { resolveImage } from './image-resolve.js';
 import { pullImage, pushImage } from './image-transfer.js';
 import { toLogLines } from './log-stream.js';
 import { ensureNetwork, listNetworks, removeNetwork } from './networks.js';
+import { ensureVolume, listVolumes, removeVolume } from './volumes.js';
 import type {
   ContainerDetails,
   ContainerEngine,
@@ -100,6 +101,9 @@ export function createDockerApiEngine(options: DockerApiEngineOptions): Containe
     ensureNetwork: (spec) => ensureNetwork(api, spec),
     listNetworks: (labels) => listNetworks(api, labels),
     removeNetwork: (name) => removeNetwork(api, name),
+    ensureVolume: (spec) => ensureVolume(api, spec),
+    listVolumes: (labels) => listVolumes(api, labels),
+    removeVolume: (name) => removeVolume(api, name),
     pushImage: (source, destination, pushOptions) =>
       pushImage({ api, timeoutMs, transferTimeoutMs: pullTimeoutMs }, source, destination, pushOptions),
     pullImage: (pinnedRef, access) =>

@@ -48,6 +48,15 @@ export function toHostConfig(spec: ReplicaContainerSpec): Record<string, unknown
     CapAdd: [...KEPT_CAPABILITIES],
     // setuid binaries and file capabilities inside the image cannot raise privileges again.
     SecurityOpt: ['no-new-privileges'],
-    Mounts: spec.files.map((f) => ({ Type: 'bind', Source: f.source, Target: f.target, ReadOnly: true })),
+    Mounts: [
+      ...spec.files.map((f) => ({ Type: 'bind', Source: f.source, Target: f.target, ReadOnly: true })),
+      // Paths were checked by berthd (@berth/core's mountPathProblem) and the names are Berth's.
+      ...(spec.volumes ?? []).map((v) => ({
+        Type: 'volume',
+        Source: v.name,
+        Target: v.target,
+        ReadOnly: false,
+      })),
+    ],
   };
 }

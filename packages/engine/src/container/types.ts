@@ -60,6 +60,21 @@ export interface ReplicaContainerSpec {
   limits: ResourceLimits;
   /** Host files bind-mounted read-only (secrets given as files). */
   files: readonly { source: string; target: string }[];
+  /** Engine volumes (made beforehand with ensureVolume) mounted read-write at checked paths. */
+  volumes?: readonly { name: string; target: string }[];
+}
+
+export interface VolumeSpec {
+  /** `berth-vol-…`: anything else is refused before the engine is asked. */
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface VolumeDetails {
+  name: string;
+  labels: Record<string, string>;
+  /** Where the engine keeps its data on the host; null when it does not say. */
+  mountpoint: string | null;
 }
 
 export interface NetworkSpec {
@@ -167,6 +182,15 @@ export interface ContainerEngine extends ImageTransfer {
   listNetworks(labels?: Record<string, string>): Promise<NetworkDetails[]>;
   /** Removes a network; a network still in use is kept (`in-use`), one already gone is `absent`. */
   removeNetwork(name: string): Promise<'removed' | 'in-use' | 'absent'>;
+  /**
+   * Creates the named volume unless it exists; either way returns it. Throws INTERNAL when one of
+   * that name exists without every one of `labels` (not ours).
+   */
+  ensureVolume(spec: VolumeSpec): Promise<VolumeDetails>;
+  /** Volumes carrying every one of `labels`. */
+  listVolumes(labels?: Record<string, string>): Promise<VolumeDetails[]>;
+  /** Removes a volume, never forced: one a container uses is kept (`in-use`), one already gone is `absent`. */
+  removeVolume(name: string): Promise<'removed' | 'in-use' | 'absent'>;
 }
 
 /** A login at a registry: an agent's own user, never a person's. */

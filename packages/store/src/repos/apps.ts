@@ -119,6 +119,7 @@ const toAppsRecord = (row: AppRow): Insertable<AppsTable> => ({
   source: row.source === null ? null : toJson(row.source),
   port_set: row.portSet ? 1 : 0,
   constraints: toJson(row.constraints),
+  deploy_strategy: row.strategy,
   ...toLimitColumns(row.limits),
 });
 
@@ -139,6 +140,7 @@ function toAppsUpdate(patch: AppPatch): Updateable<AppsTable> {
   if (patch.portSet !== undefined) u.port_set = patch.portSet ? 1 : 0;
   if (patch.limits !== undefined) Object.assign(u, toLimitColumns(patch.limits));
   if (patch.constraints !== undefined) u.constraints = toJson(patch.constraints);
+  if (patch.strategy !== undefined) u.deploy_strategy = patch.strategy;
   return u;
 }
 
@@ -161,6 +163,7 @@ function toAppRow(r: AppWithTeam): AppRow {
     rolloutDirection: toDirection(r.rollout_direction, r.id),
     settingsDeploymentId: r.settings_deployment_id,
     constraints: parseStringList(r.constraints, at('constraints')),
+    strategy: r.deploy_strategy === 'recreate' ? 'recreate' : 'rolling',
     source: parseGitSource(r.source, at('source')),
     portSet: r.port_set === 1,
     limits: fromLimitColumns(r),

@@ -117,6 +117,7 @@ export function appRow(at: { projectId: string; teamId: string }, over: Partial<
     rolloutDirection: 'forward',
     settingsDeploymentId: null,
     constraints: [],
+    strategy: 'rolling',
     source: null,
     portSet: true,
     limits: { ...LIMIT_DEFAULTS },

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { AppCreate, GitSourceInput } from '@berth/protocol';
+import type { AppCreate, DeployStrategy, GitSourceInput } from '@berth/protocol';
+import { parseVolumeMount, strategyArg } from '../../cli/volume-options.js';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { printJson } from '../../cli/output.js';
@@ -25,6 +26,8 @@ interface CreateOptions extends CommonOptions, LimitOptions, HealthOptions {
   project?: string;
   constraint?: string[];
   domain?: string[];
+  volume?: string[];
+  strategy?: DeployStrategy;
 }
 
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
@@ -60,6 +63,16 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
       'a custom domain it is served on, added with the app (HTTPS once a certificate covers it; repeatable)',
       collect,
     )
+    .option(
+      '--volume <name:/path>',
+      "mount a volume of the team at an absolute path in every replica, e.g. uploads:/var/lib/uploads; the replicas run on the volume's server (repeatable)",
+      collect,
+    )
+    .option(
+      '--strategy <rolling|recreate>',
+      'how a new release replaces the old: rolling (default: new starts, then old stops) or recreate (old stops first: single writers)',
+      strategyArg,
+    )
     .option('--team <team>', 'the team that owns it (default: yours)')
     .option('--project <project>', "a project of that team (default: the team's default project)");
   withHealthOptions(create).action(
@@ -76,6 +89,8 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
         ...(opts.project && { project: opts.project }),
         ...(opts.constraint && { constraints: opts.constraint }),
         ...(opts.domain && { domains: opts.domain.map((d) => ({ name: d })) }),
+        ...(opts.volume && { volumes: opts.volume.map(parseVolumeMount) }),
+        ...(opts.strategy && { strategy: opts.strategy }),
       };
       const health = healthInput(opts);
       if (health) input.health = health;

@@ -31,6 +31,8 @@ function printApp(app: App): void {
     ['replicas', String(app.replicas)],
     ['limits', `${formatLimits(app.limits)} per replica`],
     ['placement', app.constraints?.length ? app.constraints.join(', ') : 'any server'],
+    ['volumes', app.volumes?.length ? app.volumes.map((v) => `${v.volume}:${v.path}`).join(', ') : '(none)'],
+    ['strategy', app.strategy ?? 'rolling'],
     ['health', describeHealth(h)],
     ['command', app.command ? app.command.join(' ') : '(image default)'],
     ['env', Object.keys(app.env).join(', ') || '(none)'],

@@ -1,4 +1,5 @@
-import type { AppUpdate } from '@berth/protocol';
+import type { AppUpdate, DeployStrategy } from '@berth/protocol';
+import { strategyArg } from '../../cli/volume-options.js';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
 import { EXIT } from '../../cli/exit-codes.js';
@@ -13,12 +14,13 @@ interface UpdateOptions extends CommonOptions, HealthOptions {
   port?: number;
   constraint?: string[];
   clearConstraints?: boolean;
+  strategy?: DeployStrategy;
 }
 
 export function registerAppsUpdate(apps: Command, environment: CliEnvironment): void {
   const update = withCommon(apps.command('update <name>'))
     .description(
-      "change an app's image, port, health check or placement constraints; the next deploy uses them",
+      "change an app's image, port, health check, placement constraints or deploy strategy; the next deploy uses them",
     )
     .option('--image <ref>', 'image reference for the next deploy')
     .option('--port <n>', 'port the app listens on inside the container', parseIntArg(1, 65535))
@@ -27,7 +29,12 @@ export function registerAppsUpdate(apps: Command, environment: CliEnvironment): 
       'replace the placement constraints on server labels, e.g. zone=b or role!=build (repeatable)',
       collect,
     )
-    .option('--clear-constraints', 'let replicas run on any server again');
+    .option('--clear-constraints', 'let replicas run on any server again')
+    .option(
+      '--strategy <rolling|recreate>',
+      'how the next releases replace the old: rolling (new starts, then old stops) or recreate (old stops first: single writers)',
+      strategyArg,
+    );
   withHealthOptions(update).action(
     action(async (name: string, opts: UpdateOptions) => {
       const health = healthInput(opts);
@@ -37,6 +44,7 @@ export function registerAppsUpdate(apps: Command, environment: CliEnvironment): 
         ...(health && { health }),
         ...(opts.clearConstraints && { constraints: [] }),
         ...(opts.constraint && { constraints: opts.constraint }),
+        ...(opts.strategy && { strategy: opts.strategy }),
       };
       if (Object.keys(patch).length === 0)
         throw new CliError('Nothing to change', EXIT.userError, `See: berth apps update --help`);

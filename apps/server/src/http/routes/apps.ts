@@ -50,12 +50,14 @@ export const appRoutes =
         }
         // Checked before anything is written; added in the app's own transaction.
         const domains = (request.body.domains ?? []).map((d, i) => ctx.domains.prepare(d, `domains.${i}.`));
+        const mounts = ctx.volumes.prepareMounts(request.body.volumes);
         const row = await ctx.service.createApp(
           request.body,
           { projectId: project.id, teamId: team.id },
           intentOf(request, `app:${request.body.name}`),
           async (tx, app, now) => {
             for (const d of domains) await ctx.domains.addInTransaction(tx, app, d, now);
+            await ctx.volumes.mountInTransaction(tx, app, team, mounts);
           },
         );
         request.audited = true;

@@ -190,6 +190,9 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   checkDomain: { params: { name: 'valid.example.test' } },
   removeDomain: { params: { name: 'valid.example.test' } },
   addCertificate: { body: { certificatePem: 'not a certificate', keyPem: 'not a key' } },
+  listVolumes: {},
+  createVolume: { body: { name: 'valid', server: 'valid' } },
+  deleteVolume: { params: { name: 'valid' }, query: 'team=default' },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

@@ -7,6 +7,7 @@ import { BUILD_SCENARIOS } from './rbac-scenarios-builds.js';
 import { DOMAIN_SCENARIOS } from './rbac-scenarios-domains.js';
 import { SERVER_SCENARIOS } from './rbac-scenarios-servers.js';
 import { TEAM_SCENARIOS } from './rbac-scenarios-teams.js';
+import { VOLUME_SCENARIOS } from './rbac-scenarios-volumes.js';
 
 /**
  * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
@@ -63,4 +64,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   ...TEAM_SCENARIOS,
   ...BUILD_SCENARIOS,
   ...DOMAIN_SCENARIOS,
+  ...VOLUME_SCENARIOS,
 };

@@ -1,0 +1,2 @@
+export * from './mount-path.js';
+export * from './engine-name.js';
