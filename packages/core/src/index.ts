@@ -36,3 +36,6 @@ export * from './registry-naming.js';
 export * from './agent-messages.js';
 export * from './domains/index.js';
 export * from './certificates/renewal.js';
+export * from './network/address-class.js';
+export * from './network/destination.js';
+export * from './backups/object-key.js';
