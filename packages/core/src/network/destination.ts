@@ -60,7 +60,6 @@ export function parseOutboundUrl(raw: unknown, what: string, policy: Destination
       issues: [{ path: what, message: why }],
       hint: 'For example: https://s3.example.com or https://minio.example.com:9000',
     });
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (typeof raw !== 'string' || raw.length > MAX_URL_LENGTH || /[\s\u0000-\u001f\u007f]/.test(raw)) {
     throw fail(`must be an http(s) URL of at most ${MAX_URL_LENGTH} characters without spaces`);
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { BerthError } from '@berth/protocol';
+import type { BerthError } from '@berth/protocol';
 import {
   assertRefused,
   decrypt,

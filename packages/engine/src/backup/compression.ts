@@ -119,7 +119,9 @@ async function* runFilter(
         `zstd could not ${verb} the backup stream: it ${how}: ${stderr.trim() || 'no output'}`,
       );
     }
-    if (feedError !== undefined) throw feedError;
+    if (feedError instanceof Error) throw feedError;
+    if (feedError !== undefined)
+      throw new BerthError('BACKUP_COMPRESSION_FAILED', 'the stream to compress failed');
     finished = true;
   } finally {
     if (!finished && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -88,12 +88,12 @@ test('put, get, list and delete round trip, files 0600 and directories 0700', as
 test('a failing source leaves no object and no temp file', async (t) => {
   const root = await tempDir(t);
   const target = await createDirectoryTarget({ root });
-  async function* failing(): AsyncGenerator<Buffer> {
+  function* failing(): Generator<Buffer> {
     yield randomBytes(100_000);
     throw new BerthError('BACKUP_INTEGRITY_FAILED', 'chunk 3 does not verify');
   }
   await assert.rejects(
-    target.put('a/bak.berth', failing()),
+    target.put('a/bak.berth', Readable.from(failing())),
     berthError('BACKUP_INTEGRITY_FAILED', /chunk 3/),
   );
   assert.deepEqual(await readdir(join(root, 'a')), []);

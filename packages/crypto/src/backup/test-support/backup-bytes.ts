@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { BerthError } from '@berth/protocol';
 import { generateSealingKeyPair } from '../../sealing.js';
 import { decryptBackup, type DecryptBackupOptions } from '../decrypt.js';
@@ -14,8 +15,7 @@ import { TAG_BYTES } from '../chunks.js';
 export const berthd = generateSealingKeyPair();
 export const SMALL_CHUNK = 1024;
 
-/** Yields `data` in pieces of the given sizes (cycled), as a stream would. */
-export async function* piecesOf(data: Buffer, sizes: readonly number[] = [65_536]): AsyncGenerator<Buffer> {
+function* slices(data: Buffer, sizes: readonly number[]): Generator<Buffer> {
   let at = 0;
   for (let i = 0; at < data.length; i++) {
     const size = Math.max(1, sizes[i % sizes.length] ?? 1);
@@ -23,6 +23,10 @@ export async function* piecesOf(data: Buffer, sizes: readonly number[] = [65_536
     at += size;
   }
 }
+
+/** `data` as a stream of pieces of the given sizes (cycled). */
+export const piecesOf = (data: Buffer, sizes: readonly number[] = [65_536]): Readable =>
+  Readable.from(slices(data, sizes), { objectMode: false });
 
 export async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];
