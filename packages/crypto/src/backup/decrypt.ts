@@ -88,7 +88,10 @@ export async function decryptBackup(
       index: 0,
     };
     const first = await nextChunk(state);
-    return { header: parsed, stream: Readable.from(chunks(state, first), { objectMode: false }) };
+    const stream = Readable.from(chunks(state, first), { objectMode: false });
+    // Destroyed before its first read, the generator never runs its clean-up: release the source here.
+    stream.once('close', () => void reader.close().catch(() => undefined));
+    return { header: parsed, stream };
   } catch (e) {
     key?.fill(0);
     await reader.close().catch(() => undefined);
