@@ -13,12 +13,13 @@
 #                                            (an ACME CA with pebble-challtestsrv, for certificate tests),
 #                                            bind9 and bind9-dnsutils (a real DNS server, nsupdate and dig
 #                                            for the DNS-01 provider tests),
-#                                            nginx-light (the nginx edge's integration tests)
+#                                            nginx-light (the nginx edge's integration tests), zstd (backup
+#                                            compression; without it agents fall back to gzip)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils nginx-light)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils nginx-light zstd)
 
 missing=()
 for pkg in "${want[@]}"; do

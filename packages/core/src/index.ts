@@ -37,3 +37,6 @@ export * from './agent-messages.js';
 export * from './domains/index.js';
 export * from './certificates/renewal.js';
 export * from './volumes/index.js';
+export * from './network/address-class.js';
+export * from './network/destination.js';
+export * from './backups/object-key.js';

@@ -61,3 +61,4 @@ export { fetchPinnedCa, PinnedCaError } from './tls/pinned-ca.js';
 export type { PinnedCaTarget } from './tls/pinned-ca.js';
 export { loadOrCreateIdentity } from './agent-identity.js';
 export type { AgentIdentity } from './agent-identity.js';
+export * from './backup/index.js';

@@ -12,7 +12,12 @@ import { createHash, hkdfSync } from 'node:crypto';
  * here, never a free-form string that a typo could turn into a different key.
  */
 export type SecretPurpose =
-  'app-secret' | 'registry-credential' | 'git-credential' | 'webhook-secret' | 'certificate-key';
+  | 'app-secret'
+  | 'registry-credential'
+  | 'git-credential'
+  | 'webhook-secret'
+  | 'certificate-key'
+  | 'backup-key';
 
 export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'app-secret',
@@ -20,6 +25,7 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'git-credential',
   'webhook-secret',
   'certificate-key',
+  'backup-key',
 ];
 
 /**

@@ -94,6 +94,19 @@ export const ERROR_CODES = {
   DNS_PROVIDER_FAILED: { status: 502, retryable: true },
   /** A DNS-01 record was written but the zone's authoritative server did not show it in time. */
   DNS_RECORD_NOT_VISIBLE: { status: 504, retryable: true },
+  // Backups (their stream format, targets and destinations)
+  /** A backup object failed its checks: altered, truncated, reordered, for another backup or key. Never restored. */
+  BACKUP_INTEGRITY_FAILED: { status: 422, retryable: false },
+  /** The backup target could not be reached or failed (a timeout, a 5xx): trying again can help. */
+  BACKUP_TARGET_FAILED: { status: 502, retryable: true },
+  /** The backup target refused the request (credentials, signature, bucket, permissions): fix the target first. */
+  BACKUP_TARGET_REFUSED: { status: 502, retryable: false },
+  /** No object under that key on the backup target. */
+  BACKUP_OBJECT_NOT_FOUND: { status: 404, retryable: false },
+  /** zstd or gzip failed while (de)compressing a backup stream (its stderr in the message). */
+  BACKUP_COMPRESSION_FAILED: { status: 500, retryable: true },
+  /** An outbound URL (S3 endpoint, webhook) whose host is or resolves to a loopback, private, link-local or metadata address. */
+  DESTINATION_NOT_ALLOWED: { status: 403, retryable: false },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },
