@@ -36,3 +36,4 @@ export * from './registry-naming.js';
 export * from './agent-messages.js';
 export * from './domains/index.js';
 export * from './certificates/renewal.js';
+export * from './schedules/index.js';

@@ -9,3 +9,5 @@ export * from './firewall/index.js';
 export * from './mesh/index.js';
 export * from './registry/index.js';
 export * from './acme/index.js';
+export * from './net/index.js';
+export * from './notify/index.js';

@@ -97,6 +97,10 @@ export const ERROR_CODES = {
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },
+  /** An outgoing URL (webhook, S3 endpoint) resolves to loopback, private or link-local space. */
+  DESTINATION_NOT_ALLOWED: { status: 403, retryable: false },
+  /** An outgoing URL's host name does not resolve (now). */
+  DESTINATION_UNRESOLVABLE: { status: 502, retryable: true },
   // Custom domains
   /** The name is already claimed, by this app or another (of any team): one name, one app. */
   DOMAIN_TAKEN: { status: 409, retryable: false },

@@ -21,3 +21,5 @@ export * from './join-token.js';
 export * from './api-domains.js';
 export * from './api-certificates.js';
 export * from './dns-providers.js';
+export * from './schedules.js';
+export * from './notifications.js';

@@ -1,0 +1,2 @@
+export * from './address-class.js';
+export * from './egress-guard.js';
