@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { latestRunAtOrBefore, nextRuns, parseSchedule, type Schedule } from './parse.js';
 
 /**
- * Daylight saving time, the way Vixie cron and croner agree: a job at a fixed wall-clock time
+ * Daylight saving time, as in Vixie cron: a job at fixed wall-clock times (no `*`, no step)
  * that falls into the spring-forward gap runs once at the first valid time after the gap, and
  * once (the first occurrence) when the time occurs twice in autumn; an interval job (`*`, a
  * step) skips the times that do not exist and runs at both occurrences of a repeated time,
@@ -47,6 +47,18 @@ test('Europe/Berlin fall back (25 October 2026, 03:00 → 02:00): 02:30 runs onc
     '2026-10-25T00:30:00.000Z', // 02:30 CEST
     '2026-10-25T01:30:00.000Z', // 02:30 CET
     '2026-10-25T02:30:00.000Z', // 03:30 CET
+  ]);
+});
+
+test('a list of fixed times is fixed too (Vixie cron): 02:30 of `30 2,14` is neither lost nor doubled', () => {
+  const s = parsed('30 2,14 * * *', 'Europe/Berlin');
+  assert.deepEqual(iso(nextRuns(s, ms('2026-03-29T00:00:00Z'), 2)), [
+    '2026-03-29T01:00:00.000Z', // 03:00 CEST, for 02:30
+    '2026-03-29T12:30:00.000Z', // 14:30 CEST
+  ]);
+  assert.deepEqual(iso(nextRuns(s, ms('2026-10-25T00:00:00Z'), 2)), [
+    '2026-10-25T00:30:00.000Z', // 02:30 CEST only
+    '2026-10-25T13:30:00.000Z', // 14:30 CET
   ]);
 });
 

@@ -70,7 +70,14 @@ export function parseSchedule(expr: string, tz?: string): ParsedSchedule {
 
   let cron: Cron;
   try {
-    cron = new Cron(expression, { timezone: zone.timeZone, mode: '5-or-6-parts' });
+    // no-wildcard: times without `*` or a step (`30 2,14 * * *` too, not only `30 2 * * *`) keep
+    // their once-a-day meaning across DST, as in Vixie cron; croner's default would skip 02:30
+    // in the spring gap and run it twice in autumn.
+    cron = new Cron(expression, {
+      timezone: zone.timeZone,
+      mode: '5-or-6-parts',
+      fixedTimeRule: 'no-wildcard',
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/^CronPattern: /, '') : String(err);
     return fail(`${quote(trimmed)} is not a valid schedule: ${message}`);
