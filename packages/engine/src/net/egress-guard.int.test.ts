@@ -49,7 +49,13 @@ test('a host name resolving to 127.0.0.1 (localhost) is refused, naming the addr
   );
 });
 
-test('unspecified and multicast stay refused even for an owner', async () => {
+test('unspecified, multicast and metadata addresses stay refused even for an owner', async () => {
+  await refusedWith('http://169.254.169.254/', 'DESTINATION_NOT_ALLOWED', /instance metadata/, {
+    allowPrivate: true,
+  });
+  await refusedWith('http://[fd00:ec2::254]/', 'DESTINATION_NOT_ALLOWED', /instance metadata/, {
+    allowPrivate: true,
+  });
   await refusedWith('http://0.0.0.0/', 'DESTINATION_NOT_ALLOWED', /unspecified/, { allowPrivate: true });
   await refusedWith('http://224.0.0.1/', 'DESTINATION_NOT_ALLOWED', /multicast/, { allowPrivate: true });
 });

@@ -21,7 +21,7 @@ export interface ResolvedAddress {
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export interface EgressOptions {
-  /** An installation owner allowed private destinations (loopback, private, link-local, CGNAT, metadata). */
+  /** An installation owner allowed private destinations (loopback, private, link-local, CGNAT, reserved). */
   allowPrivate?: boolean;
   /** The schemes allowed; default http: and https:. */
   protocols?: readonly string[];
@@ -43,8 +43,9 @@ export interface CheckedEgress {
 
 export const MAX_EGRESS_URL_LENGTH = 2048;
 
-// Never sensible for an HTTP request, even when private destinations are allowed.
-const ALWAYS_REFUSED: ReadonlySet<AddressClass> = new Set(['unspecified', 'multicast']);
+// Never a webhook receiver or a storage endpoint, even when private destinations are allowed:
+// the metadata service hands out the machine's cloud credentials.
+const ALWAYS_REFUSED: ReadonlySet<AddressClass> = new Set(['unspecified', 'multicast', 'metadata']);
 
 const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
@@ -94,7 +95,7 @@ export async function checkEgressUrl(raw: string | URL, options: EgressOptions =
         `The ${what} ${url.origin} points to ${ADDRESS_CLASS_TEXT[cls]}${via}; Berth refuses it so that nobody can reach internal services through Berth`,
         {
           hint: ALWAYS_REFUSED.has(cls)
-            ? 'Use the address of a server that accepts HTTP.'
+            ? 'No setting allows this address.'
             : 'Use a public address, or ask an installation owner to allow private destinations.',
         },
       );

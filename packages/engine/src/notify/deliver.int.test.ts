@@ -204,6 +204,13 @@ test('without an owner allowing it, 127.0.0.1 and localhost are refused and noth
   assert.equal(received.length, 0);
 });
 
+test('a webhook record without a secret is recorded as not sent, never thrown', async () => {
+  const result = await deliverNotification(hook('/', { secret: [] }), event, fast);
+  assert.equal(result.outcome, 'refused');
+  assert.match(result.attempts[0]?.error ?? '', /not sent: signNotification needs at least one secret/);
+  assert.equal(received.length, 0);
+});
+
 test('retry delays: doubling, jittered between half and all of it', () => {
   const policy = { firstMs: 1000, maxMs: 8000 };
   assert.equal(notificationRetryDelayMs(1, 0, policy), 500);

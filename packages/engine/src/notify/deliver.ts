@@ -37,7 +37,8 @@ export interface DeliveryAttempt {
 
 /**
  * `delivered`: a 2xx. `rejected`: the receiver said no (a 4xx, or a redirect): not retried.
- * `refused`: the egress guard would not send it. `failed`: still failing after every attempt.
+ * `refused`: Berth would not send it (the egress guard, a malformed URL, no secret). `failed`: still
+ * failing after every attempt.
  */
 export type DeliveryOutcome = 'delivered' | 'rejected' | 'refused' | 'failed';
 
@@ -108,7 +109,18 @@ export async function deliverNotification(
     attempts,
   });
   for (let n = 1; ; n += 1) {
-    const attempt = await sendNotificationOnce(webhook, envelope, n, { ...options, deliveryId });
+    const attempt = await sendNotificationOnce(webhook, envelope, n, { ...options, deliveryId }).catch(
+      (err: unknown): DeliveryAttempt => ({
+        // A bug or a bad webhook record (no secret), not the receiver: recorded, not retried.
+        attempt: n,
+        startedAt: (options.now ?? Date.now)(),
+        durationMs: 0,
+        status: null,
+        error: `not sent: ${err instanceof Error ? err.message : String(err)}`,
+        retryable: false,
+        response: '',
+      }),
+    );
     attempts.push(attempt);
     if (attempt.error === null) return result('delivered');
     if (!attempt.retryable) return result(attempt.status === null ? 'refused' : 'rejected');
