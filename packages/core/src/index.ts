@@ -40,3 +40,4 @@ export * from './volumes/index.js';
 export * from './network/address-class.js';
 export * from './network/destination.js';
 export * from './backups/object-key.js';
+export * from './schedules/index.js';

@@ -11,3 +11,4 @@ export * from './registry/index.js';
 export * from './acme/index.js';
 export * from './backup/index.js';
 export * from './outbound/index.js';
+export * from './notify/index.js';

@@ -105,11 +105,13 @@ export const ERROR_CODES = {
   BACKUP_OBJECT_NOT_FOUND: { status: 404, retryable: false },
   /** zstd or gzip failed while (de)compressing a backup stream (its stderr in the message). */
   BACKUP_COMPRESSION_FAILED: { status: 500, retryable: true },
-  /** An outbound URL (S3 endpoint, webhook) whose host is or resolves to a loopback, private, link-local or metadata address. */
-  DESTINATION_NOT_ALLOWED: { status: 403, retryable: false },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },
+  /** An outbound URL (S3 endpoint, webhook) whose host is or resolves to a loopback, private, link-local or metadata address. */
+  DESTINATION_NOT_ALLOWED: { status: 403, retryable: false },
+  /** An outgoing URL's host name does not resolve (now). */
+  DESTINATION_UNRESOLVABLE: { status: 422, retryable: true },
   // Custom domains
   /** The name is already claimed, by this app or another (of any team): one name, one app. */
   DOMAIN_TAKEN: { status: 409, retryable: false },

@@ -1,7 +1,7 @@
 /**
  * The SSRF guard with real name resolution (the system resolver, /etc/hosts' localhost) and
  * real HTTP connections to a server on 127.0.0.1. Public DNS is not reachable here, so names
- * that "resolve to" other addresses use an injected resolver (checkDestination's port), and
+ * that "resolve to" other addresses use an injected resolver (checkEgressUrl's `resolve`), and
  * the test says so where it does.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { BerthError } from '@berth/protocol';
-import { checkDestination, createGuardedAgents } from './guarded-lookup.js';
+import { checkEgressUrl, createGuardedAgents } from './guarded-lookup.js';
 
 let server: http.Server;
 let port = 0;
@@ -40,45 +40,43 @@ function get(url: string, agent: http.Agent): Promise<string> {
   });
 }
 
-test('checkDestination resolves the name and refuses private answers unless allowed', async () => {
-  const open = await checkDestination(`http://127.0.0.1:${port}`, 'webhook', { allowPrivate: true });
+test('checkEgressUrl resolves the name and refuses private answers unless allowed', async () => {
+  const open = await checkEgressUrl(`http://127.0.0.1:${port}`, { what: 'webhook', allowPrivate: true });
   assert.deepEqual(open.addresses, ['127.0.0.1']);
   await assert.rejects(
-    checkDestination(`http://127.0.0.1:${port}`, 'webhook', { allowPrivate: false }),
+    checkEgressUrl(`http://127.0.0.1:${port}`, { what: 'webhook', allowPrivate: false }),
     refused(/loopback/),
   );
 
   // Injected resolver (no public DNS here): a public name whose answers include a private address.
-  const resolveTo = (addresses: string[]) => () => Promise.resolve(addresses);
-  const ok = await checkDestination(
-    'https://hooks.example.com/x?y=1',
-    'webhook',
-    { allowPrivate: false },
-    resolveTo(['93.184.216.34']),
-  );
+  const resolveTo = (addresses: string[]) => () =>
+    Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+  const ok = await checkEgressUrl('https://hooks.example.com/x?y=1', {
+    what: 'webhook',
+    allowPrivate: false,
+    resolve: resolveTo(['93.184.216.34']),
+  });
   assert.equal(ok.host, 'hooks.example.com');
   await assert.rejects(
-    checkDestination(
-      'https://hooks.example.com',
-      'webhook',
-      { allowPrivate: false },
-      resolveTo(['93.184.216.34', '10.0.0.7']),
-    ),
+    checkEgressUrl('https://hooks.example.com', {
+      what: 'webhook',
+      allowPrivate: false,
+      resolve: resolveTo(['93.184.216.34', '10.0.0.7']),
+    }),
     refused(/hooks\.example\.com \(10\.0\.0\.7\) is a private network address/),
   );
   await assert.rejects(
-    checkDestination(
-      'https://meta.example.com',
-      'webhook',
-      { allowPrivate: true },
-      resolveTo(['169.254.169.254']),
-    ),
+    checkEgressUrl('https://meta.example.com', {
+      what: 'webhook',
+      allowPrivate: true,
+      resolve: resolveTo(['169.254.169.254']),
+    }),
     refused(/metadata/),
   );
   await assert.rejects(
-    checkDestination('https://nx.invalid', 'webhook', { allowPrivate: false }),
+    checkEgressUrl('https://nx.invalid', { what: 'webhook', allowPrivate: false }),
     (e: unknown) =>
-      e instanceof BerthError && e.code === 'VALIDATION_FAILED' && /does not resolve/.test(e.message),
+      e instanceof BerthError && e.code === 'DESTINATION_UNRESOLVABLE' && /does not resolve/.test(e.message),
   );
 });
 

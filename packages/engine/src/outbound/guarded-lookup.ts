@@ -1,60 +1,108 @@
 /**
  * The SSRF guard's I/O half: resolving a destination's name and refusing it when any answer is
- * an address Berth must not reach (core's address classes decide). Used twice:
+ * an address Berth must not reach (core's address classes and parseOutboundUrl decide; this
+ * file only resolves and connects). Two ways to use it:
  *
- * - checkDestination(): once, when a URL is given (a target added), for a clear early error;
- * - createGuardedAgents(): at every connection, as the HTTP agents' `lookup`, so a name that
- *   answered with a public address when it was checked and with 127.0.0.1 later (DNS
- *   rebinding) is still refused. IP literals never reach `lookup`; parseOutboundUrl has
- *   checked those already.
+ * - checkEgressUrl() + pinnedLookup(): resolve once, check every answer, then connect to the
+ *   address that was checked, never resolving again (notification webhooks: one request each);
+ * - createGuardedAgents(): check at every connection, as the HTTP agents' `lookup` (the S3
+ *   client, which opens many connections over a long upload), so a name that answered a public
+ *   address first and 127.0.0.1 later (DNS rebinding) is still refused.
+ *
+ * IP literals never reach a `lookup`; parseOutboundUrl has checked those already.
  */
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import {
   checkResolvedAddresses,
+  classifyIpAddress,
   isIpLiteral,
   parseOutboundUrl,
+  type AddressClass,
   type DestinationPolicy,
   type OutboundUrl,
 } from '@berth/core';
 import { BerthError } from '@berth/protocol';
 
-export type ResolveAll = (host: string) => Promise<string[]>;
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
 
-const systemResolveAll: ResolveAll = async (host) =>
-  (await dns.promises.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+/** Resolves a host name to all its addresses (the system resolver by default). */
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export interface CheckedDestination extends OutboundUrl {
-  /** What the name resolved to when checked (the literal itself for an IP address). */
+const systemResolver: Resolver = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
+
+export interface EgressOptions extends Partial<DestinationPolicy> {
+  /** Names the URL in messages: "webhook URL", "S3 endpoint". */
+  what?: string;
+  resolve?: Resolver;
+}
+
+export interface CheckedEgress extends OutboundUrl {
+  url: URL;
+  /** Every address the name resolved to when checked (the literal itself for an IP address). */
   addresses: string[];
+  /** The address to connect to: pass pinnedLookup(checked) as the request's `lookup`. */
+  address: string;
+  family: 4 | 6;
+  /** 'public', or the class an owner allowed. */
+  addressClass: AddressClass;
 }
 
 /**
- * Parses `raw` and resolves its host: VALIDATION_FAILED for a malformed URL or a name that does
- * not resolve, DESTINATION_NOT_ALLOWED for one that leads where Berth must not go.
+ * Parses and checks an outgoing URL. Throws BerthError VALIDATION_FAILED (not a usable URL),
+ * DESTINATION_NOT_ALLOWED (an address it must not reach) or DESTINATION_UNRESOLVABLE (no
+ * address now; worth retrying later).
  */
-export async function checkDestination(
-  raw: unknown,
-  what: string,
-  policy: DestinationPolicy,
-  resolveAll: ResolveAll = systemResolveAll,
-): Promise<CheckedDestination> {
-  const url = parseOutboundUrl(raw, what, policy);
-  if (isIpLiteral(url.host)) return { ...url, addresses: [url.host] };
-  let addresses: string[];
-  try {
-    addresses = await resolveAll(url.host);
-  } catch (e) {
-    const code = e instanceof Error && 'code' in e ? String(e.code) : String(e);
-    throw new BerthError('VALIDATION_FAILED', `${what} ${url.host} does not resolve (${code})`, {
-      issues: [{ path: what, message: `${url.host} does not resolve` }],
-      hint: 'check the host name, and that this server can resolve it',
-    });
+export async function checkEgressUrl(raw: unknown, options: EgressOptions = {}): Promise<CheckedEgress> {
+  const what = options.what ?? 'URL';
+  const policy: DestinationPolicy = { allowPrivate: options.allowPrivate === true };
+  const parsed = parseOutboundUrl(raw, what, policy);
+  let answers: ResolvedAddress[];
+  if (isIpLiteral(parsed.host)) {
+    answers = [{ address: parsed.host, family: isIP(parsed.host) }];
+  } else {
+    try {
+      answers = await (options.resolve ?? systemResolver)(parsed.host);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+      throw new BerthError('DESTINATION_UNRESOLVABLE', `${what} ${parsed.host} does not resolve (${code})`, {
+        hint: 'Check the name, and that this server can resolve it; a new name may not be in DNS yet.',
+        cause: err,
+      });
+    }
   }
-  checkResolvedAddresses(what, url.host, addresses, policy);
-  return { ...url, addresses };
+  const addresses = answers.map((a) => a.address);
+  // Every address is checked, not only the one used: a name that answers both a public and a
+  // private address would otherwise pass half the time.
+  checkResolvedAddresses(what, parsed.host, addresses, policy);
+  const first = answers[0];
+  const family = first === undefined ? 0 : isIP(first.address);
+  if (first === undefined || (family !== 4 && family !== 6))
+    throw new BerthError('DESTINATION_UNRESOLVABLE', `${what} ${parsed.host} has no address`);
+  return {
+    ...parsed,
+    url: new URL(parsed.href),
+    addresses,
+    address: first.address,
+    family,
+    addressClass: classifyIpAddress(first.address) ?? 'reserved',
+  };
+}
+
+/**
+ * A `lookup` for node:http/https/net that answers the checked address whatever name it is
+ * asked about, so the connection goes where the guard looked.
+ */
+export function pinnedLookup(checked: Pick<CheckedEgress, 'address' | 'family'>): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) callback(null, [{ address: checked.address, family: checked.family }]);
+    else callback(null, checked.address, checked.family);
+  };
 }
 
 /** A `lookup` for net/http that resolves as usual, then refuses any answer the policy forbids. */

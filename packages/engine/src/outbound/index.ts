@@ -1,8 +1,11 @@
 export {
-  checkDestination,
+  checkEgressUrl,
   createGuardedAgents,
   createGuardedLookup,
-  type CheckedDestination,
+  pinnedLookup,
+  type CheckedEgress,
+  type EgressOptions,
   type GuardedAgents,
-  type ResolveAll,
+  type Resolver,
+  type ResolvedAddress,
 } from './guarded-lookup.js';

@@ -1,0 +1,3 @@
+export * from './signature.js';
+export * from './envelope.js';
+export * from './deliver.js';

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  NOTIFICATION_FOR_AUDIT_ACTION,
+  NotificationEnvelope,
+  NotificationEventType,
+} from './notifications.js';
+
+const valid = {
+  id: 'evt_AbCdEf123456',
+  type: 'certificate.failed',
+  at: '2026-12-03T21:00:00.000Z',
+  team: null,
+  subject: 'domain:example.com',
+  detail: { error: 'CA said no', retryAt: '2026-12-03T21:05:00.000Z' },
+};
+
+test('the audit actions berthd writes for certificates map to event types', () => {
+  assert.deepEqual(NOTIFICATION_FOR_AUDIT_ACTION, {
+    'certificate.issue': 'certificate.issued',
+    'certificate.renew': 'certificate.renewed',
+    'certificate.failed': 'certificate.failed',
+  });
+  for (const type of Object.values(NOTIFICATION_FOR_AUDIT_ACTION))
+    assert.ok(NotificationEventType.safeParse(type).success);
+});
+
+test('the envelope accepts an event and refuses malformed ones', () => {
+  assert.deepEqual(NotificationEnvelope.parse(valid), valid);
+  for (const bad of [
+    { ...valid, id: '1' },
+    { ...valid, type: 'backup.exploded' },
+    { ...valid, subject: '' },
+    { ...valid, detail: { nested: { no: true } } },
+    { ...valid, detail: { long: 'x'.repeat(2001) } },
+  ]) {
+    assert.equal(NotificationEnvelope.safeParse(bad).success, false, JSON.stringify(bad).slice(0, 80));
+  }
+});
