@@ -18,18 +18,21 @@ e2e() { find_tests '*.e2e.test.ts'; }
 
 run() {
   [ $# -gt 0 ] || return 0
-  local failures status=0
+  local failures timings status=0
   failures=$(mktemp)
+  timings=$(mktemp)
   # One file at a time: integration and e2e tests start real processes and share the engine.
   node --import tsx --test --test-concurrency=1 --test-timeout=600000 \
     --test-reporter=tap --test-reporter-destination=stdout \
     --test-reporter=./scripts/failed-tests-reporter.mjs --test-reporter-destination="$failures" \
+    --test-reporter=./scripts/slowest-files-reporter.mjs --test-reporter-destination="$timings" \
     "$@" || status=$?
+  [ $# -gt 1 ] && cat "$timings"
   if [ -s "$failures" ]; then
     echo "# ---- failed tests ----"
     cat "$failures"
   fi
-  rm -f "$failures"
+  rm -f "$failures" "$timings"
   return "$status"
 }
 
