@@ -27,6 +27,7 @@ import { createTenancyRepo } from './repos/tenancy.js';
 import { createTokenRepo } from './repos/tokens.js';
 import { createMembershipRepo, createUserRepo } from './repos/users.js';
 import type { Db } from './repos/db.js';
+import { guardAgainstReentrancy, insideTransaction, reportIfInsideTransaction } from './transaction-guard.js';
 import type { Database } from './schema.js';
 import type { AuditRow } from './types-audit.js';
 import type { AuditCommitListener, Repos, Store } from './types.js';
@@ -90,12 +91,13 @@ export async function createStore(db: Kysely<Database>): Promise<Store> {
   };
   return {
     // A lone append outside a transaction commits in its own, before onAppended runs.
-    ...createRepos(db, (row) => committed([row])),
+    ...guardAgainstReentrancy(createRepos(db, (row) => committed([row]))),
     async transaction(fn) {
+      reportIfInsideTransaction('store.transaction()');
       const appended: AuditRow[] = [];
       const result = await db
         .transaction()
-        .execute((trx) => fn(createRepos(trx, (row) => void appended.push(row))));
+        .execute((trx) => insideTransaction(() => fn(createRepos(trx, (row) => void appended.push(row)))));
       await committed(appended);
       return result;
     },

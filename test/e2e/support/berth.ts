@@ -59,6 +59,8 @@ export class BerthUnderTest {
    * Starts `berth up` (with `extraArgs`, e.g. `--allow-local-sources DIR`, and `env` added to
    * its environment) and resolves once it says it is up.
    */
+  private echoOutput = false;
+
   async start(extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<void> {
     const domainAt = extraArgs.indexOf('--domain');
     this.domain = (domainAt >= 0 ? extraArgs[domainAt + 1] : undefined) ?? 'localhost';
@@ -88,6 +90,11 @@ export class BerthUnderTest {
       const onData = (d: Buffer): void => {
         this.output += d.toString();
         this.allOutput += d.toString();
+        // berthd's warning of a store call that can deadlock SQLite (packages/store's
+        // transaction-guard.ts), with its stack (the next chunks): shown in the test's output,
+        // where it is otherwise lost.
+        if (d.includes('BERTH_STORE_REENTRANCY')) this.echoOutput = true;
+        if (this.echoOutput) process.stderr.write(d);
         if (this.output.includes('Berth is up.')) resolve();
       };
       up.stdout?.on('data', onData);

@@ -1,0 +1,72 @@
+/**
+ * SQLite runs on one connection: while a transaction holds it, a query on the store itself (not
+ * on the transaction's `tx`) waits for the transaction to end. If the transaction's callback
+ * awaits that query, neither ever ends, and berthd stops answering with no error anywhere.
+ * This guard makes the mistake loud: a call on the store's own repositories from inside an open
+ * transaction (same async context) is reported with its stack, once per call site. It does not
+ * throw: a fire-and-forget task started inside a transaction is allowed to queue behind it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+interface OpenTransaction {
+  open: boolean;
+}
+
+const context = new AsyncLocalStorage<OpenTransaction>();
+const reported = new Set<string>();
+
+export type ReentrancyReporter = (message: string) => void;
+
+const defaultReporter: ReentrancyReporter = (message) =>
+  process.emitWarning(message, { code: 'BERTH_STORE_REENTRANCY' });
+
+/** Runs fn as an open transaction's body: store calls made from it (not via tx) are reported. */
+export async function insideTransaction<T>(fn: () => Promise<T>): Promise<T> {
+  const marker: OpenTransaction = { open: true };
+  try {
+    return await context.run(marker, fn);
+  } finally {
+    marker.open = false;
+  }
+}
+
+/** Reports a call made from inside an open transaction (a nested store.transaction, say). */
+export function reportIfInsideTransaction(what: string, report: ReentrancyReporter = defaultReporter): void {
+  if (context.getStore()?.open !== true) return;
+  const stack = new Error().stack?.split('\n').slice(2, 8).join('\n') ?? '';
+  if (reported.has(stack)) return;
+  reported.add(stack);
+  report(
+    `${what} was called while a transaction is open in the same task; ` +
+      `if the transaction awaits it, both wait forever on SQLite. Use the transaction's tx.\n${stack}`,
+  );
+}
+
+/** Wraps each repository's methods so a call from inside an open transaction is reported. */
+export function guardAgainstReentrancy<R extends object>(
+  repos: R,
+  report: ReentrancyReporter = defaultReporter,
+): R {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, repo] of Object.entries(repos)) {
+    guarded[name] =
+      typeof repo === 'object' && repo !== null ? guardRepo(name, repo as object, report) : repo;
+  }
+  return guarded as R;
+}
+
+function guardRepo(repoName: string, repo: object, report: ReentrancyReporter): object {
+  const out: Record<string, unknown> = {};
+  for (const [method, value] of Object.entries(repo)) {
+    if (typeof value !== 'function') {
+      out[method] = value;
+      continue;
+    }
+    const fn = value as (...args: unknown[]) => unknown;
+    out[method] = (...args: unknown[]): unknown => {
+      reportIfInsideTransaction(`store.${repoName}.${method}()`, report);
+      return fn.apply(repo, args);
+    };
+  }
+  return out;
+}
