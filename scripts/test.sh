@@ -16,18 +16,25 @@ unit() { find_tests '*.test.ts' | grep -v -E '\.(int|e2e)\.test\.ts$' || true; }
 int() { find_tests '*.int.test.ts'; }
 e2e() { find_tests '*.e2e.test.ts'; }
 
-run() {
+# Pure tests do no I/O: two at a time (CI has two cores). The rest one file at a time.
+UNIT_CONCURRENCY=${UNIT_CONCURRENCY:-2}
+
+run() { run_at 1 "$@"; }
+
+run_at() {
+  local concurrency=$1
+  shift
   [ $# -gt 0 ] || return 0
   local failures timings status=0
   failures=$(mktemp)
   timings=$(mktemp)
-  # One file at a time: integration and e2e tests start real processes and share the engine.
-  node --import tsx --test --test-concurrency=1 --test-timeout=600000 \
+  # Integration and e2e tests run at 1: they start real processes and share the engine.
+  node --import tsx --test --test-concurrency="$concurrency" --test-timeout=600000 \
     --test-reporter=tap --test-reporter-destination=stdout \
     --test-reporter=./scripts/failed-tests-reporter.mjs --test-reporter-destination="$failures" \
     --test-reporter=./scripts/slowest-files-reporter.mjs --test-reporter-destination="$timings" \
     "$@" || status=$?
-  [ $# -gt 1 ] && cat "$timings"
+  if [ "$concurrency" = 1 ] && [ $# -gt 1 ]; then cat "$timings"; fi
   if [ -s "$failures" ]; then
     echo "# ---- failed tests ----"
     cat "$failures"
@@ -41,10 +48,14 @@ case "$what" in
     npx tsc -p tsconfig.test.json
     npx eslint .
     node --import tsx scripts/check-dependencies.ts
+    status=0
     # shellcheck disable=SC2046
-    run $(unit) $(int) $(e2e)
+    run_at "$UNIT_CONCURRENCY" $(unit) || status=$?
+    # shellcheck disable=SC2046
+    run $(int) $(e2e) || status=$?
+    exit "$status"
     ;;
-  unit) run $(unit) ;;
+  unit) run_at "$UNIT_CONCURRENCY" $(unit) ;;
   int) run $(int) ;;
   e2e) run $(e2e) ;;
   *) run "$@" ;;
