@@ -5,6 +5,7 @@
  *
  *   BENCH_DEPLOYS=12 npm run bench
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
+ *   BENCH_ONLY=data npm run bench       # volumes: rolling vs recreate deploys under load (./data.ts)
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
@@ -26,6 +27,7 @@ import { fleetRows, measureFleet, type FleetFigures } from './fleet.js';
 import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
 import { fleetAgentsReport } from './fleet/report.js';
 import { domainRows, measureDomains, type DomainFigures } from './domains.js';
+import { dataRows, measureData, type DataFigures } from './data.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
@@ -59,6 +61,10 @@ async function main(): Promise<void> {
       await reportIdleVsLoad(await measureIdleVsLoad(berth, client, LOAD));
       return;
     }
+    if (ONLY === 'data') {
+      await reportData(await measureData(berth, client));
+      return;
+    }
     await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
     await followToEnd(client, (await client.deploy('bench')).id);
     // The floor the ratio uses is sampled under the same background as the deploys (the proxy
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
     const trust = await measureTrust(`http://127.0.0.1:${berth.apiPort}`, client);
     const builds = await measureBuilds(berth, client);
     await report({ floor, quietFloor, deploys, load, idleVsLoad, trust, builds });
+    await reportData(await measureData(berth, client));
   } finally {
     await berth.destroy();
   }
@@ -186,6 +193,22 @@ async function reportIdleVsLoad(f: IdleVsLoadFigures): Promise<void> {
     verdict,
   ];
   await publish(lines, { idleVsLoad: f });
+}
+
+async function reportData(f: DataFigures): Promise<void> {
+  const { rows, verdict } = dataRows(f);
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=data npm run bench\` (volumes: deploy strategies under load)`,
+    '',
+    machine(),
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    verdict,
+  ];
+  await publish(lines, { data: f });
 }
 
 async function reportDomains(f: DomainFigures): Promise<void> {
