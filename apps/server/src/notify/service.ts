@@ -1,6 +1,8 @@
+import { parseOutboundUrl } from '@berth/core';
 import { checkEgressUrl, createNotification, newWebhookSecret } from '@berth/engine';
 import {
   BerthError,
+  isBerthError,
   type NotificationChannel,
   type NotificationChannelCreate,
   type NotificationChannelCreated,
@@ -56,23 +58,23 @@ export function createNotifyService({ store, clock, keys, timeoutMs }: NotifySer
       intent: AuditIntent,
     ): Promise<NotificationChannelCreated> {
       if (input.allowPrivate === true && !installationOwner)
+        // The destination policy's refusal, not FORBIDDEN: an admin may add webhooks, just not this one.
         throw new BerthError(
-          'FORBIDDEN',
+          'DESTINATION_NOT_ALLOWED',
           'Only an installation owner may let a webhook reach private addresses',
           {
             hint: 'Use a public URL, or ask an owner of the default team to add it with --allow-private',
           },
         );
       const allowPrivate = input.allowPrivate === true;
-      // Refused now (DESTINATION_NOT_ALLOWED, 403) rather than at the first failure it should report.
-      const checked = await checkEgressUrl(input.url, { allowPrivate, what: 'webhook URL' });
+      const url = await checkedUrl(input.url, allowPrivate);
       const id = createId('nch');
       const secret = newWebhookSecret();
       const row: NotificationChannelRow = {
         id,
         teamId: team.id,
         name: input.name ?? null,
-        url: checked.href,
+        url,
         secretSealed: keys.box.seal('notification-secret', secret, notificationSecretAad(id)),
         events: input.events ?? null,
         allowPrivate,
@@ -136,4 +138,19 @@ export function createNotifyService({ store, clock, keys, timeoutMs }: NotifySer
       return rows.map((r) => deliveryView(r, names.get(r.teamId) ?? r.teamId));
     },
   };
+}
+
+/**
+ * The URL as it will be stored, refused now (DESTINATION_NOT_ALLOWED, 403) when it names or
+ * resolves to an address it may not reach, rather than at the first failure it should report. A
+ * name that does not resolve yet is accepted (it may be new in DNS): every send checks again.
+ */
+async function checkedUrl(raw: string, allowPrivate: boolean): Promise<string> {
+  try {
+    return (await checkEgressUrl(raw, { allowPrivate, what: 'webhook URL' })).href;
+  } catch (err) {
+    if (isBerthError(err) && err.code === 'DESTINATION_UNRESOLVABLE')
+      return parseOutboundUrl(raw, 'webhook URL', { allowPrivate }).href;
+    throw err;
+  }
 }
