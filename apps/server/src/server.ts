@@ -20,6 +20,9 @@ import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
 import { createVolumesService } from './volumes/service.js';
+import { createNotifyService } from './notify/service.js';
+import { createNotifyJob } from './notify/delivery-job.js';
+import { NOTIFY_JOB, startNotificationOutbox } from './notify/outbox.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
 import { checkDomain } from './domains/check.js';
@@ -106,6 +109,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const volumes = createVolumesService({ store, clock, onChange, agents });
+  const notify = createNotifyService({ store, clock, keys });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -133,6 +137,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         secrets,
         domains,
         volumes,
+        notify,
         certificates,
         keys,
         agents,
@@ -156,6 +161,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const baseCertificate =
     acme && createBaseCertificate({ store, clock, keys, log, acme, domain: config.domain, publishToEdges });
   const deployJob = createDeployJob({ store, clock, agents, builds, ...config });
+  const notifyJob = createNotifyJob({ store, keys, clock });
   const worker =
     options.worker === false
       ? null
@@ -166,14 +172,24 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           owner: createId('job').replace('job_', 'berthd_'),
           handlers: {
             deploy: deployJob.run,
+            [NOTIFY_JOB]: (payload: unknown) => notifyJob.run(payload),
             ...(acmeOrders && { [ORDER_JOB]: (payload: unknown) => acmeOrders.run(payload) }),
             ...(baseCertificate && { [BASE_ORDER_JOB]: (payload: unknown) => baseCertificate.run(payload) }),
           },
           // The job's own way of ending a failed deployment, putting back what it replaced.
           onGaveUp: (job, error) =>
-            job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
+            job.kind === 'deploy'
+              ? deployJob.giveUp(job.payload, error)
+              : job.kind === NOTIFY_JOB
+                ? notifyJob.giveUp(job.payload, error)
+                : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
+  // With the worker: audit rows that are events become deliveries (a bare API test sends nothing).
+  const outbox = worker
+    ? startNotificationOutbox({ store, clock, log, onQueued: () => worker.wake() })
+    : null;
+  if (outbox) store.onAuditCommitted(() => Promise.resolve(outbox.wake()));
   if (worker && baseCertificate) {
     await baseCertificate.ensure();
     worker.wake();
@@ -187,6 +203,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       : await listenApi(app, config, tls).catch(async (err: unknown) => {
           await app.close();
           await downWatch?.stop();
+          await outbox?.stop();
           await worker?.stop();
           await registry?.close();
           await store.close();
@@ -201,6 +218,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       agents.close();
       listening.close();
       await downWatch?.stop();
+      await outbox?.stop();
       await worker?.stop();
       await app.close();
       await registry?.close();

@@ -123,6 +123,10 @@ export const ERROR_CODES = {
   VOLUME_EXISTS: { status: 409, retryable: false },
   /** `volumes delete` of a volume an app still mounts. */
   VOLUME_IN_USE: { status: 409, retryable: false },
+  // Notification webhooks
+  NOTIFICATION_CHANNEL_NOT_FOUND: { status: 404, retryable: false },
+  /** A webhook answered 5xx/408/429, timed out or could not be reached: the delivery is retried. */
+  NOTIFICATION_NOT_DELIVERED: { status: 502, retryable: true },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

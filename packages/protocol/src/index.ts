@@ -22,5 +22,6 @@ export * from './api-domains.js';
 export * from './api-certificates.js';
 export * from './dns-providers.js';
 export * from './api-volumes.js';
+export * from './api-notifications.js';
 export * from './schedules.js';
 export * from './notifications.js';

@@ -15,12 +15,21 @@ const valid = {
   detail: { error: 'CA said no', retryAt: '2026-12-03T21:05:00.000Z' },
 };
 
-test('the audit actions berthd writes for certificates map to event types', () => {
+test('the audit actions berthd writes for certificates and failures map to event types', () => {
   assert.deepEqual(NOTIFICATION_FOR_AUDIT_ACTION, {
     'certificate.issue': 'certificate.issued',
     'certificate.renew': 'certificate.renewed',
     'certificate.failed': 'certificate.failed',
+    'certificate.order_failed': 'certificate.failed',
+    'deploy.failed': 'deploy.failed',
+    'backup.failed': 'backup.failed',
+    'backup.unverified': 'backup.failed',
+    'backup.verified': 'backup.verified',
+    'cron.failed': 'cron.failed',
+    'cron.run_failed': 'cron.failed',
+    'server.down': 'server.down',
   });
+  assert.equal(NOTIFICATION_FOR_AUDIT_ACTION['notification.test'], undefined, 'tests are sent, not audited');
   for (const type of Object.values(NOTIFICATION_FOR_AUDIT_ACTION))
     assert.ok(NotificationEventType.safeParse(type).success);
 });

@@ -19,11 +19,25 @@ export const NotificationEventType = z.enum([
 ]);
 export type NotificationEventType = z.infer<typeof NotificationEventType>;
 
-/** The audit actions berthd writes that are also worth a notification, and the event each one is. */
+/**
+ * The audit actions berthd writes that are also worth a notification, and the event each one is.
+ * berthd reads the audit log and sends these: a failure that should reach webhooks is written as
+ * one of these actions (add the action here when a new kind of failure is audited). Some are
+ * written by pieces still to come (backups, cron); the names are agreed here so they map at once.
+ */
 export const NOTIFICATION_FOR_AUDIT_ACTION: Readonly<Record<string, NotificationEventType>> = {
   'certificate.issue': 'certificate.issued',
   'certificate.renew': 'certificate.renewed',
   'certificate.failed': 'certificate.failed',
+  'certificate.order_failed': 'certificate.failed',
+  'deploy.failed': 'deploy.failed',
+  'backup.failed': 'backup.failed',
+  /** A backup that was written but did not pass its restore check: a failure too. */
+  'backup.unverified': 'backup.failed',
+  'backup.verified': 'backup.verified',
+  'cron.failed': 'cron.failed',
+  'cron.run_failed': 'cron.failed',
+  'server.down': 'server.down',
 };
 
 const DetailValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);

@@ -6,6 +6,7 @@ import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 import type { DomainsTable } from './types-domains.js';
 import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
+import type { NotificationChannelsTable, NotificationDeliveriesTable } from './types-notifications.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -376,6 +377,8 @@ export interface Database {
   domains: DomainsTable;
   volumes: VolumesTable;
   app_volumes: AppVolumesTable;
+  notification_channels: NotificationChannelsTable;
+  notification_deliveries: NotificationDeliveriesTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

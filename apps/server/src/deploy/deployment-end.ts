@@ -63,6 +63,8 @@ export function createDeploymentEnd({ store, clock, agents, builds }: Deployment
       await tx.deployments.update(d.id, { status, error, finishedAt: now });
       // A webhook's push that was not built: the team's audit log says so, with the reason.
       if (status === 'ignored' && app) await tx.audit.append(ignoredRow(app, d, error.message, now));
+      // A failure is in the team's audit log, and so reaches its notification webhooks.
+      if (status === 'failed' && app) await tx.audit.append(failedRow(app, d, error, now));
       return { putBack, buildId: d.buildId };
     });
     if (ended?.putBack) await agents.pushDesired();
@@ -135,5 +137,20 @@ function ignoredRow(app: AppRow, d: DeploymentRow, reason: string, at: number) {
     target: `app:${app.name}`,
     outcome: 'ok' as const,
     detail: { deployment: d.id, build: d.buildId, reason },
+  };
+}
+
+function failedRow(app: AppRow, d: DeploymentRow, error: DeploymentError, at: number) {
+  return {
+    at,
+    actorKind: 'system' as const,
+    actorId: null,
+    actorName: 'berthd',
+    teamId: app.teamId,
+    requestId: null,
+    action: 'deploy.failed',
+    target: `app:${app.name}`,
+    outcome: 'failed' as const,
+    detail: { deployment: d.id, code: error.code, error: error.message.slice(0, 2000) },
   };
 }

@@ -55,6 +55,14 @@ const BAD_KEY_IDS = [
   '../x',
   'mk_000000000000;',
 ];
+const UNKNOWN_CHANNEL = 'nch_aaaaaaaaaaaaaaaaaaaa';
+const BAD_CHANNEL_IDS = [
+  'not-an-id',
+  'NCH_AAAAAAAAAAAAAAAAAAAA',
+  'nch_aaaa',
+  '../x',
+  'nch_aaaaaaaaaaaaaaaaaaaa;',
+];
 
 const BAD_DOMAIN_NAMES = [
   '../x',
@@ -103,6 +111,8 @@ function kindOf(op: Operation, param: string): ParamKind {
     case 'number':
       return { bad: BAD_BUILD_NUMBERS, unknown: '999', code: 'BUILD_NOT_FOUND' };
     case 'id':
+      if (op.path.startsWith(`${API}/notifications/channels/`))
+        return { bad: BAD_CHANNEL_IDS, unknown: UNKNOWN_CHANNEL, code: 'NOTIFICATION_CHANNEL_NOT_FOUND' };
       return op.path.startsWith(`${API}/keys/`)
         ? { bad: BAD_KEY_IDS, unknown: UNKNOWN_KEY, code: 'KEY_NOT_FOUND' }
         : { bad: BAD_DEPLOYMENT_IDS, unknown: UNKNOWN_DEPLOYMENT, code: 'DEPLOYMENT_NOT_FOUND' };

@@ -1,4 +1,5 @@
 import { certificateKeyAad } from '../certificates/sealing.js';
+import { notificationSecretAad } from '../notify/sealing.js';
 import { rotateKeyring, retireKey, createSecretBox, loadKeyring } from '@berth/crypto';
 import { BerthError, type SecretsPatch } from '@berth/protocol';
 import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
@@ -70,7 +71,7 @@ export function createSecretsService(deps: {
     },
 
     /**
-     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets, certificate keys) re-sealed under it in
+     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets, notification signing secrets, certificate keys) re-sealed under it in
      * one transaction. If that transaction fails, the old key is still in the file and opens
      * everything; a retry re-seals what is left.
      */
@@ -114,6 +115,12 @@ export function createSecretsService(deps: {
           const aad = certificateKeyAad(c.id);
           const plain = keys.box.open('certificate-key', c.keySealed, aad);
           await tx.baseCertificates.reseal(domain, box.seal('certificate-key', plain, aad));
+          n++;
+        }
+        for (const ch of await tx.notifications.listChannels(null)) {
+          const aad = notificationSecretAad(ch.id);
+          const plain = keys.box.open('notification-secret', ch.secretSealed, aad);
+          await tx.notifications.resealChannel(ch.id, box.seal('notification-secret', plain, aad));
           n++;
         }
         for (const row of await tx.appSealed.listAll()) {

@@ -81,6 +81,7 @@ export function createSecretRepo(db: Db): SecretRepo {
             .unionAll(db.selectFrom('release_secrets').select('key_id'))
             .unionAll(db.selectFrom('app_sealed').select('key_id'))
             .unionAll(db.selectFrom('certificates').select('key_id'))
+            .unionAll(db.selectFrom('notification_channels').select('key_id'))
             .unionAll(
               db
                 .selectFrom('base_certificates')

@@ -193,6 +193,11 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listVolumes: {},
   createVolume: { body: { name: 'valid', server: 'valid' } },
   deleteVolume: { params: { name: 'valid' }, query: 'team=default' },
+  listNotificationChannels: {},
+  createNotificationChannel: { body: { url: 'https://hooks.example.test/berth', events: ['deploy.failed'] } },
+  deleteNotificationChannel: { params: { id: 'nch_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },
+  testNotificationChannel: { params: { id: 'nch_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },
+  listNotificationDeliveries: { query: 'limit=10' },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

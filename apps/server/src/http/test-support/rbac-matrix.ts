@@ -101,6 +101,11 @@ const TABLE = `
   listVolumes             none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createVolume            team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   deleteVolume            team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  listNotificationChannels none        | ok    ok    ok       ok     | all   hide  hide     hide   | -
+  createNotificationChannel team:body  | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  deleteNotificationChannel team:query | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  testNotificationChannel team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  listNotificationDeliveries none      | ok    ok    ok       ok     | all   hide  hide     hide   | -
   addCertificate          app          | ok    ok    403      403    | ok    404   404      404    | APP_NOT_FOUND
 `;
 
