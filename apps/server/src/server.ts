@@ -14,6 +14,7 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { CronScheduler } from './cron/scheduler.js';
 import { startDownWatch } from './fleet/down-watch.js';
 import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openExternalRegistry } from './registry/external-registry.js';
@@ -106,6 +107,13 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const volumes = createVolumesService({ store, clock, onChange, agents });
+  const cron = new CronScheduler({
+    store,
+    clock,
+    log,
+    newRunId: () => createId('run'),
+    runOneOff: (...args) => agents.runOneOff(...args),
+  });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -133,6 +141,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         secrets,
         domains,
         volumes,
+        cron,
         certificates,
         keys,
         agents,
@@ -174,6 +183,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
             job.kind === 'deploy' ? deployJob.giveUp(job.payload, error) : Promise.resolve(),
         });
   wakeWorker = () => worker?.wake();
+  // Like the worker: a test's bare API runs no jobs behind its back.
+  if (worker) await cron.start();
   if (worker && baseCertificate) {
     await baseCertificate.ensure();
     worker.wake();
@@ -198,6 +209,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     url: listening.url,
     caFingerprint: listening.caFingerprint,
     async close() {
+      await cron.stop();
       agents.close();
       listening.close();
       await downWatch?.stop();

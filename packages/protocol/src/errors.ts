@@ -123,6 +123,9 @@ export const ERROR_CODES = {
   VOLUME_EXISTS: { status: 409, retryable: false },
   /** `volumes delete` of a volume an app still mounts. */
   VOLUME_IN_USE: { status: 409, retryable: false },
+  // Cron jobs
+  CRON_JOB_NOT_FOUND: { status: 404, retryable: false },
+  CRON_JOB_EXISTS: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

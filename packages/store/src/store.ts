@@ -9,6 +9,7 @@ import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createDomainRepo } from './repos/domains.js';
 import { createVolumeRepo } from './repos/volumes.js';
+import { createCronRepo } from './repos/cron.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -67,6 +68,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     appSealed: createAppSealedRepo(db),
     domains: createDomainRepo(db),
     volumes: createVolumeRepo(db),
+    cron: createCronRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

@@ -8,6 +8,7 @@ import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
+import type { CronScheduler } from '../cron/scheduler.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -20,6 +21,8 @@ export interface RouteContext {
   secrets: SecretsService;
   domains: DomainsService;
   volumes: VolumesService;
+  /** Woken when a job is added or removed. */
+  cron: Pick<CronScheduler, 'wake'>;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;
