@@ -193,6 +193,11 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listVolumes: {},
   createVolume: { body: { name: 'valid', server: 'valid' } },
   deleteVolume: { params: { name: 'valid' }, query: 'team=default' },
+  runApp: { body: { cmd: ['true'] } },
+  listCronJobs: {},
+  createCronJob: { body: { name: 'valid', schedule: '@daily', command: ['true'] } },
+  deleteCronJob: { params: { name: 'valid' } },
+  listCronRuns: { params: { name: 'valid' } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */
