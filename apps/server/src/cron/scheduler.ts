@@ -72,6 +72,17 @@ export class CronScheduler {
       });
   }
 
+  /** One pass now, resolved when it is done (tests drive the scheduler with their clock so). */
+  async passNow(): Promise<void> {
+    this.wake();
+    await this.ticking;
+  }
+
+  /** Resolves when every run in flight has ended and been recorded. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight.values()].flatMap((m) => [...m.values()].map((f) => f.done)));
+  }
+
   /** Stops scheduling and kills the runs in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
