@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { createDockerApiEngine, createEngineApiClient, type ContainerEngine } from '@berth/engine';
 import { createBerthdFetch } from '@berth/client';
-import { agentSecretAad, type AgentToServer } from '@berth/protocol';
+import { agentSecretAad, type AgentToServer, type ReleaseSpec } from '@berth/protocol';
+import { sweepOneOffs } from './one-off.js';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import { createAgentEdge, proxyVersionsOf } from './edge.js';
@@ -85,10 +86,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         () => reconciler.wake(),
       )
     : null;
+  const networks = new TeamNetworks({ engine, agentId: identity.id, log, clock: Date.now });
+  const openReleaseSecrets = (release: ReleaseSpec): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(release.secrets).map(([key, sealed]) => [
+        key,
+        identity.openSecret(sealed, agentSecretAad(release.id, key)),
+      ]),
+    );
+  const left = await sweepOneOffs(engine, identity.id);
+  if (left > 0) log.info({ left }, 'removed one-off containers an earlier agent left running');
   const reconciler = new Reconciler({
     engine,
     images,
-    networks: new TeamNetworks({ engine, agentId: identity.id, log, clock: Date.now }),
+    networks,
     firewall,
     internalNames,
     secretFiles,
@@ -99,13 +110,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     mesh,
     log,
     emit: (event) => send({ type: 'event', event }),
-    openSecrets: (release) =>
-      Object.fromEntries(
-        Object.entries(release.secrets).map(([key, sealed]) => [
-          key,
-          identity.openSecret(sealed, agentSecretAad(release.id, key)),
-        ]),
-      ),
+    openSecrets: openReleaseSecrets,
     openEdgeTls: createEdgeTlsOpener((sealed, aad) => identity.openSecret(sealed, aad), log),
     report: (report) => send({ type: 'report', report }),
   });
@@ -142,6 +147,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     { engine, agentId: identity.id },
     images,
     proxyVersionsOf(edge),
+    {
+      engine,
+      agentId: identity.id,
+      secretFiles,
+      openSecrets: openReleaseSecrets,
+      networkFor: (teamId) => networks.nameFor(teamId),
+      dnsFor: (teamId) => internalNames.dnsFor(teamId, networks.list()),
+      publishHost: config.publishHost,
+    },
   );
   link = new Link(
     { url: config.serverUrl, fingerprint: config.serverFingerprint },

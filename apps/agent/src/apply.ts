@@ -252,7 +252,7 @@ async function lastLines(engine: ContainerEngine, containerId: string): Promise<
 }
 
 /** A release's opened secrets: those given as files (never in env) apart from the env ones. */
-function splitSecrets(
+export function splitSecrets(
   opened: Record<string, string>,
   paths: Record<string, string>,
 ): { env: Record<string, string>; files: SecretFile[] } {

@@ -2,6 +2,7 @@ import type { ContainerEngine } from '@berth/engine';
 import { removeVolume } from './volumes.js';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
+import { runOneOff, type OneOffDeps } from './one-off.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import type { RegistryImages } from './registry-images.js';
 import type { ProxyVersions } from './edge.js';
@@ -50,6 +51,7 @@ export class RpcHandler {
     private readonly exec: ExecDeps,
     private readonly images: Pick<RegistryImages, 'push'>,
     private readonly proxyVersions: ProxyVersions,
+    private readonly oneOff: OneOffDeps | null = null,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -156,6 +158,18 @@ export class RpcHandler {
       case 'proxy.rollback': {
         const version = await this.proxyVersions.rollback(request.params.version);
         send({ type: 'rpc.result', id, result: { version } });
+        return;
+      }
+      case 'run': {
+        if (!this.oneOff) throw new BerthError('INTERNAL', 'this agent cannot run one-off containers');
+        // A lost link or berthd's cancel kills the run: nobody would read its output or exit code.
+        const result = await runOneOff(
+          this.oneOff,
+          request.params,
+          (lines) => new Promise((resolve) => send({ type: 'rpc.chunk', id, lines }, resolve)),
+          signal,
+        );
+        send({ type: 'rpc.result', id, result });
         return;
       }
       case 'exec': {

@@ -32,6 +32,8 @@ export class SecretFiles {
   private ready: Promise<void> | null = null;
   /** Whether a tmpfs left mounted by an agent that was killed has been looked for. */
   private adopted = false;
+  /** Names of one-off runs' containers, which the reconciler does not list: sweep leaves them. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -70,6 +72,15 @@ export class SecretFiles {
     await rm(dir, { recursive: true, force: true });
   }
 
+  /** Keeps a container's files from sweep until release (a one-off run is not in the reconciler's list). */
+  hold(containerName: string): void {
+    this.held.add(containerName);
+  }
+
+  release(containerName: string): void {
+    this.held.delete(containerName);
+  }
+
   /** Removes the files of containers that are gone (removed while the agent was down, or by hand). */
   async sweep(liveNames: ReadonlySet<string>): Promise<void> {
     if (!this.adopted) {
@@ -80,7 +91,7 @@ export class SecretFiles {
     if (!this.ready) return;
     const entries = await readdir(this.dir).catch(() => []);
     for (const name of entries)
-      if (!liveNames.has(name) && CONTAINER_NAME.test(name)) await this.remove(name);
+      if (!liveNames.has(name) && !this.held.has(name) && CONTAINER_NAME.test(name)) await this.remove(name);
   }
 
   /** Unmounts the tmpfs (lazily: running containers keep their own bind mounts of their files). */

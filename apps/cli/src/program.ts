@@ -28,6 +28,8 @@ import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRestart } from './commands/restart.js';
 import { registerExec } from './commands/exec.js';
+import { registerRun } from './commands/run.js';
+import { registerCron } from './commands/cron.js';
 import { registerScale } from './commands/scale.js';
 import { registerUp } from './commands/up/index.js';
 import { registerAgent } from './commands/agent/index.js';
@@ -50,6 +52,8 @@ export function createProgram(environment: CliEnvironment): Command {
   registerRollback(program, environment);
   registerRestart(program, environment);
   registerExec(program, environment);
+  registerRun(program, environment);
+  registerCron(program, environment);
   registerLogs(program, environment);
   registerBuilds(program, environment);
   registerWebhooks(program, environment);

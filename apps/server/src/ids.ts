@@ -20,7 +20,9 @@ export type IdKind =
   | 'dom'
   | 'crt'
   | 'vol'
-  | 'nch';
+  | 'nch'
+  | 'run'
+  | 'crj';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

@@ -14,6 +14,7 @@ import { createDeployService } from './deploy/service.js';
 import { createHttpApp } from './http/app.js';
 import { createId } from './ids.js';
 import { startWorker } from './jobs/worker.js';
+import { CronScheduler } from './cron/scheduler.js';
 import { startDownWatch } from './fleet/down-watch.js';
 import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openExternalRegistry } from './registry/external-registry.js';
@@ -110,6 +111,13 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const volumes = createVolumesService({ store, clock, onChange, agents });
   const notify = createNotifyService({ store, clock, keys });
+  const cron = new CronScheduler({
+    store,
+    clock,
+    log,
+    newRunId: () => createId('run'),
+    runOneOff: (...args) => agents.runOneOff(...args),
+  });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -138,6 +146,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         domains,
         volumes,
         notify,
+        cron,
         certificates,
         keys,
         agents,
@@ -190,6 +199,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     ? startNotificationOutbox({ store, clock, log, onQueued: () => worker.wake() })
     : null;
   if (outbox) store.onAuditCommitted(() => Promise.resolve(outbox.wake()));
+  // Like the worker: a test's bare API runs no jobs behind its back.
+  if (worker) await cron.start();
   if (worker && baseCertificate) {
     await baseCertificate.ensure();
     worker.wake();
@@ -215,6 +226,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     url: listening.url,
     caFingerprint: listening.caFingerprint,
     async close() {
+      await cron.stop();
       agents.close();
       listening.close();
       await downWatch?.stop();

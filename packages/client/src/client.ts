@@ -1,6 +1,7 @@
 import { domainsApi } from './client-domains.js';
 import { volumesApi } from './client-volumes.js';
 import { notificationsApi } from './client-notifications.js';
+import { runsApi } from './client-runs.js';
 import {
   App,
   AppList,
@@ -45,6 +46,7 @@ export function createClient(options: ClientOptions) {
     ...domainsApi(transport),
     ...volumesApi(transport),
     ...notificationsApi(transport),
+    ...runsApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),

@@ -3,7 +3,8 @@ import { ReplicaState } from './api-apps.js';
 import { HealthCheck } from './api-health-checks.js';
 import { LogLine } from './api-logs.js';
 import { ImagesBootstrapRequest } from './api-builds.js';
-import { AppName, Id, ImageRef, Port, Replicas, WireGuardKey } from './names.js';
+import { AppName, Command, Id, ImageRef, Port, Replicas, WireGuardKey } from './names.js';
+import { MAX_RUN_TIMEOUT_S } from './runs.js';
 import { FleetRegistryAccess } from './agent-registry.js';
 import { MeshSpec } from './agent-mesh.js';
 import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
@@ -98,6 +99,23 @@ export const DesiredApp = z.object({
   strategy: DeployStrategy.optional(),
 });
 export type DesiredApp = z.infer<typeof DesiredApp>;
+
+/**
+ * A one-off container of `app.release` running `cmd` (`berth run`, a cron job's run): output
+ * streams as rpc.chunk lines, it ends with rpc.result AgentRunResult; killed at `timeoutMs`,
+ * removed either way. `app.slots` is empty: it is no replica.
+ */
+export const AgentRunParams = z.object({
+  runId: Id,
+  app: DesiredApp,
+  cmd: Command,
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(MAX_RUN_TIMEOUT_S * 1000),
+});
+export type AgentRunParams = z.infer<typeof AgentRunParams>;
 
 /** Where an edge reaches a replica that runs on another server (its private address). */
 const IpAddress = z.union([z.ipv4(), z.ipv6()]);
@@ -220,6 +238,7 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('proxy.history'), params: ProxyHistoryParams }),
   z.object({ method: z.literal('proxy.rollback'), params: ProxyRollbackParams }),
   z.object({ method: z.literal('volume.remove'), params: VolumeRemoveParams }),
+  z.object({ method: z.literal('run'), params: AgentRunParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];

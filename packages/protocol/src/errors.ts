@@ -127,6 +127,9 @@ export const ERROR_CODES = {
   NOTIFICATION_CHANNEL_NOT_FOUND: { status: 404, retryable: false },
   /** A webhook answered 5xx/408/429, timed out or could not be reached: the delivery is retried. */
   NOTIFICATION_NOT_DELIVERED: { status: 502, retryable: true },
+  // Cron jobs
+  CRON_JOB_NOT_FOUND: { status: 404, retryable: false },
+  CRON_JOB_EXISTS: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

@@ -25,3 +25,4 @@ export * from './api-volumes.js';
 export * from './api-notifications.js';
 export * from './schedules.js';
 export * from './notifications.js';
+export * from './runs.js';

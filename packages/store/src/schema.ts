@@ -7,6 +7,7 @@ import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 import type { DomainsTable } from './types-domains.js';
 import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
 import type { NotificationChannelsTable, NotificationDeliveriesTable } from './types-notifications.js';
+import type { CronJobsTable, CronRunsTable } from './types-cron.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -379,6 +380,8 @@ export interface Database {
   app_volumes: AppVolumesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  cron_jobs: CronJobsTable;
+  cron_runs: CronRunsTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

@@ -10,6 +10,7 @@ import { createDeploymentRepo } from './repos/deployments.js';
 import { createDomainRepo } from './repos/domains.js';
 import { createVolumeRepo } from './repos/volumes.js';
 import { createNotificationRepo } from './repos/notifications.js';
+import { createCronRepo } from './repos/cron.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -69,6 +70,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     domains: createDomainRepo(db),
     volumes: createVolumeRepo(db),
     notifications: createNotificationRepo(db),
+    cron: createCronRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

@@ -5,6 +5,7 @@ import type { JoinTokenRepo, PlacementRepo, RolloutStageRepo, ServerRepo } from 
 import type { DomainRepo } from './types-domains.js';
 import type { VolumeRepo } from './types-volumes.js';
 import type { NotificationRepo } from './types-notifications.js';
+import type { CronRepo } from './types-cron.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
@@ -341,6 +342,7 @@ export interface Repos {
   domains: DomainRepo;
   volumes: VolumeRepo;
   notifications: NotificationRepo;
+  cron: CronRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;
 }

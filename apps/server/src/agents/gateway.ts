@@ -22,6 +22,7 @@ import { createFleetPushes } from './fleet-pushes.js';
 import { desiredMessageText, fleetMeshOf, type FleetMesh } from './fleet-mesh.js';
 import { createImageCalls } from './image-calls.js';
 import { createWorkCalls } from './work-calls.js';
+import { createOneOffRuns } from './one-off-runs.js';
 import { AgentSession } from './session.js';
 import { createAgentMessages } from './agent-messages.js';
 import { createDesiredFor, type ServingNow, type SharedPushReads } from './session-desired-state.js';
@@ -100,6 +101,7 @@ export function createAgentGateway({
   const localServer = createLocalServerLookup(store, settings.localAgentKeyFile);
   const images = createImageCalls({ sessions, localServer, registry });
   const work = createWorkCalls({ store, sessions, localServer, clock });
+  const oneOff = createOneOffRuns({ store, sessions, keys, settings, images });
   const desiredFor = createDesiredFor({
     store,
     keys,
@@ -285,6 +287,9 @@ export function createAgentGateway({
 
     // exec, build, bootstrapImages: work run on one agent and streamed back.
     ...work,
+
+    // runOneOff: `berth run` and cron runs, a new container on a server that runs the app.
+    ...oneOff,
 
     isOnline: (serverId: string): boolean => sessions.has(serverId),
 

@@ -103,6 +103,7 @@ function kindOf(op: Operation, param: string): ParamKind {
     case 'name':
       if (op.path.startsWith(`${API}/volumes/`))
         return { bad: BAD_NAMES, unknown: 'ghost', code: 'VOLUME_NOT_FOUND' };
+      if (op.path.includes('/cron/')) return { bad: BAD_NAMES, unknown: 'ghost', code: 'CRON_JOB_NOT_FOUND' };
       if (op.path.includes('/domains/'))
         return { bad: BAD_DOMAIN_NAMES, unknown: 'ghost.example.test', code: 'DOMAIN_NOT_FOUND' };
       return op.path.startsWith(`${API}/servers/`)

@@ -11,6 +11,7 @@ import { BUILD_CASES } from './test-support/route-cases-builds.js';
 import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
 import { VOLUME_CASES } from './test-support/route-cases-volumes.js';
 import { NOTIFICATION_CASES } from './test-support/route-cases-notifications.js';
+import { CRON_CASES } from './test-support/route-cases-cron.js';
 import { SERVER_CASES } from './test-support/route-cases-servers.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
@@ -195,6 +196,7 @@ const CASES: Record<string, RouteCase> = {
   ...DOMAIN_CASES,
   ...VOLUME_CASES,
   ...NOTIFICATION_CASES,
+  ...CRON_CASES,
 };
 
 let api: TestApi;

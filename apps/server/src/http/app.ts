@@ -24,6 +24,8 @@ import { StreamSlots } from './stream-slots.js';
 import { domainRoutes } from './routes/domains.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { runRoutes } from './routes/runs.js';
+import { cronRoutes } from './routes/cron.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { appConfigRoutes } from './routes/app-config.js';
 import { identityRoutes } from './routes/identity.js';
@@ -150,6 +152,8 @@ export async function createHttpApp(
       await api.register(domainRoutes(ctx));
       await api.register(volumeRoutes(ctx));
       await api.register(notificationRoutes(ctx));
+      await api.register(runRoutes(ctx));
+      await api.register(cronRoutes(ctx));
       await api.register(certificateRoutes(ctx));
       await api.register(identityRoutes(ctx));
       await api.register(userRoutes(ctx));

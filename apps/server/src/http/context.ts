@@ -9,6 +9,7 @@ import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
 import type { NotifyService } from '../notify/service.js';
+import type { CronScheduler } from '../cron/scheduler.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -22,6 +23,8 @@ export interface RouteContext {
   domains: DomainsService;
   volumes: VolumesService;
   notify: NotifyService;
+  /** Woken when a job is added or removed. */
+  cron: Pick<CronScheduler, 'wake'>;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;

@@ -6,7 +6,7 @@ import type { Principal } from '../access/policy.js';
 import type { SlotRefusal, StreamSlots } from './stream-slots.js';
 
 /** The long-lived responses of the API; each holds one of its principal's stream slots while open. */
-export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export' | 'exec';
+export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export' | 'exec' | 'run';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -68,7 +68,7 @@ export function ndjson(
 }
 
 /** Aborts when the response closes: finished, or the connection closed, reset or half-closed. */
-function goneWith(reply: FastifyReply): AbortController {
+export function goneWith(reply: FastifyReply): AbortController {
   const gone = new AbortController();
   reply.raw.once('close', () => gone.abort());
   return gone;

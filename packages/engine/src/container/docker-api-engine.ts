@@ -137,9 +137,13 @@ async function createAndStart(api: EngineHttpClient, spec: ReplicaContainerSpec)
     body: {
       Image: spec.imageId,
       Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-      ...(spec.command === null ? {} : { Cmd: spec.command }),
+      ...(spec.command === null
+        ? {}
+        : spec.replaceEntrypoint === true
+          ? { Entrypoint: spec.command.slice(0, 1), Cmd: spec.command.slice(1) }
+          : { Cmd: spec.command }),
       Labels: spec.labels,
-      ExposedPorts: { [portKey]: {} },
+      ...(spec.publish !== false && { ExposedPorts: { [portKey]: {} } }),
       HostConfig: toHostConfig(spec),
     },
   });

@@ -34,7 +34,9 @@ export function toHostConfig(spec: ReplicaContainerSpec): Record<string, unknown
   const portKey = `${spec.port}/tcp`;
   const memory = spec.limits.memoryMiB * MIB;
   return {
-    PortBindings: { [portKey]: [{ HostIp: spec.publishHost, HostPort: '' }] },
+    ...(spec.publish !== false && {
+      PortBindings: { [portKey]: [{ HostIp: spec.publishHost, HostPort: '' }] },
+    }),
     // The agent decides about restarts; an engine restarting on its own would fight it.
     RestartPolicy: { Name: 'no' },
     NetworkMode: spec.network,

@@ -44,11 +44,18 @@ export interface ReplicaContainerSpec {
   env: Record<string, string>;
   /** argv; null keeps the image's own command. */
   command: string[] | null;
+  /**
+   * true: `command` replaces the image's ENTRYPOINT too (argv[0] runs, as a Kubernetes
+   * `command:` does), for a one-off run whose command must run as given. Default false.
+   */
+  replaceEntrypoint?: boolean;
   labels: Record<string, string>;
   /** The port the app listens on inside the container. */
   port: number;
   /** Host address the port is published on (an ephemeral host port is chosen by the engine). */
   publishHost: string;
+  /** false: the port is neither exposed nor published (a one-off run serves nothing). Default true. */
+  publish?: boolean;
   /** The network the replica joins, and no other (its team's, never the engine's default). */
   network: string;
   /**

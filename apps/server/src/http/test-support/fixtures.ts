@@ -198,6 +198,11 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   deleteNotificationChannel: { params: { id: 'nch_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },
   testNotificationChannel: { params: { id: 'nch_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },
   listNotificationDeliveries: { query: 'limit=10' },
+  runApp: { body: { cmd: ['true'] } },
+  listCronJobs: {},
+  createCronJob: { body: { name: 'valid', schedule: '@daily', command: ['true'] } },
+  deleteCronJob: { params: { name: 'valid' } },
+  listCronRuns: { params: { name: 'valid' } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

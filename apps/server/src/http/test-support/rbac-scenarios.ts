@@ -9,6 +9,7 @@ import { SERVER_SCENARIOS } from './rbac-scenarios-servers.js';
 import { TEAM_SCENARIOS } from './rbac-scenarios-teams.js';
 import { VOLUME_SCENARIOS } from './rbac-scenarios-volumes.js';
 import { NOTIFICATION_SCENARIOS } from './rbac-scenarios-notifications.js';
+import { CRON_SCENARIOS } from './rbac-scenarios-cron.js';
 
 /**
  * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
@@ -67,4 +68,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   ...DOMAIN_SCENARIOS,
   ...VOLUME_SCENARIOS,
   ...NOTIFICATION_SCENARIOS,
+  ...CRON_SCENARIOS,
 };

@@ -1,0 +1,229 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decideStart, describeStartDecision, dueRun, nextWakeAt, parseSchedule } from '@berth/core';
+import { BerthError, CRON_LOG_TAIL_LINES, type AgentRunResult, type LogLine } from '@berth/protocol';
+import type { AppRow, CronJobRow, CronRunRow, Store } from '@berth/store';
+import type { OneOffRequest, OneOffStart } from '../agents/one-off-runs.js';
+
+/**
+ * berthd's cron scheduler: wakes at the next fire time of any job, and for each job that is due
+ * (core's dueRun: after downtime, ONE run for the latest missed time) records the fire time and
+ * the run's row together, then applies the concurrency policy (core's decideStart). The fire
+ * time acted on is in the store, so a restart neither repeats a run nor loses one.
+ *
+ * Not berthd's job queue: that one retries a job until it is done, which is wrong for a run
+ * (a command that failed must not run again by itself), and a due run is derived from the
+ * schedule and last_run_at, which nothing else needs to hold.
+ */
+export interface CronSchedulerDeps {
+  store: Store;
+  clock: () => number;
+  newRunId: () => string;
+  runOneOff(
+    app: AppRow,
+    request: OneOffRequest,
+    onStarted: (start: OneOffStart) => void,
+    onLines: (lines: LogLine[]) => void,
+    signal: AbortSignal,
+  ): Promise<AgentRunResult | null>;
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Longest sleep between looks (a job added by another path, a clock that jumped). */
+  maxSleepMs?: number;
+}
+
+/** How long a due run waits for its server's agent to connect, and how often it looks. */
+const AGENT_WAIT_MS = 30_000;
+const AGENT_WAIT_STEP_MS = 250;
+
+interface InFlight {
+  stop: AbortController;
+  done: Promise<void>;
+}
+
+export class CronScheduler {
+  /** Runs in flight, by job id then run id. */
+  private readonly inFlight = new Map<string, Map<string, InFlight>>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private ticking: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: CronSchedulerDeps) {}
+
+  /** Marks the runs a previous berthd left `running` (their containers went with its agent links). */
+  async start(): Promise<void> {
+    for (const r of await this.deps.store.cron.running())
+      await this.deps.store.cron.updateRun(r.id, {
+        status: 'error',
+        finishedAt: this.deps.clock(),
+        note: 'berthd stopped during the run; its container was removed',
+      });
+    this.wake();
+  }
+
+  /** Looks again now (a job was added or removed). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.ticking = this.ticking
+      .then(() => this.tick())
+      .catch((err: unknown) => {
+        this.deps.log.error({ err }, 'the cron scheduler failed a pass');
+        this.sleep(1000);
+      });
+  }
+
+  /** One pass now, resolved when it is done (tests drive the scheduler with their clock so). */
+  async passNow(): Promise<void> {
+    this.wake();
+    await this.ticking;
+  }
+
+  /** Resolves when every run in flight has ended and been recorded. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight.values()].flatMap((m) => [...m.values()].map((f) => f.done)));
+  }
+
+  /** Stops scheduling and kills the runs in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = [...this.inFlight.values()].flatMap((m) => [...m.values()]);
+    for (const f of all) f.stop.abort();
+    await Promise.all(all.map((f) => f.done));
+    await this.ticking;
+  }
+
+  /** Runs of a job in flight now (the tests and `forbid` read it). */
+  runningCount(jobId: string): number {
+    return this.inFlight.get(jobId)?.size ?? 0;
+  }
+
+  private sleep(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.wake(), Math.max(0, ms));
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.deps.clock();
+    let wakeAt = now + (this.deps.maxSleepMs ?? 60_000);
+    for (const job of await this.deps.store.cron.list(null)) {
+      const parsed = parseSchedule(job.schedule);
+      if (!parsed.ok) continue;
+      const due = dueRun(parsed.schedule, job.lastRunAt, job.createdAt, now);
+      let lastRunAt = job.lastRunAt;
+      if (due) {
+        await this.fire(job, due.runAt, due.missed);
+        lastRunAt = due.runAt;
+      }
+      const next = nextWakeAt(parsed.schedule, lastRunAt, job.createdAt, this.deps.clock());
+      if (next !== null) wakeAt = Math.min(wakeAt, next);
+    }
+    this.sleep(wakeAt - this.deps.clock());
+  }
+
+  private async fire(job: CronJobRow, runAt: number, missed: number): Promise<void> {
+    const running = this.runningCount(job.id);
+    const decision = decideStart(job.concurrency, running);
+    const run: CronRunRow = {
+      id: this.deps.newRunId(),
+      jobId: job.id,
+      scheduledAt: runAt,
+      startedAt: decision === 'skip' ? null : this.deps.clock(),
+      finishedAt: null,
+      status: decision === 'skip' ? 'skipped' : 'running',
+      exitCode: null,
+      durationMs: null,
+      missed,
+      note:
+        running > 0
+          ? describeStartDecision(job.concurrency, running)
+          : missed > 0
+            ? `berthd was down: ${missed} earlier fire time(s) skipped, run once for the latest`
+            : null,
+      logTail: [],
+    };
+    // Saved before anything runs: whatever happens next, this fire time is not acted on again.
+    await this.deps.store.cron.recordFire(job.id, runAt, run);
+    if (decision === 'skip') return;
+    if (decision === 'replace') {
+      const old = [...(this.inFlight.get(job.id)?.values() ?? [])];
+      for (const f of old) f.stop.abort();
+      await Promise.all(old.map((f) => f.done));
+    }
+    this.launch(job, run);
+  }
+
+  private launch(job: CronJobRow, run: CronRunRow): void {
+    const stop = new AbortController();
+    const runs = this.inFlight.get(job.id) ?? new Map<string, InFlight>();
+    this.inFlight.set(job.id, runs);
+    const done = this.execute(job, run, stop.signal).finally(() => {
+      runs.delete(run.id);
+      if (runs.size === 0 && this.inFlight.get(job.id) === runs) this.inFlight.delete(job.id);
+    });
+    runs.set(run.id, { stop, done });
+  }
+
+  /**
+   * Starts the run, waiting a while for the app's server when its agent is not connected: after
+   * berthd starts, the catch-up run is due before the agents are back.
+   */
+  private async whenConnected<T>(signal: AbortSignal, start: () => Promise<T>): Promise<T> {
+    for (let waited = 0; ; waited += AGENT_WAIT_STEP_MS) {
+      try {
+        return await start();
+      } catch (err) {
+        const absent = err instanceof BerthError && err.code === 'AGENT_UNAVAILABLE';
+        if (!absent || waited >= AGENT_WAIT_MS || signal.aborted || this.stopped) throw err;
+      }
+      await sleep(AGENT_WAIT_STEP_MS, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  private async execute(job: CronJobRow, run: CronRunRow, signal: AbortSignal): Promise<void> {
+    const { store, clock } = this.deps;
+    const tail: string[] = [];
+    const began = clock();
+    const finish = (patch: Partial<CronRunRow>): Promise<void> =>
+      store.cron.updateRun(run.id, {
+        finishedAt: clock(),
+        durationMs: clock() - began,
+        logTail: tail,
+        ...patch,
+      });
+    try {
+      const app = await store.apps.getById(job.appId);
+      if (!app) throw new BerthError('APP_NOT_FOUND', 'the app is gone');
+      const result = await this.whenConnected(signal, () =>
+        this.deps.runOneOff(
+          app,
+          { runId: run.id, cmd: job.command, timeoutMs: job.timeoutSeconds * 1000 },
+          () => undefined,
+          (lines) => {
+            for (const l of lines) tail.push(l.line);
+            tail.splice(0, Math.max(0, tail.length - CRON_LOG_TAIL_LINES));
+          },
+          signal,
+        ),
+      );
+      if (!result)
+        return await finish({
+          status: 'replaced',
+          note: this.stopped ? 'berthd stopped during the run' : 'stopped: a newer run replaced it',
+        });
+      await finish({
+        status: result.timedOut ? 'timed-out' : result.exitCode === 0 ? 'succeeded' : 'failed',
+        exitCode: result.exitCode,
+        ...(result.timedOut && { note: `killed at its timeout (${job.timeoutSeconds}s)` }),
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof BerthError)) this.deps.log.error({ err }, 'a cron run failed');
+      await finish({ status: 'error', note: message }).catch((e: unknown) =>
+        this.deps.log.error({ err: e }, 'could not record a cron run'),
+      );
+    }
+  }
+}
