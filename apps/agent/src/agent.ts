@@ -142,6 +142,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     { engine, agentId: identity.id },
     images,
     proxyVersionsOf(edge),
+    { engine, agentId: identity.id, openSealed: (sealed, aad) => identity.openSecret(sealed, aad) },
   );
   link = new Link(
     { url: config.serverUrl, fingerprint: config.serverFingerprint },

@@ -1,5 +1,6 @@
 import type { ContainerEngine } from '@berth/engine';
 import { removeVolume } from './volumes.js';
+import { createVolumeBackup, restoreVolumeBackup, type BackupDeps } from './backups.js';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
@@ -50,6 +51,7 @@ export class RpcHandler {
     private readonly exec: ExecDeps,
     private readonly images: Pick<RegistryImages, 'push'>,
     private readonly proxyVersions: ProxyVersions,
+    private readonly backups: BackupDeps,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -151,6 +153,14 @@ export class RpcHandler {
           id,
           result: await removeVolume(this.engine, this.exec.agentId, request.params),
         });
+        return;
+      }
+      case 'backup.create': {
+        send({ type: 'rpc.result', id, result: await createVolumeBackup(this.backups, request.params) });
+        return;
+      }
+      case 'backup.restore': {
+        send({ type: 'rpc.result', id, result: await restoreVolumeBackup(this.backups, request.params) });
         return;
       }
       case 'proxy.rollback': {

@@ -9,6 +9,7 @@ import { registerImages } from './commands/images.js';
 import { registerCerts } from './commands/certs.js';
 import { registerDomains } from './commands/domains.js';
 import { registerVolumes } from './commands/volumes.js';
+import { registerBackups } from './commands/backups.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerKeys } from './commands/keys.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -54,6 +55,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerWebhooks(program, environment);
   registerDomains(program, environment);
   registerVolumes(program, environment);
+  registerBackups(program, environment);
   registerCerts(program, environment);
   registerImages(program, environment);
   registerEnv(program, environment);

@@ -19,7 +19,9 @@ export type IdKind =
   | 'jt'
   | 'dom'
   | 'crt'
-  | 'vol';
+  | 'vol'
+  | 'bkt'
+  | 'bak';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

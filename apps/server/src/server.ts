@@ -20,6 +20,8 @@ import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
 import { createVolumesService } from './volumes/service.js';
+import { createBackupsService } from './backups/service.js';
+import { createBackupTargets } from './backups/targets.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
 import { checkDomain } from './domains/check.js';
@@ -106,6 +108,10 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const volumes = createVolumesService({ store, clock, onChange, agents });
+  const backupTargets = createBackupTargets({ store, keys, clock });
+  const backups = createBackupsService({ store, keys, clock, targets: backupTargets, agents });
+  // Nothing runs a backup before this start: one still `running` was cut off and never counts.
+  await backups.failInterrupted();
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -133,6 +139,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         secrets,
         domains,
         volumes,
+        backupTargets,
+        backups,
         certificates,
         keys,
         agents,

@@ -1,5 +1,6 @@
 import { domainsApi } from './client-domains.js';
 import { volumesApi } from './client-volumes.js';
+import { backupsApi } from './client-backups.js';
 import {
   App,
   AppList,
@@ -43,6 +44,7 @@ export function createClient(options: ClientOptions) {
     ...serversApi(transport),
     ...domainsApi(transport),
     ...volumesApi(transport),
+    ...backupsApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),

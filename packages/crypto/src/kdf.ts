@@ -17,7 +17,8 @@ export type SecretPurpose =
   | 'git-credential'
   | 'webhook-secret'
   | 'certificate-key'
-  | 'backup-key';
+  | 'backup-key'
+  | 'backup-target-credential';
 
 export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'app-secret',
@@ -26,6 +27,7 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'webhook-secret',
   'certificate-key',
   'backup-key',
+  'backup-target-credential',
 ];
 
 /**

@@ -9,6 +9,7 @@ import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createDomainRepo } from './repos/domains.js';
 import { createVolumeRepo } from './repos/volumes.js';
+import { createBackupKeyRepo, createBackupRepo, createBackupTargetRepo } from './repos/backups.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -66,6 +67,9 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     appSealed: createAppSealedRepo(db),
     domains: createDomainRepo(db),
     volumes: createVolumeRepo(db),
+    backupKeys: createBackupKeyRepo(db),
+    backupTargets: createBackupTargetRepo(db),
+    backups: createBackupRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

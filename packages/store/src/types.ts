@@ -4,6 +4,7 @@ import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type { JoinTokenRepo, PlacementRepo, RolloutStageRepo, ServerRepo } from './types-fleet.js';
 import type { DomainRepo } from './types-domains.js';
 import type { VolumeRepo } from './types-volumes.js';
+import type { BackupKeyRepo, BackupRepo, BackupTargetRepo } from './types-backups.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
@@ -339,6 +340,9 @@ export interface Repos {
   appSealed: AppSealedRepo;
   domains: DomainRepo;
   volumes: VolumeRepo;
+  backupKeys: BackupKeyRepo;
+  backupTargets: BackupTargetRepo;
+  backups: BackupRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;
 }

@@ -23,6 +23,7 @@ import { registerStreamGuard } from './stream-guard.js';
 import { StreamSlots } from './stream-slots.js';
 import { domainRoutes } from './routes/domains.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { backupRoutes } from './routes/backups.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { appConfigRoutes } from './routes/app-config.js';
 import { identityRoutes } from './routes/identity.js';
@@ -148,6 +149,7 @@ export async function createHttpApp(
       await api.register(appConfigRoutes(ctx));
       await api.register(domainRoutes(ctx));
       await api.register(volumeRoutes(ctx));
+      await api.register(backupRoutes(ctx));
       await api.register(certificateRoutes(ctx));
       await api.register(identityRoutes(ctx));
       await api.register(userRoutes(ctx));

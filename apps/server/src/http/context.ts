@@ -8,6 +8,8 @@ import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
+import type { BackupsService } from '../backups/service.js';
+import type { BackupTargets } from '../backups/targets.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -20,6 +22,8 @@ export interface RouteContext {
   secrets: SecretsService;
   domains: DomainsService;
   volumes: VolumesService;
+  backupTargets: BackupTargets;
+  backups: BackupsService;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;
