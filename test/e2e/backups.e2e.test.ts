@@ -115,7 +115,10 @@ describe('volume backups', () => {
     assert.match(human.stdout, /✓/);
     // What lands on the targets is ciphertext: the file contents are nowhere in it.
     assert.ok(list.some((b) => b.objectKey.startsWith('volumes/')));
-    assert.ok(s3?.requests.some((r) => r.startsWith('PUT /berth-test/berth/volumes/')), s3?.requests.join('\n'));
+    assert.ok(
+      s3?.requests.some((r) => r.startsWith('PUT /berth-test/berth/volumes/')),
+      s3?.requests.join('\n'),
+    );
   });
 
   test('restore is refused while the app runs; stopped, it brings the files back', async () => {
@@ -168,9 +171,38 @@ describe('volume backups', () => {
     for (const [args, why] of [
       [['backups', 'targets', 'add', `x; touch ${MARKER}`, '--dir', dir], /name/],
       [['backups', 'targets', 'add', '../up', '--dir', dir], /name/],
-      [['backups', 'targets', 'add', 'p1', '--s3', 'https://s3.example.com', '--prefix', '../etc/', ...s3Args], /prefix/],
-      [['backups', 'targets', 'add', 'p2', '--s3', 'https://s3.example.com', '--prefix', `$(touch ${MARKER})/`, ...s3Args], /prefix/],
-      [['backups', 'targets', 'add', 'p3', '--s3', 'http://169.254.169.254', ...s3Args], /not allowed|private|link-local|metadata/i],
+      [
+        [
+          'backups',
+          'targets',
+          'add',
+          'p1',
+          '--s3',
+          'https://s3.example.com',
+          '--prefix',
+          '../etc/',
+          ...s3Args,
+        ],
+        /prefix/,
+      ],
+      [
+        [
+          'backups',
+          'targets',
+          'add',
+          'p2',
+          '--s3',
+          'https://s3.example.com',
+          '--prefix',
+          `$(touch ${MARKER})/`,
+          ...s3Args,
+        ],
+        /prefix/,
+      ],
+      [
+        ['backups', 'targets', 'add', 'p3', '--s3', 'http://169.254.169.254', ...s3Args],
+        /not allowed|private|link-local|metadata/i,
+      ],
       [['backups', 'targets', 'add', 'd1', '--dir', '/srv/../etc'], /dir/],
       [['volumes', 'backup', 'uploads', '--target', `x'; touch ${MARKER}`], /target|name/i],
     ] as const) {
@@ -180,7 +212,10 @@ describe('volume backups', () => {
     }
     assert.equal(existsSync(MARKER), false, 'no marker file');
     const { targets } = await berth.json<{ targets: BackupTargetView[] }>(['backups', 'targets', 'list']);
-    assert.deepEqual(targets.map((t) => t.name), ['local', 'offsite']);
+    assert.deepEqual(
+      targets.map((t) => t.name),
+      ['local', 'offsite'],
+    );
     // Nothing but the objects: no leftover temp file in the directory target.
     const volumeDirs = await readdir(join(dir, 'volumes'));
     assert.equal(volumeDirs.length, 1);

@@ -49,7 +49,11 @@ export interface BackupDeps {
 
 const SCRATCH_LABEL = 'berth.backup.scratch';
 
-async function openTarget(deps: BackupDeps, spec: AgentBackupTarget, backupId: string): Promise<BackupTarget> {
+async function openTarget(
+  deps: BackupDeps,
+  spec: AgentBackupTarget,
+  backupId: string,
+): Promise<BackupTarget> {
   if (spec.kind === 'dir') return createDirectoryTarget({ root: spec.root });
   return createS3Target({
     endpoint: spec.endpoint,
@@ -65,17 +69,30 @@ async function openTarget(deps: BackupDeps, spec: AgentBackupTarget, backupId: s
 /** The host directory of one of our volumes (made when no replica has made it yet: then it is empty). */
 async function mountpointOf(deps: BackupDeps, volume: VolumeRemoveParams): Promise<string> {
   if (toEngineVolumeName(volume.volumeId) !== volume.engineName)
-    throw new BerthError('VALIDATION_FAILED', `Volume ${volume.engineName} is not the volume of ${volume.volumeId}`);
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Volume ${volume.engineName} is not the volume of ${volume.volumeId}`,
+    );
   const details = await deps.engine.ensureVolume({
     name: volume.engineName,
-    labels: { [VOLUME_LABELS.managed]: 'true', [LABELS.agent]: deps.agentId, [VOLUME_LABELS.volume]: volume.volumeId },
+    labels: {
+      [VOLUME_LABELS.managed]: 'true',
+      [LABELS.agent]: deps.agentId,
+      [VOLUME_LABELS.volume]: volume.volumeId,
+    },
   });
   if (details.mountpoint === null)
-    throw new BerthError('INTERNAL', `the engine does not say where volume ${volume.engineName} keeps its data`);
+    throw new BerthError(
+      'INTERNAL',
+      `the engine does not say where volume ${volume.engineName} keeps its data`,
+    );
   return details.mountpoint;
 }
 
-export async function createVolumeBackup(deps: BackupDeps, params: BackupCreateParams): Promise<BackupCreateResult> {
+export async function createVolumeBackup(
+  deps: BackupDeps,
+  params: BackupCreateParams,
+): Promise<BackupCreateResult> {
   const root = await mountpointOf(deps, params.volume);
   const target = await openTarget(deps, params.target, params.backupId);
   try {
@@ -107,8 +124,14 @@ export async function createVolumeBackup(deps: BackupDeps, params: BackupCreateP
 const describe = (t: TreeSummary): string =>
   `${t.entries} entries, ${t.files} files, ${t.bytes} bytes, tree sha256 ${t.hash}`;
 
-export async function restoreVolumeBackup(deps: BackupDeps, params: BackupRestoreParams): Promise<BackupRestoreResult> {
-  const dataKey = Buffer.from(deps.openSealed(params.dataKeySealed, agentBackupDataKeyAad(params.backupId)), 'base64');
+export async function restoreVolumeBackup(
+  deps: BackupDeps,
+  params: BackupRestoreParams,
+): Promise<BackupRestoreResult> {
+  const dataKey = Buffer.from(
+    deps.openSealed(params.dataKeySealed, agentBackupDataKeyAad(params.backupId)),
+    'base64',
+  );
   const into = params.into === null ? null : await mountpointOf(deps, params.into);
   const scratchId = `vol_${randomScratchId()}`;
   const scratchName = toEngineVolumeName(scratchId);
@@ -133,7 +156,10 @@ export async function restoreVolumeBackup(deps: BackupDeps, params: BackupRestor
     });
     const compression = await detectCompression();
     const zstd = compression.kind === 'zstd' ? compression.file : null;
-    await unpackTree(decompressStream(decrypted.stream, decrypted.header.compression, zstd), scratch.mountpoint);
+    await unpackTree(
+      decompressStream(decrypted.stream, decrypted.header.compression, zstd),
+      scratch.mountpoint,
+    );
     const { summary } = await summariseTree(scratch.mountpoint);
     const lines = [
       `read back from ${target.description}: sha256 ${params.sha256} matches, every chunk authenticated`,

@@ -24,6 +24,9 @@ export function backupsApi({ json, call }: Transport) {
     runVolumeBackup: (name: string, target: string, team?: string) =>
       json(BackupView, 'POST', `${volume(name)}/backups`, { target, ...(team !== undefined && { team }) }),
     restoreVolume: (name: string, backup: string, team?: string) =>
-      json(VolumeRestoreResult, 'POST', `${volume(name)}/restore`, { backup, ...(team !== undefined && { team }) }),
+      json(VolumeRestoreResult, 'POST', `${volume(name)}/restore`, {
+        backup,
+        ...(team !== undefined && { team }),
+      }),
   };
 }

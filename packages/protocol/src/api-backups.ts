@@ -29,7 +29,12 @@ export const BackupTargetCreate = z
     name: BackupTargetName,
     team: TeamName.optional(),
     /** A directory on the server of what is backed up (installation owners only: the agent runs as root). */
-    dir: z.string().min(1).max(1024).regex(NoControl, { message: 'must not contain control characters' }).optional(),
+    dir: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(NoControl, { message: 'must not contain control characters' })
+      .optional(),
     s3: BackupTargetS3Input.optional(),
     /** S3 endpoints on loopback or private addresses (installation owners only). */
     allowPrivate: z.boolean().optional(),

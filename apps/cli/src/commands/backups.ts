@@ -32,7 +32,9 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
   const backups = program
     .command('backups')
     .description('backups of volumes, encrypted on their server and verified by a restore before they count');
-  const targets = backups.command('targets').description('where backups go: a directory on the server, or S3-compatible storage');
+  const targets = backups
+    .command('targets')
+    .description('where backups go: a directory on the server, or S3-compatible storage');
   withCommon(targets.command('add <name>'))
     .description('add a target; the secret key is read from stdin, sealed, and never shown again')
     .option('--s3 <url>', 'S3-compatible endpoint: scheme, host and port (https://s3.example.com)')
@@ -42,7 +44,10 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
     .option('--access-key-id <id>', 'the access key id (with --s3)')
     .option('--secret-access-key-stdin', 'read the secret access key from stdin (with --s3)')
     .option('--dir <path>', 'a directory on the server of what is backed up (installation owners only)')
-    .option('--allow-private', 'allow an S3 endpoint on a loopback or private address (installation owners only)')
+    .option(
+      '--allow-private',
+      'allow an S3 endpoint on a loopback or private address (installation owners only)',
+    )
     .option('--team <team>', 'the team that owns it (default: yours)')
     .action(
       action(async (name: string, opts: AddOptions) => {
@@ -54,7 +59,10 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
         };
         if (opts.s3 !== undefined) {
           if (opts.secretAccessKeyStdin !== true || !opts.bucket || !opts.accessKeyId)
-            throw new BerthError('VALIDATION_FAILED', '--s3 needs --bucket, --access-key-id and --secret-access-key-stdin');
+            throw new BerthError(
+              'VALIDATION_FAILED',
+              '--s3 needs --bucket, --access-key-id and --secret-access-key-stdin',
+            );
           body.s3 = {
             endpoint: opts.s3,
             bucket: opts.bucket,
@@ -129,7 +137,9 @@ export function registerVolumeBackups(volumes: Command, environment: CliEnvironm
 
 function registerRun(cmd: Command, environment: CliEnvironment): void {
   withCommon(cmd)
-    .description('back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared)')
+    .description(
+      'back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared)',
+    )
     .requiredOption('--target <target>', 'the backup target (berth backups targets list)')
     .option('--team <team>', 'the team that owns the volume (default: yours)')
     .action(

@@ -23,10 +23,13 @@ export async function currentBackupKey(store: Store, keys: KeyHolder, now: numbe
   return row;
 }
 
-export async function backupPrivateKey(store: Store, keys: KeyHolder, recipientKeyId: string): Promise<string> {
-  const row = await store.backupKeys.get(recipientKeyId);
+/** The private key PEM of a stored pair; BACKUP_INTEGRITY_FAILED when the backup names a pair this berthd never had. */
+export function openPrivateKey(keys: KeyHolder, row: BackupKeyRow | null, recipientKeyId: string): string {
   if (!row)
-    throw new BerthError('BACKUP_INTEGRITY_FAILED', `no backup key ${recipientKeyId} is known here: the backup was made for another berthd`);
+    throw new BerthError(
+      'BACKUP_INTEGRITY_FAILED',
+      `no backup key ${recipientKeyId} is known here: the backup was made for another berthd`,
+    );
   return openBackupKey(keys.box, toStored(row));
 }
 

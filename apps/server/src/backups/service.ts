@@ -13,7 +13,7 @@ import type { AgentGateway } from '../agents/gateway.js';
 import type { AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
-import { backupPrivateKey, currentBackupKey } from './backup-key.js';
+import { currentBackupKey, openPrivateKey } from './backup-key.js';
 import type { BackupTargets } from './targets.js';
 
 /**
@@ -41,7 +41,11 @@ export interface BackupsServiceDeps {
 
 export type BackupsService = ReturnType<typeof createBackupsService>;
 
-const compactTime = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const compactTime = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 export function createBackupsService({ store, keys, clock, targets, agents }: BackupsServiceDeps) {
   const requireVolume = async (team: TeamRow, name: string): Promise<VolumeRow> => {
@@ -61,7 +65,9 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
   };
 
   const audit = (intent: AuditIntent, outcome: 'ok' | 'failed', detail: AuditIntent['detail']) =>
-    store.transaction((tx) => tx.audit.append({ ...intent, detail: { ...intent.detail, ...detail }, at: clock(), outcome }));
+    store.transaction((tx) =>
+      tx.audit.append({ ...intent, detail: { ...intent.detail, ...detail }, at: clock(), outcome }),
+    );
 
   /** Steps 3: restores the object into a scratch volume (or `into`) on the server and compares. */
   const restoreOn = async (
@@ -70,27 +76,33 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
     target: BackupTargetRow,
     into: VolumeRow | null,
   ): Promise<{ output: string }> => {
-    if (backup.sha256 === null || backup.wrappedKey === null || backup.recipientKeyId === null || backup.tree === null)
+    if (
+      backup.sha256 === null ||
+      backup.wrappedKey === null ||
+      backup.recipientKeyId === null ||
+      backup.tree === null
+    )
       throw new BerthError('BACKUP_VERIFY_FAILED', `backup ${backup.id} was never completely made`);
     const expected = BackupTree.parse(JSON.parse(backup.tree));
-    const dataKey = unwrapDataKey(
-      await backupPrivateKey(store, keys, backup.recipientKeyId),
-      backup.id,
-      backup.wrappedKey,
-    );
+    const { sha256, wrappedKey, recipientKeyId } = backup;
+    const keyRow = await store.backupKeys.get(recipientKeyId);
+    let dataKey: Buffer | null = null;
     try {
-      const sha256 = backup.sha256;
-      return await agents.backupRestore(server, (seal: SealForAgent) => ({
-        backupId: backup.id,
-        target: targets.forAgent(target, backup.id, seal),
-        objectKey: backup.objectKey,
-        sha256,
-        dataKeySealed: seal(dataKey.toString('base64'), agentBackupDataKeyAad(backup.id)),
-        expected,
-        into: into === null ? null : { engineName: toEngineVolumeName(into.id), volumeId: into.id },
-      }));
+      // The data key is opened only once the agent is known to be there, for that one call.
+      return await agents.backupRestore(server, (seal: SealForAgent) => {
+        dataKey = unwrapDataKey(openPrivateKey(keys, keyRow, recipientKeyId), backup.id, wrappedKey);
+        return {
+          backupId: backup.id,
+          target: targets.forAgent(target, backup.id, seal),
+          objectKey: backup.objectKey,
+          sha256,
+          dataKeySealed: seal(dataKey.toString('base64'), agentBackupDataKeyAad(backup.id)),
+          expected,
+          into: into === null ? null : { engineName: toEngineVolumeName(into.id), volumeId: into.id },
+        };
+      });
     } finally {
-      dataKey.fill(0);
+      (dataKey as Buffer | null)?.fill(0);
     }
   };
 
@@ -158,8 +170,14 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
         return { row: { ...made, ...done }, error: null };
       } catch (e) {
         const error =
-          e instanceof BerthError ? e : new BerthError('INTERNAL', e instanceof Error ? e.message : String(e));
-        const failed = { status: 'failed' as const, error: `${error.code}: ${error.message}`, finishedAt: clock() };
+          e instanceof BerthError
+            ? e
+            : new BerthError('INTERNAL', e instanceof Error ? e.message : String(e));
+        const failed = {
+          status: 'failed' as const,
+          error: `${error.code}: ${error.message}`,
+          finishedAt: clock(),
+        };
         await store.backups.update(id, failed);
         await audit(intent, 'failed', { backup: id, error: failed.error.slice(0, 500) });
         return { row: { ...made, ...failed }, error };
@@ -176,17 +194,31 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
      * replicas: a restore under a live writer would mix old and new files and the app could
      * write into a tree being replaced. Scale the app to 0, restore, scale it back.
      */
-    async restoreVolume(team: TeamRow, volumeName: string, backupId: string, intent: AuditIntent): Promise<VolumeRestoreResult> {
+    async restoreVolume(
+      team: TeamRow,
+      volumeName: string,
+      backupId: string,
+      intent: AuditIntent,
+    ): Promise<VolumeRestoreResult> {
       const volume = await requireVolume(team, volumeName);
       const backup = await store.backups.get(backupId);
-      if (!backup || backup.teamId !== team.id || backup.sourceKind !== 'volume' || backup.sourceId !== volume.id)
+      if (
+        !backup ||
+        backup.teamId !== team.id ||
+        backup.sourceKind !== 'volume' ||
+        backup.sourceId !== volume.id
+      )
         throw new BerthError('BACKUP_NOT_FOUND', `Volume ${volumeName} has no backup ${backupId}`, {
           hint: `List them with: berth backups list ${volumeName}`,
         });
       if (backup.status !== 'verified')
-        throw new BerthError('BACKUP_VERIFY_FAILED', `Backup ${backupId} is ${backup.status}: only a verified backup is restored`, {
-          hint: `Pick a verified one: berth backups list ${volumeName}`,
-        });
+        throw new BerthError(
+          'BACKUP_VERIFY_FAILED',
+          `Backup ${backupId} is ${backup.status}: only a verified backup is restored`,
+          {
+            hint: `Pick a verified one: berth backups list ${volumeName}`,
+          },
+        );
       const running: string[] = [];
       for (const use of await store.volumes.usesOf(volume.id)) {
         const app = await store.apps.getById(use.appId);
@@ -196,16 +228,22 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
         throw new BerthError(
           'VOLUME_IN_USE',
           `The volume "${volumeName}" is mounted by running app(s) ${[...new Set(running)].map((a) => `"${a}"`).join(', ')}`,
-          { hint: `Stop them first (berth scale ${running[0] ?? 'APP'} --replicas 0), restore, then scale them back` },
+          {
+            hint: `Stop them first (berth scale ${running[0] ?? 'APP'} --replicas 0), restore, then scale them back`,
+          },
         );
       const target = await store.backupTargets.get(backup.targetId);
-      if (!target) throw new BerthError('BACKUP_TARGET_NOT_FOUND', `The target of backup ${backupId} is gone`);
+      if (!target)
+        throw new BerthError('BACKUP_TARGET_NOT_FOUND', `The target of backup ${backupId} is gone`);
       try {
         const { output } = await restoreOn(await serverOf(volume), backup, target, volume);
         await audit(intent, 'ok', { backup: backupId });
         return { volume: volume.name, backup: backupId, output };
       } catch (e) {
-        await audit(intent, 'failed', { backup: backupId, error: (e instanceof Error ? e.message : String(e)).slice(0, 500) });
+        await audit(intent, 'failed', {
+          backup: backupId,
+          error: (e instanceof Error ? e.message : String(e)).slice(0, 500),
+        });
         throw e;
       }
     },

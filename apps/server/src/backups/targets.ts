@@ -1,7 +1,12 @@
 import { isAbsolute, normalize } from 'node:path';
 import { parseObjectPrefix } from '@berth/core';
 import { createS3Target } from '@berth/engine';
-import { BerthError, type AgentBackupTarget, type BackupTargetCreate, type BackupTargetView } from '@berth/protocol';
+import {
+  BerthError,
+  type AgentBackupTarget,
+  type BackupTargetCreate,
+  type BackupTargetView,
+} from '@berth/protocol';
 import type { BackupTargetRow, BackupTargetSettings, Store, TeamRow } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
@@ -23,14 +28,21 @@ export const targetSecretAad = (targetId: string): string => `backup-target:${ta
 const invalid = (path: string, message: string): BerthError =>
   new BerthError('VALIDATION_FAILED', `Invalid ${path}: ${message}`, { issues: [{ path, message }] });
 
-export function checkTargetInput(input: BackupTargetCreate, installationOwner: boolean): BackupTargetSettings & { secret: string | null } {
+export function checkTargetInput(
+  input: BackupTargetCreate,
+  installationOwner: boolean,
+): BackupTargetSettings & { secret: string | null } {
   if ((input.dir === undefined) === (input.s3 === undefined))
     throw invalid('body', 'give exactly one of dir (a directory on the server) or s3');
   if (input.dir !== undefined) {
     if (!installationOwner)
-      throw new BerthError('FORBIDDEN', 'Only installation owners may make directory backup targets (the agent writes them as root)', {
-        hint: 'Use an S3-compatible target, or ask an installation owner',
-      });
+      throw new BerthError(
+        'FORBIDDEN',
+        'Only installation owners may make directory backup targets (the agent writes them as root)',
+        {
+          hint: 'Use an S3-compatible target, or ask an installation owner',
+        },
+      );
     const dir = input.dir;
     if (!isAbsolute(dir) || normalize(dir) !== dir || dir === '/' || dir.endsWith('/'))
       throw invalid('dir', 'must be an absolute path without "..", "." or a trailing "/", and not /');
@@ -38,9 +50,13 @@ export function checkTargetInput(input: BackupTargetCreate, installationOwner: b
   }
   const s3 = input.s3 as NonNullable<BackupTargetCreate['s3']>;
   if (input.allowPrivate === true && !installationOwner)
-    throw new BerthError('FORBIDDEN', 'Only installation owners may allow S3 endpoints on private or loopback addresses', {
-      hint: 'Use a public endpoint, or ask an installation owner',
-    });
+    throw new BerthError(
+      'FORBIDDEN',
+      'Only installation owners may allow S3 endpoints on private or loopback addresses',
+      {
+        hint: 'Use a public endpoint, or ask an installation owner',
+      },
+    );
   const prefix = parseObjectPrefix(s3.prefix ?? '', 's3.prefix');
   // The adapter holds every other rule (endpoint through the SSRF guard, bucket, region, keys):
   // made once here to check them, closed at once.
@@ -69,15 +85,24 @@ export function createBackupTargets(deps: { store: Store; keys: KeyHolder; clock
   const requireTarget = async (team: TeamRow, name: string): Promise<BackupTargetRow> => {
     const row = await store.backupTargets.getByName(team.id, name);
     if (!row)
-      throw new BerthError('BACKUP_TARGET_NOT_FOUND', `There is no backup target named "${name}" in team ${team.name}`, {
-        hint: 'List them with: berth backups targets list',
-      });
+      throw new BerthError(
+        'BACKUP_TARGET_NOT_FOUND',
+        `There is no backup target named "${name}" in team ${team.name}`,
+        {
+          hint: 'List them with: berth backups targets list',
+        },
+      );
     return row;
   };
   return {
     requireTarget,
 
-    async create(input: BackupTargetCreate, team: TeamRow, installationOwner: boolean, intent: AuditIntent): Promise<BackupTargetRow> {
+    async create(
+      input: BackupTargetCreate,
+      team: TeamRow,
+      installationOwner: boolean,
+      intent: AuditIntent,
+    ): Promise<BackupTargetRow> {
       const { secret, ...settings } = checkTargetInput(input, installationOwner);
       const id = createId('bkt');
       const row: BackupTargetRow = {
@@ -85,7 +110,8 @@ export function createBackupTargets(deps: { store: Store; keys: KeyHolder; clock
         teamId: team.id,
         name: input.name,
         settings,
-        secretSealed: secret === null ? null : keys.box.seal('backup-target-credential', secret, targetSecretAad(id)),
+        secretSealed:
+          secret === null ? null : keys.box.seal('backup-target-credential', secret, targetSecretAad(id)),
         allowPrivate: input.allowPrivate === true,
         createdAt: clock(),
       };
@@ -112,7 +138,8 @@ export function createBackupTargets(deps: { store: Store; keys: KeyHolder; clock
     forAgent(row: BackupTargetRow, backupId: string, seal: SealForAgent): AgentBackupTarget {
       const s = row.settings;
       if (s.kind === 'dir') return { kind: 'dir', root: s.root };
-      if (!row.secretSealed) throw new BerthError('INTERNAL', `backup target ${row.name} has no sealed secret key`);
+      if (!row.secretSealed)
+        throw new BerthError('INTERNAL', `backup target ${row.name} has no sealed secret key`);
       const secret = keys.box.open('backup-target-credential', row.secretSealed, targetSecretAad(row.id));
       return {
         kind: 's3',

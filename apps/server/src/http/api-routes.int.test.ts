@@ -10,6 +10,7 @@ import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-
 import { BUILD_CASES } from './test-support/route-cases-builds.js';
 import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
 import { VOLUME_CASES } from './test-support/route-cases-volumes.js';
+import { BACKUP_CASES } from './test-support/route-cases-backups.js';
 import { SERVER_CASES } from './test-support/route-cases-servers.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
@@ -193,6 +194,7 @@ const CASES: Record<string, RouteCase> = {
   ...SERVER_CASES,
   ...DOMAIN_CASES,
   ...VOLUME_CASES,
+  ...BACKUP_CASES,
 };
 
 let api: TestApi;

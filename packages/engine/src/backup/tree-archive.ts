@@ -27,7 +27,13 @@ export function archiveTree(root: string): TreeArchive {
     const dir = await openTreeRoot(root);
     try {
       for await (const entry of walkTree(dir, (p, why) => skipped.push(`${p}: ${why}`))) {
-        const header = { name: entry.path, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime };
+        const header = {
+          name: entry.path,
+          mode: entry.mode,
+          uid: entry.uid,
+          gid: entry.gid,
+          mtime: entry.mtime,
+        };
         if (entry.type === 'directory') {
           await addEntry(pack, { ...header, type: 'directory' });
           hasher.add(entry);
@@ -51,11 +57,18 @@ export function archiveTree(root: string): TreeArchive {
                 cb(
                   read === size
                     ? null
-                    : new BerthError('INTERNAL', `${entry.path} shrank while it was backed up (${read} of ${size} bytes)`),
+                    : new BerthError(
+                        'INTERNAL',
+                        `${entry.path} shrank while it was backed up (${read} of ${size} bytes)`,
+                      ),
                 );
               },
             });
-            await pipeline(entry.handle.createReadStream({ autoClose: false, end: Math.max(0, size - 1), start: 0 }), counted, sink);
+            await pipeline(
+              entry.handle.createReadStream({ autoClose: false, end: Math.max(0, size - 1), start: 0 }),
+              counted,
+              sink,
+            );
           } finally {
             await entry.handle.close();
           }
@@ -75,7 +88,10 @@ export function archiveTree(root: string): TreeArchive {
   return { stream: pack, done };
 }
 
-function addEntry(pack: ReturnType<typeof createTarPack>, header: Parameters<ReturnType<typeof createTarPack>['entry']>[0]) {
+function addEntry(
+  pack: ReturnType<typeof createTarPack>,
+  header: Parameters<ReturnType<typeof createTarPack>['entry']>[0],
+) {
   return new Promise<void>((resolve, reject) => {
     pack.entry(header, '', (err) => (err ? reject(err) : resolve()));
   });

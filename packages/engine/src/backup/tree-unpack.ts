@@ -23,7 +23,8 @@ function entryPath(name: string): string {
   if (name.includes('\0')) refuse('has an entry name with a NUL byte');
   if (name.startsWith('/')) refuse(`has an absolute entry ${JSON.stringify(name)}`);
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0 || parts.includes('..')) refuse(`has an entry ${JSON.stringify(name)} outside its root`);
+  if (parts.length === 0 || parts.includes('..'))
+    refuse(`has an entry ${JSON.stringify(name)} outside its root`);
   return parts.join('/');
 }
 
@@ -64,9 +65,18 @@ export async function unpackTree(archive: Readable, root: string): Promise<void>
         await symlink(header.linkname ?? '', path);
         await lchown(path, uid, gid);
         return;
-      default:
+      case 'link':
+      case 'character-device':
+      case 'block-device':
+      case 'fifo':
+      case 'contiguous-file':
+      // tar-stream folds these into the entries they describe; one reaching here is malformed.
+      case 'pax-header':
+      case 'pax-global-header':
+      case 'gnu-long-path':
+      case 'gnu-long-link-path':
         stream.resume();
-        refuse(`holds ${rel}, a ${header.type ?? 'file'}: only files, directories and symlinks are restored`);
+        refuse(`holds ${rel}, a ${header.type}: only files, directories and symlinks are restored`);
     }
   };
   const onEntry: TarEntryListener = (header, stream, next) => {
@@ -83,6 +93,10 @@ export async function unpackTree(archive: Readable, root: string): Promise<void>
     await pipeline(archive, extract);
   } catch (e) {
     if (e instanceof BerthError) throw e;
-    throw new BerthError('BACKUP_INTEGRITY_FAILED', `the backup's archive could not be unpacked: ${(e as Error).message}`, { cause: e });
+    throw new BerthError(
+      'BACKUP_INTEGRITY_FAILED',
+      `the backup's archive could not be unpacked: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }

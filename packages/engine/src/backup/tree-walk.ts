@@ -36,7 +36,9 @@ export async function openTreeRoot(root: string): Promise<FileHandle> {
   try {
     return await open(root, DIR_FLAGS);
   } catch (cause) {
-    throw new BerthError('INTERNAL', `cannot open ${root} as a directory: ${(cause as Error).message}`, { cause });
+    throw new BerthError('INTERNAL', `cannot open ${root} as a directory: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -83,7 +85,15 @@ export async function* walkTree(
         skip(path, 'is not a regular file');
         continue;
       }
-      yield { type: 'file', ...meta, mode: fst.mode & 0o7777, uid: fst.uid, gid: fst.gid, size: fst.size, handle };
+      yield {
+        type: 'file',
+        ...meta,
+        mode: fst.mode & 0o7777,
+        uid: fst.uid,
+        gid: fst.gid,
+        size: fst.size,
+        handle,
+      };
     } else {
       skip(path, 'is a socket, fifo or device (not backed up)');
     }
@@ -142,7 +152,8 @@ export async function summariseTree(root: string): Promise<{ summary: TreeSummar
       }
       const hash = createHash('sha256');
       try {
-        for await (const chunk of entry.handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+        for await (const chunk of entry.handle.createReadStream({ autoClose: false }))
+          hash.update(chunk as Buffer);
       } finally {
         await entry.handle.close();
       }

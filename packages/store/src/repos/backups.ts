@@ -33,7 +33,11 @@ export function createBackupKeyRepo(db: Db): BackupKeyRepo {
       return r ? toRow(r) : null;
     },
     async get(id) {
-      const r = await db.selectFrom('backup_keys').selectAll().where('recipient_key_id', '=', id).executeTakeFirst();
+      const r = await db
+        .selectFrom('backup_keys')
+        .selectAll()
+        .where('recipient_key_id', '=', id)
+        .executeTakeFirst();
       return r ? toRow(r) : null;
     },
     async list() {
@@ -69,10 +73,14 @@ export function createBackupTargetRepo(db: Db): BackupTargetRepo {
         await db.insertInto('backup_targets').values(targetRecord(row)).execute();
       } catch (err) {
         if (isUniqueViolation(err, 'backup_targets', ['team_id', 'name']))
-          throw new BerthError('BACKUP_TARGET_EXISTS', `A backup target named "${row.name}" already exists in this team`, {
-            hint: 'Pick another name, or see them with: berth backups targets list',
-            cause: err,
-          });
+          throw new BerthError(
+            'BACKUP_TARGET_EXISTS',
+            `A backup target named "${row.name}" already exists in this team`,
+            {
+              hint: 'Pick another name, or see them with: berth backups targets list',
+              cause: err,
+            },
+          );
         throw err;
       }
     },
@@ -90,7 +98,12 @@ export function createBackupTargetRepo(db: Db): BackupTargetRepo {
       return r ? targetRow(r) : null;
     },
     async list(teamId) {
-      const rows = await db.selectFrom('backup_targets').selectAll().where('team_id', '=', teamId).orderBy('name').execute();
+      const rows = await db
+        .selectFrom('backup_targets')
+        .selectAll()
+        .where('team_id', '=', teamId)
+        .orderBy('name')
+        .execute();
       return rows.map(targetRow);
     },
     async listAll() {
@@ -138,7 +151,8 @@ function targetRow(r: BackupTargetsTable): BackupTargetRow {
     teamId: r.team_id,
     name: r.name,
     settings: JSON.parse(r.settings) as BackupTargetSettings,
-    secretSealed: r.key_id !== null && r.secret_sealed !== null ? { keyId: r.key_id, value: r.secret_sealed } : null,
+    secretSealed:
+      r.key_id !== null && r.secret_sealed !== null ? { keyId: r.key_id, value: r.secret_sealed } : null,
     allowPrivate: Number(r.allow_private) === 1,
     createdAt: Number(r.created_at),
   };

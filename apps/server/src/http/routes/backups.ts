@@ -71,7 +71,8 @@ export const backupRoutes =
         schema: {
           operationId: 'createBackupTarget',
           tags: ['backups'],
-          summary: 'Add a backup target (a directory or S3-compatible storage); credentials are sealed and never returned',
+          summary:
+            'Add a backup target (a directory or S3-compatible storage); credentials are sealed and never returned',
           body: BackupTargetCreate,
           response: { 201: BackupTargetView, ...problemResponses },
         },
@@ -145,7 +146,8 @@ export const backupRoutes =
         schema: {
           operationId: 'runVolumeBackup',
           tags: ['backups'],
-          summary: 'Back up a volume to a target now and verify it (read back, decrypted, restored into a scratch volume, compared)',
+          summary:
+            'Back up a volume to a target now and verify it (read back, decrypted, restored into a scratch volume, compared)',
           params: VolumeParams,
           body: BackupRunBody,
           response: { 201: BackupView, ...problemResponses, ...agentResponses },
@@ -162,10 +164,14 @@ export const backupRoutes =
         request.audited = true;
         // Loud: a backup that did not verify is an error response (its row says the same).
         if (error)
-          throw new BerthError(error.code, `Backup ${row.id} of volume ${request.params.name} failed: ${error.message}`, {
-            hint: error.hint ?? `See it with: berth backups list ${request.params.name}`,
-            cause: error,
-          });
+          throw new BerthError(
+            error.code,
+            `Backup ${row.id} of volume ${request.params.name} failed: ${error.message}`,
+            {
+              hint: error.hint ?? `See it with: berth backups list ${request.params.name}`,
+              cause: error,
+            },
+          );
         return reply.status(201).send(await backupView(ctx.store, row, team.name));
       },
     );
@@ -173,7 +179,10 @@ export const backupRoutes =
     app.post(
       '/volumes/:name/restore',
       {
-        config: { access: { kind: 'team', permission: 'app:write', source: 'body' }, audit: 'volume.restore' },
+        config: {
+          access: { kind: 'team', permission: 'app:write', source: 'body' },
+          audit: 'volume.restore',
+        },
         schema: {
           operationId: 'restoreVolume',
           tags: ['backups'],

@@ -193,6 +193,12 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listVolumes: {},
   createVolume: { body: { name: 'valid', server: 'valid' } },
   deleteVolume: { params: { name: 'valid' }, query: 'team=default' },
+  listBackupTargets: {},
+  createBackupTarget: { body: { name: 'valid', dir: '/srv/backups' } },
+  deleteBackupTarget: { params: { name: 'valid' }, query: 'team=default' },
+  listVolumeBackups: { params: { name: 'valid' }, query: 'team=default' },
+  runVolumeBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
+  restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

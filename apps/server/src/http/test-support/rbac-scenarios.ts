@@ -8,6 +8,7 @@ import { DOMAIN_SCENARIOS } from './rbac-scenarios-domains.js';
 import { SERVER_SCENARIOS } from './rbac-scenarios-servers.js';
 import { TEAM_SCENARIOS } from './rbac-scenarios-teams.js';
 import { VOLUME_SCENARIOS } from './rbac-scenarios-volumes.js';
+import { BACKUP_SCENARIOS } from './rbac-scenarios-backups.js';
 
 /**
  * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
@@ -65,4 +66,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   ...BUILD_SCENARIOS,
   ...DOMAIN_SCENARIOS,
   ...VOLUME_SCENARIOS,
+  ...BACKUP_SCENARIOS,
 };
