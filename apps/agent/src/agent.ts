@@ -147,6 +147,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     { engine, agentId: identity.id },
     images,
     proxyVersionsOf(edge),
+    { engine, agentId: identity.id, openSealed: (sealed, aad) => identity.openSecret(sealed, aad) },
     {
       engine,
       agentId: identity.id,

@@ -1,5 +1,6 @@
 import type { ContainerEngine } from '@berth/engine';
 import { removeVolume } from './volumes.js';
+import { createVolumeBackup, restoreVolumeBackup, type BackupDeps } from './backups.js';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { runOneOff, type OneOffDeps } from './one-off.js';
@@ -51,6 +52,7 @@ export class RpcHandler {
     private readonly exec: ExecDeps,
     private readonly images: Pick<RegistryImages, 'push'>,
     private readonly proxyVersions: ProxyVersions,
+    private readonly backups: BackupDeps,
     private readonly oneOff: OneOffDeps | null = null,
   ) {}
 
@@ -153,6 +155,14 @@ export class RpcHandler {
           id,
           result: await removeVolume(this.engine, this.exec.agentId, request.params),
         });
+        return;
+      }
+      case 'backup.create': {
+        send({ type: 'rpc.result', id, result: await createVolumeBackup(this.backups, request.params) });
+        return;
+      }
+      case 'backup.restore': {
+        send({ type: 'rpc.result', id, result: await restoreVolumeBackup(this.backups, request.params) });
         return;
       }
       case 'proxy.rollback': {

@@ -10,6 +10,7 @@ import { registerCerts } from './commands/certs.js';
 import { registerDomains } from './commands/domains.js';
 import { registerVolumes } from './commands/volumes.js';
 import { registerNotify } from './commands/notify.js';
+import { registerBackups } from './commands/backups.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerKeys } from './commands/keys.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -60,6 +61,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerDomains(program, environment);
   registerVolumes(program, environment);
   registerNotify(program, environment);
+  registerBackups(program, environment);
   registerCerts(program, environment);
   registerImages(program, environment);
   registerEnv(program, environment);

@@ -22,7 +22,9 @@ export type IdKind =
   | 'vol'
   | 'nch'
   | 'run'
-  | 'crj';
+  | 'crj'
+  | 'bkt'
+  | 'bak';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

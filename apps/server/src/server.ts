@@ -24,6 +24,8 @@ import { createVolumesService } from './volumes/service.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyJob } from './notify/delivery-job.js';
 import { NOTIFY_JOB, startNotificationOutbox } from './notify/outbox.js';
+import { createBackupsService } from './backups/service.js';
+import { createBackupTargets } from './backups/targets.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
 import { checkDomain } from './domains/check.js';
@@ -118,6 +120,10 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     newRunId: () => createId('run'),
     runOneOff: (...args) => agents.runOneOff(...args),
   });
+  const backupTargets = createBackupTargets({ store, keys, clock });
+  const backups = createBackupsService({ store, keys, clock, targets: backupTargets, agents });
+  // Nothing runs a backup before this start: one still `running` was cut off and never counts.
+  await backups.failInterrupted();
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -147,6 +153,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         volumes,
         notify,
         cron,
+        backupTargets,
+        backups,
         certificates,
         keys,
         agents,

@@ -2,6 +2,7 @@ import { domainsApi } from './client-domains.js';
 import { volumesApi } from './client-volumes.js';
 import { notificationsApi } from './client-notifications.js';
 import { runsApi } from './client-runs.js';
+import { backupsApi } from './client-backups.js';
 import {
   App,
   AppList,
@@ -47,6 +48,7 @@ export function createClient(options: ClientOptions) {
     ...volumesApi(transport),
     ...notificationsApi(transport),
     ...runsApi(transport),
+    ...backupsApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
     createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),

@@ -18,7 +18,8 @@ export type SecretPurpose =
   | 'webhook-secret'
   | 'certificate-key'
   | 'backup-key'
-  | 'notification-secret';
+  | 'notification-secret'
+  | 'backup-target-credential';
 
 export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'app-secret',
@@ -28,6 +29,7 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'certificate-key',
   'backup-key',
   'notification-secret',
+  'backup-target-credential',
 ];
 
 /**

@@ -10,6 +10,7 @@ import { MeshSpec } from './agent-mesh.js';
 import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { DeployStrategy, EngineVolumeMount, VolumeRemoveParams } from './api-volumes.js';
+import { BackupCreateParams, BackupRestoreParams } from './api-backups.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { AgentBuildParams, ImagePushParams, ImageResolveParams, LogsParams } from './agent-rpc.js';
 import { ProxyDrift, ProxyHistoryParams, ProxyRollbackParams } from './agent-proxy.js';
@@ -239,6 +240,8 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('proxy.rollback'), params: ProxyRollbackParams }),
   z.object({ method: z.literal('volume.remove'), params: VolumeRemoveParams }),
   z.object({ method: z.literal('run'), params: AgentRunParams }),
+  z.object({ method: z.literal('backup.create'), params: BackupCreateParams }),
+  z.object({ method: z.literal('backup.restore'), params: BackupRestoreParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];

@@ -105,6 +105,13 @@ export const ERROR_CODES = {
   BACKUP_OBJECT_NOT_FOUND: { status: 404, retryable: false },
   /** zstd or gzip failed while (de)compressing a backup stream (its stderr in the message). */
   BACKUP_COMPRESSION_FAILED: { status: 500, retryable: true },
+  BACKUP_TARGET_NOT_FOUND: { status: 404, retryable: false },
+  BACKUP_TARGET_EXISTS: { status: 409, retryable: false },
+  /** `backups targets remove` of a target that still holds backups Berth knows of. */
+  BACKUP_TARGET_IN_USE: { status: 409, retryable: false },
+  BACKUP_NOT_FOUND: { status: 404, retryable: false },
+  /** A backup that was made but did not pass its verification (the reason in the message). */
+  BACKUP_VERIFY_FAILED: { status: 422, retryable: true },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },

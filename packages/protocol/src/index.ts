@@ -26,3 +26,4 @@ export * from './api-notifications.js';
 export * from './schedules.js';
 export * from './notifications.js';
 export * from './runs.js';
+export * from './api-backups.js';

@@ -8,6 +8,7 @@ import type { DomainsTable } from './types-domains.js';
 import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
 import type { NotificationChannelsTable, NotificationDeliveriesTable } from './types-notifications.js';
 import type { CronJobsTable, CronRunsTable } from './types-cron.js';
+import type { BackupKeysTable, BackupsTable, BackupTargetsTable } from './types-backups.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -382,6 +383,9 @@ export interface Database {
   notification_deliveries: NotificationDeliveriesTable;
   cron_jobs: CronJobsTable;
   cron_runs: CronRunsTable;
+  backup_keys: BackupKeysTable;
+  backup_targets: BackupTargetsTable;
+  backups: BackupsTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

@@ -11,6 +11,7 @@ import { createDomainRepo } from './repos/domains.js';
 import { createVolumeRepo } from './repos/volumes.js';
 import { createNotificationRepo } from './repos/notifications.js';
 import { createCronRepo } from './repos/cron.js';
+import { createBackupKeyRepo, createBackupRepo, createBackupTargetRepo } from './repos/backups.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -71,6 +72,9 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     volumes: createVolumeRepo(db),
     notifications: createNotificationRepo(db),
     cron: createCronRepo(db),
+    backupKeys: createBackupKeyRepo(db),
+    backupTargets: createBackupTargetRepo(db),
+    backups: createBackupRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

@@ -6,6 +6,7 @@ import type { DomainRepo } from './types-domains.js';
 import type { VolumeRepo } from './types-volumes.js';
 import type { NotificationRepo } from './types-notifications.js';
 import type { CronRepo } from './types-cron.js';
+import type { BackupKeyRepo, BackupRepo, BackupTargetRepo } from './types-backups.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
@@ -343,6 +344,9 @@ export interface Repos {
   volumes: VolumeRepo;
   notifications: NotificationRepo;
   cron: CronRepo;
+  backupKeys: BackupKeyRepo;
+  backupTargets: BackupTargetRepo;
+  backups: BackupRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;
 }

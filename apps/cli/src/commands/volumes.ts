@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import type { CliEnvironment } from '../cli/environment.js';
 import { printJson, printTable } from '../cli/output.js';
+import { registerVolumeBackups } from './backups.js';
 
 interface CreateOptions extends CommonOptions {
   server?: string;
@@ -54,6 +55,7 @@ export function registerVolumes(program: Command, environment: CliEnvironment): 
         process.stdout.write(`Deleted volume ${name} and its data\n`);
       }),
     );
+  registerVolumeBackups(volumes, environment);
 }
 
 const row = (v: Volume): string[] => [

@@ -15,6 +15,10 @@ import {
   type LogLine,
   type VolumeRemoveParams,
   VolumeRemoveResult,
+  BackupCreateResult,
+  BackupRestoreResult,
+  type BackupCreateParams,
+  type BackupRestoreParams,
 } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import { buildSession, firstOf, runningSlot } from './routing.js';
@@ -25,6 +29,11 @@ const PROXY_HISTORY_TIMEOUT_MS = 10_000;
 const PROXY_ROLLBACK_TIMEOUT_MS = 30_000;
 /** Removing a volume is one engine call (its data is unlinked by the engine). */
 const VOLUME_REMOVE_TIMEOUT_MS = 60_000;
+/** A backup or its verification streams a whole volume through the target: bounded, but generously. */
+const BACKUP_TIMEOUT_MS = 2 * 60 * 60_000;
+
+/** Seals a value to one agent (its X25519 sealing key), bound to `aad`. */
+export type SealForAgent = (plain: string, aad: string) => string;
 
 /**
  * The gateway's calls that run work on one agent and stream it back: a command in a replica
@@ -50,6 +59,12 @@ export function createWorkCalls({
       });
     return session;
   };
+  const sealerOf =
+    (session: AgentSession): SealForAgent =>
+    (plain, aad) => {
+      if (!session.sealingKey) throw new BerthError('INTERNAL', 'this agent has no sealing key');
+      return sealFor(session.sealingKey, plain, aad);
+    };
   return {
     /**
      * Removes a volume's engine volume on its server (`berth volumes delete`, after berthd checked
@@ -64,6 +79,34 @@ export function createWorkCalls({
         VOLUME_REMOVE_TIMEOUT_MS,
       );
       return VolumeRemoveResult.parse(result);
+    },
+
+    /**
+     * Runs one backup call on the volume's server. `params` gets a sealer for that agent, so S3
+     * credentials and a backup's data key travel sealed to the one agent that uses them.
+     */
+    async backupCreate(
+      server: { id: string; name: string },
+      params: (seal: SealForAgent) => BackupCreateParams,
+    ): Promise<BackupCreateResult> {
+      const session = connected(server);
+      const result = await session.call(
+        { method: 'backup.create', params: params(sealerOf(session)) },
+        BACKUP_TIMEOUT_MS,
+      );
+      return BackupCreateResult.parse(result);
+    },
+
+    async backupRestore(
+      server: { id: string; name: string },
+      params: (seal: SealForAgent) => BackupRestoreParams,
+    ): Promise<BackupRestoreResult> {
+      const session = connected(server);
+      const result = await session.call(
+        { method: 'backup.restore', params: params(sealerOf(session)) },
+        BACKUP_TIMEOUT_MS,
+      );
+      return BackupRestoreResult.parse(result);
     },
 
     /** The edge's config versions on one server, oldest first (PROXY_NO_HISTORY on Caddy). */

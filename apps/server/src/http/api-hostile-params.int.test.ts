@@ -101,6 +101,8 @@ function kindOf(op: Operation, param: string): ParamKind {
         code: 'USER_NOT_FOUND',
       };
     case 'name':
+      if (op.path.startsWith(`${API}/backup-targets/`))
+        return { bad: BAD_NAMES, unknown: 'ghost', code: 'BACKUP_TARGET_NOT_FOUND' };
       if (op.path.startsWith(`${API}/volumes/`))
         return { bad: BAD_NAMES, unknown: 'ghost', code: 'VOLUME_NOT_FOUND' };
       if (op.path.includes('/cron/')) return { bad: BAD_NAMES, unknown: 'ghost', code: 'CRON_JOB_NOT_FOUND' };

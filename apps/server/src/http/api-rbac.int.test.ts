@@ -31,7 +31,15 @@ after(() => w.api.close());
 
 const operations = listOperations();
 /** Allowed, they reach an agent, and none runs here: 503. */
-const NEEDS_AN_AGENT = new Set(['streamLogs', 'getProxyHistory', 'rollbackProxy', 'deleteVolume', 'runApp']);
+const NEEDS_AN_AGENT = new Set([
+  'streamLogs',
+  'getProxyHistory',
+  'rollbackProxy',
+  'deleteVolume',
+  'runVolumeBackup',
+  'restoreVolume',
+  'runApp',
+]);
 /** Allowed, they order a certificate, and this berthd has no ACME CA: 409. */
 const NEEDS_ACME = new Set(['renewDomain']);
 let cells = 0;

@@ -12,6 +12,7 @@ import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
 import { VOLUME_CASES } from './test-support/route-cases-volumes.js';
 import { NOTIFICATION_CASES } from './test-support/route-cases-notifications.js';
 import { CRON_CASES } from './test-support/route-cases-cron.js';
+import { BACKUP_CASES } from './test-support/route-cases-backups.js';
 import { SERVER_CASES } from './test-support/route-cases-servers.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
@@ -197,6 +198,7 @@ const CASES: Record<string, RouteCase> = {
   ...VOLUME_CASES,
   ...NOTIFICATION_CASES,
   ...CRON_CASES,
+  ...BACKUP_CASES,
 };
 
 let api: TestApi;

@@ -26,6 +26,7 @@ import { volumeRoutes } from './routes/volumes.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { runRoutes } from './routes/runs.js';
 import { cronRoutes } from './routes/cron.js';
+import { backupRoutes } from './routes/backups.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { appConfigRoutes } from './routes/app-config.js';
 import { identityRoutes } from './routes/identity.js';
@@ -154,6 +155,7 @@ export async function createHttpApp(
       await api.register(notificationRoutes(ctx));
       await api.register(runRoutes(ctx));
       await api.register(cronRoutes(ctx));
+      await api.register(backupRoutes(ctx));
       await api.register(certificateRoutes(ctx));
       await api.register(identityRoutes(ctx));
       await api.register(userRoutes(ctx));

@@ -10,6 +10,8 @@ import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
 import type { NotifyService } from '../notify/service.js';
 import type { CronScheduler } from '../cron/scheduler.js';
+import type { BackupsService } from '../backups/service.js';
+import type { BackupTargets } from '../backups/targets.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -25,6 +27,8 @@ export interface RouteContext {
   notify: NotifyService;
   /** Woken when a job is added or removed. */
   cron: Pick<CronScheduler, 'wake'>;
+  backupTargets: BackupTargets;
+  backups: BackupsService;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;

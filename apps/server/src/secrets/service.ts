@@ -1,6 +1,8 @@
 import { certificateKeyAad } from '../certificates/sealing.js';
 import { notificationSecretAad } from '../notify/sealing.js';
-import { rotateKeyring, retireKey, createSecretBox, loadKeyring } from '@berth/crypto';
+import { rotateKeyring, retireKey, createSecretBox, loadKeyring, resealBackupKey } from '@berth/crypto';
+import { storedBackupKey } from '../backups/backup-key.js';
+import { targetSecretAad } from '../backups/targets.js';
 import { BerthError, type SecretsPatch } from '@berth/protocol';
 import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
@@ -71,7 +73,7 @@ export function createSecretsService(deps: {
     },
 
     /**
-     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets, notification signing secrets, certificate keys) re-sealed under it in
+     * A new current key, then every sealed value (app and release secrets, git credentials, webhook secrets, notification signing secrets, certificate keys, the backup key, backup targets' credentials) re-sealed under it in
      * one transaction. If that transaction fails, the old key is still in the file and opens
      * everything; a retry re-seals what is left.
      */
@@ -126,6 +128,17 @@ export function createSecretsService(deps: {
         for (const row of await tx.appSealed.listAll()) {
           const sealed = resealAppValue(keys.box, box, row);
           await tx.appSealed.reseal(row.appId, row.purpose, sealed.value, sealed.keyId);
+          n++;
+        }
+        for (const k of await tx.backupKeys.list()) {
+          await tx.backupKeys.reseal(k.recipientKeyId, resealBackupKey(keys.box, box, storedBackupKey(k)));
+          n++;
+        }
+        for (const t of await tx.backupTargets.listAll()) {
+          if (!t.secretSealed) continue;
+          const aad = targetSecretAad(t.id);
+          const plain = keys.box.open('backup-target-credential', t.secretSealed, aad);
+          await tx.backupTargets.reseal(t.id, box.seal('backup-target-credential', plain, aad));
           n++;
         }
         await saveChecks(tx, keyring, await readChecks(tx));

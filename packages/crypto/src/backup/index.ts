@@ -14,6 +14,7 @@ export {
   backupRecipientKeyId,
   createBackupKey,
   openBackupKey,
+  resealBackupKey,
   unwrapDataKey,
   type StoredBackupKey,
 } from './key-wrap.js';

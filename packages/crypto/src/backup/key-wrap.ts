@@ -89,3 +89,9 @@ export function openBackupKey(box: SecretBox, stored: StoredBackupKey): string {
   }
   return pem;
 }
+
+/** The stored key sealed again under `to` (a master key rotation), checked to open first. */
+export function resealBackupKey(from: SecretBox, to: SecretBox, stored: StoredBackupKey): SealedValue {
+  const pem = openBackupKey(from, stored);
+  return to.seal('backup-key', pem, privateKeyAad(stored.recipientKeyId));
+}

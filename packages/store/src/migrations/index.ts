@@ -16,6 +16,7 @@ import * as m0014 from './0014_certificates.js';
 import * as m0015 from './0015_base_certificates.js';
 import * as m0016 from './0016_volumes.js';
 import * as m0018 from './0018_cron.js';
+import * as m0019 from './0019_backups.js';
 import * as m0020 from './0020_notifications.js';
 
 export interface Migration {
@@ -46,5 +47,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0015_base_certificates', up: m0015.up },
   { name: '0016_volumes', up: m0016.up },
   { name: '0018_cron', up: m0018.up },
+  { name: '0019_backups', up: m0019.up },
   { name: '0020_notifications', up: m0020.up },
 ];

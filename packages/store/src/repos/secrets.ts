@@ -82,6 +82,14 @@ export function createSecretRepo(db: Db): SecretRepo {
             .unionAll(db.selectFrom('app_sealed').select('key_id'))
             .unionAll(db.selectFrom('certificates').select('key_id'))
             .unionAll(db.selectFrom('notification_channels').select('key_id'))
+            .unionAll(db.selectFrom('backup_keys').select('key_id'))
+            .unionAll(
+              db
+                .selectFrom('backup_targets')
+                .select('key_id')
+                .where('key_id', 'is not', null)
+                .$narrowType<{ key_id: string }>(),
+            )
             .unionAll(
               db
                 .selectFrom('base_certificates')

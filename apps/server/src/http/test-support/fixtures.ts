@@ -203,6 +203,12 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   createCronJob: { body: { name: 'valid', schedule: '@daily', command: ['true'] } },
   deleteCronJob: { params: { name: 'valid' } },
   listCronRuns: { params: { name: 'valid' } },
+  listBackupTargets: {},
+  createBackupTarget: { body: { name: 'valid', dir: '/srv/backups' } },
+  deleteBackupTarget: { params: { name: 'valid' }, query: 'team=default' },
+  listVolumeBackups: { params: { name: 'valid' }, query: 'team=default' },
+  runVolumeBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
+  restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

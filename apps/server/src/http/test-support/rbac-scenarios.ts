@@ -10,6 +10,7 @@ import { TEAM_SCENARIOS } from './rbac-scenarios-teams.js';
 import { VOLUME_SCENARIOS } from './rbac-scenarios-volumes.js';
 import { NOTIFICATION_SCENARIOS } from './rbac-scenarios-notifications.js';
 import { CRON_SCENARIOS } from './rbac-scenarios-cron.js';
+import { BACKUP_SCENARIOS } from './rbac-scenarios-backups.js';
 
 /**
  * For each operation: the request a cell of the RBAC matrix sends on team A's target (made
@@ -69,4 +70,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   ...VOLUME_SCENARIOS,
   ...NOTIFICATION_SCENARIOS,
   ...CRON_SCENARIOS,
+  ...BACKUP_SCENARIOS,
 };

@@ -1,0 +1,202 @@
+/**
+ * The agent's side of volume backups (issue 12). berthd asks for one backup at a time:
+ *
+ * - backup.create: the volume's tree, walked on the host without following any symlink
+ *   (@berth/engine archiveTree), compressed, encrypted to berthd's PUBLIC backup key (this agent
+ *   can make a backup but never read one back on its own), hashed and put on the target.
+ * - backup.restore: the object read back, its hash compared, decrypted with the data key berthd
+ *   opened and sealed to this agent for this one backup, unpacked into a fresh scratch volume and
+ *   summarised; the summary must equal the one recorded when the backup was made. With `into`
+ *   null that is the verification; with a volume, the verified scratch copy then replaces the
+ *   volume's contents. The scratch volume is removed either way.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LABELS, VOLUME_LABELS, toEngineVolumeName } from '@berth/core';
+import { decryptBackup, encryptBackup } from '@berth/crypto';
+import {
+  archiveTree,
+  compressStream,
+  createDirectoryTarget,
+  createS3Target,
+  decompressStream,
+  detectCompression,
+  summariseTree,
+  unpackTree,
+  type BackupTarget,
+  type ContainerEngine,
+  type TreeSummary,
+} from '@berth/engine';
+import {
+  agentBackupDataKeyAad,
+  agentBackupSecretAad,
+  BerthError,
+  type AgentBackupTarget,
+  type BackupCreateParams,
+  type BackupCreateResult,
+  type BackupRestoreParams,
+  type BackupRestoreResult,
+  type VolumeRemoveParams,
+} from '@berth/protocol';
+
+export interface BackupDeps {
+  engine: Pick<ContainerEngine, 'ensureVolume' | 'removeVolume'>;
+  agentId: string;
+  /** Opens a value berthd sealed to this agent. */
+  openSealed(sealed: string, aad: string): string;
+}
+
+const SCRATCH_LABEL = 'berth.backup.scratch';
+
+async function openTarget(
+  deps: BackupDeps,
+  spec: AgentBackupTarget,
+  backupId: string,
+): Promise<BackupTarget> {
+  if (spec.kind === 'dir') return createDirectoryTarget({ root: spec.root });
+  return createS3Target({
+    endpoint: spec.endpoint,
+    bucket: spec.bucket,
+    prefix: spec.prefix,
+    region: spec.region,
+    accessKeyId: spec.accessKeyId,
+    secretAccessKey: deps.openSealed(spec.secretAccessKeySealed, agentBackupSecretAad(backupId)),
+    allowPrivate: spec.allowPrivate,
+  });
+}
+
+/** The host directory of one of our volumes (made when no replica has made it yet: then it is empty). */
+async function mountpointOf(deps: BackupDeps, volume: VolumeRemoveParams): Promise<string> {
+  if (toEngineVolumeName(volume.volumeId) !== volume.engineName)
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Volume ${volume.engineName} is not the volume of ${volume.volumeId}`,
+    );
+  const details = await deps.engine.ensureVolume({
+    name: volume.engineName,
+    labels: {
+      [VOLUME_LABELS.managed]: 'true',
+      [LABELS.agent]: deps.agentId,
+      [VOLUME_LABELS.volume]: volume.volumeId,
+    },
+  });
+  if (details.mountpoint === null)
+    throw new BerthError(
+      'INTERNAL',
+      `the engine does not say where volume ${volume.engineName} keeps its data`,
+    );
+  return details.mountpoint;
+}
+
+export async function createVolumeBackup(
+  deps: BackupDeps,
+  params: BackupCreateParams,
+): Promise<BackupCreateResult> {
+  const root = await mountpointOf(deps, params.volume);
+  const target = await openTarget(deps, params.target, params.backupId);
+  try {
+    const compression = await detectCompression();
+    const archive = archiveTree(root);
+    const encrypted = encryptBackup(compressStream(archive.stream, compression), {
+      recipientPublicKey: params.recipientPublicKey,
+      backupId: params.backupId,
+      compression: compression.kind,
+    });
+    const stored = await target.put(params.objectKey, encrypted.stream);
+    const made = await encrypted.done;
+    const { summary, skipped } = await archive.done;
+    if (stored.sha256 !== made.sha256 || stored.bytes !== made.bytes)
+      throw new BerthError('BACKUP_TARGET_FAILED', `${target.description} stored other bytes than were sent`);
+    return {
+      sha256: made.sha256,
+      bytes: made.bytes,
+      wrappedKey: made.wrappedKey,
+      recipientKeyId: made.recipientKeyId,
+      tree: summary,
+      skipped: skipped.slice(0, 100).map((s) => s.slice(0, 1100)),
+    };
+  } finally {
+    target.close();
+  }
+}
+
+const describe = (t: TreeSummary): string =>
+  `${t.entries} entries, ${t.files} files, ${t.bytes} bytes, tree sha256 ${t.hash}`;
+
+export async function restoreVolumeBackup(
+  deps: BackupDeps,
+  params: BackupRestoreParams,
+): Promise<BackupRestoreResult> {
+  const dataKey = Buffer.from(
+    deps.openSealed(params.dataKeySealed, agentBackupDataKeyAad(params.backupId)),
+    'base64',
+  );
+  const into = params.into === null ? null : await mountpointOf(deps, params.into);
+  const scratchId = `vol_${randomScratchId()}`;
+  const scratchName = toEngineVolumeName(scratchId);
+  const target = await openTarget(deps, params.target, params.backupId);
+  try {
+    const scratch = await deps.engine.ensureVolume({
+      name: scratchName,
+      labels: {
+        [VOLUME_LABELS.managed]: 'true',
+        [LABELS.agent]: deps.agentId,
+        [VOLUME_LABELS.volume]: scratchId,
+        [SCRATCH_LABEL]: params.backupId,
+      },
+    });
+    if (scratch.mountpoint === null)
+      throw new BerthError('INTERNAL', `the engine does not say where volume ${scratchName} keeps its data`);
+    const body = await target.get(params.objectKey);
+    const decrypted = await decryptBackup(body, {
+      backupId: params.backupId,
+      open: () => dataKey,
+      expectedSha256: params.sha256,
+    });
+    const compression = await detectCompression();
+    const zstd = compression.kind === 'zstd' ? compression.file : null;
+    await unpackTree(
+      decompressStream(decrypted.stream, decrypted.header.compression, zstd),
+      scratch.mountpoint,
+    );
+    const { summary } = await summariseTree(scratch.mountpoint);
+    const lines = [
+      `read back from ${target.description}: sha256 ${params.sha256} matches, every chunk authenticated`,
+      `restored into scratch volume ${scratchName}: ${describe(summary)}`,
+    ];
+    if (summary.hash !== params.expected.hash || summary.entries !== params.expected.entries) {
+      throw new BerthError(
+        'BACKUP_VERIFY_FAILED',
+        `the restored tree differs from the backed-up one: ${describe(summary)}; expected ${describe(params.expected)}`,
+      );
+    }
+    lines.push('equals the tree that was backed up');
+    if (into !== null) {
+      await replaceContents(into, scratch.mountpoint);
+      lines.push(`volume ${params.into?.engineName ?? ''} now holds the restored tree`);
+    }
+    return { tree: summary, output: lines.join('\n') };
+  } finally {
+    dataKey.fill(0);
+    target.close();
+    await deps.engine.removeVolume(scratchName).catch(() => undefined);
+  }
+}
+
+/**
+ * The live volume's entries removed, then the verified scratch copy's moved in (a rename on the
+ * engine's volume file system). berthd asks for this only while no app that mounts the volume
+ * runs, so nothing writes here meanwhile; rm never follows symlinks.
+ */
+async function replaceContents(live: string, scratch: string): Promise<void> {
+  for (const name of await readdir(live)) await rm(join(live, name), { recursive: true, force: true });
+  for (const name of await readdir(scratch)) await rename(join(scratch, name), join(live, name));
+}
+
+function randomScratchId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '';
+  for (const b of randomBytes(20)) out += alphabet[b & 31];
+  return out;
+}

@@ -1,0 +1,169 @@
+import { BerthError, type BackupTargetCreate, type BackupView } from '@berth/protocol';
+import type { Command } from 'commander';
+import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
+import type { CliEnvironment } from '../cli/environment.js';
+import { printJson, printTable } from '../cli/output.js';
+import { readStdin } from '../cli/prompt.js';
+
+interface TeamOptions extends CommonOptions {
+  team?: string;
+}
+
+interface AddOptions extends TeamOptions {
+  s3?: string;
+  bucket?: string;
+  prefix?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKeyStdin?: boolean;
+  dir?: string;
+  allowPrivate?: boolean;
+}
+
+interface RunOptions extends TeamOptions {
+  target: string;
+}
+
+/**
+ * `berth backups targets add|list|remove`, `berth backups run|list` (issue 12). These command
+ * names and flags are a contract operators script against: keep them.
+ */
+export function registerBackups(program: Command, environment: CliEnvironment): void {
+  const backups = program
+    .command('backups')
+    .description('backups of volumes, encrypted on their server and verified by a restore before they count');
+  const targets = backups
+    .command('targets')
+    .description('where backups go: a directory on the server, or S3-compatible storage');
+  withCommon(targets.command('add <name>'))
+    .description('add a target; the secret key is read from stdin, sealed, and never shown again')
+    .option('--s3 <url>', 'S3-compatible endpoint: scheme, host and port (https://s3.example.com)')
+    .option('--bucket <bucket>', 'the bucket (with --s3)')
+    .option('--prefix <prefix>', 'keys are stored under it, e.g. berth/ (with --s3)')
+    .option('--region <region>', 'the region (with --s3; default us-east-1)')
+    .option('--access-key-id <id>', 'the access key id (with --s3)')
+    .option('--secret-access-key-stdin', 'read the secret access key from stdin (with --s3)')
+    .option('--dir <path>', 'a directory on the server of what is backed up (installation owners only)')
+    .option(
+      '--allow-private',
+      'allow an S3 endpoint on a loopback or private address (installation owners only)',
+    )
+    .option('--team <team>', 'the team that owns it (default: yours)')
+    .action(
+      action(async (name: string, opts: AddOptions) => {
+        const body: BackupTargetCreate = {
+          name,
+          ...(opts.team && { team: opts.team }),
+          ...(opts.dir !== undefined && { dir: opts.dir }),
+          ...(opts.allowPrivate === true && { allowPrivate: true }),
+        };
+        if (opts.s3 !== undefined) {
+          if (opts.secretAccessKeyStdin !== true || !opts.bucket || !opts.accessKeyId)
+            throw new BerthError(
+              'VALIDATION_FAILED',
+              '--s3 needs --bucket, --access-key-id and --secret-access-key-stdin',
+            );
+          body.s3 = {
+            endpoint: opts.s3,
+            bucket: opts.bucket,
+            ...(opts.prefix !== undefined && { prefix: opts.prefix }),
+            ...(opts.region !== undefined && { region: opts.region }),
+            accessKeyId: opts.accessKeyId,
+            secretAccessKey: await readStdin(),
+          };
+        }
+        const t = await clientFor(environment, opts).createBackupTarget(body);
+        if (opts.json) return printJson(t);
+        process.stdout.write(`Added backup target ${t.name}: ${t.location}\n`);
+      }),
+    );
+  withCommon(targets.command('list'))
+    .description('name, team, kind and where (never a credential)')
+    .action(
+      action(async (opts: CommonOptions) => {
+        const list = await clientFor(environment, opts).listBackupTargets();
+        if (opts.json) return printJson({ targets: list });
+        if (list.length === 0) return void process.stdout.write('No backup targets\n');
+        printTable(
+          list.map((t) => [t.name, t.team, t.kind, t.location]),
+          ['NAME', 'TEAM', 'KIND', 'LOCATION'],
+        );
+      }),
+    );
+  withCommon(targets.command('remove <name>'))
+    .description('remove a target; refused while backups Berth knows of are on it')
+    .option('--team <team>', 'the team that owns it (default: yours)')
+    .action(
+      action(async (name: string, opts: TeamOptions) => {
+        await clientFor(environment, opts).deleteBackupTarget(name, opts.team);
+        if (opts.json) return printJson({ removed: name });
+        process.stdout.write(`Removed backup target ${name}\n`);
+      }),
+    );
+  registerRun(backups.command('run <volume>'), environment);
+  withCommon(backups.command('list <volume>'))
+    .description("a volume's backups, newest first: time, size, sha256, verified ✓/✗ with the check's output")
+    .option('--team <team>', 'the team that owns the volume (default: yours)')
+    .action(
+      action(async (name: string, opts: TeamOptions) => {
+        const list = await clientFor(environment, opts).listVolumeBackups(name, opts.team);
+        if (opts.json) return printJson({ backups: list });
+        if (list.length === 0) return void process.stdout.write(`No backups of ${name}\n`);
+        printTable(list.map(row), ['ID', 'STARTED', 'TARGET', 'SIZE', 'SHA256', 'VERIFIED']);
+        for (const b of list) {
+          const detail = b.status === 'failed' ? b.error : b.verifyOutput;
+          if (detail) process.stdout.write(`\n${b.id}:\n${indent(detail)}\n`);
+        }
+      }),
+    );
+}
+
+/** `berth volumes backup VOL --target T` and `berth volumes restore VOL BACKUP_ID`. */
+export function registerVolumeBackups(volumes: Command, environment: CliEnvironment): void {
+  registerRun(volumes.command('backup <volume>'), environment);
+  withCommon(volumes.command('restore <volume> <backup>'))
+    .description(
+      'restore a verified backup into the volume (checked again first); refused while an app that mounts it runs: scale it to 0, restore, scale it back',
+    )
+    .option('--team <team>', 'the team that owns the volume (default: yours)')
+    .action(
+      action(async (name: string, backup: string, opts: TeamOptions) => {
+        const r = await clientFor(environment, opts).restoreVolume(name, backup, opts.team);
+        if (opts.json) return printJson(r);
+        process.stdout.write(`Restored backup ${r.backup} into volume ${r.volume}\n${indent(r.output)}\n`);
+      }),
+    );
+}
+
+function registerRun(cmd: Command, environment: CliEnvironment): void {
+  withCommon(cmd)
+    .description(
+      'back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared)',
+    )
+    .requiredOption('--target <target>', 'the backup target (berth backups targets list)')
+    .option('--team <team>', 'the team that owns the volume (default: yours)')
+    .action(
+      action(async (name: string, opts: RunOptions) => {
+        const b = await clientFor(environment, opts).runVolumeBackup(name, opts.target, opts.team);
+        if (opts.json) return printJson(b);
+        process.stdout.write(
+          `Backup ${b.id} of ${name} verified: ${b.bytes ?? 0} bytes, sha256 ${b.sha256 ?? '-'}\n${indent(b.verifyOutput ?? '')}\n`,
+        );
+      }),
+    );
+}
+
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+
+const row = (b: BackupView): string[] => [
+  b.id,
+  b.startedAt,
+  b.target,
+  b.bytes === null ? '-' : String(b.bytes),
+  b.sha256 === null ? '-' : b.sha256.slice(0, 16),
+  b.status === 'verified' ? '✓' : b.status === 'failed' ? '✗' : 'running',
+];

@@ -1,0 +1,207 @@
+import {
+  BackupList,
+  BackupRunBody,
+  BackupTargetCreate,
+  BackupTargetList,
+  BackupTargetParams,
+  BackupTargetView,
+  BackupView,
+  BerthError,
+  TeamQuery,
+  VolumeParams,
+  VolumeRestoreBody,
+  VolumeRestoreResult,
+} from '@berth/protocol';
+import type { TeamRow } from '@berth/store';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { scopeOf, scopeTeam } from '../../access/authorize.js';
+import { isInstallationOwner, teamsWith } from '../../access/policy.js';
+import { intentOf } from '../../audit/intent.js';
+import { backupView } from '../../backups/service.js';
+import { targetView } from '../../backups/targets.js';
+import type { RouteContext } from '../context.js';
+import { problemResponse, problemResponses } from '../schemas.js';
+
+const agentResponses = {
+  422: problemResponse('BACKUP_VERIFY_FAILED / BACKUP_INTEGRITY_FAILED: the backup did not pass its checks'),
+  502: problemResponse('BACKUP_TARGET_FAILED / BACKUP_TARGET_REFUSED: the target failed or refused'),
+  503: problemResponse("AGENT_UNAVAILABLE: the volume's server's agent is not connected"),
+  504: problemResponse('AGENT_TIMEOUT: the agent did not answer in time'),
+};
+
+/**
+ * Backups (issue 12): `berth backups targets add|list|remove`, `berth backups run|list` and
+ * `berth volumes backup|restore`. Targets are added and removed by team admins (directory
+ * targets and private S3 endpoints by installation owners only: agents run as root); backups
+ * are run and restored by those who may change the team's apps, listed by those who may read them.
+ */
+export const backupRoutes =
+  (ctx: RouteContext): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
+    app.get(
+      '/backup-targets',
+      {
+        config: { access: { kind: 'authenticated' } },
+        schema: {
+          operationId: 'listBackupTargets',
+          tags: ['backups'],
+          response: { 200: BackupTargetList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const targets: BackupTargetView[] = [];
+        for (const id of teamsWith(scopeOf(request).principal, 'app:read')) {
+          const team: TeamRow | null = await ctx.store.teams.get(id);
+          if (!team) continue;
+          for (const row of await ctx.backupTargets.list(team)) targets.push(targetView(row, team.name));
+        }
+        targets.sort((a, b) => a.team.localeCompare(b.team) || a.name.localeCompare(b.name));
+        return { targets };
+      },
+    );
+
+    app.post(
+      '/backup-targets',
+      {
+        config: {
+          access: { kind: 'team', permission: 'team:manage', source: 'body' },
+          audit: 'backup-target.create',
+        },
+        schema: {
+          operationId: 'createBackupTarget',
+          tags: ['backups'],
+          summary:
+            'Add a backup target (a directory or S3-compatible storage); credentials are sealed and never returned',
+          body: BackupTargetCreate,
+          response: { 201: BackupTargetView, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const team = scopeTeam(request);
+        const owner = isInstallationOwner(scopeOf(request).principal, ctx.defaults.teamId);
+        const row = await ctx.backupTargets.create(
+          request.body,
+          team,
+          owner,
+          intentOf(request, `backup-target:${request.body.name}`),
+        );
+        request.audited = true;
+        return reply.status(201).send(targetView(row, team.name));
+      },
+    );
+
+    app.delete(
+      '/backup-targets/:name',
+      {
+        config: {
+          access: { kind: 'team', permission: 'team:manage', source: 'query' },
+          audit: 'backup-target.delete',
+        },
+        schema: {
+          operationId: 'deleteBackupTarget',
+          tags: ['backups'],
+          summary: 'Remove a backup target; refused while backups Berth knows of are on it',
+          params: BackupTargetParams,
+          querystring: TeamQuery,
+          response: { 204: z.null().describe('Removed'), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        await ctx.backupTargets.remove(
+          scopeTeam(request),
+          request.params.name,
+          intentOf(request, `backup-target:${request.params.name}`),
+        );
+        request.audited = true;
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/volumes/:name/backups',
+      {
+        config: { access: { kind: 'team', permission: 'app:read', source: 'query' } },
+        schema: {
+          operationId: 'listVolumeBackups',
+          tags: ['backups'],
+          params: VolumeParams,
+          querystring: TeamQuery,
+          response: { 200: BackupList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const team = scopeTeam(request);
+        const rows = await ctx.backups.listVolume(team, request.params.name);
+        const backups: BackupView[] = [];
+        for (const row of rows) backups.push(await backupView(ctx.store, row, team.name));
+        return { backups };
+      },
+    );
+
+    app.post(
+      '/volumes/:name/backups',
+      {
+        config: { access: { kind: 'team', permission: 'app:write', source: 'body' }, audit: 'backup.run' },
+        schema: {
+          operationId: 'runVolumeBackup',
+          tags: ['backups'],
+          summary:
+            'Back up a volume to a target now and verify it (read back, decrypted, restored into a scratch volume, compared)',
+          params: VolumeParams,
+          body: BackupRunBody,
+          response: { 201: BackupView, ...problemResponses, ...agentResponses },
+        },
+      },
+      async (request, reply) => {
+        const team = scopeTeam(request);
+        const { row, error } = await ctx.backups.runVolume(
+          team,
+          request.params.name,
+          request.body.target,
+          intentOf(request, `volume:${request.params.name}`),
+        );
+        request.audited = true;
+        // Loud: a backup that did not verify is an error response (its row says the same).
+        if (error)
+          throw new BerthError(
+            error.code,
+            `Backup ${row.id} of volume ${request.params.name} failed: ${error.message}`,
+            {
+              hint: error.hint ?? `See it with: berth backups list ${request.params.name}`,
+              cause: error,
+            },
+          );
+        return reply.status(201).send(await backupView(ctx.store, row, team.name));
+      },
+    );
+
+    app.post(
+      '/volumes/:name/restore',
+      {
+        config: {
+          access: { kind: 'team', permission: 'app:write', source: 'body' },
+          audit: 'volume.restore',
+        },
+        schema: {
+          operationId: 'restoreVolume',
+          tags: ['backups'],
+          summary: 'Restore a verified backup into the volume; refused while an app that mounts it runs',
+          params: VolumeParams,
+          body: VolumeRestoreBody,
+          response: { 200: VolumeRestoreResult, ...problemResponses, ...agentResponses },
+        },
+      },
+      async (request) => {
+        const result = await ctx.backups.restoreVolume(
+          scopeTeam(request),
+          request.params.name,
+          request.body.backup,
+          intentOf(request, `volume:${request.params.name}`),
+        );
+        request.audited = true;
+        return result;
+      },
+    );
+    done();
+  };

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { API } from './http.js';
+import { GHOST_TEAM } from './rbac-calls.js';
+import type { Call, Scenario } from './rbac-scenarios.js';
+import type { World } from './rbac-world.js';
+import { joinedServerVia } from './servers.js';
+import { s3TargetVia, verifiedBackupRow } from './backups.js';
+
+/** The RBAC matrix's calls on backup targets and volume backups (see rbac-scenarios.ts). */
+
+const HOME = 'bak-home';
+/** Per world and team: a volume on a joined server (whose agent never connects) and a target. */
+const made = new WeakMap<World, Map<string, Promise<void>>>();
+const VOLUME = 'bak-vol';
+const TARGET = 'bak-target';
+
+function ensureIn(w: World, team: string, token: string): Promise<void> {
+  let byTeam = made.get(w);
+  if (!byTeam) {
+    byTeam = new Map();
+    made.set(w, byTeam);
+  }
+  let p = byTeam.get(team);
+  if (!p) {
+    const home = byTeam.get('') ?? joinedServerVia(w.client, HOME).then(() => undefined);
+    byTeam.set('', home);
+    p = home.then(async () => {
+      const res = await w.client.send({
+        method: 'POST',
+        url: `${API}/volumes`,
+        body: { name: VOLUME, team, server: HOME },
+        token,
+      });
+      assert.equal(res.status, 201, res.text);
+      await s3TargetVia(w.client, TARGET, team, token);
+    });
+    byTeam.set(team, p);
+  }
+  return p;
+}
+
+const ownSetup = (w: World): Promise<void> => ensureIn(w, 'default', w.root.token);
+const bSetup = (w: World): Promise<void> => ensureIn(w, w.teamB.name, w.bOwner.token);
+
+const targetIn = (team: string, n: number): Call => ({
+  body: {
+    name: `t-${n}`,
+    team,
+    s3: {
+      endpoint: 'https://s3.example.com',
+      bucket: 'berth-test',
+      accessKeyId: 'AKIDTEST',
+      secretAccessKey: 'never-returned-secret',
+    },
+  },
+});
+
+export const BACKUP_SCENARIOS: Record<string, Scenario> = {
+  listBackupTargets: {
+    own: async (w) => {
+      await ownSetup(w);
+      await bSetup(w);
+      return {};
+    },
+    other: 'same',
+    check: (res, w, { actor }) => {
+      assert.ok(!res.text.includes('never-returned-secret'), 'no credential');
+      const names = (res.json as { targets: { name: string; team: string }[] }).targets.map(
+        (t) => `${t.team}/${t.name}`,
+      );
+      assert.ok(names.includes(`default/${TARGET}`), names.join(' '));
+      assert.equal(names.includes(`${w.teamB.name}/${TARGET}`), actor.role === 'owner', names.join(' '));
+    },
+  },
+  createBackupTarget: {
+    own: (_w, { n }) => targetIn('default', n),
+    otherFresh: (w, { n }) => targetIn(w.teamB.name, n),
+    other: (w) => ({
+      call: targetIn(w.teamB.name, 0),
+      ghost: targetIn(GHOST_TEAM, 0),
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  deleteBackupTarget: {
+    own: async (w, { n }) => {
+      await s3TargetVia(w.client, `del-${n}`, 'default', w.root.token);
+      return { params: { name: `del-${n}` }, query: 'team=default' };
+    },
+    otherFresh: async (w, { n }) => {
+      await s3TargetVia(w.client, `del-${n}`, w.teamB.name, w.bOwner.token);
+      return { params: { name: `del-${n}` }, query: `team=${w.teamB.name}` };
+    },
+    other: (w) => ({
+      call: { params: { name: TARGET }, query: `team=${w.teamB.name}` },
+      ghost: { params: { name: TARGET }, query: `team=${GHOST_TEAM}` },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  listVolumeBackups: {
+    own: async (w) => {
+      await ownSetup(w);
+      return { params: { name: VOLUME }, query: 'team=default' };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      return { params: { name: VOLUME }, query: `team=${w.teamB.name}` };
+    },
+    other: (w) => ({
+      call: { params: { name: VOLUME }, query: `team=${w.teamB.name}` },
+      ghost: { params: { name: VOLUME }, query: `team=${GHOST_TEAM}` },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  runVolumeBackup: {
+    own: async (w) => {
+      await ownSetup(w);
+      return { params: { name: VOLUME }, body: { target: TARGET, team: 'default' } };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      return { params: { name: VOLUME }, body: { target: TARGET, team: w.teamB.name } };
+    },
+    other: (w) => ({
+      call: { params: { name: VOLUME }, body: { target: TARGET, team: w.teamB.name } },
+      ghost: { params: { name: VOLUME }, body: { target: TARGET, team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  restoreVolume: {
+    own: async (w) => {
+      await ownSetup(w);
+      const team = await w.api.store.teams.getByName('default');
+      const id = await verifiedBackupRow(w.api.store, team?.id ?? '', VOLUME, TARGET);
+      return { params: { name: VOLUME }, body: { backup: id, team: 'default' } };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      const id = await verifiedBackupRow(w.api.store, w.teamB.id, VOLUME, TARGET);
+      return { params: { name: VOLUME }, body: { backup: id, team: w.teamB.name } };
+    },
+    other: (w) => ({
+      call: { params: { name: VOLUME }, body: { backup: `bak_${'c'.repeat(20)}`, team: w.teamB.name } },
+      ghost: { params: { name: VOLUME }, body: { backup: `bak_${'c'.repeat(20)}`, team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+};

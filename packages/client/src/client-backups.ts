@@ -1,0 +1,32 @@
+import {
+  BackupList,
+  BackupTargetList,
+  BackupTargetView,
+  BackupView,
+  VolumeRestoreResult,
+  type BackupTargetCreate,
+} from '@berth/protocol';
+import type { Transport } from './transport.js';
+
+const teamQuery = (team?: string): string => (team === undefined ? '' : `?team=${encodeURIComponent(team)}`);
+const volume = (name: string): string => `/volumes/${encodeURIComponent(name)}`;
+
+/** Backup targets, and backups of volumes (issue 12). */
+export function backupsApi({ json, call }: Transport) {
+  return {
+    listBackupTargets: async () => (await json(BackupTargetList, 'GET', '/backup-targets')).targets,
+    createBackupTarget: (body: BackupTargetCreate) => json(BackupTargetView, 'POST', '/backup-targets', body),
+    deleteBackupTarget: async (name: string, team?: string) => {
+      await call('DELETE', `/backup-targets/${encodeURIComponent(name)}${teamQuery(team)}`);
+    },
+    listVolumeBackups: async (name: string, team?: string) =>
+      (await json(BackupList, 'GET', `${volume(name)}/backups${teamQuery(team)}`)).backups,
+    runVolumeBackup: (name: string, target: string, team?: string) =>
+      json(BackupView, 'POST', `${volume(name)}/backups`, { target, ...(team !== undefined && { team }) }),
+    restoreVolume: (name: string, backup: string, team?: string) =>
+      json(VolumeRestoreResult, 'POST', `${volume(name)}/restore`, {
+        backup,
+        ...(team !== undefined && { team }),
+      }),
+  };
+}

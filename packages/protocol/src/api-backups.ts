@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { AppName, Id, TeamName } from './names.js';
+import { VolumeName, VolumeRemoveParams } from './api-volumes.js';
+
+const Timestamp = z.string().describe('RFC 3339 timestamp');
+const NoControl = /^[^\u0000-\u001f\u007f]*$/;
+
+/**
+ * Backups (issue 12): targets a team keeps (a directory on the source's server, S3-compatible
+ * storage) and the backups made to them. The wire types are a first filter (lengths, no control
+ * characters); @berth/core's parseObjectPrefix, parseOutboundUrl and the S3 adapter's checks hold
+ * the rules and say which one failed. Credentials go in, never out: no view carries them.
+ */
+export const BackupTargetName = AppName;
+
+export const BackupTargetS3Input = z
+  .object({
+    endpoint: z.string().min(1).max(512).regex(NoControl, { message: 'must not contain control characters' }),
+    bucket: z.string().min(1).max(63),
+    prefix: z.string().max(256).optional(),
+    region: z.string().min(1).max(32).optional(),
+    accessKeyId: z.string().min(1).max(128),
+    secretAccessKey: z.string().min(1).max(256),
+  })
+  .strict();
+
+export const BackupTargetCreate = z
+  .object({
+    name: BackupTargetName,
+    team: TeamName.optional(),
+    /** A directory on the server of what is backed up (installation owners only: the agent runs as root). */
+    dir: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(NoControl, { message: 'must not contain control characters' })
+      .optional(),
+    s3: BackupTargetS3Input.optional(),
+    /** S3 endpoints on loopback or private addresses (installation owners only). */
+    allowPrivate: z.boolean().optional(),
+  })
+  .strict();
+export type BackupTargetCreate = z.infer<typeof BackupTargetCreate>;
+
+export const BackupTargetView = z.object({
+  id: Id,
+  name: z.string(),
+  team: z.string(),
+  kind: z.enum(['dir', 's3']),
+  /** `directory /srv/backups` or `s3 https://s3.example.com/bucket/prefix/`: never a credential. */
+  location: z.string(),
+  allowPrivate: z.boolean(),
+  createdAt: Timestamp,
+});
+export type BackupTargetView = z.infer<typeof BackupTargetView>;
+
+export const BackupTargetList = z.object({ targets: z.array(BackupTargetView) });
+export type BackupTargetList = z.infer<typeof BackupTargetList>;
+
+export const BackupTargetParams = z.object({ name: BackupTargetName }).strict();
+
+export const BACKUP_STATUSES = ['running', 'verified', 'failed'] as const;
+export const BackupStatus = z.enum(BACKUP_STATUSES);
+export type BackupStatus = z.infer<typeof BackupStatus>;
+
+/** What a backup is of: a volume now; a database is one more kind. */
+export const BackupSourceKind = z.enum(['volume']);
+export type BackupSourceKind = z.infer<typeof BackupSourceKind>;
+
+export const BackupView = z.object({
+  id: Id,
+  team: z.string(),
+  source: z.object({ kind: BackupSourceKind, name: z.string() }),
+  target: z.string(),
+  objectKey: z.string(),
+  bytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  /** `verified` only once read back, hash-checked, decrypted, restored into a scratch volume and compared. */
+  status: BackupStatus,
+  /** What the verification saw (entries, files, tree hash), also when it failed. */
+  verifyOutput: z.string().nullable(),
+  /** Why it failed (the target's error, the check that did not match). */
+  error: z.string().nullable(),
+  startedAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+});
+export type BackupView = z.infer<typeof BackupView>;
+
+export const BackupList = z.object({ backups: z.array(BackupView) });
+export type BackupList = z.infer<typeof BackupList>;
+
+export const BackupRunBody = z.object({ target: BackupTargetName, team: TeamName.optional() }).strict();
+export type BackupRunBody = z.infer<typeof BackupRunBody>;
+
+export const VolumeRestoreBody = z.object({ backup: Id, team: TeamName.optional() }).strict();
+export type VolumeRestoreBody = z.infer<typeof VolumeRestoreBody>;
+
+export const VolumeRestoreResult = z.object({
+  volume: VolumeName,
+  backup: Id,
+  /** The comparison of the restored tree with the one recorded at backup time. */
+  output: z.string(),
+});
+export type VolumeRestoreResult = z.infer<typeof VolumeRestoreResult>;
+
+// The agent's side: berthd tells the volume's agent where to put or read one object.
+
+/** A target as the agent gets it: S3's secret key sealed to that agent for this one backup. */
+export const AgentBackupTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dir'), root: z.string().min(2).max(1024) }).strict(),
+  z
+    .object({
+      kind: z.literal('s3'),
+      endpoint: z.string().max(512),
+      bucket: z.string().max(63),
+      prefix: z.string().max(256),
+      region: z.string().max(32),
+      accessKeyId: z.string().max(128),
+      secretAccessKeySealed: z.string().max(4096),
+      allowPrivate: z.boolean(),
+    })
+    .strict(),
+]);
+export type AgentBackupTarget = z.infer<typeof AgentBackupTarget>;
+
+/** A tree as the archive saw it: entries (files, directories, symlinks) and a hash over them, sorted. */
+export const BackupTree = z.object({
+  entries: z.number().int().min(0),
+  files: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type BackupTree = z.infer<typeof BackupTree>;
+
+export const BackupCreateParams = z
+  .object({
+    backupId: Id,
+    volume: VolumeRemoveParams,
+    target: AgentBackupTarget,
+    objectKey: z.string().max(512),
+    /** berthd's backup public key: the agent can make the backup but never read it back. */
+    recipientPublicKey: z.string().max(200),
+  })
+  .strict();
+export type BackupCreateParams = z.infer<typeof BackupCreateParams>;
+
+export const BackupCreateResult = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().min(0),
+  wrappedKey: z.string().max(4096),
+  recipientKeyId: z.string().max(64),
+  tree: BackupTree,
+  /** Entries the archive left out (sockets, devices, fifos), one per line. */
+  skipped: z.array(z.string().max(1100)).max(100),
+});
+export type BackupCreateResult = z.infer<typeof BackupCreateResult>;
+
+export const BackupRestoreParams = z
+  .object({
+    backupId: Id,
+    target: AgentBackupTarget,
+    objectKey: z.string().max(512),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** The backup's data key (opened by berthd), sealed to this agent for this backup only. */
+    dataKeySealed: z.string().max(4096),
+    expected: BackupTree,
+    /** null: verify only (restore into a scratch volume, compare, remove it); else the volume to restore. */
+    into: VolumeRemoveParams.nullable(),
+  })
+  .strict();
+export type BackupRestoreParams = z.infer<typeof BackupRestoreParams>;
+
+export const BackupRestoreResult = z.object({ tree: BackupTree, output: z.string().max(8192) });
+export type BackupRestoreResult = z.infer<typeof BackupRestoreResult>;
+
+export const agentBackupSecretAad = (backupId: string): string => `berth/backup-target-secret:${backupId}`;
+export const agentBackupDataKeyAad = (backupId: string): string => `berth/backup-data-key:${backupId}`;

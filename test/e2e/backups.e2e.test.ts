@@ -1,0 +1,223 @@
+/**
+ * Issue 12, volume backups through the CLI against a real `berth up`, a real directory target and
+ * a real S3-compatible server (s3rver on loopback, test/support/s3rver.ts): files written into a
+ * volume through an app are backed up to both targets and each backup is verified (read back,
+ * decrypted, restored into a scratch volume, compared); a restore into the volume brings the
+ * files back as they were (a symlink to a host file stays a symlink); a damaged object is refused
+ * loudly and restores nothing; S3 unreachable is a failed backup with its reason, never a good
+ * one; hostile target names, prefixes and endpoints are refused.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BackupTargetView, BackupView } from '@berth/protocol';
+import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
+import { startS3rver, type RunningS3 } from '../support/s3rver.js';
+import { BerthUnderTest } from './support/berth.js';
+
+const MOUNT = '/var/lib/uploads';
+const MARKER = join(tmpdir(), `berth-e2e-backup-pwned-${process.pid}`);
+
+describe('volume backups', () => {
+  let berth: BerthUnderTest;
+  let s3: RunningS3 | null = null;
+  let dir = '';
+
+  before(async () => {
+    await ensureExampleImages();
+    dir = await mkdtemp(join(tmpdir(), 'berth-e2e-backups-'));
+    s3 = await startS3rver();
+    berth = await BerthUnderTest.create();
+    await berth.start();
+  });
+  after(async () => {
+    await berth?.destroy();
+    await s3?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function inApp(argv: string[]): Promise<string> {
+    let last = { code: -1, stdout: '', stderr: '' };
+    for (let i = 0; i < 100; i++) {
+      last = await berth.cli(['exec', 'web', '--', ...argv]);
+      if (last.code === 0) return last.stdout;
+      await sleep(200);
+    }
+    throw new Error(`berth exec ${argv.join(' ')} exited ${last.code}: ${last.stdout}${last.stderr}`);
+  }
+
+  const files = (): Promise<string> =>
+    inApp(['sh', '-c', `cd ${MOUNT} && cat a.txt sub/b.txt && readlink host-shadow && ls -A`]);
+  const backups = async (): Promise<BackupView[]> =>
+    (await berth.json<{ backups: BackupView[] }>(['backups', 'list', 'uploads'])).backups;
+  const ok = (r: { code: number; stdout: string; stderr: string }): void =>
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+
+  let original = '';
+
+  test('an app writes files (and a symlink to a host file) into its volume', async () => {
+    ok(await berth.cli(['volumes', 'create', 'uploads']));
+    ok(await berth.cli(['apps', 'create', 'web', '--image', HELLO_V1, '--volume', `uploads:${MOUNT}`]));
+    ok(await berth.cli(['deploy', 'web']));
+    await inApp([
+      'sh',
+      '-c',
+      `mkdir -p ${MOUNT}/sub && echo one > ${MOUNT}/a.txt && echo two > ${MOUNT}/sub/b.txt && ln -s /etc/shadow ${MOUNT}/host-shadow`,
+    ]);
+    original = await files();
+    assert.match(original, /^one\ntwo\n\/etc\/shadow\na.txt\nhost-shadow\nsub\n$/);
+  });
+
+  test('targets: a directory and S3; credentials never come back', async () => {
+    ok(await berth.cli(['backups', 'targets', 'add', 'local', '--dir', dir]));
+    const added = await berth.cli(
+      [
+        ...['backups', 'targets', 'add', 'offsite', '--s3', s3?.endpoint ?? '', '--bucket', s3?.bucket ?? ''],
+        ...['--prefix', 'berth/', '--access-key-id', s3?.accessKeyId ?? '', '--secret-access-key-stdin'],
+        '--allow-private',
+      ],
+      {},
+      `${s3?.secretAccessKey ?? ''}\n`,
+    );
+    ok(added);
+    const listed = await berth.cli(['backups', 'targets', 'list', '--json']);
+    ok(listed);
+    assert.ok(!listed.stdout.includes(s3?.secretAccessKey ?? 'x'), 'no credential in the listing');
+    const { targets } = JSON.parse(listed.stdout) as { targets: BackupTargetView[] };
+    assert.deepEqual(
+      targets.map((t) => [t.name, t.kind]),
+      [
+        ['local', 'dir'],
+        ['offsite', 's3'],
+      ],
+    );
+  });
+
+  test('a backup to each target is verified by a restore into a scratch volume', async () => {
+    const toDir = await berth.cli(['volumes', 'backup', 'uploads', '--target', 'local']);
+    ok(toDir);
+    assert.match(toDir.stdout, /verified/);
+    ok(await berth.cli(['backups', 'run', 'uploads', '--target', 'offsite']));
+    const list = await backups();
+    assert.equal(list.length, 2);
+    for (const b of list) {
+      assert.equal(b.status, 'verified', JSON.stringify(b));
+      assert.match(b.sha256 ?? '', /^[0-9a-f]{64}$/);
+      assert.match(b.verifyOutput ?? '', /sha256 [0-9a-f]{64} matches/);
+      assert.match(b.verifyOutput ?? '', /4 entries, 2 files, 8 bytes/);
+      assert.match(b.verifyOutput ?? '', /equals the tree that was backed up/);
+    }
+    const human = await berth.cli(['backups', 'list', 'uploads']);
+    assert.match(human.stdout, /✓/);
+    // What lands on the targets is ciphertext: the file contents are nowhere in it.
+    assert.ok(list.some((b) => b.objectKey.startsWith('volumes/')));
+    assert.ok(
+      s3?.requests.some((r) => r.startsWith('PUT /berth-test/berth/volumes/')),
+      s3?.requests.join('\n'),
+    );
+  });
+
+  test('restore is refused while the app runs; stopped, it brings the files back', async () => {
+    const [latest] = await backups();
+    await inApp(['sh', '-c', `echo changed > ${MOUNT}/a.txt && rm -r ${MOUNT}/sub && touch ${MOUNT}/new`]);
+    const refused = await berth.cli(['volumes', 'restore', 'uploads', latest?.id ?? '']);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /running app/);
+    ok(await berth.cli(['scale', 'web', '--replicas', '0']));
+    const restored = await berth.cli(['volumes', 'restore', 'uploads', latest?.id ?? '']);
+    ok(restored);
+    assert.match(restored.stdout, /equals the tree that was backed up/);
+    ok(await berth.cli(['scale', 'web', '--replicas', '1']));
+    assert.equal(await files(), original);
+  });
+
+  test('a damaged object is refused loudly and restores nothing', async () => {
+    const local = (await backups()).find((b) => b.target === 'local');
+    const path = join(dir, local?.objectKey ?? '');
+    const size = (await stat(path)).size;
+    const handle = await open(path, 'r+');
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, size - 40);
+    byte[0] = (byte[0] ?? 0) ^ 0xff;
+    await handle.write(byte, 0, 1, size - 40);
+    await handle.close();
+    await inApp(['sh', '-c', `echo after-damage > ${MOUNT}/a.txt`]);
+    ok(await berth.cli(['scale', 'web', '--replicas', '0']));
+    const r = await berth.cli(['volumes', 'restore', 'uploads', local?.id ?? '']);
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /altered|integrity|sha256/i);
+    ok(await berth.cli(['scale', 'web', '--replicas', '1']));
+    assert.match(await inApp(['cat', `${MOUNT}/a.txt`]), /^after-damage\n$/);
+  });
+
+  test('S3 unreachable: the backup fails with the reason and nothing is marked good', async () => {
+    await s3?.stop();
+    s3 = null;
+    const r = await berth.cli(['backups', 'run', 'uploads', '--target', 'offsite']);
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /failed/);
+    const [latest] = await backups();
+    assert.equal(latest?.status, 'failed');
+    assert.match(latest?.error ?? '', /BACKUP_TARGET_FAILED|ECONNREFUSED|connect/);
+    assert.equal((await backups()).filter((b) => b.status === 'verified').length, 2);
+  });
+
+  test('hostile target names, prefixes, directories and endpoints are refused', async () => {
+    const s3Args = ['--bucket', 'b-1', '--access-key-id', 'k', '--secret-access-key-stdin'];
+    for (const [args, why] of [
+      [['backups', 'targets', 'add', `x; touch ${MARKER}`, '--dir', dir], /name/],
+      [['backups', 'targets', 'add', '../up', '--dir', dir], /name/],
+      [
+        [
+          'backups',
+          'targets',
+          'add',
+          'p1',
+          '--s3',
+          'https://s3.example.com',
+          '--prefix',
+          '../etc/',
+          ...s3Args,
+        ],
+        /prefix/,
+      ],
+      [
+        [
+          'backups',
+          'targets',
+          'add',
+          'p2',
+          '--s3',
+          'https://s3.example.com',
+          '--prefix',
+          `$(touch ${MARKER})/`,
+          ...s3Args,
+        ],
+        /prefix/,
+      ],
+      [
+        ['backups', 'targets', 'add', 'p3', '--s3', 'http://169.254.169.254', ...s3Args],
+        /not allowed|private|link-local|metadata/i,
+      ],
+      [['backups', 'targets', 'add', 'd1', '--dir', '/srv/../etc'], /dir/],
+      [['volumes', 'backup', 'uploads', '--target', `x'; touch ${MARKER}`], /target|name/i],
+    ] as const) {
+      const r = await berth.cli(args, {}, 'secret\n');
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, why, r.stderr);
+    }
+    assert.equal(existsSync(MARKER), false, 'no marker file');
+    const { targets } = await berth.json<{ targets: BackupTargetView[] }>(['backups', 'targets', 'list']);
+    assert.deepEqual(
+      targets.map((t) => t.name),
+      ['local', 'offsite'],
+    );
+    // Nothing but the objects: no leftover temp file in the directory target.
+    const volumeDirs = await readdir(join(dir, 'volumes'));
+    assert.equal(volumeDirs.length, 1);
+  });
+});
