@@ -24,3 +24,4 @@ export * from './dns-providers.js';
 export * from './api-volumes.js';
 export * from './schedules.js';
 export * from './notifications.js';
+export * from './api-databases.js';
