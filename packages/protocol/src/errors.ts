@@ -123,6 +123,11 @@ export const ERROR_CODES = {
   VOLUME_EXISTS: { status: 409, retryable: false },
   /** `volumes delete` of a volume an app still mounts. */
   VOLUME_IN_USE: { status: 409, retryable: false },
+  // Managed databases
+  DATABASE_NOT_FOUND: { status: 404, retryable: false },
+  DATABASE_EXISTS: { status: 409, retryable: false },
+  /** `db create --public-port` of a port another database of the server publishes. */
+  DATABASE_PORT_TAKEN: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

@@ -6,6 +6,7 @@ export type * from './types-builds.js';
 export type * from './types-fleet.js';
 export type * from './types-domains.js';
 export type * from './types-volumes.js';
+export type * from './types-databases.js';
 export type * from './types-certificates.js';
 export { openSqliteStore } from './sqlite.js';
 export { createStore } from './store.js';

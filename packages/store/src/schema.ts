@@ -6,6 +6,7 @@ import type { BuildStatus, BuildTrigger, SealedPurpose } from './types-builds.js
 import type { DeploymentEventRow, JobStatus, Role } from './types.js';
 import type { DomainsTable } from './types-domains.js';
 import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
+import type { DatabasesTable } from './types-databases.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -376,6 +377,7 @@ export interface Database {
   domains: DomainsTable;
   volumes: VolumesTable;
   app_volumes: AppVolumesTable;
+  databases: DatabasesTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

@@ -9,6 +9,7 @@ import { createBuildRepo } from './repos/builds.js';
 import { createDeploymentRepo } from './repos/deployments.js';
 import { createDomainRepo } from './repos/domains.js';
 import { createVolumeRepo } from './repos/volumes.js';
+import { createDatabaseRepo } from './repos/databases.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -66,6 +67,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     appSealed: createAppSealedRepo(db),
     domains: createDomainRepo(db),
     volumes: createVolumeRepo(db),
+    databases: createDatabaseRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

@@ -4,6 +4,7 @@ import type { AppSealedRepo, BuildRepo } from './types-builds.js';
 import type { JoinTokenRepo, PlacementRepo, RolloutStageRepo, ServerRepo } from './types-fleet.js';
 import type { DomainRepo } from './types-domains.js';
 import type { VolumeRepo } from './types-volumes.js';
+import type { DatabaseRepo } from './types-databases.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
@@ -339,6 +340,7 @@ export interface Repos {
   appSealed: AppSealedRepo;
   domains: DomainRepo;
   volumes: VolumeRepo;
+  databases: DatabaseRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;
 }
