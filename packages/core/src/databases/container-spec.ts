@@ -19,8 +19,11 @@ export interface DatabaseContainerSpec {
   dataDir: string;
   port: number;
   memoryMiB: number;
-  /** Run in the container; exit 0 means it accepts connections. */
-  health: { command: string[]; intervalMs: number; timeoutMs: number };
+  /**
+   * Run in the container: it accepts connections when the command exits 0 and, when
+   * `expectOutput` is set, prints it (redis-cli exits 0 even when it is refused: NOAUTH).
+   */
+  health: { command: string[]; expectOutput: string | null; intervalMs: number; timeoutMs: number };
   /** The interactive client, run in the container, reading stdin. */
   shell: string[];
 }
@@ -37,7 +40,7 @@ export function databaseContainerSpec(
 ): DatabaseContainerSpec {
   const info = DATABASE_ENGINE_INFO[engine];
   const base = { imageKind: info.imageKind, dataDir: DATABASE_DATA_DIR, port: info.port, memoryMiB };
-  const health = { intervalMs: 2_000, timeoutMs: 60_000 };
+  const health = { expectOutput: null, intervalMs: 2_000, timeoutMs: 60_000 };
   switch (engine) {
     case 'postgres':
       return {
@@ -109,7 +112,7 @@ export function databaseContainerSpec(
         ],
         // The entrypoint writes it into the server's config; redis-cli reads it too.
         env: { REDISCLI_AUTH: credentials.password },
-        health: { ...health, command: ['redis-cli', 'ping'] },
+        health: { ...health, command: ['redis-cli', 'ping'], expectOutput: 'PONG' },
         shell: ['redis-cli'],
       };
   }

@@ -155,6 +155,7 @@ describe('databaseContainerSpec', () => {
       ['--maxmemory', '384mb'],
     );
     assert.equal(spec.shell[0], 'redis-cli');
+    assert.equal(spec.health.expectOutput, 'PONG', 'redis-cli exits 0 on NOAUTH: the answer counts');
   });
   test('every argument is one word of the array: no shell', () => {
     for (const engine of ['postgres', 'mysql', 'redis'] as const) {
