@@ -32,15 +32,17 @@ mkdir -p "$data"
 /**
  * PostgreSQL: initdb into a scratch directory, create the app's database with the server
  * listening on its socket only, then rename it into place, so a start killed half-way leaves no
- * half-made data directory that a later start would take as made. Local (socket) connections
+ * half-made data directory that a later start would take as made. That server's socket is in a
+ * directory of its own, so the health check (pg_isready on /run/postgresql) never takes it for
+ * the real server and reports ready while the database is still being made. Local (socket) connections
  * inside the container are trusted: only `berth db shell` (an exec in the container) uses them.
  */
 const POSTGRES_INIT = `${PRELUDE}SERVICE_USER=postgres
 word BERTH_DB_USER "\${BERTH_DB_USER:-}" a-z0-9_
 word BERTH_DB_NAME "\${BERTH_DB_NAME:-}" a-z0-9_
 word BERTH_DB_PASSWORD "\${BERTH_DB_PASSWORD:-}" A-Za-z0-9
-mkdir -p /run/postgresql
-chown postgres:postgres "$data" /run/postgresql
+mkdir -p /run/postgresql /run/berth-db-init
+chown postgres:postgres "$data" /run/postgresql /run/berth-db-init
 if [ ! -s "$data/pgdata/PG_VERSION" ]; then
   init="$data/pgdata.init"
   rm -rf "$init"
@@ -52,8 +54,8 @@ if [ ! -s "$data/pgdata/PG_VERSION" ]; then
   as_service initdb -D "$init" -U "$BERTH_DB_USER" --pwfile="$pwfile" -E UTF8 --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   rm -f "$pwfile"
   printf 'host all all all scram-sha-256\\n' >> "$init/pg_hba.conf"
-  as_service pg_ctl -D "$init" -o "-c listen_addresses= -c unix_socket_directories=/run/postgresql" -w start >/dev/null
-  as_service createdb -h /run/postgresql -U "$BERTH_DB_USER" "$BERTH_DB_NAME"
+  as_service pg_ctl -D "$init" -o "-c listen_addresses= -c unix_socket_directories=/run/berth-db-init" -w start >/dev/null
+  as_service createdb -h /run/berth-db-init -U "$BERTH_DB_USER" "$BERTH_DB_NAME"
   as_service pg_ctl -D "$init" -m fast -w stop >/dev/null
   mv "$init" "$data/pgdata"
 fi
