@@ -41,3 +41,4 @@ export * from './network/address-class.js';
 export * from './network/destination.js';
 export * from './backups/object-key.js';
 export * from './schedules/index.js';
+export * from './databases/index.js';

@@ -93,12 +93,21 @@ export const GenericWebhookBody = z
   })
   .strict();
 
-export const BASE_IMAGE_KIND_NAMES = ['debian', 'node', 'python', 'static', 'go'] as const;
+export const BASE_IMAGE_KIND_NAMES = [
+  'debian',
+  'node',
+  'python',
+  'static',
+  'go',
+  'postgres',
+  'mariadb',
+  'redis',
+] as const;
 export const BaseImageKindName = z.enum(BASE_IMAGE_KIND_NAMES);
 
 export const ImagesBootstrapRequest = z
   .object({
-    only: z.array(BaseImageKindName).min(1).max(5).optional(),
+    only: z.array(BaseImageKindName).min(1).max(BASE_IMAGE_KIND_NAMES.length).optional(),
     force: z.boolean().optional(),
   })
   .strict();

@@ -137,6 +137,11 @@ export const ERROR_CODES = {
   // Cron jobs
   CRON_JOB_NOT_FOUND: { status: 404, retryable: false },
   CRON_JOB_EXISTS: { status: 409, retryable: false },
+  // Managed databases
+  DATABASE_NOT_FOUND: { status: 404, retryable: false },
+  DATABASE_EXISTS: { status: 409, retryable: false },
+  /** `db create --public-port` of a port another database of the server publishes. */
+  DATABASE_PORT_TAKEN: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

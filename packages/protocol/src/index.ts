@@ -27,3 +27,4 @@ export * from './schedules.js';
 export * from './notifications.js';
 export * from './runs.js';
 export * from './api-backups.js';
+export * from './api-databases.js';

@@ -9,6 +9,7 @@ export type * from './types-volumes.js';
 export type * from './types-notifications.js';
 export type * from './types-cron.js';
 export type * from './types-backups.js';
+export type * from './types-databases.js';
 export type * from './types-certificates.js';
 export { openSqliteStore } from './sqlite.js';
 export { createStore } from './store.js';

@@ -9,6 +9,7 @@ import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
 import type { NotificationChannelsTable, NotificationDeliveriesTable } from './types-notifications.js';
 import type { CronJobsTable, CronRunsTable } from './types-cron.js';
 import type { BackupKeysTable, BackupsTable, BackupTargetsTable } from './types-backups.js';
+import type { DatabasesTable } from './types-databases.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -386,6 +387,7 @@ export interface Database {
   backup_keys: BackupKeysTable;
   backup_targets: BackupTargetsTable;
   backups: BackupsTable;
+  databases: DatabasesTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

@@ -12,6 +12,7 @@ import { createVolumeRepo } from './repos/volumes.js';
 import { createNotificationRepo } from './repos/notifications.js';
 import { createCronRepo } from './repos/cron.js';
 import { createBackupKeyRepo, createBackupRepo, createBackupTargetRepo } from './repos/backups.js';
+import { createDatabaseRepo } from './repos/databases.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
 import { createEventRepo } from './repos/events.js';
@@ -75,6 +76,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     backupKeys: createBackupKeyRepo(db),
     backupTargets: createBackupTargetRepo(db),
     backups: createBackupRepo(db),
+    databases: createDatabaseRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),
   };

@@ -7,6 +7,7 @@ import type { VolumeRepo } from './types-volumes.js';
 import type { NotificationRepo } from './types-notifications.js';
 import type { CronRepo } from './types-cron.js';
 import type { BackupKeyRepo, BackupRepo, BackupTargetRepo } from './types-backups.js';
+import type { DatabaseRepo } from './types-databases.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
   InvitationRepo,
@@ -347,6 +348,7 @@ export interface Repos {
   backupKeys: BackupKeyRepo;
   backupTargets: BackupTargetRepo;
   backups: BackupRepo;
+  databases: DatabaseRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;
 }

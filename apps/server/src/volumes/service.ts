@@ -119,6 +119,16 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
      */
     async delete(team: TeamRow, name: string, intent: AuditIntent): Promise<void> {
       const row = await requireVolume(store, team, name);
+      // Checked before the agent removes the engine volume: a stopped database's data would go.
+      const holder = await store.databases.getByVolume(row.id);
+      if (holder)
+        throw new BerthError(
+          'VOLUME_IN_USE',
+          `The volume "${name}" holds the data of the database "${holder.name}"`,
+          {
+            hint: `Delete the database with: berth db delete ${holder.name}`,
+          },
+        );
       const uses = await store.volumes.usesOf(row.id);
       if (uses.length > 0) {
         const apps = [...new Set(uses.map((u) => u.appName))];

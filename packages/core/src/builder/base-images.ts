@@ -5,7 +5,17 @@ import type { BuilderName } from '@berth/protocol';
  * from Debian packages, so hosts without a registry can build; `base_image` in berth.yaml or
  * the server's configuration may name others.
  */
-export const BASE_IMAGE_KINDS = ['debian', 'node', 'python', 'static', 'go'] as const;
+export const BASE_IMAGE_KINDS = [
+  'debian',
+  'node',
+  'python',
+  'static',
+  'go',
+  // Managed databases (`berth db create`), from Debian 12's packages.
+  'postgres',
+  'mariadb',
+  'redis',
+] as const;
 export type BaseImageKind = (typeof BASE_IMAGE_KINDS)[number];
 
 export type BaseImages = Record<Exclude<BaseImageKind, 'debian'>, string> & { debian: string };
@@ -16,6 +26,9 @@ export const DEFAULT_BASE_IMAGES: BaseImages = {
   python: 'localhost/berth/base-python:bookworm',
   static: 'localhost/berth/base-static:bookworm',
   go: 'localhost/berth/base-go:bookworm',
+  postgres: 'localhost/berth/base-postgres:bookworm',
+  mariadb: 'localhost/berth/base-mariadb:bookworm',
+  redis: 'localhost/berth/base-redis:bookworm',
 };
 
 /** Which base images a builder needs (a Go build compiles on `go` and runs on `debian`). */

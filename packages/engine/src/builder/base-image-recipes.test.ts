@@ -15,6 +15,7 @@ import {
 import type { RecipeInputs } from './base-image-recipes.js';
 import { withLock } from './bootstrap-lock.js';
 import { toMirror } from './debootstrap.js';
+import { databaseInitScript } from './database-image-recipes.js';
 
 const inputs: RecipeInputs = {
   images: DEFAULT_BASE_IMAGES,
@@ -120,4 +121,26 @@ test('withLock runs one holder at a time and takes over a lock whose owner is go
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the database images install Debian 12’s servers and start through berth-db-init', () => {
+  const packages = { postgres: /postgresql-15/, mariadb: /mariadb-server/, redis: /redis-server/ } as const;
+  for (const kind of ['postgres', 'mariadb', 'redis'] as const) {
+    const recipe = toRecipe(kind, inputs);
+    assert.ok(recipe.kind === kind);
+    assert.match(recipe.dockerfile, packages[kind]);
+    assert.match(recipe.dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/berth-db-init"\]$/m);
+    assert.deepEqual(recipe.buildArgs, {});
+    const script = databaseInitScript(kind);
+    assert.match(script, /^#!\/bin\/sh\n/);
+    // Drops to the engine's own user for the server; the data lives in the one volume directory.
+    assert.match(script, /exec setpriv --reuid=(postgres|mysql|redis) /);
+    assert.match(script, /^data=\/var\/lib\/berth-db$/m);
+    // The script travels base64-encoded: no quoting of its text in the Dockerfile.
+    assert.ok(recipe.dockerfile.includes(Buffer.from(script).toString('base64')));
+  }
+  // Debian's postgresql package would make a cluster of its own outside the volume.
+  const pg = toRecipe('postgres', inputs);
+  assert.ok(pg.kind === 'postgres');
+  assert.match(pg.dockerfile, /create_main_cluster = false/);
 });

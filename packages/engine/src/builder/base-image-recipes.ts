@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BaseImageKind, BaseImages } from '@berth/core';
+import { databaseDockerfile } from './database-image-recipes.js';
 
 export const RECIPE_LABEL = 'berth.recipe';
 export const KIND_LABEL = 'berth.base-image';
@@ -154,6 +155,10 @@ export function toRecipe(kind: BaseImageKind, inputs: RecipeInputs): BaseImageRe
         ].join('\n'),
         buildArgs: {},
       };
+    case 'postgres':
+    case 'mariadb':
+    case 'redis':
+      return { kind, dockerfile: databaseDockerfile(kind, images), buildArgs: {} };
   }
 }
 

@@ -15,6 +15,7 @@ import * as m0013 from './0013_domains.js';
 import * as m0014 from './0014_certificates.js';
 import * as m0015 from './0015_base_certificates.js';
 import * as m0016 from './0016_volumes.js';
+import * as m0017 from './0017_databases.js';
 import * as m0018 from './0018_cron.js';
 import * as m0019 from './0019_backups.js';
 import * as m0020 from './0020_notifications.js';
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0014_certificates', up: m0014.up },
   { name: '0015_base_certificates', up: m0015.up },
   { name: '0016_volumes', up: m0016.up },
+  { name: '0017_databases', up: m0017.up },
   { name: '0018_cron', up: m0018.up },
   { name: '0019_backups', up: m0019.up },
   { name: '0020_notifications', up: m0020.up },

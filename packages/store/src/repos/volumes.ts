@@ -46,6 +46,20 @@ export function createVolumeRepo(db: Db): VolumeRepo {
 
     delete(id) {
       return atomically(db, async (trx) => {
+        // A database's data: deleted only with the database (`berth db delete`).
+        const holder = await trx
+          .selectFrom('databases')
+          .select('name')
+          .where('volume_id', '=', id)
+          .executeTakeFirst();
+        if (holder)
+          throw new BerthError(
+            'VOLUME_IN_USE',
+            `The volume holds the data of the database "${holder.name}"`,
+            {
+              hint: `Delete the database with: berth db delete ${holder.name}`,
+            },
+          );
         const uses = await usesOf(trx, id);
         if (uses.length > 0) {
           const volume = await trx
