@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   NOTIFICATION_FOR_AUDIT_ACTION,
+  notificationTypeForAudit,
   NotificationEnvelope,
   NotificationEventType,
 } from './notifications.js';
@@ -28,10 +29,20 @@ test('the audit actions berthd writes for certificates and failures map to event
     'cron.failed': 'cron.failed',
     'cron.run_failed': 'cron.failed',
     'server.down': 'server.down',
+    'backup.run:failed': 'backup.failed',
+    'backup.run:ok': 'backup.verified',
   });
   assert.equal(NOTIFICATION_FOR_AUDIT_ACTION['notification.test'], undefined, 'tests are sent, not audited');
   for (const type of Object.values(NOTIFICATION_FOR_AUDIT_ACTION))
     assert.ok(NotificationEventType.safeParse(type).success);
+});
+
+test('an audit row is an event by its action and outcome first, then by its action', () => {
+  assert.equal(notificationTypeForAudit('backup.run', 'failed'), 'backup.failed');
+  assert.equal(notificationTypeForAudit('backup.run', 'ok'), 'backup.verified');
+  assert.equal(notificationTypeForAudit('backup.run', 'denied'), undefined);
+  assert.equal(notificationTypeForAudit('cron.run_failed', 'failed'), 'cron.failed');
+  assert.equal(notificationTypeForAudit('app.create', 'ok'), undefined);
 });
 
 test('the envelope accepts an event and refuses malformed ones', () => {

@@ -38,7 +38,15 @@ export const NOTIFICATION_FOR_AUDIT_ACTION: Readonly<Record<string, Notification
   'cron.failed': 'cron.failed',
   'cron.run_failed': 'cron.failed',
   'server.down': 'server.down',
+  // By outcome (`action:outcome`, looked up first): `berth backups run` is one action either way.
+  'backup.run:failed': 'backup.failed',
+  'backup.run:ok': 'backup.verified',
 };
+
+/** The event an audit row is, if any: by `action:outcome` first, then by action. */
+export function notificationTypeForAudit(action: string, outcome: string): NotificationEventType | undefined {
+  return NOTIFICATION_FOR_AUDIT_ACTION[`${action}:${outcome}`] ?? NOTIFICATION_FOR_AUDIT_ACTION[action];
+}
 
 const DetailValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
 

@@ -35,7 +35,10 @@ after(async () => api?.close());
 class FakeRuns {
   readonly started: OneOffRequest[] = [];
   private readonly ends: ((r: AgentRunResult | null) => void)[] = [];
-  constructor(private readonly hold: boolean) {}
+  constructor(
+    private readonly hold: boolean,
+    private readonly exitCode = 0,
+  ) {}
   run = (
     _app: AppRow,
     request: OneOffRequest,
@@ -45,7 +48,7 @@ class FakeRuns {
   ): Promise<AgentRunResult | null> => {
     this.started.push(request);
     onLines([{ at: new Date(clock.now()).toISOString(), replica: 'x', stream: 'stdout', line: 'hello' }]);
-    if (!this.hold) return Promise.resolve({ exitCode: 0, timedOut: false });
+    if (!this.hold) return Promise.resolve({ exitCode: this.exitCode, timedOut: false });
     return new Promise((resolve) => {
       this.ends.push(resolve);
       signal.addEventListener('abort', () => resolve(null), { once: true });
@@ -157,4 +160,27 @@ test('forbid skips a run while one runs; replace stops it and starts the new one
   assert.match(r[0]?.note ?? '', /replaced 1 earlier run still running/);
   assert.equal((await api.store.cron.runs(forbid.id, 10))[1]?.status, 'succeeded');
   await cron.stop();
+});
+
+test('a run that fails is an audited failure (what notification webhooks receive)', async () => {
+  at(200_000);
+  const j = await job('broken', 'forbid');
+  const before = (await api.store.audit.last())?.seq ?? 0;
+  const cron = schedulerWith(new FakeRuns(false, 3));
+  await cron.passNow();
+  at(210_000);
+  await cron.passNow();
+  await cron.settled();
+  await cron.stop();
+  const [run] = await api.store.cron.runs(j.id, 1);
+  assert.deepEqual([run?.status, run?.exitCode], ['failed', 3]);
+  const rows = await api.store.audit.list({ afterSeq: before, limit: 10 });
+  // The earlier test's jobs are still there (and fail now too): this job's rows only.
+  const failed = rows.filter((r) => r.action === 'cron.run_failed' && r.detail.job === 'broken');
+  assert.equal(failed.length, 1, JSON.stringify(failed.map((r) => r.detail)));
+  assert.deepEqual(
+    [failed[0]?.teamId, failed[0]?.outcome, failed[0]?.detail],
+    [app.teamId, 'failed', { job: 'broken', run: run?.id, status: 'failed', exitCode: 3, note: '' }],
+  );
+  await api.store.cron.delete(j.id);
 });

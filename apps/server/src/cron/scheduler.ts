@@ -182,17 +182,47 @@ export class CronScheduler {
     }
   }
 
+  private async auditFailure(job: CronJobRow, run: CronRunRow, patch: Partial<CronRunRow>): Promise<void> {
+    const { store, clock } = this.deps;
+    const app = await store.apps.getById(job.appId);
+    await store.transaction((tx) =>
+      tx.audit.append({
+        at: clock(),
+        actorKind: 'system',
+        actorId: null,
+        actorName: 'berthd',
+        teamId: job.teamId,
+        requestId: null,
+        action: 'cron.run_failed',
+        target: `app:${app?.name ?? job.appId}`,
+        outcome: 'failed',
+        detail: {
+          job: job.name,
+          run: run.id,
+          status: patch.status ?? 'error',
+          exitCode: patch.exitCode ?? null,
+          note: (patch.note ?? '').slice(0, 2000),
+        },
+      }),
+    );
+  }
+
   private async execute(job: CronJobRow, run: CronRunRow, signal: AbortSignal): Promise<void> {
     const { store, clock } = this.deps;
     const tail: string[] = [];
     const began = clock();
-    const finish = (patch: Partial<CronRunRow>): Promise<void> =>
-      store.cron.updateRun(run.id, {
+    const finish = async (patch: Partial<CronRunRow>): Promise<void> => {
+      await store.cron.updateRun(run.id, {
         finishedAt: clock(),
         durationMs: clock() - began,
         logTail: tail,
         ...patch,
       });
+      // A run that did not succeed is an audited failure, which the team's notification
+      // webhooks receive (cron.run_failed → cron.failed).
+      if (patch.status === 'failed' || patch.status === 'timed-out' || patch.status === 'error')
+        await this.auditFailure(job, run, patch);
+    };
     try {
       const app = await store.apps.getById(job.appId);
       if (!app) throw new BerthError('APP_NOT_FOUND', 'the app is gone');

@@ -1,7 +1,7 @@
 import { startWakeLoop } from '@berth/io';
 import { createNotification } from '@berth/engine';
 import {
-  NOTIFICATION_FOR_AUDIT_ACTION,
+  notificationTypeForAudit,
   type NotificationEnvelope,
   type NotificationEventType,
 } from '@berth/protocol';
@@ -20,7 +20,7 @@ const BATCH = 200;
 
 /**
  * The audit log is the outbox: every row whose action maps to an event (protocol's
- * NOTIFICATION_FOR_AUDIT_ACTION) becomes one delivery per matching channel of the row's team,
+ * notificationTypeForAudit) becomes one delivery per matching channel of the row's team,
  * each a durable job, in one transaction with the cursor that says which rows were read. So a
  * berthd that dies after a failure is written but before it is queued sends it on its next start,
  * and one that dies after queueing never queues it twice (the jobs' idempotency keys hold that
@@ -49,7 +49,7 @@ export function startNotificationOutbox(deps: {
       let n = 0;
       const now = clock();
       for (const row of rows) {
-        const type = NOTIFICATION_FOR_AUDIT_ACTION[row.action];
+        const type = notificationTypeForAudit(row.action, row.outcome);
         if (type === undefined || row.teamId === null) continue;
         const channels = (await tx.notifications.listChannels(row.teamId)).filter((c) => wants(c, type));
         if (channels.length === 0) continue;
