@@ -37,7 +37,7 @@ export function checkTargetInput(
   if (input.dir !== undefined) {
     if (!installationOwner)
       throw new BerthError(
-        'FORBIDDEN',
+        'DESTINATION_NOT_ALLOWED',
         'Only installation owners may make directory backup targets (the agent writes them as root)',
         {
           hint: 'Use an S3-compatible target, or ask an installation owner',
@@ -51,7 +51,7 @@ export function checkTargetInput(
   const s3 = input.s3 as NonNullable<BackupTargetCreate['s3']>;
   if (input.allowPrivate === true && !installationOwner)
     throw new BerthError(
-      'FORBIDDEN',
+      'DESTINATION_NOT_ALLOWED',
       'Only installation owners may allow S3 endpoints on private or loopback addresses',
       {
         hint: 'Use a public endpoint, or ask an installation owner',

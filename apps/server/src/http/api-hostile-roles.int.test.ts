@@ -41,6 +41,14 @@ function baseOf(op: Operation): Base {
   };
 }
 
+/** Operations that an allowed request takes to an agent (none is connected here). */
+const NEEDS_AN_AGENT: ReadonlySet<string> = new Set([
+  'streamLogs',
+  'runApp',
+  'runVolumeBackup',
+  'restoreVolume',
+]);
+
 /** Codes that mean "not you": an allowed request never gets them. */
 const REFUSALS: readonly string[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'CSRF_FAILED'];
 
@@ -81,7 +89,8 @@ function wantOf(op: Operation, actor: Actor | null, h: HostileRequest): Want {
 /** Why the answer is wrong, or null. */
 function wrongAnswer(op: Operation, want: Want, res: Res): string | null {
   try {
-    const agentless = op.operationId === 'streamLogs' && want.own;
+    // No agent runs in this world: what reaches one answers 503, the operation's own answer.
+    const agentless = NEEDS_AN_AGENT.has(op.operationId) && want.own;
     if (res.status >= 500 && !(agentless && res.status === 503))
       return `a ${res.status}: ${res.text.slice(0, 300)}`;
     if (want.own) {

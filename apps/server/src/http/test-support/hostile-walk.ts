@@ -222,13 +222,14 @@ function bodyOutcome(op: Operation, body: unknown, field: string, retarget: bool
 
 /**
  * What the server's schemas refuse beyond what JSON Schema can say (zod refinements): NUL in a
- * value (env and secret values, command arguments), and an env or secrets patch that changes nothing.
+ * value (env and secret values, command arguments: `command`, `cmd`), and an env or secrets patch that changes nothing.
  */
 function refinement(body: unknown): string | null {
   if (!isObject(body as Json)) return null;
   const b = body as JsonObject;
   for (const [field, v] of Object.entries(b)) {
-    if (JSON.stringify(v).includes('\\u0000') && ['set', 'env', 'command'].includes(field)) return field;
+    if (JSON.stringify(v).includes('\\u0000') && ['set', 'env', 'command', 'cmd'].includes(field))
+      return field;
   }
   const isPatch = Object.keys(b).every((k) => k === 'set' || k === 'unset') && ('set' in b || 'unset' in b);
   const size = (v: Json | undefined) =>
