@@ -9,6 +9,7 @@ import { HELLO_V1, HELLO_V2 } from '../test/support/images.js';
 import type { BerthUnderTest } from '../test/e2e/support/berth.js';
 import { runLoad } from '../test/e2e/support/load.js';
 import { percentile } from './measure.js';
+import { deployAndWait } from './under-load.js';
 
 type Client = ReturnType<typeof createClient>;
 
@@ -77,16 +78,6 @@ async function strategyUnderLoad(
     f.slowestMs = Math.max(f.slowestMs, r.slowestMs);
   }
   return f;
-}
-
-async function deployAndWait(client: Client, app: string, image: string): Promise<number> {
-  const started = performance.now();
-  const { id } = await client.deploy(app, image);
-  let status = 'unknown';
-  for await (const line of client.deploymentEvents(id, true))
-    if (line.type === 'end') status = line.deployment.status;
-  if (status !== 'succeeded') throw new Error(`deploy of ${app} to ${image} ended ${status}`);
-  return performance.now() - started;
 }
 
 export function dataRows(f: DataFigures): { rows: string[]; verdict: string } {

@@ -78,7 +78,8 @@ export async function measureIdleVsLoad(
   return f;
 }
 
-async function deployAndWait(client: Client, app: string, image: string): Promise<number> {
+/** API call → deployment succeeded, in ms; throws when it ends otherwise. */
+export async function deployAndWait(client: Client, app: string, image: string): Promise<number> {
   const started = performance.now();
   const { id } = await client.deploy(app, image);
   let status = 'unknown';
