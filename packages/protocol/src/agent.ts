@@ -11,6 +11,7 @@ import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { DeployStrategy, EngineVolumeMount, VolumeRemoveParams } from './api-volumes.js';
 import { BackupCreateParams, BackupRestoreParams } from './api-backups.js';
+import { DesiredDatabase } from './api-databases.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { AgentBuildParams, ImagePushParams, ImageResolveParams, LogsParams } from './agent-rpc.js';
 import { ProxyDrift, ProxyHistoryParams, ProxyRollbackParams } from './agent-proxy.js';
@@ -98,6 +99,8 @@ export const DesiredApp = z.object({
   stopTimeoutMs: z.number().int().min(0),
   /** `recreate`: the old replicas stop before a new one starts. Absent: `rolling`. */
   strategy: DeployStrategy.optional(),
+  /** Set for a managed database's workload (`berth db`): see DesiredDatabase. Absent: an app. */
+  database: DesiredDatabase.optional(),
 });
 export type DesiredApp = z.infer<typeof DesiredApp>;
 

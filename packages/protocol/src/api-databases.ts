@@ -102,5 +102,46 @@ export const Database = z.object({
 });
 export type Database = z.infer<typeof Database>;
 
+/**
+ * The engine image a database runs from: the bootstrapped base image (built in the build
+ * sandbox's store by `berth images bootstrap`), handed to the engine by the agent the first time
+ * it is resolved there.
+ */
+export const DATABASE_IMAGE_KINDS: Record<DatabaseEngine, 'postgres' | 'mariadb' | 'redis'> = {
+  postgres: 'postgres',
+  mysql: 'mariadb',
+  redis: 'redis',
+};
+export const databaseEngineImage = (engine: DatabaseEngine): string =>
+  `localhost/berth/db-${DATABASE_IMAGE_KINDS[engine]}:bookworm`;
+/** The base-store image an engine image is exported from. */
+export const databaseBaseImage = (engine: DatabaseEngine): string =>
+  `localhost/berth/base-${DATABASE_IMAGE_KINDS[engine]}:bookworm`;
+/** The engine (if any) whose image `ref` is: the agent exports only these from the base store. */
+export function databaseEngineOfImage(ref: string): DatabaseEngine | null {
+  for (const engine of DATABASE_ENGINES) if (databaseEngineImage(engine) === ref) return engine;
+  return null;
+}
+
+/** The name a team's apps reach a database by, on the server it runs on. */
+export const databasePrivateHost = (name: string): string => `${name}.db.internal`;
+
+/**
+ * What an agent needs to run a database's workload beyond an app's: no edge route, the private
+ * name answered with the replica's own address on the team network, and the engine's own health
+ * command run in the container (an app's http/tcp probe is not used).
+ */
+export const DesiredDatabase = z.object({
+  name: DatabaseName,
+  engine: DatabaseEngine,
+  port: z.number().int().min(1).max(65_535),
+  health: z.object({
+    command: z.array(z.string().min(1).max(200)).min(1).max(16),
+    /** When set, the command's stdout (trimmed) must equal it (redis-cli exits 0 on NOAUTH). */
+    expectOutput: z.string().max(100).nullable(),
+  }),
+});
+export type DesiredDatabase = z.infer<typeof DesiredDatabase>;
+
 export const DatabaseList = z.object({ databases: z.array(Database) });
 export type DatabaseList = z.infer<typeof DatabaseList>;
