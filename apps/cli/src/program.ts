@@ -9,6 +9,7 @@ import { registerImages } from './commands/images.js';
 import { registerCerts } from './commands/certs.js';
 import { registerDomains } from './commands/domains.js';
 import { registerVolumes } from './commands/volumes.js';
+import { registerDatabases } from './commands/db.js';
 import { registerNotify } from './commands/notify.js';
 import { registerBackups } from './commands/backups.js';
 import { registerWebhooks } from './commands/webhooks.js';
@@ -60,6 +61,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerWebhooks(program, environment);
   registerDomains(program, environment);
   registerVolumes(program, environment);
+  registerDatabases(program, environment);
   registerNotify(program, environment);
   registerBackups(program, environment);
   registerCerts(program, environment);

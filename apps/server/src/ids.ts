@@ -15,6 +15,7 @@ export type IdKind =
   | 'ses'
   | 'ott'
   | 'bld'
+  | 'db'
   | 'inv'
   | 'jt'
   | 'dom'

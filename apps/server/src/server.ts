@@ -20,6 +20,7 @@ import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
+import { createDatabasesService } from './databases/service.js';
 import { createVolumesService } from './volumes/service.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyJob } from './notify/delivery-job.js';
@@ -112,6 +113,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   });
   const certificates = createCertificatesService({ store, clock, keys, onChange });
   const volumes = createVolumesService({ store, clock, onChange, agents });
+  const databases = createDatabasesService({ store, clock, keys, onChange, fleet: agents, agents, volumes });
   const notify = createNotifyService({ store, clock, keys });
   const cron = new CronScheduler({
     store,
@@ -151,6 +153,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         secrets,
         domains,
         volumes,
+        databases,
         notify,
         cron,
         backupTargets,

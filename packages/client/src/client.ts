@@ -1,5 +1,6 @@
 import { domainsApi } from './client-domains.js';
 import { volumesApi } from './client-volumes.js';
+import { databasesApi } from './client-databases.js';
 import { notificationsApi } from './client-notifications.js';
 import { runsApi } from './client-runs.js';
 import { backupsApi } from './client-backups.js';
@@ -46,6 +47,7 @@ export function createClient(options: ClientOptions) {
     ...serversApi(transport),
     ...domainsApi(transport),
     ...volumesApi(transport),
+    ...databasesApi(transport),
     ...notificationsApi(transport),
     ...runsApi(transport),
     ...backupsApi(transport),

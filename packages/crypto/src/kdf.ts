@@ -19,7 +19,8 @@ export type SecretPurpose =
   | 'certificate-key'
   | 'backup-key'
   | 'notification-secret'
-  | 'backup-target-credential';
+  | 'backup-target-credential'
+  | 'database-credentials';
 
 export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'app-secret',
@@ -30,6 +31,7 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = [
   'backup-key',
   'notification-secret',
   'backup-target-credential',
+  'database-credentials',
 ];
 
 /**

@@ -18,6 +18,7 @@ import {
 } from './names.js';
 import { PlacementConstraints } from './placement.js';
 import { DeployStrategy, VolumeMounts } from './api-volumes.js';
+import { DatabaseEngine, DatabaseName } from './api-databases.js';
 import { ResourceLimits, ResourceLimitsInput } from './runtime.js';
 import { GitRef, GitUrl, mayCarryCredentials } from './source.js';
 import { Timestamp } from './timestamp.js';
@@ -79,8 +80,27 @@ export const AppCreate = z
     volumes: VolumeMounts.optional(),
     /** How a new release replaces the old: `rolling` (default) or `recreate`. */
     strategy: DeployStrategy.optional(),
+    /**
+     * Managed databases made in the app's transaction, each on its own volume, and linked into
+     * the app (`apps create --db postgres`): named `<app>-<engine>` unless named, the URL in
+     * DATABASE_URL unless `as` says otherwise. On the local server (as `db create` without --server).
+     */
+    databases: z
+      .array(
+        z.object({ engine: DatabaseEngine, name: DatabaseName.optional(), as: EnvKey.optional() }).strict(),
+      )
+      .max(3)
+      .optional(),
   })
   .strict()
+  .refine(
+    (a) =>
+      new Set((a.databases ?? []).map((d) => d.as ?? 'DATABASE_URL')).size === (a.databases ?? []).length,
+    {
+      message: 'each database needs a secret name of its own: give `as` to all but one',
+      path: ['databases'],
+    },
+  )
   .refine((a) => !(a.image && a.git), {
     message: 'give either image or git, not both',
     path: ['git'],

@@ -40,13 +40,6 @@ export const DatabaseVersion = z
   .string()
   .regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/, { message: 'must be a version number like 15 or 10.11' });
 
-/** A port on the server's public addresses; below 1024 are the host's own services. */
-export const DatabasePublicPort = z
-  .number()
-  .int()
-  .min(1024, { message: 'must be at least 1024' })
-  .max(65_535, { message: 'must be at most 65535' });
-
 export const DatabaseCreate = z
   .object({
     name: DatabaseName,
@@ -57,8 +50,6 @@ export const DatabaseCreate = z
     server: ServerName.optional(),
     /** Default 512 MiB. */
     memoryMiB: MemoryLimitMiB.optional(),
-    /** Published on the server's addresses; none: reachable on the team's private network only. */
-    publicPort: DatabasePublicPort.optional(),
     team: TeamName.optional(),
   })
   .strict()
@@ -69,6 +60,15 @@ export const DatabaseCreate = z
 export type DatabaseCreate = z.infer<typeof DatabaseCreate>;
 
 export const DatabaseParams = z.object({ name: DatabaseName }).strict();
+export const DatabaseLinkParams = z.object({ name: DatabaseName, app: AppName }).strict();
+
+export const DatabaseLinkResult = z.object({
+  app: AppName,
+  as: z.string(),
+  /** The app's new release rolling the change out; null when the app has not been deployed yet. */
+  deploymentId: Id.nullable(),
+});
+export type DatabaseLinkResult = z.infer<typeof DatabaseLinkResult>;
 
 export const DatabaseLinkRequest = z
   .object({
@@ -92,12 +92,19 @@ export const Database = z.object({
   /** The volume its data lives on. */
   volume: z.string(),
   memoryMiB: z.number().int(),
+  /** Published on the server's addresses (not offered yet: always null, private network only). */
   publicPort: z.number().int().nullable(),
   status: DatabaseStatus,
   /** `host:port` apps of its team connect to. */
   privateAddress: z.string(),
   /** Apps it is linked into, and under which secret name. */
   links: z.array(z.object({ app: AppName, as: z.string() })),
+  /** The Berth-managed app that runs it (`berth logs` and `berth restart` take this name). */
+  workload: AppName.nullable(),
+  /** The workload's latest deployment (its first start, a restart): follow it for progress. */
+  deploymentId: Id.nullable(),
+  /** The client `berth db shell` runs in its container. */
+  shell: z.array(z.string()),
   createdAt: Timestamp,
 });
 export type Database = z.infer<typeof Database>;

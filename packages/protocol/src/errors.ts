@@ -142,6 +142,11 @@ export const ERROR_CODES = {
   DATABASE_EXISTS: { status: 409, retryable: false },
   /** `db create --public-port` of a port another database of the server publishes. */
   DATABASE_PORT_TAKEN: { status: 409, retryable: false },
+  /** `db delete` of a database apps are linked to. */
+  DATABASE_IN_USE: { status: 409, retryable: false },
+  DATABASE_LINK_NOT_FOUND: { status: 404, retryable: false },
+  /** A change through the app routes of the workload that runs a database: `berth db …` owns it. */
+  DATABASE_WORKLOAD: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

@@ -9,7 +9,7 @@ import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
 import type { NotificationChannelsTable, NotificationDeliveriesTable } from './types-notifications.js';
 import type { CronJobsTable, CronRunsTable } from './types-cron.js';
 import type { BackupKeysTable, BackupsTable, BackupTargetsTable } from './types-backups.js';
-import type { DatabasesTable } from './types-databases.js';
+import type { DatabaseLinksTable, DatabasesTable } from './types-databases.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
 /**
@@ -388,6 +388,7 @@ export interface Database {
   backup_targets: BackupTargetsTable;
   backups: BackupsTable;
   databases: DatabasesTable;
+  database_links: DatabaseLinksTable;
   certificates: CertificatesTable;
   base_certificates: BaseCertificatesTable;
 }

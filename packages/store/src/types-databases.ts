@@ -18,6 +18,23 @@ export interface DatabasesTable {
   created_at: number;
 }
 
+/** Added by 0022. */
+export interface DatabaseLinksTable {
+  database_id: string;
+  app_id: string;
+  secret_key: string;
+  created_at: number;
+}
+
+/** An app that gets the database's URL as the secret `secretKey`. */
+export interface DatabaseLinkRow {
+  databaseId: string;
+  appId: string;
+  appName: string;
+  secretKey: string;
+  createdAt: number;
+}
+
 export interface DatabaseRow {
   id: string;
   teamId: string;
@@ -51,6 +68,14 @@ export interface DatabaseRepo {
   /** Which database keeps its data on the volume, if any (a volume holds one database). */
   getByVolume(volumeId: string): Promise<DatabaseRow | null>;
   setApp(id: string, appId: string | null): Promise<void>;
+  /** The database a workload app runs, if it runs one. */
+  getByApp(appId: string): Promise<DatabaseRow | null>;
+  /** Adds or replaces the app's link (one per database and app). */
+  putLink(row: Omit<DatabaseLinkRow, 'appName'>): Promise<void>;
+  /** False when there was no such link. */
+  deleteLink(databaseId: string, appId: string): Promise<boolean>;
+  /** The database's links, by app name. */
+  links(databaseId: string): Promise<DatabaseLinkRow[]>;
   /** Replaces the sealed credentials (re-sealing under a new master key). */
   reseal(id: string, sealedCredentials: string, keyId: string): Promise<void>;
   /** False when there was no such database. */

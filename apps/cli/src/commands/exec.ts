@@ -7,7 +7,7 @@ import { EXIT } from '../cli/exit-codes.js';
 import { parseIntArg } from '../cli/parse.js';
 import { printJson } from '../cli/output.js';
 
-type ExecOptions = CommonOptions & { replica?: number };
+export type ExecOptions = CommonOptions & { replica?: number };
 
 export function registerExec(program: Command, environment: CliEnvironment): void {
   withCommon(program.command('exec <app> [cmd...]'))
@@ -25,43 +25,56 @@ export function registerExec(program: Command, environment: CliEnvironment): voi
         'With stdin and stdout a terminal the session is interactive (a TTY); otherwise stdin is piped to the command.',
     )
     .action(
-      action(async (app: string, cmd: string[], opts: ExecOptions) => {
-        const json = opts.json === true;
-        const interactive = !json && process.stdin.isTTY && process.stdout.isTTY;
-        const captured = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-        const io: ExecIo = {
-          output(stream, data) {
-            if (json) captured[stream].push(Buffer.from(data));
-            else (stream === 'stdout' ? process.stdout : process.stderr).write(data);
-          },
-          attach: (input) => (interactive ? attachTerminal(input) : attachPipe(input, json)),
-        };
-        const outcome = await runExecSession(
-          resolveConnection(opts, environment),
-          {
-            app,
-            cmd: cmd.length > 0 ? cmd : null,
-            replica: opts.replica,
-            tty: interactive,
-            size: interactive ? terminalSize() : null,
-          },
-          io,
-        );
-        if (json) {
-          printJson({
-            replica: outcome.replica,
-            exitCode: outcome.exitCode,
-            stdout: Buffer.concat(captured.stdout).toString('utf8'),
-            stderr: Buffer.concat(captured.stderr).toString('utf8'),
-          });
-        }
-        if (outcome.exitCode === null) {
-          process.stderr.write('error: the engine did not report the command’s exit code\n');
-          return EXIT.internal;
-        }
-        return outcome.exitCode;
-      }),
+      action(async (app: string, cmd: string[], opts: ExecOptions) =>
+        runExecCommand(environment, opts, app, cmd.length > 0 ? cmd : null),
+      ),
     );
+}
+
+/**
+ * `berth exec` and `berth db shell`: a command in a running replica, on a terminal interactive,
+ * else with stdin piped; with --json its output captured. Returns the command's exit code.
+ */
+export async function runExecCommand(
+  environment: CliEnvironment,
+  opts: ExecOptions,
+  app: string,
+  cmd: string[] | null,
+): Promise<number> {
+  const json = opts.json === true;
+  const interactive = !json && process.stdin.isTTY && process.stdout.isTTY;
+  const captured = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  const io: ExecIo = {
+    output(stream, data) {
+      if (json) captured[stream].push(Buffer.from(data));
+      else (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+    },
+    attach: (input) => (interactive ? attachTerminal(input) : attachPipe(input, json)),
+  };
+  const outcome = await runExecSession(
+    resolveConnection(opts, environment),
+    {
+      app,
+      cmd,
+      replica: opts.replica,
+      tty: interactive,
+      size: interactive ? terminalSize() : null,
+    },
+    io,
+  );
+  if (json) {
+    printJson({
+      replica: outcome.replica,
+      exitCode: outcome.exitCode,
+      stdout: Buffer.concat(captured.stdout).toString('utf8'),
+      stderr: Buffer.concat(captured.stderr).toString('utf8'),
+    });
+  }
+  if (outcome.exitCode === null) {
+    process.stderr.write('error: the engine did not report the command’s exit code\n');
+    return EXIT.internal;
+  }
+  return outcome.exitCode;
 }
 
 const terminalSize = (): { cols: number; rows: number } => ({

@@ -14,7 +14,11 @@ export type Access =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'installation' }
-  | { kind: 'app'; permission: Permission }
+  /**
+   * A change (any method but GET/HEAD) to the workload app of a managed database is refused
+   * (DATABASE_WORKLOAD: `berth db …` owns it) unless the route says `workloads: true` (restart).
+   */
+  | { kind: 'app'; permission: Permission; workloads?: true }
   | { kind: 'deployment'; permission: Permission }
   | {
       kind: 'team';
@@ -104,7 +108,7 @@ async function resolveScope(
     case 'app': {
       const name = field(request.params, 'app');
       const app = name ? await deps.store.apps.getByName(name) : null;
-      return inTeam(
+      const found = inTeam(
         scope,
         app ? await deps.store.teams.get(app.teamId) : null,
         access.permission,
@@ -112,6 +116,15 @@ async function resolveScope(
         `There is no app named "${name ?? ''}"`,
         { app },
       );
+      const changes = request.method !== 'GET' && request.method !== 'HEAD';
+      if (app && changes && access.workloads !== true) {
+        const database = await deps.store.databases.getByApp(app.id);
+        if (database)
+          throw new BerthError('DATABASE_WORKLOAD', `${app.name} runs the database "${database.name}"`, {
+            hint: `Change it with berth db (berth db show ${database.name}); berth restart ${app.name} and berth logs ${app.name} work`,
+          });
+      }
+      return found;
     }
     case 'deployment': {
       const id = field(request.params, 'id') ?? '';

@@ -1,4 +1,5 @@
 import {
+  desiredDatabase,
   toAppHostname,
   toEngineVolumeName,
   toPinnedRegistryRef,
@@ -64,10 +65,17 @@ export async function buildDesiredState(
   const placed = await store.placements.listPlacedApps();
   const apps: DesiredApp[] = [];
   const elsewhere: ElsewhereApp[] = [];
+  // Databases' workloads: no edge anywhere serves them, and their agent gets what runs them.
+  const databases = new Map(
+    (await store.databases.list(null)).flatMap((d) => (d.appId ? [[d.appId, d] as const] : [])),
+  );
   for (const app of await store.apps.list()) {
     if (!app.currentReleaseId || !app.currentDeploymentId) continue;
     const slots = slotsOn(app, mine, placed);
-    if (slots?.length === 0) {
+    const database = databases.get(app.id);
+    if (slots?.length === 0 && database) {
+      if (!running.has(app.id)) continue;
+    } else if (slots?.length === 0) {
       elsewhere.push({
         appId: app.id,
         appName: app.name,
@@ -86,11 +94,22 @@ export async function buildDesiredState(
       replicas: app.currentReplicas,
       restartId,
     };
-    apps.push(
-      await toShare(store, app, rollout, { ...release, imageId: release.imageId }, slots, settings, {
+    const share = await toShare(
+      store,
+      app,
+      rollout,
+      { ...release, imageId: release.imageId },
+      slots,
+      settings,
+      {
         sealSecrets,
         registry,
-      }),
+      },
+    );
+    apps.push(
+      database
+        ? { ...share, hostnames: [], database: desiredDatabase(database.engine, database.name) }
+        : share,
     );
   }
   const rows = servers ?? (await store.servers.list());

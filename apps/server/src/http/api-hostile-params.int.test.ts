@@ -6,6 +6,7 @@ import { liveApp, UNKNOWN_DEPLOYMENT, UNKNOWN_KEY, validRequestOf } from './test
 import { createRejecter, show, type Rejecter, type Rejection } from './test-support/hostile.js';
 import { API } from './test-support/http.js';
 import { listOperations, toUrl, type Operation } from './test-support/openapi.js';
+import { joinedServerVia } from './test-support/servers.js';
 
 /**
  * Path parameters, for every one the spec declares: a value that is not a name, email or id of
@@ -19,6 +20,14 @@ before(async () => {
   api = await startTestApi();
   h = createRejecter(api);
   await liveApp(h.client, api.store, 'web', 2);
+  // The database the valid requests name, so an unknown app in its link path is what is unknown.
+  await joinedServerVia(h.client, 'valid');
+  const db = await h.client.send({
+    method: 'POST',
+    url: `${API}/databases`,
+    body: { name: 'valid', engine: 'postgres', server: 'valid' },
+  });
+  assert.equal(db.status, 201, db.text);
 });
 after(() => api.close());
 
@@ -105,6 +114,8 @@ function kindOf(op: Operation, param: string): ParamKind {
         return { bad: BAD_NAMES, unknown: 'ghost', code: 'BACKUP_TARGET_NOT_FOUND' };
       if (op.path.startsWith(`${API}/volumes/`))
         return { bad: BAD_NAMES, unknown: 'ghost', code: 'VOLUME_NOT_FOUND' };
+      if (op.path.startsWith(`${API}/databases/`))
+        return { bad: BAD_NAMES, unknown: 'ghost', code: 'DATABASE_NOT_FOUND' };
       if (op.path.includes('/cron/')) return { bad: BAD_NAMES, unknown: 'ghost', code: 'CRON_JOB_NOT_FOUND' };
       if (op.path.includes('/domains/'))
         return { bad: BAD_DOMAIN_NAMES, unknown: 'ghost.example.test', code: 'DOMAIN_NOT_FOUND' };

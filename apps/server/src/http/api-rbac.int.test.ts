@@ -36,6 +36,7 @@ const NEEDS_AN_AGENT = new Set([
   'getProxyHistory',
   'rollbackProxy',
   'deleteVolume',
+  'deleteDatabase',
   'runVolumeBackup',
   'restoreVolume',
   'runApp',

@@ -10,6 +10,7 @@ import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-
 import { BUILD_CASES } from './test-support/route-cases-builds.js';
 import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
 import { VOLUME_CASES } from './test-support/route-cases-volumes.js';
+import { DATABASE_CASES } from './test-support/route-cases-databases.js';
 import { NOTIFICATION_CASES } from './test-support/route-cases-notifications.js';
 import { CRON_CASES } from './test-support/route-cases-cron.js';
 import { BACKUP_CASES } from './test-support/route-cases-backups.js';
@@ -196,6 +197,7 @@ const CASES: Record<string, RouteCase> = {
   ...SERVER_CASES,
   ...DOMAIN_CASES,
   ...VOLUME_CASES,
+  ...DATABASE_CASES,
   ...NOTIFICATION_CASES,
   ...CRON_CASES,
   ...BACKUP_CASES,

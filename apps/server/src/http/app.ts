@@ -23,6 +23,7 @@ import { registerStreamGuard } from './stream-guard.js';
 import { StreamSlots } from './stream-slots.js';
 import { domainRoutes } from './routes/domains.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { databaseRoutes } from './routes/databases.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { runRoutes } from './routes/runs.js';
 import { cronRoutes } from './routes/cron.js';
@@ -152,6 +153,7 @@ export async function createHttpApp(
       await api.register(appConfigRoutes(ctx));
       await api.register(domainRoutes(ctx));
       await api.register(volumeRoutes(ctx));
+      await api.register(databaseRoutes(ctx));
       await api.register(notificationRoutes(ctx));
       await api.register(runRoutes(ctx));
       await api.register(cronRoutes(ctx));

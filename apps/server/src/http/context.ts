@@ -8,6 +8,7 @@ import type { ServerConfig } from '../config.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
+import type { DatabasesService } from '../databases/service.js';
 import type { NotifyService } from '../notify/service.js';
 import type { CronScheduler } from '../cron/scheduler.js';
 import type { BackupsService } from '../backups/service.js';
@@ -24,6 +25,7 @@ export interface RouteContext {
   secrets: SecretsService;
   domains: DomainsService;
   volumes: VolumesService;
+  databases: DatabasesService;
   notify: NotifyService;
   /** Woken when a job is added or removed. */
   cron: Pick<CronScheduler, 'wake'>;

@@ -3,6 +3,7 @@ import { notificationSecretAad } from '../notify/sealing.js';
 import { rotateKeyring, retireKey, createSecretBox, loadKeyring, resealBackupKey } from '@berth/crypto';
 import { storedBackupKey } from '../backups/backup-key.js';
 import { targetSecretAad } from '../backups/targets.js';
+import { databaseCredentialsAad } from '../databases/sealing.js';
 import { BerthError, type SecretsPatch } from '@berth/protocol';
 import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
@@ -139,6 +140,17 @@ export function createSecretsService(deps: {
           const aad = targetSecretAad(t.id);
           const plain = keys.box.open('backup-target-credential', t.secretSealed, aad);
           await tx.backupTargets.reseal(t.id, box.seal('backup-target-credential', plain, aad));
+          n++;
+        }
+        for (const d of await tx.databases.list(null)) {
+          const aad = databaseCredentialsAad(d.id);
+          const plain = keys.box.open(
+            'database-credentials',
+            { value: d.sealedCredentials, keyId: d.keyId },
+            aad,
+          );
+          const sealed = box.seal('database-credentials', plain, aad);
+          await tx.databases.reseal(d.id, sealed.value, sealed.keyId);
           n++;
         }
         await saveChecks(tx, keyring, await readChecks(tx));

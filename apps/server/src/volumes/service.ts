@@ -69,6 +69,14 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
     return home;
   };
 
+  /** The engine volume by its server's agent (unless the server is gone), then the row. */
+  const removeVolume = async (row: VolumeRow, intent: AuditIntent): Promise<void> => {
+    const server = await store.servers.get(row.serverId);
+    if (server && server.state !== 'removed')
+      await agents.removeVolume(server, { engineName: toEngineVolumeName(row.id), volumeId: row.id });
+    await mutate(intent, (tx) => tx.volumes.delete(row.id));
+  };
+
   const view = async (row: VolumeRow, team: string): Promise<Volume> => {
     const server = await store.servers.get(row.serverId);
     const uses = await store.volumes.usesOf(row.id);
@@ -138,11 +146,16 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
           { hint: `Delete ${apps.length === 1 ? 'that app' : 'those apps'} first: berth apps delete APP` },
         );
       }
-      const server = await store.servers.get(row.serverId);
-      if (server && server.state !== 'removed')
-        await agents.removeVolume(server, { engineName: toEngineVolumeName(row.id), volumeId: row.id });
-      await mutate(intent, (tx) => tx.volumes.delete(row.id));
+      await removeVolume(row, intent);
     },
+
+    homeOf,
+
+    /**
+     * A database's volume, once its database row and workload are gone (`db delete`): the engine
+     * volume (VOLUME_IN_USE from the agent while the stopping container still holds it), then the row.
+     */
+    deleteRow: (_team: TeamRow, row: VolumeRow, intent: AuditIntent) => removeVolume(row, intent),
 
     /** Checks the paths of an app's mounts before anything is written (VALIDATION_FAILED). */
     prepareMounts(mounts: readonly VolumeMountInput[] | undefined): PreparedMounts {
@@ -182,6 +195,13 @@ export function createVolumesService({ store, clock, onChange, agents }: Volumes
               ],
               hint: 'Create it first with: berth volumes create NAME',
             },
+          );
+        const holder = await tx.databases.getByVolume(row.id);
+        if (holder)
+          throw new BerthError(
+            'VOLUME_IN_USE',
+            `Invalid volumes.${i}.volume: "${m.volume}" holds the data of the database "${holder.name}"`,
+            { hint: `Link the database instead: berth db link ${holder.name} ${app.name}` },
           );
         rows.push(row);
       }

@@ -30,6 +30,20 @@ export interface DatabaseContainerSpec {
 
 export const DATABASE_MEMORY_DEFAULT_MIB = 512;
 
+/** The engine's own readiness check, run in its container (no password needed: socket or env). */
+export function databaseHealth(engine: DatabaseEngine): DatabaseContainerSpec['health'] {
+  const base = { expectOutput: null, intervalMs: 2_000, timeoutMs: 60_000 };
+  switch (engine) {
+    case 'postgres':
+      return { ...base, command: ['pg_isready', '-q'] };
+    case 'mysql':
+      // root logs in by the socket only (unix_socket authentication): no password on a command line.
+      return { ...base, command: ['mariadb-admin', '--user=root', 'ping'] };
+    case 'redis':
+      return { ...base, command: ['redis-cli', 'ping'], expectOutput: 'PONG' };
+  }
+}
+
 /** A quarter of the container's memory for the engine's cache, as the engines' guides advise. */
 const cacheMiB = (memoryMiB: number): number => Math.max(16, Math.floor(memoryMiB / 4));
 
@@ -40,7 +54,7 @@ export function databaseContainerSpec(
 ): DatabaseContainerSpec {
   const info = DATABASE_ENGINE_INFO[engine];
   const base = { imageKind: info.imageKind, dataDir: DATABASE_DATA_DIR, port: info.port, memoryMiB };
-  const health = { expectOutput: null, intervalMs: 2_000, timeoutMs: 60_000 };
+  const health = databaseHealth(engine);
   switch (engine) {
     case 'postgres':
       return {
@@ -67,7 +81,7 @@ export function databaseContainerSpec(
           PGUSER: credentials.user,
           PGDATABASE: credentials.database,
         },
-        health: { ...health, command: ['pg_isready', '-q'] },
+        health,
         shell: ['psql', '-v', 'ON_ERROR_STOP=1'],
       };
     case 'mysql':
@@ -86,8 +100,7 @@ export function databaseContainerSpec(
           BERTH_DB_NAME: credentials.database,
           BERTH_DB_PASSWORD: credentials.password,
         },
-        // root logs in by the socket only (unix_socket authentication): no password on a command line.
-        health: { ...health, command: ['mariadb-admin', '--user=root', 'ping'] },
+        health,
         shell: ['mariadb', '--user=root', credentials.database],
       };
     case 'redis':
@@ -112,7 +125,7 @@ export function databaseContainerSpec(
         ],
         // The entrypoint writes it into the server's config; redis-cli reads it too.
         env: { REDISCLI_AUTH: credentials.password },
-        health: { ...health, command: ['redis-cli', 'ping'], expectOutput: 'PONG' },
+        health,
         shell: ['redis-cli'],
       };
   }

@@ -3,3 +3,4 @@ export * from './engines.js';
 export * from './credentials.js';
 export * from './connection-url.js';
 export * from './container-spec.js';
+export * from './workload.js';

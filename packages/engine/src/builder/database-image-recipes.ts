@@ -157,6 +157,9 @@ export function databaseDockerfile(kind: DatabaseImageKind, images: BaseImages):
       `mkdir -p ${DATA}`,
     ].join(' \\\n && '),
     'ENTRYPOINT ["/usr/local/bin/berth-db-init"]',
+    // SIGTERM is PostgreSQL's "smart" shutdown, which waits for every client to leave (an app's
+    // pool never does), so a stop would always end in SIGKILL; SIGINT is its fast, clean one.
+    ...(kind === 'postgres' ? ['STOPSIGNAL SIGINT'] : []),
     '',
   ].join('\n');
 }

@@ -67,6 +67,54 @@ export function createDatabaseRepo(db: Db): DatabaseRepo {
       await db.updateTable('databases').set({ app_id: appId }).where('id', '=', id).execute();
     },
 
+    getByApp: (appId) =>
+      one(db.selectFrom('databases').selectAll().where('app_id', '=', appId).executeTakeFirst()),
+
+    async putLink(row) {
+      await db
+        .insertInto('database_links')
+        .values({
+          database_id: row.databaseId,
+          app_id: row.appId,
+          secret_key: row.secretKey,
+          created_at: row.createdAt,
+        })
+        .onConflict((oc) => oc.columns(['database_id', 'app_id']).doUpdateSet({ secret_key: row.secretKey }))
+        .execute();
+    },
+
+    async deleteLink(databaseId, appId) {
+      const r = await db
+        .deleteFrom('database_links')
+        .where('database_id', '=', databaseId)
+        .where('app_id', '=', appId)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+
+    async links(databaseId) {
+      const rows = await db
+        .selectFrom('database_links')
+        .innerJoin('apps', 'apps.id', 'database_links.app_id')
+        .select([
+          'database_links.database_id',
+          'database_links.app_id',
+          'database_links.secret_key',
+          'database_links.created_at',
+          'apps.name as app_name',
+        ])
+        .where('database_links.database_id', '=', databaseId)
+        .orderBy('apps.name')
+        .execute();
+      return rows.map((r) => ({
+        databaseId: r.database_id,
+        appId: r.app_id,
+        appName: r.app_name,
+        secretKey: r.secret_key,
+        createdAt: Number(r.created_at),
+      }));
+    },
+
     async reseal(id, sealedCredentials, keyId) {
       await db
         .updateTable('databases')

@@ -83,6 +83,7 @@ export function createSecretRepo(db: Db): SecretRepo {
             .unionAll(db.selectFrom('certificates').select('key_id'))
             .unionAll(db.selectFrom('notification_channels').select('key_id'))
             .unionAll(db.selectFrom('backup_keys').select('key_id'))
+            .unionAll(db.selectFrom('databases').select('key_id'))
             .unionAll(
               db
                 .selectFrom('backup_targets')

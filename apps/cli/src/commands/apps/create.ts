@@ -1,9 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import type { AppCreate, DeployStrategy, GitSourceInput } from '@berth/protocol';
+import {
+  DATABASE_ENGINES,
+  DatabaseEngine,
+  type AppCreate,
+  type DeployStrategy,
+  type GitSourceInput,
+} from '@berth/protocol';
+import { EXIT } from '../../cli/exit-codes.js';
 import { parseVolumeMount, strategyArg } from '../../cli/volume-options.js';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../../cli/command.js';
-import { printJson } from '../../cli/output.js';
+import { CliError, printJson } from '../../cli/output.js';
 import { collect, gitRefOf, parseEnvPairs, parseIntArg } from '../../cli/parse.js';
 import { readStdin } from '../../cli/prompt.js';
 import type { CliEnvironment } from '../../cli/environment.js';
@@ -28,6 +35,7 @@ interface CreateOptions extends CommonOptions, LimitOptions, HealthOptions {
   domain?: string[];
   volume?: string[];
   strategy?: DeployStrategy;
+  db?: string[];
 }
 
 export function registerAppsCreate(apps: Command, environment: CliEnvironment): void {
@@ -73,6 +81,11 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
       'how a new release replaces the old: rolling (default: new starts, then old stops) or recreate (old stops first: single writers)',
       strategyArg,
     )
+    .option(
+      '--db <engine[:name]>',
+      'a managed database made with the app and linked into it: postgres, mysql or redis, named <app>-<engine> unless :name is given; the first goes into DATABASE_URL, others into <ENGINE>_URL (repeatable)',
+      collect,
+    )
     .option('--team <team>', 'the team that owns it (default: yours)')
     .option('--project <project>', "a project of that team (default: the team's default project)");
   withHealthOptions(create).action(
@@ -91,6 +104,7 @@ export function registerAppsCreate(apps: Command, environment: CliEnvironment): 
         ...(opts.domain && { domains: opts.domain.map((d) => ({ name: d })) }),
         ...(opts.volume && { volumes: opts.volume.map(parseVolumeMount) }),
         ...(opts.strategy && { strategy: opts.strategy }),
+        ...(opts.db && { databases: opts.db.map(parseDatabaseArg) }),
       };
       const health = healthInput(opts);
       if (health) input.health = health;
@@ -115,4 +129,20 @@ async function gitInput(url: string, opts: CreateOptions): Promise<GitSourceInpu
   const token = opts.gitTokenStdin ? (await readStdin()).trim() : undefined;
   const sshKey = opts.gitSshKey ? await readFile(opts.gitSshKey, 'utf8') : undefined;
   return { url, ...(ref && { ref }), ...(token && { token }), ...(sshKey && { sshKey }) };
+}
+
+/** `--db postgres` or `--db redis:cache`; the first database is DATABASE_URL, the next `<ENGINE>_URL`. */
+function parseDatabaseArg(value: string, index: number): NonNullable<AppCreate['databases']>[number] {
+  const [engine = '', name] = value.split(':', 2);
+  const parsed = DatabaseEngine.safeParse(engine);
+  if (!parsed.success)
+    throw new CliError(
+      `--db ${value}: the engine must be one of ${DATABASE_ENGINES.join(', ')}`,
+      EXIT.userError,
+    );
+  return {
+    engine: parsed.data,
+    ...(name !== undefined && { name }),
+    ...(index > 0 && { as: `${parsed.data.toUpperCase()}_URL` }),
+  };
 }

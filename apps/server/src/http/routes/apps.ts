@@ -1,4 +1,4 @@
-import { App, AppCreate, AppList, AppParams, AppUpdate } from '@berth/protocol';
+import { App, AppCreate, AppList, AppParams, AppUpdate, BerthError, DatabaseName } from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeApp, scopeTeam, scopeOf } from '../../access/authorize.js';
@@ -21,7 +21,9 @@ export const appRoutes =
       async (request) => {
         // Only the apps of teams the caller can read: others are not there for it.
         const teams = new Set(teamsWith(scopeOf(request).principal, 'app:read'));
-        const apps = (await ctx.store.apps.list()).filter((a) => teams.has(a.teamId));
+        // Databases' workloads are listed by `berth db list`.
+        const workloads = new Set((await ctx.store.databases.list(null)).map((d) => d.appId));
+        const apps = (await ctx.store.apps.list()).filter((a) => teams.has(a.teamId) && !workloads.has(a.id));
         return { apps: await Promise.all(apps.map((a) => ctx.appView(a))) };
       },
     );
@@ -51,6 +53,28 @@ export const appRoutes =
         // Checked before anything is written; added in the app's own transaction.
         const domains = (request.body.domains ?? []).map((d, i) => ctx.domains.prepare(d, `domains.${i}.`));
         const mounts = ctx.volumes.prepareMounts(request.body.volumes);
+        const databases = (request.body.databases ?? []).map((d) => ({
+          input: { name: d.name ?? `${request.body.name}-${d.engine}`, engine: d.engine },
+          as: d.as ?? 'DATABASE_URL',
+        }));
+        for (const [i, d] of databases.entries()) {
+          const parsed = DatabaseName.safeParse(d.input.name);
+          if (!parsed.success)
+            throw new BerthError(
+              'VALIDATION_FAILED',
+              `Invalid databases.${i}.name: "${d.input.name}" is not a database name`,
+              {
+                issues: [
+                  {
+                    path: `databases.${i}.name`,
+                    message: 'give a name of up to 32 letters, digits and dashes',
+                  },
+                ],
+              },
+            );
+        }
+        // Read before the transaction: a store read inside it would wait for it (one SQLite writer).
+        const localId = databases.length > 0 ? await ctx.agents.localServerId() : null;
         const row = await ctx.service.createApp(
           request.body,
           { projectId: project.id, teamId: team.id },
@@ -58,6 +82,10 @@ export const appRoutes =
           async (tx, app, now) => {
             for (const d of domains) await ctx.domains.addInTransaction(tx, app, d, now);
             await ctx.volumes.mountInTransaction(tx, app, team, mounts);
+            for (const d of databases) {
+              const row = await ctx.databases.createInTransaction(tx, d.input, team, localId, now);
+              await ctx.databases.linkNewApp(tx, row, app, d.as, now);
+            }
           },
         );
         request.audited = true;

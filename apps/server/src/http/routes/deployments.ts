@@ -105,7 +105,7 @@ export const deploymentRoutes =
     app.post(
       '/apps/:app/restart',
       {
-        config: { access: { kind: 'app', permission: 'app:deploy' }, audit: 'restart' },
+        config: { access: { kind: 'app', permission: 'app:deploy', workloads: true }, audit: 'restart' },
         schema: {
           operationId: 'restartApp',
           tags: ['deployments'],

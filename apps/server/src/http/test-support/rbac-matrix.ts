@@ -10,7 +10,7 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
  *
  *   ok    allowed: the operation's own answer (2xx; streamLogs, getProxyHistory, rollbackProxy:
  *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, runApp: 503, its server's agent is not connected; execApp: 426, a plain GET that is not a WebSocket upgrade)
- *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, runVolumeBackup, restoreVolume: 503, its server's agent is not connected; execApp: 426, a plain GET that is not a WebSocket upgrade)
+ *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, deleteDatabase, runVolumeBackup, restoreVolume: 503, its server's agent is not connected; execApp: 426, a plain GET that is not a WebSocket upgrade)
  *   403   FORBIDDEN: the target is visible to the role, the role may not do this
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
@@ -102,6 +102,12 @@ const TABLE = `
   listVolumes             none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createVolume            team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   deleteVolume            team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  listDatabases           none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
+  createDatabase          team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  getDatabase             team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
+  linkDatabase            team:query   | ok    ok    ok       403    | ok    404   404      404    | TEAM_NOT_FOUND
+  unlinkDatabase          team:query   | ok    ok    ok       403    | ok    404   404      404    | TEAM_NOT_FOUND
+  deleteDatabase          team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   listNotificationChannels none        | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createNotificationChannel team:body  | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   deleteNotificationChannel team:query | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND

@@ -8,6 +8,7 @@ import { DOMAIN_SCENARIOS } from './rbac-scenarios-domains.js';
 import { SERVER_SCENARIOS } from './rbac-scenarios-servers.js';
 import { TEAM_SCENARIOS } from './rbac-scenarios-teams.js';
 import { VOLUME_SCENARIOS } from './rbac-scenarios-volumes.js';
+import { DATABASE_SCENARIOS } from './rbac-scenarios-databases.js';
 import { NOTIFICATION_SCENARIOS } from './rbac-scenarios-notifications.js';
 import { CRON_SCENARIOS } from './rbac-scenarios-cron.js';
 import { BACKUP_SCENARIOS } from './rbac-scenarios-backups.js';
@@ -68,6 +69,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   ...BUILD_SCENARIOS,
   ...DOMAIN_SCENARIOS,
   ...VOLUME_SCENARIOS,
+  ...DATABASE_SCENARIOS,
   ...NOTIFICATION_SCENARIOS,
   ...CRON_SCENARIOS,
   ...BACKUP_SCENARIOS,

@@ -1,0 +1,28 @@
+import {
+  Database,
+  DatabaseLinkResult,
+  DatabaseList,
+  type DatabaseCreate,
+  type DatabaseLinkRequest,
+} from '@berth/protocol';
+import type { Transport } from './transport.js';
+
+const teamQuery = (team: string | undefined): string =>
+  team === undefined ? '' : `?team=${encodeURIComponent(team)}`;
+
+/** A team's managed databases (issue 12). */
+export function databasesApi({ json, call }: Transport) {
+  const path = (name: string): string => `/databases/${encodeURIComponent(name)}`;
+  return {
+    listDatabases: async () => (await json(DatabaseList, 'GET', '/databases')).databases,
+    createDatabase: (body: DatabaseCreate) => json(Database, 'POST', '/databases', body),
+    getDatabase: (name: string, team?: string) => json(Database, 'GET', `${path(name)}${teamQuery(team)}`),
+    linkDatabase: (name: string, body: DatabaseLinkRequest, team?: string) =>
+      json(DatabaseLinkResult, 'POST', `${path(name)}/links${teamQuery(team)}`, body),
+    unlinkDatabase: (name: string, app: string, team?: string) =>
+      json(DatabaseLinkResult, 'DELETE', `${path(name)}/links/${encodeURIComponent(app)}${teamQuery(team)}`),
+    deleteDatabase: async (name: string, team?: string) => {
+      await call('DELETE', `${path(name)}${teamQuery(team)}`);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Issue 12, managed databases through the CLI against a real `berth up`: `db create` waits until
+ * the engine's own check passes; `db shell` reads SQL (or Redis commands) from stdin; an app of
+ * the team built on the PostgreSQL image, linked, reads and writes the database by the URL it
+ * gets as DATABASE_URL (resolving `<db>.db.internal` on the team network); the data is there
+ * after a restart of the database's container; `db delete` is refused while an app is linked and
+ * removes the workload and the volume once none is; hostile names are refused with nothing made.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { App, Database, Volume } from '@berth/protocol';
+import { BerthUnderTest, podman } from './support/berth.js';
+
+const PG_APP = fileURLToPath(new URL('../fixtures/apps/pg-visits', import.meta.url));
+const MARKER = join(tmpdir(), `berth-e2e-db-pwned-${process.pid}`);
+
+describe('databases', () => {
+  let berth: BerthUnderTest;
+
+  before(async () => {
+    berth = await BerthUnderTest.create();
+    await berth.start();
+    const boot = await berth.cli(['images', 'bootstrap', '--only', 'postgres,redis']);
+    assert.equal(boot.code, 0, boot.stdout + boot.stderr);
+  });
+  after(async () => {
+    await berth?.destroy();
+  });
+
+  const show = (name: string): Promise<Database> => berth.json<Database>(['db', 'show', name]);
+
+  /** `berth db shell NAME` with `input` on stdin (not a terminal: the client reads it). */
+  async function shell(name: string, input: string): Promise<string> {
+    const r = await berth.cli(['db', 'shell', name], {}, input);
+    assert.equal(r.code, 0, `db shell ${name}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  }
+
+  test('db create postgres waits until it accepts connections; show and list say where it is', async () => {
+    const created = await berth.cli(['db', 'create', 'main', '--engine', 'postgres', '--memory', '256M']);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    assert.match(created.stdout, /Created postgres database main on .* \(running\)/);
+    const d = await show('main');
+    assert.deepEqual(
+      [d.status, d.version, d.privateAddress, d.volume, d.memoryMiB],
+      ['running', '15', 'main.db.internal:5432', 'db-main', 256],
+    );
+    const { databases } = await berth.json<{ databases: Database[] }>(['db', 'list']);
+    assert.deepEqual(
+      databases.map((x) => x.name),
+      ['main'],
+    );
+    // Its workload is Berth's: not among the apps, and not changed through them.
+    const { apps } = await berth.json<{ apps: App[] }>(['apps', 'list']);
+    assert.ok(!apps.some((a) => a.name === d.workload));
+    const scaled = await berth.cli(['scale', d.workload ?? '', '--replicas', '2']);
+    assert.notEqual(scaled.code, 0);
+    assert.match(scaled.stderr, /runs the database "main"/);
+  });
+
+  test('db shell runs psql inside, reading SQL from stdin', async () => {
+    const out = await shell(
+      'main',
+      'create table visits (id serial primary key, at timestamptz not null default now());\n' +
+        "create table notes (body text);\ninsert into notes values ('from the shell');\n" +
+        'select count(*) as n from notes;\n',
+    );
+    assert.match(out, /\b1\b/);
+  });
+
+  test('an app linked to it reads and writes it by DATABASE_URL', async () => {
+    assert.equal((await berth.cli(['apps', 'create', 'visits'])).code, 0);
+    const linked = await berth.cli(['db', 'link', 'main', 'visits']);
+    assert.equal(linked.code, 0, linked.stdout + linked.stderr);
+    assert.match(linked.stdout, /first deploy gets it/);
+    const deployed = await berth.cli(['deploy', 'visits', '--from-dir', PG_APP]);
+    assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
+    const first = await berth.get('visits', '/visit');
+    const second = await berth.get('visits', '/visit');
+    assert.deepEqual([first.body.trim(), second.body.trim()], ['1', '2']);
+    const d = await show('main');
+    assert.deepEqual(d.links, [{ app: 'visits', as: 'DATABASE_URL' }]);
+    // The app's secret is the URL; its value is never shown, only its name.
+    const app = await berth.json<App>(['apps', 'show', 'visits']);
+    assert.ok(app.secrets.includes('DATABASE_URL'));
+    assert.equal((await shell('main', 'select count(*) from visits;\n')).match(/\b2\b/)?.[0], '2');
+  });
+
+  test('the data is there after the database container is replaced', async () => {
+    const d = await show('main');
+    const restarted = await berth.cli(['restart', d.workload ?? '']);
+    assert.equal(restarted.code, 0, restarted.stdout + restarted.stderr);
+    assert.equal((await show('main')).status, 'running');
+    assert.match(await shell('main', 'select body from notes;\n'), /from the shell/);
+    // The app reconnects to the new container by name.
+    let body = '';
+    for (let i = 0; i < 50 && !/^\d+$/.test(body); i++) {
+      body = (await berth.get('visits', '/visit')).body.trim();
+      if (!/^\d+$/.test(body)) await sleep(200);
+    }
+    assert.equal(body, '3');
+  });
+
+  test('redis: create, then SET and GET through db shell', async () => {
+    const created = await berth.cli(['db', 'create', 'cache', '--engine', 'redis', '--json']);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    assert.equal((JSON.parse(created.stdout) as Database).status, 'running');
+    const out = await shell('cache', 'SET greeting hello\nGET greeting\nDBSIZE\n');
+    assert.match(out, /OK\s+hello\s+1/);
+  });
+
+  test('hostile names are refused before anything is made', async () => {
+    for (const name of ['x; rm -rf /', '../x', `$(touch ${MARKER})`, "a'b", 'A']) {
+      const r = await berth.cli(['db', 'create', name, '--engine', 'postgres']);
+      assert.equal(r.code, 1, `${name}: ${r.stdout}${r.stderr}`);
+    }
+    const badKey = await berth.cli(['db', 'link', 'main', 'visits', '--as', `X;touch ${MARKER}`]);
+    assert.equal(badKey.code, 1, badKey.stdout + badKey.stderr);
+    const badEngine = await berth.cli(['db', 'create', 'y', '--engine', 'oracle']);
+    assert.notEqual(badEngine.code, 0);
+    const badVersion = await berth.cli(['db', 'create', 'y', '--engine', 'postgres', '--version', '9.6']);
+    assert.equal(badVersion.code, 1);
+    assert.match(badVersion.stderr, /PostgreSQL 9\.6 is not offered/);
+    assert.ok(!existsSync(MARKER), 'no marker file');
+    const { databases } = await berth.json<{ databases: Database[] }>(['db', 'list']);
+    assert.deepEqual(databases.map((x) => x.name).sort(), ['cache', 'main']);
+  });
+
+  test('db delete is refused while an app is linked, then removes the workload and the data', async () => {
+    const refused = await berth.cli(['db', 'delete', 'main']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /linked to "visits"/);
+    const volumeId = (await berth.json<{ volumes: Volume[] }>(['volumes', 'list'])).volumes.find(
+      (v) => v.name === 'db-main',
+    )?.engineName;
+    assert.ok(volumeId);
+    const unlinked = await berth.cli(['db', 'unlink', 'main', 'visits']);
+    assert.equal(unlinked.code, 0, unlinked.stdout + unlinked.stderr);
+    const deleted = await berth.cli(['db', 'delete', 'main']);
+    assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
+    const { volumes } = await berth.json<{ volumes: Volume[] }>(['volumes', 'list']);
+    assert.ok(!volumes.some((v) => v.name === 'db-main'));
+    const left = await podman(['volume', 'ls', '--format', '{{.Name}}']);
+    assert.ok(!left.stdout.split('\n').includes(volumeId), 'the engine volume is gone');
+  });
+});
