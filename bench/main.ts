@@ -6,6 +6,7 @@
  *   BENCH_DEPLOYS=12 npm run bench
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
  *   BENCH_ONLY=data npm run bench       # volumes: rolling vs recreate deploys under load (./data.ts)
+ *   BENCH_ONLY=databases npm run bench  # db create → accepting connections, per engine (./databases.ts)
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
@@ -28,6 +29,7 @@ import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
 import { fleetAgentsReport } from './fleet/report.js';
 import { domainRows, measureDomains, type DomainFigures } from './domains.js';
 import { dataRows, measureData, type DataFigures } from './data.js';
+import { databaseRows, measureDatabases, type EngineFigures } from './databases.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
@@ -65,6 +67,10 @@ async function main(): Promise<void> {
       await reportData(await measureData(berth, client));
       return;
     }
+    if (ONLY === 'databases') {
+      await reportDatabases(await measureDatabases(client));
+      return;
+    }
     await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
     await followToEnd(client, (await client.deploy('bench')).id);
     // The floor the ratio uses is sampled under the same background as the deploys (the proxy
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
     const builds = await measureBuilds(berth, client);
     await report({ floor, quietFloor, deploys, load, idleVsLoad, trust, builds });
     await reportData(await measureData(berth, client));
+    await reportDatabases(await measureDatabases(client));
   } finally {
     await berth.destroy();
   }
@@ -209,6 +216,19 @@ async function reportData(f: DataFigures): Promise<void> {
     verdict,
   ];
   await publish(lines, { data: f });
+}
+
+async function reportDatabases(f: EngineFigures[]): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=databases npm run bench\` (managed databases)`,
+    '',
+    machine(),
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---|---|',
+    ...databaseRows(f),
+  ];
+  await publish(lines, { databases: f });
 }
 
 async function reportDomains(f: DomainFigures): Promise<void> {
