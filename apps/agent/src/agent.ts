@@ -86,7 +86,11 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     log,
   });
   const databaseImages = new DatabaseImages({ engine, engineApi, builder });
-  const images = new RegistryImages(engine, (sealed, aad) => identity.openSecret(sealed, aad), databaseImages);
+  const images = new RegistryImages(
+    engine,
+    (sealed, aad) => identity.openSecret(sealed, aad),
+    databaseImages,
+  );
   const mesh = config.mesh
     ? await MeshInterface.create(
         {

@@ -83,9 +83,15 @@ export class DatabaseImages {
         signal,
       });
     } catch (err) {
-      // Told apart by asking the base store, not by reading skopeo's words.
+      // Told apart by asking the base store (as a build's check of its base images does, without
+      // network: a base-store session would need egress), not by reading skopeo's words.
       const present = await builder
-        .base(signal, async ({ http }) => (await imageLabels(http, image)) !== null)
+        .team(
+          DATABASE_IMAGES_SCOPE,
+          'none',
+          signal,
+          async ({ http }) => (await imageLabels(http, image)) !== null,
+        )
         .catch(() => true);
       if (present) throw err;
       throw new BerthError(

@@ -84,7 +84,12 @@ test('apps of a team with a network here are also served as <app>.internal to it
 });
 
 test("a managed database's workload has no route, nor an <app>.internal one, whatever hostnames it carries", () => {
-  const database = { name: 'main', engine: 'postgres', port: 5432, health: { command: ['x'], expectOutput: null } };
+  const database = {
+    name: 'main',
+    engine: 'postgres',
+    port: 5432,
+    health: { command: ['x'], expectOutput: null },
+  };
   const routes = edgeRoutes(
     [
       { appId: 'app_w', appName: 'web', teamId: 'tm_r', hostnames: ['web.example.com'] },

@@ -46,12 +46,7 @@ export class HealthMonitor {
   ) {}
 
   /** Starts or updates probing of a container, at the rate of its phase. */
-  track(
-    containerId: string,
-    endpoint: ProbeTarget,
-    check: HealthCheck,
-    phase: ProbePhase,
-  ): void {
+  track(containerId: string, endpoint: ProbeTarget, check: HealthCheck, phase: ProbePhase): void {
     const t = this.tracked.get(containerId);
     if (t) {
       if (t.phase !== phase) {

@@ -61,16 +61,42 @@ test("a database's workload is no <app>.internal; its name is its replica's addr
     version: 1,
     apps: [
       { appId: 'app_w', appName: 'web', teamId: 'tm_red', hostnames: ['main.example'] },
-      { appId: 'app_d', appName: 'db-main', teamId: 'tm_red', revision: 'r2', release: { id: 'rel_2' }, database },
-      { appId: 'app_e', appName: 'db-else', teamId: 'tm_blue', revision: 'r', release: { id: 'rel_e' }, database },
+      {
+        appId: 'app_d',
+        appName: 'db-main',
+        teamId: 'tm_red',
+        revision: 'r2',
+        release: { id: 'rel_2' },
+        database,
+      },
+      {
+        appId: 'app_e',
+        appName: 'db-else',
+        teamId: 'tm_blue',
+        revision: 'r',
+        release: { id: 'rel_e' },
+        database,
+      },
     ],
   } as unknown as DesiredState;
   assert.deepEqual(teamAppNames(state), new Map([['tm_red', new Set(['web'])]]));
   const networks: TeamNetwork[] = [
     { teamId: 'tm_red', name: 'berth-t-red', bridge: 'bt-red', subnet: '10.89.0.0/24', gateway: '10.89.0.1' },
-    { teamId: 'tm_blue', name: 'berth-t-blue', bridge: 'bt-blue', subnet: '10.89.1.0/24', gateway: '10.89.1.1' },
+    {
+      teamId: 'tm_blue',
+      name: 'berth-t-blue',
+      bridge: 'bt-blue',
+      subnet: '10.89.1.0/24',
+      gateway: '10.89.1.1',
+    },
   ];
-  const replica = (id: string, releaseId: string, startedAtMs: number, address: string, status = 'running') => ({
+  const replica = (
+    id: string,
+    releaseId: string,
+    startedAtMs: number,
+    address: string,
+    status = 'running',
+  ) => ({
     id,
     name: id,
     status,

@@ -135,7 +135,7 @@ export class InternalNames {
     containers: readonly ContainerDetails[] = [],
   ): Promise<void> {
     if (!this.deps.isRoot) return;
-    this.names = this.edge === null ? new Map() : teamAppNames(state);
+    this.names = this.edge === null ? new Map<string, Set<string>>() : teamAppNames(state);
     this.databases = teamDatabases(state, containers, networks);
     await this.readResolvers();
     const wanted = new Map(
@@ -171,7 +171,10 @@ export class InternalNames {
         resolvers: () => this.resolvers,
       });
       entry.lastError = null;
-      this.deps.log.info({ team: teamId, gateway: entry.gateway }, 'team DNS (<app>.internal, <db>.db.internal) ready');
+      this.deps.log.info(
+        { team: teamId, gateway: entry.gateway },
+        'team DNS (<app>.internal, <db>.db.internal) ready',
+      );
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       // Not there yet: the bridge gets its address when its first container joins.
