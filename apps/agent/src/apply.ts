@@ -135,7 +135,10 @@ async function start(
         {
           kind: 'event',
           level: 'info',
-          message: `Pulling the image of v${release.version} (${release.pull?.ref ?? release.image}); its replicas start once it is here`,
+          message:
+            app.database === undefined
+              ? `Pulling the image of v${release.version} (${release.pull?.ref ?? release.image}); its replicas start once it is here`
+              : `Handing ${release.image} to the engine from this server's base images; the database starts once it is there`,
         },
       ];
     // Secrets are opened here, for the engine call (or the files), and kept nowhere else.

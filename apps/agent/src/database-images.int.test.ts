@@ -3,9 +3,12 @@
  * (its postgres image bootstrapped there, as `berth images bootstrap --only postgres` does; the
  * first run of this file builds it, minutes) and a Podman service with a store of its own, so
  * the image is surely missing from it. Then a builder whose base store was never bootstrapped,
- * and an agent whose sandbox cannot run: both refuse with what to do.
+ * and an agent whose sandbox cannot run: both refuse with what to do. Last, the image removed
+ * from the engine (a prune) and a replica about to start: RegistryImages exports it again.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +25,11 @@ import {
   sandboxUnavailable,
   SandboxedBuilder,
 } from '@berth/engine';
-import { BerthError, databaseEngineImage } from '@berth/protocol';
+import { BerthError, databaseEngineImage, type ReleaseSpec } from '@berth/protocol';
 import { startTestBuilder } from '../../../test/support/builder.js';
 import { startTestPodman, type TestPodman } from '../../../test/support/podman.js';
 import { DatabaseImages } from './database-images.js';
+import { RegistryImages } from './registry-images.js';
 
 let dir: string;
 let podman: TestPodman;
@@ -107,4 +111,21 @@ test('without the bootstrapped base image, or without a sandbox: DEPLOY_IMAGE_NO
       return true;
     },
   );
+});
+
+test('a replica start after the engine lost the image (a prune) exports it again, beside the loop', async () => {
+  const { engine, engineApi } = engineOf();
+  const images = new DatabaseImages({ engine, engineApi, builder });
+  const { imageId } = await images.resolve(POSTGRES);
+  await promisify(execFile)('podman', ['--url', `unix://${podman.socketPath}`, 'rmi', '-f', POSTGRES]);
+  assert.equal(await engine.hasImage(imageId), false);
+  const registry = new RegistryImages(engine, () => '', images);
+  const release = { imageId, image: POSTGRES } as ReleaseSpec;
+  let woken: () => void = () => undefined;
+  const wake = new Promise<void>((resolve) => (woken = resolve));
+  assert.equal(await registry.prepare(release, undefined, woken), 'pull started');
+  assert.equal(await registry.prepare(release, undefined, woken), 'pulling');
+  await wake;
+  assert.equal(await registry.prepare(release, undefined, woken), 'ready');
+  assert.equal(await engine.hasImage(imageId), true);
 });
