@@ -124,7 +124,10 @@ export function useAgentUnderTest(setUp?: (agent: AgentUnderTest) => Promise<unk
       PATH: process.env.PATH,
     });
     // BERTH_TEST_AGENT_LOG=debug shows the agent's log (on stderr) when a test needs explaining.
-    agent = await startAgent(config, pino({ level: process.env.BERTH_TEST_AGENT_LOG ?? 'silent' }, pino.destination(2)));
+    agent = await startAgent(
+      config,
+      pino({ level: process.env.BERTH_TEST_AGENT_LOG ?? 'silent' }, pino.destination(2)),
+    );
     await welcomed;
     world = {
       dir,
