@@ -15,6 +15,7 @@ import { TeamNetworks } from './networks.js';
 import { SecretFiles } from './secret-files.js';
 import { loadOrCreateIdentity } from '@berth/crypto';
 import { createBuilds } from './builder/wiring.js';
+import { DatabaseImages } from './database-images.js';
 import { Link } from './link.js';
 import { MeshInterface, meshKeyDir } from './mesh.js';
 import { RegistryImages } from './registry-images.js';
@@ -71,7 +72,25 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   await firewall.start();
   const secretFiles = new SecretFiles(join(config.dataDir, 'secrets'), log, process.getuid?.() === 0);
-  const images = new RegistryImages(engine, (sealed, aad) => identity.openSecret(sealed, aad));
+  const engineApi = createEngineApiClient({ socketPath: config.engineSocket });
+  const { builds, bootstrap, builder } = await createBuilds({
+    config,
+    identity,
+    engine,
+    engineApi,
+    serverHttpBase: httpBaseOf(config.serverUrl),
+    serverFetch: createBerthdFetch({
+      url: httpBaseOf(config.serverUrl),
+      fingerprint: config.serverFingerprint,
+    }),
+    log,
+  });
+  const databaseImages = new DatabaseImages({ engine, engineApi, builder });
+  const images = new RegistryImages(
+    engine,
+    (sealed, aad) => identity.openSecret(sealed, aad),
+    databaseImages,
+  );
   const mesh = config.mesh
     ? await MeshInterface.create(
         {
@@ -114,19 +133,6 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     openEdgeTls: createEdgeTlsOpener((sealed, aad) => identity.openSecret(sealed, aad), log),
     report: (report) => send({ type: 'report', report }),
   });
-  const engineApi = createEngineApiClient({ socketPath: config.engineSocket });
-  const { builds, bootstrap } = await createBuilds({
-    config,
-    identity,
-    engine,
-    engineApi,
-    serverHttpBase: httpBaseOf(config.serverUrl),
-    serverFetch: createBerthdFetch({
-      url: httpBaseOf(config.serverUrl),
-      fingerprint: config.serverFingerprint,
-    }),
-    log,
-  });
   const logs = {
     engine,
     agentId: identity.id,
@@ -157,6 +163,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       dnsFor: (teamId) => internalNames.dnsFor(teamId, networks.list()),
       publishHost: config.publishHost,
     },
+    databaseImages,
   );
   link = new Link(
     { url: config.serverUrl, fingerprint: config.serverFingerprint },

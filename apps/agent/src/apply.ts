@@ -5,6 +5,7 @@ import { ensureVolumes } from './volumes.js';
 import { BerthError, type DesiredApp, type ReleaseSpec, type RolloutFailure } from '@berth/protocol';
 import { edgeUpstreams, type UpstreamsByApp } from './edge-upstreams.js';
 import { isRefusedProbe, type HealthMonitor } from './health.js';
+import { replicaProbeTarget } from './health-exec.js';
 import type { ImageReadiness } from './registry-images.js';
 import { toFileOwner, type SecretFile, type SecretFiles } from './secret-files.js';
 
@@ -87,7 +88,7 @@ export async function applyAction(
       const logs = await lastLines(deps.engine, action.containerId);
       const detail = deps.health.lastError(action.containerId);
       const listens =
-        action.code === 'DEPLOY_HEALTHCHECK_FAILED' && app
+        action.code === 'DEPLOY_HEALTHCHECK_FAILED' && app && app.database === undefined
           ? await deps.portClause(action.containerId, app.release.port, isRefusedProbe(detail))
           : null;
       const message = [action.message, detail && `last probe: ${detail}`, listens]
@@ -134,7 +135,10 @@ async function start(
         {
           kind: 'event',
           level: 'info',
-          message: `Pulling the image of v${release.version} (${release.pull?.ref ?? release.image}); its replicas start once it is here`,
+          message:
+            app.database === undefined
+              ? `Pulling the image of v${release.version} (${release.pull?.ref ?? release.image}); its replicas start once it is here`
+              : `Handing ${release.image} to the engine from this server's base images; the database starts once it is there`,
         },
       ];
     // Secrets are opened here, for the engine call (or the files), and kept nowhere else.
@@ -193,7 +197,8 @@ async function start(
   }
   const ms = deps.clock() - started;
   // Probing starts now rather than at the next observation: the sooner it answers, the sooner it serves.
-  if (container.published) deps.health.track(container.id, container.published, release.health, 'starting');
+  const target = replicaProbeTarget(deps.engine, container, app);
+  if (target !== null) deps.health.track(container.id, target, release.health, 'starting');
   return [
     {
       kind: 'event',

@@ -82,3 +82,24 @@ test('apps of a team with a network here are also served as <app>.internal to it
     ],
   );
 });
+
+test("a managed database's workload has no route, nor an <app>.internal one, whatever hostnames it carries", () => {
+  const database = {
+    name: 'main',
+    engine: 'postgres',
+    port: 5432,
+    health: { command: ['x'], expectOutput: null },
+  };
+  const routes = edgeRoutes(
+    [
+      { appId: 'app_w', appName: 'web', teamId: 'tm_r', hostnames: ['web.example.com'] },
+      { appId: 'app_d', appName: 'db-main', teamId: 'tm_r', hostnames: ['db.example.com'], database },
+    ] as DesiredState['apps'],
+    [],
+    new Map([['tm_r', '10.89.0.0/24']]),
+  );
+  assert.deepEqual(
+    routes.map((r) => [r.appName, r.internalFrom]),
+    [['web', '10.89.0.0/24']],
+  );
+});

@@ -12,7 +12,8 @@ export type UpstreamsByApp = Record<string, Upstream[]>;
 /**
  * The routes the edge serves: the apps placed here and the apps served from elsewhere. An app
  * whose team has a network here (`teamSubnets`, team id → subnet) is also served as
- * `<app>.internal` to that subnet: the team's replicas here reach it, wherever it runs.
+ * `<app>.internal` to that subnet: the team's replicas here reach it, wherever it runs. A
+ * database's workload has no route (its routed replica sits in the upstreams only, unserved).
  */
 export function edgeRoutes(
   desired: readonly DesiredApp[],
@@ -20,7 +21,10 @@ export function edgeRoutes(
   teamSubnets: ReadonlyMap<string, string> = new Map(),
 ): AppRoute[] {
   const here = new Set(desired.map((d) => d.appId));
-  const apps = [...desired, ...elsewhere.filter((e) => !here.has(e.appId))];
+  // A managed database is reached over TCP on its team network (`<db>.db.internal`), never
+  // through the edge, whatever hostnames its workload carries.
+  const served = desired.filter((d) => d.database === undefined);
+  const apps = [...served, ...elsewhere.filter((e) => !here.has(e.appId))];
   const byId = new Map(apps.map((a) => [a.appId, a]));
   return toAppRoutes(apps).map((route) => {
     const app = byId.get(route.appId);

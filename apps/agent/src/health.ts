@@ -9,8 +9,16 @@ export type HealthStatus = 'unknown' | 'healthy' | 'unhealthy';
 /** The User-Agent of every HTTP probe: access logs that show it let `logs --no-health` find them. */
 export const PROBE_USER_AGENT = 'berth-health/1';
 
+/**
+ * What a probe reaches: a replica's published port (the release's http or tcp check), or a
+ * command run in its container (a managed database's engine check: ./health-exec.ts), which
+ * gets the check's probe timeout and answers as a probe does (null: healthy).
+ */
+export type ProbeTarget =
+  { host: string; port: number } | { exec: (timeoutMs: number) => Promise<string | null> };
+
 interface Tracked {
-  endpoint: { host: string; port: number };
+  endpoint: ProbeTarget;
   check: HealthCheck;
   phase: ProbePhase;
   status: HealthStatus;
@@ -38,12 +46,7 @@ export class HealthMonitor {
   ) {}
 
   /** Starts or updates probing of a container, at the rate of its phase. */
-  track(
-    containerId: string,
-    endpoint: { host: string; port: number },
-    check: HealthCheck,
-    phase: ProbePhase,
-  ): void {
+  track(containerId: string, endpoint: ProbeTarget, check: HealthCheck, phase: ProbePhase): void {
     const t = this.tracked.get(containerId);
     if (t) {
       if (t.phase !== phase) {
@@ -126,7 +129,8 @@ const REFUSED = 'connection refused';
 export const isRefusedProbe = (error: string | null): boolean => error?.includes(REFUSED) ?? false;
 
 /** One probe: null when healthy, else why not. */
-export function probe(endpoint: { host: string; port: number }, check: HealthCheck): Promise<string | null> {
+export function probe(endpoint: ProbeTarget, check: HealthCheck): Promise<string | null> {
+  if ('exec' in endpoint) return endpoint.exec(check.probeTimeoutMs);
   return check.type === 'tcp' ? probeTcp(endpoint, check.probeTimeoutMs) : probeHttp(endpoint, check);
 }
 

@@ -3,9 +3,11 @@ import {
   parseResolvConf,
   startInternalDns,
   toInternalEdge,
+  type ContainerDetails,
   type InternalDnsServer,
   type InternalEdge,
 } from '@berth/engine';
+import { isTargetOf, parseReplicaLabels } from '@berth/core';
 import type { DesiredState } from '@berth/protocol';
 import type { Logger } from 'pino';
 import type { TeamNetwork } from './networks.js';
@@ -22,8 +24,41 @@ export function teamAppNames(state: DesiredState): Map<string, Set<string>> {
     names.add(appName);
     byTeam.set(teamId, names);
   };
-  for (const app of state.apps) add(app.teamId, app.appName);
+  // A database's workload is no `<app>.internal`: its name is `<db>.db.internal` (teamDatabases).
+  for (const app of state.apps) if (app.database === undefined) add(app.teamId, app.appName);
   for (const app of state.elsewhere ?? []) add(app.teamId, app.appName);
+  return byTeam;
+}
+
+/**
+ * Each team's managed databases running here: team id → database name → the replica's address
+ * on the team's network. Of several replicas (a recreate's old one still stopping) the target
+ * release's newest running one.
+ */
+export function teamDatabases(
+  state: DesiredState,
+  containers: readonly ContainerDetails[],
+  networks: readonly TeamNetwork[],
+): Map<string, Map<string, string>> {
+  const byTeam = new Map<string, Map<string, string>>();
+  for (const app of state.apps) {
+    const network = networks.find((n) => n.teamId === app.teamId);
+    if (app.database === undefined || network === undefined) continue;
+    const replicas = containers
+      .filter((c) => c.status === 'running')
+      .flatMap((c) => {
+        const labels = parseReplicaLabels(c.labels);
+        const address = c.addresses?.[network.name];
+        if (labels?.appId !== app.appId || address === undefined) return [];
+        return [{ address, target: isTargetOf(app, labels), startedAt: c.startedAtMs ?? 0 }];
+      })
+      .sort((a, b) => Number(b.target) - Number(a.target) || b.startedAt - a.startedAt);
+    const chosen = replicas[0];
+    if (chosen === undefined) continue;
+    const names = byTeam.get(app.teamId) ?? new Map<string, string>();
+    names.set(app.database.name, chosen.address);
+    byTeam.set(app.teamId, names);
+  }
   return byTeam;
 }
 
@@ -45,6 +80,7 @@ export class InternalNames {
   readonly edge: InternalEdge | null;
   private readonly servers = new Map<string, TeamServer>();
   private names = new Map<string, Set<string>>();
+  private databases = new Map<string, Map<string, string>>();
   private resolvers: string[] = [];
   private resolvReadAt = -Infinity;
 
@@ -62,7 +98,9 @@ export class InternalNames {
   ) {
     this.edge = deps.isRoot ? toInternalEdge(deps.httpListen) : null;
     if (!deps.isRoot)
-      deps.log.warn('apps do not reach each other as <app>.internal: the agent does not run as root');
+      deps.log.warn(
+        'apps do not reach each other as <app>.internal, nor databases as <db>.db.internal: the agent does not run as root',
+      );
     else if (this.edge === null)
       deps.log.warn(
         { httpListen: deps.httpListen },
@@ -76,7 +114,7 @@ export class InternalNames {
    * once binding failed otherwise (port 53 taken): a replica must not lose DNS for this.
    */
   dnsFor(teamId: string, networks: readonly TeamNetwork[]): string | null {
-    if (this.edge === null || this.servers.get(teamId)?.lastError) return null;
+    if (!this.deps.isRoot || this.servers.get(teamId)?.lastError) return null;
     return networks.find((n) => n.teamId === teamId)?.gateway ?? null;
   }
 
@@ -86,9 +124,19 @@ export class InternalNames {
     return new Map(networks.filter((n) => n.gateway !== null).map((n) => [n.teamId, n.subnet]));
   }
 
-  async sync(networks: readonly TeamNetwork[], state: DesiredState): Promise<void> {
-    if (this.edge === null) return;
-    this.names = teamAppNames(state);
+  /**
+   * `containers`: this server's replicas as the engine lists them (their addresses). The DNS
+   * servers run whenever the agent is root: `<db>.db.internal` needs no edge; `<app>.internal`
+   * names are answered only while the edge can serve them.
+   */
+  async sync(
+    networks: readonly TeamNetwork[],
+    state: DesiredState,
+    containers: readonly ContainerDetails[] = [],
+  ): Promise<void> {
+    if (!this.deps.isRoot) return;
+    this.names = this.edge === null ? new Map<string, Set<string>>() : teamAppNames(state);
+    this.databases = teamDatabases(state, containers, networks);
     await this.readResolvers();
     const wanted = new Map(
       networks.flatMap((n) => (n.gateway === null ? [] : [[n.teamId, n.gateway] as const])),
@@ -115,11 +163,18 @@ export class InternalNames {
       entry.server = await startInternalDns({
         host: entry.gateway,
         ...(this.deps.dnsPort !== undefined && { port: this.deps.dnsPort }),
-        names: () => ({ gateway: entry.gateway, apps: this.names.get(teamId) ?? new Set() }),
+        names: () => ({
+          gateway: entry.gateway,
+          apps: this.names.get(teamId) ?? new Set(),
+          databases: this.databases.get(teamId) ?? new Map(),
+        }),
         resolvers: () => this.resolvers,
       });
       entry.lastError = null;
-      this.deps.log.info({ team: teamId, gateway: entry.gateway }, 'DNS for <app>.internal ready');
+      this.deps.log.info(
+        { team: teamId, gateway: entry.gateway },
+        'team DNS (<app>.internal, <db>.db.internal) ready',
+      );
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
       // Not there yet: the bridge gets its address when its first container joins.

@@ -1,7 +1,7 @@
 import { isTargetOf, parseReplicaLabels, type ObservedReplica, type Upstream } from '@berth/core';
 import type { ContainerDetails } from '@berth/engine';
 import type { DesiredApp } from '@berth/protocol';
-import type { HealthMonitor } from './health.js';
+import type { HealthMonitor, ProbeTarget } from './health.js';
 import { toProbePhase } from './health-schedule.js';
 
 export interface ObserveInput {
@@ -21,6 +21,8 @@ export interface ObserveInput {
   agentStartedAtMs: number;
   /** Whether the rollout of an app's revision has converged (its replicas are then probed less). */
   rolledOut: (revision: string) => boolean;
+  /** What a target replica is probed by (./health-exec.ts replicaProbeTarget); null: not yet. */
+  probeTarget: (c: ContainerDetails, app: DesiredApp) => ProbeTarget | null;
 }
 
 /**
@@ -38,9 +40,10 @@ export function observeReplicas(input: ObserveInput): ObservedReplica[] {
     const routed = upstream !== null;
     const isTarget = app !== undefined && isTargetOf(app, labels);
     const stopping = input.stopping.has(c.id);
-    if (c.status === 'running' && c.published && isTarget && !stopping) {
+    const target = c.status === 'running' && isTarget && !stopping ? input.probeTarget(c, app) : null;
+    if (target !== null && app !== undefined) {
       const phase = toProbePhase(routed, input.rolledOut(app.revision));
-      input.health.track(c.id, c.published, app.release.health, phase);
+      input.health.track(c.id, target, app.release.health, phase);
     }
     out.push({
       containerId: c.id,

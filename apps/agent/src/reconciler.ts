@@ -23,6 +23,7 @@ import { applyAction, type ApplyDeps, type ApplyState, type Effect } from './app
 import { pruneMemory, type AgentMemory, type MemoryFile } from './cache.js';
 import type { AppFirewall } from './firewall.js';
 import { HealthMonitor } from './health.js';
+import { replicaProbeTarget } from './health-exec.js';
 import type { ProbeWindow } from './logs/health-lines.js';
 import { fleetPeers, withKeptMesh, type MeshInterface } from './mesh.js';
 import type { InternalNames } from './internal-names.js';
@@ -150,7 +151,7 @@ export class Reconciler {
     // Networks (and the firewall that names them) come before any replica that joins them.
     const networksChanged = await this.deps.networks.sync(desired, containers);
     await this.deps.firewall.sync(this.deps.networks.list(), networksChanged, fleetPeers(desiredState));
-    await this.deps.internalNames?.sync(this.deps.networks.list(), desiredState);
+    await this.deps.internalNames?.sync(this.deps.networks.list(), desiredState, containers);
     // Before any replica starts: a new one is published on the mesh address once it is up.
     await this.deps.mesh?.sync(desiredState.mesh);
     await this.deps.secretFiles.sweep(new Set(containers.map((c) => c.name)));
@@ -168,6 +169,7 @@ export class Reconciler {
       stopping,
       agentStartedAtMs: this.startedAt,
       rolledOut: (revision) => this.memory.outcomes[revision] === 'converged',
+      probeTarget: (c, app) => replicaProbeTarget(this.deps.engine, c, app),
     });
     this.health.retain(
       new Set(containers.filter((c) => c.status === 'running' && !stopping.has(c.id)).map((c) => c.id)),

@@ -5,8 +5,10 @@
  * opened only for the call.
  */
 import type { ContainerEngine, RegistryAccess } from '@berth/engine';
+import type { DatabaseImages } from './database-images.js';
 import {
   BerthError,
+  databaseEngineOfImage,
   registryPasswordAad,
   type FleetRegistryAccess,
   type ImagePushParams,
@@ -33,6 +35,8 @@ export class RegistryImages {
   constructor(
     private readonly engine: ContainerEngine,
     private readonly openSealed: OpenSealed,
+    /** Database images come from this server's base store, never a registry. */
+    private readonly databaseImages: Pick<DatabaseImages, 'export'> | null = null,
   ) {}
 
   private access(access: FleetRegistryAccess): RegistryAccess {
@@ -102,6 +106,19 @@ export class RegistryImages {
    */
   async ensure(release: ReleaseSpec, access: FleetRegistryAccess | undefined): Promise<void> {
     if (await this.engine.hasImage(release.imageId)) return;
+    const databaseImages = this.databaseImages;
+    if (databaseImages !== null && databaseEngineOfImage(release.image) !== null) {
+      await this.once(release.image, async () => {
+        const id = await databaseImages.export(release.image);
+        if (id !== release.imageId)
+          throw new BerthError(
+            'DEPLOY_IMAGE_NOT_FOUND',
+            `${release.image} on this server is image ${id.slice(0, 19)}, not the release's ${release.imageId.slice(0, 19)} (its base image was bootstrapped again since)`,
+            { hint: 'Restart the database so berthd resolves its image anew.' },
+          );
+      });
+      return;
+    }
     const pinned = release.pull?.ref;
     if (pinned !== undefined && access) {
       await this.once(pinned, () => this.pullWithRetries(pinned, access, release.imageId));

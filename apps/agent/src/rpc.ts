@@ -6,6 +6,7 @@ import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { runOneOff, type OneOffDeps } from './one-off.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import type { RegistryImages } from './registry-images.js';
+import type { DatabaseImages } from './database-images.js';
 import type { ProxyVersions } from './edge.js';
 import {
   BerthError,
@@ -54,6 +55,8 @@ export class RpcHandler {
     private readonly proxyVersions: ProxyVersions,
     private readonly backups: BackupDeps,
     private readonly oneOff: OneOffDeps | null = null,
+    /** A database's image is handed to the engine from the base store when it is missing. */
+    private readonly databaseImages: Pick<DatabaseImages, 'resolve'> | null = null,
   ) {}
 
   /** Streams progress lines of a long call as rpc.chunk messages. */
@@ -111,7 +114,8 @@ export class RpcHandler {
     const signal = stopped;
     switch (request.method) {
       case 'image.resolve': {
-        const result = await this.engine.resolveImage(request.params.ref);
+        const { ref } = request.params;
+        const result = await (this.databaseImages?.resolve(ref) ?? this.engine.resolveImage(ref));
         send({ type: 'rpc.result', id, result });
         return;
       }

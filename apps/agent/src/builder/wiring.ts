@@ -28,7 +28,12 @@ export async function createBuilds(o: {
   serverHttpBase: string;
   serverFetch: (url: string, init: RequestInit) => Promise<Response>;
   log: Logger;
-}): Promise<{ builds: BuildExecutor; bootstrap: BaseImageBootstrapper }> {
+}): Promise<{
+  builds: BuildExecutor;
+  bootstrap: BaseImageBootstrapper;
+  /** The sandbox (database images are exported from its base store), or why it cannot run. */
+  builder: SandboxedBuilder | BerthError;
+}> {
   const { config, identity, log } = o;
   const builder = await createBuilder(config, log);
   const builds = new BuildExecutor({
@@ -63,7 +68,7 @@ export async function createBuilds(o: {
       }),
     );
   };
-  return { builds, bootstrap };
+  return { builds, bootstrap, builder };
 }
 
 /**

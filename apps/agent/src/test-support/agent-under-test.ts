@@ -123,7 +123,11 @@ export function useAgentUnderTest(setUp?: (agent: AgentUnderTest) => Promise<unk
       BERTH_AGENT_BUILDER_DIR: testBuilderDir(process.env),
       PATH: process.env.PATH,
     });
-    agent = await startAgent(config, pino({ level: 'silent' }));
+    // BERTH_TEST_AGENT_LOG=debug shows the agent's log (on stderr) when a test needs explaining.
+    agent = await startAgent(
+      config,
+      pino({ level: process.env.BERTH_TEST_AGENT_LOG ?? 'silent' }, pino.destination(2)),
+    );
     await welcomed;
     world = {
       dir,

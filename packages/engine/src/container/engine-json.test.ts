@@ -10,6 +10,24 @@ import {
   toPublished,
 } from './engine-json.js';
 
+test("a running container's IPv4 address on each network, by name; nothing else is taken", () => {
+  const details = toContainerDetails({
+    Id: 'db',
+    State: { Status: 'running', Pid: 42 },
+    NetworkSettings: {
+      Networks: {
+        'berth-t-tm_red': { IPAddress: '10.89.3.7', GlobalIPv6Address: 'fd00::7' },
+        podman: { IPAddress: '' },
+        odd: { IPAddress: '10.89.3.7; rm -rf /' },
+        v6: { IPAddress: 'fd00::1' },
+      },
+    },
+  });
+  assert.deepEqual(details.addresses, { 'berth-t-tm_red': '10.89.3.7' });
+  const exited = toContainerDetails({ Id: 'x', State: { Status: 'exited' }, NetworkSettings: {} });
+  assert.equal(exited.addresses, undefined);
+});
+
 test('engine states map to created, running or exited; a paused container is alive', () => {
   assert.equal(toContainerStatus('created'), 'created');
   assert.equal(toContainerStatus('running'), 'running');

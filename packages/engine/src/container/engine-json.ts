@@ -4,6 +4,7 @@
  * `0001-01-01T00:00:00Z`, exited containers have `Ports: {"8080/tcp": null}`), so every field is
  * read defensively rather than trusted to a declared shape.
  */
+import { isIPv4 } from 'node:net';
 import type { ContainerDetails, ContainerStatus, EngineCapacity, EngineInfo } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -68,7 +69,18 @@ export function toContainerDetails(inspect: unknown, port?: number): ContainerDe
     exitCode: status === 'exited' ? exitCode : null,
     published: status === 'running' ? toPublished(asRecord(c.NetworkSettings).Ports, port) : null,
     pid: status === 'running' && typeof state.Pid === 'number' && state.Pid > 0 ? state.Pid : null,
+    ...(status === 'running' && { addresses: toAddresses(asRecord(c.NetworkSettings).Networks) }),
   };
+}
+
+/** Network name → the container's IPv4 address there; entries without a plain IPv4 are left out. */
+export function toAddresses(networks: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(asRecord(networks))) {
+    const ip = asString(asRecord(value).IPAddress);
+    if (isIPv4(ip)) out[name] = ip;
+  }
+  return out;
 }
 
 /** Ids from GET /containers/json. */

@@ -35,6 +35,11 @@ export interface ContainerDetails {
   published: { host: string; port: number } | null;
   /** The host pid of its first process while it runs (null otherwise, or when the engine does not say). */
   pid: number | null;
+  /**
+   * While it runs: its IPv4 address on each network it joined, by network name (the team DNS
+   * answers a database's private name with it). Absent when the engine did not say.
+   */
+  addresses?: Readonly<Record<string, string>>;
 }
 
 export interface ReplicaContainerSpec {

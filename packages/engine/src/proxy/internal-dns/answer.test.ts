@@ -52,3 +52,21 @@ test("the host's nameservers, IPv4 and IPv6, are read from resolv.conf, in order
   ]);
   assert.deepEqual(parseResolvConf(''), []);
 });
+
+test("a team's database here is its replica's own address; another team's or an unknown one does not exist", () => {
+  const withDb: TeamNames = { ...red, databases: new Map([['main', '10.89.0.7']]) };
+  for (const name of ['main.db.internal', 'MAIN.db.Internal.'])
+    assert.deepEqual(decideInternalQuery(withDb, name, 'A'), {
+      kind: 'answer',
+      answer: { a: ['10.89.0.7'] },
+    });
+  assert.deepEqual(decideInternalQuery(withDb, 'main.db.internal', 'OTHER'), { kind: 'answer', answer: {} });
+  for (const name of ['other.db.internal', 'db.internal', 'x.main.db.internal', 'main.dbx.internal'])
+    assert.deepEqual(decideInternalQuery(withDb, name, 'A'), { kind: 'answer', answer: null }, name);
+  // A team without databases (another team's gateway) knows no such name, nor does an app name.
+  assert.deepEqual(decideInternalQuery(red, 'main.db.internal', 'A'), { kind: 'answer', answer: null });
+  assert.deepEqual(decideInternalQuery({ ...red, apps: new Set(['db']) }, 'main.db.internal', 'A'), {
+    kind: 'answer',
+    answer: null,
+  });
+});

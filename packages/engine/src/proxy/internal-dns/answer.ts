@@ -12,7 +12,15 @@ export interface TeamNames {
   gateway: string;
   /** Names of the team's apps this server's edge serves (placed here or served from elsewhere). */
   apps: ReadonlySet<string>;
+  /**
+   * The team's managed databases running on this server: name → the replica's own address on
+   * the team network (`<name>.db.internal`, reached over TCP directly, not through the edge).
+   */
+  databases?: ReadonlyMap<string, string>;
 }
+
+/** The label under INTERNAL_ZONE that databases' names sit in (`main.db.internal`). */
+export const DATABASE_LABEL = 'db';
 
 export const INTERNAL_ZONE = 'internal';
 
@@ -24,7 +32,8 @@ export type InternalDecision =
 
 /**
  * `<app>.internal` of the team: A is the gateway, any other type an empty answer (the name
- * exists). Every other `.internal` name, another team's app among them, does not exist: a
+ * exists). `<db>.db.internal` of the team: A is the database replica's own address (TTL 0, as
+ * every answer here: a recreate changes it). Every other `.internal` name, another team's app among them, does not exist: a
  * client cannot tell another team's app from no app. The rest of the world is forwarded.
  */
 export function decideInternalQuery(
@@ -35,6 +44,11 @@ export function decideInternalQuery(
   const q = name.toLowerCase().replace(/\.$/, '');
   if (q !== INTERNAL_ZONE && !q.endsWith(`.${INTERNAL_ZONE}`)) return { kind: 'forward' };
   const labels = q.split('.');
+  if (labels.length === 3 && labels[1] === DATABASE_LABEL) {
+    const address = labels[0] === undefined ? undefined : names.databases?.get(labels[0]);
+    if (address === undefined) return { kind: 'answer', answer: null };
+    return { kind: 'answer', answer: type === 'A' ? { a: [address] } : {} };
+  }
   const app = labels.length === 2 ? labels[0] : undefined;
   if (app === undefined || !names.apps.has(app)) return { kind: 'answer', answer: null };
   return { kind: 'answer', answer: type === 'A' ? { a: [names.gateway] } : {} };
