@@ -27,13 +27,13 @@ const MIN_PASSPHRASE = 12;
 /** From stdin, or typed twice on a terminal (a typo here would make the backup unopenable). */
 async function passphrase(fromStdin: boolean, confirm: boolean): Promise<string> {
   if (fromStdin) return readStdin();
-  const first = await askHidden('Passphrase: ').catch(() => {
+  if (!process.stdin.isTTY)
     throw new CliError(
       'No terminal to type the passphrase into',
       EXIT.userError,
       'Pipe it in with --passphrase-stdin',
     );
-  });
+  const first = await askHidden('Passphrase: ');
   if (first.length < MIN_PASSPHRASE)
     throw new CliError(`The passphrase must be at least ${MIN_PASSPHRASE} characters`, EXIT.userError);
   if (confirm && (await askHidden('Passphrase again: ')) !== first)
