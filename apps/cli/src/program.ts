@@ -14,6 +14,7 @@ import { registerNotify } from './commands/notify.js';
 import { registerBackups } from './commands/backups.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { registerKeys } from './commands/keys.js';
+import { registerSystem } from './commands/system.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerSession } from './commands/session.js';
 import { registerTeams } from './commands/teams.js';
@@ -77,6 +78,7 @@ export function createProgram(environment: CliEnvironment): Command {
   registerServers(program, environment);
   registerProxy(program, environment);
   registerKeys(program, environment);
+  registerSystem(program, environment);
   registerAudit(program, environment);
   registerCompletion(program);
   return program;

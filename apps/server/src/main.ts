@@ -2,8 +2,12 @@ import { pino } from 'pino';
 import { isBerthError } from '@berth/protocol';
 import { parseServerConfig } from './config.js';
 import { startBerthd } from './server.js';
+import { runRestoreCommand } from './system-backup/restore-command.js';
 
-/** berthd: the control plane. Configured by BERTHD_* variables (see config.ts); `berth up` sets them. */
+/**
+ * berthd: the control plane. Configured by BERTHD_* variables (see config.ts); `berth up` sets them.
+ * `berthd restore …` instead writes a system backup into a data dir, offline (restore-command.ts).
+ */
 async function main(): Promise<void> {
   const config = parseServerConfig(process.env);
   const logger = pino({ level: config.logLevel, base: { svc: 'berthd' } });
@@ -29,7 +33,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err: unknown) => {
+const run = process.argv[2] === 'restore' ? () => runRestoreCommand(process.argv.slice(3)) : main;
+
+run().catch((err: unknown) => {
   process.stderr.write(`berthd: ${isBerthError(err) || err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -27,6 +27,7 @@ import { createNotifyJob } from './notify/delivery-job.js';
 import { NOTIFY_JOB, startNotificationOutbox } from './notify/outbox.js';
 import { createBackupsService } from './backups/service.js';
 import { createBackupTargets } from './backups/targets.js';
+import { createSystemBackups } from './system-backup/service.js';
 import { createDomainsService } from './domains/service.js';
 import { createChallengeBoard } from './certificates/challenge-board.js';
 import { checkDomain } from './domains/check.js';
@@ -126,6 +127,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   const backups = createBackupsService({ store, keys, clock, targets: backupTargets, agents });
   // Nothing runs a backup before this start: one still `running` was cut off and never counts.
   await backups.failInterrupted();
+  const systemBackups = createSystemBackups({ store, keys, dataDir: config.dataDir, clock });
   const archives = createArchiveStore(config.dataDir);
   await removeOrphanArchives(store, archives);
   const builds = createBuildRunner({
@@ -158,6 +160,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         cron,
         backupTargets,
         backups,
+        systemBackups,
         certificates,
         keys,
         agents,

@@ -3,8 +3,11 @@ import {
   BackupTargetList,
   BackupTargetView,
   BackupView,
+  SystemBackupList,
+  SystemBackupView,
   VolumeRestoreResult,
   type BackupTargetCreate,
+  type SystemBackupBody,
 } from '@berth/protocol';
 import type { Transport } from './transport.js';
 
@@ -28,5 +31,8 @@ export function backupsApi({ json, call }: Transport) {
         backup,
         ...(team !== undefined && { team }),
       }),
+    /** Berth's own state (installation owners): sealed under the passphrase, written, read back, checked. */
+    createSystemBackup: (body: SystemBackupBody) => json(SystemBackupView, 'POST', '/system/backups', body),
+    listSystemBackups: async () => (await json(SystemBackupList, 'GET', '/system/backups')).backups,
   };
 }

@@ -62,3 +62,4 @@ export type { PinnedCaTarget } from './tls/pinned-ca.js';
 export { loadOrCreateIdentity } from './agent-identity.js';
 export type { AgentIdentity } from './agent-identity.js';
 export * from './backup/index.js';
+export * from './system-backup/index.js';

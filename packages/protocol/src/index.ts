@@ -28,3 +28,4 @@ export * from './notifications.js';
 export * from './runs.js';
 export * from './api-backups.js';
 export * from './api-databases.js';
+export * from './api-system-backups.js';

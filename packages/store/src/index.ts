@@ -17,3 +17,4 @@ export { DEFAULT_MAX_ATTEMPTS } from './repos/jobs.js';
 /** The meta key holding the audit chain's newest hash, for a verifier to compare the rows against. */
 export { AUDIT_HEAD_KEY } from './repos/audit.js';
 export type { Database } from './schema.js';
+export { checkSqliteIntegrity, snapshotSqlite } from './sqlite-snapshot.js';

@@ -18,6 +18,7 @@ const FLAGS: Record<string, string> = {
   'git.url': '--git',
   'git.ref': '--branch/--tag/--commit',
   'git.token': '--git-token-stdin',
+  passphrase: '--passphrase-stdin',
   'git.sshKey': '--git-ssh-key',
   ref: '--branch/--tag/--commit',
   command: 'the command after --',

@@ -13,6 +13,7 @@ import type { NotifyService } from '../notify/service.js';
 import type { CronScheduler } from '../cron/scheduler.js';
 import type { BackupsService } from '../backups/service.js';
 import type { BackupTargets } from '../backups/targets.js';
+import type { SystemBackups } from '../system-backup/service.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -31,6 +32,7 @@ export interface RouteContext {
   cron: Pick<CronScheduler, 'wake'>;
   backupTargets: BackupTargets;
   backups: BackupsService;
+  systemBackups: SystemBackups;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;

@@ -58,6 +58,9 @@ export interface UpSettings {
 
 const script = (specifier: string): string => fileURLToPath(import.meta.resolve(specifier));
 
+/** berthd's entry point: `berth up` runs it as a child, `berth system restore` as `berthd restore`. */
+export const berthdMain = (): string => script('@berth/server/main');
+
 export async function caddyChild(paths: UpPaths, env: CliEnvironment['env']): Promise<ChildSpec> {
   const bin = await which('caddy', env);
   if (!bin)
@@ -102,7 +105,7 @@ export function berthdChild(paths: UpPaths, s: UpSettings): ChildSpec {
   return {
     name: 'berthd',
     file: process.execPath,
-    args: [script('@berth/server/main')],
+    args: [berthdMain()],
     env: {
       BERTHD_DATA_DIR: paths.dataDir,
       BERTHD_HOST: s.remote.apiHost,

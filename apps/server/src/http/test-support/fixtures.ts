@@ -215,6 +215,8 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listVolumeBackups: { params: { name: 'valid' }, query: 'team=default' },
   runVolumeBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
   restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
+  listSystemBackups: {},
+  createSystemBackup: { body: { target: 'valid', passphrase: 'a valid passphrase' } },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

@@ -65,6 +65,8 @@ const TABLE = `
   listKeys                installation | ok    403   403      403    | -     -     -        -      | -
   rotateKeys              installation | ok    403   403      403    | -     -     -        -      | -
   retireKey               installation | ok    403   403      403    | -     -     -        -      | -
+  listSystemBackups       installation | ok    403   403      403    | -     -     -        -      | -
+  createSystemBackup      installation | ok    403   403      403    | -     -     -        -      | -
   createTeam              installation | ok    403   403      403    | -     -     -        -      | -
   listTeams               none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   getTeam                 team:param   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { API } from './http.js';
 import { send } from './rbac-calls.js';
 import type { Scenario } from './rbac-scenarios.js';
 
@@ -23,6 +26,22 @@ export const AUDIT_SCENARIOS: Record<string, Scenario> = {
       const res = await send(w, 'POST', '/keys/rotate');
       assert.equal(res.status, 200, res.text);
       return { params: { id: (res.json as { previous: string }).previous } };
+    },
+  },
+  listSystemBackups: { own: () => ({}) },
+  // A directory target under the test's data dir, made by the installation owner.
+  createSystemBackup: {
+    async own(w, { n }) {
+      const dir = join(w.api.dataDir, `system-target-${n}`);
+      await mkdir(dir, { recursive: true });
+      const res = await w.client.send({
+        method: 'POST',
+        url: `${API}/backup-targets`,
+        body: { name: `sys-${n}`, dir },
+        token: w.root.token,
+      });
+      assert.equal(res.status, 201, res.text);
+      return { body: { target: `sys-${n}`, passphrase: 'a passphrase for rbac' } };
     },
   },
   verifyAudit: {

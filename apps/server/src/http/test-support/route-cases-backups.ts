@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import type { BackupList, BackupTargetList, BackupTargetView } from '@berth/protocol';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  BackupList,
+  BackupTargetList,
+  BackupTargetView,
+  SystemBackupList,
+  SystemBackupView,
+} from '@berth/protocol';
 import { s3TargetVia, verifiedBackupRow } from './backups.js';
 import { API, expectProblem } from './http.js';
 import type { Ctx, RouteCase } from './route-cases.js';
@@ -85,5 +93,32 @@ export const BACKUP_CASES: Record<string, RouteCase> = {
     check: (res) => {
       expectProblem(res, 503, 'AGENT_UNAVAILABLE');
     },
+  },
+  // berthd writes the system backup itself, to a directory under the test's data dir.
+  createSystemBackup: {
+    arrange: async (c) => {
+      const dir = join(c.api.dataDir, `system-${c.name}`);
+      await mkdir(dir);
+      const res = await c.client.send({
+        method: 'POST',
+        url: `${API}/backup-targets`,
+        body: { name: c.name, dir },
+      });
+      assert.equal(res.status, 201, res.text);
+      c.vars.dir = dir;
+      return {};
+    },
+    bodyOf: (c) => ({ target: c.name, passphrase: 'a route case passphrase' }),
+    status: 201,
+    check: async (res, c) => {
+      const b = res.json as SystemBackupView;
+      assert.ok(!res.text.includes('a route case passphrase'), 'the passphrase is never returned');
+      assert.equal((await stat(join(c.vars.dir ?? '', ...b.key.split('/')))).size, b.bytes);
+      assert.ok(b.files.includes('master.key'), b.files.join());
+    },
+  },
+  listSystemBackups: {
+    status: 200,
+    check: (res) => assert.ok(Array.isArray((res.json as SystemBackupList).backups)),
   },
 };
