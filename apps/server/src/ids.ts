@@ -24,7 +24,8 @@ export type IdKind =
   | 'run'
   | 'crj'
   | 'bkt'
-  | 'bak';
+  | 'bak'
+  | 'bks';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

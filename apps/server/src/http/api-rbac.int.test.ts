@@ -36,7 +36,6 @@ const NEEDS_AN_AGENT = new Set([
   'getProxyHistory',
   'rollbackProxy',
   'deleteVolume',
-  'runVolumeBackup',
   'restoreVolume',
   'runApp',
 ]);

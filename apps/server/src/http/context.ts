@@ -12,6 +12,7 @@ import type { NotifyService } from '../notify/service.js';
 import type { CronScheduler } from '../cron/scheduler.js';
 import type { BackupsService } from '../backups/service.js';
 import type { BackupTargets } from '../backups/targets.js';
+import type { BackupSchedules } from '../backups/schedules.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -29,6 +30,7 @@ export interface RouteContext {
   cron: Pick<CronScheduler, 'wake'>;
   backupTargets: BackupTargets;
   backups: BackupsService;
+  backupSchedules: BackupSchedules;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;

@@ -209,6 +209,10 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listVolumeBackups: { params: { name: 'valid' }, query: 'team=default' },
   runVolumeBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
   restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
+  getBackup: { params: { id: 'bak_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },
+  listBackupSchedules: {},
+  setBackupSchedule: { body: { source: 'valid', target: 'valid', cron: '0 3 * * *', keep: 14 } },
+  deleteBackupSchedule: { params: { source: 'valid' }, query: 'target=valid&team=default' },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */
