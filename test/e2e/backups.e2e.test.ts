@@ -219,7 +219,11 @@ describe('volume backups', () => {
       '--no-wait',
     ]);
     assert.equal(queued.status, 'running');
-    await sleep(1500);
+    // Killed once its object is on its way to the target (the agent's first request for it).
+    for (let i = 0; !s3?.requests.some((r) => r.includes(queued.id)); i++) {
+      assert.ok(i < 600, 'the backup never reached the target');
+      await sleep(100);
+    }
     const pid = await berth.pid('berthd');
     process.kill(pid, 'SIGKILL');
     await berth.waitForRestart('berthd', pid);
