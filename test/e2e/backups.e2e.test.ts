@@ -5,7 +5,9 @@
  * decrypted, restored into a scratch volume, compared); a restore into the volume brings the
  * files back as they were (a symlink to a host file stays a symlink); a damaged object is refused
  * loudly and restores nothing; S3 unreachable is a failed backup with its reason, never a good
- * one; hostile target names, prefixes and endpoints are refused.
+ * one; hostile target names, prefixes and endpoints are refused. A run is a job the CLI follows;
+ * a schedule with a seconds field and --keep 2 leaves exactly 2 verified backups (the others'
+ * objects deleted from S3); kill -9 of berthd mid-backup leaves it failed after the restart.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BackupTargetView, BackupView } from '@berth/protocol';
+import type { BackupScheduleView, BackupTargetView, BackupView } from '@berth/protocol';
 import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
 import { startS3rver, type RunningS3 } from '../support/s3rver.js';
 import { BerthUnderTest } from './support/berth.js';
@@ -154,16 +156,100 @@ describe('volume backups', () => {
     assert.match(await inApp(['cat', `${MOUNT}/a.txt`]), /^after-damage\n$/);
   });
 
+  test('a schedule every 2 s with --keep 2 makes verified backups and leaves exactly 2', async () => {
+    const onOffsite = async (): Promise<BackupView[]> =>
+      (await backups()).filter((b) => b.target === 'offsite');
+    const set = await berth.cli([
+      ...['backups', 'schedule', 'uploads', '--target', 'offsite', '--cron', '*/2 * * * * *', '--keep', '2'],
+    ]);
+    ok(set);
+    assert.match(
+      set.stdout,
+      /Scheduled backups of uploads to offsite: \*\/2 \* \* \* \* \*, keeping 2 verified/,
+    );
+    const { schedules } = await berth.json<{ schedules: BackupScheduleView[] }>(['backups', 'schedules']);
+    assert.deepEqual(
+      schedules.map((s) => [s.source.name, s.target, s.cron, s.keep]),
+      [['uploads', 'offsite', '*/2 * * * * *', 2]],
+    );
+    // Seen verified: the one from before, and at least three scheduled ones, so two were pruned.
+    const seen = new Set<string>();
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      for (const b of await onOffsite()) if (b.status === 'verified') seen.add(b.id);
+      if (seen.size >= 4) break;
+      assert.ok(Date.now() < deadline, `verified scheduled backups seen: ${[...seen].join(' ')}`);
+      await sleep(500);
+    }
+    ok(await berth.cli(['backups', 'unschedule', 'uploads', '--target', 'offsite']));
+    assert.deepEqual((await berth.json<{ schedules: unknown[] }>(['backups', 'schedules'])).schedules, []);
+    // The last queued one ends; then exactly 2 verified remain, and nothing older.
+    let left: BackupView[] = [];
+    for (let i = 0; i < 240; i++) {
+      left = await onOffsite();
+      if (left.every((b) => b.status !== 'running')) break;
+      await sleep(500);
+    }
+    const verified = left.filter((b) => b.status === 'verified');
+    assert.equal(verified.length, 2, JSON.stringify(left, null, 1));
+    const newest = verified[0]?.startedAt ?? '';
+    assert.ok(
+      left.every((b) => b.status === 'verified' || b.startedAt > newest),
+      'no failure older than them',
+    );
+    // The pruned ones' objects were deleted from the target, not only their rows.
+    const pruned = [...seen].filter((id) => !verified.some((b) => b.id === id));
+    assert.ok(pruned.length >= 2, pruned.join(' '));
+    for (const id of pruned)
+      assert.ok(
+        s3?.requests.some((r) => r.startsWith('DELETE /berth-test/berth/volumes/') && r.includes(id)),
+        `DELETE of ${id}'s object: ${s3?.requests.filter((r) => r.startsWith('DELETE')).join('\n')}`,
+      );
+  });
+
+  test('kill -9 of berthd during a backup: after its restart the backup is failed, never good', async () => {
+    // Enough data that the backup is still under way when berthd dies.
+    await inApp(['sh', '-c', `head -c 60000000 /dev/urandom > ${MOUNT}/big.bin`]);
+    const queued = await berth.json<BackupView>([
+      'backups',
+      'run',
+      'uploads',
+      '--target',
+      'offsite',
+      '--no-wait',
+    ]);
+    assert.equal(queued.status, 'running');
+    // Killed once its object is on its way to the target (the agent's first request for it).
+    for (let i = 0; !s3?.requests.some((r) => r.includes(queued.id)); i++) {
+      assert.ok(i < 600, 'the backup never reached the target');
+      await sleep(100);
+    }
+    const pid = await berth.pid('berthd');
+    process.kill(pid, 'SIGKILL');
+    await berth.waitForRestart('berthd', pid);
+    await berth.waitForAgentsOnline();
+    const after = await berth.json<BackupView>(['backups', 'show', queued.id]);
+    assert.equal(after.status, 'failed', JSON.stringify(after));
+    assert.match(after.error ?? '', /berthd stopped while this backup ran: it was never verified/);
+    // Whatever part of its object reached the target was deleted by the restarted berthd.
+    assert.ok(
+      s3?.requests.some((r) => r.startsWith('DELETE ') && r.includes(queued.id)),
+      s3?.requests.filter((r) => r.startsWith('DELETE')).join('\n'),
+    );
+    await inApp(['rm', `${MOUNT}/big.bin`]);
+  });
+
   test('S3 unreachable: the backup fails with the reason and nothing is marked good', async () => {
     await s3?.stop();
     s3 = null;
+    const verifiedBefore = (await backups()).filter((b) => b.status === 'verified').length;
     const r = await berth.cli(['backups', 'run', 'uploads', '--target', 'offsite']);
     assert.notEqual(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /failed/);
     const [latest] = await backups();
     assert.equal(latest?.status, 'failed');
     assert.match(latest?.error ?? '', /BACKUP_TARGET_FAILED|ECONNREFUSED|connect/);
-    assert.equal((await backups()).filter((b) => b.status === 'verified').length, 2);
+    assert.equal((await backups()).filter((b) => b.status === 'verified').length, verifiedBefore);
   });
 
   test('hostile target names, prefixes, directories and endpoints are refused', async () => {

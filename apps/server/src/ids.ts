@@ -26,7 +26,8 @@ export type IdKind =
   | 'crj'
   | 'bkt'
   | 'bak'
-  | 'sbk';
+  | 'sbk'
+  | 'bks';
 
 /** 20 base32 characters = 100 random bits: not guessable, safe in names, DNS labels and URLs. */
 export function createId(kind: IdKind): string {

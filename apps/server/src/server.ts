@@ -25,7 +25,10 @@ import { createVolumesService } from './volumes/service.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyJob } from './notify/delivery-job.js';
 import { NOTIFY_JOB, startNotificationOutbox } from './notify/outbox.js';
-import { createBackupsService } from './backups/service.js';
+import { BACKUP_JOB, createBackupsService } from './backups/service.js';
+import { runBackupJob } from './backups/job.js';
+import { BackupScheduler } from './backups/scheduler.js';
+import { createBackupSchedules } from './backups/schedules.js';
 import { createBackupTargets } from './backups/targets.js';
 import { createSystemBackups } from './system-backup/service.js';
 import { createDomainsService } from './domains/service.js';
@@ -124,7 +127,18 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     runOneOff: (...args) => agents.runOneOff(...args),
   });
   const backupTargets = createBackupTargets({ store, keys, clock });
-  const backups = createBackupsService({ store, keys, clock, targets: backupTargets, agents });
+  const backups = createBackupsService({
+    ...{ store, keys, clock, targets: backupTargets, agents, log },
+    onQueued: () => wakeWorker(),
+  });
+  const backupScheduler = new BackupScheduler({
+    ...{ store, clock, log },
+    enqueue: (schedule) => backups.enqueueScheduled(schedule),
+  });
+  const backupSchedules = createBackupSchedules({
+    ...{ store, clock, targets: backupTargets },
+    onChange: () => backupScheduler.wake(),
+  });
   // Nothing runs a backup before this start: one still `running` was cut off and never counts.
   await backups.failInterrupted();
   const systemBackups = createSystemBackups({ store, keys, dataDir: config.dataDir, clock });
@@ -161,6 +175,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         backupTargets,
         backups,
         systemBackups,
+        backupSchedules,
         certificates,
         keys,
         agents,
@@ -196,6 +211,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
           handlers: {
             deploy: deployJob.run,
             [NOTIFY_JOB]: (payload: unknown) => notifyJob.run(payload),
+            [BACKUP_JOB]: (payload: unknown) => runBackupJob(backups, payload),
             ...(acmeOrders && { [ORDER_JOB]: (payload: unknown) => acmeOrders.run(payload) }),
             ...(baseCertificate && { [BASE_ORDER_JOB]: (payload: unknown) => baseCertificate.run(payload) }),
           },
@@ -215,6 +231,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
   if (outbox) store.onAuditCommitted(() => Promise.resolve(outbox.wake()));
   // Like the worker: a test's bare API runs no jobs behind its back.
   if (worker) await cron.start();
+  if (worker) backupScheduler.start();
   if (worker && baseCertificate) {
     await baseCertificate.ensure();
     worker.wake();
@@ -241,6 +258,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     caFingerprint: listening.caFingerprint,
     async close() {
       await cron.stop();
+      await backupScheduler.stop();
       agents.close();
       listening.close();
       await downWatch?.stop();

@@ -1,11 +1,14 @@
 import {
   BackupList,
+  BackupScheduleList,
+  BackupScheduleView,
   BackupTargetList,
   BackupTargetView,
   BackupView,
   SystemBackupList,
   SystemBackupView,
   VolumeRestoreResult,
+  type BackupScheduleSet,
   type BackupTargetCreate,
   type SystemBackupBody,
 } from '@berth/protocol';
@@ -14,7 +17,7 @@ import type { Transport } from './transport.js';
 const teamQuery = (team?: string): string => (team === undefined ? '' : `?team=${encodeURIComponent(team)}`);
 const volume = (name: string): string => `/volumes/${encodeURIComponent(name)}`;
 
-/** Backup targets, and backups of volumes (issue 12). */
+/** Backup targets, backups of volumes (queued jobs, followed with getBackup) and their schedules (issue 12). */
 export function backupsApi({ json, call }: Transport) {
   return {
     listBackupTargets: async () => (await json(BackupTargetList, 'GET', '/backup-targets')).targets,
@@ -26,6 +29,15 @@ export function backupsApi({ json, call }: Transport) {
       (await json(BackupList, 'GET', `${volume(name)}/backups${teamQuery(team)}`)).backups,
     runVolumeBackup: (name: string, target: string, team?: string) =>
       json(BackupView, 'POST', `${volume(name)}/backups`, { target, ...(team !== undefined && { team }) }),
+    getBackup: (id: string, team?: string) =>
+      json(BackupView, 'GET', `/backups/${encodeURIComponent(id)}${teamQuery(team)}`),
+    listBackupSchedules: async () => (await json(BackupScheduleList, 'GET', '/backup-schedules')).schedules,
+    setBackupSchedule: (body: BackupScheduleSet) =>
+      json(BackupScheduleView, 'PUT', '/backup-schedules', body),
+    deleteBackupSchedule: async (source: string, target: string, team?: string) => {
+      const query = new URLSearchParams({ target, ...(team !== undefined && { team }) });
+      await call('DELETE', `/backup-schedules/${encodeURIComponent(source)}?${query.toString()}`);
+    },
     restoreVolume: (name: string, backup: string, team?: string) =>
       json(VolumeRestoreResult, 'POST', `${volume(name)}/restore`, {
         backup,

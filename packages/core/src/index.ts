@@ -40,5 +40,6 @@ export * from './volumes/index.js';
 export * from './network/address-class.js';
 export * from './network/destination.js';
 export * from './backups/object-key.js';
+export * from './backups/retention.js';
 export * from './schedules/index.js';
 export * from './databases/index.js';

@@ -63,8 +63,8 @@ export const BACKUP_STATUSES = ['running', 'verified', 'failed'] as const;
 export const BackupStatus = z.enum(BACKUP_STATUSES);
 export type BackupStatus = z.infer<typeof BackupStatus>;
 
-/** What a backup is of: a volume now; a database is one more kind. */
-export const BackupSourceKind = z.enum(['volume']);
+/** What a backup is of: a volume, or a managed database (its backups are still to come). */
+export const BackupSourceKind = z.enum(['volume', 'database']);
 export type BackupSourceKind = z.infer<typeof BackupSourceKind>;
 
 export const BackupView = z.object({
@@ -91,6 +91,46 @@ export type BackupList = z.infer<typeof BackupList>;
 
 export const BackupRunBody = z.object({ target: BackupTargetName, team: TeamName.optional() }).strict();
 export type BackupRunBody = z.infer<typeof BackupRunBody>;
+
+export const BackupParams = z.object({ id: Id }).strict();
+
+/** `berth backups schedule SOURCE --target T --cron EXPR --keep N`: creates or replaces that source's schedule on T. */
+export const BackupScheduleSet = z
+  .object({
+    /** The source by name: a volume (a database name is refused until database backups exist). */
+    source: VolumeName,
+    target: BackupTargetName,
+    /** Five fields, or six with seconds first (core's parseSchedule holds the rules). */
+    cron: z.string().min(1).max(100).regex(NoControl, { message: 'must not contain control characters' }),
+    /** How many verified backups stay; older ones (and failures older than the newest verified) are deleted. */
+    keep: z.number().int().min(1).max(1000),
+    team: TeamName.optional(),
+  })
+  .strict();
+export type BackupScheduleSet = z.infer<typeof BackupScheduleSet>;
+
+export const BackupScheduleView = z.object({
+  id: Id,
+  team: z.string(),
+  source: z.object({ kind: BackupSourceKind, name: z.string() }),
+  target: z.string(),
+  cron: z.string(),
+  keep: z.number().int(),
+  lastRunAt: Timestamp.nullable(),
+  nextRunAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  /** True when this call replaced an earlier schedule of the source on that target. */
+  replaced: z.boolean().optional(),
+});
+export type BackupScheduleView = z.infer<typeof BackupScheduleView>;
+
+export const BackupScheduleList = z.object({ schedules: z.array(BackupScheduleView) });
+export type BackupScheduleList = z.infer<typeof BackupScheduleList>;
+
+export const BackupScheduleParams = z.object({ source: VolumeName }).strict();
+export const BackupScheduleDeleteQuery = z
+  .object({ target: BackupTargetName, team: TeamName.optional() })
+  .strict();
 
 export const VolumeRestoreBody = z.object({ backup: Id, team: TeamName.optional() }).strict();
 export type VolumeRestoreBody = z.infer<typeof VolumeRestoreBody>;

@@ -110,6 +110,8 @@ export const ERROR_CODES = {
   /** `backups targets remove` of a target that still holds backups Berth knows of. */
   BACKUP_TARGET_IN_USE: { status: 409, retryable: false },
   BACKUP_NOT_FOUND: { status: 404, retryable: false },
+  /** `backups unschedule` of a source with no schedule on that target. */
+  BACKUP_SCHEDULE_NOT_FOUND: { status: 404, retryable: false },
   /** A backup that was made but did not pass its verification (the reason in the message). */
   BACKUP_VERIFY_FAILED: { status: 422, retryable: true },
   // What a team may use

@@ -8,7 +8,12 @@ import type { DomainsTable } from './types-domains.js';
 import type { AppVolumesTable, VolumesTable } from './types-volumes.js';
 import type { NotificationChannelsTable, NotificationDeliveriesTable } from './types-notifications.js';
 import type { CronJobsTable, CronRunsTable } from './types-cron.js';
-import type { BackupKeysTable, BackupsTable, BackupTargetsTable } from './types-backups.js';
+import type {
+  BackupKeysTable,
+  BackupSchedulesTable,
+  BackupsTable,
+  BackupTargetsTable,
+} from './types-backups.js';
 import type { DatabaseLinksTable, DatabasesTable } from './types-databases.js';
 import type { BaseCertificatesTable, CertificatesTable } from './types-certificates.js';
 
@@ -387,6 +392,7 @@ export interface Database {
   backup_keys: BackupKeysTable;
   backup_targets: BackupTargetsTable;
   backups: BackupsTable;
+  backup_schedules: BackupSchedulesTable;
   databases: DatabasesTable;
   database_links: DatabaseLinksTable;
   certificates: CertificatesTable;

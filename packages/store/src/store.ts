@@ -12,6 +12,7 @@ import { createVolumeRepo } from './repos/volumes.js';
 import { createNotificationRepo } from './repos/notifications.js';
 import { createCronRepo } from './repos/cron.js';
 import { createBackupKeyRepo, createBackupRepo, createBackupTargetRepo } from './repos/backups.js';
+import { createBackupScheduleRepo } from './repos/backup-schedules.js';
 import { createDatabaseRepo } from './repos/databases.js';
 import { createBaseCertificateRepo } from './repos/base-certificates.js';
 import { createCertificateRepo } from './repos/certificates.js';
@@ -76,6 +77,7 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     backupKeys: createBackupKeyRepo(db),
     backupTargets: createBackupTargetRepo(db),
     backups: createBackupRepo(db),
+    backupSchedules: createBackupScheduleRepo(db),
     databases: createDatabaseRepo(db),
     certificates: createCertificateRepo(db),
     baseCertificates: createBaseCertificateRepo(db),

@@ -1,5 +1,8 @@
 /** Backups (issue 12): the tables, the rows and the repositories. */
 
+/** What a backup or a schedule is of: a volume, or (soon) a managed database. */
+export type BackupSourceKind = 'volume' | 'database';
+
 /** Added by 0019. */
 export interface BackupKeysTable {
   recipient_key_id: string;
@@ -26,7 +29,7 @@ export interface BackupTargetsTable {
 export interface BackupsTable {
   id: string;
   team_id: string;
-  source_kind: 'volume';
+  source_kind: BackupSourceKind;
   source_id: string;
   source_name: string;
   target_id: string;
@@ -69,7 +72,7 @@ export interface BackupTargetRow {
 export interface BackupRow {
   id: string;
   teamId: string;
-  sourceKind: 'volume';
+  sourceKind: BackupSourceKind;
   sourceId: string;
   sourceName: string;
   targetId: string;
@@ -112,8 +115,66 @@ export interface BackupRepo {
   create(row: BackupRow): Promise<void>;
   get(id: string): Promise<BackupRow | null>;
   /** Newest first. */
-  listBySource(teamId: string, kind: 'volume', sourceId: string): Promise<BackupRow[]>;
+  listBySource(teamId: string, kind: BackupSourceKind, sourceId: string): Promise<BackupRow[]>;
   update(id: string, patch: Partial<Omit<BackupRow, 'id' | 'teamId'>>): Promise<void>;
-  /** Marks every `running` backup failed (berthd starting: nothing runs any more). Returns how many. */
-  failRunning(reason: string, now: number): Promise<number>;
+  /** Marks every `running` backup failed (berthd starting: nothing runs any more). Returns the rows as they were. */
+  failRunning(reason: string, now: number): Promise<BackupRow[]>;
+  /** Of one source on one target, newest first (retention reads it). */
+  listBySourceTarget(
+    teamId: string,
+    kind: BackupSourceKind,
+    sourceId: string,
+    targetId: string,
+  ): Promise<BackupRow[]>;
+  delete(id: string): Promise<void>;
+}
+
+/** Added by 0021. */
+export interface BackupSchedulesTable {
+  id: string;
+  team_id: string;
+  source_kind: BackupSourceKind;
+  source_id: string;
+  source_name: string;
+  target_id: string;
+  cron: string;
+  keep: number;
+  last_run_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BackupScheduleRow {
+  id: string;
+  teamId: string;
+  sourceKind: BackupSourceKind;
+  sourceId: string;
+  sourceName: string;
+  targetId: string;
+  cron: string;
+  keep: number;
+  /** The fire time last acted on (core's dueRun), null before the first. */
+  lastRunAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BackupScheduleRepo {
+  /**
+   * Creates the source's schedule on that target, or replaces its cron and keep (the fire
+   * times count from the change: a new cron does not catch up on the old one's past). Returns
+   * the row as stored and whether it replaced one.
+   */
+  upsert(row: BackupScheduleRow): Promise<{ row: BackupScheduleRow; replaced: boolean }>;
+  get(
+    teamId: string,
+    kind: BackupSourceKind,
+    sourceId: string,
+    targetId: string,
+  ): Promise<BackupScheduleRow | null>;
+  list(teamId: string | null): Promise<BackupScheduleRow[]>;
+  /** Returns whether there was one. */
+  delete(id: string): Promise<boolean>;
+  /** Records the fire time acted on, only if it is still the one read (a racing pass does not run it twice). */
+  recordFire(id: string, previous: number | null, runAt: number): Promise<boolean>;
 }

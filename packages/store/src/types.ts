@@ -6,7 +6,7 @@ import type { DomainRepo } from './types-domains.js';
 import type { VolumeRepo } from './types-volumes.js';
 import type { NotificationRepo } from './types-notifications.js';
 import type { CronRepo } from './types-cron.js';
-import type { BackupKeyRepo, BackupRepo, BackupTargetRepo } from './types-backups.js';
+import type { BackupKeyRepo, BackupRepo, BackupScheduleRepo, BackupTargetRepo } from './types-backups.js';
 import type { DatabaseRepo } from './types-databases.js';
 import type { BaseCertificateRepo, CertificateRepo } from './types-certificates.js';
 import type {
@@ -348,6 +348,7 @@ export interface Repos {
   backupKeys: BackupKeyRepo;
   backupTargets: BackupTargetRepo;
   backups: BackupRepo;
+  backupSchedules: BackupScheduleRepo;
   databases: DatabaseRepo;
   certificates: CertificateRepo;
   baseCertificates: BaseCertificateRepo;

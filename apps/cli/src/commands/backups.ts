@@ -4,6 +4,7 @@ import { action, clientFor, withCommon, type CommonOptions } from '../cli/comman
 import type { CliEnvironment } from '../cli/environment.js';
 import { printJson, printTable } from '../cli/output.js';
 import { readStdin } from '../cli/prompt.js';
+import { followBackup } from './backup-follow.js';
 
 interface TeamOptions extends CommonOptions {
   team?: string;
@@ -22,10 +23,19 @@ interface AddOptions extends TeamOptions {
 
 interface RunOptions extends TeamOptions {
   target: string;
+  /** false with --no-wait. */
+  wait: boolean;
+}
+
+interface ScheduleOptions extends TeamOptions {
+  target: string;
+  cron: string;
+  keep: string;
 }
 
 /**
- * `berth backups targets add|list|remove`, `berth backups run|list` (issue 12). These command
+ * `berth backups targets add|list|remove`, `berth backups run|list|show`,
+ * `berth backups schedule|schedules|unschedule` (issue 12). These command
  * names and flags are a contract operators script against: keep them.
  */
 export function registerBackups(program: Command, environment: CliEnvironment): void {
@@ -101,6 +111,7 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
       }),
     );
   registerRun(backups.command('run <volume>'), environment);
+  registerSchedules(backups, environment);
   withCommon(backups.command('list <volume>'))
     .description("a volume's backups, newest first: time, size, sha256, verified ✓/✗ with the check's output")
     .option('--team <team>', 'the team that owns the volume (default: yours)')
@@ -138,17 +149,105 @@ export function registerVolumeBackups(volumes: Command, environment: CliEnvironm
 function registerRun(cmd: Command, environment: CliEnvironment): void {
   withCommon(cmd)
     .description(
-      'back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared)',
+      'back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared); a job in berthd that this follows to its end',
     )
     .requiredOption('--target <target>', 'the backup target (berth backups targets list)')
     .option('--team <team>', 'the team that owns the volume (default: yours)')
+    .option('--no-wait', 'queue it and print it (status running) without following it')
     .action(
       action(async (name: string, opts: RunOptions) => {
-        const b = await clientFor(environment, opts).runVolumeBackup(name, opts.target, opts.team);
+        const client = clientFor(environment, opts);
+        const queued = await client.runVolumeBackup(name, opts.target, opts.team);
+        if (!opts.wait) {
+          if (opts.json) return printJson(queued);
+          return void process.stdout.write(
+            `Backup ${queued.id} of ${name} queued (follow it with: berth backups show ${queued.id})\n`,
+          );
+        }
+        const b = await followBackup(client, queued, opts.team, opts.json !== true);
         if (opts.json) return printJson(b);
         process.stdout.write(
           `Backup ${b.id} of ${name} verified: ${b.bytes ?? 0} bytes, sha256 ${b.sha256 ?? '-'}\n${indent(b.verifyOutput ?? '')}\n`,
         );
+      }),
+    );
+}
+
+/** `berth backups schedule|schedules|unschedule` and `berth backups show`. */
+function registerSchedules(backups: Command, environment: CliEnvironment): void {
+  withCommon(backups.command('schedule <source>'))
+    .description(
+      "back a source (a volume) up on a schedule, keeping the newest N verified backups; replaces the source's schedule on that target",
+    )
+    .requiredOption('--target <target>', 'the backup target (berth backups targets list)')
+    .requiredOption(
+      '--cron <expr>',
+      'when: 5 fields (minute hour day month weekday, UTC), or 6 with seconds first',
+    )
+    .requiredOption(
+      '--keep <n>',
+      'verified backups to keep (≥ 1); older ones, and failures older than the newest verified one, are deleted',
+    )
+    .option('--team <team>', 'the team that owns the source (default: yours)')
+    .action(
+      action(async (source: string, opts: ScheduleOptions) => {
+        if (!/^[0-9]+$/.test(opts.keep))
+          throw new BerthError('VALIDATION_FAILED', '--keep must be a whole number from 1 (e.g. --keep 14)');
+        const s = await clientFor(environment, opts).setBackupSchedule({
+          source,
+          target: opts.target,
+          cron: opts.cron,
+          keep: Number(opts.keep),
+          ...(opts.team && { team: opts.team }),
+        });
+        if (opts.json) return printJson(s);
+        process.stdout.write(
+          `${s.replaced === true ? 'Replaced' : 'Scheduled'} backups of ${s.source.name} to ${s.target}: ${s.cron}, keeping ${s.keep} verified; next at ${s.nextRunAt ?? 'never'}\n`,
+        );
+      }),
+    );
+  withCommon(backups.command('schedules'))
+    .description('backup schedules: source, target, cron, keep, last and next run')
+    .action(
+      action(async (opts: CommonOptions) => {
+        const list = await clientFor(environment, opts).listBackupSchedules();
+        if (opts.json) return printJson({ schedules: list });
+        if (list.length === 0) return void process.stdout.write('No backup schedules\n');
+        printTable(
+          list.map((s) => [
+            s.source.name,
+            s.team,
+            s.target,
+            s.cron,
+            String(s.keep),
+            s.lastRunAt ?? '-',
+            s.nextRunAt ?? '-',
+          ]),
+          ['SOURCE', 'TEAM', 'TARGET', 'CRON', 'KEEP', 'LAST RUN', 'NEXT RUN'],
+        );
+      }),
+    );
+  withCommon(backups.command('unschedule <source>'))
+    .description("remove a source's backup schedule on a target (its backups stay)")
+    .requiredOption('--target <target>', 'the backup target')
+    .option('--team <team>', 'the team that owns the source (default: yours)')
+    .action(
+      action(async (source: string, opts: TeamOptions & { target: string }) => {
+        await clientFor(environment, opts).deleteBackupSchedule(source, opts.target, opts.team);
+        if (opts.json) return printJson({ removed: { source, target: opts.target } });
+        process.stdout.write(`Removed the backup schedule of ${source} on ${opts.target}\n`);
+      }),
+    );
+  withCommon(backups.command('show <backup>'))
+    .description('one backup: running, verified ✓ (with the check) or failed ✗ (with the reason)')
+    .option('--team <team>', 'the team that owns it (default: yours)')
+    .action(
+      action(async (id: string, opts: TeamOptions) => {
+        const b = await clientFor(environment, opts).getBackup(id, opts.team);
+        if (opts.json) return printJson(b);
+        printTable([row(b)], ['ID', 'STARTED', 'TARGET', 'SIZE', 'SHA256', 'VERIFIED']);
+        const detail = b.status === 'failed' ? b.error : b.verifyOutput;
+        if (detail) process.stdout.write(`\n${indent(detail)}\n`);
       }),
     );
 }

@@ -1,4 +1,4 @@
-import { toEngineVolumeName } from '@berth/core';
+import { backupsToPrune, toEngineVolumeName } from '@berth/core';
 import { unwrapDataKey } from '@berth/crypto';
 import {
   agentBackupDataKeyAad,
@@ -7,10 +7,18 @@ import {
   type BackupView,
   type VolumeRestoreResult,
 } from '@berth/protocol';
-import type { BackupRow, BackupTargetRow, ServerRow, Store, TeamRow, VolumeRow } from '@berth/store';
+import type {
+  BackupRow,
+  BackupScheduleRow,
+  BackupTargetRow,
+  ServerRow,
+  Store,
+  TeamRow,
+  VolumeRow,
+} from '@berth/store';
 import type { SealForAgent } from '../agents/work-calls.js';
 import type { AgentGateway } from '../agents/gateway.js';
-import type { AuditIntent } from '../audit/intent.js';
+import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { currentBackupKey, openPrivateKey } from './backup-key.js';
@@ -18,9 +26,10 @@ import type { BackupTargets } from './targets.js';
 
 /**
  * Backups of a source (a volume now; a database is one more source kind: its agent call makes
- * the stream, the rest is this flow). One backup, start to end, in the request that asks for it:
+ * the stream, the rest is this flow). A backup is a durable job in berthd's queue (BACKUP_JOB),
+ * queued by a request or a schedule; the caller follows its row:
  *
- * 1. a `running` row, before anything reaches the target;
+ * 1. a `running` row and its job, in one transaction, before anything reaches the target;
  * 2. the source's agent archives, compresses, encrypts to berthd's public backup key, hashes and
  *    puts the object (the target's put is whole or nothing);
  * 3. verification: berthd opens this backup's data key and seals it to that agent for this
@@ -28,8 +37,11 @@ import type { BackupTargets } from './targets.js';
  *    scratch volume and compares the tree with the one it archived, then removes the scratch;
  * 4. `verified` with the check's output, or `failed` with the reason, audit-logged either way.
  *
- * A berthd killed in between leaves `running`, which its next start marks failed
- * (failInterrupted): nothing is `verified` that was not checked.
+ * A berthd killed in between leaves `running`, which its next start marks failed and whose
+ * partial object it deletes (failInterrupted): nothing is `verified` that was not checked. The
+ * job is tried once: a failed backup is a result to show, not something to repeat by itself
+ * (the schedule's next fire time is the retry). After a verified success, a schedule's `keep`
+ * prunes older backups (applyRetention).
  */
 export interface BackupsServiceDeps {
   store: Store;
@@ -37,7 +49,27 @@ export interface BackupsServiceDeps {
   clock: () => number;
   targets: BackupTargets;
   agents: Pick<AgentGateway, 'backupCreate' | 'backupRestore'>;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** A backup job was queued: wake the worker. */
+  onQueued: () => void;
 }
+
+/** The job kind of one backup; its payload is `{ backupId, intent }`. */
+export const BACKUP_JOB = 'backup';
+
+const INTERRUPTED = 'berthd stopped while this backup ran: it was never verified';
+
+/** The audit intent of what berthd does by itself (a scheduled run, retention, a restart's clean-up). */
+export const systemIntent = (teamId: string, action: string, target: string): AuditIntent => ({
+  actorKind: 'system',
+  actorId: null,
+  actorName: 'berthd',
+  requestId: null,
+  action,
+  target,
+  teamId,
+  detail: {},
+});
 
 export type BackupsService = ReturnType<typeof createBackupsService>;
 
@@ -47,7 +79,15 @@ const compactTime = (ms: number): string =>
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 
-export function createBackupsService({ store, keys, clock, targets, agents }: BackupsServiceDeps) {
+export function createBackupsService({
+  store,
+  keys,
+  clock,
+  targets,
+  agents,
+  log,
+  onQueued,
+}: BackupsServiceDeps) {
   const requireVolume = async (team: TeamRow, name: string): Promise<VolumeRow> => {
     const row = await store.volumes.getByName(team.id, name);
     if (!row)
@@ -106,82 +146,231 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
     }
   };
 
+  /**
+   * `queued`: the request's own audit row (`backup.queue`), in the same transaction; the job's
+   * outcome is audited as `backup.run` (ok or failed: what notifications hear) under `intent`.
+   */
+  const enqueue = async (
+    volume: VolumeRow,
+    target: BackupTargetRow,
+    intent: AuditIntent,
+    queued: AuditIntent | null,
+  ): Promise<BackupRow> => {
+    const id = createId('bak');
+    const started = clock();
+    const row: BackupRow = {
+      id,
+      teamId: volume.teamId,
+      sourceKind: 'volume',
+      sourceId: volume.id,
+      sourceName: volume.name,
+      targetId: target.id,
+      objectKey: `volumes/${volume.id}/${compactTime(started)}-${id}.berth`,
+      bytes: null,
+      sha256: null,
+      wrappedKey: null,
+      recipientKeyId: null,
+      tree: null,
+      status: 'running',
+      verifyOutput: null,
+      error: null,
+      startedAt: started,
+      finishedAt: null,
+    };
+    await store.transaction(async (tx) => {
+      await tx.backups.create(row);
+      await tx.jobs.enqueue(
+        { id: createId('job'), kind: BACKUP_JOB, payload: { backupId: id, intent }, maxAttempts: 1 },
+        started,
+      );
+      if (queued)
+        await recordDone(
+          tx,
+          { ...queued, detail: { ...queued.detail, backup: id, target: target.name } },
+          started,
+        );
+    });
+    onQueued();
+    return row;
+  };
+
+  const fail = async (
+    row: BackupRow,
+    e: unknown,
+    intent: AuditIntent,
+    objectMayBePartial: boolean,
+  ): Promise<BackupRow> => {
+    const error =
+      e instanceof BerthError ? e : new BerthError('INTERNAL', e instanceof Error ? e.message : String(e));
+    const failed = {
+      status: 'failed' as const,
+      error: `${error.code}: ${error.message}`,
+      finishedAt: clock(),
+    };
+    await store.backups.update(row.id, failed);
+    // A put cut off midway may have left part of an object: it goes. A complete object that
+    // failed its check stays (the row says why) until retention supersedes it.
+    if (objectMayBePartial) await removeQuietly(row);
+    await audit(intent, 'failed', { backup: row.id, error: failed.error.slice(0, 500) });
+    return { ...row, ...failed };
+  };
+
+  const removeQuietly = async (row: BackupRow): Promise<boolean> => {
+    const target = await store.backupTargets.get(row.targetId);
+    if (!target) return false;
+    try {
+      return await targets.removeObject(target, row.objectKey);
+    } catch (err) {
+      log.warn({ err, backup: row.id }, 'could not delete a backup object from its target');
+      return false;
+    }
+  };
+
+  /**
+   * After a verified success, with a schedule on that source and target: core's backupsToPrune
+   * says which older backups go (objects first, then rows; a row whose object could not be
+   * deleted stays for the next pass, except on a directory target, which berthd cannot reach).
+   */
+  const applyRetention = async (made: BackupRow): Promise<void> => {
+    const schedule = await store.backupSchedules.get(
+      made.teamId,
+      made.sourceKind,
+      made.sourceId,
+      made.targetId,
+    );
+    if (!schedule) return;
+    const rows = await store.backups.listBySourceTarget(
+      made.teamId,
+      made.sourceKind,
+      made.sourceId,
+      made.targetId,
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const deleted: string[] = [];
+    const leftOnServer: string[] = [];
+    const target = await store.backupTargets.get(made.targetId);
+    for (const id of backupsToPrune(rows, schedule.keep)) {
+      const row = byId.get(id);
+      if (!row || !target) continue;
+      let removed: boolean;
+      try {
+        removed = await targets.removeObject(target, row.objectKey);
+      } catch (err) {
+        log.warn({ err, backup: id }, 'retention could not delete a backup object; trying again next time');
+        continue;
+      }
+      if (!removed) leftOnServer.push(row.objectKey);
+      await store.backups.delete(id);
+      deleted.push(id);
+    }
+    if (deleted.length === 0) return;
+    await audit(
+      {
+        ...systemIntent(made.teamId, 'backup.prune', `${made.sourceKind}:${made.sourceName}`),
+        detail: { schedule: schedule.id, keep: schedule.keep },
+      },
+      'ok',
+      {
+        deleted: deleted.join(' ').slice(0, 2000),
+        leftOnServer: leftOnServer.length === 0 ? null : leftOnServer.join(' ').slice(0, 2000),
+      },
+    );
+  };
+
+  /** The job's body: makes and verifies the object of a `running` row. Never throws for the backup's own failure. */
+  const execute = async (backupId: string, intent: AuditIntent): Promise<void> => {
+    const row = await store.backups.get(backupId);
+    // Marked failed by a restart in between, or done by an earlier attempt.
+    if (!row || row.status !== 'running') return;
+    let made: BackupRow = row;
+    let partial = true;
+    try {
+      const volume = await store.volumes.get(row.sourceId);
+      if (!volume || row.sourceKind !== 'volume')
+        throw new BerthError('VOLUME_NOT_FOUND', `The volume ${row.sourceName} was deleted`);
+      const target = await store.backupTargets.get(row.targetId);
+      if (!target) throw new BerthError('BACKUP_TARGET_NOT_FOUND', 'The backup target was removed');
+      const server = await serverOf(volume);
+      const key = await currentBackupKey(store, keys, clock());
+      const result = await agents.backupCreate(server, (seal) => ({
+        backupId,
+        volume: { engineName: toEngineVolumeName(volume.id), volumeId: volume.id },
+        target: targets.forAgent(target, backupId, seal),
+        objectKey: row.objectKey,
+        recipientPublicKey: key.publicKey,
+      }));
+      partial = false;
+      const stored = {
+        bytes: result.bytes,
+        sha256: result.sha256,
+        wrappedKey: result.wrappedKey,
+        recipientKeyId: result.recipientKeyId,
+        tree: JSON.stringify(result.tree),
+      };
+      await store.backups.update(backupId, stored);
+      made = { ...row, ...stored };
+      const verified = await restoreOn(server, made, target, null);
+      const skipped = result.skipped.length === 0 ? [] : ['left out:', ...result.skipped];
+      const done = {
+        status: 'verified' as const,
+        verifyOutput: [verified.output, ...skipped].join('\n'),
+        finishedAt: clock(),
+      };
+      await store.backups.update(backupId, done);
+      await audit(intent, 'ok', { backup: backupId, bytes: result.bytes, sha256: result.sha256 });
+      made = { ...made, ...done };
+    } catch (e) {
+      await fail(made, e, intent, partial);
+      return;
+    }
+    await applyRetention(made).catch((err: unknown) =>
+      log.error({ err, backup: backupId }, 'applying backup retention failed'),
+    );
+  };
+
   return {
-    /** Backs up a volume to a target and verifies it. The row says how it went; a failure also comes back as `error`. */
-    async runVolume(
+    execute,
+
+    /**
+     * Queues a backup of a volume to a target: its `running` row and its job in one transaction
+     * (berthd's job queue runs it; the caller follows the row). `intent` (the request's, action
+     * `backup.queue`) is audited now; the outcome later as `backup.run` by the same actor.
+     */
+    async enqueueVolume(
       team: TeamRow,
       volumeName: string,
       targetName: string,
       intent: AuditIntent,
-    ): Promise<{ row: BackupRow; error: BerthError | null }> {
+    ): Promise<BackupRow> {
       const volume = await requireVolume(team, volumeName);
       const target = await targets.requireTarget(team, targetName);
-      const server = await serverOf(volume);
-      const key = await currentBackupKey(store, keys, clock());
-      const id = createId('bak');
-      const started = clock();
-      const row: BackupRow = {
-        id,
-        teamId: team.id,
-        sourceKind: 'volume',
-        sourceId: volume.id,
-        sourceName: volume.name,
-        targetId: target.id,
-        objectKey: `volumes/${volume.id}/${compactTime(started)}-${id}.berth`,
-        bytes: null,
-        sha256: null,
-        wrappedKey: null,
-        recipientKeyId: null,
-        tree: null,
-        status: 'running',
-        verifyOutput: null,
-        error: null,
-        startedAt: started,
-        finishedAt: null,
-      };
-      await store.backups.create(row);
-      let made: BackupRow = row;
-      try {
-        const result = await agents.backupCreate(server, (seal) => ({
-          backupId: id,
-          volume: { engineName: toEngineVolumeName(volume.id), volumeId: volume.id },
-          target: targets.forAgent(target, id, seal),
-          objectKey: row.objectKey,
-          recipientPublicKey: key.publicKey,
-        }));
-        const stored = {
-          bytes: result.bytes,
-          sha256: result.sha256,
-          wrappedKey: result.wrappedKey,
-          recipientKeyId: result.recipientKeyId,
-          tree: JSON.stringify(result.tree),
-        };
-        await store.backups.update(id, stored);
-        made = { ...row, ...stored };
-        const verified = await restoreOn(server, made, target, null);
-        const skipped = result.skipped.length === 0 ? [] : ['left out:', ...result.skipped];
-        const done = {
-          status: 'verified' as const,
-          verifyOutput: [verified.output, ...skipped].join('\n'),
-          finishedAt: clock(),
-        };
-        await store.backups.update(id, done);
-        await audit(intent, 'ok', { backup: id, bytes: result.bytes, sha256: result.sha256 });
-        return { row: { ...made, ...done }, error: null };
-      } catch (e) {
-        const error =
-          e instanceof BerthError
-            ? e
-            : new BerthError('INTERNAL', e instanceof Error ? e.message : String(e));
-        const failed = {
-          status: 'failed' as const,
-          error: `${error.code}: ${error.message}`,
-          finishedAt: clock(),
-        };
-        await store.backups.update(id, failed);
-        await audit(intent, 'failed', { backup: id, error: failed.error.slice(0, 500) });
-        return { row: { ...made, ...failed }, error };
-      }
+      await serverOf(volume);
+      return enqueue(volume, target, { ...intent, action: 'backup.run' }, intent);
+    },
+
+    /** A schedule's run (the scheduler): the same job, under berthd's name. */
+    async enqueueScheduled(schedule: BackupScheduleRow): Promise<BackupRow | null> {
+      const volume = schedule.sourceKind === 'volume' ? await store.volumes.get(schedule.sourceId) : null;
+      const target = await store.backupTargets.get(schedule.targetId);
+      if (!volume || !target) return null;
+      return enqueue(
+        volume,
+        target,
+        {
+          ...systemIntent(schedule.teamId, 'backup.run', `volume:${volume.name}`),
+          detail: { schedule: schedule.id },
+        },
+        null,
+      );
+    },
+
+    async get(team: TeamRow, id: string): Promise<BackupRow> {
+      const row = await store.backups.get(id);
+      if (!row || row.teamId !== team.id)
+        throw new BerthError('BACKUP_NOT_FOUND', `There is no backup ${id} in team ${team.name}`, {
+          hint: 'List them with: berth backups list SOURCE',
+        });
+      return row;
     },
 
     async listVolume(team: TeamRow, volumeName: string): Promise<BackupRow[]> {
@@ -248,9 +437,23 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
       }
     },
 
-    /** At berthd's start: a backup still `running` was cut off by a stop or a kill; it never counts. */
-    failInterrupted: (): Promise<number> =>
-      store.backups.failRunning('berthd stopped while this backup ran: it was never verified', clock()),
+    /**
+     * At berthd's start, before the job queue runs: a backup still `running` was cut off by a
+     * stop or a kill (of berthd, or of its agent with it). It never counts: failed with the
+     * reason, whatever part of its object reached the target deleted, and the failure audited
+     * (so the team's webhooks hear of it). Its job, claimed again, finds it failed and ends.
+     */
+    async failInterrupted(): Promise<number> {
+      const rows = await store.backups.failRunning(INTERRUPTED, clock());
+      for (const row of rows) {
+        await removeQuietly(row);
+        await audit(systemIntent(row.teamId, 'backup.run', `${row.sourceKind}:${row.sourceName}`), 'failed', {
+          backup: row.id,
+          error: INTERRUPTED,
+        });
+      }
+      return rows.length;
+    },
   };
 }
 

@@ -134,6 +134,34 @@ export function createBackupTargets(deps: { store: Store; keys: KeyHolder; clock
       });
     },
 
+    /**
+     * Deletes one object (retention, a backup cut off by a kill). S3 objects berthd deletes
+     * itself, through the adapter's SSRF guard; a directory target is on the source's server,
+     * which only its agent reaches, and the agent has no delete call yet: such an object is left
+     * (`false`), and the caller says so.
+     */
+    async removeObject(row: BackupTargetRow, objectKey: string): Promise<boolean> {
+      const s = row.settings;
+      if (s.kind === 'dir') return false;
+      if (!row.secretSealed)
+        throw new BerthError('INTERNAL', `backup target ${row.name} has no sealed secret key`);
+      const target = createS3Target({
+        endpoint: s.endpoint,
+        bucket: s.bucket,
+        prefix: s.prefix,
+        region: s.region,
+        accessKeyId: s.accessKeyId,
+        secretAccessKey: keys.box.open('backup-target-credential', row.secretSealed, targetSecretAad(row.id)),
+        allowPrivate: row.allowPrivate,
+      });
+      try {
+        await target.delete(objectKey);
+        return true;
+      } finally {
+        target.close();
+      }
+    },
+
     /** The target as one agent gets it for one backup: the secret key sealed to that agent. */
     forAgent(row: BackupTargetRow, backupId: string, seal: SealForAgent): AgentBackupTarget {
       const s = row.settings;

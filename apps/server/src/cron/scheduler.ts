@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decideStart, describeStartDecision, dueRun, nextWakeAt, parseSchedule } from '@berth/core';
+import { decideStart, describeStartDecision } from '@berth/core';
 import { BerthError, CRON_LOG_TAIL_LINES, type AgentRunResult, type LogLine } from '@berth/protocol';
 import type { AppRow, CronJobRow, CronRunRow, Store } from '@berth/store';
 import type { OneOffRequest, OneOffStart } from '../agents/one-off-runs.js';
+import { scheduleStep, WakeTimer } from './wake-timer.js';
 
 /**
  * berthd's cron scheduler: wakes at the next fire time of any job, and for each job that is due
@@ -42,11 +43,18 @@ interface InFlight {
 export class CronScheduler {
   /** Runs in flight, by job id then run id. */
   private readonly inFlight = new Map<string, Map<string, InFlight>>();
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  private ticking: Promise<void> = Promise.resolve();
+  private readonly timer: WakeTimer;
 
-  constructor(private readonly deps: CronSchedulerDeps) {}
+  constructor(private readonly deps: CronSchedulerDeps) {
+    this.timer = new WakeTimer(
+      () => this.tick(),
+      (err) => this.deps.log.error({ err }, 'the cron scheduler failed a pass'),
+    );
+  }
+
+  private get stopped(): boolean {
+    return this.timer.isStopped;
+  }
 
   /** Marks the runs a previous berthd left `running` (their containers went with its agent links). */
   async start(): Promise<void> {
@@ -61,21 +69,12 @@ export class CronScheduler {
 
   /** Looks again now (a job was added or removed). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.ticking = this.ticking
-      .then(() => this.tick())
-      .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'the cron scheduler failed a pass');
-        this.sleep(1000);
-      });
+    this.timer.wake();
   }
 
   /** One pass now, resolved when it is done (tests drive the scheduler with their clock so). */
-  async passNow(): Promise<void> {
-    this.wake();
-    await this.ticking;
+  passNow(): Promise<void> {
+    return this.timer.passNow();
   }
 
   /** Resolves when every run in flight has ended and been recorded. */
@@ -85,12 +84,11 @@ export class CronScheduler {
 
   /** Stops scheduling and kills the runs in flight. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    const ticking = this.timer.stop();
     const all = [...this.inFlight.values()].flatMap((m) => [...m.values()]);
     for (const f of all) f.stop.abort();
     await Promise.all(all.map((f) => f.done));
-    await this.ticking;
+    await ticking;
   }
 
   /** Runs of a job in flight now (the tests and `forbid` read it). */
@@ -98,29 +96,16 @@ export class CronScheduler {
     return this.inFlight.get(jobId)?.size ?? 0;
   }
 
-  private sleep(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => this.wake(), Math.max(0, ms));
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
+  /** One pass: fires what is due; returns how long to sleep until the next fire time. */
+  private async tick(): Promise<number> {
     const now = this.deps.clock();
     let wakeAt = now + (this.deps.maxSleepMs ?? 60_000);
     for (const job of await this.deps.store.cron.list(null)) {
-      const parsed = parseSchedule(job.schedule);
-      if (!parsed.ok) continue;
-      const due = dueRun(parsed.schedule, job.lastRunAt, job.createdAt, now);
-      let lastRunAt = job.lastRunAt;
-      if (due) {
-        await this.fire(job, due.runAt, due.missed);
-        lastRunAt = due.runAt;
-      }
-      const next = nextWakeAt(parsed.schedule, lastRunAt, job.createdAt, this.deps.clock());
+      const { due, next } = scheduleStep(job.schedule, job.lastRunAt, job.createdAt, now, this.deps.clock);
+      if (due) await this.fire(job, due.runAt, due.missed);
       if (next !== null) wakeAt = Math.min(wakeAt, next);
     }
-    this.sleep(wakeAt - this.deps.clock());
+    return wakeAt - this.deps.clock();
   }
 
   private async fire(job: CronJobRow, runAt: number, missed: number): Promise<void> {

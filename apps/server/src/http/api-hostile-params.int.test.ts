@@ -64,6 +64,14 @@ const BAD_KEY_IDS = [
   '../x',
   'mk_000000000000;',
 ];
+const UNKNOWN_BACKUP = 'bak_aaaaaaaaaaaaaaaaaaaa';
+const BAD_BACKUP_IDS = [
+  'not-an-id',
+  'BAK_AAAAAAAAAAAAAAAAAAAA',
+  'bak_aaaa',
+  '../x',
+  'bak_aaaaaaaaaaaaaaaaaaaa;',
+];
 const UNKNOWN_CHANNEL = 'nch_aaaaaaaaaaaaaaaaaaaa';
 const BAD_CHANNEL_IDS = [
   'not-an-id',
@@ -122,9 +130,14 @@ function kindOf(op: Operation, param: string): ParamKind {
       return op.path.startsWith(`${API}/servers/`)
         ? { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'SERVER_NOT_FOUND' }
         : { bad: BAD_TOKEN_NAMES, unknown: 'ghost', code: 'TOKEN_NOT_FOUND' };
+    case 'source':
+      // A backup schedule's source: a volume by name today.
+      return { bad: BAD_NAMES, unknown: 'ghost', code: 'VOLUME_NOT_FOUND' };
     case 'number':
       return { bad: BAD_BUILD_NUMBERS, unknown: '999', code: 'BUILD_NOT_FOUND' };
     case 'id':
+      if (op.path.startsWith(`${API}/backups/`))
+        return { bad: BAD_BACKUP_IDS, unknown: UNKNOWN_BACKUP, code: 'BACKUP_NOT_FOUND' };
       if (op.path.startsWith(`${API}/notifications/channels/`))
         return { bad: BAD_CHANNEL_IDS, unknown: UNKNOWN_CHANNEL, code: 'NOTIFICATION_CHANNEL_NOT_FOUND' };
       return op.path.startsWith(`${API}/keys/`)

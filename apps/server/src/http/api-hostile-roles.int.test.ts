@@ -42,12 +42,7 @@ function baseOf(op: Operation): Base {
 }
 
 /** Operations that an allowed request takes to an agent (none is connected here). */
-const NEEDS_AN_AGENT: ReadonlySet<string> = new Set([
-  'streamLogs',
-  'runApp',
-  'runVolumeBackup',
-  'restoreVolume',
-]);
+const NEEDS_AN_AGENT: ReadonlySet<string> = new Set(['streamLogs', 'runApp', 'restoreVolume']);
 
 /** Codes that mean "not you": an allowed request never gets them. */
 const REFUSALS: readonly string[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'CSRF_FAILED'];

@@ -37,7 +37,6 @@ const NEEDS_AN_AGENT = new Set([
   'rollbackProxy',
   'deleteVolume',
   'deleteDatabase',
-  'runVolumeBackup',
   'restoreVolume',
   'runApp',
 ]);

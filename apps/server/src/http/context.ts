@@ -14,6 +14,7 @@ import type { CronScheduler } from '../cron/scheduler.js';
 import type { BackupsService } from '../backups/service.js';
 import type { BackupTargets } from '../backups/targets.js';
 import type { SystemBackups } from '../system-backup/service.js';
+import type { BackupSchedules } from '../backups/schedules.js';
 import type { CertificatesService } from '../certificates/service.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
@@ -33,6 +34,7 @@ export interface RouteContext {
   backupTargets: BackupTargets;
   backups: BackupsService;
   systemBackups: SystemBackups;
+  backupSchedules: BackupSchedules;
   certificates: CertificatesService;
   keys: KeyHolder;
   agents: AgentGateway;

@@ -19,6 +19,7 @@ import * as m0017 from './0017_databases.js';
 import * as m0018 from './0018_cron.js';
 import * as m0019 from './0019_backups.js';
 import * as m0020 from './0020_notifications.js';
+import * as m0021 from './0021_backup_schedules.js';
 import * as m0022 from './0022_database_links.js';
 
 export interface Migration {
@@ -52,5 +53,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0018_cron', up: m0018.up },
   { name: '0019_backups', up: m0019.up },
   { name: '0020_notifications', up: m0020.up },
+  { name: '0021_backup_schedules', up: m0021.up },
   { name: '0022_database_links', up: m0022.up },
 ];

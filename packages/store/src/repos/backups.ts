@@ -119,6 +119,19 @@ export function createBackupTargetRepo(db: Db): BackupTargetRepo {
         throw new BerthError('BACKUP_TARGET_IN_USE', `${Number(used.n)} backup(s) are on this target`, {
           hint: 'Backups on it could no longer be listed or restored; keep the target while you need them',
         });
+      const scheduled = await db
+        .selectFrom('backup_schedules')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('target_id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (Number(scheduled.n) > 0)
+        throw new BerthError(
+          'BACKUP_TARGET_IN_USE',
+          `${Number(scheduled.n)} backup schedule(s) use this target`,
+          {
+            hint: 'Remove them first: berth backups unschedule SOURCE --target NAME',
+          },
+        );
       await db.deleteFrom('backup_targets').where('id', '=', id).execute();
     },
     async reseal(id, sealed) {
@@ -218,12 +231,29 @@ export function createBackupRepo(db: Db): BackupRepo {
       await db.updateTable('backups').set(set).where('id', '=', id).execute();
     },
     async failRunning(reason, now) {
-      const r = await db
+      const rows = await db.selectFrom('backups').selectAll().where('status', '=', 'running').execute();
+      await db
         .updateTable('backups')
         .set({ status: 'failed', error: reason, finished_at: now })
         .where('status', '=', 'running')
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows);
+        .execute();
+      return rows.map(backupRow);
+    },
+    async listBySourceTarget(teamId, kind, sourceId, targetId) {
+      const rows = await db
+        .selectFrom('backups')
+        .selectAll()
+        .where('team_id', '=', teamId)
+        .where('source_kind', '=', kind)
+        .where('source_id', '=', sourceId)
+        .where('target_id', '=', targetId)
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      return rows.map(backupRow);
+    },
+    async delete(id) {
+      await db.deleteFrom('backups').where('id', '=', id).execute();
     },
   };
 }

@@ -1,12 +1,17 @@
 import {
   BackupList,
+  BackupParams,
+  BackupScheduleDeleteQuery,
+  BackupScheduleList,
+  BackupScheduleParams,
+  BackupScheduleSet,
+  BackupScheduleView,
   BackupRunBody,
   BackupTargetCreate,
   BackupTargetList,
   BackupTargetParams,
   BackupTargetView,
   BackupView,
-  BerthError,
   TeamQuery,
   VolumeParams,
   VolumeRestoreBody,
@@ -20,6 +25,7 @@ import { isInstallationOwner, teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
 import { backupView } from '../../backups/service.js';
 import { targetView } from '../../backups/targets.js';
+import { scheduleView } from '../../backups/schedules.js';
 import type { RouteContext } from '../context.js';
 import { problemResponse, problemResponses } from '../schemas.js';
 
@@ -31,8 +37,9 @@ const agentResponses = {
 };
 
 /**
- * Backups (issue 12): `berth backups targets add|list|remove`, `berth backups run|list` and
- * `berth volumes backup|restore`. Targets are added and removed by team admins (directory
+ * Backups (issue 12): `berth backups targets add|list|remove`, `berth backups run|list|show`,
+ * `berth backups schedule|schedules|unschedule` and `berth volumes backup|restore`. A run is a
+ * durable job: the POST answers 202 with the `running` row, and getBackup follows it. Targets are added and removed by team admins (directory
  * targets and private S3 endpoints by installation owners only: agents run as root); backups
  * are run and restored by those who may change the team's apps, listed by those who may read them.
  */
@@ -142,37 +149,132 @@ export const backupRoutes =
     app.post(
       '/volumes/:name/backups',
       {
-        config: { access: { kind: 'team', permission: 'app:write', source: 'body' }, audit: 'backup.run' },
+        config: { access: { kind: 'team', permission: 'app:write', source: 'body' }, audit: 'backup.queue' },
         schema: {
           operationId: 'runVolumeBackup',
           tags: ['backups'],
           summary:
-            'Back up a volume to a target now and verify it (read back, decrypted, restored into a scratch volume, compared)',
+            'Queue a backup of a volume to a target as a durable job; it is verified (read back, decrypted, restored into a scratch volume, compared). Follow it with getBackup',
           params: VolumeParams,
           body: BackupRunBody,
-          response: { 201: BackupView, ...problemResponses, ...agentResponses },
+          response: { 202: BackupView, ...problemResponses },
         },
       },
       async (request, reply) => {
         const team = scopeTeam(request);
-        const { row, error } = await ctx.backups.runVolume(
+        const row = await ctx.backups.enqueueVolume(
           team,
           request.params.name,
           request.body.target,
           intentOf(request, `volume:${request.params.name}`),
         );
+        // Audited as `backup.queue` now; its outcome (verified or failed, loud) as `backup.run` by the job.
         request.audited = true;
-        // Loud: a backup that did not verify is an error response (its row says the same).
-        if (error)
-          throw new BerthError(
-            error.code,
-            `Backup ${row.id} of volume ${request.params.name} failed: ${error.message}`,
-            {
-              hint: error.hint ?? `See it with: berth backups list ${request.params.name}`,
-              cause: error,
-            },
-          );
-        return reply.status(201).send(await backupView(ctx.store, row, team.name));
+        return reply.status(202).send(await backupView(ctx.store, row, team.name));
+      },
+    );
+
+    app.get(
+      '/backups/:id',
+      {
+        config: { access: { kind: 'team', permission: 'app:read', source: 'query' } },
+        schema: {
+          operationId: 'getBackup',
+          tags: ['backups'],
+          summary:
+            'One backup: `running` until its job has made and verified it, then `verified` or `failed`',
+          params: BackupParams,
+          querystring: TeamQuery,
+          response: { 200: BackupView, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const team = scopeTeam(request);
+        return backupView(ctx.store, await ctx.backups.get(team, request.params.id), team.name);
+      },
+    );
+
+    app.get(
+      '/backup-schedules',
+      {
+        config: { access: { kind: 'authenticated' } },
+        schema: {
+          operationId: 'listBackupSchedules',
+          tags: ['backups'],
+          response: { 200: BackupScheduleList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const schedules: BackupScheduleView[] = [];
+        for (const id of teamsWith(scopeOf(request).principal, 'app:read')) {
+          const team: TeamRow | null = await ctx.store.teams.get(id);
+          if (!team) continue;
+          for (const row of await ctx.backupSchedules.list(team))
+            schedules.push(await scheduleView(ctx.store, row, team.name, ctx.clock()));
+        }
+        schedules.sort(
+          (a, b) =>
+            a.team.localeCompare(b.team) ||
+            a.source.name.localeCompare(b.source.name) ||
+            a.target.localeCompare(b.target),
+        );
+        return { schedules };
+      },
+    );
+
+    app.put(
+      '/backup-schedules',
+      {
+        config: {
+          access: { kind: 'team', permission: 'app:write', source: 'body' },
+          audit: 'backup-schedule.set',
+        },
+        schema: {
+          operationId: 'setBackupSchedule',
+          tags: ['backups'],
+          summary:
+            "Create or replace a source's backup schedule on a target: a cron expression (seconds field allowed) and how many verified backups to keep",
+          body: BackupScheduleSet,
+          response: { 200: BackupScheduleView, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const team = scopeTeam(request);
+        const { row, replaced } = await ctx.backupSchedules.set(
+          team,
+          request.body,
+          intentOf(request, `volume:${request.body.source}`),
+        );
+        request.audited = true;
+        return scheduleView(ctx.store, row, team.name, ctx.clock(), replaced);
+      },
+    );
+
+    app.delete(
+      '/backup-schedules/:source',
+      {
+        config: {
+          access: { kind: 'team', permission: 'app:write', source: 'query' },
+          audit: 'backup-schedule.delete',
+        },
+        schema: {
+          operationId: 'deleteBackupSchedule',
+          tags: ['backups'],
+          summary: "Remove a source's backup schedule on a target (its backups stay)",
+          params: BackupScheduleParams,
+          querystring: BackupScheduleDeleteQuery,
+          response: { 204: z.null().describe('Removed'), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        await ctx.backupSchedules.remove(
+          scopeTeam(request),
+          request.params.source,
+          request.query.target,
+          intentOf(request, `volume:${request.params.source}`),
+        );
+        request.audited = true;
+        return reply.status(204).send(null);
       },
     );
 

@@ -217,6 +217,10 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
   listSystemBackups: {},
   createSystemBackup: { body: { target: 'valid', passphrase: 'a valid passphrase' } },
+  getBackup: { params: { id: 'bak_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },
+  listBackupSchedules: {},
+  setBackupSchedule: { body: { source: 'valid', target: 'valid', cron: '0 3 * * *', keep: 14 } },
+  deleteBackupSchedule: { params: { source: 'valid' }, query: 'target=valid&team=default' },
 };
 
 /** The valid request of an operation, or a failure naming the operation that has none. */

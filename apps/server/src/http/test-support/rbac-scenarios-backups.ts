@@ -144,4 +144,84 @@ export const BACKUP_SCENARIOS: Record<string, Scenario> = {
       swap: [w.teamB.name, GHOST_TEAM],
     }),
   },
+  getBackup: {
+    own: async (w) => {
+      await ownSetup(w);
+      const team = await w.api.store.teams.getByName('default');
+      const id = await verifiedBackupRow(w.api.store, team?.id ?? '', VOLUME, TARGET);
+      return { params: { id }, query: 'team=default' };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      const id = await verifiedBackupRow(w.api.store, w.teamB.id, VOLUME, TARGET);
+      return { params: { id }, query: `team=${w.teamB.name}` };
+    },
+    other: (w) => ({
+      call: { params: { id: `bak_${'c'.repeat(20)}` }, query: `team=${w.teamB.name}` },
+      ghost: { params: { id: `bak_${'c'.repeat(20)}` }, query: `team=${GHOST_TEAM}` },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  listBackupSchedules: {
+    own: async (w) => {
+      await ownSetup(w);
+      await bSetup(w);
+      await scheduleIn(w, 'default', w.root.token);
+      await scheduleIn(w, w.teamB.name, w.bOwner.token);
+      return {};
+    },
+    other: 'same',
+    check: (res, w, { actor }) => {
+      const names = (res.json as { schedules: { team: string; source: { name: string } }[] }).schedules.map(
+        (s) => `${s.team}/${s.source.name}`,
+      );
+      assert.ok(names.includes(`default/${VOLUME}`), names.join(' '));
+      assert.equal(names.includes(`${w.teamB.name}/${VOLUME}`), actor.role === 'owner', names.join(' '));
+    },
+  },
+  setBackupSchedule: {
+    own: async (w) => {
+      await ownSetup(w);
+      return { body: scheduleBody('default') };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      return { body: scheduleBody(w.teamB.name) };
+    },
+    other: (w) => ({
+      call: { body: scheduleBody(w.teamB.name) },
+      ghost: { body: scheduleBody(GHOST_TEAM) },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  deleteBackupSchedule: {
+    own: async (w) => {
+      await ownSetup(w);
+      await scheduleIn(w, 'default', w.root.token);
+      return { params: { source: VOLUME }, query: `target=${TARGET}&team=default` };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      await scheduleIn(w, w.teamB.name, w.bOwner.token);
+      return { params: { source: VOLUME }, query: `target=${TARGET}&team=${w.teamB.name}` };
+    },
+    other: (w) => ({
+      call: { params: { source: VOLUME }, query: `target=${TARGET}&team=${w.teamB.name}` },
+      ghost: { params: { source: VOLUME }, query: `target=${TARGET}&team=${GHOST_TEAM}` },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
 };
+
+const scheduleBody = (team: string) => ({ source: VOLUME, target: TARGET, cron: '0 3 * * *', keep: 7, team });
+
+/** Sets (or sets again: it replaces) the volume's schedule in a team. */
+async function scheduleIn(w: World, team: string, token: string): Promise<void> {
+  const res = await w.client.send({
+    method: 'PUT',
+    url: `${API}/backup-schedules`,
+    body: scheduleBody(team),
+    token,
+  });
+  assert.equal(res.status, 200, res.text);
+}

@@ -3,8 +3,11 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   BackupList,
+  BackupScheduleList,
+  BackupScheduleView,
   BackupTargetList,
   BackupTargetView,
+  BackupView,
   SystemBackupList,
   SystemBackupView,
 } from '@berth/protocol';
@@ -65,20 +68,104 @@ export const BACKUP_CASES: Record<string, RouteCase> = {
     status: 200,
     check: (res) => assert.deepEqual((res.json as BackupList).backups, []),
   },
-  // No agent connects here: the backup is recorded as failed with the reason, and the answer says so.
+  // A run is queued as a durable job (no worker runs in these tests): 202 with the running row,
+  // the job in the queue, and getBackup shows the same row.
   runVolumeBackup: {
     arrange: async (c) => {
       await volumeAndTarget(c);
       return { name: c.name };
     },
     bodyOf: (c) => ({ target: c.name }),
-    status: 503,
+    status: 202,
     check: async (res, c) => {
-      expectProblem(res, 503, 'AGENT_UNAVAILABLE');
-      const list = await c.client.send({ method: 'GET', url: `${API}/volumes/${c.name}/backups` });
-      const [b] = (list.json as BackupList).backups;
-      assert.equal(b?.status, 'failed');
-      assert.match(b?.error ?? '', /AGENT_UNAVAILABLE/);
+      const queued = res.json as BackupView;
+      assert.deepEqual(
+        [queued.status, queued.source, queued.target],
+        ['running', { kind: 'volume', name: c.name }, c.name],
+      );
+      const job = await c.api.store.jobs.claim('route-case', Date.now(), 1000, ['backup']);
+      assert.equal((job?.payload as { backupId?: string } | undefined)?.backupId, queued.id);
+      const got = await c.client.send({ method: 'GET', url: `${API}/backups/${queued.id}` });
+      assert.equal((got.json as BackupView).id, queued.id);
+    },
+  },
+  getBackup: {
+    arrange: async (c) => {
+      await volumeAndTarget(c);
+      const team = await c.api.store.teams.getByName('default');
+      return { id: await verifiedBackupRow(c.api.store, team?.id ?? '', c.name, c.name) };
+    },
+    query: 'team=default',
+    status: 200,
+    check: (res) => assert.equal((res.json as BackupView).status, 'verified'),
+  },
+  listBackupSchedules: {
+    arrange: async (c) => {
+      await volumeAndTarget(c);
+      const res = await c.client.send({
+        method: 'PUT',
+        url: `${API}/backup-schedules`,
+        body: { source: c.name, target: c.name, cron: '0 3 * * *', keep: 3 },
+      });
+      assert.equal(res.status, 200, res.text);
+      return {};
+    },
+    status: 200,
+    check: (res, c) => {
+      const s = (res.json as BackupScheduleList).schedules.find((x) => x.source.name === c.name);
+      assert.deepEqual([s?.target, s?.cron, s?.keep, s?.lastRunAt], [c.name, '0 3 * * *', 3, null]);
+      assert.match(s?.nextRunAt ?? '', /T03:00:00.000Z$/);
+    },
+  },
+  setBackupSchedule: {
+    arrange: async (c) => {
+      await volumeAndTarget(c);
+      return {};
+    },
+    bodyOf: (c) => ({ source: c.name, target: c.name, cron: '*/2 * * * * *', keep: 2 }),
+    status: 200,
+    check: async (res, c) => {
+      const s = res.json as BackupScheduleView;
+      assert.deepEqual(
+        [s.source, s.cron, s.keep, s.replaced],
+        [{ kind: 'volume', name: c.name }, '*/2 * * * * *', 2, false],
+      );
+      // Again: the same row, replaced in place.
+      const again = await c.client.send({
+        method: 'PUT',
+        url: `${API}/backup-schedules`,
+        body: { source: c.name, target: c.name, cron: '0 3 * * *', keep: 14 },
+      });
+      const replaced = again.json as BackupScheduleView;
+      assert.deepEqual([replaced.id, replaced.keep, replaced.replaced], [s.id, 14, true]);
+      // A bad cron and keep 0 are refused, naming the field.
+      for (const [body, field] of [
+        [{ source: c.name, target: c.name, cron: '61 * * * *', keep: 1 }, /cron/],
+        [{ source: c.name, target: c.name, cron: '0 3 * * *', keep: 0 }, /keep/],
+      ] as const) {
+        const bad = await c.client.send({ method: 'PUT', url: `${API}/backup-schedules`, body });
+        assert.equal(bad.status, 400, bad.text);
+        assert.match(bad.text, field);
+      }
+    },
+  },
+  deleteBackupSchedule: {
+    arrange: async (c) => {
+      await volumeAndTarget(c);
+      await s3TargetVia(c.client, 'sched-target', 'default');
+      const res = await c.client.send({
+        method: 'PUT',
+        url: `${API}/backup-schedules`,
+        body: { source: c.name, target: 'sched-target', cron: '0 3 * * *', keep: 3 },
+      });
+      assert.equal(res.status, 200, res.text);
+      return { source: c.name };
+    },
+    query: 'target=sched-target&team=default',
+    status: 204,
+    check: async (_res, c) => {
+      const list = await c.client.send({ method: 'GET', url: `${API}/backup-schedules` });
+      assert.ok(!(list.json as BackupScheduleList).schedules.some((s) => s.source.name === c.name));
     },
   },
   restoreVolume: {
