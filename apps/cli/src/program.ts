@@ -43,6 +43,9 @@ export function createProgram(environment: CliEnvironment): Command {
     .name('berth')
     .description('Deploy and run applications on servers you own.')
     .version(BERTH_VERSION)
+    // berth's own options (--version) only before a command: `db create --version 15` is the
+    // engine's version, not a question about berth's.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

@@ -72,10 +72,9 @@ export function registerDatabases(program: Command, environment: CliEnvironment)
         const now = await client.getDatabase(name, opts.team);
         if (final.status === 'succeeded') return done(now, json, 'Created');
         if (json) printJson(now);
-        else
-          process.stderr.write(
-            `error: ${final.error?.message ?? `the database did not start (${now.status})`}\n`,
-          );
+        process.stderr.write(
+          `error: ${final.error?.message ?? `the database did not start (${now.status})`}\n`,
+        );
         return EXIT.deployFailed;
       }),
     );

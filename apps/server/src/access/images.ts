@@ -1,5 +1,5 @@
 import { canonicalImageRef, fleetRegistryOwner, imageOrigin, parseImageRef } from '@berth/core';
-import { BerthError } from '@berth/protocol';
+import { BerthError, databaseEngineOfImage } from '@berth/protocol';
 import type { Repos, TeamRow } from '@berth/store';
 
 /**
@@ -9,6 +9,8 @@ import type { Repos, TeamRow } from '@berth/store';
  * build`, `import`, `load`): only teams an installation owner allows. Image ids never get here:
  * the API refuses them as input (DEPLOY_IMAGE_REF_PATTERN), and the agent resolves only the
  * exact name it is given. The answer is the same whether another team's app exists or not.
+ * The engine images of managed databases (`localhost/berth/db-<engine>:bookworm`) are Berth's:
+ * any team's may run them.
  * Names in the fleet's own registry (`fleetRegistry`, its address): none. berthd puts images
  * there and names them itself (each team's under its own prefix); a person never needs to, and
  * a name there must not reach another team's image.
@@ -37,6 +39,8 @@ export async function checkImageUse(
     case 'registry':
       return;
     case 'berth': {
+      // A managed database's engine image: Berth's own, from Debian's packages, no team's data.
+      if (databaseEngineOfImage(canonicalImageRef(parts)) !== null) return;
       const owners = await repos.builds.appIdsWithImage(canonicalImageRef(parts));
       for (const id of owners) if ((await repos.apps.getById(id))?.teamId === team.id) return;
       throw notBuiltHere(ref, team);
