@@ -144,7 +144,10 @@ export function createBackupsService({ store, keys, clock, targets, agents }: Ba
       try {
         const result = await agents.backupCreate(server, (seal) => ({
           backupId: id,
-          volume: { engineName: toEngineVolumeName(volume.id), volumeId: volume.id },
+          source: {
+            kind: 'volume',
+            volume: { engineName: toEngineVolumeName(volume.id), volumeId: volume.id },
+          },
           target: targets.forAgent(target, id, seal),
           objectKey: row.objectKey,
           recipientPublicKey: key.publicKey,
