@@ -271,6 +271,8 @@ for (const c of cases)
         counts: c.expected,
       });
       assert.equal(made.database?.sourceStable, true);
+      if (c.engine === 'redis')
+        assert.match(made.database?.toolOutput ?? '', /Transfer finished with success/);
       assert.equal((await stat(join(targetRoot, objectKey))).size, made.bytes);
       console.log(`${c.engine}: started, seeded, backed up in ${Date.now() - t0} ms (${made.bytes} bytes)`);
     });

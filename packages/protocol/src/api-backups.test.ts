@@ -47,6 +47,7 @@ test('backup.restore expects a tree or dump-time counts', () => {
     expected: {
       engine: 'mysql',
       sourceStable: true,
+      toolOutput: '',
       counts: { unit: 'rows', counts: [{ name: 'it\'s a "table"', count: 3 }] },
     },
   };

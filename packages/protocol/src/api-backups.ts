@@ -185,6 +185,8 @@ export const DatabaseDumpSummary = z.object({
   engine: DatabaseEngine,
   counts: DatabaseCounts,
   sourceStable: z.boolean(),
+  /** What the dump tool said on stderr (pg_dump's warnings, redis-cli's transfer lines), trimmed. */
+  toolOutput: z.string().max(4096),
 });
 export type DatabaseDumpSummary = z.infer<typeof DatabaseDumpSummary>;
 
@@ -197,7 +199,7 @@ export const BackupCreateResult = z.object({
   tree: BackupTree.nullable(),
   /** A database backup's counts at dump time; null for a volume. */
   database: DatabaseDumpSummary.nullable().default(null),
-  /** Entries the archive left out (sockets, devices, fifos), one per line; the dump tool's warnings for a database. */
+  /** Entries the archive left out (sockets, devices, fifos), one per line; none for a database. */
   skipped: z.array(z.string().max(1100)).max(100),
 });
 export type BackupCreateResult = z.infer<typeof BackupCreateResult>;

@@ -14,7 +14,7 @@ export interface DatabaseDump {
   /** The dump's bytes: fails when the tool exits non-zero. */
   stream: Readable;
   /** Once the stream has ended: the counts and the tool's stderr (pg_dump's warnings, redis-cli's progress). */
-  done: Promise<DatabaseDumpSummary & { toolOutput: string }>;
+  done: Promise<DatabaseDumpSummary>;
 }
 
 export async function countDatabase(
@@ -41,7 +41,7 @@ export async function dumpDatabase(
       engine: kind,
       counts: after,
       sourceStable: compareCounts(before, after).length === 0,
-      toolOutput: stderr.trim(),
+      toolOutput: stderr.trim().slice(0, 4096),
     };
   });
   done.catch(() => undefined);
