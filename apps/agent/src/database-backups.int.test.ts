@@ -13,7 +13,9 @@
  * key is a fresh key pair held by the test.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { copyFile, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +84,11 @@ after(async () => {
     for (const c of await engine.list({ [LABELS.agent]: AGENT_ID })) await engine.stopAndRemove(c.id, 0);
     for (const v of await engine.listVolumes({ [LABELS.agent]: AGENT_ID })) await engine.removeVolume(v.name);
   }
+  // The images carry this run's own tag: untagging them leaves other tests' names alone.
+  for (const ref of Object.values(images ?? {}))
+    await promisify(execFile)('podman', ['--url', `unix://${podman.socketPath}`, 'rmi', '-f', ref]).catch(
+      () => undefined,
+    );
   await podman?.stop();
   await rm(dir, { recursive: true, force: true });
   console.log(`whole file: ${Math.round((Date.now() - started) / 1000)} s`);
