@@ -8,12 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { App, Database, Volume } from '@berth/protocol';
+import type { App, BackupView, Database, Volume } from '@berth/protocol';
 import { BerthUnderTest, podman } from './support/berth.js';
 
 const PG_APP = fileURLToPath(new URL('../fixtures/apps/pg-visits', import.meta.url));
@@ -28,8 +29,10 @@ describe('databases', () => {
     const boot = await berth.cli(['images', 'bootstrap', '--only', 'postgres,redis']);
     assert.equal(boot.code, 0, boot.stdout + boot.stderr);
   });
+  const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
     await berth?.destroy();
+    for (const c of cleanups) await c();
   });
 
   const show = (name: string): Promise<Database> => berth.json<Database>(['db', 'show', name]);
@@ -129,6 +132,29 @@ describe('databases', () => {
     assert.ok(!existsSync(MARKER), 'no marker file');
     const { databases } = await berth.json<{ databases: Database[] }>(['db', 'list']);
     assert.deepEqual(databases.map((x) => x.name).sort(), ['cache', 'main']);
+  });
+
+  test('backups of a database are its dump, verified by a restore into a scratch database and counts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-e2e-db-backups-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const added = await berth.cli(['backups', 'targets', 'add', 'local', '--dir', dir]);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    const run = await berth.cli(['backups', 'run', 'main', '--target', 'local']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /verified/);
+    assert.match(run.stdout, /notes\D+1\b/, run.stdout);
+    const { backups } = await berth.json<{ backups: BackupView[] }>(['backups', 'list', 'main']);
+    assert.deepEqual(
+      backups.map((b) => [b.status, b.source.kind]),
+      [['verified', 'database']],
+    );
+    assert.equal((await show('main')).lastVerifiedBackup?.id, backups[0]?.id);
+    const redis = await berth.cli(['backups', 'run', 'cache', '--target', 'local']);
+    assert.equal(redis.code, 0, redis.stdout + redis.stderr);
+    // The database's own volume is not backed up as files under a running engine.
+    const raw = await berth.cli(['volumes', 'backup', 'db-main', '--target', 'local']);
+    assert.equal(raw.code, 1, raw.stdout + raw.stderr);
+    assert.match(raw.stderr, /back up the database/);
   });
 
   test('db delete is refused while an app is linked, then removes the workload and the data', async () => {

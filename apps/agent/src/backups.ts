@@ -4,6 +4,8 @@
  * - backup.create: the volume's tree, walked on the host without following any symlink
  *   (@berth/engine archiveTree), compressed, encrypted to berthd's PUBLIC backup key (this agent
  *   can make a backup but never read one back on its own), hashed and put on the target.
+ * - a database (source kind `database`) is dumped by its engine's tool instead of archived, and
+ *   verified by loading it into a scratch database: ./database-backups.ts.
  * - backup.restore: the object read back, its hash compared, decrypted with the data key berthd
  *   opened and sealed to this agent for this one backup, unpacked into a fresh scratch volume and
  *   summarised; the summary must equal the one recorded when the backup was made. With `into`
@@ -15,6 +17,7 @@ import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, VOLUME_LABELS, toEngineVolumeName } from '@berth/core';
 import { decryptBackup, encryptBackup } from '@berth/crypto';
+import { createDatabaseBackup, verifyDatabaseBackup, type DatabaseBackupEngine } from './database-backups.js';
 import {
   archiveTree,
   compressStream,
@@ -37,12 +40,16 @@ import {
   type BackupCreateResult,
   type BackupRestoreParams,
   type BackupRestoreResult,
+  type BackupTree,
+  type DatabaseEngine,
   type VolumeRemoveParams,
 } from '@berth/protocol';
 
 export interface BackupDeps {
-  engine: Pick<ContainerEngine, 'ensureVolume' | 'removeVolume'>;
+  engine: Pick<ContainerEngine, 'ensureVolume' | 'removeVolume'> & DatabaseBackupEngine;
   agentId: string;
+  /** The image a scratch database runs (tests); default the database's own engine image. */
+  databaseImage?: (engine: DatabaseEngine) => string;
   /** Opens a value berthd sealed to this agent. */
   openSealed(sealed: string, aad: string): string;
 }
@@ -89,11 +96,27 @@ async function mountpointOf(deps: BackupDeps, volume: VolumeRemoveParams): Promi
   return details.mountpoint;
 }
 
-export async function createVolumeBackup(
+/** backup.create: a volume's tree or a database's dump, by what `source` says. */
+export async function createBackup(
   deps: BackupDeps,
   params: BackupCreateParams,
 ): Promise<BackupCreateResult> {
-  const root = await mountpointOf(deps, params.volume);
+  const source = params.source;
+  if (source.kind === 'volume') return createVolumeBackup(deps, params, source.volume);
+  const target = await openTarget(deps, params.target, params.backupId);
+  try {
+    return await createDatabaseBackup(deps, source, params, target);
+  } finally {
+    target.close();
+  }
+}
+
+async function createVolumeBackup(
+  deps: BackupDeps,
+  params: BackupCreateParams,
+  volume: VolumeRemoveParams,
+): Promise<BackupCreateResult> {
+  const root = await mountpointOf(deps, volume);
   const target = await openTarget(deps, params.target, params.backupId);
   try {
     const compression = await detectCompression();
@@ -114,6 +137,7 @@ export async function createVolumeBackup(
       wrappedKey: made.wrappedKey,
       recipientKeyId: made.recipientKeyId,
       tree: summary,
+      database: null,
       skipped: skipped.slice(0, 100).map((s) => s.slice(0, 1100)),
     };
   } finally {
@@ -124,9 +148,46 @@ export async function createVolumeBackup(
 const describe = (t: TreeSummary): string =>
   `${t.entries} entries, ${t.files} files, ${t.bytes} bytes, tree sha256 ${t.hash}`;
 
-export async function restoreVolumeBackup(
+/**
+ * backup.restore: a volume backup verified (and restored when `into` is set), or a database
+ * backup verified in a scratch database (`database` set; `into` must be null: a database is
+ * restored into a new database by berthd's flow, not over a volume here).
+ */
+export async function restoreBackup(
   deps: BackupDeps,
   params: BackupRestoreParams,
+): Promise<BackupRestoreResult> {
+  const expected = params.expected;
+  if (params.database === undefined) {
+    if ('engine' in expected)
+      throw new BerthError(
+        'VALIDATION_FAILED',
+        `backup ${params.backupId} is a database dump: say which database`,
+      );
+    return restoreVolumeBackup(deps, params, expected);
+  }
+  if (!('engine' in expected) || params.into !== null)
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `backup ${params.backupId}: a database backup is verified with its dump-time counts and no volume to restore into`,
+    );
+  const dataKey = Buffer.from(
+    deps.openSealed(params.dataKeySealed, agentBackupDataKeyAad(params.backupId)),
+    'base64',
+  );
+  const target = await openTarget(deps, params.target, params.backupId);
+  try {
+    return await verifyDatabaseBackup(deps, params.database, { ...params, expected }, target, dataKey);
+  } finally {
+    dataKey.fill(0);
+    target.close();
+  }
+}
+
+async function restoreVolumeBackup(
+  deps: BackupDeps,
+  params: BackupRestoreParams,
+  expected: BackupTree,
 ): Promise<BackupRestoreResult> {
   const dataKey = Buffer.from(
     deps.openSealed(params.dataKeySealed, agentBackupDataKeyAad(params.backupId)),
@@ -165,10 +226,10 @@ export async function restoreVolumeBackup(
       `read back from ${target.description}: sha256 ${params.sha256} matches, every chunk authenticated`,
       `restored into scratch volume ${scratchName}: ${describe(summary)}`,
     ];
-    if (summary.hash !== params.expected.hash || summary.entries !== params.expected.entries) {
+    if (summary.hash !== expected.hash || summary.entries !== expected.entries) {
       throw new BerthError(
         'BACKUP_VERIFY_FAILED',
-        `the restored tree differs from the backed-up one: ${describe(summary)}; expected ${describe(params.expected)}`,
+        `the restored tree differs from the backed-up one: ${describe(summary)}; expected ${describe(expected)}`,
       );
     }
     lines.push('equals the tree that was backed up');
@@ -176,7 +237,7 @@ export async function restoreVolumeBackup(
       await replaceContents(into, scratch.mountpoint);
       lines.push(`volume ${params.into?.engineName ?? ''} now holds the restored tree`);
     }
-    return { tree: summary, output: lines.join('\n') };
+    return { tree: summary, counts: null, output: lines.join('\n') };
   } finally {
     dataKey.fill(0);
     target.close();

@@ -1,6 +1,6 @@
 import type { ContainerEngine } from '@berth/engine';
 import { removeVolume } from './volumes.js';
-import { createVolumeBackup, restoreVolumeBackup, type BackupDeps } from './backups.js';
+import { createBackup, restoreBackup, type BackupDeps } from './backups.js';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { runOneOff, type OneOffDeps } from './one-off.js';
@@ -162,11 +162,11 @@ export class RpcHandler {
         return;
       }
       case 'backup.create': {
-        send({ type: 'rpc.result', id, result: await createVolumeBackup(this.backups, request.params) });
+        send({ type: 'rpc.result', id, result: await createBackup(this.backups, request.params) });
         return;
       }
       case 'backup.restore': {
-        send({ type: 'rpc.result', id, result: await restoreVolumeBackup(this.backups, request.params) });
+        send({ type: 'rpc.result', id, result: await restoreBackup(this.backups, request.params) });
         return;
       }
       case 'proxy.rollback': {

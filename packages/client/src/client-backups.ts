@@ -29,6 +29,14 @@ export function backupsApi({ json, call }: Transport) {
       (await json(BackupList, 'GET', `${volume(name)}/backups${teamQuery(team)}`)).backups,
     runVolumeBackup: (name: string, target: string, team?: string) =>
       json(BackupView, 'POST', `${volume(name)}/backups`, { target, ...(team !== undefined && { team }) }),
+    listDatabaseBackups: async (name: string, team?: string) =>
+      (await json(BackupList, 'GET', `/databases/${encodeURIComponent(name)}/backups${teamQuery(team)}`))
+        .backups,
+    runDatabaseBackup: (name: string, target: string, team?: string) =>
+      json(BackupView, 'POST', `/databases/${encodeURIComponent(name)}/backups`, {
+        target,
+        ...(team !== undefined && { team }),
+      }),
     getBackup: (id: string, team?: string) =>
       json(BackupView, 'GET', `/backups/${encodeURIComponent(id)}${teamQuery(team)}`),
     listBackupSchedules: async () => (await json(BackupScheduleList, 'GET', '/backup-schedules')).schedules,

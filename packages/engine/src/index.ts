@@ -12,3 +12,4 @@ export * from './acme/index.js';
 export * from './backup/index.js';
 export * from './outbound/index.js';
 export * from './notify/index.js';
+export * from './database-backup/index.js';

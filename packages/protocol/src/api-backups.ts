@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppName, Id, TeamName } from './names.js';
 import { VolumeName, VolumeRemoveParams } from './api-volumes.js';
+import { DatabaseEngine } from './api-databases.js';
 
 const Timestamp = z.string().describe('RFC 3339 timestamp');
 const NoControl = /^[^\u0000-\u001f\u007f]*$/;
@@ -63,7 +64,7 @@ export const BACKUP_STATUSES = ['running', 'verified', 'failed'] as const;
 export const BackupStatus = z.enum(BACKUP_STATUSES);
 export type BackupStatus = z.infer<typeof BackupStatus>;
 
-/** What a backup is of: a volume, or a managed database (its backups are still to come). */
+/** What a backup is of: a volume, or a managed database (its engine's dump). */
 export const BackupSourceKind = z.enum(['volume', 'database']);
 export type BackupSourceKind = z.infer<typeof BackupSourceKind>;
 
@@ -172,25 +173,73 @@ export const BackupTree = z.object({
 });
 export type BackupTree = z.infer<typeof BackupTree>;
 
-export const BackupCreateParams = z
-  .object({
-    backupId: Id,
-    volume: VolumeRemoveParams,
-    target: AgentBackupTarget,
-    objectKey: z.string().max(512),
-    /** berthd's backup public key: the agent can make the backup but never read it back. */
-    recipientPublicKey: z.string().max(200),
-  })
-  .strict();
-export type BackupCreateParams = z.infer<typeof BackupCreateParams>;
+/**
+ * What one backup is of: a volume's tree, or a managed database, dumped by its engine's own tool
+ * from the running container of the app that is the database's workload.
+ */
+export const BackupSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('volume'), volume: VolumeRemoveParams }).strict(),
+  z.object({ kind: z.literal('database'), appId: Id, engine: DatabaseEngine }).strict(),
+]);
+export type BackupSource = z.infer<typeof BackupSource>;
+
+/**
+ * What a database backup holds, counted by the engine itself: rows of every table (`schema.table`
+ * for PostgreSQL, as the catalogue names it, quoted as an identifier) or keys of every Redis
+ * database (`db0`…), sorted by name. The sibling of BackupTree for databases.
+ */
+export const DatabaseCounts = z.object({
+  unit: z.enum(['rows', 'keys']),
+  counts: z.array(z.object({ name: z.string().max(600), count: z.number().int().min(0) })).max(10_000),
+});
+export type DatabaseCounts = z.infer<typeof DatabaseCounts>;
+
+const BackupCreateFields = {
+  backupId: Id,
+  target: AgentBackupTarget,
+  objectKey: z.string().max(512),
+  /** berthd's backup public key: the agent can make the backup but never read it back. */
+  recipientPublicKey: z.string().max(200),
+};
+
+/**
+ * `source` names what is backed up; a berthd that predates database backups sends `volume`
+ * instead, read as `source: { kind: 'volume', volume }`.
+ */
+export const BackupCreateParams = z.union([
+  z.object({ ...BackupCreateFields, source: BackupSource }).strict(),
+  z
+    .object({ ...BackupCreateFields, volume: VolumeRemoveParams })
+    .strict()
+    .transform(({ volume, ...rest }) => ({ ...rest, source: { kind: 'volume' as const, volume } })),
+]);
+export type BackupCreateParams = z.output<typeof BackupCreateParams>;
+
+/**
+ * A database backup's result also says what the dump held when it was made: the source's counts
+ * taken just before and just after the dump. When they are equal (nothing was written meanwhile)
+ * the restored copy must have exactly those; when not, `sourceStable` is false and the counts
+ * are the ones after.
+ */
+export const DatabaseDumpSummary = z.object({
+  engine: DatabaseEngine,
+  counts: DatabaseCounts,
+  sourceStable: z.boolean(),
+  /** What the dump tool said on stderr (pg_dump's warnings, redis-cli's transfer lines), trimmed. */
+  toolOutput: z.string().max(4096),
+});
+export type DatabaseDumpSummary = z.infer<typeof DatabaseDumpSummary>;
 
 export const BackupCreateResult = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().min(0),
   wrappedKey: z.string().max(4096),
   recipientKeyId: z.string().max(64),
-  tree: BackupTree,
-  /** Entries the archive left out (sockets, devices, fifos), one per line. */
+  /** A volume backup's tree; null for a database. */
+  tree: BackupTree.nullable(),
+  /** A database backup's counts at dump time; null for a volume. */
+  database: DatabaseDumpSummary.nullable().default(null),
+  /** Entries the archive left out (sockets, devices, fifos), one per line; none for a database. */
   skipped: z.array(z.string().max(1100)).max(100),
 });
 export type BackupCreateResult = z.infer<typeof BackupCreateResult>;
@@ -203,14 +252,27 @@ export const BackupRestoreParams = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     /** The backup's data key (opened by berthd), sealed to this agent for this backup only. */
     dataKeySealed: z.string().max(4096),
-    expected: BackupTree,
-    /** null: verify only (restore into a scratch volume, compare, remove it); else the volume to restore. */
+    /** What the backup must restore to: a volume's tree, or (database) the counts at dump time. */
+    expected: z.union([BackupTree, DatabaseDumpSummary]),
+    /**
+     * null: verify only (restore into a scratch volume or scratch database container, compare,
+     * remove it); else the volume to restore (volume backups only: a database is restored into
+     * a new database by berthd's own flow, @berth/engine restoreDatabaseDump).
+     */
     into: VolumeRemoveParams.nullable(),
+    /** For a database backup: the app whose running database container's image the scratch runs. */
+    database: z.object({ appId: Id, engine: DatabaseEngine }).strict().optional(),
   })
   .strict();
 export type BackupRestoreParams = z.infer<typeof BackupRestoreParams>;
 
-export const BackupRestoreResult = z.object({ tree: BackupTree, output: z.string().max(8192) });
+export const BackupRestoreResult = z.object({
+  /** The restored tree (volume backups); null for a database. */
+  tree: BackupTree.nullable(),
+  /** What the scratch database held (database backups); null for a volume. */
+  counts: DatabaseCounts.nullable().default(null),
+  output: z.string().max(8192),
+});
 export type BackupRestoreResult = z.infer<typeof BackupRestoreResult>;
 
 export const agentBackupSecretAad = (backupId: string): string => `berth/backup-target-secret:${backupId}`;

@@ -103,6 +103,8 @@ export const Database = z.object({
   workload: AppName.nullable(),
   /** The workload's latest deployment (its first start, a restart): follow it for progress. */
   deploymentId: Id.nullable(),
+  /** Its newest verified backup (`berth backups list NAME` has them all), or null. */
+  lastVerifiedBackup: z.object({ id: Id, target: z.string(), at: Timestamp }).nullable(),
   /** The client `berth db shell` runs in its container. */
   shell: z.array(z.string()),
   createdAt: Timestamp,

@@ -114,6 +114,10 @@ export const ERROR_CODES = {
   BACKUP_SCHEDULE_NOT_FOUND: { status: 404, retryable: false },
   /** A backup that was made but did not pass its verification (the reason in the message). */
   BACKUP_VERIFY_FAILED: { status: 422, retryable: true },
+  /** The database's own dump tool (pg_dump, mariadb-dump, redis-cli --rdb) failed (its stderr in the message). */
+  BACKUP_DUMP_FAILED: { status: 500, retryable: true },
+  /** Loading a verified database dump into its new database failed (the tool's stderr in the message). */
+  BACKUP_RESTORE_FAILED: { status: 500, retryable: false },
   // What a team may use
   IMAGE_NOT_ALLOWED: { status: 403, retryable: false },
   SOURCE_NOT_ALLOWED: { status: 403, retryable: false },

@@ -1,4 +1,5 @@
 import { BerthError, type BackupTargetCreate, type BackupView } from '@berth/protocol';
+import { ApiError, type BerthClient } from '@berth/client';
 import type { Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import type { CliEnvironment } from '../cli/environment.js';
@@ -110,14 +111,20 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
         process.stdout.write(`Removed backup target ${name}\n`);
       }),
     );
-  registerRun(backups.command('run <volume>'), environment);
+  registerRun(backups.command('run <source>'), environment, 'any');
   registerSchedules(backups, environment);
-  withCommon(backups.command('list <volume>'))
-    .description("a volume's backups, newest first: time, size, sha256, verified ✓/✗ with the check's output")
-    .option('--team <team>', 'the team that owns the volume (default: yours)')
+  withCommon(backups.command('list <source>'))
+    .description(
+      "a database's or a volume's backups, newest first: time, size, sha256, verified ✓/✗ with the check's output",
+    )
+    .option('--team <team>', 'the team that owns the source (default: yours)')
     .action(
       action(async (name: string, opts: TeamOptions) => {
-        const list = await clientFor(environment, opts).listVolumeBackups(name, opts.team);
+        const client = clientFor(environment, opts);
+        const list =
+          (await sourceKindOf(client, name, opts.team)) === 'database'
+            ? await client.listDatabaseBackups(name, opts.team)
+            : await client.listVolumeBackups(name, opts.team);
         if (opts.json) return printJson({ backups: list });
         if (list.length === 0) return void process.stdout.write(`No backups of ${name}\n`);
         printTable(list.map(row), ['ID', 'STARTED', 'TARGET', 'SIZE', 'SHA256', 'VERIFIED']);
@@ -131,7 +138,7 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
 
 /** `berth volumes backup VOL --target T` and `berth volumes restore VOL BACKUP_ID`. */
 export function registerVolumeBackups(volumes: Command, environment: CliEnvironment): void {
-  registerRun(volumes.command('backup <volume>'), environment);
+  registerRun(volumes.command('backup <volume>'), environment, 'volume');
   withCommon(volumes.command('restore <volume> <backup>'))
     .description(
       'restore a verified backup into the volume (checked again first); refused while an app that mounts it runs: scale it to 0, restore, scale it back',
@@ -146,10 +153,27 @@ export function registerVolumeBackups(volumes: Command, environment: CliEnvironm
     );
 }
 
-function registerRun(cmd: Command, environment: CliEnvironment): void {
+/** A name given to `backups run|list`: a database of the team if there is one, else a volume. */
+async function sourceKindOf(
+  client: BerthClient,
+  name: string,
+  team: string | undefined,
+): Promise<'database' | 'volume'> {
+  try {
+    await client.getDatabase(name, team);
+    return 'database';
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'DATABASE_NOT_FOUND') return 'volume';
+    throw err;
+  }
+}
+
+function registerRun(cmd: Command, environment: CliEnvironment, sources: 'any' | 'volume'): void {
   withCommon(cmd)
     .description(
-      'back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared); a job in berthd that this follows to its end',
+      sources === 'any'
+        ? "back up a database (its engine's dump) or a volume now and verify it (read back, decrypted, restored into a scratch database or volume, checked); a job in berthd that this follows to its end"
+        : 'back up a volume now and verify it (read back, decrypted, restored into a scratch volume, compared); a job in berthd that this follows to its end',
     )
     .requiredOption('--target <target>', 'the backup target (berth backups targets list)')
     .option('--team <team>', 'the team that owns the volume (default: yours)')
@@ -157,7 +181,10 @@ function registerRun(cmd: Command, environment: CliEnvironment): void {
     .action(
       action(async (name: string, opts: RunOptions) => {
         const client = clientFor(environment, opts);
-        const queued = await client.runVolumeBackup(name, opts.target, opts.team);
+        const queued =
+          sources === 'any' && (await sourceKindOf(client, name, opts.team)) === 'database'
+            ? await client.runDatabaseBackup(name, opts.target, opts.team)
+            : await client.runVolumeBackup(name, opts.target, opts.team);
         if (!opts.wait) {
           if (opts.json) return printJson(queued);
           return void process.stdout.write(
@@ -177,7 +204,7 @@ function registerRun(cmd: Command, environment: CliEnvironment): void {
 function registerSchedules(backups: Command, environment: CliEnvironment): void {
   withCommon(backups.command('schedule <source>'))
     .description(
-      "back a source (a volume) up on a schedule, keeping the newest N verified backups; replaces the source's schedule on that target",
+      "back a source (a database, else a volume) up on a schedule, keeping the newest N verified backups; replaces the source's schedule on that target",
     )
     .requiredOption('--target <target>', 'the backup target (berth backups targets list)')
     .requiredOption(

@@ -197,6 +197,12 @@ function describe(d: Database): string {
     ['Private address', d.privateAddress],
     ['Links', d.links.length === 0 ? '-' : d.links.map((l) => `${l.app} (${l.as})`).join(', ')],
     ['Workload', d.workload === null ? '-' : `${d.workload} (berth logs ${d.workload})`],
+    [
+      'Last verified backup',
+      d.lastVerifiedBackup === null
+        ? '- (berth backups run NAME --target T)'
+        : `${d.lastVerifiedBackup.at} ${d.lastVerifiedBackup.id} on ${d.lastVerifiedBackup.target}`,
+    ],
     ['Created', d.createdAt],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));

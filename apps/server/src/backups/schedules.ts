@@ -4,11 +4,11 @@ import type { BackupScheduleRow, Store, TeamRow } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 import type { BackupTargets } from './targets.js';
+import { refuseDatabaseVolume } from './sources.js';
 
 /**
  * `berth backups schedule|schedules|unschedule`: one schedule per source and target, set again
- * to change it. A source is named; today it resolves to a volume. A managed database is a
- * source kind the table already holds, refused here with a clear word until its backups exist.
+ * to change it. A source is named: a managed database (dumped by its engine's tool), else a volume.
  */
 export function createBackupSchedules(deps: {
   store: Store;
@@ -18,20 +18,22 @@ export function createBackupSchedules(deps: {
 }) {
   const { store, clock, targets } = deps;
 
+  /** A database by that name, else a volume (never a database's own volume: its dump is the backup). */
   const resolveSource = async (team: TeamRow, name: string) => {
+    const database = await store.databases.getByName(team.id, name);
+    if (database) return { kind: 'database' as const, id: database.id, name: database.name };
     const volume = await store.volumes.getByName(team.id, name);
-    if (volume) return { kind: 'volume' as const, id: volume.id, name: volume.name };
-    if (await store.databases.getByName(team.id, name))
-      throw new BerthError(
-        'VALIDATION_FAILED',
-        `"${name}" is a managed database: scheduled database backups are not available yet`,
-        {
-          hint: 'Schedule backups of a volume for now: berth backups schedule VOLUME --target T --cron EXPR --keep N',
-        },
-      );
-    throw new BerthError('VOLUME_NOT_FOUND', `There is no volume named "${name}" in team ${team.name}`, {
-      hint: 'List volumes with: berth volumes list',
-    });
+    if (volume) {
+      await refuseDatabaseVolume(store, volume);
+      return { kind: 'volume' as const, id: volume.id, name: volume.name };
+    }
+    throw new BerthError(
+      'VOLUME_NOT_FOUND',
+      `There is no volume or database named "${name}" in team ${team.name}`,
+      {
+        hint: 'List them with: berth volumes list ; berth db list',
+      },
+    );
   };
 
   return {

@@ -4,6 +4,8 @@ import {
   agentBackupDataKeyAad,
   BackupTree,
   BerthError,
+  DatabaseDumpSummary,
+  type BackupSource,
   type BackupView,
   type VolumeRestoreResult,
 } from '@berth/protocol';
@@ -11,6 +13,7 @@ import type {
   BackupRow,
   BackupScheduleRow,
   BackupTargetRow,
+  DatabaseRow,
   ServerRow,
   Store,
   TeamRow,
@@ -23,6 +26,7 @@ import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { currentBackupKey, openPrivateKey } from './backup-key.js';
 import type { BackupTargets } from './targets.js';
+import { refuseDatabaseVolume } from './sources.js';
 
 /**
  * Backups of a source (a volume now; a database is one more source kind: its agent call makes
@@ -73,6 +77,9 @@ export const systemIntent = (teamId: string, action: string, target: string): Au
 
 export type BackupsService = ReturnType<typeof createBackupsService>;
 
+/** What a backup is of: a volume, or a managed database (dumped by its engine's own tool). */
+type Source = { kind: 'volume'; row: VolumeRow } | { kind: 'database'; row: DatabaseRow };
+
 const compactTime = (ms: number): string =>
   new Date(ms)
     .toISOString()
@@ -97,11 +104,48 @@ export function createBackupsService({
     return row;
   };
 
+  const requireDatabase = async (team: TeamRow, name: string): Promise<DatabaseRow> => {
+    const row = await store.databases.getByName(team.id, name);
+    if (!row)
+      throw new BerthError(
+        'DATABASE_NOT_FOUND',
+        `There is no database named "${name}" in team ${team.name}`,
+        {
+          hint: 'List databases with: berth db list',
+        },
+      );
+    return row;
+  };
+
   const serverOf = async (volume: VolumeRow): Promise<ServerRow> => {
     const server = await store.servers.get(volume.serverId);
     if (!server || server.state === 'removed')
       throw new BerthError('AGENT_UNAVAILABLE', `The server of volume ${volume.name} was removed`);
     return server;
+  };
+
+  /** A database source and the app that runs it (the agent finds its container by that). */
+  const databaseOf = async (id: string): Promise<{ row: DatabaseRow; appId: string } | null> => {
+    const row = await store.databases.get(id);
+    return row?.appId ? { row, appId: row.appId } : null;
+  };
+
+  /** Where a backup's source lives and how its agent is told of it. */
+  const agentSourceOf = async (row: BackupRow): Promise<{ server: ServerRow; source: BackupSource }> => {
+    if (row.sourceKind === 'database') {
+      const database = await databaseOf(row.sourceId);
+      if (!database) throw new BerthError('DATABASE_NOT_FOUND', `The database ${row.sourceName} was deleted`);
+      const server = await store.servers.get(database.row.serverId);
+      if (!server || server.state === 'removed')
+        throw new BerthError('AGENT_UNAVAILABLE', `The server of database ${row.sourceName} was removed`);
+      return { server, source: { kind: 'database', appId: database.appId, engine: database.row.engine } };
+    }
+    const volume = await store.volumes.get(row.sourceId);
+    if (!volume) throw new BerthError('VOLUME_NOT_FOUND', `The volume ${row.sourceName} was deleted`);
+    return {
+      server: await serverOf(volume),
+      source: { kind: 'volume', volume: { engineName: toEngineVolumeName(volume.id), volumeId: volume.id } },
+    };
   };
 
   const audit = (intent: AuditIntent, outcome: 'ok' | 'failed', detail: AuditIntent['detail']) =>
@@ -123,7 +167,9 @@ export function createBackupsService({
       backup.tree === null
     )
       throw new BerthError('BACKUP_VERIFY_FAILED', `backup ${backup.id} was never completely made`);
-    const expected = BackupTree.parse(JSON.parse(backup.tree));
+    const recorded: unknown = JSON.parse(backup.tree);
+    const database = backup.sourceKind === 'database' ? await databaseOf(backup.sourceId) : null;
+    const expected = database ? DatabaseDumpSummary.parse(recorded) : BackupTree.parse(recorded);
     const { sha256, wrappedKey, recipientKeyId } = backup;
     const keyRow = await store.backupKeys.get(recipientKeyId);
     let dataKey: Buffer | null = null;
@@ -139,6 +185,7 @@ export function createBackupsService({
           dataKeySealed: seal(dataKey.toString('base64'), agentBackupDataKeyAad(backup.id)),
           expected,
           into: into === null ? null : { engineName: toEngineVolumeName(into.id), volumeId: into.id },
+          ...(database && { database: { appId: database.appId, engine: database.row.engine } }),
         };
       });
     } finally {
@@ -151,21 +198,22 @@ export function createBackupsService({
    * outcome is audited as `backup.run` (ok or failed: what notifications hear) under `intent`.
    */
   const enqueue = async (
-    volume: VolumeRow,
+    source: Source,
     target: BackupTargetRow,
     intent: AuditIntent,
     queued: AuditIntent | null,
   ): Promise<BackupRow> => {
     const id = createId('bak');
     const started = clock();
+    const folder = source.kind === 'volume' ? 'volumes' : 'databases';
     const row: BackupRow = {
       id,
-      teamId: volume.teamId,
-      sourceKind: 'volume',
-      sourceId: volume.id,
-      sourceName: volume.name,
+      teamId: source.row.teamId,
+      sourceKind: source.kind,
+      sourceId: source.row.id,
+      sourceName: source.row.name,
       targetId: target.id,
-      objectKey: `volumes/${volume.id}/${compactTime(started)}-${id}.berth`,
+      objectKey: `${folder}/${source.row.id}/${compactTime(started)}-${id}.berth`,
       bytes: null,
       sha256: null,
       wrappedKey: null,
@@ -285,16 +333,13 @@ export function createBackupsService({
     let made: BackupRow = row;
     let partial = true;
     try {
-      const volume = await store.volumes.get(row.sourceId);
-      if (!volume || row.sourceKind !== 'volume')
-        throw new BerthError('VOLUME_NOT_FOUND', `The volume ${row.sourceName} was deleted`);
+      const { server, source } = await agentSourceOf(row);
       const target = await store.backupTargets.get(row.targetId);
       if (!target) throw new BerthError('BACKUP_TARGET_NOT_FOUND', 'The backup target was removed');
-      const server = await serverOf(volume);
       const key = await currentBackupKey(store, keys, clock());
       const result = await agents.backupCreate(server, (seal) => ({
         backupId,
-        volume: { engineName: toEngineVolumeName(volume.id), volumeId: volume.id },
+        source,
         target: targets.forAgent(target, backupId, seal),
         objectKey: row.objectKey,
         recipientPublicKey: key.publicKey,
@@ -305,7 +350,8 @@ export function createBackupsService({
         sha256: result.sha256,
         wrappedKey: result.wrappedKey,
         recipientKeyId: result.recipientKeyId,
-        tree: JSON.stringify(result.tree),
+        // What the check compares against: the tree of a volume, the dump-time counts of a database.
+        tree: JSON.stringify(result.tree ?? result.database),
       };
       await store.backups.update(backupId, stored);
       made = { ...row, ...stored };
@@ -344,20 +390,43 @@ export function createBackupsService({
     ): Promise<BackupRow> {
       const volume = await requireVolume(team, volumeName);
       const target = await targets.requireTarget(team, targetName);
+      await refuseDatabaseVolume(store, volume);
       await serverOf(volume);
-      return enqueue(volume, target, { ...intent, action: 'backup.run' }, intent);
+      return enqueue({ kind: 'volume', row: volume }, target, { ...intent, action: 'backup.run' }, intent);
+    },
+
+    /** The same for a managed database: its engine's dump, checked by a restore into a scratch one. */
+    async enqueueDatabase(
+      team: TeamRow,
+      name: string,
+      targetName: string,
+      intent: AuditIntent,
+    ): Promise<BackupRow> {
+      const database = await requireDatabase(team, name);
+      const target = await targets.requireTarget(team, targetName);
+      return enqueue(
+        { kind: 'database', row: database },
+        target,
+        { ...intent, action: 'backup.run' },
+        intent,
+      );
     },
 
     /** A schedule's run (the scheduler): the same job, under berthd's name. */
     async enqueueScheduled(schedule: BackupScheduleRow): Promise<BackupRow | null> {
-      const volume = schedule.sourceKind === 'volume' ? await store.volumes.get(schedule.sourceId) : null;
+      const source: Source | null =
+        schedule.sourceKind === 'volume'
+          ? await store.volumes.get(schedule.sourceId).then((row) => row && { kind: 'volume' as const, row })
+          : await store.databases
+              .get(schedule.sourceId)
+              .then((row) => row && { kind: 'database' as const, row });
       const target = await store.backupTargets.get(schedule.targetId);
-      if (!volume || !target) return null;
+      if (!source || !target) return null;
       return enqueue(
-        volume,
+        source,
         target,
         {
-          ...systemIntent(schedule.teamId, 'backup.run', `volume:${volume.name}`),
+          ...systemIntent(schedule.teamId, 'backup.run', `${source.kind}:${source.row.name}`),
           detail: { schedule: schedule.id },
         },
         null,
@@ -371,6 +440,11 @@ export function createBackupsService({
           hint: 'List them with: berth backups list SOURCE',
         });
       return row;
+    },
+
+    async listDatabase(team: TeamRow, name: string): Promise<BackupRow[]> {
+      const database = await requireDatabase(team, name);
+      return store.backups.listBySource(team.id, 'database', database.id);
     },
 
     async listVolume(team: TeamRow, volumeName: string): Promise<BackupRow[]> {

@@ -240,6 +240,10 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
       const app = workload ? await appView(workload) : null;
       const links = await store.databases.links(row.id);
       const [latest] = workload ? await store.deployments.list(workload.id, 1) : [];
+      const verified = (await store.backups.listBySource(row.teamId, 'database', row.id)).find(
+        (b) => b.status === 'verified',
+      );
+      const verifiedTarget = verified ? await store.backupTargets.get(verified.targetId) : null;
       return {
         id: row.id,
         name: row.name,
@@ -255,6 +259,13 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
         links: links.map((l) => ({ app: l.appName, as: l.secretKey })),
         workload: workload?.name ?? null,
         deploymentId: latest?.id ?? null,
+        lastVerifiedBackup: verified
+          ? {
+              id: verified.id,
+              target: verifiedTarget?.name ?? verified.targetId,
+              at: new Date(verified.finishedAt ?? verified.startedAt).toISOString(),
+            }
+          : null,
         shell: databaseContainerSpec(row.engine, credentialsOf(row), row.memoryMiB).shell,
         createdAt: new Date(row.createdAt).toISOString(),
       };

@@ -1,7 +1,8 @@
 /**
  * The database base images for real: bootstrapped from Debian packages into the shared test
  * builder's base store (seconds when already built; about 80 s for all three from the debian
- * image), handed (about 50 s for the three) to a Podman service of the test's own, and run with Berth's hardened profile
+ * image), handed (about 50 s for the three) to a Podman service of the test's own
+ * (test/support/database-images.ts, shared with the database backup test), and run with Berth's hardened profile
  * (every capability dropped but KEPT_CAPABILITIES, no-new-privileges) and the container spec
  * from @berth/core, on a named volume. Each server must start as its own user, take the
  * generated credentials over TCP, refuse a wrong password, and keep its data in a new container
@@ -21,11 +22,9 @@ import {
   type DatabaseContainerSpec,
 } from '@berth/core';
 import type { DatabaseEngine } from '@berth/protocol';
-import { startTestBuilder, testTeamId } from '../../../../test/support/builder.js';
+import { exportDatabaseImages } from '../../../../test/support/database-images.js';
 import { startTestPodman, type TestPodman } from '../../../../test/support/podman.js';
-import { createEngineApiClient } from '../container/docker-api-engine.js';
 import { KEPT_CAPABILITIES } from '../container/hardening.js';
-import { bootstrapBaseImages } from './base-images.js';
 
 let dir: string;
 let podman: TestPodman;
@@ -56,26 +55,8 @@ const cli = async (
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-db-images-'));
   podman = await startTestPodman(join(dir, 'podman'));
-  const builder = await startTestBuilder();
-  await builder.base(AbortSignal.timeout(900_000), ({ http }) =>
-    bootstrapBaseImages({
-      http,
-      only: ['postgres', 'mariadb', 'redis'],
-      workDir: join(dir, 'bootstrap'),
-    }),
-  );
-  const engine = createEngineApiClient({ socketPath: podman.socketPath, timeoutMs: 60_000 });
-  const team = testTeamId();
-  for (const kind of ['postgres', 'mariadb', 'redis']) {
-    const engineRef = `localhost/berth/dbtest-${kind}:${tag}`;
-    await builder.exportToEngine(team, {
-      image: `localhost/berth/base-${kind}:bookworm`,
-      engineRef,
-      engine,
-      signal: AbortSignal.timeout(300_000),
-    });
-    made.images.push(engineRef);
-  }
+  const refs = await exportDatabaseImages({ socketPath: podman.socketPath, workDir: dir, tag });
+  made.images.push(...Object.values(refs));
 });
 
 after(async () => {

@@ -1,4 +1,5 @@
 import {
+  DatabaseParams,
   BackupList,
   BackupParams,
   BackupScheduleDeleteQuery,
@@ -169,6 +170,54 @@ export const backupRoutes =
           intentOf(request, `volume:${request.params.name}`),
         );
         // Audited as `backup.queue` now; its outcome (verified or failed, loud) as `backup.run` by the job.
+        request.audited = true;
+        return reply.status(202).send(await backupView(ctx.store, row, team.name));
+      },
+    );
+
+    app.get(
+      '/databases/:name/backups',
+      {
+        config: { access: { kind: 'team', permission: 'app:read', source: 'query' } },
+        schema: {
+          operationId: 'listDatabaseBackups',
+          tags: ['backups'],
+          params: DatabaseParams,
+          querystring: TeamQuery,
+          response: { 200: BackupList, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const team = scopeTeam(request);
+        const rows = await ctx.backups.listDatabase(team, request.params.name);
+        const backups: BackupView[] = [];
+        for (const row of rows) backups.push(await backupView(ctx.store, row, team.name));
+        return { backups };
+      },
+    );
+
+    app.post(
+      '/databases/:name/backups',
+      {
+        config: { access: { kind: 'team', permission: 'app:write', source: 'body' }, audit: 'backup.queue' },
+        schema: {
+          operationId: 'runDatabaseBackup',
+          tags: ['backups'],
+          summary:
+            "Queue a backup of a managed database (its engine's dump) to a target as a durable job; it is verified (read back, decrypted, restored into a scratch database, every table's rows or the keys counted). Follow it with getBackup",
+          params: DatabaseParams,
+          body: BackupRunBody,
+          response: { 202: BackupView, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const team = scopeTeam(request);
+        const row = await ctx.backups.enqueueDatabase(
+          team,
+          request.params.name,
+          request.body.target,
+          intentOf(request, `database:${request.params.name}`),
+        );
         request.audited = true;
         return reply.status(202).send(await backupView(ctx.store, row, team.name));
       },

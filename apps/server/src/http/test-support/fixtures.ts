@@ -214,6 +214,8 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   deleteBackupTarget: { params: { name: 'valid' }, query: 'team=default' },
   listVolumeBackups: { params: { name: 'valid' }, query: 'team=default' },
   runVolumeBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
+  listDatabaseBackups: { params: { name: 'valid' }, query: 'team=default' },
+  runDatabaseBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
   restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
   listSystemBackups: {},
   createSystemBackup: { body: { target: 'valid', passphrase: 'a valid passphrase' } },

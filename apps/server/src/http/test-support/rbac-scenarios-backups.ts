@@ -9,10 +9,11 @@ import { s3TargetVia, verifiedBackupRow } from './backups.js';
 /** The RBAC matrix's calls on backup targets and volume backups (see rbac-scenarios.ts). */
 
 const HOME = 'bak-home';
-/** Per world and team: a volume on a joined server (whose agent never connects) and a target. */
+/** Per world and team: a volume and a database on a joined server (whose agent never connects) and a target. */
 const made = new WeakMap<World, Map<string, Promise<void>>>();
 const VOLUME = 'bak-vol';
 const TARGET = 'bak-target';
+const DATABASE = 'bak-db';
 
 function ensureIn(w: World, team: string, token: string): Promise<void> {
   let byTeam = made.get(w);
@@ -32,6 +33,13 @@ function ensureIn(w: World, team: string, token: string): Promise<void> {
         token,
       });
       assert.equal(res.status, 201, res.text);
+      const db = await w.client.send({
+        method: 'POST',
+        url: `${API}/databases`,
+        body: { name: DATABASE, engine: 'redis', team, server: HOME },
+        token,
+      });
+      assert.equal(db.status, 201, db.text);
       await s3TargetVia(w.client, TARGET, team, token);
     });
     byTeam.set(team, p);
@@ -123,6 +131,36 @@ export const BACKUP_SCENARIOS: Record<string, Scenario> = {
     other: (w) => ({
       call: { params: { name: VOLUME }, body: { target: TARGET, team: w.teamB.name } },
       ghost: { params: { name: VOLUME }, body: { target: TARGET, team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  listDatabaseBackups: {
+    own: async (w) => {
+      await ownSetup(w);
+      return { params: { name: DATABASE }, query: 'team=default' };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      return { params: { name: DATABASE }, query: `team=${w.teamB.name}` };
+    },
+    other: (w) => ({
+      call: { params: { name: DATABASE }, query: `team=${w.teamB.name}` },
+      ghost: { params: { name: DATABASE }, query: `team=${GHOST_TEAM}` },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  runDatabaseBackup: {
+    own: async (w) => {
+      await ownSetup(w);
+      return { params: { name: DATABASE }, body: { target: TARGET, team: 'default' } };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      return { params: { name: DATABASE }, body: { target: TARGET, team: w.teamB.name } };
+    },
+    other: (w) => ({
+      call: { params: { name: DATABASE }, body: { target: TARGET, team: w.teamB.name } },
+      ghost: { params: { name: DATABASE }, body: { target: TARGET, team: GHOST_TEAM } },
       swap: [w.teamB.name, GHOST_TEAM],
     }),
   },

@@ -29,6 +29,17 @@ async function volumeAndTarget(c: Ctx): Promise<void> {
   await s3TargetVia(c.client, c.name, 'default');
 }
 
+async function databaseAndTarget(c: Ctx): Promise<void> {
+  await joinedServerVia(c.client, `${c.name}-srv`);
+  const res = await c.client.send({
+    method: 'POST',
+    url: `${API}/databases`,
+    body: { name: c.name, engine: 'postgres', server: `${c.name}-srv` },
+  });
+  assert.equal(res.status, 201, res.text);
+  await s3TargetVia(c.client, c.name, 'default');
+}
+
 export const BACKUP_CASES: Record<string, RouteCase> = {
   listBackupTargets: {
     arrange: async (c) => {
@@ -87,6 +98,33 @@ export const BACKUP_CASES: Record<string, RouteCase> = {
       assert.equal((job?.payload as { backupId?: string } | undefined)?.backupId, queued.id);
       const got = await c.client.send({ method: 'GET', url: `${API}/backups/${queued.id}` });
       assert.equal((got.json as BackupView).id, queued.id);
+    },
+  },
+  listDatabaseBackups: {
+    arrange: async (c) => {
+      await databaseAndTarget(c);
+      return { name: c.name };
+    },
+    query: 'team=default',
+    status: 200,
+    check: (res) => assert.deepEqual((res.json as BackupList).backups, []),
+  },
+  runDatabaseBackup: {
+    arrange: async (c) => {
+      await databaseAndTarget(c);
+      return { name: c.name };
+    },
+    bodyOf: (c) => ({ target: c.name }),
+    status: 202,
+    check: async (res, c) => {
+      const queued = res.json as BackupView;
+      assert.deepEqual(
+        [queued.status, queued.source, queued.target],
+        ['running', { kind: 'database', name: c.name }, c.name],
+      );
+      assert.match(queued.objectKey, /^databases\/db_/);
+      const job = await c.api.store.jobs.claim('route-case', Date.now(), 1000, ['backup']);
+      assert.equal((job?.payload as { backupId?: string } | undefined)?.backupId, queued.id);
     },
   },
   getBackup: {
