@@ -17,8 +17,8 @@ export function databasesApi({ json, call }: Transport) {
     listDatabases: async () => (await json(DatabaseList, 'GET', '/databases')).databases,
     createDatabase: (body: DatabaseCreate) => json(Database, 'POST', '/databases', body),
     getDatabase: (name: string, team?: string) => json(Database, 'GET', `${path(name)}${teamQuery(team)}`),
-    linkDatabase: (name: string, body: DatabaseLinkRequest, team?: string) =>
-      json(DatabaseLinkResult, 'POST', `${path(name)}/links${teamQuery(team)}`, body),
+    linkDatabase: (name: string, body: DatabaseLinkRequest) =>
+      json(DatabaseLinkResult, 'POST', `${path(name)}/links`, body),
     unlinkDatabase: (name: string, app: string, team?: string) =>
       json(DatabaseLinkResult, 'DELETE', `${path(name)}/links/${encodeURIComponent(app)}${teamQuery(team)}`),
     deleteDatabase: async (name: string, team?: string) => {

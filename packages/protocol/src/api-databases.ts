@@ -75,6 +75,8 @@ export const DatabaseLinkRequest = z
     app: AppName,
     /** The secret's name in the app; default DATABASE_URL (REDIS_URL for redis is not assumed). */
     as: EnvKey.optional(),
+    /** The team of both (default: the caller's). */
+    team: TeamName.optional(),
   })
   .strict();
 export type DatabaseLinkRequest = z.infer<typeof DatabaseLinkRequest>;

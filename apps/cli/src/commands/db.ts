@@ -112,7 +112,11 @@ export function registerDatabases(program: Command, environment: CliEnvironment)
     .action(
       action(async (name: string, app: string, opts: TeamOptions & { as: string; wait: boolean }) => {
         const client = clientFor(environment, opts);
-        const linked = await client.linkDatabase(name, { app, as: opts.as }, opts.team);
+        const linked = await client.linkDatabase(name, {
+          app,
+          as: opts.as,
+          ...(opts.team !== undefined && { team: opts.team }),
+        });
         return finishLink(client, linked, opts, `Linked ${name} into ${app} as ${linked.as}`);
       }),
     );

@@ -24,8 +24,8 @@ const agentResponses = {
 
 /**
  * A team's managed databases: `berth db create|list|show|link|unlink|delete` (`db shell` is an
- * exec into its workload). Scoped like volumes: created in the team of the body (or the
- * caller's), read and changed in the team of `?team=` (or the caller's); another team's database
+ * exec into its workload). Scoped like volumes: created and linked in the team of the body (or
+ * the caller's), read and changed in the team of `?team=` (or the caller's); another team's database
  * is not there for the caller (404). Linking puts a secret into an app: `secret:write`.
  */
 export const databaseRoutes =
@@ -107,7 +107,7 @@ export const databaseRoutes =
       '/databases/:name/links',
       {
         config: {
-          access: { kind: 'team', permission: 'secret:write', source: 'query' },
+          access: { kind: 'team', permission: 'secret:write', source: 'body' },
           audit: 'database.link',
         },
         schema: {
@@ -115,7 +115,6 @@ export const databaseRoutes =
           tags: ['databases'],
           summary: "Give an app the database's URL as a secret (DATABASE_URL by default), rolled out",
           params: DatabaseParams,
-          querystring: TeamQuery,
           body: DatabaseLinkRequest,
           response: { 200: DatabaseLinkResult, ...problemResponses },
         },

@@ -196,7 +196,7 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listDatabases: {},
   createDatabase: { body: { name: 'valid', engine: 'postgres', server: 'valid' } },
   getDatabase: { params: { name: 'valid' }, query: 'team=default' },
-  linkDatabase: { params: { name: 'valid' }, query: 'team=default', body: { app: 'valid' } },
+  linkDatabase: { params: { name: 'valid' }, body: { app: 'valid' } },
   unlinkDatabase: { params: { name: 'valid', app: 'valid' }, query: 'team=default' },
   deleteDatabase: { params: { name: 'valid' }, query: 'team=default' },
   listNotificationChannels: {},

@@ -107,7 +107,7 @@ const TABLE = `
   listDatabases           none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   createDatabase          team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   getDatabase             team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
-  linkDatabase            team:query   | ok    ok    ok       403    | ok    404   404      404    | TEAM_NOT_FOUND
+  linkDatabase            team:body    | ok    ok    ok       403    | ok    404   404      404    | TEAM_NOT_FOUND
   unlinkDatabase          team:query   | ok    ok    ok       403    | ok    404   404      404    | TEAM_NOT_FOUND
   deleteDatabase          team:query   | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   listNotificationChannels none        | ok    ok    ok       ok     | all   hide  hide     hide   | -

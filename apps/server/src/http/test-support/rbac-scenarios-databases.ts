@@ -67,8 +67,8 @@ const withApp = async (w: World, n: number, team: string, token: string, linked:
   if (linked) {
     const link = await w.client.send({
       method: 'POST',
-      url: `${API}/databases/ln-${n}/links?team=${team}`,
-      body: { app },
+      url: `${API}/databases/ln-${n}/links`,
+      body: { app, team },
       token,
     });
     assert.equal(link.status, 200, link.text);
@@ -113,13 +113,17 @@ export const DATABASE_SCENARIOS: Record<string, Scenario> = {
     own: async (w, { n }) => {
       await ensureBDatabase(w);
       const { name, app } = await withApp(w, n, 'default', w.root.token, false);
-      return { params: { name }, query: 'team=default', body: { app } };
+      return { params: { name }, body: { app, team: 'default' } };
     },
     otherFresh: async (w, { n }) => {
       const { name, app } = await withApp(w, n, w.teamB.name, w.bOwner.token, false);
-      return { params: { name }, query: `team=${w.teamB.name}`, body: { app } };
+      return { params: { name }, body: { app, team: w.teamB.name } };
     },
-    other: onB({ body: { app: 'ghost-app' } }),
+    other: (w) => ({
+      call: { params: { name: B_DATABASE }, body: { app: 'ghost-app', team: w.teamB.name } },
+      ghost: { params: { name: B_DATABASE }, body: { app: 'ghost-app', team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
   },
   unlinkDatabase: {
     own: async (w, { n }) => {
