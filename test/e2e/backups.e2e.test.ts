@@ -239,6 +239,34 @@ describe('volume backups', () => {
     await inApp(['rm', `${MOUNT}/big.bin`]);
   });
 
+  test('kill -9 of the agent during a backup: the backup fails with the reason, never good', async () => {
+    await inApp(['sh', '-c', `head -c 60000000 /dev/urandom > ${MOUNT}/big.bin`]);
+    const queued = await berth.json<BackupView>([
+      'backups',
+      'run',
+      'uploads',
+      '--target',
+      'offsite',
+      '--no-wait',
+    ]);
+    for (let i = 0; !s3?.requests.some((r) => r.includes(queued.id)); i++) {
+      assert.ok(i < 600, 'the backup never reached the target');
+      await sleep(100);
+    }
+    const pid = await berth.pid('agent');
+    process.kill(pid, 'SIGKILL');
+    await berth.waitForRestart('agent', pid);
+    await berth.waitForAgentsOnline();
+    let after = await berth.json<BackupView>(['backups', 'show', queued.id]);
+    for (let i = 0; after.status === 'running' && i < 300; i++) {
+      await sleep(200);
+      after = await berth.json<BackupView>(['backups', 'show', queued.id]);
+    }
+    assert.equal(after.status, 'failed', JSON.stringify(after));
+    assert.match(after.error ?? '', /agent/i);
+    await inApp(['rm', `${MOUNT}/big.bin`]);
+  });
+
   test('S3 unreachable: the backup fails with the reason and nothing is marked good', async () => {
     await s3?.stop();
     s3 = null;
