@@ -51,6 +51,6 @@ export function databaseRows(figures: readonly EngineFigures[]): string[] {
   const ms = (xs: number[], q: number): string => `${Math.round(percentile(xs, q))} ms`;
   return figures.flatMap((f) => [
     `| \`db create --engine ${f.engine}\` → accepting connections (${f.ms.length} runs) | ${ms(f.ms, 50)} | ${ms(f.ms, 95)} |`,
-    `| the first ${f.engine} on the server (its image handed to the engine too) | ${Math.round(f.firstMs)} ms | |`,
+    `| the run's first ${f.engine} (also hands the image to the engine when the engine lacks it) | ${Math.round(f.firstMs)} ms | |`,
   ]);
 }

@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-const run = process.argv[2] === 'restore' ? () => runRestoreCommand(process.argv.slice(3)) : main;
+const run =
+  process.argv[2] === 'restore' ? () => runRestoreCommand(process.argv.slice(3), process.env) : main;
 
 run().catch((err: unknown) => {
   process.stderr.write(`berthd: ${isBerthError(err) || err instanceof Error ? err.message : String(err)}\n`);

@@ -27,6 +27,7 @@ import type { KeyHolder } from '../secrets/keys.js';
 import { currentBackupKey, openPrivateKey } from './backup-key.js';
 import type { BackupTargets } from './targets.js';
 import { refuseDatabaseVolume } from './sources.js';
+import { requireDatabase } from '../databases/lookup.js';
 
 /**
  * Backups of a source (a volume now; a database is one more source kind: its agent call makes
@@ -101,19 +102,6 @@ export function createBackupsService({
       throw new BerthError('VOLUME_NOT_FOUND', `There is no volume named "${name}" in team ${team.name}`, {
         hint: 'List volumes with: berth volumes list',
       });
-    return row;
-  };
-
-  const requireDatabase = async (team: TeamRow, name: string): Promise<DatabaseRow> => {
-    const row = await store.databases.getByName(team.id, name);
-    if (!row)
-      throw new BerthError(
-        'DATABASE_NOT_FOUND',
-        `There is no database named "${name}" in team ${team.name}`,
-        {
-          hint: 'List databases with: berth db list',
-        },
-      );
     return row;
   };
 
@@ -402,7 +390,7 @@ export function createBackupsService({
       targetName: string,
       intent: AuditIntent,
     ): Promise<BackupRow> {
-      const database = await requireDatabase(team, name);
+      const database = await requireDatabase(store, team, name);
       const target = await targets.requireTarget(team, targetName);
       return enqueue(
         { kind: 'database', row: database },
@@ -443,7 +431,7 @@ export function createBackupsService({
     },
 
     async listDatabase(team: TeamRow, name: string): Promise<BackupRow[]> {
-      const database = await requireDatabase(team, name);
+      const database = await requireDatabase(store, team, name);
       return store.backups.listBySource(team.id, 'database', database.id);
     },
 

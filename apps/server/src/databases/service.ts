@@ -28,6 +28,7 @@ import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { secretAad } from '../secrets/keys.js';
 import { databaseStatus } from './status.js';
+import { requireDatabase } from './lookup.js';
 import { openCredentials, sealCredentials } from './sealing.js';
 
 /**
@@ -66,19 +67,6 @@ const NO_IDEMPOTENCY = { key: null, requestHash: '' };
 export function createDatabasesService(deps: DatabasesServiceDeps) {
   const { store, clock, keys } = deps;
   const mutate = createMutator(store, clock, deps.onChange);
-
-  const requireDatabase = async (tx: Repos, team: TeamRow, name: string): Promise<DatabaseRow> => {
-    const row = await tx.databases.getByName(team.id, name);
-    if (!row)
-      throw new BerthError(
-        'DATABASE_NOT_FOUND',
-        `There is no database named "${name}" in team ${team.name}`,
-        {
-          hint: 'List databases with: berth db list',
-        },
-      );
-    return row;
-  };
 
   const requireTeamApp = async (tx: Repos, team: TeamRow, name: string): Promise<AppRow> => {
     const app = await tx.apps.getByName(name);

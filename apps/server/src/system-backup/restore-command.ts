@@ -8,9 +8,12 @@ import { readBackupFile, restoreSystemBackup } from './restore.js';
  * berthd first starts on a new machine. The passphrase comes on stdin only (never argv, which
  * other users can read in /proc); `berth system restore` prompts for it and pipes it here.
  */
-export async function runRestoreCommand(argv: readonly string[]): Promise<void> {
+export async function runRestoreCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
   try {
-    await restoreCommand(argv);
+    await restoreCommand(argv, env);
   } catch (err) {
     // berthd's main prints the message only; a restore's hint says what to do next.
     if (isBerthError(err) && err.hint !== undefined)
@@ -19,7 +22,10 @@ export async function runRestoreCommand(argv: readonly string[]): Promise<void> 
   }
 }
 
-async function restoreCommand(argv: readonly string[]): Promise<void> {
+async function restoreCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -32,7 +38,7 @@ async function restoreCommand(argv: readonly string[]): Promise<void> {
     strict: true,
   });
   const from = values.from;
-  const dataDir = values['data-dir'] ?? process.env.BERTHD_DATA_DIR;
+  const dataDir = values['data-dir'] ?? env.BERTHD_DATA_DIR;
   if (from === undefined || dataDir === undefined || !isAbsolute(dataDir) || !values['passphrase-stdin'])
     throw new BerthError(
       'VALIDATION_FAILED',
