@@ -207,8 +207,16 @@ describe('volume backups', () => {
       );
   });
 
-  test('kill -9 of berthd during a backup: after its restart the backup is failed, never good', async () => {
-    // Enough data that the backup is still under way when berthd dies.
+  /** Until the agent's first request for the backup's object reaches s3rver. */
+  async function untilOnTarget(backupId: string): Promise<void> {
+    for (let i = 0; !s3?.requests.some((r) => r.includes(backupId)); i++) {
+      assert.ok(i < 600, 'the backup never reached the target');
+      await sleep(100);
+    }
+  }
+
+  /** A large file in the volume, so a backup is still under way when a process is killed. */
+  const queueLargeBackup = async (): Promise<BackupView> => {
     await inApp(['sh', '-c', `head -c 60000000 /dev/urandom > ${MOUNT}/big.bin`]);
     const queued = await berth.json<BackupView>([
       'backups',
@@ -219,11 +227,13 @@ describe('volume backups', () => {
       '--no-wait',
     ]);
     assert.equal(queued.status, 'running');
+    return queued;
+  };
+
+  test('kill -9 of berthd during a backup: after its restart the backup is failed, never good', async () => {
+    const queued = await queueLargeBackup();
     // Killed once its object is on its way to the target (the agent's first request for it).
-    for (let i = 0; !s3?.requests.some((r) => r.includes(queued.id)); i++) {
-      assert.ok(i < 600, 'the backup never reached the target');
-      await sleep(100);
-    }
+    await untilOnTarget(queued.id);
     const pid = await berth.pid('berthd');
     process.kill(pid, 'SIGKILL');
     await berth.waitForRestart('berthd', pid);
@@ -240,19 +250,8 @@ describe('volume backups', () => {
   });
 
   test('kill -9 of the agent during a backup: the backup fails with the reason, never good', async () => {
-    await inApp(['sh', '-c', `head -c 60000000 /dev/urandom > ${MOUNT}/big.bin`]);
-    const queued = await berth.json<BackupView>([
-      'backups',
-      'run',
-      'uploads',
-      '--target',
-      'offsite',
-      '--no-wait',
-    ]);
-    for (let i = 0; !s3?.requests.some((r) => r.includes(queued.id)); i++) {
-      assert.ok(i < 600, 'the backup never reached the target');
-      await sleep(100);
-    }
+    const queued = await queueLargeBackup();
+    await untilOnTarget(queued.id);
     const pid = await berth.pid('agent');
     process.kill(pid, 'SIGKILL');
     await berth.waitForRestart('agent', pid);

@@ -16,14 +16,14 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, VOLUME_LABELS, toEngineVolumeName } from '@berth/core';
-import { decryptBackup, encryptBackup } from '@berth/crypto';
+import { encryptBackup } from '@berth/crypto';
+import { readBackBackup } from './backup-read-back.js';
 import { createDatabaseBackup, verifyDatabaseBackup, type DatabaseBackupEngine } from './database-backups.js';
 import {
   archiveTree,
   compressStream,
   createDirectoryTarget,
   createS3Target,
-  decompressStream,
   detectCompression,
   summariseTree,
   unpackTree,
@@ -209,18 +209,7 @@ async function restoreVolumeBackup(
     });
     if (scratch.mountpoint === null)
       throw new BerthError('INTERNAL', `the engine does not say where volume ${scratchName} keeps its data`);
-    const body = await target.get(params.objectKey);
-    const decrypted = await decryptBackup(body, {
-      backupId: params.backupId,
-      open: () => dataKey,
-      expectedSha256: params.sha256,
-    });
-    const compression = await detectCompression();
-    const zstd = compression.kind === 'zstd' ? compression.file : null;
-    await unpackTree(
-      decompressStream(decrypted.stream, decrypted.header.compression, zstd),
-      scratch.mountpoint,
-    );
+    await unpackTree(await readBackBackup(target, params, dataKey), scratch.mountpoint);
     const { summary } = await summariseTree(scratch.mountpoint);
     const lines = [
       `read back from ${target.description}: sha256 ${params.sha256} matches, every chunk authenticated`,

@@ -9,10 +9,10 @@
  * A database runs as the one running replica of its app on this server: found by the app id.
  */
 import { LABELS } from '@berth/core';
-import { decryptBackup, encryptBackup } from '@berth/crypto';
+import { readBackBackup } from './backup-read-back.js';
+import { encryptBackup } from '@berth/crypto';
 import {
   compressStream,
-  decompressStream,
   describeCounts,
   detectCompression,
   dumpDatabase,
@@ -114,20 +114,12 @@ export async function verifyDatabaseBackup(
       'VALIDATION_FAILED',
       `backup ${params.backupId} is a ${params.expected.engine} dump, not ${source.engine}`,
     );
-  const body = await target.get(params.objectKey);
-  const decrypted = await decryptBackup(body, {
-    backupId: params.backupId,
-    open: () => dataKey,
-    expectedSha256: params.sha256,
-  });
-  const compression = await detectCompression();
-  const zstd = compression.kind === 'zstd' ? compression.file : null;
   const result = await verifyDatabaseDump({
     engine: deps.engine,
     kind: source.engine,
     image: (deps.databaseImage ?? databaseEngineImage)(source.engine),
     labels: { [LABELS.managed]: 'true', [LABELS.agent]: deps.agentId, [SCRATCH_LABEL]: params.backupId },
-    dump: decompressStream(decrypted.stream, decrypted.header.compression, zstd),
+    dump: await readBackBackup(target, params, dataKey),
     expected: params.expected,
   });
   const output = [
