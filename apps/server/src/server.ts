@@ -20,6 +20,7 @@ import { listenApi, prepareApiTls } from './tls/api-listen.js';
 import { openExternalRegistry } from './registry/external-registry.js';
 import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registry.js';
 import { openKeys } from './secrets/keys.js';
+import { watchStalls } from './stall-watch.js';
 import { createDatabasesService } from './databases/service.js';
 import { createVolumesService } from './volumes/service.js';
 import { createNotifyService } from './notify/service.js';
@@ -72,6 +73,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     throw err;
   });
   const log = options.logger ?? pino({ level: 'silent' });
+  const stopStallWatch = watchStalls(log);
   // Before the first append of this run, so every row is anchored as it commits.
   const anchors = createAuditAnchors({ store, keys, dataDir: config.dataDir, clock, log });
   await anchors.start().catch(async (err: unknown) => {
@@ -257,6 +259,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     url: listening.url,
     caFingerprint: listening.caFingerprint,
     async close() {
+      stopStallWatch();
       await cron.stop();
       await backupScheduler.stop();
       agents.close();

@@ -20,12 +20,38 @@ export type ReentrancyReporter = (message: string) => void;
 const defaultReporter: ReentrancyReporter = (message) =>
   process.emitWarning(message, { code: 'BERTH_STORE_REENTRANCY' });
 
-/** Runs fn as an open transaction's body: store calls made from it (not via tx) are reported. */
-export async function insideTransaction<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * A transaction open this long holds every other store call up (one SQLite connection): berthd
+ * looks hung. Said once, with where it was opened, so the hang names its cause in the log.
+ */
+export const SLOW_TRANSACTION_MS = 10_000;
+
+const defaultSlowReporter: ReentrancyReporter = (message) =>
+  process.emitWarning(message, { code: 'BERTH_STORE_SLOW_TRANSACTION' });
+
+/**
+ * Runs fn as an open transaction's body: store calls made from it (not via tx) are reported,
+ * and so is the transaction itself when it is still open after SLOW_TRANSACTION_MS.
+ */
+export async function insideTransaction<T>(
+  fn: () => Promise<T>,
+  reportSlow: ReentrancyReporter = defaultSlowReporter,
+  slowAfterMs = SLOW_TRANSACTION_MS,
+): Promise<T> {
   const marker: OpenTransaction = { open: true };
+  // Captured now (cheap: V8 formats it only when read), read only if the transaction is slow.
+  const opened = new Error('opened');
+  const timer = setTimeout(() => {
+    const stack = opened.stack?.split('\n').slice(2, 10).join('\n') ?? '';
+    reportSlow(
+      `A store transaction has been open for ${Math.round(slowAfterMs / 1000)} s: every other store call waits for it. It was opened at:\n${stack}`,
+    );
+  }, slowAfterMs);
+  timer.unref();
   try {
     return await context.run(marker, fn);
   } finally {
+    clearTimeout(timer);
     marker.open = false;
   }
 }

@@ -14,9 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { testBuilderDir } from '../../support/builder.js';
+import { diagnoseUnresponsive, reportOnSignalOptions } from './unresponsive.js';
 
 export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
+
+/** The CLI's exit code when berthd cannot be reached (or does not answer in time). */
+const EXIT_UNREACHABLE = 3;
 
 export interface CliResult {
   code: number;
@@ -82,7 +86,10 @@ export class BerthUnderTest {
         testBuilderDir(process.env),
         ...extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: reportOnSignalOptions(this.reportDir), ...env },
+      },
     );
     this.up = up;
     this.output = '';
@@ -90,10 +97,11 @@ export class BerthUnderTest {
       const onData = (d: Buffer): void => {
         this.output += d.toString();
         this.allOutput += d.toString();
-        // berthd's warning of a store call that can deadlock SQLite (packages/store's
-        // transaction-guard.ts), with its stack (the next chunks): shown in the test's output,
+        // berthd's warning of a store call that can deadlock SQLite, or of a transaction open
+        // for long (packages/store's transaction-guard.ts), with its stack (the next chunks): shown in the test's output,
         // where it is otherwise lost.
-        if (d.includes('BERTH_STORE_REENTRANCY')) this.echoOutput = true;
+        if (d.includes('BERTH_STORE_REENTRANCY') || d.includes('BERTH_STORE_SLOW_TRANSACTION'))
+          this.echoOutput = true;
         if (this.echoOutput) process.stderr.write(d);
         if (this.output.includes('Berth is up.')) resolve();
       };
@@ -171,8 +179,17 @@ export class BerthUnderTest {
   /** Runs the CLI with --json and parses stdout; fails the test with the output otherwise. */
   async json<T = unknown>(args: readonly string[]): Promise<T> {
     const r = await this.cli([...args, '--json']);
+    if (r.code === EXIT_UNREACHABLE) {
+      const why = await diagnoseUnresponsive(await this.pid('berthd'), this.reportDir, this.allOutput);
+      throw new Error(`berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}\n${why}`);
+    }
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return JSON.parse(r.stdout) as T;
+  }
+
+  /** Where berth up's processes write a diagnostic report on SIGUSR2 (./unresponsive.ts). */
+  get reportDir(): string {
+    return join(this.dataDir, 'reports');
   }
 
   async pid(child: 'berthd' | 'agent' | 'caddy' | 'dns' | 'podman'): Promise<number> {

@@ -1,0 +1,23 @@
+/**
+ * Logs when berthd's event loop ran nothing for a while (synchronous work: a big query, a hot
+ * loop): every request and agent link waited that long, and without this line the only trace is
+ * a client's timeout. Said when the loop is back, with how long it was gone.
+ */
+const TICK_MS = 500;
+export const STALL_WARN_MS = 2_000;
+
+export function watchStalls(
+  log: { warn(obj: object, msg: string): void },
+  clock: () => number = Date.now,
+): () => void {
+  let last = clock();
+  const timer = setInterval(() => {
+    const now = clock();
+    const stalled = now - last - TICK_MS;
+    last = now;
+    if (stalled >= STALL_WARN_MS)
+      log.warn({ stalledMs: stalled }, 'berthd stalled: its event loop ran nothing meanwhile');
+  }, TICK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,68 @@
+/**
+ * What a test says when berthd stops answering (the CLI exits 3, "Lost the connection"): CI
+ * shows a failed test's error and little else, and a berthd that hangs leaves nothing in it.
+ * So the error carries what tells a busy loop from a deadlock: the process's state and how much
+ * CPU it used over a second, the JavaScript stack at that moment (Node's diagnostic report,
+ * which berth up's processes are started able to write on SIGUSR2: reportOnSignalOptions), and
+ * the tail of berthd's log.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const REPORT_SIGNAL = 'SIGUSR2';
+
+/** NODE_OPTIONS for `berth up`: its processes write a diagnostic report to `dir` on REPORT_SIGNAL. */
+export function reportOnSignalOptions(dir: string, inherited = process.env.NODE_OPTIONS ?? ''): string {
+  return `${inherited} --report-on-signal --report-signal=${REPORT_SIGNAL} --report-directory=${dir}`.trim();
+}
+
+/** utime + stime of a process, in clock ticks, and its state letter (R running, S sleeping, …). */
+async function cpuOf(pid: number): Promise<{ ticks: number; state: string } | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // Fields after the command (which may hold spaces) start after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '?', ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+async function reportStack(pid: number, dir: string): Promise<string> {
+  try {
+    process.kill(pid, REPORT_SIGNAL);
+  } catch {
+    return '(no report: the process is gone)';
+  }
+  for (let i = 0; i < 20; i++) {
+    await sleep(250);
+    const name = (await readdir(dir).catch(() => [] as string[])).find((f) => f.includes(`.${pid}.`));
+    if (!name) continue;
+    const text = await readFile(join(dir, name), 'utf8').catch(() => '');
+    try {
+      const report = JSON.parse(text) as {
+        javascriptStack?: { message?: string; stack?: string[] };
+        libuv?: { type: string; is_active: boolean }[];
+      };
+      const stack = report.javascriptStack?.stack?.slice(0, 25).join('\n  ') ?? '(no stack)';
+      const handles = new Map<string, number>();
+      for (const h of report.libuv ?? [])
+        if (h.is_active) handles.set(h.type, (handles.get(h.type) ?? 0) + 1);
+      return `JS stack (${report.javascriptStack?.message ?? ''}):\n  ${stack}\nactive libuv handles: ${JSON.stringify(Object.fromEntries(handles))}`;
+    } catch {
+      // Still being written.
+    }
+  }
+  return '(no report within 5 s)';
+}
+
+/** A few lines that say what berthd (pid) was doing when it did not answer. */
+export async function diagnoseUnresponsive(pid: number, reportDir: string, log: string): Promise<string> {
+  const before = await cpuOf(pid);
+  await sleep(1000);
+  const after = await cpuOf(pid);
+  const cpu =
+    before && after
+      ? `berthd ${pid}: state ${after.state}, ${after.ticks - before.ticks} CPU ticks in 1 s (100 = one core busy)`
+      : `berthd ${pid}: not running`;
+  const tail = log.split('\n').slice(-40).join('\n');
+  return `--- berthd did not answer ---\n${cpu}\n${await reportStack(pid, reportDir)}\n--- the end of berth up's output ---\n${tail}`;
+}
