@@ -7,6 +7,7 @@
  *   BENCH_ONLY=idle-vs-load BENCH_LOAD_SAMPLES=7 BENCH_LOAD_CLIENTS=4 npm run bench
  *   BENCH_ONLY=data npm run bench       # volumes: rolling vs recreate deploys under load (./data.ts)
  *   BENCH_ONLY=databases npm run bench  # db create → accepting connections, per engine (./databases.ts)
+ *   BENCH_ONLY=database-backups [BENCH_DB_MIB=1024] npm run bench  # backup, verify, restore vs pg_dump
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
@@ -30,6 +31,11 @@ import { fleetAgentsReport } from './fleet/report.js';
 import { domainRows, measureDomains, type DomainFigures } from './domains.js';
 import { dataRows, measureData, type DataFigures } from './data.js';
 import { databaseRows, measureDatabases, type EngineFigures } from './databases.js';
+import {
+  databaseBackupRows,
+  measureDatabaseBackups,
+  type DatabaseBackupFigures,
+} from './database-backups.js';
 
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? '12');
 /** `idle-vs-load` runs only the 2-replica deploy idle vs under load (many samples, a few minutes). */
@@ -71,6 +77,10 @@ async function main(): Promise<void> {
       await reportDatabases(await measureDatabases(client));
       return;
     }
+    if (ONLY === 'database-backups') {
+      await reportDatabaseBackups(await measureDatabaseBackups(berth, client));
+      return;
+    }
     await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
     await followToEnd(client, (await client.deploy('bench')).id);
     // The floor the ratio uses is sampled under the same background as the deploys (the proxy
@@ -85,6 +95,7 @@ async function main(): Promise<void> {
     await report({ floor, quietFloor, deploys, load, idleVsLoad, trust, builds });
     await reportData(await measureData(berth, client));
     await reportDatabases(await measureDatabases(client));
+    await reportDatabaseBackups(await measureDatabaseBackups(berth, client));
   } finally {
     await berth.destroy();
   }
@@ -229,6 +240,19 @@ async function reportDatabases(f: EngineFigures[]): Promise<void> {
     ...databaseRows(f),
   ];
   await publish(lines, { databases: f });
+}
+
+async function reportDatabaseBackups(f: DatabaseBackupFigures): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=database-backups npm run bench\` (a PostgreSQL backup, verified, restored)`,
+    '',
+    machine(),
+    '',
+    '| step | time | of the database | vs the floor |',
+    '|---|---|---|---|',
+    ...databaseBackupRows(f),
+  ];
+  await publish(lines, { databaseBackups: f });
 }
 
 async function reportDomains(f: DomainFigures): Promise<void> {

@@ -157,6 +157,49 @@ describe('databases', () => {
     assert.match(raw.stderr, /back up the database/);
   });
 
+  test('backups restore --to: a new database equal to the original row by row (keys for Redis), started on it', async () => {
+    const rows = 'select id, at from visits order by id;\nselect body from notes;\n';
+    const original = await shell('main', rows);
+    const [backup] = (await berth.json<{ backups: BackupView[] }>(['backups', 'list', 'main'])).backups;
+    assert.ok(backup);
+    const restored = await berth.cli(['backups', 'restore', 'main', backup.id, '--to', 'main-copy']);
+    assert.equal(restored.code, 0, restored.stdout + restored.stderr);
+    assert.match(restored.stderr, /equals the source at dump time/);
+    const copy = await show('main-copy');
+    assert.equal(copy.status, 'running');
+    assert.notEqual(copy.workload, (await show('main')).workload);
+    // Row by row: the visits the app made and the shell's note, as at dump time.
+    assert.equal(await shell('main-copy', rows), original);
+    // Written to after: the copy is the backup's, not the live database's.
+    await shell('main', "insert into notes values ('after the backup');\n");
+    assert.doesNotMatch(await shell('main-copy', 'select body from notes;\n'), /after the backup/);
+
+    const [redisBackup] = (await berth.json<{ backups: BackupView[] }>(['backups', 'list', 'cache'])).backups;
+    assert.ok(redisBackup);
+    const r = await berth.cli([
+      'backups',
+      'restore',
+      'cache',
+      redisBackup.id,
+      '--to',
+      'cache-copy',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(await shell('cache-copy', 'GET greeting\nDBSIZE\n'), /hello\s+1/);
+
+    // Refused, and nothing made: a taken name, a backup of another database, an unknown one.
+    const taken = await berth.cli(['backups', 'restore', 'main', backup.id, '--to', 'cache']);
+    assert.equal(taken.code, 1, taken.stdout + taken.stderr);
+    const wrong = await berth.cli(['backups', 'restore', 'cache', backup.id, '--to', 'x-copy']);
+    assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stderr, /has no backup/);
+    const { databases } = await berth.json<{ databases: Database[] }>(['db', 'list']);
+    assert.deepEqual(databases.map((x) => x.name).sort(), ['cache', 'cache-copy', 'main', 'main-copy']);
+    for (const name of ['main-copy', 'cache-copy'])
+      assert.equal((await berth.cli(['db', 'delete', name])).code, 0, `db delete ${name}`);
+  });
+
   test('db delete is refused while an app is linked, then removes the workload and the data', async () => {
     const refused = await berth.cli(['db', 'delete', 'main']);
     assert.equal(refused.code, 1);

@@ -18,7 +18,12 @@ import { join } from 'node:path';
 import { LABELS, VOLUME_LABELS, toEngineVolumeName } from '@berth/core';
 import { encryptBackup } from '@berth/crypto';
 import { readBackBackup } from './backup-read-back.js';
-import { createDatabaseBackup, verifyDatabaseBackup, type DatabaseBackupEngine } from './database-backups.js';
+import {
+  createDatabaseBackup,
+  restoreDatabaseBackup,
+  verifyDatabaseBackup,
+  type DatabaseBackupEngine,
+} from './database-backups.js';
 import {
   archiveTree,
   compressStream,
@@ -34,7 +39,9 @@ import {
 import {
   agentBackupDataKeyAad,
   agentBackupSecretAad,
+  agentDatabaseCredentialsAad,
   BerthError,
+  DatabaseRestoreCredentials,
   type AgentBackupTarget,
   type BackupCreateParams,
   type BackupCreateResult,
@@ -166,18 +173,40 @@ export async function restoreBackup(
       );
     return restoreVolumeBackup(deps, params, expected);
   }
-  if (!('engine' in expected) || params.into !== null)
+  if (!('engine' in expected))
+    throw new BerthError('VALIDATION_FAILED', `backup ${params.backupId} is not a database dump`);
+  const { into, database } = params;
+  // A restore into a database's volume starts that database's server: its credentials come along.
+  if (into !== null && database.credentialsSealed === undefined)
     throw new BerthError(
       'VALIDATION_FAILED',
-      `backup ${params.backupId}: a database backup is verified with its dump-time counts and no volume to restore into`,
+      `backup ${params.backupId}: restoring into ${into.engineName} needs the new database's credentials`,
     );
+  const credentials =
+    into !== null && database.credentialsSealed !== undefined
+      ? DatabaseRestoreCredentials.parse(
+          JSON.parse(
+            deps.openSealed(database.credentialsSealed, agentDatabaseCredentialsAad(params.backupId)),
+          ),
+        )
+      : null;
   const dataKey = Buffer.from(
     deps.openSealed(params.dataKeySealed, agentBackupDataKeyAad(params.backupId)),
     'base64',
   );
   const target = await openTarget(deps, params.target, params.backupId);
   try {
-    return await verifyDatabaseBackup(deps, params.database, { ...params, expected }, target, dataKey);
+    if (into !== null && credentials !== null)
+      return await restoreDatabaseBackup(
+        deps,
+        database,
+        { ...params, expected },
+        target,
+        dataKey,
+        into,
+        credentials,
+      );
+    return await verifyDatabaseBackup(deps, database, { ...params, expected }, target, dataKey);
   } finally {
     dataKey.fill(0);
     target.close();

@@ -8,14 +8,16 @@
  *
  * A database runs as the one running replica of its app on this server: found by the app id.
  */
-import { LABELS } from '@berth/core';
+import { LABELS, VOLUME_LABELS, toEngineVolumeName, type DatabaseCredentials } from '@berth/core';
 import { readBackBackup } from './backup-read-back.js';
 import { encryptBackup } from '@berth/crypto';
 import {
   compressStream,
   describeCounts,
   detectCompression,
+  compareCounts,
   dumpDatabase,
+  restoreDatabaseDump,
   verifyDatabaseDump,
   type BackupTarget,
   type ContainerEngine,
@@ -27,6 +29,7 @@ import {
   type BackupRestoreResult,
   type DatabaseDumpSummary,
   type DatabaseEngine,
+  type VolumeRemoveParams,
 } from '@berth/protocol';
 
 export type DatabaseBackupEngine = Pick<
@@ -128,4 +131,73 @@ export async function verifyDatabaseBackup(
     result.output,
   ].join('\n');
   return { tree: null, counts: result.counts, output: output.slice(0, 8192) };
+}
+
+/**
+ * `berth backups restore DB BACKUP --to NEW`: reads the object back (hash, every chunk) and
+ * loads it into NEW's volume with NEW's credentials, before NEW's own container ever starts, so
+ * that container starts on the restored data. What it then holds must equal the source at dump
+ * time (when nothing was written during the dump). The volume is made here, labelled as the
+ * agent labels every volume it makes for a replica, so it is that database's from then on.
+ */
+export async function restoreDatabaseBackup(
+  deps: DatabaseBackupDeps,
+  source: DatabaseSource,
+  params: { backupId: string; objectKey: string; sha256: string; expected: DatabaseDumpSummary },
+  target: BackupTarget,
+  dataKey: Buffer,
+  into: VolumeRemoveParams,
+  credentials: DatabaseCredentials,
+): Promise<BackupRestoreResult> {
+  if (params.expected.engine !== source.engine)
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `backup ${params.backupId} is a ${params.expected.engine} dump, not ${source.engine}`,
+    );
+  if (toEngineVolumeName(into.volumeId) !== into.engineName)
+    throw new BerthError(
+      'VALIDATION_FAILED',
+      `Volume ${into.engineName} is not the volume of ${into.volumeId}`,
+    );
+  const ours = {
+    [VOLUME_LABELS.managed]: 'true',
+    [LABELS.agent]: deps.agentId,
+    [VOLUME_LABELS.volume]: into.volumeId,
+  };
+  await deps.engine.ensureVolume({ name: into.engineName, labels: ours });
+  const result = await restoreDatabaseDump({
+    engine: deps.engine,
+    kind: source.engine,
+    image: (deps.databaseImage ?? databaseEngineImage)(source.engine),
+    labels: { [LABELS.managed]: 'true', [LABELS.agent]: deps.agentId, [SCRATCH_LABEL]: params.backupId },
+    dump: await readBackBackup(target, params, dataKey),
+    volume: into.engineName,
+    credentials,
+  });
+  const lines = [
+    `read back from ${target.description}: sha256 ${params.sha256} matches, every chunk authenticated`,
+    result.output,
+    `restored database holds: ${describeCounts(result.counts)}`,
+  ];
+  if (params.expected.sourceStable) {
+    const problems = compareCounts(params.expected.counts, result.counts);
+    if (problems.length > 0)
+      throw new BerthError(
+        'BACKUP_RESTORE_FAILED',
+        `the restored database differs from the source at dump time: ${problems.join('; ')}`,
+      );
+    lines.push('equals the source at dump time');
+  } else {
+    lines.push(
+      `the source was written to during the dump; counts after it: ${describeCounts(params.expected.counts)}`,
+    );
+  }
+  return {
+    tree: null,
+    counts: result.counts,
+    output: lines
+      .filter((l) => l !== '')
+      .join('\n')
+      .slice(0, 8192),
+  };
 }

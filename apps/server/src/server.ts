@@ -22,6 +22,7 @@ import { startFleetRegistry, type FleetRegistry } from './registry/fleet-registr
 import { openKeys } from './secrets/keys.js';
 import { watchStalls } from './stall-watch.js';
 import { createDatabasesService } from './databases/service.js';
+import { createDatabaseRestore } from './databases/restore.js';
 import { createVolumesService } from './volumes/service.js';
 import { createNotifyService } from './notify/service.js';
 import { createNotifyJob } from './notify/delivery-job.js';
@@ -141,6 +142,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     ...{ store, clock, targets: backupTargets },
     onChange: () => backupScheduler.wake(),
   });
+  const databaseRestore = createDatabaseRestore({ store, fleet: agents, backups, databases });
   // Nothing runs a backup before this start: one still `running` was cut off and never counts.
   await backups.failInterrupted();
   const systemBackups = createSystemBackups({ store, keys, dataDir: config.dataDir, clock });
@@ -172,6 +174,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         domains,
         volumes,
         databases,
+        databaseRestore,
         notify,
         cron,
         backupTargets,

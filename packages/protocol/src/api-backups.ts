@@ -256,12 +256,19 @@ export const BackupRestoreParams = z
     expected: z.union([BackupTree, DatabaseDumpSummary]),
     /**
      * null: verify only (restore into a scratch volume or scratch database container, compare,
-     * remove it); else the volume to restore (volume backups only: a database is restored into
-     * a new database by berthd's own flow, @berth/engine restoreDatabaseDump).
+     * remove it); else the volume to restore into: a volume backup's own volume, or (database)
+     * the volume of a new database whose container has not started yet.
      */
     into: VolumeRemoveParams.nullable(),
-    /** For a database backup: the app whose running database container's image the scratch runs. */
-    database: z.object({ appId: Id, engine: DatabaseEngine }).strict().optional(),
+    /**
+     * For a database backup: the engine, and the app whose database runs there. Restoring `into`
+     * a new database's volume also takes that database's credentials (sealed to this agent for
+     * this backup, agentDatabaseCredentialsAad), which its own server then starts with.
+     */
+    database: z
+      .object({ appId: Id, engine: DatabaseEngine, credentialsSealed: z.string().max(4096).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type BackupRestoreParams = z.infer<typeof BackupRestoreParams>;
@@ -277,3 +284,17 @@ export type BackupRestoreResult = z.infer<typeof BackupRestoreResult>;
 
 export const agentBackupSecretAad = (backupId: string): string => `berth/backup-target-secret:${backupId}`;
 export const agentBackupDataKeyAad = (backupId: string): string => `berth/backup-data-key:${backupId}`;
+/**
+ * A new database's credentials as berthd seals them to the agent that restores into its volume:
+ * Berth's own words only (core's generateDatabaseCredentials), checked again where they land.
+ */
+export const DatabaseRestoreCredentials = z
+  .object({
+    user: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
+    password: z.string().regex(/^[A-Za-z0-9]{32}$/),
+    database: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
+  })
+  .strict();
+
+export const agentDatabaseCredentialsAad = (backupId: string): string =>
+  `berth/database-restore-credentials:${backupId}`;

@@ -59,6 +59,29 @@ export const DatabaseCreate = z
   });
 export type DatabaseCreate = z.infer<typeof DatabaseCreate>;
 
+/** `berth backups restore DB BACKUP --to NEW`: a verified backup of DB restored into a new database. */
+export const DatabaseRestoreBody = z
+  .object({
+    backup: Id,
+    /** The new database's name (same engine and version as the backup's source). */
+    to: DatabaseName,
+    team: TeamName.optional(),
+    /** Where the new database runs; default the source's server. */
+    server: ServerName.optional(),
+  })
+  .strict();
+export type DatabaseRestoreBody = z.infer<typeof DatabaseRestoreBody>;
+
+export const DatabaseRestoreResult = z.object({
+  /** The new database, starting on the restored data (its deployment). */
+  database: DatabaseName,
+  backup: Id,
+  deploymentId: Id,
+  /** The read-back check, the load's tool output and the comparison with the source at dump time. */
+  output: z.string(),
+});
+export type DatabaseRestoreResult = z.infer<typeof DatabaseRestoreResult>;
+
 export const DatabaseParams = z.object({ name: DatabaseName }).strict();
 export const DatabaseLinkParams = z.object({ name: DatabaseName, app: AppName }).strict();
 

@@ -6,6 +6,7 @@ import type { CliEnvironment } from '../cli/environment.js';
 import { printJson, printTable } from '../cli/output.js';
 import { readStdin } from '../cli/prompt.js';
 import { followBackup } from './backup-follow.js';
+import { registerDatabaseRestore } from './backup-restore.js';
 
 interface TeamOptions extends CommonOptions {
   team?: string;
@@ -112,6 +113,7 @@ export function registerBackups(program: Command, environment: CliEnvironment): 
       }),
     );
   registerRun(backups.command('run <source>'), environment, 'any');
+  registerDatabaseRestore(backups, environment);
   registerSchedules(backups, environment);
   withCommon(backups.command('list <source>'))
     .description(

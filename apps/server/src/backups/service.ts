@@ -1,7 +1,8 @@
-import { backupsToPrune, toEngineVolumeName } from '@berth/core';
+import { backupsToPrune, toEngineVolumeName, type DatabaseCredentials } from '@berth/core';
 import { unwrapDataKey } from '@berth/crypto';
 import {
   agentBackupDataKeyAad,
+  agentDatabaseCredentialsAad,
   BackupTree,
   BerthError,
   DatabaseDumpSummary,
@@ -141,12 +142,16 @@ export function createBackupsService({
       tx.audit.append({ ...intent, detail: { ...intent.detail, ...detail }, at: clock(), outcome }),
     );
 
-  /** Steps 3: restores the object into a scratch volume (or `into`) on the server and compares. */
+  /**
+   * Steps 3: restores the object into a scratch volume (or `into`) on the server and compares.
+   * `newDatabase`: a database backup restored into a new database's volume, with its credentials.
+   */
   const restoreOn = async (
     server: ServerRow,
     backup: BackupRow,
     target: BackupTargetRow,
     into: VolumeRow | null,
+    newDatabase: { appId: string; credentials: DatabaseCredentials } | null = null,
   ): Promise<{ output: string }> => {
     if (
       backup.sha256 === null ||
@@ -156,8 +161,11 @@ export function createBackupsService({
     )
       throw new BerthError('BACKUP_VERIFY_FAILED', `backup ${backup.id} was never completely made`);
     const recorded: unknown = JSON.parse(backup.tree);
-    const database = backup.sourceKind === 'database' ? await databaseOf(backup.sourceId) : null;
-    const expected = database ? DatabaseDumpSummary.parse(recorded) : BackupTree.parse(recorded);
+    const expected =
+      backup.sourceKind === 'database' ? DatabaseDumpSummary.parse(recorded) : BackupTree.parse(recorded);
+    // The scratch (or the restore) runs the engine's image; the app names where it came from.
+    const source = backup.sourceKind === 'database' ? await databaseOf(backup.sourceId) : null;
+    const databaseAppId = newDatabase?.appId ?? source?.appId ?? null;
     const { sha256, wrappedKey, recipientKeyId } = backup;
     const keyRow = await store.backupKeys.get(recipientKeyId);
     let dataKey: Buffer | null = null;
@@ -173,7 +181,19 @@ export function createBackupsService({
           dataKeySealed: seal(dataKey.toString('base64'), agentBackupDataKeyAad(backup.id)),
           expected,
           into: into === null ? null : { engineName: toEngineVolumeName(into.id), volumeId: into.id },
-          ...(database && { database: { appId: database.appId, engine: database.row.engine } }),
+          ...('engine' in expected &&
+            databaseAppId !== null && {
+              database: {
+                appId: databaseAppId,
+                engine: expected.engine,
+                ...(newDatabase && {
+                  credentialsSealed: seal(
+                    JSON.stringify(newDatabase.credentials),
+                    agentDatabaseCredentialsAad(backup.id),
+                  ),
+                }),
+              },
+            }),
         };
       });
     } finally {
@@ -505,6 +525,10 @@ export function createBackupsService({
      * reason, whatever part of its object reached the target deleted, and the failure audited
      * (so the team's webhooks hear of it). Its job, claimed again, finds it failed and ends.
      */
+    /** For databases/restore.ts: a verified database backup into a new database's volume. */
+    restoreObject: restoreOn,
+    audit,
+
     async failInterrupted(): Promise<number> {
       const rows = await store.backups.failRunning(INTERRUPTED, clock());
       for (const row of rows) {

@@ -90,6 +90,8 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
     team: TeamRow,
     localId: string | null,
     now: number,
+    /** False for a restore: the container must not start before the dump is in its volume. */
+    start = true,
   ): Promise<DatabaseRow> => {
     const version = resolveDatabaseVersion(input.engine, input.version);
     if (!version.ok)
@@ -167,9 +169,13 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
       createdAt: now,
     };
     await tx.databases.create(row);
-    const release = await newRelease(tx, app, now, { imageId: null });
-    await queueDeployment(tx, deps.fleet, app, release, 'deploy', 1, NO_IDEMPOTENCY, now);
+    if (start) await startWorkload(tx, app, now);
     return row;
+  };
+
+  const startWorkload = async (tx: Repos, app: AppRow, now: number): Promise<string> => {
+    const release = await newRelease(tx, app, now, { imageId: null });
+    return (await queueDeployment(tx, deps.fleet, app, release, 'deploy', 1, NO_IDEMPOTENCY, now)).id;
   };
 
   const putLink = async (
@@ -195,6 +201,31 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
       const localId = input.server === undefined ? await deps.agents.localServerId() : null;
       return mutate(intent, (tx, now) => createInTransaction(tx, input, team, localId, now));
     },
+
+    /**
+     * A database made for a restore (`backups restore … --to`): its rows and volume, not yet
+     * started; its credentials, which the agent loads the dump with. startRestored starts it.
+     */
+    async createStopped(
+      input: DatabaseCreate,
+      team: TeamRow,
+      intent: AuditIntent,
+    ): Promise<{ row: DatabaseRow; credentials: DatabaseCredentials }> {
+      const localId = input.server === undefined ? await deps.agents.localServerId() : null;
+      const row = await mutate(intent, (tx, now) =>
+        createInTransaction(tx, input, team, localId, now, false),
+      );
+      return { row, credentials: credentialsOf(row) };
+    },
+
+    /** Starts a database createStopped made, now that its volume holds the restored data. */
+    startRestored: (row: DatabaseRow, intent: AuditIntent): Promise<string> =>
+      mutate(intent, async (tx, now) => {
+        const app = row.appId ? await tx.apps.getById(row.appId) : null;
+        if (!app)
+          throw new BerthError('DATABASE_NOT_FOUND', `The database "${row.name}" was deleted meanwhile`);
+        return startWorkload(tx, app, now);
+      }),
 
     /** `apps create --db`: a database made in the app's own transaction (localId read before it). */
     createInTransaction: (

@@ -42,7 +42,12 @@ function baseOf(op: Operation): Base {
 }
 
 /** Operations that an allowed request takes to an agent (none is connected here). */
-const NEEDS_AN_AGENT: ReadonlySet<string> = new Set(['streamLogs', 'runApp', 'restoreVolume']);
+const NEEDS_AN_AGENT: ReadonlySet<string> = new Set([
+  'streamLogs',
+  'runApp',
+  'restoreVolume',
+  'restoreDatabase',
+]);
 
 /** Codes that mean "not you": an allowed request never gets them. */
 const REFUSALS: readonly string[] = ['UNAUTHENTICATED', 'FORBIDDEN', 'CSRF_FAILED'];

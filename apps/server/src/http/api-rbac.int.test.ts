@@ -38,6 +38,7 @@ const NEEDS_AN_AGENT = new Set([
   'deleteVolume',
   'deleteDatabase',
   'restoreVolume',
+  'restoreDatabase',
   'runApp',
 ]);
 /** Allowed, they order a certificate, and this berthd has no ACME CA: 409. */

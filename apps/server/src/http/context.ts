@@ -9,6 +9,7 @@ import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
 import type { DatabasesService } from '../databases/service.js';
+import type { DatabaseRestore } from '../databases/restore.js';
 import type { NotifyService } from '../notify/service.js';
 import type { CronScheduler } from '../cron/scheduler.js';
 import type { BackupsService } from '../backups/service.js';
@@ -28,6 +29,7 @@ export interface RouteContext {
   domains: DomainsService;
   volumes: VolumesService;
   databases: DatabasesService;
+  databaseRestore: DatabaseRestore;
   notify: NotifyService;
   /** Woken when a job is added or removed. */
   cron: Pick<CronScheduler, 'wake'>;

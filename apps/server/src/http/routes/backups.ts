@@ -1,5 +1,7 @@
 import {
   DatabaseParams,
+  DatabaseRestoreBody,
+  DatabaseRestoreResult,
   BackupList,
   BackupParams,
   BackupScheduleDeleteQuery,
@@ -352,6 +354,34 @@ export const backupRoutes =
         );
         request.audited = true;
         return result;
+      },
+    );
+    app.post(
+      '/databases/:name/restore',
+      {
+        config: {
+          access: { kind: 'team', permission: 'app:write', source: 'body' },
+          audit: 'db.restore',
+        },
+        schema: {
+          operationId: 'restoreDatabase',
+          tags: ['backups'],
+          summary:
+            'Restore a verified backup of the database into a new database (same engine), checked against the source at dump time, then started',
+          params: DatabaseParams,
+          body: DatabaseRestoreBody,
+          response: { 201: DatabaseRestoreResult, ...problemResponses, ...agentResponses },
+        },
+      },
+      async (request, reply) => {
+        const result = await ctx.databaseRestore.restore(
+          scopeTeam(request),
+          request.params.name,
+          request.body,
+          intentOf(request, `database:${request.params.name}`),
+        );
+        request.audited = true;
+        return reply.status(201).send(result);
       },
     );
     done();

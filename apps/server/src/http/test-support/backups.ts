@@ -36,23 +36,59 @@ export async function verifiedBackupRow(
   targetName: string,
 ): Promise<string> {
   const volume = await store.volumes.getByName(teamId, volumeName);
+  assert.ok(volume, 'the volume exists');
+  return backupRowOf(store, teamId, { kind: 'volume', id: volume.id, name: volume.name }, targetName, {
+    tree: JSON.stringify({ entries: 0, files: 0, bytes: 0, hash: '0'.repeat(64) }),
+  });
+}
+
+/** The same for a database: a made-up dump summary (one table of one row). */
+export async function verifiedDatabaseBackupRow(
+  store: Store,
+  teamId: string,
+  databaseName: string,
+  targetName: string,
+): Promise<string> {
+  const database = await store.databases.getByName(teamId, databaseName);
+  assert.ok(database, 'the database exists');
+  const summary = {
+    engine: database.engine,
+    counts: { unit: 'rows', counts: [{ name: 't', count: 1 }] },
+    sourceStable: true,
+    toolOutput: '',
+  };
+  return backupRowOf(store, teamId, { kind: 'database', id: database.id, name: database.name }, targetName, {
+    tree: JSON.stringify(summary),
+  });
+}
+
+async function backupRowOf(
+  store: Store,
+  teamId: string,
+  source: { kind: 'volume' | 'database'; id: string; name: string },
+  targetName: string,
+  made: { tree: string },
+): Promise<string> {
   const target = await store.backupTargets.getByName(teamId, targetName);
-  assert.ok(volume && target, 'volume and target exist');
-  const id = `bak_${volume.id.slice(4)}`;
+  assert.ok(target, 'the target exists');
+  const id = `bak_${source.id
+    .slice(source.id.indexOf('_') + 1)
+    .padEnd(20, 'a')
+    .slice(0, 20)}`;
   if (await store.backups.get(id)) return id;
   await store.backups.create({
     id,
     teamId,
-    sourceKind: 'volume',
-    sourceId: volume.id,
-    sourceName: volume.name,
+    sourceKind: source.kind,
+    sourceId: source.id,
+    sourceName: source.name,
     targetId: target.id,
-    objectKey: `volumes/${volume.id}/x-${id}.berth`,
+    objectKey: `${source.kind}s/${source.id}/x-${id}.berth`,
     bytes: 1,
     sha256: '0'.repeat(64),
     wrappedKey: 'x',
     recipientKeyId: '0'.repeat(16),
-    tree: JSON.stringify({ entries: 0, files: 0, bytes: 0, hash: '0'.repeat(64) }),
+    tree: made.tree,
     status: 'verified',
     verifyOutput: 'made up for a test',
     error: null,

@@ -217,6 +217,10 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   listDatabaseBackups: { params: { name: 'valid' }, query: 'team=default' },
   runDatabaseBackup: { params: { name: 'valid' }, body: { target: 'valid' } },
   restoreVolume: { params: { name: 'valid' }, body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa' } },
+  restoreDatabase: {
+    params: { name: 'valid' },
+    body: { backup: 'bak_aaaaaaaaaaaaaaaaaaaa', to: 'valid-copy' },
+  },
   listSystemBackups: {},
   createSystemBackup: { body: { target: 'valid', passphrase: 'a valid passphrase' } },
   getBackup: { params: { id: 'bak_aaaaaaaaaaaaaaaaaaaa' }, query: 'team=default' },

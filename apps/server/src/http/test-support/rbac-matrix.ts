@@ -10,7 +10,7 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
  *
  *   ok    allowed: the operation's own answer (2xx; streamLogs, getProxyHistory, rollbackProxy:
  *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, runApp: 503, its server's agent is not connected; execApp: 426, a plain GET that is not a WebSocket upgrade)
- *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, deleteDatabase, restoreVolume: 503, its server's agent is not connected; runVolumeBackup, runDatabaseBackup: 202, queued; execApp: 426, a plain GET that is not a WebSocket upgrade)
+ *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, deleteDatabase, restoreVolume, restoreDatabase: 503, its server's agent is not connected; runVolumeBackup, runDatabaseBackup: 202, queued; execApp: 426, a plain GET that is not a WebSocket upgrade)
  *   403   FORBIDDEN: the target is visible to the role, the role may not do this
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
@@ -128,6 +128,7 @@ const TABLE = `
   listDatabaseBackups     team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
   runDatabaseBackup       team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   restoreVolume           team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
+  restoreDatabase         team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND
   getBackup               team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
   listBackupSchedules     none         | ok    ok    ok       ok     | all   hide  hide     hide   | -
   setBackupSchedule       team:body    | ok    ok    403      403    | ok    404   404      404    | TEAM_NOT_FOUND

@@ -4,7 +4,7 @@ import { GHOST_TEAM } from './rbac-calls.js';
 import type { Call, Scenario } from './rbac-scenarios.js';
 import type { World } from './rbac-world.js';
 import { joinedServerVia } from './servers.js';
-import { s3TargetVia, verifiedBackupRow } from './backups.js';
+import { s3TargetVia, verifiedBackupRow, verifiedDatabaseBackupRow } from './backups.js';
 
 /** The RBAC matrix's calls on backup targets and volume backups (see rbac-scenarios.ts). */
 
@@ -179,6 +179,30 @@ export const BACKUP_SCENARIOS: Record<string, Scenario> = {
     other: (w) => ({
       call: { params: { name: VOLUME }, body: { backup: `bak_${'c'.repeat(20)}`, team: w.teamB.name } },
       ghost: { params: { name: VOLUME }, body: { backup: `bak_${'c'.repeat(20)}`, team: GHOST_TEAM } },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
+  restoreDatabase: {
+    own: async (w) => {
+      await ownSetup(w);
+      const team = await w.api.store.teams.getByName('default');
+      const id = await verifiedDatabaseBackupRow(w.api.store, team?.id ?? '', DATABASE, TARGET);
+      return { params: { name: DATABASE }, body: { backup: id, to: 'bak-db-copy', team: 'default' } };
+    },
+    otherFresh: async (w) => {
+      await bSetup(w);
+      const id = await verifiedDatabaseBackupRow(w.api.store, w.teamB.id, DATABASE, TARGET);
+      return { params: { name: DATABASE }, body: { backup: id, to: 'bak-db-copy', team: w.teamB.name } };
+    },
+    other: (w) => ({
+      call: {
+        params: { name: DATABASE },
+        body: { backup: `bak_${'c'.repeat(20)}`, to: 'bak-db-copy', team: w.teamB.name },
+      },
+      ghost: {
+        params: { name: DATABASE },
+        body: { backup: `bak_${'c'.repeat(20)}`, to: 'bak-db-copy', team: GHOST_TEAM },
+      },
       swap: [w.teamB.name, GHOST_TEAM],
     }),
   },

@@ -11,7 +11,7 @@ import type {
   SystemBackupList,
   SystemBackupView,
 } from '@berth/protocol';
-import { s3TargetVia, verifiedBackupRow } from './backups.js';
+import { s3TargetVia, verifiedBackupRow, verifiedDatabaseBackupRow } from './backups.js';
 import { API, expectProblem } from './http.js';
 import type { Ctx, RouteCase } from './route-cases.js';
 import { joinedServerVia } from './servers.js';
@@ -217,6 +217,22 @@ export const BACKUP_CASES: Record<string, RouteCase> = {
     status: 503,
     check: (res) => {
       expectProblem(res, 503, 'AGENT_UNAVAILABLE');
+    },
+  },
+  restoreDatabase: {
+    arrange: async (c) => {
+      await databaseAndTarget(c);
+      const team = await c.api.store.teams.getByName('default');
+      c.vars.backup = await verifiedDatabaseBackupRow(c.api.store, team?.id ?? '', c.name, c.name);
+      return { name: c.name };
+    },
+    bodyOf: (c) => ({ backup: c.vars.backup, to: 'rc-restored' }),
+    status: 503,
+    check: async (res, c) => {
+      expectProblem(res, 503, 'AGENT_UNAVAILABLE');
+      // Refused before anything is made: no new database.
+      const team = await c.api.store.teams.getByName('default');
+      assert.equal(await c.api.store.databases.getByName(team?.id ?? '', 'rc-restored'), null);
     },
   },
   // berthd writes the system backup itself, to a directory under the test's data dir.
