@@ -65,10 +65,12 @@ export async function measureDatabaseBackups(
     }
     await psql('vacuum analyze big');
     bytes = Number((await psql('select pg_database_size(current_database())')).stdout.trim());
+    say(`database filled: ${(bytes / 1e6).toFixed(0)} MB`);
 
     let started = performance.now();
     await podman(['exec', container, 'sh', '-c', 'pg_dump -Fc > /dev/null']);
     const floorMs = performance.now() - started;
+    say(`floor: pg_dump -Fc > /dev/null in ${(floorMs / 1000).toFixed(1)} s`);
 
     await client.createBackupTarget({ name: 'bench-dir', dir });
     started = performance.now();
@@ -79,10 +81,12 @@ export async function measureDatabaseBackups(
     }
     const backupAndVerifyMs = performance.now() - started;
     if (backup.status !== 'verified') throw new Error(`backup ${backup.status}: ${backup.error ?? ''}`);
+    say(`backup + verify in ${(backupAndVerifyMs / 1000).toFixed(1)} s:\n${backup.verifyOutput ?? ''}`);
 
     started = performance.now();
     const restored = await client.restoreDatabase(SOURCE, { backup: backup.id, to: COPY });
     const restoreMs = performance.now() - started;
+    say(`restore in ${(restoreMs / 1000).toFixed(1)} s:\n${restored.output}`);
     started = performance.now();
     await waitRunning(client, COPY);
     const startMs = performance.now() - started;
@@ -91,12 +95,14 @@ export async function measureDatabaseBackups(
 
     await client.deleteDatabase(COPY);
     await client.deleteDatabase(SOURCE);
-    await client.deleteBackupTarget('bench-dir');
+    // The target stays: the backup's row is on it (berth up's data dir goes after the run).
     return { bytes, objectBytes: backup.bytes ?? 0, floorMs, backupAndVerifyMs, restoreMs, startMs };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const say = (line: string): void => void process.stderr.write(`database-backups: ${line}\n`);
 
 async function waitRunning(client: Client, name: string): Promise<void> {
   const deadline = Date.now() + 5 * 60_000;

@@ -207,6 +207,38 @@ describe('volume backups', () => {
       );
   });
 
+  test('on a directory target, retention deletes the pruned objects through the agent of the server that wrote them', async () => {
+    const onLocal = async (): Promise<BackupView[]> => (await backups()).filter((b) => b.target === 'local');
+    ok(
+      await berth.cli([
+        ...['backups', 'schedule', 'uploads', '--target', 'local', '--cron', '*/2 * * * * *', '--keep', '1'],
+      ]),
+    );
+    const seen = new Set<string>();
+    const deadline = Date.now() + 120_000;
+    while (seen.size < 3) {
+      for (const b of await onLocal()) if (b.status === 'verified') seen.add(b.id);
+      assert.ok(Date.now() < deadline, `verified scheduled backups seen: ${[...seen].join(' ')}`);
+      await sleep(500);
+    }
+    ok(await berth.cli(['backups', 'unschedule', 'uploads', '--target', 'local']));
+    let left: BackupView[] = [];
+    for (let i = 0; i < 240; i++) {
+      left = await onLocal();
+      if (left.every((b) => b.status !== 'running')) break;
+      await sleep(500);
+    }
+    const kept = left.filter((b) => b.status === 'verified').map((b) => b.id);
+    assert.equal(kept.length, 1, JSON.stringify(left, null, 1));
+    const files = (await readdir(dir, { recursive: true })).map(String);
+    for (const id of seen)
+      assert.equal(
+        files.some((f) => f.includes(id)),
+        left.some((b) => b.id === id),
+        `${id}: its object is there exactly while its row is (${files.join(' ')})`,
+      );
+  });
+
   /** Until the agent's first request for the backup's object reaches s3rver. */
   async function untilOnTarget(backupId: string): Promise<void> {
     for (let i = 0; !s3?.requests.some((r) => r.includes(backupId)); i++) {

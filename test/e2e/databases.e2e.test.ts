@@ -157,7 +157,7 @@ describe('databases', () => {
     assert.match(raw.stderr, /back up the database/);
   });
 
-  test('backups restore --to: a new database equal to the original row by row (keys for Redis), started on it', async () => {
+  test('backups restore --to: a new database equal to the original row by row (keys for Redis); and in place', async () => {
     const rows = 'select id, at from visits order by id;\nselect body from notes;\n';
     const original = await shell('main', rows);
     const [backup] = (await berth.json<{ backups: BackupView[] }>(['backups', 'list', 'main'])).backups;
@@ -198,14 +198,32 @@ describe('databases', () => {
     assert.deepEqual(databases.map((x) => x.name).sort(), ['cache', 'cache-copy', 'main', 'main-copy']);
     for (const name of ['main-copy', 'cache-copy'])
       assert.equal((await berth.cli(['db', 'delete', name])).code, 0, `db delete ${name}`);
+
+    // In place: main itself goes back to the backup, and restarts on a new volume; the app's
+    // DATABASE_URL still reaches it; the previous volume is kept until deleted.
+    const inPlace = await berth.cli(['backups', 'restore', 'main', backup.id, '--json']);
+    assert.equal(inPlace.code, 0, inPlace.stdout + inPlace.stderr);
+    const result = JSON.parse(inPlace.stdout) as { previousVolume: string | null; status: string };
+    assert.deepEqual([result.previousVolume, result.status], ['db-main', 'running']);
+    assert.notEqual((await show('main')).volume, 'db-main');
+    assert.equal(await shell('main', rows), original);
+    let visit = '';
+    for (let i = 0; i < 50 && !/^\d+$/.test(visit); i++) {
+      visit = (await berth.get('visits', '/visit')).body.trim();
+      if (!/^\d+$/.test(visit)) await sleep(200);
+    }
+    assert.match(visit, /^\d+$/, 'the linked app reaches the restored database');
+    const removed = await berth.cli(['volumes', 'delete', 'db-main']);
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
   });
 
   test('db delete is refused while an app is linked, then removes the workload and the data', async () => {
     const refused = await berth.cli(['db', 'delete', 'main']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /linked to "visits"/);
+    const volumeName = (await show('main')).volume;
     const volumeId = (await berth.json<{ volumes: Volume[] }>(['volumes', 'list'])).volumes.find(
-      (v) => v.name === 'db-main',
+      (v) => v.name === volumeName,
     )?.engineName;
     assert.ok(volumeId);
     const unlinked = await berth.cli(['db', 'unlink', 'main', 'visits']);
@@ -213,7 +231,7 @@ describe('databases', () => {
     const deleted = await berth.cli(['db', 'delete', 'main']);
     assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
     const { volumes } = await berth.json<{ volumes: Volume[] }>(['volumes', 'list']);
-    assert.ok(!volumes.some((v) => v.name === 'db-main'));
+    assert.ok(!volumes.some((v) => v.name === volumeName));
     const left = await podman(['volume', 'ls', '--format', '{{.Name}}']);
     assert.ok(!left.stdout.split('\n').includes(volumeId), 'the engine volume is gone');
   });

@@ -3,6 +3,7 @@ import { createDockerApiEngine, createEngineApiClient, type ContainerEngine } fr
 import { createBerthdFetch } from '@berth/client';
 import { agentSecretAad, type AgentToServer, type ReleaseSpec } from '@berth/protocol';
 import { sweepOneOffs } from './one-off.js';
+import { sweepBackupScratch } from './backup-scratch.js';
 import type { Logger } from 'pino';
 import { createMemoryFile } from './cache.js';
 import { createAgentEdge, proxyVersionsOf } from './edge.js';
@@ -115,6 +116,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     );
   const left = await sweepOneOffs(engine, identity.id);
   if (left > 0) log.info({ left }, 'removed one-off containers an earlier agent left running');
+  const scratch = await sweepBackupScratch(engine, identity.id);
+  if (scratch.containers + scratch.volumes > 0)
+    log.info(
+      scratch,
+      'removed the scratch containers and volumes of backups an earlier agent was cut off in',
+    );
   const reconciler = new Reconciler({
     engine,
     images,

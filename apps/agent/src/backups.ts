@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { LABELS, VOLUME_LABELS, toEngineVolumeName } from '@berth/core';
 import { encryptBackup } from '@berth/crypto';
 import { readBackBackup } from './backup-read-back.js';
+import { SCRATCH_LABEL } from './backup-scratch.js';
 import {
   createDatabaseBackup,
   restoreDatabaseBackup,
@@ -45,6 +46,8 @@ import {
   type AgentBackupTarget,
   type BackupCreateParams,
   type BackupCreateResult,
+  type BackupDeleteParams,
+  type BackupDeleteResult,
   type BackupRestoreParams,
   type BackupRestoreResult,
   type BackupTree,
@@ -61,8 +64,6 @@ export interface BackupDeps {
   openSealed(sealed: string, aad: string): string;
 }
 
-const SCRATCH_LABEL = 'berth.backup.scratch';
-
 async function openTarget(
   deps: BackupDeps,
   spec: AgentBackupTarget,
@@ -78,6 +79,20 @@ async function openTarget(
     secretAccessKey: deps.openSealed(spec.secretAccessKeySealed, agentBackupSecretAad(backupId)),
     allowPrivate: spec.allowPrivate,
   });
+}
+
+/** backup.delete: one object off a target (a directory here that berthd cannot reach); gone already is fine. */
+export async function deleteBackupObject(
+  deps: BackupDeps,
+  params: BackupDeleteParams,
+): Promise<BackupDeleteResult> {
+  const target = await openTarget(deps, params.target, params.backupId);
+  try {
+    await target.delete(params.objectKey);
+    return { deleted: true };
+  } finally {
+    target.close();
+  }
 }
 
 /** The host directory of one of our volumes (made when no replica has made it yet: then it is empty). */

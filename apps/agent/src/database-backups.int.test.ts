@@ -42,6 +42,7 @@ import { BerthError, type DatabaseEngine } from '@berth/protocol';
 import { exportDatabaseImages, type DatabaseImageKind } from '../../../test/support/database-images.js';
 import { startTestPodman, type TestPodman } from '../../../test/support/podman.js';
 import { createBackup, restoreBackup, type BackupDeps } from './backups.js';
+import { SCRATCH_LABEL, sweepBackupScratch } from './backup-scratch.js';
 
 const AGENT_ID = `agt_dbbackup${randomBytes(4).toString('hex')}`;
 const KIND: Record<DatabaseEngine, DatabaseImageKind> = {
@@ -372,3 +373,34 @@ async function scratchLeft(): Promise<string[]> {
   );
   return [...left.map((x) => x.name), ...volumes.map((v) => v.name)];
 }
+
+test('an agent that starts again removes what a cut-off backup left (scratch containers and volumes), nothing else', async () => {
+  const kept = await newVolume();
+  const scratchVolume = toEngineVolumeName(`vol_${'s'.repeat(20)}`);
+  await engine.ensureVolume({
+    name: scratchVolume,
+    labels: { ...labels(null), [SCRATCH_LABEL]: 'bak_cutoff' },
+  });
+  const loader = await engine.createAndStart({
+    name: `berth-dbverify-${randomBytes(4).toString('hex')}`,
+    imageId: images.postgres,
+    env: {},
+    command: ['sleep', 'infinity'],
+    labels: { ...labels(null), [SCRATCH_LABEL]: 'bak_cutoff' },
+    port: 5432,
+    publishHost: '127.0.0.1',
+    publish: false,
+    network: 'none',
+    dns: null,
+    limits: { cpu: 1, memoryMiB: 64, pids: 64 },
+    files: [],
+    volumes: [{ name: scratchVolume, target: DATABASE_DATA_DIR }],
+  });
+  const swept = await sweepBackupScratch(engine, AGENT_ID);
+  assert.deepEqual(swept, { containers: 1, volumes: 1 });
+  const left = await engine.list({ [LABELS.agent]: AGENT_ID });
+  assert.ok(!left.some((c) => c.id === loader.id), 'the loader is gone');
+  const volumes = (await engine.listVolumes({ [LABELS.agent]: AGENT_ID })).map((v) => v.name);
+  assert.ok(!volumes.includes(scratchVolume), 'the scratch volume is gone');
+  assert.ok(volumes.includes(kept), 'a volume that is not scratch stays');
+});

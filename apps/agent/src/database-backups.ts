@@ -10,6 +10,7 @@
  */
 import { LABELS, VOLUME_LABELS, toEngineVolumeName, type DatabaseCredentials } from '@berth/core';
 import { readBackBackup } from './backup-read-back.js';
+import { SCRATCH_LABEL } from './backup-scratch.js';
 import { encryptBackup } from '@berth/crypto';
 import {
   compressStream,
@@ -48,9 +49,6 @@ export interface DatabaseSource {
   appId: string;
   engine: DatabaseEngine;
 }
-
-/** Marks scratch containers and volumes, so a sweep finds what a killed agent left. */
-const SCRATCH_LABEL = 'berth.backup.scratch';
 
 /** The running container of the database's app on this server. */
 export async function findDatabaseContainer(deps: DatabaseBackupDeps, appId: string): Promise<string> {

@@ -1,6 +1,6 @@
 import type { ContainerEngine } from '@berth/engine';
 import { removeVolume } from './volumes.js';
-import { createBackup, restoreBackup, type BackupDeps } from './backups.js';
+import { createBackup, deleteBackupObject, restoreBackup, type BackupDeps } from './backups.js';
 import type { BuildExecutor } from './builder/executor.js';
 import { ExecInputs, runExec, type ExecDeps } from './exec.js';
 import { runOneOff, type OneOffDeps } from './one-off.js';
@@ -167,6 +167,10 @@ export class RpcHandler {
       }
       case 'backup.restore': {
         send({ type: 'rpc.result', id, result: await restoreBackup(this.backups, request.params) });
+        return;
+      }
+      case 'backup.delete': {
+        send({ type: 'rpc.result', id, result: await deleteBackupObject(this.backups, request.params) });
         return;
       }
       case 'proxy.rollback': {

@@ -142,7 +142,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     ...{ store, clock, targets: backupTargets },
     onChange: () => backupScheduler.wake(),
   });
-  const databaseRestore = createDatabaseRestore({ store, fleet: agents, backups, databases });
+  const databaseRestore = createDatabaseRestore({ store, fleet: agents, backups, databases, volumes });
   // Nothing runs a backup before this start: one still `running` was cut off and never counts.
   await backups.failInterrupted();
   const systemBackups = createSystemBackups({ store, keys, dataDir: config.dataDir, clock });

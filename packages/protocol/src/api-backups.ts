@@ -273,6 +273,18 @@ export const BackupRestoreParams = z
   .strict();
 export type BackupRestoreParams = z.infer<typeof BackupRestoreParams>;
 
+/**
+ * backup.delete: an object on a directory target, which only the server that holds the directory
+ * can delete (retention, or the part of an object a cut-off backup left). S3 objects berthd
+ * deletes itself.
+ */
+export const BackupDeleteParams = z
+  .object({ backupId: Id, target: AgentBackupTarget, objectKey: z.string().max(512) })
+  .strict();
+export type BackupDeleteParams = z.infer<typeof BackupDeleteParams>;
+export const BackupDeleteResult = z.object({ deleted: z.literal(true) });
+export type BackupDeleteResult = z.infer<typeof BackupDeleteResult>;
+
 export const BackupRestoreResult = z.object({
   /** The restored tree (volume backups); null for a database. */
   tree: BackupTree.nullable(),

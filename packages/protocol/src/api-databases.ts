@@ -59,17 +59,24 @@ export const DatabaseCreate = z
   });
 export type DatabaseCreate = z.infer<typeof DatabaseCreate>;
 
-/** `berth backups restore DB BACKUP --to NEW`: a verified backup of DB restored into a new database. */
+/**
+ * `berth backups restore DB BACKUP [--to NEW]`: a verified backup of DB restored into a new
+ * database NEW, or (no `to`) into DB itself, on a new volume it then restarts on.
+ */
 export const DatabaseRestoreBody = z
   .object({
     backup: Id,
-    /** The new database's name (same engine and version as the backup's source). */
-    to: DatabaseName,
+    /** The new database's name (same engine and version as the backup's source); absent: DB itself. */
+    to: DatabaseName.optional(),
     team: TeamName.optional(),
-    /** Where the new database runs; default the source's server. */
+    /** Where the new database runs; default the source's server. Not with a restore in place. */
     server: ServerName.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.to !== undefined || b.server === undefined, {
+    message: 'a restore in place stays on the database’s server: give --to NEW to restore elsewhere',
+    path: ['server'],
+  });
 export type DatabaseRestoreBody = z.infer<typeof DatabaseRestoreBody>;
 
 export const DatabaseRestoreResult = z.object({
@@ -79,6 +86,8 @@ export const DatabaseRestoreResult = z.object({
   deploymentId: Id,
   /** The read-back check, the load's tool output and the comparison with the source at dump time. */
   output: z.string(),
+  /** A restore in place: the volume DB's data was on before, kept (delete it with `volumes delete`). */
+  previousVolume: z.string().nullable(),
 });
 export type DatabaseRestoreResult = z.infer<typeof DatabaseRestoreResult>;
 

@@ -78,6 +78,8 @@ export interface DatabaseRepo {
   links(databaseId: string): Promise<DatabaseLinkRow[]>;
   /** Replaces the sealed credentials (re-sealing under a new master key). */
   reseal(id: string, sealedCredentials: string, keyId: string): Promise<void>;
+  /** Points the database at another of its team's volumes (a restore in place made it). */
+  setVolume(id: string, volumeId: string): Promise<void>;
   /** False when there was no such database. */
   delete(id: string): Promise<boolean>;
 }

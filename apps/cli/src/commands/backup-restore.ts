@@ -6,7 +6,7 @@ import { printJson } from '../cli/output.js';
 import { followDeployment } from '../cli/progress.js';
 
 interface RestoreOptions extends CommonOptions {
-  to: string;
+  to?: string;
   server?: string;
   team?: string;
   wait: boolean;
@@ -19,17 +19,16 @@ const indent = (text: string): string =>
     .join('\n');
 
 /**
- * `berth backups restore DB BACKUP --to NEW`: a verified backup of a database into a new one,
- * which starts on the restored data once it equals the source at dump time. Into a new database
- * only: the running one is never touched, so a bad restore costs nothing; switch apps over with
- * `berth db link NEW APP`.
+ * `berth backups restore DB BACKUP [--to NEW]`: a verified backup of a database into a new one
+ * (`--to`), or into the database itself, which restarts on the restored data. Either way the
+ * load happens on a volume nothing runs on and is checked against the source at dump time first.
  */
 export function registerDatabaseRestore(backups: Command, environment: CliEnvironment): void {
   withCommon(backups.command('restore <database> <backup>'))
     .description(
-      "restore a verified backup of a database into a new database (--to): read back, loaded with the new database's credentials, compared with the source at dump time, then started",
+      'restore a verified backup of a database: read back, loaded into a volume nothing runs on, compared with the source at dump time; then the database restarts on it (its writes since the backup are gone; its previous volume is kept), or with --to a new database starts on it',
     )
-    .requiredOption('--to <name>', 'the new database (same engine and version)')
+    .option('--to <name>', 'restore into a new database of that name instead (same engine and version)')
     .option('--server <name>', "the server the new database lives on (default: the source's)")
     .option('--team <team>', 'the team that owns the database (default: yours)')
     .option('--no-wait', 'return once the data is restored, without waiting for the new database to start')
@@ -40,7 +39,11 @@ export function registerDatabaseRestore(backups: Command, environment: CliEnviro
         const json = opts.json === true;
         const began = Date.now();
         if (!json)
-          process.stderr.write(`Restoring backup ${backup} of ${name} into a new database ${opts.to}…\n`);
+          process.stderr.write(
+            opts.to === undefined
+              ? `Restoring backup ${backup} into ${name} (it keeps running until the restored copy has passed its check)…\n`
+              : `Restoring backup ${backup} of ${name} into a new database ${opts.to}…\n`,
+          );
         const ticker = json
           ? null
           : setInterval(
@@ -54,7 +57,7 @@ export function registerDatabaseRestore(backups: Command, environment: CliEnviro
         try {
           restored = await client.restoreDatabase(name, {
             backup,
-            to: opts.to,
+            ...(opts.to !== undefined && { to: opts.to }),
             ...(opts.server !== undefined && { server: opts.server }),
             ...(opts.team !== undefined && { team: opts.team }),
           });
@@ -75,10 +78,12 @@ export function registerDatabaseRestore(backups: Command, environment: CliEnviro
           );
           return EXIT.deployFailed;
         }
-        if (!json)
-          process.stdout.write(
-            `Restored backup ${restored.backup} into database ${restored.database} (${now.status}); link it with: berth db link ${restored.database} APP\n`,
-          );
+        if (json) return;
+        process.stdout.write(
+          restored.previousVolume === null
+            ? `Restored backup ${restored.backup} into database ${restored.database} (${now.status}); link it with: berth db link ${restored.database} APP\n`
+            : `Restored backup ${restored.backup} into database ${restored.database} (${now.status}); its previous data stays in volume ${restored.previousVolume} (berth volumes delete ${restored.previousVolume} when you no longer need it)\n`,
+        );
       }),
     );
 }

@@ -17,6 +17,8 @@ import {
   VolumeRemoveResult,
   BackupCreateResult,
   BackupRestoreResult,
+  BackupDeleteResult,
+  type BackupDeleteParams,
   type BackupCreateParams,
   type BackupRestoreParams,
 } from '@berth/protocol';
@@ -31,6 +33,7 @@ const PROXY_ROLLBACK_TIMEOUT_MS = 30_000;
 const VOLUME_REMOVE_TIMEOUT_MS = 60_000;
 /** A backup or its verification streams a whole volume through the target: bounded, but generously. */
 const BACKUP_TIMEOUT_MS = 2 * 60 * 60_000;
+const BACKUP_DELETE_TIMEOUT_MS = 60_000;
 
 /** Seals a value to one agent (its X25519 sealing key), bound to `aad`. */
 export type SealForAgent = (plain: string, aad: string) => string;
@@ -107,6 +110,20 @@ export function createWorkCalls({
         BACKUP_TIMEOUT_MS,
       );
       return BackupRestoreResult.parse(result);
+    },
+
+    /** Deletes one backup object on the server (a directory target only that server reaches). */
+    async backupDelete(
+      server: { id: string; name: string },
+      params: (seal: SealForAgent) => BackupDeleteParams,
+    ): Promise<void> {
+      const session = connected(server);
+      BackupDeleteResult.parse(
+        await session.call(
+          { method: 'backup.delete', params: params(sealerOf(session)) },
+          BACKUP_DELETE_TIMEOUT_MS,
+        ),
+      );
     },
 
     /** The edge's config versions on one server, oldest first (PROXY_NO_HISTORY on Caddy). */

@@ -54,7 +54,7 @@ export interface BackupsServiceDeps {
   keys: KeyHolder;
   clock: () => number;
   targets: BackupTargets;
-  agents: Pick<AgentGateway, 'backupCreate' | 'backupRestore'>;
+  agents: Pick<AgentGateway, 'backupCreate' | 'backupRestore' | 'backupDelete'>;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** A backup job was queued: wake the worker. */
   onQueued: () => void;
@@ -271,11 +271,31 @@ export function createBackupsService({
     return { ...row, ...failed };
   };
 
+  /**
+   * Deletes a backup's object: berthd itself on S3; on a directory target only the server that
+   * wrote it can (its source's server, through its agent). False: it could not be reached (the
+   * source is gone), so the object stays where it is.
+   */
+  const removeObject = async (row: BackupRow, target: BackupTargetRow): Promise<boolean> => {
+    if (target.settings.kind !== 'dir') return targets.removeObject(target, row.objectKey);
+    const server = await agentSourceOf(row).then(
+      (s) => s.server,
+      () => null,
+    );
+    if (!server) return false;
+    await agents.backupDelete(server, (seal) => ({
+      backupId: row.id,
+      target: targets.forAgent(target, row.id, seal),
+      objectKey: row.objectKey,
+    }));
+    return true;
+  };
+
   const removeQuietly = async (row: BackupRow): Promise<boolean> => {
     const target = await store.backupTargets.get(row.targetId);
     if (!target) return false;
     try {
-      return await targets.removeObject(target, row.objectKey);
+      return await removeObject(row, target);
     } catch (err) {
       log.warn({ err, backup: row.id }, 'could not delete a backup object from its target');
       return false;
@@ -285,7 +305,8 @@ export function createBackupsService({
   /**
    * After a verified success, with a schedule on that source and target: core's backupsToPrune
    * says which older backups go (objects first, then rows; a row whose object could not be
-   * deleted stays for the next pass, except on a directory target, which berthd cannot reach).
+   * deleted stays for the next pass; a directory target's object is deleted by the agent of the
+   * server that wrote it, and stays, listed in the audit row, only when that source is gone).
    */
   const applyRetention = async (made: BackupRow): Promise<void> => {
     const schedule = await store.backupSchedules.get(
@@ -310,7 +331,7 @@ export function createBackupsService({
       if (!row || !target) continue;
       let removed: boolean;
       try {
-        removed = await targets.removeObject(target, row.objectKey);
+        removed = await removeObject(row, target);
       } catch (err) {
         log.warn({ err, backup: id }, 'retention could not delete a backup object; trying again next time');
         continue;

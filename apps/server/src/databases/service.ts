@@ -227,6 +227,47 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
         return startWorkload(tx, app, now);
       }),
 
+    /** A new volume beside the database's own, on its server: what a restore in place loads into. */
+    addRestoreVolume: (row: DatabaseRow, intent: AuditIntent): Promise<VolumeRow> =>
+      mutate(intent, async (tx, now) => {
+        const volume: VolumeRow = {
+          id: createId('vol'),
+          teamId: row.teamId,
+          // Unique beside the database's first volume; `volumes list` still says whose it is.
+          name: `db-${row.name.slice(0, 20).replace(/-+$/, '')}-${randomBytes(3).toString('hex')}`,
+          serverId: row.serverId,
+          createdAt: now,
+        };
+        await tx.volumes.create(volume);
+        return volume;
+      }),
+
+    /**
+     * The database moves onto `volume` (its restored data) in one transaction: its workload's
+     * mount and its row, then a restart of its one replica (recreate: the old container stops,
+     * the new one starts on the new volume). The previous volume stays, unmounted.
+     */
+    switchVolume: (row: DatabaseRow, volume: VolumeRow, intent: AuditIntent): Promise<string> =>
+      mutate(intent, async (tx, now) => {
+        const app = row.appId ? await tx.apps.getById(row.appId) : null;
+        const current = app?.currentReleaseId ? await tx.releases.get(app.currentReleaseId) : null;
+        const [mount] = app ? await tx.volumes.mountsOf(app.id) : [];
+        if (!app || !current || !mount)
+          throw new BerthError(
+            'DATABASE_NOT_FOUND',
+            `The database "${row.name}" is not running anything to restore into`,
+            {
+              hint: `Restore into a new database instead: berth backups restore ${row.name} BACKUP --to NEW`,
+            },
+          );
+        await tx.volumes.setMounts(app.id, [{ volumeId: volume.id, path: mount.path }]);
+        await tx.databases.setVolume(row.id, volume.id);
+        return (await queueDeployment(tx, deps.fleet, app, current, 'restart', 1, NO_IDEMPOTENCY, now)).id;
+      }),
+
+    /** Opens a database's credentials (a restore in place loads with the ones it already has). */
+    credentials: credentialsOf,
+
     /** `apps create --db`: a database made in the app's own transaction (localId read before it). */
     createInTransaction: (
       tx: Repos,

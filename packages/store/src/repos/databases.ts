@@ -123,6 +123,10 @@ export function createDatabaseRepo(db: Db): DatabaseRepo {
         .execute();
     },
 
+    async setVolume(id, volumeId) {
+      await db.updateTable('databases').set({ volume_id: volumeId }).where('id', '=', id).execute();
+    },
+
     async delete(id) {
       const r = await db.deleteFrom('databases').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;

@@ -367,10 +367,15 @@ export const backupRoutes =
           operationId: 'restoreDatabase',
           tags: ['backups'],
           summary:
-            'Restore a verified backup of the database into a new database (same engine), checked against the source at dump time, then started',
+            'Restore a verified backup of the database, checked against the source at dump time: into a new database `to` (201), or into the database itself on a new volume it restarts on (200; the previous volume is kept)',
           params: DatabaseParams,
           body: DatabaseRestoreBody,
-          response: { 201: DatabaseRestoreResult, ...problemResponses, ...agentResponses },
+          response: {
+            200: DatabaseRestoreResult,
+            201: DatabaseRestoreResult,
+            ...problemResponses,
+            ...agentResponses,
+          },
         },
       },
       async (request, reply) => {
@@ -381,7 +386,7 @@ export const backupRoutes =
           intentOf(request, `database:${request.params.name}`),
         );
         request.audited = true;
-        return reply.status(201).send(result);
+        return reply.status(result.previousVolume === null ? 201 : 200).send(result);
       },
     );
     done();
