@@ -53,6 +53,10 @@ describe('databases', () => {
       [d.status, d.version, d.privateAddress, d.volume, d.memoryMiB],
       ['running', '15', 'main.db.internal:5432', 'db-main', 256],
     );
+    // Its size, from `du` in its container: a fresh cluster is some tens of MB.
+    assert.ok((d.sizeBytes ?? 0) > 1_000_000, `size ${d.sizeBytes}`);
+    const human = await berth.cli(['db', 'show', 'main']);
+    assert.match(human.stdout, /Size\s+\d+(\.\d)? MB/);
     const { databases } = await berth.json<{ databases: Database[] }>(['db', 'list']);
     assert.deepEqual(
       databases.map((x) => x.name),

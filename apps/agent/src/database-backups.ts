@@ -8,7 +8,13 @@
  *
  * A database runs as the one running replica of its app on this server: found by the app id.
  */
-import { LABELS, VOLUME_LABELS, toEngineVolumeName, type DatabaseCredentials } from '@berth/core';
+import {
+  DATABASE_DATA_DIR,
+  LABELS,
+  VOLUME_LABELS,
+  toEngineVolumeName,
+  type DatabaseCredentials,
+} from '@berth/core';
 import { readBackBackup } from './backup-read-back.js';
 import { SCRATCH_LABEL } from './backup-scratch.js';
 import { encryptBackup } from '@berth/crypto';
@@ -19,6 +25,7 @@ import {
   compareCounts,
   dumpDatabase,
   restoreDatabaseDump,
+  runContainerTool,
   verifyDatabaseDump,
   type BackupTarget,
   type ContainerEngine,
@@ -30,6 +37,7 @@ import {
   type BackupRestoreResult,
   type DatabaseDumpSummary,
   type DatabaseEngine,
+  type DatabaseSizeResult,
   type VolumeRemoveParams,
 } from '@berth/protocol';
 
@@ -198,4 +206,17 @@ export async function restoreDatabaseBackup(
       .join('\n')
       .slice(0, 8192),
   };
+}
+
+/**
+ * database.size: `du` of the data directory, run in the database's own container (it sees only
+ * its volume there, and a symlink in the data cannot lead the agent, which runs as root,
+ * anywhere else). Null when the database has no running container here.
+ */
+export async function databaseSize(deps: DatabaseBackupDeps, appId: string): Promise<DatabaseSizeResult> {
+  const container = await findDatabaseContainer(deps, appId).catch(() => null);
+  if (container === null) return { bytes: null };
+  const out = await runContainerTool(deps.engine, container, ['du', '-s', '-B1', DATABASE_DATA_DIR]);
+  const bytes = /^(\d+)\s/.exec(out.stdout)?.[1];
+  return { bytes: out.code === 0 && bytes !== undefined ? Number(bytes) : null };
 }

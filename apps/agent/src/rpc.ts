@@ -7,6 +7,7 @@ import { runOneOff, type OneOffDeps } from './one-off.js';
 import { streamAppLogs, type AppLogsDeps } from './logs/app-logs.js';
 import type { RegistryImages } from './registry-images.js';
 import type { DatabaseImages } from './database-images.js';
+import { databaseSize } from './database-backups.js';
 import type { ProxyVersions } from './edge.js';
 import {
   BerthError,
@@ -167,6 +168,10 @@ export class RpcHandler {
       }
       case 'backup.restore': {
         send({ type: 'rpc.result', id, result: await restoreBackup(this.backups, request.params) });
+        return;
+      }
+      case 'database.size': {
+        send({ type: 'rpc.result', id, result: await databaseSize(this.backups, request.params.appId) });
         return;
       }
       case 'backup.delete': {

@@ -11,6 +11,7 @@ import { EdgeEpoch, EdgeRelease } from './agent-edges.js';
 import { ResourceLimits, SecretFilePath } from './runtime.js';
 import { DeployStrategy, EngineVolumeMount, VolumeRemoveParams } from './api-volumes.js';
 import { BackupCreateParams, BackupDeleteParams, BackupRestoreParams } from './api-backups.js';
+import { DatabaseSizeParams } from './api-databases.js';
 import { DesiredDatabase } from './api-databases.js';
 import { ExecEvent, ExecInput, ExecParams } from './exec.js';
 import { AgentBuildParams, ImagePushParams, ImageResolveParams, LogsParams } from './agent-rpc.js';
@@ -246,6 +247,7 @@ export const RpcRequest = z.discriminatedUnion('method', [
   z.object({ method: z.literal('backup.create'), params: BackupCreateParams }),
   z.object({ method: z.literal('backup.restore'), params: BackupRestoreParams }),
   z.object({ method: z.literal('backup.delete'), params: BackupDeleteParams }),
+  z.object({ method: z.literal('database.size'), params: DatabaseSizeParams }),
 ]);
 export type RpcRequest = z.infer<typeof RpcRequest>;
 export type RpcMethod = RpcRequest['method'];

@@ -141,9 +141,20 @@ export const Database = z.object({
   lastVerifiedBackup: z.object({ id: Id, target: z.string(), at: Timestamp }).nullable(),
   /** The client `berth db shell` runs in its container. */
   shell: z.array(z.string()),
+  /**
+   * Bytes its data takes on its volume, as its running container sees them (`du`), asked of its
+   * agent for `db show` only; null in lists, and when the agent or the container is not there.
+   */
+  sizeBytes: z.number().int().min(0).nullable().default(null),
   createdAt: Timestamp,
 });
 export type Database = z.infer<typeof Database>;
+
+/** database.size: what a database's data takes on its volume, from inside its running container. */
+export const DatabaseSizeParams = z.object({ appId: Id }).strict();
+export type DatabaseSizeParams = z.infer<typeof DatabaseSizeParams>;
+export const DatabaseSizeResult = z.object({ bytes: z.number().int().min(0).nullable() });
+export type DatabaseSizeResult = z.infer<typeof DatabaseSizeResult>;
 
 /**
  * The engine image a database runs from: the bootstrapped base image (built in the build

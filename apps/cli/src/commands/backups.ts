@@ -6,6 +6,7 @@ import type { CliEnvironment } from '../cli/environment.js';
 import { printJson, printTable } from '../cli/output.js';
 import { readStdin } from '../cli/prompt.js';
 import { followBackup } from './backup-follow.js';
+import { formatBytes } from '../cli/format-bytes.js';
 import { registerDatabaseRestore } from './backup-restore.js';
 
 interface TeamOptions extends CommonOptions {
@@ -291,7 +292,7 @@ const row = (b: BackupView): string[] => [
   b.id,
   b.startedAt,
   b.target,
-  b.bytes === null ? '-' : String(b.bytes),
+  b.bytes === null ? '-' : formatBytes(b.bytes),
   b.sha256 === null ? '-' : b.sha256.slice(0, 16),
   b.status === 'verified' ? '✓' : b.status === 'failed' ? '✗' : 'running',
 ];

@@ -1,4 +1,5 @@
 import type { BerthClient } from '@berth/client';
+import { formatBytes } from '../cli/format-bytes.js';
 import { describeDatabaseEngines } from '@berth/core';
 import {
   DATABASE_ENGINES,
@@ -198,6 +199,7 @@ function describe(d: Database): string {
     ['Server', d.server],
     ['Volume', d.volume],
     ['Memory', `${d.memoryMiB} MiB`],
+    ['Size', d.sizeBytes === null ? '-' : formatBytes(d.sizeBytes)],
     ['Private address', d.privateAddress],
     ['Links', d.links.length === 0 ? '-' : d.links.map((l) => `${l.app} (${l.as})`).join(', ')],
     ['Workload', d.workload === null ? '-' : `${d.workload} (berth logs ${d.workload})`],

@@ -18,6 +18,7 @@ import {
   BackupCreateResult,
   BackupRestoreResult,
   BackupDeleteResult,
+  DatabaseSizeResult,
   type BackupDeleteParams,
   type BackupCreateParams,
   type BackupRestoreParams,
@@ -34,6 +35,8 @@ const VOLUME_REMOVE_TIMEOUT_MS = 60_000;
 /** A backup or its verification streams a whole volume through the target: bounded, but generously. */
 const BACKUP_TIMEOUT_MS = 2 * 60 * 60_000;
 const BACKUP_DELETE_TIMEOUT_MS = 60_000;
+/** `db show` waits this long for a size, then shows none. */
+const DATABASE_SIZE_TIMEOUT_MS = 3_000;
 
 /** Seals a value to one agent (its X25519 sealing key), bound to `aad`. */
 export type SealForAgent = (plain: string, aad: string) => string;
@@ -110,6 +113,15 @@ export function createWorkCalls({
         BACKUP_TIMEOUT_MS,
       );
       return BackupRestoreResult.parse(result);
+    },
+
+    /** What a database's data takes on its server (`du` in its container); a slow agent is not waited for. */
+    async databaseSize(server: { id: string; name: string }, appId: string): Promise<number | null> {
+      const result = await connected(server).call(
+        { method: 'database.size', params: { appId } },
+        DATABASE_SIZE_TIMEOUT_MS,
+      );
+      return DatabaseSizeResult.parse(result).bytes;
     },
 
     /** Deletes one backup object on the server (a directory target only that server reaches). */

@@ -45,6 +45,8 @@ export interface DatabasesServiceDeps {
   fleet: FleetView;
   agents: {
     localServerId(): Promise<string | null>;
+    /** `du` of its data in its running container; null when that is not running. */
+    databaseSize(server: { id: string; name: string }, appId: string): Promise<number | null>;
   };
   volumes: {
     homeOf(
@@ -289,6 +291,13 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
       return out;
     },
 
+    /** What its data takes (`db show`); null when its agent is away or slow, or it is not running. */
+    async sizeOf(row: DatabaseRow): Promise<number | null> {
+      const server = await store.servers.get(row.serverId);
+      if (!server || !row.appId || !deps.fleet.isOnline(row.serverId)) return null;
+      return deps.agents.databaseSize(server, row.appId).catch(() => null);
+    },
+
     async get(team: TeamRow, name: string): Promise<DatabaseRow> {
       return requireDatabase(store, team, name);
     },
@@ -327,6 +336,7 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
             }
           : null,
         shell: databaseContainerSpec(row.engine, credentialsOf(row), row.memoryMiB).shell,
+        sizeBytes: null,
         createdAt: new Date(row.createdAt).toISOString(),
       };
     },

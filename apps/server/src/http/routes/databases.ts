@@ -99,7 +99,9 @@ export const databaseRoutes =
       },
       async (request) => {
         const team = scopeTeam(request);
-        return view(await ctx.databases.get(team, request.params.name), team);
+        const row = await ctx.databases.get(team, request.params.name);
+        const [shown, sizeBytes] = await Promise.all([view(row, team), ctx.databases.sizeOf(row)]);
+        return { ...shown, sizeBytes };
       },
     );
 
