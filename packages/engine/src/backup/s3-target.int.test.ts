@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { hostname } from 'node:os';
 import { lookup } from 'node:dns/promises';
@@ -185,6 +186,52 @@ test('an unreachable endpoint fails fast and readably: a closed port, a server t
   } finally {
     for (const socket of sockets) socket.destroy();
     silent.close();
+  }
+});
+
+test('a transient S3 error (503 SlowDown) is retried, and the put then lands', async () => {
+  // In front of s3rver: the first request is answered 503, as a busy S3 does; the rest pass through.
+  const upstream = new URL(s3.endpoint);
+  const seen: string[] = [];
+  const flaky = http.createServer((req, res) => {
+    seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    if (seen.length === 1) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>',
+      );
+      return;
+    }
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+  const { port } = flaky.address() as net.AddressInfo;
+  try {
+    const t = target({ endpoint: `http://127.0.0.1:${port}` });
+    const body = randomBytes(1000);
+    assert.deepEqual(await t.put('retried/one.berth', Readable.from([body])), {
+      bytes: 1000,
+      sha256: sha256(body),
+    });
+    const puts = seen.filter((r) => r.startsWith('PUT /berth-test/berth/retried/one.berth'));
+    assert.equal(puts.length, 2, `the refused put, then the retry: ${seen.join(', ')}`);
+    assert.ok((await read(await t.get('retried/one.berth'))).equals(body));
+  } finally {
+    flaky.close();
   }
 });
 
