@@ -15,7 +15,21 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App, BackupView, Database, Volume } from '@berth/protocol';
-import { BerthUnderTest, podman } from './support/berth.js';
+import { connect } from 'node:net';
+import { BerthUnderTest, freePort, podman } from './support/berth.js';
+
+/** Sends `line` on a TCP connection to 127.0.0.1:port and resolves with the first answer. */
+function talk(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(line));
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer on port ${port}`)));
+    socket.once('data', (d) => {
+      resolve(d.toString());
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
 
 const PG_APP = fileURLToPath(new URL('../fixtures/apps/pg-visits', import.meta.url));
 const MARKER = join(tmpdir(), `berth-e2e-db-pwned-${process.pid}`);
@@ -113,12 +127,42 @@ describe('databases', () => {
     assert.equal(body, '3');
   });
 
-  test('redis: create, then SET and GET through db shell', async () => {
-    const created = await berth.cli(['db', 'create', 'cache', '--engine', 'redis', '--json']);
+  test('redis with --public-port: SET and GET through db shell; from outside, only with its password', async () => {
+    // berth up's edge listens on 127.0.0.1 in these tests: the public port is published there.
+    const port = await freePort();
+    const created = await berth.cli([
+      ...['db', 'create', 'cache', '--engine', 'redis', '--public-port', String(port), '--json'],
+    ]);
     assert.equal(created.code, 0, created.stdout + created.stderr);
-    assert.equal((JSON.parse(created.stdout) as Database).status, 'running');
+    const d = JSON.parse(created.stdout) as Database;
+    assert.deepEqual([d.status, d.publicPort], ['running', port]);
     const out = await shell('cache', 'SET greeting hello\nGET greeting\nDBSIZE\n');
     assert.match(out, /OK\s+hello\s+1/);
+    // The Redis protocol on the public port, and it wants the generated password first.
+    assert.match(await talk(port, 'PING\r\n'), /^-NOAUTH/);
+    // A taken port, and Berth's own, are refused before anything is made.
+    const taken = await berth.cli([
+      'db',
+      'create',
+      'cache2',
+      '--engine',
+      'redis',
+      '--public-port',
+      String(port),
+    ]);
+    assert.equal(taken.code, 1, taken.stdout + taken.stderr);
+    assert.match(taken.stderr, /already publishes port/);
+    const own = await berth.cli([
+      'db',
+      'create',
+      'cache2',
+      '--engine',
+      'redis',
+      '--public-port',
+      String(berth.apiPort),
+    ]);
+    assert.equal(own.code, 1, own.stdout + own.stderr);
+    assert.match(own.stderr, /berthd's API/);
   });
 
   test('hostile names are refused before anything is made', async () => {

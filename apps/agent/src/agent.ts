@@ -9,7 +9,7 @@ import { createMemoryFile } from './cache.js';
 import { createAgentEdge, proxyVersionsOf } from './edge.js';
 import { watchProxyDrift, type DriftWatch } from './proxy-drift.js';
 import { createEdgeTlsOpener } from './edge-tls.js';
-import type { AgentConfig } from './config.js';
+import { listenHostOf, type AgentConfig } from './config.js';
 import { AppFirewall } from './firewall.js';
 import { InternalNames } from './internal-names.js';
 import { TeamNetworks } from './networks.js';
@@ -133,6 +133,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     memoryFile: createMemoryFile(join(config.dataDir, 'state.json')),
     agentId: identity.id,
     publishHost: config.publishHost,
+    publicHost: listenHostOf(config.httpListen),
     mesh,
     log,
     emit: (event) => send({ type: 'event', event }),

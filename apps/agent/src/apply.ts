@@ -15,6 +15,8 @@ export interface ApplyDeps {
   health: HealthMonitor;
   agentId: string;
   publishHost: string;
+  /** Where a database's `--public-port` is published: the address the edge listens on (all when empty). */
+  publicHost: string;
   clock: () => number;
   openSecrets(release: ReleaseSpec): Record<string, string>;
   /** Whether the engine holds the release's image; a pull it needs goes on beside the loop. */
@@ -167,6 +169,9 @@ async function start(
         }),
         port: release.port,
         publishHost: deps.publishHost,
+        ...(app.database?.publicPort !== undefined && {
+          publicBinding: { host: deps.publicHost, port: app.database.publicPort },
+        }),
         network: deps.networkFor(app.teamId),
         dns: deps.dnsFor?.(app.teamId) ?? null,
         limits: release.limits,

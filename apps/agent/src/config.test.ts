@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_BASE_IMAGES } from '@berth/core';
-import { parseAgentConfig } from './config.js';
+import { listenHostOf, parseAgentConfig } from './config.js';
 
 const base = {
   BERTH_AGENT_DATA_DIR: '/tmp/a',
@@ -137,4 +137,10 @@ test('the edge is Caddy unless BERTH_AGENT_PROXY=nginx, which needs an absolute 
       }),
     /NGINX_BIN must be an absolute path/,
   );
+});
+
+test('the edge listen address of a host:port spec (where --public-port databases are published)', () => {
+  assert.equal(listenHostOf(':80'), '0.0.0.0');
+  assert.equal(listenHostOf('127.0.0.1:8080'), '127.0.0.1');
+  assert.equal(listenHostOf('[::1]:80'), '::1');
 });

@@ -17,6 +17,12 @@ import {
 import { BerthError, IMAGE_REF_PATTERN } from '@berth/protocol';
 
 /** berth-agent's configuration, parsed once from its environment into a frozen object. */
+/** The address part of a `host:port` listen spec (`:80` → all IPv4 addresses, `[::1]:80` → ::1). */
+export function listenHostOf(listen: string): string {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  return host === '' ? '0.0.0.0' : host;
+}
+
 export interface AgentConfig {
   /** The agent's own directory: identity key, desired-state cache, upstream table. */
   dataDir: string;

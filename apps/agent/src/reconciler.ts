@@ -43,6 +43,8 @@ export interface ReconcilerDeps {
   agentId: string;
   /** Where replicas are published while the server is outside the mesh (or before its interface is up). */
   publishHost: string;
+  /** Where a database's `--public-port` is published (the edge's listen address). */
+  publicHost: string;
   /** The mesh interface; null: this server is not in a mesh. */
   mesh: Pick<MeshInterface, 'sync' | 'address'> | null;
   log: Logger;

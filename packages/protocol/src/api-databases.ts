@@ -40,6 +40,8 @@ export const DatabaseVersion = z
   .string()
   .regex(/^[0-9]{1,3}(\.[0-9]{1,3})?$/, { message: 'must be a version number like 15 or 10.11' });
 
+export const DatabasePublicPort = z.number().int().min(1024).max(65_535);
+
 export const DatabaseCreate = z
   .object({
     name: DatabaseName,
@@ -50,6 +52,11 @@ export const DatabaseCreate = z
     server: ServerName.optional(),
     /** Default 512 MiB. */
     memoryMiB: MemoryLimitMiB.optional(),
+    /**
+     * Also reachable from outside on this port of the server's edge address (default: the team's
+     * private network only). 1024–65535, one database per port and server.
+     */
+    publicPort: DatabasePublicPort.optional(),
     team: TeamName.optional(),
   })
   .strict()
@@ -126,7 +133,7 @@ export const Database = z.object({
   /** The volume its data lives on. */
   volume: z.string(),
   memoryMiB: z.number().int(),
-  /** Published on the server's addresses (not offered yet: always null, private network only). */
+  /** Published on the server's edge address too (`--public-port`); null: its team's private network only. */
   publicPort: z.number().int().nullable(),
   status: DatabaseStatus,
   /** `host:port` apps of its team connect to. */
@@ -194,6 +201,8 @@ export const DesiredDatabase = z.object({
     /** When set, the command's stdout (trimmed) must equal it (redis-cli exits 0 on NOAUTH). */
     expectOutput: z.string().max(100).nullable(),
   }),
+  /** Published on the server's edge address at this port too; absent: private only. */
+  publicPort: DatabasePublicPort.optional(),
 });
 export type DesiredDatabase = z.infer<typeof DesiredDatabase>;
 

@@ -1,4 +1,5 @@
 import type { BerthClient } from '@berth/client';
+import { parseIntArg } from '../cli/parse.js';
 import { formatBytes } from '../cli/format-bytes.js';
 import { describeDatabaseEngines } from '@berth/core';
 import {
@@ -26,6 +27,7 @@ interface CreateOptions extends TeamOptions {
   version?: string;
   server?: string;
   memory?: number;
+  publicPort?: number;
   wait: boolean;
 }
 
@@ -48,6 +50,11 @@ export function registerDatabases(program: Command, environment: CliEnvironment)
     .option('--version <version>', "the engine's version (default: the one its image carries)")
     .option('--server <name>', 'the server it and its volume live on (default: the local one)')
     .option('--memory <size>', 'memory it may use, e.g. 512M or 2G (default 512M)', parseMemoryArg)
+    .option(
+      '--public-port <port>',
+      "also reachable from outside on this port of its server's edge address (default: its team's apps only)",
+      parseIntArg(1024, 65_535),
+    )
     .option('--team <team>', 'the team that owns it (default: yours)')
     .option('--no-wait', 'return once it is created, without waiting for it to start')
     .addHelpText(
@@ -64,6 +71,7 @@ export function registerDatabases(program: Command, environment: CliEnvironment)
           ...(opts.version !== undefined && { version: opts.version }),
           ...(opts.server !== undefined && { server: opts.server }),
           ...(opts.memory !== undefined && { memoryMiB: opts.memory }),
+          ...(opts.publicPort !== undefined && { publicPort: opts.publicPort }),
           ...(opts.team !== undefined && { team: opts.team }),
         });
         const json = opts.json === true;
@@ -201,6 +209,10 @@ function describe(d: Database): string {
     ['Memory', `${d.memoryMiB} MiB`],
     ['Size', d.sizeBytes === null ? '-' : formatBytes(d.sizeBytes)],
     ['Private address', d.privateAddress],
+    [
+      'Public port',
+      d.publicPort === null ? '- (its team’s apps only)' : `${d.publicPort} on its server’s edge address`,
+    ],
     ['Links', d.links.length === 0 ? '-' : d.links.map((l) => `${l.app} (${l.as})`).join(', ')],
     ['Workload', d.workload === null ? '-' : `${d.workload} (berth logs ${d.workload})`],
     [

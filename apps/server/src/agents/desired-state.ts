@@ -108,7 +108,7 @@ export async function buildDesiredState(
     );
     apps.push(
       database
-        ? { ...share, hostnames: [], database: desiredDatabase(database.engine, database.name) }
+        ? { ...share, hostnames: [], database: desiredDatabase(database.engine, database.name, database.publicPort) }
         : share,
     );
   }

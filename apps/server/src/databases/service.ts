@@ -166,7 +166,7 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
       sealedCredentials: sealed.value,
       keyId: sealed.keyId,
       memoryMiB,
-      publicPort: null,
+      publicPort: input.publicPort ?? null,
       appId: app.id,
       createdAt: now,
     };

@@ -71,13 +71,18 @@ export function databaseWorkload(
 }
 
 /** What the agent is told of a database's workload (DesiredApp.database). */
-export function desiredDatabase(engine: DatabaseEngine, name: string): DesiredDatabase {
+export function desiredDatabase(
+  engine: DatabaseEngine,
+  name: string,
+  publicPort: number | null = null,
+): DesiredDatabase {
   const health = databaseHealth(engine);
   return {
     name,
     engine,
     port: DATABASE_ENGINE_INFO[engine].port,
     health: { command: health.command, expectOutput: health.expectOutput },
+    ...(publicPort !== null && { publicPort }),
   };
 }
 

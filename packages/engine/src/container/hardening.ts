@@ -35,7 +35,14 @@ export function toHostConfig(spec: ReplicaContainerSpec): Record<string, unknown
   const memory = spec.limits.memoryMiB * MIB;
   return {
     ...(spec.publish !== false && {
-      PortBindings: { [portKey]: [{ HostIp: spec.publishHost, HostPort: '' }] },
+      PortBindings: {
+        [portKey]: [
+          { HostIp: spec.publishHost, HostPort: '' },
+          ...(spec.publicBinding
+            ? [{ HostIp: spec.publicBinding.host, HostPort: String(spec.publicBinding.port) }]
+            : []),
+        ],
+      },
     }),
     // The agent decides about restarts; an engine restarting on its own would fight it.
     RestartPolicy: { Name: 'no' },

@@ -61,6 +61,12 @@ export interface ReplicaContainerSpec {
   publishHost: string;
   /** false: the port is neither exposed nor published (a one-off run serves nothing). Default true. */
   publish?: boolean;
+  /**
+   * Also published on this fixed host address and port (a managed database's `--public-port`,
+   * on the address the edge listens on); the ephemeral binding on publishHost stays the one
+   * `published` reports.
+   */
+  publicBinding?: { host: string; port: number };
   /** The network the replica joins, and no other (its team's, never the engine's default). */
   network: string;
   /**

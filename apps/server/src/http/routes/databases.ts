@@ -6,6 +6,7 @@ import {
   DatabaseLinkResult,
   DatabaseList,
   DatabaseParams,
+  BerthError,
   TeamQuery,
 } from '@berth/protocol';
 import type { TeamRow } from '@berth/store';
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import { scopeOf, scopeTeam } from '../../access/authorize.js';
 import { teamsWith } from '../../access/policy.js';
 import { intentOf } from '../../audit/intent.js';
+import type { ServerConfig } from '../../config.js';
 import type { RouteContext } from '../context.js';
 import { problemResponse, problemResponses } from '../schemas.js';
 
@@ -75,6 +77,7 @@ export const databaseRoutes =
       },
       async (request, reply) => {
         const team = scopeTeam(request);
+        refuseBerthPort(ctx.config, request.body.publicPort);
         const row = await ctx.databases.create(
           request.body,
           team,
@@ -189,3 +192,24 @@ export const databaseRoutes =
     );
     done();
   };
+
+/** A public port Berth itself listens on (its API, the edge, the fleet registry) is not a database's. */
+function refuseBerthPort(
+  config: Pick<ServerConfig, 'listenPort' | 'httpPort' | 'registryListen'>,
+  port: number | undefined,
+): void {
+  if (port === undefined) return;
+  const registry = config.registryListen === null ? null : Number(config.registryListen.split(':').pop());
+  const owner =
+    port === config.listenPort
+      ? "berthd's API"
+      : port === config.httpPort || port === 443
+        ? 'the edge'
+        : port === registry
+          ? "the fleet's image registry"
+          : null;
+  if (owner !== null)
+    throw new BerthError('VALIDATION_FAILED', `Invalid publicPort: ${port} is ${owner}'s`, {
+      issues: [{ path: 'publicPort', message: `${port} is ${owner}'s port: pick another` }],
+    });
+}
