@@ -153,6 +153,8 @@ export const ERROR_CODES = {
   DATABASE_LINK_NOT_FOUND: { status: 404, retryable: false },
   /** A change through the app routes of the workload that runs a database: `berth db …` owns it. */
   DATABASE_WORKLOAD: { status: 409, retryable: false },
+  /** `db link` of an app whose volume or other database is on another server than this database. */
+  DATABASE_ON_ANOTHER_SERVER: { status: 409, retryable: false },
   // Anything else
   INTERNAL: { status: 500, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

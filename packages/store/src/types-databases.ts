@@ -76,6 +76,8 @@ export interface DatabaseRepo {
   deleteLink(databaseId: string, appId: string): Promise<boolean>;
   /** The database's links, by app name. */
   links(databaseId: string): Promise<DatabaseLinkRow[]>;
+  /** The databases an app is linked to, by name. */
+  linkedTo(appId: string): Promise<DatabaseRow[]>;
   /** Replaces the sealed credentials (re-sealing under a new master key). */
   reseal(id: string, sealedCredentials: string, keyId: string): Promise<void>;
   /** Points the database at another of its team's volumes (a restore in place made it). */

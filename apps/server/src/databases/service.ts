@@ -23,7 +23,7 @@ import type { AuditIntent } from '../audit/intent.js';
 import { createMutator, rereleaseCurrent } from '../deploy/service.js';
 import { newRelease, queueDeployment } from '../deploy/rollout-steps.js';
 import { projectFor } from '../identity/teams.js';
-import type { FleetView } from '../deploy/placement.js';
+import { placementPin, type FleetView } from '../deploy/placement.js';
 import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { secretAad } from '../secrets/keys.js';
@@ -187,6 +187,18 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
     key: string,
     now: number,
   ): Promise<void> => {
+    // The app will run where this database runs (placementPin): not if it is tied elsewhere.
+    const pin = await placementPin(tx, app.id);
+    if (pin && pin.serverId !== row.serverId) {
+      const server = await tx.servers.get(row.serverId);
+      throw new BerthError(
+        'DATABASE_ON_ANOTHER_SERVER',
+        `${app.name} runs where its ${pin.because} lives, and the database "${row.name}" is on another server (${server?.name ?? row.serverId})`,
+        {
+          hint: 'An app reaches a database on its own server only: use a database on that server (berth db create … --server)',
+        },
+      );
+    }
     const previous = (await tx.databases.links(row.id)).find((l) => l.appId === app.id);
     if (previous && previous.secretKey !== key) await tx.secrets.delete(app.id, previous.secretKey);
     const sealed = keys.box.seal('app-secret', urlOf(row), secretAad(app.id, key));

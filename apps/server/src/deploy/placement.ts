@@ -71,7 +71,7 @@ export async function placeDeployment(
   const servers = live.map((s) =>
     toPlacementServer(s, statusOf(s, fleet, anyOnline, now), reserved.get(s.id)),
   );
-  const pinnedTo = await volumePin(tx, app.id);
+  const pinnedTo = await placementPin(tx, app.id);
   const placementApp = {
     id: app.id,
     name: app.name,
@@ -192,9 +192,21 @@ export function parseConstraints(raw: readonly string[]): PlacementConstraint[] 
 }
 
 /**
- * The server an app's volumes live on, which its replicas must run on (all of an app's volumes
- * live on one server: apps create refuses others). Null: it mounts none.
+ * The server an app's replicas must run on: where its volumes live (all on one server: apps
+ * create refuses others), else where the databases it is linked to run (a database is reached
+ * on its own server's team network only; `db link` refuses a second server). Null: anywhere.
  */
+export async function placementPin(
+  tx: Repos,
+  appId: string,
+): Promise<{ serverId: string; because: string } | null> {
+  const volume = await volumePin(tx, appId);
+  if (volume) return volume;
+  const [database] = await tx.databases.linkedTo(appId);
+  return database ? { serverId: database.serverId, because: `database ${database.name}` } : null;
+}
+
+/** The server an app's volumes live on. Null: it mounts none. */
 export async function volumePin(
   tx: Repos,
   appId: string,

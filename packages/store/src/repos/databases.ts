@@ -115,6 +115,17 @@ export function createDatabaseRepo(db: Db): DatabaseRepo {
       }));
     },
 
+    async linkedTo(appId) {
+      const rows = await db
+        .selectFrom('databases')
+        .innerJoin('database_links', 'database_links.database_id', 'databases.id')
+        .selectAll('databases')
+        .where('database_links.app_id', '=', appId)
+        .orderBy('databases.name')
+        .execute();
+      return rows.map(toRow);
+    },
+
     async reseal(id, sealedCredentials, keyId) {
       await db
         .updateTable('databases')
