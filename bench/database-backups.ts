@@ -43,7 +43,7 @@ const podman = (args: readonly string[]): Promise<{ stdout: string }> =>
 export async function measureDatabaseBackups(
   berth: BerthUnderTest,
   client: Client,
-  sizeMiB = Number(process.env.BENCH_DB_MIB ?? '1024'),
+  sizeMiB: number,
 ): Promise<DatabaseBackupFigures> {
   for await (const line of client.bootstrapImages({ only: ['postgres'] }))
     if (line.type === 'error') throw new Error(`bootstrap failed: ${line.error.message}`);

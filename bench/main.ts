@@ -48,6 +48,8 @@ const FLEET = {
   ...(process.env.BENCH_CPU_PROF_DIR && { cpuProfileDir: process.env.BENCH_CPU_PROF_DIR }),
   ...(process.env.BENCH_SQL_TIMING_FILE && { sqlTimingFile: process.env.BENCH_SQL_TIMING_FILE }),
 };
+/** The PostgreSQL database the backup figure fills, in MiB (./database-backups.ts). */
+const DB_MIB = Number(process.env.BENCH_DB_MIB ?? '1024');
 const LOAD = {
   clients: Number(process.env.BENCH_LOAD_CLIENTS ?? '4'),
   samples: Number(process.env.BENCH_LOAD_SAMPLES ?? '5'),
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
       return;
     }
     if (ONLY === 'database-backups') {
-      await reportDatabaseBackups(await measureDatabaseBackups(berth, client));
+      await reportDatabaseBackups(await measureDatabaseBackups(berth, client, DB_MIB));
       return;
     }
     await client.createApp({ name: 'bench', image: HELLO_V1, replicas: 1 });
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
     await report({ floor, quietFloor, deploys, load, idleVsLoad, trust, builds });
     await reportData(await measureData(berth, client));
     await reportDatabases(await measureDatabases(client));
-    await reportDatabaseBackups(await measureDatabaseBackups(berth, client));
+    await reportDatabaseBackups(await measureDatabaseBackups(berth, client, DB_MIB));
   } finally {
     await berth.destroy();
   }

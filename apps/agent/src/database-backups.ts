@@ -22,7 +22,7 @@ import {
   compressStream,
   describeCounts,
   detectCompression,
-  compareCounts,
+  compareWithDumpTime,
   dumpDatabase,
   restoreDatabaseDump,
   runContainerTool,
@@ -184,20 +184,8 @@ export async function restoreDatabaseBackup(
     `read back from ${target.description}: sha256 ${params.sha256} matches, every chunk authenticated`,
     result.output,
     `restored database holds: ${describeCounts(result.counts)}`,
+    compareWithDumpTime(params.expected, result.counts, 'BACKUP_RESTORE_FAILED'),
   ];
-  if (params.expected.sourceStable) {
-    const problems = compareCounts(params.expected.counts, result.counts);
-    if (problems.length > 0)
-      throw new BerthError(
-        'BACKUP_RESTORE_FAILED',
-        `the restored database differs from the source at dump time: ${problems.join('; ')}`,
-      );
-    lines.push('equals the source at dump time');
-  } else {
-    lines.push(
-      `the source was written to during the dump; counts after it: ${describeCounts(params.expected.counts)}`,
-    );
-  }
   return {
     tree: null,
     counts: result.counts,

@@ -88,7 +88,11 @@ export class BerthUnderTest {
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_OPTIONS: reportOnSignalOptions(this.reportDir), ...env },
+        env: {
+          ...process.env,
+          NODE_OPTIONS: reportOnSignalOptions(this.reportDir, process.env.NODE_OPTIONS ?? ''),
+          ...env,
+        },
       },
     );
     this.up = up;

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const REPORT_SIGNAL = 'SIGUSR2';
 
 /** NODE_OPTIONS for `berth up`: its processes write a diagnostic report to `dir` on REPORT_SIGNAL. */
-export function reportOnSignalOptions(dir: string, inherited = process.env.NODE_OPTIONS ?? ''): string {
+export function reportOnSignalOptions(dir: string, inherited: string): string {
   return `${inherited} --report-on-signal --report-signal=${REPORT_SIGNAL} --report-directory=${dir}`.trim();
 }
 

@@ -15,6 +15,7 @@ import { createId } from '../ids.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import { currentBackupKey } from './backup-key.js';
 import { createBackupAgentSide } from './agent-side.js';
+import { restorableBackup } from './restorable.js';
 import type { BackupTargets } from './targets.js';
 import { refuseDatabaseVolume } from './sources.js';
 import { requireDatabase } from '../databases/lookup.js';
@@ -379,24 +380,12 @@ export function createBackupsService({
       intent: AuditIntent,
     ): Promise<VolumeRestoreResult> {
       const volume = await requireVolume(team, volumeName);
-      const backup = await store.backups.get(backupId);
-      if (
-        !backup ||
-        backup.teamId !== team.id ||
-        backup.sourceKind !== 'volume' ||
-        backup.sourceId !== volume.id
-      )
-        throw new BerthError('BACKUP_NOT_FOUND', `Volume ${volumeName} has no backup ${backupId}`, {
-          hint: `List them with: berth backups list ${volumeName}`,
-        });
-      if (backup.status !== 'verified')
-        throw new BerthError(
-          'BACKUP_VERIFY_FAILED',
-          `Backup ${backupId} is ${backup.status}: only a verified backup is restored`,
-          {
-            hint: `Pick a verified one: berth backups list ${volumeName}`,
-          },
-        );
+      const { backup, target } = await restorableBackup(
+        store,
+        team,
+        { kind: 'volume', id: volume.id, name: volume.name },
+        backupId,
+      );
       const running: string[] = [];
       for (const use of await store.volumes.usesOf(volume.id)) {
         const app = await store.apps.getById(use.appId);
@@ -410,9 +399,6 @@ export function createBackupsService({
             hint: `Stop them first (berth scale ${running[0] ?? 'APP'} --replicas 0), restore, then scale them back`,
           },
         );
-      const target = await store.backupTargets.get(backup.targetId);
-      if (!target)
-        throw new BerthError('BACKUP_TARGET_NOT_FOUND', `The target of backup ${backupId} is gone`);
       try {
         const { output } = await restoreOn(await serverOf(volume), backup, target, volume);
         await audit(intent, 'ok', { backup: backupId });

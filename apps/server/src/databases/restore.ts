@@ -4,6 +4,7 @@ import type { AuditIntent } from '../audit/intent.js';
 import type { BackupsService } from '../backups/service.js';
 import type { FleetView } from '../deploy/placement.js';
 import { requireDatabase } from './lookup.js';
+import { restorableBackup } from '../backups/restorable.js';
 import type { DatabasesService } from './service.js';
 
 /**
@@ -29,8 +30,8 @@ export interface DatabaseRestoreDeps {
 export function createDatabaseRestore({ store, fleet, backups, databases, volumes }: DatabaseRestoreDeps) {
   const serverIdOf = async (source: DatabaseRow, name: string | undefined): Promise<string> => {
     if (name === undefined) return source.serverId;
-    const server = (await store.servers.list()).find((s) => s.name === name && s.state !== 'removed');
-    if (!server)
+    const server = await store.servers.findByName(name);
+    if (!server || server.state === 'removed')
       throw new BerthError('SERVER_NOT_FOUND', `There is no server named "${name}"`, {
         hint: 'List servers with: berth servers list',
       });
@@ -40,26 +41,12 @@ export function createDatabaseRestore({ store, fleet, backups, databases, volume
   /** The checks both restores make before anything is written: a verified backup of DB, its target. */
   const checked = async (team: TeamRow, sourceName: string, backupId: string) => {
     const source = await requireDatabase(store, team, sourceName);
-    const backup = await store.backups.get(backupId);
-    if (
-      !backup ||
-      backup.teamId !== team.id ||
-      backup.sourceKind !== 'database' ||
-      backup.sourceId !== source.id
-    )
-      throw new BerthError('BACKUP_NOT_FOUND', `Database ${sourceName} has no backup ${backupId}`, {
-        hint: `List them with: berth backups list ${sourceName}`,
-      });
-    if (backup.status !== 'verified')
-      throw new BerthError(
-        'BACKUP_VERIFY_FAILED',
-        `Backup ${backupId} is ${backup.status}: only a verified backup is restored`,
-        {
-          hint: `Pick a verified one: berth backups list ${sourceName}`,
-        },
-      );
-    const target = await store.backupTargets.get(backup.targetId);
-    if (!target) throw new BerthError('BACKUP_TARGET_NOT_FOUND', `The target of backup ${backupId} is gone`);
+    const { backup, target } = await restorableBackup(
+      store,
+      team,
+      { kind: 'database', id: source.id, name: source.name },
+      backupId,
+    );
     return { source, backup, target };
   };
 

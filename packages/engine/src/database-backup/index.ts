@@ -2,6 +2,7 @@ export { dumpDatabase, countDatabase, type DatabaseDump } from './dump.js';
 export {
   verifyDatabaseDump,
   restoreDatabaseDump,
+  compareWithDumpTime,
   type DatabaseLoadOptions,
   type DatabaseLoadResult,
   type DatabaseLoaderEngine,

@@ -97,33 +97,37 @@ export async function verifyDatabaseDump(
       });
     });
     const lines = [loaded.output, `scratch database holds: ${describeCounts(loaded.counts)}`];
-    const expected = options.expected;
-    if (expected !== null) {
-      const problems = compareCounts(expected.counts, loaded.counts);
-      if (expected.sourceStable) {
-        if (problems.length > 0)
-          throw new BerthError(
-            'BACKUP_VERIFY_FAILED',
-            `the restored database differs from the source at dump time: ${problems.join('; ')}`,
-          );
-        lines.push('equals the source at dump time');
-      } else {
-        // Written to during the dump: the counts beside it are not the dump's; the tables must be.
-        const missing = problems.filter((p) => /missing|not in the source/.test(p));
-        if (missing.length > 0)
-          throw new BerthError(
-            'BACKUP_VERIFY_FAILED',
-            `the restored database lacks or adds tables: ${missing.join('; ')}`,
-          );
-        lines.push(
-          `the source was written to during the dump; counts after it: ${describeCounts(expected.counts)}`,
-        );
-      }
-    }
+    if (options.expected !== null)
+      lines.push(compareWithDumpTime(options.expected, loaded.counts, 'BACKUP_VERIFY_FAILED'));
     return { counts: loaded.counts, output: lines.filter((l) => l !== '').join('\n') };
   } finally {
     await options.engine.removeVolume(volume).catch(() => undefined);
   }
+}
+
+/**
+ * A loaded copy's counts against the source's at dump time: the line to record, or `code` with
+ * the differences. When the source was written to during the dump, the counts beside it are not
+ * the dump's: then only the tables must be the same.
+ */
+export function compareWithDumpTime(
+  expected: DatabaseDumpSummary,
+  counts: DatabaseCounts,
+  code: 'BACKUP_VERIFY_FAILED' | 'BACKUP_RESTORE_FAILED',
+): string {
+  const problems = compareCounts(expected.counts, counts);
+  if (expected.sourceStable) {
+    if (problems.length > 0)
+      throw new BerthError(
+        code,
+        `the restored database differs from the source at dump time: ${problems.join('; ')}`,
+      );
+    return 'equals the source at dump time';
+  }
+  const missing = problems.filter((p) => /missing|not in the source/.test(p));
+  if (missing.length > 0)
+    throw new BerthError(code, `the restored database lacks or adds tables: ${missing.join('; ')}`);
+  return `the source was written to during the dump; counts after it: ${describeCounts(expected.counts)}`;
 }
 
 /**
