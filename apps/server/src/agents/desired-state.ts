@@ -108,7 +108,11 @@ export async function buildDesiredState(
     );
     apps.push(
       database
-        ? { ...share, hostnames: [], database: desiredDatabase(database.engine, database.name, database.publicPort) }
+        ? {
+            ...share,
+            hostnames: [],
+            database: desiredDatabase(database.engine, database.name, database.publicPort),
+          }
         : share,
     );
   }
