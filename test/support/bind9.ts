@@ -16,11 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before } from 'node:test';
+import { freePort } from './ports.js';
 
 const HOST = '127.0.0.1';
 const ZONE = /^(?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}$/;
@@ -52,14 +52,6 @@ export interface Bind9Options {
   /** Default `['example.test']`. */
   zones?: readonly string[];
   startTimeoutMs?: number;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 const zoneFile = (zone: string): string =>

@@ -21,11 +21,11 @@ import { Resolver } from 'node:dns/promises';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { createCertificateAuthority, issueServerCertificate } from '@berth/crypto';
+import { freePort } from './ports.js';
 
 export interface TestPebble {
   /** The ACME directory, e.g. `https://127.0.0.1:41234/dir`. */
@@ -66,14 +66,6 @@ export interface PebbleOptions {
 
 const HOST = '127.0.0.1';
 const HOUR_MS = 3_600_000;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, HOST, r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface Started {
   child: ChildProcess;

@@ -6,7 +6,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { testBuilderDir } from '../../support/builder.js';
+import { freePort } from '../../support/ports.js';
+
+export { freePort };
 import { diagnoseUnresponsive, reportOnSignalOptions } from './unresponsive.js';
 
 export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
@@ -26,18 +28,6 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class BerthUnderTest {

@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -36,6 +35,7 @@ import {
 import { startAgent, type RunningAgent } from '../agent.js';
 import { parseAgentConfig } from '../config.js';
 import { startBerthdSide, type BerthdSide } from './berthd-side.js';
+import { freePort } from '../../../../test/support/ports.js';
 
 const base32 = (): string =>
   [...randomBytes(20)].map((b) => 'abcdefghijklmnopqrstuvwxyz234567'[b % 32]).join('');
@@ -277,12 +277,4 @@ export async function waitFor(
     assert.ok(Date.now() < deadline, typeof message === 'string' ? message : message());
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { createClient } from '@berth/client';
 import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
 import { reconnectDelayMs, waitForBerthd } from './reconnect.js';
+import { freePort } from '../../../../test/support/ports.js';
 
 const servers: Server[] = [];
 after(() => {
@@ -13,13 +13,6 @@ after(() => {
 });
 
 /** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function berthdOn(port: number): Promise<void> {
   const server = createServer((_req, res) => {

@@ -15,6 +15,7 @@ import { BerthError } from '@berth/protocol';
 import { startS3rver, type RunningS3 } from '../../../../test/support/s3rver.js';
 import { createS3Target, type S3TargetOptions } from './s3-target.js';
 import type { BackupTarget } from './target.js';
+import { freePort } from '../../../../test/support/ports.js';
 
 let s3: RunningS3;
 const targets: BackupTarget[] = [];
@@ -309,11 +310,3 @@ test('the SSRF guard: loopback needs allowPrivate, metadata never, and names are
     true,
   );
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

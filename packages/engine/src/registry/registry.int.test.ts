@@ -4,7 +4,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import type { ContainerEngine, PushOptions, RegistryAccess, RunningRegistry } fr
 import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../../../../test/support/images.js';
 import { startTestPodman } from '../../../../test/support/podman.js';
 import type { TestPodman } from '../../../../test/support/podman.js';
+import { freePort } from '../../../../test/support/ports.js';
 
 const TEAM = 'tm_abcdefghijklmnopqrst';
 const releaseId = (n: number): string => `rel_${'a'.repeat(19)}${'bcdefghijk'[n] ?? 'z'}`;
@@ -41,18 +41,6 @@ const push = (
   ...access(user),
   compression,
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 const rejectsWith = (code: ErrorCode, pattern: RegExp) => (err: unknown) =>
   isBerthError(err) && err.code === code && pattern.test(err.message);

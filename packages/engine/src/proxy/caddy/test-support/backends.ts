@@ -3,19 +3,13 @@
  * own name, a free port for Caddy's HTTP server, and a GET through it by Host header.
  */
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
+import { freePort } from '../../../../../../test/support/ports.js';
+export { freePort };
 
 export interface Reply {
   status: number;
   body: string;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /**
