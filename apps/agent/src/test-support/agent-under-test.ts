@@ -16,6 +16,8 @@ import { promisify } from 'node:util';
 import { LABELS } from '@berth/core';
 import {
   createDockerApiEngine,
+  DEFAULT_BUILD_USER,
+  prepareBuildHost,
   startEdgeService,
   CERTIFICATE_TABLE_FILE,
   type ContainerEngine,
@@ -107,6 +109,9 @@ export function useAgentUnderTest(setUp?: (agent: AgentUnderTest) => Promise<unk
       certificates: { tablePath: join(dir, 'agent', CERTIFICATE_TABLE_FILE), port: 0, secret },
     });
     const certificatePort = Number(new URL(dns.certificateUrl).port);
+    // As `berth up` does before its agent starts: the agent looks for the build user once, at
+    // its start, and on a fresh machine a test's own builder would make it only afterwards.
+    await prepareBuildHost(DEFAULT_BUILD_USER);
     side = await startBerthdSide();
     const welcomed = side.welcomed();
     const config = parseAgentConfig({
