@@ -5,6 +5,8 @@
  */
 const TICK_MS = 500;
 export const STALL_WARN_MS = 2_000;
+/** The words a stall's log line starts with: test/e2e/support/unresponsive.ts watches for them. */
+export const STALL_MESSAGE = 'berthd stalled';
 
 export function watchStalls(
   log: { warn(obj: object, msg: string): void },
@@ -16,7 +18,10 @@ export function watchStalls(
     const stalled = now - last - TICK_MS;
     last = now;
     if (stalled >= STALL_WARN_MS)
-      log.warn({ stalledMs: stalled }, 'berthd stalled: its event loop ran nothing meanwhile');
+      log.warn(
+        { stalledMs: stalled },
+        `${STALL_MESSAGE} for ${(stalled / 1000).toFixed(1)} s: its event loop ran nothing meanwhile`,
+      );
   }, TICK_MS);
   timer.unref();
   return () => clearInterval(timer);

@@ -89,10 +89,63 @@ function guardRepo(repoName: string, repo: object, report: ReentrancyReporter): 
       continue;
     }
     const fn = value as (...args: unknown[]) => unknown;
+    const what = `store.${repoName}.${method}()`;
     out[method] = (...args: unknown[]): unknown => {
-      reportIfInsideTransaction(`store.${repoName}.${method}()`, report);
-      return fn.apply(repo, args);
+      reportIfInsideTransaction(what, report);
+      const result = fn.apply(repo, args);
+      if (result instanceof Promise) waitingCalls.track(what, result);
+      return result;
     };
   }
   return out;
 }
+
+const defaultSlowCallReporter: ReentrancyReporter = (message) =>
+  process.emitWarning(message, { code: 'BERTH_STORE_SLOW_CALL' });
+
+/**
+ * Store calls still unanswered after `slowAfterMs`: one SQLite connection serves them all, so a
+ * call that waits this long waits for the connection (a transaction or a query holding it), and
+ * every request that reads the store waits with it. Each is said once, by name, so a berthd that
+ * stops answering says which calls were stuck. Checked on a timer that runs only while calls are
+ * in flight.
+ */
+export function createWaitingCalls(
+  report: ReentrancyReporter = defaultSlowCallReporter,
+  slowAfterMs = SLOW_TRANSACTION_MS,
+  clock: () => number = Date.now,
+) {
+  const inFlight = new Map<number, { what: string; at: number; said: boolean }>();
+  let next = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const check = (): void => {
+    const now = clock();
+    const stuck = [...inFlight.values()].filter((c) => !c.said && now - c.at >= slowAfterMs);
+    if (stuck.length === 0) return;
+    for (const c of stuck) c.said = true;
+    const names = [...new Set(stuck.map((c) => c.what))].join(', ');
+    report(
+      `${stuck.length} store call(s) unanswered for ${Math.round(slowAfterMs / 1000)} s or more, waiting for SQLite's one connection: ${names}`,
+    );
+  };
+  return {
+    track(what: string, result: Promise<unknown>): void {
+      const id = next++;
+      inFlight.set(id, { what, at: clock(), said: false });
+      if (!timer) {
+        timer = setInterval(check, Math.max(1, Math.floor(slowAfterMs / 4)));
+        timer.unref();
+      }
+      const done = (): void => {
+        inFlight.delete(id);
+        if (inFlight.size === 0 && timer) {
+          clearInterval(timer);
+          timer = null;
+        }
+      };
+      result.then(done, done);
+    },
+  };
+}
+
+const waitingCalls = createWaitingCalls();

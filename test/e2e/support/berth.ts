@@ -16,7 +16,7 @@ import { testBuilderDir } from '../../support/builder.js';
 import { freePort } from '../../support/ports.js';
 
 export { freePort };
-import { diagnoseUnresponsive, reportOnSignalOptions } from './unresponsive.js';
+import { diagnoseUnresponsive, echoStalls, reportOnSignalOptions, STALL_MESSAGE } from './unresponsive.js';
 
 export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
@@ -91,12 +91,18 @@ export class BerthUnderTest {
       const onData = (d: Buffer): void => {
         this.output += d.toString();
         this.allOutput += d.toString();
-        // berthd's warning of a store call that can deadlock SQLite, or of a transaction open
-        // for long (packages/store's transaction-guard.ts), with its stack (the next chunks): shown in the test's output,
-        // where it is otherwise lost.
-        if (d.includes('BERTH_STORE_REENTRANCY') || d.includes('BERTH_STORE_SLOW_TRANSACTION'))
+        // berthd's warnings of a store call that can deadlock SQLite, a transaction open for long
+        // or calls stuck waiting (packages/store's transaction-guard.ts), and all that follows
+        // them: shown in the test's output, where they are otherwise lost.
+        if (
+          d.includes('BERTH_STORE_REENTRANCY') ||
+          d.includes('BERTH_STORE_SLOW_TRANSACTION') ||
+          d.includes('BERTH_STORE_SLOW_CALL')
+        )
           this.echoOutput = true;
         if (this.echoOutput) process.stderr.write(d);
+        // A stall is shown even when the test passes: CI's log is where one is noticed.
+        else if (d.includes(STALL_MESSAGE)) echoStalls(d);
         if (this.output.includes('Berth is up.')) resolve();
       };
       up.stdout?.on('data', onData);
