@@ -10,6 +10,7 @@
  *   BENCH_ONLY=database-backups [BENCH_DB_MIB=1024] npm run bench  # backup, verify, restore vs pg_dump
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
+ *   BENCH_ONLY=store-commits [BENCH_STORE_SECONDS=20] npm run bench  # store commits' event-loop lag, disk busy
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -31,6 +32,7 @@ import { fleetAgentsReport } from './fleet/report.js';
 import { domainRows, measureDomains, type DomainFigures } from './domains.js';
 import { dataRows, measureData, type DataFigures } from './data.js';
 import { databaseRows, measureDatabases, type EngineFigures } from './databases.js';
+import { measureStoreCommitLag, storeLagRows, type StoreLagFigures } from './store-commit-lag.js';
 import {
   databaseBackupRows,
   measureDatabaseBackups,
@@ -50,12 +52,17 @@ const FLEET = {
 };
 /** The PostgreSQL database the backup figure fills, in MiB (./database-backups.ts). */
 const DB_MIB = Number(process.env.BENCH_DB_MIB ?? '1024');
+/** How long each variant of the store-commit lag runs (./store-commit-lag.ts). */
+const STORE_SECONDS = Number(process.env.BENCH_STORE_SECONDS ?? '20');
 const LOAD = {
   clients: Number(process.env.BENCH_LOAD_CLIENTS ?? '4'),
   samples: Number(process.env.BENCH_LOAD_SAMPLES ?? '5'),
 };
 
 async function main(): Promise<void> {
+  if (ONLY === 'store-commits' || ONLY === undefined)
+    await reportStoreLag(await measureStoreCommitLag(STORE_SECONDS));
+  if (ONLY === 'store-commits') return;
   if (ONLY === 'fleet-agents') {
     await reportFleetAgents(await measureFleetAgents(FLEET));
     return;
@@ -255,6 +262,21 @@ async function reportDatabaseBackups(f: DatabaseBackupFigures): Promise<void> {
     ...databaseBackupRows(f),
   ];
   await publish(lines, { databaseBackups: f });
+}
+
+async function reportStoreLag(f: StoreLagFigures): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=store-commits npm run bench\` (store commits while dd writes to the same disk)`,
+    '',
+    machine(),
+    '',
+    `A commit every 50 ms for ${f.seconds} s; the lag is how late a 10 ms timer fired.`,
+    '',
+    '| store | commits | lag p50 | lag p99 | lag max | lags over 1 s |',
+    '|---|---|---|---|---|---|',
+    ...storeLagRows(f),
+  ];
+  await publish(lines, { storeCommits: f });
 }
 
 async function reportDomains(f: DomainFigures): Promise<void> {

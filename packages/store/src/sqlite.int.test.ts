@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { copyFile, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { BerthError } from '@berth/protocol';
 import BetterSqlite3 from 'better-sqlite3';
@@ -84,6 +85,58 @@ describe('openSqliteStore', () => {
       );
     } finally {
       await env.done();
+    }
+  });
+
+  it('commits without syncing on the caller’s thread, and a thread of its own checkpoints them into the file within a moment', async () => {
+    const tmp = await tempDir();
+    const store = await openSqliteStore({ file: tmp.file, checkpointEveryMs: 50 });
+    try {
+      await store.meta.set('checkpointed', 'yes');
+      // The database file alone, without its WAL: what a power cut now would leave, at worst.
+      const fileOnly = async (): Promise<string | null> => {
+        const copy = `${tmp.dir}/copy.db`;
+        await copyFile(tmp.file, copy);
+        const raw = new BetterSqlite3(copy, { readonly: true });
+        try {
+          const row = raw.prepare("SELECT value FROM meta WHERE key = 'checkpointed'").get() as
+            { value: string } | undefined;
+          return row?.value ?? null;
+        } catch {
+          return null; // not even the schema has reached the file yet
+        } finally {
+          raw.close();
+        }
+      };
+      const deadline = Date.now() + 5_000;
+      while ((await fileOnly()) !== 'yes') {
+        assert.ok(Date.now() < deadline, 'the commit never reached the database file');
+        await sleep(20);
+      }
+      const raw = new BetterSqlite3(tmp.file, { readonly: true });
+      try {
+        // A new connection says FULL (2); the store's own is NORMAL (1): it is the checkpoints that sync.
+        assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await store.close();
+    }
+    // Closed (the checkpointer's connection first), the store's was the last: its WAL is gone.
+    await assert.rejects(stat(`${tmp.file}-wal`), { code: 'ENOENT' });
+    await tmp.remove();
+  });
+
+  it('with no checkpointer thread, syncs every commit itself (checkpointEveryMs: 0)', async () => {
+    const tmp = await tempDir();
+    const store = await openSqliteStore({ file: tmp.file, checkpointEveryMs: 0 });
+    try {
+      await store.meta.set('k', 'v');
+      assert.equal(await store.meta.get('k'), 'v');
+    } finally {
+      await store.close();
+      await tmp.remove();
     }
   });
 

@@ -12,6 +12,7 @@ import {
   type Driver,
 } from 'kysely';
 import type { Database } from './schema.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { createStore } from './store.js';
 import type { SqliteOptions, Store } from './types.js';
 
@@ -20,22 +21,39 @@ import type { SqliteOptions, Store } from './types.js';
  * beside it builds a Kysely<Database> over pg and hands it to the same createStore.
  */
 export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
-  return createStore(openSqliteKysely(options.file));
+  const everyMs =
+    options.file === ':memory:' ? 0 : (options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS);
+  const store = await createStore(openSqliteKysely(options.file, everyMs > 0 ? 'NORMAL' : 'FULL'));
+  if (everyMs === 0) return store;
+  const checkpointer = startCheckpointer(options.file, everyMs);
+  return {
+    ...store,
+    async close() {
+      await checkpointer.stop();
+      await store.close();
+    },
+  };
 }
 
-/** The file opened as Berth opens it: pragmas set, IMMEDIATE transactions, not migrated yet. */
-export function openSqliteKysely(file: string): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect(openDatabase(file)) });
+/** How often the checkpointer thread syncs what was committed (./sqlite-checkpointer.ts). */
+export const DEFAULT_CHECKPOINT_EVERY_MS = 1_000;
+
+/**
+ * The file opened as Berth opens it: pragmas set, IMMEDIATE transactions, not migrated yet.
+ * `synchronous`: FULL (each commit synced on the caller's thread) unless a checkpointer syncs.
+ */
+export function openSqliteKysely(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect(openDatabase(file, synchronous)) });
 }
 
-function openDatabase(file: string): BetterSqlite3.Database {
+function openDatabase(file: string, synchronous: 'FULL' | 'NORMAL'): BetterSqlite3.Database {
   if (file !== ':memory:') prepareFile(file);
   const native = new BetterSqlite3(file);
   try {
-    // WAL: readers never block the writer. FULL: a committed deploy survives a power cut; the
-    // control plane writes little, so the extra fsync per commit costs nothing that matters.
+    // WAL: readers never block the writer. NORMAL with a checkpointer thread: a commit is synced
+    // within a second, off berthd's event loop (./sqlite-checkpointer.ts says why).
     native.pragma('journal_mode = WAL');
-    native.pragma('synchronous = FULL');
+    native.pragma(`synchronous = ${synchronous}`);
     native.pragma('foreign_keys = ON');
     // Another process (a second berthd, the CLI) may hold the write lock for a moment.
     native.pragma('busy_timeout = 5000');

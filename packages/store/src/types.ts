@@ -371,4 +371,9 @@ export type AuditCommitListener = (row: AuditRow) => Promise<void>;
 export interface SqliteOptions {
   /** Path of the database file; `:memory:` for tests that need no file. */
   file: string;
+  /**
+   * How often a thread of its own syncs what was committed (DEFAULT_CHECKPOINT_EVERY_MS); 0: no
+   * such thread, every commit synced on the caller's thread instead.
+   */
+  checkpointEveryMs?: number;
 }

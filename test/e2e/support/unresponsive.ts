@@ -15,10 +15,10 @@ export const REPORT_SIGNAL = 'SIGUSR2';
 /** How berthd's stall line begins (apps/server/src/stall-watch.ts STALL_MESSAGE). */
 export const STALL_MESSAGE = 'berthd stalled';
 
-/** berth up's lines that say berthd stalled, copied to the test's output as TAP comments. */
+/** berth up's lines that say berthd stalled, copied to the test's output (TAP comments: stderr). */
 export function echoStalls(chunk: Buffer | string): void {
   for (const line of chunk.toString().split('\n'))
-    if (line.includes(STALL_MESSAGE)) process.stderr.write(`# ${line.trim()}\n`);
+    if (line.includes(STALL_MESSAGE)) process.stderr.write(`${line.trim()}\n`);
 }
 
 /** NODE_OPTIONS for `berth up`: its processes write a diagnostic report to `dir` on REPORT_SIGNAL. */

@@ -32,8 +32,8 @@ export interface TestApiOptions {
   /** berthd's clock (Date.now by default): tests of expiry move it forward instead of waiting. */
   clock?: () => number;
   /**
-   * Keep the data dir in memory (/dev/shm, where there is one): berthd commits with
-   * synchronous=FULL, and for thousands of requests the fsyncs are most of the time.
+   * Keep the data dir in memory (/dev/shm, where there is one): the store's checkpointer syncs
+   * the file every second, and for thousands of requests on a busy disk that is most of the time.
    */
   inMemory?: boolean;
   /** Start on this data dir (a restart of an earlier berthd); it is left in place on close. */
