@@ -4,7 +4,7 @@
  * the containers its agent labelled.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +16,15 @@ import { testBuilderDir } from '../../support/builder.js';
 import { freePort } from '../../support/ports.js';
 
 export { freePort };
-import { diagnoseUnresponsive, echoStalls, reportOnSignalOptions, STALL_MESSAGE } from './unresponsive.js';
+import { diagnoseUnresponsive, echoStalls, hasStallLine, reportOnSignalOptions } from './unresponsive.js';
 
 export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
 
 /** The CLI's exit code when berthd cannot be reached (or does not answer in time). */
 const EXIT_UNREACHABLE = 3;
+/** The CLI's words for a request berthd did not answer within its timeout (AbortSignal.timeout). */
+const CLI_TIMED_OUT = 'aborted due to timeout';
 
 export interface CliResult {
   code: number;
@@ -58,6 +60,8 @@ export class BerthUnderTest {
   async start(extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<void> {
     const domainAt = extraArgs.indexOf('--domain');
     this.domain = (domainAt >= 0 ? extraArgs[domainAt + 1] : undefined) ?? 'localhost';
+    // Node writes no report into a directory that does not exist (it says so on stderr only).
+    await mkdir(this.reportDir, { recursive: true });
     const up = spawn(
       process.execPath,
       [
@@ -102,7 +106,7 @@ export class BerthUnderTest {
           this.echoOutput = true;
         if (this.echoOutput) process.stderr.write(d);
         // A stall is shown even when the test passes: CI's log is where one is noticed.
-        else if (d.includes(STALL_MESSAGE)) echoStalls(d);
+        else if (hasStallLine(d)) echoStalls(d);
         if (this.output.includes('Berth is up.')) resolve();
       };
       up.stdout?.on('data', onData);
@@ -130,7 +134,7 @@ export class BerthUnderTest {
 
   /** Runs the CLI against this instance, as `berth ARGS`, with `input` on its stdin (closed either way). */
   cli(args: readonly string[], env: Record<string, string> = {}, input = ''): Promise<CliResult> {
-    return new Promise((resolve) => {
+    return new Promise<CliResult>((resolve) => {
       const child = execFile(
         process.execPath,
         [CLI, ...args],
@@ -150,6 +154,16 @@ export class BerthUnderTest {
         },
       );
       child.stdin?.end(input);
+    }).then(async (r) => {
+      // berthd took the CLI's whole timeout: say what it was doing, in the failing test's message.
+      if (r.code !== EXIT_UNREACHABLE || !r.stderr.includes(CLI_TIMED_OUT)) return r;
+      const why = await diagnoseUnresponsive(
+        await this.pid('berthd'),
+        this.apiPort,
+        this.reportDir,
+        this.allOutput,
+      );
+      return { ...r, stderr: `${r.stderr}\n${why}` };
     });
   }
 
@@ -179,10 +193,6 @@ export class BerthUnderTest {
   /** Runs the CLI with --json and parses stdout; fails the test with the output otherwise. */
   async json<T = unknown>(args: readonly string[]): Promise<T> {
     const r = await this.cli([...args, '--json']);
-    if (r.code === EXIT_UNREACHABLE) {
-      const why = await diagnoseUnresponsive(await this.pid('berthd'), this.reportDir, this.allOutput);
-      throw new Error(`berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}\n${why}`);
-    }
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   }

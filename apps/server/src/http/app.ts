@@ -20,6 +20,7 @@ import { registerAuditHook } from '../audit/hook.js';
 import { createRouteContext, type RouteContext } from './context.js';
 import { sendProblem } from './problem.js';
 import { registerStreamGuard } from './stream-guard.js';
+import { watchSlowRequests } from './slow-requests.js';
 import { StreamSlots } from './stream-slots.js';
 import { domainRoutes } from './routes/domains.js';
 import { volumeRoutes } from './routes/volumes.js';
@@ -85,6 +86,7 @@ export async function createHttpApp(
   app.removeContentTypeParser('text/plain');
   // First of all hooks: a plain request from the network is refused before auth or anything else.
   if (options.tls) refusePlainBeyondLoopback(app, deps.config.publicUrl);
+  watchSlowRequests(app, app.log);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
