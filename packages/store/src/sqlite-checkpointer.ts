@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads';
  * of berthd loses nothing, the OS has it) and this thread, on a connection of its own, runs a
  * PASSIVE checkpoint every `everyMs`: it syncs the WAL, copies it into the database file and
  * syncs that, never blocking the writer. A power cut loses at most the commits of the last
- * `everyMs`. If this thread dies, SQLite's own automatic checkpoint (every 1,000 pages, on the
- * main thread) still keeps the WAL bounded.
+ * `everyMs`. If this thread dies or falls far behind, SQLite's own automatic checkpoint on the
+ * main connection (past 10,000 pages: ./sqlite.ts) still keeps the WAL bounded.
  */
 
 /** Runs in the worker as CommonJS (eval), so it needs no file of its own in src or dist. */

@@ -35,6 +35,9 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   };
 }
 
+/** The WAL's size (4 KiB pages, ~40 MB) past which the main connection checkpoints by itself. */
+const MAIN_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** How often the checkpointer thread syncs what was committed (./sqlite-checkpointer.ts). */
 export const DEFAULT_CHECKPOINT_EVERY_MS = 1_000;
 
@@ -54,6 +57,10 @@ function openDatabase(file: string, synchronous: 'FULL' | 'NORMAL'): BetterSqlit
     // within a second, off berthd's event loop (./sqlite-checkpointer.ts says why).
     native.pragma('journal_mode = WAL');
     native.pragma(`synchronous = ${synchronous}`);
+    // With the checkpointer thread, this connection checkpoints (two fsyncs, on berthd's event
+    // loop) only if that thread falls far behind: slow fsyncs there leave the WAL growing, and
+    // at SQLite's default of 1,000 pages the main thread would take the slow fsyncs over.
+    if (synchronous === 'NORMAL') native.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
     native.pragma('foreign_keys = ON');
     // Another process (a second berthd, the CLI) may hold the write lock for a moment.
     native.pragma('busy_timeout = 5000');

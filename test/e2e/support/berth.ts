@@ -4,7 +4,7 @@
  * the containers its agent labelled.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { testBuilderDir } from '../../support/builder.js';
 import { freePort } from '../../support/ports.js';
 
 export { freePort };
-import { diagnoseUnresponsive, echoStalls, hasStallLine, reportOnSignalOptions } from './unresponsive.js';
+import { diagnoseUnresponsive, echoStalls, hasStallLine } from './unresponsive.js';
 
 export const CLI = fileURLToPath(new URL('../../../apps/cli/dist/main.js', import.meta.url));
 const KEPT_LOGS = fileURLToPath(new URL('../../../.berth-test/logs', import.meta.url));
@@ -60,8 +60,6 @@ export class BerthUnderTest {
   async start(extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<void> {
     const domainAt = extraArgs.indexOf('--domain');
     this.domain = (domainAt >= 0 ? extraArgs[domainAt + 1] : undefined) ?? 'localhost';
-    // Node writes no report into a directory that does not exist (it says so on stderr only).
-    await mkdir(this.reportDir, { recursive: true });
     const up = spawn(
       process.execPath,
       [
@@ -82,11 +80,7 @@ export class BerthUnderTest {
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          NODE_OPTIONS: reportOnSignalOptions(this.reportDir, process.env.NODE_OPTIONS ?? ''),
-          ...env,
-        },
+        env: { ...process.env, ...env },
       },
     );
     this.up = up;
@@ -157,12 +151,7 @@ export class BerthUnderTest {
     }).then(async (r) => {
       // berthd took the CLI's whole timeout: say what it was doing, in the failing test's message.
       if (r.code !== EXIT_UNREACHABLE || !r.stderr.includes(CLI_TIMED_OUT)) return r;
-      const why = await diagnoseUnresponsive(
-        await this.pid('berthd'),
-        this.apiPort,
-        this.reportDir,
-        this.allOutput,
-      );
+      const why = await diagnoseUnresponsive(await this.pid('berthd'), this.apiPort, this.allOutput);
       return { ...r, stderr: `${r.stderr}\n${why}` };
     });
   }
@@ -195,11 +184,6 @@ export class BerthUnderTest {
     const r = await this.cli([...args, '--json']);
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return JSON.parse(r.stdout) as T;
-  }
-
-  /** Where berth up's processes write a diagnostic report on SIGUSR2 (./unresponsive.ts). */
-  get reportDir(): string {
-    return join(this.dataDir, 'reports');
   }
 
   async pid(child: 'berthd' | 'agent' | 'caddy' | 'dns' | 'podman'): Promise<number> {

@@ -1,18 +1,16 @@
 /**
- * What a test says when berthd stops answering (the CLI exits 3, "Lost the connection"): CI
- * shows a failed test's error and little else, and a berthd that hangs leaves nothing in it.
- * So the error carries what tells a busy loop from a deadlock: the process's state and how much
- * CPU it used over a second, the JavaScript stack at that moment (Node's diagnostic report,
- * which berth up's processes are started able to write on SIGUSR2: reportOnSignalOptions), and
- * the tail of berthd's log.
+ * What a test says when berthd keeps the CLI waiting past its timeout: CI shows a failed test's
+ * error and little else, and a berthd that hangs leaves nothing in it. So the error carries what
+ * tells the causes apart: the process's state and CPU over a second, whether a request that
+ * needs nothing (health) is answered, each thread's kernel wait, the API port's sockets and
+ * berthd's warnings. No Node diagnostic report: writing one waits for every worker thread, so
+ * asking for it while the store's checkpointer sat in a slow fsync stalled berthd itself.
  */
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-export const REPORT_SIGNAL = 'SIGUSR2';
 
 /** How berthd's stall line begins (apps/server/src/stall-watch.ts STALL_MESSAGE). */
 export const STALL_MESSAGE = 'berthd stalled';
@@ -32,11 +30,6 @@ export function echoStalls(chunk: Buffer | string): void {
     if (ECHOED.some((m) => line.includes(m))) process.stderr.write(`${line.trim()}\n`);
 }
 
-/** NODE_OPTIONS for `berth up`: its processes write a diagnostic report to `dir` on REPORT_SIGNAL. */
-export function reportOnSignalOptions(dir: string, inherited: string): string {
-  return `${inherited} --report-on-signal --report-signal=${REPORT_SIGNAL} --report-directory=${dir}`.trim();
-}
-
 /** utime + stime of a process, in clock ticks, and its state letter (R running, S sleeping, …). */
 async function cpuOf(pid: number): Promise<{ ticks: number; state: string } | null> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
@@ -46,55 +39,35 @@ async function cpuOf(pid: number): Promise<{ ticks: number; state: string } | nu
   return { state: fields[0] ?? '?', ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-async function reportStack(pid: number, dir: string): Promise<string> {
-  try {
-    process.kill(pid, REPORT_SIGNAL);
-  } catch {
-    return '(no report: the process is gone)';
-  }
-  for (let i = 0; i < 20; i++) {
-    await sleep(250);
-    const name = (await readdir(dir).catch(() => [] as string[])).find((f) => f.includes(`.${pid}.`));
-    if (!name) continue;
-    const text = await readFile(join(dir, name), 'utf8').catch(() => '');
-    try {
-      const report = JSON.parse(text) as {
-        javascriptStack?: { message?: string; stack?: string[] };
-        libuv?: { type: string; is_active: boolean }[];
-      };
-      const stack = report.javascriptStack?.stack?.slice(0, 25).join('\n  ') ?? '(no stack)';
-      const handles = new Map<string, number>();
-      for (const h of report.libuv ?? [])
-        if (h.is_active) handles.set(h.type, (handles.get(h.type) ?? 0) + 1);
-      return `JS stack (${report.javascriptStack?.message ?? ''}):\n  ${stack}\nactive libuv handles: ${JSON.stringify(Object.fromEntries(handles))}`;
-    } catch {
-      // Still being written.
-    }
-  }
-  return '(no report within 5 s)';
-}
-
-/** Each thread's name, state and the kernel function it sleeps in: a main thread asleep in a futex or an fsync shows here. */
+/**
+ * The main thread's kernel wait and the others' counted by theirs: a main thread in
+ * `do_epoll_wait` has an idle event loop; one in a futex or an fsync is blocked in native code.
+ */
 async function threadsOf(pid: number): Promise<string> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  const lines = await Promise.all(
+  const waits = await Promise.all(
     tids.map(async (tid) => {
       const dir = `/proc/${pid}/task/${tid}`;
-      const [comm, stat, wchan] = await Promise.all(
-        ['comm', 'stat', 'wchan'].map((f) => readFile(join(dir, f), 'utf8').catch(() => '?')),
+      const [stat, wchan] = await Promise.all(
+        ['stat', 'wchan'].map((f) => readFile(join(dir, f), 'utf8').catch(() => '?')),
       );
-      const state = (stat ?? '?').slice((stat ?? '').lastIndexOf(')') + 2).split(' ')[0];
-      return `${tid} ${(comm ?? '?').trim()} ${state} ${wchan ?? '?'}`;
+      const state = (stat ?? '?').slice((stat ?? '').lastIndexOf(')') + 2).split(' ')[0] ?? '?';
+      return { main: tid === String(pid), what: `${state} ${wchan ?? '?'}` };
     }),
   );
-  return lines.join('\n  ');
+  const others = new Map<string, number>();
+  for (const w of waits) if (!w.main) others.set(w.what, (others.get(w.what) ?? 0) + 1);
+  const main = waits.find((w) => w.main)?.what ?? '?';
+  const rest = [...others].map(([what, n]) => `${n}× ${what}`).join(', ');
+  return `main thread: ${main}; other threads: ${rest || 'none'}`;
 }
 
 /** The kernel's view of the API port: the listen queue and each connection's unread bytes (Recv-Q). */
 function socketsOn(port: number): Promise<string> {
   return new Promise((resolve) =>
-    execFile('ss', ['-Htanp', `( sport = :${port} or dport = :${port} )`], { timeout: 5000 }, (err, out) =>
-      resolve(err ? `(ss failed: ${err.message})` : out.trim().split('\n').slice(0, 30).join('\n  ')),
+    // Berthd's side only (sport): the clients' half of each connection says nothing more.
+    execFile('ss', ['-Htan', `( sport = :${port} )`], { timeout: 5000 }, (err, out) =>
+      resolve(err ? `(ss failed: ${err.message})` : out.trim().split('\n').slice(0, 20).join('\n  ')),
     ),
   );
 }
@@ -118,13 +91,15 @@ function probeHealth(port: number): Promise<string> {
   });
 }
 
-/** A few lines that say what berthd (pid, API on 127.0.0.1:port) was doing when it did not answer. */
-export async function diagnoseUnresponsive(
-  pid: number,
-  port: number,
-  reportDir: string,
-  log: string,
-): Promise<string> {
+/** berthd's warnings and errors in berth up's output (a store call stuck, a slow request, a stall). */
+const warningsIn = (log: string): string[] =>
+  log.split('\n').filter((l) => /warn|error|BERTH_|Warning/.test(l));
+
+/**
+ * A few lines that say what berthd (pid, API on 127.0.0.1:port) was doing when it did not
+ * answer, the telling ones first: CI shows only the start of a long failure message.
+ */
+export async function diagnoseUnresponsive(pid: number, port: number, log: string): Promise<string> {
   const before = await cpuOf(pid);
   const [health] = await Promise.all([probeHealth(port), sleep(1000)]);
   const after = await cpuOf(pid);
@@ -132,17 +107,14 @@ export async function diagnoseUnresponsive(
     before && after
       ? `berthd ${pid}: state ${after.state}, ${after.ticks - before.ticks} CPU ticks in 1 s (100 = one core busy)`
       : `berthd ${pid}: not running`;
-  const threads = await threadsOf(pid);
-  const sockets = await socketsOn(port);
-  const tail = log.split('\n').slice(-40).join('\n');
+  const warnings = warningsIn(log).slice(-15);
   return [
     '--- berthd did not answer ---',
-    cpu,
-    health,
-    `threads (tid name state wchan):\n  ${threads}`,
-    `sockets on :${port}:\n  ${sockets}`,
-    await reportStack(pid, reportDir),
+    `${cpu}; ${health}`,
+    await threadsOf(pid),
+    `sockets on :${port} (Recv-Q Send-Q; LISTEN Recv-Q: connections not accepted):\n  ${await socketsOn(port)}`,
+    `berthd's last warnings:\n  ${warnings.join('\n  ') || '(none)'}`,
     "--- the end of berth up's output ---",
-    tail,
+    log.split('\n').slice(-20).join('\n'),
   ].join('\n');
 }

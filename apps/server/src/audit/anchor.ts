@@ -13,8 +13,9 @@ import type { KeyHolder } from '../secrets/keys.js';
 import { HEAD_FILE, readHeadFile, writeHeadFile, type HeadFile } from './head-file.js';
 
 /**
- * Keeps the audit chain anchored outside the database: after every commit that appended rows,
- * the head file beside the master key is moved to the newest row, signed with a key derived
+ * Keeps the audit chain anchored outside the database: right after every commit that appended
+ * rows (one write at a time, each to the newest row committed by then), the head file beside the
+ * master key is moved to the newest row, signed with a key derived
  * from the master key; every CHECKPOINT_EVERY rows a signed checkpoint goes into the database.
  * Deleting the newest rows then leaves the head pointing past the end, which verify names.
  *
@@ -33,6 +34,8 @@ export interface AuditAnchorDeps {
   dataDir: string;
   clock: () => number;
   log: Logger;
+  /** How the head file is written; tests slow it down. */
+  writeHead?: (file: string, head: AuditAnchor) => Promise<void>;
 }
 
 export function createAuditAnchors(deps: AuditAnchorDeps) {
@@ -65,7 +68,7 @@ export function createAuditAnchors(deps: AuditAnchorDeps) {
 
   async function writeHead(s: AuditAnchorStatement): Promise<void> {
     const head = sign('head', s);
-    await writeHeadFile(file, head);
+    await (deps.writeHead ?? writeHeadFile)(file, head);
     written = head;
   }
 
@@ -152,7 +155,13 @@ export function createAuditAnchors(deps: AuditAnchorDeps) {
    * and an audit row. Not queued: reanchor's own audit row is anchored through the queue.
    */
   async function start(): Promise<void> {
-    store.onAuditCommitted(advance);
+    // Not awaited by the commit's caller: a head write is two fsyncs, and under heavy disk writes
+    // those took longer than a client waits (the CLI's 30 s), so a change that had committed was
+    // reported as lost. The head follows within one write; verify and export wait for it.
+    store.onAuditCommitted((row) => {
+      void advance(row);
+      return Promise.resolve();
+    });
     const found = await readHeadFile(file);
     lastCheckpoint = (await store.auditCheckpoints.latest())?.seq ?? 0;
     const last = await store.audit.last();
@@ -177,6 +186,8 @@ export function createAuditAnchors(deps: AuditAnchorDeps) {
     checkpoints: AuditCheckpointRow[];
     keys: { keyId: string; publicKey: string }[];
   }> {
+    // The head of every commit so far, not the one before the writes still under way.
+    await settled();
     const head = await readHeadFile(file);
     return { head, checkpoints: await store.auditCheckpoints.list(), keys: auditSigningKeys(keys.keyring) };
   }

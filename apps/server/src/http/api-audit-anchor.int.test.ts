@@ -36,7 +36,11 @@ const withApi = async (fn: (api: TestApi, client: Client) => Promise<void>): Pro
   }
 };
 
-/** n audited changes: projects made through the API. */
+/**
+ * n audited changes: projects made through the API. Then a verify, which waits for the head
+ * writes under way (they follow the commits, not before the answer): the tests below tamper
+ * with an anchored log, not with one whose head is still being written.
+ */
 async function changes(client: Client, n: number, prefix = 'p'): Promise<void> {
   for (let i = 0; i < n; i++) {
     const res = await client.send({
@@ -46,6 +50,7 @@ async function changes(client: Client, n: number, prefix = 'p'): Promise<void> {
     });
     assert.equal(res.status, 201, res.text);
   }
+  await verifyApi(client);
 }
 
 async function verifyApi(client: Client): Promise<AuditVerification> {
@@ -194,6 +199,8 @@ test('checkpoints: one is signed every CHECKPOINT_EVERY rows, exported, and name
           detail: { i },
         });
     });
+    // Checkpoints are written with the head, after the commit: verify waits for them.
+    await verifyApi(createClient(api));
     const [checkpoint] = await api.store.auditCheckpoints.list();
     const n = await lastSeq(api);
     assert.equal(checkpoint?.seq, n);
