@@ -24,8 +24,26 @@ before(async () => {
 });
 after(() => api.close());
 
-const open = (app: string, token: string, query = 'cmd=cat&cmd=/etc/hostname'): Promise<WebSocket> =>
-  api.app.injectWS(`${API}/apps/${app}/exec?${query}`, { headers: { authorization: `Bearer ${token}` } });
+/** A session and its text messages until berthd closes it, heard from the first frame on. */
+interface Session {
+  ws: WebSocket;
+  messages: Promise<unknown[]>;
+}
+
+async function open(app: string, token: string, query = 'cmd=cat&cmd=/etc/hostname'): Promise<Session> {
+  let messages: Promise<unknown[]> = Promise.resolve([]);
+  // Listening from before the upgrade: berthd may answer and close before `open` resolves.
+  const ws = await api.app.injectWS(
+    `${API}/apps/${app}/exec?${query}`,
+    { headers: { authorization: `Bearer ${token}` } },
+    {
+      onInit: (socket) => {
+        messages = messagesUntilClose(socket);
+      },
+    },
+  );
+  return { ws, messages };
+}
 
 /**
  * The newest audit row once it is by this actor: a refusal's row is written when its response
@@ -51,8 +69,7 @@ function messagesUntilClose(ws: WebSocket): Promise<unknown[]> {
 
 test('an operator’s session is relayed to the agent; without one it ends with AGENT_UNAVAILABLE, audited with its argv', async () => {
   const operator = (await createTokenVia(client, { name: 'ops', role: 'operator' })).token;
-  const ws = await open('web', operator);
-  const messages = await messagesUntilClose(ws);
+  const messages = await (await open('web', operator)).messages;
   assert.deepEqual(
     messages.map((m) => (m as { type: string; code?: string }).code ?? (m as { type: string }).type),
     ['AGENT_UNAVAILABLE'],
@@ -63,8 +80,9 @@ test('an operator’s session is relayed to the agent; without one it ends with 
     ['app.exec', 'app:web', 'failed', 'ops', JSON.stringify(['cat', '/etc/hostname']), 'AGENT_UNAVAILABLE'],
   );
   // The slot (one per principal here) came back when the session closed.
-  const again = await open('web', operator);
-  await messagesUntilClose(again);
+  await (
+    await open('web', operator)
+  ).messages;
 });
 
 test('a viewer may not exec (403); another team does not see the app (404); both are audited as refused', async () => {
