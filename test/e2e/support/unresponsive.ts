@@ -8,9 +8,9 @@
  */
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpGet } from '../../fleet/support/http.js';
 
 /** How berthd's stall line begins (apps/server/src/stall-watch.ts STALL_MESSAGE). */
 export const STALL_MESSAGE = 'berthd stalled';
@@ -73,22 +73,14 @@ function socketsOn(port: number): Promise<string> {
 }
 
 /** GET /api/v1/health on loopback (no store, no auth): does berthd answer anything at all, and how fast? */
-function probeHealth(port: number): Promise<string> {
+async function probeHealth(port: number): Promise<string> {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/v1/health', timeout: 5000 }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(`GET /api/v1/health: ${res.statusCode} in ${Date.now() - started} ms`));
-    });
-    req.once('timeout', () => {
-      req.destroy();
-      resolve('GET /api/v1/health: no answer within 5 s');
-    });
-    req.once('error', (err) =>
-      resolve(`GET /api/v1/health: ${err.message} after ${Date.now() - started} ms`),
-    );
-    req.end();
-  });
+  try {
+    const answer = await httpGet(`http://127.0.0.1:${port}/api/v1/health`, { timeoutMs: 5_000 });
+    return `GET /api/v1/health: ${answer.status} in ${Date.now() - started} ms`;
+  } catch (err) {
+    return `GET /api/v1/health: ${err instanceof Error ? err.message : String(err)} after ${Date.now() - started} ms`;
+  }
 }
 
 /** berthd's warnings and errors in berth up's output (a store call stuck, a slow request, a stall). */
