@@ -181,7 +181,13 @@ describe('volume backups', () => {
       assert.ok(Date.now() < deadline, `verified scheduled backups seen: ${[...seen].join(' ')}`);
       await sleep(500);
     }
+    // Removed while a scheduled one is held mid-upload: that one ends after its schedule is
+    // gone, and still keeps to the `keep` it was queued under.
+    const release = s3?.hold() ?? ((): void => {});
+    const [running] = await untilRunning(onOffsite);
+    await untilOnTarget(running?.id ?? '');
     ok(await berth.cli(['backups', 'unschedule', 'uploads', '--target', 'offsite']));
+    release();
     assert.deepEqual((await berth.json<{ schedules: unknown[] }>(['backups', 'schedules'])).schedules, []);
     // The last queued one ends; then exactly 2 verified remain, and nothing older.
     let left: BackupView[] = [];
@@ -238,6 +244,16 @@ describe('volume backups', () => {
         `${id}: its object is there exactly while its row is (${files.join(' ')})`,
       );
   });
+
+  /** Until a (scheduled) backup is under way: the running ones. */
+  async function untilRunning(list: () => Promise<BackupView[]>): Promise<BackupView[]> {
+    for (let i = 0; ; i++) {
+      const running = (await list()).filter((b) => b.status === 'running');
+      if (running.length > 0) return running;
+      assert.ok(i < 600, 'no scheduled backup started');
+      await sleep(50);
+    }
+  }
 
   /** Until the agent's first request for the backup's object reaches s3rver. */
   async function untilOnTarget(backupId: string): Promise<void> {

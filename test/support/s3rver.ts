@@ -27,6 +27,11 @@ export interface RunningS3 {
   directory: string;
   /** `METHOD /path?query` of every request received, in order (what the client really did). */
   requests: string[];
+  /**
+   * Holds every request from now on (recorded, not answered) until the returned release: a
+   * backup caught mid-upload so, ends only after what the test does meanwhile.
+   */
+  hold(): () => void;
   stop(): Promise<void>;
 }
 
@@ -43,15 +48,20 @@ export async function startS3rver(bucket = 'berth-test'): Promise<RunningS3> {
   await s3rver.configureBuckets();
   const handle = s3rver.callback();
   const requests: string[] = [];
+  let held: (() => void)[] | null = null;
   const server = http.createServer((req, res) => {
     requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    if (held) held.push(() => answer(req, res));
+    else answer(req, res);
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (!sigV4Matches(req, ACCOUNT.secretAccessKey)) {
       req.resume();
       res.writeHead(403, { 'content-type': 'application/xml' }).end(signatureError());
       return;
     }
     handle(req, res);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -60,6 +70,13 @@ export async function startS3rver(bucket = 'berth-test'): Promise<RunningS3> {
     ...ACCOUNT,
     directory,
     requests,
+    hold: () => {
+      const queue: (() => void)[] = (held ??= []);
+      return () => {
+        if (held === queue) held = null;
+        for (const go of queue.splice(0)) go();
+      };
+    },
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

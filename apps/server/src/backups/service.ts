@@ -67,6 +67,12 @@ export const systemIntent = (teamId: string, action: string, target: string): Au
   detail: {},
 });
 
+/** The schedule a scheduled run was queued under, from its job's intent (a manual run has none). */
+const scheduledUnder = (intent: AuditIntent): { schedule: string; keep: number } | null => {
+  const { schedule, keep } = intent.detail;
+  return typeof schedule === 'string' && typeof keep === 'number' ? { schedule, keep } : null;
+};
+
 export type BackupsService = ReturnType<typeof createBackupsService>;
 
 /** What a backup is of: a volume, or a managed database (dumped by its engine's own tool). */
@@ -194,14 +200,20 @@ export function createBackupsService({
    * says which older backups go (objects first, then rows; a row whose object could not be
    * deleted stays for the next pass; a directory target's object is deleted by the agent of the
    * server that wrote it, and stays, listed in the audit row, only when that source is gone).
+   * A scheduled backup that ends after its schedule was removed still keeps to the `keep` it was
+   * queued under (`madeUnder`): otherwise unscheduling mid-run left one backup more than asked.
    */
-  const applyRetention = async (made: BackupRow): Promise<void> => {
-    const schedule = await store.backupSchedules.get(
+  const applyRetention = async (
+    made: BackupRow,
+    madeUnder: { schedule: string; keep: number } | null,
+  ): Promise<void> => {
+    const current = await store.backupSchedules.get(
       made.teamId,
       made.sourceKind,
       made.sourceId,
       made.targetId,
     );
+    const schedule = current ? { schedule: current.id, keep: current.keep } : madeUnder;
     if (!schedule) return;
     const rows = await store.backups.listBySourceTarget(
       made.teamId,
@@ -231,7 +243,7 @@ export function createBackupsService({
     await audit(
       {
         ...systemIntent(made.teamId, 'backup.prune', `${made.sourceKind}:${made.sourceName}`),
-        detail: { schedule: schedule.id, keep: schedule.keep },
+        detail: schedule,
       },
       'ok',
       {
@@ -285,7 +297,7 @@ export function createBackupsService({
       await fail(made, e, intent, partial);
       return;
     }
-    await applyRetention(made).catch((err: unknown) =>
+    await applyRetention(made, scheduledUnder(intent)).catch((err: unknown) =>
       log.error({ err, backup: backupId }, 'applying backup retention failed'),
     );
   };
@@ -343,7 +355,7 @@ export function createBackupsService({
         target,
         {
           ...systemIntent(schedule.teamId, 'backup.run', `${source.kind}:${source.row.name}`),
-          detail: { schedule: schedule.id },
+          detail: { schedule: schedule.id, keep: schedule.keep },
         },
         null,
       );
