@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,13 +42,13 @@ interface Answer {
 /** POSTs a body to the API; `chunks` are written one by one (chunked when no length is given). */
 function post(
   path: string,
-  opts: { token?: string | null; chunks: Buffer[]; length?: number; type?: string },
+  opts: { token?: string | null; chunks: Buffer[]; length?: number; type?: string; agent?: Agent },
 ) {
   const url = new URL(`/api/v1${path}`, berthd.url);
   const headers: Record<string, string> = { 'content-type': opts.type ?? 'application/x-tar' };
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? token}`;
   if (opts.length !== undefined) headers['content-length'] = String(opts.length);
-  const req = request(url, { method: 'POST', headers });
+  const req = request(url, { method: 'POST', headers, ...(opts.agent ? { agent: opts.agent } : {}) });
   // The server may answer (413, 401) before the body is sent and close the connection: the
   // status counts, whatever happens to the rest of the upload.
   let answered = false;
@@ -137,6 +137,24 @@ test('too large, with a length or chunked: 413 and nothing kept', async () => {
   const sized = await tooLarge(send('/apps/site/uploads', { chunks: MiB(2), length: 2 * MAX }));
   assert.equal(sized.status, 413, sized.body);
   assert.deepEqual(await uploads(), []);
+});
+
+test('a refused upload closes its connection: the next request on a kept-alive client is answered at once', async () => {
+  // Left open, the unread rest of the body stalled the next request on that connection until
+  // the keep-alive timeout (72 s): each refused upload is followed by a request on the same agent.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (const opts of [{ chunks: MiB(3) }, { chunks: MiB(2), length: 2 * MAX }]) {
+      const refused = await tooLarge(send('/apps/site/uploads', { ...opts, agent }));
+      assert.equal(refused.status, 413, refused.body);
+      const started = Date.now();
+      const next = await send('/apps/site/uploads', { chunks: [], type: 'application/json', agent });
+      assert.equal(next.status, 400, next.body);
+      assert.ok(Date.now() - started < 5000, `the next request took ${Date.now() - started} ms`);
+    }
+  } finally {
+    agent.destroy();
+  }
 });
 
 test('refused callers (no token, a bad one, a viewer, an app it cannot see) leave nothing', async () => {

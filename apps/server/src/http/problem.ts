@@ -32,6 +32,10 @@ export function toProblem(error: unknown, requestId: string): Problem {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
   const problem = toProblem(error, request.id);
   if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  // Refused with its body not (wholly) read, e.g. an upload past the limit: the connection is
+  // closed after the answer. Kept alive, the rest of that body stays unread, and a client that
+  // sends its next request on the same connection waits until the keep-alive timeout.
+  if (!request.raw.complete) reply.header('connection', 'close');
   // Set here as well as in the onSend hook: router errors (frameworkErrors) are sent outside the hooks.
   return reply
     .status(problem.status)
