@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * The agent link over wss:// to a real berthd serving beyond loopback: with the CA's fingerprint
  * the agent connects and is welcomed; with another fingerprint it never speaks to that server and

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 import assert from 'node:assert/strict';
 import { copyFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * berthd's side of the agent handshake over a real WebSocket: an agent must sign the nonce with
  * the key it names, and that key must be one berthd trusts. A bad, malformed or foreign

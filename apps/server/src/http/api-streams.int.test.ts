@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * Long-lived streams are capped per principal and in all, over real HTTP (app.inject cannot
  * disconnect): the refusal says how many are open and the limit, with Retry-After; a slot comes

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * The system backup's parts on real files: a snapshot of a WAL database taken while another
  * connection keeps committing is whole and consistent; a restore writes the state with owner-only

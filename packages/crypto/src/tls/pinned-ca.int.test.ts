@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createServer, type Server } from 'node:tls';

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * Backup compression with the real zstd program (Debian's `zstd`) and node:zlib's gzip.
  */

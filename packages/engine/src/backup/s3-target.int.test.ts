@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * The S3 target against a real S3-compatible server: s3rver on 127.0.0.1 (test/support/s3rver.ts,
  * with a SigV4 signature check in front, which s3rver lacks). allowPrivate is on for it, as an

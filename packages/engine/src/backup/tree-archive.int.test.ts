@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * archiveTree / unpackTree / summariseTree on real directories: a tree round-trips with its
  * summary equal; a symlink to a host file is archived as a symlink (the file's bytes never

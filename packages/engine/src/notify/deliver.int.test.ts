@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * The SSRF guard with real name resolution (the system resolver, /etc/hosts' localhost) and
  * real HTTP connections to a server on 127.0.0.1. Public DNS is not reachable here, so names

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openTempStore } from '../test-support/fixtures.js';

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * The Cloudflare provider against a local STAND-IN of Cloudflare's API v4
  * (test-support/cloudflare-stand-in.ts): Cloudflare itself cannot be reached from here. The

@@ -1,3 +1,4 @@
+// test.sh: parallel-safe (no engine, proxy, mount or host network: runs beside another such file)
 /**
  * RFC 2136 + TSIG against a real BIND 9 (test/support/bind9.ts): records written by Berth's own
  * UPDATE messages and read back with `dig`; wrong keys refused by the server itself.
