@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_MESH_SUBNET,
   parseIpAddress,
@@ -24,6 +25,8 @@ export type ServerTlsConfig =
 
 export interface ServerConfig {
   dataDir: string;
+  /** The dashboard's build (BERTHD_WEB_DIR; apps/web/dist of this checkout by default). */
+  webDir: string;
   /** An IP address (BERTHD_HOST): 127.0.0.1 by default; 0.0.0.0 or :: for every address. */
   listenHost: string;
   listenPort: number;
@@ -154,6 +157,7 @@ export function parseServerConfig(env: Readonly<Record<string, string | undefine
     meshSubnet: meshSubnet(get('BERTHD_MESH_SUBNET')),
     acme: acmeSettings(get),
     dnsResolver: get('BERTHD_DNS_RESOLVER') ?? null,
+    webDir: get('BERTHD_WEB_DIR') ?? fileURLToPath(new URL('../../web/dist/', import.meta.url)),
   });
 }
 

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { createAgentGateway } from './agents/gateway.js';
 import { createAuditAnchors } from './audit/anchor.js';
 import { bootstrap } from './bootstrap.js';
+import { startFirstOwnerSetup } from './identity/first-owner.js';
 import type { ServerConfig } from './config.js';
 import { createArchiveStore, removeOrphanArchives } from './builds/archives.js';
 import { createBuildRunner } from './builds/runner.js';
@@ -82,6 +83,9 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     throw err;
   });
   const defaults = await bootstrap(store, config.dataDir, clock());
+  const firstOwner = await startFirstOwnerSetup({
+    ...{ store, dataDir: config.dataDir, defaultTeamId: defaults.teamId, clock, log },
+  });
 
   const registry = await openRegistry(config, store, log).catch(async (err: unknown) => {
     await anchors.settled();
@@ -190,6 +194,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         clock,
         defaults,
         anchors,
+        firstOwner,
       },
       caFingerprint: tls?.serving.caFingerprint ?? null,
     },

@@ -66,6 +66,18 @@ export type Whoami = z.infer<typeof Whoami>;
 export const PasswordSet = z.object({ token: z.string().min(1).max(200), password: Password }).strict();
 export type PasswordSet = z.infer<typeof PasswordSet>;
 
+/** The first owner, named with the setup link `berth up` prints while the installation has none. */
+export const FirstOwnerSetup = z
+  .object({ token: z.string().min(1).max(200), email: Email, password: Password })
+  .strict();
+export type FirstOwnerSetup = z.infer<typeof FirstOwnerSetup>;
+
+export const SetupStatus = z.object({
+  /** Whether a setup link is open: no owner account yet, and the link unused and unexpired. */
+  open: z.boolean(),
+});
+export type SetupStatus = z.infer<typeof SetupStatus>;
+
 // --- users -------------------------------------------------------------------------------------
 
 export const UserCreate = z

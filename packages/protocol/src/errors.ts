@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   /** A WebSocket route (`berth exec`) asked without the upgrade. */
   UPGRADE_REQUIRED: { status: 426, retryable: false },
   TOKEN_INVALID: { status: 400, retryable: false },
+  /** The first-owner setup link: used, expired, or made by an earlier start of berthd. */
+  SETUP_TOKEN_INVALID: { status: 400, retryable: false },
+  /** The first-owner setup of an installation that already has an owner account. */
+  SETUP_DONE: { status: 409, retryable: false },
   // Resources
   APP_NOT_FOUND: { status: 404, retryable: false },
   TEAM_NOT_FOUND: { status: 404, retryable: false },

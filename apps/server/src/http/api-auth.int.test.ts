@@ -74,6 +74,8 @@ test('health, login and setting a password are public: a token, right or wrong, 
     'joinServer',
     'login',
     'setPassword',
+    'setupFirstOwner',
+    'setupStatus',
   ]);
   for (const token of [null, 'nonsense', api.token]) {
     const health = await client.send({ method: 'GET', url: `${API}/health`, token });
@@ -81,6 +83,11 @@ test('health, login and setting a password are public: a token, right or wrong, 
     // Each answers for what it was sent (an unknown account, an unknown one-time token), never 401 UNAUTHENTICATED.
     expectProblem(await client.send({ ...requestFor(op('login'), {}), token }), 401, 'INVALID_CREDENTIALS');
     expectProblem(await client.send({ ...requestFor(op('setPassword'), {}), token }), 400, 'TOKEN_INVALID');
+    expectProblem(
+      await client.send({ ...requestFor(op('setupFirstOwner'), {}), token }),
+      400,
+      'SETUP_TOKEN_INVALID',
+    );
     expectProblem(
       await client.send({ ...requestFor(op('joinServer'), {}), token }),
       401,

@@ -97,7 +97,10 @@ async function runCell(op: Operation, actor: Actor, target: Target, cell: Cell):
     if (NEEDS_AN_AGENT.has(op.operationId)) expectProblem(res, 503, 'AGENT_UNAVAILABLE');
     else if (NEEDS_ACME.has(op.operationId)) expectProblem(res, 409, 'ACME_NOT_CONFIGURED');
     else if (op.operationId === 'execApp') expectProblem(res, 426, 'UPGRADE_REQUIRED');
-    else assert.ok(res.status >= 200 && res.status < 300, `expected 2xx, got ${res.status}: ${res.text}`);
+    else if (op.operationId === 'setupFirstOwner') {
+      expectProblem(res, 400, 'SETUP_TOKEN_INVALID');
+      return;
+    } else assert.ok(res.status >= 200 && res.status < 300, `expected 2xx, got ${res.status}: ${res.text}`);
     if (op.method !== 'GET') {
       // A change an agent was to make, with none here, is recorded as tried and failed.
       const outcome = NEEDS_AN_AGENT.has(op.operationId) || NEEDS_ACME.has(op.operationId) ? 'failed' : 'ok';

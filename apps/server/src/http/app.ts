@@ -18,6 +18,7 @@ import {
 import { registerAccess } from '../access/authorize.js';
 import { registerAuditHook } from '../audit/hook.js';
 import { createRouteContext, type RouteContext } from './context.js';
+import { loadDashboard, registerDashboard } from './dashboard.js';
 import { sendProblem } from './problem.js';
 import { registerStreamGuard } from './stream-guard.js';
 import { watchSlowRequests } from './slow-requests.js';
@@ -135,6 +136,7 @@ export async function createHttpApp(
     reply.header('x-request-id', request.id);
   });
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  registerDashboard(app, await loadDashboard(deps.config.webDir));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,

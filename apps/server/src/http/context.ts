@@ -17,6 +17,7 @@ import type { BackupTargets } from '../backups/targets.js';
 import type { SystemBackups } from '../system-backup/service.js';
 import type { BackupSchedules } from '../backups/schedules.js';
 import type { CertificatesService } from '../certificates/service.js';
+import type { FirstOwnerSetup } from '../identity/first-owner.js';
 import type { KeyHolder } from '../secrets/keys.js';
 import type { SecretsService } from '../secrets/service.js';
 import { toAppView, toDeploymentView } from './views.js';
@@ -48,6 +49,8 @@ export interface RouteContext {
   clock: () => number;
   defaults: { teamId: string; projectId: string };
   anchors: AuditAnchors;
+  /** The first-owner setup link, open while the installation has no owner account. */
+  firstOwner: FirstOwnerSetup;
   appView(app: AppRow): Promise<App>;
   /** `logs`: whether the reader may see log output (see mayReadLogs); without, error.logs is empty. */
   deploymentView(d: DeploymentRow, reader: { logs: boolean }): Promise<Deployment>;

@@ -51,6 +51,11 @@ test('every route Fastify serves is in openapi.yaml, and every operation there i
   served.delete(`GET ${AGENT_LINK_PATH}`);
   // So is the agent's download of an upload: its capability token is minted for the agent only.
   served.delete(`GET ${AGENT_ARCHIVE_PATH}`);
+  // The dashboard's pages and assets are files, not operations (dashboard.int.test.ts).
+  for (const route of [...served].filter((r) => !/^\S+ \/api\//.test(r))) {
+    assert.ok(route.startsWith('GET '), `${route}: outside /api only the dashboard's GETs`);
+    served.delete(route);
+  }
   const documented = new Set(listOperations().map((op) => `${op.method} ${op.path}`));
   assert.deepEqual(
     [...served].filter((r) => !documented.has(r)).sort(),

@@ -8,6 +8,8 @@ export function printBanner(b: {
   settings: UpSettings;
   engine: string;
   token: string | null;
+  /** berthd's first-owner setup token, while the installation has no owner account. */
+  setupToken: string | null;
   /** How other machines reach the API (see remote.ts). */
   remote: { summary: string[]; login: string[] };
 }): void {
@@ -16,6 +18,7 @@ export function printBanner(b: {
     '',
     'Berth is up.',
     `  API      ${b.url}${b.remote.summary.length > 0 ? ' (this machine)' : ''}`,
+    `  Web      ${b.url}/ (the dashboard)`,
     ...b.remote.summary,
     `  Apps     http://<app>.${b.settings.domain}${port}/`,
     ...httpsLines(b.settings),
@@ -35,6 +38,14 @@ export function printBanner(b: {
       '',
       `Admin API token (shown once; also saved to ${b.paths.adminTokenFile}, mode 0600):`,
       `  ${b.token}`,
+    );
+  }
+  if (b.setupToken) {
+    const port = new URL(b.url).port;
+    lines.push(
+      '',
+      'Name the first owner in the dashboard (this link works once, for an hour, until berthd restarts):',
+      `  http://localhost:${port}/setup#${b.setupToken}`,
     );
   }
   lines.push(

@@ -247,6 +247,7 @@ async function runUp(opts: UpOptions, environment: CliEnvironment): Promise<numb
     settings,
     engine: engine?.description ?? 'none here (--no-agent): servers join with berth servers add NAME',
     token: firstStart ? await readToken(paths) : null,
+    setupToken: (await readFile(paths.setupTokenFile, 'utf8').catch(() => '')).trim() || null,
     remote: await remoteBannerLines(remote, opts.apiPort, paths.caCert),
   });
   return stop;

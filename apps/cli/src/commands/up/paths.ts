@@ -17,6 +17,8 @@ export interface UpPaths {
   podmanConf: string;
   berthdUrlFile: string;
   adminTokenFile: string;
+  /** The first-owner setup token berthd writes while the installation has no owner account. */
+  setupTokenFile: string;
   /** berthd's internal CA certificate (made when it first serves beyond loopback). */
   caCert: string;
   lockFile: string;
@@ -43,6 +45,7 @@ export function toUpPaths(dataDir: string): UpPaths {
     podmanConf: join(dataDir, 'podman', 'containers.conf'),
     berthdUrlFile: join(runDir, 'berthd.url'),
     adminTokenFile: join(dataDir, 'admin.token'),
+    setupTokenFile: join(dataDir, 'setup.token'),
     caCert: join(dataDir, 'ca.crt'),
     lockFile: join(runDir, 'up.pid'),
     agentPublicKey: join(dataDir, 'agent', 'identity.pub'),

@@ -1,4 +1,11 @@
-import { PasswordSet, SessionCreate, SessionCreated, Whoami } from '@berth/protocol';
+import {
+  FirstOwnerSetup,
+  PasswordSet,
+  SessionCreate,
+  SessionCreated,
+  SetupStatus,
+  Whoami,
+} from '@berth/protocol';
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeOf } from '../../access/authorize.js';
@@ -124,6 +131,45 @@ export const identityRoutes =
           request.body.password,
           intentOf(request, null),
         );
+        request.audited = true;
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/setup',
+      {
+        config: { access: { kind: 'public' } },
+        schema: {
+          operationId: 'setupStatus',
+          tags: ['identity'],
+          summary: 'Whether the first-owner setup link is open (the dashboard shows setup or login)',
+          security: [],
+          response: { 200: SetupStatus, ...problemResponses },
+        },
+      },
+      () => ({ open: ctx.firstOwner.open() }),
+    );
+
+    app.post(
+      '/setup',
+      {
+        config: { access: { kind: 'public' }, audit: 'owner.setup' },
+        schema: {
+          operationId: 'setupFirstOwner',
+          tags: ['identity'],
+          summary:
+            'Name the first owner (email and password) with the one-time setup link berth up prints; then log in',
+          security: [],
+          body: FirstOwnerSetup,
+          response: {
+            204: z.null().describe('The owner account exists: log in with it'),
+            ...problemResponses,
+          },
+        },
+      },
+      async (request, reply) => {
+        await ctx.firstOwner.complete(request.body, intentOf(request, null));
         request.audited = true;
         return reply.status(204).send(null);
       },

@@ -146,6 +146,10 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   logout: {},
   whoami: {},
   setPassword: { body: { token: 'bot_unknown', password: 'a long enough password' } },
+  setupStatus: {},
+  setupFirstOwner: {
+    body: { token: 'setup_unknown', email: 'first@example.com', password: 'a long enough password' },
+  },
   listUsers: {},
   createUser: { body: { email: 'valid@example.com', role: 'viewer' } },
   grantMembership: { body: { role: 'viewer' } },

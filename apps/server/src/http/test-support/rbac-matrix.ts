@@ -10,7 +10,7 @@ import { ROLES, type ErrorCode, type Role } from '@berth/protocol';
  *
  *   ok    allowed: the operation's own answer (2xx; streamLogs, getProxyHistory, rollbackProxy:
  *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, runApp: 503, its server's agent is not connected; execApp: 426, a plain GET that is not a WebSocket upgrade)
- *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, deleteDatabase, restoreVolume, restoreDatabase: 503, its server's agent is not connected; runVolumeBackup, runDatabaseBackup: 202, queued; execApp: 426, a plain GET that is not a WebSocket upgrade)
+ *         503, no agent runs here; renewDomain: 409, no ACME CA is configured here; deleteVolume, deleteDatabase, restoreVolume, restoreDatabase: 503, its server's agent is not connected; runVolumeBackup, runDatabaseBackup: 202, queued; execApp: 426, a plain GET that is not a WebSocket upgrade; setupFirstOwner: 400 SETUP_TOKEN_INVALID, the world has its owners, the link is closed, and a caller's credentials change nothing)
  *   403   FORBIDDEN: the target is visible to the role, the role may not do this
  *   404   not found (code in the last column): the target is not visible to the role
  *   hide  200, and the list shows nothing of team B
@@ -27,6 +27,8 @@ const TABLE = `
   health                  public       | ok    ok    ok       ok     | -     -     -        -      | -
   login                   public       | ok    ok    ok       ok     | -     -     -        -      | -
   setPassword             public       | ok    ok    ok       ok     | -     -     -        -      | -
+  setupStatus             public       | ok    ok    ok       ok     | -     -     -        -      | -
+  setupFirstOwner         public       | ok    ok    ok       ok     | -     -     -        -      | -
   logout                  none         | ok    ok    ok       ok     | -     -     -        -      | -
   whoami                  none         | ok    ok    ok       ok     | -     -     -        -      | -
   listServers             none         | ok    ok    ok       ok     | -     -     -        -      | -

@@ -66,6 +66,10 @@ export const ACCOUNT_SCENARIOS: Record<string, Scenario> = {
       return { body: { token: user.setup, password: PASSWORD } };
     },
   },
+  setupStatus: { own: () => ({}) },
+  setupFirstOwner: {
+    own: () => ({ body: { token: 'setup_unknown', email: 'first@a.example', password: PASSWORD } }),
+  },
   logout: {
     async own(w, { actor }) {
       // A user logs out of a session of its own, so its main session serves the later cells.

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { verifyAuditChain, type ChainedAuditRecord } from '@berth/core';
 import { sha3_256Hex } from '@berth/crypto';
 import type { ApiToken, Invitation, User } from '@berth/protocol';
@@ -85,6 +88,24 @@ export const TRUST_CASES: Record<string, RouteCase> = {
     bodyOf: (c) => ({ token: c.vars.setup, password: PASSWORD }),
     status: 204,
     check: async (_res, c) => void (await loginAs(c.client, email(c))),
+  },
+  setupStatus: {
+    status: 200,
+    // The route cases' berthd never had its first owner named: the link is open.
+    check: (res) => assert.deepEqual(res.json, { open: true }),
+  },
+  setupFirstOwner: {
+    arrange: async (c) => {
+      c.vars.setup = (await readFile(join(c.api.dataDir, 'setup.token'), 'utf8')).trim();
+      return {};
+    },
+    bodyOf: (c) => ({ token: c.vars.setup, email: email(c), password: PASSWORD }),
+    status: 204,
+    check: async (_res, c) => {
+      const { user } = (await loginAs(c.client, email(c))).res.json as { user: User };
+      assert.deepEqual(user.memberships, [{ team: 'default', role: 'owner' }]);
+      assert.equal(existsSync(join(c.api.dataDir, 'setup.token')), false, 'the link is used up');
+    },
   },
   listUsers: {
     arrange: async (c) => (await createUserVia(c.client, { email: email(c), role: 'operator' }), {}),
