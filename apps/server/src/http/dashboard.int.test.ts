@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { DASHBOARD_CSP } from './dashboard.js';
 import { createTestClock, startTestApi, type TestApi } from './test-support/api.js';
 import { API, createClient, type Client } from './test-support/http.js';
+import { createUserVia } from './test-support/principals.js';
 
 /**
  * The dashboard's files and the first-owner setup link, on a real berthd (SQLite, no listener):
@@ -142,6 +143,31 @@ describe('the first-owner setup link', () => {
       token: (login.json as { token: string }).token,
     });
     assert.equal((me.json as { installationOwner: boolean }).installationOwner, true);
+  });
+
+  test('an owner named another way (an invitation) closes the link', async () => {
+    const other = await startTestApi({ inMemory: true, env: { BERTHD_WEB_DIR: webDir } });
+    try {
+      const c = createClient(other);
+      const token = (await readFile(join(other.dataDir, 'setup.token'), 'utf8')).trim();
+      // Invited by the admin token as an owner of the default team, and accepted.
+      await createUserVia(c, { email: 'invited@example.com', role: 'owner', password: 'a-long-password-1' });
+      const res = await c.send({
+        method: 'POST',
+        url: `${API}/setup`,
+        token: null,
+        body: { token, email: 'late@example.com', password: 'a-long-password-1' },
+      });
+      assert.equal(res.status, 409, res.text);
+      assert.equal((res.json as { code: string }).code, 'SETUP_DONE');
+      assert.equal(existsSync(join(other.dataDir, 'setup.token')), false);
+      assert.deepEqual(
+        (await other.store.users.list()).map((u) => u.email),
+        ['invited@example.com'],
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   test('an hour later an unused link is worthless', async () => {
