@@ -19,7 +19,7 @@ function sourceFiles(dir: string, base: string): SourceFile[] {
       const path = join(at, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
-      } else if (/\.(ts|mts|cts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+      } else if (/\.(ts|tsx|mts|cts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
         out.push({ path: relative(base, path), text: readFileSync(path, 'utf8') });
       }
     }
@@ -45,7 +45,11 @@ const names = new Set<string>();
 for (const dir of rootManifest.workspaces) {
   const manifest = readJson<Manifest>(join(root, dir, 'package.json'));
   names.add(manifest.name);
-  const files = sourceFiles(join(root, dir, 'src'), join(root, dir));
+  // Its sources, and the build configuration beside them (vite.config.ts).
+  const configs = readdirSync(join(root, dir))
+    .filter((f) => /\.config\.ts$/.test(f))
+    .map((f) => ({ path: f, text: readFileSync(join(root, dir, f), 'utf8') }));
+  const files = [...sourceFiles(join(root, dir, 'src'), join(root, dir)), ...configs];
   problems.push(...checkWorkspace({ dir, manifest, files, references: references(dir) }, rootDev));
 }
 const outside = ['test', 'bench', 'scripts'].flatMap((d) => sourceFiles(join(root, d), root));

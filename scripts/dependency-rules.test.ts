@@ -154,3 +154,28 @@ test('files outside the workspaces may use workspaces and root devDependencies o
     'test/e2e/a.test.ts imports left-pad, which the root package.json does not declare: add it to devDependencies',
   ]);
 });
+
+test('the dashboard: .tsx imports count, vite.config.ts may use devDependencies, a script runs one', () => {
+  const web = (devDependencies: Record<string, string>, scripts: Record<string, string> = {}): string[] =>
+    checkWorkspace(
+      ws({
+        dir: 'apps/web',
+        manifest: { name: '@berth/web', dependencies: { react: '19' }, devDependencies, scripts },
+        files: [
+          {
+            path: 'src/App.tsx',
+            text: "import { useState } from 'react';\nexport const A = () => <p>{1}</p>;",
+          },
+          { path: 'vite.config.ts', text: "import { defineConfig } from 'vite';" },
+        ],
+      }),
+      {},
+    );
+  assert.deepEqual(web({ vite: '8' }), []);
+  assert.deepEqual(
+    web({ vite: '8', 'openapi-typescript': '7' }, { generate: 'openapi-typescript a.yaml' }),
+    [],
+  );
+  assert.equal(web({ vite: '8', 'openapi-typescript': '7' }, { generate: 'tsc -p .' }).length, 1);
+  assert.equal(web({}).length, 1, 'vite, imported by the config, must be declared');
+});

@@ -37,6 +37,8 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
     '@berth/engine',
     '@berth/client',
   ],
+  // The dashboard talks to berthd over HTTP only: its types come from openapi.yaml, not from code.
+  '@berth/web': [],
   '@berth/cli': [
     '@berth/protocol',
     '@berth/core',
@@ -49,6 +51,8 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
 
 export interface Manifest {
   name: string;
+  /** npm scripts: a devDependency whose command one runs (openapi-typescript) is used. */
+  scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
 }
@@ -68,9 +72,12 @@ export interface Workspace {
   references: readonly string[];
 }
 
-/** Tests and their helpers may also use devDependencies (of the package or of the root). */
+/**
+ * Tests and their helpers may also use devDependencies (of the package or of the root), and so
+ * may a workspace's build configuration (`vite.config.ts`): neither ships.
+ */
 export const isTestFile = (path: string): boolean =>
-  /\.test\.ts$/.test(path) || /(^|\/)test-support\//.test(path);
+  /\.test\.tsx?$/.test(path) || /(^|\/)test-support\//.test(path) || /(^|\/)[^/]+\.config\.ts$/.test(path);
 
 /** The package a bare module specifier names (`@scope/x/sub` → `@scope/x`), or null for files and builtins. */
 export function packageOf(specifier: string): string | null {
@@ -86,7 +93,8 @@ export function packageOf(specifier: string): string | null {
  * `import.meta.resolve()` / `require.resolve()`.
  */
 export function importedSpecifiers(path: string, text: string): string[] {
-  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const kind = path.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, kind);
   const found: string[] = [];
   const literal = (node: ts.Node | undefined): void => {
     if (node && ts.isStringLiteralLike(node)) found.push(node.text);
@@ -196,8 +204,11 @@ export function checkWorkspace(
       problems.push(`${at}: declares ${dep} in dependencies, but ${hint}`);
     }
   }
+  const commands = Object.values(ws.manifest.scripts ?? {});
+  const runByScript = (dep: string): boolean =>
+    commands.some((c) => new RegExp(`(^|[\\s&;|(])${dep.replace(/^@[^/]+\//, '')}(\\s|$)`).test(c));
   for (const dep of Object.keys(devDeps)) {
-    if (!used(dep, test) && !used(dep, source)) {
+    if (!used(dep, test) && !used(dep, source) && !runByScript(dep)) {
       problems.push(`${at}: declares ${dep} in devDependencies, but nothing imports it: remove it`);
     }
   }

@@ -14,12 +14,13 @@
 #                                            bind9 and bind9-dnsutils (a real DNS server, nsupdate and dig
 #                                            for the DNS-01 provider tests),
 #                                            nginx-light (the nginx edge's integration tests), zstd (backup
-#                                            compression; without it agents fall back to gzip)
+#                                            compression; without it agents fall back to gzip), chromium
+#                                            (the dashboard's browser tests, driven by playwright-core)
 # Needs root (or sudo). Commands are argument arrays; nothing user-supplied reaches a shell.
 set -euo pipefail
 
 want=(podman runc caddy git debootstrap bubblewrap uidmap slirp4netns skopeo nftables wireguard-tools wireguard-go)
-[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils nginx-light zstd)
+[ "${1:-}" = "--test" ] && want+=(busybox-static sqlite3 systemd zsh fish docker-registry iproute2 curl pebble bind9 bind9-dnsutils nginx-light zstd chromium)
 
 missing=()
 for pkg in "${want[@]}"; do

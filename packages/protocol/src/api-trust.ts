@@ -60,6 +60,8 @@ export const Whoami = z.object({
   memberships: z.array(Membership),
   /** An owner of the default team: it manages every team, as their owner. */
   installationOwner: z.boolean(),
+  /** A browser session's CSRF token (send it as X-CSRF-Token with every change); null for a bearer token. */
+  csrfToken: z.string().nullable(),
 });
 export type Whoami = z.infer<typeof Whoami>;
 

@@ -1,4 +1,4 @@
-import { hashToken, verifyCsrfToken } from '@berth/crypto';
+import { csrfTokenFor, hashToken, verifyCsrfToken } from '@berth/crypto';
 import { BerthError, type Role } from '@berth/protocol';
 import type { Store } from '@berth/store';
 import type { FastifyRequest } from 'fastify';
@@ -54,6 +54,17 @@ export async function authenticate(
     }
   }
   return withEffectiveRoles(store, principal, defaultTeamId);
+}
+
+/**
+ * The CSRF token of the browser session this request came with (null for a bearer token): a
+ * dashboard tab opened after the login reads it from `GET /me`. Another site's page cannot:
+ * the answer is same-origin only.
+ */
+export function csrfTokenOf(request: FastifyRequest, principal: Principal): string | null {
+  if (!principal.viaCookie || principal.sessionId === null) return null;
+  const cookie = cookieToken(request.headers.cookie);
+  return cookie === null ? null : csrfTokenFor(Buffer.from(cookie), principal.sessionId);
 }
 
 type Held = Omit<Principal, 'roles' | 'installationOwner'>;

@@ -69,6 +69,8 @@ test('browser login: an HttpOnly, SameSite=Lax cookie, not Secure over plain htt
     name: 'web@example.com',
     memberships: [{ team: 'default', role: 'admin' }],
     installationOwner: false,
+    // The same token the login gave: a tab opened later reads it here.
+    csrfToken: body.csrfToken,
   });
 });
 

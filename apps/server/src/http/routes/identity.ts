@@ -9,7 +9,7 @@ import {
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopeOf } from '../../access/authorize.js';
-import { SESSION_COOKIE } from '../../access/authenticate.js';
+import { csrfTokenOf, SESSION_COOKIE } from '../../access/authenticate.js';
 import { intentOf } from '../../audit/intent.js';
 import { login } from '../../identity/login.js';
 import { setPassword, toUserView } from '../../identity/users.js';
@@ -103,6 +103,7 @@ export const identityRoutes =
           name: principal.name,
           memberships,
           installationOwner: principal.installationOwner,
+          csrfToken: csrfTokenOf(request, principal),
         };
       },
     );

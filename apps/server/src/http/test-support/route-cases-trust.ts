@@ -78,6 +78,7 @@ export const TRUST_CASES: Record<string, RouteCase> = {
         name: 'admin',
         memberships: [{ team: 'default', role: 'owner' }],
         installationOwner: true,
+        csrfToken: null,
       }),
   },
   setPassword: {
@@ -259,6 +260,7 @@ export const TRUST_CASES: Record<string, RouteCase> = {
         name: c.name,
         memberships: [{ team: 'default', role: 'operator' }],
         installationOwner: false,
+        csrfToken: null,
       });
     },
   },

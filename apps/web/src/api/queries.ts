@@ -1,0 +1,70 @@
+import { QueryCache, QueryClient, useQuery } from '@tanstack/react-query';
+import { ApiError, isUnauthenticated } from '../problems/problem.js';
+import { api, csrfTokens } from './browser.js';
+import { expectData } from './client.js';
+
+/** How often the pages re-read what they show (no event stream yet). */
+export const POLL_MS = 5_000;
+
+export const queryKeys = {
+  me: ['me'] as const,
+  apps: ['apps'] as const,
+  app: (app: string) => ['apps', app] as const,
+  deployments: (app: string) => ['apps', app, 'deployments'] as const,
+};
+
+/** A client error will not change on retry; a lost connection or a 5xx may. */
+const retry = (failures: number, error: unknown): boolean =>
+  failures < 2 && !(error instanceof ApiError && error.status < 500);
+
+export function createQueryClient(): QueryClient {
+  const client: QueryClient = new QueryClient({
+    defaultOptions: { queries: { retry, refetchOnWindowFocus: true } },
+    queryCache: new QueryCache({
+      // A session that ends (expired, revoked, logged out elsewhere) shows the login page.
+      onError: (error, query) => {
+        if (isUnauthenticated(error) && query.queryKey[0] !== queryKeys.me[0]) {
+          void client.invalidateQueries({ queryKey: queryKeys.me });
+        }
+      },
+    }),
+  });
+  return client;
+}
+
+export const useMe = (enabled: boolean) =>
+  useQuery({
+    queryKey: queryKeys.me,
+    queryFn: async () => {
+      const me = await expectData(api.GET('/me'));
+      // A tab opened after the login learns its session's CSRF token here.
+      if (me.csrfToken !== null) csrfTokens.set(me.csrfToken);
+      return me;
+    },
+    enabled,
+    staleTime: 30_000,
+    refetchInterval: 60_000,
+  });
+
+export const useApps = () =>
+  useQuery({
+    queryKey: queryKeys.apps,
+    queryFn: () => expectData(api.GET('/apps')),
+    select: (answer) => answer.apps,
+    refetchInterval: POLL_MS,
+  });
+
+export const useApp = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.app(app),
+    queryFn: () => expectData(api.GET('/apps/{app}', { params: { path: { app } } })),
+    refetchInterval: POLL_MS,
+  });
+
+export const useDeployments = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.deployments(app),
+    queryFn: () => expectData(api.GET('/apps/{app}/deployments', { params: { path: { app } } })),
+    select: (answer) => answer.deployments,
+    refetchInterval: POLL_MS,
+  });
