@@ -10,6 +10,7 @@
  *   BENCH_ONLY=database-backups [BENCH_DB_MIB=1024] npm run bench  # backup, verify, restore vs pg_dump
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
+ *   BENCH_ONLY=dashboard npm run bench  # the dashboard's size and load times in Chromium (./dashboard.ts)
  *   BENCH_ONLY=store-commits [BENCH_STORE_SECONDS=20] npm run bench  # store commits' event-loop lag, disk busy
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
  */
@@ -29,6 +30,7 @@ import { idleVsLoadReport, measureIdleVsLoad, type IdleVsLoadFigures } from './u
 import { fleetRows, measureFleet, type FleetFigures } from './fleet.js';
 import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
 import { fleetAgentsReport } from './fleet/report.js';
+import { dashboardRows, measureDashboard, type DashboardFigures } from './dashboard.js';
 import { domainRows, measureDomains, type DomainFigures } from './domains.js';
 import { dataRows, measureData, type DataFigures } from './data.js';
 import { databaseRows, measureDatabases, type EngineFigures } from './databases.js';
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     await reportFleetAgents(await measureFleetAgents(FLEET));
     return;
   }
+  if (ONLY === 'dashboard') return reportDashboard(await measureDashboard());
   await ensureExampleImages();
   if (ONLY === 'fleet') return reportFleet(await measureFleet());
   if (ONLY === 'domains') return reportDomains(await measureDomains(connect));
@@ -290,6 +293,17 @@ async function reportDomains(f: DomainFigures): Promise<void> {
     ...domainRows(f),
   ];
   await publish(lines, { domains: f });
+}
+
+async function reportDashboard(f: DashboardFigures): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=dashboard npm run bench\` (headless Chromium, berth up --no-agent)`,
+    '',
+    machine(),
+    '',
+    ...dashboardRows(f),
+  ];
+  await publish(lines, { dashboard: f });
 }
 
 /** An API client of the berth up under test, as the admin. */
