@@ -12,6 +12,7 @@ import { LoginPage } from './session/LoginPage.js';
 import { SetupPage } from './session/SetupPage.js';
 import { NotFoundPage } from './shell/NotFoundPage.js';
 import { Shell } from './shell/Shell.js';
+import { TeamPage } from './team/TeamPage.js';
 
 /**
  * Which page shows: setup needs no session; every other page needs one (a 401 from /me shows
@@ -58,6 +59,8 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return <OverviewPage me={me} team={route.team} />;
     case 'app':
       return <AppPage me={me} name={route.app} />;
+    case 'team':
+      return <TeamPage me={me} team={route.team} />;
     case 'login':
     case 'setup':
       return null;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { can, roleIn, teamsOf, type Action } from './roles.js';
+import { can, grantableRoles, mayGrant, pickTeam, roleIn, teamsOf, type Action } from './roles.js';
 
 const ACTIONS: readonly Action[] = [
   'app:read',
@@ -49,4 +49,23 @@ test('the teams to switch between: own memberships, plus the teams an installati
   const apps = [{ team: 'blog' }, { team: 'shop' }];
   assert.deepEqual(teamsOf({ installationOwner: false, memberships }, apps), ['default', 'shop']);
   assert.deepEqual(teamsOf({ installationOwner: true, memberships }, apps), ['blog', 'default', 'shop']);
+});
+
+test('a role hands out no more than it holds, and only where it manages the team', () => {
+  assert.deepEqual(grantableRoles('owner'), ['viewer', 'operator', 'admin', 'owner']);
+  assert.deepEqual(grantableRoles('admin'), ['viewer', 'operator', 'admin']);
+  assert.deepEqual(grantableRoles('operator'), []);
+  assert.deepEqual(grantableRoles('viewer'), []);
+  assert.deepEqual(grantableRoles(null), []);
+  assert.equal(mayGrant('admin', 'owner'), false);
+  assert.equal(mayGrant('admin', 'admin'), true);
+  assert.equal(mayGrant('owner', 'owner'), true);
+  assert.equal(mayGrant(null, 'viewer'), false);
+});
+
+test('a page shows the team asked for when the user has it, else the first', () => {
+  assert.equal(pickTeam(['default', 'shop'], 'shop'), 'shop');
+  assert.equal(pickTeam(['default', 'shop'], 'other'), 'default');
+  assert.equal(pickTeam(['default', 'shop'], null), 'default');
+  assert.equal(pickTeam([], 'shop'), null);
 });

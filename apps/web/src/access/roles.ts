@@ -29,6 +29,17 @@ const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = {
 export const can = (role: Role | null, action: Action): boolean =>
   role !== null && ROLE_ACTIONS[role].includes(action);
 
+/** The roles from least to most: no one hands out more than they hold (berthd's mayGrant). */
+const RANKED: readonly Role[] = ['viewer', 'operator', 'admin', 'owner'];
+
+/** Whether a token or membership with the `granted` role may be made (or revoked) by `granter`. */
+export const mayGrant = (granter: Role | null, granted: Role): boolean =>
+  granter !== null && RANKED.indexOf(granter) >= RANKED.indexOf(granted);
+
+/** The roles the user may hand out in a team where it is `role`, least first; none unless it manages the team. */
+export const grantableRoles = (role: Role | null): Role[] =>
+  can(role, 'team:manage') ? RANKED.filter((r) => mayGrant(role, r)) : [];
+
 /** The role the user acts with in a team: an installation owner is the owner of every team. */
 export function roleIn(me: Pick<Me, 'memberships' | 'installationOwner'>, team: string): Role | null {
   if (me.installationOwner) return 'owner';
@@ -47,3 +58,7 @@ export function teamsOf(
   if (me.installationOwner) for (const app of apps) teams.add(app.team);
   return [...teams].sort();
 }
+
+/** The team a page shows: the one asked for when it is one of `teams`, else the first. */
+export const pickTeam = (teams: readonly string[], wanted: string | null): string | null =>
+  wanted !== null && teams.includes(wanted) ? wanted : (teams[0] ?? null);

@@ -26,5 +26,10 @@ export type AppStatus = App['status'];
 export type Replica = App['replicaStatus'][number];
 export type Deployment = Json<operations['listDeployments'], 200>['deployments'][number];
 export type DeploymentStatus = Deployment['status'];
+export type Release = Json<operations['listReleases'], 200>['releases'][number];
+export type Secret = Json<operations['listSecrets'], 200>['secrets'][number];
+export type Team = Json<operations['listTeams'], 200>['teams'][number];
+export type ApiToken = Json<operations['listTokens'], 200>['tokens'][number];
+export type NewApiToken = Json<operations['createToken'], 201>;
 
 export type ApiPaths = Unprefixed<paths>;

@@ -11,6 +11,10 @@ export const queryKeys = {
   apps: ['apps'] as const,
   app: (app: string) => ['apps', app] as const,
   deployments: (app: string) => ['apps', app, 'deployments'] as const,
+  releases: (app: string) => ['apps', app, 'releases'] as const,
+  secrets: (app: string) => ['apps', app, 'secrets'] as const,
+  teams: ['teams'] as const,
+  tokens: (team: string) => ['tokens', team] as const,
 };
 
 /** A client error will not change on retry; a lost connection or a 5xx may. */
@@ -67,4 +71,39 @@ export const useDeployments = (app: string) =>
     queryFn: () => expectData(api.GET('/apps/{app}/deployments', { params: { path: { app } } })),
     select: (answer) => answer.deployments,
     refetchInterval: POLL_MS,
+  });
+
+export const useReleases = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.releases(app),
+    queryFn: () => expectData(api.GET('/apps/{app}/releases', { params: { path: { app } } })),
+    select: (answer) => answer.releases,
+    refetchInterval: POLL_MS,
+  });
+
+/** The names (and mount paths) of an app's secrets: berthd never answers their values. */
+export const useSecrets = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.secrets(app),
+    queryFn: () => expectData(api.GET('/apps/{app}/secrets', { params: { path: { app } } })),
+    select: (answer) => answer.secrets,
+    refetchInterval: POLL_MS,
+  });
+
+/** The teams the user acts in (an installation owner: all), with its role in each. */
+export const useTeams = () =>
+  useQuery({
+    queryKey: queryKeys.teams,
+    queryFn: () => expectData(api.GET('/teams')),
+    select: (answer) => answer.teams,
+    staleTime: 30_000,
+  });
+
+/** A team's API tokens, revoked ones too; only who manages the team may list them. */
+export const useTokens = (team: string) =>
+  useQuery({
+    queryKey: queryKeys.tokens(team),
+    queryFn: () => expectData(api.GET('/tokens', { params: { query: { team } } })),
+    select: (answer) => answer.tokens,
+    refetchInterval: POLL_MS * 6,
   });

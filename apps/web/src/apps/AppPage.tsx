@@ -1,19 +1,27 @@
 import { can, roleIn } from '../access/roles.js';
 import type { App, Me } from '../api/paths.js';
 import { useApp, useDeployments } from '../api/queries.js';
-import { ExternalLink } from '../links/ExternalLink.js';
 import { ApiError } from '../problems/problem.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { Link } from '../routing/Link.js';
 import { PageTitle } from '../shell/PageTitle.js';
-import { appTone, replicaCounts } from './app-status.js';
+import { appTone } from './app-status.js';
+import { AppDetails } from './AppDetails.js';
+import { DeployForm } from './DeployForm.js';
 import { DeploymentsTable } from './DeploymentsTable.js';
+import { EnvSection } from './EnvSection.js';
+import { ReleasesSection } from './ReleasesSection.js';
+import { ScaleForm } from './ScaleForm.js';
+import { SecretsSection } from './SecretsSection.js';
 import { StatusBadge } from './StatusBadge.js';
-import { Age, useNow } from './Time.js';
 
-/** `/apps/:name`: an app's spec, its replicas and its deployments. */
+/**
+ * `/apps/:name`: an app's spec, its replicas, deployments, releases, environment and secrets.
+ * The changes show only to roles berthd would let make them (a viewer sees none).
+ */
 export function AppPage({ me, name }: { me: Me; name: string }) {
   const app = useApp(name);
+  // Asked for at once, beside the app, not after it: the list is most of what the page is for.
   const deployments = useDeployments(name);
   const missing = app.error instanceof ApiError && app.error.status === 404;
 
@@ -40,129 +48,44 @@ export function AppPage({ me, name }: { me: Me; name: string }) {
       ) : app.isError ? (
         <ProblemAlert error={app.error} title="Could not load the app" />
       ) : null}
-      {app.data ? <AppDetails app={app.data} me={me} /> : null}
-      {app.data ? (
-        <section aria-labelledby="deployments-heading">
-          <h2 id="deployments-heading">Deployments</h2>
-          {deployments.isError ? (
-            <ProblemAlert error={deployments.error} title="Could not load the deployments" />
-          ) : null}
-          {deployments.data?.length === 0 ? <p>Not deployed yet.</p> : null}
-          {deployments.data && deployments.data.length > 0 ? (
-            <DeploymentsTable deployments={deployments.data} />
-          ) : null}
-        </section>
-      ) : null}
+      {app.data ? <AppSections app={app.data} me={me} deployments={deployments} /> : null}
     </>
   );
 }
 
-function AppDetails({ app, me }: { app: App; me: Me }) {
-  const now = useNow();
+interface AppSectionsProps {
+  app: App;
+  me: Me;
+  deployments: ReturnType<typeof useDeployments>;
+}
+
+function AppSections({ app, me, deployments }: AppSectionsProps) {
   const role = roleIn(me, app.team);
-  const { healthy, desired } = replicaCounts(app);
-  const release = app.currentRelease;
-  const envNames = Object.keys(app.env);
+  const canDeploy = can(role, 'app:deploy');
   return (
     <>
-      <p className="muted">
-        Team <strong>{app.team}</strong>, project <strong>{app.project}</strong>
-        {role ? (
-          <>
-            ; you are <strong>{role}</strong>
-            {can(role, 'app:deploy') ? '' : ' (read only)'}
-          </>
-        ) : null}
-        .
-      </p>
-      {app.warnings && app.warnings.length > 0 ? (
-        <ul className="warnings">
-          {app.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      ) : null}
-      <section aria-labelledby="details-heading">
-        <h2 id="details-heading">Details</h2>
-        <dl className="details">
-          <dt>URL</dt>
-          <dd>
-            <ExternalLink url={app.url} />
-          </dd>
-          <dt>Release</dt>
-          <dd>
-            {release ? (
-              <>
-                v{release.version} (<span className="mono">{release.image}</span>),{' '}
-                <Age iso={release.createdAt} now={now} />
-              </>
-            ) : (
-              'none yet'
-            )}
-          </dd>
-          <dt>Replicas healthy</dt>
-          <dd>
-            {healthy} of {desired}
-          </dd>
-          <dt>Image</dt>
-          <dd className="mono">{app.image}</dd>
-          {app.source ? (
-            <>
-              <dt>Source</dt>
-              <dd className="mono">
-                {app.source.url} ({app.source.ref.kind} {app.source.ref.name})
-              </dd>
-            </>
-          ) : null}
-          <dt>Port</dt>
-          <dd>{app.port}</dd>
-          <dt>Limits</dt>
-          <dd>
-            {app.limits.cpu} CPU, {app.limits.memoryMiB} MiB, {app.limits.pids} processes per replica
-          </dd>
-          <dt>Strategy</dt>
-          <dd>{app.strategy ?? 'rolling'}</dd>
-          <dt>Health check</dt>
-          <dd>{app.health.type === 'http' ? `HTTP GET ${app.health.path}` : 'TCP connect'}</dd>
-          <dt>Placement</dt>
-          <dd>{app.constraints && app.constraints.length > 0 ? app.constraints.join(', ') : 'any server'}</dd>
-          <dt>Command</dt>
-          <dd className="mono">{app.command ? app.command.join(' ') : '(image default)'}</dd>
-          <dt>Environment</dt>
-          <dd className="mono">{envNames.length > 0 ? envNames.join(', ') : '(none)'}</dd>
-          <dt>Secrets</dt>
-          <dd className="mono">{app.secrets.length > 0 ? app.secrets.join(', ') : '(none)'}</dd>
-        </dl>
-      </section>
-      {app.replicaStatus.length > 0 ? (
-        <section aria-labelledby="replicas-heading">
-          <h2 id="replicas-heading">Replicas</h2>
-          <div className="table-scroll" role="region" aria-label="Replicas" tabIndex={0}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Replica</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Release</th>
-                  <th scope="col">Server</th>
-                </tr>
-              </thead>
-              <tbody>
-                {app.replicaStatus.map((r) => (
-                  <tr key={r.name}>
-                    <th scope="row" className="mono">
-                      {r.name}
-                    </th>
-                    <td>{r.state}</td>
-                    <td>{r.releaseVersion === null ? '?' : `v${r.releaseVersion}`}</td>
-                    <td>{r.server}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
-      ) : null}
+      <AppDetails app={app} me={me} />
+      {canDeploy ? <ScaleForm app={app} /> : null}
+      {canDeploy ? <DeployForm app={app} /> : null}
+      <DeploymentsSection deployments={deployments} />
+      <ReleasesSection app={app} canRollBack={canDeploy} />
+      <EnvSection app={app} canEdit={canDeploy} />
+      <SecretsSection app={app} canEdit={can(role, 'secret:write')} />
     </>
+  );
+}
+
+function DeploymentsSection({ deployments }: { deployments: ReturnType<typeof useDeployments> }) {
+  return (
+    <section aria-labelledby="deployments-heading">
+      <h2 id="deployments-heading">Deployments</h2>
+      {deployments.isError ? (
+        <ProblemAlert error={deployments.error} title="Could not load the deployments" />
+      ) : null}
+      {deployments.data?.length === 0 ? <p>Not deployed yet.</p> : null}
+      {deployments.data && deployments.data.length > 0 ? (
+        <DeploymentsTable deployments={deployments.data} />
+      ) : null}
+    </section>
   );
 }

@@ -1,4 +1,4 @@
-import { can, roleIn, teamsOf } from '../access/roles.js';
+import { can, pickTeam, roleIn, teamsOf } from '../access/roles.js';
 import type { App, Me } from '../api/paths.js';
 import { useApps } from '../api/queries.js';
 import { ExternalLink } from '../links/ExternalLink.js';
@@ -14,7 +14,7 @@ import { Age, useNow } from './Time.js';
 export function OverviewPage({ me, team }: { me: Me; team: string | null }) {
   const apps = useApps();
   const teams = teamsOf(me, apps.data ?? []);
-  const current = team !== null && teams.includes(team) ? team : (teams[0] ?? null);
+  const current = pickTeam(teams, team);
   const role = current === null ? null : roleIn(me, current);
   const shown = (apps.data ?? []).filter((a) => a.team === current);
 
@@ -22,7 +22,9 @@ export function OverviewPage({ me, team }: { me: Me; team: string | null }) {
     <>
       <div className="page-head">
         <PageTitle title="Apps">Apps</PageTitle>
-        {teams.length > 1 && current !== null ? <TeamSwitcher teams={teams} current={current} /> : null}
+        {teams.length > 1 && current !== null ? (
+          <TeamSwitcher teams={teams} current={current} page="overview" />
+        ) : null}
       </div>
       {current !== null && role !== null ? (
         <p className="muted">

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatAge, formatDuration, replicaCounts } from './app-status.js';
+import { formatAge, formatDuration, formatUntil, replicaCounts } from './app-status.js';
 
 const replica = (releaseId: string, state: 'starting' | 'healthy' | 'serving' | 'draining' | 'exited') => ({
   name: `berth-web-${releaseId}-${state}`,
@@ -41,4 +41,13 @@ test('ages and durations in the largest whole unit', () => {
   assert.equal(formatDuration('2025-01-01T12:00:00Z', '2025-01-01T12:00:42Z'), '42 s');
   assert.equal(formatDuration('2025-01-01T12:00:00Z', '2025-01-01T12:03:05Z'), '3 min 5 s');
   assert.equal(formatDuration('2025-01-01T12:00:00Z', null), null);
+});
+
+test('a future time reads as how far off it is', () => {
+  const now = Date.parse('2025-01-01T12:00:00Z');
+  assert.equal(formatUntil('2025-01-31T12:00:00Z', now), 'in 30 d');
+  assert.equal(formatUntil('2025-01-01T12:05:00Z', now), 'in 5 min');
+  assert.equal(formatUntil('2025-01-01T12:00:20Z', now), 'in 20 s');
+  assert.equal(formatUntil('2024-12-31T12:00:00Z', now), '1 d ago');
+  assert.equal(formatUntil('soon', now), 'soon');
 });

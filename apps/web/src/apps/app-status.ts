@@ -47,16 +47,28 @@ export function deploymentTone(status: DeploymentStatus): Tone {
 /** `rolling_out` → `rolling out`. */
 export const statusWords = (status: string): string => status.replaceAll('_', ' ');
 
+/** A span of whole seconds in its largest whole unit ("3 min"). */
+function span(s: number): string {
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
+}
+
 /** How long ago an RFC 3339 time was, in the largest whole unit ("3 min ago"). */
 export function formatAge(iso: string, now: number): string {
   const then = Date.parse(iso);
   if (Number.isNaN(then)) return iso;
   const s = Math.round((now - then) / 1000);
-  if (s < 10) return 'just now';
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86_400)} d ago`;
+  return s < 10 ? 'just now' : `${span(s)} ago`;
+}
+
+/** How far off a future RFC 3339 time is ("in 3 d"); a past one reads as formatAge does. */
+export function formatUntil(iso: string, now: number): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const s = Math.round((then - now) / 1000);
+  return s <= 0 ? formatAge(iso, now) : `in ${span(s)}`;
 }
 
 /** "42 s", "3 min 5 s": how long a deployment ran; null while it has not finished. */

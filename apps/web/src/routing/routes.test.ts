@@ -8,6 +8,8 @@ test('each page has a path that reads back as the same page', () => {
     { kind: 'overview', team: 'shop' },
     { kind: 'app', app: 'web' },
     { kind: 'app', app: 'api-2' },
+    { kind: 'team', team: null },
+    { kind: 'team', team: 'shop' },
     { kind: 'login' },
     { kind: 'setup' },
   ];
@@ -21,6 +23,8 @@ test('names that are not app or team names are not pages', () => {
   assert.deepEqual(parseRoute('/apps/'), { kind: 'not-found' });
   assert.deepEqual(parseRoute('/nothing'), { kind: 'not-found' });
   assert.deepEqual(parseRoute('/?team=<b>'), { kind: 'overview', team: null });
+  assert.deepEqual(parseRoute('/team?team=Shop'), { kind: 'team', team: null });
+  assert.deepEqual(parseRoute('/team/'), { kind: 'not-found' });
 });
 
 test('the query of a page path is read; other pages ignore theirs', () => {

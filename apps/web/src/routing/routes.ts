@@ -5,6 +5,7 @@
 export type Route =
   | { kind: 'overview'; team: string | null }
   | { kind: 'app'; app: string }
+  | { kind: 'team'; team: string | null }
   | { kind: 'login' }
   | { kind: 'setup' }
   | { kind: 'not-found' };
@@ -19,10 +20,10 @@ export function parseRoute(pathAndQuery: string): Route {
   const at = pathAndQuery.indexOf('?');
   const path = at === -1 ? pathAndQuery : pathAndQuery.slice(0, at);
   const query = new URLSearchParams(at === -1 ? '' : pathAndQuery.slice(at + 1));
-  if (path === '/') {
-    const team = query.get('team');
-    return { kind: 'overview', team: team !== null && isName(team) ? team : null };
-  }
+  const team = query.get('team');
+  const named = team !== null && isName(team) ? team : null;
+  if (path === '/') return { kind: 'overview', team: named };
+  if (path === '/team') return { kind: 'team', team: named };
   if (path === '/login') return { kind: 'login' };
   if (path === '/setup') return { kind: 'setup' };
   const app = /^\/apps\/([^/]+)$/.exec(path)?.[1];
@@ -35,6 +36,8 @@ export function pathOf(route: Route): string {
   switch (route.kind) {
     case 'overview':
       return route.team === null ? '/' : `/?team=${encodeURIComponent(route.team)}`;
+    case 'team':
+      return route.team === null ? '/team' : `/team?team=${encodeURIComponent(route.team)}`;
     case 'app':
       return `/apps/${encodeURIComponent(route.app)}`;
     case 'login':

@@ -17,6 +17,8 @@ export function Shell({ me, route, children }: ShellProps) {
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   const routeKey = JSON.stringify(route);
+  // The team chosen on the apps or the team page stays chosen going to the other.
+  const team = route.kind === 'overview' || route.kind === 'team' ? route.team : null;
 
   useEffect(() => {
     if (first.current) {
@@ -36,8 +38,11 @@ export function Shell({ me, route, children }: ShellProps) {
           Berth
         </Link>
         <nav aria-label="Main" className="site-nav">
-          <Link to={{ kind: 'overview', team: null }} current={route.kind === 'overview'}>
+          <Link to={{ kind: 'overview', team }} current={route.kind === 'overview'}>
             Apps
+          </Link>
+          <Link to={{ kind: 'team', team }} current={route.kind === 'team'}>
+            Team
           </Link>
         </nav>
         <div className="account">

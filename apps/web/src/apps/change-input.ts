@@ -1,0 +1,62 @@
+/**
+ * What the app page's forms send, checked as berthd checks it (openapi.yaml: patchEnv,
+ * patchSecrets, scaleApp, deployApp), so a typo is named before a request is made. berthd
+ * checks again and decides.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** An environment variable's or a secret's name. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const MAX_VALUE = 32_768;
+export const MAX_REPLICAS = 64;
+const MAX_IMAGE = 255;
+
+export const isVariableName = (name: string): boolean => VARIABLE_NAME.test(name);
+
+export const VARIABLE_NAME_RULE =
+  'A name starts with a letter or _ and has only letters, digits and _ (at most 128).';
+
+/** `NAME=value`: the value is everything after the first `=`, kept as typed (it may be empty). */
+export function parseAssignment(input: string): Parsed<{ name: string; value: string }> {
+  const at = input.indexOf('=');
+  if (at === -1) return { ok: false, error: 'Write it as NAME=value.' };
+  const name = input.slice(0, at).trim();
+  const value = input.slice(at + 1);
+  if (name === '') return { ok: false, error: 'Name the variable before the =.' };
+  if (!isVariableName(name))
+    return { ok: false, error: `${name} is not a variable name. ${VARIABLE_NAME_RULE}` };
+  if (value.length > MAX_VALUE)
+    return { ok: false, error: `The value is longer than ${MAX_VALUE} characters.` };
+  return { ok: true, value: { name, value } };
+}
+
+/** A secret to set: a valid name and a value of at most 32 KiB characters (not trimmed). */
+export function parseSecret(name: string, value: string): Parsed<{ name: string; value: string }> {
+  const trimmed = name.trim();
+  if (!isVariableName(trimmed)) return { ok: false, error: `Not a secret name. ${VARIABLE_NAME_RULE}` };
+  if (value === '') return { ok: false, error: 'Give the secret a value.' };
+  if (value.length > MAX_VALUE)
+    return { ok: false, error: `The value is longer than ${MAX_VALUE} characters.` };
+  return { ok: true, value: { name: trimmed, value } };
+}
+
+/** A whole number of replicas from 0 (stopped) to 64. */
+export function parseReplicas(input: string): Parsed<number> {
+  const text = input.trim();
+  const n = /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n > MAX_REPLICAS) {
+    return { ok: false, error: `Give a whole number from 0 to ${MAX_REPLICAS}.` };
+  }
+  return { ok: true, value: n };
+}
+
+/** The image to deploy; empty means the app's current one again (a redeploy). */
+export function parseImage(input: string): Parsed<string | null> {
+  const image = input.trim();
+  if (image === '') return { ok: true, value: null };
+  if (/\s/.test(image) || image.length > MAX_IMAGE) {
+    return { ok: false, error: `An image reference has no spaces and at most ${MAX_IMAGE} characters.` };
+  }
+  return { ok: true, value: image };
+}
