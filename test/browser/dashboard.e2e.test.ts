@@ -1,7 +1,9 @@
 /**
  * The dashboard in Debian's Chromium against a real `berth up` (berthd, the agent, Podman,
  * Caddy): the setup link `berth up` prints names the first owner; the overview and an app's page
- * show what the CLI did; the pages refuse to be framed, allow no inline code, and a change
+ * show what the CLI did, and the page changes env, scale and the live release as the CLI would;
+ * hostile values show as text; tokens are made and revoked; a viewer sees no change control and
+ * a forced change is refused; the pages refuse to be framed, allow no inline code, and a change
  * without the CSRF token is refused; logout ends the session. Every page is checked with axe-core
  * and screenshotted into test-artifacts/dashboard/. No page may open a dialog, log an error
  * (a CSP violation is one) or request anything from another origin.
@@ -84,8 +86,115 @@ describe('the dashboard in a browser', () => {
     await screenshot(w.page, 'app');
   });
 
+  test('hostile values set in the page show as text and run nothing', async () => {
+    const hostile = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', 'javascript:alert(3)'];
+    for (const [i, value] of hostile.entries()) {
+      await w.page.getByLabel('Variable (NAME=value)').fill(`HOSTILE_${i}=${value}`);
+      await w.page.getByRole('button', { name: 'Set variable' }).click();
+      await w.page.getByRole('cell', { name: value, exact: true }).waitFor({ timeout: 20_000 });
+    }
+    // Set with the CLI too: what the API stores is what the page shows, character for character.
+    ok(await berth.cli(['env', 'set', 'web', `FROM_CLI=<b>bold</b><svg onload=alert(4)>`]));
+    await w.page.getByRole('cell', { name: '<b>bold</b><svg onload=alert(4)>', exact: true }).waitFor({
+      timeout: 20_000,
+    });
+    assert.equal(
+      await w.page.locator('img[src="x"], svg[onload], b').count(),
+      0,
+      'no element made from data',
+    );
+    await screenshot(w.page, 'app-env');
+  });
+
+  test('scale and roll back from the page; the CLI sees what the page did', async () => {
+    await w.page.getByLabel('Replica count').fill('1');
+    await w.page.getByRole('button', { name: 'Scale' }).click();
+    for (let i = 0; ; i++) {
+      const shown = await berth.json<{ replicas: number }>(['apps', 'show', 'web']);
+      if (shown.replicas === 1) break;
+      assert.ok(i < 100, `replicas still ${shown.replicas}`);
+      await w.page.waitForTimeout(200);
+    }
+    await w.page.getByRole('button', { name: 'Roll back to v1' }).click();
+    await w.page.getByRole('button', { name: 'Confirm roll back to v1' }).click();
+    await w.page.getByText(/Roll back to v1 started/).waitFor({ timeout: 20_000 });
+    for (let i = 0; ; i++) {
+      const d = await berth.json<{ kind: string; status: string }[]>(['deployments', 'list', 'web']);
+      const rollback = d.find((x) => x.kind === 'rollback');
+      if (rollback?.status === 'succeeded') break;
+      assert.ok(i < 300, JSON.stringify(d.slice(0, 3)));
+      await w.page.waitForTimeout(200);
+    }
+    await w.page
+      .getByRole('cell', { name: /rollback/ })
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await screenshot(w.page, 'app-rolled-back');
+  });
+
+  test('tokens: created in the page (shown once), then revoked; the revoked one opens nothing', async () => {
+    await w.page.getByRole('link', { name: 'Team', exact: true }).click();
+    await w.page.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
+    await w.page.getByLabel('Token name').fill('ci');
+    await w.page.getByLabel('Role').selectOption('operator');
+    await w.page.getByRole('button', { name: 'Create token' }).click();
+    const shown = w.page.getByLabel('New token');
+    await shown.waitFor();
+    const token = await shown.inputValue();
+    assert.match(token, /^berth_/);
+    await screenshot(w.page, 'team-token-created');
+    const asCi = await fetch(`${origin}/api/v1/apps`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(asCi.status, 200);
+    await w.page.getByRole('button', { name: 'Done' }).click();
+    await w.page.getByRole('button', { name: 'Revoke ci' }).click();
+    await w.page.getByRole('button', { name: 'Confirm revoke ci' }).click();
+    await w.page.getByText(/Revoked ci/).waitFor();
+    const after = await fetch(`${origin}/api/v1/apps`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(after.status, 401);
+    await screenshot(w.page, 'team');
+  });
+
+  test('a viewer sees no change controls, and a forced change is refused', async () => {
+    const created = await berth.json<{ setup: { token: string } }>([
+      ...['users', 'create', 'vic@example.com', '--role', 'viewer'],
+    ]);
+    const set = await fetch(`${origin}/api/v1/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: created.setup.token, password: PASSWORD }),
+    });
+    assert.equal(set.status, 204, await set.text());
+    const viewerContext = await browser.newContext();
+    try {
+      const v = await watchedPage(viewerContext, origin);
+      await v.page.goto(`${origin}/apps/web`);
+      await v.page.getByLabel('Email').fill('vic@example.com');
+      await v.page.getByLabel('Password').fill(PASSWORD);
+      await v.page.getByRole('button', { name: /log in/i }).click();
+      await v.page.getByRole('heading', { name: 'Deployments' }).waitFor();
+      await v.page.getByRole('heading', { name: 'Releases' }).waitFor();
+      for (const name of ['Deploy', 'Scale', 'Set variable', 'Set secret', 'Roll back to v1'])
+        assert.equal(await v.page.getByRole('button', { name }).count(), 0, `${name} is hidden`);
+      await screenshot(v.page, 'app-viewer');
+      const forced = await v.page.evaluate(async () => {
+        const me = (await (await fetch('/api/v1/me')).json()) as { csrfToken: string };
+        const res = await fetch('/api/v1/apps/web/scale', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+          body: JSON.stringify({ replicas: 3 }),
+        });
+        return { status: res.status, body: await res.text() };
+      });
+      assert.equal(forced.status, 403, forced.body);
+      assert.match(forced.body, /FORBIDDEN/);
+      assert.deepEqual([v.dialogs, v.foreign], [[], []]);
+    } finally {
+      await viewerContext.close();
+    }
+  });
+
   test('every page: no inline code allowed, no framing, nothing sniffed or referred', async () => {
-    for (const path of ['/', '/apps/web', '/login', '/setup']) {
+    for (const path of ['/', '/apps/web', '/team', '/login', '/setup']) {
       const res = await context.request.get(`${origin}${path}`);
       const headers = res.headers();
       assert.match(headers['content-security-policy'] ?? '', /script-src 'self'/, path);
@@ -181,6 +290,11 @@ describe('the dashboard in a browser', () => {
       await page.goto(`${origin}/apps/web`);
       await page.getByRole('heading', { name: 'Deployments' }).waitFor();
       await check('app');
+      await page.goto(`${origin}/team`);
+      await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+      await check('team');
+      await page.goto(`${origin}/apps/web`);
+      await page.getByRole('heading', { name: 'Deployments' }).waitFor();
       // A phone-sized screen: the same pages, still without a violation.
       await page.setViewportSize({ width: 375, height: 740 });
       await check('app (phone)');
@@ -193,7 +307,7 @@ describe('the dashboard in a browser', () => {
 
   test('no page opened a dialog, logged an error or reached another origin', () => {
     assert.deepEqual(w.dialogs, []);
-    // Chromium logs every 4xx answer as an error: the refused forgery and /me after the logout.
+    // Chromium logs every 4xx answer as an error: the refused forgeries and /me after the logout.
     const refusals = /^console: Failed to load resource: the server responded with a status of 40[13] /;
     assert.deepEqual(
       w.errors.filter((e) => !refusals.test(e)),
