@@ -2,8 +2,8 @@
  * Debian's Chromium, driven by playwright-core (never `playwright install`: no browser is
  * downloaded, the system's is used). Each page records what must never happen on a dashboard
  * page: a dialog (an injected `alert`), an uncaught error, a console error (a CSP violation is
- * one), a request to anywhere but the page's origin. Screenshots go to BERTH_TEST_ARTIFACTS
- * (default test-artifacts/ at the repository's root), the folder the README names.
+ * one), a request to anywhere but the page's origin. Screenshots go to test-artifacts/dashboard/
+ * at the repository's root, the folder the README names.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.BERTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's package puts it here (scripts/install-system-deps.sh --test installs it). */
+export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const ARTIFACTS = join(process.env.BERTH_TEST_ARTIFACTS ?? join(ROOT, 'test-artifacts'), 'dashboard');
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
