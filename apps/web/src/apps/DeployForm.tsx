@@ -3,6 +3,7 @@ import { useDeploy } from '../api/app-changes.js';
 import type { App } from '../api/paths.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { parseImage } from './change-input.js';
+import { FieldNote, fieldNoteId } from '../controls/FieldNote.js';
 
 /**
  * A new deployment (deployApp): of another image, or of the app as it is (a redeploy). It shows
@@ -49,7 +50,7 @@ export function DeployForm({ app }: { app: App }) {
               spellCheck={false}
               maxLength={255}
               aria-invalid={invalid !== null}
-              aria-describedby={invalid !== null ? 'deploy-error' : 'deploy-help'}
+              aria-describedby={fieldNoteId('deploy', invalid)}
               value={image}
               onChange={(e) => setImage(e.target.value)}
             />
@@ -58,16 +59,10 @@ export function DeployForm({ app }: { app: App }) {
             {deploy.isPending ? 'Saving…' : 'Deploy'}
           </button>
         </div>
-        {invalid !== null ? (
-          <p id="deploy-error" className="field-error">
-            {invalid}
-          </p>
-        ) : (
-          <p id="deploy-help" className="field-help">
-            Leave it empty to redeploy{' '}
-            {app.source ? 'from its source' : <span className="mono">{app.image}</span>}.
-          </p>
-        )}
+        <FieldNote id="deploy" error={invalid}>
+          Leave it empty to redeploy{' '}
+          {app.source ? 'from its source' : <span className="mono">{app.image}</span>}.
+        </FieldNote>
       </form>
       {deploy.isError ? <ProblemAlert error={deploy.error} title="Could not start the deployment" /> : null}
       <p role="status" className="status-text">

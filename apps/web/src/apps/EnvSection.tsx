@@ -4,6 +4,7 @@ import type { App } from '../api/paths.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { changeNote } from './change-note.js';
 import { parseAssignment } from './change-input.js';
+import { FieldNote, fieldNoteId } from '../controls/FieldNote.js';
 
 /**
  * An app's environment variables, values as plain text; who may deploy the app sets and removes
@@ -100,7 +101,7 @@ export function EnvSection({ app, canEdit }: { app: App; canEdit: boolean }) {
                 spellCheck={false}
                 required
                 aria-invalid={invalid !== null}
-                aria-describedby={invalid !== null ? 'env-input-error' : 'env-input-help'}
+                aria-describedby={fieldNoteId('env-input', invalid)}
                 value={input}
                 onChange={(e) => setInput(e.target.value)}
               />
@@ -109,15 +110,9 @@ export function EnvSection({ app, canEdit }: { app: App; canEdit: boolean }) {
               {patch.isPending && patch.variables.set ? 'Saving…' : 'Set variable'}
             </button>
           </div>
-          {invalid !== null ? (
-            <p id="env-input-error" className="field-error">
-              {invalid}
-            </p>
-          ) : (
-            <p id="env-input-help" className="field-help">
-              Adds the variable, or gives it a new value. The value is everything after the first =.
-            </p>
-          )}
+          <FieldNote id="env-input" error={invalid}>
+            Adds the variable, or gives it a new value. The value is everything after the first =.
+          </FieldNote>
         </form>
       ) : null}
       {patch.isError ? <ProblemAlert error={patch.error} title="Could not change the variables" /> : null}

@@ -4,6 +4,7 @@ import type { App } from '../api/paths.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { changeNote } from './change-note.js';
 import { MAX_REPLICAS, parseReplicas } from './change-input.js';
+import { FieldNote, fieldNoteId } from '../controls/FieldNote.js';
 
 /** How many replicas the app runs (scaleApp), for who may deploy it. */
 export function ScaleForm({ app }: { app: App }) {
@@ -53,7 +54,7 @@ export function ScaleForm({ app }: { app: App }) {
               step={1}
               required
               aria-invalid={invalid !== null}
-              aria-describedby={invalid !== null ? 'scale-error' : 'scale-help'}
+              aria-describedby={fieldNoteId('scale', invalid)}
               value={value}
               onChange={(e) => setDraft(e.target.value)}
             />
@@ -62,15 +63,9 @@ export function ScaleForm({ app }: { app: App }) {
             {scale.isPending ? 'Saving…' : 'Scale'}
           </button>
         </div>
-        {invalid !== null ? (
-          <p id="scale-error" className="field-error">
-            {invalid}
-          </p>
-        ) : (
-          <p id="scale-help" className="field-help">
-            Now {app.replicas}. From 0 (stopped) to {MAX_REPLICAS}.
-          </p>
-        )}
+        <FieldNote id="scale" error={invalid}>
+          Now {app.replicas}. From 0 (stopped) to {MAX_REPLICAS}.
+        </FieldNote>
       </form>
       {scale.isError ? <ProblemAlert error={scale.error} title="Could not scale the app" /> : null}
       <p role="status" className="status-text">

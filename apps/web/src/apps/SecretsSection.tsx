@@ -6,6 +6,7 @@ import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { changeNote } from './change-note.js';
 import { isVariableName, parseSecret } from './change-input.js';
 import { Age, useNow } from './Time.js';
+import { FieldNote, fieldNoteId } from '../controls/FieldNote.js';
 
 /**
  * An app's secrets, by name only: berthd never answers a value, and the page never keeps one
@@ -117,7 +118,7 @@ export function SecretsSection({ app, canEdit }: { app: App; canEdit: boolean })
                 required
                 maxLength={128}
                 aria-invalid={nameIsBad}
-                aria-describedby={invalid !== null ? 'secret-error' : 'secret-help'}
+                aria-describedby={fieldNoteId('secret', invalid)}
                 value={name}
                 onChange={(e) => setName(e.target.value)}
               />
@@ -132,7 +133,7 @@ export function SecretsSection({ app, canEdit }: { app: App; canEdit: boolean })
                 spellCheck={false}
                 required
                 aria-invalid={invalid !== null && !nameIsBad}
-                aria-describedby={invalid !== null ? 'secret-error' : 'secret-help'}
+                aria-describedby={fieldNoteId('secret', invalid)}
                 value={value}
                 onChange={(e) => setValue(e.target.value)}
               />
@@ -141,15 +142,9 @@ export function SecretsSection({ app, canEdit }: { app: App; canEdit: boolean })
               {patch.isPending && patch.variables.set ? 'Saving…' : 'Set secret'}
             </button>
           </div>
-          {invalid !== null ? (
-            <p id="secret-error" className="field-error">
-              {invalid}
-            </p>
-          ) : (
-            <p id="secret-help" className="field-help">
-              Stored encrypted and never shown again, here or anywhere.
-            </p>
-          )}
+          <FieldNote id="secret" error={invalid}>
+            Stored encrypted and never shown again, here or anywhere.
+          </FieldNote>
         </form>
       ) : null}
       {patch.isError ? <ProblemAlert error={patch.error} title="Could not change the secrets" /> : null}
