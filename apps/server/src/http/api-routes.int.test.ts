@@ -15,6 +15,7 @@ import { NOTIFICATION_CASES } from './test-support/route-cases-notifications.js'
 import { CRON_CASES } from './test-support/route-cases-cron.js';
 import { BACKUP_CASES } from './test-support/route-cases-backups.js';
 import { SERVER_CASES } from './test-support/route-cases-servers.js';
+import { IDENTITY_CASES } from './test-support/route-cases-identity.js';
 import { TRUST_CASES } from './test-support/route-cases-trust.js';
 
 /**
@@ -192,6 +193,7 @@ const APP_CASES: Record<string, RouteCase> = {
 
 const CASES: Record<string, RouteCase> = {
   ...APP_CASES,
+  ...IDENTITY_CASES,
   ...TRUST_CASES,
   ...BUILD_CASES,
   ...SERVER_CASES,
