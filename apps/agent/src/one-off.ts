@@ -1,5 +1,5 @@
 import { LABELS } from '@berth/core';
-import type { ContainerEngine } from '@berth/engine';
+import type { ContainerDetails, ContainerEngine, ContainerLogLine } from '@berth/engine';
 import {
   BerthError,
   type AgentRunParams,
@@ -22,8 +22,16 @@ export const RUN_LABELS = { agent: 'berth.run.agent', run: 'berth.run' } as cons
 /** Lines of output read before the live stream: everything a short command wrote before it opened. */
 const HISTORY_LINES = 100_000;
 
+/** A follow that ended while the container still runs is opened again after this pause. */
+const REFOLLOW_DELAY_MS = 100;
+
+type OneOffEngine = Pick<
+  ContainerEngine,
+  'hasImage' | 'imageUser' | 'createAndStart' | 'stopAndRemove' | 'logs' | 'list'
+>;
+
 export interface OneOffDeps {
-  engine: ContainerEngine;
+  engine: OneOffEngine;
   agentId: string;
   secretFiles: Pick<SecretFiles, 'write' | 'remove' | 'hold' | 'release'>;
   openSecrets(release: ReleaseSpec): Record<string, string>;
@@ -89,16 +97,16 @@ export async function runOneOff(
     }, params.timeoutMs);
     signal.addEventListener('abort', kill, { once: true });
     try {
+      let after: ContainerDetails | undefined;
       try {
-        for await (const l of deps.engine.logs(container.id, { tail: HISTORY_LINES, follow: true, signal })) {
-          await send([{ at: l.at, replica: name, stream: l.stream, line: l.line }]);
-        }
+        after = await streamToExit(deps.engine, container.id, runId, signal, (l) =>
+          send([{ at: l.at, replica: name, stream: l.stream, line: l.line }]),
+        );
       } catch (err) {
         // Killed at the timeout, the container may be gone before its log stream says so.
         if (!timedOut) throw err;
       }
       signal.throwIfAborted();
-      const [after] = await deps.engine.list({ [RUN_LABELS.run]: runId });
       return { exitCode: timedOut ? null : (after?.exitCode ?? null), timedOut };
     } finally {
       clearTimeout(timer);
@@ -108,6 +116,42 @@ export async function runOneOff(
   } finally {
     deps.secretFiles.release(name);
     await deps.secretFiles.remove(name).catch(() => undefined);
+  }
+}
+
+/**
+ * Sends the container's output until it has stopped, each line once, and returns its state then.
+ * Podman's follow can end at the container's exit before its reader has read the last lines the
+ * container wrote, or end while the container still runs (podman#10675, #17286; a cron run's
+ * only line went missing this way in CI): so the log is followed again while the engine says
+ * the container runs, then read whole once it has stopped, and the lines not yet sent go out.
+ * Lines are matched by position: each read starts at the same first line.
+ */
+async function streamToExit(
+  engine: OneOffEngine,
+  id: string,
+  runId: string,
+  signal: AbortSignal,
+  send: (line: ContainerLogLine) => Promise<void>,
+): Promise<ContainerDetails | undefined> {
+  let sent = 0;
+  const read = async (follow: boolean): Promise<void> => {
+    let at = 0;
+    for await (const l of engine.logs(id, { tail: HISTORY_LINES, follow, signal })) {
+      if (at++ < sent) continue;
+      await send(l);
+      sent += 1;
+    }
+  };
+  await read(true);
+  for (;;) {
+    const [state] = await engine.list({ [RUN_LABELS.run]: runId });
+    if (state?.status !== 'running' || signal.aborted) {
+      if (state && !signal.aborted) await read(false);
+      return state;
+    }
+    await new Promise((resolve) => setTimeout(resolve, REFOLLOW_DELAY_MS));
+    await read(true);
   }
 }
 
