@@ -7,6 +7,7 @@ import { createAgentGateway } from './agents/gateway.js';
 import { createAuditAnchors } from './audit/anchor.js';
 import { bootstrap } from './bootstrap.js';
 import { startFirstOwnerSetup } from './identity/first-owner.js';
+import { DeploymentFeed } from './deploy/deployment-feed.js';
 import type { ServerConfig } from './config.js';
 import { createArchiveStore, removeOrphanArchives } from './builds/archives.js';
 import { createBuildRunner } from './builds/runner.js';
@@ -195,6 +196,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         defaults,
         anchors,
         firstOwner,
+        deploymentFeed: new DeploymentFeed(store),
       },
       caFingerprint: tls?.serving.caFingerprint ?? null,
     },

@@ -35,13 +35,18 @@ import type { Db } from './repos/db.js';
 import { guardAgainstReentrancy, insideTransaction, reportIfInsideTransaction } from './transaction-guard.js';
 import type { Database } from './schema.js';
 import type { AuditRow } from './types-audit.js';
-import type { AuditCommitListener, Repos, Store } from './types.js';
+import type { AuditCommitListener, DeploymentsListener, Repos, Store } from './types.js';
 
-/**
- * The repositories over a Kysely instance or one of its transactions. Dialect-free.
- * `onAppended` sees every audit row this set of repositories appends.
- */
-export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void> | void): Repos {
+/** What a set of repositories tells about its writes (to be acted on once they commit). */
+export interface RepoHooks {
+  /** Every audit row appended. */
+  onAppended?: (row: AuditRow) => Promise<void> | void;
+  /** Every deployment created or updated, or given an event, by its id. */
+  onDeployment?: (deploymentId: string) => void;
+}
+
+/** The repositories over a Kysely instance or one of its transactions. Dialect-free. */
+export function createRepos(db: Db, { onAppended, onDeployment }: RepoHooks = {}): Repos {
   return {
     meta: createMetaRepo(db),
     tenancy: createTenancyRepo(db),
@@ -65,8 +70,8 @@ export function createRepos(db: Db, onAppended?: (row: AuditRow) => Promise<void
     joinTokens: createJoinTokenRepo(db),
     apps: createAppRepo(db),
     releases: createReleaseRepo(db),
-    deployments: createDeploymentRepo(db),
-    events: createEventRepo(db),
+    deployments: createDeploymentRepo(db, onDeployment),
+    events: createEventRepo(db, onDeployment),
     jobs: createJobRepo(db),
     builds: createBuildRepo(db),
     appSealed: createAppSealedRepo(db),
@@ -97,25 +102,44 @@ export async function createStore(db: Kysely<Database>): Promise<Store> {
     throw err;
   }
   const listeners: AuditCommitListener[] = [];
+  const deploymentListeners: DeploymentsListener[] = [];
   const committed = async (rows: readonly AuditRow[]): Promise<void> => {
     const newest = rows.reduce<AuditRow | null>((a, r) => (a && a.seq > r.seq ? a : r), null);
     if (newest) for (const listener of listeners) await listener(newest);
   };
+  const deploymentsCommitted = (deploymentIds: ReadonlySet<string>): void => {
+    if (deploymentIds.size === 0) return;
+    for (const listener of deploymentListeners) listener(deploymentIds);
+  };
   return {
-    // A lone append outside a transaction commits in its own, before onAppended runs.
-    ...guardAgainstReentrancy(createRepos(db, (row) => committed([row]))),
+    // A lone append outside a transaction commits in its own, before its hook runs.
+    ...guardAgainstReentrancy(
+      createRepos(db, {
+        onAppended: (row) => committed([row]),
+        onDeployment: (id) => deploymentsCommitted(new Set([id])),
+      }),
+    ),
     async transaction(fn) {
       reportIfInsideTransaction('store.transaction()');
       const appended: AuditRow[] = [];
+      const deployments = new Set<string>();
+      const hooks: RepoHooks = {
+        onAppended: (row) => void appended.push(row),
+        onDeployment: (id) => void deployments.add(id),
+      };
       const result = await db
         .transaction()
-        .execute((trx) => insideTransaction(() => fn(createRepos(trx, (row) => void appended.push(row)))));
+        .execute((trx) => insideTransaction(() => fn(createRepos(trx, hooks))));
+      deploymentsCommitted(deployments);
       await committed(appended);
       return result;
     },
     close: () => db.destroy(),
     onAuditCommitted(listener) {
       listeners.push(listener);
+    },
+    onDeploymentsCommitted(listener) {
+      deploymentListeners.push(listener);
     },
   };
 }

@@ -364,9 +364,16 @@ export interface Store extends Repos {
    * listener does about a row is done before its caller goes on.
    */
   onAuditCommitted(listener: AuditCommitListener): void;
+  /**
+   * Calls `listener` after each commit that created or changed deployments or appended their
+   * events, with their ids: a follower reads them then, instead of polling. Synchronous: it only
+   * wakes readers.
+   */
+  onDeploymentsCommitted(listener: DeploymentsListener): void;
 }
 
 export type AuditCommitListener = (row: AuditRow) => Promise<void>;
+export type DeploymentsListener = (deploymentIds: ReadonlySet<string>) => void;
 
 export interface SqliteOptions {
   /** Path of the database file; `:memory:` for tests that need no file. */

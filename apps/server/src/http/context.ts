@@ -5,6 +5,7 @@ import type { AuditAnchors } from '../audit/anchor.js';
 import type { ArchiveStore } from '../builds/archives.js';
 import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
+import type { DeploymentFeed } from '../deploy/deployment-feed.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
@@ -49,6 +50,8 @@ export interface RouteContext {
   clock: () => number;
   defaults: { teamId: string; projectId: string };
   anchors: AuditAnchors;
+  /** Wakes followers of a deployment when it changes (deploy --follow, the dashboard). */
+  deploymentFeed: DeploymentFeed;
   /** The first-owner setup link, open while the installation has no owner account. */
   firstOwner: FirstOwnerSetup;
   appView(app: AppRow): Promise<App>;

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseLogGrep, parseLogSince } from '@berth/core';
 import {
   BerthError,
@@ -74,7 +73,8 @@ export function goneWith(reply: FastifyReply): AbortController {
   return gone;
 }
 
-const POLL_MS = 150;
+/** The longest a follower waits without a wake-up from the feed before it reads anyway. */
+const FEED_FALLBACK_MS = 5_000;
 
 export async function streamDeploymentEvents(
   ctx: RouteContext,
@@ -87,8 +87,12 @@ export async function streamDeploymentEvents(
   const write = (line: DeploymentStreamLine): void => send(`${JSON.stringify(line)}\n`);
   // A follower that lost berthd (a restart) comes back with the last event it saw.
   let seq = after;
+  const ended = new AbortController();
+  const waits = AbortSignal.any([gone, ended.signal]);
   try {
     while (!gone.aborted) {
+      // Listening before reading: a commit between the read and the wait still wakes it.
+      const changed = ctx.deploymentFeed.next(deploymentId, waits, FEED_FALLBACK_MS);
       const d = await ctx.store.deployments.get(deploymentId);
       for (const e of await ctx.store.events.list(deploymentId, seq)) {
         seq = e.seq;
@@ -104,9 +108,10 @@ export async function streamDeploymentEvents(
         break;
       }
       if (!d) break;
-      await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);
+      await changed;
     }
   } finally {
+    ended.abort();
     out.end();
   }
   return reply;

@@ -191,3 +191,38 @@ describe('EventRepo', () => {
     }
   });
 });
+
+describe('onDeploymentsCommitted', () => {
+  it('tells of a deployment created, updated or given an event once the write commits, never for a rollback', async () => {
+    const env = await openTempStore();
+    try {
+      const heard: string[][] = [];
+      env.store.onDeploymentsCommitted((ids) => heard.push([...ids]));
+      const app = appRow(env);
+      await env.store.apps.create(app);
+      const rel = releaseRow(app.id, 1);
+      await env.store.releases.create(rel);
+      const dep = deploymentRow(app.id, rel.id);
+      await env.store.deployments.create(dep);
+      await env.store.events.append(dep.id, { at: NOW, level: 'info', message: 'alone' });
+      assert.deepEqual(heard, [[dep.id], [dep.id]], 'a lone write, as it commits');
+      heard.length = 0;
+      await env.store.transaction(async (tx) => {
+        await tx.events.append(dep.id, { at: NOW, level: 'info', message: 'in a transaction' });
+        await tx.deployments.update(dep.id, { status: 'rolling_out' });
+        assert.deepEqual(heard, [], 'nothing before the commit');
+      });
+      assert.deepEqual(heard, [[dep.id]], 'once per commit, each deployment once');
+      heard.length = 0;
+      await assert.rejects(
+        env.store.transaction(async (tx) => {
+          await tx.events.append(dep.id, { at: NOW, level: 'info', message: 'rolled back' });
+          throw new Error('no');
+        }),
+      );
+      assert.deepEqual(heard, [], 'a rolled-back write is never told');
+    } finally {
+      await env.done();
+    }
+  });
+});

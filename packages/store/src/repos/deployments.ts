@@ -6,7 +6,8 @@ import type { DeploymentsRecord, DeploymentsTable } from '../schema.js';
 import type { DeploymentPatch, DeploymentRepo, DeploymentRow } from '../types.js';
 import type { Db } from './db.js';
 
-export function createDeploymentRepo(db: Db): DeploymentRepo {
+/** `onChange` hears of each deployment created or updated (the store tells listeners once it commits). */
+export function createDeploymentRepo(db: Db, onChange?: (id: string) => void): DeploymentRepo {
   const newestSucceeded = (appId: string) =>
     db
       .selectFrom('deployments')
@@ -36,6 +37,7 @@ export function createDeploymentRepo(db: Db): DeploymentRepo {
         }
         throw err;
       }
+      onChange?.(row.id);
     },
 
     get,
@@ -75,6 +77,7 @@ export function createDeploymentRepo(db: Db): DeploymentRepo {
               .executeTakeFirst()
               .then((x) => (x ? toDeploymentRow(x) : null));
       if (!r) throw new BerthError('DEPLOYMENT_NOT_FOUND', `No deployment with id "${id}"`);
+      onChange?.(id);
       return r;
     },
 

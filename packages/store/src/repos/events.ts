@@ -6,7 +6,8 @@ import type { Db } from './db.js';
 /** Only reachable on a database with concurrent writers per statement (PostgreSQL). */
 const APPEND_TRIES = 5;
 
-export function createEventRepo(db: Db): EventRepo {
+/** `onEvent` hears of each append, by deployment (the store tells listeners once it commits). */
+export function createEventRepo(db: Db, onEvent?: (deploymentId: string) => void): EventRepo {
   const appendOnce = async (deploymentId: string, e: Omit<DeploymentEventRow, 'deploymentId' | 'seq'>) => {
     // INSERT … SELECT max(seq)+1 computes and writes the seq in one statement: SQLite runs it
     // under the write lock, so concurrent appenders (even other processes) get distinct seqs.
@@ -34,7 +35,9 @@ export function createEventRepo(db: Db): EventRepo {
     async append(deploymentId, event) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await appendOnce(deploymentId, event);
+          const row = await appendOnce(deploymentId, event);
+          onEvent?.(deploymentId);
+          return row;
         } catch (err) {
           const clash = isUniqueViolation(
             err,
