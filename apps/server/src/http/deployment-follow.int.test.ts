@@ -60,7 +60,7 @@ test('each event of a followed deployment is on the wire as soon as it commits; 
       }
       const { value, done } = await reader.read();
       assert.ok(!done, 'the stream ended early');
-      buffered += decoder.decode(value, { stream: true });
+      buffered += decoder.decode(value as Uint8Array, { stream: true });
     }
   };
   // What the deployment already has (its "Queued" event) comes first.

@@ -219,6 +219,7 @@ describe('onDeploymentsCommitted', () => {
           await tx.events.append(dep.id, { at: NOW, level: 'info', message: 'rolled back' });
           throw new Error('no');
         }),
+        /no/,
       );
       assert.deepEqual(heard, [], 'a rolled-back write is never told');
     } finally {
