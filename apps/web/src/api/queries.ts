@@ -3,7 +3,10 @@ import { ApiError, isUnauthenticated } from '../problems/problem.js';
 import { api, csrfTokens } from './browser.js';
 import { expectData } from './client.js';
 
-/** How often the pages re-read what they show (no event stream yet). */
+/**
+ * How often the pages re-read what they show. A running deployment's steps are not polled: they
+ * come from its event stream as berthd writes them (apps/useDeploymentSteps.ts).
+ */
 export const POLL_MS = 5_000;
 
 export const queryKeys = {

@@ -1,13 +1,16 @@
 import { useEffect, useState } from 'react';
 import { formatAge } from './app-status.js';
 
-/** The clock, re-read every 15 s so that "3 min ago" keeps up without new data. */
-export function useNow(): number {
+/**
+ * The clock, re-read every 15 s so that "3 min ago" keeps up without new data (or as often as
+ * asked: a running deployment's elapsed time, every second).
+ */
+export function useNow(everyMs = 15_000): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), 15_000);
+    const timer = window.setInterval(() => setNow(Date.now()), everyMs);
     return () => window.clearInterval(timer);
-  }, []);
+  }, [everyMs]);
   return now;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatAge, formatDuration, formatUntil, replicaCounts } from './app-status.js';
+import { deploymentRunning, formatAge, formatDuration, formatUntil, replicaCounts } from './app-status.js';
 
 const replica = (releaseId: string, state: 'starting' | 'healthy' | 'serving' | 'draining' | 'exited') => ({
   name: `berth-web-${releaseId}-${state}`,
@@ -50,4 +50,13 @@ test('a future time reads as how far off it is', () => {
   assert.equal(formatUntil('2025-01-01T12:00:20Z', now), 'in 20 s');
   assert.equal(formatUntil('2024-12-31T12:00:00Z', now), '1 d ago');
   assert.equal(formatUntil('soon', now), 'soon');
+});
+
+test('a deployment runs until it succeeds, fails or is ignored', () => {
+  assert.deepEqual(
+    (['queued', 'preparing', 'rolling_out', 'succeeded', 'failed', 'ignored'] as const).filter(
+      deploymentRunning,
+    ),
+    ['queued', 'preparing', 'rolling_out'],
+  );
 });

@@ -44,6 +44,20 @@ export function deploymentTone(status: DeploymentStatus): Tone {
   }
 }
 
+/** Still under way: its steps keep coming, and its stream stays open until it is over. */
+export function deploymentRunning(status: DeploymentStatus): boolean {
+  switch (status) {
+    case 'queued':
+    case 'preparing':
+    case 'rolling_out':
+      return true;
+    case 'succeeded':
+    case 'failed':
+    case 'ignored':
+      return false;
+  }
+}
+
 /** `rolling_out` → `rolling out`. */
 export const statusWords = (status: string): string => status.replaceAll('_', ' ');
 

@@ -1,0 +1,74 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useReducer, useRef, useState } from 'react';
+import { api } from '../api/browser.js';
+import { openDeploymentEvents } from '../api/deployment-events.js';
+import { POLL_MS, queryKeys } from '../api/queries.js';
+import { isUnauthenticated } from '../problems/problem.js';
+import { followDeployment, initialSteps, stepsReducer, type StepsState } from './deployment-steps.js';
+
+export interface DeploymentSteps extends StepsState {
+  /** The steps come as they happen (the deployment was running when they were first asked for). */
+  following: boolean;
+}
+
+/**
+ * A deployment's steps, from streamDeploymentEvents. A running deployment's stream is followed
+ * until its end line, opened again from the last step after a dropped connection; at the end
+ * the app's queries are read again, so the rest of the page shows the outcome at once. A finished
+ * one is read once. Leaving (unmount, another id) aborts the stream.
+ *
+ * `running` is the page's polled view: whether to follow is decided by it once per deployment
+ * (when the next poll says it is over, the open stream has already brought the end line). Should
+ * the poll say so and the end line still not have come after a poll's time, the connection died
+ * without a word (a laptop that slept): the stream is opened again from the last step.
+ */
+export function useDeploymentSteps(id: string, running: boolean): DeploymentSteps {
+  const client = useQueryClient();
+  const [target, setTarget] = useState({ id, follow: running, attempt: 0 });
+  const [state, dispatch] = useReducer(stepsReducer, initialSteps);
+  const lastSeq = useRef(0);
+  if (target.id !== id) {
+    // Another deployment: start over (in this render, so no step of the last one shows).
+    setTarget({ id, follow: running, attempt: 0 });
+    dispatch({ type: 'reset' });
+  }
+
+  const stuck = target.follow && !running && state.ended === null && state.connection === 'open';
+  useEffect(() => {
+    if (!stuck) return;
+    const timer = window.setTimeout(() => setTarget((t) => ({ ...t, attempt: t.attempt + 1 })), POLL_MS);
+    return () => window.clearTimeout(timer);
+  }, [stuck]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    // A new deployment starts from its first step; the same one again, after its last one seen.
+    if (target.attempt === 0) lastSeq.current = 0;
+    followDeployment({
+      open: (after, signal) => openDeploymentEvents(api, target.id, { follow: target.follow, after, signal }),
+      after: lastSeq.current,
+      signal,
+      onOpen: () => dispatch({ type: 'open' }),
+      onEvent: (event) => {
+        lastSeq.current = Math.max(lastSeq.current, event.seq);
+        dispatch({ type: 'events', events: [event] });
+      },
+      onEnd: (deployment) => {
+        dispatch({ type: 'end', deployment });
+        if (!target.follow) return;
+        void client.invalidateQueries({ queryKey: queryKeys.app(deployment.appName) });
+        void client.invalidateQueries({ queryKey: queryKeys.apps, exact: true });
+      },
+      onRetry: (error) => dispatch({ type: 'retry', error }),
+    }).catch((error: unknown) => {
+      if (signal.aborted) return;
+      dispatch({ type: 'fail', error });
+      // A session that ended shows the login page (as a failed query does: see queries.ts).
+      if (isUnauthenticated(error)) void client.invalidateQueries({ queryKey: queryKeys.me });
+    });
+    return () => controller.abort();
+  }, [target, client]);
+
+  return { ...state, following: target.follow };
+}
