@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { axeViolations, launchChromium, screenshot, watchedPage, type Watched } from '../support/chromium.js';
-import { ensureExampleImages, HELLO_V1 } from '../support/images.js';
+import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../support/images.js';
 import { BerthUnderTest } from '../e2e/support/berth.js';
 
 const EMAIL = 'owner@example.com';
@@ -84,6 +84,30 @@ describe('the dashboard in a browser', () => {
       .first()
       .waitFor({ timeout: 10_000 });
     await screenshot(w.page, 'app');
+  });
+
+  test('a deploy started in the page shows its steps live, as berthd writes them, until it succeeds', async () => {
+    await w.page.getByLabel('Image').fill(HELLO_V2);
+    await w.page.getByRole('button', { name: 'Deploy' }).click();
+    // The newest running deployment opens by itself; its steps arrive from the follow stream.
+    const steps = w.page.getByRole('list', { name: /^Steps of v2$/ });
+    await steps.waitFor({ timeout: 20_000 });
+    await steps.getByRole('listitem').first().waitFor();
+    await w.page
+      .getByRole('row', { name: /v2.*succeeded/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    const shown = (await steps.getByRole('listitem').allTextContents()).join('\n');
+    const id = (await berth.json<{ id: string; releaseVersion: number }[]>(['deployments', 'list', 'web']))[0]
+      ?.id;
+    const written = await berth.json<{ events: { message: string }[] }>(['deployments', 'show', id ?? '']);
+    // Up to the end line: what berthd writes after it (an old replica's removal once drained)
+    // the panel does not show yet (a known gap: the stream ends with the status).
+    const live = written.events.findIndex((e) => / is live at /.test(e.message));
+    assert.ok(live >= 0, JSON.stringify(written.events));
+    for (const e of written.events.slice(0, live + 1))
+      assert.ok(shown.includes(e.message), `${e.message} missing from:\n${shown}`);
+    await screenshot(w.page, 'app-deploy-steps');
   });
 
   test('hostile values set in the page show as text and run nothing', async () => {
