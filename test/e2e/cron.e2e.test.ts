@@ -47,8 +47,14 @@ describe('berth run and berth cron', () => {
     throw new Error(`${what}: ${JSON.stringify(last, null, 1)}`);
   }
 
+  /** This berth's one-off containers (another test run's may share the engine). */
   const oneOffContainers = async (): Promise<string[]> =>
-    (await podman(['ps', '-a', '--format', '{{.Names}}', '--filter', 'label=berth.run'])).stdout
+    (
+      await podman([
+        ...['ps', '-a', '--format', '{{.Names}}', '--filter', 'label=berth.run'],
+        ...['--filter', `label=berth.run.agent=${await berth.agentId()}`],
+      ])
+    ).stdout
       .split('\n')
       .filter((n) => n.startsWith('berth-run-web-'));
 

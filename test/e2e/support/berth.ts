@@ -286,10 +286,15 @@ export class BerthUnderTest {
       await rm(join(testBuilderDir(process.env), 'teams', team.id), { recursive: true, force: true });
     }
     if (id) {
-      const { stdout } = await podman(['ps', '-aq', '--filter', `label=berth.agent=${id}`]).catch(() => ({
-        stdout: '',
-      }));
-      const ids = stdout.split('\n').filter(Boolean);
+      // Replicas carry berth.agent; one-off runs (berth run, cron) berth.run.agent: a run still
+      // going when the agent was stopped is removed by the agent's next start, which never comes.
+      const ids: string[] = [];
+      for (const label of ['berth.agent', 'berth.run.agent']) {
+        const { stdout } = await podman(['ps', '-aq', '--filter', `label=${label}=${id}`]).catch(() => ({
+          stdout: '',
+        }));
+        ids.push(...stdout.split('\n').filter(Boolean));
+      }
       if (ids.length > 0) await podman(['rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
       const nets = await podman(['network', 'ls', '-q', '--filter', `label=berth.agent=${id}`]).catch(() => ({
         stdout: '',
