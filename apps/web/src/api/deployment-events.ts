@@ -21,15 +21,20 @@ export type EndedDeployment = Pick<
 export type DeploymentLine =
   { type: 'event'; event: DeploymentEvent } | { type: 'end'; deployment: EndedDeployment };
 
-const LEVELS: readonly DeploymentEvent['level'][] = ['info', 'warn', 'error'];
-const STATUSES: readonly EndedDeployment['status'][] = [
-  'queued',
-  'preparing',
-  'rolling_out',
-  'succeeded',
-  'failed',
-  'ignored',
-];
+// Keyed by the generated types' unions, so a level or status added to the spec fails to compile
+// here instead of being refused at run time.
+const LEVELS = Object.keys({ info: true, warn: true, error: true } satisfies Record<
+  DeploymentEvent['level'],
+  true
+>) as DeploymentEvent['level'][];
+const STATUSES = Object.keys({
+  queued: true,
+  preparing: true,
+  rolling_out: true,
+  succeeded: true,
+  failed: true,
+  ignored: true,
+} satisfies Record<EndedDeployment['status'], true>) as EndedDeployment['status'][];
 
 type Fields = Record<string, unknown>;
 
