@@ -26,9 +26,11 @@ export function DeployForm({ app }: { app: App }) {
     }
     setInvalid(null);
     setNote('');
+    const sent = image;
     deploy.mutate(parsed.value, {
       onSuccess: (deployment) => {
-        setImage('');
+        // An image typed while this deploy was being sent stays in the field.
+        setImage((now) => (now === sent ? '' : now));
         setNote(`Deployment of v${deployment.releaseVersion} started: see Deployments below.`);
       },
     });

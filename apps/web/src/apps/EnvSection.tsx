@@ -38,7 +38,9 @@ export function EnvSection({ app, canEdit }: { app: App; canEdit: boolean }) {
     }
     setInvalid(null);
     const { name, value } = parsed.value;
-    send({ set: { [name]: value } }, `Set ${name}`, () => setInput(''));
+    const sent = input;
+    // What was typed since the click (the next variable, while this one saves) stays.
+    send({ set: { [name]: value } }, `Set ${name}`, () => setInput((now) => (now === sent ? '' : now)));
   };
 
   const removing = (name: string): boolean => patch.isPending && (patch.variables.unset ?? []).includes(name);

@@ -44,9 +44,11 @@ export function SecretsSection({ app, canEdit }: { app: App; canEdit: boolean })
       return;
     }
     setInvalid(null);
+    const [sentName, sentValue] = [name, value];
+    // A secret typed while this one was being saved stays in the fields.
     send({ set: { [parsed.value.name]: parsed.value.value } }, `Set secret ${parsed.value.name}`, () => {
-      setName('');
-      setValue('');
+      setName((now) => (now === sentName ? '' : now));
+      setValue((now) => (now === sentValue ? '' : now));
     });
   };
 
