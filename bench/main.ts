@@ -11,6 +11,7 @@
  *   BENCH_ONLY=fleet npm run bench      # three servers: dead server, rolling deploy (./fleet.ts)
  *   BENCH_ONLY=domains npm run bench    # custom domains and certificates against Pebble (./domains.ts)
  *   BENCH_ONLY=dashboard npm run bench  # the dashboard's size and load times in Chromium (./dashboard.ts)
+ *   BENCH_ONLY=dashboard-live [BENCH_DASHBOARDS=100] npm run bench  # step → page latency, 100 dashboards (./dashboard-live.ts)
  *   BENCH_ONLY=store-commits [BENCH_STORE_SECONDS=20] npm run bench  # store commits' event-loop lag, disk busy
  *   BENCH_ONLY=fleet-agents BENCH_AGENTS=1000 BENCH_AGENT_WORKERS=2 BENCH_IDLE_SECONDS=30 npm run bench
  */
@@ -31,6 +32,7 @@ import { fleetRows, measureFleet, type FleetFigures } from './fleet.js';
 import { measureFleetAgents, type FleetAgentsFigures } from './fleet-agents.js';
 import { fleetAgentsReport } from './fleet/report.js';
 import { dashboardRows, measureDashboard, type DashboardFigures } from './dashboard.js';
+import { dashboardLiveRows, measureDashboardLive, type DashboardLiveFigures } from './dashboard-live.js';
 import { domainRows, measureDomains, type DomainFigures } from './domains.js';
 import { dataRows, measureData, type DataFigures } from './data.js';
 import { databaseRows, measureDatabases, type EngineFigures } from './databases.js';
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
   }
   if (ONLY === 'dashboard') return reportDashboard(await measureDashboard());
   await ensureExampleImages();
+  if (ONLY === 'dashboard-live')
+    return reportDashboardLive(await measureDashboardLive(8, Number(process.env.BENCH_DASHBOARDS ?? '100')));
   if (ONLY === 'fleet') return reportFleet(await measureFleet());
   if (ONLY === 'domains') return reportDomains(await measureDomains(connect));
   const berth = await BerthUnderTest.create();
@@ -304,6 +308,17 @@ async function reportDashboard(f: DashboardFigures): Promise<void> {
     ...dashboardRows(f),
   ];
   await publish(lines, { dashboard: f });
+}
+
+async function reportDashboardLive(f: DashboardLiveFigures): Promise<void> {
+  const lines = [
+    `### ${today()} — \`BENCH_ONLY=dashboard-live npm run bench\` (headless Chromium, berth up with Podman)`,
+    '',
+    machine(),
+    '',
+    ...dashboardLiveRows(f),
+  ];
+  await publish(lines, { dashboardLive: f });
 }
 
 /** An API client of the berth up under test, as the admin. */

@@ -19,7 +19,8 @@ function sourceFiles(dir: string, base: string): SourceFile[] {
       const path = join(at, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
-      } else if (/\.(ts|tsx|mts|cts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+      } else if (/\.(ts|tsx|mts|cts)$/.test(entry.name)) {
+        // Declaration files too: the dashboard's src/api/schema.d.ts imports @berth/api-schema.
         out.push({ path: relative(base, path), text: readFileSync(path, 'utf8') });
       }
     }

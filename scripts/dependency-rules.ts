@@ -8,16 +8,18 @@ import ts from 'typescript';
 
 /**
  * Which Berth packages each one may depend on: protocol ← core ← store, engine ← apps, with io
- * (files written atomically, wake loops) and crypto beside them at the bottom, and client (the
- * typed HTTP client and how to trust berthd's TLS, no io) used by the CLI, by the agent (it
- * reaches berthd the same way) and by berthd's own tests of its API over TLS.
+ * (files written atomically, wake loops) and crypto beside them at the bottom, api-schema (the
+ * API's types, generated from openapi.yaml: no code) under the client and the dashboard, and
+ * client (the typed HTTP client and how to trust berthd's TLS, no io) used by the CLI, by the
+ * agent (it reaches berthd the same way) and by berthd's own tests of its API over TLS.
  */
 export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
   '@berth/protocol': [],
   '@berth/io': [],
+  '@berth/api-schema': [],
   '@berth/core': ['@berth/protocol'],
   '@berth/crypto': ['@berth/protocol', '@berth/io'],
-  '@berth/client': ['@berth/protocol', '@berth/core', '@berth/crypto'],
+  '@berth/client': ['@berth/protocol', '@berth/core', '@berth/crypto', '@berth/api-schema'],
   '@berth/store': ['@berth/protocol', '@berth/core', '@berth/io'],
   '@berth/engine': ['@berth/protocol', '@berth/core', '@berth/io'],
   '@berth/server': [
@@ -38,7 +40,7 @@ export const ALLOWED_INTERNAL: Readonly<Record<string, readonly string[]>> = {
     '@berth/client',
   ],
   // The dashboard talks to berthd over HTTP only: its types come from openapi.yaml, not from code.
-  '@berth/web': [],
+  '@berth/web': ['@berth/api-schema'],
   '@berth/cli': [
     '@berth/protocol',
     '@berth/core',

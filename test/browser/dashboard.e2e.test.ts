@@ -14,9 +14,10 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { axeViolations, launchChromium, screenshot, watchedPage, type Watched } from '../support/chromium.js';
 import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../support/images.js';
 import { BerthUnderTest } from '../e2e/support/berth.js';
-
-const EMAIL = 'owner@example.com';
-const PASSWORD = 'correct horse battery';
+import { APP_PAGE_VIEWS, appPageCases } from './cases/app-page.js';
+import { EMAIL, ok, PASSWORD, type Dashboard } from './cases/dashboard.js';
+import { liveCases } from './cases/live.js';
+import { teamAuditCases } from './cases/team-audit.js';
 
 describe('the dashboard in a browser', () => {
   let berth: BerthUnderTest;
@@ -39,8 +40,8 @@ describe('the dashboard in a browser', () => {
     await berth?.destroy();
   });
 
-  const ok = (r: { code: number; stdout: string; stderr: string }): void =>
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+  // Each area's tests (./cases/*.ts) read the shared parts through this, once `before` ran.
+  const dashboard = (): Dashboard => ({ berth, browser, context, w, origin });
 
   test('berth up prints a one-time setup link; it names the first owner, who lands on the overview', async () => {
     const link = /http:\/\/localhost:(\d+)\/setup#(setup_[A-Za-z0-9_-]+)/.exec(berth.output);
@@ -163,7 +164,7 @@ describe('the dashboard in a browser', () => {
     await w.page.getByRole('link', { name: 'Team', exact: true }).click();
     await w.page.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
     await w.page.getByLabel('Token name').fill('ci');
-    await w.page.getByLabel('Role').selectOption('operator');
+    await w.page.getByLabel('Role', { exact: true }).selectOption('operator');
     await w.page.getByRole('button', { name: 'Create token' }).click();
     const shown = w.page.getByLabel('New token');
     await shown.waitFor();
@@ -221,7 +222,7 @@ describe('the dashboard in a browser', () => {
   });
 
   test('every page: no inline code allowed, no framing, nothing sniffed or referred', async () => {
-    for (const path of ['/', '/apps/web', '/team', '/login', '/setup']) {
+    for (const path of ['/', '/apps/web', '/team', '/audit', '/invite', '/login', '/setup']) {
       const res = await context.request.get(`${origin}${path}`);
       const headers = res.headers();
       assert.match(headers['content-security-policy'] ?? '', /script-src 'self'/, path);
@@ -277,6 +278,11 @@ describe('the dashboard in a browser', () => {
     assert.equal(made, 201);
   });
 
+  // The areas' tests: each module of ./cases registers its own.
+  liveCases(dashboard);
+  appPageCases(dashboard);
+  teamAuditCases(dashboard);
+
   test('log out ends the session; logging in again works', async () => {
     await w.page.goto(`${origin}/`);
     await w.page.getByRole('button', { name: 'Log out' }).click();
@@ -320,6 +326,18 @@ describe('the dashboard in a browser', () => {
       await page.goto(`${origin}/team`);
       await page.getByRole('heading', { name: 'API tokens' }).waitFor();
       await check('team');
+      for (const view of APP_PAGE_VIEWS) {
+        await page.goto(`${origin}${view.path}`);
+        await page.getByRole('heading', { name: view.heading, level: 2 }).waitFor();
+        await check(view.path);
+      }
+      await page.goto(`${origin}/audit`);
+      await page.getByRole('region', { name: 'Audit rows' }).waitFor();
+      await page.getByText(/^Chain verified/).waitFor();
+      await check('audit');
+      await page.goto(`${origin}/invite`);
+      await page.getByRole('heading', { name: 'Join a team', level: 1 }).waitFor();
+      await check('invite');
       await page.goto(`${origin}/apps/web`);
       await page.getByRole('heading', { name: 'Deployments' }).waitFor();
       // A phone-sized screen: the same pages, still without a violation.

@@ -44,7 +44,12 @@ export async function watchedPage(context: BrowserContext, origin: string): Prom
   });
   page.on('pageerror', (e) => watched.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') watched.errors.push(`console: ${m.text()}`);
+    // Not the page's error: the host's networks change under a test (Podman adds a bridge or a
+    // veth as a replica or build starts; fleet tests add namespaces), and Chromium then cancels
+    // every request in flight; the dashboard's long-lived streams (its event stream, log
+    // follows) open again by themselves.
+    if (m.type() === 'error' && !m.text().includes('net::ERR_NETWORK_CHANGED'))
+      watched.errors.push(`console: ${m.text()}`);
   });
   page.on('request', (r) => {
     const url = r.url();

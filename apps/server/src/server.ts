@@ -8,6 +8,9 @@ import { createAuditAnchors } from './audit/anchor.js';
 import { bootstrap } from './bootstrap.js';
 import { startFirstOwnerSetup } from './identity/first-owner.js';
 import { DeploymentFeed } from './deploy/deployment-feed.js';
+import { EventBus } from './events/bus.js';
+import { KeyedFeed } from './events/keyed-feed.js';
+import { startStoreNotices } from './events/store-notices.js';
 import type { ServerConfig } from './config.js';
 import { createArchiveStore, removeOrphanArchives } from './builds/archives.js';
 import { createBuildRunner } from './builds/runner.js';
@@ -94,10 +97,16 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
     throw err;
   });
   let wakeWorker = (): void => undefined;
+  // Every commit and every change of reported replicas, as notices per team (the dashboard's stream).
+  const events = new EventBus();
+  const notices = startStoreNotices({ store, bus: events, log });
+  const buildFeed = new KeyedFeed();
+  store.onCommitted((changes) => buildFeed.wake([...changes.builds, ...changes.buildLogs]));
   const board = createChallengeBoard();
   const agents = createAgentGateway({
     ...{ store, clock, log, settings: config, keys, registry },
     challenges: () => board.current(),
+    onReplicasChanged: (appIds) => notices.replicasChanged(appIds),
   });
   const onChange = (): void => {
     void agents.pushDesired();
@@ -197,6 +206,8 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
         anchors,
         firstOwner,
         deploymentFeed: new DeploymentFeed(store),
+        buildFeed,
+        events,
       },
       caFingerprint: tls?.serving.caFingerprint ?? null,
     },
@@ -278,6 +289,7 @@ export async function startBerthd(config: ServerConfig, options: BerthdOptions =
       await outbox?.stop();
       await worker?.stop();
       await app.close();
+      await notices.stop();
       await registry?.close();
       await anchors.settled();
       await store.close();

@@ -1,8 +1,10 @@
 import { useEffect } from 'react';
 import type { Me } from './api/paths.js';
 import { useMe } from './api/queries.js';
+import { LiveUpdates } from './api/use-live-updates.js';
 import { AppPage } from './apps/AppPage.js';
 import { OverviewPage } from './apps/OverviewPage.js';
+import { AuditPage } from './audit/AuditPage.js';
 import { isUnauthenticated } from './problems/problem.js';
 import { ProblemAlert } from './problems/ProblemAlert.js';
 import { navigate, useRoute } from './routing/navigation.js';
@@ -12,15 +14,16 @@ import { LoginPage } from './session/LoginPage.js';
 import { SetupPage } from './session/SetupPage.js';
 import { NotFoundPage } from './shell/NotFoundPage.js';
 import { Shell } from './shell/Shell.js';
+import { InvitePage } from './team/InvitePage.js';
 import { TeamPage } from './team/TeamPage.js';
 
 /**
  * Which page shows: setup needs no session; every other page needs one (a 401 from /me shows
  * the login form in place, so the address is still the page to see after login).
  */
-export function App({ setupToken }: { setupToken: string | null }) {
+export function App({ setupToken, inviteToken }: { setupToken: string | null; inviteToken: string | null }) {
   const route = useRoute();
-  const me = useMe(route.kind !== 'setup');
+  const me = useMe(route.kind !== 'setup' && route.kind !== 'invite');
   const loggedIn = me.data !== undefined;
 
   useEffect(() => {
@@ -28,6 +31,8 @@ export function App({ setupToken }: { setupToken: string | null }) {
   }, [loggedIn, route.kind]);
 
   if (route.kind === 'setup') return <SetupPage token={setupToken} />;
+  // An invite link is opened by someone without a session (yet): it sets their password.
+  if (route.kind === 'invite') return <InvitePage token={inviteToken} />;
   if (me.isPending)
     return (
       <main id="main" className="loading">
@@ -48,6 +53,7 @@ export function App({ setupToken }: { setupToken: string | null }) {
   }
   return (
     <Shell me={me.data} route={route}>
+      <LiveUpdates route={route} me={me.data} />
       <Page route={route} me={me.data} />
     </Shell>
   );
@@ -58,11 +64,14 @@ function Page({ route, me }: { route: Route; me: Me }) {
     case 'overview':
       return <OverviewPage me={me} team={route.team} />;
     case 'app':
-      return <AppPage me={me} name={route.app} />;
+      return <AppPage me={me} name={route.app} tab={route.tab} />;
     case 'team':
       return <TeamPage me={me} team={route.team} />;
+    case 'audit':
+      return <AuditPage me={me} filter={route.filter} />;
     case 'login':
     case 'setup':
+    case 'invite':
       return null;
     case 'not-found':
       return <NotFoundPage />;

@@ -8,6 +8,8 @@ import './styles.css';
 
 // Before anything renders: the setup link's token leaves the address bar at once.
 const setupToken = takeSetupToken(window.location, window.history);
+// So does an invite link's.
+const inviteToken = takeSetupToken(window.location, window.history, '/invite');
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
@@ -15,7 +17,7 @@ if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={createQueryClient()}>
-      <App setupToken={setupToken} />
+      <App setupToken={setupToken} inviteToken={inviteToken} />
     </QueryClientProvider>
   </StrictMode>,
 );

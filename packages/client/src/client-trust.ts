@@ -30,74 +30,84 @@ import {
 import { z } from 'zod';
 import type { Transport } from './transport.js';
 
-const enc = encodeURIComponent;
-const teamQuery = (team: string | undefined): string => (team ? `?team=${enc(team)}` : '');
+/** The team a listing or change is in; none (or '') is the caller's default team. */
+const inTeam = (team: string | undefined) => ({ team: team || undefined });
 
 /** Identity, tenancy, tokens, secrets, master keys and the audit log. */
 export function trustApi({ call, json, lines }: Transport) {
+  const membership = (email: string, team: string) => ({ path: { user: email, team } });
   return {
     login: (email: string, password: string) =>
-      json(SessionCreated, 'POST', '/sessions', { email, password, mode: 'cli' }),
+      json(SessionCreated, 'POST', '/sessions', { body: { email, password, mode: 'cli' } }),
     logout: async () => {
       await call('DELETE', '/sessions/current');
     },
     whoami: () => json(Whoami, 'GET', '/me'),
     setPassword: async (token: string, password: string) => {
-      await call('POST', '/password', { token, password });
+      await call('POST', '/password', { body: { token, password } });
     },
 
-    createUser: (input: UserCreate) => json(UserCreated, 'POST', '/users', input),
+    createUser: (input: UserCreate) => json(UserCreated, 'POST', '/users', { body: input }),
     listUsers: async () => (await json(UserList, 'GET', '/users')).users,
     /** A member's new role (a User), or the invitation of anyone else into the team. */
     grant: (email: string, team: string, role: Role) =>
-      json(z.union([User, Invitation]), 'PUT', `/users/${enc(email)}/memberships/${enc(team)}`, { role }),
+      json(z.union([User, Invitation]), 'PUT', '/users/{user}/memberships/{team}', {
+        ...membership(email, team),
+        body: { role },
+      }),
     revokeMembership: async (email: string, team: string) => {
-      await call('DELETE', `/users/${enc(email)}/memberships/${enc(team)}`);
+      await call('DELETE', '/users/{user}/memberships/{team}', membership(email, team));
     },
     issuePasswordReset: (email: string) =>
-      json(OneTimeToken, 'POST', `/users/${enc(email)}/password-reset`, {}),
+      json(OneTimeToken, 'POST', '/users/{user}/password-reset', { path: { user: email } }),
 
     listInvitations: async () => (await json(InvitationList, 'GET', '/invitations')).invitations,
     listTeamInvitations: async (team: string) =>
-      (await json(InvitationList, 'GET', `/teams/${enc(team)}/invitations`)).invitations,
-    acceptInvitation: (team: string) => json(Membership, 'POST', `/invitations/${enc(team)}/accept`, {}),
+      (await json(InvitationList, 'GET', '/teams/{team}/invitations', { path: { team } })).invitations,
+    acceptInvitation: (team: string) =>
+      json(Membership, 'POST', '/invitations/{team}/accept', { path: { team } }),
     declineInvitation: async (team: string) => {
-      await call('POST', `/invitations/${enc(team)}/decline`, {});
+      await call('POST', '/invitations/{team}/decline', { path: { team } });
     },
 
-    createToken: (input: TokenCreate) => json(TokenCreated, 'POST', '/tokens', input),
-    listTokens: async (team?: string) => (await json(TokenList, 'GET', `/tokens${teamQuery(team)}`)).tokens,
+    createToken: (input: TokenCreate) => json(TokenCreated, 'POST', '/tokens', { body: input }),
+    listTokens: async (team?: string) =>
+      (await json(TokenList, 'GET', '/tokens', { query: inTeam(team) })).tokens,
     revokeToken: async (name: string, team?: string) => {
-      await call('DELETE', `/tokens/${enc(name)}${teamQuery(team)}`);
+      await call('DELETE', '/tokens/{name}', { path: { name }, query: inTeam(team) });
     },
 
-    createTeam: (name: string) => json(Team, 'POST', '/teams', { name }),
+    createTeam: (name: string) => json(Team, 'POST', '/teams', { body: { name } }),
     listTeams: async () => (await json(TeamList, 'GET', '/teams')).teams,
-    getTeam: (team: string) => json(Team, 'GET', `/teams/${enc(team)}`),
+    getTeam: (team: string) => json(Team, 'GET', '/teams/{team}', { path: { team } }),
     updateTeamSettings: (team: string, patch: TeamSettingsPatch) =>
-      json(Team, 'PATCH', `/teams/${enc(team)}/settings`, patch),
+      json(Team, 'PATCH', '/teams/{team}/settings', { path: { team }, body: patch }),
     setLocalImages: (team: string, allowed: boolean) =>
-      json(Team, 'PUT', `/teams/${enc(team)}/local-images`, { allowed }),
+      json(Team, 'PUT', '/teams/{team}/local-images', { path: { team }, body: { allowed } }),
     createProject: (name: string, team?: string) =>
-      json(Project, 'POST', '/projects', { name, ...(team && { team }) }),
+      json(Project, 'POST', '/projects', { body: { name, ...(team && { team }) } }),
     listProjects: async (team?: string) =>
-      (await json(ProjectList, 'GET', `/projects${teamQuery(team)}`)).projects,
+      (await json(ProjectList, 'GET', '/projects', { query: inTeam(team) })).projects,
 
-    listSecrets: (app: string) => json(SecretList, 'GET', `/apps/${enc(app)}/secrets`),
+    listSecrets: (app: string) => json(SecretList, 'GET', '/apps/{app}/secrets', { path: { app } }),
     patchSecrets: (app: string, patch: SecretsPatch, key?: string) =>
-      json(SecretChange, 'PATCH', `/apps/${enc(app)}/secrets`, patch, key ? { 'idempotency-key': key } : {}),
+      json(SecretChange, 'PATCH', '/apps/{app}/secrets', {
+        path: { app },
+        body: patch,
+        headers: key ? { 'idempotency-key': key } : {},
+      }),
 
     listKeys: () => json(KeyList, 'GET', '/keys'),
-    rotateKeys: () => json(KeyRotated, 'POST', '/keys/rotate', {}),
+    rotateKeys: () => json(KeyRotated, 'POST', '/keys/rotate'),
     retireKey: async (id: string) => {
-      await call('DELETE', `/keys/${enc(id)}`);
+      await call('DELETE', '/keys/{id}', { path: { id } });
     },
 
     listAudit: async (after = 0, limit = 100) =>
-      (await json(AuditList, 'GET', `/audit?after=${after}&limit=${limit}`)).rows,
+      (await json(AuditList, 'GET', '/audit', { query: { after, limit } })).rows,
     /** The public keys, the signed head and checkpoints, then every row. */
     async *exportAudit(): AsyncGenerator<AuditExportLine> {
-      const res = await call('GET', '/audit/export', undefined, {}, {});
+      const res = await call('GET', '/audit/export', { stream: {} });
       for await (const line of lines(res)) yield AuditExportLine.parse(line);
     },
     verifyAudit: () => json(AuditVerification, 'GET', '/audit/verify'),

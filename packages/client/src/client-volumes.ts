@@ -5,10 +5,9 @@ import type { Transport } from './transport.js';
 export function volumesApi({ json, call }: Transport) {
   return {
     listVolumes: async () => (await json(VolumeList, 'GET', '/volumes')).volumes,
-    createVolume: (body: VolumeCreate) => json(Volume, 'POST', '/volumes', body),
+    createVolume: (body: VolumeCreate) => json(Volume, 'POST', '/volumes', { body }),
     deleteVolume: async (name: string, team?: string) => {
-      const query = team === undefined ? '' : `?team=${encodeURIComponent(team)}`;
-      await call('DELETE', `/volumes/${encodeURIComponent(name)}${query}`);
+      await call('DELETE', '/volumes/{name}', { path: { name }, query: { team } });
     },
   };
 }

@@ -39,7 +39,7 @@ export function createClient(options: ClientOptions) {
   const { call, json, lines } = transport;
 
   const idem = (key: string | undefined): Record<string, string> => (key ? { 'idempotency-key': key } : {});
-  const app = (name: string): string => `/apps/${encodeURIComponent(name)}`;
+  const app = (name: string) => ({ path: { app: name } });
 
   return {
     ...trustApi(transport),
@@ -53,27 +53,37 @@ export function createClient(options: ClientOptions) {
     ...backupsApi(transport),
     health: () => json(Health, 'GET', '/health'),
     listApps: async () => (await json(AppList, 'GET', '/apps')).apps,
-    createApp: (input: AppCreate) => json(App, 'POST', '/apps', input),
-    getApp: (name: string) => json(App, 'GET', app(name)),
-    updateApp: (name: string, patch: AppUpdate) => json(App, 'PATCH', app(name), patch),
+    createApp: (input: AppCreate) => json(App, 'POST', '/apps', { body: input }),
+    getApp: (name: string) => json(App, 'GET', '/apps/{app}', app(name)),
+    updateApp: (name: string, patch: AppUpdate) =>
+      json(App, 'PATCH', '/apps/{app}', { ...app(name), body: patch }),
     deleteApp: async (name: string) => {
-      await call('DELETE', app(name));
+      await call('DELETE', '/apps/{app}', app(name));
     },
     deploy: (name: string, image?: string, key?: string) =>
-      json(Deployment, 'POST', `${app(name)}/deployments`, image ? { image } : {}, idem(key)),
+      json(Deployment, 'POST', '/apps/{app}/deployments', {
+        ...app(name),
+        body: image ? { image } : {},
+        headers: idem(key),
+      }),
     rollback: (name: string, toVersion?: number, key?: string) =>
-      json(Deployment, 'POST', `${app(name)}/rollback`, toVersion ? { toVersion } : {}, idem(key)),
-    restart: (name: string, key?: string) => json(Deployment, 'POST', `${app(name)}/restart`, {}, idem(key)),
+      json(Deployment, 'POST', '/apps/{app}/rollback', {
+        ...app(name),
+        body: toVersion ? { toVersion } : {},
+        headers: idem(key),
+      }),
+    restart: (name: string, key?: string) =>
+      json(Deployment, 'POST', '/apps/{app}/restart', { ...app(name), body: {}, headers: idem(key) }),
     listDeployments: async (name: string) =>
-      (await json(DeploymentList, 'GET', `${app(name)}/deployments`)).deployments,
-    getDeployment: (id: string) =>
-      json(DeploymentWithEvents, 'GET', `/deployments/${encodeURIComponent(id)}`),
-    listReleases: async (name: string) => (await json(ReleaseList, 'GET', `${app(name)}/releases`)).releases,
-    getEnv: async (name: string) => (await json(EnvList, 'GET', `${app(name)}/env`)).env,
+      (await json(DeploymentList, 'GET', '/apps/{app}/deployments', app(name))).deployments,
+    getDeployment: (id: string) => json(DeploymentWithEvents, 'GET', '/deployments/{id}', { path: { id } }),
+    listReleases: async (name: string) =>
+      (await json(ReleaseList, 'GET', '/apps/{app}/releases', app(name))).releases,
+    getEnv: async (name: string) => (await json(EnvList, 'GET', '/apps/{app}/env', app(name))).env,
     patchEnv: (name: string, patch: EnvPatch, key?: string) =>
-      json(EnvChange, 'PATCH', `${app(name)}/env`, patch, idem(key)),
+      json(EnvChange, 'PATCH', '/apps/{app}/env', { ...app(name), body: patch, headers: idem(key) }),
     scale: (name: string, request: ScaleRequest, key?: string) =>
-      json(ScaleChange, 'POST', `${app(name)}/scale`, request, idem(key)),
+      json(ScaleChange, 'POST', '/apps/{app}/scale', { ...app(name), body: request, headers: idem(key) }),
 
     /** A deployment's events after sequence number `after` (0: all), then its end line. */
     async *deploymentEvents(
@@ -82,19 +92,11 @@ export function createClient(options: ClientOptions) {
       after = 0,
       signal?: AbortSignal,
     ): AsyncGenerator<DeploymentStreamLine> {
-      const query = new URLSearchParams({
-        follow: String(follow),
-        ...(after > 0 && { after: String(after) }),
+      const res = await call('GET', '/deployments/{id}/events', {
+        path: { id },
+        query: { follow: follow ? 'true' : 'false', ...(after > 0 && { after }) },
+        stream: { signal },
       });
-      const res = await call(
-        'GET',
-        `/deployments/${encodeURIComponent(id)}/events?${query.toString()}`,
-        undefined,
-        {},
-        {
-          signal,
-        },
-      );
       for await (const line of lines(res, signal)) yield DeploymentStreamLine.parse(line);
     },
 
@@ -110,20 +112,17 @@ export function createClient(options: ClientOptions) {
         health?: boolean;
       },
     ): AsyncGenerator<LogLine> {
-      const query = new URLSearchParams({
-        follow: String(opts.follow),
-        ...(opts.tail !== undefined && { tail: String(opts.tail) }),
-        ...(opts.since !== undefined && { since: opts.since }),
-        ...(opts.grep !== undefined && { grep: opts.grep }),
-        ...(opts.health === false && { health: 'false' }),
+      const res = await call('GET', '/apps/{app}/logs', {
+        ...app(name),
+        query: {
+          follow: opts.follow ? 'true' : 'false',
+          tail: opts.tail,
+          since: opts.since,
+          grep: opts.grep,
+          ...(opts.health === false && { health: 'false' }),
+        },
+        stream: { signal: opts.signal },
       });
-      const res = await call(
-        'GET',
-        `${app(name)}/logs?${query.toString()}`,
-        undefined,
-        {},
-        { signal: opts.signal },
-      );
       for await (const line of lines(res, opts.signal)) yield LogLine.parse(line);
     },
   };

@@ -32,7 +32,7 @@ async function closedPort(): Promise<string> {
 
 test('nothing listening: refused, the request never reached berthd', async () => {
   const { json } = createTransport({ url: await closedPort(), token: null });
-  await assert.rejects(json(z.unknown(), 'POST', '/x', {}), (err: unknown) => {
+  await assert.rejects(json(z.unknown(), 'POST', '/apps', { body: { name: 'web' } }), (err: unknown) => {
     assert.ok(err instanceof ApiError);
     assert.equal(err.code, 'UNREACHABLE');
     assert.equal(err.connection, 'refused');
@@ -44,7 +44,7 @@ test('nothing listening: refused, the request never reached berthd', async () =>
 test('the connection cut after the request arrived: lost, it may have been done', async () => {
   const url = await serve((req) => req.socket.destroy());
   const { json } = createTransport({ url, token: null });
-  await assert.rejects(json(z.unknown(), 'POST', '/x', {}), (err: unknown) => {
+  await assert.rejects(json(z.unknown(), 'POST', '/apps', { body: { name: 'web' } }), (err: unknown) => {
     assert.ok(err instanceof ApiError);
     assert.equal(err.connection, 'lost');
     assert.match(err.message, /Lost the connection to berthd/);
@@ -62,7 +62,7 @@ test('a stream cut in the middle: lost, after the lines that came', async () => 
   const got: unknown[] = [];
   await assert.rejects(
     (async () => {
-      for await (const l of lines(await call('GET', '/s', undefined, {}, {}))) got.push(l);
+      for await (const l of lines(await call('GET', '/audit/export', { stream: {} }))) got.push(l);
     })(),
     { name: 'ApiError', code: 'UNREACHABLE', connection: 'lost' },
   );

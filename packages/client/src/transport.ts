@@ -1,10 +1,20 @@
 import { isErrorCode, Problem } from '@berth/protocol';
 import type { z } from 'zod';
+import {
+  API_PREFIX,
+  requestPath,
+  type ApiPath,
+  type Method,
+  type OptionsArg,
+  type RequestOptions,
+  type RequestParams,
+} from './api-paths.js';
 import { ApiError } from './errors.js';
 import { createBerthdFetch } from './tls.js';
 import { readNdjson } from './ndjson.js';
 
 export { ApiError } from './errors.js';
+export { requestPath, type ApiPath, type Method, type RequestOptions } from './api-paths.js';
 
 /** The HTTP transport under the typed client: auth header, timeouts, TLS trust, problem+json → ApiError. */
 
@@ -51,35 +61,46 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** Function properties, not methods: callers destructure them. */
+/** A call whose answer is read for longer than a request (a stream, a restore): no timeout, this signal ends it. */
+export interface StreamOption {
+  stream?: { signal?: AbortSignal | undefined } | null;
+}
+
+/**
+ * Function properties, not methods: callers destructure them. A request names a path template of
+ * openapi.yaml (without /api/v1) that has `method`, and fills its parameters:
+ * `json(App, 'GET', '/apps/{app}', { path: { app: name } })`.
+ */
 export interface Transport {
-  call: (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-    stream?: { signal?: AbortSignal | undefined } | null,
+  call: <M extends Method, P extends ApiPath<M>>(
+    method: M,
+    path: P,
+    ...options: OptionsArg<RequestOptions<P, M> & StreamOption>
   ) => Promise<Response>;
-  json: <S extends z.ZodType>(
+  json: <S extends z.ZodType, M extends Method, P extends ApiPath<M>>(
     schema: S,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
+    method: M,
+    path: P,
+    ...options: OptionsArg<RequestOptions<P, M>>
   ) => Promise<z.infer<S>>;
   lines: (res: Response, signal?: AbortSignal) => AsyncGenerator<unknown>;
+}
+
+/** Any request's options, once the caller's types have been checked against the spec. */
+interface SendOptions extends RequestParams, StreamOption {
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }: ClientOptions): Transport {
   const base = url.replace(/\/+$/, '');
   const fetch = createBerthdFetch({ url: base, fingerprint: fingerprint ?? null });
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-    stream: { signal?: AbortSignal | undefined } | null = null,
+  async function send(
+    method: Method,
+    template: string,
+    { body, headers = {}, stream = null, ...params }: SendOptions = {},
   ): Promise<Response> {
+    const path = requestPath(template, params);
     // Bytes go as they are (an upload, typed by the caller's content-type); anything else as JSON.
     const raw = body instanceof Uint8Array;
     const init: RequestInit = {
@@ -95,7 +116,7 @@ export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }:
     };
     let res: Response;
     try {
-      res = await fetch(`${base}/api/v1${path}`, init);
+      res = await fetch(`${base}${API_PREFIX}${path}`, init);
     } catch (err) {
       if (stream?.signal?.aborted || err instanceof ApiError) throw err;
       throw unreachable(base, err);
@@ -104,14 +125,10 @@ export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }:
     return res;
   }
 
-  async function json<S extends z.ZodType>(
-    schema: S,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<z.infer<S>> {
-    const res = await call(method, path, body, headers);
+  const call: Transport['call'] = (method, path, ...options) => send(method, path, options[0]);
+
+  const json: Transport['json'] = async (schema, method, path, ...options) => {
+    const res = await send(method, path, options[0]);
     let parsed: unknown;
     try {
       parsed = await res.json();
@@ -121,7 +138,7 @@ export function createTransport({ url, token, fingerprint, timeoutMs = 30_000 }:
       throw unreachable(base, err);
     }
     return schema.parse(parsed);
-  }
+  };
 
   /** Reads a streamed NDJSON answer; a connection that dies mid-stream is an ApiError UNREACHABLE. */
   async function* lines(res: Response, signal?: AbortSignal): AsyncGenerator<unknown> {

@@ -268,12 +268,38 @@ export const AuditRow = z.object({
 });
 export type AuditRow = z.infer<typeof AuditRow>;
 export const AuditList = z.object({ rows: z.array(AuditRow) });
+/** An action (`user.grant`), or every action of a kind (`user.*`). */
+const AUDIT_ACTION_FILTER = /^[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)*(?:\.\*)?$/;
 export const AuditQuery = z
   .object({
-    after: z.coerce.number().int().min(0).optional(),
+    after: z.coerce.number().int().min(0).optional().describe('only rows with a larger seq'),
+    before: z.coerce.number().int().min(1).optional().describe('only rows with a smaller seq'),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
+    order: z.enum(['asc', 'desc']).optional().describe('asc (the default): oldest first; desc: newest first'),
+    actor: z
+      .string()
+      .min(1)
+      .max(254)
+      .optional()
+      .describe("only rows of this actor: its name (an email, an API token's name) or id, exactly"),
+    action: z
+      .string()
+      .max(64)
+      .regex(AUDIT_ACTION_FILTER, { message: 'must be an action like user.grant, or a kind like user.*' })
+      .optional()
+      .describe('only rows of this action (`user.grant`), or of every action of a kind (`user.*`)'),
+    target: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe('only rows about this target, exactly (`app:web`, `user:ada@example.com`)'),
+    outcome: z.enum(['ok', 'denied', 'failed']).optional(),
+    since: z.iso.datetime({ offset: true }).optional().describe('only rows at or after this time'),
+    until: z.iso.datetime({ offset: true }).optional().describe('only rows before this time'),
   })
   .strict();
+export type AuditQuery = z.infer<typeof AuditQuery>;
 
 /** A signed anchor of the chain: the head (kept beside the master key) or a checkpoint. */
 export const AuditAnchorLine = z.object({

@@ -29,3 +29,4 @@ export * from './runs.js';
 export * from './api-backups.js';
 export * from './api-databases.js';
 export * from './api-system-backups.js';
+export * from './api-events.js';

@@ -35,18 +35,13 @@ import type { Db } from './repos/db.js';
 import { guardAgainstReentrancy, insideTransaction, reportIfInsideTransaction } from './transaction-guard.js';
 import type { Database } from './schema.js';
 import type { AuditRow } from './types-audit.js';
-import type { AuditCommitListener, DeploymentsListener, Repos, Store } from './types.js';
+import type { AuditCommitListener, CommitListener, DeploymentsListener, Repos, Store } from './types.js';
+import { ChangeSet, loneWriteHooks, type RepoHooks } from './commit-changes.js';
 
-/** What a set of repositories tells about its writes (to be acted on once they commit). */
-export interface RepoHooks {
-  /** Every audit row appended. */
-  onAppended?: (row: AuditRow) => Promise<void> | void;
-  /** Every deployment created or updated, or given an event, by its id. */
-  onDeployment?: (deploymentId: string) => void;
-}
+export type { RepoHooks } from './commit-changes.js';
 
 /** The repositories over a Kysely instance or one of its transactions. Dialect-free. */
-export function createRepos(db: Db, { onAppended, onDeployment }: RepoHooks = {}): Repos {
+export function createRepos(db: Db, { onAppended, onDeployment, onApp, onBuild }: RepoHooks = {}): Repos {
   return {
     meta: createMetaRepo(db),
     tenancy: createTenancyRepo(db),
@@ -59,7 +54,7 @@ export function createRepos(db: Db, { onAppended, onDeployment }: RepoHooks = {}
     sessions: createSessionRepo(db),
     oneTimeTokens: createOneTimeTokenRepo(db),
     loginFailures: createLoginFailureRepo(db),
-    secrets: createSecretRepo(db),
+    secrets: createSecretRepo(db, onApp),
     releaseSecrets: createReleaseSecretRepo(db),
     audit: createAuditRepo(db, onAppended),
     auditCheckpoints: createAuditCheckpointRepo(db),
@@ -68,14 +63,14 @@ export function createRepos(db: Db, { onAppended, onDeployment }: RepoHooks = {}
     placements: createPlacementRepo(db),
     rolloutStages: createRolloutStageRepo(db),
     joinTokens: createJoinTokenRepo(db),
-    apps: createAppRepo(db),
-    releases: createReleaseRepo(db),
+    apps: createAppRepo(db, onApp),
+    releases: createReleaseRepo(db, onApp),
     deployments: createDeploymentRepo(db, onDeployment),
     events: createEventRepo(db, onDeployment),
     jobs: createJobRepo(db),
-    builds: createBuildRepo(db),
+    builds: createBuildRepo(db, onBuild),
     appSealed: createAppSealedRepo(db),
-    domains: createDomainRepo(db),
+    domains: createDomainRepo(db, onApp),
     volumes: createVolumeRepo(db),
     notifications: createNotificationRepo(db),
     cron: createCronRepo(db),
@@ -103,35 +98,26 @@ export async function createStore(db: Kysely<Database>): Promise<Store> {
   }
   const listeners: AuditCommitListener[] = [];
   const deploymentListeners: DeploymentsListener[] = [];
-  const committed = async (rows: readonly AuditRow[]): Promise<void> => {
-    const newest = rows.reduce<AuditRow | null>((a, r) => (a && a.seq > r.seq ? a : r), null);
+  const commitListeners: CommitListener[] = [];
+  /** Tells the listeners of one commit's writes: the synchronous ones first, then the audit ones. */
+  const publish = async (changes: ChangeSet): Promise<void> => {
+    if (changes.deployments.size > 0)
+      for (const listener of deploymentListeners) listener(changes.deployments);
+    if (!changes.empty) for (const listener of commitListeners) listener(changes);
+    const newest = changes.appended.reduce<AuditRow | null>((a, r) => (a && a.seq > r.seq ? a : r), null);
     if (newest) for (const listener of listeners) await listener(newest);
   };
-  const deploymentsCommitted = (deploymentIds: ReadonlySet<string>): void => {
-    if (deploymentIds.size === 0) return;
-    for (const listener of deploymentListeners) listener(deploymentIds);
-  };
   return {
-    // A lone append outside a transaction commits in its own, before its hook runs.
-    ...guardAgainstReentrancy(
-      createRepos(db, {
-        onAppended: (row) => committed([row]),
-        onDeployment: (id) => deploymentsCommitted(new Set([id])),
-      }),
-    ),
+    // A lone write outside a transaction commits in its own, before its hook runs.
+    ...guardAgainstReentrancy(createRepos(db, loneWriteHooks(publish))),
     async transaction(fn) {
       reportIfInsideTransaction('store.transaction()');
-      const appended: AuditRow[] = [];
-      const deployments = new Set<string>();
-      const hooks: RepoHooks = {
-        onAppended: (row) => void appended.push(row),
-        onDeployment: (id) => void deployments.add(id),
-      };
+      const changes = new ChangeSet();
+      const hooks: RepoHooks = changes.hooks();
       const result = await db
         .transaction()
         .execute((trx) => insideTransaction(() => fn(createRepos(trx, hooks))));
-      deploymentsCommitted(deployments);
-      await committed(appended);
+      await publish(changes);
       return result;
     },
     close: () => db.destroy(),
@@ -140,6 +126,9 @@ export async function createStore(db: Kysely<Database>): Promise<Store> {
     },
     onDeploymentsCommitted(listener) {
       deploymentListeners.push(listener);
+    },
+    onCommitted(listener) {
+      commitListeners.push(listener);
     },
   };
 }

@@ -11,14 +11,38 @@ export type AuditEntry = Omit<AuditRecord, 'seq'>;
 
 export type AuditRow = ChainedAuditRecord;
 
+/** What a reader of the log narrows it to; every part given must match. */
+export interface AuditFilter {
+  /** The actor's name or id, exactly. */
+  actor?: string;
+  /** The action exactly, or (ending in `.*`) every action that starts with what is before the `*`. */
+  action?: string;
+  target?: string;
+  outcome?: AuditRow['outcome'];
+  /** Epoch ms: rows at or after it. */
+  since?: number;
+  /** Epoch ms: rows before it. */
+  until?: number;
+}
+
 export interface AuditRepo {
   /**
    * Appends one row with the next seq, chained to the last row. Must run inside a transaction
    * (store.transaction) so no two appends read the same previous hash.
    */
   append(entry: AuditEntry): Promise<AuditRow>;
-  /** Rows with seq > afterSeq, oldest first; optionally only of some teams. */
-  list(options: { afterSeq: number; limit: number; teamIds?: readonly string[] }): Promise<AuditRow[]>;
+  /**
+   * Rows with seq > afterSeq (and < beforeSeq), oldest first unless `newestFirst`; optionally only
+   * of some teams, and only those that match every part of `filter`.
+   */
+  list(options: {
+    afterSeq: number;
+    beforeSeq?: number;
+    limit: number;
+    newestFirst?: boolean;
+    teamIds?: readonly string[];
+    filter?: AuditFilter;
+  }): Promise<AuditRow[]>;
   /** The newest row, or null for an empty log. */
   last(): Promise<AuditRow | null>;
 }

@@ -370,10 +370,39 @@ export interface Store extends Repos {
    * wakes readers.
    */
   onDeploymentsCommitted(listener: DeploymentsListener): void;
+  /**
+   * Calls `listener` after each commit with what it wrote, by id (see CommittedChanges): berthd's
+   * event bus hears of every change this way, whichever code path made it. Synchronous, like
+   * onDeploymentsCommitted: it only wakes readers, who read the rows themselves.
+   */
+  onCommitted(listener: CommitListener): void;
 }
 
 export type AuditCommitListener = (row: AuditRow) => Promise<void>;
 export type DeploymentsListener = (deploymentIds: ReadonlySet<string>) => void;
+
+/** What a deleted app leaves for a listener that can no longer read its row. */
+export interface DeletedApp {
+  teamId: string;
+  name: string;
+}
+
+/** What one commit wrote, by id (never the rows: a listener reads what it needs). */
+export interface CommittedChanges {
+  /** Apps created or updated, or whose releases, secrets or domains were written. */
+  readonly apps: ReadonlySet<string>;
+  /** Apps deleted, with their team and name. */
+  readonly deletedApps: ReadonlyMap<string, DeletedApp>;
+  /** Deployments created or updated, or given an event. */
+  readonly deployments: ReadonlySet<string>;
+  /** Builds created or updated. */
+  readonly builds: ReadonlySet<string>;
+  /** Builds given log lines. */
+  readonly buildLogs: ReadonlySet<string>;
+  /** The teams of the audit rows appended (null: a row of no team, such as a login). */
+  readonly auditTeams: ReadonlySet<string | null>;
+}
+export type CommitListener = (changes: CommittedChanges) => void;
 
 export interface SqliteOptions {
   /** Path of the database file; `:memory:` for tests that need no file. */

@@ -229,6 +229,32 @@ function field(source: unknown, key: string): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/**
+ * Whether the request's credentials still hold `permission` in the team (and, with
+ * `installationOwner`, still own the installation), by the same checks as the access hook: a
+ * long-lived answer (the event stream) asks again when a session, token or membership may have
+ * ended, and ends when the answer is no longer `ok`.
+ */
+export async function recheckTeamAccess(
+  request: FastifyRequest,
+  deps: AccessDeps,
+  teamId: string,
+  permission: Permission,
+  { installationOwner }: { installationOwner: boolean },
+): Promise<'ok' | 'unauthenticated' | 'forbidden'> {
+  let principal: Principal;
+  try {
+    principal = await authenticate(request, deps.store, deps.clock(), deps.defaultTeamId);
+  } catch (err) {
+    if (err instanceof BerthError && err.code === 'UNAUTHENTICATED') return 'unauthenticated';
+    throw err;
+  }
+  if (installationOwner && !isInstallationOwner(principal, deps.defaultTeamId)) return 'forbidden';
+  const team = await deps.store.teams.get(teamId);
+  const role = team ? roleIn(principal, team.id) : null;
+  return role !== null && can(role, permission) ? 'ok' : 'forbidden';
+}
+
 /** The scope the access hook resolved; routes that declared a scope can rely on it. */
 export function scopeOf(request: FastifyRequest): Scope {
   if (!request.scope) throw new BerthError('INTERNAL', 'the access hook did not run for this route');

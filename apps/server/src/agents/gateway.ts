@@ -24,6 +24,7 @@ import { createImageCalls } from './image-calls.js';
 import { createWorkCalls } from './work-calls.js';
 import { createOneOffRuns } from './one-off-runs.js';
 import { AgentSession } from './session.js';
+import { appsWithChangedReplicas } from './replica-summary.js';
 import { createAgentMessages } from './agent-messages.js';
 import { createDesiredFor, type ServingNow, type SharedPushReads } from './session-desired-state.js';
 
@@ -46,6 +47,8 @@ export interface AgentGatewayDeps {
   registry?: FleetRegistry | null;
   /** HTTP-01 answers every edge serves now (see certificates/challenge-board.ts). */
   challenges?: () => Record<string, string>;
+  /** Told of apps whose replicas, as a server reports them, changed (the dashboard's notices). */
+  onReplicasChanged?: (appIds: readonly string[]) => void;
 }
 
 export type AgentGateway = ReturnType<typeof createAgentGateway>;
@@ -62,6 +65,7 @@ export function createAgentGateway({
   keys,
   registry = null,
   challenges = () => ({}),
+  onReplicasChanged = () => undefined,
 }: AgentGatewayDeps) {
   const sessions = new Map<string, AgentSession>();
   /** When each server's last link ended (this berthd's life only; see offlineSince). */
@@ -142,8 +146,16 @@ export function createAgentGateway({
     for (const serverId of drains.due()) void pushTo(serverId);
   };
 
+  /** Tells of the apps whose replicas differ between a server's last picture and its next. */
+  const replicasMoved = (before: AgentReport | null, after: AgentReport | null): void => {
+    const changed = appsWithChangedReplicas(before, after);
+    if (changed.length > 0) onReplicasChanged(changed);
+  };
+
   const onReport = async (session: AgentSession, report: AgentReport): Promise<void> => {
+    const before = session.report;
     session.report = report;
+    replicasMoved(before, report);
     // One synchronous step: a new epoch this report makes covers the replicas it says left.
     pushes.servingMayHaveChanged();
     drains.reported(session);
@@ -196,6 +208,7 @@ export function createAgentGateway({
         session.abandon();
         if (sessions.get(identity.serverId) !== session) return;
         sessions.delete(identity.serverId);
+        replicasMoved(session.report, null);
         disconnectedAt.set(identity.serverId, clock());
         lastSeenWritten.delete(identity.serverId);
         drains.disconnected(identity.serverId);

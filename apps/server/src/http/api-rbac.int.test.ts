@@ -146,7 +146,13 @@ function toReq(op: Operation, actor: Actor, call: Call): Req {
 const lastSeq = async (): Promise<number> => (await w.api.store.audit.last())?.seq ?? 0;
 
 /** The long-lived reads: opening one is an attempt, audited when refused (`stream.open`). */
-const STREAMS = new Set(['streamLogs', 'streamBuildLog', 'streamDeploymentEvents', 'exportAudit']);
+const STREAMS = new Set([
+  'streamLogs',
+  'streamBuildLog',
+  'streamDeploymentEvents',
+  'exportAudit',
+  'streamEvents',
+]);
 /** Reads audited under their own action: opening an exec session (even refused) is one. */
 const AUDITED_READS: Record<string, string> = { execApp: 'app.exec' };
 

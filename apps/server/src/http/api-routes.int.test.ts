@@ -6,7 +6,15 @@ import { createApp, deploy } from './test-support/fixtures.js';
 import { API, createClient, expectProblem, type Client } from './test-support/http.js';
 import { listOperations, responseSchema, toUrl } from './test-support/openapi.js';
 import { validateJson } from './test-support/json-schema.js';
-import { get, live, named, ndjsonLines, type Ctx, type RouteCase } from './test-support/route-cases.js';
+import {
+  get,
+  live,
+  named,
+  ndjsonLines,
+  sseMessages,
+  type Ctx,
+  type RouteCase,
+} from './test-support/route-cases.js';
 import { BUILD_CASES } from './test-support/route-cases-builds.js';
 import { DOMAIN_CASES } from './test-support/route-cases-domains.js';
 import { VOLUME_CASES } from './test-support/route-cases-volumes.js';
@@ -136,6 +144,16 @@ const APP_CASES: Record<string, RouteCase> = {
     check: (res) => {
       const lines = ndjsonLines(res);
       assert.equal(lines.at(-1)?.type, 'end', 'the stream ends with the deployment');
+    },
+  },
+  // Not following: the ready message, then the end of the answer (api-events.int.test.ts follows).
+  streamEvents: {
+    query: 'team=default&follow=false',
+    status: 200,
+    check: (res) => {
+      assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+      assert.match(res.text, /^retry: \d+\n\n/, 'the reconnect delay comes first');
+      assert.deepEqual(sseMessages(res), [{ kind: 'ready', team: 'default' }]);
     },
   },
   getEnv: {
@@ -268,6 +286,9 @@ for (const op of operations) {
     } else if (contentType === 'application/x-ndjson') {
       for (const line of ndjsonLines(res))
         assert.deepEqual(validateJson(schema, line), [], JSON.stringify(line));
+    } else if (contentType === 'text/event-stream') {
+      for (const message of sseMessages(res))
+        assert.deepEqual(validateJson(schema, message), [], JSON.stringify(message));
     } else {
       assert.deepEqual(
         validateJson(schema, res.json),

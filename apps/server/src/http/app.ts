@@ -46,6 +46,7 @@ import { proxyRoutes } from './routes/proxy.js';
 import { buildRoutes } from './routes/builds.js';
 import { imageRoutes } from './routes/images.js';
 import { execRoutes } from './routes/exec.js';
+import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { API_PREFIX } from './paths.js';
 import { refusePlainBeyondLoopback } from '../tls/listener.js';
@@ -173,6 +174,7 @@ export async function createHttpApp(
       await api.register(webhookRoutes(ctx));
       await api.register(imageRoutes(ctx));
       await api.register(execRoutes(ctx));
+      await api.register(eventRoutes(ctx));
       api.get(
         '/agent/connect',
         { websocket: true, config: { access: { kind: 'public' } }, schema: { hide: true } },

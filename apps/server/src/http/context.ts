@@ -6,6 +6,8 @@ import type { ArchiveStore } from '../builds/archives.js';
 import type { BuildRunner } from '../builds/runner.js';
 import type { ServerConfig } from '../config.js';
 import type { DeploymentFeed } from '../deploy/deployment-feed.js';
+import type { EventBus } from '../events/bus.js';
+import type { KeyedFeed } from '../events/keyed-feed.js';
 import type { DeployService } from '../deploy/service.js';
 import type { DomainsService } from '../domains/service.js';
 import type { VolumesService } from '../volumes/service.js';
@@ -52,6 +54,10 @@ export interface RouteContext {
   anchors: AuditAnchors;
   /** Wakes followers of a deployment when it changes (deploy --follow, the dashboard). */
   deploymentFeed: DeploymentFeed;
+  /** Wakes followers of a build's log when its lines or status commit. */
+  buildFeed: KeyedFeed;
+  /** What changed, per team, for the event streams (events/bus.ts). */
+  events: EventBus;
   /** The first-owner setup link, open while the installation has no owner account. */
   firstOwner: FirstOwnerSetup;
   appView(app: AppRow): Promise<App>;

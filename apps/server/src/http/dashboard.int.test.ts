@@ -40,7 +40,16 @@ const get = (url: string, headers: Record<string, string> = {}) =>
 
 describe('the dashboard files', () => {
   test('pages answer with index.html, uncached, under a CSP that allows no inline code and no framing', async () => {
-    for (const path of ['/', '/setup', '/login', '/apps/web', '/apps/web/logs', '/team', '/audit']) {
+    for (const path of [
+      '/',
+      '/setup',
+      '/invite',
+      '/login',
+      '/apps/web',
+      '/apps/web/logs',
+      '/team',
+      '/audit',
+    ]) {
       const res = await get(path);
       assert.equal(res.status, 200, path);
       assert.match(res.text, /<title>Berth<\/title>/);
@@ -53,6 +62,21 @@ describe('the dashboard files', () => {
     }
     assert.doesNotMatch(DASHBOARD_CSP, /unsafe-inline|unsafe-eval/);
     assert.match(DASHBOARD_CSP, /frame-ancestors 'none'/);
+  });
+
+  test("a page's query is the page's own: any answers index.html; other files take none", async () => {
+    for (const path of [
+      '/team?team=shop',
+      '/?team=shop',
+      '/audit?action=user.create&target=user%3A%3Cscript%3E&since=2030-01-01T00%3A00%3A00.000Z',
+      '/audit?x=1&x=2',
+    ]) {
+      const res = await get(path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.text, /<title>Berth<\/title>/);
+    }
+    const asset = await get('/assets/index-Ab12.js?x=1');
+    assert.equal(asset.status, 400, asset.text);
   });
 
   test('hashed assets are cached for a year and revalidate by ETag', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 
 /**
  * The dashboard (apps/web's build) on the API's origin. Its files are read once at start into a
@@ -98,8 +99,9 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile): F
 }
 
 /** The page paths the dashboard's own router knows: each answers with index.html. */
-const PAGES = ['/', '/setup', '/login', '/team', '/audit', '/apps/:app', '/apps/:app/:tab'];
-const PAGE = /^\/(?:|setup|login|team|audit|apps\/[a-z0-9-]{1,63}(?:\/[a-z]{1,20})?)$/;
+const PAGES = ['/', '/setup', '/invite', '/login', '/team', '/audit', '/apps/:app', '/apps/:app/:tab'];
+const PAGE_QUERY = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+const PAGE = /^\/(?:|setup|invite|login|team|audit|apps\/[a-z0-9-]{1,63}(?:\/[a-z]{1,20})?)$/;
 
 /**
  * Serves the dashboard beside the API: its pages, its assets and the files at the top of its
@@ -109,6 +111,9 @@ const PAGE = /^\/(?:|setup|login|team|audit|apps\/[a-z0-9-]{1,63}(?:\/[a-z]{1,20
  */
 export function registerDashboard(app: FastifyInstance, files: Map<string, StaticFile> | null): void {
   const route = { config: { access: { kind: 'public' as const } }, schema: { hide: true } };
+  // A page's query is the page's own (`/team?team=shop`, `/audit?action=…`): its router reads
+  // it, and the answer is index.html whatever it says. Other files take none, like API routes.
+  const page = { ...route, schema: { ...route.schema, querystring: PAGE_QUERY } };
   const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const path = request.url.split('?')[0] ?? '';
     const page = PAGE.test(path);
@@ -126,5 +131,6 @@ export function registerDashboard(app: FastifyInstance, files: Map<string, Stati
       .send('The dashboard is not built in this installation: run npm run build, then restart berthd\n');
   };
   const topLevel = [...(files?.keys() ?? [])].filter((p) => p.lastIndexOf('/') === 0 && p !== '/index.html');
-  for (const path of [...PAGES, ...topLevel, '/assets/*']) app.get(path, route, serve);
+  for (const path of PAGES) app.get(path, page, serve);
+  for (const path of [...topLevel, '/assets/*']) app.get(path, route, serve);
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TERMINAL_BUILD_STATUSES, type BuildLogStreamLine } from '@berth/protocol';
 import type { BuildRow } from '@berth/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,12 +5,14 @@ import type { RouteContext } from './context.js';
 import { ndjson } from './streams.js';
 import { toBuildView } from './views.js';
 
-const POLL_MS = 150;
+/** The longest a follower waits without a wake-up from the feed before it reads anyway. */
+const FEED_FALLBACK_MS = 5_000;
 const PAGE = 1000;
 
 /**
  * A build's log as NDJSON, read from the database: a follower sees what the build runner wrote,
- * whichever berthd process ran it, and a reconnecting client resumes with `after`.
+ * and a reconnecting client resumes with `after`. A follower sleeps until the store commits lines
+ * or a status of the build (ctx.buildFeed), instead of reading the database on a timer.
  */
 export async function streamBuildLog(
   ctx: RouteContext,
@@ -22,8 +23,12 @@ export async function streamBuildLog(
   const { out, gone, write: send, drained } = ndjson(request, reply);
   const write = (line: BuildLogStreamLine): void => send(`${JSON.stringify(line)}\n`);
   let seq = o.after;
+  const ended = new AbortController();
+  const waits = AbortSignal.any([gone, ended.signal]);
   try {
     while (!gone.aborted) {
+      // Listening before reading: a commit between the read and the wait still wakes it.
+      const changed = ctx.buildFeed.next(o.build.id, waits, FEED_FALLBACK_MS);
       // Read the status first: lines written before a final status are then all read below.
       const build = (await ctx.store.builds.get(o.build.id)) ?? o.build;
       let page;
@@ -40,9 +45,10 @@ export async function streamBuildLog(
         write({ type: 'end', build: toBuildView(build, { name: o.appName }, { logs: true }) });
         break;
       }
-      await sleep(POLL_MS, undefined, { signal: gone }).catch(() => undefined);
+      await changed;
     }
   } finally {
+    ended.abort();
     out.end();
   }
   return reply;

@@ -6,7 +6,15 @@ import type { Principal } from '../access/policy.js';
 import type { SlotRefusal, StreamSlots } from './stream-slots.js';
 
 /** The long-lived responses of the API; each holds one of its principal's stream slots while open. */
-export type StreamKind = 'logs' | 'build-log' | 'deployment-events' | 'audit-export' | 'exec' | 'run';
+export type StreamKind =
+  | 'logs'
+  | 'build-log'
+  | 'deployment-events'
+  | 'audit-export'
+  | 'exec'
+  | 'run'
+  /** A dashboard tab's event stream (`GET /events`). */
+  | 'events';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -73,7 +81,7 @@ function refusal(r: SlotRefusal): BerthError {
   if (r.scope === 'principal') {
     return new BerthError(
       'RATE_LIMITED',
-      `You have ${r.open} streams open (log follows, build logs, deployment events, exec sessions); the limit is ${r.limit} per user or token`,
+      `You have ${r.open} streams open (log follows, build logs, deployment events, exec sessions, dashboard tabs); the limit is ${r.limit} per user or token`,
       {
         hint: `End one (e.g. a \`berth logs --follow\`) and retry in ${STREAM_RETRY_AFTER_S} s; the installation's operator can raise BERTHD_MAX_STREAMS_PER_PRINCIPAL`,
       },

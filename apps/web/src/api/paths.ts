@@ -42,5 +42,23 @@ export type Secret = Json<operations['listSecrets'], 200>['secrets'][number];
 export type Team = Json<operations['listTeams'], 200>['teams'][number];
 export type ApiToken = Json<operations['listTokens'], 200>['tokens'][number];
 export type NewApiToken = Json<operations['createToken'], 201>;
+export type Member = Json<operations['listUsers'], 200>['users'][number];
+export type Invitation = Json<operations['listTeamInvitations'], 200>['invitations'][number];
+/** createUser: the invitation, and the one-time setup token of the invite link. */
+export type NewInvitation = Json<operations['createUser'], 201>;
+export type Project = Json<operations['listProjects'], 200>['projects'][number];
+export type AuditRow = Json<operations['listAudit'], 200>['rows'][number];
+export type AuditQuery = NonNullable<operations['listAudit']['parameters']['query']>;
+export type AuditVerification = Json<operations['verifyAudit'], 200>;
+
+/** streamLogs: one line of a replica's output (`berth` lines are Berth's word about the stream). */
+export type AppLogLine = NdjsonLine<operations['streamLogs'], 200>;
+export type Build = Json<operations['listBuilds'], 200>['builds'][number];
+export type BuildStatus = Build['status'];
+/** streamBuildLog: `{"type":"line",…}` lines, then one `{"type":"end",…}` line. */
+export type BuildLogStreamLine = NdjsonLine<operations['streamBuildLog'], 200>;
+export type BuildLogEntry = Extract<BuildLogStreamLine, { type: 'line' }>['line'];
+export type Domain = Json<operations['listDomains'], 200>['domains'][number];
+export type WebhookInfo = Json<operations['getWebhook'], 200>;
 
 export type ApiPaths = Unprefixed<paths>;

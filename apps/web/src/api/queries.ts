@@ -4,10 +4,12 @@ import { api, csrfTokens } from './browser.js';
 import { expectData } from './client.js';
 
 /**
- * How often the pages re-read what they show. A running deployment's steps are not polled: they
- * come from its event stream as berthd writes them (apps/useDeploymentSteps.ts).
+ * How often a page re-reads what it shows without being told to: a safety net only. A change
+ * comes as a notice on the team's event stream, which reads again the queries it concerns
+ * (api/use-live-updates.ts); a running deployment's steps come from its own stream
+ * (apps/useDeploymentSteps.ts).
  */
-export const POLL_MS = 5_000;
+export const POLL_MS = 60_000;
 
 export const queryKeys = {
   me: ['me'] as const,
@@ -16,6 +18,9 @@ export const queryKeys = {
   deployments: (app: string) => ['apps', app, 'deployments'] as const,
   releases: (app: string) => ['apps', app, 'releases'] as const,
   secrets: (app: string) => ['apps', app, 'secrets'] as const,
+  builds: (app: string) => ['apps', app, 'builds'] as const,
+  domains: (app: string) => ['apps', app, 'domains'] as const,
+  webhook: (app: string) => ['apps', app, 'webhook'] as const,
   teams: ['teams'] as const,
   tokens: (team: string) => ['tokens', team] as const,
 };
@@ -108,5 +113,35 @@ export const useTokens = (team: string) =>
     queryKey: queryKeys.tokens(team),
     queryFn: () => expectData(api.GET('/tokens', { params: { query: { team } } })),
     select: (answer) => answer.tokens,
-    refetchInterval: POLL_MS * 6,
+    refetchInterval: POLL_MS,
+  });
+
+/** An app's builds from source, newest first (berthd lists the last 100). */
+export const useBuilds = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.builds(app),
+    queryFn: () => expectData(api.GET('/apps/{app}/builds', { params: { path: { app } } })),
+    select: (answer) => answer.builds,
+    refetchInterval: POLL_MS,
+  });
+
+/** An app's domains with their certificates' state (its default name first, when it has one). */
+export const useDomains = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.domains(app),
+    queryFn: () => expectData(api.GET('/apps/{app}/domains', { params: { path: { app } } })),
+    select: (answer) => answer.domains,
+    refetchInterval: POLL_MS,
+  });
+
+/**
+ * The app's push webhook (URLs and secret); only who may change the app may read it. Read once
+ * a page: it changes only when rotated. Its secret is kept only while the page shows it.
+ */
+export const useWebhook = (app: string) =>
+  useQuery({
+    queryKey: queryKeys.webhook(app),
+    queryFn: () => expectData(api.GET('/apps/{app}/webhook', { params: { path: { app } } })),
+    staleTime: Infinity,
+    gcTime: 0,
   });

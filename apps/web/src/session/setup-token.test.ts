@@ -33,3 +33,14 @@ test('a malformed fragment is removed too; other pages keep theirs', () => {
   assert.equal(takeSetupToken({ pathname: '/setup', search: '', hash: '' }, history), null);
   assert.deepEqual(replaced, ['/setup?a=1']);
 });
+
+test("an invite link's token is taken from its own page only", () => {
+  const replaced: string[] = [];
+  const history = {
+    replaceState: (_data: unknown, _unused: string, url?: string) => void replaced.push(url ?? ''),
+  };
+  const invite = { pathname: '/invite', search: '', hash: '#bot_abc' };
+  assert.equal(takeSetupToken(invite, history), null, 'not a setup link');
+  assert.equal(takeSetupToken(invite, history, '/invite'), 'bot_abc');
+  assert.deepEqual(replaced, ['/invite']);
+});

@@ -25,10 +25,12 @@ interface History {
 
 /**
  * Reads the token of a setup link once, and takes it out of the address bar (and so out of the
- * history, bookmarks and screen shares): after this, only the page's memory holds it.
+ * history, bookmarks and screen shares): after this, only the page's memory holds it. An invite
+ * link (`/invite#<token>`, a one-time token that sets an invited account's password) is read the
+ * same way, with `page` '/invite'.
  */
-export function takeSetupToken(address: Address, history: History): string | null {
-  if (address.pathname !== '/setup' || address.hash === '') return null;
+export function takeSetupToken(address: Address, history: History, page = '/setup'): string | null {
+  if (address.pathname !== page || address.hash === '') return null;
   const token = readSetupToken(address.hash);
   history.replaceState(null, '', `${address.pathname}${address.search}`);
   return token;

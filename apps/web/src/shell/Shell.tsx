@@ -1,8 +1,10 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { Me } from '../api/paths.js';
+import { readsAudit } from '../audit/audit-access.js';
+import { NO_FILTER } from '../audit/audit-filter.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { Link } from '../routing/Link.js';
-import type { Route } from '../routing/routes.js';
+import { pageKey, type Route } from '../routing/routes.js';
 import { useLogOut } from '../session/use-session.js';
 
 interface ShellProps {
@@ -16,7 +18,7 @@ export function Shell({ me, route, children }: ShellProps) {
   const logOut = useLogOut();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
-  const routeKey = JSON.stringify(route);
+  const routeKey = pageKey(route);
   // The team chosen on the apps or the team page stays chosen going to the other.
   const team = route.kind === 'overview' || route.kind === 'team' ? route.team : null;
 
@@ -44,6 +46,11 @@ export function Shell({ me, route, children }: ShellProps) {
           <Link to={{ kind: 'team', team }} current={route.kind === 'team'}>
             Team
           </Link>
+          {readsAudit(me) ? (
+            <Link to={{ kind: 'audit', filter: NO_FILTER }} current={route.kind === 'audit'}>
+              Audit
+            </Link>
+          ) : null}
         </nav>
         <div className="account">
           <span className="account-name">{me.name}</span>

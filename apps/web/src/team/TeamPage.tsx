@@ -5,11 +5,16 @@ import { TeamSwitcher } from '../apps/TeamSwitcher.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { PageTitle } from '../shell/PageTitle.js';
 import { CreateTokenForm } from './CreateTokenForm.js';
+import { InvitationsSection } from './InvitationsSection.js';
+import { MembersSection } from './MembersSection.js';
+import { MyInvitations } from './MyInvitations.js';
+import { ProjectsSection } from './ProjectsSection.js';
 import { TokensSection } from './TokensSection.js';
 
 /**
- * `/team`: one of the user's teams (`?team=`), and its API tokens for those who manage it
- * (owners and admins; an installation owner manages every team).
+ * `/team`: one of the user's teams (`?team=`): its projects for every member; its members,
+ * invitations and API tokens for those who manage it (owners and admins; an installation owner
+ * manages every team). Above them, the user's own pending invitations, if any.
  */
 export function TeamPage({ me, team }: { me: Me; team: string | null }) {
   const teams = useTeams();
@@ -26,6 +31,7 @@ export function TeamPage({ me, team }: { me: Me; team: string | null }) {
           <TeamSwitcher teams={names} current={current} page="team" />
         ) : null}
       </div>
+      {me.kind === 'user' ? <MyInvitations /> : null}
       {teams.isPending ? <p aria-live="polite">Loading…</p> : null}
       {teams.isError ? <ProblemAlert error={teams.error} title="Could not load your teams" /> : null}
       {teams.isSuccess && current === null ? (
@@ -37,7 +43,21 @@ export function TeamPage({ me, team }: { me: Me; team: string | null }) {
         </p>
       ) : null}
       {current !== null && role !== null && !manages ? (
-        <p>Only the team&apos;s owners and admins see and manage its API tokens.</p>
+        <p>Only the team&apos;s owners and admins see and manage its members, invitations and API tokens.</p>
+      ) : null}
+      {current !== null && role !== null && manages ? (
+        <>
+          <MembersSection key={`members-${current}`} team={current} role={role} me={me.name} />
+          <InvitationsSection
+            key={`invitations-${current}`}
+            team={current}
+            role={role}
+            roles={grantableRoles(role)}
+          />
+        </>
+      ) : null}
+      {current !== null && role !== null ? (
+        <ProjectsSection key={`projects-${current}`} team={current} mayCreate={can(role, 'app:write')} />
       ) : null}
       {current !== null && role !== null && manages ? (
         <>

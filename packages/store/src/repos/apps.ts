@@ -4,7 +4,7 @@ import type { ExpressionBuilder, Insertable, Updateable } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
 import { parseCommand, parseEnv, parseGitSource, parseHealth, parseStringList, toJson } from '../json.js';
 import type { AppsRecord, AppsTable, Database } from '../schema.js';
-import type { AppPatch, AppRepo, AppRow } from '../types.js';
+import type { AppPatch, AppRepo, AppRow, DeletedApp } from '../types.js';
 import { atomically, type Db } from './db.js';
 import { fromLimitColumns, toLimitColumns } from './limits.js';
 
@@ -29,7 +29,8 @@ const teamOfProject = (eb: ExpressionBuilder<Database, 'apps'>) =>
     .$notNull()
     .as('team_id');
 
-export function createAppRepo(db: Db): AppRepo {
+/** `onChange` hears of each app written, and of each deleted with its team and name (see RepoHooks). */
+export function createAppRepo(db: Db, onChange?: (id: string, deleted?: DeletedApp) => void): AppRepo {
   return {
     async create(row) {
       try {
@@ -39,6 +40,7 @@ export function createAppRepo(db: Db): AppRepo {
         if (isUniqueViolation(err, 'apps', ['name'])) throw appExists(row.name, err);
         throw err;
       }
+      onChange?.(row.id);
     },
 
     async getByName(name) {
@@ -68,17 +70,22 @@ export function createAppRepo(db: Db): AppRepo {
         throw new BerthError('APP_NOT_FOUND', `No app with id "${id}"`, {
           hint: 'List apps with: berth apps',
         });
+      onChange?.(id);
       return toAppRow(r);
     },
 
-    delete(id) {
-      return atomically(db, async (trx) => {
+    async delete(id) {
+      const gone = await atomically(db, async (trx) => {
+        // Read first: once it is gone, whoever is told of the deletion can no longer find its team.
+        const app = await selectApps(trx).where('apps.id', '=', id).executeTakeFirst();
         // Jobs are not tied to the app by a foreign key (their payload is opaque); the app's own
         // jobs are the ones serialised on its id.
         await trx.deleteFrom('jobs').where('concurrency_key', '=', id).execute();
         // Releases, deployments and their events go by ON DELETE CASCADE.
         await trx.deleteFrom('apps').where('id', '=', id).execute();
+        return app;
       });
+      if (gone) onChange?.(id, { teamId: gone.team_id, name: gone.name });
     },
   };
 }

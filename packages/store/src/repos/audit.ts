@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { AUDIT_GENESIS_HASH, toAuditHashInput, type AuditRecord } from '@berth/core';
 import { parseAuditDetail, toJson } from '../json.js';
 import type { AuditLogRecord } from '../schema.js';
@@ -23,12 +24,28 @@ export function createAuditRepo(db: Db, onAppended?: (row: AuditRow) => Promise<
       return row;
     },
 
-    async list({ afterSeq, limit, teamIds }) {
+    async list({ afterSeq, beforeSeq, limit, newestFirst = false, teamIds, filter = {} }) {
       if (teamIds?.length === 0) return [];
       let q = db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq);
+      if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
       // `IN` never matches a null team_id, so system rows appear only in the unfiltered log.
       if (teamIds !== undefined) q = q.where('team_id', 'in', teamIds);
-      const rows = await q.orderBy('seq').limit(limit).execute();
+      const { actor, action, target, outcome, since, until } = filter;
+      if (actor !== undefined)
+        q = q.where((eb) => eb.or([eb('actor_name', '=', actor), eb('actor_id', '=', actor)]));
+      if (action?.endsWith('*')) {
+        // substr, not LIKE: LIKE ignores case on SQLite and not on PostgreSQL.
+        const prefix = action.slice(0, -1);
+        q = q.where(sql<string>`substr(${sql.ref('action')}, 1, ${prefix.length})`, '=', prefix);
+      } else if (action !== undefined) q = q.where('action', '=', action);
+      if (target !== undefined) q = q.where('target', '=', target);
+      if (outcome !== undefined) q = q.where('outcome', '=', outcome);
+      if (since !== undefined) q = q.where('at', '>=', since);
+      if (until !== undefined) q = q.where('at', '<', until);
+      const rows = await q
+        .orderBy('seq', newestFirst ? 'desc' : 'asc')
+        .limit(limit)
+        .execute();
       return rows.map(toAuditRow);
     },
 

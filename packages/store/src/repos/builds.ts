@@ -6,7 +6,8 @@ import type { BuildPatch, BuildRepo, BuildRow } from '../types-builds.js';
 import { takeAppNumber } from './app-counters.js';
 import { atomically, type Db } from './db.js';
 
-export function createBuildRepo(db: Db): BuildRepo {
+/** `onChange` hears of each build created or updated, or given log lines (see RepoHooks). */
+export function createBuildRepo(db: Db, onChange?: (id: string, what: 'row' | 'log') => void): BuildRepo {
   const get = async (id: string): Promise<BuildRow | null> => {
     const r = await db.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toBuildRow(r) : null;
@@ -21,8 +22,8 @@ export function createBuildRepo(db: Db): BuildRepo {
   };
 
   return {
-    create(row) {
-      return atomically(db, async (trx) => {
+    async create(row) {
+      const created = await atomically(db, async (trx) => {
         const number = await takeAppNumber(trx, row.appId, 'last_build_number');
         await trx
           .insertInto('builds')
@@ -49,6 +50,8 @@ export function createBuildRepo(db: Db): BuildRepo {
           .execute();
         return { ...row, number };
       });
+      onChange?.(row.id, 'row');
+      return created;
     },
 
     get,
@@ -103,11 +106,12 @@ export function createBuildRepo(db: Db): BuildRepo {
         .returningAll()
         .executeTakeFirst();
       if (!r) throw new BerthError('BUILD_NOT_FOUND', `No build with id "${id}"`);
+      onChange?.(id, 'row');
       return toBuildRow(r);
     },
 
-    appendLogs(buildId, lines) {
-      return atomically(db, async (trx) => {
+    async appendLogs(buildId, lines) {
+      const last = await atomically(db, async (trx) => {
         let seq = await createBuildRepo(trx).logCount(buildId);
         if (lines.length === 0) return seq;
         const rows = lines.map((l) => ({ build_id: buildId, seq: ++seq, at: l.at, line: l.line }));
@@ -120,6 +124,8 @@ export function createBuildRepo(db: Db): BuildRepo {
         }
         return seq;
       });
+      if (lines.length > 0) onChange?.(buildId, 'log');
+      return last;
     },
 
     async logs(buildId, afterSeq, limit) {

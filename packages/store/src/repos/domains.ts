@@ -16,10 +16,10 @@ import { atomically, type Db } from './db.js';
  * names they cover, so that one team cannot take a host under another team's wildcard (its DNS
  * already points here) nor a wildcard over another team's host.
  */
-export function createDomainRepo(db: Db): DomainRepo {
+export function createDomainRepo(db: Db, onApp?: (appId: string) => void): DomainRepo {
   return {
-    add(rows) {
-      return atomically(db, async (trx) => {
+    async add(rows) {
+      await atomically(db, async (trx) => {
         for (const row of rows) {
           assertCanonical(row);
           await refuseCrossTeamOverlap(trx, row);
@@ -31,6 +31,7 @@ export function createDomainRepo(db: Db): DomainRepo {
           }
         }
       });
+      for (const appId of new Set(rows.map((r) => r.appId))) onApp?.(appId);
     },
 
     async listByApp(appId) {
@@ -48,8 +49,8 @@ export function createDomainRepo(db: Db): DomainRepo {
       return r ? toRow(r) : null;
     },
 
-    remove(appId, name) {
-      return atomically(db, async (trx) => {
+    async remove(appId, name) {
+      const names = await atomically(db, async (trx) => {
         const removed = await trx
           .deleteFrom('domains')
           .where('app_id', '=', appId)
@@ -58,6 +59,8 @@ export function createDomainRepo(db: Db): DomainRepo {
           .execute();
         return removed.map((r) => r.name).sort();
       });
+      if (names.length > 0) onApp?.(appId);
+      return names;
     },
 
     async setStatus(name, update, now) {
@@ -73,6 +76,7 @@ export function createDomainRepo(db: Db): DomainRepo {
         .where('name', '=', name)
         .returningAll()
         .executeTakeFirst();
+      if (r) onApp?.(r.app_id);
       return r ? toRow(r) : null;
     },
   };

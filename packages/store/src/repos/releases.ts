@@ -6,15 +6,16 @@ import { takeAppNumber } from './app-counters.js';
 import { atomically, type Db } from './db.js';
 import { fromLimitColumns, toLimitColumns } from './limits.js';
 
-export function createReleaseRepo(db: Db): ReleaseRepo {
+/** `onApp` hears of each release created, by its app (see RepoHooks). */
+export function createReleaseRepo(db: Db, onApp?: (appId: string) => void): ReleaseRepo {
   const get = async (id: string): Promise<ReleaseRow | null> => {
     const r = await db.selectFrom('releases').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toReleaseRow(r) : null;
   };
 
   return {
-    create(row) {
-      return atomically(db, async (trx) => {
+    async create(row) {
+      const created = await atomically(db, async (trx) => {
         const version = await takeAppNumber(trx, row.appId, 'last_release_version');
         await trx
           .insertInto('releases')
@@ -37,6 +38,8 @@ export function createReleaseRepo(db: Db): ReleaseRepo {
           .execute();
         return { ...row, version, registryDigest: null };
       });
+      onApp?.(row.appId);
+      return created;
     },
 
     get,

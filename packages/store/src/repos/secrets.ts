@@ -10,7 +10,8 @@ import { atomically, type Db } from './db.js';
 /** Rows per INSERT: well below SQLite's bound-parameter limit, however many secrets a release has. */
 const INSERT_CHUNK = 200;
 
-export function createSecretRepo(db: Db): SecretRepo {
+/** `onApp` hears of each secret set or removed, by its app (see RepoHooks); a re-seal changes no value. */
+export function createSecretRepo(db: Db, onApp?: (appId: string) => void): SecretRepo {
   return {
     async put(row) {
       // One upsert, so two concurrent puts of a new key cannot fail on the primary key; the
@@ -35,6 +36,7 @@ export function createSecretRepo(db: Db): SecretRepo {
           }),
         )
         .execute();
+      onApp?.(row.appId);
     },
 
     async delete(appId, key) {
@@ -43,6 +45,7 @@ export function createSecretRepo(db: Db): SecretRepo {
         .where('app_id', '=', appId)
         .where('key', '=', key)
         .executeTakeFirst();
+      if (res.numDeletedRows > 0n) onApp?.(appId);
       return res.numDeletedRows > 0n;
     },
 

@@ -40,7 +40,7 @@ export async function requestJoin(
       capacity: facts.capacity,
       privateIp: input.privateIp,
     };
-    return await transport.json(AgentJoined, 'POST', '/agent/join', body);
+    return await transport.json(AgentJoined, 'POST', '/agent/join', { body });
   } catch (err) {
     if (err instanceof ApiError && err.code === 'JOIN_TOKEN_INVALID')
       throw new CliError(

@@ -146,6 +146,8 @@ export const secretAndAuditRoutes =
         schema: {
           operationId: 'listAudit',
           tags: ['audit'],
+          summary:
+            "Audit rows (an installation owner: all; a team's owners and admins: their teams'), filtered by actor, action, target, outcome and time",
           querystring: AuditQuery,
           response: { 200: AuditList, ...problemResponses },
         },
@@ -154,10 +156,19 @@ export const secretAndAuditRoutes =
         const { principal } = scopeOf(request);
         // Owners of the default team see every row; team owners and admins see their teams' rows.
         const all = isInstallationOwner(principal, ctx.defaults.teamId);
+        const { after, before, limit, order, since, until, ...exact } = request.query;
         const rows = await ctx.store.audit.list({
-          afterSeq: request.query.after ?? 0,
-          limit: request.query.limit ?? 100,
+          afterSeq: after ?? 0,
+          beforeSeq: before,
+          limit: limit ?? 100,
+          newestFirst: order === 'desc',
           ...(all ? {} : { teamIds: teamsWith(principal, 'audit:read') }),
+          // The filter narrows what the caller may read anyway: the teams above come first.
+          filter: {
+            ...exact,
+            since: since === undefined ? undefined : Date.parse(since),
+            until: until === undefined ? undefined : Date.parse(until),
+          },
         });
         return { rows };
       },

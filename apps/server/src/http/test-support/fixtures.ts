@@ -137,6 +137,7 @@ export const VALID_REQUESTS: Record<string, ValidRequest> = {
   execApp: { query: 'cmd=true' },
   getDeployment: {},
   streamDeploymentEvents: { query: 'follow=false' },
+  streamEvents: { query: 'team=default&follow=false' },
   getEnv: {},
   patchEnv: { body: { set: { A: '1' } } },
   scaleApp: { body: { replicas: 2 } },

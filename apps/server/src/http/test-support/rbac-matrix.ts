@@ -54,6 +54,7 @@ const TABLE = `
   execApp                 app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   getDeployment           deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
   streamDeploymentEvents  deployment   | ok    ok    ok       ok     | ok    404   404      404    | DEPLOYMENT_NOT_FOUND
+  streamEvents            team:query   | ok    ok    ok       ok     | ok    404   404      404    | TEAM_NOT_FOUND
   getEnv                  app          | ok    ok    ok       ok     | ok    404   404      404    | APP_NOT_FOUND
   patchEnv                app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND
   scaleApp                app          | ok    ok    ok       403    | ok    404   404      404    | APP_NOT_FOUND

@@ -43,6 +43,15 @@ export const TEAM_SCENARIOS: Record<string, Scenario> = {
   createProject: teamBody((n) => ({ name: `prj-${n}` })),
   listProjects: teamQuery(() => ({ query: 'team=default' })),
   listTokens: teamQuery(() => ({ query: 'team=default' })),
+  // Not following: the answer ends after its ready message (following is api-events.int.test.ts).
+  streamEvents: {
+    own: () => ({ query: 'team=default&follow=false' }),
+    other: (w: World): OtherCall => ({
+      call: { query: `team=${w.teamB.name}&follow=false` },
+      ghost: { query: `team=${GHOST_TEAM}&follow=false` },
+      swap: [w.teamB.name, GHOST_TEAM],
+    }),
+  },
   createToken: teamBody((n) => ({ name: `tok-${n}`, role: 'viewer' })),
   revokeToken: {
     ...teamQuery(

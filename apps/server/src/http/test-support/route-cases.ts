@@ -50,6 +50,15 @@ export const get = async (c: Ctx, path: string, token?: string): Promise<unknown
   return res.json;
 };
 
+/** The JSON of each `data:` field of a text/event-stream answer (comments and `retry:` left out). */
+export function sseMessages(res: Res): Record<string, unknown>[] {
+  assert.ok(res.text.endsWith('\n\n'), 'an event stream ends with a whole message');
+  return res.text
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => JSON.parse(line.slice('data: '.length)) as Record<string, unknown>);
+}
+
 export function ndjsonLines(res: Res): Record<string, unknown>[] {
   assert.ok(res.text.endsWith('\n'), 'NDJSON ends with a newline');
   return res.text
