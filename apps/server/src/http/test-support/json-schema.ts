@@ -25,6 +25,7 @@ const KNOWN = new Set([
   'enum',
   'const',
   'pattern',
+  'format',
   'minLength',
   'maxLength',
   'minimum',
@@ -90,6 +91,12 @@ function checkString(s: Schema, value: string, path: string): string[] {
     errors.push(`${path}: longer than ${s.maxLength}`);
   if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(value))
     errors.push(`${path}: ${JSON.stringify(value)} does not match ${s.pattern}`);
+  if (s.format !== undefined) {
+    // Only the formats the spec uses: another is an error, as an unknown keyword is.
+    if (s.format !== 'date-time')
+      throw new Error(`${path}: unsupported JSON Schema format ${JSON.stringify(s.format)}`);
+    if (Number.isNaN(Date.parse(value))) errors.push(`${path}: ${JSON.stringify(value)} is no date-time`);
+  }
   return errors;
 }
 
