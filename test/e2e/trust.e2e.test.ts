@@ -111,14 +111,28 @@ describe('trust: users and roles, secrets, audit', () => {
       assert.equal(r.code, 1, `${change.join(' ')} should be refused: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /viewer\) does not allow this/);
     }
-    const audit = JSON.parse((await as(null, ['audit', 'list', '--limit', '1000', '--json'])).stdout) as {
+    const filters = ['--actor', 'vic@example.com', '--outcome', 'denied', '--since', '2020-01-01', '--desc'];
+    const audit = JSON.parse((await as(null, ['audit', 'list', ...filters, '--json'])).stdout) as {
+      seq: number;
       actorName: string;
       outcome: string;
     }[];
+    assert.ok(audit.length >= 6, 'denied attempts are audited');
     assert.ok(
-      audit.filter((a) => a.actorName === 'vic@example.com' && a.outcome === 'denied').length >= 6,
-      'denied attempts are audited',
+      audit.every(
+        (a, i) =>
+          a.actorName === 'vic@example.com' && a.outcome === 'denied' && (audit[i + 1]?.seq ?? 0) < a.seq,
+      ),
+      `only vic's denials, newest first: ${JSON.stringify(audit)}`,
     );
+    for (const bad of [
+      ['--since', 'yesterday'],
+      ['--action', 'User Grant'],
+    ]) {
+      const r = await as(null, ['audit', 'list', ...bad]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, bad[0] === '--since' ? /--since yesterday is not a time/ : /action/);
+    }
   });
 
   test('an existing account joins another team only by accepting the invitation', async () => {

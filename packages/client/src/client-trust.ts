@@ -21,6 +21,7 @@ import {
   User,
   Whoami,
   OneTimeToken,
+  type AuditQuery,
   type Role,
   type SecretsPatch,
   type TeamSettingsPatch,
@@ -103,8 +104,8 @@ export function trustApi({ call, json, lines }: Transport) {
       await call('DELETE', '/keys/{id}', { path: { id } });
     },
 
-    listAudit: async (after = 0, limit = 100) =>
-      (await json(AuditList, 'GET', '/audit', { query: { after, limit } })).rows,
+    /** Rows matching every filter given (GET /audit's query; the order is oldest first by default). */
+    listAudit: async (query: AuditQuery = {}) => (await json(AuditList, 'GET', '/audit', { query })).rows,
     /** The public keys, the signed head and checkpoints, then every row. */
     async *exportAudit(): AsyncGenerator<AuditExportLine> {
       const res = await call('GET', '/audit/export', { stream: {} });

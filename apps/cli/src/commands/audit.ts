@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { verifyAuditExport, type AuditAnchor, type AuditExport, type ChainedAuditRecord } from '@berth/core';
 import { sha3_256Hex, verifyAuditSignature } from '@berth/crypto';
-import { AuditExportLine } from '@berth/protocol';
-import type { Command } from 'commander';
+import { AuditExportLine, type AuditQuery } from '@berth/protocol';
+import { Option, type Command } from 'commander';
 import { action, clientFor, withCommon, type CommonOptions } from '../cli/command.js';
 import type { CliEnvironment } from '../cli/environment.js';
 import { EXIT } from '../cli/exit-codes.js';
@@ -16,12 +16,20 @@ export function registerAudit(program: Command, environment: CliEnvironment): vo
 
   withCommon(audit.command('list'))
     .alias('ls')
-    .description('audit rows, oldest first')
+    .description('audit rows, oldest first (--desc: newest first), filtered by any of the options')
     .option('--after <seq>', 'rows after this sequence number', parseIntArg(0, Number.MAX_SAFE_INTEGER), 0)
+    .option('--before <seq>', 'rows before this sequence number', parseIntArg(1, Number.MAX_SAFE_INTEGER))
     .option('--limit <n>', 'how many rows', parseIntArg(1, 1000), 100)
+    .option('--desc', 'newest first (with --before SEQ of the last row seen, the page before it)')
+    .option('--actor <name>', "an actor's name (an email, a token's name) or id, exactly")
+    .option('--action <action>', 'an action (user.grant) or every action of a kind (user.*)')
+    .option('--target <target>', 'a target, exactly (app:web, user:ada@example.com)')
+    .addOption(new Option('--outcome <outcome>', 'the outcome').choices(['ok', 'denied', 'failed']))
+    .option('--since <time>', 'rows at or after this time (ISO 8601, e.g. 2026-12-01T00:00:00Z)')
+    .option('--until <time>', 'rows before this time (ISO 8601)')
     .action(
-      action(async (opts: CommonOptions & { after: number; limit: number }) => {
-        const rows = await clientFor(environment, opts).listAudit(opts.after, opts.limit);
+      action(async (opts: CommonOptions & AuditListOptions) => {
+        const rows = await clientFor(environment, opts).listAudit(auditQueryOf(opts));
         if (opts.json) return printJson(rows);
         printTable(
           rows.map((r) => [
@@ -85,6 +93,48 @@ export function registerAudit(program: Command, environment: CliEnvironment): vo
         }
       }),
     );
+}
+
+interface AuditListOptions {
+  after: number;
+  before?: number;
+  limit: number;
+  desc?: boolean;
+  actor?: string;
+  action?: string;
+  target?: string;
+  outcome?: AuditQuery['outcome'];
+  since?: string;
+  until?: string;
+}
+
+/** The flags as GET /audit's query; berthd checks each (a bad one is a 400 naming it). */
+function auditQueryOf(opts: AuditListOptions): AuditQuery {
+  const { after, before, limit, desc, actor, action, target, outcome, since, until } = opts;
+  return {
+    after,
+    before,
+    limit,
+    order: desc ? 'desc' : undefined,
+    actor,
+    action,
+    target,
+    outcome,
+    since: since === undefined ? undefined : isoTime(since, '--since'),
+    until: until === undefined ? undefined : isoTime(until, '--until'),
+  };
+}
+
+/** A time as berthd takes it: a date alone is that day's start in UTC. */
+function isoTime(value: string, flag: string): string {
+  const ms = Date.parse(/^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms))
+    throw new CliError(
+      `${flag} ${value} is not a time`,
+      EXIT.userError,
+      `Give one like 2026-12-01 or 2026-12-01T09:30:00Z`,
+    );
+  return new Date(ms).toISOString();
 }
 
 /** Sorts the lines of an export into its parts. */

@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { api } from '../api/browser.js';
 import { openDeploymentEvents } from '../api/deployment-events.js';
-import { POLL_MS, queryKeys } from '../api/queries.js';
+import { queryKeys } from '../api/queries.js';
 import { isUnauthenticated } from '../problems/problem.js';
 import { followDeployment, initialSteps, stepsReducer, type StepsState } from './deployment-steps.js';
 
@@ -17,11 +17,14 @@ export interface DeploymentSteps extends StepsState {
  * the app's queries are read again, so the rest of the page shows the outcome at once. A finished
  * one is read once. Leaving (unmount, another id) aborts the stream.
  *
- * `running` is the page's polled view: whether to follow is decided by it once per deployment
- * (when the next poll says it is over, the open stream has already brought the end line). Should
- * the poll say so and the end line still not have come after a poll's time, the connection died
- * without a word (a laptop that slept): the stream is opened again from the last step.
+ * `running` is the page's view of the deployment (read again on the team's event notices):
+ * whether to follow is decided by it once per deployment (when it says the deployment is over,
+ * the open stream has normally brought the end line already). Should it say so and the end line
+ * still not have come within STUCK_MS, the connection died without a word (a laptop that slept):
+ * the stream is opened again from the last step.
  */
+const STUCK_MS = 5_000;
+
 export function useDeploymentSteps(id: string, running: boolean): DeploymentSteps {
   const client = useQueryClient();
   const [target, setTarget] = useState({ id, follow: running, attempt: 0 });
@@ -36,7 +39,7 @@ export function useDeploymentSteps(id: string, running: boolean): DeploymentStep
   const stuck = target.follow && !running && state.ended === null && state.connection === 'open';
   useEffect(() => {
     if (!stuck) return;
-    const timer = window.setTimeout(() => setTarget((t) => ({ ...t, attempt: t.attempt + 1 })), POLL_MS);
+    const timer = window.setTimeout(() => setTarget((t) => ({ ...t, attempt: t.attempt + 1 })), STUCK_MS);
     return () => window.clearTimeout(timer);
   }, [stuck]);
 
