@@ -15,7 +15,7 @@ import { axeViolations, launchChromium, screenshot, watchedPage, type Watched } 
 import { ensureExampleImages, HELLO_V1, HELLO_V2 } from '../support/images.js';
 import { BerthUnderTest } from '../e2e/support/berth.js';
 import { APP_PAGE_VIEWS, appPageCases } from './cases/app-page.js';
-import { EMAIL, ok, PASSWORD, type Dashboard } from './cases/dashboard.js';
+import { EMAIL, ok, PASSWORD, until, type Dashboard } from './cases/dashboard.js';
 import { liveCases } from './cases/live.js';
 import { teamAuditCases } from './cases/team-audit.js';
 
@@ -98,16 +98,25 @@ describe('the dashboard in a browser', () => {
       .getByRole('row', { name: /v2.*succeeded/ })
       .first()
       .waitFor({ timeout: 60_000 });
-    const shown = (await steps.getByRole('listitem').allTextContents()).join('\n');
     const id = (await berth.json<{ id: string; releaseVersion: number }[]>(['deployments', 'list', 'web']))[0]
       ?.id;
-    const written = await berth.json<{ events: { message: string }[] }>(['deployments', 'show', id ?? '']);
-    // Up to the end line: what berthd writes after it (an old replica's removal once drained)
-    // the panel does not show yet (a known gap: the stream ends with the status).
-    const live = written.events.findIndex((e) => / is live at /.test(e.message));
-    assert.ok(live >= 0, JSON.stringify(written.events));
-    for (const e of written.events.slice(0, live + 1))
-      assert.ok(shown.includes(e.message), `${e.message} missing from:\n${shown}`);
+    const written = async (): Promise<string[]> =>
+      (await berth.json<{ events: { message: string }[] }>(['deployments', 'show', id ?? ''])).events.map(
+        (e) => e.message,
+      );
+    // Every step, the end line's included, and those berthd writes after it (the old replicas
+    // removed once drained), which come with the team's notices once the stream has ended.
+    let messages = await written();
+    const live = messages.findIndex((m) => / is live at /.test(m));
+    assert.ok(live >= 0, messages.join('\n'));
+    await until(w.page, 'berthd writes a step after the end line', async () => {
+      messages = await written();
+      return messages.length > live + 1;
+    });
+    await until(w.page, 'the page shows every step berthd wrote', async () => {
+      const shown = (await steps.getByRole('listitem').allTextContents()).join('\n');
+      return (await written()).every((m) => shown.includes(m));
+    });
     await screenshot(w.page, 'app-deploy-steps');
   });
 

@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { screenshot } from '../../support/chromium.js';
 import { createTestRepo } from '../../support/git-repos.js';
 import { HELLO_V1 } from '../../support/images.js';
-import { ok, type DashboardRef } from './dashboard.js';
+import { ok, until, type DashboardRef } from './dashboard.js';
 
 const HOSTILE_LINES = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', 'javascript:alert(3)'];
 const HOSTILE_SUBJECT = '<img src=x onerror=alert(5)> "><svg onload=alert(6)> javascript:alert(7)';
@@ -28,14 +28,6 @@ export const APP_PAGE_VIEWS: readonly { path: string; heading: string }[] = [
   { path: '/apps/site/builds', heading: 'Builds' },
   { path: '/apps/logs-demo/domains', heading: 'Domains' },
 ];
-
-/** Polls `condition` (a page or CLI read) until it holds; fails with `what` after ~20 s. */
-async function until(page: Page, what: string, condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; !(await condition()); i++) {
-    assert.ok(i < 200, `timed out waiting until ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 /** What the page made of data: no element an injected line or commit could have made. */
 async function noElementFromData(page: Page): Promise<void> {

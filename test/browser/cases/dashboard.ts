@@ -5,7 +5,7 @@
  * `web` (2 replicas of HELLO_V1, then v2) is deployed and before logout and the checks of every page.
  */
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Watched } from '../../support/chromium.js';
 import type { BerthUnderTest } from '../../e2e/support/berth.js';
 
@@ -28,3 +28,11 @@ export type DashboardRef = () => Dashboard;
 
 export const ok = (r: { code: number; stdout: string; stderr: string }): void =>
   assert.equal(r.code, 0, r.stdout + r.stderr);
+
+/** Polls `condition` (a page or CLI read) until it holds; fails with `what` after ~20 s. */
+export async function until(page: Page, what: string, condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; !(await condition()); i++) {
+    assert.ok(i < 200, `timed out waiting until ${what}`);
+    await page.waitForTimeout(100);
+  }
+}

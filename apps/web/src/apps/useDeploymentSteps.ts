@@ -1,7 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { api } from '../api/browser.js';
 import { openDeploymentEvents } from '../api/deployment-events.js';
+import type { DeploymentEvent } from '../api/paths.js';
 import { queryKeys } from '../api/queries.js';
 import { isUnauthenticated } from '../problems/problem.js';
 import { followDeployment, initialSteps, stepsReducer, type StepsState } from './deployment-steps.js';
@@ -73,5 +74,42 @@ export function useDeploymentSteps(id: string, running: boolean): DeploymentStep
     return () => controller.abort();
   }, [target, client]);
 
+  useLaterSteps(id, target.follow ? (state.ended?.appName ?? null) : null, lastSeq, dispatch);
+
   return { ...state, following: target.follow };
+}
+
+/**
+ * The steps berthd writes after a followed deployment's end line (an old replica removed once it
+ * drained): the stream has ended by then, so they are read after the last step seen whenever the
+ * team's event stream says the deployment changed (its notice reads again every query under the
+ * app's deployments: api/live-notices.ts). Not read at the end itself: nothing is new yet.
+ */
+function useLaterSteps(
+  id: string,
+  appName: string | null,
+  lastSeq: { current: number },
+  dispatch: (action: { type: 'events'; events: readonly DeploymentEvent[] }) => void,
+): void {
+  const later = useQuery({
+    queryKey: [...queryKeys.deployments(appName ?? ''), id, 'later-steps'],
+    enabled: appName !== null,
+    initialData: [] as DeploymentEvent[],
+    staleTime: Infinity,
+    queryFn: async ({ signal }) => {
+      const events: DeploymentEvent[] = [];
+      for await (const line of await openDeploymentEvents(api, id, {
+        follow: false,
+        after: lastSeq.current,
+        signal,
+      }))
+        if (line.type === 'event') events.push(line.event);
+      return events;
+    },
+  });
+  useEffect(() => {
+    if (later.data.length === 0) return;
+    for (const event of later.data) lastSeq.current = Math.max(lastSeq.current, event.seq);
+    dispatch({ type: 'events', events: later.data });
+  }, [later.data, lastSeq, dispatch]);
 }
