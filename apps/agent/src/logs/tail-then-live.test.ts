@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerLogLine } from '@berth/engine';
-import { withoutOverlap } from './tail-then-live.js';
+import { linesBetween, tailThenLive, withoutOverlap } from './tail-then-live.js';
 
 const line = (n: number, at = `2026-12-03T10:00:00.${String(n).padStart(9, '0')}Z`): ContainerLogLine => ({
   stream: 'stdout',
@@ -54,4 +54,72 @@ test('live lines the tail already had are left out once, up to the first new one
 test('a line repeated later (same text, another time) is not taken for the overlap', async () => {
   const again = { ...line(4), at: '2026-12-03T10:00:09.000000000Z' };
   assert.deepEqual(await collect([line(3), line(4)], [line(4), line(5), again]), [5, 4]);
+});
+
+/**
+ * A scripted engine (the window cannot be hit on purpose on a real Podman): the file's lines as
+ * a tail read sees them, and a live stream that answers at once and then gets only the lines
+ * `live` lets through, as Podman's does while it starts following the file.
+ */
+function scriptedEngine() {
+  const file: ContainerLogLine[] = [];
+  const waiting: ((l: ContainerLogLine) => void)[] = [];
+  const queued: ContainerLogLine[] = [];
+  const engine = {
+    logs(_id: string, o: { follow: boolean; onOpen?: () => void }): AsyncIterable<ContainerLogLine> {
+      if (!o.follow)
+        return (async function* () {
+          const snapshot = [...file];
+          await Promise.resolve();
+          yield* snapshot;
+        })();
+      return (async function* () {
+        o.onOpen?.();
+        for (;;) yield queued.shift() ?? (await new Promise<ContainerLogLine>((r) => waiting.push(r)));
+      })();
+    },
+  };
+  const write = (l: ContainerLogLine, toLive: boolean): void => {
+    file.push(l);
+    if (!toLive) return;
+    const w = waiting.shift();
+    if (w) w(l);
+    else queued.push(l);
+  };
+  return { engine, write };
+}
+
+test('a line the live stream missed while it started following comes from a second tail read, in order', async () => {
+  const { engine, write } = scriptedEngine();
+  write(line(1), false);
+  write(line(2), false);
+  const signal = new AbortController();
+  const out: number[] = [];
+  const reading = (async () => {
+    for await (const l of tailThenLive(engine, 'c', 10, signal.signal, () => undefined)) {
+      out.push(Number(l.line.slice(5)));
+      if (l.line === 'line 4') return;
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 10));
+  write(line(3), false); // in the window: in the file only
+  write(line(4), true);
+  await reading;
+  signal.abort();
+  assert.deepEqual(out, [1, 2, 3, 4]);
+});
+
+test('linesBetween: the lines after the first read and before the live line; none when an end is not found', () => {
+  const [a, b, g, f, h] = [1, 2, 3, 4, 5].map((n) => line(n)) as [
+    ContainerLogLine,
+    ContainerLogLine,
+    ContainerLogLine,
+    ContainerLogLine,
+    ContainerLogLine,
+  ];
+  assert.deepEqual(linesBetween([a, b], [a, b, g, f, h], f), [g]);
+  assert.deepEqual(linesBetween([], [g, f], f), [g], 'no history: all before the live line');
+  assert.deepEqual(linesBetween([a, b, f], [a, b, f, h], f), [], 'the live line was in the first read');
+  assert.deepEqual(linesBetween([a], [g, f], f), [], 'the first read’s end scrolled out of the tail');
+  assert.deepEqual(linesBetween([a], [a, g], f), [], 'the live line is not in the second read');
 });

@@ -5,6 +5,12 @@
  * the live stream is opened first, with no tail, and the tail is read once it streams: a line
  * written in between is in one of them, and the lines in both (written after the live stream
  * opened, before the tail was read) come first in the live stream and are sent once.
+ *
+ * Podman answers the live request before it follows the file, so a line written in that window
+ * can be in neither the tail (read at once, for a quiet replica's history to show) nor the live
+ * stream. Hence, unless the live stream had a line before the tail was read, the tail is read
+ * again when its first line comes, and what it has between the first tail's end and that line
+ * is sent before it.
  */
 import type { ContainerEngine, ContainerLogLine } from '@berth/engine';
 
@@ -25,15 +31,32 @@ export async function* tailThenLive(
   const lines = live[Symbol.asyncIterator]();
   // Asking for the first line sends the request; a request that fails settles this instead.
   const first = lines.next();
+  let firstCame = false;
   // Awaited below, unless reading the tail fails first: never an unhandled rejection.
-  first.catch(() => undefined);
+  first.then(
+    () => (firstCame = true),
+    () => undefined,
+  );
+  const readTail = async (): Promise<ContainerLogLine[]> => {
+    const read: ContainerLogLine[] = [];
+    for await (const l of engine.logs(containerId, { tail, follow: false, signal })) read.push(l);
+    return read;
+  };
   try {
     await Promise.race([open, first]);
-    const history: ContainerLogLine[] = [];
-    for await (const l of engine.logs(containerId, { tail, follow: false, signal })) history.push(l);
+    const liveHadALine = firstCame;
+    const history = await readTail();
     onOpen();
     yield* history;
-    yield* withoutOverlap(history, first, lines);
+    let sent = history;
+    if (!liveHadALine) {
+      const next = await first;
+      if (next.done) return;
+      const gap = linesBetween(history, await readTail(), next.value);
+      yield* gap;
+      sent = [...history, ...gap];
+    }
+    yield* withoutOverlap(sent, first, lines);
   } finally {
     // Not awaited: a line may never come; the signal's abort (the follower gone) ends the request.
     lines.return?.().catch(() => undefined);
@@ -41,6 +64,24 @@ export async function* tailThenLive(
 }
 
 const keyOf = (l: ContainerLogLine): string => `${l.at}\u0000${l.stream}\u0000${l.line}`;
+
+/**
+ * The lines of a later read of the tail (`again`) that come after the first read's last line and
+ * before `next` (the live stream's first line): those written while the live stream was not yet
+ * following. Matched by time, stream and text; none when either end is not found in `again`
+ * (rather a line missed than one sent twice).
+ */
+export function linesBetween(
+  before: readonly ContainerLogLine[],
+  again: readonly ContainerLogLine[],
+  next: ContainerLogLine,
+): ContainerLogLine[] {
+  const last = before.at(-1);
+  const start = last === undefined ? 0 : again.map(keyOf).lastIndexOf(keyOf(last)) + 1;
+  if (start === 0 && last !== undefined) return [];
+  const end = again.findIndex((l, i) => i >= start && keyOf(l) === keyOf(next));
+  return end < 0 ? [] : again.slice(start, end);
+}
 
 /**
  * The live lines after the tail: those at the start of the live stream that the tail already
