@@ -46,11 +46,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const COUNTER = 'i=0; while true; do i=$((i+1)); echo "line $i"; sleep 0.002; done';
+
 /**
  * A replica of app `appId` that prints `line 1`, `line 2`, … every 2 ms. Created through the
  * engine API directly: the agent's own create call keeps the image's entrypoint (the hello app).
  */
-async function startCounter(appId: string, n: number): Promise<void> {
+async function startCounter(appId: string, n: number, script = COUNTER): Promise<void> {
   const api = createEngineApiClient({ socketPath: podman.socketPath });
   const created = await api.request({
     method: 'POST',
@@ -58,7 +60,7 @@ async function startCounter(appId: string, n: number): Promise<void> {
     query: { name: `berth-logtest-${RUN}-${appId}-${n}` },
     body: {
       Image: imageId,
-      Entrypoint: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "line $i"; sleep 0.002; done'],
+      Entrypoint: ['sh', '-c', script],
       Labels: { [RUN_LABEL]: RUN, [LABELS.agent]: AGENT_ID, [LABELS.app]: appId },
     },
   });
@@ -131,6 +133,34 @@ test('followers share one engine stream; a late joiner gets its tail, then every
   first.stop();
   await first.done;
   await until('the engine stream closes with its last follower', () => deps.hub.liveStreams === 0);
+});
+
+test('a quiet replica: its last lines come at once, not with the next line it writes', async () => {
+  // Podman answers a follow only at the container's next line; a replica that logs only its
+  // health checks writes one every half a minute.
+  await startCounter(
+    'quiet',
+    1,
+    'echo "line 1"; echo "line 2"; echo "line 3"; sleep 6; echo "line 4"; sleep 1000',
+  );
+  const deps = createDeps(4);
+  for (let i = 0; ; i++) {
+    const [replica] = await engine.list({ [LABELS.agent]: AGENT_ID, [LABELS.app]: 'quiet' });
+    const history = replica ? await deps.hub.history(replica.id, 10, AbortSignal.timeout(5_000)) : [];
+    if (history.length >= 3) break;
+    assert.ok(i < 50, 'the replica wrote nothing');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const quiet = follow(deps, 'quiet', 10);
+  try {
+    await until('the tail arrives while the replica is quiet', () => quiet.numbers.length >= 3, 2_000);
+    assert.deepEqual(quiet.numbers, [1, 2, 3]);
+    await until('its next line arrives live', () => quiet.numbers.length >= 4, 15_000);
+    assert.deepEqual(quiet.numbers, [1, 2, 3, 4]);
+  } finally {
+    quiet.stop();
+    await quiet.done;
+  }
 });
 
 test('the agent opens no more engine streams than its limit; the follower is told why', async () => {

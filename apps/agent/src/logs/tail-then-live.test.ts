@@ -58,8 +58,8 @@ test('a line repeated later (same text, another time) is not taken for the overl
 
 /**
  * A scripted engine (the window cannot be hit on purpose on a real Podman): the file's lines as
- * a tail read sees them, and a live stream that answers at once and then gets only the lines
- * `live` lets through, as Podman's does while it starts following the file.
+ * a tail read sees them, and a live stream that answers with its first line (as Podman's does)
+ * and gets only the lines `write` lets through (as while Podman starts following the file).
  */
 function scriptedEngine() {
   const file: ContainerLogLine[] = [];
@@ -74,8 +74,11 @@ function scriptedEngine() {
           yield* snapshot;
         })();
       return (async function* () {
-        o.onOpen?.();
-        for (;;) yield queued.shift() ?? (await new Promise<ContainerLogLine>((r) => waiting.push(r)));
+        for (;;) {
+          const l = queued.shift() ?? (await new Promise<ContainerLogLine>((r) => waiting.push(r)));
+          o.onOpen?.();
+          yield l;
+        }
       })();
     },
   };
@@ -107,6 +110,28 @@ test('a line the live stream missed while it started following comes from a seco
   await reading;
   signal.abort();
   assert.deepEqual(out, [1, 2, 3, 4]);
+});
+
+test('a quiet replica: its tail comes at once, before it writes anything', async () => {
+  const { engine, write } = scriptedEngine();
+  write(line(1), false);
+  write(line(2), false);
+  const signal = new AbortController();
+  let opened = false;
+  const out: number[] = [];
+  const stream = tailThenLive(engine, 'c', 10, signal.signal, () => (opened = true));
+  const quiet = new Promise<'quiet'>((r) => setTimeout(() => r('quiet'), 1_000));
+  for (let i = 0; i < 2; i++) {
+    const next = await Promise.race([stream.next(), quiet]);
+    assert.notEqual(next, 'quiet', `after ${JSON.stringify(out)}: waited for the container to write`);
+    if (next !== 'quiet' && !next.done) out.push(Number(next.value.line.slice(5)));
+  }
+  assert.deepEqual(out, [1, 2]);
+  assert.ok(opened, 'open once the tail is read');
+  write(line(3), true);
+  const third = await stream.next();
+  assert.equal(third.done ? null : third.value.line, 'line 3');
+  signal.abort();
 });
 
 test('linesBetween: the lines after the first read and before the live line; none when an end is not found', () => {

@@ -1,16 +1,15 @@
 /**
- * A container's last `tail` lines, then its live ones, each once. Podman's k8s-file driver can
- * drop a line where one `logs --follow` switches from reading the file to following it
- * (containers/podman#17286, #18501; seen here as a line missing from a follower under load). So
- * the live stream is opened first, with no tail, and the tail is read once it streams: a line
- * written in between is in one of them, and the lines in both (written after the live stream
- * opened, before the tail was read) come first in the live stream and are sent once.
+ * A container's last `tail` lines, then its live ones, each once, without waiting for the
+ * container to write: a quiet replica's history is there at once.
  *
- * Podman answers the live request before it follows the file, so a line written in that window
- * can be in neither the tail (read at once, for a quiet replica's history to show) nor the live
- * stream. Hence, unless the live stream had a line before the tail was read, the tail is read
- * again when its first line comes, and what it has between the first tail's end and that line
- * is sent before it.
+ * Podman answers a live `logs --follow` only when the container writes its next line (for a
+ * replica that logs only its health checks, up to half a minute), and its k8s-file driver can
+ * drop a line where it switches from reading the file to following it (containers/podman#17286,
+ * #18501). So the live stream is asked for, the tail is read at once and sent, and when the live
+ * stream's first line comes the tail is read again: what it has between the first read's end and
+ * that line (written while the live stream was not yet following) is sent before it. Lines in
+ * both the tail and the live stream (written after Podman began following, before the tail was
+ * read) come first in the live stream and are sent once.
  */
 import type { ContainerEngine, ContainerLogLine } from '@berth/engine';
 
@@ -25,38 +24,25 @@ export async function* tailThenLive(
     yield* engine.logs(containerId, { tail: 0, follow: true, signal, onOpen });
     return;
   }
-  let opened: () => void = () => undefined;
-  const open = new Promise<void>((resolve) => (opened = resolve));
-  const live = engine.logs(containerId, { tail: 0, follow: true, signal, onOpen: () => opened() });
-  const lines = live[Symbol.asyncIterator]();
-  // Asking for the first line sends the request; a request that fails settles this instead.
+  const lines = engine.logs(containerId, { tail: 0, follow: true, signal })[Symbol.asyncIterator]();
+  // Asking for the first line sends the request; awaited below, unless reading the tail fails
+  // first: never an unhandled rejection.
   const first = lines.next();
-  let firstCame = false;
-  // Awaited below, unless reading the tail fails first: never an unhandled rejection.
-  first.then(
-    () => (firstCame = true),
-    () => undefined,
-  );
+  first.catch(() => undefined);
   const readTail = async (): Promise<ContainerLogLine[]> => {
     const read: ContainerLogLine[] = [];
     for await (const l of engine.logs(containerId, { tail, follow: false, signal })) read.push(l);
     return read;
   };
   try {
-    await Promise.race([open, first]);
-    const liveHadALine = firstCame;
     const history = await readTail();
     onOpen();
     yield* history;
-    let sent = history;
-    if (!liveHadALine) {
-      const next = await first;
-      if (next.done) return;
-      const gap = linesBetween(history, await readTail(), next.value);
-      yield* gap;
-      sent = [...history, ...gap];
-    }
-    yield* withoutOverlap(sent, first, lines);
+    const next = await first;
+    if (next.done) return;
+    const gap = linesBetween(history, await readTail(), next.value);
+    yield* gap;
+    yield* withoutOverlap([...history, ...gap], first, lines);
   } finally {
     // Not awaited: a line may never come; the signal's abort (the follower gone) ends the request.
     lines.return?.().catch(() => undefined);
