@@ -35,9 +35,8 @@ export interface FollowLogsOptions {
  * Follows an app's log stream until the signal aborts, through dropped connections and berthd's
  * restarts (after retryDelay, counted from the last time a line came; berthd's 429 asks for its
  * longest). Each time, what there is is read first without `follow` (the last lines; after a
- * drop, those since where it left off: ResumePoint), then followed from there: a followed answer
- * starts only with the next line a replica writes (the agent reads a replica's tail once its
- * live stream has a line), for a quiet app the next health check, half a minute away. Rejects
+ * drop, those since where it left off: ResumePoint), then followed from there (the agent answers
+ * a follow once it has read each replica's tail: apps/agent/src/logs/tail-then-live.ts). Rejects
  * with an error it will not retry (a refusal, an invalid line: see mayRetry); resolves when the
  * signal aborts.
  */
