@@ -17,6 +17,7 @@ import { BerthUnderTest } from '../e2e/support/berth.js';
 import { APP_PAGE_VIEWS, appPageCases } from './cases/app-page.js';
 import { EMAIL, ok, PASSWORD, until, type Dashboard } from './cases/dashboard.js';
 import { liveCases } from './cases/live.js';
+import { newcomerCases } from './cases/newcomer.js';
 import { teamAuditCases } from './cases/team-audit.js';
 
 describe('the dashboard in a browser', () => {
@@ -291,6 +292,7 @@ describe('the dashboard in a browser', () => {
   liveCases(dashboard);
   appPageCases(dashboard);
   teamAuditCases(dashboard);
+  newcomerCases(dashboard);
 
   test('log out ends the session; logging in again works', async () => {
     await w.page.goto(`${origin}/`);

@@ -1788,6 +1788,21 @@ export interface operations {
                 /** @description RFC 3339 timestamp */
                 createdAt: string;
               } | null;
+              /** @description Its newest deployment, whatever its status (null: never deployed) */
+              lastDeployment?: {
+                id: string;
+                /** @enum {string} */
+                kind: 'deploy' | 'rollback' | 'env' | 'secrets' | 'scale' | 'limits' | 'restart' | 'move';
+                /** @enum {string} */
+                status: 'queued' | 'preparing' | 'rolling_out' | 'succeeded' | 'failed' | 'ignored';
+                releaseVersion: number;
+                /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+                requestedBy?: string | null;
+                /** @description RFC 3339 timestamp */
+                createdAt: string;
+                startedAt: string | null;
+                finishedAt: string | null;
+              } | null;
               replicaStatus: {
                 name: string;
                 releaseId: string;
@@ -2090,6 +2105,21 @@ export interface operations {
               /** @description RFC 3339 timestamp */
               createdAt: string;
             } | null;
+            /** @description Its newest deployment, whatever its status (null: never deployed) */
+            lastDeployment?: {
+              id: string;
+              /** @enum {string} */
+              kind: 'deploy' | 'rollback' | 'env' | 'secrets' | 'scale' | 'limits' | 'restart' | 'move';
+              /** @enum {string} */
+              status: 'queued' | 'preparing' | 'rolling_out' | 'succeeded' | 'failed' | 'ignored';
+              releaseVersion: number;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
+              /** @description RFC 3339 timestamp */
+              createdAt: string;
+              startedAt: string | null;
+              finishedAt: string | null;
+            } | null;
             replicaStatus: {
               name: string;
               releaseId: string;
@@ -2325,6 +2355,21 @@ export interface operations {
               imageId: string | null;
               /** @description RFC 3339 timestamp */
               createdAt: string;
+            } | null;
+            /** @description Its newest deployment, whatever its status (null: never deployed) */
+            lastDeployment?: {
+              id: string;
+              /** @enum {string} */
+              kind: 'deploy' | 'rollback' | 'env' | 'secrets' | 'scale' | 'limits' | 'restart' | 'move';
+              /** @enum {string} */
+              status: 'queued' | 'preparing' | 'rolling_out' | 'succeeded' | 'failed' | 'ignored';
+              releaseVersion: number;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
+              /** @description RFC 3339 timestamp */
+              createdAt: string;
+              startedAt: string | null;
+              finishedAt: string | null;
             } | null;
             replicaStatus: {
               name: string;
@@ -2733,6 +2778,21 @@ export interface operations {
               imageId: string | null;
               /** @description RFC 3339 timestamp */
               createdAt: string;
+            } | null;
+            /** @description Its newest deployment, whatever its status (null: never deployed) */
+            lastDeployment?: {
+              id: string;
+              /** @enum {string} */
+              kind: 'deploy' | 'rollback' | 'env' | 'secrets' | 'scale' | 'limits' | 'restart' | 'move';
+              /** @enum {string} */
+              status: 'queued' | 'preparing' | 'rolling_out' | 'succeeded' | 'failed' | 'ignored';
+              releaseVersion: number;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
+              /** @description RFC 3339 timestamp */
+              createdAt: string;
+              startedAt: string | null;
+              finishedAt: string | null;
             } | null;
             replicaStatus: {
               name: string;
@@ -4630,6 +4690,8 @@ export interface operations {
                 message: string;
                 logs: string[];
               } | null;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
               /** @description RFC 3339 timestamp */
               createdAt: string;
               startedAt: string | null;
@@ -4833,6 +4895,8 @@ export interface operations {
               message: string;
               logs: string[];
             } | null;
+            /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+            requestedBy?: string | null;
             /** @description RFC 3339 timestamp */
             createdAt: string;
             startedAt: string | null;
@@ -6022,6 +6086,8 @@ export interface operations {
                 message: string;
                 logs: string[];
               } | null;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
               /** @description RFC 3339 timestamp */
               createdAt: string;
               startedAt: string | null;
@@ -6808,6 +6874,8 @@ export interface operations {
               message: string;
               logs: string[];
             } | null;
+            /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+            requestedBy?: string | null;
             /** @description RFC 3339 timestamp */
             createdAt: string;
             startedAt: string | null;
@@ -6994,6 +7062,8 @@ export interface operations {
               message: string;
               logs: string[];
             } | null;
+            /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+            requestedBy?: string | null;
             /** @description RFC 3339 timestamp */
             createdAt: string;
             startedAt: string | null;
@@ -7428,6 +7498,8 @@ export interface operations {
                 message: string;
                 logs: string[];
               } | null;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
               /** @description RFC 3339 timestamp */
               createdAt: string;
               startedAt: string | null;
@@ -7790,6 +7862,8 @@ export interface operations {
                 message: string;
                 logs: string[];
               } | null;
+              /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+              requestedBy?: string | null;
               /** @description RFC 3339 timestamp */
               createdAt: string;
               startedAt: string | null;
@@ -7977,6 +8051,8 @@ export interface operations {
               message: string;
               logs: string[];
             } | null;
+            /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+            requestedBy?: string | null;
             /** @description RFC 3339 timestamp */
             createdAt: string;
             startedAt: string | null;
@@ -11926,6 +12002,8 @@ export interface operations {
               message: string;
               logs: string[];
             } | null;
+            /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+            requestedBy?: string | null;
             /** @description RFC 3339 timestamp */
             createdAt: string;
             startedAt: string | null;
@@ -12132,6 +12210,8 @@ export interface operations {
                     message: string;
                     logs: string[];
                   } | null;
+                  /** @description Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field */
+                  requestedBy?: string | null;
                   /** @description RFC 3339 timestamp */
                   createdAt: string;
                   startedAt: string | null;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HealthCheck, HealthCheckInput } from './api-health-checks.js';
-import { Deployment } from './api-deployments.js';
+import { Deployment, DeploymentSummary } from './api-deployments.js';
 import { DomainCreate } from './api-domains.js';
 import { ReleaseSummary } from './api-releases.js';
 import {
@@ -206,6 +206,10 @@ export const App = z.object({
   strategy: DeployStrategy.optional(),
   status: AppStatus,
   currentRelease: ReleaseSummary.nullable(),
+  /** Absent from older berthd. */
+  lastDeployment: DeploymentSummary.nullable()
+    .optional()
+    .describe('Its newest deployment, whatever its status (null: never deployed)'),
   /** Each replica as the agent of the server it runs on reports it, by slot. */
   replicaStatus: z.array(ReplicaStatus),
   createdAt: Timestamp,

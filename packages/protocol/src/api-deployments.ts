@@ -82,11 +82,32 @@ export const Deployment = z.object({
   /** The build this deployment runs first, when it deploys from source. */
   build: z.object({ id: Id, number: z.number().int() }).nullable(),
   error: DeploymentError.nullable(),
+  /** Absent from older berthd. */
+  requestedBy: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      "Who asked for it: a user's email or an API token's name; null when berthd queued it itself (a webhook's push, a move off a drained server) or it predates the field",
+    ),
   createdAt: Timestamp,
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
 });
 export type Deployment = z.infer<typeof Deployment>;
+
+/** An app's newest deployment, as the app listing carries it (the overview's "last deploy"). */
+export const DeploymentSummary = Deployment.pick({
+  id: true,
+  kind: true,
+  status: true,
+  releaseVersion: true,
+  requestedBy: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+});
+export type DeploymentSummary = z.infer<typeof DeploymentSummary>;
 
 export const DeploymentEvent = z.object({
   seq: z.number().int(),

@@ -176,6 +176,8 @@ export interface DeploymentsTable {
   finished_at: number | null;
   /** Added by 0003: the build this deployment waits for, if it deploys from source. */
   build_id: string | null;
+  /** Added by 0023: who asked for it (an email, a token's name); null for berthd itself. */
+  requested_by: string | null;
 }
 
 export interface DeploymentEventsTable {

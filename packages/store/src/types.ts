@@ -148,6 +148,12 @@ export interface DeploymentRow {
   error: DeploymentError | null;
   /** The build this deployment waits for before it rolls out; null when the image is given. */
   buildId: string | null;
+  /**
+   * Who asked for it, as the audit log names the actor: a user's email or an API token's name;
+   * null for what berthd queued itself (webhook pushes, moves off a drained server, databases'
+   * own workloads) and for deployments older than the column.
+   */
+  requestedBy: string | null;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -281,6 +287,16 @@ export interface DeploymentRepo {
   currentRestart(appId: string, releaseId: string, rollingId: string | null): Promise<string | null>;
   /** The newest succeeded deployment of that release. */
   lastSucceededOf(appId: string, releaseId: string): Promise<DeploymentRow | null>;
+  /**
+   * Each given app's newest deployment with its release's version, in one query (the app list
+   * shows every app's last deploy); apps without any are absent from the map.
+   */
+  newestOf(appIds: readonly string[]): Promise<Map<string, NewestDeployment>>;
+}
+
+export interface NewestDeployment {
+  deployment: DeploymentRow;
+  releaseVersion: number;
 }
 
 export interface EventRepo {

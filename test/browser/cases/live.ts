@@ -5,11 +5,15 @@
  * before the stream).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page, Request } from 'playwright-core';
 import { screenshot } from '../../support/chromium.js';
 import type { BerthUnderTest } from '../../e2e/support/berth.js';
-import { ok, type DashboardRef } from './dashboard.js';
+import { HELLO_V1 } from '../../support/images.js';
+import { EMAIL, ok, PASSWORD, type DashboardRef } from './dashboard.js';
 
 /** Longer than the old poll (5 s), and than a notice's way to the page (well under 1 s). */
 const QUIET_MS = 8_000;
@@ -87,6 +91,33 @@ export function liveCases(d: DashboardRef): void {
       await screenshot(page, 'overview-live');
     } finally {
       page.off('request', count);
+    }
+  });
+
+  test('live: the overview says who deployed each app last, when, and how long it took', async () => {
+    const { berth, w, origin } = d();
+    const page = w.page;
+    // The CLI logged in as the owner (its own config dir: the other cases' CLI keeps the admin
+    // token), so the deployment names the person, as the audit log would.
+    const home = await mkdtemp(join(tmpdir(), 'berth-browser-cli-'));
+    const asOwner = { XDG_CONFIG_HOME: home };
+    try {
+      ok(await berth.cli(['login', '--email', EMAIL, '--password-stdin'], asOwner, `${PASSWORD}\n`));
+      const hello = ['--image', HELLO_V1, '--port', '8080', '--health-path', '/'];
+      ok(await berth.cli(['apps', 'create', 'shipped', ...hello]));
+      await page.goto(`${origin}/`);
+      ok(await berth.cli(['deploy', 'shipped'], asOwner));
+      const by = EMAIL.replace(/[.]/g, '\\.');
+      const row = page.getByRole('row', {
+        name: new RegExp(`shipped.*v1 by ${by}, (just now|.* ago), took \\d+ s`),
+      });
+      await row.waitFor({ timeout: 30_000 });
+      // One server (berth up's own): no fleet table.
+      assert.equal(await page.getByRole('region', { name: 'Servers' }).count(), 0);
+      await screenshot(page, 'overview-last-deploy');
+      ok(await berth.cli(['apps', 'delete', 'shipped', '--yes']));
+    } finally {
+      await rm(home, { recursive: true, force: true });
     }
   });
 }

@@ -15,8 +15,17 @@ export function registerDeployments(program: Command, environment: CliEnvironmen
         const list = await clientFor(environment, opts).listDeployments(name);
         if (opts.json) return printJson(list);
         printTable(
-          list.map((d) => [d.id, d.kind, `v${d.releaseVersion}`, d.status, d.createdAt, d.error?.code ?? '']),
-          ['ID', 'KIND', 'RELEASE', 'STATUS', 'CREATED', 'ERROR'],
+          list.map((d) => [
+            d.id,
+            d.kind,
+            `v${d.releaseVersion}`,
+            d.status,
+            d.createdAt,
+            // Who asked; berthd's own (a webhook's push, a move) and an older berthd's: "-".
+            d.requestedBy ?? '-',
+            d.error?.code ?? '',
+          ]),
+          ['ID', 'KIND', 'RELEASE', 'STATUS', 'CREATED', 'BY', 'ERROR'],
         );
       }),
     );
@@ -30,7 +39,8 @@ export function registerDeployments(program: Command, environment: CliEnvironmen
         const d = await client.getDeployment(id);
         if (opts.follow) return finishDeployment(client, d, { wait: true, json: opts.json === true });
         if (opts.json) return printJson(d);
-        process.stdout.write(`${d.id}  ${d.kind} v${d.releaseVersion} of ${d.appName}: ${d.status}\n`);
+        const by = d.requestedBy ? ` (by ${d.requestedBy})` : '';
+        process.stdout.write(`${d.id}  ${d.kind} v${d.releaseVersion} of ${d.appName}${by}: ${d.status}\n`);
         for (const e of d.events)
           process.stdout.write(`  ${e.at}  ${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
       }),

@@ -21,7 +21,7 @@ import {
 import type { AppRow, DatabaseRow, Repos, Store, TeamRow, VolumeRow } from '@berth/store';
 import type { AuditIntent } from '../audit/intent.js';
 import { createMutator, rereleaseCurrent } from '../deploy/service.js';
-import { newRelease, queueDeployment } from '../deploy/rollout-steps.js';
+import { newRelease, queueDeployment, requesterOf } from '../deploy/rollout-steps.js';
 import { projectFor } from '../identity/teams.js';
 import { placementPin, type FleetView } from '../deploy/placement.js';
 import { createId } from '../ids.js';
@@ -177,7 +177,9 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
 
   const startWorkload = async (tx: Repos, app: AppRow, now: number): Promise<string> => {
     const release = await newRelease(tx, app, now, { imageId: null });
-    return (await queueDeployment(tx, deps.fleet, app, release, 'deploy', 1, NO_IDEMPOTENCY, now)).id;
+    // A database's own workload is berthd's to run, not a deploy someone asked for.
+    const who = { requestedBy: null };
+    return (await queueDeployment(tx, deps.fleet, app, release, 'deploy', 1, NO_IDEMPOTENCY, now, who)).id;
   };
 
   const putLink = async (
@@ -276,7 +278,9 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
           );
         await tx.volumes.setMounts(app.id, [{ volumeId: volume.id, path: mount.path }]);
         await tx.databases.setVolume(row.id, volume.id);
-        return (await queueDeployment(tx, deps.fleet, app, current, 'restart', 1, NO_IDEMPOTENCY, now)).id;
+        const who = { requestedBy: null }; // the database's workload, as in startWorkload
+        return (await queueDeployment(tx, deps.fleet, app, current, 'restart', 1, NO_IDEMPOTENCY, now, who))
+          .id;
       }),
 
     /** Opens a database's credentials (a restore in place loads with the ones it already has). */
@@ -363,7 +367,15 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
         const app = await requireTeamApp(tx, team, request.app);
         const key = request.as ?? 'DATABASE_URL';
         await putLink(tx, row, app, key, now);
-        const deployment = await rereleaseCurrent(tx, deps.fleet, app, 'secrets', NO_IDEMPOTENCY, now);
+        const deployment = await rereleaseCurrent(
+          tx,
+          deps.fleet,
+          app,
+          'secrets',
+          NO_IDEMPOTENCY,
+          now,
+          requesterOf(intent),
+        );
         return { app: app.name, as: key, deploymentId: deployment?.id ?? null };
       }),
 
@@ -383,7 +395,15 @@ export function createDatabasesService(deps: DatabasesServiceDeps) {
           );
         await tx.secrets.delete(app.id, link.secretKey);
         await tx.databases.deleteLink(row.id, app.id);
-        const deployment = await rereleaseCurrent(tx, deps.fleet, app, 'secrets', NO_IDEMPOTENCY, now);
+        const deployment = await rereleaseCurrent(
+          tx,
+          deps.fleet,
+          app,
+          'secrets',
+          NO_IDEMPOTENCY,
+          now,
+          requesterOf(intent),
+        );
         return { app: app.name, as: link.secretKey, deploymentId: deployment?.id ?? null };
       }),
 

@@ -2,6 +2,7 @@ import type { DeploymentKind } from '@berth/protocol';
 import { BerthError, formatLimits } from '@berth/protocol';
 import { portWarnings } from '@berth/core';
 import type { AppRow, DeploymentRow, ReleaseRow, Repos, TeamRow } from '@berth/store';
+import type { AuditIntent } from '../audit/intent.js';
 import { createId } from '../ids.js';
 import { placeDeployment, type FleetView } from './placement.js';
 
@@ -16,6 +17,13 @@ export interface Idempotency {
   /** Hash of what the request asked, to tell a retry from a different request reusing the key. */
   requestHash: string;
 }
+
+/**
+ * Who a deployment says asked for it: the person or token behind the request, as the audit log
+ * names them; null when berthd acts on its own (a webhook's push is `system`).
+ */
+export const requesterOf = (intent: Pick<AuditIntent, 'actorKind' | 'actorName'>): string | null =>
+  intent.actorKind === 'user' || intent.actorKind === 'token' ? intent.actorName : null;
 
 export async function requireApp(repos: Repos, name: string): Promise<AppRow> {
   const app = await repos.apps.getByName(name);
@@ -157,7 +165,7 @@ export async function queueDeployment(
   replicas: number,
   idem: Idempotency,
   now: number,
-  buildId: string | null = null,
+  who: { requestedBy: string | null; buildId?: string | null },
 ): Promise<DeploymentRow> {
   const deployment: DeploymentRow = {
     id: createId('dep'),
@@ -171,7 +179,8 @@ export async function queueDeployment(
     idempotencyKey: idem.key,
     requestHash: idem.requestHash,
     error: null,
-    buildId,
+    buildId: who.buildId ?? null,
+    requestedBy: who.requestedBy,
     createdAt: now,
     startedAt: null,
     finishedAt: null,

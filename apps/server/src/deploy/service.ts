@@ -38,6 +38,7 @@ import {
   pickRuntime,
   queueDeployment,
   requireApp,
+  requesterOf,
   requireTeam,
   rollbackTarget,
   servedReplicas,
@@ -211,14 +212,18 @@ export function createDeployService({
           const pushed = how.commit
             ? { commit: how.commit, requireTip: how.trigger === 'webhook' }
             : { commit: null };
-          return deployFromSource(tx, fleet, app, { ...source, ...pushed }, how.trigger, idem, now);
+          return deployFromSource(tx, fleet, app, { ...source, ...pushed }, how.trigger, idem, now, {
+            requestedBy: requesterOf(intent),
+          });
         }
         if (request.image === undefined) requireImage(app);
         await checkImageUse(tx, await requireTeam(tx, app.teamId), request.image ?? app.image, fleetRegistry);
         const image = request.image;
         const current = image === undefined ? app : await tx.apps.update(app.id, { image }, now);
         const release = await newRelease(tx, current, now, { imageId: null });
-        return queueDeployment(tx, fleet, current, release, 'deploy', current.replicas, idem, now);
+        return queueDeployment(tx, fleet, current, release, 'deploy', current.replicas, idem, now, {
+          requestedBy: requesterOf(intent),
+        });
       }),
 
     /** A deployment built from an uploaded directory (`berth deploy --from-dir`), already stored by id. */
@@ -240,7 +245,7 @@ export function createDeployService({
           'upload',
           idem,
           now,
-          archive.buildId,
+          { requestedBy: requesterOf(intent), buildId: archive.buildId },
         );
       }),
 
@@ -253,7 +258,10 @@ export function createDeployService({
         const env = applyEnvPatch(app.env, patch);
         if (env === null) return { app, deployment: null };
         const updated = await tx.apps.update(app.id, { env }, now);
-        return { app: updated, deployment: await rereleaseCurrent(tx, fleet, updated, 'env', idem, now) };
+        return {
+          app: updated,
+          deployment: await rereleaseCurrent(tx, fleet, updated, 'env', idem, now, requesterOf(intent)),
+        };
       }),
 
     /**
@@ -271,8 +279,10 @@ export function createDeployService({
         const updated = await tx.apps.update(app.id, { replicas, limits }, now);
         if (!base) return { app: updated, deployment: null };
         const deployment = sameLimits(limits, base.limits)
-          ? await queueDeployment(tx, fleet, updated, base, 'scale', replicas, idem, now)
-          : await rereleaseCurrent(tx, fleet, updated, 'limits', idem, now);
+          ? await queueDeployment(tx, fleet, updated, base, 'scale', replicas, idem, now, {
+              requestedBy: requesterOf(intent),
+            })
+          : await rereleaseCurrent(tx, fleet, updated, 'limits', idem, now, requesterOf(intent));
         return { app: updated, deployment };
       }),
 
@@ -288,7 +298,9 @@ export function createDeployService({
             hint: `Deploy it first: berth deploy ${app.name}`,
           });
         }
-        return queueDeployment(tx, fleet, app, current, 'restart', app.replicas, idem, now);
+        return queueDeployment(tx, fleet, app, current, 'restart', app.replicas, idem, now, {
+          requestedBy: requesterOf(intent),
+        });
       }),
 
     /**
@@ -303,7 +315,9 @@ export function createDeployService({
         if (replay) return replay;
         const target = await rollbackTarget(tx, app, toVersion);
         const replicas = await servedReplicas(tx, target);
-        const deployment = await queueDeployment(tx, fleet, app, target, 'rollback', replicas, idem, now);
+        const deployment = await queueDeployment(tx, fleet, app, target, 'rollback', replicas, idem, now, {
+          requestedBy: requesterOf(intent),
+        });
         await adoptRelease(tx, app, target, replicas, now);
         return deployment;
       }),
@@ -319,20 +333,14 @@ async function deployFromSource(
   trigger: SourceTrigger['trigger'],
   idem: Idempotency,
   now: number,
-  buildId: string = createId('bld'),
+  who: { requestedBy: string | null; buildId?: string },
 ): Promise<DeploymentRow> {
+  const buildId = who.buildId ?? createId('bld');
   const release = await newRelease(tx, app, now, { imageId: null, buildId });
-  const deployment = await queueDeployment(
-    tx,
-    fleet,
-    app,
-    release,
-    'deploy',
-    app.replicas,
-    idem,
-    now,
+  const deployment = await queueDeployment(tx, fleet, app, release, 'deploy', app.replicas, idem, now, {
+    requestedBy: who.requestedBy,
     buildId,
-  );
+  });
   await newBuild(tx, { id: buildId, app, source, trigger, deploymentId: deployment.id }, now);
   return deployment;
 }
@@ -349,6 +357,7 @@ export async function rereleaseCurrent(
   kind: 'env' | 'secrets' | 'limits',
   idem: Idempotency,
   now: number,
+  requestedBy: string | null,
 ): Promise<DeploymentRow | null> {
   const base = await settingsRelease(tx, app);
   if (!base) return null;
@@ -360,5 +369,5 @@ export async function rereleaseCurrent(
     buildId: base.buildId,
     commit: base.commit,
   });
-  return queueDeployment(tx, fleet, app, release, kind, app.replicas, idem, now);
+  return queueDeployment(tx, fleet, app, release, kind, app.replicas, idem, now, { requestedBy });
 }

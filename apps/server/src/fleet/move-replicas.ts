@@ -36,7 +36,8 @@ export async function moveApp(
   const last = app.settingsDeploymentId ? await tx.deployments.get(app.settingsDeploymentId) : null;
   if (last?.kind === 'move' && !TERMINAL_DEPLOYMENT_STATUSES.includes(last.status)) return null;
   const idem = { key: null, requestHash: `move:${why}:${now}` };
-  return queueDeployment(tx, fleet, app, release, 'move', app.replicas, idem, now);
+  // berthd moves them itself (a drain, a lost server): no one asked for this deployment.
+  return queueDeployment(tx, fleet, app, release, 'move', app.replicas, idem, now, { requestedBy: null });
 }
 
 /** A drained server: every app with a replica on it moves, in the drain's transaction. */

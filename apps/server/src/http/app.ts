@@ -54,7 +54,7 @@ import { refusePlainBeyondLoopback } from '../tls/listener.js';
 export { API_PREFIX, AGENT_LINK_PATH } from './paths.js';
 const BODY_LIMIT = 1024 * 1024;
 
-export type HttpDeps = Omit<RouteContext, 'appView' | 'deploymentView'>;
+export type HttpDeps = Omit<RouteContext, 'appView' | 'appViews' | 'deploymentView'>;
 
 export interface HttpAppOptions {
   /** berthd serves HTTPS: plain HTTP that did not arrive at loopback is refused. */

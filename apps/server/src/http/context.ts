@@ -1,5 +1,5 @@
 import type { App, Deployment, ReplicaStatus } from '@berth/protocol';
-import type { AppRow, DeploymentRow, Store } from '@berth/store';
+import type { AppRow, DeploymentRow, NewestDeployment, Store } from '@berth/store';
 import type { AgentGateway } from '../agents/gateway.js';
 import type { AuditAnchors } from '../audit/anchor.js';
 import type { ArchiveStore } from '../builds/archives.js';
@@ -61,11 +61,15 @@ export interface RouteContext {
   /** The first-owner setup link, open while the installation has no owner account. */
   firstOwner: FirstOwnerSetup;
   appView(app: AppRow): Promise<App>;
+  /** Like appView for each, with every app's newest deployment read in one query (GET /apps). */
+  appViews(apps: readonly AppRow[]): Promise<App[]>;
   /** `logs`: whether the reader may see log output (see mayReadLogs); without, error.logs is empty. */
   deploymentView(d: DeploymentRow, reader: { logs: boolean }): Promise<Deployment>;
 }
 
-export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploymentView'>): RouteContext {
+export function createRouteContext(
+  base: Omit<RouteContext, 'appView' | 'appViews' | 'deploymentView'>,
+): RouteContext {
   const { store, agents, config } = base;
   const replicaStatus = async (app: AppRow): Promise<ReplicaStatus[]> => {
     const releases = new Map((await store.releases.list(app.id)).map((r) => [r.id, r.version]));
@@ -89,34 +93,39 @@ export function createRouteContext(base: Omit<RouteContext, 'appView' | 'deploym
       out.push({ volume: (await store.volumes.get(m.volumeId))?.name ?? m.volumeId, path: m.path });
     return out;
   };
+  const viewOf = async (app: AppRow, latest: NewestDeployment | null): Promise<App> => {
+    const current = app.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
+    const team = await store.teams.get(app.teamId);
+    const project = await store.projects.get(app.projectId);
+    const secrets = (await store.secrets.list(app.id)).map((s) => s.key);
+    const credentials = (await store.appSealed.get(app.id, 'git-token'))
+      ? 'token'
+      : (await store.appSealed.get(app.id, 'git-ssh-key'))
+        ? 'ssh-key'
+        : 'none';
+    return toAppView(
+      app,
+      {
+        current,
+        latest,
+        replicas: await replicaStatus(app),
+        team: team?.name ?? '?',
+        project: project?.name ?? '?',
+        secrets,
+        credentials,
+        volumes: await mountsOf(app.id),
+      },
+      config,
+    );
+  };
+  const appViews = async (apps: readonly AppRow[]): Promise<App[]> => {
+    const newest = await store.deployments.newestOf(apps.map((a) => a.id));
+    return Promise.all(apps.map((a) => viewOf(a, newest.get(a.id) ?? null)));
+  };
   return {
     ...base,
-    async appView(app) {
-      const current = app.currentReleaseId ? await store.releases.get(app.currentReleaseId) : null;
-      const [latest] = await store.deployments.list(app.id, 1);
-      const team = await store.teams.get(app.teamId);
-      const project = await store.projects.get(app.projectId);
-      const secrets = (await store.secrets.list(app.id)).map((s) => s.key);
-      const credentials = (await store.appSealed.get(app.id, 'git-token'))
-        ? 'token'
-        : (await store.appSealed.get(app.id, 'git-ssh-key'))
-          ? 'ssh-key'
-          : 'none';
-      return toAppView(
-        app,
-        {
-          current,
-          latest: latest ?? null,
-          replicas: await replicaStatus(app),
-          team: team?.name ?? '?',
-          project: project?.name ?? '?',
-          secrets,
-          credentials,
-          volumes: await mountsOf(app.id),
-        },
-        config,
-      );
-    },
+    appViews,
+    appView: async (app) => viewOf(app, (await store.deployments.newestOf([app.id])).get(app.id) ?? null),
     async deploymentView(d, reader) {
       const app = await store.apps.getById(d.appId);
       const release = await store.releases.get(d.releaseId);

@@ -6,11 +6,12 @@ import type {
   BuilderName,
   Deployment,
   DeploymentError,
+  DeploymentSummary,
   Release,
   ReleaseSummary,
   ReplicaStatus,
 } from '@berth/protocol';
-import type { AppRow, BuildRow, DeploymentRow, ReleaseRow } from '@berth/store';
+import type { AppRow, BuildRow, DeploymentRow, NewestDeployment, ReleaseRow } from '@berth/store';
 
 /** Store rows → API shapes. One place, so every route answers the same way. */
 
@@ -56,7 +57,8 @@ export function toAppView(
   app: AppRow,
   extra: {
     current: ReleaseRow | null;
-    latest: DeploymentRow | null;
+    /** Its newest deployment, whatever its status. */
+    latest: NewestDeployment | null;
     replicas: ReplicaStatus[];
     team: string;
     project: string;
@@ -85,8 +87,9 @@ export function toAppView(
     constraints: app.constraints,
     volumes: extra.volumes ?? [],
     strategy: app.strategy,
-    status: toAppStatus(app, extra.latest),
+    status: toAppStatus(app, extra.latest?.deployment ?? null),
     currentRelease: extra.current ? toReleaseSummary(extra.current) : null,
+    lastDeployment: extra.latest ? toDeploymentSummary(extra.latest) : null,
     replicaStatus: extra.replicas,
     createdAt: iso(app.createdAt),
     updatedAt: iso(app.updatedAt),
@@ -127,6 +130,20 @@ export function toDeploymentView(
     replicas: d.replicas,
     build,
     error: toErrorView(d.error, reader),
+    requestedBy: d.requestedBy,
+    createdAt: iso(d.createdAt),
+    startedAt: isoOrNull(d.startedAt),
+    finishedAt: isoOrNull(d.finishedAt),
+  };
+}
+
+export function toDeploymentSummary({ deployment: d, releaseVersion }: NewestDeployment): DeploymentSummary {
+  return {
+    id: d.id,
+    kind: d.kind,
+    status: d.status,
+    releaseVersion,
+    requestedBy: d.requestedBy,
     createdAt: iso(d.createdAt),
     startedAt: isoOrNull(d.startedAt),
     finishedAt: isoOrNull(d.finishedAt),

@@ -8,7 +8,7 @@ import { BerthError, type SecretsPatch } from '@berth/protocol';
 import type { AppRow, DeploymentRow, SecretRow, Store } from '@berth/store';
 import { recordDone, type AuditIntent } from '../audit/intent.js';
 import { createMutator, rereleaseCurrent } from '../deploy/service.js';
-import { findReplay, requireApp, type Idempotency } from '../deploy/rollout-steps.js';
+import { findReplay, requesterOf, requireApp, type Idempotency } from '../deploy/rollout-steps.js';
 import type { FleetView } from '../deploy/placement.js';
 import { resealAppValue } from '../builds/sealed.js';
 import { readChecks, saveChecks, secretAad, type KeyHolder } from './keys.js';
@@ -59,7 +59,15 @@ export function createSecretsService(deps: {
           requireDistinctPaths(await tx.secrets.list(app.id));
           return {
             app,
-            deployment: await rereleaseCurrent(tx, deps.fleet, app, 'secrets', idem, now),
+            deployment: await rereleaseCurrent(
+              tx,
+              deps.fleet,
+              app,
+              'secrets',
+              idem,
+              now,
+              requesterOf(intent),
+            ),
             changed,
           };
         },

@@ -60,5 +60,6 @@ export type BuildLogStreamLine = NdjsonLine<operations['streamBuildLog'], 200>;
 export type BuildLogEntry = Extract<BuildLogStreamLine, { type: 'line' }>['line'];
 export type Domain = Json<operations['listDomains'], 200>['domains'][number];
 export type WebhookInfo = Json<operations['getWebhook'], 200>;
+export type Server = Json<operations['listServers'], 200>['servers'][number];
 
 export type ApiPaths = Unprefixed<paths>;

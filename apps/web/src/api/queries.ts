@@ -23,6 +23,7 @@ export const queryKeys = {
   webhook: (app: string) => ['apps', app, 'webhook'] as const,
   teams: ['teams'] as const,
   tokens: (team: string) => ['tokens', team] as const,
+  servers: ['servers'] as const,
 };
 
 /** A client error will not change on retry; a lost connection or a 5xx may. */
@@ -114,6 +115,21 @@ export const useTokens = (team: string) =>
     queryFn: () => expectData(api.GET('/tokens', { params: { query: { team } } })),
     select: (answer) => answer.tokens,
     refetchInterval: POLL_MS,
+  });
+
+/**
+ * The fleet (GET /servers: any signed-in principal may list it). No notice of the event stream
+ * concerns servers (a server is no team's: api/live-notices.ts), so this re-reads itself every
+ * 30 s, often enough to see an agent drop off or a drain begin while the page is open.
+ */
+export const SERVERS_POLL_MS = 30_000;
+
+export const useServers = () =>
+  useQuery({
+    queryKey: queryKeys.servers,
+    queryFn: () => expectData(api.GET('/servers')),
+    select: (answer) => answer.servers,
+    refetchInterval: SERVERS_POLL_MS,
   });
 
 /** An app's builds from source, newest first (berthd lists the last 100). */

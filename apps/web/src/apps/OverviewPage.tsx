@@ -4,8 +4,11 @@ import { useApps } from '../api/queries.js';
 import { ExternalLink } from '../links/ExternalLink.js';
 import { ProblemAlert } from '../problems/ProblemAlert.js';
 import { Link } from '../routing/Link.js';
+import { FleetSection } from '../servers/FleetSection.js';
 import { PageTitle } from '../shell/PageTitle.js';
 import { appTone, replicaCounts } from './app-status.js';
+import { CreateAppForm } from './CreateAppForm.js';
+import { LastDeploy } from './LastDeploy.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TeamSwitcher } from './TeamSwitcher.js';
 import { Age, useNow } from './Time.js';
@@ -39,10 +42,14 @@ export function OverviewPage({ me, team }: { me: Me; team: string | null }) {
       ) : null}
       {apps.isSuccess && current !== null && shown.length === 0 ? (
         <p>
-          No apps in {current} yet. Create one with <code>berth apps create NAME --image IMAGE</code>.
+          No apps in {current} yet.{' '}
+          {can(role, 'app:write') ? 'Create one with the New app form below, or' : 'An admin creates one'}{' '}
+          with <code>berth apps create NAME --image IMAGE</code>.
         </p>
       ) : null}
       {shown.length > 0 ? <AppsTable apps={shown} /> : null}
+      {current !== null ? <FleetSection apps={apps.data ?? []} /> : null}
+      {current !== null && can(role, 'app:write') ? <CreateAppForm key={current} team={current} /> : null}
     </>
   );
 }
@@ -58,6 +65,7 @@ function AppsTable({ apps }: { apps: readonly App[] }) {
             <th scope="col">Status</th>
             <th scope="col">Replicas healthy</th>
             <th scope="col">Release</th>
+            <th scope="col">Last deploy</th>
             <th scope="col">URL</th>
           </tr>
         </thead>
@@ -84,6 +92,9 @@ function AppsTable({ apps }: { apps: readonly App[] }) {
                   ) : (
                     'none yet'
                   )}
+                </td>
+                <td>
+                  <LastDeploy deployment={app.lastDeployment} now={now} />
                 </td>
                 <td>
                   <ExternalLink url={app.url} />

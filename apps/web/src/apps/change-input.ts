@@ -10,7 +10,6 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_VALUE = 32_768;
 export const MAX_REPLICAS = 64;
-const MAX_IMAGE = 255;
 
 export const isVariableName = (name: string): boolean => VARIABLE_NAME.test(name);
 
@@ -51,12 +50,24 @@ export function parseReplicas(input: string): Parsed<number> {
   return { ok: true, value: n };
 }
 
+// distribution/reference's grammar with lower-case registries, as packages/protocol's IMAGE_REF
+// (which the dashboard may not import): a typo is named at its field before anything is sent.
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN = '(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?';
+const IMAGE_REF = `(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?`;
+// Not an image id (sha256:… or bare hex): the engine would take it for any image in its store.
+const DEPLOY_IMAGE = new RegExp(`^(?!sha256:)(?![0-9a-f]+$)${IMAGE_REF}$`);
+const MAX_IMAGE = 255;
+
+export const IMAGE_RULE = `Not an image reference: write it like nginx:1.27, localhost/hello:1 or ghcr.io/acme/api@sha256:…, at most ${MAX_IMAGE} characters.`;
+
+export const isDeployImage = (image: string): boolean =>
+  image.length <= MAX_IMAGE && DEPLOY_IMAGE.test(image);
+
 /** The image to deploy; empty means the app's current one again (a redeploy). */
 export function parseImage(input: string): Parsed<string | null> {
   const image = input.trim();
   if (image === '') return { ok: true, value: null };
-  if (/\s/.test(image) || image.length > MAX_IMAGE) {
-    return { ok: false, error: `An image reference has no spaces and at most ${MAX_IMAGE} characters.` };
-  }
+  if (!isDeployImage(image)) return { ok: false, error: IMAGE_RULE };
   return { ok: true, value: image };
 }

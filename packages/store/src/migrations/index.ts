@@ -21,6 +21,7 @@ import * as m0019 from './0019_backups.js';
 import * as m0020 from './0020_notifications.js';
 import * as m0021 from './0021_backup_schedules.js';
 import * as m0022 from './0022_database_links.js';
+import * as m0023 from './0023_deployment_requester.js';
 
 export interface Migration {
   name: string;
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0020_notifications', up: m0020.up },
   { name: '0021_backup_schedules', up: m0021.up },
   { name: '0022_database_links', up: m0022.up },
+  { name: '0023_deployment_requester', up: m0023.up },
 ];

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError } from '@berth/protocol';
+import type { AppRow } from '../types.js';
 import {
   appRow,
   deploymentRow,
@@ -101,6 +102,64 @@ describe('DeploymentRepo', () => {
       assert.equal((await env.store.deployments.lastSucceededOtherThan(app.id, r3.id))?.id, d2.id);
       assert.equal((await env.store.deployments.lastSucceededOtherThan(app.id, r2.id))?.id, d1.id);
       assert.equal(await env.store.deployments.lastSucceededOtherThan(newId('app'), r2.id), null);
+    } finally {
+      await env.done();
+    }
+  });
+
+  it('keeps who asked for a deployment, and null for berthd itself', async () => {
+    const env = await openTempStore();
+    try {
+      const app = appRow(env);
+      await env.store.apps.create(app);
+      const rel = releaseRow(app.id, 1);
+      await env.store.releases.create(rel);
+      const asked = deploymentRow(app.id, rel.id, { requestedBy: 'ada@example.com' });
+      const own = deploymentRow(app.id, rel.id, { createdAt: NOW + 1 });
+      await env.store.deployments.create(asked);
+      await env.store.deployments.create(own);
+      assert.equal((await env.store.deployments.get(asked.id))?.requestedBy, 'ada@example.com');
+      assert.equal((await env.store.deployments.get(own.id))?.requestedBy, null);
+      // An update leaves it as it was.
+      const done = await env.store.deployments.update(asked.id, { status: 'succeeded' });
+      assert.equal(done.requestedBy, 'ada@example.com');
+    } finally {
+      await env.done();
+    }
+  });
+
+  it("gives each app's newest deployment with its release version in one call", async () => {
+    const env = await openTempStore();
+    try {
+      const [a, b, none] = ['a', 'b', 'none'].map((name) => appRow(env, { name })) as [
+        AppRow,
+        AppRow,
+        AppRow,
+      ];
+      for (const app of [a, b, none]) await env.store.apps.create(app);
+      const a1 = releaseRow(a.id, 1);
+      const a2 = releaseRow(a.id, 2);
+      const b1 = releaseRow(b.id, 1);
+      for (const r of [a1, a2, b1]) await env.store.releases.create(r);
+      const older = deploymentRow(a.id, a2.id, { createdAt: NOW + 1 });
+      // The same instant: the larger id is the newer, as `list` orders them.
+      const [tieLow, tieHigh] = ['dep_a', 'dep_b'].map((id) =>
+        deploymentRow(a.id, a1.id, { id, createdAt: NOW + 5, requestedBy: 'ci' }),
+      );
+      const onlyB = deploymentRow(b.id, b1.id, { createdAt: NOW });
+      for (const d of [older, tieLow!, tieHigh!, onlyB]) await env.store.deployments.create(d);
+      const newest = await env.store.deployments.newestOf([a.id, b.id, none.id]);
+      // Maps compare by their entries, in any order.
+      assert.deepEqual(
+        newest,
+        new Map([
+          [a.id, { deployment: tieHigh, releaseVersion: 1 }],
+          [b.id, { deployment: onlyB, releaseVersion: 1 }],
+        ]),
+      );
+      assert.equal((await env.store.deployments.list(a.id, 1))[0]?.id, tieHigh!.id);
+      assert.equal((await env.store.deployments.newestOf([])).size, 0);
+      assert.deepEqual([...(await env.store.deployments.newestOf([b.id])).keys()], [b.id]);
     } finally {
       await env.done();
     }

@@ -3,7 +3,7 @@ import type { Updateable } from 'kysely';
 import { isUniqueViolation } from '../db-errors.js';
 import { parseDeploymentError, toJson } from '../json.js';
 import type { DeploymentsRecord, DeploymentsTable } from '../schema.js';
-import type { DeploymentPatch, DeploymentRepo, DeploymentRow } from '../types.js';
+import type { DeploymentPatch, DeploymentRepo, DeploymentRow, NewestDeployment } from '../types.js';
 import type { Db } from './db.js';
 
 /** `onChange` hears of each deployment created or updated (the store tells listeners once it commits). */
@@ -91,6 +91,32 @@ export function createDeploymentRepo(db: Db, onChange?: (id: string) => void): D
       return r ? toDeploymentRow(r) : null;
     },
 
+    async newestOf(appIds) {
+      const out = new Map<string, NewestDeployment>();
+      if (appIds.length === 0) return out;
+      // A correlated subquery (same order as `list`) rather than a window function: plain SQL
+      // that SQLite and PostgreSQL plan alike, each lookup one step down deployments_app_created_index.
+      const rows = await db
+        .selectFrom('deployments as d')
+        .innerJoin('releases as r', 'r.id', 'd.release_id')
+        .selectAll('d')
+        .select('r.version as release_version')
+        .where('d.app_id', 'in', [...appIds])
+        .where('d.id', '=', (eb) =>
+          eb
+            .selectFrom('deployments as n')
+            .select('n.id')
+            .whereRef('n.app_id', '=', 'd.app_id')
+            .orderBy('n.created_at', 'desc')
+            .orderBy('n.id', 'desc')
+            .limit(1),
+        )
+        .execute();
+      for (const { release_version, ...r } of rows)
+        out.set(r.app_id, { deployment: toDeploymentRow(r), releaseVersion: release_version });
+      return out;
+    },
+
     async currentRestart(appId, releaseId, rollingId) {
       const r = await db
         .selectFrom('deployments')
@@ -129,6 +155,7 @@ const toDeploymentsRecord = (row: DeploymentRow): DeploymentsRecord => ({
   started_at: row.startedAt,
   finished_at: row.finishedAt,
   build_id: row.buildId,
+  requested_by: row.requestedBy,
 });
 
 function toDeploymentsUpdate(patch: DeploymentPatch): Updateable<DeploymentsTable> {
@@ -156,6 +183,7 @@ const toDeploymentRow = (r: DeploymentsRecord): DeploymentRow => ({
   requestHash: r.request_hash,
   error: parseDeploymentError(r.error, { table: 'deployments', id: r.id, column: 'error' }),
   buildId: r.build_id,
+  requestedBy: r.requested_by,
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,

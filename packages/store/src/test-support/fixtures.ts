@@ -166,6 +166,7 @@ export function deploymentRow(
     requestHash: null,
     error: null,
     buildId: null,
+    requestedBy: null,
     createdAt: NOW,
     startedAt: null,
     finishedAt: null,

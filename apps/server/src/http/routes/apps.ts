@@ -24,7 +24,7 @@ export const appRoutes =
         // Databases' workloads are listed by `berth db list`.
         const workloads = new Set((await ctx.store.databases.list(null)).map((d) => d.appId));
         const apps = (await ctx.store.apps.list()).filter((a) => teams.has(a.teamId) && !workloads.has(a.id));
-        return { apps: await Promise.all(apps.map((a) => ctx.appView(a))) };
+        return { apps: await ctx.appViews(apps) };
       },
     );
 
