@@ -174,6 +174,11 @@ export interface InvitationRepo {
   listForEmail(email: string, now: number): Promise<InvitationRow[]>;
   /** Unexpired invitations into a team, oldest first. */
   listForTeam(teamId: string, now: number): Promise<InvitationRow[]>;
-  /** Removes it (accepted, declined or withdrawn); false when there was none. */
+  /** Removes it (accepted or declined); false when there was none. */
   remove(teamId: string, email: string): Promise<boolean>;
+  /**
+   * Withdraws it: it expires now, and is kept, so inviting the email again renews it with
+   * `createdAccount` as it was (the account it made is still its own). False when none was pending.
+   */
+  withdraw(teamId: string, email: string, now: number): Promise<boolean>;
 }

@@ -223,6 +223,23 @@ test('a setup token for an account that is not the team’s own opens nothing; i
   );
 });
 
+test('an invitation that made an account, withdrawn and made again, gives a setup link that works', async () => {
+  await team('yankee');
+  const create = (): Promise<Res> =>
+    ok(
+      { method: 'POST', path: '/users', body: { email: 'redo@example.com', role: 'viewer', team: 'yankee' } },
+      201,
+    );
+  await create();
+  await ok({ method: 'DELETE', path: '/users/redo@example.com/memberships/yankee' }, 204);
+  const listed = await ok({ method: 'GET', path: '/teams/yankee/invitations' }, 200);
+  assert.deepEqual(listed.json, { invitations: [] }, 'withdrawn');
+  const token = ((await create()).json as { setup: { token: string } }).setup.token;
+  await ok({ method: 'POST', path: '/password', body: { token, password: PASSWORD }, token: null }, 204);
+  const s = await loginAs(client, 'redo@example.com');
+  assert.deepEqual(await teamsOf(s.token), ['yankee']);
+});
+
 test('the admin token manages a team it creates: tokens, users, projects and apps in it (issue 8, item 6)', async () => {
   const created = await ok({ method: 'POST', path: '/teams', body: { name: 'orphan' } }, 201);
   assert.equal((created.json as { role: string }).role, 'owner');

@@ -226,7 +226,7 @@ export async function revokeMembership(
     }
     refuseEscalation(granterRole, member?.role ?? pending?.role ?? 'owner');
     if (user && member) await tx.memberships.remove(user.id, team.id);
-    else await tx.invitations.remove(team.id, email);
+    else await tx.invitations.withdraw(team.id, email, now);
     await recordDone(tx, { ...intent, detail: { invitation: member === null } }, now);
   });
 }

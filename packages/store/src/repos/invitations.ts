@@ -69,6 +69,17 @@ export function createInvitationRepo(db: Db): InvitationRepo {
       return rows.map(toInvitationRow);
     },
 
+    async withdraw(teamId, address, now) {
+      const res = await db
+        .updateTable('invitations')
+        .set({ expires_at: now })
+        .where('team_id', '=', teamId)
+        .where('email', '=', email(address))
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return res.numUpdatedRows > 0n;
+    },
+
     async remove(teamId, address) {
       const res = await db
         .deleteFrom('invitations')
