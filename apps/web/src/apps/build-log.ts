@@ -1,6 +1,7 @@
 import type { BuildLogLine, EndedBuild } from '../api/build-log.js';
 import type { Build, BuildLogEntry, BuildStatus } from '../api/paths.js';
 import { ApiError } from '../problems/problem.js';
+import { connectionStep, endedWith, type ConnectionAction, type StreamState } from './stream-connection.js';
 import type { Tone } from './app-status.js';
 import { mayRetry, RETRY_MS, retryDelay, waitFor } from './deployment-steps.js';
 
@@ -68,16 +69,9 @@ export function mergeBuildLines(
   return merged.length > MAX_BUILD_LINES ? merged.slice(merged.length - MAX_BUILD_LINES) : merged;
 }
 
-/** How the log's stream is doing. */
-export type BuildLogConnection = 'connecting' | 'open' | 'reconnecting' | 'ended' | 'failed';
-
-export interface BuildLogState {
+/** A build's log, and its stream's state (`ended`: the build as the end line told it). */
+export interface BuildLogState extends StreamState<EndedBuild> {
   lines: readonly BuildLogEntry[];
-  /** The build as the end line told it, once it is over (and the stream with it). */
-  ended: EndedBuild | null;
-  connection: BuildLogConnection;
-  /** Why the stream stopped for good ('failed'), or why it is being opened again ('reconnecting'). */
-  error: unknown;
 }
 
 export const initialBuildLog: BuildLogState = {
@@ -92,25 +86,22 @@ export type BuildLogAction =
   | { type: 'open' }
   | { type: 'lines'; lines: readonly BuildLogEntry[] }
   | { type: 'end'; build: EndedBuild }
-  | { type: 'retry'; error: unknown }
-  | { type: 'fail'; error: unknown };
+  | ConnectionAction;
 
 export function buildLogReducer(state: BuildLogState, action: BuildLogAction): BuildLogState {
   switch (action.type) {
     case 'reset':
       return initialBuildLog;
-    case 'open':
-      return { ...state, connection: 'open', error: null };
     case 'lines': {
       const lines = mergeBuildLines(state.lines, action.lines);
       return lines === state.lines ? state : { ...state, lines };
     }
     case 'end':
-      return { ...state, ended: action.build, connection: 'ended', error: null };
+      return endedWith(state, action.build);
+    case 'open':
     case 'retry':
-      return { ...state, connection: 'reconnecting', error: action.error };
     case 'fail':
-      return { ...state, connection: 'failed', error: action.error };
+      return connectionStep(state, action);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DeploymentLine, EndedDeployment } from '../api/deployment-events.js';
 import type { DeploymentEvent } from '../api/paths.js';
 import { ApiError } from '../problems/problem.js';
+import { connectionStep, endedWith, type ConnectionAction, type StreamState } from './stream-connection.js';
 
 /**
  * A deployment's steps on the app page: what arrived, in order, and how the stream that brings
@@ -28,16 +29,11 @@ export function mergeSteps(
   return [...steps, ...fresh].sort(bySeq);
 }
 
-/** How the steps' stream is doing. */
-export type Connection = 'connecting' | 'open' | 'reconnecting' | 'ended' | 'failed';
+export type { Connection } from './stream-connection.js';
 
-export interface StepsState {
+/** A deployment's steps, and its stream's state (`ended`: the deployment as the end line told it). */
+export interface StepsState extends StreamState<EndedDeployment> {
   steps: readonly DeploymentEvent[];
-  /** The deployment as the end line told it, once it is over (and the stream with it). */
-  ended: EndedDeployment | null;
-  connection: Connection;
-  /** Why the stream stopped for good ('failed'), or why it is being opened again ('reconnecting'). */
-  error: unknown;
 }
 
 export const initialSteps: StepsState = { steps: [], ended: null, connection: 'connecting', error: null };
@@ -47,25 +43,22 @@ export type StepsAction =
   | { type: 'open' }
   | { type: 'events'; events: readonly DeploymentEvent[] }
   | { type: 'end'; deployment: EndedDeployment }
-  | { type: 'retry'; error: unknown }
-  | { type: 'fail'; error: unknown };
+  | ConnectionAction;
 
 export function stepsReducer(state: StepsState, action: StepsAction): StepsState {
   switch (action.type) {
     case 'reset':
       return initialSteps;
-    case 'open':
-      return { ...state, connection: 'open', error: null };
     case 'events': {
       const steps = mergeSteps(state.steps, action.events);
       return steps === state.steps ? state : { ...state, steps };
     }
     case 'end':
-      return { ...state, ended: action.deployment, connection: 'ended', error: null };
+      return endedWith(state, action.deployment);
+    case 'open':
     case 'retry':
-      return { ...state, connection: 'reconnecting', error: action.error };
     case 'fail':
-      return { ...state, connection: 'failed', error: action.error };
+      return connectionStep(state, action);
   }
 }
 
